@@ -1,0 +1,200 @@
+"""Qualification rules (DESIGN §2.2), computed per member as a verdict with evidence.
+
+`evaluate` is a pure function of the member's facts and the project's policy, so the
+registration screen, the import, the review queue and the tests all get the same answer.
+The boundary dates are inclusive: arriving *on* the cut-off date (or, for natural growth,
+on the growth deadline) qualifies; one day later does not. See docs/qualification.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+
+from django.utils.translation import gettext as _
+
+from .models import HousingWelfare, HukouNature, Project, SpecialStatus
+
+# Stable reason codes. The review queue filters on them; never rename one.
+HUKOU_AFTER_CUTOFF = "HUKOU_AFTER_CUTOFF"
+GROWTH_AFTER_DEADLINE = "GROWTH_AFTER_DEADLINE"
+HUKOU_MOVED_OUT = "HUKOU_MOVED_OUT"
+HUKOU_NATURE_INELIGIBLE = "HUKOU_NATURE_INELIGIBLE"
+HOUSING_WELFARE_ENJOYED = "HOUSING_WELFARE_ENJOYED"
+RESETTLED_ELSEWHERE = "RESETTLED_ELSEWHERE"
+
+REASON_LABELS = {
+    HUKOU_AFTER_CUTOFF: "户口截止日后迁入",
+    GROWTH_AFTER_DEADLINE: "自然增长超过截止日",
+    HUKOU_MOVED_OUT: "户口已迁出",
+    HUKOU_NATURE_INELIGIBLE: "户口性质不符",
+    HOUSING_WELFARE_ENJOYED: "已享受住房福利",
+    RESETTLED_ELSEWHERE: "已在其他项目安置",
+}
+
+_GROWTH = {SpecialStatus.NEWBORN, SpecialStatus.NEW_SPOUSE}
+_TEMPORARILY_AWAY = {SpecialStatus.STUDENT_AWAY, SpecialStatus.SERVICEMAN_AWAY}
+
+
+@dataclass(frozen=True)
+class MemberFacts:
+    birth_date: dt.date
+    hukou_nature: str
+    hukou_moved_in: dt.date | None
+    hukou_moved_out: dt.date | None
+    special_status: str
+    housing_welfare: str
+
+
+@dataclass(frozen=True)
+class Check:
+    rule: str  # which rule was applied
+    passed: bool
+    code: str  # reason code when failed, "" when passed
+    evidence: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    checks: tuple[Check, ...]
+
+    @property
+    def qualified(self) -> bool:
+        return all(check.passed for check in self.checks)
+
+    @property
+    def failed_codes(self) -> list[str]:
+        return [check.code for check in self.checks if not check.passed]
+
+    def failures_field(self) -> str:
+        """The failed codes as stored on Member.verdict_failures (",A,B," or "")."""
+        codes = self.failed_codes
+        return f",{','.join(codes)}," if codes else ""
+
+    def as_json(self) -> list[dict]:
+        return [asdict(check) for check in self.checks]
+
+
+def eligible_natures(project: Project) -> set[str]:
+    natures = set()
+    if project.agricultural_eligible:
+        natures.add(HukouNature.AGRICULTURAL)
+    if project.non_agricultural_eligible:
+        natures.add(HukouNature.NON_AGRICULTURAL)
+    if project.resident_eligible:
+        natures.add(HukouNature.RESIDENT)
+    return natures
+
+
+def evaluate(
+    facts: MemberFacts, project: Project, *, resettled_in: tuple[str, ...] = ()
+) -> Verdict:
+    """Apply every rule; `resettled_in` names other projects where this ID was resettled."""
+    return Verdict(
+        checks=(
+            _arrival(facts, project),
+            _not_moved_out(facts),
+            _hukou_nature(facts, project),
+            _housing_welfare(facts),
+            _resettled_elsewhere(resettled_in),
+        )
+    )
+
+
+def _arrival(facts: MemberFacts, project: Project) -> Check:
+    arrival = facts.hukou_moved_in or facts.birth_date
+    how = _("迁入") if facts.hukou_moved_in else _("出生落户")
+    if arrival <= project.hukou_cutoff_date:
+        return Check(
+            "hukou_arrival",
+            True,
+            "",
+            _("%(how)s日期 %(date)s,不晚于户口截止日 %(cutoff)s")
+            % {"how": how, "date": arrival, "cutoff": project.hukou_cutoff_date},
+        )
+    if facts.special_status in _GROWTH:
+        if arrival <= project.growth_deadline:
+            return Check(
+                "hukou_arrival",
+                True,
+                "",
+                _("自然增长(%(kind)s):%(how)s日期 %(date)s,不晚于自然增长截止日 %(deadline)s")
+                % {
+                    "kind": SpecialStatus(facts.special_status).label,
+                    "how": how,
+                    "date": arrival,
+                    "deadline": project.growth_deadline,
+                },
+            )
+        return Check(
+            "hukou_arrival",
+            False,
+            GROWTH_AFTER_DEADLINE,
+            _("自然增长(%(kind)s):%(how)s日期 %(date)s,晚于自然增长截止日 %(deadline)s")
+            % {
+                "kind": SpecialStatus(facts.special_status).label,
+                "how": how,
+                "date": arrival,
+                "deadline": project.growth_deadline,
+            },
+        )
+    return Check(
+        "hukou_arrival",
+        False,
+        HUKOU_AFTER_CUTOFF,
+        _("%(how)s日期 %(date)s,晚于户口截止日 %(cutoff)s,且不属于自然增长")
+        % {"how": how, "date": arrival, "cutoff": project.hukou_cutoff_date},
+    )
+
+
+def _not_moved_out(facts: MemberFacts) -> Check:
+    if facts.hukou_moved_out is None:
+        return Check("not_moved_out", True, "", _("户口未迁出"))
+    if facts.special_status in _TEMPORARILY_AWAY:
+        return Check(
+            "not_moved_out",
+            True,
+            "",
+            _("户口于 %(date)s 临时迁出(%(kind)s),视为未迁出")
+            % {"date": facts.hukou_moved_out, "kind": SpecialStatus(facts.special_status).label},
+        )
+    return Check(
+        "not_moved_out",
+        False,
+        HUKOU_MOVED_OUT,
+        _("户口已于 %(date)s 迁出") % {"date": facts.hukou_moved_out},
+    )
+
+
+def _hukou_nature(facts: MemberFacts, project: Project) -> Check:
+    label = HukouNature(facts.hukou_nature).label
+    if facts.hukou_nature in eligible_natures(project):
+        return Check("hukou_nature", True, "", _("户口性质:%(n)s,本项目可安置") % {"n": label})
+    return Check(
+        "hukou_nature",
+        False,
+        HUKOU_NATURE_INELIGIBLE,
+        _("户口性质:%(n)s,本项目政策不予安置") % {"n": label},
+    )
+
+
+def _housing_welfare(facts: MemberFacts) -> Check:
+    if facts.housing_welfare == HousingWelfare.NONE:
+        return Check("housing_welfare", True, "", _("未享受过福利性住房"))
+    return Check(
+        "housing_welfare",
+        False,
+        HOUSING_WELFARE_ENJOYED,
+        _("已享受住房福利:%(w)s") % {"w": HousingWelfare(facts.housing_welfare).label},
+    )
+
+
+def _resettled_elsewhere(resettled_in: tuple[str, ...]) -> Check:
+    if not resettled_in:
+        return Check("resettled_elsewhere", True, "", _("未在其他项目安置"))
+    return Check(
+        "resettled_elsewhere",
+        False,
+        RESETTLED_ELSEWHERE,
+        _("同一身份证号已在其他项目获安置:%(p)s") % {"p": "、".join(resettled_in)},
+    )

@@ -1,0 +1,521 @@
+"""Every write to the registry goes through these functions.
+
+Admin actions, staff pages, the API, the importer and management commands all call them,
+so the permission checks, the four-eyes rule and the qualification rules hold everywhere.
+Each takes the acting user as `actor` and records it in the change history.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+import filetype
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from resettlement.errors import NotAllowed, RuleViolation
+from resettlement.roles import require_permission
+
+from . import qualification
+from .models import (
+    Community,
+    Document,
+    DocumentKind,
+    Household,
+    HouseholdStatus,
+    Member,
+    Project,
+    Relation,
+    ReviewStatus,
+    VillagerGroup,
+)
+from .selectors import resettled_projects_by_id
+from .validation import (
+    MEMBER_FIELDS,
+    FieldError,
+    clean_household,
+    clean_member,
+    household_member_errors,
+)
+
+ALLOWED_DOCUMENT_TYPES = {"application/pdf", "image/jpeg", "image/png"}
+
+
+def _invalid(errors: Sequence[dict[str, Any]]) -> RuleViolation:
+    first = errors[0]
+    return RuleViolation(
+        "invalid_input",
+        _("输入有误,共 %(n)d 处:%(first)s") % {"n": len(errors), "first": first["message"]},
+        details=list(errors),
+    )
+
+
+def member_facts(member: Member | Mapping[str, Any]) -> qualification.MemberFacts:
+    get = member.get if isinstance(member, Mapping) else lambda f: getattr(member, f)
+    return qualification.MemberFacts(
+        birth_date=get("birth_date"),
+        hukou_nature=get("hukou_nature"),
+        hukou_moved_in=get("hukou_moved_in"),
+        hukou_moved_out=get("hukou_moved_out"),
+        special_status=get("special_status"),
+        housing_welfare=get("housing_welfare"),
+    )
+
+
+def apply_verdict(member: Member, project: Project, resettled_in: tuple[str, ...]) -> None:
+    """Compute and set the member's verdict fields (does not save)."""
+    verdict = qualification.evaluate(member_facts(member), project, resettled_in=resettled_in)
+    member.verdict_qualified = verdict.qualified
+    member.verdict_checks = verdict.as_json()
+    member.verdict_failures = verdict.failures_field()
+
+
+def _scope_errors(project: Project, community: Community, group: VillagerGroup) -> list[dict]:
+    errors = []
+    if community.project_id != project.pk:
+        errors.append(
+            FieldError("community", _("该村/社区不属于项目 %(p)s") % {"p": project.code}).as_dict()
+        )
+    if group.community_id != community.pk:
+        errors.append(
+            FieldError("group", _("该村民小组不属于所选村/社区")).as_dict()
+        )
+    return errors
+
+
+def _id_taken_errors(
+    project: Project, numbers: Sequence[str], *, exclude_member_ids: Sequence[int] = ()
+) -> dict[str, str]:
+    """ID numbers among `numbers` already registered in this project, with their household."""
+    taken = (
+        Member.objects.filter(project=project, id_number__in=[n for n in numbers if n])
+        .exclude(pk__in=exclude_member_ids)
+        .values_list("id_number", "household__code")
+    )
+    return dict(taken)
+
+
+def _save_with_reason(instance: Any, reason: str, **save_kwargs: Any) -> None:
+    instance._change_reason = reason
+    instance.save(**save_kwargs)
+
+
+@transaction.atomic
+def household_register(
+    *,
+    actor,
+    project: Project,
+    community: Community,
+    group: VillagerGroup,
+    household: Mapping[str, Any],
+    members: Sequence[Mapping[str, Any]],
+) -> Household:
+    """Register a household with all its members in one step (nothing saved on any error).
+
+    Raises RuleViolation whose `details` list every problem as
+    {"field", "message", "member" (index, for member fields)}.
+    """
+    require_permission(actor, "households.add_household")
+    require_permission(actor, "households.add_member")
+    errors = _scope_errors(project, community, group)
+    household_data, household_errors = clean_household(household)
+    errors += [e.as_dict() for e in household_errors]
+    if household_data["code"] and Household.objects.filter(
+        project=project, code=household_data["code"]
+    ).exists():
+        errors.append(
+            FieldError("code", _("户编号 %(c)s 在本项目中已存在") % {"c": household_data["code"]})
+            .as_dict()
+        )
+    cleaned_members = []
+    for index, raw in enumerate(members):
+        data, member_errors = clean_member(raw)
+        cleaned_members.append(data)
+        errors += [{**e.as_dict(), "member": index} for e in member_errors]
+    if not members:
+        errors.append(FieldError("members", _("至少要登记一名成员(户主)")).as_dict())
+    errors += [
+        {**e.as_dict(), "member": index}
+        for index, e in household_member_errors(cleaned_members)
+        if members
+    ]
+    taken = _id_taken_errors(project, [m["id_number"] for m in cleaned_members])
+    for index, data in enumerate(cleaned_members):
+        if data["id_number"] in taken:
+            errors.append(
+                {
+                    **FieldError(
+                        "id_number",
+                        _("身份证号已在本项目的 %(h)s 户登记") % {"h": taken[data["id_number"]]},
+                        "duplicate_id",
+                    ).as_dict(),
+                    "member": index,
+                }
+            )
+    if errors:
+        raise _invalid(errors)
+
+    new = Household(
+        project=project,
+        community=community,
+        group=group,
+        registered_by=actor,
+        **household_data,
+    )
+    _save_with_reason(new, _("登记"))
+    resettled = resettled_projects_by_id(
+        [m["id_number"] for m in cleaned_members], exclude_project_id=project.pk
+    )
+    for data in cleaned_members:
+        member = Member(project=project, household=new, entered_by=actor, **data)
+        apply_verdict(member, project, resettled.get(data["id_number"], ()))
+        _save_with_reason(member, _("登记"))
+    return new
+
+
+@transaction.atomic
+def household_update(*, actor, household: Household, data: Mapping[str, Any]) -> Household:
+    """Change the household's own fields (code, address, phone, agreement, area, notes)."""
+    require_permission(actor, "households.change_household")
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    cleaned, field_errors = clean_household({**_household_values(household), **data})
+    errors = [e.as_dict() for e in field_errors]
+    if (
+        cleaned["code"] != household.code
+        and Household.objects.filter(project=household.project, code=cleaned["code"]).exists()
+    ):
+        errors.append(FieldError("code", _("户编号 %(c)s 在本项目中已存在") % {"c": cleaned["code"]}).as_dict())
+    if errors:
+        raise _invalid(errors)
+    for field, value in cleaned.items():
+        setattr(household, field, value)
+    _save_with_reason(household, _("修改户信息"))
+    return household
+
+
+def _household_values(household: Household) -> dict[str, Any]:
+    return {
+        "code": household.code,
+        "address": household.address,
+        "phone": household.phone,
+        "agreement_number": household.agreement_number,
+        "demolished_area": household.demolished_area,
+        "notes": household.notes,
+    }
+
+
+def _member_values(member: Member) -> dict[str, Any]:
+    return {field: getattr(member, field) for field in MEMBER_FIELDS}
+
+
+def _reopen_review(household: Household, reason: str) -> None:
+    """A change to a member after review or approval sends the household back to review."""
+    if household.status == HouseholdStatus.REGISTERED:
+        return
+    household.status = HouseholdStatus.REGISTERED
+    household.approved_by = None
+    household.approved_at = None
+    household.resettlement_population = None
+    household.entitlement_area = None
+    _save_with_reason(household, reason)
+
+
+def _check_heads(household: Household) -> None:
+    heads = household.members.filter(relation=Relation.HEAD).count()
+    if heads != 1:
+        raise RuleViolation(
+            "one_head",
+            _("每户必须有且只有一名户主(当前 %(n)d 名)") % {"n": heads},
+            details=[FieldError("relation", _("每户必须有且只有一名户主")).as_dict()],
+        )
+
+
+@transaction.atomic
+def member_add(*, actor, household: Household, data: Mapping[str, Any]) -> Member:
+    require_permission(actor, "households.add_member")
+    household = Household.objects.select_for_update().select_related("project").get(
+        pk=household.pk
+    )
+    cleaned, field_errors = clean_member(data)
+    errors = [e.as_dict() for e in field_errors]
+    taken = _id_taken_errors(household.project, [cleaned["id_number"]])
+    if cleaned["id_number"] in taken:
+        errors.append(
+            FieldError(
+                "id_number",
+                _("身份证号已在本项目的 %(h)s 户登记") % {"h": taken[cleaned["id_number"]]},
+                "duplicate_id",
+            ).as_dict()
+        )
+    if errors:
+        raise _invalid(errors)
+    member = Member(project=household.project, household=household, entered_by=actor, **cleaned)
+    resettled = resettled_projects_by_id([member.id_number], exclude_project_id=household.project_id)
+    apply_verdict(member, household.project, resettled.get(member.id_number, ()))
+    _save_with_reason(member, _("新增成员"))
+    _check_heads(household)
+    _reopen_review(household, _("新增成员 %(n)s,重新审核") % {"n": member.name})
+    return member
+
+
+@transaction.atomic
+def member_update(*, actor, member: Member, data: Mapping[str, Any]) -> Member:
+    """Change a member. Any change of substance resets its review and reopens the household."""
+    require_permission(actor, "households.change_member")
+    household = Household.objects.select_for_update().select_related("project").get(
+        pk=member.household_id
+    )
+    member = Member.objects.get(pk=member.pk)
+    before = _member_values(member)
+    cleaned, field_errors = clean_member({**before, **data})
+    errors = [e.as_dict() for e in field_errors]
+    taken = _id_taken_errors(household.project, [cleaned["id_number"]], exclude_member_ids=[member.pk])
+    if cleaned["id_number"] in taken:
+        errors.append(
+            FieldError(
+                "id_number",
+                _("身份证号已在本项目的 %(h)s 户登记") % {"h": taken[cleaned["id_number"]]},
+                "duplicate_id",
+            ).as_dict()
+        )
+    if errors:
+        raise _invalid(errors)
+    if cleaned == before:
+        return member
+    for field, value in cleaned.items():
+        setattr(member, field, value)
+    # The person who changed the record may no longer review it (four-eyes).
+    member.entered_by = actor
+    member.review_status = ReviewStatus.PENDING
+    member.review_overridden = False
+    member.review_reason = ""
+    member.reviewed_by = None
+    member.reviewed_at = None
+    resettled = resettled_projects_by_id([member.id_number], exclude_project_id=household.project_id)
+    apply_verdict(member, household.project, resettled.get(member.id_number, ()))
+    changed = ", ".join(f for f in MEMBER_FIELDS if cleaned[f] != before[f])
+    _save_with_reason(member, _("修改成员信息(%(f)s),重新审核") % {"f": changed})
+    _check_heads(household)
+    _reopen_review(household, _("成员 %(n)s 信息变更,重新审核") % {"n": member.name})
+    return member
+
+
+@transaction.atomic
+def member_remove(*, actor, member: Member) -> None:
+    require_permission(actor, "households.delete_member")
+    household = Household.objects.select_for_update().get(pk=member.household_id)
+    name = member.name
+    member._change_reason = _("删除成员")
+    member.delete()
+    _check_heads(household)
+    _reopen_review(household, _("删除成员 %(n)s,重新审核") % {"n": name})
+
+
+def _forbid_entered_by(actor, household: Household, members: Sequence[Member], act: str) -> None:
+    if household.registered_by_id == actor.pk or any(m.entered_by_id == actor.pk for m in members):
+        raise NotAllowed(
+            "four_eyes",
+            _("四眼原则:您登记或修改过 %(h)s 户的信息,不能%(act)s。请由其他工作人员办理。")
+            % {"h": household.code, "act": act},
+        )
+
+
+@transaction.atomic
+def member_review(*, actor, member: Member, decision: str, reason: str = "") -> Member:
+    """Record a reviewer's finding on one member: pass or reject.
+
+    Deciding against the computed verdict is an override; rejecting or overriding needs a
+    written reason. The person who registered the household or entered the member may not
+    review it. When every member is reviewed the household becomes "reviewed".
+    """
+    require_permission(actor, "households.review_member")
+    household = Household.objects.select_for_update().get(pk=member.household_id)
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    _forbid_entered_by(actor, household, [member], _("审核其成员"))
+    if household.status == HouseholdStatus.APPROVED:
+        raise RuleViolation(
+            "already_approved", _("%(h)s 户已审批,如需更改请先修改成员信息以重新审核。") % {"h": household.code}
+        )
+    if decision not in (ReviewStatus.PASSED, ReviewStatus.REJECTED):
+        raise RuleViolation("bad_decision", _("审核结果只能是“通过”或“不通过”。"))
+    reason = (reason or "").strip()
+    overridden = (decision == ReviewStatus.PASSED) != member.verdict_qualified
+    if (overridden or decision == ReviewStatus.REJECTED) and not reason:
+        raise RuleViolation(
+            "reason_required",
+            _("不通过或改变系统判定时必须填写书面理由。"),
+            details=[FieldError("reason", _("请填写理由")).as_dict()],
+        )
+    member.review_status = decision
+    member.review_overridden = overridden
+    member.review_reason = reason
+    member.reviewed_by = actor
+    member.reviewed_at = timezone.now()
+    _save_with_reason(
+        member,
+        _("资格审核:%(d)s%(o)s") % {
+            "d": ReviewStatus(decision).label,
+            "o": _("(改变系统判定)") if overridden else "",
+        },
+    )
+    pending = household.members.filter(review_status=ReviewStatus.PENDING).exists()
+    new_status = HouseholdStatus.REGISTERED if pending else HouseholdStatus.REVIEWED
+    if household.status != new_status:
+        household.status = new_status
+        _save_with_reason(household, _("成员审核完成") if not pending else _("审核进行中"))
+    return member
+
+
+def entitlement_for(project: Project, members: Sequence[Member]) -> tuple[int, Decimal]:
+    """Resettlement population and entitlement area from the passed members.
+
+    area = population × area per person, plus the one-child bonus once per household where a
+    passed member holds a one-child certificate, plus the single-person bonus where exactly
+    one person qualifies. See docs/qualification.md.
+    """
+    passed = [m for m in members if m.review_status == ReviewStatus.PASSED]
+    population = len(passed)
+    area = project.area_per_person * population
+    if any(m.one_child_certificate for m in passed):
+        area += project.one_child_bonus_area
+    if population == 1:
+        area += project.single_person_bonus_area
+    return population, area.quantize(Decimal("0.01"))
+
+
+@transaction.atomic
+def household_approve(*, actor, household: Household) -> Household:
+    """A leader approves a fully reviewed household; its population and entitlement follow.
+
+    The approver may not be the registrar, anyone who entered a member, or any reviewer of
+    its members.
+    """
+    require_permission(actor, "households.approve_household")
+    household = (
+        Household.objects.select_for_update().select_related("project").get(pk=household.pk)
+    )
+    members = list(household.members.all())
+    _forbid_entered_by(actor, household, members, _("审批"))
+    if any(m.reviewed_by_id == actor.pk for m in members):
+        raise NotAllowed(
+            "four_eyes",
+            _("四眼原则:您审核过 %(h)s 户的成员,不能再审批该户。") % {"h": household.code},
+        )
+    if household.status != HouseholdStatus.REVIEWED:
+        raise RuleViolation(
+            "not_reviewed",
+            _("%(h)s 户尚未完成全部成员的审核,不能审批。") % {"h": household.code},
+        )
+    population, area = entitlement_for(household.project, members)
+    household.status = HouseholdStatus.APPROVED
+    household.approved_by = actor
+    household.approved_at = timezone.now()
+    household.resettlement_population = population
+    household.entitlement_area = area
+    _save_with_reason(household, _("审批通过:安置人口 %(p)d,应安置面积 %(a)s㎡") % {"p": population, "a": area})
+    _refresh_other_projects(household)
+    return household
+
+
+def _refresh_other_projects(household: Household) -> None:
+    """Flag the same people in other projects' open reviews as resettled here."""
+    numbers = [m.id_number for m in household.members.all() if m.review_status == ReviewStatus.PASSED]
+    others = Member.objects.filter(id_number__in=numbers).exclude(project_id=household.project_id)
+    others = others.exclude(household__status=HouseholdStatus.APPROVED).select_related("project")
+    for other in others:
+        resettled = resettled_projects_by_id([other.id_number], exclude_project_id=other.project_id)
+        apply_verdict(other, other.project, resettled.get(other.id_number, ()))
+        other._change_reason = _("已在其他项目安置,重新判定")
+        other.save(update_fields=["verdict_qualified", "verdict_checks", "verdict_failures"])
+
+
+@transaction.atomic
+def project_recompute_verdicts(*, project: Project) -> int:
+    """Re-apply the rules to every member not yet approved (after a policy change)."""
+    members = list(
+        Member.objects.filter(project=project).exclude(household__status=HouseholdStatus.APPROVED)
+    )
+    resettled = resettled_projects_by_id([m.id_number for m in members], exclude_project_id=project.pk)
+    for member in members:
+        apply_verdict(member, project, resettled.get(member.id_number, ()))
+    Member.objects.bulk_update(members, ["verdict_qualified", "verdict_checks", "verdict_failures"], batch_size=1000)
+    return len(members)
+
+
+def _sniff_type(upload: UploadedFile) -> str | None:
+    upload.seek(0)
+    head = upload.read(8192)
+    upload.seek(0)
+    kind = filetype.guess(head)
+    return kind.mime if kind else None
+
+
+@transaction.atomic
+def document_upload(
+    *,
+    actor,
+    household: Household,
+    kind: str,
+    upload: UploadedFile,
+    member: Member | None = None,
+) -> Document:
+    """Store an uploaded document under a server-made name after checking size and content.
+
+    Only PDF, JPEG and PNG are accepted, judged by the file's bytes, not its name.
+    """
+    require_permission(actor, "households.add_document")
+    if kind not in DocumentKind.values:
+        raise RuleViolation("bad_kind", _("未知的材料类型。"))
+    if member is not None and member.household_id != household.pk:
+        raise RuleViolation("bad_member", _("该成员不属于此户。"))
+    if upload.size > settings.DOCUMENT_MAX_BYTES:
+        raise RuleViolation(
+            "too_large",
+            _("文件过大(%(s).1f MB),上限为 %(m).0f MB。")
+            % {"s": upload.size / 1048576, "m": settings.DOCUMENT_MAX_BYTES / 1048576},
+        )
+    if upload.size == 0:
+        raise RuleViolation("empty_file", _("文件是空的。"))
+    content_type = _sniff_type(upload)
+    if content_type not in ALLOWED_DOCUMENT_TYPES:
+        raise RuleViolation(
+            "bad_type", _("只接受 PDF、JPG、PNG 文件;“%(n)s”的内容不是这几种格式。") % {"n": upload.name}
+        )
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    document = Document(
+        household=household,
+        member=member,
+        kind=kind,
+        original_name=(upload.name or "")[-200:],
+        content_type=content_type,
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        uploaded_by=actor,
+    )
+    document.file.save("upload", upload, save=False)
+    try:
+        _save_with_reason(document, _("上传材料"))
+    except IntegrityError:
+        document.file.delete(save=False)
+        raise
+    return document
+
+
+@transaction.atomic
+def document_delete(*, actor, document: Document) -> None:
+    require_permission(actor, "households.delete_document")
+    document._change_reason = _("删除材料")
+    name = document.file.name
+    storage = document.file.storage
+    document.delete()
+    transaction.on_commit(lambda: storage.delete(name))
+

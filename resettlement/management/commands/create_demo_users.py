@@ -1,0 +1,52 @@
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+
+from resettlement.roles import ensure_roles
+
+# (username, display name, roles). Two clerks and two reviewers so the demo can show
+# four-eyes: one registers, another reviews, a third approves.
+DEMO_USERS = (
+    ("clerk", "李登记", ("clerk",)),
+    ("clerk2", "王登记", ("clerk",)),
+    ("reviewer", "赵审核", ("reviewer",)),
+    ("reviewer2", "钱审核", ("reviewer",)),
+    ("leader", "陈领导", ("leader",)),
+    ("operator", "孙操作", ("operator",)),
+    ("notary", "周公证", ("notary",)),
+    ("finance", "吴财务", ("finance",)),
+)
+
+
+def demo_password(username: str) -> str:
+    return f"{username}-demo-2026"
+
+
+class Command(BaseCommand):
+    help = "Create one demo user per role (local demo only; refused when DEBUG is off)."
+
+    def handle(self, *args, **options) -> None:
+        if not settings.DEBUG:
+            raise CommandError("Demo users are for local demos only (DJANGO_DEBUG is off).")
+        ensure_roles()
+        User = get_user_model()
+        rows = []
+        for username, name, roles in DEMO_USERS:
+            user, _created = User.objects.get_or_create(
+                username=username, defaults={"first_name": name, "is_staff": True}
+            )
+            user.set_password(demo_password(username))
+            user.is_staff = True
+            user.save()
+            user.groups.set(Group.objects.filter(name__in=roles))
+            rows.append((username, demo_password(username), ", ".join(roles), name))
+        admin, _created = User.objects.get_or_create(
+            username="admin", defaults={"is_staff": True, "is_superuser": True}
+        )
+        admin.set_password(demo_password("admin"))
+        admin.save()
+        rows.append(("admin", demo_password("admin"), "superuser", "系统管理员"))
+        self.stdout.write("Demo users (username / password / roles):")
+        for username, password, roles, name in rows:
+            self.stdout.write(f"  {username:10} {password:22} {roles:10} {name}")

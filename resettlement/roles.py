@@ -1,0 +1,103 @@
+"""Roles of DESIGN §1 as Django groups, and the permission checks services use.
+
+A role is a group with a fixed set of permissions. `ensure_roles()` creates or updates them
+idempotently (`manage.py setup_roles`). Services call `require_permission` so the check
+holds for every caller: admin, staff pages, API, bulk actions, commands.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from .errors import NotAllowed
+
+
+@dataclass(frozen=True)
+class Role:
+    code: str
+    label: str
+    permissions: tuple[str, ...]
+
+
+_REGISTRY_VIEW = (
+    "households.view_project",
+    "households.view_community",
+    "households.view_villagergroup",
+    "households.view_household",
+    "households.view_member",
+    "households.view_document",
+)
+
+ROLES: tuple[Role, ...] = (
+    Role(
+        "clerk",
+        _("登记员"),
+        _REGISTRY_VIEW
+        + (
+            "households.add_household",
+            "households.change_household",
+            "households.add_member",
+            "households.change_member",
+            "households.delete_member",
+            "households.add_document",
+            "households.delete_document",
+            "households.import_households",
+            "households.export_households",
+            "households.add_community",
+            "households.add_villagergroup",
+        ),
+    ),
+    Role(
+        "reviewer",
+        _("审核员"),
+        _REGISTRY_VIEW + ("households.review_member", "households.export_households"),
+    ),
+    Role(
+        "leader",
+        _("审批领导"),
+        _REGISTRY_VIEW
+        + (
+            "households.approve_household",
+            "households.add_project",
+            "households.change_project",
+            "households.change_community",
+            "households.change_villagergroup",
+            "households.export_households",
+        ),
+    ),
+    Role("operator", _("摇号操作员"), _REGISTRY_VIEW),
+    Role("notary", _("公证员"), _REGISTRY_VIEW),
+    Role("finance", _("财务"), _REGISTRY_VIEW),
+)
+
+ROLE_BY_CODE = {role.code: role for role in ROLES}
+
+
+@transaction.atomic
+def ensure_roles() -> list[Group]:
+    """Create every role's group and set its permissions exactly. Safe to run repeatedly."""
+    groups = []
+    for role in ROLES:
+        group, _created = Group.objects.get_or_create(name=role.code)
+        perms = []
+        for dotted in role.permissions:
+            app_label, codename = dotted.split(".", 1)
+            perms.append(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        group.permissions.set(perms)
+        groups.append(group)
+    return groups
+
+
+def require_permission(actor, perm: str) -> None:
+    """Raise NotAllowed unless `actor` is an active user holding `perm`."""
+    if actor is None or not actor.is_active or not actor.has_perm(perm):
+        raise NotAllowed(
+            "permission_denied",
+            _("您没有执行此操作的权限(需要权限 %(perm)s)。") % {"perm": perm},
+        )

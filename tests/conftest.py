@@ -1,0 +1,82 @@
+"""Shared fixtures: roles set up, people with readable names, and a project to work in."""
+
+from __future__ import annotations
+
+import pytest
+
+from households import services
+from resettlement.roles import ensure_roles
+from tests.factories import (
+    VillagerGroupFactory,
+    household_data,
+    make_user,
+    member_data,
+)
+
+
+@pytest.fixture
+def roles(db):
+    ensure_roles()
+
+
+@pytest.fixture
+def clerk(roles):
+    return make_user("clerk_li", "clerk", first_name="李登记")
+
+
+@pytest.fixture
+def other_clerk(roles):
+    return make_user("clerk_wang", "clerk", first_name="王登记")
+
+
+@pytest.fixture
+def reviewer(roles):
+    return make_user("reviewer_zhao", "reviewer", first_name="赵审核")
+
+
+@pytest.fixture
+def leader(roles):
+    return make_user("leader_chen", "leader", first_name="陈领导")
+
+
+@pytest.fixture
+def notary(roles):
+    return make_user("notary_sun", "notary")
+
+
+@pytest.fixture
+def outsider(roles):
+    return make_user("outsider", first_name="无角色")
+
+
+@pytest.fixture
+def all_hats(roles):
+    """One person holding clerk, reviewer and leader roles at once."""
+    return make_user("all_hats", "clerk", "reviewer", "leader")
+
+
+@pytest.fixture
+def group(db):
+    return VillagerGroupFactory()
+
+
+@pytest.fixture
+def project(group):
+    return group.project
+
+
+@pytest.fixture
+def register(clerk, group):
+    """Register a household through the service; members default to a qualified head."""
+
+    def _register(*, actor=None, members=None, **household_fields):
+        return services.household_register(
+            actor=actor or clerk,
+            project=group.project,
+            community=group.community,
+            group=group,
+            household=household_data(**household_fields),
+            members=members if members is not None else [member_data()],
+        )
+
+    return _register
