@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -7,3 +7,6 @@ app_name = "staff"
 urlpatterns = [
     path("", views.home, name="home"),
 ]
+
+# Import pages (template download, upload with preview) live in their own module.
+urlpatterns += [path("import/", include("households.urls_import"))]
