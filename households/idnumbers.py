@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
-_SHAPE = re.compile(r"^\d{17}[\dX]$")
+# ASCII digits only: Python's \d also matches Arabic-Indic, Devanagari and other digits.
+_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
 
 
 class InvalidIDNumber(ValueError):
@@ -38,17 +40,17 @@ def check_character(first17: str) -> str:
 
 
 def normalise(raw: object) -> str:
-    """Strip spaces and upper-case a trailing x, the ways people key it in."""
-    return "".join(str(raw).split()).upper()
+    """Strip spaces, turn full-width characters (a Chinese input method's １２３Ｘ) into ASCII
+    and upper-case a trailing x: the ways people key it in. Without the full-width step the
+    same person could be registered twice in a project under two spellings of one number."""
+    return "".join(unicodedata.normalize("NFKC", str(raw)).split()).upper()
 
 
 def parse(raw: object) -> ParsedID:
     """Validate an ID number and return its birth date and sex, or raise InvalidIDNumber."""
     number = normalise(raw)
     if not _SHAPE.match(number):
-        raise InvalidIDNumber(
-            "id_shape", _("身份证号应为18位:17位数字加1位校验码(数字或X)。")
-        )
+        raise InvalidIDNumber("id_shape", _("身份证号应为18位:17位数字加1位校验码(数字或X)。"))
     try:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
