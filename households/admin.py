@@ -1,11 +1,355 @@
-from django.contrib import admin
+"""Admin: the review queue for officials, read-only registry views with history, and the
+leader's approval action. Every change goes through households.services; the admin never
+saves a household, member or document itself."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Community, Document, Household, Member, Project, VillagerGroup
+from resettlement.errors import RuleViolation
 
-admin.site.register(Project, SimpleHistoryAdmin)
-admin.site.register(Community, SimpleHistoryAdmin)
-admin.site.register(VillagerGroup, SimpleHistoryAdmin)
-admin.site.register(Household, SimpleHistoryAdmin)
-admin.site.register(Member, SimpleHistoryAdmin)
-admin.site.register(Document, SimpleHistoryAdmin)
+from . import selectors, services
+from .models import (
+    Community,
+    Document,
+    Household,
+    HouseholdStatus,
+    Member,
+    Project,
+    ReviewStatus,
+    VillagerGroup,
+)
+from .qualification import REASON_LABELS
+
+
+class ReadOnlyAdmin(SimpleHistoryAdmin):
+    """Viewable with history; changed only through the staff pages, API and actions."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Project)
+class ProjectAdmin(SimpleHistoryAdmin):
+    list_display = ("code", "name", "hukou_cutoff_date", "growth_deadline", "area_per_person")
+    search_fields = ("code", "name")
+    fieldsets = (
+        (None, {"fields": ("code", "name")}),
+        (
+            gettext_lazy("安置政策"),
+            {
+                "fields": (
+                    "hukou_cutoff_date",
+                    "growth_deadline",
+                    "area_per_person",
+                    "one_child_bonus_area",
+                    "single_person_bonus_area",
+                    "agricultural_eligible",
+                    "non_agricultural_eligible",
+                    "resident_eligible",
+                )
+            },
+        ),
+    )
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if change:
+            count = services.project_recompute_verdicts(project=obj)
+            self.message_user(
+                request, _("政策已更新,已重新判定 %(n)d 名未审批成员的资格。") % {"n": count}
+            )
+
+
+@admin.register(Community)
+class CommunityAdmin(SimpleHistoryAdmin):
+    list_display = ("code", "name", "project")
+    list_filter = ("project",)
+    search_fields = ("code", "name")
+
+
+@admin.register(VillagerGroup)
+class VillagerGroupAdmin(SimpleHistoryAdmin):
+    list_display = ("code", "name", "community", "project")
+    list_filter = ("project", "community")
+    search_fields = ("code", "name")
+    list_select_related = ("community", "project")
+
+
+@admin.register(Household)
+class HouseholdAdmin(ReadOnlyAdmin):
+    list_display = (
+        "code",
+        "head_name",
+        "community",
+        "group",
+        "status",
+        "resettlement_population",
+        "entitlement_area",
+        "staff_link",
+    )
+    list_filter = ("project", "status", "community", "group")
+    search_fields = ("code",)
+    search_help_text = gettext_lazy("按户编号、户主或成员姓名、身份证号查找")
+    actions = ["approve_selected"]
+    readonly_fields = ("head_name",)
+    list_per_page = 50
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Household]:
+        return selectors.household_list()
+
+    def get_search_results(self, request, queryset, search_term):
+        return selectors.household_search(queryset, search_term), False
+
+    @admin.display(description=gettext_lazy("户主"), ordering="head_name")
+    def head_name(self, obj: Household) -> str:
+        return getattr(obj, "head_name", "") or "—"
+
+    @admin.display(description=gettext_lazy("登记页面"))
+    def staff_link(self, obj: Household) -> str:
+        return format_html(
+            '<a href="{}">{}</a>', reverse("staff:household-detail", args=[obj.pk]), _("打开")
+        )
+
+    def has_approve_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("households.approve_household")
+
+    @admin.action(description=gettext_lazy("审批所选安置户"), permissions=["approve"])
+    def approve_selected(self, request: HttpRequest, queryset: QuerySet[Household]) -> None:
+        approved, refused = 0, []
+        for household in queryset:
+            try:
+                services.household_approve(actor=request.user, household=household)
+                approved += 1
+            except RuleViolation as exc:
+                refused.append(f"{household.code}:{exc.message}")
+        if approved:
+            self.message_user(request, _("已审批 %(n)d 户。") % {"n": approved}, messages.SUCCESS)
+        for line in refused:
+            self.message_user(request, line, messages.ERROR)
+
+
+class FailedRuleFilter(admin.SimpleListFilter):
+    title = gettext_lazy("未通过的规则")
+    parameter_name = "rule"
+
+    def lookups(self, request, model_admin):
+        return [(code, _(label)) for code, label in REASON_LABELS.items()]
+
+    def queryset(self, request, queryset):
+        if self.value() in REASON_LABELS:
+            return queryset.filter(verdict_failures__contains=f",{self.value()},")
+        return queryset
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=gettext_lazy("审核结果"),
+        choices=[
+            (ReviewStatus.PASSED, ReviewStatus.PASSED.label),
+            (ReviewStatus.REJECTED, ReviewStatus.REJECTED.label),
+        ],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("审核意见 / 理由"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=gettext_lazy("不通过或改变系统判定时必须填写。"),
+    )
+
+
+@admin.register(Member)
+class MemberAdmin(ReadOnlyAdmin):
+    """The review queue: filter by community, group, status and failed rule; review each
+    member on its own page or pass the members the rules found qualified in bulk."""
+
+    list_display = (
+        "name",
+        "household_code",
+        "community",
+        "villager_group",
+        "relation",
+        "verdict",
+        "failed_rules",
+        "review_status",
+        "reviewed_by",
+        "review_link",
+    )
+    list_filter = (
+        ("project", admin.RelatedOnlyFieldListFilter),
+        "review_status",
+        "verdict_qualified",
+        FailedRuleFilter,
+        ("household__community", admin.RelatedOnlyFieldListFilter),
+        ("household__group", admin.RelatedOnlyFieldListFilter),
+        "household__status",
+    )
+    search_fields = ("name", "=id_number", "=household__code")
+    list_select_related = ("household__community", "household__group", "reviewed_by")
+    actions = ["pass_qualified"]
+    list_per_page = 50
+
+    @admin.display(description=gettext_lazy("户编号"), ordering="household__code")
+    def household_code(self, obj: Member) -> str:
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("staff:household-detail", args=[obj.household_id]),
+            obj.household.code,
+        )
+
+    @admin.display(description=gettext_lazy("村/社区"))
+    def community(self, obj: Member) -> str:
+        return obj.household.community.name
+
+    @admin.display(description=gettext_lazy("村民小组"))
+    def villager_group(self, obj: Member) -> str:
+        return obj.household.group.name
+
+    @admin.display(description=gettext_lazy("系统判定"), boolean=True)
+    def verdict(self, obj: Member) -> bool:
+        return obj.verdict_qualified
+
+    @admin.display(description=gettext_lazy("未通过规则"))
+    def failed_rules(self, obj: Member) -> str:
+        codes = [c for c in obj.verdict_failures.split(",") if c]
+        return "、".join(_(REASON_LABELS.get(c, c)) for c in codes) or "—"
+
+    @admin.display(description=gettext_lazy("审核"))
+    def review_link(self, obj: Member) -> str:
+        url = reverse("admin:households_member_review", args=[obj.pk])
+        return format_html('<a class="button" href="{}">{}</a>', url, _("审核"))
+
+    def has_review_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("households.review_member")
+
+    @admin.action(
+        description=gettext_lazy("通过所选成员(仅限系统判定符合者)"), permissions=["review"]
+    )
+    def pass_qualified(self, request: HttpRequest, queryset: QuerySet[Member]) -> None:
+        passed, refused = 0, []
+        for member in queryset.select_related("household"):
+            if not member.verdict_qualified:
+                refused.append(
+                    _("%(m)s(%(h)s):系统判定不符合,请逐一审核并填写理由")
+                    % {"m": member.name, "h": member.household.code}
+                )
+                continue
+            try:
+                services.member_review(
+                    actor=request.user, member=member, decision=ReviewStatus.PASSED
+                )
+                passed += 1
+            except RuleViolation as exc:
+                refused.append(f"{member.name}({member.household.code}):{exc.message}")
+        if passed:
+            self.message_user(request, _("已通过 %(n)d 人。") % {"n": passed}, messages.SUCCESS)
+        for line in refused:
+            self.message_user(request, line, messages.ERROR)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/review/",
+                self.admin_site.admin_view(self.review_view),
+                name="households_member_review",
+            )
+        ] + super().get_urls()
+
+    def review_view(self, request: HttpRequest, pk: int):
+        member = get_object_or_404(
+            Member.objects.select_related(
+                "household__community", "household__group", "household__project", "reviewed_by"
+            ),
+            pk=pk,
+        )
+        if not self.has_view_permission(request, member):
+            raise admin.sites.PermissionDenied
+        form = ReviewForm(
+            request.POST or None,
+            initial={
+                "decision": ReviewStatus.PASSED
+                if member.verdict_qualified
+                else ReviewStatus.REJECTED
+            },
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.member_review(
+                    actor=request.user,
+                    member=member,
+                    decision=form.cleaned_data["decision"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except RuleViolation as exc:
+                form.add_error(None, exc.message)
+            else:
+                self.message_user(
+                    request, _("已记录对 %(m)s 的审核。") % {"m": member.name}, messages.SUCCESS
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:households_member_changelist") + "?review_status__exact=pending"
+                )
+        checks = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    "✔" if c["passed"] else "✘",
+                    _(REASON_LABELS.get(c["code"], "")) or "—",
+                    c["evidence"],
+                )
+                for c in member.verdict_checks
+            ),
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("资格审核:%(m)s") % {"m": member.name},
+            "member": member,
+            "household": member.household,
+            "form": form,
+            "checks": checks,
+            "can_review": self.has_review_permission(request),
+            "household_approved": member.household.status == HouseholdStatus.APPROVED,
+        }
+        return TemplateResponse(request, "admin/households/member/review.html", context)
+
+
+@admin.register(Document)
+class DocumentAdmin(ReadOnlyAdmin):
+    list_display = (
+        "household",
+        "kind",
+        "member",
+        "original_name",
+        "size",
+        "uploaded_by",
+        "uploaded_at",
+        "download",
+    )
+    list_filter = ("kind",)
+    search_fields = ("=household__code",)
+    list_select_related = ("household", "member", "uploaded_by")
+
+    @admin.display(description=gettext_lazy("下载"))
+    def download(self, obj: Document) -> str:
+        return format_html(
+            '<a href="{}">{}</a>', reverse("staff:document-download", args=[obj.pk]), _("下载")
+        )

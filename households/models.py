@@ -135,9 +135,7 @@ class Household(models.Model):
     address = models.CharField(_("原住址"), max_length=200, blank=True)
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     agreement_number = models.CharField(_("拆迁补偿协议编号"), max_length=64, blank=True)
-    demolished_area = models.DecimalField(
-        _("被拆迁房屋面积(㎡)"), default=Decimal("0"), **AREA
-    )
+    demolished_area = models.DecimalField(_("被拆迁房屋面积(㎡)"), default=Decimal("0"), **AREA)
     notes = models.TextField(_("备注"), blank=True)
     status = models.CharField(
         _("状态"),
@@ -161,12 +159,8 @@ class Household(models.Model):
         verbose_name=_("审批人"),
     )
     approved_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
-    resettlement_population = models.PositiveSmallIntegerField(
-        _("安置人口"), null=True, blank=True
-    )
-    entitlement_area = models.DecimalField(
-        _("应安置面积(㎡)"), null=True, blank=True, **AREA
-    )
+    resettlement_population = models.PositiveSmallIntegerField(_("安置人口"), null=True, blank=True)
+    entitlement_area = models.DecimalField(_("应安置面积(㎡)"), null=True, blank=True, **AREA)
     history = HistoricalRecords()
 
     class Meta:
@@ -291,7 +285,10 @@ class Member(models.Model):
         default=HousingWelfare.NONE,
     )
     entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("录入人")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("录入人"),
     )
     # The computed verdict (households.qualification): all checks with their evidence, and
     # the failed codes as ",CODE,CODE," so every database can filter on one code.
@@ -385,7 +382,10 @@ class Document(models.Model):
     size = models.PositiveIntegerField(_("大小(字节)"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("上传人")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("上传人"),
     )
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
     history = HistoricalRecords()

@@ -121,8 +121,10 @@ def document_checklist(household: Household) -> list[ChecklistItem]:
         ),
     ]
     for member in members:
-        age = today.year - member.birth_date.year - (
-            (today.month, today.day) < (member.birth_date.month, member.birth_date.day)
+        age = (
+            today.year
+            - member.birth_date.year
+            - ((today.month, today.day) < (member.birth_date.month, member.birth_date.day))
         )
         wanted = []
         if age >= 16:

@@ -83,9 +83,7 @@ def _scope_errors(project: Project, community: Community, group: VillagerGroup) 
             FieldError("community", _("该村/社区不属于项目 %(p)s") % {"p": project.code}).as_dict()
         )
     if group.community_id != community.pk:
-        errors.append(
-            FieldError("group", _("该村民小组不属于所选村/社区")).as_dict()
-        )
+        errors.append(FieldError("group", _("该村民小组不属于所选村/社区")).as_dict())
     return errors
 
 
@@ -101,8 +99,11 @@ def _id_taken_errors(
     return dict(taken)
 
 
-def _save_with_reason(instance: Any, reason: str, **save_kwargs: Any) -> None:
+def _save_with_reason(instance: Any, reason: str, actor=None, **save_kwargs: Any) -> None:
+    """Save and record in the history who did it and why (also outside a web request)."""
     instance._change_reason = reason
+    if actor is not None:
+        instance._history_user = actor
     instance.save(**save_kwargs)
 
 
@@ -126,12 +127,14 @@ def household_register(
     errors = _scope_errors(project, community, group)
     household_data, household_errors = clean_household(household)
     errors += [e.as_dict() for e in household_errors]
-    if household_data["code"] and Household.objects.filter(
-        project=project, code=household_data["code"]
-    ).exists():
+    if (
+        household_data["code"]
+        and Household.objects.filter(project=project, code=household_data["code"]).exists()
+    ):
         errors.append(
-            FieldError("code", _("户编号 %(c)s 在本项目中已存在") % {"c": household_data["code"]})
-            .as_dict()
+            FieldError(
+                "code", _("户编号 %(c)s 在本项目中已存在") % {"c": household_data["code"]}
+            ).as_dict()
         )
     cleaned_members = []
     for index, raw in enumerate(members):
@@ -168,14 +171,14 @@ def household_register(
         registered_by=actor,
         **household_data,
     )
-    _save_with_reason(new, _("登记"))
+    _save_with_reason(new, _("登记"), actor)
     resettled = resettled_projects_by_id(
         [m["id_number"] for m in cleaned_members], exclude_project_id=project.pk
     )
     for data in cleaned_members:
         member = Member(project=project, household=new, entered_by=actor, **data)
         apply_verdict(member, project, resettled.get(data["id_number"], ()))
-        _save_with_reason(member, _("登记"))
+        _save_with_reason(member, _("登记"), actor)
     return new
 
 
@@ -190,12 +193,16 @@ def household_update(*, actor, household: Household, data: Mapping[str, Any]) ->
         cleaned["code"] != household.code
         and Household.objects.filter(project=household.project, code=cleaned["code"]).exists()
     ):
-        errors.append(FieldError("code", _("户编号 %(c)s 在本项目中已存在") % {"c": cleaned["code"]}).as_dict())
+        errors.append(
+            FieldError(
+                "code", _("户编号 %(c)s 在本项目中已存在") % {"c": cleaned["code"]}
+            ).as_dict()
+        )
     if errors:
         raise _invalid(errors)
     for field, value in cleaned.items():
         setattr(household, field, value)
-    _save_with_reason(household, _("修改户信息"))
+    _save_with_reason(household, _("修改户信息"), actor)
     return household
 
 
@@ -214,7 +221,7 @@ def _member_values(member: Member) -> dict[str, Any]:
     return {field: getattr(member, field) for field in MEMBER_FIELDS}
 
 
-def _reopen_review(household: Household, reason: str) -> None:
+def _reopen_review(household: Household, reason: str, actor) -> None:
     """A change to a member after review or approval sends the household back to review."""
     if household.status == HouseholdStatus.REGISTERED:
         return
@@ -223,7 +230,7 @@ def _reopen_review(household: Household, reason: str) -> None:
     household.approved_at = None
     household.resettlement_population = None
     household.entitlement_area = None
-    _save_with_reason(household, reason)
+    _save_with_reason(household, reason, actor)
 
 
 def _check_heads(household: Household) -> None:
@@ -239,9 +246,7 @@ def _check_heads(household: Household) -> None:
 @transaction.atomic
 def member_add(*, actor, household: Household, data: Mapping[str, Any]) -> Member:
     require_permission(actor, "households.add_member")
-    household = Household.objects.select_for_update().select_related("project").get(
-        pk=household.pk
-    )
+    household = Household.objects.select_for_update().select_related("project").get(pk=household.pk)
     cleaned, field_errors = clean_member(data)
     errors = [e.as_dict() for e in field_errors]
     taken = _id_taken_errors(household.project, [cleaned["id_number"]])
@@ -256,11 +261,13 @@ def member_add(*, actor, household: Household, data: Mapping[str, Any]) -> Membe
     if errors:
         raise _invalid(errors)
     member = Member(project=household.project, household=household, entered_by=actor, **cleaned)
-    resettled = resettled_projects_by_id([member.id_number], exclude_project_id=household.project_id)
+    resettled = resettled_projects_by_id(
+        [member.id_number], exclude_project_id=household.project_id
+    )
     apply_verdict(member, household.project, resettled.get(member.id_number, ()))
-    _save_with_reason(member, _("新增成员"))
+    _save_with_reason(member, _("新增成员"), actor)
     _check_heads(household)
-    _reopen_review(household, _("新增成员 %(n)s,重新审核") % {"n": member.name})
+    _reopen_review(household, _("新增成员 %(n)s,重新审核") % {"n": member.name}, actor)
     return member
 
 
@@ -268,14 +275,16 @@ def member_add(*, actor, household: Household, data: Mapping[str, Any]) -> Membe
 def member_update(*, actor, member: Member, data: Mapping[str, Any]) -> Member:
     """Change a member. Any change of substance resets its review and reopens the household."""
     require_permission(actor, "households.change_member")
-    household = Household.objects.select_for_update().select_related("project").get(
-        pk=member.household_id
+    household = (
+        Household.objects.select_for_update().select_related("project").get(pk=member.household_id)
     )
     member = Member.objects.get(pk=member.pk)
     before = _member_values(member)
     cleaned, field_errors = clean_member({**before, **data})
     errors = [e.as_dict() for e in field_errors]
-    taken = _id_taken_errors(household.project, [cleaned["id_number"]], exclude_member_ids=[member.pk])
+    taken = _id_taken_errors(
+        household.project, [cleaned["id_number"]], exclude_member_ids=[member.pk]
+    )
     if cleaned["id_number"] in taken:
         errors.append(
             FieldError(
@@ -297,12 +306,14 @@ def member_update(*, actor, member: Member, data: Mapping[str, Any]) -> Member:
     member.review_reason = ""
     member.reviewed_by = None
     member.reviewed_at = None
-    resettled = resettled_projects_by_id([member.id_number], exclude_project_id=household.project_id)
+    resettled = resettled_projects_by_id(
+        [member.id_number], exclude_project_id=household.project_id
+    )
     apply_verdict(member, household.project, resettled.get(member.id_number, ()))
     changed = ", ".join(f for f in MEMBER_FIELDS if cleaned[f] != before[f])
-    _save_with_reason(member, _("修改成员信息(%(f)s),重新审核") % {"f": changed})
+    _save_with_reason(member, _("修改成员信息(%(f)s),重新审核") % {"f": changed}, actor)
     _check_heads(household)
-    _reopen_review(household, _("成员 %(n)s 信息变更,重新审核") % {"n": member.name})
+    _reopen_review(household, _("成员 %(n)s 信息变更,重新审核") % {"n": member.name}, actor)
     return member
 
 
@@ -312,9 +323,10 @@ def member_remove(*, actor, member: Member) -> None:
     household = Household.objects.select_for_update().get(pk=member.household_id)
     name = member.name
     member._change_reason = _("删除成员")
+    member._history_user = actor
     member.delete()
     _check_heads(household)
-    _reopen_review(household, _("删除成员 %(n)s,重新审核") % {"n": name})
+    _reopen_review(household, _("删除成员 %(n)s,重新审核") % {"n": name}, actor)
 
 
 def _forbid_entered_by(actor, household: Household, members: Sequence[Member], act: str) -> None:
@@ -340,7 +352,8 @@ def member_review(*, actor, member: Member, decision: str, reason: str = "") -> 
     _forbid_entered_by(actor, household, [member], _("审核其成员"))
     if household.status == HouseholdStatus.APPROVED:
         raise RuleViolation(
-            "already_approved", _("%(h)s 户已审批,如需更改请先修改成员信息以重新审核。") % {"h": household.code}
+            "already_approved",
+            _("%(h)s 户已审批,如需更改请先修改成员信息以重新审核。") % {"h": household.code},
         )
     if decision not in (ReviewStatus.PASSED, ReviewStatus.REJECTED):
         raise RuleViolation("bad_decision", _("审核结果只能是“通过”或“不通过”。"))
@@ -359,16 +372,18 @@ def member_review(*, actor, member: Member, decision: str, reason: str = "") -> 
     member.reviewed_at = timezone.now()
     _save_with_reason(
         member,
-        _("资格审核:%(d)s%(o)s") % {
+        _("资格审核:%(d)s%(o)s")
+        % {
             "d": ReviewStatus(decision).label,
             "o": _("(改变系统判定)") if overridden else "",
         },
+        actor,
     )
     pending = household.members.filter(review_status=ReviewStatus.PENDING).exists()
     new_status = HouseholdStatus.REGISTERED if pending else HouseholdStatus.REVIEWED
     if household.status != new_status:
         household.status = new_status
-        _save_with_reason(household, _("成员审核完成") if not pending else _("审核进行中"))
+        _save_with_reason(household, _("成员审核完成") if not pending else _("审核进行中"), actor)
     return member
 
 
@@ -397,9 +412,7 @@ def household_approve(*, actor, household: Household) -> Household:
     its members.
     """
     require_permission(actor, "households.approve_household")
-    household = (
-        Household.objects.select_for_update().select_related("project").get(pk=household.pk)
-    )
+    household = Household.objects.select_for_update().select_related("project").get(pk=household.pk)
     members = list(household.members.all())
     _forbid_entered_by(actor, household, members, _("审批"))
     if any(m.reviewed_by_id == actor.pk for m in members):
@@ -418,14 +431,20 @@ def household_approve(*, actor, household: Household) -> Household:
     household.approved_at = timezone.now()
     household.resettlement_population = population
     household.entitlement_area = area
-    _save_with_reason(household, _("审批通过:安置人口 %(p)d,应安置面积 %(a)s㎡") % {"p": population, "a": area})
+    _save_with_reason(
+        household,
+        _("审批通过:安置人口 %(p)d,应安置面积 %(a)s㎡") % {"p": population, "a": area},
+        actor,
+    )
     _refresh_other_projects(household)
     return household
 
 
 def _refresh_other_projects(household: Household) -> None:
     """Flag the same people in other projects' open reviews as resettled here."""
-    numbers = [m.id_number for m in household.members.all() if m.review_status == ReviewStatus.PASSED]
+    numbers = [
+        m.id_number for m in household.members.all() if m.review_status == ReviewStatus.PASSED
+    ]
     others = Member.objects.filter(id_number__in=numbers).exclude(project_id=household.project_id)
     others = others.exclude(household__status=HouseholdStatus.APPROVED).select_related("project")
     for other in others:
@@ -441,10 +460,14 @@ def project_recompute_verdicts(*, project: Project) -> int:
     members = list(
         Member.objects.filter(project=project).exclude(household__status=HouseholdStatus.APPROVED)
     )
-    resettled = resettled_projects_by_id([m.id_number for m in members], exclude_project_id=project.pk)
+    resettled = resettled_projects_by_id(
+        [m.id_number for m in members], exclude_project_id=project.pk
+    )
     for member in members:
         apply_verdict(member, project, resettled.get(member.id_number, ()))
-    Member.objects.bulk_update(members, ["verdict_qualified", "verdict_checks", "verdict_failures"], batch_size=1000)
+    Member.objects.bulk_update(
+        members, ["verdict_qualified", "verdict_checks", "verdict_failures"], batch_size=1000
+    )
     return len(members)
 
 
@@ -485,7 +508,8 @@ def document_upload(
     content_type = _sniff_type(upload)
     if content_type not in ALLOWED_DOCUMENT_TYPES:
         raise RuleViolation(
-            "bad_type", _("只接受 PDF、JPG、PNG 文件;“%(n)s”的内容不是这几种格式。") % {"n": upload.name}
+            "bad_type",
+            _("只接受 PDF、JPG、PNG 文件;“%(n)s”的内容不是这几种格式。") % {"n": upload.name},
         )
     digest = hashlib.sha256()
     for chunk in upload.chunks():
@@ -503,7 +527,7 @@ def document_upload(
     )
     document.file.save("upload", upload, save=False)
     try:
-        _save_with_reason(document, _("上传材料"))
+        _save_with_reason(document, _("上传材料"), actor)
     except IntegrityError:
         document.file.delete(save=False)
         raise
@@ -514,8 +538,8 @@ def document_upload(
 def document_delete(*, actor, document: Document) -> None:
     require_permission(actor, "households.delete_document")
     document._change_reason = _("删除材料")
+    document._history_user = actor
     name = document.file.name
     storage = document.file.storage
     document.delete()
     transaction.on_commit(lambda: storage.delete(name))
-

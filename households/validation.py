@@ -254,8 +254,6 @@ def household_member_errors(members: list[Mapping[str, Any]]) -> list[tuple[int,
         if not number:
             continue
         if number in seen:
-            errors.append(
-                (i, FieldError("id_number", _("身份证号在本户中重复"), "duplicate_id"))
-            )
+            errors.append((i, FieldError("id_number", _("身份证号在本户中重复"), "duplicate_id")))
         seen.setdefault(number, i)
     return errors

@@ -1,7 +1,233 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+"""The clerks' registration screens: search, register a household with its members, see and
+edit one household with its document checklist, download documents. Views parse input,
+call one service and render; rules live in households.services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from resettlement.errors import RuleViolation
+
+from . import selectors, services
+from .forms import (
+    DocumentUploadForm,
+    HouseholdEditForm,
+    HouseholdForm,
+    MemberForm,
+    MemberFormSet,
+    apply_errors,
+)
+from .models import Document, Household, HouseholdStatus, Member, Project, VillagerGroup
+
+registry_view = permission_required("households.view_household", raise_exception=True)
 
 
 @login_required
-def home(request):
-    return render(request, "households/home.html", {})
+def home(request: HttpRequest) -> HttpResponse:
+    projects = Project.objects.annotate(
+        households=Count("households", distinct=True),
+        approved=Count(
+            "households", filter=Q(households__status=HouseholdStatus.APPROVED), distinct=True
+        ),
+        reviewed=Count(
+            "households", filter=Q(households__status=HouseholdStatus.REVIEWED), distinct=True
+        ),
+    )
+    return render(request, "households/home.html", {"projects": projects})
+
+
+@login_required
+@registry_view
+def household_list(request: HttpRequest) -> HttpResponse:
+    queryset = selectors.household_list()
+    term = request.GET.get("q", "")
+    queryset = selectors.household_search(queryset, term)
+    project = request.GET.get("project")
+    if project:
+        queryset = queryset.filter(project__code=project)
+    status = request.GET.get("status")
+    if status in HouseholdStatus.values:
+        queryset = queryset.filter(status=status)
+    page = Paginator(queryset, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "households/household_list.html",
+        {
+            "page": page,
+            "q": term,
+            "status": status,
+            "statuses": HouseholdStatus.choices,
+            "projects": Project.objects.all(),
+            "project": project,
+        },
+    )
+
+
+@login_required
+@permission_required("households.add_household", raise_exception=True)
+def household_register(request: HttpRequest) -> HttpResponse:
+    form = HouseholdForm(request.POST or None, initial={"project": Project.objects.first()})
+    members = MemberFormSet(request.POST or None, prefix="m")
+    if request.method == "POST" and form.is_valid() and members.is_valid():
+        try:
+            household = services.household_register(
+                actor=request.user,
+                project=form.cleaned_data["project"],
+                community=form.cleaned_data["community"],
+                group=form.cleaned_data["group"],
+                household=form.household_data(),
+                members=members.members_data(),
+            )
+        except RuleViolation as exc:
+            changed = [f for f in members.forms if f.has_changed()]
+            apply_errors(exc.details or [{"message": exc.message}], form, changed)
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("已登记 %(h)s 户,请上传证明材料。") % {"h": household.code})
+            return redirect("staff:household-detail", pk=household.pk)
+    groups = VillagerGroup.objects.select_related("community").order_by("code")
+    return render(
+        request,
+        "households/household_register.html",
+        {"form": form, "members": members, "groups": groups},
+    )
+
+
+@login_required
+@registry_view
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        household = selectors.household_detail(pk)
+    except Household.DoesNotExist:
+        raise Http404 from None
+    return render(
+        request,
+        "households/household_detail.html",
+        {
+            "household": household,
+            "members": household.members.all(),
+            "checklist": selectors.document_checklist(household),
+            "other_documents": [d for d in household.documents.all() if d.kind == "other"],
+            "upload_form": DocumentUploadForm(),
+        },
+    )
+
+
+@login_required
+@permission_required("households.change_household", raise_exception=True)
+def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    household = get_object_or_404(Household.objects.select_related("project"), pk=pk)
+    initial = {
+        "code": household.code,
+        "address": household.address,
+        "phone": household.phone,
+        "agreement_number": household.agreement_number,
+        "demolished_area": household.demolished_area,
+        "notes": household.notes,
+    }
+    form = HouseholdEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.household_update(
+                actor=request.user, household=household, data=form.household_data()
+            )
+        except RuleViolation as exc:
+            apply_errors(exc.details or [{"message": exc.message}], form)
+        else:
+            messages.success(request, _("户信息已保存。"))
+            return redirect("staff:household-detail", pk=household.pk)
+    return render(request, "households/household_edit.html", {"form": form, "household": household})
+
+
+@login_required
+def member_edit(request: HttpRequest, pk: int, member_pk: int | None = None) -> HttpResponse:
+    household = get_object_or_404(Household, pk=pk)
+    member = get_object_or_404(Member, pk=member_pk, household=household) if member_pk else None
+    perm = "households.change_member" if member else "households.add_member"
+    if not request.user.has_perm(perm):
+        raise PermissionDenied
+    initial = {f: getattr(member, f) for f in MemberForm.base_fields} if member else None
+    form = MemberForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if member:
+                services.member_update(actor=request.user, member=member, data=form.member_data())
+            else:
+                services.member_add(
+                    actor=request.user, household=household, data=form.member_data()
+                )
+        except RuleViolation as exc:
+            apply_errors(exc.details or [{"message": exc.message}], form)
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("成员信息已保存;如该户已审核,将重新审核。"))
+            return redirect("staff:household-detail", pk=household.pk)
+    return render(
+        request,
+        "households/member_edit.html",
+        {"form": form, "household": household, "member": member},
+    )
+
+
+@login_required
+@require_POST
+def member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+    member = get_object_or_404(Member, pk=member_pk, household_id=pk)
+    try:
+        services.member_remove(actor=request.user, member=member)
+    except RuleViolation as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已删除成员 %(n)s。") % {"n": member.name})
+    return redirect("staff:household-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    household = get_object_or_404(Household, pk=pk)
+    form = DocumentUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("请选择要上传的文件。"))
+        return redirect("staff:household-detail", pk=pk)
+    member = None
+    if form.cleaned_data.get("member"):
+        member = get_object_or_404(Member, pk=form.cleaned_data["member"], household=household)
+    try:
+        services.document_upload(
+            actor=request.user,
+            household=household,
+            kind=form.cleaned_data["kind"],
+            upload=form.cleaned_data["file"],
+            member=member,
+        )
+    except RuleViolation as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("材料已上传。"))
+    return redirect("staff:household-detail", pk=pk)
+
+
+@login_required
+@permission_required("households.view_document", raise_exception=True)
+def document_download(request: HttpRequest, pk: int) -> FileResponse:
+    """Stream a document as an attachment: never inline, never from a public URL."""
+    document = get_object_or_404(Document, pk=pk)
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=f"{document.household.code}-{document.kind}{document.extension}",
+        content_type=document.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

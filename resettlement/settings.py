@@ -224,3 +224,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# History is for reading: reverting a record from the admin would bypass the services.
+SIMPLE_HISTORY_REVERT_DISABLED = True

@@ -50,6 +50,7 @@ class VillagerGroupFactory(factory.django.DjangoModelFactory):
 
 
 def make_user(username: str, *roles: str, **extra):
+    extra.setdefault("is_staff", bool(roles))  # staff may open the admin (review queue)
     user = get_user_model().objects.create_user(
         username=username, password="correct horse battery staple", **extra
     )

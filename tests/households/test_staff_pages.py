@@ -1,0 +1,188 @@
+"""The clerks' registration screens and the admin review queue, through the test client."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.urls import reverse
+from PIL import Image
+
+from households.models import Household, HouseholdStatus, Member, ReviewStatus
+from tests.factories import id_number
+
+
+def _png_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _register_post(group, **overrides) -> dict:
+    head_id = id_number(dt.date(1968, 5, 4), "M")
+    data = {
+        "project": group.project_id,
+        "community": group.community_id,
+        "group": group.pk,
+        "code": "NGH-0001",
+        "address": "南宫河村3组12号",
+        "phone": "13812345678",
+        "agreement_number": "YH-2012-0088",
+        "demolished_area": "160.00",
+        "m-TOTAL_FORMS": "2",
+        "m-INITIAL_FORMS": "0",
+        "m-MIN_NUM_FORMS": "0",
+        "m-MAX_NUM_FORMS": "15",
+        "m-0-name": "王建国",
+        "m-0-id_number": head_id,
+        "m-0-relation": "head",
+        "m-0-hukou_nature": "agricultural",
+        "m-0-marital_status": "married",
+        "m-0-special_status": "none",
+        "m-0-housing_welfare": "none",
+        "m-1-name": "",
+        "m-1-id_number": "",
+        "m-1-relation": "head",
+        "m-1-hukou_nature": "agricultural",
+        "m-1-marital_status": "unmarried",
+        "m-1-special_status": "none",
+        "m-1-housing_welfare": "none",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_clerk_registers_a_household_and_lands_on_its_page(client, clerk, group):
+    client.force_login(clerk)
+    response = client.post(reverse("staff:household-register"), _register_post(group))
+    household = Household.objects.get(code="NGH-0001")
+    assert response.status_code == 302
+    assert response.url == reverse("staff:household-detail", args=[household.pk])
+    head = household.members.get()
+    assert head.name == "王建国"
+    assert head.birth_date == dt.date(1968, 5, 4)  # filled in from the ID number
+    page = client.get(response.url)
+    assert "王建国" in page.content.decode()
+    assert "拆迁补偿安置协议" in page.content.decode()  # the checklist shows what is missing
+
+
+def test_bad_id_number_is_shown_on_the_field_and_nothing_is_saved(client, clerk, group):
+    client.force_login(clerk)
+    good = id_number(dt.date(1968, 5, 4), "M")
+    wrong_check = good[:-1] + ("1" if good[-1] == "0" else "0")
+    response = client.post(
+        reverse("staff:household-register"),
+        _register_post(group, **{"m-0-id_number": wrong_check}),
+    )
+    assert response.status_code == 200
+    assert "校验码错误" in response.content.decode()
+    assert not Household.objects.exists()
+
+
+def test_reviewer_cannot_open_the_registration_screen(client, reviewer):
+    client.force_login(reviewer)
+    assert client.get(reverse("staff:household-register")).status_code == 403
+
+
+def test_search_finds_a_household_by_head_name_and_by_id_number(client, clerk, register):
+    household = register()
+    head = household.members.get()
+    client.force_login(clerk)
+    by_name = client.get(reverse("staff:household-list"), {"q": head.name})
+    by_id = client.get(reverse("staff:household-list"), {"q": head.id_number})
+    by_code = client.get(reverse("staff:household-list"), {"q": household.code})
+    for response in (by_name, by_id, by_code):
+        assert household.code in response.content.decode()
+    nothing = client.get(reverse("staff:household-list"), {"q": "不存在的人"})
+    assert household.code not in nothing.content.decode()
+
+
+def test_uploaded_document_downloads_as_an_attachment_only_for_staff(
+    client, clerk, outsider, register, settings, tmp_path
+):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path},
+        },
+    }
+    household = register()
+    client.force_login(clerk)
+    upload = io.BytesIO(_png_bytes())
+    upload.name = "户口簿.png"
+    response = client.post(
+        reverse("staff:document-upload", args=[household.pk]),
+        {"kind": "hukou_book", "file": upload},
+    )
+    assert response.status_code == 302
+    document = household.documents.get()
+    assert "户口簿" not in document.file.name
+    download = client.get(reverse("staff:document-download", args=[document.pk]))
+    assert download.status_code == 200
+    assert download["Content-Disposition"].startswith("attachment")
+    assert download["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(download.streaming_content) == _png_bytes()
+    client.force_login(outsider)
+    assert client.get(reverse("staff:document-download", args=[document.pk])).status_code == 403
+
+
+def test_a_text_file_renamed_png_is_refused_with_a_message(client, clerk, register):
+    household = register()
+    client.force_login(clerk)
+    upload = io.BytesIO(b"<script>alert(1)</script>")
+    upload.name = "photo.png"
+    response = client.post(
+        reverse("staff:document-upload", args=[household.pk]),
+        {"kind": "hukou_book", "file": upload},
+        follow=True,
+    )
+    assert "只接受 PDF、JPG、PNG" in response.content.decode()
+    assert not household.documents.exists()
+
+
+def test_reviewer_reviews_in_the_admin_queue_and_leader_approves(
+    client, reviewer, leader, register
+):
+    household = register()
+    member = household.members.get()
+    client.force_login(reviewer)
+    queue = client.get(
+        reverse("admin:households_member_changelist"), {"review_status__exact": "pending"}
+    )
+    assert member.name in queue.content.decode()
+    review_url = reverse("admin:households_member_review", args=[member.pk])
+    page = client.get(review_url)
+    assert "户口未迁出" in page.content.decode()  # the evidence behind the verdict
+    client.post(review_url, {"decision": "passed", "reason": ""})
+    member.refresh_from_db()
+    assert member.review_status == ReviewStatus.PASSED
+    client.force_login(leader)
+    client.post(
+        reverse("admin:households_household_changelist"),
+        {"action": "approve_selected", "_selected_action": [household.pk]},
+    )
+    household.refresh_from_db()
+    assert household.status == HouseholdStatus.APPROVED
+    assert household.entitlement_area is not None
+
+
+def test_registrar_reviewing_in_the_admin_sees_the_four_eyes_message(client, all_hats, register):
+    household = register(actor=all_hats)
+    member = household.members.get()
+    client.force_login(all_hats)
+    response = client.post(
+        reverse("admin:households_member_review", args=[member.pk]),
+        {"decision": "passed", "reason": ""},
+    )
+    assert response.status_code == 200
+    assert "四眼原则" in response.content.decode()
+    assert Member.objects.get(pk=member.pk).review_status == ReviewStatus.PENDING
+
+
+@pytest.mark.parametrize("who", ["reviewer", "leader"])
+def test_history_of_a_household_is_visible_in_the_admin(client, register, request, who):
+    household = register()
+    client.force_login(request.getfixturevalue(who))
+    response = client.get(reverse("admin:households_household_history", args=[household.pk]))
+    assert response.status_code == 200
+    assert "clerk_li" in response.content.decode()
