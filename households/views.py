@@ -33,7 +33,7 @@ registry_view = permission_required("households.view_household", raise_exception
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     projects = Project.objects.annotate(
-        households=Count("households", distinct=True),
+        household_count=Count("households", distinct=True),
         approved=Count(
             "households", filter=Q(households__status=HouseholdStatus.APPROVED), distinct=True
         ),

@@ -186,3 +186,11 @@ def test_history_of_a_household_is_visible_in_the_admin(client, register, reques
     response = client.get(reverse("admin:households_household_history", args=[household.pk]))
     assert response.status_code == 200
     assert "clerk_li" in response.content.decode()
+
+
+def test_home_page_counts_households_per_project(client, clerk, register, project):
+    register()
+    client.force_login(clerk)
+    response = client.get(reverse("staff:home"))
+    assert response.status_code == 200
+    assert project.code in response.content.decode()
