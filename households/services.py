@@ -233,6 +233,19 @@ def _reopen_review(household: Household, reason: str, actor) -> None:
     _save_with_reason(household, reason, actor)
 
 
+def _forbid_second_head(household: Household, relation: str, *, member_pk=None) -> None:
+    """Checked before saving: past this point the database's one-head constraint would
+    refuse the row with an IntegrityError (an error page) instead of this message."""
+    if relation != Relation.HEAD:
+        return
+    if household.members.filter(relation=Relation.HEAD).exclude(pk=member_pk).exists():
+        raise RuleViolation(
+            "one_head",
+            _("每户只能有一名户主,%(h)s 户已有户主。") % {"h": household.code},
+            details=[FieldError("relation", _("每户只能有一名户主")).as_dict()],
+        )
+
+
 def _check_heads(household: Household) -> None:
     heads = household.members.filter(relation=Relation.HEAD).count()
     if heads != 1:
@@ -260,6 +273,7 @@ def member_add(*, actor, household: Household, data: Mapping[str, Any]) -> Membe
         )
     if errors:
         raise _invalid(errors)
+    _forbid_second_head(household, cleaned["relation"])
     member = Member(project=household.project, household=household, entered_by=actor, **cleaned)
     resettled = resettled_projects_by_id(
         [member.id_number], exclude_project_id=household.project_id
@@ -297,6 +311,7 @@ def member_update(*, actor, member: Member, data: Mapping[str, Any]) -> Member:
         raise _invalid(errors)
     if cleaned == before:
         return member
+    _forbid_second_head(household, cleaned["relation"], member_pk=member.pk)
     for field, value in cleaned.items():
         setattr(member, field, value)
     # The person who changed the record may no longer review it (four-eyes).
