@@ -7,8 +7,9 @@ import pytest
 from django.urls import reverse
 from PIL import Image
 
+from households import services
 from households.models import Household, HouseholdStatus, Member, ReviewStatus
-from tests.factories import id_number
+from tests.factories import id_number, make_user
 
 
 def _png_bytes() -> bytes:
@@ -194,3 +195,35 @@ def test_home_page_counts_households_per_project(client, clerk, register, projec
     response = client.get(reverse("staff:home"))
     assert response.status_code == 200
     assert project.code in response.content.decode()
+
+
+def test_bulk_pass_in_the_admin_refuses_the_registrar_and_changes_nothing(
+    client, all_hats, register
+):
+    household = register(actor=all_hats)
+    member = household.members.get()
+    client.force_login(all_hats)
+    response = client.post(
+        reverse("admin:households_member_changelist"),
+        {"action": "pass_qualified", "_selected_action": [member.pk]},
+        follow=True,
+    )
+    assert "四眼原则" in response.content.decode()
+    assert Member.objects.get(pk=member.pk).review_status == ReviewStatus.PENDING
+
+
+def test_leader_who_reviewed_cannot_approve_through_the_admin_action(client, register, roles):
+    reviewing_leader = make_user("reviewing_leader", "reviewer", "leader")
+    household = register()
+    services.member_review(
+        actor=reviewing_leader, member=household.members.get(), decision=ReviewStatus.PASSED
+    )
+    client.force_login(reviewing_leader)
+    response = client.post(
+        reverse("admin:households_household_changelist"),
+        {"action": "approve_selected", "_selected_action": [household.pk]},
+        follow=True,
+    )
+    assert "四眼原则" in response.content.decode()
+    household.refresh_from_db()
+    assert household.status == HouseholdStatus.REVIEWED
