@@ -451,12 +451,17 @@ def household_approve(*, actor, household: Household) -> Household:
         _("审批通过:安置人口 %(p)d,应安置面积 %(a)s㎡") % {"p": population, "a": area},
         actor,
     )
-    _refresh_other_projects(household)
+    _refresh_other_projects(household, actor)
     return household
 
 
-def _refresh_other_projects(household: Household) -> None:
-    """Flag the same people in other projects' open reviews as resettled here."""
+def _refresh_other_projects(household: Household, actor) -> None:
+    """Flag the same people in other projects' open reviews as resettled here.
+
+    A pass recorded there was given on evidence that no longer holds, so it goes back to
+    review and its household with it: otherwise that project's leader could approve the same
+    person a second time on the stale pass. Rejections stand.
+    """
     numbers = [
         m.id_number for m in household.members.all() if m.review_status == ReviewStatus.PASSED
     ]
@@ -465,8 +470,29 @@ def _refresh_other_projects(household: Household) -> None:
     for other in others:
         resettled = resettled_projects_by_id([other.id_number], exclude_project_id=other.project_id)
         apply_verdict(other, other.project, resettled.get(other.id_number, ()))
-        other._change_reason = _("已在其他项目安置,重新判定")
-        other.save(update_fields=["verdict_qualified", "verdict_checks", "verdict_failures"])
+        fields = ["verdict_qualified", "verdict_checks", "verdict_failures"]
+        reopen = other.review_status == ReviewStatus.PASSED
+        if reopen:
+            other.review_status = ReviewStatus.PENDING
+            other.review_overridden = False
+            other.review_reason = ""
+            other.reviewed_by = None
+            other.reviewed_at = None
+            fields += [
+                "review_status",
+                "review_overridden",
+                "review_reason",
+                "reviewed_by",
+                "reviewed_at",
+            ]
+        _save_with_reason(other, _("已在其他项目安置,重新判定"), actor, update_fields=fields)
+        if reopen:
+            _reopen_review(
+                Household.objects.select_for_update().get(pk=other.household_id),
+                _("成员 %(n)s 已在项目 %(p)s 安置,重新审核")
+                % {"n": other.name, "p": household.project.code},
+                actor,
+            )
 
 
 @transaction.atomic
