@@ -1,0 +1,808 @@
+"""Import and export of households with their members: one row per member, the household's
+columns repeated on each of its rows, headers in Chinese (see docs/import.md).
+
+One resource serves the admin (import and export) and `manage.py import_households`, so
+both apply the same rules: the field checks of `households.validation` that
+`services.household_register` uses, the same qualification verdict (`services.apply_verdict`),
+and the checks that need the whole file (a household's rows agree, one head per household,
+an ID number once per file and not yet in the project).
+
+All or nothing: every row is validated in memory before anything is written (one query per
+lookup, whatever the file's size); if any row is invalid the import writes nothing and
+reports every problem by row (as Excel numbers it: the header is row 1) and column. Valid
+files are written in bulk, with a history record per household and member naming the
+importing user.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import tablib
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, models, transaction
+from django.db.models import QuerySet
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from import_export import resources, widgets
+from import_export.fields import Field
+from import_export.results import Result
+from simple_history.utils import bulk_create_with_history
+
+from resettlement.errors import RuleViolation
+from resettlement.roles import require_permission
+
+from .models import (
+    Community,
+    Household,
+    HousingWelfare,
+    HukouNature,
+    MaritalStatus,
+    Member,
+    Project,
+    Relation,
+    Sex,
+    SpecialStatus,
+    VillagerGroup,
+)
+from .selectors import resettled_projects_by_id
+from .services import apply_verdict
+from .validation import clean_household, clean_member, household_member_errors
+
+IMPORT_PERMISSION = "households.import_households"
+EXPORT_PERMISSION = "households.export_households"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the roster. `key` is the field name `households.validation` uses."""
+
+    key: str
+    header: str  # fixed Chinese header: the file format does not change with the UI language
+    width: int
+    required: bool
+    help: Any  # lazy translated text for the template's instructions sheet
+    choices: type[models.TextChoices] | None = None
+    household: bool = False
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column(
+        "code",
+        "户编号",
+        12,
+        True,
+        gettext_lazy("本项目内唯一;只能用字母、数字、-、_。同一户的每一行填相同的户编号。"),
+        household=True,
+    ),
+    Column(
+        "community",
+        "村/社区编号",
+        12,
+        True,
+        gettext_lazy("本项目已建立的村/社区编号。"),
+        household=True,
+    ),
+    Column(
+        "group",
+        "村民小组编号",
+        12,
+        True,
+        gettext_lazy("本项目已建立、且属于该村/社区的村民小组编号。"),
+        household=True,
+    ),
+    Column("address", "原住址", 30, False, gettext_lazy("被拆迁房屋的地址。"), household=True),
+    Column(
+        "phone",
+        "联系电话",
+        14,
+        False,
+        gettext_lazy("11位手机号,或带区号的座机号,如 0571-88886666。"),
+        household=True,
+    ),
+    Column(
+        "agreement_number",
+        "拆迁补偿协议编号",
+        18,
+        False,
+        gettext_lazy("拆迁补偿安置协议上的编号。"),
+        household=True,
+    ),
+    Column(
+        "demolished_area",
+        "被拆迁房屋面积",
+        14,
+        False,
+        gettext_lazy("单位平方米,最多两位小数;留空按0计。"),
+        household=True,
+    ),
+    Column("name", "姓名", 10, True, gettext_lazy("成员姓名,不超过50个字。")),
+    Column(
+        "id_number",
+        "身份证号",
+        22,
+        True,
+        gettext_lazy("18位居民身份证号,末位可为X。请把此列设为“文本”格式,否则Excel会改掉后几位。"),
+    ),
+    Column(
+        "sex",
+        "性别",
+        6,
+        False,
+        gettext_lazy("可留空,按身份证号判断;填写时须与身份证号一致。"),
+        choices=Sex,
+    ),
+    Column(
+        "birth_date",
+        "出生日期",
+        12,
+        False,
+        gettext_lazy("如 1970-03-15;可留空,按身份证号判断。"),
+    ),
+    Column(
+        "relation",
+        "与户主关系",
+        12,
+        True,
+        gettext_lazy("每户有且只有一名户主。"),
+        choices=Relation,
+    ),
+    Column(
+        "hukou_nature",
+        "户口性质",
+        10,
+        True,
+        gettext_lazy("户口簿上的户口性质。"),
+        choices=HukouNature,
+    ),
+    Column(
+        "hukou_moved_in",
+        "户口迁入日期",
+        14,
+        False,
+        gettext_lazy("迁入本村的日期,如 2005-08-01;出生即落户的留空。"),
+    ),
+    Column("hukou_moved_out", "户口迁出日期", 14, False, gettext_lazy("户口未迁出的留空。")),
+    Column(
+        "marital_status",
+        "婚姻状况",
+        10,
+        False,
+        gettext_lazy("留空按“未婚”。"),
+        choices=MaritalStatus,
+    ),
+    Column(
+        "special_status",
+        "特殊情况",
+        22,
+        False,
+        gettext_lazy("留空按“无”。婚入配偶的婚姻状况须为“已婚”。"),
+        choices=SpecialStatus,
+    ),
+    Column(
+        "one_child_certificate",
+        "持独生子女证",
+        12,
+        False,
+        gettext_lazy("填“是”或“否”;留空按“否”。"),
+    ),
+    Column(
+        "housing_welfare",
+        "已享受住房福利",
+        16,
+        False,
+        gettext_lazy("留空按“未享受”。"),
+        choices=HousingWelfare,
+    ),
+)
+HEADERS: tuple[str, ...] = tuple(column.header for column in COLUMNS)
+COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
+HOUSEHOLD_KEYS = tuple(column.key for column in COLUMNS if column.household)
+_COLUMN_ORDER = {column.header: i for i, column in enumerate(COLUMNS)}
+_TEXT_KEYS = ("code", "community", "group", "address", "phone", "agreement_number", "name")
+# Cells starting with these are formulas to Excel (or to LibreOffice, reading a csv).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    """One problem in a file: `row` as Excel numbers it (header = 1), None for the whole file;
+    `column` is the header as written in the file, "" when about the row or the file."""
+
+    row: int | None
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        if self.row is None:
+            return self.message
+        if not self.column:
+            return _("第 %(row)d 行:%(message)s") % {"row": self.row, "message": self.message}
+        return _("第 %(row)d 行“%(column)s”列:%(message)s") % {
+            "row": self.row,
+            "column": self.column,
+            "message": self.message,
+        }
+
+    def sort_key(self) -> tuple[int, int]:
+        return (self.row or 0, _COLUMN_ORDER.get(self.column, -1))
+
+
+class ImportRejected(RuleViolation):
+    """The whole file was refused (wrong columns, no rows, too many rows)."""
+
+    def __init__(self, problems: Sequence[ImportProblem]) -> None:
+        super().__init__("import_rejected", "; ".join(str(p) for p in problems), details=problems)
+
+
+def dataset_problems(dataset: tablib.Dataset) -> list[ImportProblem]:
+    """Problems that make the whole file unusable: its columns, and its number of rows."""
+    headers = [header or "" for header in (dataset.headers or [])]
+    missing = [header for header in HEADERS if header not in headers]
+    unknown = [header or _("(空表头)") for header in headers if header not in HEADERS]
+    repeated = [h for h in HEADERS if headers.count(h) > 1]
+    problems = []
+    if missing or unknown or repeated:
+        parts = []
+        if missing:
+            parts.append(_("缺少列:%(c)s") % {"c": "、".join(missing)})
+        if unknown:
+            parts.append(_("无法识别的列:%(c)s") % {"c": "、".join(unknown)})
+        if repeated:
+            parts.append(_("重复的列:%(c)s") % {"c": "、".join(repeated)})
+        problems.append(
+            ImportProblem(
+                1,
+                "",
+                _("表头不正确(%(parts)s)。请使用导入模板,第1行的列名不要改动。")
+                % {"parts": ";".join(parts)},
+            )
+        )
+    if len(dataset) == 0:
+        problems.append(
+            ImportProblem(None, "", _("文件只有表头,没有成员数据:从第2行起每行填写一名成员。"))
+        )
+    elif len(dataset) > settings.IMPORT_MAX_ROWS:
+        problems.append(
+            ImportProblem(
+                None,
+                "",
+                _("文件数据行过多(超过 %(m)d 行),请分成几个文件导入。")
+                % {"m": settings.IMPORT_MAX_ROWS},
+            )
+        )
+    return problems
+
+
+def import_problems(result: Result) -> list[ImportProblem]:
+    """Every problem an import found, in row and column order."""
+    problems: list[ImportProblem] = []
+    for error in result.base_errors:
+        problems.extend(_problems_from_exception(error.error))
+    for error_row in result.error_rows:
+        for error in error_row.errors:
+            problems.extend(
+                ImportProblem(error_row.number + 1, p.column, p.message)
+                for p in _problems_from_exception(error.error)
+            )
+    for invalid in result.invalid_rows:
+        for column, messages in invalid.error_dict.items():
+            column = "" if column == NON_FIELD_ERRORS else column
+            problems.extend(ImportProblem(invalid.number + 1, column, m) for m in messages)
+    return sorted(problems, key=ImportProblem.sort_key)
+
+
+def _problems_from_exception(exc: BaseException) -> list[ImportProblem]:
+    if isinstance(exc, ImportRejected):
+        return list(exc.details)
+    if isinstance(exc, RuleViolation):
+        return [ImportProblem(None, "", exc.message)]
+    if isinstance(exc, IntegrityError):
+        # Only a concurrent registration can get past the checks done in memory.
+        return [
+            ImportProblem(
+                None,
+                "",
+                _("保存时发现户编号或身份证号刚被他人登记,本次导入已全部撤销,请核对后重新导入。"),
+            )
+        ]
+    return [ImportProblem(None, "", _("导入失败,未保存任何数据:%(e)s") % {"e": exc})]
+
+
+# -- export formatting --------------------------------------------------------------------
+
+
+class ChoiceLabelWidget(widgets.Widget):
+    """Exports a choice as its Chinese label, which the import accepts back."""
+
+    def __init__(self, choices: type[models.TextChoices]) -> None:
+        super().__init__()
+        self.choices = choices
+
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
+        return str(self.choices(value).label) if value else ""
+
+
+class TextWidget(widgets.Widget):
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if isinstance(value, Decimal):
+            return f"{value:.2f}"
+        return str(value)
+
+
+class YesNoWidget(widgets.Widget):
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
+        return _("是") if value else _("否")
+
+
+def neutralise_formula(value: Any) -> Any:
+    """Make a text cell that Excel would run as a formula show as plain text.
+
+    django-import-export's IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT (4.4) only strips a
+    leading "=" (losing data) and ignores "+", "-" and "@", which Excel also evaluates. A
+    leading apostrophe is OWASP's advice; the import removes it again.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _export_field(column: Column) -> Field:
+    if column.key in ("code", "community", "group"):
+        attribute = {
+            "code": "household__code",
+            "community": "household__community__code",
+            "group": "household__group__code",
+        }[column.key]
+    elif column.household:
+        attribute = f"household__{column.key}"
+    else:
+        attribute = column.key
+    if column.choices is not None:
+        widget: widgets.Widget = ChoiceLabelWidget(column.choices)
+    elif column.key == "one_child_certificate":
+        widget = YesNoWidget()
+    else:
+        widget = TextWidget()
+    return Field(attribute=attribute, column_name=column.header, widget=widget)
+
+
+# -- reading cells ------------------------------------------------------------------------
+
+
+def _cell(value: Any) -> Any:
+    """A cell as the validation functions expect it: text stripped, whole numbers as text
+    digits (Excel stores 13812345678 as a number), dates and booleans as they are."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        # The export writes '=... for a cell that would be a formula; take it back.
+        if text.startswith("'") and text[1:2] and text[1:].startswith(_FORMULA_STARTS):
+            text = text[1:]
+        return text
+    if isinstance(value, bool | dt.date):
+        return value
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, int | float | Decimal):
+        return str(value)
+    return str(value).strip()
+
+
+def _is_blank(values: Sequence[Any]) -> bool:
+    return all(value is None or (isinstance(value, str) and not value.strip()) for value in values)
+
+
+def _chinese_labels() -> dict[str, dict[str, str]]:
+    """Per choice column, its Chinese labels to values, whatever the UI language: a roster
+    typed in Chinese must import the same when an official works in English."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return {
+            column.key: {str(choice.label): choice.value for choice in column.choices}
+            for column in COLUMNS
+            if column.choices is not None
+        }
+
+
+@dataclass
+class _Row:
+    """One data row after validation. `number` is the row as Excel numbers it."""
+
+    number: int
+    blank: bool = False
+    household_key: str = ""
+    household: dict[str, Any] = field(default_factory=dict)
+    community: Community | None = None
+    group: VillagerGroup | None = None
+    signature: dict[str, Any] = field(default_factory=dict)
+    member: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, key: str, message: str) -> None:
+        self.errors.setdefault(key, []).append(message)
+
+    def validation_error(self) -> ValidationError:
+        by_column: dict[str, list[str]] = {}
+        for key, messages in self.errors.items():
+            column = COLUMN_BY_KEY.get(key)
+            by_column.setdefault(column.header if column else NON_FIELD_ERRORS, []).extend(messages)
+        return ValidationError(by_column)
+
+
+class HouseholdMemberResource(resources.ModelResource):
+    """Households with members, one row per member. Construct with the project to import
+    into and the acting user; `import_data` refuses users without import permission and
+    `export` users without export permission."""
+
+    code = _export_field(COLUMN_BY_KEY["code"])
+    community = _export_field(COLUMN_BY_KEY["community"])
+    group = _export_field(COLUMN_BY_KEY["group"])
+    address = _export_field(COLUMN_BY_KEY["address"])
+    phone = _export_field(COLUMN_BY_KEY["phone"])
+    agreement_number = _export_field(COLUMN_BY_KEY["agreement_number"])
+    demolished_area = _export_field(COLUMN_BY_KEY["demolished_area"])
+    name = _export_field(COLUMN_BY_KEY["name"])
+    id_number = _export_field(COLUMN_BY_KEY["id_number"])
+    sex = _export_field(COLUMN_BY_KEY["sex"])
+    birth_date = _export_field(COLUMN_BY_KEY["birth_date"])
+    relation = _export_field(COLUMN_BY_KEY["relation"])
+    hukou_nature = _export_field(COLUMN_BY_KEY["hukou_nature"])
+    hukou_moved_in = _export_field(COLUMN_BY_KEY["hukou_moved_in"])
+    hukou_moved_out = _export_field(COLUMN_BY_KEY["hukou_moved_out"])
+    marital_status = _export_field(COLUMN_BY_KEY["marital_status"])
+    special_status = _export_field(COLUMN_BY_KEY["special_status"])
+    one_child_certificate = _export_field(COLUMN_BY_KEY["one_child_certificate"])
+    housing_welfare = _export_field(COLUMN_BY_KEY["housing_welfare"])
+
+    class Meta:
+        model = Member
+        name = gettext_lazy("安置户及成员(每行一名成员)")
+        fields = tuple(column.key for column in COLUMNS)
+        import_order = fields
+        export_order = fields
+        # All or nothing, whatever IMPORT_EXPORT_USE_TRANSACTIONS says.
+        use_transactions = True
+        # Speed: every row is validated in memory in before_import, so the rows can be
+        # written in bulk, new instances need no lookup, and no diff or full_clean is needed.
+        use_bulk = True
+        batch_size = 2000
+        skip_diff = True
+        force_init_instance = True
+        clean_model_instances = False
+        report_skipped = False  # blank rows inside the sheet
+
+    def __init__(self, project: Project | None = None, user=None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.project = project
+        self.user = user
+        self.households: dict[str, Household] = {}
+        self._rows: list[_Row] = []
+        self._current: _Row | None = None
+        self._file_has_errors = False
+        self._resettled: dict[str, tuple[str, ...]] = {}
+        self._change_reason = ""
+
+    # -- import ---------------------------------------------------------------------------
+
+    def import_data(self, dataset: tablib.Dataset, dry_run: bool = False, **kwargs: Any) -> Result:
+        """Validate the whole file, then save all of it or nothing (see the module doc)."""
+        self.user = kwargs.get("user") or self.user
+        require_permission(self.user, IMPORT_PERMISSION)
+        if self.project is None:
+            raise RuleViolation("no_project", _("请选择要导入到哪个项目。"))
+        problems = dataset_problems(dataset)
+        if problems:
+            result = self.get_result_class()()
+            result.total_rows = len(dataset)
+            result.append_base_error(self.get_error_result_class()(ImportRejected(problems)))
+            return result
+        kwargs.update(use_transactions=True, rollback_on_validation_errors=True)
+        return super().import_data(dataset, dry_run=dry_run, **kwargs)
+
+    def before_import(self, dataset: tablib.Dataset, **kwargs: Any) -> None:
+        file_name = kwargs.get("file_name") or ""
+        reason = _("Excel导入:%(f)s") % {"f": file_name} if file_name else _("Excel导入")
+        self._change_reason = reason[:100]
+        self._rows = self._validate(dataset)
+        self._file_has_errors = any(row.errors for row in self._rows)
+        if not self._file_has_errors:
+            self.households = self._new_households()
+            self._resettled = resettled_projects_by_id(
+                [row.member["id_number"] for row in self._rows if not row.blank],
+                exclude_project_id=self.project.pk,
+            )
+
+    def before_import_row(self, row: dict, **kwargs: Any) -> None:
+        self._current = self._rows[kwargs["row_number"] - 1]
+
+    def import_instance(self, instance: Member, row: dict, **kwargs: Any) -> None:
+        current = self._current
+        if current.blank:
+            return
+        if current.errors:
+            raise current.validation_error()
+        if self._file_has_errors:
+            return  # valid itself, but other rows are not: it will not be saved
+        for name, value in current.member.items():
+            setattr(instance, name, value)
+        instance.project = self.project
+        instance.household = self.households[current.household_key]
+        instance.entered_by = self.user
+        apply_verdict(instance, self.project, self._resettled.get(instance.id_number, ()))
+        instance._history_user = self.user
+        instance._change_reason = self._change_reason
+
+    def skip_row(self, instance, original, row, import_validation_errors=None) -> bool:
+        return self._current.blank
+
+    def save_instance(self, instance: Member, is_create: bool, row: dict, **kwargs: Any) -> None:
+        if self._file_has_errors:
+            return  # nothing of this file will be kept: don't write what is rolled back
+        super().save_instance(instance, is_create, row, **kwargs)
+
+    def before_save_instance(self, instance: Member, row: dict, **kwargs: Any) -> None:
+        # Row-by-row saving (use_bulk off): the household is saved with its first member.
+        if not self._meta.use_bulk and instance.household.pk is None:
+            instance.household.save()
+
+    def bulk_create(
+        self, using_transactions, dry_run, raise_errors, batch_size=None, result=None
+    ) -> None:
+        """Write a batch of members and the households they start, each with history."""
+        members = self.create_instances
+        if not members or (result is not None and result.has_errors()):
+            self.create_instances.clear()  # an earlier batch failed: all is rolled back
+            return
+        try:
+            with transaction.atomic(using=self.get_db_connection_name()):
+                households = {m.household.code: m.household for m in members}
+                new = [h for h in households.values() if h.pk is None]
+                if new:
+                    bulk_create_with_history(
+                        new,
+                        Household,
+                        batch_size=batch_size,
+                        default_user=self.user,
+                        default_change_reason=self._change_reason,
+                    )
+                bulk_create_with_history(
+                    members,
+                    Member,
+                    batch_size=batch_size,
+                    default_user=self.user,
+                    default_change_reason=self._change_reason,
+                )
+        except Exception as exc:
+            self.handle_import_error(result, exc, raise_errors)
+        finally:
+            self.create_instances.clear()
+
+    def after_import(self, dataset, result, **kwargs) -> None:
+        # ModelResource resets the table's id sequence here, for imports that carry ids.
+        # Ours never do, and a reset racing another transaction's inserts could move the
+        # sequence backwards.
+        pass
+
+    @property
+    def member_count(self) -> int:
+        return sum(1 for row in self._rows if not row.blank)
+
+    # -- validation -----------------------------------------------------------------------
+
+    def _validate(self, dataset: tablib.Dataset) -> list[_Row]:
+        project = self.project
+        communities = {c.code: c for c in Community.objects.filter(project=project)}
+        groups = {g.code: g for g in VillagerGroup.objects.filter(project=project)}
+        position = [dataset.headers.index(column.header) for column in COLUMNS]
+        labels = _chinese_labels()
+        rows = []
+        for number, values in enumerate(dataset, start=2):
+            raw = {column.key: values[i] for column, i in zip(COLUMNS, position, strict=True)}
+            rows.append(self._validate_row(number, raw, communities, groups, labels))
+        filled = [row for row in rows if not row.blank]
+        self._check_households(filled)
+        self._check_id_numbers(filled)
+        return rows
+
+    def _validate_row(self, number, raw, communities, groups, labels) -> _Row:
+        row = _Row(number)
+        if _is_blank(list(raw.values())):
+            row.blank = True
+            return row
+        cells = {key: _cell(value) for key, value in raw.items()}
+        for key in _TEXT_KEYS:
+            cells[key] = cells[key] if isinstance(cells[key], str) else _text(cells[key])
+        for key, by_label in labels.items():
+            cells[key] = by_label.get(cells[key], cells[key])
+
+        row.household, household_errors = clean_household(cells)
+        row.member, member_errors = clean_member(cells)
+        for error in household_errors + member_errors:
+            row.add(error.field, error.message)
+        if "id_number" in row.errors and isinstance(raw["id_number"], int | float):
+            row.add(
+                "id_number",
+                _(
+                    "该单元格是数字格式,Excel只保留15位有效数字;请把“身份证号”列设为文本后重新录入。"
+                ),
+            )
+
+        community_code, group_code = cells["community"], cells["group"]
+        row.community = communities.get(community_code)
+        row.group = groups.get(group_code)
+        if not community_code:
+            row.add("community", _("请填写村/社区编号"))
+        elif row.community is None:
+            row.add(
+                "community",
+                _("村/社区编号“%(c)s”在项目 %(p)s 中不存在")
+                % {"c": community_code, "p": self.project.code},
+            )
+        if not group_code:
+            row.add("group", _("请填写村民小组编号"))
+        elif row.group is None:
+            row.add(
+                "group",
+                _("村民小组编号“%(g)s”在项目 %(p)s 中不存在")
+                % {"g": group_code, "p": self.project.code},
+            )
+        elif row.community is not None and row.group.community_id != row.community.pk:
+            row.add(
+                "group",
+                _("村民小组“%(g)s”不属于村/社区“%(c)s”") % {"g": group_code, "c": community_code},
+            )
+        row.household_key = row.household["code"] or f"\x00{number}"
+        row.signature = {
+            **{key: row.household.get(key, "") for key in HOUSEHOLD_KEYS},
+            "community": community_code,
+            "group": group_code,
+        }
+        return row
+
+    def _check_households(self, rows: list[_Row]) -> None:
+        """A household's rows agree on its columns; one head; the code is new in the project."""
+        by_household: dict[str, list[_Row]] = defaultdict(list)
+        for row in rows:
+            by_household[row.household_key].append(row)
+        codes = [key for key in by_household if not key.startswith("\x00")]
+        existing = set(
+            Household.objects.filter(project=self.project, code__in=codes).values_list(
+                "code", flat=True
+            )
+        )
+        for key, members in by_household.items():
+            first = members[0]
+            for row in members[1:]:
+                for column in HOUSEHOLD_KEYS:
+                    if row.signature[column] != first.signature[column]:
+                        row.add(
+                            column,
+                            _("同一户的各行此列应相同:第 %(r)d 行填的是“%(a)s”,本行是“%(b)s”")
+                            % {
+                                "r": first.number,
+                                "a": first.signature[column],
+                                "b": row.signature[column],
+                            },
+                        )
+            for index, error in household_member_errors([row.member for row in members]):
+                members[index].add(error.field, error.message)
+            if key in existing:
+                for row in members:
+                    row.add("code", _("户编号 %(c)s 在本项目中已存在") % {"c": key})
+
+    def _check_id_numbers(self, rows: list[_Row]) -> None:
+        """An ID number once in the file, and not yet registered in the project."""
+        first_row: dict[str, _Row] = {}
+        for row in rows:
+            number = row.member["id_number"]
+            if not number:
+                continue
+            first = first_row.setdefault(number, row)
+            # Twice in one household is reported by household_member_errors already.
+            if first is not row and first.household_key != row.household_key:
+                row.add(
+                    "id_number",
+                    _("身份证号与第 %(r)d 行重复:同一人在文件中只能出现一次") % {"r": first.number},
+                )
+        taken = dict(
+            Member.objects.filter(project=self.project, id_number__in=list(first_row)).values_list(
+                "id_number", "household__code"
+            )
+        )
+        for row in rows:
+            household = taken.get(row.member["id_number"])
+            if household is not None:
+                row.add("id_number", _("身份证号已在本项目的 %(h)s 户登记") % {"h": household})
+
+    def _new_households(self) -> dict[str, Household]:
+        households = {}
+        for row in self._rows:
+            if row.blank or row.household_key in households:
+                continue
+            household = Household(
+                project=self.project,
+                community=row.community,
+                group=row.group,
+                registered_by=self.user,
+                **row.household,
+            )
+            household._history_user = self.user
+            household._change_reason = self._change_reason
+            households[row.household_key] = household
+        return households
+
+    # -- export ---------------------------------------------------------------------------
+
+    def get_queryset(self) -> QuerySet[Member]:
+        members = Member.objects.select_related("household__community", "household__group")
+        if self.project is not None:
+            members = members.filter(project=self.project)
+        return members.order_by("household__project_id", "household__code", "pk")
+
+    def filter_export(self, queryset: QuerySet, **kwargs: Any) -> QuerySet[Member]:
+        """Accepts members or households (the admin exports its household list)."""
+        if queryset.model is Household:
+            queryset = self.get_queryset().filter(household__in=queryset.values("pk"))
+        return queryset
+
+    def export(self, queryset: QuerySet | None = None, **kwargs: Any) -> tablib.Dataset:
+        require_permission(self.user, EXPORT_PERMISSION)
+        # Labels in Chinese whatever the UI language, like the headers: the file is re-importable.
+        with translation.override(settings.LANGUAGE_CODE):
+            return super().export(queryset, **kwargs)
+
+    def export_resource(self, instance: Member, selected_fields=None, **kwargs: Any) -> list:
+        row = super().export_resource(instance, selected_fields, **kwargs)
+        return [neutralise_formula(value) for value in row]
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    households: int
+    members: int
+    problems: list[ImportProblem]
+    dry_run: bool
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def roster_import(
+    *,
+    actor,
+    project: Project,
+    dataset: tablib.Dataset,
+    dry_run: bool = False,
+    file_name: str = "",
+) -> ImportReport:
+    """Import a roster into `project` as `actor`: all rows or none. With `dry_run`, validate
+    and write inside a transaction that is then rolled back."""
+    resource = HouseholdMemberResource(project=project, user=actor)
+    result = resource.import_data(dataset, dry_run=dry_run, file_name=file_name)
+    problems = import_problems(result)
+    if problems:
+        return ImportReport(0, 0, problems, dry_run)
+    return ImportReport(len(resource.households), resource.member_count, [], dry_run)
