@@ -216,6 +216,14 @@ def clean_member(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[FieldErro
         and data["marital_status"] != MaritalStatus.MARRIED
     ):
         errors.append(FieldError("marital_status", _("婚入配偶的婚姻状况应为“已婚”")))
+    # A spouse who married in moved their hukou here; left blank, the rules would take the
+    # birth date as the arrival and pass them as if born in the village.
+    if (
+        data["special_status"] == SpecialStatus.NEW_SPOUSE
+        and moved_in is None
+        and not any(e.field == "hukou_moved_in" for e in errors)
+    ):
+        errors.append(FieldError("hukou_moved_in", _("婚入配偶须填写户口迁入日期"), "required"))
     return data, errors
 
 
