@@ -1,0 +1,58 @@
+"""Helpers for the registry tests: take a household through review and approval, and
+register into any villager group (so a test can use two projects)."""
+
+from __future__ import annotations
+
+import pytest
+
+from households import services
+from households.models import Household, ReviewStatus
+from tests.factories import household_data, member_data
+
+
+@pytest.fixture
+def register_in(clerk):
+    """Register a household in `group`'s project; members default to a qualified head."""
+
+    def _register_in(group, *, actor=None, members=None, **household_fields) -> Household:
+        return services.household_register(
+            actor=actor or clerk,
+            project=group.project,
+            community=group.community,
+            group=group,
+            household=household_data(**household_fields),
+            members=members if members is not None else [member_data()],
+        )
+
+    return _register_in
+
+
+@pytest.fixture
+def pass_all(reviewer):
+    """The reviewer passes every member (with a reason where that overrides the verdict)."""
+
+    def _pass_all(household: Household, *, actor=None) -> Household:
+        for member in household.members.all():
+            services.member_review(
+                actor=actor or reviewer,
+                member=member,
+                decision=ReviewStatus.PASSED,
+                reason="" if member.verdict_qualified else "经调查核实,予以通过",
+            )
+        household.refresh_from_db()
+        return household
+
+    return _pass_all
+
+
+@pytest.fixture
+def approve(pass_all, leader):
+    """Pass every member, then the leader approves the household."""
+
+    def _approve(household: Household) -> Household:
+        pass_all(household)
+        services.household_approve(actor=leader, household=household)
+        household.refresh_from_db()
+        return household
+
+    return _approve
