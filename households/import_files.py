@@ -113,6 +113,13 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[Any, ...]]:
             _("文件解压后过大(%(s).0f MB,上限 %(m).0f MB),疑似恶意文件,已拒绝。")
             % {"s": uncompressed / 1048576, "m": limit / 1048576},
         )
+    if not openpyxl.DEFUSEDXML:
+        # defusedxml is a dependency; only OPENPYXL_DEFUSEDXML=False in the environment
+        # turns it off. Refuse rather than parse untrusted XML unprotected.
+        raise FileRejected(
+            "unsafe_parser",
+            _("服务器未启用安全的 XML 解析(defusedxml),暂不能导入 Excel 文件,请联系管理员。"),
+        )
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = book.worksheets[0]

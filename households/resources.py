@@ -603,8 +603,9 @@ class HouseholdMemberResource(resources.ModelResource):
 
     def _validate(self, dataset: tablib.Dataset) -> list[_Row]:
         project = self.project
-        communities = {c.code: c for c in Community.objects.filter(project=project)}
-        groups = {g.code: g for g in VillagerGroup.objects.filter(project=project)}
+        # .order_by(): the models' default orderings would join the project table.
+        communities = {c.code: c for c in Community.objects.filter(project=project).order_by()}
+        groups = {g.code: g for g in VillagerGroup.objects.filter(project=project).order_by()}
         position = [dataset.headers.index(column.header) for column in COLUMNS]
         labels = _chinese_labels()
         rows = []
@@ -678,9 +679,9 @@ class HouseholdMemberResource(resources.ModelResource):
             by_household[row.household_key].append(row)
         codes = [key for key in by_household if not key.startswith("\x00")]
         existing = set(
-            Household.objects.filter(project=self.project, code__in=codes).values_list(
-                "code", flat=True
-            )
+            Household.objects.filter(project=self.project, code__in=codes)
+            .order_by()
+            .values_list("code", flat=True)
         )
         for key, members in by_household.items():
             first = members[0]
@@ -717,9 +718,9 @@ class HouseholdMemberResource(resources.ModelResource):
                     _("身份证号与第 %(r)d 行重复:同一人在文件中只能出现一次") % {"r": first.number},
                 )
         taken = dict(
-            Member.objects.filter(project=self.project, id_number__in=list(first_row)).values_list(
-                "id_number", "household__code"
-            )
+            Member.objects.filter(project=self.project, id_number__in=list(first_row))
+            .order_by()
+            .values_list("id_number", "household__code")
         )
         for row in rows:
             household = taken.get(row.member["id_number"])
