@@ -82,7 +82,10 @@ def _field_errors(
     """Flatten DRF's nested errors into the services' list: {field, message, code, member?}."""
     if isinstance(detail, Mapping):
         for key, value in detail.items():
-            yield from _field_errors(value, field if key == "non_field_errors" else key, member)
+            if isinstance(key, int):  # DRF ≥ 3.15 keys a nested list's errors by index
+                yield from _field_errors(value, field, key)
+            else:
+                yield from _field_errors(value, field if key == "non_field_errors" else key, member)
     elif isinstance(detail, list) and any(isinstance(item, Mapping | list) for item in detail):
         for index, item in enumerate(detail):  # one entry per item of `members`
             yield from _field_errors(item, field, index)
