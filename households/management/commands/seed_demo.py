@@ -1,0 +1,63 @@
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from households import demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Build a demo resettlement project (YH2013, with an earlier project YH2011) through the "
+        "same services the office uses: registration, documents, review and approval by the "
+        "demo users. Deterministic for a given --seed. Local demos only."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--households", type=int, default=300, help="households in YH2013 (default 300)"
+        )
+        parser.add_argument(
+            "--seed", type=int, default=2013, help="random seed; same seed, same data"
+        )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="do nothing (and succeed) when the demo projects already exist",
+        )
+
+    def handle(self, *args, **options) -> None:
+        if not settings.DEBUG:
+            raise CommandError("Demo data is for local demos only (DJANGO_DEBUG is off).")
+        if options["households"] < 1:
+            raise CommandError("--households must be at least 1.")
+        existing = demo.existing_demo_projects()
+        if existing:
+            message = f"Demo project(s) {', '.join(existing)} already exist"
+            if options["if_empty"]:
+                self.stdout.write(f"{message}; nothing to do (--if-empty).")
+                return
+            raise CommandError(
+                f"{message}. Use --if-empty to skip, or start from an empty database."
+            )
+        if demo.missing_demo_users():
+            call_command("create_demo_users", stdout=self.stdout)
+        try:
+            users = demo.demo_actors()
+        except demo.DemoUsersMissing as exc:
+            raise CommandError(str(exc)) from exc
+
+        started = time.monotonic()
+        self.stdout.write(f"Seeding {options['households']} households (seed {options['seed']})…")
+        summary = demo.seed_demo(
+            households=options["households"],
+            seed=options["seed"],
+            users=users,
+            progress=self.stdout.write,
+        )
+        for line in summary.lines():
+            self.stdout.write(line)
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data ready in {time.monotonic() - started:.1f} s.")
+        )
