@@ -479,6 +479,9 @@ class HouseholdMemberResource(resources.ModelResource):
         use_bulk = True
         batch_size = 2000
         skip_diff = True
+        # A member is identified by ID number; an import only ever adds (validation refuses
+        # an ID already in the project), so no row needs looking up.
+        import_id_fields = ("id_number",)
         force_init_instance = True
         clean_model_instances = False
         report_skipped = False  # blank rows inside the sheet

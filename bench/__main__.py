@@ -1,0 +1,100 @@
+"""Run every benchmark module in this package and print the results.
+
+    python -m bench                 # a temporary SQLite database
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/resettlement python -m bench
+
+The benchmarks never touch the configured database: with PostgreSQL they use a
+`resettlement_bench` database on the same server (dropped and created here, dropped again
+at the end); otherwise a temporary SQLite file. Migrations run into it before measuring.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pkgutil
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from urllib.parse import urlsplit, urlunsplit
+
+BENCH_DATABASE = "resettlement_bench"
+
+
+def _postgres_bench_database(url: str) -> tuple[str, Callable[[], None]]:
+    import psycopg2
+    from psycopg2 import sql
+
+    parts = urlsplit(url)
+    server = urlunsplit(parts._replace(path="/postgres"))
+
+    def run(statement: sql.Composable) -> None:
+        connection = psycopg2.connect(server)
+        connection.autocommit = True
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(statement)
+        finally:
+            connection.close()
+
+    name = sql.Identifier(BENCH_DATABASE)
+    run(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+    run(sql.SQL("CREATE DATABASE {}").format(name))
+    return (
+        urlunsplit(parts._replace(path="/" + BENCH_DATABASE)),
+        lambda: run(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name)),
+    )
+
+
+def _sqlite_bench_database() -> tuple[str, Callable[[], None]]:
+    directory = tempfile.mkdtemp(prefix="resettlement-bench-")
+    return f"sqlite:///{directory}/bench.sqlite3", lambda: shutil.rmtree(directory, True)
+
+
+def _benchmark_modules() -> list[str]:
+    package = sys.modules["bench"]
+    return sorted(
+        f"bench.{info.name}"
+        for info in pkgutil.iter_modules(package.__path__)
+        if not info.name.startswith("_")
+    )
+
+
+def main() -> int:
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        bench_url, drop = _postgres_bench_database(url)
+    else:
+        bench_url, drop = _sqlite_bench_database()
+    os.environ["DATABASE_URL"] = bench_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "resettlement.settings")
+    # Measure as in production: with DEBUG on Django keeps every query in memory.
+    os.environ.setdefault("DJANGO_DEBUG", "0")
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, connections
+
+    try:
+        started = time.perf_counter()
+        call_command("migrate", verbosity=0)
+        where = bench_url if connection.vendor == "sqlite" else BENCH_DATABASE
+        print(
+            f"database: {connection.vendor} ({where}),"
+            f" migrated in {time.perf_counter() - started:.1f} s"
+        )
+        for name in _benchmark_modules():
+            print(f"\n== {name} ==")
+            importlib.import_module(name).run()
+    finally:
+        connections.close_all()
+        drop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
