@@ -34,7 +34,9 @@ DOCUMENTS = "/api/documents/"
 
 
 @pytest.fixture(autouse=True)
-def private_media(settings, tmp_path):
+def fast_passwords_and_private_media(settings, tmp_path):
+    # Test users log in by session; hashing each one's password properly costs 0.3 s.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {
