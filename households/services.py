@@ -455,6 +455,25 @@ def household_approve(*, actor, household: Household) -> Household:
     return household
 
 
+_REVIEW_FIELDS = [
+    "review_status",
+    "review_overridden",
+    "review_reason",
+    "reviewed_by",
+    "reviewed_at",
+]
+_VERDICT_FIELDS = ["verdict_qualified", "verdict_checks", "verdict_failures"]
+
+
+def _withdraw_review(member: Member) -> None:
+    """Set the member back to pending review (does not save)."""
+    member.review_status = ReviewStatus.PENDING
+    member.review_overridden = False
+    member.review_reason = ""
+    member.reviewed_by = None
+    member.reviewed_at = None
+
+
 def _refresh_other_projects(household: Household, actor) -> None:
     """Flag the same people in other projects' open reviews as resettled here.
 
@@ -470,21 +489,11 @@ def _refresh_other_projects(household: Household, actor) -> None:
     for other in others:
         resettled = resettled_projects_by_id([other.id_number], exclude_project_id=other.project_id)
         apply_verdict(other, other.project, resettled.get(other.id_number, ()))
-        fields = ["verdict_qualified", "verdict_checks", "verdict_failures"]
+        fields = list(_VERDICT_FIELDS)
         reopen = other.review_status == ReviewStatus.PASSED
         if reopen:
-            other.review_status = ReviewStatus.PENDING
-            other.review_overridden = False
-            other.review_reason = ""
-            other.reviewed_by = None
-            other.reviewed_at = None
-            fields += [
-                "review_status",
-                "review_overridden",
-                "review_reason",
-                "reviewed_by",
-                "reviewed_at",
-            ]
+            _withdraw_review(other)
+            fields += _REVIEW_FIELDS
         _save_with_reason(other, _("已在其他项目安置,重新判定"), actor, update_fields=fields)
         if reopen:
             _reopen_review(
@@ -497,7 +506,12 @@ def _refresh_other_projects(household: Household, actor) -> None:
 
 @transaction.atomic
 def project_recompute_verdicts(*, project: Project) -> int:
-    """Re-apply the rules to every member not yet approved (after a policy change)."""
+    """Re-apply the rules to every member not yet approved (after a policy change).
+
+    A pass the new rules contradict, given without a written reason, goes back to review with
+    its household: it was not an override when it was given, and must not become one
+    silently.
+    """
     members = list(
         Member.objects.filter(project=project).exclude(household__status=HouseholdStatus.APPROVED)
     )
@@ -506,9 +520,21 @@ def project_recompute_verdicts(*, project: Project) -> int:
     )
     for member in members:
         apply_verdict(member, project, resettled.get(member.id_number, ()))
-    Member.objects.bulk_update(
-        members, ["verdict_qualified", "verdict_checks", "verdict_failures"], batch_size=1000
-    )
+    Member.objects.bulk_update(members, _VERDICT_FIELDS, batch_size=1000)
+    stale_passes = [
+        m
+        for m in members
+        if m.review_status == ReviewStatus.PASSED
+        and not m.review_overridden
+        and not m.verdict_qualified
+    ]
+    for member in stale_passes:  # few, and each belongs in the history
+        _withdraw_review(member)
+        reason = _("安置政策调整,成员 %(n)s 重新审核") % {"n": member.name}
+        _save_with_reason(member, reason, None, update_fields=_VERDICT_FIELDS + _REVIEW_FIELDS)
+        _reopen_review(
+            Household.objects.select_for_update().get(pk=member.household_id), reason, None
+        )
     return len(members)
 
 

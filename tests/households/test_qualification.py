@@ -457,3 +457,35 @@ def test_recomputing_after_a_policy_change_updates_open_verdicts_only(
     assert recomputed == 1
     assert open_case.members.get().verdict_qualified
     assert closed_case.members.get().verdict_failures == ",HUKOU_NATURE_INELIGIBLE,"
+
+
+def test_a_pass_the_new_policy_contradicts_goes_back_to_review(register, pass_all, leader, project):
+    household = pass_all(register(members=[member_data(hukou_nature="resident")]))
+    assert household.status == HouseholdStatus.REVIEWED
+
+    project.resident_eligible = False
+    project.save()
+    services.project_recompute_verdicts(project=project)
+
+    household.refresh_from_db()
+    member = household.members.get()
+    assert member.verdict_failures == ",HUKOU_NATURE_INELIGIBLE,"
+    assert member.review_status == ReviewStatus.PENDING
+    assert "政策调整" in member.history.first().history_change_reason
+    assert household.status == HouseholdStatus.REGISTERED
+    with pytest.raises(RuleViolation) as error:
+        services.household_approve(actor=leader, household=household)
+    assert error.value.code == "not_reviewed"
+
+
+def test_an_override_with_a_written_reason_survives_a_policy_change(register, pass_all, project):
+    household = pass_all(register(members=[member_data(hukou_moved_in=CUTOFF + ONE_DAY)]))
+    project.resident_eligible = False
+    project.save()
+
+    services.project_recompute_verdicts(project=project)
+
+    member = household.members.get()
+    assert (member.review_status, member.review_overridden) == (ReviewStatus.PASSED, True)
+    household.refresh_from_db()
+    assert household.status == HouseholdStatus.REVIEWED
