@@ -235,6 +235,15 @@ class ImportProblem:
         return (self.row or 0, _COLUMN_ORDER.get(self.column, -1))
 
 
+class RosterResult(Result):
+    """An import's result with what a valid file creates (or, in a dry run, would create)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.households = 0
+        self.members = 0
+
+
 class ImportRejected(RuleViolation):
     """The whole file was refused (wrong columns, no rows, too many rows)."""
 
@@ -499,6 +508,10 @@ class HouseholdMemberResource(resources.ModelResource):
 
     # -- import ---------------------------------------------------------------------------
 
+    @classmethod
+    def get_result_class(cls) -> type[RosterResult]:
+        return RosterResult
+
     def import_data(self, dataset: tablib.Dataset, dry_run: bool = False, **kwargs: Any) -> Result:
         """Validate the whole file, then save all of it or nothing (see the module doc)."""
         self.user = kwargs.get("user") or self.user
@@ -592,15 +605,12 @@ class HouseholdMemberResource(resources.ModelResource):
         finally:
             self.create_instances.clear()
 
-    def after_import(self, dataset, result, **kwargs) -> None:
-        # ModelResource resets the table's id sequence here, for imports that carry ids.
-        # Ours never do, and a reset racing another transaction's inserts could move the
-        # sequence backwards.
-        pass
-
-    @property
-    def member_count(self) -> int:
-        return sum(1 for row in self._rows if not row.blank)
+    def after_import(self, dataset, result: RosterResult, **kwargs) -> None:
+        # Not ModelResource's: it resets the id sequence, for imports that carry ids. Ours
+        # never do, and a reset racing another transaction's inserts could move it back.
+        if not self._file_has_errors:
+            result.households = len(self.households)
+            result.members = sum(1 for row in self._rows if not row.blank)
 
     # -- validation -----------------------------------------------------------------------
 
@@ -809,4 +819,4 @@ def roster_import(
     problems = import_problems(result)
     if problems:
         return ImportReport(0, 0, problems, dry_run)
-    return ImportReport(len(resource.households), resource.member_count, [], dry_run)
+    return ImportReport(result.households, result.members, [], dry_run)

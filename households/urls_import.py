@@ -1,1 +1,9 @@
-urlpatterns: list = []
+"""Staff import pages, included under /staff/import/ in the "staff" namespace."""
+
+from django.urls import path
+
+from . import views_import
+
+urlpatterns = [
+    path("template/", views_import.import_template, name="import-template"),
+]

@@ -17,7 +17,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from import_export.formats.base_formats import CSV, XLSX
 
-from households import services
 from households.import_files import FileRejected, read_roster
 from households.models import Household, Member
 from households.qualification import HUKOU_AFTER_CUTOFF
@@ -33,9 +32,9 @@ from tests.factories import (
     CommunityFactory,
     ProjectFactory,
     VillagerGroupFactory,
-    household_data,
-    member_data,
 )
+from tests.households import roster_fixtures
+from tests.households.roster_fixtures import nothing_saved
 from tests.households.xlsx_helpers import (
     household_rows,
     member_row,
@@ -44,45 +43,13 @@ from tests.households.xlsx_helpers import (
     roster_xlsx,
 )
 
-
-@pytest.fixture
-def roster_project(db):
-    """Project NGH2013 with communities NGH (groups NGH-1, NGH-2) and XC (group XC-1)."""
-    project = ProjectFactory(code="NGH2013")
-    ngh = CommunityFactory(project=project, code="NGH", name="南宫河村")
-    xc = CommunityFactory(project=project, code="XC", name="西村")
-    VillagerGroupFactory(community=ngh, code="NGH-1", name="一组")
-    VillagerGroupFactory(community=ngh, code="NGH-2", name="二组")
-    VillagerGroupFactory(community=xc, code="XC-1", name="西一组")
-    return project
-
-
-@pytest.fixture
-def registered(clerk, roster_project):
-    """A household registered on screen in the roster project (group NGH-1)."""
-    group = roster_project.groups.get(code="NGH-1")
-    return services.household_register(
-        actor=clerk,
-        project=roster_project,
-        community=group.community,
-        group=group,
-        household=household_data(code="H900", address="=1+2", agreement_number="-2+3"),
-        members=[member_data(name="+SUM(A1)"), member_data("spouse", name="@cmd", sex="F")],
-    )
+roster_project = roster_fixtures.roster_project
+registered = roster_fixtures.registered
 
 
 def import_file(data: bytes, *, actor, project, dry_run=False, kind="xlsx"):
     return roster_import(
         actor=actor, project=project, dataset=read_roster(data, kind), dry_run=dry_run
-    )
-
-
-def nothing_saved(project) -> bool:
-    return (
-        not Household.objects.filter(project=project).exists()
-        and not Member.objects.filter(project=project).exists()
-        and not Household.history.filter(project=project).exists()
-        and not Member.history.filter(project=project).exists()
     )
 
 
