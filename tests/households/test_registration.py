@@ -444,3 +444,104 @@ def test_a_reviewer_who_rejects_someone_shrinks_the_entitlement(register, review
         2,
         Decimal("100.00"),
     )
+
+
+def test_the_worked_example_in_the_qualification_guide(register, reviewer, leader):
+    """docs/qualification.md §4: five registered, three passed, one-child bonus once."""
+    household = register(
+        code="NGH-0001",
+        members=[
+            member_data(name="张三", birth_date=dt.date(1965, 4, 2)),
+            member_data(
+                relation="spouse",
+                name="李四妹",
+                sex="F",
+                birth_date=dt.date(1967, 8, 19),
+                hukou_moved_in=dt.date(1988, 3, 8),
+                one_child_certificate=True,
+            ),
+            member_data(
+                relation="child",
+                name="张小明",
+                birth_date=dt.date(2005, 1, 5),
+                marital_status="unmarried",
+                one_child_certificate=True,
+            ),
+            member_data(
+                relation="child_in_law",
+                name="王丽",
+                sex="F",
+                birth_date=dt.date(1990, 5, 6),
+                special_status="new_spouse",
+                hukou_moved_in=dt.date(2014, 2, 14),
+            ),
+            member_data(
+                relation="parent",
+                name="张老汉",
+                birth_date=dt.date(1940, 1, 1),
+                hukou_moved_out=dt.date(2009, 6, 1),
+                marital_status="widowed",
+            ),
+        ],
+    )
+    verdicts = {m.name: m.verdict_failures for m in household.members.all()}
+    assert verdicts == {
+        "张三": "",
+        "李四妹": "",
+        "张小明": "",
+        "王丽": ",GROWTH_AFTER_DEADLINE,",
+        "张老汉": ",HUKOU_MOVED_OUT,",
+    }
+    reasons = {"王丽": "婚入晚于自然增长截止日", "张老汉": "户口已迁往县城"}
+    for member in household.members.all():
+        decision = ReviewStatus.REJECTED if member.name in reasons else ReviewStatus.PASSED
+        services.member_review(
+            actor=reviewer, member=member, decision=decision, reason=reasons.get(member.name, "")
+        )
+
+    services.household_approve(actor=leader, household=household)
+
+    household.refresh_from_db()
+    assert household.resettlement_population == 3
+    assert household.entitlement_area == Decimal("170.00")
+
+
+def test_a_household_where_nobody_passed_is_approved_with_nothing(register, reviewer, leader):
+    household = register(members=[member_data(housing_welfare="affordable")])
+    services.member_review(
+        actor=reviewer,
+        member=household.members.get(),
+        decision=ReviewStatus.REJECTED,
+        reason="已购经济适用房",
+    )
+
+    services.household_approve(actor=leader, household=household)
+
+    household.refresh_from_db()
+    assert household.status == HouseholdStatus.APPROVED
+    assert (household.resettlement_population, household.entitlement_area) == (
+        0,
+        Decimal("0.00"),
+    )
+
+
+def test_after_a_removal_one_renewed_finding_brings_the_household_back_to_reviewed(
+    register, approve, other_clerk, reviewer, leader
+):
+    household = approve(register(members=a_family()))
+    services.member_remove(actor=other_clerk, member=household.members.get(name="张小明"))
+    household.refresh_from_db()
+    assert household.status == HouseholdStatus.REGISTERED
+    assert not household.members.filter(review_status=ReviewStatus.PENDING).exists()
+
+    services.member_review(
+        actor=reviewer, member=household.members.get(name="张三"), decision=ReviewStatus.PASSED
+    )
+    household.refresh_from_db()
+    assert household.status == HouseholdStatus.REVIEWED
+    services.household_approve(actor=leader, household=household)
+    household.refresh_from_db()
+    assert (household.resettlement_population, household.entitlement_area) == (
+        2,
+        Decimal("100.00"),
+    )
