@@ -151,7 +151,9 @@ def _upload_for(kind: str, label: str, household: Household) -> SimpleUploadedFi
     return SimpleUploadedFile(f"{label}.png", _png(kind), content_type="image/png")
 
 
-def _upload_paperwork(plan: HouseholdPlan, household: Household, actor, rng: random.Random) -> None:
+def _upload_paperwork(
+    plan: HouseholdPlan, household: Household, actor, rng: random.Random, uploaded: list[str]
+) -> None:
     if plan.paperwork == Paperwork.NONE:
         return
     items = document_checklist(household)  # uses the prefetched members and documents
@@ -161,13 +163,14 @@ def _upload_paperwork(plan: HouseholdPlan, household: Household, actor, rng: ran
     members = {member.pk: member for member in household.members.all()}
     for item in items:
         label = f"{item.label}-{item.member_name}" if item.member_name else str(item.label)
-        services.document_upload(
+        document = services.document_upload(
             actor=actor,
             household=household,
             kind=item.kind,
             member=members.get(item.member_id),
             upload=_upload_for(item.kind, label, household),
         )
+        uploaded.append(document.file.name)
 
 
 # --- review ------------------------------------------------------------------------------
@@ -237,50 +240,53 @@ def _create_project(plan: ProjectPlan) -> _Places:
     return _Places(project, communities, groups)
 
 
-def _carry_out(plan: HouseholdPlan, places: _Places, users: dict, seed: int) -> None:
-    registrar = users[plan.registrar]
-    household = services.household_register(
-        actor=registrar,
-        project=places.project,
-        community=places.communities[plan.community],
-        group=places.groups[plan.community][plan.group],
-        household=plan.household_data(),
-        members=[person.member_data() for person in plan.members],
-    )
-    prefetch_related_objects([household], "members", "documents")
-    members = {member.id_number: member for member in household.members.all()}
-    # Choices made here come from their own generator, so the plan's stream stays the same
-    # whatever the checklist holds on the day (it depends on members' ages today).
-    rng = random.Random(f"{seed}:{places.project.code}:{plan.code}")
-    _upload_paperwork(plan, household, registrar, rng)
-    if plan.stage == Stage.REGISTERED:
-        return
-    to_review = plan.members
-    if plan.stage == Stage.PARTLY_REVIEWED:
-        to_review = plan.members[: plan.reviewed_members]
-    reviewer = users[plan.reviewer]
-    for person in to_review:
-        member = members[person.id_number]
-        decision, reason = _decide(person, member)
-        services.member_review(actor=reviewer, member=member, decision=decision, reason=reason)
-    if plan.stage == Stage.APPROVED:
-        services.household_approve(actor=users["leader"], household=household)
+@dataclass
+class _Run:
+    """What every step of one seeding run needs."""
 
+    users: dict
+    seed: int
+    progress: Callable[[str], None]
+    uploaded: list[str] = field(default_factory=list)  # storage names, to undo on failure
 
-def _carry_out_project(
-    plan: ProjectPlan,
-    users: dict,
-    seed: int,
-    progress: Callable[[str], None],
-) -> Project:
-    places = _create_project(plan)
-    total = len(plan.households)
-    step = max(100, total // 10)
-    for done, household_plan in enumerate(plan.households, start=1):
-        _carry_out(household_plan, places, users, seed)
-        if done % step == 0 or done == total:
-            progress(f"  {plan.policy.code}: {done}/{total} households")
-    return places.project
+    def carry_out(self, plan: ProjectPlan) -> Project:
+        places = _create_project(plan)
+        total = len(plan.households)
+        step = max(100, total // 10)
+        for done, household_plan in enumerate(plan.households, start=1):
+            self.carry_out_household(household_plan, places)
+            if done % step == 0 or done == total:
+                self.progress(f"  {plan.policy.code}: {done}/{total} households")
+        return places.project
+
+    def carry_out_household(self, plan: HouseholdPlan, places: _Places) -> None:
+        registrar = self.users[plan.registrar]
+        household = services.household_register(
+            actor=registrar,
+            project=places.project,
+            community=places.communities[plan.community],
+            group=places.groups[plan.community][plan.group],
+            household=plan.household_data(),
+            members=[person.member_data() for person in plan.members],
+        )
+        prefetch_related_objects([household], "members", "documents")
+        members = {member.id_number: member for member in household.members.all()}
+        # Choices made here come from their own generator, so the plan's stream stays the
+        # same whatever the checklist holds on the day (it depends on members' ages today).
+        rng = random.Random(f"{self.seed}:{places.project.code}:{plan.code}")
+        _upload_paperwork(plan, household, registrar, rng, self.uploaded)
+        if plan.stage == Stage.REGISTERED:
+            return
+        to_review = plan.members
+        if plan.stage == Stage.PARTLY_REVIEWED:
+            to_review = plan.members[: plan.reviewed_members]
+        reviewer = self.users[plan.reviewer]
+        for person in to_review:
+            member = members[person.id_number]
+            decision, reason = _decide(person, member)
+            services.member_review(actor=reviewer, member=member, decision=decision, reason=reason)
+        if plan.stage == Stage.APPROVED:
+            services.household_approve(actor=self.users["leader"], household=household)
 
 
 # --- summary -----------------------------------------------------------------------------
@@ -381,15 +387,25 @@ def seed_demo(
     progress: Callable[[str], None] = lambda message: None,
 ) -> DemoSummary:
     """Build the earlier project YH2011 and the main project YH2013 with `households`
-    households, all in one transaction: a failure leaves the database as it was.
+    households, all in one transaction: a failure leaves the database and the document
+    storage as they were.
 
     Precondition: neither project exists (see `existing_demo_projects`), and `users` is
     `demo_actors()`.
     """
     plan: DemoPlan = plan_demo(households=households, seed=seed)
-    with transaction.atomic():
-        # The earlier project goes first: its approvals are what make the people it
-        # resettled fail RESETTLED_ELSEWHERE when they are registered again in the main one.
-        earlier = _carry_out_project(plan.earlier, users, seed, progress)
-        main = _carry_out_project(plan.main, users, seed, progress)
+    run = _Run(users=users, seed=seed, progress=progress)
+    try:
+        with transaction.atomic():
+            # The earlier project goes first: its approvals are what make the people it
+            # resettled fail RESETTLED_ELSEWHERE when registered again in the main one.
+            earlier = run.carry_out(plan.earlier)
+            main = run.carry_out(plan.main)
+    except BaseException:
+        # document_upload stores each file before its row commits. The rows are rolled
+        # back, so the files go too.
+        storage = Document._meta.get_field("file").storage
+        for name in run.uploaded:
+            storage.delete(name)
+        raise
     return DemoSummary(projects=[summarise(main), summarise(earlier)])

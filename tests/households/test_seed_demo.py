@@ -244,3 +244,24 @@ def test_refused_when_debug_is_off(db, demo_settings):
     with pytest.raises(CommandError, match="local demos only"):
         seed()
     assert not Project.objects.exists()
+
+
+def test_a_seed_that_fails_half_way_leaves_no_rows_and_no_files(db, demo_settings, monkeypatch):
+    from households import demo
+
+    approvals = []
+    real_approve = demo.services.household_approve
+
+    def approve_then_fail(**kwargs):
+        approvals.append(kwargs["household"].code)
+        if len(approvals) == 5:
+            raise RuntimeError("the database went away")
+        return real_approve(**kwargs)
+
+    monkeypatch.setattr(demo.services, "household_approve", approve_then_fail)
+    with pytest.raises(RuntimeError):
+        seed()
+    assert not Project.objects.exists()
+    assert not Household.objects.exists()
+    media = demo_settings.STORAGES["default"]["OPTIONS"]["location"]
+    assert not [path for path in media.rglob("*") if path.is_file()]
