@@ -125,9 +125,17 @@ class RegistryViewMixin:
 
     def query(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
         """The request's validated query parameters."""
-        params = serializer_class(data=self.request.query_params)
-        params.is_valid(raise_exception=True)
-        return {k: v for k, v in params.validated_data.items() if v not in (None, "")}
+        params = parsed(serializer_class, self.request.query_params)
+        return {name: value for name, value in params.items() if value not in (None, "")}
+
+
+def parsed(
+    serializer_class: type[serializers.Serializer], data: Any, *, partial: bool = False
+) -> dict[str, Any]:
+    """Validated input for a service call; raises ValidationError (→ invalid_input)."""
+    serializer = serializer_class(data=data, partial=partial)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
 
 
 class Conflict(RuleViolation):
@@ -138,7 +146,12 @@ def writes(request: Any, response: Any, *, code: int = 200, **kwargs: Any):
     """Schema for a write: its request, its success response, and the error shape."""
     return extend_schema(
         request=request,
-        responses={code: response, 400: ErrorSerializer, 403: ErrorSerializer},
+        responses={
+            code: response,
+            400: ErrorSerializer,
+            403: ErrorSerializer,
+            409: ErrorSerializer,
+        },
         **kwargs,
     )
 
@@ -413,13 +426,18 @@ def member_queryset() -> QuerySet[Member]:
 @extend_schema_view(
     list=extend_schema(parameters=[MemberFilter]),
     create=writes(MemberCreateSerializer, MemberSerializer, code=201),
-    update=writes(MemberInputSerializer, MemberSerializer),
     partial_update=writes(MemberInputSerializer, MemberSerializer),
     destroy=extend_schema(responses={204: None, 400: ErrorSerializer, 403: ErrorSerializer}),
 )
-class MemberViewSet(RegistryViewMixin, viewsets.ModelViewSet):
+class MemberViewSet(
+    RegistryViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     """Household members: the review queue (filter by failed rule), their verdicts and
-    reviews. Adding, changing and removing a member reopens the household's review."""
+    reviews. Adding, changing (PATCH: the fields sent) and removing a member reopens the
+    household's review."""
 
     service_actions = ("review",)
 
@@ -430,7 +448,6 @@ class MemberViewSet(RegistryViewMixin, viewsets.ModelViewSet):
         return {
             "list": MemberListSerializer,
             "create": MemberCreateSerializer,
-            "update": MemberInputSerializer,
             "partial_update": MemberInputSerializer,
             "review": ReviewSerializer,
         }.get(self.action, MemberSerializer)
@@ -458,14 +475,14 @@ class MemberViewSet(RegistryViewMixin, viewsets.ModelViewSet):
         return Response(MemberSerializer(member, context=self.get_serializer_context()).data, code)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = self._parsed(MemberCreateSerializer, request.data)
+        data = parsed(MemberCreateSerializer, request.data)
         household = data.pop("household")
         member = services.member_add(actor=request.user, household=household, data=data)
         return self.render(member, status.HTTP_201_CREATED)
 
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         member = self.get_object()
-        data = self._parsed(MemberInputSerializer, request.data, partial=kwargs.get("partial"))
+        data = parsed(MemberInputSerializer, request.data, partial=True)
         member = services.member_update(actor=request.user, member=member, data=data)
         return self.render(member)
 
@@ -480,7 +497,7 @@ class MemberViewSet(RegistryViewMixin, viewsets.ModelViewSet):
         needs a written reason; whoever registered the household or entered the member may
         not review it (four-eyes, 403 `four_eyes`)."""
         member = self.get_object()
-        data = self._parsed(ReviewSerializer, request.data)
+        data = parsed(ReviewSerializer, request.data)
         member = services.member_review(
             actor=request.user,
             member=member,
@@ -488,11 +505,6 @@ class MemberViewSet(RegistryViewMixin, viewsets.ModelViewSet):
             reason=data.get("reason", ""),
         )
         return self.render(member)
-
-    def _parsed(self, serializer_class, data, *, partial: bool | None = False) -> dict[str, Any]:
-        serializer = serializer_class(data=data, partial=bool(partial))
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
 
 
 # ---------------------------------------------------------------------------------------
@@ -585,9 +597,7 @@ class DocumentViewSet(
         return queryset.filter(**{lookups[name]: value for name, value in filters.items()})
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        upload = DocumentUploadSerializer(data=request.data)
-        upload.is_valid(raise_exception=True)
-        data = upload.validated_data
+        data = parsed(DocumentUploadSerializer, request.data)
         document = services.document_upload(
             actor=request.user,
             household=data["household"],
@@ -802,9 +812,7 @@ class HouseholdViewSet(
         return self.render(self._pk())
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = HouseholdRegisterSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = parsed(HouseholdRegisterSerializer, request.data)
         household = services.household_register(
             actor=request.user,
             project=data.pop("project"),
@@ -817,11 +825,8 @@ class HouseholdViewSet(
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         household = self.get_object()
-        serializer = HouseholdFieldsSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        services.household_update(
-            actor=request.user, household=household, data=dict(serializer.validated_data)
-        )
+        data = parsed(HouseholdFieldsSerializer, request.data, partial=True)
+        services.household_update(actor=request.user, household=household, data=data)
         return self.render(household.pk)
 
     @writes(None, HouseholdDetailSerializer, summary="Approve a reviewed household")

@@ -12,7 +12,7 @@ import io
 import pytest
 from django.contrib.staticfiles import finders
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from PIL import Image
@@ -361,6 +361,30 @@ def test_clerk_removes_a_member_but_not_the_head(api, clerk, register):
     assert refused.status_code == 400
     assert refused.json()["code"] == "one_head"
     assert list(household.members.all()) == [head]
+
+
+def test_members_are_changed_field_by_field_not_replaced(api, clerk, register):
+    head = register().members.get()
+
+    response = api(clerk).put(f"{MEMBERS}{head.pk}/", member_data(), format="json")
+
+    assert response.status_code == 405
+
+
+def test_a_write_that_loses_a_race_is_a_409_not_a_server_error(api, clerk, register, monkeypatch):
+    # Two clerks saving at once: the service's own check passed, the database refused.
+    def lose_the_race(**kwargs):
+        raise IntegrityError(
+            'duplicate key value violates unique constraint "household_code_unique"'
+        )
+
+    monkeypatch.setattr(services, "household_update", lose_the_race)
+    household = register()
+
+    response = api(clerk).patch(f"{HOUSEHOLDS}{household.pk}/", {"code": "X-1"}, format="json")
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "conflict"
 
 
 def test_member_shows_each_check_with_its_evidence(api, reviewer, register):
