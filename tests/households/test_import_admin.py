@@ -16,7 +16,13 @@ from households.resources import HEADERS
 from tests.factories import household_data, member_data
 from tests.households import roster_fixtures
 from tests.households.roster_fixtures import nothing_saved
-from tests.households.xlsx_helpers import household_rows, member_row, read_xlsx, roster_xlsx
+from tests.households.xlsx_helpers import (
+    household_rows,
+    member_row,
+    read_xlsx,
+    roster_csv,
+    roster_xlsx,
+)
 
 IMPORT_URL = "/admin/households/household/import/"
 PROCESS_URL = "/admin/households/household/process_import/"
@@ -56,6 +62,20 @@ def test_clerk_previews_then_confirms_a_roster_in_the_admin(client, clerk, roste
     assert household.members.count() == 3
     assert Member.history.filter(project=roster_project, history_user=clerk).count() == 3
     assert "导入成功:1 户、3 名成员。" in [m.message for m in get_messages(done.wsgi_request)]
+
+
+def test_the_household_list_offers_import_and_export_to_a_clerk(client, clerk):
+    client.force_login(clerk)
+    page = client.get("/admin/households/household/").content.decode()
+    assert IMPORT_URL in page
+    assert EXPORT_URL in page
+
+
+def test_a_gbk_csv_previews_in_the_admin(client, clerk, roster_project):
+    client.force_login(clerk)
+    data = roster_csv(household_rows("H001"), encoding="gb18030")
+    preview = upload(client, roster_project, data, "名册.csv")
+    assert "确认后将导入 1 户、3 名成员" in preview.content.decode()
 
 
 def test_a_household_registered_between_preview_and_confirmation_stops_the_import(
