@@ -6,6 +6,7 @@ four-eyes rule through the API, error bodies, query counts and the OpenAPI schem
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import io
 
@@ -666,6 +667,21 @@ def test_changing_the_cutoff_re_judges_members_not_yet_approved(api, leader, reg
     member.refresh_from_db()
     assert not member.verdict_qualified
     assert member.verdict_failures == ",HUKOU_AFTER_CUTOFF,"
+
+
+def test_a_project_change_by_basic_auth_records_the_leader_in_the_history(leader, project):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=basic_auth(leader.username))
+
+    response = client.patch(f"/api/projects/{project.pk}/", {"name": "新名称"}, format="json")
+
+    assert response.status_code == 200, response.json()
+    assert project.history.latest().history_user == leader
+
+
+def basic_auth(username: str) -> str:
+    token = base64.b64encode(f"{username}:correct horse battery staple".encode()).decode()
+    return f"Basic {token}"
 
 
 def test_villager_groups_filter_by_project(api, reviewer, group):
