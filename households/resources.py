@@ -541,7 +541,10 @@ class HouseholdMemberResource(resources.ModelResource):
             )
 
     def before_import_row(self, row: dict, **kwargs: Any) -> None:
-        self._current = self._rows[kwargs["row_number"] - 1]
+        number = kwargs["row_number"]
+        # Fewer validated rows than rows means before_import failed (reported once, as the
+        # import's error): pass over the rows rather than report each of them.
+        self._current = self._rows[number - 1] if number <= len(self._rows) else _Row(0, True)
 
     def import_instance(self, instance: Member, row: dict, **kwargs: Any) -> None:
         current = self._current

@@ -447,6 +447,21 @@ def test_a_conflict_found_only_when_saving_rolls_back_the_whole_file(
     assert Member.objects.filter(project=roster_project).count() == 2
 
 
+class _LookupFails(HouseholdMemberResource):
+    def _validate(self, dataset):
+        raise RuntimeError("database went away")
+
+
+def test_a_failure_while_checking_the_file_is_one_problem_and_saves_nothing(clerk, roster_project):
+    resource = _LookupFails(project=roster_project, user=clerk)
+    result = resource.import_data(read_roster(roster_xlsx(household_rows("H001")), "xlsx"))
+
+    assert import_problems(result) == [
+        ImportProblem(None, "", "导入失败,未保存任何数据:database went away")
+    ]
+    assert nothing_saved(roster_project)
+
+
 # -- export -----------------------------------------------------------------------------
 
 
