@@ -150,6 +150,9 @@ class Household(models.Model):
         verbose_name=_("登记人"),
     )
     registered_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    # Everyone who changed the household after registering it (user ids): with the
+    # registrar they are barred from approving it (four-eyes).
+    editor_ids = models.JSONField(_("修改人"), default=list, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -290,6 +293,9 @@ class Member(models.Model):
         related_name="+",
         verbose_name=_("录入人"),
     )
+    # Everyone who changed this member after it was entered (user ids): with the person who
+    # entered it they are barred from reviewing it (four-eyes).
+    editor_ids = models.JSONField(_("修改人"), default=list, blank=True)
     # The computed verdict (households.qualification): all checks with their evidence, and
     # the failed codes as ",CODE,CODE," so every database can filter on one code.
     verdict_qualified = models.BooleanField(_("系统判定符合"), default=False)

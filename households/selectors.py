@@ -10,6 +10,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import idnumbers
 from .models import (
     Document,
     DocumentKind,
@@ -62,7 +63,7 @@ def household_search(queryset: QuerySet[Household], term: str) -> QuerySet[House
     if not term:
         return queryset
     matching_members = Member.objects.filter(
-        Q(name__contains=term) | Q(id_number__startswith=term.upper())
+        Q(name__contains=term) | Q(id_number__startswith=idnumbers.normalise(term))
     ).values("household_id")
     return queryset.filter(Q(code__icontains=term) | Q(pk__in=matching_members))
 

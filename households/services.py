@@ -8,7 +8,8 @@ Each takes the acting user as `actor` and records it in the change history.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -171,15 +172,31 @@ def household_register(
         registered_by=actor,
         **household_data,
     )
-    _save_with_reason(new, _("登记"), actor)
     resettled = resettled_projects_by_id(
         [m["id_number"] for m in cleaned_members], exclude_project_id=project.pk
     )
-    for data in cleaned_members:
-        member = Member(project=project, household=new, entered_by=actor, **data)
-        apply_verdict(member, project, resettled.get(data["id_number"], ()))
-        _save_with_reason(member, _("登记"), actor)
+    with _concurrent_registration():
+        _save_with_reason(new, _("登记"), actor)
+        for data in cleaned_members:
+            member = Member(project=project, household=new, entered_by=actor, **data)
+            apply_verdict(member, project, resettled.get(data["id_number"], ()))
+            _save_with_reason(member, _("登记"), actor)
     return new
+
+
+@contextmanager
+def _concurrent_registration() -> Iterator[None]:
+    """The checks above read before writing; if someone else registered the same household
+    code or ID number in between, the database constraint catches it and this turns it into
+    a message instead of an error page."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as exc:
+        raise RuleViolation(
+            "concurrent_registration",
+            _("户编号或身份证号刚被其他人登记,本次未保存。请刷新页面核对后重试。"),
+        ) from exc
 
 
 @transaction.atomic
@@ -200,8 +217,12 @@ def household_update(*, actor, household: Household, data: Mapping[str, Any]) ->
         )
     if errors:
         raise _invalid(errors)
+    if cleaned == _household_values(household):
+        return household
     for field, value in cleaned.items():
         setattr(household, field, value)
+    if actor.pk not in household.editor_ids:
+        household.editor_ids = [*household.editor_ids, actor.pk]
     _save_with_reason(household, _("修改户信息"), actor)
     return household
 
@@ -279,7 +300,8 @@ def member_add(*, actor, household: Household, data: Mapping[str, Any]) -> Membe
         [member.id_number], exclude_project_id=household.project_id
     )
     apply_verdict(member, household.project, resettled.get(member.id_number, ()))
-    _save_with_reason(member, _("新增成员"), actor)
+    with _concurrent_registration():
+        _save_with_reason(member, _("新增成员"), actor)
     _check_heads(household)
     _reopen_review(household, _("新增成员 %(n)s,重新审核") % {"n": member.name}, actor)
     return member
@@ -315,7 +337,8 @@ def member_update(*, actor, member: Member, data: Mapping[str, Any]) -> Member:
     for field, value in cleaned.items():
         setattr(member, field, value)
     # The person who changed the record may no longer review it (four-eyes).
-    member.entered_by = actor
+    if actor.pk not in member.editor_ids:
+        member.editor_ids = [*member.editor_ids, actor.pk]
     member.review_status = ReviewStatus.PENDING
     member.review_overridden = False
     member.review_reason = ""
@@ -326,7 +349,8 @@ def member_update(*, actor, member: Member, data: Mapping[str, Any]) -> Member:
     )
     apply_verdict(member, household.project, resettled.get(member.id_number, ()))
     changed = ", ".join(f for f in MEMBER_FIELDS if cleaned[f] != before[f])
-    _save_with_reason(member, _("修改成员信息(%(f)s),重新审核") % {"f": changed}, actor)
+    with _concurrent_registration():
+        _save_with_reason(member, _("修改成员信息(%(f)s),重新审核") % {"f": changed}, actor)
     _check_heads(household)
     _reopen_review(household, _("成员 %(n)s 信息变更,重新审核") % {"n": member.name}, actor)
     return member
@@ -341,11 +365,26 @@ def member_remove(*, actor, member: Member) -> None:
     member._history_user = actor
     member.delete()
     _check_heads(household)
+    # The remaining members' findings still hold; only the entitlement must be approved
+    # again, so a household whose other members are all reviewed goes straight back to the
+    # leader rather than sitting in neither queue.
+    if actor.pk not in household.editor_ids:
+        household.editor_ids = [*household.editor_ids, actor.pk]
     _reopen_review(household, _("删除成员 %(n)s,重新审核") % {"n": name}, actor)
+    if not household.members.filter(review_status=ReviewStatus.PENDING).exists():
+        household.status = HouseholdStatus.REVIEWED
+    _save_with_reason(household, _("删除成员 %(n)s") % {"n": name}, actor)
+
+
+def _handled(actor, household: Household, members: Sequence[Member]) -> bool:
+    """Did `actor` register, enter or change this household or any of these members?"""
+    if household.registered_by_id == actor.pk or actor.pk in household.editor_ids:
+        return True
+    return any(m.entered_by_id == actor.pk or actor.pk in m.editor_ids for m in members)
 
 
 def _forbid_entered_by(actor, household: Household, members: Sequence[Member], act: str) -> None:
-    if household.registered_by_id == actor.pk or any(m.entered_by_id == actor.pk for m in members):
+    if _handled(actor, household, members):
         raise NotAllowed(
             "four_eyes",
             _("四眼原则:您登记或修改过 %(h)s 户的信息,不能%(act)s。请由其他工作人员办理。")

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from . import idnumbers
@@ -55,13 +56,22 @@ class FieldError:
         return {"field": self.field, "message": self.message, "code": self.code}
 
 
+def _labels(member: Any) -> set[str]:
+    """A choice's label in every language the system speaks (a roster may use either)."""
+    labels = set()
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            labels.add(str(member.label))
+    return labels
+
+
 def _choice(value: Any, choices: type, field: str, errors: list[FieldError]) -> str | None:
     """Accept a choice's value or its label (Chinese or English), as rosters use either."""
     if value in (None, ""):
         return None
     text = str(value).strip()
     for member in choices:
-        if text in (member.value, str(member.label)):
+        if text == member.value or text in _labels(member):
             return member.value
     allowed = "、".join(str(member.label) for member in choices)
     errors.append(

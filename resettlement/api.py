@@ -15,4 +15,9 @@ def exception_handler(exc, context):
         if exc.details is not None:
             body["errors"] = exc.details
         return Response(body, status=exc.status_code)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    # Give DRF's own refusals (401/403/404/405/415…) the same shape: a stable code too.
+    if response is not None and isinstance(response.data, dict) and "code" not in response.data:
+        detail = response.data.get("detail")
+        response.data["code"] = getattr(detail, "code", None) or "error"
+    return response

@@ -405,3 +405,19 @@ def test_an_approved_household_cannot_be_re_reviewed_without_a_change(register, 
 
     assert error.code == "already_approved"
     assert snapshot(household) == before
+
+
+def test_a_clerk_who_added_a_member_cannot_review_it_after_another_clerk_edited_it(
+    register, roles, other_clerk
+):
+    clerk_reviewer = make_user("clerk_reviewer", "clerk", "reviewer")
+    household = register()
+    added = services.member_add(
+        actor=clerk_reviewer,
+        household=household,
+        data=member_data("child", name="张小红", birth_date=dt.date(1999, 1, 2), sex="F"),
+    )
+    services.member_update(actor=other_clerk, member=added, data={"name": "张晓红"})
+    with pytest.raises(NotAllowed) as error:
+        services.member_review(actor=clerk_reviewer, member=added, decision=ReviewStatus.PASSED)
+    assert error.value.code == "four_eyes"

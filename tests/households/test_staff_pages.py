@@ -227,3 +227,12 @@ def test_leader_who_reviewed_cannot_approve_through_the_admin_action(client, reg
     assert "四眼原则" in response.content.decode()
     household.refresh_from_db()
     assert household.status == HouseholdStatus.REVIEWED
+
+
+def test_search_accepts_an_id_number_typed_with_full_width_digits(client, clerk, register):
+    household = register()
+    head = household.members.get()
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in head.id_number[:10])
+    client.force_login(clerk)
+    response = client.get(reverse("staff:household-list"), {"q": full_width})
+    assert household.code in response.content.decode()
