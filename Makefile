@@ -8,9 +8,13 @@ DEMO_HOUSEHOLDS ?= 300
 
 .PHONY: run test lint format bench setup uv deps translations messages demo clean
 
+# uv from PyPI when it is missing; Debian's Python refuses plain `pip install --user`
+# (PEP 668), hence the second try.
 uv:
-	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
-		(echo "Installing uv with pip..." && python3 -m pip install --user --quiet uv)
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || { \
+		echo "Installing uv with pip..."; \
+		python3 -m pip install --user --quiet uv 2>/dev/null || \
+		python3 -m pip install --user --quiet --break-system-packages uv; }
 
 deps: uv
 	$(UV) sync --frozen
