@@ -13,12 +13,13 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from resettlement.errors import RuleViolation
 
 from . import selectors, services
+from .admin_import import HouseholdImportExportMixin
 from .models import (
     Community,
     Document,
@@ -93,7 +94,7 @@ class VillagerGroupAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Household)
-class HouseholdAdmin(ReadOnlyAdmin):
+class HouseholdAdmin(HouseholdImportExportMixin, ReadOnlyAdmin):
     list_display = (
         "code",
         "head_name",
@@ -229,7 +230,9 @@ class MemberAdmin(ReadOnlyAdmin):
     @admin.display(description=gettext_lazy("未通过规则"))
     def failed_rules(self, obj: Member) -> str:
         codes = [c for c in obj.verdict_failures.split(",") if c]
-        return "、".join(_(REASON_LABELS.get(c, c)) for c in codes) or "—"
+        return (
+            pgettext("list separator", "、").join(_(REASON_LABELS.get(c, c)) for c in codes) or "—"
+        )
 
     @admin.display(description=gettext_lazy("审核"))
     def review_link(self, obj: Member) -> str:

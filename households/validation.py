@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from . import idnumbers
 from .models import (
@@ -73,7 +74,7 @@ def _choice(value: Any, choices: type, field: str, errors: list[FieldError]) -> 
     for member in choices:
         if text == member.value or text in _labels(member):
             return member.value
-    allowed = "、".join(str(member.label) for member in choices)
+    allowed = pgettext("list separator", "、").join(str(member.label) for member in choices)
     errors.append(
         FieldError(field, _("“%(v)s”不是有效选项,可选:%(a)s") % {"v": text, "a": allowed})
     )
@@ -88,10 +89,12 @@ def parse_date(value: Any, field: str, errors: list[FieldError]) -> dt.date | No
     if isinstance(value, dt.date):
         return value
     text = str(value).strip().replace("/", "-").replace(".", "-")
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        pass
+    parts = text.split("-")
+    if len(parts) == 3 and all(p.isdigit() for p in parts) and len(parts[0]) == 4:
+        try:  # 2013-6-30, 2013/6/30 and 2013.6.30 as people write them
+            return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
+        except ValueError:
+            pass
     if re.fullmatch(r"\d{8}", text):
         try:
             return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 
 import openpyxl
-import pytest
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -27,8 +26,6 @@ from tests.households.xlsx_helpers import (
 IMPORT_URL = "/admin/households/household/import/"
 PROCESS_URL = "/admin/households/household/process_import/"
 EXPORT_URL = "/admin/households/household/export/"
-
-pytestmark = pytest.mark.urls("tests.households.import_admin_urls")
 
 roster_project = roster_fixtures.roster_project
 registered = roster_fixtures.registered

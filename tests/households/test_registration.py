@@ -546,3 +546,21 @@ def test_a_registration_racing_another_for_the_same_id_gets_a_message_not_an_err
         register(members=[member_data(id_number=taken)])
     assert error.value.code == "concurrent_registration"
     assert Household.objects.count() == 1
+
+
+@pytest.mark.parametrize("written", ["2013-6-30", "2013/6/30", "2013.06.30", "20130630"])
+def test_dates_are_read_the_ways_people_write_them(written):
+    from households.validation import parse_date
+
+    errors = []
+    assert parse_date(written, "hukou_moved_in", errors) == dt.date(2013, 6, 30)
+    assert errors == []
+
+
+def test_an_impossible_date_is_named_in_the_error():
+    from households.validation import parse_date
+
+    errors = []
+    assert parse_date("2013-02-30", "hukou_moved_in", errors) is None
+    assert errors[0].field == "hukou_moved_in"
+    assert "2013-02-30" in errors[0].message
