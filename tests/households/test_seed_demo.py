@@ -1,16 +1,16 @@
-"""`manage.py seed_demo`: a realistic demo project built through the services."""
+"""What `manage.py seed_demo` builds: checked on one demo database seeded once for the
+module (and rolled back after it). The command's own behaviour is in
+test_seed_demo_command.py."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
-from django.core.management.base import CommandError
+from django.db import transaction
 from django.db.models import Count
+from django.test import override_settings
 
-from households import demo_plan, idnumbers, qualification
+from households import idnumbers, qualification
 from households.models import (
     Community,
     Document,
@@ -22,52 +22,25 @@ from households.models import (
     ReviewStatus,
     VillagerGroup,
 )
-
-SEED = 7
-HOUSEHOLDS = 40
+from tests.households.demo_seeding import HOUSEHOLDS, demo_settings, seed
 
 
-@pytest.fixture
-def demo_settings(settings, tmp_path):
-    """Demo commands run with DEBUG on; uploads go to a scratch folder; cheap hashing."""
-    settings.DEBUG = True
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "media"},
-        },
-    }
-    return settings
-
-
-def seed(*args: str) -> str:
-    out = io.StringIO()
-    call_command(
-        "seed_demo", "--households", str(HOUSEHOLDS), "--seed", str(SEED), *args, stdout=out
-    )
-    return out.getvalue()
+@pytest.fixture(scope="module")
+def demo_database(django_db_setup, django_db_blocker, tmp_path_factory):
+    media = tmp_path_factory.mktemp("media")
+    with (
+        django_db_blocker.unblock(),
+        override_settings(**demo_settings(media)),
+        transaction.atomic(),
+    ):
+        output = seed()
+        yield output
+        transaction.set_rollback(True)  # leave the database empty for the next module
 
 
 @pytest.fixture
-def seeded(db, demo_settings) -> Project:
-    seed()
+def seeded(demo_database, db) -> Project:
     return Project.objects.get(code="YH2013")
-
-
-def roster(project: Project) -> list[tuple[str, list[str]]]:
-    return [
-        (household.code, [m.name for m in household.members.order_by("id")])
-        for household in Household.objects.filter(project=project).order_by("code")
-    ]
-
-
-def remove_demo_data() -> None:
-    Household.objects.all().delete()  # members and documents go with them
-    VillagerGroup.objects.all().delete()
-    Community.objects.all().delete()
-    Project.objects.all().delete()
 
 
 def test_seed_builds_twelve_communities_with_groups_and_households_of_one_to_seven(seeded):
@@ -199,69 +172,13 @@ def test_some_households_have_their_documents_and_some_do_not(seeded):
         assert stored.read(4) in (b"%PDF", b"\x89PNG")
 
 
-def test_the_summary_names_statuses_and_failures_per_rule(db, demo_settings):
-    output = seed()
-    assert f"households {HOUSEHOLDS}" in output
-    for code in qualification.REASON_LABELS:
-        assert code in output
-    assert "已审批" in output
-
-
 def test_seed_creates_the_demo_users_it_needs(seeded):
     usernames = set(get_user_model().objects.values_list("username", flat=True))
     assert usernames >= {"clerk", "clerk2", "reviewer", "reviewer2", "leader"}
 
 
-def test_if_empty_does_nothing_the_second_time(seeded):
-    before = (Household.objects.count(), Member.objects.count(), Document.objects.count())
-    output = seed("--if-empty")
-    assert "nothing to do" in output
-    assert (Household.objects.count(), Member.objects.count(), Document.objects.count()) == before
-    assert Project.objects.count() == 2
-
-
-def test_seeding_an_existing_project_without_if_empty_fails_clearly(seeded):
-    with pytest.raises(CommandError, match="already exist"):
-        seed()
-
-
-def test_same_seed_gives_the_same_codes_and_names(seeded):
-    first = roster(seeded)
-    remove_demo_data()
-    seed()
-    assert roster(Project.objects.get(code="YH2013")) == first
-
-
-def test_a_different_seed_gives_different_people():
-    plan_a = demo_plan.plan_demo(households=HOUSEHOLDS, seed=SEED)
-    plan_b = demo_plan.plan_demo(households=HOUSEHOLDS, seed=SEED + 1)
-    names = [[p.name for p in h.members] for h in plan_a.main.households]
-    assert names != [[p.name for p in h.members] for h in plan_b.main.households]
-
-
-def test_refused_when_debug_is_off(db, demo_settings):
-    demo_settings.DEBUG = False
-    with pytest.raises(CommandError, match="local demos only"):
-        seed()
-    assert not Project.objects.exists()
-
-
-def test_a_seed_that_fails_half_way_leaves_no_rows_and_no_files(db, demo_settings, monkeypatch):
-    from households import demo
-
-    approvals = []
-    real_approve = demo.services.household_approve
-
-    def approve_then_fail(**kwargs):
-        approvals.append(kwargs["household"].code)
-        if len(approvals) == 5:
-            raise RuntimeError("the database went away")
-        return real_approve(**kwargs)
-
-    monkeypatch.setattr(demo.services, "household_approve", approve_then_fail)
-    with pytest.raises(RuntimeError):
-        seed()
-    assert not Project.objects.exists()
-    assert not Household.objects.exists()
-    media = demo_settings.STORAGES["default"]["OPTIONS"]["location"]
-    assert not [path for path in media.rglob("*") if path.is_file()]
+def test_the_summary_names_statuses_and_failures_per_rule(demo_database):
+    assert f"households {HOUSEHOLDS}" in demo_database
+    for code, label in qualification.REASON_LABELS.items():
+        assert code in demo_database and label in demo_database
+    assert "已审批" in demo_database and "YH2011" in demo_database
