@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, pgettext
 
 from .models import HousingWelfare, HukouNature, Project, SpecialStatus
 
@@ -23,13 +24,14 @@ HUKOU_NATURE_INELIGIBLE = "HUKOU_NATURE_INELIGIBLE"
 HOUSING_WELFARE_ENJOYED = "HOUSING_WELFARE_ENJOYED"
 RESETTLED_ELSEWHERE = "RESETTLED_ELSEWHERE"
 
+# Marked for extraction only; shown with gettext(label) where displayed (admin filter, review).
 REASON_LABELS = {
-    HUKOU_AFTER_CUTOFF: "户口截止日后迁入",
-    GROWTH_AFTER_DEADLINE: "自然增长超过截止日",
-    HUKOU_MOVED_OUT: "户口已迁出",
-    HUKOU_NATURE_INELIGIBLE: "户口性质不符",
-    HOUSING_WELFARE_ENJOYED: "已享受住房福利",
-    RESETTLED_ELSEWHERE: "已在其他项目安置",
+    HUKOU_AFTER_CUTOFF: gettext_noop("户口截止日后迁入"),
+    GROWTH_AFTER_DEADLINE: gettext_noop("自然增长超过截止日"),
+    HUKOU_MOVED_OUT: gettext_noop("户口已迁出"),
+    HUKOU_NATURE_INELIGIBLE: gettext_noop("户口性质不符"),
+    HOUSING_WELFARE_ENJOYED: gettext_noop("已享受住房福利"),
+    RESETTLED_ELSEWHERE: gettext_noop("已在其他项目安置"),
 }
 
 _GROWTH = {SpecialStatus.NEWBORN, SpecialStatus.NEW_SPOUSE}
@@ -196,5 +198,6 @@ def _resettled_elsewhere(resettled_in: tuple[str, ...]) -> Check:
         "resettled_elsewhere",
         False,
         RESETTLED_ELSEWHERE,
-        _("同一身份证号已在其他项目获安置:%(p)s") % {"p": "、".join(resettled_in)},
+        _("同一身份证号已在其他项目获安置:%(p)s")
+        % {"p": pgettext("list separator", "、").join(resettled_in)},
     )

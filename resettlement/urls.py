@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -19,6 +20,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
 
-admin.site.site_header = "安置管理系统"
-admin.site.site_title = "安置管理系统"
-admin.site.index_title = "业务管理"
+admin.site.site_header = _("安置管理系统")
+admin.site.site_title = _("安置管理系统")
+admin.site.index_title = _("业务管理")
