@@ -11,6 +11,7 @@ import io
 import openpyxl
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -27,12 +28,17 @@ _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _REQUIRED_FILL = PatternFill("solid", fgColor="FCE4D6")
 
 
-def allowed_values(column: Column) -> str:
+def allowed_values(column: Column) -> list[str]:
+    """The values a column's drop-down offers, in the current language (the import takes either)."""
     if column.choices is not None:
-        return "、".join(str(choice.label) for choice in column.choices)
+        return [str(choice.label) for choice in column.choices]
     if column.key == "one_child_certificate":
-        return _("是、否")
-    return ""
+        return [_("是"), _("否")]
+    return []
+
+
+def _listed(values: list[str]) -> str:
+    return pgettext("list separator", "、").join(values)
 
 
 def roster_template() -> bytes:
@@ -58,7 +64,7 @@ def roster_template() -> bytes:
             # Excel's drop-down list; codes are accepted too, so a warning, not a stop.
             check = DataValidation(
                 type="list",
-                formula1='"{}"'.format(values.replace("、", ",")),
+                formula1='"{}"'.format(",".join(values)),
                 allow_blank=True,
                 errorStyle="warning",
                 showErrorMessage=True,
@@ -94,7 +100,7 @@ def roster_template() -> bytes:
                 column.header,
                 _("必填") if column.required else _("选填"),
                 str(column.help),
-                allowed_values(column),
+                _listed(allowed_values(column)),
             ]
         )
     for letter, width in zip("ABCD", (18, 10, 60, 50), strict=True):

@@ -19,6 +19,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from resettlement.errors import NotAllowed, RuleViolation
 from resettlement.roles import require_permission
@@ -403,7 +404,7 @@ def member_review(*, actor, member: Member, decision: str, reason: str = "") -> 
     require_permission(actor, "households.review_member")
     household = Household.objects.select_for_update().get(pk=member.household_id)
     member = Member.objects.select_for_update().get(pk=member.pk)
-    _forbid_entered_by(actor, household, [member], _("审核其成员"))
+    _forbid_entered_by(actor, household, [member], pgettext("four-eyes: may not", "审核其成员"))
     if household.status == HouseholdStatus.APPROVED:
         raise RuleViolation(
             "already_approved",
@@ -468,7 +469,7 @@ def household_approve(*, actor, household: Household) -> Household:
     require_permission(actor, "households.approve_household")
     household = Household.objects.select_for_update().select_related("project").get(pk=household.pk)
     members = list(household.members.all())
-    _forbid_entered_by(actor, household, members, _("审批"))
+    _forbid_entered_by(actor, household, members, pgettext("four-eyes: may not", "审批"))
     if any(m.reviewed_by_id == actor.pk for m in members):
         raise NotAllowed(
             "four_eyes",
