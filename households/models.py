@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 AREA = {"max_digits": 10, "decimal_places": 2}
@@ -46,7 +47,7 @@ class Project(models.Model):
 
     class Meta:
         verbose_name = _("项目")
-        verbose_name_plural = _("项目")
+        verbose_name_plural = pgettext_lazy("plural", "项目")
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
@@ -77,7 +78,7 @@ class Community(models.Model):
 
     class Meta:
         verbose_name = _("村/社区")
-        verbose_name_plural = _("村/社区")
+        verbose_name_plural = pgettext_lazy("plural", "村/社区")
         ordering = ["project", "code"]
         constraints = [
             models.UniqueConstraint(fields=["project", "code"], name="community_code_unique"),
@@ -102,7 +103,7 @@ class VillagerGroup(models.Model):
 
     class Meta:
         verbose_name = _("村民小组")
-        verbose_name_plural = _("村民小组")
+        verbose_name_plural = pgettext_lazy("plural", "村民小组")
         ordering = ["project", "code"]
         constraints = [
             models.UniqueConstraint(fields=["project", "code"], name="villager_group_code_unique"),
@@ -168,7 +169,7 @@ class Household(models.Model):
 
     class Meta:
         verbose_name = _("安置户")
-        verbose_name_plural = _("安置户")
+        verbose_name_plural = pgettext_lazy("plural", "安置户")
         ordering = ["project", "code"]
         permissions = [
             ("approve_household", _("审批安置户")),
@@ -319,7 +320,7 @@ class Member(models.Model):
 
     class Meta:
         verbose_name = _("家庭成员")
-        verbose_name_plural = _("家庭成员")
+        verbose_name_plural = pgettext_lazy("plural", "家庭成员")
         ordering = ["household", "id"]
         permissions = [("review_member", _("审核成员安置资格"))]
         constraints = [
@@ -398,7 +399,7 @@ class Document(models.Model):
 
     class Meta:
         verbose_name = _("证明材料")
-        verbose_name_plural = _("证明材料")
+        verbose_name_plural = pgettext_lazy("plural", "证明材料")
         ordering = ["household", "kind", "id"]
 
     def __str__(self) -> str:
