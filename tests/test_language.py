@@ -54,6 +54,7 @@ def english_catalogue():
         try:
             with os.fdopen(handle, "wb") as mo_file:
                 write_mo(mo_file, catalogue, use_fuzzy=True)
+            os.chmod(temporary, 0o644)  # mkstemp makes it private; pybabel's file is not
             os.replace(temporary, MO_PATH)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
