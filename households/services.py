@@ -17,7 +17,7 @@ import filetype
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -71,8 +71,13 @@ def member_facts(member: Member | Mapping[str, Any]) -> qualification.MemberFact
 
 
 def apply_verdict(member: Member, project: Project, resettled_in: tuple[str, ...]) -> None:
-    """Compute and set the member's verdict fields (does not save)."""
-    verdict = qualification.evaluate(member_facts(member), project, resettled_in=resettled_in)
+    """Compute and set the member's verdict fields (does not save).
+
+    The evidence is stored as the office's record, in the system's language (Chinese),
+    whatever language the person who triggered the computation is using.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        verdict = qualification.evaluate(member_facts(member), project, resettled_in=resettled_in)
     member.verdict_qualified = verdict.qualified
     member.verdict_checks = verdict.as_json()
     member.verdict_failures = verdict.failures_field()
