@@ -113,7 +113,6 @@ def _png(label: str) -> bytes:
     return buffer.getvalue()
 
 
-@functools.cache
 def _pdf(title: str) -> bytes:
     """A minimal one-page PDF with the byte offsets its cross-reference table needs."""
     text = title.encode("ascii", "replace")
