@@ -321,7 +321,7 @@ class Member(models.Model):
     class Meta:
         verbose_name = _("家庭成员")
         verbose_name_plural = pgettext_lazy("plural", "家庭成员")
-        ordering = ["household", "id"]
+        ordering = ["household_id", "id"]
         permissions = [("review_member", _("审核成员安置资格"))]
         constraints = [
             models.UniqueConstraint(
@@ -400,7 +400,7 @@ class Document(models.Model):
     class Meta:
         verbose_name = _("证明材料")
         verbose_name_plural = pgettext_lazy("plural", "证明材料")
-        ordering = ["household", "kind", "id"]
+        ordering = ["household_id", "kind", "id"]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.original_name}"
