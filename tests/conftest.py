@@ -72,10 +72,10 @@ def project(group):
 
 
 @pytest.fixture
-def register(clerk, group):
-    """Register a household through the service; members default to a qualified head."""
+def register_in(clerk):
+    """Register a household in any villager group's project (tests with two projects)."""
 
-    def _register(*, actor=None, members=None, **household_fields):
+    def _register_in(group, *, actor=None, members=None, **household_fields):
         return services.household_register(
             actor=actor or clerk,
             project=group.project,
@@ -84,5 +84,15 @@ def register(clerk, group):
             household=household_data(**household_fields),
             members=members if members is not None else [member_data()],
         )
+
+    return _register_in
+
+
+@pytest.fixture
+def register(register_in, group):
+    """Register a household in the default group; members default to a qualified head."""
+
+    def _register(**kwargs):
+        return register_in(group, **kwargs)
 
     return _register

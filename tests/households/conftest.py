@@ -7,24 +7,6 @@ import pytest
 
 from households import services
 from households.models import Household, ReviewStatus
-from tests.factories import household_data, member_data
-
-
-@pytest.fixture
-def register_in(clerk):
-    """Register a household in `group`'s project; members default to a qualified head."""
-
-    def _register_in(group, *, actor=None, members=None, **household_fields) -> Household:
-        return services.household_register(
-            actor=actor or clerk,
-            project=group.project,
-            community=group.community,
-            group=group,
-            household=household_data(**household_fields),
-            members=members if members is not None else [member_data()],
-        )
-
-    return _register_in
 
 
 @pytest.fixture
