@@ -39,6 +39,7 @@ from .models import (
 )
 from .selectors import resettled_projects_by_id
 from .validation import (
+    HOUSEHOLD_FIELDS,
     MEMBER_FIELDS,
     FieldError,
     clean_household,
@@ -210,7 +211,7 @@ def household_update(*, actor, household: Household, data: Mapping[str, Any]) ->
     """Change the household's own fields (code, address, phone, agreement, area, notes)."""
     require_permission(actor, "households.change_household")
     household = Household.objects.select_for_update().get(pk=household.pk)
-    cleaned, field_errors = clean_household({**_household_values(household), **data})
+    cleaned, field_errors = clean_household({**household_values(household), **data})
     errors = [e.as_dict() for e in field_errors]
     if (
         cleaned["code"] != household.code
@@ -223,7 +224,7 @@ def household_update(*, actor, household: Household, data: Mapping[str, Any]) ->
         )
     if errors:
         raise _invalid(errors)
-    if cleaned == _household_values(household):
+    if cleaned == household_values(household):
         return household
     for field, value in cleaned.items():
         setattr(household, field, value)
@@ -233,15 +234,9 @@ def household_update(*, actor, household: Household, data: Mapping[str, Any]) ->
     return household
 
 
-def _household_values(household: Household) -> dict[str, Any]:
-    return {
-        "code": household.code,
-        "address": household.address,
-        "phone": household.phone,
-        "agreement_number": household.agreement_number,
-        "demolished_area": household.demolished_area,
-        "notes": household.notes,
-    }
+def household_values(household: Household) -> dict[str, Any]:
+    """The household's own editable fields, as household_update takes them."""
+    return {field: getattr(household, field) for field in HOUSEHOLD_FIELDS}
 
 
 def _member_values(member: Member) -> dict[str, Any]:

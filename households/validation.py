@@ -28,6 +28,8 @@ from .models import (
     SpecialStatus,
 )
 
+HOUSEHOLD_FIELDS = ("code", "address", "phone", "agreement_number", "demolished_area", "notes")
+
 MEMBER_FIELDS = (
     "name",
     "id_number",

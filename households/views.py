@@ -125,15 +125,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("households.change_household", raise_exception=True)
 def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
     household = get_object_or_404(Household.objects.select_related("project"), pk=pk)
-    initial = {
-        "code": household.code,
-        "address": household.address,
-        "phone": household.phone,
-        "agreement_number": household.agreement_number,
-        "demolished_area": household.demolished_area,
-        "notes": household.notes,
-    }
-    form = HouseholdEditForm(request.POST or None, initial=initial)
+    form = HouseholdEditForm(request.POST or None, initial=services.household_values(household))
     if request.method == "POST" and form.is_valid():
         try:
             services.household_update(

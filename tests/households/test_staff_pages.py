@@ -236,3 +236,67 @@ def test_search_accepts_an_id_number_typed_with_full_width_digits(client, clerk,
     client.force_login(clerk)
     response = client.get(reverse("staff:household-list"), {"q": full_width})
     assert household.code in response.content.decode()
+
+
+def test_clerk_edits_the_household_and_the_form_starts_from_what_is_saved(client, clerk, register):
+    household = register(address="旧地址1号")
+    client.force_login(clerk)
+    url = reverse("staff:household-edit", args=[household.pk])
+    assert "旧地址1号" in client.get(url).content.decode()
+    response = client.post(
+        url,
+        {"code": household.code, "address": "新地址2号", "phone": "", "demolished_area": "99.5"},
+    )
+    assert response.status_code == 302
+    household.refresh_from_db()
+    assert (household.address, str(household.demolished_area)) == ("新地址2号", "99.50")
+
+
+def test_changing_a_member_on_the_staff_page_sends_an_approved_household_back_to_review(
+    client, other_clerk, reviewer, leader, register
+):
+    household = register()
+    member = household.members.get()
+    services.member_review(actor=reviewer, member=member, decision=ReviewStatus.PASSED)
+    services.household_approve(actor=leader, household=household)
+    client.force_login(other_clerk)
+    url = reverse("staff:member-edit", args=[household.pk, member.pk])
+    form = client.get(url)
+    assert "重新审核" in form.content.decode()  # the clerk is warned before saving
+    data = {
+        "name": member.name,
+        "id_number": member.id_number,
+        "relation": member.relation,
+        "sex": member.sex,
+        "birth_date": member.birth_date.isoformat(),
+        "hukou_nature": "resident",
+        "marital_status": member.marital_status,
+        "special_status": member.special_status,
+        "housing_welfare": member.housing_welfare,
+    }
+    assert client.post(url, data).status_code == 302
+    household.refresh_from_db()
+    member.refresh_from_db()
+    assert household.status == HouseholdStatus.REGISTERED
+    assert member.review_status == ReviewStatus.PENDING
+    assert member.hukou_nature == "resident"
+
+
+def test_adding_a_member_with_a_bad_id_shows_the_error_on_the_page(client, clerk, register):
+    household = register()
+    client.force_login(clerk)
+    response = client.post(
+        reverse("staff:member-add", args=[household.pk]),
+        {
+            "name": "张小明",
+            "id_number": "12345",
+            "relation": "child",
+            "hukou_nature": "agricultural",
+            "marital_status": "unmarried",
+            "special_status": "none",
+            "housing_welfare": "none",
+        },
+    )
+    assert response.status_code == 200
+    assert "身份证号应为18位" in response.content.decode()
+    assert household.members.count() == 1
