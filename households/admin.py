@@ -30,7 +30,7 @@ from .models import (
     ReviewStatus,
     VillagerGroup,
 )
-from .qualification import REASON_LABELS
+from .qualification import REASON_LABELS, RULE_LABELS
 
 
 class ReadOnlyAdmin(SimpleHistoryAdmin):
@@ -315,7 +315,7 @@ class MemberAdmin(ReadOnlyAdmin):
             (
                 (
                     "✔" if c["passed"] else "✘",
-                    _(REASON_LABELS.get(c["code"], "")) or "—",
+                    _(RULE_LABELS.get(c["rule"], c["rule"])),
                     c["evidence"],
                 )
                 for c in member.verdict_checks

@@ -34,6 +34,15 @@ REASON_LABELS = {
     RESETTLED_ELSEWHERE: gettext_noop("已在其他项目安置"),
 }
 
+# The rules themselves, as the review page names each check.
+RULE_LABELS = {
+    "hukou_arrival": gettext_noop("户口迁入时间"),
+    "not_moved_out": gettext_noop("户口未迁出"),
+    "hukou_nature": gettext_noop("户口性质"),
+    "housing_welfare": gettext_noop("未享受住房福利"),
+    "resettled_elsewhere": gettext_noop("未在其他项目安置"),
+}
+
 _GROWTH = {SpecialStatus.NEWBORN, SpecialStatus.NEW_SPOUSE}
 _TEMPORARILY_AWAY = {SpecialStatus.STUDENT_AWAY, SpecialStatus.SERVICEMAN_AWAY}
 

@@ -154,6 +154,7 @@ def test_reviewer_reviews_in_the_admin_queue_and_leader_approves(
     review_url = reverse("admin:households_member_review", args=[member.pk])
     page = client.get(review_url)
     assert "户口未迁出" in page.content.decode()  # the evidence behind the verdict
+    assert "户口迁入时间" in page.content.decode()  # and the rule each line is about
     client.post(review_url, {"decision": "passed", "reason": ""})
     member.refresh_from_db()
     assert member.review_status == ReviewStatus.PASSED
