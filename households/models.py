@@ -7,6 +7,7 @@ Invariants are named database constraints; the rules that change these rows live
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from decimal import Decimal
 
@@ -113,6 +114,15 @@ class VillagerGroup(models.Model):
         return f"{self.community.name} {self.name}"
 
 
+LOOKUP_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read off paper
+LOOKUP_LENGTH = 10
+
+
+def new_lookup_code() -> str:
+    """A household's private lookup code: random (not derived from any personal data)."""
+    return "".join(secrets.choice(LOOKUP_ALPHABET) for _ in range(LOOKUP_LENGTH))
+
+
 class HouseholdStatus(models.TextChoices):
     REGISTERED = "registered", _("已登记")
     REVIEWED = "reviewed", _("已审核")
@@ -133,6 +143,10 @@ class Household(models.Model):
         verbose_name=_("村民小组"),
     )
     code = models.CharField(_("户编号"), max_length=32)
+    # Printed on the household's notices: the resident's key to their own page.
+    lookup_code = models.CharField(
+        _("查询码"), max_length=16, unique=True, default=new_lookup_code, editable=False
+    )
     address = models.CharField(_("原住址"), max_length=200, blank=True)
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     agreement_number = models.CharField(_("拆迁补偿协议编号"), max_length=64, blank=True)
@@ -175,6 +189,7 @@ class Household(models.Model):
             ("approve_household", _("审批安置户")),
             ("import_households", _("导入安置户名册")),
             ("export_households", _("导出安置户名册")),
+            ("send_back_household", _("退回重新审核")),
         ]
         constraints = [
             models.UniqueConstraint(fields=["project", "code"], name="household_code_unique"),

@@ -545,6 +545,19 @@ def _refresh_other_projects(household: Household, actor) -> None:
 
 
 @transaction.atomic
+def household_send_back(*, actor, household: Household, reason: str) -> Household:
+    """Send a household back to review (e.g. an upheld publicity objection): every member's
+    finding is withdrawn and the approval with its entitlement cleared."""
+    require_permission(actor, "households.send_back_household")
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    for member in household.members.select_for_update():
+        _withdraw_review(member)
+        _save_with_reason(member, reason, actor, update_fields=_REVIEW_FIELDS)
+    _reopen_review(household, reason, actor)
+    return household
+
+
+@transaction.atomic
 def project_recompute_verdicts(*, project: Project) -> int:
     """Re-apply the rules to every member not yet approved (after a policy change).
 

@@ -23,6 +23,8 @@ class Role:
     permissions: tuple[str, ...]
 
 
+_PUBLICITY_VIEW = ("publicity.view_publication", "publicity.view_objection")
+
 _REGISTRY_VIEW = (
     "households.view_project",
     "households.view_community",
@@ -49,12 +51,20 @@ ROLES: tuple[Role, ...] = (
             "households.export_households",
             "households.add_community",
             "households.add_villagergroup",
-        ),
+        )
+        + _PUBLICITY_VIEW,
     ),
     Role(
         "reviewer",
         _("审核员"),
-        _REGISTRY_VIEW + ("households.review_member", "households.export_households"),
+        _REGISTRY_VIEW
+        + _PUBLICITY_VIEW
+        + (
+            "households.review_member",
+            "households.export_households",
+            "households.send_back_household",
+            "publicity.answer_objection",
+        ),
     ),
     Role(
         "leader",
@@ -67,7 +77,12 @@ ROLES: tuple[Role, ...] = (
             "households.change_community",
             "households.change_villagergroup",
             "households.export_households",
-        ),
+            "households.send_back_household",
+            "publicity.add_publication",
+            "publicity.publish_publication",
+            "publicity.answer_objection",
+        )
+        + _PUBLICITY_VIEW,
     ),
     Role("operator", _("摇号操作员"), _REGISTRY_VIEW),
     Role("notary", _("公证员"), _REGISTRY_VIEW),

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "axes",
     "resettlement",
     "households",
+    "publicity",
 ]
 
 MIDDLEWARE = [
@@ -147,6 +148,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "50000"))
+
+# Publicity periods in days per kind, overriding each kind's own default.
+PUBLICITY_DAYS: dict[str, int] = {}
 
 # Celery: a real broker when REDIS_URL is set, otherwise tasks run in-process.
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -1,0 +1,173 @@
+"""Publications (公示): frozen, masked snapshots with a period, versions and a content hash;
+objections (异议) filed against them and answered in writing."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from households.models import Community, Project
+
+
+class PublicationStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    PUBLISHED = "published", _("公示中")
+    CLOSED = "closed", _("公示期满")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+class Publication(models.Model):
+    """One version of one publicity roster. Once published its rows and hash never change:
+    a correction is a new version (see publicity.services)."""
+
+    project = models.ForeignKey(
+        Project, on_delete=models.PROTECT, related_name="publications", verbose_name=_("项目")
+    )
+    community = models.ForeignKey(
+        Community,
+        on_delete=models.PROTECT,
+        related_name="publications",
+        null=True,
+        blank=True,
+        verbose_name=_("村/社区"),
+        help_text=_("留空表示全项目。"),
+    )
+    kind = models.CharField(_("公示类型"), max_length=32)
+    title = models.CharField(_("标题"), max_length=200)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    previous = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="next_version",
+        verbose_name=_("上一版本"),
+    )
+    status = models.CharField(
+        _("状态"),
+        max_length=16,
+        choices=PublicationStatus.choices,
+        default=PublicationStatus.DRAFT,
+    )
+    starts_on = models.DateField(_("公示开始日期"))
+    ends_on = models.DateField(_("公示结束日期"))
+    mask_names = models.BooleanField(
+        _("姓名脱敏"),
+        default=True,
+        help_text=_("张贴在本社区公示栏的名册可显示全名;网上公示一律脱敏。"),
+    )
+    columns = models.JSONField(_("列"), default=list, blank=True)
+    rows = models.JSONField(_("公示内容"), default=list, blank=True)
+    row_count = models.PositiveIntegerField(_("行数"), default=0)
+    content_hash = models.CharField(_("内容哈希(SHA-256)"), max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("创建人"),
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("发布人"),
+    )
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    withdrawn_reason = models.TextField(_("撤回理由"), blank=True)
+    withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("公示")
+        verbose_name_plural = _("公示")
+        ordering = ["-published_at", "-id"]
+        permissions = [("publish_publication", _("发布公示"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "kind", "community", "version"],
+                condition=Q(community__isnull=False),
+                name="publication_version_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["project", "kind", "version"],
+                condition=Q(community__isnull=True),
+                name="publication_project_version_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="publication_period_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | (~Q(content_hash="") & Q(published_by__isnull=False)),
+                name="publication_published_has_hash",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="withdrawn") | ~Q(withdrawn_reason=""),
+                name="publication_withdrawn_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} v{self.version}"
+
+    @property
+    def is_public(self) -> bool:
+        return self.status != PublicationStatus.DRAFT
+
+
+class ObjectionStatus(models.TextChoices):
+    OPEN = "open", _("待答复")
+    ANSWERED = "answered", _("已答复")
+
+
+def objection_upload_to(instance: Objection, filename: str) -> str:
+    return f"objections/{instance.publication.project_id}/{uuid.uuid4().hex}"
+
+
+class Objection(models.Model):
+    publication = models.ForeignKey(
+        Publication, on_delete=models.PROTECT, related_name="objections", verbose_name=_("公示")
+    )
+    household_code = models.CharField(_("户编号"), max_length=32, blank=True)
+    contact_name = models.CharField(_("联系人"), max_length=50)
+    contact_phone = models.CharField(_("联系电话"), max_length=20)
+    text = models.TextField(_("异议内容"), max_length=4000)
+    attachment = models.FileField(
+        _("附件"), upload_to=objection_upload_to, blank=True, max_length=200
+    )
+    attachment_type = models.CharField(_("附件类型"), max_length=64, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=ObjectionStatus.choices, default=ObjectionStatus.OPEN
+    )
+    answer = models.TextField(_("书面答复"), blank=True)
+    upheld = models.BooleanField(_("异议成立"), default=False)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("答复人"),
+    )
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    filed_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("异议")
+        verbose_name_plural = _("异议")
+        ordering = ["-filed_at"]
+        permissions = [("answer_objection", _("答复异议"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="open") | (~Q(answer="") & Q(answered_by__isnull=False)),
+                name="objection_answered_has_answer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.publication} · {self.filed_at:%Y-%m-%d}"

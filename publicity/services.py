@@ -1,0 +1,247 @@
+"""Publishing, withdrawing and versioning publications; filing and answering objections."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import filetype
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from households import services as household_services
+from households.models import Community, Household, Project
+from resettlement import publicity_kinds
+from resettlement.errors import RuleViolation
+from resettlement.roles import require_permission
+
+from .models import Objection, ObjectionStatus, Publication, PublicationStatus
+from .snapshot import content_hash, hashed_document, public_rows
+
+OBJECTION_ATTACHMENT_TYPES = {"application/pdf", "image/jpeg", "image/png"}
+
+
+def default_period(kind_code: str, starts_on: dt.date) -> tuple[dt.date, dt.date]:
+    """The default publicity period for a kind, overridable by settings.PUBLICITY_DAYS."""
+    days = settings.PUBLICITY_DAYS.get(kind_code, publicity_kinds.get(kind_code).default_days)
+    return starts_on, starts_on + dt.timedelta(days=days - 1)
+
+
+@transaction.atomic
+def publication_create(
+    *,
+    actor,
+    project: Project,
+    kind: str,
+    title: str = "",
+    community: Community | None = None,
+    starts_on: dt.date | None = None,
+    ends_on: dt.date | None = None,
+    mask_names: bool = True,
+) -> Publication:
+    """A draft publication; its rows are built and frozen only when it is published."""
+    require_permission(actor, "publicity.add_publication")
+    try:
+        spec = publicity_kinds.get(kind)
+    except KeyError:
+        raise RuleViolation("unknown_kind", _("未知的公示类型:%(k)s") % {"k": kind}) from None
+    if community is not None and community.project_id != project.pk:
+        raise RuleViolation("bad_community", _("该村/社区不属于本项目。"))
+    start, default_end = default_period(kind, starts_on or timezone.localdate())
+    end = ends_on or default_end
+    if end < start:
+        raise RuleViolation("bad_period", _("公示结束日期不能早于开始日期。"))
+    version = (
+        Publication.objects.filter(project=project, kind=kind, community=community).count() + 1
+    )
+    return Publication.objects.create(
+        project=project,
+        community=community,
+        kind=kind,
+        title=title
+        or f"{project.name} {spec.label}" + (f"({community.name})" if community else ""),
+        version=version,
+        starts_on=start,
+        ends_on=end,
+        mask_names=mask_names,
+        created_by=actor,
+    )
+
+
+@transaction.atomic
+def publication_publish(*, actor, publication: Publication) -> Publication:
+    """Freeze the rows as the public will see them (masked), hash them and publish."""
+    require_permission(actor, "publicity.publish_publication")
+    publication = (
+        Publication.objects.select_for_update(of=("self",))
+        .select_related("project", "community")
+        .get(pk=publication.pk)
+    )
+    if publication.status != PublicationStatus.DRAFT:
+        raise RuleViolation("not_draft", _("只有草稿可以发布;已发布的公示不能修改。"))
+    spec = publicity_kinds.get(publication.kind)
+    rows = spec.build_rows(publication.project, publication.community)
+    publication.columns = [str(column.label) for column in spec.columns]
+    publication.rows = public_rows(spec, rows, mask_names=publication.mask_names)
+    publication.row_count = len(publication.rows)
+    publication.content_hash = content_hash(hashed_document(publication))
+    publication.status = PublicationStatus.PUBLISHED
+    publication.published_by = actor
+    publication.published_at = timezone.now()
+    publication.save()
+    if publication.previous_id:
+        Publication.objects.filter(
+            pk=publication.previous_id, status=PublicationStatus.PUBLISHED
+        ).update(status=PublicationStatus.CLOSED)
+    return publication
+
+
+@transaction.atomic
+def publication_withdraw(*, actor, publication: Publication, reason: str) -> Publication:
+    """Take a publication down before its period ends, with a reason shown publicly."""
+    require_permission(actor, "publicity.publish_publication")
+    reason = (reason or "").strip()
+    if not reason:
+        raise RuleViolation("reason_required", _("撤回公示必须填写公开的理由。"))
+    updated = Publication.objects.filter(
+        pk=publication.pk, status=PublicationStatus.PUBLISHED
+    ).update(
+        status=PublicationStatus.WITHDRAWN,
+        withdrawn_reason=reason,
+        withdrawn_at=timezone.now(),
+    )
+    if updated != 1:
+        raise RuleViolation("not_published", _("只有公示中的公示可以撤回。"))
+    return Publication.objects.get(pk=publication.pk)
+
+
+@transaction.atomic
+def publication_new_version(
+    *, actor, publication: Publication, starts_on: dt.date | None = None
+) -> Publication:
+    """A new draft of the same roster (after a correction); the old version stays as it was."""
+    require_permission(actor, "publicity.add_publication")
+    if publication.status == PublicationStatus.DRAFT:
+        raise RuleViolation("still_draft", _("草稿可以直接发布,无需新版本。"))
+    if Publication.objects.filter(previous=publication).exists():
+        raise RuleViolation("has_next", _("该公示已有新版本。"))
+    start, end = default_period(publication.kind, starts_on or timezone.localdate())
+    version = (
+        Publication.objects.filter(
+            project=publication.project, kind=publication.kind, community=publication.community
+        ).count()
+        + 1
+    )
+    return Publication.objects.create(
+        project=publication.project,
+        community=publication.community,
+        kind=publication.kind,
+        title=publication.title,
+        version=version,
+        previous=publication,
+        starts_on=start,
+        ends_on=end,
+        mask_names=publication.mask_names,
+        created_by=actor,
+    )
+
+
+def publications_close_expired(*, today: dt.date | None = None) -> int:
+    """Close publications whose period has ended (run daily by Celery beat)."""
+    today = today or timezone.localdate()
+    return Publication.objects.filter(status=PublicationStatus.PUBLISHED, ends_on__lt=today).update(
+        status=PublicationStatus.CLOSED
+    )
+
+
+def _check_attachment(upload: UploadedFile) -> str:
+    if upload.size > settings.DOCUMENT_MAX_BYTES:
+        raise RuleViolation("too_large", _("附件过大,上限为 10 MB。"))
+    upload.seek(0)
+    guess = filetype.guess(upload.read(8192))
+    upload.seek(0)
+    if guess is None or guess.mime not in OBJECTION_ATTACHMENT_TYPES:
+        raise RuleViolation("bad_type", _("附件只接受 PDF、JPG、PNG 文件。"))
+    return guess.mime
+
+
+@transaction.atomic
+def objection_file(
+    *,
+    publication: Publication,
+    contact_name: str,
+    contact_phone: str,
+    text: str,
+    household_code: str = "",
+    attachment: UploadedFile | None = None,
+    today: dt.date | None = None,
+) -> Objection:
+    """Anyone may object to a publication during its period (no login)."""
+    today = today or timezone.localdate()
+    if publication.status != PublicationStatus.PUBLISHED or not (
+        publication.starts_on <= today <= publication.ends_on
+    ):
+        raise RuleViolation("not_open", _("该公示不在公示期内,不能提出异议。"))
+    errors = []
+    if not contact_name.strip():
+        errors.append({"field": "contact_name", "message": _("请填写联系人姓名。")})
+    digits = "".join(ch for ch in contact_phone if ch.isdigit())
+    if not 7 <= len(digits) <= 12:
+        errors.append({"field": "contact_phone", "message": _("请填写有效的联系电话。")})
+    if not text.strip():
+        errors.append({"field": "text", "message": _("请写明异议内容。")})
+    elif len(text) > 4000:
+        errors.append({"field": "text", "message": _("异议内容不能超过4000字。")})
+    code = household_code.strip()
+    if code and not Household.objects.filter(project=publication.project, code=code).exists():
+        errors.append({"field": "household_code", "message": _("本项目中没有这个户编号。")})
+    if errors:
+        raise RuleViolation("invalid_input", errors[0]["message"], details=errors)
+    objection = Objection(
+        publication=publication,
+        household_code=code,
+        contact_name=contact_name.strip()[:50],
+        contact_phone=contact_phone.strip()[:20],
+        text=text.strip(),
+    )
+    if attachment is not None:
+        objection.attachment_type = _check_attachment(attachment)
+        objection.attachment.save("upload", attachment, save=False)
+    objection.save()
+    return objection
+
+
+@transaction.atomic
+def objection_answer(*, actor, objection: Objection, answer: str, upheld: bool) -> Objection:
+    """Answer an objection in writing. An upheld objection about a household sends that
+    household back to review; the correction then appears in a new version of the
+    publication, never as an edit of this one."""
+    require_permission(actor, "publicity.answer_objection")
+    objection = (
+        Objection.objects.select_for_update(of=("self",))
+        .select_related("publication__project")
+        .get(pk=objection.pk)
+    )
+    if objection.status != ObjectionStatus.OPEN:
+        raise RuleViolation("already_answered", _("该异议已答复。"))
+    answer = (answer or "").strip()
+    if not answer:
+        raise RuleViolation("answer_required", _("请填写书面答复。"))
+    objection.answer = answer
+    objection.upheld = upheld
+    objection.status = ObjectionStatus.ANSWERED
+    objection.answered_by = actor
+    objection.answered_at = timezone.now()
+    objection.save()
+    if upheld and objection.household_code:
+        household = Household.objects.get(
+            project=objection.publication.project, code=objection.household_code
+        )
+        household_services.household_send_back(
+            actor=actor,
+            household=household,
+            reason=_("公示异议成立:%(t)s") % {"t": objection.publication.title},
+        )
+    return objection

@@ -1,0 +1,57 @@
+"""The registry of publicity kinds (公示类型).
+
+Each app that owns data publicised in a publication registers its kinds here from its own
+`publicity.py` module (found by `publicity` at start-up); the app never imports the publicity
+app, so stages keep importing only earlier ones. A kind says which columns a roster has, how
+each column is masked for the public, and how to build the rows for a project (optionally
+limited to one community). Rows carry full data; the publicity app masks them once, with
+`resettlement.masking.mask`, when it freezes a snapshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .masking import Mask
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str  # lazily translated label
+    mask: Mask | None = None
+
+
+@dataclass(frozen=True)
+class PublicityKind:
+    code: str
+    label: str
+    columns: tuple[Column, ...]
+    # build_rows(project, community_or_None) -> list of dicts with every column key, plus
+    # "community" (the community's name, used for address masking and per-community PDFs)
+    # and "household" (the household code, so objections can point at a row).
+    build_rows: Callable[[Any, Any], list[dict[str, Any]]]
+    default_days: int = 7
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+_KINDS: dict[str, PublicityKind] = {}
+
+
+def register(kind: PublicityKind) -> PublicityKind:
+    _KINDS[kind.code] = kind
+    return kind
+
+
+def get(code: str) -> PublicityKind:
+    return _KINDS[code]
+
+
+def all_kinds() -> list[PublicityKind]:
+    return list(_KINDS.values())
+
+
+def choices() -> list[tuple[str, str]]:
+    return [(kind.code, kind.label) for kind in _KINDS.values()]

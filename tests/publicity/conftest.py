@@ -1,0 +1,33 @@
+"""Publicity fixtures: an approved household to publish, and a leader's publication."""
+
+import datetime as dt
+
+import pytest
+
+from households import services as household_services
+from households.models import ReviewStatus
+from publicity import services
+from tests.factories import member_data
+
+
+@pytest.fixture
+def approved_household(register, reviewer, leader):
+    household = register(
+        members=[
+            member_data(name="王建国"),
+            member_data("spouse", name="李秀英", sex="F", birth_date=dt.date(1972, 4, 5)),
+        ]
+    )
+    for member in household.members.all():
+        household_services.member_review(
+            actor=reviewer, member=member, decision=ReviewStatus.PASSED
+        )
+    return household_services.household_approve(actor=leader, household=household)
+
+
+@pytest.fixture
+def published_population(approved_household, leader):
+    draft = services.publication_create(
+        actor=leader, project=approved_household.project, kind="population"
+    )
+    return services.publication_publish(actor=leader, publication=draft)

@@ -1,0 +1,112 @@
+"""Publishing a roster: masked, hashed, frozen; corrections as new versions."""
+
+import datetime as dt
+
+import pytest
+from django.db import DatabaseError, transaction
+
+from publicity import services
+from publicity.models import Publication, PublicationStatus
+from publicity.snapshot import content_hash, hashed_document
+from resettlement.errors import NotAllowed, RuleViolation
+
+
+def test_leader_publishes_the_population_roster_with_masked_ids_and_names(
+    published_population, approved_household
+):
+    publication = published_population
+    assert publication.status == PublicationStatus.PUBLISHED
+    assert publication.row_count == 2
+    text = str(publication.rows)
+    for member in approved_household.members.all():
+        assert member.id_number not in text
+        assert member.name not in text
+    assert sorted(row[3] for row in publication.rows) == ["李**", "王**"]
+    for row in publication.rows:
+        assert row[5].count("*") == 13  # first 2 and last 3 of 18 characters
+
+
+def test_the_hash_is_sha256_of_the_canonical_snapshot(published_population):
+    assert published_population.content_hash == content_hash(hashed_document(published_population))
+    assert len(published_population.content_hash) == 64
+
+
+def test_a_compensation_plan_is_publicised_for_thirty_days(approved_household, leader):
+    draft = services.publication_create(
+        actor=leader,
+        project=approved_household.project,
+        kind="entitlement",
+        starts_on=dt.date(2026, 1, 1),
+    )
+    assert (draft.starts_on, draft.ends_on) == (dt.date(2026, 1, 1), dt.date(2026, 1, 30))
+
+
+def test_a_clerk_cannot_publish(approved_household, leader, clerk):
+    draft = services.publication_create(
+        actor=leader, project=approved_household.project, kind="population"
+    )
+    with pytest.raises(NotAllowed):
+        services.publication_publish(actor=clerk, publication=draft)
+
+
+def test_a_published_snapshot_cannot_be_published_again(published_population, leader):
+    with pytest.raises(RuleViolation) as error:
+        services.publication_publish(actor=leader, publication=published_population)
+    assert error.value.code == "not_draft"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda p: Publication.objects.filter(pk=p.pk).update(rows=[["篡改"]]),
+        lambda p: Publication.objects.filter(pk=p.pk).update(content_hash="0" * 64),
+        lambda p: Publication.objects.filter(pk=p.pk).update(title="改过的标题"),
+        lambda p: Publication.objects.filter(pk=p.pk).update(status="draft"),
+        lambda p: Publication.objects.filter(pk=p.pk).delete(),
+    ],
+    ids=["rows", "hash", "title", "back-to-draft", "delete"],
+)
+def test_the_database_refuses_any_change_to_a_published_snapshot(published_population, change):
+    before = Publication.objects.get(pk=published_population.pk)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        change(published_population)
+    after = Publication.objects.get(pk=published_population.pk)
+    assert (after.rows, after.content_hash, after.title, after.status) == (
+        before.rows,
+        before.content_hash,
+        before.title,
+        before.status,
+    )
+
+
+def test_saving_a_changed_model_instance_is_refused_too(published_population):
+    published_population.rows = []
+    with pytest.raises(DatabaseError), transaction.atomic():
+        published_population.save()
+
+
+def test_withdrawing_needs_a_public_reason(published_population, leader):
+    with pytest.raises(RuleViolation):
+        services.publication_withdraw(actor=leader, publication=published_population, reason="")
+    withdrawn = services.publication_withdraw(
+        actor=leader, publication=published_population, reason="名册有误,更正后重新公示"
+    )
+    assert withdrawn.status == PublicationStatus.WITHDRAWN
+    assert withdrawn.rows == published_population.rows
+
+
+def test_a_correction_is_a_new_version_and_the_old_one_stays(published_population, leader):
+    draft = services.publication_new_version(actor=leader, publication=published_population)
+    assert draft.version == 2
+    new = services.publication_publish(actor=leader, publication=draft)
+    old = Publication.objects.get(pk=published_population.pk)
+    assert old.status == PublicationStatus.CLOSED
+    assert old.rows == published_population.rows
+    assert new.previous_id == old.pk
+    assert new.content_hash != old.content_hash  # the version number is part of it
+
+
+def test_expired_publications_close(published_population):
+    later = published_population.ends_on + dt.timedelta(days=1)
+    assert services.publications_close_expired(today=later) == 1
+    assert Publication.objects.get(pk=published_population.pk).status == PublicationStatus.CLOSED
