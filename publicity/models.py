@@ -171,3 +171,92 @@ class Objection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.publication} · {self.filed_at:%Y-%m-%d}"
+
+
+class RenderStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("生成中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class RenderJob(models.Model):
+    """A PDF job a staff member started (publicity rosters, notices). It is split into parts
+    (one per community or villager group) rendered by separate Celery tasks, so several
+    workers share it; progress is the share of parts done."""
+
+    class Kind(models.TextChoices):
+        ROSTER = "roster", _("公示名册")
+        NOTICES = "notices", _("通知书")
+
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    project = models.ForeignKey(
+        Project, on_delete=models.PROTECT, related_name="+", verbose_name=_("项目")
+    )
+    publication = models.ForeignKey(
+        Publication,
+        on_delete=models.PROTECT,
+        related_name="render_jobs",
+        null=True,
+        blank=True,
+        verbose_name=_("公示"),
+    )
+    notice_type = models.CharField(_("通知书类型"), max_length=32, blank=True)
+    options = models.JSONField(_("参数"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("发起人"),
+    )
+    created_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("PDF 生成任务")
+        verbose_name_plural = _("PDF 生成任务")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+
+def render_part_upload_to(instance: RenderPart, filename: str) -> str:
+    return f"pdf/{instance.job.project_id}/{instance.job_id}/{uuid.uuid4().hex}.pdf"
+
+
+class RenderPart(models.Model):
+    job = models.ForeignKey(
+        RenderJob, on_delete=models.CASCADE, related_name="parts", verbose_name=_("任务")
+    )
+    label = models.CharField(_("名称"), max_length=100)
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    group = models.ForeignKey(
+        "households.VillagerGroup",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("状态"), max_length=16, choices=RenderStatus.choices, default=RenderStatus.QUEUED
+    )
+    file = models.FileField(_("文件"), upload_to=render_part_upload_to, blank=True, max_length=200)
+    pages = models.PositiveIntegerField(_("页数"), default=0)
+    error = models.TextField(_("错误"), blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("PDF 分册")
+        verbose_name_plural = _("PDF 分册")
+        ordering = ["job", "label"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="done") | ~Q(file=""), name="render_part_done_has_file"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
