@@ -15,6 +15,21 @@ from tests.factories import (
 
 
 @pytest.fixture(autouse=True)
+def celery_eager_unless_real_worker(request, settings):
+    """Tasks run in-process in tests, even when REDIS_URL points at a broker (as in CI);
+    a test marked `real_celery` talks to a real worker through Redis instead."""
+    from resettlement.celery import app
+
+    eager = request.node.get_closest_marker("real_celery") is None
+    before = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    settings.CELERY_TASK_ALWAYS_EAGER = eager
+    app.conf.task_always_eager = eager
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = before
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Tests create many users; the production hasher's deliberate slowness is not tested."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
