@@ -152,6 +152,10 @@ IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "50000"))
 # Publicity periods in days per kind, overriding each kind's own default.
 PUBLICITY_DAYS: dict[str, int] = {}
 
+# Where residents reach the public site: printed on notices and in their QR codes, so it
+# must be the address people outside the office network can open.
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 # Celery: a real broker when REDIS_URL is set, otherwise tasks run in-process.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
