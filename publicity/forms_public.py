@@ -1,0 +1,104 @@
+"""Forms of the public site and of the staff's objection answers. They parse input; the
+services judge it and their RuleViolation details are put back on the fields named."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+HONEYPOT = "website"
+
+
+class LookupForm(forms.Form):
+    code = forms.CharField(
+        label=_("查询码"),
+        max_length=64,
+        error_messages={"required": _("请输入通知书上的查询码。")},
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "placeholder": _("例如 ABCD-EF23-45"),
+            }
+        ),
+    )
+
+
+class ObjectionForm(forms.Form):
+    contact_name = forms.CharField(
+        label=_("联系人姓名"),
+        max_length=50,
+        error_messages={"required": _("请填写联系人姓名。")},
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    contact_phone = forms.CharField(
+        label=_("联系电话"),
+        max_length=20,
+        error_messages={"required": _("请填写联系电话,以便工作人员联系您。")},
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    household_code = forms.CharField(
+        label=_("户编号(选填)"),
+        max_length=32,
+        required=False,
+        help_text=_("异议涉及某一户时填写公示表中的户编号。"),
+    )
+    text = forms.CharField(
+        label=_("异议内容"),
+        max_length=4000,
+        error_messages={
+            "required": _("请写明异议内容。"),
+            "max_length": _("异议内容不能超过4000字。"),
+        },
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    attachment = forms.FileField(
+        label=_("附件(选填)"),
+        required=False,
+        help_text=_("PDF、JPG 或 PNG,不超过 10 MB。"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
+    )
+    # Hidden from people by the page's CSS; a bot filling in every field fills this one too.
+    website = forms.CharField(
+        label=_("网址"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    @property
+    def is_bot(self) -> bool:
+        return bool(self.data.get(HONEYPOT, "").strip())
+
+    @property
+    def visible_fields_only(self) -> list:
+        return [f for f in self.visible_fields() if f.name != HONEYPOT]
+
+
+class AnswerForm(forms.Form):
+    upheld = forms.TypedChoiceField(
+        label=_("异议是否成立"),
+        choices=[("no", _("不成立")), ("yes", _("成立,退回重新审核"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        error_messages={"required": _("请选择异议是否成立。")},
+    )
+    answer = forms.CharField(
+        label=_("书面答复"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": _("请填写书面答复。")},
+        help_text=_("答复将在公示页面公开。"),
+    )
+
+
+def apply_errors(form: forms.Form, details: Sequence[dict] | None, message: str) -> None:
+    """Put a RuleViolation's details on the fields they name (the message on the form)."""
+    if not details:
+        form.add_error(None, message)
+        return
+    for detail in details:
+        field = detail.get("field")
+        form.add_error(field if field in form.fields else None, detail["message"])

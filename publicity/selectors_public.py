@@ -1,0 +1,339 @@
+"""Reads for the public site: what anyone may see without logging in.
+
+Drafts never leave this module. Snapshot rows are already masked when they were frozen;
+what is shown here besides them (names of objectors, free text, a notice-board roster's
+full names) passes through `resettlement.masking.mask` on its way out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from households.models import Household, Member, Project
+from resettlement import publicity_kinds
+from resettlement.masking import Mask, mask
+
+from .models import (
+    Objection,
+    ObjectionStatus,
+    Publication,
+    PublicationStatus,
+    RenderJob,
+    RenderPart,
+    RenderStatus,
+)
+
+# --- Publications -------------------------------------------------------------------------
+
+
+def public_publications() -> QuerySet[Publication]:
+    """Every publication the public may see: published, closed or withdrawn; never a draft."""
+    return Publication.objects.exclude(status=PublicationStatus.DRAFT)
+
+
+def public_projects() -> QuerySet[Project]:
+    return Project.objects.annotate(
+        publication_count=Count(
+            "publications", filter=~Q(publications__status=PublicationStatus.DRAFT)
+        ),
+        open_count=Count(
+            "publications", filter=Q(publications__status=PublicationStatus.PUBLISHED)
+        ),
+    ).order_by("code")
+
+
+def project_publications(project: Project) -> QuerySet[Publication]:
+    return (
+        public_publications()
+        .filter(project=project)
+        .select_related("community")
+        .defer("rows", "columns")
+        .order_by("kind", "community__code", "-version")
+    )
+
+
+def publication_versions(publication: Publication) -> list[Publication]:
+    """All public versions of the same roster (same project, kind and community), oldest first."""
+    return list(
+        public_publications()
+        .filter(
+            project_id=publication.project_id,
+            kind=publication.kind,
+            community_id=publication.community_id,
+        )
+        .only("pk", "version", "status", "published_at")
+        .order_by("version")
+    )
+
+
+def is_open_for_objections(publication: Publication, today: dt.date | None = None) -> bool:
+    today = today or timezone.localdate()
+    return (
+        publication.status == PublicationStatus.PUBLISHED
+        and publication.starts_on <= today <= publication.ends_on
+    )
+
+
+def answered_objections(publication: Publication) -> QuerySet[Objection]:
+    return (
+        publication.objections.filter(status=ObjectionStatus.ANSWERED)
+        .only("pk", "contact_name", "text", "answer", "upheld", "filed_at", "answered_at")
+        .order_by("answered_at", "pk")
+    )
+
+
+def roster_parts(publication: Publication) -> list[RenderPart]:
+    """The finished PDF parts of the newest roster job of a public publication."""
+    if publication.status == PublicationStatus.DRAFT or not publication.mask_names:
+        # A roster with full names is printed for the community's own notice board only.
+        return []
+    job = (
+        RenderJob.objects.filter(publication=publication, kind=RenderJob.Kind.ROSTER)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if job is None:
+        return []
+    return list(job.parts.filter(status=RenderStatus.DONE).exclude(file="").order_by("label"))
+
+
+def public_part(publication_pk: int, part_pk: int) -> RenderPart | None:
+    """A finished roster part of a public, online-masked publication, or None."""
+    return (
+        RenderPart.objects.filter(
+            pk=part_pk,
+            job__publication_id=publication_pk,
+            job__kind=RenderJob.Kind.ROSTER,
+            job__publication__mask_names=True,
+            status=RenderStatus.DONE,
+        )
+        .exclude(job__publication__status=PublicationStatus.DRAFT)
+        .exclude(file="")
+        .select_related("job__publication")
+        .first()
+    )
+
+
+def publication_etag(publication_pk: int, *, page: str, query: str) -> str | None:
+    """The ETag of a publication page: its content hash, plus whatever else the page shows
+    that may change after publishing (status, answered objections, PDF parts, whether the
+    period is open today) and the page and search asked for. None for drafts and unknowns."""
+    state = (
+        public_publications()
+        .filter(pk=publication_pk)
+        .annotate(
+            answered=Count(
+                "objections", filter=Q(objections__status=ObjectionStatus.ANSWERED), distinct=True
+            ),
+            last_answer=Max("objections__answered_at"),
+            last_part=Max(
+                "render_jobs__parts__finished_at",
+                filter=Q(render_jobs__parts__status=RenderStatus.DONE),
+            ),
+        )
+        .values(
+            "content_hash",
+            "status",
+            "starts_on",
+            "ends_on",
+            "answered",
+            "last_answer",
+            "last_part",
+        )
+        .first()
+    )
+    if state is None:
+        return None
+    today = timezone.localdate()
+    open_today = state["starts_on"] <= today <= state["ends_on"]
+    varying = "|".join(
+        str(value)
+        for value in (
+            state["status"],
+            open_today,
+            state["answered"],
+            state["last_answer"],
+            state["last_part"],
+            page,
+            query,
+        )
+    )
+    return f"{state['content_hash']}-{hashlib.sha256(varying.encode()).hexdigest()[:16]}"
+
+
+# --- A snapshot's table as the public sees it ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicTable:
+    columns: list[str]
+    rows: list[list[str]]
+
+
+def public_table(publication: Publication) -> PublicTable:
+    """The snapshot's columns and rows for the web. A roster frozen with full names for a
+    community's notice board (mask_names off) still shows only masked names online."""
+    columns = list(publication.columns)
+    rows = publication.rows
+    if not publication.mask_names:
+        name_columns = _name_columns(publication.kind, len(columns))
+        rows = [
+            [mask(cell, Mask.NAME) if i in name_columns else cell for i, cell in enumerate(row)]
+            for row in rows
+        ]
+    return PublicTable(columns=columns, rows=rows)
+
+
+def _name_columns(kind_code: str, width: int) -> set[int]:
+    try:
+        columns = publicity_kinds.get(kind_code).columns
+    except KeyError:
+        columns = ()
+    if len(columns) != width:
+        # The kind's columns no longer match the frozen ones: mask every cell rather than
+        # guess which one holds a name.
+        return set(range(width))
+    return {i for i, column in enumerate(columns) if column.mask is Mask.NAME}
+
+
+def search_rows(rows: list[list[str]], query: str) -> list[list[str]]:
+    """Rows with a cell containing every word of the query (case-insensitive)."""
+    words = [word.casefold() for word in query.split() if word]
+    if not words:
+        return rows
+    return [
+        row
+        for row in rows
+        if all(any(word in str(cell).casefold() for cell in row) for word in words)
+    ]
+
+
+# --- Free text written by people, shown publicly -------------------------------------------
+
+_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+_PHONE = re.compile(r"(?<!\d)(?:1\d{2}[- ]?\d{4}[- ]?\d{4}|\d{7,})(?!\d)")
+
+
+def public_text(text: str) -> str:
+    """Free text (an objection, an answer) with any ID or phone number in it masked, in case
+    someone wrote one: the public pages never show either in full (DESIGN §6)."""
+    text = _ID_NUMBER.sub(lambda m: mask(m.group(), Mask.ID_NUMBER), text)
+    return _PHONE.sub(lambda m: mask(m.group(), Mask.PHONE), text)
+
+
+@dataclass(frozen=True)
+class PublicObjection:
+    contact: str
+    text: str
+    answer: str
+    upheld: bool
+    filed_at: dt.datetime
+    answered_at: dt.datetime | None
+    status_label: str = ""
+
+
+def public_objection(objection: Objection) -> PublicObjection:
+    """An objection as shown publicly: the contact's surname only, no phone number."""
+    return PublicObjection(
+        contact=mask(objection.contact_name, Mask.NAME),
+        text=public_text(objection.text),
+        answer=public_text(objection.answer),
+        upheld=objection.upheld,
+        filed_at=objection.filed_at,
+        answered_at=objection.answered_at,
+        status_label=str(ObjectionStatus(objection.status).label),
+    )
+
+
+# --- The resident's own page --------------------------------------------------------------
+
+
+def normalise_lookup_code(raw: str) -> str:
+    """Codes are read off paper and typed on phones: full-width characters, lower case,
+    spaces and dashes are all accepted."""
+    text = unicodedata.normalize("NFKC", raw or "").upper()
+    return "".join(ch for ch in text if ch.isalnum())[:32]
+
+
+@dataclass
+class IncludedPublication:
+    publication: Publication
+    includes_household: bool
+
+
+@dataclass
+class ResidentRecord:
+    household: Household | None
+    members: list[Member] = field(default_factory=list)
+    publications: list[IncludedPublication] = field(default_factory=list)
+    objections: list[PublicObjection] = field(default_factory=list)
+
+    @property
+    def found(self) -> bool:
+        return self.household is not None
+
+
+def resident_record(lookup_code: str) -> ResidentRecord:
+    """Everything the household with this lookup code may see about itself.
+
+    Known and unknown codes run the same four queries, each filtered by the code, so the
+    response does not reveal by its path (or its timing, beyond the rows found) whether a
+    guess came close.
+    """
+    code = normalise_lookup_code(lookup_code)
+    household = (
+        Household.objects.filter(lookup_code=code)
+        .select_related("project", "community", "group")
+        .first()
+    )
+    members = list(
+        Member.objects.filter(household__lookup_code=code).order_by("household_id", "id")
+    )
+    household_code = household.code if household else ""
+    this_household = Household.objects.filter(lookup_code=code)
+    # Only the newest public version of each roster: older ones were superseded.
+    newer = public_publications().filter(previous=OuterRef("pk"))
+    publications = list(
+        public_publications()
+        .filter(
+            Exists(this_household.filter(project=OuterRef("project"))),
+            Q(community__isnull=True)
+            | Exists(this_household.filter(community=OuterRef("community"))),
+            ~Exists(newer),
+        )
+        .select_related("community")
+        .order_by("kind", "community__code", "-published_at")
+    )
+    included = [
+        IncludedPublication(p, _includes(p, household_code)) for p in publications if household
+    ]
+    objections = [
+        public_objection(o)
+        for o in Objection.objects.filter(
+            publication__project__households__lookup_code=code, household_code=household_code
+        )
+        .exclude(household_code="")
+        .order_by("filed_at")
+    ]
+    return ResidentRecord(
+        household=household, members=members, publications=included, objections=objections
+    )
+
+
+def _includes(publication: Publication, household_code: str) -> bool:
+    """Whether a roster lists the household (in its household-code column)."""
+    try:
+        keys = [column.key for column in publicity_kinds.get(publication.kind).columns]
+    except KeyError:
+        return False
+    if "household" not in keys or len(keys) != len(publication.columns):
+        return False
+    index = keys.index("household")
+    return any(row[index] == household_code for row in publication.rows)

@@ -1,0 +1,300 @@
+"""The public site (no login): projects, publications with their searchable tables, roster
+PDFs, the objection form and the resident's own page reached by the lookup code.
+
+Pages are in Simplified Chinese, the language of the official publicity, whatever language
+a visitor chose on the staff pages: so a cached page is the same for everyone. Personal
+data shown here is either a frozen, masked snapshot or passes through the one masking
+function (see publicity.selectors_public).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
+from django.utils.cache import patch_cache_control
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import condition, require_GET, require_http_methods
+from django_ratelimit import ALL
+from django_ratelimit.core import is_ratelimited
+
+from households.models import Project
+from resettlement import publicity_kinds
+from resettlement.errors import RuleViolation
+
+from . import selectors_public as public
+from . import services
+from .forms_public import LookupForm, ObjectionForm, apply_errors
+from .models import Publication
+
+PAGE_SIZE = 50
+# How long browsers and proxies may keep a publication page before asking again (the ETag
+# makes asking cheap). Short, because answers to objections appear on the page.
+SNAPSHOT_MAX_AGE = 300
+
+# Per client address (settings may override): lookups guard the codes against guessing.
+DEFAULT_RATES = {"lookup": "10/m", "objection": "5/h"}
+
+
+def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Render in the site's language whatever the visitor's language cookie says."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        with translation.override(settings.LANGUAGE_CODE):
+            response = view(request, *args, **kwargs)
+        response.headers["Content-Language"] = settings.LANGUAGE_CODE
+        return response
+
+    return wrapper
+
+
+def _rate(action: str) -> str:
+    return getattr(settings, f"PUBLIC_{action.upper()}_RATE", DEFAULT_RATES[action])
+
+
+def _rate_parts(rate: str) -> tuple[int, int]:
+    """ "10/m" -> (10, 60): the count and the window in seconds, as django-ratelimit reads it."""
+    count, period = rate.split("/", 1)
+    unit = period[-1].lower() if period[-1:].isalpha() else "s"
+    multiplier = int(period.rstrip("smhdSMHD") or 1)
+    return int(count), multiplier * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
+
+
+def _over_limit(request: HttpRequest, action: str) -> bool:
+    """Count this request against the client's limit for `action`; True when over it."""
+    return is_ratelimited(
+        request,
+        group=f"public-{action}",
+        key="ip",
+        rate=_rate(action),
+        method=ALL,
+        increment=True,
+    )
+
+
+def _too_many(request: HttpRequest, action: str) -> HttpResponse:
+    count, seconds = _rate_parts(_rate(action))
+    response = render(
+        request,
+        "public/too_many.html",
+        {"action": action, "count": count, "minutes": max(seconds // 60, 1)},
+        status=429,
+    )
+    response.headers["Retry-After"] = str(seconds)
+    patch_cache_control(response, no_store=True)
+    return response
+
+
+def _kind_label(kind: str) -> str:
+    try:
+        return str(publicity_kinds.get(kind).label)
+    except KeyError:
+        return kind
+
+
+# --- Projects and publications -------------------------------------------------------------
+
+
+@require_GET
+@public_page
+def project_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "public/project_list.html", {"projects": public.public_projects()})
+
+
+@require_GET
+@public_page
+def project_detail(request: HttpRequest, code: str) -> HttpResponse:
+    project = get_object_or_404(Project, code=code)
+    publications = [
+        {
+            "publication": p,
+            "kind_label": _kind_label(p.kind),
+            "open": public.is_open_for_objections(p),
+        }
+        for p in public.project_publications(project)
+    ]
+    return render(
+        request,
+        "public/project_detail.html",
+        {"project": project, "publications": publications},
+    )
+
+
+def _publication_etag(request: HttpRequest, pk: int) -> str | None:
+    return public.publication_etag(
+        pk, page=request.GET.get("page", ""), query=request.GET.get("q", "").strip()
+    )
+
+
+def _snapshot_cache(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Let browsers and proxies keep a published page (and its 304) for a short while."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if response.status_code in (200, 304):
+            patch_cache_control(response, public=True, max_age=SNAPSHOT_MAX_AGE)
+        return response
+
+    return wrapper
+
+
+@require_GET
+@public_page
+@_snapshot_cache
+@condition(etag_func=_publication_etag)
+def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    publication = get_object_or_404(
+        public.public_publications().select_related("project", "community"), pk=pk
+    )
+    table = public.public_table(publication)
+    query = request.GET.get("q", "").strip()[:100]
+    page = Paginator(public.search_rows(table.rows, query), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "public/publication_detail.html",
+        {
+            "publication": publication,
+            "kind_label": _kind_label(publication.kind),
+            "columns": table.columns,
+            "page": page,
+            # Each cell with its column's label: on a phone the table reads as cards.
+            "rows": [list(zip(table.columns, row, strict=False)) for row in page],
+            "q": query,
+            "versions": public.publication_versions(publication),
+            "open": public.is_open_for_objections(publication),
+            "objections": [
+                public.public_objection(o) for o in public.answered_objections(publication)
+            ],
+            "parts": public.roster_parts(publication),
+        },
+    )
+
+
+@require_GET
+def roster_part_download(request: HttpRequest, pk: int, part_pk: int) -> FileResponse:
+    part = public.public_part(pk, part_pk)
+    if part is None:
+        raise Http404
+    publication = part.job.publication
+    try:
+        handle = part.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle,
+        content_type="application/pdf",
+        filename=f"{publication.title}-v{publication.version}-{part.label}.pdf",
+    )
+    # A finished part never changes: a new rendering is a new part.
+    patch_cache_control(response, public=True, max_age=24 * 3600)
+    return response
+
+
+# --- Objections ---------------------------------------------------------------------------
+
+
+def _objection_publication(pk: int) -> Publication:
+    return get_object_or_404(
+        public.public_publications().select_related("project", "community").defer("rows"), pk=pk
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@public_page
+def objection_file(request: HttpRequest, pk: int) -> HttpResponse:
+    publication = _objection_publication(pk)
+    context = {"publication": publication, "kind_label": _kind_label(publication.kind)}
+    if not public.is_open_for_objections(publication):
+        return render(
+            request,
+            "public/objection_form.html",
+            {**context, "closed": True},
+            status=400 if request.method == "POST" else 200,
+        )
+    form = ObjectionForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if _over_limit(request, "objection"):
+            return _too_many(request, "objection")
+        if form.is_bot:
+            # Looks accepted, so the bot learns nothing; nothing is saved.
+            return redirect("public:objection-thanks", pk=publication.pk)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.objection_file(
+                    publication=publication,
+                    contact_name=data["contact_name"],
+                    contact_phone=data["contact_phone"],
+                    household_code=data["household_code"],
+                    text=data["text"],
+                    attachment=data["attachment"] or None,
+                )
+            except RuleViolation as exc:
+                if exc.code == "not_open":
+                    return render(
+                        request,
+                        "public/objection_form.html",
+                        {**context, "closed": True},
+                        status=400,
+                    )
+                apply_errors(form, exc.details, exc.message)
+            else:
+                return redirect("public:objection-thanks", pk=publication.pk)
+    return render(request, "public/objection_form.html", {**context, "form": form})
+
+
+@require_GET
+@public_page
+def objection_thanks(request: HttpRequest, pk: int) -> HttpResponse:
+    publication = _objection_publication(pk)
+    return render(request, "public/objection_thanks.html", {"publication": publication})
+
+
+# --- The resident's own page --------------------------------------------------------------
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    """A household's own record: never cached, never indexed."""
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _resident_page(request: HttpRequest, code: str) -> HttpResponse:
+    if _over_limit(request, "lookup"):
+        return _too_many(request, "lookup")
+    record = public.resident_record(code)
+    return _private(
+        render(
+            request,
+            "public/resident.html",
+            {"record": record, "form": LookupForm()},
+        )
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@public_page
+def resident_lookup(request: HttpRequest) -> HttpResponse:
+    form = LookupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        return _resident_page(request, form.cleaned_data["code"])
+    return _private(render(request, "public/resident_lookup.html", {"form": form}))
+
+
+@never_cache
+@require_GET
+@public_page
+def resident_by_code(request: HttpRequest, code: str) -> HttpResponse:
+    """The target of the QR code printed on the household's notices."""
+    return _resident_page(request, code)

@@ -1,0 +1,80 @@
+"""Building published rosters for the public-site tests, through the services people use."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from households import services as household_services
+from households.models import Household, ReviewStatus
+from publicity import services
+from publicity.models import Publication, RenderJob, RenderPart, RenderStatus
+from tests.factories import member_data
+
+# A made-up PDF is enough for the download view: it streams bytes, it does not read them.
+PDF_BYTES = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def approve(household: Household, *, reviewer, leader) -> Household:
+    """Pass every member and approve the household (the reviewer and leader are not the
+    clerk who registered it: four-eyes)."""
+    for member in household.members.all():
+        if member.review_status == ReviewStatus.PENDING:
+            household_services.member_review(
+                actor=reviewer, member=member, decision=ReviewStatus.PASSED
+            )
+    return household_services.household_approve(actor=leader, household=household)
+
+
+def register_family(register, *, head: str, spouse: str, phone: str, **household) -> Household:
+    return register(
+        phone=phone,
+        members=[
+            member_data(name=head),
+            member_data("spouse", name=spouse, sex="F", birth_date=dt.date(1975, 8, 9)),
+        ],
+        **household,
+    )
+
+
+def publish(
+    leader,
+    project,
+    kind: str = "population",
+    *,
+    starts_on: dt.date | None = None,
+    ends_on: dt.date | None = None,
+    community=None,
+    mask_names: bool = True,
+) -> Publication:
+    draft = services.publication_create(
+        actor=leader,
+        project=project,
+        kind=kind,
+        community=community,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        mask_names=mask_names,
+    )
+    return services.publication_publish(actor=leader, publication=draft)
+
+
+def draft(leader, project, kind: str = "population") -> Publication:
+    return services.publication_create(actor=leader, project=project, kind=kind)
+
+
+def roster_part(publication: Publication, *, actor, label: str = "南宫河村") -> RenderPart:
+    """A finished roster PDF part, as the rendering task leaves it."""
+    job = RenderJob.objects.create(
+        kind=RenderJob.Kind.ROSTER,
+        project=publication.project,
+        publication=publication,
+        created_by=actor,
+    )
+    part = RenderPart(job=job, label=label, pages=1, finished_at=timezone.now())
+    part.file.save("roster.pdf", ContentFile(PDF_BYTES), save=False)
+    part.status = RenderStatus.DONE
+    part.save()
+    return part
