@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views_objections as views
+
+app_name = "objections"
+
+urlpatterns = [
+    path("", views.objection_list, name="list"),
+    path("<int:pk>/", views.objection_detail, name="detail"),
+    path("<int:pk>/attachment/", views.objection_attachment, name="attachment"),
+]

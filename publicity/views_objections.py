@@ -1,0 +1,133 @@
+"""Staff pages for objections: the list of objections to answer, one objection with its
+answer form, and its attachment. Answering calls publicity.services.objection_answer, which
+sends the household back to review when the objection is upheld."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from households.models import Household, Project
+from resettlement.errors import RuleViolation
+
+from . import services
+from .forms_public import AnswerForm, apply_errors
+from .models import Objection, ObjectionStatus
+
+answerer = permission_required("publicity.answer_objection", raise_exception=True)
+
+
+@require_GET
+@login_required
+@answerer
+def objection_list(request: HttpRequest) -> HttpResponse:
+    objections = Objection.objects.select_related(
+        "publication__project", "publication__community", "answered_by"
+    ).order_by("filed_at", "pk")
+    status = request.GET.get("status", ObjectionStatus.OPEN)
+    if status in ObjectionStatus.values:
+        objections = objections.filter(status=status)
+    project = request.GET.get("project", "")
+    if project:
+        objections = objections.filter(publication__project__code=project)
+    publication = request.GET.get("publication", "")
+    if publication.isdigit():
+        objections = objections.filter(publication_id=int(publication))
+    term = request.GET.get("q", "").strip()
+    if term:
+        objections = objections.filter(
+            Q(household_code__icontains=term)
+            | Q(contact_name__contains=term)
+            | Q(text__contains=term)
+        )
+    page = Paginator(objections, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "publicity/objection_list.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": ObjectionStatus.choices,
+            "projects": Project.objects.all(),
+            "project": project,
+            "publication": publication,
+            "q": term,
+        },
+    )
+
+
+def _household(objection: Objection) -> Household | None:
+    if not objection.household_code:
+        return None
+    return Household.objects.filter(
+        project_id=objection.publication.project_id, code=objection.household_code
+    ).first()
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@answerer
+def objection_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    objection = get_object_or_404(
+        Objection.objects.select_related(
+            "publication__project", "publication__community", "answered_by"
+        ),
+        pk=pk,
+    )
+    form = AnswerForm(request.POST or None)
+    if request.method == "POST" and objection.status == ObjectionStatus.OPEN and form.is_valid():
+        try:
+            objection = services.objection_answer(
+                actor=request.user,
+                objection=objection,
+                answer=form.cleaned_data["answer"],
+                upheld=form.cleaned_data["upheld"],
+            )
+        except RuleViolation as exc:
+            apply_errors(form, exc.details, exc.message)
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _answered_message(objection))
+            return redirect("objections:detail", pk=objection.pk)
+    return render(
+        request,
+        "publicity/objection_detail.html",
+        {"objection": objection, "household": _household(objection), "form": form},
+    )
+
+
+def _answered_message(objection: Objection) -> str:
+    if not objection.upheld:
+        return _("已答复:异议不成立。答复已在公示页面公开。")
+    if objection.household_code:
+        return _(
+            "已答复:异议成立,安置户 %(h)s 已退回重新审核。复核并审批后,请为该公示发布新版本。"
+        ) % {"h": objection.household_code}
+    return _("已答复:异议成立。未指明户编号,没有退回安置户;如需更正,请为该公示发布新版本。")
+
+
+@require_GET
+@login_required
+@answerer
+def objection_attachment(request: HttpRequest, pk: int) -> FileResponse:
+    objection = get_object_or_404(Objection, pk=pk)
+    if not objection.attachment:
+        raise Http404
+    extension = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}.get(
+        objection.attachment_type, ""
+    )
+    try:
+        handle = objection.attachment.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(
+        handle,
+        content_type=objection.attachment_type or "application/octet-stream",
+        filename=f"objection-{objection.pk}{extension}",
+    )
