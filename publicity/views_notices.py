@@ -1,0 +1,157 @@
+"""Staff pages for notices: start a batch for a project (one PDF per villager group), follow
+its progress and download the group PDFs, and print one household's notice on demand.
+
+Notices carry residents' full personal data, so every page needs a login and the registry
+permission, and every PDF response is marked not to be cached."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from households.forms import apply_errors
+from households.models import Household, Project
+from resettlement.errors import RuleViolation
+
+from . import notices
+from .forms_notices import NoticesStartForm
+from .models import RenderJob, RenderPart, RenderStatus
+from .notices import NoticeType
+
+notices_permission = permission_required(notices.PERMISSION, raise_exception=True)
+
+
+def _pdf_response(content, filename: str, *, attachment: bool) -> HttpResponse | FileResponse:
+    if isinstance(content, bytes):
+        response: HttpResponse | FileResponse = HttpResponse(
+            content, content_type="application/pdf"
+        )
+        disposition = "attachment" if attachment else "inline"
+        response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(filename)}"
+    else:
+        response = FileResponse(
+            content, as_attachment=attachment, filename=filename, content_type="application/pdf"
+        )
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+@login_required
+@notices_permission
+@never_cache
+def notices_start(request: HttpRequest) -> HttpResponse:
+    """Choose a project and a notice type (GET), then the options, and start the batch."""
+    projects = Project.objects.all()
+    code = request.GET.get("project") or request.POST.get("project")
+    project = projects.filter(code=code).first() if code else projects.first()
+    notice_type = request.GET.get("type") or request.POST.get("type") or NoticeType.ALLOCATION
+    if notice_type not in NoticeType.values:
+        notice_type = NoticeType.ALLOCATION
+    form = None
+    if project is not None:
+        initial = NoticesStartForm.initial_from(
+            notices.default_options(project=project, notice_type=notice_type)
+        )
+        form = NoticesStartForm(
+            request.POST or None, project=project, notice_type=notice_type, initial=initial
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                job = notices.notices_render_start(
+                    actor=request.user,
+                    project=project,
+                    notice_type=notice_type,
+                    groups=form.groups_or_none(),
+                    options=form.options(),
+                )
+            except RuleViolation as exc:
+                apply_errors(exc.details or [{"message": exc.message}], form)
+                messages.error(request, exc.message)
+            else:
+                messages.success(
+                    request,
+                    _("已开始生成%(type)s:%(n)d 个村民小组。")
+                    % {"type": NoticeType(notice_type).label, "n": job.parts.count()},
+                )
+                return redirect("notices:job", pk=job.pk)
+    jobs = (
+        RenderJob.objects.filter(kind=RenderJob.Kind.NOTICES, project=project)
+        .select_related("created_by")
+        .prefetch_related("parts")[:10]
+        if project
+        else []
+    )
+    return render(
+        request,
+        "publicity/notices_start.html",
+        {
+            "projects": projects,
+            "project": project,
+            "notice_type": notice_type,
+            "notice_types": NoticeType.choices,
+            "form": form,
+            "jobs": [
+                (job, NoticeType(job.notice_type).label, notices.job_progress(job)) for job in jobs
+            ],
+        },
+    )
+
+
+@login_required
+@notices_permission
+@never_cache
+def notices_job(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(
+        RenderJob.objects.select_related("project", "created_by"),
+        pk=pk,
+        kind=RenderJob.Kind.NOTICES,
+    )
+    parts = list(job.parts.select_related("community", "group").order_by("label"))
+    progress = notices.job_progress(job)
+    return render(
+        request,
+        "publicity/notices_job.html",
+        {
+            "job": job,
+            "parts": parts,
+            "progress": progress,
+            "type_label": NoticeType(job.notice_type).label,
+            "households": sum(part.pages for part in parts),
+        },
+    )
+
+
+@login_required
+@notices_permission
+def notices_part_download(request: HttpRequest, pk: int) -> FileResponse:
+    part = get_object_or_404(
+        RenderPart.objects.select_related("job"),
+        pk=pk,
+        job__kind=RenderJob.Kind.NOTICES,
+        status=RenderStatus.DONE,
+    )
+    label = NoticeType(part.job.notice_type).label
+    return _pdf_response(part.file.open("rb"), f"{label}-{part.label}.pdf", attachment=True)
+
+
+@login_required
+@notices_permission
+def household_notice(request: HttpRequest, pk: int, notice_type: str) -> HttpResponse:
+    """One household's notice as a PDF, with the time, place and matters of the latest
+    batch of that type."""
+    if notice_type not in NoticeType.values:
+        raise Http404
+    household = get_object_or_404(Household.objects.select_related("project"), pk=pk)
+    try:
+        pdf = notices.notice_pdf(actor=request.user, household=household, notice_type=notice_type)
+    except RuleViolation as exc:
+        messages.error(request, exc.message)
+        return redirect("staff:household-detail", pk=household.pk)
+    filename = f"{NoticeType(notice_type).label}-{household.code}.pdf"
+    return _pdf_response(pdf, filename, attachment=False)
