@@ -37,6 +37,9 @@ PAGE_SIZE = 50
 # makes asking cheap). Short, because answers to objections appear on the page.
 SNAPSHOT_MAX_AGE = 300
 
+# The service's complaints about an uploaded file, shown on the attachment field.
+ATTACHMENT_ERRORS = {"too_large", "bad_type"}
+
 # Per client address (settings may override): lookups guard the codes against guessing.
 DEFAULT_RATES = {"lookup": "10/m", "objection": "5/h"}
 
@@ -247,7 +250,10 @@ def objection_file(request: HttpRequest, pk: int) -> HttpResponse:
                         {**context, "closed": True},
                         status=400,
                     )
-                apply_errors(form, exc.details, exc.message)
+                details = exc.details
+                if exc.code in ATTACHMENT_ERRORS:
+                    details = [{"field": "attachment", "message": exc.message}]
+                apply_errors(form, details, exc.message)
             else:
                 return redirect("public:objection-thanks", pk=publication.pk)
     return render(request, "public/objection_form.html", {**context, "form": form})
