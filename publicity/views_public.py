@@ -157,7 +157,9 @@ def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
         public.public_publications().select_related("project", "community"), pk=pk
     )
     table = public.public_table(publication)
-    query = request.GET.get("q", "").strip()[:100]
+    # The query is echoed on the page (and in its pager links): an ID or phone number typed
+    # into it is masked like everything else. The rows are masked, so it could not match.
+    query = public.public_text(request.GET.get("q", "").strip()[:100])
     page = Paginator(public.search_rows(table.rows, query), PAGE_SIZE).get_page(
         request.GET.get("page")
     )

@@ -139,15 +139,19 @@ def test_the_table_is_searched_on_the_server(client, published_population, neigh
     assert "王**" not in html
 
 
-def test_searching_by_a_full_name_or_id_number_finds_nothing_the_page_does_not_show(
+def test_a_search_cannot_confirm_more_than_the_masked_rows_show(
     client, published_population, approved_household
 ):
-    """The rows are masked before they are searched: a search cannot confirm a name."""
+    """The rows are masked before they are searched, and an ID number typed into the search
+    is masked before it is searched or echoed."""
     member = approved_household.members.get(relation="head")
-    for term in (member.name, member.id_number):
-        html = _html(client.get(_publication_url(published_population, q=term)))
-        assert "找到 0 行" in html
-        assert "没有符合条件的内容。" in html
+    html = _html(client.get(_publication_url(published_population, q=member.name)))
+    assert "找到 0 行" in html
+    assert "没有符合条件的内容。" in html
+    html = _html(client.get(_publication_url(published_population, q=member.id_number)))
+    assert member.id_number not in html
+    masked = member.id_number[:2] + "*" * 13 + member.id_number[-3:]
+    assert f'value="{masked}"' in html
 
 
 def test_the_table_is_paginated(client, published_population, monkeypatch):
