@@ -12,9 +12,10 @@ from __future__ import annotations
 import functools
 import io
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -338,9 +339,11 @@ class ProjectSummary:
 @dataclass
 class DemoSummary:
     projects: list[ProjectSummary] = field(default_factory=list)
+    later: list = field(default_factory=list)  # the later stages' summaries
 
     def lines(self) -> list[str]:
-        return [line for project in self.projects for line in project.lines()]
+        parts = [*self.projects, *self.later]
+        return [line for part in parts for line in part.lines()]
 
 
 def summarise(project: Project) -> ProjectSummary:
@@ -384,10 +387,16 @@ def seed_demo(
     seed: int,
     users: dict,
     progress: Callable[[str], None] = lambda message: None,
+    later_stages: Sequence[Callable[..., Any]] = (),
 ) -> DemoSummary:
     """Build the earlier project YH2011 and the main project YH2013 with `households`
     households, all in one transaction: a failure leaves the database and the document
     storage as they were.
+
+    `later_stages` are the later apps' demo stages (publicity, …), each called as
+    `stage(seed=, users=, progress=)` after the registry, in the same transaction, and
+    returning a summary with `lines()`. The command hands them in: this app imports no
+    later one.
 
     Precondition: neither project exists (see `existing_demo_projects`), and `users` is
     `demo_actors()`.
@@ -400,6 +409,7 @@ def seed_demo(
             # resettled fail RESETTLED_ELSEWHERE when registered again in the main one.
             earlier = run.carry_out(plan.earlier)
             main = run.carry_out(plan.main)
+            later = [stage(seed=seed, users=users, progress=progress) for stage in later_stages]
     except BaseException:
         # document_upload stores each file before its row commits. The rows are rolled
         # back, so the files go too.
@@ -407,4 +417,4 @@ def seed_demo(
         for name in run.uploaded:
             storage.delete(name)
         raise
-    return DemoSummary(projects=[summarise(main), summarise(earlier)])
+    return DemoSummary(projects=[summarise(main), summarise(earlier)], later=later)

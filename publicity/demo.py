@@ -1,0 +1,291 @@
+"""The publicity stage of the demo data (`seed_demo`), carried out through the services
+after the registry stage (households.demo), as the demo users would:
+
+- the earlier project YH2011's population and entitlement rosters ran their period long
+  ago (published and closed);
+- the leader publishes the main project's registration results, resettlement population
+  and entitlement rosters (for the whole project, starting today);
+- residents object (services.objection_file, as the public form does): one about a family
+  member left off the population roster, one asking why another member was rejected, one
+  about how entitlement areas are computed, and two still waiting for an answer;
+- the reviewer answers the questions, the leader upholds the first objection: the household
+  goes back to review, the reviewer passes the member with a written reason, the leader
+  approves again, and the population roster is published as version 2 (version 1 closes);
+  the entitlement roster's version 2 waits as a draft for the leader to check;
+- a clerk starts the publicity notices (公示通知书) of the first villager group, for
+  door-to-door delivery. Celery renders them after the seeding commits (in the embedded
+  setup, at once); only one group, to keep `make run` quick: the other groups' batches are
+  a click away on the notices page.
+
+Choices come from a generator seeded by the seed, over rows in code order, so the same seed
+gives the same publications and objections. Runs inside seed_demo's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from households import services as household_services
+from households.demo import EARLIER_PROJECT_CODE, MAIN_PROJECT_CODE
+from households.models import (
+    Household,
+    HouseholdStatus,
+    Member,
+    Project,
+    Relation,
+    ReviewStatus,
+    VillagerGroup,
+)
+from households.qualification import HUKOU_AFTER_CUTOFF
+
+from . import notices, services
+from .models import Objection, Publication, RenderJob
+
+# The correction the demo plays out: hukou moved in after the cut-off on the register, but
+# the police station had accepted the move before it (a written exception the rules allow).
+_CORRECTION_REASON = (
+    "公示异议复核:经派出所出具证明,该成员户口迁移手续于截止日前已受理,"
+    "符合在册人口安置条件;经安置工作领导小组研究,同意安置。"
+)
+
+
+# When the earlier project's rosters were publicised (its hukou cut-off was 2010-06-30).
+EARLIER_PUBLICITY_STARTS = dt.date(2010, 9, 1)
+
+
+@dataclass
+class PublicitySummary:
+    published: list[Publication]
+    drafts: list[Publication]
+    objections: int
+    answered: int
+    upheld: int
+    closed: list[Publication] = field(default_factory=list)
+    notices: RenderJob | None = None
+
+    def lines(self) -> list[str]:
+        lines = [f"{MAIN_PROJECT_CODE} publicity"]
+        lines += [
+            f"  published v{p.version} {p.title}: {p.row_count} rows, "
+            f"{p.starts_on}–{p.ends_on}, SHA-256 {p.content_hash[:16]}…"
+            for p in self.published
+        ]
+        lines += [
+            f"  draft v{p.version} {p.title} (for the leader to publish)" for p in self.drafts
+        ]
+        lines.append(
+            f"  objections {self.objections}: answered {self.answered} "
+            f"(upheld {self.upheld}), open {self.objections - self.answered}"
+        )
+        if self.notices is not None:
+            parts = self.notices.parts.count()
+            lines.append(
+                f"  publicity notices: job #{self.notices.pk}, {parts} villager group(s), "
+                "rendered by Celery after commit"
+            )
+        lines += [
+            f"{EARLIER_PROJECT_CODE}: closed v{p.version} {p.title}: {p.row_count} rows"
+            for p in self.closed
+        ]
+        return lines
+
+
+def _publish(actor, project: Project, kind: str, starts_on: dt.date | None = None) -> Publication:
+    draft = services.publication_create(
+        actor=actor, project=project, kind=kind, starts_on=starts_on
+    )
+    return services.publication_publish(actor=actor, publication=draft)
+
+
+def _earlier_project_publicity(leader) -> list[Publication]:
+    """The earlier project's rosters, publicised (and closed) long ago."""
+    project = Project.objects.filter(code=EARLIER_PROJECT_CODE).first()
+    if project is None:
+        return []
+    published = [
+        _publish(leader, project, kind, EARLIER_PUBLICITY_STARTS)
+        for kind in ("population", "entitlement")
+    ]
+    services.publications_close_expired()
+    return [Publication.objects.defer("rows").get(pk=p.pk) for p in published]
+
+
+def _start_notices(actor, project: Project) -> RenderJob | None:
+    """Publicity notices for the first villager group with households."""
+    first = (
+        Household.objects.filter(project=project)
+        .order_by("group__code")
+        .values_list("group_id", flat=True)
+        .first()
+    )
+    if first is None:
+        return None
+    groups = [VillagerGroup.objects.get(pk=first)]
+    return notices.notices_render_start(
+        actor=actor,
+        project=project,
+        notice_type=notices.NoticeType.PUBLICITY,
+        groups=groups,
+    )
+
+
+def _rejected_members(project: Project) -> list[Member]:
+    """Rejected members of approved households, in code order."""
+    return list(
+        Member.objects.filter(
+            project=project,
+            household__status=HouseholdStatus.APPROVED,
+            review_status=ReviewStatus.REJECTED,
+        )
+        .select_related("household")
+        .order_by("household__code", "id")
+    )
+
+
+def _contestable(member: Member) -> bool:
+    """Rejected only because the hukou moved in after the cut-off."""
+    return member.verdict_failures.strip(",") == HUKOU_AFTER_CUTOFF
+
+
+def _object(publication: Publication, household: Household | None, text: str, rng) -> Objection:
+    """An objection as a resident files it on the public form."""
+    if household is not None:
+        head = household.members.filter(relation=Relation.HEAD).first()
+        name = head.name if head else "户主"
+        phone = household.phone or f"139{rng.randrange(10**8):08d}"
+        code = household.code
+    else:
+        name, phone, code = "陈女士", f"158{rng.randrange(10**8):08d}", ""
+    return services.objection_file(
+        publication=publication,
+        contact_name=name,
+        contact_phone=phone,
+        text=text,
+        household_code=code,
+    )
+
+
+def _uphold_and_correct(
+    *, objection: Objection, household: Household, member: Member, users: dict
+) -> None:
+    """The leader upholds the objection, which sends the household back to review; the
+    reviewer passes the contested member with a written reason and repeats everyone
+    else's finding; the leader approves again."""
+    findings = {m.pk: (m.review_status, m.review_reason) for m in household.members.all()}
+    findings[member.pk] = (ReviewStatus.PASSED, _CORRECTION_REASON)
+    services.objection_answer(
+        actor=users["leader"],
+        objection=objection,
+        answer="经核实派出所出具的证明,异议成立。该户退回重新审核,"
+        "更正结果将在安置人口公示的新版本中公布。",
+        upheld=True,
+    )
+    for other in household.members.order_by("id"):
+        decision, reason = findings[other.pk]
+        household_services.member_review(
+            actor=users["reviewer"], member=other, decision=decision, reason=reason
+        )
+    household_services.household_approve(actor=users["leader"], household=household)
+
+
+def seed_publicity(
+    *, seed: int, users: dict, progress: Callable[[str], None] = lambda message: None
+) -> PublicitySummary:
+    """Publish the main demo project's rosters and play out the objections (see the module
+    docstring). Precondition: households.demo has seeded the project in this transaction."""
+    rng = random.Random(f"{seed}:publicity")
+    leader, reviewer = users["leader"], users["reviewer"]
+    project = Project.objects.get(code=MAIN_PROJECT_CODE)
+    closed = _earlier_project_publicity(leader)
+
+    registration = _publish(leader, project, "registration")
+    population = _publish(leader, project, "population")
+    entitlement = _publish(leader, project, "entitlement")
+
+    rejected = _rejected_members(project)
+    contestable = [m for m in rejected if _contestable(m)]
+    contested = rng.choice(contestable) if contestable else None
+    others = [m for m in rejected if contested is None or m.household_id != contested.household_id]
+    questioned = rng.choice(others) if others else None
+    households = list(Household.objects.filter(project=project).order_by("code"))
+
+    objections: list[Objection] = []
+    answered = upheld = 0
+    if contested is not None:
+        household = contested.household
+        objection = _object(
+            population,
+            household,
+            f"我家{contested.get_relation_display()}没有列入安置人口名单。"
+            "户口迁移手续在截止日前已经在派出所办理,只是登记时间晚了,有派出所证明。"
+            "请重新审核。",
+            rng,
+        )
+        _uphold_and_correct(objection=objection, household=household, member=contested, users=users)
+        objections.append(objection)
+        answered += 1
+        upheld += 1
+    if questioned is not None:
+        objection = _object(
+            population,
+            questioned.household,
+            f"请问我家{questioned.get_relation_display()}为什么不在安置人口名单上?",
+            rng,
+        )
+        services.objection_answer(
+            actor=reviewer,
+            objection=objection,
+            answer="经复核,维持原审核结果。" + questioned.review_reason,
+            upheld=False,
+        )
+        objections.append(objection)
+        answered += 1
+    objection = _object(
+        entitlement, None, "应安置面积是按什么标准计算的?单身的老人是不是少算了?", rng
+    )
+    services.objection_answer(
+        actor=leader,
+        objection=objection,
+        answer=(
+            f"按本项目安置政策,应安置面积按安置人口每人{project.area_per_person:.0f}㎡计算;"
+            f"持独生子女证的家庭增加{project.one_child_bonus_area:.0f}㎡;"
+            f"只有一人符合安置条件的,增加{project.single_person_bonus_area:.0f}㎡。"
+            "单身老人户已按规定增加面积,计算无误。"
+        ),
+        upheld=False,
+    )
+    objections.append(objection)
+    answered += 1
+    if households:
+        objections.append(
+            _object(
+                population,
+                rng.choice(households),
+                "我家户主的村民小组登记错了,应为第三村民小组,请核实。",
+                rng,
+            )
+        )
+    objections.append(
+        _object(registration, None, "公示栏上的名单字太小,能否在社区办公室提供纸质名册查阅?", rng)
+    )
+
+    published = [registration, population, entitlement]
+    drafts = []
+    if upheld:
+        corrected = services.publication_new_version(actor=leader, publication=population)
+        published[1] = services.publication_publish(actor=leader, publication=corrected)
+        drafts.append(services.publication_new_version(actor=leader, publication=entitlement))
+    job = _start_notices(users["clerk"], project)
+    progress(f"  {MAIN_PROJECT_CODE}: publicity published, {len(objections)} objections")
+    return PublicitySummary(
+        published=published,
+        drafts=drafts,
+        objections=len(objections),
+        answered=answered,
+        upheld=upheld,
+        closed=closed,
+        notices=job,
+    )
