@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -43,15 +43,15 @@ publicity_view = permission_required("publicity.view_publication", raise_excepti
 
 
 def _project(request: HttpRequest) -> Project | None:
-    """The project chosen with ?project=<code>, else the first one."""
-    projects = Project.objects.order_by("code")
+    """The project chosen with ?project=<code>, else the newest one (the one being worked
+    on; earlier projects are a choice away)."""
     code = request.GET.get("project") or request.POST.get("project")
     if code:
-        project = projects.filter(code=code).first()
+        project = Project.objects.filter(code=code).first()
         if project is None:
             raise Http404(_("没有这个项目。"))
         return project
-    return projects.first()
+    return Project.objects.order_by("-created_at", "-id").first()
 
 
 def _kind_label(code: str) -> str:
@@ -76,6 +76,7 @@ def publication_list(request: HttpRequest) -> HttpResponse:
         .annotate(
             objections_open=Count("objections", filter=Q(objections__status=ObjectionStatus.OPEN)),
             objections_total=Count("objections"),
+            superseded=Exists(Publication.objects.filter(previous=OuterRef("pk"))),
         )
         .order_by("kind", "community__code", "-version")
     )

@@ -286,7 +286,9 @@ def test_an_upheld_objection_leads_to_a_new_version_with_the_correction(
     assert published_population.row_count == 2  # the old version stays as it was
     old_page = _text(client.get(_url("publication-detail", published_population.pk)))
     assert 'id="new-version"' not in old_page
+    assert "本版本已被第 2 版取代" in old_page
     assert f'href="{_url("publication-detail", second.pk)}"' in old_page
+    assert "已有新版本" in _text(client.get(_url("publication-list")))
 
 
 def test_a_draft_needs_no_new_version(client, leader, draft):
@@ -321,6 +323,29 @@ def test_the_list_filters_by_kind_status_and_community(
     assert titles(status="draft") == {entitlement.pk, for_community.pk}
     assert titles(community=str(community.pk)) == {for_community.pk}
     assert titles(kind="no-such-kind", community="x") == everything
+
+
+def test_the_newest_project_is_shown_unless_another_is_chosen(client, leader, draft):
+    newer = CommunityFactory().project
+    client.force_login(leader)
+    assert client.get(_url("publication-list")).context["project"] == newer
+    response = client.get(_url("publication-list"), {"project": draft.project.code})
+    assert [p.pk for p in response.context["page"]] == [draft.pk]
+
+
+def test_the_pages_work_in_english(client, leader, published_population, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(leader)
+    project = published_population.project.code
+    for url in (
+        _url("publication-list") + f"?project={project}",
+        _url("publication-create") + f"?project={project}",
+        _url("publication-detail", published_population.pk),
+        _url("overview") + f"?project={project}",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response["Content-Language"] == "en"
 
 
 def test_an_unknown_project_is_not_found(client, leader, draft):
