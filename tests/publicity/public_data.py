@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 
 from django.core.files.base import ContentFile
+from django.db import connection
 from django.utils import timezone
 
 from households import services as household_services
@@ -78,3 +80,22 @@ def roster_part(publication: Publication, *, actor, label: str = "南宫河村")
     part.status = RenderStatus.DONE
     part.save()
     return part
+
+
+def clear_publications_before_flush() -> None:
+    """Let a transactional test's closing flush empty the tables on SQLite.
+
+    The flush deletes every row, and on SQLite the snapshot trigger refuses to delete a
+    published publication (on PostgreSQL the flush is a TRUNCATE, which row triggers do not
+    see). So: lift the triggers, delete the publications (what refers to them goes with the
+    flush), and put the triggers back exactly as the migration made them.
+    """
+    if connection.vendor != "sqlite":
+        return
+    frozen = importlib.import_module("publicity.migrations.0002_published_snapshots_are_frozen")
+    with connection.constraint_checks_disabled(), connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER IF EXISTS publicity_publication_frozen")
+        cursor.execute("DROP TRIGGER IF EXISTS publicity_publication_no_delete")
+        cursor.execute("DELETE FROM publicity_publication")
+        for statement in frozen.SQLITE:
+            cursor.execute(statement)
