@@ -121,6 +121,26 @@ def public_part(publication_pk: int, part_pk: int) -> RenderPart | None:
     )
 
 
+def snapshot_publication(pk: int) -> Publication | None:
+    """A public publication whose hashed snapshot may be downloaded whole: not a roster
+    frozen with full names for a notice board (its hash is checked on the board)."""
+    return (
+        public_publications()
+        .filter(pk=pk, mask_names=True)
+        .select_related("project", "community")
+        .first()
+    )
+
+
+def snapshot_etag(pk: int) -> str | None:
+    return (
+        public_publications()
+        .filter(pk=pk, mask_names=True)
+        .values_list("content_hash", flat=True)
+        .first()
+    )
+
+
 def publication_etag(publication_pk: int, *, page: str, query: str) -> str | None:
     """The ETag of a publication page: its content hash, plus whatever else the page shows
     that may change after publishing (status, answered objections, PDF parts, whether the

@@ -9,6 +9,11 @@ urlpatterns = [
     path("projects/<str:code>/", views.project_detail, name="project-detail"),
     path("publications/<int:pk>/", views.publication_detail, name="publication-detail"),
     path(
+        "publications/<int:pk>/snapshot.json",
+        views.publication_snapshot,
+        name="publication-snapshot",
+    ),
+    path(
         "publications/<int:pk>/pdf/<int:part_pk>/",
         views.roster_part_download,
         name="roster-part",

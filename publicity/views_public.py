@@ -31,6 +31,7 @@ from . import selectors_public as public
 from . import services
 from .forms_public import LookupForm, ObjectionForm, apply_errors
 from .models import Publication
+from .snapshot import canonical, hashed_document
 
 PAGE_SIZE = 50
 # How long browsers and proxies may keep a publication page before asking again (the ETag
@@ -182,6 +183,25 @@ def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "parts": public.roster_parts(publication),
         },
     )
+
+
+@require_GET
+@condition(etag_func=lambda request, pk: public.snapshot_etag(pk))
+def publication_snapshot(request: HttpRequest, pk: int) -> HttpResponse:
+    """The exact bytes the content hash is computed over, so anyone can check it:
+    SHA-256 of this file is the hash on the page and on the paper copy."""
+    publication = public.snapshot_publication(pk)
+    if publication is None:
+        raise Http404
+    response = HttpResponse(
+        canonical(hashed_document(publication)), content_type="application/json; charset=utf-8"
+    )
+    response.headers["Content-Disposition"] = (
+        f'inline; filename="publication-{publication.pk}-v{publication.version}.json"'
+    )
+    # A published snapshot never changes.
+    patch_cache_control(response, public=True, max_age=24 * 3600)
+    return response
 
 
 @require_GET

@@ -207,6 +207,7 @@ def test_no_public_page_shows_a_full_id_or_phone_number(client, published_projec
         assert reverse("public:publication-detail", args=[publication.pk]) in pages
     assert any("page=4" in url for url in pages)  # 12 population rows, 3 per page
     assert any("/pdf/" in url for url in pages)
+    assert any(url.endswith("snapshot.json") for url in pages)
     assert any("经核实" in body for body in pages.values())  # the answered objection
 
     ids, phones = _personal_values()

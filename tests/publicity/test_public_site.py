@@ -4,6 +4,8 @@ draft), the searchable masked table, the hash, PDFs, caching, and the resident's
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 
 import pytest
 from django.conf import settings as django_settings
@@ -190,6 +192,37 @@ def test_pages_are_in_chinese_whatever_the_language_cookie(client, published_pop
     response = client.get(_publication_url(published_population))
     assert response["Content-Language"] == "zh-hans"
     assert "内容哈希" in _html(response)
+
+
+# --- Checking the hash --------------------------------------------------------------------
+
+
+def test_anyone_can_recompute_the_hash_from_the_published_snapshot(client, published_population):
+    page = _html(client.get(_publication_url(published_population)))
+    url = reverse("public:publication-snapshot", args=[published_population.pk])
+    assert url in page
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert hashlib.sha256(response.content).hexdigest() == published_population.content_hash
+    # As docs/publicity.md recomputes it: parse, write canonically, hash.
+    document = json.loads(response.content)
+    again = json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    assert hashlib.sha256(again.encode()).hexdigest() == published_population.content_hash
+    assert document["rows"] == published_population.rows
+    assert response["ETag"] == f'"{published_population.content_hash}"'
+    assert client.get(url, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+
+
+def test_no_snapshot_of_a_draft_or_of_a_full_name_roster_is_served(
+    client, approved_household, leader
+):
+    hidden = draft(leader, approved_household.project)
+    board = publish(leader, approved_household.project, "registration", mask_names=False)
+    for publication in (hidden, board):
+        url = reverse("public:publication-snapshot", args=[publication.pk])
+        assert client.get(url).status_code == 404
+    assert "snapshot.json" not in _html(client.get(_publication_url(board)))
 
 
 # --- PDFs ---------------------------------------------------------------------------------
