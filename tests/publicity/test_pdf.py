@@ -1,0 +1,143 @@
+"""Roster PDFs for the notice boards, read back as text: one community's masked rows under
+the title, project, period and version; on every page the column headings, "第 x 页 / 共 y
+页", the content hash and the public address; never a full ID number, name or phone."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import override_settings
+
+from publicity import pdf_rosters, services
+from publicity.models import Publication
+from tests.publicity.roster_fixtures import (
+    long_roster,
+    pdf_pages,
+    row_lines,
+    squeezed,
+)
+from tests.publicity.roster_fixtures import roster as roster  # noqa: F401 - fixture
+from tests.publicity.roster_fixtures import two_communities as two_communities  # noqa: F401
+
+FULL_ID = re.compile(r"\d{17}[\dX]")
+PHONE = re.compile(r"1\d{10}")
+
+
+def _render(publication: Publication, community: str) -> list[str]:
+    pdf, pages = pdf_rosters.roster_pdf(publication, community)
+    assert pdf.startswith(b"%PDF")
+    texts = pdf_pages(pdf)
+    assert len(texts) == pages
+    return texts
+
+
+@override_settings(PUBLIC_BASE_URL="https://gongshi.example.gov.cn")
+def test_a_community_roster_shows_its_masked_rows_under_title_project_period_and_version(
+    roster,
+):
+    (page,) = _render(roster, "东湖村")
+    text = squeezed(page)
+    assert squeezed(roster.title) in text
+    assert roster.project.name in text
+    assert "村/社区:东湖村" in text
+    assert "公示期:2026年3月2日至2026年3月8日" in text
+    assert "第1版" in text and "共2条" in text
+    community = roster.columns.index("村/社区")
+    printed = [r[:community] + r[community + 1 :] for r in roster.rows if r[community] == "东湖村"]
+    assert len(printed) == 2
+    lines = row_lines(page)
+    for row in printed:
+        assert "".join(row) in lines  # the row as published, masked: 王**, 33*************…
+    west = next(r for r in roster.rows if r[community] == "西山社区")
+    assert west[0] not in text  # the other community's household is on its own sheet
+
+
+def test_no_full_id_number_name_or_phone_number_is_printed(roster, two_communities):
+    for community in pdf_rosters.roster_communities(roster):
+        text = "".join(squeezed(page) for page in _render(roster, community))
+        assert not FULL_ID.search(text)
+        assert not PHONE.search(text)
+        for group in two_communities:
+            for household in group.households.all():
+                assert household.phone not in text
+                for member in household.members.all():
+                    assert member.id_number not in text
+                    assert member.name not in text
+    assert "欧阳**" in squeezed(_render(roster, "西山社区")[0])  # a compound surname stays
+
+
+@override_settings(PUBLIC_BASE_URL="https://gongshi.example.gov.cn")
+def test_every_page_repeats_headings_page_numbers_hash_and_public_address(project, leader):
+    publication = long_roster(project, leader, rows=150)
+    pages = _render(publication, "南宫河村")
+    assert len(pages) >= 3
+    address = f"https://gongshi.example.gov.cn/public/publications/{publication.pk}/"
+    printed_rows = 0
+    for number, page in enumerate(pages, start=1):
+        text = squeezed(page)
+        assert f"第{number}页/共{len(pages)}页" in text
+        assert f"内容哈希(SHA-256):{publication.content_hash}" in text
+        assert address in text
+        assert squeezed(publication.title) in text  # the heading, or the running title
+        assert "南宫河村" in text
+        assert "户编号村民小组姓名与户主关系身份证号户口性质" in row_lines(page)
+        printed_rows += sum(1 for line in row_lines(page) if re.fullmatch(r"H\d{5}.*农业", line))
+    assert printed_rows == 150
+
+
+def test_a_withdrawn_roster_says_so_with_the_reason(project, leader):
+    publication = long_roster(project, leader, rows=3)
+    withdrawn = services.publication_withdraw(
+        actor=leader, publication=publication, reason="名单有误,更正后重新公示"
+    )
+    text = squeezed(_render(withdrawn, "南宫河村")[0])
+    assert "本公示已撤回。撤回理由:名单有误,更正后重新公示" in text
+
+
+def test_html_in_the_data_is_printed_as_text(project, leader):
+    publication = long_roster(project, leader, rows=1, title="<b>公示</b> & 名单")
+    text = squeezed(_render(publication, "南宫河村")[0])
+    assert "<b>公示</b>&名单" in text
+
+
+def test_a_draft_is_not_printed(approved_household, leader):
+    draft = services.publication_create(
+        actor=leader, project=approved_household.project, kind="population"
+    )
+    with pytest.raises(ValueError, match="draft"):
+        pdf_rosters.roster_pdf(draft, "")
+
+
+# --- splitting a snapshot by community --------------------------------------------------------
+
+
+def test_rows_are_split_by_the_community_column(roster):
+    assert pdf_rosters.roster_communities(roster) == ["东湖村", "西山社区"]
+    columns, rows = pdf_rosters.community_rows(roster, "西山社区")
+    assert "村/社区" not in columns and len(columns) == len(roster.columns) - 1
+    assert [row[2] for row in rows] == ["欧阳**"]
+
+
+def test_a_snapshot_frozen_with_english_labels_is_split_by_the_kinds_community_column(
+    project, leader
+):
+    publication = long_roster(project, leader, rows=2)
+    publication.columns = ["Household", "Village/community", "Group", "Name", "R", "ID", "H"]
+    assert pdf_rosters.community_column(publication) == 1
+    assert pdf_rosters.roster_communities(publication) == ["南宫河村"]
+
+
+def test_a_roster_without_a_community_column_is_one_document(project, leader):
+    publication = long_roster(project, leader, rows=2)
+    publication.kind = "unregistered-kind"
+    publication.columns = ["甲", "乙", "丙", "丁", "戊", "己", "庚"]
+    assert pdf_rosters.roster_communities(publication) == ["全部"]
+    columns, rows = pdf_rosters.community_rows(publication, "全部")
+    assert (columns, rows) == (publication.columns, publication.rows)
+
+
+def test_column_widths_follow_the_longest_value():
+    widths = pdf_rosters.column_widths(["户编号", "身份证号"], [["H1", "33*************12X"]])
+    assert sum(widths) == pytest.approx(100, abs=0.1)
+    assert widths[1] > widths[0]
