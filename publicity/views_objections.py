@@ -80,7 +80,7 @@ def objection_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
-    form = AnswerForm(request.POST or None)
+    form = AnswerForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and objection.status == ObjectionStatus.OPEN and form.is_valid():
         try:
             objection = services.objection_answer(

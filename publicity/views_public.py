@@ -246,8 +246,9 @@ def objection_file(request: HttpRequest, pk: int) -> HttpResponse:
             {**context, "closed": True},
             status=400 if request.method == "POST" else 200,
         )
-    form = ObjectionForm(request.POST or None, request.FILES or None)
+    form = ObjectionForm()
     if request.method == "POST":
+        form = ObjectionForm(request.POST, request.FILES)
         if _over_limit(request, "objection"):
             return _too_many(request, "objection")
         if form.is_bot:
@@ -314,7 +315,7 @@ def _resident_page(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @public_page
 def resident_lookup(request: HttpRequest) -> HttpResponse:
-    form = LookupForm(request.POST or None)
+    form = LookupForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         return _resident_page(request, form.cleaned_data["code"])
     return _private(render(request, "public/resident_lookup.html", {"form": form}))

@@ -131,6 +131,13 @@ def test_errors_are_shown_on_each_field_in_chinese(client, published_population)
     assert not Objection.objects.exists()
 
 
+def test_an_empty_submission_is_answered_with_what_is_missing(client, published_population):
+    response = client.post(reverse("public:objection-file", args=[published_population.pk]))
+    assert response.status_code == 200
+    assert "请填写联系人姓名。" in _html(response)
+    assert not Objection.objects.exists()
+
+
 def test_an_attachment_of_the_wrong_type_is_refused_on_its_field(client, published_population):
     script = SimpleUploadedFile("a.png", b"#!/bin/sh\necho hi\n", content_type="image/png")
     response = client.post(
