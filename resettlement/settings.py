@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -163,8 +164,25 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
+# A task whose worker process dies (killed, out of memory) goes back to the queue.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Workers render PDFs with WeasyPrint: one task at a time per process (a community's
+# roster takes seconds, and a prefetched task would wait behind it while another worker is
+# idle), and a process is replaced once it holds this much memory (KB; WeasyPrint and its
+# fonts grow a process that renders many documents).
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = int(os.environ.get("CELERY_MAX_MEMORY_PER_CHILD", "400000"))
+# A part is a community's roster or a villager group's notices: well under a minute. The
+# soft limit raises in the task (marked failed, retried); the hard one kills the process.
+CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("CELERY_TASK_SOFT_TIME_LIMIT", "540"))
+CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", "600"))
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    "close-expired-publications": {
+        "task": "publicity.tasks.close_expired_publications",
+        "schedule": crontab(hour=0, minute=5),
+    },
+}
 
 CACHES = {
     "default": (

@@ -1,0 +1,40 @@
+"""Celery tasks of the publicity app (found by the worker through autodiscovery).
+
+Tasks take ids, never objects, and call a service. Rendering tasks are acknowledged only
+when done (acks_late), and rejected back to the queue if their worker dies, so another
+worker picks them up; the part they render is claimed with a conditional UPDATE, so a
+task delivered twice renders once.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import rendering, services
+from . import tasks_notices as tasks_notices  # registers the notices task with the worker
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(Exception,),
+    retry_backoff=10,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=5,
+)
+def render_roster_part(self, part_id: int) -> str:
+    """Render one community's roster PDF (a RenderPart of a roster job)."""
+    outcome = rendering.roster_part_render(part_id=part_id)
+    if outcome is rendering.Outcome.BUSY:
+        # Another worker holds the part: normally it finishes; if it died, the claim goes
+        # stale and this retry takes the part over.
+        raise self.retry(countdown=rendering.stale_after().total_seconds())
+    return outcome.value
+
+
+@shared_task
+def close_expired_publications() -> int:
+    """Close publications whose period has ended (daily, by Celery beat)."""
+    return services.publications_close_expired()

@@ -1,0 +1,114 @@
+"""Staff pages for printing a published roster: the publication's PDF jobs with their
+progress (refreshed from a small JSON endpoint), a button that starts a job, and the
+finished community PDFs. Views parse input, call one service and render; the rules live in
+publicity.rendering."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from resettlement.errors import RuleViolation
+
+from . import rendering
+from .models import Publication, RenderJob, RenderPart, RenderStatus
+from .notices import job_progress
+
+pdf_permission = permission_required(rendering.PERMISSION, raise_exception=True)
+
+
+def _part_json(part: RenderPart) -> dict:
+    return {
+        "id": part.pk,
+        "label": part.label,
+        "status": part.status,
+        "status_label": str(part.get_status_display()),
+        "pages": part.pages,
+        "download": reverse("publicity_pdf:part-download", args=[part.pk])
+        if part.status == RenderStatus.DONE
+        else None,
+    }
+
+
+@login_required
+@pdf_permission
+@never_cache
+def roster_jobs(request: HttpRequest, pk: int) -> HttpResponse:
+    publication = get_object_or_404(Publication.objects.select_related("project"), pk=pk)
+    jobs = [(job, job_progress(job)) for job in rendering.roster_jobs(publication)]
+    return render(
+        request,
+        "publicity/roster_jobs.html",
+        {
+            "publication": publication,
+            "jobs": jobs,
+            "printable": publication.status in rendering.PRINTABLE,
+        },
+    )
+
+
+@login_required
+@pdf_permission
+@require_POST
+def roster_start(request: HttpRequest, pk: int) -> HttpResponse:
+    publication = get_object_or_404(Publication, pk=pk)
+    try:
+        job = rendering.roster_render_start(actor=request.user, publication=publication)
+    except RuleViolation as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("已开始生成PDF:%(n)d 个村/社区,每个一份。") % {"n": len(job.parts.all())},
+        )
+    return redirect("publicity_pdf:jobs", pk=publication.pk)
+
+
+@login_required
+@pdf_permission
+@require_GET
+@never_cache
+def job_status(request: HttpRequest, pk: int) -> JsonResponse:
+    """Progress of one roster job: parts done out of all, and each part's state."""
+    job = get_object_or_404(
+        RenderJob.objects.prefetch_related("parts"), pk=pk, kind=RenderJob.Kind.ROSTER
+    )
+    progress = job_progress(job)
+    return JsonResponse(
+        {
+            "job": job.pk,
+            "total": progress.total,
+            "done": progress.done,
+            "failed": progress.failed,
+            "percent": progress.percent,
+            "finished": progress.finished,
+            "parts": [_part_json(part) for part in job.parts.all()],
+        }
+    )
+
+
+@login_required
+@pdf_permission
+def part_download(request: HttpRequest, pk: int) -> FileResponse:
+    """A finished community PDF, as an attachment from private storage."""
+    try:
+        part = rendering.roster_part_for_download(actor=request.user, part_id=pk)
+        handle = part.file.open("rb")
+    except (RuleViolation, FileNotFoundError):
+        raise Http404 from None
+    publication = part.job.publication
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"{publication.title}-v{publication.version}-{part.label}.pdf",
+        content_type="application/pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
