@@ -4,6 +4,8 @@ sends the household back to review when the objection is upheld."""
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
@@ -11,7 +13,7 @@ from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from households.models import Household, Project
 from resettlement.errors import RuleViolation
@@ -20,26 +22,32 @@ from . import services
 from .forms_public import AnswerForm, apply_errors
 from .models import Objection, ObjectionStatus
 
+
+def _param(request: HttpRequest, name: str, default: str = "") -> str:
+    # A NUL byte cannot reach PostgreSQL in a query parameter: it is never meaningful here.
+    return request.GET.get(name, default).replace("\x00", "").strip()
+
+
 answerer = permission_required("publicity.answer_objection", raise_exception=True)
 
 
-@require_GET
+@require_safe
 @login_required
 @answerer
 def objection_list(request: HttpRequest) -> HttpResponse:
     objections = Objection.objects.select_related(
         "publication__project", "publication__community", "answered_by"
     ).order_by("filed_at", "pk")
-    status = request.GET.get("status", ObjectionStatus.OPEN)
+    status = _param(request, "status", ObjectionStatus.OPEN)
     if status in ObjectionStatus.values:
         objections = objections.filter(status=status)
-    project = request.GET.get("project", "")
+    project = _param(request, "project")
     if project:
         objections = objections.filter(publication__project__code=project)
-    publication = request.GET.get("publication", "")
-    if publication.isdigit():
+    publication = _param(request, "publication")
+    if re.fullmatch(r"[0-9]{1,12}", publication):
         objections = objections.filter(publication_id=int(publication))
-    term = request.GET.get("q", "").strip()
+    term = _param(request, "q")
     if term:
         objections = objections.filter(
             Q(household_code__icontains=term)
@@ -112,7 +120,7 @@ def _answered_message(objection: Objection) -> str:
     return _("已答复:异议成立。未指明户编号,没有退回安置户;如需更正,请为该公示发布新版本。")
 
 
-@require_GET
+@require_safe
 @login_required
 @answerer
 def objection_attachment(request: HttpRequest, pk: int) -> FileResponse:

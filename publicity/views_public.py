@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import condition, require_GET, require_http_methods
+from django.views.decorators.http import condition, require_http_methods, require_safe
 from django_ratelimit import ALL
 from django_ratelimit.core import is_ratelimited
 
@@ -105,15 +105,17 @@ def _kind_label(kind: str) -> str:
 # --- Projects and publications -------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @public_page
 def project_list(request: HttpRequest) -> HttpResponse:
     return render(request, "public/project_list.html", {"projects": public.public_projects()})
 
 
-@require_GET
+@require_safe
 @public_page
 def project_detail(request: HttpRequest, code: str) -> HttpResponse:
+    if "\x00" in code:  # no code has one, and PostgreSQL refuses it in a query
+        raise Http404
     project = get_object_or_404(Project, code=code)
     publications = [
         {
@@ -149,7 +151,7 @@ def _snapshot_cache(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
     return wrapper
 
 
-@require_GET
+@require_safe
 @public_page
 @_snapshot_cache
 @condition(etag_func=_publication_etag)
@@ -185,7 +187,7 @@ def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @condition(etag_func=lambda request, pk: public.snapshot_etag(pk))
 def publication_snapshot(request: HttpRequest, pk: int) -> HttpResponse:
     """The exact bytes the content hash is computed over, so anyone can check it:
@@ -204,7 +206,7 @@ def publication_snapshot(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def roster_part_download(request: HttpRequest, pk: int, part_pk: int) -> FileResponse:
     part = public.public_part(pk, part_pk)
     if part is None:
@@ -282,7 +284,7 @@ def objection_file(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "public/objection_form.html", {**context, "form": form})
 
 
-@require_GET
+@require_safe
 @public_page
 def objection_thanks(request: HttpRequest, pk: int) -> HttpResponse:
     publication = _objection_publication(pk)
@@ -322,7 +324,7 @@ def resident_lookup(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_GET
+@require_safe
 @public_page
 def resident_by_code(request: HttpRequest, code: str) -> HttpResponse:
     """The target of the QR code printed on the household's notices."""

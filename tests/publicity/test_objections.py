@@ -424,3 +424,14 @@ def test_the_admin_shows_objections_read_only_with_a_link_to_answer(client, admi
     assert 'name="_save"' not in html
     listing = client.get(reverse("admin:publicity_objection_changelist"))
     assert listing.status_code == 200
+
+
+def test_odd_filters_get_an_answer_never_an_error(client, reviewer, objection):
+    client.force_login(reviewer)
+    for query in (
+        "?q=%00&project=%00&status=%00",
+        "?publication=%C2%B2",  # a superscript two: a digit to str.isdigit, not to int()
+        "?publication=99999999999999999999",
+        "?page=x",
+    ):
+        assert client.get(reverse("objections:list") + query).status_code == 200, query

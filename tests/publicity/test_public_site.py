@@ -447,3 +447,20 @@ def test_an_empty_code_is_asked_for_again(client, db):
     response = client.post(reverse("public:resident-lookup"), {"code": "  "})
     assert response.status_code == 200
     assert "请输入通知书上的查询码。" in _html(response)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/public/projects/%00/",
+        "/public/my/%00/",
+        "/public/my/" + "A" * 500 + "/",
+        "/public/publications/{pk}/?q=%00&page=%00",
+        "/public/publications/{pk}/?page=-1",
+        "/public/publications/{pk}/?q=" + "王" * 500,
+        "/public/publications/99999999/",
+    ],
+)
+def test_odd_input_gets_an_answer_never_an_error(client, published_population, path):
+    response = client.get(path.format(pk=published_population.pk))
+    assert response.status_code in (200, 404)
