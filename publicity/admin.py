@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -116,7 +117,11 @@ class PublicationAdmin(ViewOnlyAdmin):
                 "",
                 "<li>{} · {}{}</li>",
                 (
-                    (f"{when:%Y-%m-%d %H:%M}", what, f" · {_who(who)}" if who else "")
+                    (
+                        f"{timezone.localtime(when):%Y-%m-%d %H:%M}",
+                        what,
+                        f" · {_who(who)}" if who else "",
+                    )
                     for when, what, who in events
                 ),
             ),

@@ -10,6 +10,7 @@ import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from households import services as household_services
 from households.models import HouseholdStatus, ReviewStatus
@@ -404,7 +405,10 @@ def test_the_admin_shows_a_publication_but_cannot_change_it(
     assert response.status_code == 200
     html = _html(response)
     assert published_population.content_hash in html
-    assert "发布" in html
+    # Its course, in local time: created, published, an objection filed (and by whom).
+    published = timezone.localtime(published_population.published_at)
+    assert f"{published:%Y-%m-%d %H:%M} · 发布 · 陈领导" in html
+    assert "收到异议" in html
     assert 'name="_save"' not in html
     response = client.post(url, {"title": "改过的标题"})
     assert response.status_code == 403
