@@ -161,6 +161,15 @@ def test_leader_publishes_after_confirming_and_the_page_shows_frozen_rows_and_th
     assert 'id="publish-form"' not in page
 
 
+def test_a_published_roster_links_to_its_pdf_page_and_a_draft_does_not(
+    client, leader, published_population, draft
+):
+    client.force_login(leader)
+    page = _text(client.get(_url("publication-detail", published_population.pk)))
+    assert f'href="{reverse("publicity_pdf:jobs", args=[published_population.pk])}"' in page
+    assert 'id="pdf-link"' not in _text(client.get(_url("publication-detail", draft.pk)))
+
+
 def test_publishing_needs_the_confirmation_box_ticked(client, leader, draft):
     client.force_login(leader)
     response = client.post(_url("publication-publish", draft.pk), follow=True)
