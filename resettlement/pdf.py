@@ -21,3 +21,11 @@ def render_pdf(template: str, context: dict[str, Any]) -> tuple[bytes, int]:
     html = render_to_string(template, context)
     document = HTML(string=html, base_url=str(settings.BASE_DIR)).render()
     return document.write_pdf(), len(document.pages)
+
+
+def warm_up() -> None:
+    """Import WeasyPrint and load the CJK font once (a second or more), so that a worker
+    process's first document does not wait for it."""
+    from weasyprint import HTML
+
+    HTML(string='<p style="font-family: Noto Sans CJK SC">预热 0-9</p>').write_pdf()
