@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("staff/objections/", include("publicity.urls_objections")),
+    path("staff/publicity/", include("publicity.urls_staff")),
     path("staff/", include("households.urls")),
     path("public/", include("publicity.urls_public")),
     path("api/", include("households.api_urls")),
