@@ -5,20 +5,30 @@ under the title, project, period and version; every page repeats the running tit
 column headings, "第 x 页 / 共 y 页", and the publication's SHA-256 content hash and public
 address, so a sheet on the board can be matched to the page online.
 
-Rendering speed: WeasyPrint's cost grows with the number of boxes and styles it lays out,
-so the template is one plain table with a fixed layout (column widths computed here from
-the data, not by WeasyPrint measuring every cell), no per-cell styles or clipping, and the
-rows are written as HTML here in one pass rather than by template loops. The community
-column is left out of the table: it is the same on every row and printed in every page's
-heading. bench/roster_pdf.py measures the effect.
+Rendering speed. WeasyPrint's time goes into boxes: styles, layout and drawing for every
+element, and a table cell is several boxes. A table of thousands of rows with a cell per
+value costs about 4-5 ms a row whatever the table layout (fixed saves ~10 %). So each row
+here is ONE table cell holding the row as a line of text in a monospaced CJK font (Noto
+Sans Mono CJK SC: a Chinese character exactly two Latin ones wide), the columns aligned
+by padding computed from the data; the rules between columns are one background image of
+the table, the rules between rows one border per row. That is about a quarter of the
+cost, and still a table: WeasyPrint paginates it, repeats the heading row on every page
+and never splits a row. Values wider than their column (over MAX_WIDTH) wrap within it,
+numbers are set to the right, and a table too wide for the page gets a smaller font. The
+rows are written as HTML here in one pass, not by template loops; the community column
+is left out (it is the same on every row and named in every page's heading).
+bench/roster_pdf.py measures it against a naive render.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import quote
 
 from django.conf import settings
 from django.urls import reverse
@@ -34,8 +44,14 @@ from .models import Publication, PublicationStatus
 TEMPLATE = "publicity/pdf/roster.html"
 # The label the registry's kinds give the community column (publicity_kinds' "community").
 COMMUNITY_LABEL = "村/社区"
+# The table's text (see table_html): its size, line height and the rules between columns.
+FONT_PT, MIN_FONT_PT, LINE_HEIGHT = 9.0, 6.5, 1.5
+RULE_PT, RULE_COLOUR = 0.5, "#555"
+# A4 less the template's left and right margins (12 mm each), in points.
+PAGE_WIDTH_PT = (210 - 2 * 12) / 25.4 * 72
 # Column widths follow the longest value, within these bounds (in half-width characters).
-MIN_WIDTH, MAX_WIDTH = 4, 36
+MIN_WIDTH, MAX_WIDTH = 4, 40
+NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 
 def community_column(publication: Publication) -> int | None:
@@ -81,38 +97,144 @@ def publication_url(publication: Publication) -> str:
     return settings.PUBLIC_BASE_URL + reverse("public:publication-detail", args=[publication.pk])
 
 
-def _display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+@dataclass(frozen=True)
+class TableLayout:
+    """How a roster's table is set: the font size, each column's width in half-width
+    characters (a Chinese character takes two), and which columns hold numbers."""
+
+    font_pt: float
+    widths: tuple[int, ...]
+    numeric: tuple[bool, ...]
+
+    @property
+    def line_pt(self) -> float:
+        return round(self.font_pt * LINE_HEIGHT, 2)
+
+    @property
+    def width_em(self) -> float:
+        return sum(width + 2 for width in self.widths) / 2
+
+    def rules(self) -> str:
+        """The vertical rules between columns and at the right edge, as one background
+        image of the whole table (an SVG tile one line high, repeated down): drawn as a
+        few rectangles per page instead of a border per cell."""
+        half = self.font_pt / 2  # points per half-width character
+        total = sum(width + 2 for width in self.widths)
+        rects, edge = [], 0
+        for width in self.widths:
+            edge += width + 2
+            x = round(edge - RULE_PT / half, 4)
+            rects.append(
+                f"<rect x='{x}' y='0' width='{round(RULE_PT / half, 4)}' height='1'"
+                f" fill='{RULE_COLOUR}'/>"
+            )
+        svg = (
+            f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {total} 1'"
+            f" preserveAspectRatio='none'>{''.join(rects)}</svg>"
+        )
+        return "data:image/svg+xml," + quote(svg, safe="")
 
 
-def column_widths(columns: Sequence[str], rows: Sequence[Sequence]) -> list[float]:
-    """Percentages of the table's width, in proportion to each column's longest value (a
-    Chinese character counting twice a digit), so the fixed layout fits the data."""
-    widths = [_display_width(str(label)) for label in columns]
+def display_width(text: str) -> int:
+    """Width in half-width characters. Chinese characters, full-width forms and the
+    characters East Asian fonts set wide ("ambiguous") take two; Noto Sans Mono CJK sets
+    exactly these wide."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in text)
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """`text` in lines of at most `width` half-width characters (one line if it fits)."""
+    lines, line, used = [], "", 0
+    for ch in text:
+        size = display_width(ch)
+        if used + size > width and line:
+            lines.append(line)
+            line, used = "", 0
+        line += ch
+        used += size
+    lines.append(line)
+    return lines
+
+
+def _capacity(font_pt: float) -> int:
+    """Half-width characters across the page at this font size (less one for the table's
+    left border)."""
+    return int(PAGE_WIDTH_PT / (font_pt / 2)) - 1
+
+
+def _total(widths: Sequence[int]) -> int:
+    return sum(width + 2 for width in widths)  # a space each side of every column
+
+
+def table_layout(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> TableLayout:
+    """Column widths from the data: each column as wide as its longest value (within
+    MIN_WIDTH..MAX_WIDTH; longer values wrap) and its heading, headings wrapped onto two
+    lines if the page is too narrow for them, a smaller font if it still is; the page's
+    width left over is shared out, so the table always spans the page."""
+    values = [0] * len(columns)
+    numeric = [True] * len(columns)
     for row in rows:
         for i, value in enumerate(row):
-            width = _display_width(str(value))
-            if width > widths[i]:
-                widths[i] = width
-    widths = [min(max(width, MIN_WIDTH), MAX_WIDTH) + 2 for width in widths]  # + padding
-    total = sum(widths)
-    return [round(100 * width / total, 2) for width in widths]
+            values[i] = max(values[i], display_width(value))
+            numeric[i] = numeric[i] and NUMBER.fullmatch(value) is not None
+    values = [min(max(width, MIN_WIDTH), MAX_WIDTH) for width in values]
+    labels = [display_width(label) for label in columns]
+    widths = [max(v, label) for v, label in zip(values, labels, strict=True)]
+    if _total(widths) > _capacity(FONT_PT):
+        widths = [max(v, -(-label // 4) * 2) for v, label in zip(values, labels, strict=True)]
+    font_pt = FONT_PT
+    if _total(widths) > _capacity(FONT_PT):
+        font_pt = max(MIN_FONT_PT, round(PAGE_WIDTH_PT / (_total(widths) / 2 + 1), 2))
+    while _total(widths) > _capacity(font_pt) and max(widths) > MIN_WIDTH:
+        widest = widths.index(max(widths))
+        widths[widest] -= 1
+    spare = _capacity(font_pt) - _total(widths)
+    if spare > 0:
+        shares = [spare * width // sum(widths) for width in widths]
+        for i in sorted(range(len(widths)), key=lambda i: -widths[i])[: spare - sum(shares)]:
+            shares[i] += 1
+        widths = [width + share for width, share in zip(widths, shares, strict=True)]
+    numeric = [bool(rows) and n for n in numeric]
+    return TableLayout(font_pt=font_pt, widths=tuple(widths), numeric=tuple(numeric))
 
 
-def table_html(columns: Sequence[str], rows: Sequence[Sequence]) -> str:
-    """The roster table, written in one pass (a template loop per cell is several times
-    slower for thousands of rows)."""
+def row_text(cells: Sequence[str], layout: TableLayout) -> str:
+    """One table row as lines of text, each cell padded to its column's width (numbers
+    to the right); a cell wider than its column continues on the next line."""
+    wrapped = [wrap(cell, width) for cell, width in zip(cells, layout.widths, strict=True)]
+    height = max(len(lines) for lines in wrapped)
+    lines = []
+    for n in range(height):
+        parts = []
+        for lines_of_cell, width, number in zip(
+            wrapped, layout.widths, layout.numeric, strict=True
+        ):
+            text = lines_of_cell[n] if n < len(lines_of_cell) else ""
+            padding = " " * (width - display_width(text))
+            parts.append(f" {padding}{text} " if number else f" {text}{padding} ")
+        lines.append("".join(parts).rstrip())
+    return "\n".join(lines)
+
+
+def table_html(columns: Sequence[str], rows: Sequence[Sequence]) -> tuple[str, TableLayout]:
+    """The roster table and its layout. Each row is one table cell holding the row as a
+    line of text in a monospaced CJK font, the columns aligned by padding: WeasyPrint lays
+    out and draws one box per row instead of one per cell, several times faster, and the
+    rules between columns are background images of the whole table. Written in one pass
+    here; a template loop per cell is slower still."""
+    rows = [[str(value) for value in row] for row in rows]
+    columns = [str(label) for label in columns]
+    layout = table_layout(columns, rows)
+    heading = TableLayout(
+        layout.font_pt, layout.widths, tuple(False for _ in layout.widths)
+    )  # headings are set left, like the text below them
     escape = html.escape
-    cols = "".join(f'<col style="width:{width}%">' for width in column_widths(columns, rows))
-    head = "".join(f"<th>{escape(str(label))}</th>" for label in columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{escape(str(value))}</td>" for value in row) + "</tr>"
-        for row in rows
-    )
-    return (
-        f"<table><colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead>"
+    body = "".join(f"<tr><td>{escape(row_text(row, layout))}</td></tr>" for row in rows)
+    table = (
+        f"<table><thead><tr><th>{escape(row_text(columns, heading))}</th></tr></thead>"
         f"<tbody>{body}</tbody></table>"
     )
+    return table, layout
 
 
 def _date_text(day: dt.date) -> str:
@@ -121,6 +243,7 @@ def _date_text(day: dt.date) -> str:
 
 def roster_context(publication: Publication, community: str) -> dict:
     columns, rows = community_rows(publication, community)
+    table, layout = table_html(columns, rows)
     return {
         "publication": publication,
         "project": publication.project,
@@ -129,7 +252,8 @@ def roster_context(publication: Publication, community: str) -> dict:
         "ends_on": _date_text(publication.ends_on),
         "withdrawn": publication.status == PublicationStatus.WITHDRAWN,
         "row_count": len(rows),
-        "table": mark_safe(table_html(columns, rows)),  # noqa: S308 - every value escaped above
+        "table": mark_safe(table),  # noqa: S308 - every value escaped in table_html
+        "layout": layout,
         "url": publication_url(publication),
     }
 

@@ -137,7 +137,58 @@ def test_a_roster_without_a_community_column_is_one_document(project, leader):
     assert (columns, rows) == (publication.columns, publication.rows)
 
 
-def test_column_widths_follow_the_longest_value():
-    widths = pdf_rosters.column_widths(["户编号", "身份证号"], [["H1", "33*************12X"]])
-    assert sum(widths) == pytest.approx(100, abs=0.1)
-    assert widths[1] > widths[0]
+def _starts(line: str) -> list[int]:
+    """Where each cell's text starts, in half-width characters from the left."""
+    starts, width, previous = [], 0, " "
+    for ch in line:
+        if ch != " " and previous == " ":
+            starts.append(width)
+        width += pdf_rosters.display_width(ch)
+        previous = ch
+    return starts
+
+
+def test_columns_line_up_under_their_headings_and_span_the_page():
+    columns = ["户编号", "村民小组", "姓名", "身份证号"]
+    rows = [["H00001", "第1村民小组", "欧阳**", "33*************12X"], ["H2", "二组", "王*", "1"]]
+    layout = pdf_rosters.table_layout(columns, rows)
+    assert layout.font_pt == pdf_rosters.FONT_PT and layout.numeric == (False,) * 4
+    assert sum(w + 2 for w in layout.widths) == pdf_rosters._capacity(layout.font_pt)
+    heading = pdf_rosters.row_text(columns, layout)
+    for row in rows:
+        assert _starts(pdf_rosters.row_text(row, layout)) == _starts(heading)
+
+
+def test_numbers_are_set_to_the_right_and_long_values_wrap_within_their_column():
+    columns = ["户编号", "面积(㎡)", "备注"]
+    rows = [["H1", "180.50", "甲" * 60], ["H2", "90.25", "短"]]
+    layout = pdf_rosters.table_layout(columns, rows)
+    assert layout.numeric == (False, True, False)
+    assert layout.widths[2] < 120  # capped: the note wraps
+    first, second = (pdf_rosters.row_text(row, layout) for row in rows)
+    lines = first.split("\n")
+    assert len(lines) == 2 and "".join(lines).count("甲") == 60
+    assert len(second.split("\n")) == 1
+    end = sum(w + 2 for w in layout.widths[:2]) - 1  # where the area column's text ends
+    for line, area in ((lines[0], "180.50"), (second, "90.25")):
+        assert pdf_rosters.display_width(line[: line.index(area) + len(area)]) == end
+
+
+def test_a_table_too_wide_for_the_page_gets_a_smaller_font():
+    columns = [f"第{i}列" for i in range(10)]
+    rows = [["长" * 15] * 10]
+    layout = pdf_rosters.table_layout(columns, rows)
+    assert pdf_rosters.MIN_FONT_PT <= layout.font_pt < pdf_rosters.FONT_PT
+    assert sum(w + 2 for w in layout.widths) <= pdf_rosters._capacity(layout.font_pt)
+
+
+def test_rosters_of_every_registered_kind_render(roster, leader):
+    for kind in ("entitlement", "registration"):
+        draft = services.publication_create(actor=leader, project=roster.project, kind=kind)
+        publication = services.publication_publish(actor=leader, publication=draft)
+        for community in pdf_rosters.roster_communities(publication):
+            columns, rows = pdf_rosters.community_rows(publication, community)
+            (page,) = _render(publication, community)
+            assert "".join(columns) in row_lines(page)
+            for row in rows:
+                assert "".join(row) in row_lines(page)
