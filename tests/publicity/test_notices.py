@@ -119,7 +119,7 @@ def test_allocation_notice_tells_time_place_documents_matters_and_the_proxy_draw
     assert "安置人口2人" in text and "李秀英" in text
     assert "2031年5月17日(星期六)8:30" in text
     assert "开发区文体中心一楼大厅" in text
-    assert "签到时间:7:45起" in text
+    assert "签到时间:7:45起,摇号开始时签到截止" in text
     for document in ("户口簿原件", "身份证原件", "本通知书", "授权委托书"):
         assert document in text
     assert "请勿携带宠物进入会场。" in text and "会场不提供停车位。" in text
