@@ -1,11 +1,13 @@
 """Run every benchmark module in this package and print the results.
 
     python -m bench                 # a temporary SQLite database
+    python -m bench roster_pdf      # only the benchmark modules named
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/resettlement python -m bench
 
 The benchmarks never touch the configured database: with PostgreSQL they use a
-`resettlement_bench` database on the same server (dropped and created here, dropped again
-at the end); otherwise a temporary SQLite file. Migrations run into it before measuring.
+`resettlement_bench` database (or $BENCH_DATABASE) on the same server (dropped and created
+here, dropped again at the end); otherwise a temporary SQLite file. Migrations run into it
+before measuring.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ import time
 from collections.abc import Callable
 from urllib.parse import urlsplit, urlunsplit
 
-BENCH_DATABASE = "resettlement_bench"
+# Override when several people benchmark against one server at the same time.
+BENCH_DATABASE = os.environ.get("BENCH_DATABASE", "resettlement_bench")
 
 
 def _postgres_bench_database(url: str) -> tuple[str, Callable[[], None]]:
@@ -53,16 +56,19 @@ def _sqlite_bench_database() -> tuple[str, Callable[[], None]]:
     return f"sqlite:///{directory}/bench.sqlite3", lambda: shutil.rmtree(directory, True)
 
 
-def _benchmark_modules() -> list[str]:
+def _benchmark_modules(only: list[str]) -> list[str]:
     package = sys.modules["bench"]
+    names = [info.name for info in pkgutil.iter_modules(package.__path__)]
+    unknown = set(only) - set(names)
+    if unknown:
+        raise SystemExit(f"no benchmark module named {', '.join(sorted(unknown))}")
     return sorted(
-        f"bench.{info.name}"
-        for info in pkgutil.iter_modules(package.__path__)
-        if not info.name.startswith("_")
+        f"bench.{name}" for name in names if not name.startswith("_") and (not only or name in only)
     )
 
 
 def main() -> int:
+    modules = _benchmark_modules(sys.argv[1:])
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://")):
         bench_url, drop = _postgres_bench_database(url)
@@ -87,7 +93,7 @@ def main() -> int:
             f"database: {connection.vendor} ({where}),"
             f" migrated in {time.perf_counter() - started:.1f} s"
         )
-        for name in _benchmark_modules():
+        for name in modules:
             print(f"\n== {name} ==")
             importlib.import_module(name).run()
     finally:
