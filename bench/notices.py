@@ -2,16 +2,19 @@
 
 Builds one project of BENCH_NOTICES approved households (5,000 by default) in 12
 communities of 8 villager groups, then times a whole batch from the staff member's click to
-the last group's PDF: `notices_render_start` creates the job and one part per group, and
-the parts are rendered in parallel by BENCH_NOTICE_WORKERS worker processes (2: the
-machine has two cores) running the Celery task `render_notices_part` itself. The broker is
-replaced by a process pool fed in the order the tasks are queued (one task per worker at a
-time, as with prefetch 1); the workers are started and have loaded the CJK font before the
-clock starts, as running Celery workers have.
+the last group's PDF: `notices_render_start` creates the job and one part per group and
+queues one Celery task per part after commit. With Redis reachable (BENCH_REDIS_URL,
+default redis://127.0.0.1:6379/6) a real `celery worker` runs them as deployed (prefork,
+BENCH_NOTICE_WORKERS=2 processes: the machine has two cores, prefetch 1); without Redis a
+pool of as many processes runs the same task, fed in the order the tasks are queued. The
+workers are started and have rendered before the clock starts, as running workers have.
 
 For comparison, in the same run: the same notices rendered one WeasyPrint document per
-household in one process (how a naive implementation, or the single-notice download,
-renders them), on a sample of households.
+household in one process (how a naive implementation renders them, and what the
+single-notice download costs), on a sample of households.
+
+The machine's load is printed before and after: on a shared machine the wall-clock rate
+moves with it, so the workers' CPU time per notice is printed too.
 
 Target: at least 80 notices per second for the batch.
 """
@@ -21,11 +24,16 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
+import subprocess
+import sys
 import tempfile
 import time
+import uuid
+from contextlib import contextmanager
 from decimal import Decimal
 from unittest import mock
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connections
@@ -44,12 +52,14 @@ from households.models import (
     VillagerGroup,
 )
 from publicity import notices, tasks_notices
-from publicity.models import RenderPart, RenderStatus
+from publicity.models import RenderJob, RenderStatus
+from resettlement.pdf import warm_up
 from resettlement.roles import ensure_roles
 
 HOUSEHOLDS = int(os.environ.get("BENCH_NOTICES", "5000"))
 WORKERS = int(os.environ.get("BENCH_NOTICE_WORKERS", "2"))
 NAIVE_SAMPLE = int(os.environ.get("BENCH_NOTICES_NAIVE", "150"))
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6")
 COMMUNITIES = 12
 GROUPS_PER_COMMUNITY = 8
 TARGET = 80.0
@@ -70,11 +80,13 @@ def _user(username: str, role: str):
     return get_user_model().objects.get(pk=user.pk)
 
 
-def _project(clerk, reviewer, leader) -> Project:
+def _project(
+    code: str, households_count: int, groups_per_community: int, clerk, reviewer, leader
+) -> Project:
     """One project, approved households with qualified members, made in bulk (the import
     and review paths have their own benchmarks)."""
     project = Project.objects.create(
-        code="BENCH-NOTICES",
+        code=code,
         name="南宫河社区安置项目",
         hukou_cutoff_date=dt.date(2013, 6, 30),
         growth_deadline=dt.date(2013, 12, 31),
@@ -85,7 +97,7 @@ def _project(clerk, reviewer, leader) -> Project:
         community = Community.objects.create(
             project=project, code=f"C{c:02d}", name=f"南宫河{c + 1}村"
         )
-        for g in range(GROUPS_PER_COMMUNITY):
+        for g in range(groups_per_community):
             groups.append(
                 VillagerGroup.objects.create(
                     project=project,
@@ -96,7 +108,7 @@ def _project(clerk, reviewer, leader) -> Project:
             )
     now = timezone.now()
     households = []
-    for h in range(HOUSEHOLDS):
+    for h in range(households_count):
         group = groups[h % len(groups)]
         size = SIZES[h % len(SIZES)]
         households.append(
@@ -104,7 +116,7 @@ def _project(clerk, reviewer, leader) -> Project:
                 project=project,
                 community_id=group.community_id,
                 group=group,
-                code=f"H{h:05d}",
+                code=f"{code}-{h:05d}",
                 address=f"南宫河村{h % 9 + 1}组{h}号",
                 status=HouseholdStatus.APPROVED,
                 registered_by=clerk,
@@ -144,23 +156,119 @@ def _project(clerk, reviewer, leader) -> Project:
     return project
 
 
-def _warm_worker() -> None:
-    """What a running worker has already done: opened the font and rendered once."""
-    from weasyprint import HTML
+def _start(project: Project, clerk) -> RenderJob:
+    return notices.notices_render_start(
+        actor=clerk, project=project, notice_type="allocation", options=LOTTERY
+    )
 
-    HTML(string='<p style="font-family: Noto Sans CJK SC">预热 ABC-123</p>').write_pdf()
+
+def _outcome(job: RenderJob, seconds: float, cpu: float | None) -> dict:
+    parts = list(job.parts.all())
+    busy = sum((part.finished_at - part.started_at).total_seconds() for part in parts)
+    return {"seconds": seconds, "parts": parts, "busy": busy, "cpu": cpu}
 
 
-def _run_task(part_id: int) -> tuple[bool, float, float]:
-    started, cpu = time.perf_counter(), time.process_time()
+# --- a real Celery worker through Redis ------------------------------------------------------
+
+
+def _redis_reachable() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(REDIS, socket_connect_timeout=2).ping())
+    except redis.RedisError:
+        return False
+
+
+def _wait_for(job: RenderJob, timeout: float = 1200) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        statuses = list(job.parts.values_list("status", flat=True))
+        if all(status == RenderStatus.DONE for status in statuses):
+            return
+        if RenderStatus.FAILED in statuses:
+            raise RuntimeError(list(job.parts.values_list("label", "error")))
+        time.sleep(0.05)
+    raise RuntimeError(f"notices job {job.pk} not done after {timeout} s")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process and its children (the prefork pool), from
+    /proc: the worker runs in other processes than this one."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry) == pid or int(fields[1]) == pid:  # fields[1]: the parent's pid
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
+
+
+@contextmanager
+def _celery_worker():
+    """`celery worker` as deployed (prefork, WORKERS processes, prefetch 1) on a queue of
+    this run's own; this process sends to it as the web process does."""
+    from resettlement.celery import app
+
+    queue = f"bench-notices-{uuid.uuid4().hex[:8]}"
+    node = f"{queue}@bench"
+    env = {**os.environ, "REDIS_URL": REDIS}
+    command = [sys.executable, "-m", "celery", "--app=resettlement", "worker"]
+    command += [f"--concurrency={WORKERS}", "--pool=prefork", f"--queues={queue}"]
+    command += [f"--hostname={node}", "--without-mingle", "--without-gossip"]
+    command += ["--loglevel=WARNING"]
+    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
+    saved["task_default_queue"] = app.conf.task_default_queue
+    with tempfile.TemporaryFile() as log:
+        worker = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        app.conf.update(broker_url=REDIS, task_always_eager=False, task_default_queue=queue)
+        try:
+            deadline = time.monotonic() + 60
+            while not app.control.ping(destination=[node], timeout=1):
+                if worker.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    raise RuntimeError("the Celery worker did not start:\n" + log.read().decode())
+            yield worker
+        finally:
+            worker.terminate()
+            worker.wait(60)
+            with app.connection_for_write() as connection:
+                connection.default_channel.queue_delete(queue)
+            app.conf.update(saved)
+            app._after_fork()  # forget the pooled broker connections
+
+
+def _celery_run(project: Project, warm: Project, clerk) -> dict:
+    with _celery_worker() as worker:
+        _wait_for(_start(warm, clerk))  # every worker process has rendered once
+        cpu = _cpu_seconds(worker.pid)
+        started = time.perf_counter()
+        job = _start(project, clerk)
+        _wait_for(job)
+        seconds = time.perf_counter() - started
+        cpu = _cpu_seconds(worker.pid) - cpu
+    return _outcome(job, seconds, cpu)
+
+
+# --- without Redis: a process pool running the task ------------------------------------------
+
+
+def _run_task(part_id: int) -> tuple[bool, float]:
+    cpu = time.process_time()
     result = tasks_notices.render_notices_part.apply(args=(part_id,), throw=True).get()
-    return result, time.perf_counter() - started, time.process_time() - cpu
+    return result, time.process_time() - cpu
 
 
-def _batch(project: Project, clerk) -> tuple[float, list[RenderPart], float, float]:
+def _pool_run(project: Project, clerk) -> dict:
     connections.close_all()  # forked workers open their own
     context = multiprocessing.get_context("fork")
-    with context.Pool(WORKERS, initializer=_warm_worker) as pool:
+    with context.Pool(WORKERS, initializer=warm_up) as pool:
         pool.map(time.sleep, [0.2] * WORKERS)  # every worker started and warmed
         pending = []
 
@@ -169,15 +277,11 @@ def _batch(project: Project, clerk) -> tuple[float, list[RenderPart], float, flo
 
         started = time.perf_counter()
         with mock.patch.object(tasks_notices.render_notices_part, "delay", enqueue):
-            job = notices.notices_render_start(
-                actor=clerk, project=project, notice_type="allocation", options=LOTTERY
-            )
+            job = _start(project, clerk)
         results = [result.get() for result in pending]
         seconds = time.perf_counter() - started
-    assert all(done for done, _, _ in results), "a part was not rendered"
-    busy = sum(part_seconds for _, part_seconds, _ in results)
-    cpu = sum(part_cpu for _, _, part_cpu in results)
-    return seconds, list(job.parts.all()), busy, cpu
+    assert all(done for done, _ in results), "a part was not rendered"
+    return _outcome(job, seconds, sum(cpu for _, cpu in results))
 
 
 def _naive(project: Project) -> tuple[int, float]:
@@ -217,7 +321,8 @@ def run() -> None:
     reviewer = _user("bench_notice_reviewer", "reviewer")
     leader = _user("bench_notice_leader", "leader")
     started = time.perf_counter()
-    project = _project(clerk, reviewer, leader)
+    project = _project("BENCH-NOTICES", HOUSEHOLDS, GROUPS_PER_COMMUNITY, clerk, reviewer, leader)
+    warm = _project("BENCH-WARM", 12, 1, clerk, reviewer, leader)  # 12 groups of 1
     groups = COMMUNITIES * GROUPS_PER_COMMUNITY
     print(
         f"{HOUSEHOLDS} approved households in {COMMUNITIES} communities x"
@@ -225,36 +330,51 @@ def run() -> None:
     )
     print(f"QR code (PNG data URI) per notice: {_qr_cost() * 1000:.2f} ms")
 
-    with tempfile.TemporaryDirectory(prefix="notices-bench-") as media:
-        storages = {
-            "default": {
-                "BACKEND": "django.core.files.storage.FileSystemStorage",
-                "OPTIONS": {"location": media},
-            },
-            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-        }
-        with override_settings(STORAGES=storages):
-            naive_count, naive_seconds = _naive(project)
-            seconds, parts, busy, cpu = _batch(project, clerk)
-            size = sum(part.file.size for part in parts)
-
-    pages = sum(part.pages for part in parts)
-    assert len(parts) == groups and all(p.status == RenderStatus.DONE for p in parts)
-    assert pages == HOUSEHOLDS, (pages, HOUSEHOLDS)
-    rate = pages / seconds
+    warm_up()
+    naive_count, naive_seconds = _naive(project)
     naive_rate = naive_count / naive_seconds
     print(
         f"naive, one document per notice, 1 process, {naive_count} notices:"
         f" {naive_seconds:.2f} s, {naive_rate:.1f} notices/s"
     )
+
+    with tempfile.TemporaryDirectory(prefix="notices-bench-") as media:
+        storages = {
+            **settings.STORAGES,
+            "default": {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": media},
+            },
+        }
+        with override_settings(STORAGES=storages):
+            os.environ["PRIVATE_MEDIA_ROOT"] = media  # for a worker started from here
+            try:
+                if _redis_reachable():
+                    how = f"a Celery worker (prefork, {WORKERS} processes) through Redis"
+                    outcome = _celery_run(project, warm, clerk)
+                else:
+                    how = f"a pool of {WORKERS} processes running the Celery task (no Redis)"
+                    outcome = _pool_run(project, clerk)
+            finally:
+                del os.environ["PRIVATE_MEDIA_ROOT"]
+            parts = outcome["parts"]
+            size = sum(part.file.size for part in parts)
+
+    seconds, busy, cpu = outcome["seconds"], outcome["busy"], outcome["cpu"]
+    pages = sum(part.pages for part in parts)
+    assert len(parts) == groups and all(p.status == RenderStatus.DONE for p in parts)
+    assert pages == HOUSEHOLDS, (pages, HOUSEHOLDS)
+    for part in parts:
+        assert part.pages == Household.objects.filter(group=part.group).count(), part.label
+    rate = pages / seconds
     print(
         f"batch: {len(parts)} group PDFs, {pages} pages (one per household),"
-        f" {size / 1048576:.1f} MB, {WORKERS} worker processes: {seconds:.2f} s wall"
+        f" {size / 1048576:.1f} MB, rendered by {how}: {seconds:.2f} s wall"
         f" ({busy:.1f} s of rendering, {busy / seconds:.2f} workers busy on average)"
     )
     print(
         f"CPU time in the workers: {cpu * 1000 / pages:.1f} ms per notice; with {WORKERS} cores"
-        f" to themselves the workers would render {WORKERS * pages / cpu:.0f} notices/s"
+        f" to themselves they would render {WORKERS * pages / cpu:.0f} notices/s"
         f" (machine now: {_load()})"
     )
     print(f"batch vs naive: {rate / naive_rate:.1f}x")
