@@ -7,11 +7,12 @@ import datetime as dt
 import subprocess
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import zxingcpp
 from celery.exceptions import Retry
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import timezone
 from PIL import Image
 
@@ -21,6 +22,7 @@ from households.models import Household, ReviewStatus, new_lookup_code
 from publicity import notices
 from publicity.models import RenderJob, RenderPart, RenderStatus
 from publicity.notices import NoticeType
+from publicity.selectors_public import normalise_lookup_code
 from publicity.tasks_notices import render_notices_part
 from resettlement.errors import NotAllowed, RuleViolation
 from tests.factories import VillagerGroupFactory, member_data
@@ -200,6 +202,14 @@ def test_the_qr_code_opens_the_households_own_page(
 def test_the_lookup_code_is_printed_in_groups_for_reading_aloud():
     assert notices.lookup_code_display("ABCDEFGHJK") == "ABCD-EFGH-JK"
     assert notices.lookup_code_display("ABCDEFGH") == "ABCD-EFGH"
+
+
+def test_the_printed_code_and_the_qr_code_lead_to_the_residents_page(approved_household):
+    code = approved_household.lookup_code
+    match = resolve(urlsplit(notices.resident_url(code)).path)
+    assert (match.view_name, match.kwargs) == ("public:resident", {"code": code})
+    # What a resident types from the paper, dashes and all, is the same code.
+    assert normalise_lookup_code(notices.lookup_code_display(code).lower()) == code
 
 
 def test_lookup_codes_are_random_not_derived_from_the_id_number(register_in, clerk):
