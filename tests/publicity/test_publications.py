@@ -110,3 +110,16 @@ def test_expired_publications_close(published_population):
     later = published_population.ends_on + dt.timedelta(days=1)
     assert services.publications_close_expired(today=later) == 1
     assert Publication.objects.get(pk=published_population.pk).status == PublicationStatus.CLOSED
+
+
+def test_a_leader_working_in_english_still_publishes_the_chinese_record(approved_household, leader):
+    from django.utils import translation
+
+    with translation.override("en"):
+        draft = services.publication_create(
+            actor=leader, project=approved_household.project, kind="population"
+        )
+        published = services.publication_publish(actor=leader, publication=draft)
+    assert "安置人口公示" in published.title
+    assert "身份证号" in published.columns
+    assert {row[4] for row in published.rows} <= {"户主", "配偶"}
