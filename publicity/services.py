@@ -8,7 +8,7 @@ import filetype
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from households import services as household_services
@@ -27,6 +27,13 @@ def default_period(kind_code: str, starts_on: dt.date) -> tuple[dt.date, dt.date
     """The default publicity period for a kind, overridable by settings.PUBLICITY_DAYS."""
     days = settings.PUBLICITY_DAYS.get(kind_code, publicity_kinds.get(kind_code).default_days)
     return starts_on, starts_on + dt.timedelta(days=days - 1)
+
+
+def default_title(project: Project, spec, community: Community | None) -> str:
+    """ "<project> <kind>(<community>)", in the system's language like the record itself."""
+    where = f"({community.name})" if community else ""
+    with translation.override(settings.LANGUAGE_CODE):
+        return f"{project.name} {spec.label}{where}"
 
 
 @transaction.atomic
@@ -60,8 +67,7 @@ def publication_create(
         project=project,
         community=community,
         kind=kind,
-        title=title
-        or f"{project.name} {spec.label}" + (f"({community.name})" if community else ""),
+        title=title or default_title(project, spec, community),
         version=version,
         starts_on=start,
         ends_on=end,
@@ -82,9 +88,12 @@ def publication_publish(*, actor, publication: Publication) -> Publication:
     if publication.status != PublicationStatus.DRAFT:
         raise RuleViolation("not_draft", _("只有草稿可以发布;已发布的公示不能修改。"))
     spec = publicity_kinds.get(publication.kind)
-    rows = spec.build_rows(publication.project, publication.community)
-    publication.columns = [str(column.label) for column in spec.columns]
-    publication.rows = public_rows(spec, rows, mask_names=publication.mask_names)
+    # The public record is in the system's language (Chinese), whoever publishes it: the
+    # column headings and display values are part of what the hash covers.
+    with translation.override(settings.LANGUAGE_CODE):
+        rows = spec.build_rows(publication.project, publication.community)
+        publication.columns = [str(column.label) for column in spec.columns]
+        publication.rows = public_rows(spec, rows, mask_names=publication.mask_names)
     publication.row_count = len(publication.rows)
     publication.content_hash = content_hash(hashed_document(publication))
     publication.status = PublicationStatus.PUBLISHED
