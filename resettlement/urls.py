@@ -16,6 +16,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("staff/objections/", include("publicity.urls_objections")),
     path("staff/publicity/", include("publicity.urls_staff")),
+    path("staff/publicity/", include("publicity.urls_staff_pdf")),
+    path("staff/notices/", include("publicity.urls_notices")),
     path("staff/", include("households.urls")),
     path("public/", include("publicity.urls_public")),
     path("api/", include("households.api_urls")),

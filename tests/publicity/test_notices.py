@@ -27,8 +27,6 @@ from publicity.tasks_notices import render_notices_part
 from resettlement.errors import NotAllowed, RuleViolation
 from tests.factories import VillagerGroupFactory, member_data
 
-pytestmark = pytest.mark.urls("tests.publicity.notices_urls")
-
 LOTTERY = {
     "starts_at": "2031-05-17T08:30",
     "place": "开发区文体中心一楼大厅",

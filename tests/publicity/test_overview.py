@@ -18,8 +18,6 @@ from publicity.models import Objection, Publication, PublicationStatus
 from publicity.overview import project_overview
 from tests.factories import CommunityFactory, ProjectFactory, VillagerGroupFactory, member_data
 
-pytestmark = pytest.mark.urls("tests.publicity.staff_urls")
-
 DAY_ONE = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
 

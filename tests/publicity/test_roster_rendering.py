@@ -23,8 +23,6 @@ from tests.publicity.roster_fixtures import private_media as private_media  # no
 from tests.publicity.roster_fixtures import roster as roster  # noqa: F401 - fixture
 from tests.publicity.roster_fixtures import two_communities as two_communities  # noqa: F401
 
-pytestmark = pytest.mark.urls("tests.publicity.staff_pdf_urls")
-
 
 def _start(actor, publication, capture, *, execute: bool = True) -> RenderJob:
     with capture(execute=execute):

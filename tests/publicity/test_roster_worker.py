@@ -37,7 +37,6 @@ BROKER = os.environ.get("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/6")
 pytestmark = [
     pytest.mark.real_celery,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.urls("tests.publicity.staff_pdf_urls"),
 ]
 
 

@@ -14,8 +14,6 @@ from publicity import services
 from publicity.models import Publication, PublicationStatus
 from tests.factories import CommunityFactory
 
-pytestmark = pytest.mark.urls("tests.publicity.staff_urls")
-
 
 def _url(name: str, *args) -> str:
     return reverse(f"publicity_staff:{name}", args=args)
