@@ -3,8 +3,8 @@
 Builds one project of BENCH_NOTICES approved households (5,000 by default) in 12
 communities of 8 villager groups, then times a whole batch from the staff member's click to
 the last group's PDF: `notices_render_start` creates the job and one part per group and
-queues one Celery task per part after commit. With Redis reachable (BENCH_REDIS_URL,
-default redis://127.0.0.1:6379/6) a real `celery worker` runs them as deployed (prefork,
+queues one Celery task per part after commit. With Redis reachable (BENCH_NOTICES_REDIS_URL,
+default redis://127.0.0.1:6379/7) a real `celery worker` runs them as deployed (prefork,
 BENCH_NOTICE_WORKERS=2 processes: the machine has two cores, prefetch 1); without Redis a
 pool of as many processes runs the same task, fed in the order the tasks are queued. The
 workers are started and have rendered before the clock starts, as running workers have.
@@ -59,7 +59,8 @@ from resettlement.roles import ensure_roles
 HOUSEHOLDS = int(os.environ.get("BENCH_NOTICES", "5000"))
 WORKERS = int(os.environ.get("BENCH_NOTICE_WORKERS", "2"))
 NAIVE_SAMPLE = int(os.environ.get("BENCH_NOTICES_NAIVE", "150"))
-REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6")
+# A Redis database of its own: other benchmarks and tests on the same server purge theirs.
+REDIS = os.environ.get("BENCH_NOTICES_REDIS_URL", "redis://127.0.0.1:6379/7")
 COMMUNITIES = 12
 GROUPS_PER_COMMUNITY = 8
 TARGET = 80.0
@@ -180,16 +181,23 @@ def _redis_reachable() -> bool:
         return False
 
 
-def _wait_for(job: RenderJob, timeout: float = 1200) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def _wait_for(job: RenderJob, stall: float = 120) -> None:
+    """Until every part is done; gives up when no part finishes for `stall` seconds (a
+    message lost from the broker leaves its part queued for ever)."""
+    done, progress_at = -1, time.monotonic()
+    while True:
         statuses = list(job.parts.values_list("status", flat=True))
         if all(status == RenderStatus.DONE for status in statuses):
             return
         if RenderStatus.FAILED in statuses:
             raise RuntimeError(list(job.parts.values_list("label", "error")))
+        if statuses.count(RenderStatus.DONE) != done:
+            done, progress_at = statuses.count(RenderStatus.DONE), time.monotonic()
+        elif time.monotonic() - progress_at > stall:
+            raise RuntimeError(
+                f"notices job {job.pk}: {done} of {len(statuses)} parts done, none for {stall} s"
+            )
         time.sleep(0.05)
-    raise RuntimeError(f"notices job {job.pk} not done after {timeout} s")
 
 
 def _cpu_seconds(pid: int) -> float:
