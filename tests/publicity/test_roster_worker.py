@@ -13,20 +13,20 @@ import os
 import time
 import uuid
 from contextlib import contextmanager
-from importlib import import_module
 
 import pytest
 import redis
 from celery import Celery
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
-from django.db import connection, connections
+from django.db import connections
 from django.urls import reverse
 
 from publicity import rendering
-from publicity.models import Publication, RenderJob, RenderStatus
+from publicity.models import RenderStatus
 from publicity.tasks import render_roster_part
 from resettlement.celery import app as project_app
+from tests.publicity.public_data import clear_publications_before_flush
 from tests.publicity.roster_fixtures import pdf_pages, squeezed
 from tests.publicity.roster_fixtures import private_media as private_media  # noqa: F401
 from tests.publicity.roster_fixtures import roster as roster  # noqa: F401 - fixture
@@ -41,22 +41,9 @@ pytestmark = [
 
 
 @pytest.fixture(autouse=True)
-def published_snapshots_removed_afterwards():
-    """Let the database be flushed after the test. PostgreSQL's flush truncates, which the
-    snapshot-freezing trigger lets pass; SQLite's deletes row by row, which it refuses, so
-    the trigger is set aside while this test's publications are removed."""
+def flushable_database():
     yield
-    if connection.vendor != "sqlite":
-        return
-    frozen = import_module("publicity.migrations.0002_published_snapshots_are_frozen")
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TRIGGER publicity_publication_no_delete")
-    try:
-        RenderJob.objects.all().delete()
-        Publication.objects.all().delete()
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(frozen.SQLITE[1])
+    clear_publications_before_flush()
 
 
 def _close_connections(**kwargs) -> None:
