@@ -234,6 +234,8 @@ def clean_options(
         matters = cleaned["matters"]
         if isinstance(matters, str):
             matters = matters.splitlines()
+        elif not isinstance(matters, list | tuple):
+            matters = []
         cleaned["matters"] = [_text(line, 300) for line in matters if _text(line, 300)][:10]
     if errors:
         raise RuleViolation("invalid_options", errors[0]["message"], details=errors)
