@@ -24,32 +24,26 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
-import subprocess
-import sys
 import tempfile
 import time
-import uuid
-from contextlib import contextmanager
-from decimal import Decimal
 from unittest import mock
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.db import connections
 from django.test import override_settings
 from django.utils import timezone
 
-from households import idnumbers
+from bench.render_setup import (
+    approved_project,
+    bench_user,
+    celery_worker,
+    redis_reachable,
+    sizes_for_households,
+    wait_for,
+)
 from households.models import (
-    Community,
     Household,
-    HouseholdStatus,
-    Member,
     Project,
-    Relation,
-    ReviewStatus,
-    VillagerGroup,
 )
 from publicity import notices, tasks_notices
 from publicity.models import RenderJob, RenderStatus
@@ -64,97 +58,11 @@ REDIS = os.environ.get("BENCH_NOTICES_REDIS_URL", "redis://127.0.0.1:6379/7")
 COMMUNITIES = 12
 GROUPS_PER_COMMUNITY = 8
 TARGET = 80.0
-SIZES = (3, 2, 4, 3, 1, 5, 3, 3, 2, 4)
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
-GIVEN = ("建国", "秀英", "志强", "桂兰", "海燕", "国华", "晓明", "玉梅", "春生", "丽娟")
-RELATIONS = (Relation.HEAD, Relation.SPOUSE, Relation.CHILD, Relation.CHILD, Relation.PARENT)
 LOTTERY = {
     "starts_at": (timezone.localdate() + dt.timedelta(days=14)).isoformat() + "T08:30",
     "place": "开发区文体中心一楼大厅",
     "contact": "0571-86001234",
 }
-
-
-def _user(username: str, role: str):
-    user, _ = get_user_model().objects.get_or_create(username=username)
-    user.groups.add(Group.objects.get(name=role))
-    return get_user_model().objects.get(pk=user.pk)
-
-
-def _project(
-    code: str, households_count: int, groups_per_community: int, clerk, reviewer, leader
-) -> Project:
-    """One project, approved households with qualified members, made in bulk (the import
-    and review paths have their own benchmarks)."""
-    project = Project.objects.create(
-        code=code,
-        name="南宫河社区安置项目",
-        hukou_cutoff_date=dt.date(2013, 6, 30),
-        growth_deadline=dt.date(2013, 12, 31),
-        area_per_person=Decimal("50.00"),
-    )
-    groups = []
-    for c in range(COMMUNITIES):
-        community = Community.objects.create(
-            project=project, code=f"C{c:02d}", name=f"南宫河{c + 1}村"
-        )
-        for g in range(groups_per_community):
-            groups.append(
-                VillagerGroup.objects.create(
-                    project=project,
-                    community=community,
-                    code=f"C{c:02d}-G{g}",
-                    name=f"第{g + 1}村民小组",
-                )
-            )
-    now = timezone.now()
-    households = []
-    for h in range(households_count):
-        group = groups[h % len(groups)]
-        size = SIZES[h % len(SIZES)]
-        households.append(
-            Household(
-                project=project,
-                community_id=group.community_id,
-                group=group,
-                code=f"{code}-{h:05d}",
-                address=f"南宫河村{h % 9 + 1}组{h}号",
-                status=HouseholdStatus.APPROVED,
-                registered_by=clerk,
-                approved_by=leader,
-                approved_at=now,
-                resettlement_population=size,
-                entitlement_area=Decimal(50 * size),
-            )
-        )
-    Household.objects.bulk_create(households, batch_size=1000)
-    members = []
-    person = 0
-    for household in households:
-        for position in range(household.resettlement_population):
-            birth = dt.date(1950, 1, 1) + dt.timedelta(days=person // 500 * 7)
-            sex = "M" if person % 2 == 0 else "F"
-            members.append(
-                Member(
-                    project=project,
-                    household=household,
-                    name=SURNAMES[person % 20] + GIVEN[(person // 20) % 10],
-                    id_number=idnumbers.make("330110", birth, person % 500, sex),
-                    sex=sex,
-                    birth_date=birth,
-                    relation=RELATIONS[position],
-                    hukou_nature="agricultural",
-                    marital_status="married",
-                    entered_by=clerk,
-                    verdict_qualified=True,
-                    review_status=ReviewStatus.PASSED,
-                    reviewed_by=reviewer,
-                    reviewed_at=now,
-                )
-            )
-            person += 1
-    Member.objects.bulk_create(members, batch_size=2000)
-    return project
 
 
 def _start(project: Project, clerk) -> RenderJob:
@@ -170,34 +78,6 @@ def _outcome(job: RenderJob, seconds: float, cpu: float | None) -> dict:
 
 
 # --- a real Celery worker through Redis ------------------------------------------------------
-
-
-def _redis_reachable() -> bool:
-    import redis
-
-    try:
-        return bool(redis.Redis.from_url(REDIS, socket_connect_timeout=2).ping())
-    except redis.RedisError:
-        return False
-
-
-def _wait_for(job: RenderJob, stall: float = 120) -> None:
-    """Until every part is done; gives up when no part finishes for `stall` seconds (a
-    message lost from the broker leaves its part queued for ever)."""
-    done, progress_at = -1, time.monotonic()
-    while True:
-        statuses = list(job.parts.values_list("status", flat=True))
-        if all(status == RenderStatus.DONE for status in statuses):
-            return
-        if RenderStatus.FAILED in statuses:
-            raise RuntimeError(list(job.parts.values_list("label", "error")))
-        if statuses.count(RenderStatus.DONE) != done:
-            done, progress_at = statuses.count(RenderStatus.DONE), time.monotonic()
-        elif time.monotonic() - progress_at > stall:
-            raise RuntimeError(
-                f"notices job {job.pk}: {done} of {len(statuses)} parts done, none for {stall} s"
-            )
-        time.sleep(0.05)
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -218,47 +98,13 @@ def _cpu_seconds(pid: int) -> float:
     return total
 
 
-@contextmanager
-def _celery_worker():
-    """`celery worker` as deployed (prefork, WORKERS processes, prefetch 1) on a queue of
-    this run's own; this process sends to it as the web process does."""
-    from resettlement.celery import app
-
-    queue = f"bench-notices-{uuid.uuid4().hex[:8]}"
-    node = f"{queue}@bench"
-    env = {**os.environ, "REDIS_URL": REDIS}
-    command = [sys.executable, "-m", "celery", "--app=resettlement", "worker"]
-    command += [f"--concurrency={WORKERS}", "--pool=prefork", f"--queues={queue}"]
-    command += [f"--hostname={node}", "--without-mingle", "--without-gossip"]
-    command += ["--loglevel=WARNING"]
-    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
-    saved["task_default_queue"] = app.conf.task_default_queue
-    with tempfile.TemporaryFile() as log:
-        worker = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-        app.conf.update(broker_url=REDIS, task_always_eager=False, task_default_queue=queue)
-        try:
-            deadline = time.monotonic() + 60
-            while not app.control.ping(destination=[node], timeout=1):
-                if worker.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    raise RuntimeError("the Celery worker did not start:\n" + log.read().decode())
-            yield worker
-        finally:
-            worker.terminate()
-            worker.wait(60)
-            with app.connection_for_write() as connection:
-                connection.default_channel.queue_delete(queue)
-            app.conf.update(saved)
-            app._after_fork()  # forget the pooled broker connections
-
-
 def _celery_run(project: Project, warm: Project, clerk) -> dict:
-    with _celery_worker() as worker:
-        _wait_for(_start(warm, clerk))  # every worker process has rendered once
+    with celery_worker(REDIS, WORKERS, "notices") as worker:
+        wait_for(_start(warm, clerk))  # every worker process has rendered once
         cpu = _cpu_seconds(worker.pid)
         started = time.perf_counter()
         job = _start(project, clerk)
-        _wait_for(job)
+        wait_for(job)
         seconds = time.perf_counter() - started
         cpu = _cpu_seconds(worker.pid) - cpu
     return _outcome(job, seconds, cpu)
@@ -325,12 +171,28 @@ def _load() -> str:
 def run() -> None:
     print(f"machine: {_load()}")
     ensure_roles()
-    clerk = _user("bench_notice_clerk", "clerk")
-    reviewer = _user("bench_notice_reviewer", "reviewer")
-    leader = _user("bench_notice_leader", "leader")
+    clerk = bench_user("bench_notice_clerk", "clerk")
+    reviewer = bench_user("bench_notice_reviewer", "reviewer")
+    leader = bench_user("bench_notice_leader", "leader")
     started = time.perf_counter()
-    project = _project("BENCH-NOTICES", HOUSEHOLDS, GROUPS_PER_COMMUNITY, clerk, reviewer, leader)
-    warm = _project("BENCH-WARM", 12, 1, clerk, reviewer, leader)  # 12 groups of 1
+    project = approved_project(
+        "BENCH-NOTICES",
+        sizes_for_households(HOUSEHOLDS),
+        communities=COMMUNITIES,
+        groups_per_community=GROUPS_PER_COMMUNITY,
+        clerk=clerk,
+        reviewer=reviewer,
+        leader=leader,
+    )
+    warm = approved_project(  # 12 groups of one household
+        "BENCH-WARM",
+        sizes_for_households(12),
+        communities=COMMUNITIES,
+        groups_per_community=1,
+        clerk=clerk,
+        reviewer=reviewer,
+        leader=leader,
+    )
     groups = COMMUNITIES * GROUPS_PER_COMMUNITY
     print(
         f"{HOUSEHOLDS} approved households in {COMMUNITIES} communities x"
@@ -357,7 +219,7 @@ def run() -> None:
         with override_settings(STORAGES=storages):
             os.environ["PRIVATE_MEDIA_ROOT"] = media  # for a worker started from here
             try:
-                if _redis_reachable():
+                if redis_reachable(REDIS):
                     how = f"a Celery worker (prefork, {WORKERS} processes) through Redis"
                     outcome = _celery_run(project, warm, clerk)
                 else:

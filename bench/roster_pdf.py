@@ -20,36 +20,27 @@ Target: the project's path at least 3 times as fast (wall time).
 
 from __future__ import annotations
 
-import datetime as dt
 import multiprocessing
 import os
-import subprocess
-import sys
 import tempfile
 import time
-import uuid
-from contextlib import contextmanager
-from decimal import Decimal
 from unittest import mock
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.db import connections
 from django.template import engines
 from django.test import override_settings
-from django.utils import timezone
 
-from households import idnumbers
+from bench.render_setup import (
+    approved_project,
+    bench_user,
+    celery_worker,
+    redis_reachable,
+    sizes_for_persons,
+    wait_for,
+)
 from households.models import (
-    Community,
-    Household,
-    HouseholdStatus,
-    Member,
     Project,
-    Relation,
-    ReviewStatus,
-    VillagerGroup,
 )
 from publicity import pdf_rosters, rendering, services, tasks
 from publicity.models import Publication, RenderJob, RenderStatus
@@ -60,12 +51,7 @@ PERSONS = int(os.environ.get("BENCH_ROSTER_PERSONS", "15000"))
 WORKERS = int(os.environ.get("BENCH_ROSTER_WORKERS", "2"))
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6")
 COMMUNITIES = 12
-GROUPS_PER_COMMUNITY = 4
 TARGET = 3.0
-SIZES = (3, 2, 4, 3, 1, 5, 3, 3, 2, 4)  # three people per household on average
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
-GIVEN = ("建国", "秀英", "志强", "桂兰", "海燕", "国华", "晓明", "玉梅", "春生", "丽娟")
-RELATIONS = (Relation.HEAD, Relation.SPOUSE, Relation.CHILD, Relation.CHILD, Relation.PARENT)
 
 # What a first implementation looks like: one table, WeasyPrint's automatic layout, a
 # template loop per row and cell, the base stylesheet's usual cell padding and borders.
@@ -88,88 +74,6 @@ th { background: #eee; }
 </tbody></table></body></html>"""
 
 
-def _user(username: str, role: str):
-    user, _ = get_user_model().objects.get_or_create(username=username)
-    user.groups.add(Group.objects.get(name=role))
-    return get_user_model().objects.get(pk=user.pk)
-
-
-def _project(code: str, persons: int, clerk, reviewer, leader, communities: int) -> Project:
-    """Approved households of qualified members, made in bulk (registration and review
-    have their own benchmarks)."""
-    project = Project.objects.create(
-        code=code,
-        name="南宫河社区安置项目",
-        hukou_cutoff_date=dt.date(2013, 6, 30),
-        growth_deadline=dt.date(2013, 12, 31),
-        area_per_person=Decimal("50.00"),
-    )
-    groups = []
-    for c in range(communities):
-        community = Community.objects.create(
-            project=project, code=f"C{c:02d}", name=f"南宫河{c + 1}村"
-        )
-        for g in range(GROUPS_PER_COMMUNITY):
-            groups.append(
-                VillagerGroup.objects.create(
-                    project=project,
-                    community=community,
-                    code=f"{code}-C{c:02d}-G{g}",
-                    name=f"第{g + 1}村民小组",
-                )
-            )
-    now = timezone.now()
-    households, sizes, total, h = [], [], 0, 0
-    while total < persons:
-        size = min(SIZES[h % len(SIZES)], persons - total)
-        group = groups[h % len(groups)]
-        households.append(
-            Household(
-                project=project,
-                community_id=group.community_id,
-                group=group,
-                code=f"H{h:05d}",
-                address=f"南宫河村{h % 9 + 1}组{h}号",
-                status=HouseholdStatus.APPROVED,
-                registered_by=clerk,
-                approved_by=leader,
-                approved_at=now,
-                resettlement_population=size,
-                entitlement_area=Decimal(50 * size),
-            )
-        )
-        sizes.append(size)
-        total += size
-        h += 1
-    Household.objects.bulk_create(households, batch_size=1000)
-    members, person = [], 0
-    for household, size in zip(households, sizes, strict=True):
-        for position in range(size):
-            birth = dt.date(1950, 1, 1) + dt.timedelta(days=person // 500 * 7)
-            sex = "M" if person % 2 == 0 else "F"
-            members.append(
-                Member(
-                    project=project,
-                    household=household,
-                    name=SURNAMES[person % 20] + GIVEN[(person // 20) % 10],
-                    id_number=idnumbers.make("330110", birth, person % 500, sex),
-                    sex=sex,
-                    birth_date=birth,
-                    relation=RELATIONS[position],
-                    hukou_nature="agricultural",
-                    marital_status="married",
-                    entered_by=clerk,
-                    verdict_qualified=True,
-                    review_status=ReviewStatus.PASSED,
-                    reviewed_by=reviewer,
-                    reviewed_at=now,
-                )
-            )
-            person += 1
-    Member.objects.bulk_create(members, batch_size=2000)
-    return project
-
-
 def _published_roster(project: Project, leader) -> Publication:
     draft = services.publication_create(actor=leader, project=project, kind="population")
     return services.publication_publish(actor=leader, publication=draft)
@@ -190,68 +94,13 @@ def _naive(publication: Publication, rows: list | None = None) -> tuple[float, i
 # --- the project's path: a real Celery worker ---------------------------------------------------
 
 
-def _redis_reachable() -> bool:
-    import redis
-
-    try:
-        return bool(redis.Redis.from_url(REDIS, socket_connect_timeout=2).ping())
-    except redis.RedisError:
-        return False
-
-
-def _wait_for(job: RenderJob, timeout: float = 600) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        statuses = list(job.parts.values_list("status", flat=True))
-        if all(status == RenderStatus.DONE for status in statuses):
-            return
-        if RenderStatus.FAILED in statuses:
-            raise RuntimeError(list(job.parts.values_list("label", "error")))
-        time.sleep(0.05)
-    raise RuntimeError(f"roster job {job.pk} not done after {timeout} s")
-
-
-@contextmanager
-def _celery_worker():
-    """`celery worker` as deployed (prefork, WORKERS processes, prefetch 1), on a queue of
-    this run's own; the bench process sends to it like the web process does."""
-    from resettlement.celery import app
-
-    queue = f"bench-roster-{uuid.uuid4().hex[:8]}"
-    node = f"{queue}@bench"
-    env = {**os.environ, "REDIS_URL": REDIS}
-    command = [sys.executable, "-m", "celery", "--app=resettlement", "worker"]
-    command += [f"--concurrency={WORKERS}", "--pool=prefork", f"--queues={queue}"]
-    command += [f"--hostname={node}", "--without-mingle", "--without-gossip"]
-    command += ["--loglevel=WARNING"]
-    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
-    saved["task_default_queue"] = app.conf.task_default_queue
-    with tempfile.TemporaryFile() as log:
-        worker = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
-        app.conf.update(broker_url=REDIS, task_always_eager=False, task_default_queue=queue)
-        try:
-            deadline = time.monotonic() + 60
-            while not app.control.ping(destination=[node], timeout=1):
-                if worker.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    raise RuntimeError("the Celery worker did not start:\n" + log.read().decode())
-            yield
-        finally:
-            worker.terminate()
-            worker.wait(60)
-            with app.connection_for_write() as connection:
-                connection.default_channel.queue_delete(queue)
-            app.conf.update(saved)
-            app._after_fork()  # forget the pooled broker connections
-
-
 def _celery_run(publication: Publication, warm: Publication, clerk) -> float:
-    with _celery_worker():
+    with celery_worker(REDIS, WORKERS, "roster"):
         # The workers have rendered before, as running workers have.
-        _wait_for(rendering.roster_render_start(actor=clerk, publication=warm))
+        wait_for(rendering.roster_render_start(actor=clerk, publication=warm))
         started = time.perf_counter()
         job = rendering.roster_render_start(actor=clerk, publication=publication)
-        _wait_for(job)
+        wait_for(job)
         return time.perf_counter() - started
 
 
@@ -283,13 +132,30 @@ def _pool_run(publication: Publication, clerk) -> float:
 
 def run() -> None:
     ensure_roles()
-    clerk = _user("bench_roster_clerk", "clerk")
-    reviewer = _user("bench_roster_reviewer", "reviewer")
-    leader = _user("bench_roster_leader", "leader")
+    clerk = bench_user("bench_roster_clerk", "clerk")
+    reviewer = bench_user("bench_roster_reviewer", "reviewer")
+    leader = bench_user("bench_roster_leader", "leader")
     started = time.perf_counter()
-    project = _project("BENCH-ROSTER", PERSONS, clerk, reviewer, leader, COMMUNITIES)
+    project = approved_project(
+        "BENCH-ROSTER",
+        sizes_for_persons(PERSONS),
+        communities=COMMUNITIES,
+        groups_per_community=4,
+        clerk=clerk,
+        reviewer=reviewer,
+        leader=leader,
+    )
     publication = _published_roster(project, leader)
-    warm = _published_roster(_project("BENCH-WARM", 40, clerk, reviewer, leader, 4), leader)
+    warm_project = approved_project(
+        "BENCH-WARM",
+        sizes_for_persons(40),
+        communities=4,
+        groups_per_community=4,
+        clerk=clerk,
+        reviewer=reviewer,
+        leader=leader,
+    )
+    warm = _published_roster(warm_project, leader)
     print(
         f"roster: {publication.row_count} persons in {COMMUNITIES} communities, published"
         f" ({time.perf_counter() - started:.1f} s to build and publish)"
@@ -314,7 +180,7 @@ def run() -> None:
         with override_settings(STORAGES=storages):
             os.environ["PRIVATE_MEDIA_ROOT"] = media  # for a worker started from here
             try:
-                if _redis_reachable():
+                if redis_reachable(REDIS):
                     how = f"a Celery worker (prefork, {WORKERS} processes) through Redis"
                     seconds = _celery_run(publication, warm, clerk)
                 else:
