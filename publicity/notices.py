@@ -38,7 +38,6 @@ from typing import Any
 
 import qrcode
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone, translation
@@ -61,6 +60,7 @@ from resettlement.pdf import render_pdf
 from resettlement.roles import require_permission
 
 from .models import Publication, PublicationStatus, RenderJob, RenderPart, RenderStatus
+from .rendering import Outcome, part_render
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +69,6 @@ TEMPLATE = "pdf/notices.html"
 # may print its notices.
 PERMISSION = "households.view_household"
 # A part left "running" this long was lost with its worker; it may be claimed again.
-STALE_RUNNING = dt.timedelta(minutes=15)
 
 
 class NoticeType(models.TextChoices):
@@ -504,29 +503,12 @@ def notices_render_start(
     return job
 
 
-def notices_part_claim(part_id: int) -> bool:
-    """Take a part for rendering: queued or failed, or running so long that its worker
-    must have died. True when this caller got it; false when another worker has it or it
-    is done (so a task delivered twice renders once)."""
-    now = timezone.now()
-    claimable = Q(status__in=[RenderStatus.QUEUED, RenderStatus.FAILED]) | Q(
-        status=RenderStatus.RUNNING, started_at__lt=now - STALE_RUNNING
-    )
-    changed = RenderPart.objects.filter(
-        claimable, pk=part_id, job__kind=RenderJob.Kind.NOTICES
-    ).update(status=RenderStatus.RUNNING, started_at=now, finished_at=None, error="")
-    return changed == 1
+def notices_part_render(*, part_id: int) -> Outcome:
+    """Render one villager group's notices into its part (claimed and stored by the same
+    mechanism as roster PDFs: publicity.rendering.part_render)."""
 
-
-def notices_part_render(*, part_id: int) -> bool:
-    """Render one claimed group's notices and store the PDF. Returns False when the part
-    could not be claimed (done, or another worker has it). On an error the part is marked
-    failed (claimable again) and the error re-raised for the task to retry."""
-    if not notices_part_claim(part_id):
-        return False
-    part = RenderPart.objects.select_related("job__project", "group").get(pk=part_id)
-    job = part.job
-    try:
+    def render(part: RenderPart) -> tuple[bytes, int]:
+        job = part.job
         households = list(_households(job.project, job.notice_type).filter(group=part.group))
         pdf, pages = notices_render(
             households=households, notice_type=job.notice_type, options=job.options
@@ -535,17 +517,9 @@ def notices_part_render(*, part_id: int) -> bool:
             logger.warning(
                 "notices part %s: %s pages for %s households", part.pk, pages, len(households)
             )
-        part.file.save(f"{part.label}.pdf", ContentFile(pdf), save=False)
-        part.pages = pages
-        part.status = RenderStatus.DONE
-        part.finished_at = timezone.now()
-        part.save(update_fields=["file", "pages", "status", "finished_at"])
-    except Exception as exc:
-        RenderPart.objects.filter(pk=part_id, status=RenderStatus.RUNNING).update(
-            status=RenderStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
-        )
-        raise
-    return True
+        return pdf, pages
+
+    return part_render(part_id=part_id, kind=RenderJob.Kind.NOTICES, render=render)
 
 
 @dataclass(frozen=True)

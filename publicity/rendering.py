@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -76,16 +77,18 @@ def roster_render_start(*, actor, publication: Publication) -> RenderJob:
     return job
 
 
-def roster_part_claim(part_id: int) -> dt.datetime | None:
-    """Take a roster part for rendering. Returns the claim's time (the part's started_at),
-    or None when the part is done, or running on another worker, or gone."""
+def part_claim(part_id: int, kind: str) -> dt.datetime | None:
+    """Take a part of a job of `kind` for rendering: queued or failed, or running longer
+    than a task may run (its worker died). Returns the claim's time (the part's
+    started_at), or None when the part is done, running on another worker, or gone — so a
+    task delivered twice renders once."""
     now = timezone.now()
     claimable = Q(status__in=[RenderStatus.QUEUED, RenderStatus.FAILED]) | Q(
         status=RenderStatus.RUNNING, started_at__lt=now - stale_after()
     )
-    changed = RenderPart.objects.filter(
-        claimable, pk=part_id, job__kind=RenderJob.Kind.ROSTER
-    ).update(status=RenderStatus.RUNNING, started_at=now, finished_at=None, error="")
+    changed = RenderPart.objects.filter(claimable, pk=part_id, job__kind=kind).update(
+        status=RenderStatus.RUNNING, started_at=now, finished_at=None, error=""
+    )
     return now if changed == 1 else None
 
 
@@ -95,20 +98,23 @@ class Outcome(enum.Enum):
     SKIPPED = "skipped"  # done already, or no such part
 
 
-def roster_part_render(*, part_id: int) -> Outcome:
-    """Render one community's roster and store it in the part. On an error the part is
-    marked failed (claimable again) and the error re-raised for the task to retry."""
-    claimed_at = roster_part_claim(part_id)
+def part_render(
+    *, part_id: int, kind: str, render: Callable[[RenderPart], tuple[bytes, int]]
+) -> Outcome:
+    """Claim a part, render it with `render(part) -> (pdf, pages)` and store the file. Every
+    kind of PDF job goes through here. On an error the part is marked failed (claimable
+    again) and the error re-raised for the task to retry."""
+    claimed_at = part_claim(part_id, kind)
     if claimed_at is None:
         running = RenderPart.objects.filter(pk=part_id, status=RenderStatus.RUNNING).exists()
         return Outcome.BUSY if running else Outcome.SKIPPED
     part = RenderPart.objects.select_related(
-        "job__publication__project", "job__publication__community"
+        "job__project", "job__publication__project", "job__publication__community", "group"
     ).get(pk=part_id)
     ours = RenderPart.objects.filter(pk=part_id, status=RenderStatus.RUNNING, started_at=claimed_at)
     name = ""
     try:
-        pdf, pages = pdf_rosters.roster_pdf(part.job.publication, part.label)
+        pdf, pages = render(part)
         name = part.file.storage.save(
             part.file.field.generate_filename(part, f"{part.label}.pdf"), ContentFile(pdf)
         )
@@ -125,6 +131,15 @@ def roster_part_render(*, part_id: int) -> Outcome:
         ours.update(status=RenderStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now())
         raise
     return Outcome.RENDERED
+
+
+def roster_part_render(*, part_id: int) -> Outcome:
+    """Render one community's roster and store it in the part."""
+    return part_render(
+        part_id=part_id,
+        kind=RenderJob.Kind.ROSTER,
+        render=lambda part: pdf_rosters.roster_pdf(part.job.publication, part.label),
+    )
 
 
 def roster_jobs(publication: Publication) -> list[RenderJob]:

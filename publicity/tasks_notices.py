@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import notices
+from . import notices, rendering
 
 
 @shared_task(
@@ -20,9 +20,13 @@ from . import notices
     max_retries=3,
     default_retry_delay=30,
 )
-def render_notices_part(self, part_id: int) -> bool:
+def render_notices_part(self, part_id: int) -> str:
     try:
-        return notices.notices_part_render(part_id=part_id)
+        outcome = notices.notices_part_render(part_id=part_id)
     except Exception as exc:
         # The part is marked failed (claimable again); try again later, up to max_retries.
         raise self.retry(exc=exc) from exc
+    if outcome is rendering.Outcome.BUSY:
+        # Another worker holds the part; if it died, the claim goes stale and this takes over.
+        raise self.retry(countdown=rendering.stale_after().total_seconds())
+    return outcome.value

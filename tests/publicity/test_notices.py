@@ -19,7 +19,7 @@ from PIL import Image
 from households import idnumbers
 from households import services as household_services
 from households.models import Household, ReviewStatus, new_lookup_code
-from publicity import notices
+from publicity import notices, rendering
 from publicity.models import RenderJob, RenderPart, RenderStatus
 from publicity.notices import NoticeType
 from publicity.selectors_public import normalise_lookup_code
@@ -320,7 +320,7 @@ def test_rendering_a_part_twice_renders_it_once(
     job = _start(clerk, group_of_four[0].project, "allocation", django_capture_on_commit_callbacks)
     part = job.parts.get()
     first_file = part.file.name
-    assert notices.notices_part_render(part_id=part.pk) is False
+    assert notices.notices_part_render(part_id=part.pk) is rendering.Outcome.SKIPPED
     part.refresh_from_db()
     assert (part.status, part.file.name) == (RenderStatus.DONE, first_file)
 
@@ -340,11 +340,11 @@ def test_a_running_part_is_left_alone_until_its_worker_is_presumed_lost(group_of
         status=RenderStatus.RUNNING,
         started_at=timezone.now(),
     )
-    assert notices.notices_part_render(part_id=part.pk) is False
+    assert notices.notices_part_render(part_id=part.pk) is rendering.Outcome.BUSY
     RenderPart.objects.filter(pk=part.pk).update(
-        started_at=timezone.now() - notices.STALE_RUNNING - dt.timedelta(minutes=1)
+        started_at=timezone.now() - rendering.stale_after() - dt.timedelta(minutes=1)
     )
-    assert notices.notices_part_render(part_id=part.pk) is True
+    assert notices.notices_part_render(part_id=part.pk) is rendering.Outcome.RENDERED
     part.refresh_from_db()
     assert (part.status, part.pages) == (RenderStatus.DONE, 4)
 
@@ -359,7 +359,7 @@ def test_a_failed_part_is_marked_failed_and_the_task_retries_it(
     part = RenderPart.objects.get()
     assert part.status == RenderStatus.FAILED and "division by zero" in part.error
     monkeypatch.setattr(notices, "notices_render", real_render)
-    assert render_notices_part.delay(part.pk).get() is True  # the retry
+    assert render_notices_part.delay(part.pk).get() == "rendered"  # the retry
     part.refresh_from_db()
     assert (part.status, part.pages, part.error) == (RenderStatus.DONE, 4, "")
 
