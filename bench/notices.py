@@ -33,7 +33,7 @@ from django.db import connections
 from django.test import override_settings
 from django.utils import timezone
 
-from bench.render_setup import (
+from bench._render_setup import (
     approved_project,
     bench_user,
     celery_worker,

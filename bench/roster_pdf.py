@@ -31,7 +31,7 @@ from django.db import connections
 from django.template import engines
 from django.test import override_settings
 
-from bench.render_setup import (
+from bench._render_setup import (
     approved_project,
     bench_user,
     celery_worker,

@@ -1,4 +1,6 @@
-"""What the PDF benchmarks share: a project of approved households made in bulk, and a
+"""(Not a benchmark: the leading underscore keeps `python -m bench` from running it.)
+
+What the PDF benchmarks share: a project of approved households made in bulk, and a
 real `celery worker` through Redis as deployed (prefork, prefetch 1) on a queue of the
 run's own, with a wait that gives up when parts stop finishing."""
 
