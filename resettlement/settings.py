@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "axes",
     "resettlement",
     "households",
+    "allocation",
+    "lottery",
     "publicity",
 ]
 
