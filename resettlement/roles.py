@@ -34,6 +34,24 @@ _REGISTRY_VIEW = (
     "households.view_document",
 )
 
+_HOUSING_VIEW = (
+    "allocation.view_estate",
+    "allocation.view_building",
+    "allocation.view_stair",
+    "allocation.view_apartment",
+    "allocation.view_apartmenttype",
+    "allocation.view_floortier",
+    "allocation.view_allocationpolicy",
+    "allocation.view_demand",
+)
+
+_LOTTERY_VIEW = (
+    "lottery.view_lotterysession",
+    "lottery.view_checkin",
+    "lottery.view_reveal",
+    "lottery.view_allocation",
+)
+
 ROLES: tuple[Role, ...] = (
     Role(
         "clerk",
@@ -51,8 +69,12 @@ ROLES: tuple[Role, ...] = (
             "households.export_households",
             "households.add_community",
             "households.add_villagergroup",
+            # Households' apartment-type choices are entered by the office.
+            "allocation.add_demand",
+            "allocation.change_demand",
         )
-        + _PUBLICITY_VIEW,
+        + _PUBLICITY_VIEW
+        + _HOUSING_VIEW,
     ),
     Role(
         "reviewer",
@@ -64,7 +86,8 @@ ROLES: tuple[Role, ...] = (
             "households.export_households",
             "households.send_back_household",
             "publicity.answer_objection",
-        ),
+        )
+        + _HOUSING_VIEW,
     ),
     Role(
         "leader",
@@ -81,12 +104,37 @@ ROLES: tuple[Role, ...] = (
             "publicity.add_publication",
             "publicity.publish_publication",
             "publicity.answer_objection",
+            # The housing stock and the allocation scheme.
+            "allocation.add_estate",
+            "allocation.change_estate",
+            "allocation.add_apartmenttype",
+            "allocation.change_apartmenttype",
+            "allocation.import_apartments",
+            "allocation.change_apartment",
+            "allocation.change_allocationpolicy",
+            "allocation.lock_demand",
+            # Leaders open lottery sessions (DESIGN §1) and may void one before sign-off.
+            "lottery.add_lotterysession",
+            "lottery.void_session",
         )
-        + _PUBLICITY_VIEW,
+        + _PUBLICITY_VIEW
+        + _HOUSING_VIEW
+        + _LOTTERY_VIEW,
     ),
-    Role("operator", _("摇号操作员"), _REGISTRY_VIEW),
-    Role("notary", _("公证员"), _REGISTRY_VIEW),
-    Role("finance", _("财务"), _REGISTRY_VIEW),
+    Role(
+        "operator",
+        _("摇号操作员"),
+        _REGISTRY_VIEW + _HOUSING_VIEW + _LOTTERY_VIEW + ("lottery.operate_session",),
+    ),
+    Role(
+        "notary",
+        _("公证员"),
+        _REGISTRY_VIEW
+        + _HOUSING_VIEW
+        + _LOTTERY_VIEW
+        + ("lottery.witness_session", "lottery.void_session"),
+    ),
+    Role("finance", _("财务"), _REGISTRY_VIEW + _HOUSING_VIEW + _LOTTERY_VIEW),
 )
 
 ROLE_BY_CODE = {role.code: role for role in ROLES}
