@@ -1,0 +1,586 @@
+"""Every write to the housing stock and the households' demands goes through these functions.
+
+Admin, staff pages, the API, the apartment import and management commands all call them,
+so the permission checks, the floor rule and the demand rules hold everywhere. Each takes the
+acting user as `actor`.
+
+The floor rule: an estate's `FloorTier` bands say which floors are tier A, B or C; bands may
+not overlap, and every floor an apartment (or a building) of the estate uses must fall in a
+band. An apartment's tier always comes from its estate's rule, never from what was typed.
+
+Demands: a clerk records the combination of apartment types a household chose; its area is
+checked against the household's entitlement and the project's over-area cap
+(`AllocationPolicy`); a leader then locks the choices before any lottery, and nobody may lock
+a choice they entered themselves (four-eyes). A locked demand never changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from households.models import Household, HouseholdStatus, Project
+from resettlement.errors import NotAllowed, RuleViolation
+from resettlement.roles import require_permission
+
+from .models import (
+    AllocationPolicy,
+    Apartment,
+    ApartmentStatus,
+    ApartmentType,
+    AreaFit,
+    Building,
+    Demand,
+    DemandItem,
+    DemandStatus,
+    Estate,
+    FloorTier,
+    Tier,
+)
+
+TWO_PLACES = Decimal("0.01")
+# Nobody chooses more apartments than this for one household; a larger number is a typing
+# slip (e.g. 30 for 3), refused with a message rather than checked against the area.
+MAX_COUNT_PER_TYPE = 20
+
+
+def _field_error(field: str, message: str, code: str = "invalid") -> dict[str, str]:
+    return {"field": field, "message": message, "code": code}
+
+
+def _invalid(errors: Sequence[dict[str, Any]], code: str = "invalid_input") -> RuleViolation:
+    return RuleViolation(
+        code,
+        _("输入有误,共 %(n)d 处:%(first)s") % {"n": len(errors), "first": errors[0]["message"]},
+        details=list(errors),
+    )
+
+
+# -- the floor rule -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Band:
+    """One band of a floor rule: floors `floor_from`..`floor_to` (inclusive) are `tier`."""
+
+    tier: str
+    floor_from: int
+    floor_to: int
+
+    def covers(self, floor: int) -> bool:
+        return self.floor_from <= floor <= self.floor_to
+
+
+def bands_of(estate: Estate) -> list[Band]:
+    """The estate's floor rule, lowest band first."""
+    return [
+        Band(t.tier, t.floor_from, t.floor_to)
+        for t in FloorTier.objects.filter(estate=estate).order_by("floor_from")
+    ]
+
+
+def tier_for_floor(bands: Iterable[Band], floor: int) -> str | None:
+    """The tier of `floor` under `bands`, or None when no band covers it."""
+    for band in bands:
+        if band.covers(floor):
+            return band.tier
+    return None
+
+
+def floor_rule_problems(bands: Sequence[Band], floors_used: Iterable[int] = ()) -> list[str]:
+    """What is wrong with a floor rule: bad bands, overlaps, and used floors it leaves out."""
+    problems = []
+    if not bands:
+        problems.append(_("楼层档次规则至少要有一段。"))
+    for band in bands:
+        if band.tier not in Tier.values:
+            problems.append(_("档次“%(t)s”无效,只能是 A、B 或 C。") % {"t": band.tier})
+        if band.floor_from < 1:
+            problems.append(_("起始楼层必须从1层起,不能是 %(f)d。") % {"f": band.floor_from})
+        if band.floor_to < band.floor_from:
+            problems.append(
+                _("%(t)s档的结束楼层 %(to)d 低于起始楼层 %(fr)d。")
+                % {"t": band.tier, "to": band.floor_to, "fr": band.floor_from}
+            )
+    ordered = sorted(bands, key=lambda b: (b.floor_from, b.floor_to))
+    for lower, upper in zip(ordered, ordered[1:], strict=False):
+        if upper.floor_from <= lower.floor_to:
+            problems.append(
+                _("%(a)s档(%(af)d-%(at)d层)与%(b)s档(%(bf)d-%(bt)d层)的楼层重叠。")
+                % {
+                    "a": lower.tier,
+                    "af": lower.floor_from,
+                    "at": lower.floor_to,
+                    "b": upper.tier,
+                    "bf": upper.floor_from,
+                    "bt": upper.floor_to,
+                }
+            )
+    if bands:
+        uncovered = sorted({f for f in floors_used if tier_for_floor(bands, f) is None})
+        if uncovered:
+            problems.append(
+                _("以下楼层不在任何档次内:%(f)s。")
+                % {"f": "、".join(_("%(n)d层") % {"n": f} for f in uncovered)}
+            )
+    return problems
+
+
+def _floors_used(estate: Estate) -> set[int]:
+    """Every floor of the estate that exists: up to each building's height."""
+    used = set(Apartment.objects.filter(estate=estate).values_list("floor", flat=True))
+    for floors in Building.objects.filter(estate=estate).values_list("floors", flat=True):
+        used.update(range(1, floors + 1))
+    return used
+
+
+@transaction.atomic
+def floor_rule_set(*, actor, estate: Estate, bands: Sequence[Band]) -> list[FloorTier]:
+    """Replace the estate's floor rule and re-derive every apartment's tier from it.
+
+    Refused once any apartment of the estate is allocated: tiers are then part of a result.
+    """
+    require_permission(actor, "allocation.change_estate")
+    estate = Estate.objects.select_for_update().get(pk=estate.pk)
+    bands = [Band(str(b.tier).strip().upper(), int(b.floor_from), int(b.floor_to)) for b in bands]
+    problems = floor_rule_problems(bands, _floors_used(estate))
+    if problems:
+        raise RuleViolation(
+            "bad_floor_rule",
+            _("小区 %(e)s 的楼层档次规则有误:%(p)s") % {"e": estate.code, "p": ";".join(problems)},
+            details=[_field_error("floor_tiers", p) for p in problems],
+        )
+    if Apartment.objects.filter(estate=estate, status=ApartmentStatus.ALLOCATED).exists():
+        raise RuleViolation(
+            "estate_allocated",
+            _("小区 %(e)s 已有房屋分配到户,楼层档次不能再改。") % {"e": estate.code},
+        )
+    FloorTier.objects.filter(estate=estate).delete()
+    tiers = FloorTier.objects.bulk_create(
+        FloorTier(estate=estate, tier=b.tier, floor_from=b.floor_from, floor_to=b.floor_to)
+        for b in sorted(bands, key=lambda b: b.floor_from)
+    )
+    changed = []
+    for apartment in Apartment.objects.filter(estate=estate).only("id", "floor", "tier"):
+        tier = tier_for_floor(bands, apartment.floor)
+        if apartment.tier != tier:
+            apartment.tier = tier
+            changed.append(apartment)
+    Apartment.objects.bulk_update(changed, ["tier"], batch_size=1000)
+    return tiers
+
+
+def apartment_tier(estate: Estate, floor: int, *, bands: Sequence[Band] | None = None) -> str:
+    """The tier an apartment on `floor` gets; RuleViolation naming the floor if no band has it."""
+    bands = bands_of(estate) if bands is None else bands
+    if not bands:
+        raise RuleViolation(
+            "no_floor_rule",
+            _("小区 %(e)s 尚未设置楼层档次规则,请先设置。") % {"e": estate.code},
+            details=[_field_error("floor", _("小区尚未设置楼层档次规则"))],
+        )
+    tier = tier_for_floor(bands, floor)
+    if tier is None:
+        raise RuleViolation(
+            "floor_without_tier",
+            _("%(f)d层不在小区 %(e)s 的楼层档次规则内,请先补充规则。")
+            % {"f": floor, "e": estate.code},
+            details=[_field_error("floor", _("%(f)d层没有对应的档次") % {"f": floor})],
+        )
+    return tier
+
+
+# -- estates, buildings, apartment types, apartments ------------------------------------------
+
+
+def _check_code(field: str, value: str, label: str) -> list[dict]:
+    value = (value or "").strip()
+    if not value:
+        return [_field_error(field, _("请填写%(l)s") % {"l": label}, "required")]
+    if "/" in value or len(value) > 16:
+        return [_field_error(field, _("%(l)s不能含“/”,且不超过16个字符") % {"l": label}, "invalid")]
+    return []
+
+
+@transaction.atomic
+def estate_create(
+    *,
+    actor,
+    project: Project,
+    code: str,
+    name: str,
+    address: str = "",
+    orientation: str = "",
+    bands: Sequence[Band] = (),
+) -> Estate:
+    """A new estate, with its floor rule when `bands` are given."""
+    require_permission(actor, "allocation.add_estate")
+    code, name = (code or "").strip(), (name or "").strip()
+    errors = _check_code("code", code, _("小区编号"))
+    if not name:
+        errors.append(_field_error("name", _("请填写小区名称"), "required"))
+    if code and Estate.objects.filter(project=project, code=code).exists():
+        errors.append(
+            _field_error("code", _("小区编号 %(c)s 在本项目中已存在") % {"c": code}, "duplicate")
+        )
+    if errors:
+        raise _invalid(errors)
+    estate = Estate.objects.create(
+        project=project,
+        code=code,
+        name=name,
+        address=(address or "").strip(),
+        orientation=(orientation or "").strip(),
+    )
+    if bands:
+        floor_rule_set(actor=actor, estate=estate, bands=bands)
+    return estate
+
+
+@transaction.atomic
+def estate_update(*, actor, estate: Estate, data: Mapping[str, str]) -> Estate:
+    """Change an estate's name, address or housing orientation (its code stays)."""
+    require_permission(actor, "allocation.change_estate")
+    estate = Estate.objects.select_for_update().get(pk=estate.pk)
+    fields = [f for f in ("name", "address", "orientation") if f in data]
+    for field in fields:
+        setattr(estate, field, (data[field] or "").strip())
+    if not estate.name:
+        raise _invalid([_field_error("name", _("请填写小区名称"), "required")])
+    estate.save(update_fields=fields)
+    return estate
+
+
+@transaction.atomic
+def building_create(*, actor, estate: Estate, code: str, sequence: int, floors: int) -> Building:
+    """A building at place `sequence` along the estate's housing orientation."""
+    require_permission(actor, "allocation.change_estate")
+    code = (code or "").strip()
+    errors = _check_code("code", code, _("楼栋号"))
+    if not isinstance(sequence, int) or sequence < 1:
+        errors.append(_field_error("sequence", _("走向顺序必须是正整数")))
+    if not isinstance(floors, int) or floors < 1:
+        errors.append(_field_error("floors", _("层数必须是正整数")))
+    existing = Building.objects.filter(estate=estate)
+    if code and existing.filter(code=code).exists():
+        errors.append(_field_error("code", _("楼栋 %(c)s 已存在") % {"c": code}, "duplicate"))
+    if isinstance(sequence, int) and existing.filter(sequence=sequence).exists():
+        errors.append(
+            _field_error("sequence", _("走向顺序 %(s)d 已被其他楼栋使用") % {"s": sequence})
+        )
+    if errors:
+        raise _invalid(errors)
+    bands = bands_of(estate)
+    if bands:
+        uncovered = [f for f in range(1, floors + 1) if tier_for_floor(bands, f) is None]
+        if uncovered:
+            raise _invalid(
+                [
+                    _field_error(
+                        "floors",
+                        _("%(f)d层不在小区的楼层档次规则内,请先补充规则") % {"f": uncovered[0]},
+                    )
+                ]
+            )
+    return Building.objects.create(estate=estate, code=code, sequence=sequence, floors=floors)
+
+
+def _area(value: Any, field: str, label: str) -> tuple[Decimal | None, list[dict]]:
+    try:
+        area = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        return None, [_field_error(field, _("%(l)s必须是数字") % {"l": label})]
+    if not area.is_finite() or area <= 0 or area >= Decimal("100000000"):
+        return None, [_field_error(field, _("%(l)s必须大于0") % {"l": label})]
+    if area != area.quantize(TWO_PLACES):
+        return None, [_field_error(field, _("%(l)s最多两位小数") % {"l": label})]
+    return area.quantize(TWO_PLACES), []
+
+
+def _demands_using(apartment_type: ApartmentType) -> bool:
+    return DemandItem.objects.filter(apartment_type=apartment_type).exists()
+
+
+@transaction.atomic
+def apartment_type_create(
+    *, actor, project: Project, code: str, name: str, nominal_area: Any
+) -> ApartmentType:
+    require_permission(actor, "allocation.add_apartmenttype")
+    code, name = (code or "").strip(), (name or "").strip()
+    errors = _check_code("code", code, _("户型编号"))
+    if not name:
+        errors.append(_field_error("name", _("请填写户型名称"), "required"))
+    area, area_errors = _area(nominal_area, "nominal_area", _("户型面积"))
+    errors += area_errors
+    if code and ApartmentType.objects.filter(project=project, code=code).exists():
+        errors.append(
+            _field_error("code", _("户型编号 %(c)s 在本项目中已存在") % {"c": code}, "duplicate")
+        )
+    if errors:
+        raise _invalid(errors)
+    return ApartmentType.objects.create(project=project, code=code, name=name, nominal_area=area)
+
+
+@transaction.atomic
+def apartment_type_update(
+    *, actor, apartment_type: ApartmentType, name: str, nominal_area: Any
+) -> ApartmentType:
+    """Rename a type or change its area; the area is fixed once any household chose it."""
+    require_permission(actor, "allocation.change_apartmenttype")
+    apartment_type = ApartmentType.objects.select_for_update().get(pk=apartment_type.pk)
+    name = (name or "").strip()
+    errors = [] if name else [_field_error("name", _("请填写户型名称"), "required")]
+    area, area_errors = _area(nominal_area, "nominal_area", _("户型面积"))
+    errors += area_errors
+    if errors:
+        raise _invalid(errors)
+    if area != apartment_type.nominal_area and _demands_using(apartment_type):
+        raise _invalid(
+            [
+                _field_error(
+                    "nominal_area",
+                    _("已有安置户选择了户型 %(c)s,其面积不能再改") % {"c": apartment_type.code},
+                    "in_use",
+                )
+            ]
+        )
+    apartment_type.name = name
+    apartment_type.nominal_area = area
+    apartment_type.save(update_fields=["name", "nominal_area"])
+    return apartment_type
+
+
+# An apartment is allocated only by a lottery; people may hold one back or release it.
+_STATUS_BY_HAND = (ApartmentStatus.AVAILABLE, ApartmentStatus.WITHHELD)
+
+
+@transaction.atomic
+def apartment_set_status(*, actor, apartment: Apartment, status: str) -> Apartment:
+    """Withhold an available apartment from allocation, or make a withheld one available."""
+    require_permission(actor, "allocation.change_apartment")
+    apartment = Apartment.objects.select_for_update().get(pk=apartment.pk)
+    if status not in _STATUS_BY_HAND:
+        raise RuleViolation("bad_status", _("房屋状态只能改为“可分配”或“暂不分配”。"))
+    if apartment.status == ApartmentStatus.ALLOCATED:
+        raise RuleViolation(
+            "allocated", _("房屋 %(c)s 已分配到户,状态不能再改。") % {"c": apartment.code}
+        )
+    if apartment.status != status:
+        apartment.status = status
+        apartment.save(update_fields=["status"])
+    return apartment
+
+
+# -- the allocation policy ----------------------------------------------------------------
+
+
+def allocation_policy_of(project: Project) -> AllocationPolicy:
+    """The project's policy, created with the defaults the first time it is needed."""
+    policy, _created = AllocationPolicy.objects.get_or_create(project=project)
+    return policy
+
+
+@transaction.atomic
+def allocation_policy_update(*, actor, project: Project, over_area_cap: Any) -> AllocationPolicy:
+    """Change the over-area cap. Choices already made keep what they were checked against."""
+    require_permission(actor, "allocation.change_allocationpolicy")
+    try:
+        cap = Decimal(str(over_area_cap).strip())
+    except (InvalidOperation, ValueError):
+        cap = None
+    if cap is None or not cap.is_finite() or cap < 0 or cap != cap.quantize(TWO_PLACES):
+        raise _invalid(
+            [_field_error("over_area_cap", _("超面积上限必须是不小于0的数字,最多两位小数"))]
+        )
+    policy = allocation_policy_of(project)
+    policy.over_area_cap = cap
+    policy.save(update_fields=["over_area_cap"])
+    return policy
+
+
+# -- demands ------------------------------------------------------------------------------
+
+
+def area_fit(difference: Decimal) -> str:
+    if difference > 0:
+        return AreaFit.OVER
+    if difference < 0:
+        return AreaFit.UNDER
+    return AreaFit.WITHIN
+
+
+def _item_errors(
+    items: Mapping[str, Any], types: Mapping[str, ApartmentType]
+) -> tuple[dict[str, int], list[dict]]:
+    """Parse the chosen counts; each problem names its field as `items.<type code>`."""
+    counts: dict[str, int] = {}
+    errors = []
+    for raw_code, raw_count in items.items():
+        code = str(raw_code).strip()
+        field = f"items.{code}"
+        if code not in types:
+            errors.append(
+                _field_error(field, _("户型编号“%(c)s”在本项目中不存在") % {"c": code}, "unknown")
+            )
+            continue
+        if isinstance(raw_count, bool) or not isinstance(raw_count, int):
+            try:
+                raw_count = int(str(raw_count).strip())
+            except ValueError:
+                errors.append(_field_error(field, _("户型 %(c)s 的套数必须是整数") % {"c": code}))
+                continue
+        if raw_count < 1:
+            errors.append(
+                _field_error(field, _("户型 %(c)s 的套数必须至少为1") % {"c": code}, "zero")
+            )
+        elif raw_count > MAX_COUNT_PER_TYPE:
+            errors.append(
+                _field_error(
+                    field,
+                    _("户型 %(c)s 的套数 %(n)d 过多(每种最多 %(m)d 套)")
+                    % {"c": code, "n": raw_count, "m": MAX_COUNT_PER_TYPE},
+                )
+            )
+        else:
+            counts[code] = counts.get(code, 0) + raw_count
+    return counts, errors
+
+
+def _choosable(household: Household) -> None:
+    if household.status != HouseholdStatus.APPROVED or household.entitlement_area is None:
+        raise RuleViolation(
+            "not_approved",
+            _("%(h)s 户尚未审批通过,没有应安置面积,不能选择户型。") % {"h": household.code},
+        )
+
+
+@transaction.atomic
+def demand_choose(*, actor, household: Household, items: Mapping[str, int]) -> Demand:
+    """Record the apartment types `household` chose: {type code: how many}.
+
+    The chosen area (the types' nominal areas times their counts) is checked against the
+    household's entitlement: more than the project's over-area cap above it is refused;
+    above it within the cap is recorded as over-area, below it as under-area. A locked
+    choice cannot change.
+    """
+    household = Household.objects.select_for_update().select_related("project").get(pk=household.pk)
+    demand = Demand.objects.select_for_update().filter(household=household).first()
+    require_permission(actor, "allocation.change_demand" if demand else "allocation.add_demand")
+    _choosable(household)
+    if demand is not None and demand.status == DemandStatus.LOCKED:
+        raise RuleViolation(
+            "demand_locked",
+            _("%(h)s 户的户型选择已锁定,不能再修改。") % {"h": household.code},
+        )
+    project = household.project
+    types = {t.code: t for t in ApartmentType.objects.filter(project=project).order_by()}
+    counts, errors = _item_errors(items or {}, types)
+    if not counts and not errors:
+        errors.append(
+            _field_error("items", _("没有选择任何户型:请至少选择一种户型及套数"), "required")
+        )
+    if errors:
+        raise _invalid(errors)
+
+    chosen = sum((types[c].nominal_area * n for c, n in counts.items()), Decimal("0"))
+    chosen = chosen.quantize(TWO_PLACES)
+    entitlement = household.entitlement_area
+    difference = chosen - entitlement
+    cap = allocation_policy_of(project).over_area_cap
+    if difference > cap:
+        raise RuleViolation(
+            "over_cap",
+            _(
+                "所选户型共 %(c)s㎡,超出应安置面积 %(e)s㎡ 达 %(d)s㎡,"
+                "超过本项目的超面积上限 %(cap)s㎡。请减少套数或改选较小的户型。"
+            )
+            % {"c": chosen, "e": entitlement, "d": difference, "cap": cap},
+            details=[
+                _field_error(
+                    "items",
+                    _("超面积 %(d)s㎡,上限 %(cap)s㎡") % {"d": difference, "cap": cap},
+                    "over_cap",
+                )
+            ],
+        )
+    if demand is None:
+        demand = Demand(household=household, project=project)
+    demand.entitlement_area = entitlement
+    demand.chosen_area = chosen
+    demand.area_difference = difference
+    demand.area_fit = area_fit(difference)
+    demand.chosen_by = actor
+    demand.chosen_at = timezone.now()
+    demand.status = DemandStatus.DRAFT
+    try:
+        with transaction.atomic():
+            demand.save()
+    except IntegrityError as exc:  # someone else entered this household's first choice
+        raise RuleViolation(
+            "concurrent_choice",
+            _("%(h)s 户的户型选择刚被他人录入,请刷新页面核对后重试。") % {"h": household.code},
+        ) from exc
+    demand.items.all().delete()
+    DemandItem.objects.bulk_create(
+        DemandItem(demand=demand, apartment_type=types[code], count=count)
+        for code, count in sorted(counts.items())
+    )
+    return demand
+
+
+# How many household codes a refusal names before "…".
+_NAMED = 10
+
+
+def _named(codes: Sequence[str]) -> str:
+    shown = "、".join(codes[:_NAMED])
+    return shown + ("…" if len(codes) > _NAMED else "")
+
+
+@transaction.atomic
+def demand_lock(*, actor, project: Project, households: Iterable[Household] | None = None) -> int:
+    """Lock the draft demands of `project` (of `households` only, when given); returns how many.
+
+    All or nothing: refused when the actor entered any of these choices (four-eyes), or when
+    a household's approval or entitlement changed after its choice was made (the choice
+    must be made again first).
+    """
+    require_permission(actor, "allocation.lock_demand")
+    demands = Demand.objects.select_for_update(of=("self",)).filter(
+        project=project, status=DemandStatus.DRAFT
+    )
+    if households is not None:
+        demands = demands.filter(household__in=[h.pk for h in households])
+    demands = list(demands.select_related("household").order_by("household__code"))
+    own = [d.household.code for d in demands if d.chosen_by_id == actor.pk]
+    if own:
+        raise NotAllowed(
+            "four_eyes",
+            _("四眼原则:以下安置户的户型选择是您录入的,不能由您锁定:%(h)s。请由其他领导锁定。")
+            % {"h": _named(own)},
+        )
+    stale = [
+        d.household.code
+        for d in demands
+        if d.household.status != HouseholdStatus.APPROVED
+        or d.household.entitlement_area != d.entitlement_area
+    ]
+    if stale:
+        raise RuleViolation(
+            "stale_demand",
+            _("以下安置户的审批或应安置面积在选房后有变化,请重新录入户型选择后再锁定:%(h)s。")
+            % {"h": _named(stale)},
+        )
+    now = timezone.now()
+    for demand in demands:
+        demand.status = DemandStatus.LOCKED
+        demand.locked_by = actor
+        demand.locked_at = now
+    Demand.objects.bulk_update(demands, ["status", "locked_by", "locked_at"], batch_size=1000)
+    return len(demands)
