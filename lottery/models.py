@@ -67,6 +67,9 @@ class LotterySession(models.Model):
     inventory_sha256 = models.CharField(_("房源哈希"), max_length=64, blank=True)
     witness_entropy = models.TextField(_("见证随机数"), blank=True)
     seed = models.CharField(_("种子"), max_length=64, blank=True)
+    # "" or "<estate code>/" when the project has several estates (DESIGN §5 item 7); fixed
+    # when the session is created, so later estates do not change its step labels.
+    step_prefix = models.CharField(_("步骤前缀"), max_length=20, blank=True, editable=False)
     steps = models.JSONField(_("摇号步骤"), default=list, editable=False)
     witnesses = models.TextField(_("见证人"), blank=True)
     bundle = models.JSONField(_("验证数据包"), null=True, blank=True, editable=False)
@@ -90,6 +93,14 @@ class LotterySession(models.Model):
         verbose_name=_("确认公证员"),
     )
     entropy_at = models.DateTimeField(_("随机数录入时间"), null=True, blank=True)
+    entropy_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("录入随机数的公证员"),
+    )
     closed_at = models.DateTimeField(_("签署时间"), null=True, blank=True)
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -268,3 +279,38 @@ class Allocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household} → {self.apartment}"
+
+
+class SessionEventKind(models.TextChoices):
+    CREATED = "created", _("创建场次并公布承诺值")
+    CONFIRMED = "confirmed", _("公证员确认名单与房源")
+    ENTROPY = "entropy", _("录入见证随机数")
+    PAUSED = "paused", _("暂停")
+    RESUMED = "resumed", _("继续")
+    SIGNED = "signed", _("公证员签署")
+    VOIDED = "voided", _("作废")
+
+
+class SessionEvent(models.Model):
+    """Who did what to a session and when (draws, picks and check-ins have their own rows)."""
+
+    session = models.ForeignKey(
+        LotterySession, on_delete=models.PROTECT, related_name="events", verbose_name=_("场次")
+    )
+    kind = models.CharField(_("事项"), max_length=16, choices=SessionEventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    note = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        verbose_name = _("场次记录")
+        verbose_name_plural = pgettext_lazy("plural", "场次记录")
+        ordering = ["session", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.session} {self.get_kind_display()}"

@@ -1,0 +1,256 @@
+"""Lottery test data: a project with communities, villager groups and approved households
+whose apartment-type choices are locked, and an estate with tiered apartments.
+
+Rows are written with the ORM directly (fast, and independent of the registry and demand
+services, which have their own tests); the shapes are what those services produce.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils import timezone
+
+from allocation.models import (
+    Apartment,
+    ApartmentType,
+    AreaFit,
+    Building,
+    Demand,
+    DemandItem,
+    DemandStatus,
+    Estate,
+    FloorTier,
+    Stair,
+)
+from households.models import (
+    Community,
+    Household,
+    HouseholdStatus,
+    HukouNature,
+    Member,
+    Project,
+    Relation,
+    VillagerGroup,
+)
+from lottery import services
+from lottery.models import LotterySession
+from tests.factories import ProjectFactory, id_number
+
+_names = itertools.cycle(["王建国", "李秀英", "张伟", "刘芳", "陈静", "欧阳明", "赵磊", "孙丽"])
+
+# Apartment types of the test project: code -> (name, nominal area).
+TYPES = {"T60": ("两室一厅", "60.00"), "T90": ("三室两厅", "90.00"), "T120": ("四室两厅", "120.00")}
+
+# What households of a group ask for, cycling: one three-room; a two-room plus a
+# three-room; one four-room.
+DEMANDS = ({"T90": 1}, {"T60": 1, "T90": 1}, {"T120": 1})
+
+
+@dataclass
+class LotteryProject:
+    project: Project
+    communities: list[Community]
+    groups: list[VillagerGroup]
+    households: list[Household]
+    estate: Estate
+    types: dict[str, ApartmentType]
+    apartments: list[Apartment] = field(default_factory=list)
+
+    def household(self, code: str) -> Household:
+        return next(h for h in self.households if h.code == code)
+
+
+def make_participant(
+    group: VillagerGroup,
+    code: str,
+    demand: dict[str, ApartmentType | int],
+    *,
+    actor,
+    types: dict[str, ApartmentType],
+    name: str | None = None,
+    locked: bool = True,
+) -> Household:
+    """An approved household with a head member and a (locked) apartment-type choice."""
+    project = group.project
+    chosen = sum((types[t].nominal_area * n for t, n in demand.items()), Decimal("0"))
+    entitlement = chosen
+    household = Household.objects.create(
+        project=project,
+        community=group.community,
+        group=group,
+        code=code,
+        address="南宫河村",
+        status=HouseholdStatus.APPROVED,
+        registered_by=actor,
+        approved_by=actor,
+        approved_at=timezone.now(),
+        resettlement_population=3,
+        entitlement_area=entitlement,
+    )
+    Member.objects.create(
+        project=project,
+        household=household,
+        name=name or next(_names),
+        id_number=id_number(dt.date(1970, 3, 15)),
+        sex="M",
+        birth_date=dt.date(1970, 3, 15),
+        relation=Relation.HEAD,
+        hukou_nature=HukouNature.AGRICULTURAL,
+        entered_by=actor,
+    )
+    now = timezone.now()
+    made = Demand.objects.create(
+        household=household,
+        project=project,
+        status=DemandStatus.LOCKED if locked else DemandStatus.DRAFT,
+        entitlement_area=entitlement,
+        chosen_area=chosen,
+        area_difference=chosen - entitlement,
+        area_fit=AreaFit.WITHIN,
+        chosen_by=actor,
+        chosen_at=now,
+        locked_by=actor if locked else None,
+        locked_at=now if locked else None,
+    )
+    for type_code, count in demand.items():
+        DemandItem.objects.create(demand=made, apartment_type=types[type_code], count=count)
+    return household
+
+
+def make_estate(project: Project, code: str = "E1", *, buildings: int = 2) -> Estate:
+    """An estate with a floor rule (1–2 C, 3–4 A, 5–6 B) and `buildings` six-floor buildings
+    of two stairs; returns the estate (apartments via `make_apartments`)."""
+    estate = Estate.objects.create(
+        project=project, code=code, name=f"{code}安置小区", orientation="由南向北"
+    )
+    for tier, low, high in (("C", 1, 2), ("A", 3, 4), ("B", 5, 6)):
+        FloorTier.objects.create(estate=estate, tier=tier, floor_from=low, floor_to=high)
+    return estate
+
+
+def tier_of(floor: int) -> str:
+    return "C" if floor <= 2 else ("A" if floor <= 4 else "B")
+
+
+def make_apartments(
+    estate: Estate, types: dict[str, ApartmentType], layout: list[list[str]]
+) -> list[Apartment]:
+    """`layout`: one list per building of the type code of each stair; six floors each."""
+    apartments = []
+    for number, stairs in enumerate(layout, start=1):
+        building = Building.objects.create(
+            estate=estate, code=f"{number}", sequence=number, floors=6
+        )
+        for stair_number, type_code in enumerate(stairs, start=1):
+            stair = Stair.objects.create(building=building, code=str(stair_number))
+            for floor in range(1, 7):
+                apartments.append(
+                    Apartment.objects.create(
+                        project=estate.project,
+                        estate=estate,
+                        building=building,
+                        stair=stair,
+                        code=f"{estate.code}-{number}-{stair_number}-{floor}01",
+                        floor=floor,
+                        area=types[type_code].nominal_area + Decimal("0.37"),
+                        apartment_type=types[type_code],
+                        tier=tier_of(floor),
+                    )
+                )
+    return apartments
+
+
+def build_lottery_project(
+    actor, *, communities: int = 2, groups_per_community: int = 2, households_per_group: int = 3
+) -> LotteryProject:
+    """Communities C1, C2…; groups G11, G12, G21…; households H<community><group><n>,
+    demands cycling through DEMANDS; estate E1 with 24 apartments (12 × T90, 6 × T60,
+    6 × T120), enough for the default 12 households."""
+    project = ProjectFactory()
+    types = {
+        code: ApartmentType.objects.create(
+            project=project, code=code, name=name, nominal_area=Decimal(area)
+        )
+        for code, (name, area) in TYPES.items()
+    }
+    made_communities, groups, households = [], [], []
+    for c in range(1, communities + 1):
+        community = Community.objects.create(project=project, code=f"C{c}", name=f"南宫河{c}村")
+        made_communities.append(community)
+        for g in range(1, groups_per_community + 1):
+            group = VillagerGroup.objects.create(
+                project=project, community=community, code=f"G{c}{g}", name=f"{c}村第{g}组"
+            )
+            groups.append(group)
+            for n in range(households_per_group):
+                households.append(
+                    make_participant(
+                        group,
+                        f"H{c}{g}{n + 1:02d}",
+                        DEMANDS[n % len(DEMANDS)],
+                        actor=actor,
+                        types=types,
+                    )
+                )
+    estate = make_estate(project)
+    apartments = make_apartments(estate, types, [["T90", "T60"], ["T120", "T90"]])
+    return LotteryProject(project, made_communities, groups, households, estate, types, apartments)
+
+
+def create_session(
+    lp: LotteryProject, leader, *, code: str = "S1", mode: str = "direct", **kwargs
+) -> LotterySession:
+    kwargs.setdefault("communities", lp.communities)
+    return services.lottery_session_create(
+        actor=leader,
+        project=lp.project,
+        estate=lp.estate,
+        code=code,
+        title=f"{code} 摇号",
+        mode=mode,
+        **kwargs,
+    )
+
+
+def start_drawing(
+    session: LotterySession, notary, *, entropy: str = "3 5 1 6 2 4"
+) -> LotterySession:
+    """Confirm the snapshots as the notary saw them and enter the entropy."""
+    services.lottery_session_confirm(
+        actor=notary,
+        session=session,
+        participants_sha256=session.participants_sha256,
+        inventory_sha256=session.inventory_sha256,
+    )
+    return services.lottery_session_enter_entropy(
+        actor=notary, session=session, witness_entropy=entropy
+    )
+
+
+def pick_all(session: LotterySession, operator) -> None:
+    """Choose mode: every household picks, in turn, the first free apartments of its types."""
+    from lottery import selectors
+
+    while True:
+        session.refresh_from_db()
+        state = selectors.session_state(session, public=False)
+        picker = state["next_picker"]
+        if picker is None:
+            return
+        wanted = dict(picker["demand"])
+        codes = []
+        for apartment in picker["free_apartments"]:
+            if wanted.get(apartment["type"], 0) > 0:
+                wanted[apartment["type"]] -= 1
+                codes.append(apartment["code"])
+        services.lottery_pick(
+            actor=operator,
+            session=session,
+            household=Household.objects.get(project=session.project, code=picker["household"]),
+            apartment_codes=codes,
+            expected_sequence=picker["sequence"],
+        )
