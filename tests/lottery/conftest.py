@@ -17,7 +17,12 @@ import pytest
 from lottery import services
 from tests.factories import make_user
 
-from .factories import build_lottery_project, create_session, start_drawing
+from .factories import (
+    build_lottery_project,
+    clear_lottery_before_flush,
+    create_session,
+    start_drawing,
+)
 
 
 @pytest.fixture
@@ -61,3 +66,11 @@ def signed_session(drawing_session, operator, notary):
 @pytest.fixture
 def choose_session(lottery_project, leader, notary):
     return start_drawing(create_session(lottery_project, leader, code="S2", mode="choose"), notary)
+
+
+@pytest.fixture
+def lottery_flushable():
+    """For `django_db(transaction=True)` tests that sign sessions: on SQLite the closing
+    flush would hit the signed-session triggers; this clears the lottery rows first."""
+    yield
+    clear_lottery_before_flush()

@@ -254,3 +254,33 @@ def pick_all(session: LotterySession, operator) -> None:
             apartment_codes=codes,
             expected_sequence=picker["sequence"],
         )
+
+
+def clear_lottery_before_flush() -> None:
+    """Let a transactional test's closing flush empty the lottery tables on SQLite.
+
+    On SQLite the flush deletes row by row and the signed-session triggers refuse (on
+    PostgreSQL the flush is a TRUNCATE, which row triggers do not see). So: lift the
+    triggers, delete the lottery rows, and put the triggers back as the migration made them.
+    """
+    import importlib
+
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return
+    frozen = importlib.import_module("lottery.migrations.0003_signed_sessions_are_frozen")
+    names = ["lottery_session_frozen", "lottery_session_no_delete"] + [
+        f"{table}_frozen_{event}"
+        for table, _column in frozen.CHILD_COLUMNS
+        for event in ("insert", "update", "delete")
+    ]
+    with connection.constraint_checks_disabled(), connection.cursor() as cursor:
+        for name in names:
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+        for table, _column in frozen.CHILD_COLUMNS:
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (the migration's tables)
+        cursor.execute("UPDATE lottery_lotterysession SET replaces_id = NULL")
+        cursor.execute("DELETE FROM lottery_lotterysession")
+        for statement in frozen.SQLITE:
+            cursor.execute(statement)
