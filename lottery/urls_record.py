@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+"""The notarial record's URL, included by lottery.urls_staff (namespace "lottery"):
+/staff/lottery/<code>/record.pdf."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views_record
+
+urlpatterns = [
+    path("<str:code>/record.pdf", views_record.record_pdf, name="record"),
+]
