@@ -1,0 +1,915 @@
+#!/usr/bin/env python3
+"""Check a published rs-lottery-v1 lottery bundle from the bundle alone.
+
+    python3 verify_lottery.py bundle.json        check a bundle; exit 0 if VERIFIED, 1 if FAILED
+    python3 verify_lottery.py --vectors          print the test vectors (docs/lottery.md §14)
+    python3 verify_lottery.py --example-bundle   print the worked example's bundle (§15)
+
+Standard library only, Python 3.8 or newer, one file: download it and run it. It is a second,
+independent implementation written from the specification in docs/lottery.md (it does not use
+the server's code); the "§" numbers in the comments point to that document's sections.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import itertools
+import json
+import sys
+import unicodedata
+
+ALGORITHM = "rs-lottery-v1"
+TIER_POINTS = {"A": 3, "B": 2, "C": 1}  # §10.4
+TWO_64 = 2**64
+
+
+class Problem(Exception):
+    """One check failed; the message says what and where."""
+
+
+# -- §2 canonical JSON and snapshot hashes ----------------------------------------------------
+
+
+def canonical_bytes(value) -> bytes:
+    """UTF-8 JSON, keys sorted, separators "," and ":", non-ASCII written as itself."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return text.encode("utf-8")
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# -- §5 the seed ------------------------------------------------------------------------------
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def make_seed(server_secret: bytes, witness_entropy: str) -> bytes:
+    """seed = SHA-256(server_secret || 0x00 || UTF-8(NFC(witness_entropy)))."""
+    return hashlib.sha256(server_secret + b"\x00" + nfc(witness_entropy).encode("utf-8")).digest()
+
+
+# -- §6 the random stream, §7 uniform(n), §8 shuffle -------------------------------------------
+
+
+def stream_block(seed: bytes, label: str, i: int) -> bytes:
+    """Block i of the stream for step `label`: HMAC-SHA256(seed, UTF-8(label) 0x00 uint64_be(i))."""
+    message = label.encode("utf-8") + b"\x00" + i.to_bytes(8, "big")
+    return hmac.new(seed, message, hashlib.sha256).digest()
+
+
+class RandomStream:
+    """The blocks of one step's stream, concatenated and read 8 bytes at a time."""
+
+    def __init__(self, seed: bytes, label: str) -> None:
+        self.seed = seed
+        self.label = label
+        self.blocks_used = 0
+        self.unread = bytearray()
+        self.draws = []  # every 8-byte value read, with whether uniform() kept it (--vectors)
+
+    def next_uint64(self) -> int:
+        while len(self.unread) < 8:
+            self.unread += stream_block(self.seed, self.label, self.blocks_used)
+            self.blocks_used += 1
+        value = int.from_bytes(bytes(self.unread[:8]), "big")
+        del self.unread[:8]
+        return value
+
+    def uniform(self, n: int) -> int:
+        """§7: x from 8 bytes; throw x away while x >= 2**64 - (2**64 mod n); answer x mod n."""
+        if n < 1:
+            raise ValueError("uniform(n) needs n >= 1")
+        limit = TWO_64 - TWO_64 % n
+        while True:
+            x = self.next_uint64()
+            kept = x < limit
+            self.draws.append((x, kept))
+            if kept:
+                return x % n
+
+
+def shuffle(seed: bytes, label: str, codes) -> list:
+    """§8: Fisher-Yates from the end over the canonical order (sorted by code points)."""
+    items = sorted(codes)
+    stream = RandomStream(seed, label)
+    for i in range(len(items) - 1, 0, -1):
+        j = stream.uniform(i + 1)
+        items[i], items[j] = items[j], items[i]
+    return items
+
+
+# -- §9 the steps and their call order ---------------------------------------------------------
+
+
+def community_tree(participants) -> dict:
+    """community code -> group code -> household codes; a group must sit in one community."""
+    tree = {}
+    home = {}
+    for household in participants:
+        community, group = household["community"], household["group"]
+        if home.setdefault(group, community) != community:
+            raise Problem(f"group {group} appears in communities {home[group]} and {community}")
+        tree.setdefault(community, {}).setdefault(group, []).append(household["code"])
+    return tree
+
+
+def expected_steps(seed: bytes, participants, prefix: str = "", fixed_village_order=None) -> list:
+    """All steps in call order (§9): the village step, one `group/<community>` step per
+    community in village order, then one `household/<group>` step per group (communities in
+    village order, groups in their community's drawn order)."""
+    tree = community_tree(participants)
+    communities = sorted(tree)
+    label = prefix + "village"
+    if fixed_village_order is None:
+        village = {"label": label, "participants": communities}
+        village["order"] = shuffle(seed, label, communities)
+        village["fixed"] = False
+    else:
+        if sorted(fixed_village_order) != communities:
+            raise Problem(
+                f"fixed_village_order {list(fixed_village_order)} does not list each of the "
+                f"communities {communities} exactly once"
+            )
+        village = {"label": label, "participants": communities}
+        village["order"] = list(fixed_village_order)
+        village["fixed"] = True
+    steps = [village]
+    drawn_groups = {}
+    for community in village["order"]:
+        label = f"{prefix}group/{community}"
+        groups = sorted(tree[community])
+        drawn_groups[community] = shuffle(seed, label, groups)
+        steps.append({"label": label, "participants": groups, "order": drawn_groups[community]})
+    for community in village["order"]:
+        for group in drawn_groups[community]:
+            label = f"{prefix}household/{group}"
+            members = sorted(tree[community][group])
+            steps.append(
+                {"label": label, "participants": members, "order": shuffle(seed, label, members)}
+            )
+    return steps
+
+
+# -- §10 from draw orders to apartments --------------------------------------------------------
+
+
+class Estate:
+    """The inventory snapshot, by position in orientation order (position 0 comes first)."""
+
+    def __init__(self, inventory) -> None:
+        self.code = [a["code"] for a in inventory]
+        self.type = [a["type"] for a in inventory]
+        self.points = []
+        for a in inventory:
+            if a["tier"] not in TIER_POINTS:
+                raise Problem(f"apartment {a['code']}: tier {a['tier']!r} is not A, B or C")
+            self.points.append(TIER_POINTS[a["tier"]])
+        if len(set(self.code)) != len(self.code):
+            raise Problem("the inventory lists an apartment code twice")
+        self.position = {code: i for i, code in enumerate(self.code)}
+
+    def take(self, pool: list, need: dict, who: str):
+        """§10.1: walk `pool` (positions, in orientation order) and take the first apartments
+        of each type until `need` (type -> count) is met. Returns (taken, rest)."""
+        missing = {t: int(n) for t, n in need.items() if int(n) > 0}
+        taken, rest = [], []
+        for p in pool:
+            if missing.get(self.type[p], 0) > 0:
+                missing[self.type[p]] -= 1
+                taken.append(p)
+            else:
+                rest.append(p)
+        short = sorted((t, n) for t, n in missing.items() if n > 0)
+        if short:
+            listed = ", ".join(f"{t} x{n}" for t, n in short)
+            raise Problem(f"not enough apartments for {who}: missing {listed}")
+        return taken, rest
+
+    def total(self, package) -> int:
+        return sum(self.points[p] for p in package)
+
+
+def combination_of(demand: dict) -> tuple:
+    """§10.3: a demand as its sorted (type code, count) pairs, zero counts left out."""
+    return tuple(sorted((t, int(n)) for t, n in demand.items() if int(n) > 0))
+
+
+def total_demand(households) -> dict:
+    need = {}
+    for household in households:
+        for apartment_type, count in household["demand"].items():
+            need[apartment_type] = need.get(apartment_type, 0) + int(count)
+    return need
+
+
+def make_packages(estate: Estate, pool: list, combination: tuple, n: int) -> list:
+    """§10.4: n packages of one combination from the class's apartments (orientation order),
+    slot by slot; then §10.5 evens them out. Each package is returned in orientation order."""
+    packages = [[] for _ in range(n)]
+    points = [0] * n
+    for apartment_type, count in combination:
+        of_type = [p for p in pool if estate.type[p] == apartment_type]
+        for slot in range(count):
+            # The slot's n apartments, best tier first (ties: earlier in orientation) ...
+            batch = sorted(of_type[slot * n : (slot + 1) * n], key=lambda p: (-estate.points[p], p))
+            # ... go to the packages holding the fewest points first (ties: lower number).
+            receivers = sorted(range(n), key=lambda k: (points[k], k))
+            for i, apartment in enumerate(batch):
+                k = receivers[i]
+                packages[k].append(apartment)
+                points[k] += estate.points[apartment]
+    even_out(estate, packages, points)
+    return [sorted(package) for package in packages]
+
+
+def even_out(estate: Estate, packages: list, points: list) -> None:
+    """§10.5: repeat (a) the first pair that can be rebalanced, else (b) one point passed along
+    a chain, until the packages are within one point or neither applies."""
+    while True:
+        ranked = sorted(range(len(packages)), key=lambda k: (-points[k], k))
+        if points[ranked[0]] - points[ranked[-1]] <= 1:
+            return
+        if rebalance_first_pair(estate, packages, points, ranked):
+            continue
+        if pass_one_point(estate, packages, points, ranked):
+            continue
+        return
+
+
+def rebalance_first_pair(estate: Estate, packages: list, points: list, ranked: list) -> bool:
+    """§10.5 (a): richest package first; against it the poorest first, then the next poorest...;
+    the first pair (gap of 2 or more) whose best split narrows the gap is rebalanced."""
+    for x, rich in enumerate(ranked):
+        for poor in reversed(ranked[x + 1 :]):
+            if points[rich] - points[poor] < 2:
+                continue
+            split = best_split(estate, packages[rich], packages[poor])
+            if split is not None:
+                packages[rich], packages[poor] = split
+                points[rich] = estate.total(split[0])
+                points[poor] = estate.total(split[1])
+                return True
+    return False
+
+
+def best_split(estate: Estate, rich: list, poor: list):
+    """§10.5 (a): the split of two packages' apartments (each keeping its count of every type)
+    leaving them closest; None unless it narrows their gap."""
+    both = rich + poor
+    total = estate.total(both)
+    gap = estate.total(rich) - estate.total(poor)
+    # reach: points the richer package can end with -> the first set of apartments found for it
+    reach = {0: []}
+    for apartment_type in sorted({estate.type[p] for p in rich}):
+        candidates = sorted(
+            (p for p in both if estate.type[p] == apartment_type),
+            key=lambda p: (-estate.points[p], p),
+        )
+        size = sum(1 for p in rich if estate.type[p] == apartment_type)
+        options = {}  # point sum -> first subset (in lexicographic order) with that sum
+        for subset in itertools.combinations(candidates, size):
+            options.setdefault(sum(estate.points[p] for p in subset), list(subset))
+        widened = {}
+        for reached, chosen in reach.items():
+            for extra, subset in options.items():
+                widened.setdefault(reached + extra, chosen + subset)
+        reach = widened
+    # Closest to half the total; of two equally close sums the larger (the richer stays richer).
+    best = min(reach, key=lambda s: (abs(2 * s - total), -s))
+    if abs(2 * best - total) >= gap:
+        return None
+    mine = set(reach[best])
+    return reach[best], [p for p in both if p not in mine]
+
+
+def one_tier_swap(estate: Estate, giver: list, taker: list):
+    """§10.5 (b): the giver's apartment one tier better than a same-type apartment of the
+    taker, earliest in orientation; then the taker's earliest such apartment. None if none."""
+    found = None
+    for a in giver:
+        for b in taker:
+            same_type = estate.type[a] == estate.type[b]
+            one_tier = estate.points[a] - estate.points[b] == 1
+            if same_type and one_tier and (found is None or (a, b) < found):
+                found = (a, b)
+    return found
+
+
+def pass_one_point(estate: Estate, packages: list, points: list, ranked: list) -> bool:
+    """§10.5 (b): breadth-first from the richest package, find the shortest chain of one-tier
+    swaps ending at a package with the lowest points, and carry it out."""
+    richest = ranked[0]
+    lowest = points[ranked[-1]]
+    holds = {richest: list(packages[richest])}  # contents once the package has received
+    came_from = {}  # taker -> (giver, apartment given, apartment taken back)
+    frontier = [richest]
+    while frontier:
+        next_frontier = []
+        for giver in frontier:
+            for taker in ranked:
+                if taker in holds:
+                    continue
+                swap = one_tier_swap(estate, holds[giver], packages[taker])
+                if swap is None:
+                    continue
+                given, taken_back = swap
+                holds[taker] = [given if p == taken_back else p for p in packages[taker]]
+                came_from[taker] = (giver, given, taken_back)
+                if points[taker] == lowest:
+                    packages[taker] = holds[taker]
+                    link = taker
+                    while link in came_from:
+                        giver_of, given_of, back = came_from[link]
+                        packages[giver_of] = [back if p == given_of else p for p in holds[giver_of]]
+                        link = giver_of
+                    points[richest] -= 1
+                    points[taker] += 1
+                    return True
+                next_frontier.append(taker)
+        frontier = next_frontier
+    return False
+
+
+def shares_and_packages(estate: Estate, participants, steps: list, make: bool = True):
+    """§10.1-§10.4: community shares, group shares and (direct mode) each group's packages.
+
+    Returns (community_shares, group_shares, packages) with apartment positions;
+    packages: group -> combination -> list of packages."""
+    tree = community_tree(participants)
+    by_code = {h["code"]: h for h in participants}
+    order_of = {step["label"]: step["order"] for step in steps}
+    village = steps[0]
+    prefix = village["label"][: len(village["label"]) - len("village")]
+    community_shares, group_shares, packages = {}, {}, {}
+    rest = list(range(len(estate.code)))
+    for community in village["order"]:
+        members = [by_code[c] for codes in tree[community].values() for c in codes]
+        share, rest = estate.take(rest, total_demand(members), f"community {community}")
+        community_shares[community] = share
+        for group in order_of[f"{prefix}group/{community}"]:
+            households = [by_code[c] for c in tree[community][group]]
+            group_share, share = estate.take(share, total_demand(households), f"group {group}")
+            group_shares[group] = group_share
+            if not make:
+                continue
+            classes = {}
+            for household in households:
+                combination = combination_of(household["demand"])
+                classes[combination] = classes.get(combination, 0) + 1
+            packages[group] = {}
+            left = group_share
+            for combination in sorted(classes):  # §10.3: classes in ascending combination
+                n = classes[combination]
+                need = {t: count * n for t, count in combination}
+                pool, left = estate.take(left, need, f"group {group}, combination {combination}")
+                packages[group][combination] = make_packages(estate, pool, combination, n)
+    return community_shares, group_shares, packages
+
+
+def household_orders(steps: list) -> dict:
+    """group code -> its drawn household order, from the `<prefix>household/<group>` steps."""
+    village = steps[0]["label"]
+    start = village[: len(village) - len("village")] + "household/"
+    return {
+        s["label"][len(start) :]: list(s["order"]) for s in steps if s["label"].startswith(start)
+    }
+
+
+def direct_allocation(inventory, participants, steps: list) -> dict:
+    """§10.6: household code -> apartment codes (orientation order), direct mode."""
+    estate = Estate(inventory)
+    by_code = {h["code"]: h for h in participants}
+    _, _, packages = shares_and_packages(estate, participants, steps)
+    allocation = {}
+    for group, order in household_orders(steps).items():
+        served = {}
+        for code in order:
+            combination = combination_of(by_code[code]["demand"])
+            k = served.get(combination, 0)
+            served[combination] = k + 1
+            allocation[code] = [estate.code[p] for p in packages[group][combination][k]]
+    return allocation
+
+
+def picked_allocation(inventory, participants, steps: list, picks) -> dict:
+    """§10.7: check order-then-choose picks; return the allocation they make."""
+    estate = Estate(inventory)
+    by_code = {h["code"]: h for h in participants}
+    _, group_shares, _ = shares_and_packages(estate, participants, steps, make=False)
+    turn_order = household_orders(steps)
+    turns_taken = {group: 0 for group in turn_order}
+    used = set()
+    allocation = {}
+    for number, pick in enumerate(picks, start=1):
+        household = by_code.get(pick["household"])
+        if household is None:
+            raise Problem(f"pick {number}: {pick['household']} is not a participant")
+        group = household["group"]
+        queue = turn_order[group]
+        due = queue[turns_taken[group]] if turns_taken[group] < len(queue) else None
+        if due != household["code"]:
+            raise Problem(
+                f"pick {number}: {household['code']} picked out of turn in group {group}"
+                f" (next in the drawn order: {due})"
+            )
+        turns_taken[group] += 1
+        share = {estate.code[p] for p in group_shares[group]}
+        chosen = {}
+        for code in pick["apartments"]:
+            if code not in share:
+                raise Problem(f"pick {number}: {code} is not in group {group}'s share")
+            if code in used:
+                raise Problem(f"pick {number}: {code} was already taken")
+            used.add(code)
+            apartment_type = estate.type[estate.position[code]]
+            chosen[apartment_type] = chosen.get(apartment_type, 0) + 1
+        if combination_of(chosen) != combination_of(household["demand"]):
+            raise Problem(
+                f"pick {number}: {household['code']} chose {combination_of(chosen)}, "
+                f"its demand is {combination_of(household['demand'])}"
+            )
+        allocation[household["code"]] = list(pick["apartments"])
+    return allocation
+
+
+# -- §13 checking a bundle --------------------------------------------------------------------
+
+REQUIRED = [
+    "algorithm",
+    "session",
+    "commitment",
+    "server_secret",
+    "witness_entropy",
+    "seed",
+    "participants",
+    "inventory",
+    "steps",
+    "allocation",
+]
+
+
+class Report:
+    def __init__(self) -> None:
+        self.lines = []
+        self.problems = []
+
+    def ok(self, text: str) -> None:
+        self.lines.append(f"  [ok]   {text}")
+
+    def fail(self, text: str) -> None:
+        self.lines.append(f"  [FAIL] {text}")
+        self.problems.append(text)
+
+    def skip(self, text: str) -> None:
+        self.lines.append(f"  [skip] {text}")
+
+    def check(self, title: str, test) -> object:
+        """Run one check: `test()` returns a detail (or None) or raises Problem."""
+        try:
+            detail = test()
+        except Problem as problem:
+            self.fail(f"{title}: {problem}")
+            return None
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
+            self.fail(f"{title}: malformed bundle ({type(error).__name__}: {error})")
+            return None
+        self.ok(f"{title}: {detail}" if isinstance(detail, str) else title)
+        return detail if detail is not None else True
+
+
+def _hex(value, what: str) -> bytes:
+    try:
+        return bytes.fromhex(value)
+    except (TypeError, ValueError):
+        raise Problem(f"{what} is not hexadecimal") from None
+
+
+def _allocation_map(rows, what: str) -> dict:
+    result = {}
+    for row in rows:
+        if row["household"] in result:
+            raise Problem(f"{what} lists household {row['household']} twice")
+        result[row["household"]] = sorted(row["apartments"])
+    return result
+
+
+def _compare_allocation(bundle_rows, expected: dict, what: str) -> str:
+    stated = _allocation_map(bundle_rows, "the allocation")
+    for household in sorted(set(stated) | set(expected)):
+        if household not in stated:
+            raise Problem(f"household {household} is missing from the allocation ({what})")
+        if household not in expected:
+            raise Problem(f"household {household} should not be in the allocation ({what})")
+        if stated[household] != sorted(expected[household]):
+            raise Problem(
+                f"household {household}: the bundle gives {stated[household]}, "
+                f"{what} gives {sorted(expected[household])}"
+            )
+    every = [code for codes in stated.values() for code in codes]
+    if len(every) != len(set(every)):
+        raise Problem("an apartment is given to two households")
+    return f"{len(stated)} households, {len(every)} apartments, identical"
+
+
+def _compare_steps(stated: list, expected: list) -> str:
+    for number, want in enumerate(expected, start=1):
+        if number > len(stated):
+            raise Problem(f"step {number} ({want['label']}) is missing")
+        got = stated[number - 1]
+        name = f"step {number} ({want['label']})"
+        if got.get("label") != want["label"]:
+            raise Problem(f"step {number}: label {got.get('label')!r}, expected {want['label']!r}")
+        if list(got.get("participants", [])) != want["participants"]:
+            raise Problem(
+                f"{name}: participants {got.get('participants')} differ from the snapshot's "
+                f"canonical list {want['participants']}"
+            )
+        if list(got.get("order", [])) != want["order"]:
+            raise Problem(
+                f"{name}: order {got.get('order')} differs from the recomputed {want['order']}"
+            )
+        if "fixed" in want and bool(got.get("fixed", False)) != want["fixed"]:
+            raise Problem(f"{name}: fixed is {got.get('fixed')}, expected {want['fixed']}")
+    if len(stated) > len(expected):
+        extra = stated[len(expected)]
+        raise Problem(f"step {len(expected) + 1} ({extra.get('label')}) should not exist")
+    return f"{len(expected)} steps, labels, canonical participants and orders identical"
+
+
+def _call_order_complete(stated: list, participants, prefix: str) -> str:
+    """§9: one village step, then exactly one step per community and per group, each listing
+    exactly its members."""
+    tree = community_tree(participants)
+    labels = [step["label"] for step in stated]
+    if len(labels) != len(set(labels)):
+        raise Problem("a step label appears twice")
+    if not stated or stated[0]["label"] != prefix + "village":
+        raise Problem(f"the first step must be {prefix}village")
+    if sorted(stated[0]["participants"]) != sorted(tree):
+        raise Problem("the village step does not list exactly the participants' communities")
+    want = {}
+    for community, groups in tree.items():
+        want[f"{prefix}group/{community}"] = sorted(groups)
+        for group, members in groups.items():
+            want[f"{prefix}household/{group}"] = sorted(members)
+    got = {step["label"]: sorted(step["participants"]) for step in stated[1:]}
+    for label in sorted(set(want) | set(got)):
+        if label not in got:
+            raise Problem(f"step {label} is missing")
+        if label not in want:
+            raise Problem(f"step {label} matches no community or group of the participants")
+        if got[label] != want[label]:
+            raise Problem(f"step {label} does not list exactly its members")
+    for step in stated:
+        if sorted(step["order"]) != sorted(step["participants"]):
+            raise Problem(
+                f"step {step['label']}: the order is not a permutation of its participants"
+            )
+    groups = sum(len(g) for g in tree.values())
+    return f"1 village + {len(tree)} group + {groups} household steps, every member once"
+
+
+def verify(bundle: dict) -> Report:
+    """Every check of §13, in order; later checks run even when an earlier one failed."""
+    report = Report()
+    missing = [name for name in REQUIRED if name not in bundle]
+    if missing:
+        report.fail(f"the bundle lacks the fields {', '.join(missing)}")
+        return report
+    report.check(
+        "algorithm is rs-lottery-v1",
+        lambda: _expect(bundle["algorithm"] == ALGORITHM, f"algorithm is {bundle['algorithm']!r}"),
+    )
+
+    secret = report.check(
+        "server_secret is hex", lambda: _hex(bundle["server_secret"], "server_secret")
+    )
+    if isinstance(secret, bytes):
+        report.check(
+            "commitment = SHA-256(server_secret)",
+            lambda: _expect(
+                sha256_hex(secret) == bundle["commitment"],
+                f"SHA-256 of the revealed secret is {sha256_hex(secret)}, "
+                f"the published commitment is {bundle['commitment']}",
+            ),
+        )
+    entropy = bundle["witness_entropy"]
+    report.check(
+        "witness_entropy is NFC",
+        lambda: _expect(nfc(entropy) == entropy, "witness_entropy is not in NFC form"),
+    )
+    seed = None
+    if isinstance(secret, bytes):
+        seed = make_seed(secret, entropy)
+        report.check(
+            "seed = SHA-256(server_secret || 00 || UTF-8(witness_entropy))",
+            lambda: _expect(
+                seed.hex() == bundle["seed"],
+                f"recomputed seed {seed.hex()} differs from the bundle's {bundle['seed']}",
+            ),
+        )
+    for name in ("participants", "inventory"):
+        if f"{name}_sha256" in bundle:
+            digest = sha256_hex(canonical_bytes(bundle[name]))
+            report.check(
+                f"{name}_sha256 = SHA-256(canonical JSON of {name})",
+                lambda d=digest, n=name: _expect(
+                    d == bundle[f"{n}_sha256"],
+                    f"the {n} snapshot hashes to {d}, "
+                    f"the confirmed hash is {bundle[f'{n}_sha256']}",
+                ),
+            )
+        else:
+            report.skip(f"{name}_sha256 absent from the bundle")
+
+    participants, inventory, stated_steps = (
+        bundle["participants"],
+        bundle["inventory"],
+        bundle["steps"],
+    )
+    report.check("participants are well formed", lambda: _participants_ok(participants))
+    estate = report.check(
+        "inventory is well formed", lambda: f"{len(Estate(inventory).code)} apartments"
+    )
+
+    prefix = bundle.get("step_prefix")
+    if prefix is None:
+        first = stated_steps[0]["label"] if stated_steps else "village"
+        prefix = first[: len(first) - len("village")] if first.endswith("village") else ""
+    fixed = bundle.get("fixed_village_order")
+    report.check(
+        "call order complete", lambda: _call_order_complete(stated_steps, participants, prefix)
+    )
+    steps = None
+    if seed is not None:
+        recomputed = report.check(
+            "steps recomputed from the seed",
+            lambda: expected_steps(seed, participants, prefix, fixed),
+        )
+        if isinstance(recomputed, list):
+            steps = recomputed
+            report.check(
+                "steps identical to the bundle", lambda: _compare_steps(stated_steps, steps)
+            )
+    else:
+        report.skip("steps: no seed to recompute them from")
+
+    mode = (bundle.get("session") or {}).get("mode") or (
+        "choose" if bundle.get("picks") is not None else "direct"
+    )
+    if steps is None or estate is None:
+        report.skip("allocation: needs the recomputed steps and a readable inventory")
+    elif mode == "direct":
+        expected = report.check(
+            "allocation recomputed (direct mode)",
+            lambda: direct_allocation(inventory, participants, steps),
+        )
+        if isinstance(expected, dict):
+            report.check(
+                "allocation identical to the bundle",
+                lambda: _compare_allocation(bundle["allocation"], expected, "the recomputation"),
+            )
+    elif mode == "choose":
+        picks = bundle.get("picks") or []
+        chosen = report.check(
+            f"{len(picks)} picks valid (order-then-choose mode)",
+            lambda: picked_allocation(inventory, participants, steps, picks),
+        )
+        if isinstance(chosen, dict):
+            report.check(
+                "allocation identical to the picks",
+                lambda: _compare_allocation(bundle["allocation"], chosen, "the picks"),
+            )
+            waiting = len(participants) - len(chosen)
+            if waiting:
+                report.skip(f"{waiting} participating households made no pick")
+    else:
+        report.fail(f"session mode {mode!r} is neither direct nor choose")
+    return report
+
+
+def _expect(condition: bool, problem: str) -> None:
+    if not condition:
+        raise Problem(problem)
+
+
+def _participants_ok(participants) -> str:
+    codes = [h["code"] for h in participants]
+    if len(codes) != len(set(codes)):
+        raise Problem("a household code appears twice")
+    for household in participants:
+        for apartment_type, count in household["demand"].items():
+            if not isinstance(count, int) or count < 0:
+                raise Problem(f"{household['code']}: demand {apartment_type} x{count!r}")
+    tree = community_tree(participants)
+    groups = sum(len(g) for g in tree.values())
+    return f"{len(codes)} households in {groups} groups of {len(tree)} communities"
+
+
+# -- §14 test vectors, §15 worked example ------------------------------------------------------
+
+VECTOR_SECRET = bytes(range(32))
+VECTOR_ENTROPY = "3-1-4-1-5 九二六"
+VECTOR_LETTERS = [chr(ord("A") + i) for i in range(10)]
+
+# Two three-storey buildings along the orientation, one stair each, two apartments a floor:
+# (code, building, floor, type, tier, area). The estate's floor rule: 1 = C, 2 = A, 3 = B.
+EXAMPLE_ROWS = [
+    ("1-1-101", "1", 1, "T90", "C", "90.12"),
+    ("1-1-102", "1", 1, "T90", "C", "89.80"),
+    ("1-1-201", "1", 2, "T90", "A", "90.12"),
+    ("1-1-202", "1", 2, "T60", "A", "60.35"),
+    ("1-1-301", "1", 3, "T90", "B", "90.12"),
+    ("1-1-302", "1", 3, "T90", "B", "89.80"),
+    ("2-1-101", "2", 1, "T90", "C", "90.12"),
+    ("2-1-102", "2", 1, "T60", "C", "60.35"),
+    ("2-1-201", "2", 2, "T60", "A", "60.35"),
+    ("2-1-202", "2", 2, "T90", "A", "89.80"),
+    ("2-1-301", "2", 3, "T90", "B", "90.12"),
+    ("2-1-302", "2", 3, "T90", "B", "89.80"),
+]
+EXAMPLE_INVENTORY = [
+    {"code": c, "building": b, "stair": "1", "floor": f, "type": t, "tier": r, "area": a}
+    for c, b, f, t, r, a in EXAMPLE_ROWS
+]
+
+EXAMPLE_PARTICIPANTS = [
+    {"code": "H01", "community": "C01", "group": "G01", "demand": {"T90": 2}},
+    {"code": "H02", "community": "C01", "group": "G01", "demand": {"T90": 2}},
+    {"code": "H03", "community": "C01", "group": "G01", "demand": {"T60": 1, "T90": 1}},
+    {"code": "H04", "community": "C01", "group": "G02", "demand": {"T60": 1}},
+    {"code": "H05", "community": "C01", "group": "G02", "demand": {"T90": 1}},
+    {"code": "H06", "community": "C02", "group": "G03", "demand": {"T90": 1}},
+    {"code": "H07", "community": "C02", "group": "G03", "demand": {"T60": 1, "T90": 1}},
+    {"code": "H08", "community": "C02", "group": "G03", "demand": {"T90": 1}},
+]
+
+
+def example_bundle() -> dict:
+    """The worked example of §15 as a complete direct-mode bundle (it verifies)."""
+    seed = make_seed(VECTOR_SECRET, VECTOR_ENTROPY)
+    steps = expected_steps(seed, EXAMPLE_PARTICIPANTS)
+    allocation = direct_allocation(EXAMPLE_INVENTORY, EXAMPLE_PARTICIPANTS, steps)
+    return {
+        "algorithm": ALGORITHM,
+        "session": {
+            "code": "EXAMPLE-1",
+            "project": "EXAMPLE",
+            "title": "Worked example of docs/lottery.md",
+            "created_at": "2024-05-01T01:00:00Z",
+            "committed_at": "2024-05-01T01:00:00Z",
+            "entropy_at": "2024-05-18T01:30:00Z",
+            "closed_at": "2024-05-18T02:00:00Z",
+            "estate": "E1",
+            "mode": "direct",
+        },
+        "commitment": sha256_hex(VECTOR_SECRET),
+        "server_secret": VECTOR_SECRET.hex(),
+        "witness_entropy": VECTOR_ENTROPY,
+        "seed": seed.hex(),
+        "step_prefix": "",
+        "fixed_village_order": None,
+        "participants": EXAMPLE_PARTICIPANTS,
+        "participants_sha256": sha256_hex(canonical_bytes(EXAMPLE_PARTICIPANTS)),
+        "inventory": EXAMPLE_INVENTORY,
+        "inventory_sha256": sha256_hex(canonical_bytes(EXAMPLE_INVENTORY)),
+        "steps": steps,
+        "allocation": [
+            {"household": code, "apartments": sorted(allocation[code])}
+            for code in sorted(allocation)
+        ],
+    }
+
+
+def vectors() -> str:
+    """The text of docs/lottery.md §14, recomputed."""
+    out = []
+    seed = make_seed(VECTOR_SECRET, VECTOR_ENTROPY)
+    out.append("V1  server_secret          " + VECTOR_SECRET.hex())
+    out.append("V2  commitment             " + sha256_hex(VECTOR_SECRET))
+    out.append("V3  witness_entropy        " + json.dumps(VECTOR_ENTROPY, ensure_ascii=False))
+    out.append("    UTF-8 bytes            " + VECTOR_ENTROPY.encode("utf-8").hex())
+    out.append("    seed                   " + seed.hex())
+    decomposed = "e\u0301"
+    out.append('V4  witness_entropy        "e\\u0301" (e + combining acute, 2 code points)')
+    out.append(
+        "    NFC                    "
+        + json.dumps(nfc(decomposed))
+        + " = U+00E9, UTF-8 "
+        + nfc(decomposed).encode("utf-8").hex()
+    )
+    out.append("    seed                   " + make_seed(VECTOR_SECRET, decomposed).hex())
+    out.append('    seed of "\\u00e9"       ' + make_seed(VECTOR_SECRET, "\u00e9").hex())
+    out.append('V5  stream "village" (seed of V3)')
+    for i in range(3):
+        out.append(f"    block {i}                " + stream_block(seed, "village", i).hex())
+    out.append('V6  uniform(n): first 10 results, a fresh stream "village" for each n (seed of V3)')
+    for n in (6, 10, 1000, 2**63 + 1):
+        stream = RandomStream(seed, "village")
+        results = [stream.uniform(n) for _ in range(10)]
+        name = "2**63+1" if n == 2**63 + 1 else str(n)
+        out.append(f"    n = {name}")
+        for first in range(0, 10, 5):
+            out.append("      " + " ".join(str(r) for r in results[first : first + 5]))
+        rejected = [x for x, kept in stream.draws if not kept]
+        read = len(stream.draws)
+        out.append(
+            f"      limit {TWO_64 - TWO_64 % n}, values read {read}, rejected {len(rejected)}"
+        )
+    stream = RandomStream(seed, "village")
+    for _ in range(10):
+        stream.uniform(2**63 + 1)
+    out.append("    n = 2**63+1, every 8-byte value read, in order (x, kept or rejected):")
+    for x, kept in stream.draws:
+        out.append(f"      {x:>20} {'kept' if kept else 'REJECTED'}")
+    out.append("V7  shuffle of A B C D E F G H I J (seed of V3)")
+    for label in ("village", "group/C01", "E1/household/G01"):
+        out.append(f"    {label:<20} " + " ".join(shuffle(seed, label, VECTOR_LETTERS)))
+    out.append("V8  worked example (docs/lottery.md §15), seed of V3, direct mode")
+    bundle = example_bundle()
+    out.append("    participants_sha256    " + bundle["participants_sha256"])
+    out.append("    inventory_sha256       " + bundle["inventory_sha256"])
+    for step in bundle["steps"]:
+        fixed = " (fixed)" if step.get("fixed") else ""
+        before, after = " ".join(step["participants"]), " ".join(step["order"])
+        out.append(f"    step {step['label']:<15} {before}  ->  {after}{fixed}")
+    estate = Estate(EXAMPLE_INVENTORY)
+    communities, groups, packages = shares_and_packages(
+        estate, EXAMPLE_PARTICIPANTS, bundle["steps"]
+    )
+    for community, share in communities.items():
+        out.append(
+            f"    share of community {community}: " + " ".join(estate.code[p] for p in share)
+        )
+    for group, share in groups.items():
+        out.append(f"    share of group {group}:     " + " ".join(estate.code[p] for p in share))
+        for combination, boxes in packages[group].items():
+            name = "+".join(f"{t}x{c}" for t, c in combination)
+            for number, box in enumerate(boxes, start=1):
+                tiers = "".join(EXAMPLE_TIERS[estate.code[p]] for p in box)
+                listed = " ".join(estate.code[p] for p in box)
+                points = estate.total(box)
+                out.append(
+                    f"      {name:<11} package {number}: {listed}  {tiers} = {points} points"
+                )
+    for row in bundle["allocation"]:
+        out.append(f"    {row['household']}  {' '.join(row['apartments'])}")
+    return "\n".join(out)
+
+
+EXAMPLE_TIERS = {a["code"]: a["tier"] for a in EXAMPLE_INVENTORY}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Verify an rs-lottery-v1 lottery bundle.")
+    parser.add_argument("bundle", nargs="?", help="the bundle JSON file ('-' for standard input)")
+    parser.add_argument("--vectors", action="store_true", help="print the test vectors")
+    parser.add_argument(
+        "--example-bundle", action="store_true", help="print the worked example's bundle"
+    )
+    args = parser.parse_args(argv)
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(encoding="utf-8")
+    if args.vectors:
+        print(vectors())
+        return 0
+    if args.example_bundle:
+        print(json.dumps(example_bundle(), ensure_ascii=False, indent=1))
+        return 0
+    if not args.bundle:
+        parser.error("give a bundle file, --vectors or --example-bundle")
+    try:
+        if args.bundle == "-":
+            bundle = json.load(sys.stdin)
+        else:
+            with open(args.bundle, encoding="utf-8") as handle:
+                bundle = json.load(handle)
+    except (OSError, ValueError) as error:
+        print(f"FAILED: cannot read {args.bundle}: {error}")
+        return 1
+    if not isinstance(bundle, dict):
+        print("FAILED: the file does not hold a JSON object")
+        return 1
+    session = bundle.get("session") if isinstance(bundle.get("session"), dict) else {}
+    print(f"rs-lottery-v1 verification of {args.bundle}")
+    print(
+        f"session {session.get('code')} · project {session.get('project')} · estate "
+        f"{session.get('estate')} · mode {session.get('mode')} · closed {session.get('closed_at')}"
+    )
+    report = verify(bundle)
+    print("\n".join(report.lines))
+    if report.problems:
+        print(f"FAILED: {report.problems[0]}")
+        return 1
+    print("VERIFIED")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
