@@ -1,0 +1,153 @@
+"""The bundle of a signed session recomputes from itself alone; any change is caught."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from lottery import algorithm, services
+from lottery.verification import bundle_of, verify_bundle
+
+from .factories import create_session, pick_all, start_drawing
+
+
+@pytest.fixture
+def bundle(signed_session):
+    return copy.deepcopy(signed_session.bundle)
+
+
+def test_the_bundle_has_the_designs_fields(bundle, signed_session, lottery_project):
+    for name in (
+        "algorithm",
+        "session",
+        "commitment",
+        "server_secret",
+        "witness_entropy",
+        "seed",
+        "steps",
+        "allocation",
+        "participants",
+        "participants_sha256",
+        "inventory",
+        "inventory_sha256",
+        "step_prefix",
+        "fixed_village_order",
+    ):
+        assert name in bundle
+    assert "picks" not in bundle  # direct mode
+    assert bundle["algorithm"] == "rs-lottery-v1"
+    session = bundle["session"]
+    assert session["code"] == "S1" and session["project"] == lottery_project.project.code
+    assert session["estate"] == "E1" and session["mode"] == "direct"
+    for stamp in ("created_at", "committed_at", "entropy_at", "closed_at"):
+        assert session[stamp].endswith("Z")
+    assert all(set(step) >= {"label", "participants", "order"} for step in bundle["steps"])
+    households = [row["household"] for row in bundle["allocation"]]
+    assert households == sorted(households) and len(households) == 12
+    assert all(row["apartments"] == sorted(row["apartments"]) for row in bundle["allocation"])
+    assert bundle == bundle_of(signed_session)
+
+
+def test_a_signed_bundle_verifies(bundle):
+    assert verify_bundle(bundle) == []
+
+
+def test_a_changed_order_fails_and_names_the_step(bundle):
+    step = bundle["steps"][-1]
+    step["order"] = list(reversed(step["order"]))
+    problems = verify_bundle(bundle)
+    assert problems and step["label"] in problems[0]
+
+
+def test_a_changed_participant_fails(bundle):
+    bundle["participants"][0]["demand"] = {"T120": 1}
+    problems = verify_bundle(bundle)
+    assert any("participants_sha256" in p for p in problems)
+
+
+def test_a_participant_left_out_fails(bundle):
+    removed = bundle["participants"].pop(3)
+    bundle["participants_sha256"] = algorithm.snapshot_hash(bundle["participants"])
+    problems = verify_bundle(bundle)
+    assert problems
+    assert any(removed["code"] in p for p in problems)
+
+
+def test_a_changed_allocation_fails_and_names_the_household(bundle):
+    first, second = bundle["allocation"][0], bundle["allocation"][1]
+    first["apartments"], second["apartments"] = second["apartments"], first["apartments"]
+    problems = verify_bundle(bundle)
+    assert problems and first["household"] in problems[0]
+
+
+def test_a_changed_secret_fails(bundle):
+    bundle["server_secret"] = "00" * 32
+    problems = verify_bundle(bundle)
+    assert any("commitment" in p for p in problems)
+
+
+def test_a_changed_entropy_fails(bundle):
+    bundle["witness_entropy"] += "7"
+    assert verify_bundle(bundle)
+
+
+def test_the_wrong_algorithm_is_refused(bundle):
+    bundle["algorithm"] = "rs-lottery-v0"
+    assert len(verify_bundle(bundle)) == 1
+
+
+def test_garbage_is_reported_not_raised():
+    assert verify_bundle([]) != []
+    assert verify_bundle({"algorithm": "rs-lottery-v1"}) != []
+    assert (
+        verify_bundle(
+            {
+                "algorithm": "rs-lottery-v1",
+                **dict.fromkeys(
+                    [
+                        "session",
+                        "commitment",
+                        "server_secret",
+                        "witness_entropy",
+                        "seed",
+                        "step_prefix",
+                        "fixed_village_order",
+                        "participants",
+                        "participants_sha256",
+                        "inventory",
+                        "inventory_sha256",
+                        "steps",
+                        "allocation",
+                    ],
+                    None,
+                ),
+            }
+        )
+        != []
+    )
+
+
+def test_a_choose_mode_bundle_verifies_with_its_picks(choose_session, operator, notary):
+    services.lottery_draw_remaining(actor=operator, session=choose_session)
+    pick_all(choose_session, operator)
+    signed = services.lottery_session_sign_off(
+        actor=notary, session=choose_session, witnesses="王某"
+    )
+    bundle = copy.deepcopy(signed.bundle)
+    assert verify_bundle(bundle) == []
+    bundle["picks"][0], bundle["picks"][1] = bundle["picks"][1], bundle["picks"][0]
+    assert verify_bundle(bundle)
+
+
+def test_a_fixed_village_order_bundle_verifies(lottery_project, leader, notary, operator):
+    session = start_drawing(
+        create_session(lottery_project, leader, fixed_village_order=["C2", "C1"]), notary
+    )
+    services.lottery_draw_remaining(actor=operator, session=session)
+    signed = services.lottery_session_sign_off(actor=notary, session=session, witnesses="王某")
+    bundle = copy.deepcopy(signed.bundle)
+    assert bundle["fixed_village_order"] == ["C2", "C1"]
+    assert verify_bundle(bundle) == []
+    bundle["steps"][0]["order"] = ["C1", "C2"]
+    assert verify_bundle(bundle)
