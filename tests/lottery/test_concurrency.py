@@ -1,0 +1,113 @@
+"""Two operators clicking at once never produce two draws for one position, and one
+apartment never goes to two households: 50 simultaneous requests, exactly one succeeds,
+the others get a clean refusal (row lock on the session, constraints behind it).
+
+These need real concurrent transactions: PostgreSQL (CI runs it). SQLite serialises every
+write on one file lock, so the race cannot even be set up there.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+import pytest
+from django.db import connection, connections
+
+from households.models import Household
+from lottery import selectors, services
+from lottery.models import Allocation, Reveal
+from resettlement.errors import RuleViolation
+
+pytestmark = [
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="concurrent row locks need PostgreSQL (set DATABASE_URL); CI runs it there",
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+THREADS = 50
+
+
+def race(call) -> Counter:
+    """Run `call` in THREADS threads released at once; count outcomes by result code."""
+    barrier = threading.Barrier(THREADS)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def worker():
+        try:
+            barrier.wait()
+            call()
+            result = "ok"
+        except RuleViolation as exc:
+            result = exc.code
+        except Exception as exc:  # anything else would be a 500: make it visible
+            result = f"error: {type(exc).__name__}: {exc}"
+        finally:
+            connections.close_all()
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=worker) for _ in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return Counter(outcomes)
+
+
+def test_fifty_simultaneous_draws_of_one_position_reveal_it_once(drawing_session, operator):
+    services.lottery_draw_next(actor=operator, session=drawing_session, expected_position=1)
+    outcomes = race(
+        lambda: services.lottery_draw_next(
+            actor=operator, session=drawing_session, expected_position=2
+        )
+    )
+    assert outcomes == Counter({"ok": 1, "already_drawn": THREADS - 1})
+    assert Reveal.objects.filter(session=drawing_session).count() == 2
+    assert Reveal.objects.filter(session=drawing_session, position=2).count() == 1
+
+
+def test_fifty_simultaneous_household_draws_allocate_once(drawing_session, operator):
+    order = selectors.call_order(drawing_session)
+    first_household = next(i for i in order if i.level == "household")
+    for item in order[: first_household.position - 1]:
+        services.lottery_draw_next(
+            actor=operator, session=drawing_session, expected_position=item.position
+        )
+    outcomes = race(
+        lambda: services.lottery_draw_next(
+            actor=operator, session=drawing_session, expected_position=first_household.position
+        )
+    )
+    assert outcomes == Counter({"ok": 1, "already_drawn": THREADS - 1})
+    scheme = selectors.scheme_for(drawing_session)
+    assert Allocation.objects.filter(session=drawing_session).count() == len(
+        scheme.allocation[first_household.participant]
+    )
+
+
+def test_fifty_simultaneous_picks_of_one_apartment_allocate_it_once(choose_session, operator):
+    services.lottery_draw_remaining(actor=operator, session=choose_session)
+    choose_session.refresh_from_db()
+    picker = selectors.session_state(choose_session, public=False)["next_picker"]
+    household = Household.objects.get(code=picker["household"])
+    wanted, codes = dict(picker["demand"]), []
+    for apartment in picker["free_apartments"]:
+        if wanted.get(apartment["type"], 0) > 0:
+            wanted[apartment["type"]] -= 1
+            codes.append(apartment["code"])
+    outcomes = race(
+        lambda: services.lottery_pick(
+            actor=operator,
+            session=choose_session,
+            household=household,
+            apartment_codes=codes,
+            expected_sequence=picker["sequence"],
+        )
+    )
+    assert outcomes == Counter({"ok": 1, "already_picked": THREADS - 1})
+    for code in codes:
+        assert Allocation.objects.filter(apartment__code=code).count() == 1
