@@ -1,0 +1,174 @@
+"""The public side of the lottery (no login): the list of sessions, each session's page with
+its commitment from the moment it was created, a live page that follows the draws, the
+bundle once the notary signed, and the stand-alone verifier to check it with.
+
+Rehearsals (演练) are never published: every page of one is a 404. Names pass through the
+one masking function (`lottery.selectors.session_state(public=True)`); the bundle holds
+codes only. Pages are rendered in the site's language whatever the visitor chose, like the
+rest of the public site, and each client address is rate-limited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+
+from django.conf import settings
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import translation
+from django.utils.cache import patch_cache_control
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+from django_ratelimit import ALL
+from django_ratelimit.core import is_ratelimited
+
+from . import algorithm, selectors
+from .models import LotterySession, SessionStatus
+from .views_staff import screen_text
+
+# Per client address; settings may override (PUBLIC_LOTTERY_PAGE_RATE, ..._STATE_RATE).
+# The live page asks for the state every 1.5 s, 40 times a minute; a hall full of phones
+# behind one address is why the state's limit is generous.
+DEFAULT_RATES = {"page": "60/m", "state": "240/m"}
+
+VERIFIER = Path(settings.BASE_DIR) / "docs" / "verify_lottery.py"
+
+
+def _rate(action: str) -> str:
+    return getattr(settings, f"PUBLIC_LOTTERY_{action.upper()}_RATE", DEFAULT_RATES[action])
+
+
+def public_lottery(action: str) -> Callable:
+    """Site language, and the client's rate limit for `action` (429 when over it)."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            with translation.override(settings.LANGUAGE_CODE):
+                if is_ratelimited(
+                    request,
+                    group=f"public-lottery-{action}",
+                    key="ip",
+                    rate=_rate(action),
+                    method=ALL,
+                    increment=True,
+                ):
+                    response = render(request, "lottery/public/too_many.html", status=429)
+                    response.headers["Retry-After"] = "60"
+                    patch_cache_control(response, no_store=True)
+                    return response
+                response = view(request, *args, **kwargs)
+            response.headers["Content-Language"] = settings.LANGUAGE_CODE
+            return response
+
+        return wrapper
+
+    return decorate
+
+
+def _published(code: str) -> LotterySession:
+    """A session the public may see: any but a rehearsal."""
+    if "\x00" in code:
+        raise Http404
+    return get_object_or_404(
+        LotterySession.objects.select_related("project", "estate"), code=code, rehearsal=False
+    )
+
+
+@require_safe
+@public_lottery("page")
+def session_list(request: HttpRequest) -> HttpResponse:
+    sessions = selectors.session_list().filter(rehearsal=False)
+    return render(request, "lottery/public/session_list.html", {"sessions": sessions})
+
+
+@require_safe
+@never_cache
+@public_lottery("page")
+def session_detail(request: HttpRequest, code: str) -> HttpResponse:
+    session = _published(code)
+    state = selectors.session_state(session, public=True)
+    return render(
+        request,
+        "lottery/public/session_detail.html",
+        {
+            "session": session,
+            "state": state,
+            "signed": session.status == SessionStatus.SIGNED,
+            "confirmed": bool(session.confirmed_at),
+            "results": _results(state) if session.status == SessionStatus.SIGNED else [],
+            "replaced_by": LotterySession.objects.filter(replaces=session, rehearsal=False).first(),
+        },
+    )
+
+
+def _results(state: dict) -> list[dict]:
+    """The household reveals with what each got, in call order (masked names)."""
+    picks = {row["household"]: row["apartments"] for row in state.get("allocations") or []}
+    picks.update({row["household"]: row["apartments"] for row in state.get("picks") or []})
+    return [
+        {**r, "apartments": picks.get(r["participant"], r.get("apartments") or [])}
+        for r in state["reveals"]
+        if r["level"] == "household"
+    ]
+
+
+@require_safe
+@never_cache
+@public_lottery("page")
+def live(request: HttpRequest, code: str) -> HttpResponse:
+    session = _published(code)
+    return render(
+        request,
+        "lottery/public/live.html",
+        {
+            "session": session,
+            "state": selectors.session_state(session, public=True),
+            "text": screen_text(),
+        },
+    )
+
+
+@require_safe
+@never_cache
+@public_lottery("state")
+def state_json(request: HttpRequest, code: str) -> JsonResponse:
+    session = _published(code)
+    return JsonResponse(
+        selectors.session_state(session, public=True), json_dumps_params={"ensure_ascii": False}
+    )
+
+
+@require_safe
+@public_lottery("page")
+def bundle(request: HttpRequest, code: str) -> HttpResponse:
+    """The signed session's bundle: the canonical JSON bytes whose SHA-256 is the
+    `bundle_sha256` on the session's page and in the notarial record."""
+    session = _published(code)
+    if session.status != SessionStatus.SIGNED or session.bundle is None:
+        raise Http404
+    response = HttpResponse(
+        algorithm.canonical_json(session.bundle), content_type="application/json; charset=utf-8"
+    )
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="lottery-{session.code}-bundle.json"'
+    )
+    # Nothing about a signed session changes.
+    patch_cache_control(response, public=True, max_age=24 * 3600)
+    return response
+
+
+@require_safe
+@public_lottery("page")
+def verifier(request: HttpRequest) -> FileResponse:
+    """docs/verify_lottery.py, the stand-alone (standard library only) verifier."""
+    try:
+        handle = VERIFIER.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type="text/plain; charset=utf-8")
+    response.headers["Content-Disposition"] = 'inline; filename="verify_lottery.py"'
+    patch_cache_control(response, public=True, max_age=3600)
+    return response
