@@ -564,8 +564,14 @@ def _call_order_complete(stated: list, participants, prefix: str) -> str:
             raise Problem(f"step {label} is missing")
         if label not in want:
             raise Problem(f"step {label} matches no community or group of the participants")
-        if got[label] != want[label]:
-            raise Problem(f"step {label} does not list exactly its members")
+        for code in want[label]:
+            if code not in got[label]:
+                raise Problem(f"step {label} lacks {code}, a participant in the snapshot")
+        for code in got[label]:
+            if code not in want[label]:
+                raise Problem(f"step {label} lists {code}, who is not among the participants")
+        if len(got[label]) != len(want[label]):
+            raise Problem(f"step {label} lists a participant twice")
     for step in stated:
         if sorted(step["order"]) != sorted(step["participants"]):
             raise Problem(
@@ -902,7 +908,11 @@ def main(argv=None) -> int:
         f"session {session.get('code')} · project {session.get('project')} · estate "
         f"{session.get('estate')} · mode {session.get('mode')} · closed {session.get('closed_at')}"
     )
-    report = verify(bundle)
+    try:
+        report = verify(bundle)
+    except Exception as error:  # a malformed bundle must give a report, not a traceback
+        report = Report()
+        report.fail(f"malformed bundle ({type(error).__name__}: {error})")
     print("\n".join(report.lines))
     if report.problems:
         print(f"FAILED: {report.problems[0]}")
