@@ -132,7 +132,7 @@ def floor_rule_problems(bands: Sequence[Band], floors_used: Iterable[int] = ()) 
     return problems
 
 
-def _floors_used(estate: Estate) -> set[int]:
+def estate_floors_used(estate: Estate) -> set[int]:
     """Every floor of the estate that exists: up to each building's height."""
     used = set(Apartment.objects.filter(estate=estate).values_list("floor", flat=True))
     for floors in Building.objects.filter(estate=estate).values_list("floors", flat=True):
@@ -149,7 +149,7 @@ def floor_rule_set(*, actor, estate: Estate, bands: Sequence[Band]) -> list[Floo
     require_permission(actor, "allocation.change_estate")
     estate = Estate.objects.select_for_update().get(pk=estate.pk)
     bands = [Band(str(b.tier).strip().upper(), int(b.floor_from), int(b.floor_to)) for b in bands]
-    problems = floor_rule_problems(bands, _floors_used(estate))
+    problems = floor_rule_problems(bands, estate_floors_used(estate))
     if problems:
         raise RuleViolation(
             "bad_floor_rule",

@@ -109,3 +109,9 @@ def apartment(estate, building, types):
         apartment_type=types["T90"],
         tier=services.apartment_tier(estate, 5),
     )
+
+
+@pytest.fixture
+def admin_client_leader(client, leader):
+    client.force_login(leader)
+    return client

@@ -1,0 +1,437 @@
+"""Admin for the housing stock and the demands. Every change goes through allocation.services:
+forms check their input by running the service in a transaction that is rolled back (so the
+service's messages appear on the right field), and saving runs it for real."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from households.admin_import import HouseholdImportExportMixin
+from resettlement.errors import RuleViolation
+
+from . import services
+from .models import (
+    AllocationPolicy,
+    Apartment,
+    ApartmentStatus,
+    ApartmentType,
+    Building,
+    Demand,
+    DemandItem,
+    Estate,
+    FloorTier,
+)
+from .resources import EXPORT_PERMISSION, IMPORT_PERMISSION, ApartmentResource
+
+
+class _RolledBack(Exception):
+    pass
+
+
+class ServiceForm(forms.ModelForm):
+    """A model form whose `clean` tries the service (rolled back) and shows its refusals on
+    the fields they name; `save_with` runs it for real. Subclasses define `call(actor)`."""
+
+    actor = None
+
+    def call(self, actor) -> Any:  # pragma: no cover - defined by subclasses
+        raise NotImplementedError
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            with transaction.atomic():
+                self.call(self.actor)
+                raise _RolledBack
+        except _RolledBack:
+            pass
+        except RuleViolation as exc:
+            for detail in exc.details or [{"message": exc.message}]:
+                field = detail.get("field") if isinstance(detail, dict) else None
+                message = detail["message"] if isinstance(detail, dict) else str(detail)
+                self.add_error(field if field in self.fields else None, message)
+        return cleaned
+
+    def validate_unique(self) -> None:
+        pass  # the service checks uniqueness, with its own message on the field
+
+
+class ServiceAdmin(admin.ModelAdmin):
+    """An admin whose form is a ServiceForm: the form gets the request's user, and saving
+    runs the service instead of `obj.save()`."""
+
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        base = super().get_form(request, obj, change=change, **kwargs)
+        return type(base.__name__, (base,), {"actor": request.user})
+
+    def save_model(self, request, obj, form, change) -> None:
+        saved = form.call(request.user)
+        # The admin goes on with `obj` (inlines, messages): make it the row the service saved.
+        obj.pk = saved.pk
+        obj._state.adding = False
+        obj._state.db = saved._state.db
+        obj.refresh_from_db()
+
+
+# -- estates ------------------------------------------------------------------------------
+
+
+class EstateForm(ServiceForm):
+    class Meta:
+        model = Estate
+        fields = ["project", "code", "name", "address", "orientation"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            for name in ("project", "code"):
+                self.fields[name].disabled = True
+
+    def call(self, actor) -> Estate:
+        data = self.cleaned_data
+        if self.instance.pk:
+            return services.estate_update(actor=actor, estate=self.instance, data=data)
+        return services.estate_create(
+            actor=actor,
+            project=data["project"],
+            code=data["code"],
+            name=data["name"],
+            address=data.get("address", ""),
+            orientation=data.get("orientation", ""),
+        )
+
+
+class FloorTierFormSet(BaseInlineFormSet):
+    """The floor rule is checked as a whole: no overlaps, every used floor covered."""
+
+    def bands(self) -> list[services.Band]:
+        return [
+            services.Band(
+                f.cleaned_data["tier"], f.cleaned_data["floor_from"], f.cleaned_data["floor_to"]
+            )
+            for f in self.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors) or not self.has_changed():
+            return
+        used = services.estate_floors_used(self.instance) if self.instance.pk else set()
+        problems = services.floor_rule_problems(self.bands(), used)
+        if problems:
+            raise forms.ValidationError(problems)
+
+
+class FloorTierInline(admin.TabularInline):
+    model = FloorTier
+    formset = FloorTierFormSet
+    extra = 0
+    fields = ("tier", "floor_from", "floor_to")
+
+    # The floor rule is part of the estate: whoever may set up or change estates edits it.
+    def _may_edit(self, request: HttpRequest) -> bool:
+        user = request.user
+        return user.has_perm("allocation.change_estate") or user.has_perm("allocation.add_estate")
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self._may_edit(request)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self._may_edit(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self._may_edit(request)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.has_perm("allocation.view_estate")
+
+
+class BuildingInline(admin.TabularInline):
+    """Buildings come from the apartment import (or the building service); shown here in
+    their sequence along the housing orientation."""
+
+    model = Building
+    extra = 0
+    fields = ("code", "sequence", "floors")
+    readonly_fields = fields
+    can_delete = False
+    ordering = ("sequence",)
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.has_perm("allocation.view_estate")
+
+
+@admin.register(Estate)
+class EstateAdmin(ServiceAdmin):
+    form = EstateForm
+    list_display = ("code", "name", "project", "orientation")
+    list_filter = ("project",)
+    search_fields = ("code", "name")
+    list_select_related = ("project",)
+    inlines = [FloorTierInline, BuildingInline]
+
+    def save_formset(self, request, form, formset, change) -> None:
+        # The rule is replaced as a whole by the service, never saved form by form.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        if formset.model is not FloorTier or not formset.has_changed():
+            return
+        try:
+            services.floor_rule_set(actor=request.user, estate=form.instance, bands=formset.bands())
+        except RuleViolation as exc:
+            messages.error(request, exc.message)
+
+
+# -- apartment types, policy --------------------------------------------------------------
+
+
+class ApartmentTypeForm(ServiceForm):
+    class Meta:
+        model = ApartmentType
+        fields = ["project", "code", "name", "nominal_area"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            for name in ("project", "code"):
+                self.fields[name].disabled = True
+
+    def call(self, actor) -> ApartmentType:
+        data = self.cleaned_data
+        if self.instance.pk:
+            return services.apartment_type_update(
+                actor=actor,
+                apartment_type=self.instance,
+                name=data["name"],
+                nominal_area=data["nominal_area"],
+            )
+        return services.apartment_type_create(
+            actor=actor,
+            project=data["project"],
+            code=data["code"],
+            name=data["name"],
+            nominal_area=data["nominal_area"],
+        )
+
+
+@admin.register(ApartmentType)
+class ApartmentTypeAdmin(ServiceAdmin):
+    form = ApartmentTypeForm
+    list_display = ("code", "name", "nominal_area", "project")
+    list_filter = ("project",)
+    search_fields = ("code", "name")
+    list_select_related = ("project",)
+
+
+class AllocationPolicyForm(ServiceForm):
+    class Meta:
+        model = AllocationPolicy
+        fields = ["project", "over_area_cap"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["project"].disabled = True
+
+    def call(self, actor) -> AllocationPolicy:
+        return services.allocation_policy_update(
+            actor=actor,
+            project=self.cleaned_data["project"],
+            over_area_cap=self.cleaned_data["over_area_cap"],
+        )
+
+
+@admin.register(AllocationPolicy)
+class AllocationPolicyAdmin(ServiceAdmin):
+    form = AllocationPolicyForm
+    list_display = ("project", "over_area_cap")
+    list_select_related = ("project",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # A project's policy exists with the defaults once used; setting it is a change.
+        return request.user.has_perm("allocation.change_allocationpolicy")
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+# -- apartments ---------------------------------------------------------------------------
+
+
+class ApartmentImportExportMixin(HouseholdImportExportMixin):
+    """The apartment import and export: the household roster's admin flow (project picker,
+    file checks, dry-run preview listing every problem by row and column, confirm) with the
+    apartment resource."""
+
+    resource_classes = [ApartmentResource]
+    import_template_name = "allocation/admin/import_apartments.html"
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(IMPORT_PERMISSION)
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(EXPORT_PERMISSION)
+
+    def get_import_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_import_context_data(**kwargs)
+        context["template_url"] = reverse("allocation:import-template")
+        return context
+
+    def add_success_message(self, result, request: HttpRequest) -> None:
+        messages.success(
+            request,
+            _("导入成功:%(a)d 套房(新建 %(b)d 栋楼、%(s)d 个单元)。")
+            % {"a": result.apartments, "b": result.buildings, "s": result.stairs},
+        )
+
+    def get_export_filename(self, request: HttpRequest, queryset, file_format) -> str:
+        date = timezone.localdate().isoformat()
+        return f"apartments-{date}.{file_format.get_extension()}"
+
+
+@admin.register(Apartment)
+class ApartmentAdmin(ApartmentImportExportMixin, admin.ModelAdmin):
+    list_display = (
+        "code",
+        "estate",
+        "building",
+        "stair",
+        "floor",
+        "area",
+        "apartment_type",
+        "orientation",
+        "tier",
+        "status",
+    )
+    list_filter = ("estate", "building", "apartment_type", "tier", "status")
+    search_fields = ("code",)
+    list_select_related = ("estate", "building", "stair", "apartment_type")
+    actions = ["withhold_selected", "release_selected"]
+    list_per_page = 100
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # apartments come from the import
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False if obj is not None else request.user.has_perm("allocation.change_apartment")
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def _set_status(self, request: HttpRequest, queryset: QuerySet, status: str) -> None:
+        done, refused = 0, []
+        for apartment in queryset:
+            try:
+                services.apartment_set_status(
+                    actor=request.user, apartment=apartment, status=status
+                )
+                done += 1
+            except RuleViolation as exc:
+                refused.append(f"{apartment.code}:{exc.message}")
+        if done:
+            self.message_user(
+                request, _("已更新 %(n)d 套房的状态。") % {"n": done}, messages.SUCCESS
+            )
+        for line in refused:
+            self.message_user(request, line, messages.ERROR)
+
+    @admin.action(description=gettext_lazy("所选房屋暂不分配"), permissions=["change"])
+    def withhold_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._set_status(request, queryset, ApartmentStatus.WITHHELD)
+
+    @admin.action(description=gettext_lazy("所选房屋恢复可分配"), permissions=["change"])
+    def release_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._set_status(request, queryset, ApartmentStatus.AVAILABLE)
+
+
+# -- demands ------------------------------------------------------------------------------
+
+
+class DemandItemInline(admin.TabularInline):
+    model = DemandItem
+    extra = 0
+    fields = ("apartment_type", "count")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.has_perm("allocation.view_demand")
+
+
+@admin.register(Demand)
+class DemandAdmin(admin.ModelAdmin):
+    """Read-only: choices are recorded on the staff demand page (or the API) and locked
+    there or with the action here."""
+
+    list_display = (
+        "household",
+        "project",
+        "entitlement_area",
+        "chosen_area",
+        "area_difference",
+        "area_fit",
+        "status",
+        "chosen_by",
+        "locked_by",
+    )
+    list_filter = ("project", "status", "area_fit", "household__community")
+    search_fields = ("household__code",)
+    list_select_related = ("household", "project", "chosen_by", "locked_by")
+    inlines = [DemandItemInline]
+    actions = ["lock_selected"]
+    readonly_fields = [field.name for field in Demand._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False if obj is not None else super().has_change_permission(request, obj)
+
+    def has_lock_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("allocation.lock_demand")
+
+    @admin.action(description=gettext_lazy("锁定所选户型选择"), permissions=["lock"])
+    def lock_selected(self, request: HttpRequest, queryset: QuerySet[Demand]) -> None:
+        by_project = defaultdict(list)
+        for demand in queryset.select_related("project", "household"):
+            by_project[demand.project].append(demand.household)
+        for project, households in by_project.items():
+            try:
+                count = services.demand_lock(
+                    actor=request.user, project=project, households=households
+                )
+            except RuleViolation as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+            else:
+                self.message_user(
+                    request, _("已锁定 %(n)d 户的户型选择。") % {"n": count}, messages.SUCCESS
+                )
