@@ -1,3 +1,11 @@
-from django.urls import path  # noqa: F401
+"""The lottery API under /api/lottery/ (read-only; sessions change through the console)."""
 
-urlpatterns: list = []
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from . import api
+
+router = DefaultRouter()
+router.register("sessions", api.LotterySessionViewSet, basename="lottery-session")
+
+urlpatterns = [path("", include(router.urls))]
