@@ -1,0 +1,105 @@
+"""The publicity kinds whose rows come from the housing stock and the demands (公示: 安置房源、
+应安置面积及户型). Registered with `resettlement.publicity_kinds`; the publicity app freezes
+and masks them (this module never imports the publicity app)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from resettlement.masking import Mask
+from resettlement.publicity_kinds import Column, PublicityKind, register
+
+from . import selectors
+
+
+def housing_rows(project, community=None) -> list[dict[str, Any]]:
+    """Every apartment of the project, estate by estate in housing-orientation order. The
+    stock is not per community: a community's publication lists the same apartments."""
+    return [
+        {
+            "household": "",
+            "community": "",
+            "estate": a.estate.name,
+            "building": a.building.code,
+            "stair": a.stair.code,
+            "code": a.code,
+            "floor": a.floor,
+            "area": f"{a.area:.2f}",
+            "type": f"{a.apartment_type.name}({a.apartment_type.code})",
+            "orientation": str(a.get_orientation_display()),
+            "tier": a.tier,
+            "status": str(a.get_status_display()),
+        }
+        for a in selectors.apartment_list(project=project)
+    ]
+
+
+def demand_rows(project, community=None) -> list[dict[str, Any]]:
+    """Each approved household's entitlement and the apartment types it chose (blank when it
+    has not chosen yet)."""
+    households = list(
+        selectors.demand_households(
+            project=project, community=community.pk if community is not None else None
+        )
+    )
+    rows = []
+    for row in selectors.demand_rows(households):
+        household, demand = row.household, row.demand
+        rows.append(
+            {
+                "household": household.code,
+                "community": household.community.name,
+                "group": household.group.name,
+                "head": household.head_name or "",
+                "entitlement_area": f"{household.entitlement_area:.2f}",
+                "types": "、".join(f"{code}×{n}" for code, n in row.items.items()),
+                "chosen_area": f"{demand.chosen_area:.2f}" if demand else "",
+                "difference": f"{demand.area_difference:.2f}" if demand else "",
+                "fit": str(demand.get_area_fit_display()) if demand else "",
+            }
+        )
+    return rows
+
+
+HOUSING = register(
+    PublicityKind(
+        code="housing",
+        label=_("安置房源公示"),
+        columns=(
+            Column("estate", _("安置小区")),
+            Column("building", _("楼栋")),
+            Column("stair", _("单元")),
+            Column("code", _("房号")),
+            Column("floor", _("楼层")),
+            Column("area", _("建筑面积(㎡)")),
+            Column("type", _("户型")),
+            Column("orientation", _("朝向")),
+            Column("tier", _("档次")),
+            Column("status", _("状态")),
+        ),
+        build_rows=housing_rows,
+        default_days=7,
+    )
+)
+
+DEMAND = register(
+    PublicityKind(
+        code="demand",
+        label=_("应安置面积及户型公示"),
+        columns=(
+            Column("household", _("户编号")),
+            Column("head", _("户主"), Mask.NAME),
+            Column("community", _("村/社区")),
+            Column("group", _("村民小组")),
+            Column("entitlement_area", _("应安置面积(㎡)")),
+            Column("types", _("所选户型")),
+            Column("chosen_area", _("所选面积(㎡)")),
+            Column("difference", _("面积差(㎡)")),
+            Column("fit", _("面积情况")),
+        ),
+        build_rows=demand_rows,
+        default_days=7,
+    )
+)
