@@ -68,10 +68,12 @@ def _step_kind(label: str) -> str:
 def _steps(session: LotterySession, proxies: set[str]) -> list[dict[str, Any]]:
     steps = []
     for number, step in enumerate(session.steps or [], start=1):
-        order = [
-            f"{rank}. {code}" + (_("(代摇)") if code in proxies else "")
+        # One paragraph per step (no box per entry): WeasyPrint lays a page of short boxes
+        # out several times slower, and a session has as many entries as households.
+        order = "\u2003".join(
+            f"{rank}.\u00a0{code}" + (_("(代摇)") if code in proxies else "")
             for rank, code in enumerate(step["order"], start=1)
-        ]
+        )
         steps.append(
             {
                 "number": number,
