@@ -10,8 +10,9 @@ from households import demo
 class Command(BaseCommand):
     help = (
         "Build a demo resettlement project (YH2013, with an earlier project YH2011) through the "
-        "same services the office uses: registration, documents, review and approval by the "
-        "demo users. Deterministic for a given --seed. Local demos only."
+        "same services the office uses: registration, documents, review and approval, "
+        "publicity, housing stock, demands and a signed lottery session, by the demo users. "
+        "Deterministic for a given --seed (but for the lottery's secret). Local demos only."
     )
 
     def add_arguments(self, parser) -> None:
@@ -41,17 +42,20 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{message}. Use --if-empty to skip, or start from an empty database."
             )
-        if demo.missing_demo_users():
+        # The one place where the demo spans stages: imports run from later stages to
+        # earlier ones, so households never imports publicity or lottery; the command hands
+        # the later stages in, and they run in the registry's transaction, in this order:
+        # publicity (whose objections may send a household back to review and approve it
+        # again) before the housing and lottery stage, which needs the approvals settled.
+        from lottery.demo import hall_users, missing_hall_users, seed_lottery
+        from publicity.demo import seed_publicity
+
+        if demo.missing_demo_users() or missing_hall_users():
             call_command("create_demo_users", stdout=self.stdout)
         try:
-            users = demo.demo_actors()
+            users = hall_users(demo.demo_actors())
         except demo.DemoUsersMissing as exc:
             raise CommandError(str(exc)) from exc
-
-        # The one place where the demo spans stages: imports run from later stages to
-        # earlier ones, so households never imports publicity; the command hands the later
-        # stages in, and they run in the registry's transaction.
-        from publicity.demo import seed_publicity
 
         started = time.monotonic()
         self.stdout.write(f"Seeding {options['households']} households (seed {options['seed']})…")
@@ -60,7 +64,7 @@ class Command(BaseCommand):
             seed=options["seed"],
             users=users,
             progress=self.stdout.write,
-            later_stages=[seed_publicity],
+            later_stages=[seed_publicity, seed_lottery],
         )
         for line in summary.lines():
             self.stdout.write(line)

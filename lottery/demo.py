@@ -1,0 +1,368 @@
+"""The housing and lottery stage of the demo data (`seed_demo`), carried out through the
+services after the publicity stage, as the demo users would on allocation day (seed 000:
+housing to the village, packaging to the group, lottery to the household; seed 001: drills
+before the real day):
+
+- `leader` sets up the housing stock: four apartment types (60, 75, 90 and 120 m²), the
+  estate E1 with its floor rule (floors 1–2 and 11 tier C, 3–4 and 9–10 B, 5–8 A) and its
+  apartments, imported from a spreadsheet as the office would (`apartments_import`):
+  eleven-floor buildings of two stairs with two apartments a landing, each column of
+  apartments one type from the ground floor to the top, the types spread along the
+  estate's housing orientation, enough for every demand and about 8 % to spare;
+- for every approved household the clerk who registered it enters the apartment-type
+  combination the family chose (`demand_choose`): one of the combinations closest to its
+  entitlement, some over it within the cap, some under; `leader` locks them
+  (`demand_lock`, four-eyes: not the one who entered them);
+- a drill: `leader` opens a rehearsal session, `notary` confirms the snapshots and enters
+  the witnesses' dice, `operator` draws everything and `notary` signs it off — practice,
+  never binding or published;
+- the real day: `leader` opens the binding session (direct assignment, the village order
+  drawn), `notary` confirms and enters the entropy, `operator` checks in most households
+  (by the notice's lookup code, some by the head's ID number) and draws; the absent ones
+  are drawn by proxy (代摇); `notary` signs off with the witnesses, and the bundle is
+  verified before the stage ends.
+
+The inputs are deterministic for a given seed (the same apartments, choices, check-ins and
+entropy); the draw itself is not: the server secret comes from `secrets`, as DESIGN §5
+requires — nobody, the demo included, can choose it. Runs inside seed_demo's transaction.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+import tablib
+from django.contrib.auth import get_user_model
+
+from allocation import services as allocation_services
+from allocation.models import Apartment, AreaFit, Demand
+from allocation.resources import HEADERS, apartments_import
+from households.demo import MAIN_PROJECT_CODE, DemoUsersMissing
+from households.models import Household, HouseholdStatus, Member, Project, Relation
+
+from . import services
+from .models import LotterySession, SessionMode
+from .verification import verify_bundle
+
+ESTATE_CODE = "E1"
+ESTATE_NAME = "南宫河农民多高层公寓"
+ORIENTATION = "自南向北、由东向西:1幢在南端东侧,依次编号"
+# (code, name, nominal area, built area)
+TYPES = (
+    ("T60", "一室一厅(60㎡)", "60.00", "61.72"),
+    ("T75", "两室一厅(75㎡)", "75.00", "76.35"),
+    ("T90", "两室两厅(90㎡)", "90.00", "91.48"),
+    ("T120", "三室两厅(120㎡)", "120.00", "121.06"),
+)
+FLOORS, STAIRS, PER_LANDING = 11, 2, 2
+BANDS = (("C", 1, 2), ("B", 3, 4), ("A", 5, 8), ("B", 9, 10), ("C", 11, 11))
+SPARE = Decimal("0.08")
+# A household chooses at most this many apartments.
+MOST_APARTMENTS = 3
+# About this share of households come to the hall; the others are drawn by proxy.
+PRESENT = 0.85
+WITNESSES = "村民代表:王建华、李春生、张桂英;纪检监督员:陈国庆;公证处:见上"
+REHEARSAL_WITNESSES = "演练见证:村民代表王建华、李春生"
+# Who acts in the hall; not among households.demo's actors, so checked here.
+HALL_ROLES = {"operator": "lottery.operate_session", "notary": "lottery.witness_session"}
+
+
+@dataclass
+class LotterySummary:
+    estate: str
+    apartments: int
+    types: dict[str, int]
+    demands: Counter
+    rehearsal: LotterySession
+    session: LotterySession
+    check_ins: int
+    proxies: int
+
+    def lines(self) -> list[str]:
+        fits = self.demands
+        return [
+            f"{MAIN_PROJECT_CODE} housing and lottery",
+            f"  estate {self.estate}: {self.apartments} apartments "
+            f"({', '.join(f'{t} {n}' for t, n in sorted(self.types.items()))})",
+            f"  demands locked: {sum(fits.values())} (within {fits[AreaFit.WITHIN]}, "
+            f"over {fits[AreaFit.OVER]}, under {fits[AreaFit.UNDER]})",
+            f"  rehearsal {self.rehearsal.code}: signed, practice only",
+            f"  session {self.session.code}: signed, {len(self.session.participants)} households "
+            f"({self.check_ins} checked in, {self.proxies} by proxy), "
+            f"bundle SHA-256 {self.session.bundle_sha256[:16]}…",
+        ]
+
+
+def missing_hall_users() -> list[str]:
+    present = set(
+        get_user_model().objects.filter(username__in=HALL_ROLES).values_list("username", flat=True)
+    )
+    return [username for username in HALL_ROLES if username not in present]
+
+
+def hall_users(users: dict) -> dict:
+    """`users` with the operator and notary added; DemoUsersMissing when they are not ready."""
+    found = {u.username: u for u in get_user_model().objects.filter(username__in=HALL_ROLES)}
+    problems = [
+        f"{name} lacks {perm}"
+        for name, perm in HALL_ROLES.items()
+        if name not in found or not (found[name].is_active and found[name].has_perm(perm))
+    ]
+    if problems:
+        raise DemoUsersMissing(
+            "Demo users are not ready ("
+            + "; ".join(problems)
+            + "). Run `python manage.py create_demo_users` first."
+        )
+    return {**users, **found}
+
+
+# -- housing --------------------------------------------------------------------------------
+
+
+def _combinations(areas: dict[str, Decimal]) -> list[tuple[Decimal, tuple[str, ...]]]:
+    """Every combination of one to MOST_APARTMENTS apartments, with its nominal area."""
+    combos = []
+    for n in range(1, MOST_APARTMENTS + 1):
+        for combo in itertools.combinations_with_replacement(sorted(areas), n):
+            combos.append((sum(areas[t] for t in combo), combo))
+    return combos
+
+
+def _choice(entitlement: Decimal, combos, cap: Decimal, rng: random.Random) -> dict[str, int]:
+    """One of the three combinations closest to the entitlement that stay within the cap,
+    fewer apartments first among equals; at random, so some are over and some under."""
+    fitting = [(area, combo) for area, combo in combos if area - entitlement <= cap]
+    fitting.sort(key=lambda pair: (abs(pair[0] - entitlement), len(pair[1]), pair[1]))
+    _area, combo = rng.choice(fitting[:3])
+    return dict(Counter(combo))
+
+
+def _choose_demands(project: Project, users: dict, rng: random.Random) -> Counter:
+    """The registering clerk enters each approved household's choice; returns the demand
+    in apartments per type."""
+    types = {code: Decimal(nominal) for code, _name, nominal, _built in TYPES}
+    combos = _combinations(types)
+    cap = allocation_services.allocation_policy_of(project).over_area_cap
+    clerks = {users["clerk"].pk: users["clerk"], users["clerk2"].pk: users["clerk2"]}
+    wanted: Counter = Counter()
+    households = Household.objects.filter(
+        project=project, status=HouseholdStatus.APPROVED
+    ).order_by("code")
+    for household in households:
+        items = _choice(household.entitlement_area, combos, cap, rng)
+        clerk = clerks.get(household.registered_by_id, users["clerk"])
+        allocation_services.demand_choose(actor=clerk, household=household, items=items)
+        wanted.update(items)
+    return wanted
+
+
+def _apartment_rows(wanted: Counter) -> list[list]:
+    """The estate as a spreadsheet: each column of apartments (one stair's landing position
+    from the ground floor to the top) is one type; columns of each type spread evenly
+    along the orientation."""
+    built = {code: area for code, _name, _nominal, area in TYPES}
+    columns = {
+        code: max(1, -(-int(n * (1 + SPARE)) // FLOORS)) for code, n in sorted(wanted.items())
+    }
+    order = sorted(
+        ((k + 0.5) / n, code) for code, n in columns.items() for k in range(n)
+    )  # interleaved
+    per_building = STAIRS * PER_LANDING
+    rows = []
+    for index, (_place, code) in enumerate(order):
+        building, slot = divmod(index, per_building)
+        stair, landing = divmod(slot, PER_LANDING)
+        for floor in range(1, FLOORS + 1):
+            rows.append(
+                [
+                    ESTATE_CODE,
+                    str(building + 1),
+                    building + 1,
+                    FLOORS,
+                    str(stair + 1),
+                    f"{ESTATE_CODE}-{building + 1}-{stair + 1}-{floor:02d}{landing + 1:02d}",
+                    floor,
+                    built[code],
+                    code,
+                    "",
+                ]
+            )
+    return rows
+
+
+def _housing(project: Project, leader):
+    """The apartment types and the estate with its floor rule (apartments come later, once
+    the demands say how many)."""
+    for code, name, nominal, _built in TYPES:
+        allocation_services.apartment_type_create(
+            actor=leader, project=project, code=code, name=name, nominal_area=nominal
+        )
+    return allocation_services.estate_create(
+        actor=leader,
+        project=project,
+        code=ESTATE_CODE,
+        name=ESTATE_NAME,
+        address="余杭经济技术开发区南宫河路",
+        orientation=ORIENTATION,
+        bands=[allocation_services.Band(tier, low, high) for tier, low, high in BANDS],
+    )
+
+
+def _import_apartments(project: Project, leader, wanted: Counter) -> int:
+    dataset = tablib.Dataset(headers=list(HEADERS))
+    for row in _apartment_rows(wanted):
+        dataset.append(row)
+    report = apartments_import(actor=leader, project=project, dataset=dataset)
+    if not report.ok:
+        raise RuntimeError(f"demo apartments refused: {report.problems[:3]}")
+    return report.apartments
+
+
+# -- the sessions ---------------------------------------------------------------------------
+
+
+def _dice(rng: random.Random, throws: int = 12) -> str:
+    """What the residents' representatives called out, throwing a die on the stage."""
+    return " ".join(str(rng.randint(1, 6)) for _ in range(throws))
+
+
+def _session(project, estate, users, *, code, title, rehearsal, rng) -> LotterySession:
+    communities = sorted(
+        {h.community for h in Household.objects.filter(project=project, demand__isnull=False)},
+        key=lambda c: c.code,
+    )
+    session = services.lottery_session_create(
+        actor=users["leader"],
+        project=project,
+        estate=estate,
+        communities=communities,
+        code=code,
+        title=title,
+        mode=SessionMode.DIRECT,
+        rehearsal=rehearsal,
+    )
+    services.lottery_session_confirm(
+        actor=users["notary"],
+        session=session,
+        participants_sha256=session.participants_sha256,
+        inventory_sha256=session.inventory_sha256,
+    )
+    return services.lottery_session_enter_entropy(
+        actor=users["notary"], session=session, witness_entropy=_dice(rng)
+    )
+
+
+def _check_in(session: LotterySession, operator, rng: random.Random) -> int:
+    """Most households come; the operator checks them in by the notice's lookup code, or
+    for one in five by the head's ID number (the notice left at home)."""
+    codes = [p["code"] for p in session.participants]
+    households = {
+        h.code: h for h in Household.objects.filter(project=session.project_id, code__in=codes)
+    }
+    heads = {
+        m.household_id: m
+        for m in Member.objects.filter(
+            household__in=list(households.values()), relation=Relation.HEAD
+        )
+    }
+    present = 0
+    for code in codes:
+        if rng.random() >= PRESENT:
+            continue
+        household = households[code]
+        head = heads.get(household.pk)
+        by_id = head is not None and rng.random() < 0.2
+        services.lottery_check_in(
+            actor=operator,
+            session=session,
+            credential=head.id_number if by_id else household.lookup_code,
+            attendee=head.name if head else household.code,
+            identity_confirmed=True,
+        )
+        present += 1
+    return present
+
+
+def _verified(session: LotterySession) -> None:
+    problems = verify_bundle(session.bundle)
+    if problems:
+        raise RuntimeError(f"the demo session's bundle does not verify: {problems[:3]}")
+
+
+def seed_lottery(
+    *, seed: int, users: dict, progress: Callable[[str], None] = lambda message: None
+) -> LotterySummary:
+    """Housing stock, demands, a signed rehearsal and a signed binding session for the main
+    demo project (see the module docstring). Precondition: the registry (and publicity)
+    stages have run in this transaction."""
+    rng = random.Random(f"{seed}:lottery")
+    users = hall_users(users)
+    leader, operator, notary = users["leader"], users["operator"], users["notary"]
+    project = Project.objects.get(code=MAIN_PROJECT_CODE)
+
+    estate = _housing(project, leader)
+    wanted = _choose_demands(project, users, rng)
+    locked = allocation_services.demand_lock(actor=leader, project=project)
+    progress(f"  {MAIN_PROJECT_CODE}: {locked} apartment-type choices entered and locked")
+    apartments = _import_apartments(project, leader, wanted)
+    progress(f"  {MAIN_PROJECT_CODE}: estate {ESTATE_CODE}, {apartments} apartments imported")
+
+    rehearsal = _session(
+        project,
+        estate,
+        users,
+        code=f"{MAIN_PROJECT_CODE}-R1",
+        title=f"{ESTATE_NAME}分房摇号 演练",
+        rehearsal=True,
+        rng=rng,
+    )
+    services.lottery_draw_remaining(actor=operator, session=rehearsal)
+    rehearsal = services.lottery_session_sign_off(
+        actor=notary, session=rehearsal, witnesses=REHEARSAL_WITNESSES
+    )
+    progress(f"  {MAIN_PROJECT_CODE}: rehearsal {rehearsal.code} drawn and signed")
+
+    session = _session(
+        project,
+        estate,
+        users,
+        code=f"{MAIN_PROJECT_CODE}-01",
+        title=f"{ESTATE_NAME}分房摇号 第一场",
+        rehearsal=False,
+        rng=rng,
+    )
+    check_ins = _check_in(session, operator, rng)
+    services.lottery_draw_remaining(actor=operator, session=session)
+    session = services.lottery_session_sign_off(actor=notary, session=session, witnesses=WITNESSES)
+    _verified(session)
+    progress(f"  {MAIN_PROJECT_CODE}: lottery {session.code} signed off, bundle verified")
+
+    fits = Counter(
+        Demand.objects.filter(project=project).values_list("area_fit", flat=True).order_by()
+    )
+    return LotterySummary(
+        estate=ESTATE_CODE,
+        apartments=apartments,
+        types=_type_counts(estate),
+        demands=fits,
+        rehearsal=rehearsal,
+        session=session,
+        check_ins=check_ins,
+        proxies=len(session.participants) - check_ins,
+    )
+
+
+def _type_counts(estate) -> dict[str, int]:
+    return dict(
+        Counter(
+            Apartment.objects.filter(estate=estate)
+            .values_list("apartment_type__code", flat=True)
+            .order_by()
+        )
+    )
