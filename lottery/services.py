@@ -445,13 +445,13 @@ def _reveal_rows(
     present = selectors.checked_in_codes(session) if household_codes else set()
     reveals = [
         Reveal(
-            session=session,
+            session_id=session.pk,
             position=i.position,
             step_label=i.step_label,
             rank=i.rank,
             participant=i.participant,
             proxy=i.level == "household" and i.participant not in present,
-            revealed_by=actor,
+            revealed_by_id=actor.pk,
         )
         for i in items
     ]
@@ -471,13 +471,13 @@ def _reveal_rows(
             for code in scheme.allocation[item.participant]:
                 allocations.append(
                     Allocation(
-                        session=session,
+                        session_id=session.pk,
                         household_id=households[item.participant],
                         apartment_id=apartments[code],
                         binding=binding,
                         proxy=item.participant not in present,
                         sequence=item.position,
-                        created_by=actor,
+                        created_by_id=actor.pk,
                     )
                 )
     return reveals, allocations
