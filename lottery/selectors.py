@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q
 
-from allocation.models import Apartment, ApartmentStatus, Demand, DemandItem, DemandStatus, Estate
+from allocation import selectors as allocation_selectors
+from allocation.models import Demand, DemandItem, DemandStatus, Estate
 from households.models import (
     Community,
     Household,
@@ -33,27 +33,9 @@ from .models import Allocation, CheckIn, LotterySession, Reveal, SessionMode, Se
 
 
 def inventory_snapshot(estate: Estate) -> list[dict[str, Any]]:
-    """The estate's available apartments in housing-orientation order (the lottery's
-    inventory snapshot: building sequence, building, stair, floor, apartment code)."""
-    rows = (
-        Apartment.objects.filter(estate=estate, status=ApartmentStatus.AVAILABLE)
-        .order_by("building__sequence", "building__code", "stair__code", "floor", "code")
-        .values_list(
-            "code", "building__code", "stair__code", "floor", "apartment_type__code", "tier", "area"
-        )
-    )
-    return [
-        {
-            "code": code,
-            "building": building,
-            "stair": stair,
-            "floor": floor,
-            "type": type_code,
-            "tier": tier,
-            "area": str(Decimal(area).quantize(Decimal("0.01"))),
-        }
-        for code, building, stair, floor, type_code, tier, area in rows
-    ]
+    """The estate's available apartments in housing-orientation order, as the lottery
+    hashes them (one definition: `allocation.selectors.inventory_snapshot`)."""
+    return allocation_selectors.inventory_snapshot(estate)
 
 
 def _eligible_households(project: Project, communities: Iterable[Community]):
