@@ -280,6 +280,8 @@ def lottery_session_confirm(
     require_permission(actor, "lottery.witness_session")
     session = _lock(session)
     _require_status(session, SessionStatus.COMMITTED, doing=_("确认名单与房源"))
+    if actor.pk in operator_ids(session):
+        raise NotAllowed("four_eyes", _("您已操作过本场次的签到,不能再担任见证公证员。"))
     given = {
         "participants": (participants_sha256 or "").strip().lower(),
         "inventory": (inventory_sha256 or "").strip().lower(),

@@ -346,3 +346,16 @@ def test_picks_are_refused_in_direct_mode(drawing_session, operator):
             expected_sequence=1,
         )
     assert refused.value.code == "not_choose_mode"
+
+
+def test_whoever_checked_households_in_cannot_witness(open_session, notary):
+    both = notary_who_operates(notary)
+    check_in(open_session, both, Household.objects.get(code="H1101").lookup_code)
+    with pytest.raises(NotAllowed) as refused:
+        services.lottery_session_confirm(
+            actor=both,
+            session=open_session,
+            participants_sha256=open_session.participants_sha256,
+            inventory_sha256=open_session.inventory_sha256,
+        )
+    assert refused.value.code == "four_eyes"
