@@ -18,6 +18,7 @@ operators clicking at once never reveal one position twice.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterable, Sequence
 
@@ -49,6 +50,11 @@ OPEN_STATUSES = (SessionStatus.COMMITTED, SessionStatus.CONFIRMED, SessionStatus
 
 
 # -- helpers --------------------------------------------------------------------------------
+
+# Session codes appear in URLs (/staff/lottery/<code>/, /public/lottery/<code>/): letters,
+# digits, "-" and "_" only, and never the word a page of their own uses.
+SESSION_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
+RESERVED_SESSION_CODES = {"new"}
 
 
 def _lock(session: LotterySession) -> LotterySession:
@@ -156,8 +162,11 @@ def lottery_session_create(
     errors: list[str] = []
     if not code:
         errors.append(_("请填写场次编号。"))
-    elif "/" in code or len(code) > 32:
-        errors.append(_("场次编号不能含“/”,且不超过32个字符。"))
+    elif not SESSION_CODE.fullmatch(code) or code.lower() in RESERVED_SESSION_CODES:
+        errors.append(
+            _("场次编号只能由字母、数字、“-”和“_”组成,不超过32个字符,且不能是“%(word)s”。")
+            % {"word": "new"}
+        )
     elif LotterySession.objects.filter(code=code).exists():
         errors.append(_("场次编号 %(code)s 已被使用。") % {"code": code})
     if not title:

@@ -52,6 +52,13 @@ def test_only_a_leader_creates_sessions(lottery_project, operator):
         create_session(lottery_project, operator)
 
 
+@pytest.mark.parametrize("code", ["new", "NEW", "a b", "S1?x", "场次1", "x" * 33])
+def test_a_session_code_must_be_usable_in_the_address_bar(lottery_project, leader, code):
+    with pytest.raises(RuleViolation, match="场次编号只能由字母"):
+        create_session(lottery_project, leader, code=code)
+    assert not LotterySession.objects.exists()
+
+
 def test_a_household_without_a_locked_choice_is_named(lottery_project, leader):
     Demand.objects.filter(household__code__in=["H1102", "H2203"]).update(
         status=DemandStatus.DRAFT, locked_by=None, locked_at=None
