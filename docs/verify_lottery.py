@@ -692,9 +692,10 @@ def verify(bundle: dict) -> Report:
                 "allocation identical to the picks",
                 lambda: _compare_allocation(bundle["allocation"], chosen, "the picks"),
             )
-            waiting = len(participants) - len(chosen)
+            # A signed session is closed only once every household has picked.
+            waiting = sorted(h["code"] for h in participants if h["code"] not in chosen)
             if waiting:
-                report.skip(f"{waiting} participating households made no pick")
+                report.fail(f"households made no pick: {', '.join(waiting)}")
     else:
         report.fail(f"session mode {mode!r} is neither direct nor choose")
     return report

@@ -327,6 +327,13 @@ def test_an_allocation_that_differs_from_the_picks_fails(tmp_path):
     assert "missing from the allocation (the picks)" in failed_line(run_script(tmp_path, bundle))
 
 
+def test_a_household_that_made_no_pick_fails(tmp_path):
+    bundle = choose_bundle_with_two_in_a_group("no pick")
+    dropped = bundle["picks"].pop()["household"]
+    bundle["allocation"] = [row for row in bundle["allocation"] if row["household"] != dropped]
+    assert f"households made no pick: {dropped}" in failed_line(run_script(tmp_path, bundle))
+
+
 @pytest.mark.parametrize(
     "broken",
     [
