@@ -383,7 +383,7 @@ def lottery_check_in(
     _forbid_witness_operating(actor, session)
     if not identity_confirmed:
         raise RuleViolation(
-            "identity_not_confirmed", _("请先核验到场人的身份证件,并勾选“身份已核验”。")
+            "identity_not_confirmed", _("请先核验到场人的身份证件,并勾选“已核对到场人身份证件”。")
         )
     attendee = (attendee or "").strip()
     if not attendee:
