@@ -52,6 +52,22 @@ _LOTTERY_VIEW = (
     "lottery.view_allocation",
 )
 
+_SETTLEMENT_VIEW = (
+    "settlement.view_pricerules",
+    "settlement.view_overareaband",
+    "settlement.view_transition",
+    "settlement.view_adjustment",
+    "settlement.view_statement",
+    "settlement.view_statementline",
+    "settlement.view_approvalstep",
+    "settlement.view_statementapproval",
+    "settlement.view_payment",
+    "settlement.view_agreement",
+    "settlement.view_handover",
+    "settlement.view_defectticket",
+    "settlement.view_defectphoto",
+)
+
 ROLES: tuple[Role, ...] = (
     Role(
         "clerk",
@@ -72,9 +88,19 @@ ROLES: tuple[Role, ...] = (
             # Households' apartment-type choices are entered by the office.
             "allocation.add_demand",
             "allocation.change_demand",
+            # The settlement team's paperwork: move-out dates, agreements, keys, defects.
+            "settlement.add_transition",
+            "settlement.change_transition",
+            "settlement.add_agreement",
+            "settlement.change_agreement",
+            "settlement.add_handover",
+            "settlement.change_handover",
+            "settlement.add_defectticket",
+            "settlement.answer_defect",
         )
         + _PUBLICITY_VIEW
-        + _HOUSING_VIEW,
+        + _HOUSING_VIEW
+        + _SETTLEMENT_VIEW,
     ),
     Role(
         "reviewer",
@@ -86,8 +112,11 @@ ROLES: tuple[Role, ...] = (
             "households.export_households",
             "households.send_back_household",
             "publicity.answer_objection",
+            # First step of the fund-approval chain: the agreement review.
+            "settlement.approve_statement",
         )
-        + _HOUSING_VIEW,
+        + _HOUSING_VIEW
+        + _SETTLEMENT_VIEW,
     ),
     Role(
         "leader",
@@ -116,10 +145,19 @@ ROLES: tuple[Role, ...] = (
             # Leaders open lottery sessions (DESIGN §1) and may void one before sign-off.
             "lottery.add_lotterysession",
             "lottery.void_session",
+            # Settlement prices and the approval chain are the leadership's to set.
+            "settlement.add_pricerules",
+            "settlement.change_pricerules",
+            "settlement.add_overareaband",
+            "settlement.change_overareaband",
+            "settlement.delete_overareaband",
+            "settlement.change_approvalstep",
+            "settlement.approve_statement",
         )
         + _PUBLICITY_VIEW
         + _HOUSING_VIEW
-        + _LOTTERY_VIEW,
+        + _LOTTERY_VIEW
+        + _SETTLEMENT_VIEW,
     ),
     Role(
         "operator",
@@ -134,7 +172,20 @@ ROLES: tuple[Role, ...] = (
         + _LOTTERY_VIEW
         + ("lottery.witness_session", "lottery.void_session"),
     ),
-    Role("finance", _("财务"), _REGISTRY_VIEW + _HOUSING_VIEW + _LOTTERY_VIEW),
+    Role(
+        "finance",
+        _("财务"),
+        _REGISTRY_VIEW
+        + _HOUSING_VIEW
+        + _LOTTERY_VIEW
+        + _SETTLEMENT_VIEW
+        + (
+            "settlement.compute_statement",
+            "settlement.approve_statement",
+            "settlement.record_payment",
+            "settlement.add_adjustment",
+        ),
+    ),
 )
 
 ROLE_BY_CODE = {role.code: role for role in ROLES}

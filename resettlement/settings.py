@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "households",
     "allocation",
     "lottery",
+    "settlement",
     "publicity",
 ]
 

@@ -6,7 +6,9 @@ from django.core.management.base import BaseCommand, CommandError
 from resettlement.roles import ensure_roles
 
 # (username, display name, roles). Two clerks and two reviewers so the demo can show
-# four-eyes: one registers, another reviews, a third approves.
+# four-eyes: one registers, another reviews, a third approves. Two leaders and four finance
+# officers so a statement can pass the seven-step fund-approval chain, each step by a
+# different person (seed 003).
 DEMO_USERS = (
     ("clerk", "李登记", ("clerk",)),
     ("clerk2", "王登记", ("clerk",)),
@@ -15,7 +17,11 @@ DEMO_USERS = (
     ("leader", "陈领导", ("leader",)),
     ("operator", "孙操作", ("operator",)),
     ("notary", "周公证", ("notary",)),
+    ("leader2", "刘主任", ("leader",)),
     ("finance", "吴财务", ("finance",)),
+    ("finance2", "郑财务主管", ("finance",)),
+    ("finance3", "冯公司审批", ("finance",)),
+    ("finance4", "蒋出纳", ("finance",)),
 )
 
 

@@ -1,0 +1,557 @@
+"""Settlement and handover (结算、交房): price rules, household statements with their income
+and expenditure lines, the fund-approval chain, payments and collections, agreements, key
+handover and after-care defects. Money is Decimal with 2 places (元); areas 2 places (㎡);
+the rounding rule is in docs/settlement.md. The rules that change these rows live in
+`settlement.services`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from allocation.models import Apartment
+from households.models import AREA, Household, Project
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+PRICE = {"max_digits": 12, "decimal_places": 2}
+COEFFICIENT = {"max_digits": 6, "decimal_places": 4}
+
+
+class SubsidyBasis(models.TextChoices):
+    PERSONS = "persons", _("按安置人口")
+    AREA = "area", _("按被拆迁面积")
+
+
+class PriceRules(models.Model):
+    """A project's prices for the household statement (结算价格)."""
+
+    project = models.OneToOneField(
+        Project, on_delete=models.CASCADE, related_name="price_rules", verbose_name=_("项目")
+    )
+    # What the household pays per ㎡ of apartment area within its entitlement (安置价).
+    base_price = models.DecimalField(_("安置价(元/㎡)"), **PRICE)
+    # What the household is paid per ㎡ of entitlement it did not use (面积不足补偿).
+    unused_area_price = models.DecimalField(_("未用面积补偿价(元/㎡)"), **PRICE)
+    # Compensation per ㎡ of the demolished house (被拆迁房屋补偿).
+    demolition_price = models.DecimalField(
+        _("被拆迁房屋补偿价(元/㎡)"), default=Decimal("0"), **PRICE
+    )
+    # Monetised resettlement / house ticket (货币化安置/房票): per ㎡ of entitlement.
+    monetised_price = models.DecimalField(_("货币化安置价(元/㎡)"), **PRICE)
+    # Floor price coefficients by tier: the floor price difference of an apartment is
+    # area × base price × (coefficient − 1).
+    tier_a_coefficient = models.DecimalField(_("A档楼层系数"), default=Decimal("1"), **COEFFICIENT)
+    tier_b_coefficient = models.DecimalField(_("B档楼层系数"), default=Decimal("1"), **COEFFICIENT)
+    tier_c_coefficient = models.DecimalField(_("C档楼层系数"), default=Decimal("1"), **COEFFICIENT)
+    subsidy_basis = models.CharField(
+        _("过渡费计算方式"),
+        max_length=8,
+        choices=SubsidyBasis.choices,
+        default=SubsidyBasis.PERSONS,
+    )
+    # 元 per person per month, or per ㎡ of demolished area per month.
+    subsidy_rate = models.DecimalField(_("过渡费标准(元/月)"), **PRICE)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("修改人"),
+    )
+
+    class Meta:
+        verbose_name = _("结算价格")
+        verbose_name_plural = pgettext_lazy("plural", "结算价格")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(base_price__gte=0)
+                & Q(unused_area_price__gte=0)
+                & Q(demolition_price__gte=0)
+                & Q(monetised_price__gte=0)
+                & Q(subsidy_rate__gte=0),
+                name="price_rules_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(tier_a_coefficient__gt=0)
+                & Q(tier_b_coefficient__gt=0)
+                & Q(tier_c_coefficient__gt=0),
+                name="price_rules_coefficients_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.project)
+
+
+class OverAreaBand(models.Model):
+    """One band of the over-area price (超面积): the first `up_to` ㎡ over the entitlement at
+    `price`, the next band beyond it, … The last band has no `up_to` (everything beyond)."""
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="over_area_bands", verbose_name=_("项目")
+    )
+    position = models.PositiveSmallIntegerField(_("顺序"))
+    up_to = models.DecimalField(_("超出面积上限(㎡)"), null=True, blank=True, **AREA)
+    price = models.DecimalField(_("价格(元/㎡)"), **PRICE)
+
+    class Meta:
+        verbose_name = _("超面积价格档")
+        verbose_name_plural = pgettext_lazy("plural", "超面积价格档")
+        ordering = ["project", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "position"], name="over_area_band_position_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(price__gte=0) & (Q(up_to__isnull=True) | Q(up_to__gt=0)),
+                name="over_area_band_values_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}: {self.up_to or '∞'} ㎡ @ {self.price}"
+
+
+class Transition(models.Model):
+    """A household's temporary relocation (过渡安置): moved out of the old house on
+    `moved_out_on`, promised a new home by `promised_by`; the subsidy runs until handover."""
+
+    household = models.OneToOneField(
+        Household, on_delete=models.PROTECT, related_name="transition", verbose_name=_("安置户")
+    )
+    moved_out_on = models.DateField(_("搬迁腾房日期"))
+    promised_by = models.DateField(_("承诺回迁日期"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("录入人"),
+    )
+    recorded_at = models.DateTimeField(_("录入时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("过渡安置")
+        verbose_name_plural = pgettext_lazy("plural", "过渡安置")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(promised_by__isnull=True) | Q(promised_by__gte=F("moved_out_on")),
+                name="transition_promise_after_move_out",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.household)
+
+
+class AdjustmentKind(models.TextChoices):
+    REWARD = "reward", _("奖励")
+    DEDUCTION = "deduction", _("扣减")
+
+
+class Adjustment(models.Model):
+    """A reward (e.g. for moving out early) or a deduction, always with a written reason."""
+
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="adjustments", verbose_name=_("安置户")
+    )
+    kind = models.CharField(_("类型"), max_length=12, choices=AdjustmentKind.choices)
+    amount = models.DecimalField(_("金额(元)"), **MONEY)
+    reason = models.CharField(_("原因"), max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("录入人"),
+    )
+    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("奖励与扣减")
+        verbose_name_plural = pgettext_lazy("plural", "奖励与扣减")
+        ordering = ["household", "created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0) & ~Q(reason=""), name="adjustment_amount_and_reason"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household} {self.kind} {self.amount}"
+
+
+class Outcome(models.TextChoices):
+    APARTMENT = "apartment", _("实物安置")
+    MONETISED = "monetised", _("货币化安置(房票)")
+
+
+class StatementStatus(models.TextChoices):
+    DRAFT = "draft", _("待审批")
+    APPROVING = "approving", _("审批中")
+    APPROVED = "approved", _("已审批")
+    SETTLED = "settled", _("已结清")
+
+
+class Statement(models.Model):
+    """A household's settlement statement (结算单): income and expenditure lines and the net.
+
+    Recomputed whenever an input changes while draft; frozen once the approval chain starts.
+    `net` = income − expenditure: positive is paid to the household, negative collected
+    from it."""
+
+    household = models.OneToOneField(
+        Household, on_delete=models.PROTECT, related_name="statement", verbose_name=_("安置户")
+    )
+    project = models.ForeignKey(
+        Project, on_delete=models.PROTECT, related_name="statements", verbose_name=_("项目")
+    )
+    outcome = models.CharField(
+        _("安置方式"), max_length=12, choices=Outcome.choices, default=Outcome.APARTMENT
+    )
+    status = models.CharField(
+        _("状态"), max_length=12, choices=StatementStatus.choices, default=StatementStatus.DRAFT
+    )
+    income_total = models.DecimalField(_("收入合计(元)"), **MONEY)
+    expenditure_total = models.DecimalField(_("支出合计(元)"), **MONEY)
+    net = models.DecimalField(_("应付(+)/应收(−)(元)"), **MONEY)
+    # The inputs the lines were computed from (areas, prices, dates, persons), for the record.
+    inputs = models.JSONField(_("计算依据"), default=dict)
+    version = models.PositiveIntegerField(_("计算次数"), default=1)
+    computed_at = models.DateTimeField(_("计算时间"))
+    approved_at = models.DateTimeField(_("审批完成时间"), null=True, blank=True)
+    settled_at = models.DateTimeField(_("结清时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("结算单")
+        verbose_name_plural = pgettext_lazy("plural", "结算单")
+        ordering = ["project", "household__code"]
+        permissions = [
+            ("compute_statement", _("计算结算单")),
+            ("approve_statement", _("审批结算单")),
+            ("record_payment", _("登记收付款")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(income_total__gte=0) & Q(expenditure_total__gte=0),
+                name="statement_totals_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(net=F("income_total") - F("expenditure_total")),
+                name="statement_net_consistent",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["approved", "settled"]) | Q(approved_at__isnull=False),
+                name="statement_approved_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.household)
+
+
+class LineSide(models.TextChoices):
+    INCOME = "income", _("收入")
+    EXPENDITURE = "expenditure", _("支出")
+
+
+class StatementLine(models.Model):
+    statement = models.ForeignKey(
+        Statement, on_delete=models.CASCADE, related_name="lines", verbose_name=_("结算单")
+    )
+    position = models.PositiveSmallIntegerField(_("行号"))
+    side = models.CharField(_("收支"), max_length=12, choices=LineSide.choices)
+    # The rule that produced the line (e.g. "within_entitlement", "over_area_band_1").
+    rule = models.CharField(_("规则"), max_length=40)
+    label = models.CharField(_("项目"), max_length=200)
+    # The rule's inputs as written on the statement, e.g. {"area": "90.00", "price": "…"}.
+    inputs = models.JSONField(_("计算依据"), default=dict)
+    amount = models.DecimalField(_("金额(元)"), **MONEY)
+
+    class Meta:
+        verbose_name = _("结算明细")
+        verbose_name_plural = pgettext_lazy("plural", "结算明细")
+        ordering = ["statement", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["statement", "position"], name="statement_line_position_unique"
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="statement_line_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} {self.amount}"
+
+
+class ApprovalStep(models.Model):
+    """One step of a project's fund-approval chain (资金审批), in order, with the role that
+    may take it. Defaults: the seven steps of seed 003."""
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="approval_steps", verbose_name=_("项目")
+    )
+    position = models.PositiveSmallIntegerField(_("顺序"))
+    code = models.CharField(_("步骤编号"), max_length=32)
+    label = models.CharField(_("步骤名称"), max_length=100)
+    role = models.CharField(_("可审批角色"), max_length=32)
+
+    class Meta:
+        verbose_name = _("资金审批步骤")
+        verbose_name_plural = pgettext_lazy("plural", "资金审批步骤")
+        ordering = ["project", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "position"], name="approval_step_position_unique"
+            ),
+            models.UniqueConstraint(fields=["project", "code"], name="approval_step_code_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.label}"
+
+
+class StatementApproval(models.Model):
+    """A step of the chain taken on a statement: who, when, with what comment."""
+
+    statement = models.ForeignKey(
+        Statement, on_delete=models.PROTECT, related_name="approvals", verbose_name=_("结算单")
+    )
+    position = models.PositiveSmallIntegerField(_("顺序"))
+    code = models.CharField(_("步骤编号"), max_length=32)
+    label = models.CharField(_("步骤名称"), max_length=100)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("审批人"),
+    )
+    at = models.DateTimeField(_("审批时间"), auto_now_add=True)
+    comment = models.TextField(_("意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("审批记录")
+        verbose_name_plural = pgettext_lazy("plural", "审批记录")
+        ordering = ["statement", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["statement", "position"], name="statement_approval_step_once"
+            ),
+            # Separation of duties: each step by a different person.
+            models.UniqueConstraint(
+                fields=["statement", "actor"], name="statement_approval_actor_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.statement} {self.label}"
+
+
+class PaymentDirection(models.TextChoices):
+    COLLECT = "collect", _("收款(向安置户收取)")
+    PAY = "pay", _("付款(支付给安置户)")
+
+
+class Payment(models.Model):
+    """Money received from or paid to a household against its approved statement."""
+
+    statement = models.ForeignKey(
+        Statement, on_delete=models.PROTECT, related_name="payments", verbose_name=_("结算单")
+    )
+    direction = models.CharField(_("方向"), max_length=8, choices=PaymentDirection.choices)
+    amount = models.DecimalField(_("金额(元)"), **MONEY)
+    # The client's Idempotency-Key (or one made by the page's form): a repeat is never paid
+    # twice.
+    idempotency_key = models.CharField(_("幂等键"), max_length=64, unique=True)
+    reference = models.CharField(_("凭证号/银行流水号"), max_length=64, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("登记人"),
+    )
+    recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("收付款")
+        verbose_name_plural = pgettext_lazy("plural", "收付款")
+        ordering = ["statement", "recorded_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.statement} {self.direction} {self.amount}"
+
+
+class Agreement(models.Model):
+    """The resettlement agreement (安置协议) and its signing record."""
+
+    household = models.OneToOneField(
+        Household, on_delete=models.PROTECT, related_name="agreement", verbose_name=_("安置户")
+    )
+    number = models.CharField(_("协议编号"), max_length=64)
+    project = models.ForeignKey(
+        Project, on_delete=models.PROTECT, related_name="+", verbose_name=_("项目")
+    )
+    pdf_sha256 = models.CharField(_("协议文本 SHA-256"), max_length=64)
+    signed_on = models.DateField(_("签订日期"), null=True, blank=True)
+    signer_name = models.CharField(_("签字人"), max_length=50, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("录入人"),
+    )
+    recorded_at = models.DateTimeField(_("录入时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("安置协议")
+        verbose_name_plural = pgettext_lazy("plural", "安置协议")
+        ordering = ["project", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "number"], name="agreement_number_unique"),
+            models.CheckConstraint(
+                condition=Q(signed_on__isnull=True) | ~Q(signer_name=""),
+                name="agreement_signed_has_signer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Handover(models.Model):
+    """Key handover (交房) and moving in (入住)."""
+
+    household = models.OneToOneField(
+        Household, on_delete=models.PROTECT, related_name="handover", verbose_name=_("安置户")
+    )
+    handed_over_on = models.DateField(_("交房日期"))
+    keys = models.PositiveSmallIntegerField(_("钥匙数量"))
+    water_reading = models.DecimalField(_("水表读数"), max_digits=10, decimal_places=2)
+    electricity_reading = models.DecimalField(_("电表读数"), max_digits=10, decimal_places=2)
+    gas_reading = models.DecimalField(
+        _("燃气表读数"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    handed_over_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("交房人"),
+    )
+    received_by = models.CharField(_("接房人(签字)"), max_length=50)
+    signature_record = models.CharField(_("签字记录"), max_length=200)
+    moved_in_on = models.DateField(_("入住日期"), null=True, blank=True)
+    recorded_at = models.DateTimeField(_("录入时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("交房")
+        verbose_name_plural = pgettext_lazy("plural", "交房")
+        ordering = ["-handed_over_on"]
+        constraints = [
+            models.CheckConstraint(condition=Q(keys__gte=1), name="handover_has_keys"),
+            models.CheckConstraint(
+                condition=Q(moved_in_on__isnull=True) | Q(moved_in_on__gte=F("handed_over_on")),
+                name="handover_move_in_after_handover",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.household)
+
+
+class DefectStatus(models.TextChoices):
+    OPEN = "open", _("待处理")
+    ANSWERED = "answered", _("已答复")
+    CLOSED = "closed", _("已关闭")
+
+
+class DefectTicket(models.Model):
+    """A defect reported after moving in (售后报修), by staff or by the resident through
+    the lookup code on their notice."""
+
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="defects", verbose_name=_("安置户")
+    )
+    apartment = models.ForeignKey(
+        Apartment,
+        on_delete=models.PROTECT,
+        related_name="defects",
+        null=True,
+        blank=True,
+        verbose_name=_("安置房"),
+    )
+    location = models.CharField(_("位置"), max_length=100)
+    description = models.TextField(_("问题描述"))
+    status = models.CharField(
+        _("状态"), max_length=10, choices=DefectStatus.choices, default=DefectStatus.OPEN
+    )
+    reported_by_resident = models.BooleanField(_("居民自报"), default=False)
+    reported_at = models.DateTimeField(_("报修时间"), auto_now_add=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("登记人"),
+    )
+    answer = models.TextField(_("处理答复"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("答复人"),
+    )
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("报修")
+        verbose_name_plural = pgettext_lazy("plural", "报修")
+        ordering = ["-reported_at"]
+        permissions = [("answer_defect", _("答复报修"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="open") | (~Q(answer="") & Q(answered_by__isnull=False)),
+                name="defect_answered_has_answer",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="closed") | Q(closed_at__isnull=False),
+                name="defect_closed_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household} {self.location}"
+
+
+def defect_photo_upload_to(instance: DefectPhoto, filename: str) -> str:
+    # Never the uploader's file name: random, with the extension of the type we verified.
+    extension = {"image/jpeg": ".jpg", "image/png": ".png"}.get(instance.content_type, "")
+    return f"defects/{instance.ticket.household.project_id}/{uuid.uuid4().hex}{extension}"
+
+
+class DefectPhoto(models.Model):
+    ticket = models.ForeignKey(
+        DefectTicket, on_delete=models.CASCADE, related_name="photos", verbose_name=_("报修")
+    )
+    file = models.FileField(_("照片"), upload_to=defect_photo_upload_to, max_length=200)
+    content_type = models.CharField(_("文件类型"), max_length=64)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("报修照片")
+        verbose_name_plural = pgettext_lazy("plural", "报修照片")
+        ordering = ["ticket", "uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.file.name
