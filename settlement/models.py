@@ -224,6 +224,24 @@ class Statement(models.Model):
     inputs = models.JSONField(_("计算依据"), default=dict)
     version = models.PositiveIntegerField(_("计算次数"), default=1)
     computed_at = models.DateTimeField(_("计算时间"))
+    # Who last computed it by hand (a system refresh after an input changed keeps this), and
+    # who chose the outcome.
+    computed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("计算人"),
+    )
+    outcome_chosen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("安置方式选择人"),
+    )
     approved_at = models.DateTimeField(_("审批完成时间"), null=True, blank=True)
     settled_at = models.DateTimeField(_("结清时间"), null=True, blank=True)
 
