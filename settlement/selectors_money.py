@@ -1,0 +1,225 @@
+"""Where the money stands: per household, per villager group and per project.
+
+"The whole group settled together" (seed 000): a group is settled when every approved
+household in it has a settled statement. Amounts to collect and to pay count approved (and
+settled) statements only; households without one are counted as pending. A fixed number of
+queries whatever the number of households (pinned in tests).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery, Sum
+
+from households.models import Household, HouseholdStatus, Member, Project, Relation, VillagerGroup
+
+from .models import (
+    Payment,
+    PaymentDirection,
+    Statement,
+    StatementApproval,
+    StatementLine,
+    StatementStatus,
+)
+
+ZERO = Decimal("0.00")
+APPROVED_STATES = (StatementStatus.APPROVED, StatementStatus.SETTLED)
+
+
+@dataclass(frozen=True)
+class HouseholdSettlement:
+    household: Household
+    statement: Statement | None
+    paid: Decimal  # paid to, or collected from, the household so far
+
+    @property
+    def state(self) -> str:
+        """none | draft | approving | approved | settled."""
+        return self.statement.status if self.statement else "none"
+
+    @property
+    def net(self) -> Decimal | None:
+        return self.statement.net if self.statement else None
+
+    @property
+    def approved(self) -> bool:
+        return self.statement is not None and self.statement.status in APPROVED_STATES
+
+    @property
+    def settled(self) -> bool:
+        return self.statement is not None and self.statement.status == StatementStatus.SETTLED
+
+    @property
+    def outstanding(self) -> Decimal:
+        """Still to pay (net > 0) or collect (net < 0) on an approved statement."""
+        if not self.approved:
+            return ZERO
+        return abs(self.statement.net) - self.paid
+
+
+@dataclass
+class Totals:
+    households: int = 0
+    settled_households: int = 0
+    pending: int = 0  # households without an approved statement
+    to_collect: Decimal = ZERO
+    collected: Decimal = ZERO
+    to_pay: Decimal = ZERO
+    paid: Decimal = ZERO
+
+    def add(self, row: HouseholdSettlement) -> None:
+        self.households += 1
+        self.settled_households += row.settled
+        if not row.approved:
+            self.pending += 1
+            return
+        net = row.statement.net
+        if net < 0:
+            self.to_collect += -net
+            self.collected += row.paid
+        elif net > 0:
+            self.to_pay += net
+            self.paid += row.paid
+
+    def merge(self, other: Totals) -> None:
+        for name in ("households", "settled_households", "pending"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name in ("to_collect", "collected", "to_pay", "paid"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @property
+    def collect_outstanding(self) -> Decimal:
+        return self.to_collect - self.collected
+
+    @property
+    def pay_outstanding(self) -> Decimal:
+        return self.to_pay - self.paid
+
+    @property
+    def settled(self) -> bool:
+        return self.households > 0 and self.settled_households == self.households
+
+
+@dataclass
+class GroupSettlement:
+    group: VillagerGroup
+    households: list[HouseholdSettlement] = field(default_factory=list)
+    totals: Totals = field(default_factory=Totals)
+
+    @property
+    def settled(self) -> bool:
+        return self.totals.settled
+
+    @property
+    def collections_done(self) -> bool:
+        """Collect first: payouts may start once nothing is left to collect or approve."""
+        return all(
+            row.approved and not (row.statement.net < 0 and not row.settled)
+            for row in self.households
+        )
+
+
+@dataclass
+class ProjectSettlement:
+    project: Project
+    groups: list[GroupSettlement]
+    totals: Totals
+
+    @property
+    def settled_groups(self) -> int:
+        return sum(g.settled for g in self.groups)
+
+
+def settlement_households() -> QuerySet[Household]:
+    """The households a group settles: approved ones, with statement and head's name."""
+    heads = Member.objects.filter(household=OuterRef("pk"), relation=Relation.HEAD)
+    return (
+        Household.objects.filter(status=HouseholdStatus.APPROVED)
+        .select_related("statement", "group")
+        .annotate(head_name=Subquery(heads.values("name")[:1]))
+        .order_by("code")
+    )
+
+
+def _paid_by_statement(payments: QuerySet[Payment]) -> dict[int, Decimal]:
+    return {
+        row["statement_id"]: row["total"]
+        for row in payments.values("statement_id").annotate(total=Sum("amount")).order_by()
+    }
+
+
+def _groups(
+    groups: Iterable[VillagerGroup], households: Iterable[Household], paid: dict[int, Decimal]
+) -> list[GroupSettlement]:
+    by_group = {g.pk: GroupSettlement(group=g) for g in groups}
+    for household in households:
+        statement = getattr(household, "statement", None)
+        row = HouseholdSettlement(
+            household=household,
+            statement=statement,
+            paid=paid.get(statement.pk, ZERO) if statement else ZERO,
+        )
+        entry = by_group.get(household.group_id)
+        if entry is not None:
+            entry.households.append(row)
+            entry.totals.add(row)
+    return list(by_group.values())
+
+
+def group_settlement(group: VillagerGroup) -> GroupSettlement:
+    """One villager group: each approved household's statement state and the totals."""
+    households = settlement_households().filter(group=group)
+    paid = _paid_by_statement(Payment.objects.filter(statement__household__group=group))
+    return _groups([group], households, paid)[0]
+
+
+def project_settlement(project: Project) -> ProjectSettlement:
+    """Every villager group of the project, and the project's totals."""
+    groups = VillagerGroup.objects.filter(project=project).select_related("community")
+    households = settlement_households().filter(project=project)
+    paid = _paid_by_statement(Payment.objects.filter(statement__project=project))
+    rows = _groups(groups.order_by("community__code", "code"), households, paid)
+    totals = Totals()
+    for row in rows:
+        totals.merge(row.totals)
+    return ProjectSettlement(project=project, groups=rows, totals=totals)
+
+
+def statement_detail(pk: int) -> Statement:
+    """A statement with what its page and the API show: lines, approvals, payments."""
+    return (
+        Statement.objects.select_related("household", "household__group", "project")
+        .prefetch_related(
+            Prefetch("lines", queryset=StatementLine.objects.order_by("position")),
+            Prefetch(
+                "approvals",
+                queryset=StatementApproval.objects.select_related("actor").order_by("position"),
+            ),
+            Prefetch(
+                "payments",
+                queryset=Payment.objects.select_related("recorded_by").order_by("recorded_at"),
+            ),
+        )
+        .get(pk=pk)
+    )
+
+
+def statement_list() -> QuerySet[Statement]:
+    return Statement.objects.select_related("household", "household__group", "project").order_by(
+        "project__code", "household__code"
+    )
+
+
+def payment_totals(statement: Statement) -> dict[str, Decimal]:
+    """Paid and collected so far on one statement (prefetched payments are used)."""
+    totals = defaultdict(lambda: ZERO)
+    for payment in statement.payments.all():
+        totals[payment.direction] += payment.amount
+    return {
+        PaymentDirection.PAY: totals[PaymentDirection.PAY],
+        PaymentDirection.COLLECT: totals[PaymentDirection.COLLECT],
+    }

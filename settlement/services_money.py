@@ -1,0 +1,461 @@
+"""The money side of settlement: the fund-approval chain and payments.
+
+The fund-approval chain (资金审批) is a project's ordered list of steps (`ApprovalStep`), each
+taken by a user holding the step's role. By default it is the seven steps of seed 003. A
+statement goes through the steps in order; nobody takes two steps on the same statement
+(separation of duties, backed by the `statement_approval_actor_once` constraint). The first
+step freezes the statement (draft → approving: `statement_compute` refuses from then on); the
+last approves it (→ approved). A statement whose net is zero is settled when approved.
+
+Payments (收付款) are recorded against an approved statement only, in the direction the net
+says (positive: paid to the household; negative: collected from it), never beyond what was
+approved. Collect first, pay later (seed 000): no household of a villager group is paid while
+any approved household of that group still owes money or has no approved statement yet. Each
+payment carries an idempotency key: a repeated (or concurrent) request with the same key and
+the same data returns the first payment, never a second one. The statement row is locked while
+a payment is checked and written, so concurrent payments with different keys cannot together
+exceed the approved amount. A statement is settled when it is fully paid or collected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from households.models import Household, HouseholdStatus, Project
+from resettlement.errors import NotAllowed, RuleViolation
+from resettlement.roles import ROLE_BY_CODE, require_permission
+
+from .models import (
+    ApprovalStep,
+    Payment,
+    PaymentDirection,
+    Statement,
+    StatementApproval,
+    StatementStatus,
+)
+from .selectors_money import GroupSettlement, group_settlement  # noqa: F401  (the contract)
+
+TWO_PLACES = Decimal("0.01")
+IDEMPOTENCY_KEY_MAX = 64
+
+# -- the approval chain ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """One step of a chain as a leader writes it: a code, a label and the role taking it."""
+
+    code: str
+    label: str
+    role: str
+
+
+# Seed 003: "补偿协议审核、分管领导预审、办公室主任审核、棚改办分管财务领导审批、县立鑫公司审批、
+# 代理银行付款、补偿款拨付征迁户账户" — seven fund-approval steps.
+DEFAULT_CHAIN: tuple[tuple[str, object, str], ...] = (
+    ("agreement_review", gettext_lazy("补偿协议审核"), "reviewer"),
+    ("leader_pre_review", gettext_lazy("分管领导预审"), "leader"),
+    ("office_director_review", gettext_lazy("办公室主任审核"), "leader"),
+    ("finance_leader_approval", gettext_lazy("分管财务领导审批"), "finance"),
+    ("company_approval", gettext_lazy("公司审批"), "finance"),
+    ("bank_payment", gettext_lazy("代理银行付款"), "finance"),
+    ("transfer_to_household", gettext_lazy("补偿款拨付至安置户账户"), "finance"),
+)
+
+# Statements in these states are in the chain (or through it): the chain no longer changes.
+IN_CHAIN = (StatementStatus.APPROVING, StatementStatus.APPROVED, StatementStatus.SETTLED)
+
+
+def approval_chain(project: Project) -> list[ApprovalStep]:
+    """The project's chain in order; the seven default steps are created when it has none."""
+    steps = list(ApprovalStep.objects.filter(project=project).order_by("position"))
+    if steps:
+        return steps
+    with transaction.atomic():
+        # Two first callers at once: the position constraint lets only one set be written.
+        try:
+            with transaction.atomic():
+                ApprovalStep.objects.bulk_create(
+                    ApprovalStep(
+                        project=project, position=i, code=code, label=str(label), role=role
+                    )
+                    for i, (code, label, role) in enumerate(DEFAULT_CHAIN, start=1)
+                )
+        except IntegrityError:
+            pass
+    return list(ApprovalStep.objects.filter(project=project).order_by("position"))
+
+
+def chain_locked(project: Project) -> bool:
+    """Whether a statement of the project has entered the chain (it can then not change)."""
+    return (
+        Statement.objects.filter(project=project, status__in=IN_CHAIN).exists()
+        or StatementApproval.objects.filter(statement__project=project).exists()
+    )
+
+
+@transaction.atomic
+def approval_chain_set(*, actor, project: Project, steps: Sequence[StepSpec]) -> list[ApprovalStep]:
+    """Replace the project's chain: reorder, relabel, change roles, add or drop steps.
+
+    Refused once any statement of the project is in the chain (its record names the steps
+    it went through; changing them midway would make the record lie).
+    """
+    require_permission(actor, "settlement.change_approvalstep")
+    Project.objects.select_for_update().get(pk=project.pk)
+    if chain_locked(project):
+        raise RuleViolation(
+            "chain_in_use",
+            _("本项目已有结算单进入审批流程,审批步骤不能再修改。"),
+        )
+    problems = []
+    if not steps:
+        problems.append(_("审批流程至少要有一个步骤。"))
+    seen: set[str] = set()
+    for index, step in enumerate(steps, start=1):
+        code, label, role = step.code.strip(), step.label.strip(), step.role.strip()
+        if not code:
+            problems.append(_("第 %(n)d 步缺少步骤编号。") % {"n": index})
+        elif code in seen:
+            problems.append(_("步骤编号“%(c)s”重复。") % {"c": code})
+        seen.add(code)
+        if not label:
+            problems.append(_("第 %(n)d 步缺少步骤名称。") % {"n": index})
+        if role not in ROLE_BY_CODE:
+            problems.append(_("第 %(n)d 步的角色“%(r)s”不存在。") % {"n": index, "r": role})
+        elif not _role_may_approve(role):
+            problems.append(
+                _("第 %(n)d 步的角色“%(r)s”没有审批结算单的权限。")
+                % {"n": index, "r": ROLE_BY_CODE[role].label}
+            )
+    if problems:
+        raise RuleViolation(
+            "invalid_input",
+            _("输入有误,共 %(n)d 处:%(first)s") % {"n": len(problems), "first": problems[0]},
+            details=[{"field": "steps", "message": p, "code": "invalid"} for p in problems],
+        )
+    ApprovalStep.objects.filter(project=project).delete()
+    return ApprovalStep.objects.bulk_create(
+        ApprovalStep(
+            project=project,
+            position=i,
+            code=step.code.strip(),
+            label=step.label.strip(),
+            role=step.role.strip(),
+        )
+        for i, step in enumerate(steps, start=1)
+    )
+
+
+def _role_may_approve(role: str) -> bool:
+    return "settlement.approve_statement" in ROLE_BY_CODE[role].permissions
+
+
+def holds_role(user, role: str) -> bool:
+    """Roles are groups (resettlement.roles)."""
+    return bool(user and user.is_authenticated) and user.groups.filter(name=role).exists()
+
+
+def next_step(statement: Statement) -> ApprovalStep | None:
+    """The step the statement waits for, or None once through the chain (or settled)."""
+    if statement.status not in (StatementStatus.DRAFT, StatementStatus.APPROVING):
+        return None
+    taken = set(statement.approvals.values_list("position", flat=True))
+    return next((s for s in approval_chain(statement.project) if s.position not in taken), None)
+
+
+def approval_refusal(
+    actor, statement: Statement, step: ApprovalStep | None
+) -> RuleViolation | None:
+    """Why `actor` may not take `step` on `statement` now, or None when they may."""
+    if step is None:
+        return RuleViolation(
+            "not_approvable",
+            _("结算单“%(s)s”当前状态为“%(status)s”,没有待审批的步骤。")
+            % {"s": statement, "status": statement.get_status_display()},
+        )
+    try:
+        require_permission(actor, "settlement.approve_statement")
+    except NotAllowed as exc:
+        return exc
+    if not holds_role(actor, step.role):
+        role = ROLE_BY_CODE.get(step.role)
+        return NotAllowed(
+            "wrong_role",
+            _("“%(step)s”须由%(role)s审批,您不是%(role)s。")
+            % {"step": step.label, "role": role.label if role else step.role},
+        )
+    earlier = statement.approvals.filter(actor=actor).first()
+    if earlier is not None:
+        return NotAllowed(
+            "separation_of_duties",
+            _("您已审批过本结算单的“%(step)s”,同一人不能审批两个步骤。") % {"step": earlier.label},
+        )
+    return None
+
+
+def _statement_refresh(household: Household) -> None:
+    """Recompute a draft before it is frozen, if the statements service is there."""
+    try:
+        from .services import statement_refresh  # imports nothing of this module
+    except ImportError:  # pragma: no cover - only while the statements service is missing
+        return
+    statement_refresh(household)
+
+
+@transaction.atomic
+def statement_approve(*, actor, statement: Statement, comment: str = "") -> StatementApproval:
+    """Take the next step of the chain on `statement`.
+
+    The actor must hold `settlement.approve_statement` and the step's role, and must not have
+    taken another step on this statement. The first step recomputes the draft one last time
+    and freezes it (→ approving); the last approves it (→ approved, or settled when nothing
+    is owed either way).
+    """
+    statement = Statement.objects.select_for_update().get(pk=statement.pk)
+    step = next_step(statement)
+    refusal = approval_refusal(actor, statement, step)
+    if refusal is not None:
+        raise refusal
+    assert step is not None
+    if statement.status == StatementStatus.DRAFT:
+        _statement_refresh(statement.household)
+        statement.refresh_from_db()
+        if statement.status != StatementStatus.DRAFT:  # pragma: no cover - we hold the lock
+            raise RuleViolation("not_approvable", _("结算单状态已改变,请刷新后重试。"))
+        statement.status = StatementStatus.APPROVING
+        statement.save(update_fields=["status"])
+    try:
+        with transaction.atomic():
+            approval = StatementApproval.objects.create(
+                statement=statement,
+                position=step.position,
+                code=step.code,
+                label=step.label,
+                actor=actor,
+                comment=comment.strip(),
+            )
+    except IntegrityError as exc:
+        # The row lock makes this unreachable in practice; the constraints are the backstop.
+        raise NotAllowed(
+            "separation_of_duties",
+            _("该步骤已被审批,或您已审批过本结算单的其他步骤。"),
+        ) from exc
+    if next_step(statement) is None:
+        now = timezone.now()
+        statement.status = StatementStatus.APPROVED
+        statement.approved_at = now
+        fields = ["status", "approved_at"]
+        if statement.net == 0:
+            statement.status = StatementStatus.SETTLED
+            statement.settled_at = now
+            fields.append("settled_at")
+        statement.save(update_fields=fields)
+    return approval
+
+
+# -- payments -------------------------------------------------------------------------------
+
+
+def direction_of(statement: Statement) -> str | None:
+    if statement.net > 0:
+        return PaymentDirection.PAY
+    if statement.net < 0:
+        return PaymentDirection.COLLECT
+    return None
+
+
+def paid_so_far(statement: Statement) -> Decimal:
+    total = statement.payments.aggregate(total=Sum("amount"))["total"]
+    return total or Decimal("0.00")
+
+
+def outstanding(statement: Statement) -> Decimal:
+    """What is still to be paid or collected on an approved statement."""
+    if statement.status not in (StatementStatus.APPROVED, StatementStatus.SETTLED):
+        return Decimal("0.00")
+    return abs(statement.net) - paid_so_far(statement)
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """A household of the group that keeps payouts waiting, and why."""
+
+    household: Household
+    reason: str
+
+
+def payout_blockers(statement: Statement) -> list[Blocker]:
+    """Collect first, pay later: the approved households of the statement's villager group
+    that still owe a collection, or whose statement is not approved yet (it may turn out to
+    owe)."""
+    household = statement.household
+    households = (
+        Household.objects.filter(group_id=household.group_id, status=HouseholdStatus.APPROVED)
+        .exclude(pk=household.pk)
+        .select_related("statement")
+        .order_by("code")
+    )
+    blockers = []
+    for other in households:
+        other_statement = getattr(other, "statement", None)
+        if other_statement is None:
+            blockers.append(Blocker(other, _("尚无结算单")))
+        elif other_statement.status in (StatementStatus.DRAFT, StatementStatus.APPROVING):
+            blockers.append(Blocker(other, _("结算单尚未审批完成")))
+        elif other_statement.net < 0 and other_statement.status != StatementStatus.SETTLED:
+            blockers.append(Blocker(other, _("应收款尚未收齐")))
+    return blockers
+
+
+def _money(value, field: str = "amount") -> Decimal:
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError, TypeError):
+        amount = None
+    if amount is None or not amount.is_finite():
+        raise RuleViolation(
+            "invalid_input",
+            _("金额“%(v)s”不是有效的数字。") % {"v": value},
+            details=[{"field": field, "message": _("请输入有效的金额。"), "code": "invalid"}],
+        )
+    if amount != amount.quantize(TWO_PLACES):
+        raise RuleViolation(
+            "invalid_input",
+            _("金额最多保留两位小数(分)。"),
+            details=[{"field": field, "message": _("金额最多保留两位小数。"), "code": "invalid"}],
+        )
+    if amount <= 0:
+        raise RuleViolation(
+            "invalid_input",
+            _("金额必须大于零。"),
+            details=[{"field": field, "message": _("金额必须大于零。"), "code": "invalid"}],
+        )
+    return amount.quantize(TWO_PLACES)
+
+
+def _repeat(payment: Payment, *, statement: Statement, amount: Decimal, reference: str) -> Payment:
+    """A request whose key was used before: the same request again, or a reused key."""
+    if (
+        payment.statement_id != statement.pk
+        or payment.amount != amount
+        or payment.reference != reference
+    ):
+        raise RuleViolation(
+            "idempotency_key_reused",
+            _("该幂等键已用于另一笔不同的收付款(%(s)s,%(a)s 元),本次请求未登记。")
+            % {"s": payment.statement, "a": payment.amount},
+        )
+    return payment
+
+
+def payment_record(
+    *,
+    actor,
+    statement: Statement,
+    amount: Decimal | str,
+    idempotency_key: str,
+    reference: str = "",
+) -> tuple[Payment, bool]:
+    """Record money paid to or collected from the household of an approved statement.
+
+    Returns (payment, created). A request repeating an earlier one's idempotency key with the
+    same statement, amount and reference returns that payment with created=False; the same
+    key with different data is refused. The statement row is locked while the payment is
+    checked and written.
+    """
+    require_permission(actor, "settlement.record_payment")
+    key = (idempotency_key or "").strip()
+    if not key or len(key) > IDEMPOTENCY_KEY_MAX:
+        raise RuleViolation(
+            "idempotency_key_invalid",
+            _("缺少幂等键,或幂等键超过 %(n)d 个字符。") % {"n": IDEMPOTENCY_KEY_MAX},
+        )
+    amount = _money(amount)
+    reference = (reference or "").strip()
+    earlier = Payment.objects.filter(idempotency_key=key).select_related("statement").first()
+    if earlier is not None:
+        return _repeat(earlier, statement=statement, amount=amount, reference=reference), False
+    try:
+        with transaction.atomic():
+            return _payment_write(
+                actor=actor, statement=statement, amount=amount, key=key, reference=reference
+            )
+    except IntegrityError:
+        # A concurrent request with the same key (on another statement's lock) won the race.
+        earlier = Payment.objects.filter(idempotency_key=key).select_related("statement").first()
+        if earlier is None:
+            raise
+        return _repeat(earlier, statement=statement, amount=amount, reference=reference), False
+
+
+def _payment_write(
+    *, actor, statement: Statement, amount: Decimal, key: str, reference: str
+) -> tuple[Payment, bool]:
+    """Caller holds a transaction. Locks the statement, re-checks everything, writes."""
+    statement = (
+        Statement.objects.select_for_update().select_related("household").get(pk=statement.pk)
+    )
+    # Waiting for the lock, a request with this key may have committed its payment.
+    earlier = Payment.objects.filter(idempotency_key=key).select_related("statement").first()
+    if earlier is not None:
+        return _repeat(earlier, statement=statement, amount=amount, reference=reference), False
+    if statement.status == StatementStatus.SETTLED:
+        raise RuleViolation(
+            "already_settled",
+            _("结算单“%(s)s”已结清,不能再登记收付款。") % {"s": statement},
+        )
+    if statement.status != StatementStatus.APPROVED:
+        raise RuleViolation(
+            "not_approved",
+            _("结算单“%(s)s”尚未完成资金审批(当前:%(status)s),不能登记收付款。")
+            % {"s": statement, "status": statement.get_status_display()},
+        )
+    direction = direction_of(statement)
+    remaining = abs(statement.net) - paid_so_far(statement)
+    if direction is None or remaining <= 0:  # pragma: no cover - such a statement is settled
+        raise RuleViolation("already_settled", _("结算单“%(s)s”已结清。") % {"s": statement})
+    if amount > remaining:
+        raise RuleViolation(
+            "over_payment",
+            _("金额 %(a)s 元超过尚未%(what)s的 %(r)s 元。")
+            % {
+                "a": amount,
+                "what": _("支付") if direction == PaymentDirection.PAY else _("收取"),
+                "r": remaining,
+            },
+        )
+    if direction == PaymentDirection.PAY:
+        blockers = payout_blockers(statement)
+        if blockers:
+            names = "、".join(f"{b.household.code}({b.reason})" for b in blockers[:10])
+            more = len(blockers) - 10
+            raise RuleViolation(
+                "collect_first",
+                _("先收后支:本村民小组还有 %(n)d 户未收齐或未审批完成,暂不能付款:%(names)s")
+                % {"n": len(blockers), "names": names + ("…" if more > 0 else "")},
+                details=[
+                    {"household": b.household.code, "reason": str(b.reason)} for b in blockers
+                ],
+            )
+    payment = Payment.objects.create(
+        statement=statement,
+        direction=direction,
+        amount=amount,
+        idempotency_key=key,
+        reference=reference,
+        recorded_by=actor,
+    )
+    if amount == remaining:
+        statement.status = StatementStatus.SETTLED
+        statement.settled_at = timezone.now()
+        statement.save(update_fields=["status", "settled_at"])
+    return payment, True

@@ -1,0 +1,186 @@
+"""The fund-approval chain: seven steps in order, each by a different person holding the
+step's role; the first step freezes the statement, the last approves it."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from resettlement.errors import NotAllowed, RuleViolation
+from settlement import services_money
+from settlement.models import ApprovalStep, StatementApproval, StatementStatus
+from settlement.services_money import StepSpec
+from tests.factories import make_user
+from tests.settlement.money_fixtures import (  # noqa: F401 (fixtures)
+    approve_through,
+    chain,
+    money,
+    statement_of,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_default_chain_is_the_seven_steps_of_seed_003(money):  # noqa: F811
+    steps = services_money.approval_chain(money.project)
+    assert [s.label for s in steps] == [
+        "补偿协议审核",
+        "分管领导预审",
+        "办公室主任审核",
+        "分管财务领导审批",
+        "公司审批",
+        "代理银行付款",
+        "补偿款拨付至安置户账户",
+    ]
+    assert [s.role for s in steps] == ["reviewer", "leader", "leader"] + ["finance"] * 4
+    # Asking again does not add another set.
+    assert len(services_money.approval_chain(money.project)) == 7
+    assert ApprovalStep.objects.filter(project=money.project).count() == 7
+
+
+def test_steps_are_taken_in_order_and_the_last_approves(money, chain):  # noqa: F811
+    statement = statement_of(money.owed)
+    for position, person in enumerate(chain.people, start=1):
+        approval = services_money.statement_approve(
+            actor=person, statement=statement, comment=f"同意 {position}"
+        )
+        assert approval.position == position
+        assert approval.actor == person
+        assert approval.comment == f"同意 {position}"
+        assert approval.at is not None
+        statement.refresh_from_db()
+        if position < 7:
+            assert statement.status == StatementStatus.APPROVING
+            assert statement.approved_at is None
+    assert statement.status == StatementStatus.APPROVED
+    assert statement.approved_at is not None
+    assert list(statement.approvals.values_list("label", flat=True))[-1] == "补偿款拨付至安置户账户"
+
+
+def test_the_first_step_freezes_the_statement(money, chain):  # noqa: F811
+    statement = statement_of(money.owed)
+    assert statement.status == StatementStatus.DRAFT
+    services_money.statement_approve(actor=chain.reviewer, statement=statement)
+    statement.refresh_from_db()
+    assert statement.status == StatementStatus.APPROVING
+    try:
+        from settlement.services import statement_compute
+    except ImportError:  # the statements service is written alongside
+        return
+    with pytest.raises(RuleViolation):
+        statement_compute(actor=chain.finance_leader, household=money.owed)
+
+
+def test_the_same_person_cannot_take_two_steps(money, chain):  # noqa: F811
+    statement = statement_of(money.owed)
+    approve_through(statement, chain, steps=2)
+    # The leader who pre-reviewed may not also be the office director.
+    with pytest.raises(NotAllowed) as refused:
+        services_money.statement_approve(actor=chain.leader, statement=statement)
+    assert refused.value.code == "separation_of_duties"
+    assert statement.approvals.count() == 2
+
+
+def test_one_person_holding_two_roles_still_takes_only_one_step(money, chain, roles):  # noqa: F811
+    both = make_user("two_hats", "reviewer", "leader")
+    statement = statement_of(money.owed)
+    services_money.statement_approve(actor=both, statement=statement)
+    with pytest.raises(NotAllowed) as refused:
+        services_money.statement_approve(actor=both, statement=statement)
+    assert refused.value.code == "separation_of_duties"
+
+
+def test_the_database_refuses_a_second_step_by_the_same_person(money, chain):  # noqa: F811
+    statement = statement_of(money.owed)
+    first = services_money.statement_approve(actor=chain.reviewer, statement=statement)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        StatementApproval.objects.create(
+            statement=statement, position=2, code="x", label="x", actor=first.actor
+        )
+
+
+def test_a_step_needs_its_role(money, chain):  # noqa: F811
+    statement = statement_of(money.owed)
+    # The first step is the reviewer's: a finance officer may not take it.
+    with pytest.raises(NotAllowed) as refused:
+        services_money.statement_approve(actor=chain.cashier, statement=statement)
+    assert refused.value.code == "wrong_role"
+    services_money.statement_approve(actor=chain.reviewer, statement=statement)
+    # The second is a leader's.
+    with pytest.raises(NotAllowed) as refused:
+        services_money.statement_approve(actor=chain.cashier, statement=statement)
+    assert refused.value.code == "wrong_role"
+    statement.refresh_from_db()
+    assert statement.approvals.count() == 1
+
+
+def test_a_user_without_the_permission_is_refused(money, outsider):  # noqa: F811
+    with pytest.raises(NotAllowed) as refused:
+        services_money.statement_approve(actor=outsider, statement=statement_of(money.owed))
+    assert refused.value.code == "permission_denied"
+
+
+def test_an_approved_statement_has_no_further_step(money, chain, roles):  # noqa: F811
+    statement = approve_through(statement_of(money.owed), chain)
+    with pytest.raises(RuleViolation) as refused:
+        services_money.statement_approve(
+            actor=make_user("extra_fin", "finance"), statement=statement
+        )
+    assert refused.value.code == "not_approvable"
+
+
+def test_a_statement_owing_nothing_is_settled_when_approved(money, chain):  # noqa: F811
+    statement = statement_of(money.owed)
+    statement.income_total = statement.expenditure_total
+    statement.net = 0
+    statement.save()
+    statement = approve_through(statement, chain)
+    assert statement.status == StatementStatus.SETTLED
+    assert statement.settled_at is not None
+
+
+def test_a_leader_reorders_relabels_and_changes_roles(money, chain, leader):  # noqa: F811
+    steps = services_money.approval_chain_set(
+        actor=leader,
+        project=money.project,
+        steps=[
+            StepSpec("finance_check", "财务初审", "finance"),
+            StepSpec("leader_sign", "领导签批", "leader"),
+        ],
+    )
+    assert [(s.position, s.label, s.role) for s in steps] == [
+        (1, "财务初审", "finance"),
+        (2, "领导签批", "leader"),
+    ]
+    statement = statement_of(money.owed)
+    with pytest.raises(NotAllowed):
+        services_money.statement_approve(actor=chain.reviewer, statement=statement)
+    services_money.statement_approve(actor=chain.cashier, statement=statement)
+    services_money.statement_approve(actor=chain.leader, statement=statement)
+    statement.refresh_from_db()
+    assert statement.status == StatementStatus.APPROVED
+
+
+def test_the_chain_cannot_change_once_a_statement_is_in_it(money, chain, leader):  # noqa: F811
+    services_money.statement_approve(actor=chain.reviewer, statement=statement_of(money.owed))
+    with pytest.raises(RuleViolation) as refused:
+        services_money.approval_chain_set(
+            actor=leader, project=money.project, steps=[StepSpec("a", "一步", "leader")]
+        )
+    assert refused.value.code == "chain_in_use"
+    assert len(services_money.approval_chain(money.project)) == 7
+
+
+def test_only_leaders_change_the_chain_and_roles_must_approve(money, chain, clerk, leader):  # noqa: F811
+    with pytest.raises(NotAllowed):
+        services_money.approval_chain_set(
+            actor=clerk, project=money.project, steps=[StepSpec("a", "一步", "leader")]
+        )
+    with pytest.raises(RuleViolation) as refused:
+        services_money.approval_chain_set(
+            actor=leader,
+            project=money.project,
+            steps=[StepSpec("a", "一步", "clerk"), StepSpec("a", "", "nobody")],
+        )
+    assert refused.value.code == "invalid_input"
+    assert len(refused.value.details) == 4  # clerk can't approve, code twice, no label, no role
