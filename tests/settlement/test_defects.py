@@ -1,0 +1,179 @@
+"""Defect tickets: reported by staff or by the resident (actor None) after handover, photos
+judged by their bytes (a PNG named .exe is a PNG; text named .jpg is refused), stored under
+random names and served only to staff with permission, never as something executable;
+answered, closed, and the time to close recorded."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from resettlement.errors import NotAllowed, RuleViolation
+from settlement import selectors_handover as selectors
+from settlement import services_handover as services
+from settlement.models import DefectPhoto, DefectStatus, DefectTicket
+from tests.settlement.handover_fixtures import handed_over as handed_over  # noqa: F401
+from tests.settlement.handover_fixtures import household as household  # noqa: F401
+from tests.settlement.handover_fixtures import jpeg_bytes, png_bytes, upload
+from tests.settlement.handover_fixtures import private_media as private_media  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("private_media")
+
+
+def _report(household, actor=None, photos=()):
+    return services.defect_report(
+        household=household,
+        location="主卧窗户",
+        description="窗框漏水,下雨时窗台积水。",
+        photos=photos,
+        actor=actor,
+    )
+
+
+def test_staff_report_a_defect_with_photos(settlement_project, handed_over, clerk):
+    ticket = _report(
+        handed_over, clerk, [upload("窗户.jpg", jpeg_bytes()), upload("墙面.png", png_bytes())]
+    )
+    assert ticket.status == DefectStatus.OPEN and ticket.reported_by == clerk
+    assert not ticket.reported_by_resident
+    assert (
+        ticket.apartment in settlement_project.apartments_of(handed_over)
+        or ticket.apartment is None
+    )
+    types = sorted(p.content_type for p in ticket.photos.all())
+    assert types == ["image/jpeg", "image/png"]
+    for photo in ticket.photos.all():
+        assert "窗户" not in photo.file.name and "墙面" not in photo.file.name
+        assert photo.file.name.startswith(f"defects/{settlement_project.project.pk}/")
+
+
+def test_the_resident_reports_without_an_actor(settlement_project, handed_over):
+    ticket = _report(handed_over)
+    assert ticket.reported_by_resident and ticket.reported_by is None
+
+
+def test_photo_type_comes_from_the_bytes(settlement_project, handed_over):
+    ticket = _report(handed_over, photos=[upload("setup.exe", png_bytes())])
+    photo = ticket.photos.get()
+    assert photo.content_type == "image/png" and photo.file.name.endswith(".png")
+    with pytest.raises(RuleViolation) as refused:
+        _report(handed_over, photos=[upload("photo.jpg", b"just some text, not a photo\n" * 20)])
+    assert refused.value.code == "bad_type"
+    assert refused.value.details[0]["field"] == "photos"
+    assert DefectTicket.objects.count() == 1
+
+
+def test_photo_size_and_count_are_limited(settings, settlement_project, handed_over):
+    settings.DEFECT_PHOTO_MAX_BYTES = 100
+    with pytest.raises(RuleViolation) as large:
+        _report(handed_over, photos=[upload("big.png", png_bytes() + b"\0" * 200)])
+    assert large.value.code == "too_large"
+    settings.DEFECT_PHOTO_MAX_BYTES = 10_000
+    with pytest.raises(RuleViolation) as many:
+        _report(handed_over, photos=[upload(f"{n}.png", png_bytes()) for n in range(7)])
+    assert many.value.code == "too_many_photos"
+    assert not DefectTicket.objects.exists() and not DefectPhoto.objects.exists()
+
+
+def test_no_defects_before_handover(settlement_project, household):
+    with pytest.raises(RuleViolation) as refused:
+        _report(household)
+    assert refused.value.code == "not_handed_over"
+
+
+def test_empty_location_and_description_are_refused(settlement_project, handed_over):
+    with pytest.raises(RuleViolation) as refused:
+        services.defect_report(household=handed_over, location=" ", description="")
+    assert {d["field"] for d in refused.value.details} == {"location", "description"}
+
+
+def test_answer_then_close_and_the_time_to_close(settlement_project, handed_over, clerk):
+    ticket = _report(handed_over)
+    with pytest.raises(RuleViolation):
+        services.defect_close(actor=clerk, ticket=ticket)
+    answered = services.defect_answer(actor=clerk, ticket=ticket, answer="已安排维修,3日内上门。")
+    assert answered.status == DefectStatus.ANSWERED and answered.answered_by == clerk
+    assert selectors.time_to_close(answered) is None
+    closed = services.defect_close(actor=clerk, ticket=answered)
+    assert closed.status == DefectStatus.CLOSED
+    assert selectors.time_to_close(closed) == closed.closed_at - closed.reported_at
+    assert selectors.time_to_close(closed) >= dt.timedelta(0)
+    with pytest.raises(RuleViolation) as again:
+        services.defect_answer(actor=clerk, ticket=closed, answer="再答复")
+    assert again.value.code == "closed"
+
+
+def test_answer_and_close_at_once(settlement_project, handed_over, clerk):
+    ticket = services.defect_answer(
+        actor=clerk, ticket=_report(handed_over), answer="已修好。", close=True
+    )
+    assert ticket.status == DefectStatus.CLOSED and ticket.closed_at is not None
+
+
+def test_only_staff_with_the_permission_report_and_answer(
+    settlement_project, handed_over, outsider, reviewer
+):
+    with pytest.raises(NotAllowed):
+        _report(handed_over, outsider)
+    ticket = _report(handed_over)
+    for actor in (outsider, reviewer):
+        with pytest.raises(NotAllowed):
+            services.defect_answer(actor=actor, ticket=ticket, answer="好")
+
+
+def test_staff_pages_list_show_answer_and_serve_photos_safely(
+    client, settlement_project, handed_over, clerk, outsider
+):
+    ticket = _report(handed_over, photos=[upload("setup.exe", png_bytes())])
+    photo = ticket.photos.get()
+    client.force_login(clerk)
+    listing = client.get(reverse("settlement:defect-list"), {"status": "open"})
+    assert listing.status_code == 200 and "主卧窗户" in listing.content.decode()
+    assert (
+        "主卧窗户"
+        not in client.get(reverse("settlement:defect-list"), {"status": "closed"}).content.decode()
+    )
+    detail = client.get(reverse("settlement:defect-detail", args=[ticket.pk]))
+    assert detail.status_code == 200
+    served = client.get(reverse("settlement:defect-photo", args=[photo.pk]))
+    assert served.status_code == 200
+    assert served["Content-Type"] == "image/png"
+    assert served["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in served["Content-Security-Policy"]
+    assert b"".join(served.streaming_content) == png_bytes()
+    answered = client.post(
+        reverse("settlement:defect-detail", args=[ticket.pk]),
+        {"answer": "已安排维修。", "close": "on"},
+    )
+    assert answered.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == DefectStatus.CLOSED
+    assert (
+        "已安排维修"
+        in client.get(reverse("settlement:defect-detail", args=[ticket.pk])).content.decode()
+    )
+
+    client.force_login(outsider)
+    assert client.get(reverse("settlement:defect-list")).status_code == 403
+    assert client.get(reverse("settlement:defect-detail", args=[ticket.pk])).status_code == 403
+    assert client.get(reverse("settlement:defect-photo", args=[photo.pk])).status_code == 403
+    client.logout()
+    assert client.get(reverse("settlement:defect-photo", args=[photo.pk])).status_code == 302
+
+
+def test_staff_report_form(client, settlement_project, handed_over, clerk):
+    client.force_login(clerk)
+    url = reverse("settlement:defect-report", args=[handed_over.pk])
+    assert client.get(url).status_code == 200
+    refused = client.post(
+        url, {"location": "厨房", "description": "水管漏水", "photos": [upload("x.jpg", b"text")]}
+    )
+    assert refused.status_code == 200 and "只接受 JPG 或 PNG" in refused.content.decode()
+    done = client.post(
+        url,
+        {"location": "厨房", "description": "水管漏水", "photos": [upload("x.jpg", jpeg_bytes())]},
+    )
+    assert done.status_code == 302
+    assert DefectTicket.objects.get().photos.count() == 1

@@ -1,0 +1,147 @@
+"""Key handover and moving in: only a household with apartments from a signed lottery gets
+keys; keys ≥ 1, readings non-negative, dates not in the future; recorded once (a correction
+needs the change permission); moving in on or after the handover."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from resettlement.errors import NotAllowed, RuleViolation
+from settlement import services_handover as services
+from settlement.models import Handover
+from tests.settlement.handover_fixtures import HANDED_OVER_ON, hand_over
+from tests.settlement.handover_fixtures import handed_over as handed_over  # noqa: F401
+from tests.settlement.handover_fixtures import household as household  # noqa: F401
+from tests.settlement.handover_fixtures import no_apartment as no_apartment  # noqa: F401
+
+
+def test_a_handover_records_keys_readings_and_who(settlement_project, household, clerk):
+    handover = hand_over(household, clerk, gas_reading="7.25")
+    assert handover.handed_over_on == HANDED_OVER_ON and handover.keys == 3
+    assert handover.water_reading == Decimal("12.50")
+    assert handover.electricity_reading == Decimal("305.00")
+    assert handover.gas_reading == Decimal("7.25")
+    assert handover.handed_over_by == clerk and handover.received_by == "王建国"
+    assert handover.signature_record == "交房确认单第0001号"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"keys": 0}, "keys"),
+        ({"keys": "两把"}, "keys"),
+        ({"water_reading": "-1"}, "water_reading"),
+        ({"electricity_reading": "abc"}, "electricity_reading"),
+        ({"gas_reading": "-0.01"}, "gas_reading"),
+        ({"water_reading": "1.234"}, "water_reading"),
+        ({"received_by": " "}, "received_by"),
+        ({"signature_record": ""}, "signature_record"),
+        ({"on": timezone.localdate() + dt.timedelta(days=1)}, "handed_over_on"),
+    ],
+)
+def test_bad_values_are_refused_on_their_field(
+    settlement_project, household, clerk, overrides, field
+):
+    with pytest.raises(RuleViolation) as refused:
+        hand_over(household, clerk, **overrides)
+    assert refused.value.code == "invalid_input"
+    assert [d["field"] for d in refused.value.details] == [field]
+    assert not Handover.objects.exists()
+
+
+def test_no_apartment_no_keys(settlement_project, no_apartment, clerk):
+    with pytest.raises(RuleViolation) as refused:
+        hand_over(no_apartment, clerk)
+    assert refused.value.code == "no_apartment"
+
+
+def test_recorded_once_and_corrected_with_the_change_permission(
+    settlement_project, handed_over, clerk, reviewer
+):
+    with pytest.raises(RuleViolation) as again:
+        hand_over(handed_over, clerk, keys=4)
+    assert again.value.code == "already_handed_over"
+    corrected = hand_over(handed_over, clerk, keys=4, correct=True)
+    assert corrected.keys == 4 and Handover.objects.count() == 1
+    with pytest.raises(NotAllowed):
+        hand_over(handed_over, reviewer, keys=5, correct=True)
+
+
+def test_moving_in_on_or_after_the_handover(settlement_project, handed_over, household, clerk):
+    with pytest.raises(RuleViolation) as early:
+        services.move_in_record(
+            actor=clerk, household=household, moved_in_on=HANDED_OVER_ON - dt.timedelta(days=1)
+        )
+    assert early.value.details[0]["field"] == "moved_in_on"
+    handover = services.move_in_record(actor=clerk, household=household, moved_in_on=HANDED_OVER_ON)
+    assert handover.moved_in_on == HANDED_OVER_ON
+    # a correction may not move the handover after the move-in
+    with pytest.raises(RuleViolation) as late:
+        hand_over(household, clerk, on=HANDED_OVER_ON + dt.timedelta(days=2), correct=True)
+    assert late.value.details[0]["field"] == "handed_over_on"
+
+
+def test_moving_in_needs_a_handover(settlement_project, household, clerk):
+    with pytest.raises(RuleViolation) as refused:
+        services.move_in_record(actor=clerk, household=household, moved_in_on=HANDED_OVER_ON)
+    assert refused.value.code == "no_handover"
+
+
+def test_outsiders_record_nothing(settlement_project, household, outsider):
+    with pytest.raises(NotAllowed):
+        hand_over(household, outsider)
+
+
+def test_the_phone_form_records_a_handover(client, settlement_project, household, clerk):
+    client.force_login(clerk)
+    url = reverse("settlement:handover-record", args=[household.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and 'inputmode="decimal"' in page.content.decode()
+    refused = client.post(
+        url,
+        {
+            "handed_over_on": "2026-01-10",
+            "keys": "0",
+            "water_reading": "1",
+            "electricity_reading": "2",
+            "received_by": "王建国",
+            "signature_record": "确认单1",
+        },
+    )
+    assert refused.status_code == 200 and "钥匙数量至少为1把" in refused.content.decode()
+    done = client.post(
+        url,
+        {
+            "handed_over_on": "2026-01-10",
+            "keys": "2",
+            "water_reading": "1",
+            "electricity_reading": "2",
+            "received_by": "王建国",
+            "signature_record": "确认单1",
+        },
+    )
+    assert done.status_code == 302
+    assert Handover.objects.get(household=household).keys == 2
+    moved = client.post(
+        reverse("settlement:handover-move-in", args=[household.pk]), {"moved_in_on": "2026-01-12"}
+    )
+    assert moved.status_code == 302
+    assert Handover.objects.get(household=household).moved_in_on == dt.date(2026, 1, 12)
+
+
+def test_the_status_list_shows_each_group(client, settlement_project, handed_over, clerk, outsider):
+    client.force_login(clerk)
+    url = reverse("settlement:handover-list")
+    page = client.get(url, {"project": settlement_project.project.code})
+    body = page.content.decode()
+    assert page.status_code == 200
+    for group in settlement_project.groups:
+        assert group.name in body
+    assert handed_over.code in body and "2026-01-10" in body
+    client.force_login(outsider)
+    assert client.get(url).status_code == 403
