@@ -1,0 +1,401 @@
+"""The settlement money API under /api/settlement/ (schema at /api/schema/).
+
+Statements are read here (list, and detail with lines, the approval record and payments);
+POST /statements/{id}/approve/ takes the next step of the fund-approval chain
+(`services_money.statement_approve`) and POST /statements/{id}/payments/ records a payment or
+collection (`services_money.payment_record`). A payment needs an `Idempotency-Key` header:
+a repeat with the same key and data answers 200 with the first payment instead of 201, and
+never pays twice. GET /groups/?project= gives each villager group's settlement. The services
+check roles, the chain order, separation of duties and the amounts; errors have the one shape
+of `resettlement.api.exception_handler`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from households.api import ErrorSerializer, RegistryViewMixin, UserRefSerializer, parsed
+from households.models import Project, VillagerGroup
+from resettlement.errors import RuleViolation
+
+from . import selectors_money, services_money
+from .models import (
+    LineSide,
+    Outcome,
+    Payment,
+    PaymentDirection,
+    Statement,
+    StatementApproval,
+    StatementLine,
+    StatementStatus,
+)
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+# Named components of their own: left as plain enums, they would be named by the property
+# ("status"), which other apps use for other sets of values.
+@extend_schema_field(
+    {"type": "string", "enum": StatementStatus.values}, component_name="StatementStatus"
+)
+class StatementStatusField(serializers.ChoiceField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(StatementStatus.choices, **kwargs)
+
+
+@extend_schema_field({"type": "string", "enum": Outcome.values}, component_name="StatementOutcome")
+class OutcomeField(serializers.ChoiceField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(Outcome.choices, **kwargs)
+
+
+@extend_schema_field({"type": "string", "enum": LineSide.values}, component_name="LineSide")
+class LineSideField(serializers.ChoiceField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(LineSide.choices, **kwargs)
+
+
+@extend_schema_field(
+    {"type": "string", "enum": PaymentDirection.values}, component_name="PaymentDirection"
+)
+class DirectionField(serializers.ChoiceField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(PaymentDirection.choices, **kwargs)
+
+
+@extend_schema_field(
+    {"type": "string", "enum": ["none", *StatementStatus.values]},
+    component_name="HouseholdSettlementState",
+)
+class HouseholdStateField(serializers.CharField):
+    pass
+
+
+# -- statements -----------------------------------------------------------------------------
+
+
+class StatementLineSerializer(serializers.ModelSerializer):
+    side = LineSideField(read_only=True)
+    inputs = serializers.JSONField(read_only=True)
+
+    class Meta:
+        model = StatementLine
+        fields = ["position", "side", "rule", "label", "inputs", "amount"]
+        read_only_fields = fields
+
+
+class ApprovalSerializer(serializers.ModelSerializer):
+    actor = UserRefSerializer(read_only=True)
+
+    class Meta:
+        model = StatementApproval
+        fields = ["position", "code", "label", "actor", "at", "comment"]
+        read_only_fields = fields
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    direction = DirectionField(read_only=True)
+    recorded_by = UserRefSerializer(read_only=True)
+
+    class Meta:
+        model = Payment
+        fields = [
+            "id",
+            "statement",
+            "direction",
+            "amount",
+            "idempotency_key",
+            "reference",
+            "recorded_by",
+            "recorded_at",
+        ]
+        read_only_fields = fields
+
+
+class StepSerializer(serializers.Serializer):
+    position = serializers.IntegerField()
+    code = serializers.CharField()
+    label = serializers.CharField()
+    role = serializers.CharField()
+
+
+class StatementSerializer(serializers.ModelSerializer):
+    project_code = serializers.CharField(source="project.code", read_only=True)
+    household_code = serializers.CharField(source="household.code", read_only=True)
+    group = serializers.CharField(source="household.group.code", read_only=True)
+    outcome = OutcomeField(read_only=True)
+    status = StatementStatusField(read_only=True)
+
+    class Meta:
+        model = Statement
+        fields = [
+            "id",
+            "project",
+            "project_code",
+            "household",
+            "household_code",
+            "group",
+            "outcome",
+            "status",
+            "income_total",
+            "expenditure_total",
+            "net",
+            "version",
+            "computed_at",
+            "approved_at",
+            "settled_at",
+        ]
+        read_only_fields = fields
+
+
+class StatementDetailSerializer(StatementSerializer):
+    inputs = serializers.JSONField(read_only=True)
+    lines = StatementLineSerializer(many=True, read_only=True)
+    approvals = ApprovalSerializer(many=True, read_only=True)
+    payments = PaymentSerializer(many=True, read_only=True)
+    next_step = serializers.SerializerMethodField()
+    outstanding = serializers.SerializerMethodField()
+
+    class Meta(StatementSerializer.Meta):
+        fields = [
+            *StatementSerializer.Meta.fields,
+            "inputs",
+            "lines",
+            "approvals",
+            "next_step",
+            "payments",
+            "outstanding",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(StepSerializer(allow_null=True))
+    def get_next_step(self, statement: Statement) -> dict[str, Any] | None:
+        """The step of the chain the statement waits for (null once approved)."""
+        step = services_money.next_step(statement)
+        if step is None:
+            return None
+        return {
+            "position": step.position,
+            "code": step.code,
+            "label": step.label,
+            "role": step.role,
+        }
+
+    @extend_schema_field(OpenApiTypes.DECIMAL)
+    def get_outstanding(self, statement: Statement) -> str:
+        """Still to pay or collect on an approved statement."""
+        totals = selectors_money.payment_totals(statement)
+        paid = sum(totals.values())
+        if statement.status not in selectors_money.APPROVED_STATES:
+            return "0.00"
+        return str(abs(statement.net) - paid)
+
+
+class ApproveSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class PaymentInputSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    reference = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
+
+
+class StatementFilter(serializers.Serializer):
+    project = serializers.IntegerField(required=False, min_value=1)
+    group = serializers.IntegerField(required=False, min_value=1)
+    household = serializers.IntegerField(required=False, min_value=1)
+    status = serializers.ChoiceField(StatementStatus.choices, required=False)
+
+
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    IDEMPOTENCY_HEADER,
+    str,
+    location=OpenApiParameter.HEADER,
+    required=True,
+    description="A key the client makes once per payment it means (at most 64 characters). "
+    "Sending it again with the same data returns the first payment (200); with other data "
+    "it is refused (400 idempotency_key_reused).",
+)
+
+
+@extend_schema_view(list=extend_schema(parameters=[StatementFilter]))
+class StatementViewSet(
+    RegistryViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Household statements: the net is positive when paid to the household, negative when
+    collected from it."""
+
+    service_actions = ("approve", "payments")
+    serializer_class = StatementSerializer
+
+    def get_queryset(self) -> QuerySet[Statement]:
+        if self.action == "list":
+            return selectors_money.statement_list()
+        return selectors_money.statement_list().prefetch_related(
+            "lines", "approvals__actor", "payments__recorded_by"
+        )
+
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        if self.action == "list":
+            return StatementSerializer
+        return StatementDetailSerializer
+
+    def filter_queryset(self, queryset: QuerySet[Statement]) -> QuerySet[Statement]:
+        if self.action != "list":
+            return queryset
+        filters = self.query(StatementFilter)
+        lookups = {
+            "project": "project_id",
+            "group": "household__group_id",
+            "household": "household_id",
+            "status": "status",
+        }
+        return queryset.filter(**{lookups[name]: value for name, value in filters.items()})
+
+    def _detail(self, statement: Statement) -> dict[str, Any]:
+        return StatementDetailSerializer(selectors_money.statement_detail(statement.pk)).data
+
+    @extend_schema(
+        request=ApproveSerializer,
+        responses={
+            200: StatementDetailSerializer,
+            400: ErrorSerializer,
+            403: ErrorSerializer,
+            409: ErrorSerializer,
+        },
+        summary="Take the next step of the fund-approval chain",
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        """The caller must hold the step's role and not have taken another step on this
+        statement (403 `separation_of_duties`, `wrong_role`)."""
+        data = parsed(ApproveSerializer, request.data)
+        statement = self.get_object()
+        services_money.statement_approve(
+            actor=request.user, statement=statement, comment=data["comment"]
+        )
+        return Response(self._detail(statement))
+
+    @extend_schema(
+        request=PaymentInputSerializer,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={
+            200: PaymentSerializer,
+            201: PaymentSerializer,
+            400: ErrorSerializer,
+            403: ErrorSerializer,
+            409: ErrorSerializer,
+        },
+        summary="Record a payment to, or a collection from, the household",
+    )
+    @action(detail=True, methods=["post"])
+    def payments(self, request: Request, pk: str | None = None) -> Response:
+        """The direction follows the net. 201 when recorded; 200 with the first payment when
+        the Idempotency-Key was already used for the same request; 400 `collect_first` while
+        a household of the group still owes, `over_payment` beyond the approved amount."""
+        key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+        if not key:
+            raise RuleViolation(
+                "idempotency_key_missing",
+                _("请在请求头 Idempotency-Key 中提供幂等键,重复提交时才不会重复付款。"),
+            )
+        data = parsed(PaymentInputSerializer, request.data)
+        statement = self.get_object()
+        payment, created = services_money.payment_record(
+            actor=request.user,
+            statement=statement,
+            amount=data["amount"],
+            idempotency_key=key,
+            reference=data["reference"],
+        )
+        return Response(
+            PaymentSerializer(payment).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+# -- group settlement -----------------------------------------------------------------------
+
+
+class HouseholdSettlementSerializer(serializers.Serializer):
+    household = serializers.IntegerField(source="household.pk")
+    household_code = serializers.CharField(source="household.code")
+    statement = serializers.IntegerField(source="statement.pk", allow_null=True, default=None)
+    state = HouseholdStateField()
+    net = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    paid = serializers.DecimalField(max_digits=14, decimal_places=2)
+    outstanding = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class TotalsSerializer(serializers.Serializer):
+    households = serializers.IntegerField()
+    settled_households = serializers.IntegerField()
+    pending = serializers.IntegerField(help_text="Households without an approved statement.")
+    to_collect = serializers.DecimalField(max_digits=14, decimal_places=2)
+    collected = serializers.DecimalField(max_digits=14, decimal_places=2)
+    to_pay = serializers.DecimalField(max_digits=14, decimal_places=2)
+    paid = serializers.DecimalField(max_digits=14, decimal_places=2)
+    settled = serializers.BooleanField()
+
+
+class GroupSettlementSerializer(serializers.Serializer):
+    group = serializers.IntegerField(source="group.pk")
+    group_code = serializers.CharField(source="group.code")
+    group_name = serializers.CharField(source="group.name")
+    project = serializers.IntegerField(source="group.project_id")
+    settled = serializers.BooleanField()
+    collections_done = serializers.BooleanField(
+        help_text="Nothing left to collect or approve: payouts may start."
+    )
+    totals = TotalsSerializer()
+    households = HouseholdSettlementSerializer(many=True)
+
+
+class GroupFilter(serializers.Serializer):
+    project = serializers.IntegerField(min_value=1)
+
+
+class ViewStatements(permissions.BasePermission):
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user.has_perm("settlement.view_statement"))
+
+
+class GroupSettlementViewSet(RegistryViewMixin, viewsets.ViewSet):
+    """Each villager group's settlement: collected first, paid later, settled when every
+    approved household of the group is."""
+
+    permission_classes = [ViewStatements]
+    lookup_value_regex = r"\d+"
+
+    @extend_schema(
+        parameters=[GroupFilter],
+        responses={200: GroupSettlementSerializer(many=True), 400: ErrorSerializer},
+    )
+    def list(self, request: Request) -> Response:
+        project = self.query(GroupFilter)["project"]
+        groups = selectors_money.project_settlement(get_object_or_404(Project, pk=project)).groups
+        return Response(GroupSettlementSerializer(groups, many=True).data)
+
+    @extend_schema(responses={200: GroupSettlementSerializer, 404: ErrorSerializer})
+    def retrieve(self, request: Request, pk: str | None = None) -> Response:
+        group = get_object_or_404(VillagerGroup, pk=pk)
+        return Response(GroupSettlementSerializer(services_money.group_settlement(group)).data)
