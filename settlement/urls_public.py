@@ -1,5 +1,13 @@
-from django.urls import path  # noqa: F401
+"""The resident's after-care pages, mounted at /public/aftercare/."""
+
+from django.urls import path
+
+from . import views_public as views
 
 app_name = "settlement-public"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.lookup, name="lookup"),
+    path("<str:code>/", views.household, name="household"),
+    path("<str:code>/report/", views.report, name="report"),
+]
