@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Round
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -259,8 +260,9 @@ class Statement(models.Model):
                 condition=Q(income_total__gte=0) & Q(expenditure_total__gte=0),
                 name="statement_totals_non_negative",
             ),
+            # Rounded to the cent: SQLite subtracts these as floating point numbers.
             models.CheckConstraint(
-                condition=Q(net=F("income_total") - F("expenditure_total")),
+                condition=Q(net=Round(F("income_total") - F("expenditure_total"), 2)),
                 name="statement_net_consistent",
             ),
             models.CheckConstraint(
