@@ -1,0 +1,136 @@
+"""The publicity kinds of settlement (公示: 协议签订情况、补偿款兑付情况 — seed 003's boards).
+
+Registered with `resettlement.publicity_kinds`; the publicity app freezes and masks them.
+Agreements appear once signed; compensation rows are the statements approved through the
+fund-approval chain (a draft or one still being approved is not yet a sum anyone may be
+paid), with what has been paid or collected so far and whether the household is settled.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import OuterRef, Subquery, Sum
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from households.models import Member, Relation
+from resettlement.masking import Mask
+from resettlement.publicity_kinds import Column, PublicityKind, register
+
+from .models import Agreement, Payment, Statement, StatementStatus
+
+
+def _head():
+    return Subquery(
+        Member.objects.filter(household=OuterRef("household"), relation=Relation.HEAD)
+        .order_by("id")
+        .values("name")[:1]
+    )
+
+
+def agreement_rows(project, community=None) -> list[dict[str, Any]]:
+    """Every signed resettlement agreement of the project."""
+    agreements = (
+        Agreement.objects.filter(project=project, signed_on__isnull=False)
+        .select_related("household__community", "household__group")
+        .annotate(head_name=_head())
+        .order_by("household__community__code", "household__code")
+    )
+    if community is not None:
+        agreements = agreements.filter(household__community=community)
+    return [
+        {
+            "household": a.household.code,
+            "head": a.head_name or "",
+            "community": a.household.community.name,
+            "group": a.household.group.name,
+            "number": a.number,
+            "signed_on": a.signed_on.isoformat(),
+        }
+        for a in agreements
+    ]
+
+
+def compensation_rows(project, community=None) -> list[dict[str, Any]]:
+    """Each approved (or settled) statement: its net, what was paid or collected, settled."""
+    paid = (
+        Payment.objects.filter(statement=OuterRef("pk"))
+        .values("statement")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    statements = (
+        Statement.objects.filter(
+            project=project, status__in=[StatementStatus.APPROVED, StatementStatus.SETTLED]
+        )
+        .select_related("household__community", "household__group")
+        .annotate(head_name=_head(), paid_total=Subquery(paid))
+        .order_by("household__community__code", "household__code")
+    )
+    if community is not None:
+        statements = statements.filter(household__community=community)
+    rows = []
+    for s in statements:
+        if s.net > 0:
+            direction = _("应付 %(a)s") % {"a": f"{s.net:.2f}"}
+        elif s.net < 0:
+            direction = _("应收 %(a)s") % {"a": f"{-s.net:.2f}"}
+        else:
+            direction = "0.00"
+        rows.append(
+            {
+                "household": s.household.code,
+                "head": s.head_name or "",
+                "community": s.household.community.name,
+                "group": s.household.group.name,
+                "outcome": str(s.get_outcome_display()),
+                "net": direction,
+                "paid": f"{(s.paid_total or Decimal('0')):.2f}",
+                "settled": _("已结清") if s.status == StatementStatus.SETTLED else _("未结清"),
+            }
+        )
+    return rows
+
+
+_HOUSEHOLD = Column("household", gettext_lazy("户编号"))
+_HEAD = Column("head", gettext_lazy("户主"), Mask.NAME)
+_COMMUNITY = Column("community", gettext_lazy("村/社区"))
+_GROUP = Column("group", gettext_lazy("村民小组"))
+
+AGREEMENTS_SIGNED = register(
+    PublicityKind(
+        code="agreements_signed",
+        label=gettext_lazy("协议签订情况公示"),
+        columns=(
+            _HOUSEHOLD,
+            _HEAD,
+            _COMMUNITY,
+            _GROUP,
+            Column("number", gettext_lazy("协议编号")),
+            Column("signed_on", gettext_lazy("签订日期")),
+        ),
+        build_rows=agreement_rows,
+        default_days=7,
+    )
+)
+
+COMPENSATION_PAID = register(
+    PublicityKind(
+        code="compensation_paid",
+        label=gettext_lazy("补偿款兑付情况公示"),
+        columns=(
+            _HOUSEHOLD,
+            _HEAD,
+            _COMMUNITY,
+            _GROUP,
+            Column("outcome", gettext_lazy("安置方式")),
+            Column("net", gettext_lazy("结算金额(元)")),
+            Column("paid", gettext_lazy("已付/已收(元)")),
+            Column("settled", gettext_lazy("是否结清")),
+        ),
+        build_rows=compensation_rows,
+        default_days=7,
+    )
+)
