@@ -1,5 +1,20 @@
-from django.urls import path  # noqa: F401
+"""Staff pages of settlement, mounted at /staff/settlement/: the finance pages (statements,
+the approval chain, payments, group settlement) and, included without a namespace of their
+own, the agreement, handover and defect pages (settlement/urls_handover.py)."""
+
+from django.urls import include, path
+
+from . import views_finance as views
 
 app_name = "settlement"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.finance_home, name="finance-home"),
+    path("projects/<str:code>/", views.project_groups, name="project-groups"),
+    path("projects/<str:code>/chain/", views.chain_edit, name="chain-edit"),
+    path("groups/<int:pk>/", views.group_detail, name="group-detail"),
+    path("statements/<int:pk>/", views.statement_detail, name="statement-detail"),
+    path("statements/<int:pk>/approve/", views.statement_approve, name="statement-approve"),
+    path("statements/<int:pk>/pay/", views.payment_record, name="payment-record"),
+    path("", include("settlement.urls_handover")),
+]

@@ -1,0 +1,273 @@
+"""Finance pages, under /staff/settlement/: a project's villager groups and where their money
+stands, a group's households, a household's statement with its approval chain and payments,
+and the leaders' page for the chain itself.
+
+Each form posts to one view that calls one service (`settlement.services_money`); a refusal
+is shown as a message on the page it came from, never an error page. The payment form
+carries an idempotency key made when it was rendered, so submitting it twice pays once.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from households.models import Project, VillagerGroup
+from resettlement.errors import RuleViolation
+from resettlement.roles import ROLE_BY_CODE
+
+from . import selectors_money, services_money
+from .forms_finance import ApproveForm, PaymentForm, StepFormSet
+from .models import LineSide, PaymentDirection, Statement, StatementStatus
+
+view_statements = permission_required("settlement.view_statement", raise_exception=True)
+
+
+def _statement_refresh(statement: Statement) -> None:
+    """Pages that open a draft show it as the inputs are now (statements service)."""
+    if statement.status != StatementStatus.DRAFT:
+        return
+    try:
+        from .services import statement_refresh
+    except ImportError:  # pragma: no cover - only while the statements service is missing
+        return
+    statement_refresh(statement.household)
+
+
+def _statement_pdf_url(statement: Statement) -> str | None:
+    """The statement PDF for the household to sign, once the statements pages serve it."""
+    try:
+        return reverse("settlement:statement-pdf", args=[statement.pk])
+    except NoReverseMatch:
+        return None
+
+
+def _role_label(code: str) -> str:
+    role = ROLE_BY_CODE.get(code)
+    return str(role.label) if role else code
+
+
+@require_safe
+@login_required
+@view_statements
+def finance_home(request: HttpRequest) -> HttpResponse:
+    projects = list(Project.objects.order_by("-created_at", "-id"))
+    if len(projects) == 1:
+        return redirect("settlement:project-groups", code=projects[0].code)
+    return render(request, "settlement/finance_home.html", {"projects": projects})
+
+
+@require_safe
+@login_required
+@view_statements
+def project_groups(request: HttpRequest, code: str) -> HttpResponse:
+    project = get_object_or_404(Project, code=code)
+    summary = selectors_money.project_settlement(project)
+    chain = services_money.approval_chain(project)
+    return render(
+        request,
+        "settlement/finance_project.html",
+        {
+            "project": project,
+            "projects": Project.objects.order_by("code"),
+            "summary": summary,
+            "chain": [(step, _role_label(step.role)) for step in chain],
+            "chain_locked": services_money.chain_locked(project),
+        },
+    )
+
+
+@require_safe
+@login_required
+@view_statements
+def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    group = get_object_or_404(VillagerGroup.objects.select_related("project", "community"), pk=pk)
+    summary = services_money.group_settlement(group)
+    return render(
+        request,
+        "settlement/finance_group.html",
+        {"group": group, "project": group.project, "summary": summary},
+    )
+
+
+def _statement(pk: int) -> Statement:
+    try:
+        return selectors_money.statement_detail(pk)
+    except Statement.DoesNotExist as exc:
+        raise Http404(_("没有这份结算单。")) from exc
+
+
+@require_safe
+@login_required
+@view_statements
+def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    statement = _statement(pk)
+    if statement.status == StatementStatus.DRAFT:
+        _statement_refresh(statement)
+        statement = _statement(pk)
+    return render(
+        request,
+        "settlement/finance_statement.html",
+        _statement_context(request, statement),
+    )
+
+
+def _statement_context(request: HttpRequest, statement: Statement) -> dict[str, Any]:
+    user = request.user
+    chain = services_money.approval_chain(statement.project)
+    taken = {a.position: a for a in statement.approvals.all()}
+    step = services_money.next_step(statement)
+    refusal = services_money.approval_refusal(user, statement, step) if step else None
+    totals = selectors_money.payment_totals(statement)
+    paid = sum(totals.values(), Decimal("0.00"))
+    approved = statement.status in selectors_money.APPROVED_STATES
+    direction = services_money.direction_of(statement)
+    outstanding = abs(statement.net) - paid if approved else Decimal("0.00")
+    may_pay = (
+        statement.status == StatementStatus.APPROVED
+        and outstanding > 0
+        and user.has_perm("settlement.record_payment")
+    )
+    blockers = (
+        services_money.payout_blockers(statement)
+        if may_pay and direction == PaymentDirection.PAY
+        else []
+    )
+    lines = list(statement.lines.all())
+    return {
+        "statement": statement,
+        "household": statement.household,
+        "project": statement.project,
+        "income_lines": [line for line in lines if line.side == LineSide.INCOME],
+        "expenditure_lines": [line for line in lines if line.side == LineSide.EXPENDITURE],
+        "abs_net": abs(statement.net),
+        "direction": direction,
+        "steps": [
+            {"step": s, "role": _role_label(s.role), "approval": taken.get(s.position)}
+            for s in chain
+        ],
+        "next_step": step,
+        "next_step_role": _role_label(step.role) if step else "",
+        "may_approve": step is not None and refusal is None,
+        "approve_refusal": refusal.message if refusal is not None and step is not None else "",
+        "approve_form": ApproveForm(),
+        "paid": paid,
+        "outstanding": outstanding,
+        "may_pay": may_pay,
+        "blockers": blockers,
+        "payment_form": PaymentForm(initial={"amount": outstanding}) if may_pay else None,
+        "payments": list(statement.payments.all()),
+        "pdf_url": _statement_pdf_url(statement),
+    }
+
+
+@require_POST
+@login_required
+@view_statements
+def statement_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    statement = get_object_or_404(Statement, pk=pk)
+    form = ApproveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("审批意见过长。"))
+        return redirect("settlement:statement-detail", pk=pk)
+    try:
+        approval = services_money.statement_approve(
+            actor=request.user, statement=statement, comment=form.cleaned_data["comment"]
+        )
+    except RuleViolation as exc:
+        messages.error(request, exc.message)
+    else:
+        statement.refresh_from_db()
+        if statement.status == StatementStatus.APPROVING:
+            messages.success(request, _("已完成“%(step)s”。") % {"step": approval.label})
+        else:
+            messages.success(
+                request,
+                _("已完成“%(step)s”,结算单审批完毕(%(status)s)。")
+                % {"step": approval.label, "status": statement.get_status_display()},
+            )
+    return redirect("settlement:statement-detail", pk=pk)
+
+
+@require_POST
+@login_required
+@view_statements
+def payment_record(request: HttpRequest, pk: int) -> HttpResponse:
+    statement = get_object_or_404(Statement, pk=pk)
+    form = PaymentForm(request.POST)
+    if not form.is_valid():
+        problems = [
+            f"{form.fields[name].label or name}:{' '.join(errors)}"
+            for name, errors in form.errors.items()
+        ]
+        messages.error(request, _("未登记:%(p)s") % {"p": ";".join(problems)})
+        return redirect("settlement:statement-detail", pk=pk)
+    data = form.cleaned_data
+    try:
+        payment, created = services_money.payment_record(
+            actor=request.user,
+            statement=statement,
+            amount=data["amount"],
+            idempotency_key=data["idempotency_key"],
+            reference=data["reference"],
+        )
+    except RuleViolation as exc:
+        messages.error(request, exc.message)
+        return redirect("settlement:statement-detail", pk=pk)
+    if created:
+        statement.refresh_from_db()
+        message = _("已登记%(d)s %(a)s 元。") % {
+            "d": payment.get_direction_display(),
+            "a": payment.amount,
+        }
+        if statement.status == StatementStatus.SETTLED:
+            message += " " + _("该户已结清。")
+        messages.success(request, message)
+    else:
+        messages.info(
+            request,
+            _("这笔%(d)s %(a)s 元已于 %(t)s 登记过(重复提交),没有重复登记。")
+            % {
+                "d": payment.get_direction_display(),
+                "a": payment.amount,
+                "t": payment.recorded_at.strftime("%Y-%m-%d %H:%M"),
+            },
+        )
+    return redirect("settlement:statement-detail", pk=pk)
+
+
+@login_required
+@permission_required("settlement.change_approvalstep", raise_exception=True)
+def chain_edit(request: HttpRequest, code: str) -> HttpResponse:
+    project = get_object_or_404(Project, code=code)
+    chain = services_money.approval_chain(project)
+    locked = services_money.chain_locked(project)
+    initial = [
+        {"position": s.position, "code": s.code, "label": s.label, "role": s.role} for s in chain
+    ]
+    formset = StepFormSet(request.POST or None, initial=initial, prefix="steps")
+    if request.method == "POST" and formset.is_valid():
+        try:
+            services_money.approval_chain_set(
+                actor=request.user, project=project, steps=formset.steps()
+            )
+        except RuleViolation as exc:
+            details = [d["message"] for d in exc.details or [] if isinstance(d, dict)]
+            for message in details or [exc.message]:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("审批流程已保存。"))
+            return redirect("settlement:project-groups", code=project.code)
+    return render(
+        request,
+        "settlement/finance_chain.html",
+        {"project": project, "formset": formset, "locked": locked},
+    )
