@@ -280,3 +280,45 @@ def test_monetised_only_without_a_binding_allocation(settlement_project, finance
     ]
     with pytest.raises(NotAllowed):
         services.outcome_choose(actor=clerk, household=ticket, outcome="apartment")
+
+
+# -- selectors ---------------------------------------------------------------------------------
+
+
+def test_statement_list_and_totals_in_constant_queries(
+    settlement_project, finance_wu, django_assert_num_queries
+):
+    from settlement import selectors
+
+    project = settlement_project.project
+    for household in settlement_project.households:
+        services.statement_compute(actor=finance_wu, household=household)
+    with django_assert_num_queries(4):  # statements, lines, approvals, heads
+        statements = list(selectors.statement_list(project))
+        for statement in statements:
+            assert statement.household.group.code
+            assert list(statement.lines.all())
+            assert statement.household.heads[0].name
+            assert not list(statement.approvals.all())
+    assert len(statements) == 12
+    with django_assert_num_queries(2):
+        by_group = selectors.group_totals(project)
+    with django_assert_num_queries(1):
+        total = selectors.project_totals(project)
+
+    everything = list(Statement.objects.filter(project=project))
+    assert total.statements == 12
+    assert total.income == sum(s.income_total for s in everything)
+    assert total.expenditure == sum(s.expenditure_total for s in everything)
+    assert total.to_pay == sum(s.net for s in everything if s.net > 0)
+    assert total.to_collect == sum(-s.net for s in everything if s.net < 0)
+    assert total.net == total.to_pay - total.to_collect
+    assert [g.group.code for g in by_group] == ["G11", "G12", "G21", "G22"]
+    assert sum(g.totals.income for g in by_group) == total.income
+    g11 = [s for s in everything if s.household.group.code == "G11"]
+    assert by_group[0].totals.statements == len(g11) == 3
+    assert by_group[0].totals.expenditure == sum(s.expenditure_total for s in g11)
+
+    one_group = settlement_project.groups[0]
+    assert len(selectors.statement_list(project, group=one_group)) == 3
+    assert selectors.project_totals(project, status="approved").statements == 0
