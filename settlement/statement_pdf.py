@@ -1,0 +1,149 @@
+"""The household's settlement statement (安置结算单) as an A4 PDF, for the household to sign.
+
+From the stored statement alone (never recomputed here): the household, its head, how many
+members, its apartments (or the monetised outcome), every income and expenditure line with
+its rule and inputs, the totals, the net to pay or to collect in figures and in Chinese
+capitals (大写金额), the approval steps taken so far, and signature boxes. A draft says on
+every page that it is not yet approved. No ID number is printed. Always rendered in the
+system's language: it is a record the household signs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from households.models import Member, Relation
+from resettlement.pdf import render_pdf
+
+from .calculation import amount_in_words
+from .models import LineSide, Statement, StatementStatus
+
+TEMPLATE = "settlement/pdf/statement.html"
+
+
+def figure(amount: Decimal) -> str:
+    """An amount in figures with thousands separators: 1,234,567.89."""
+    return f"{amount:,.2f}"
+
+
+def _when(value: dt.datetime | None) -> str:
+    return "" if value is None else f"{timezone.localtime(value):%Y-%m-%d %H:%M}"
+
+
+def _who(user) -> str:
+    if user is None:
+        return ""
+    name = user.get_full_name()
+    return f"{name}({user.username})" if name else user.username
+
+
+def _input_labels() -> dict[str, str]:
+    return {
+        "area": _("面积(㎡)"),
+        "price": _("单价(元/㎡)"),
+        "apartment_area": _("安置房面积(㎡)"),
+        "entitlement_area": _("应安置面积(㎡)"),
+        "band_from": _("超出面积自(㎡)"),
+        "band_to": _("至(㎡)"),
+        "apartment": _("房号"),
+        "tier": _("楼层档次"),
+        "coefficient": _("楼层系数"),
+        "rate": _("标准(元/月)"),
+        "persons": _("人数"),
+        "months": _("月数"),
+        "moved_out_on": _("腾房日期"),
+        "until": _("截止日期"),
+        "reason": _("原因"),
+    }
+
+
+def inputs_text(inputs: dict[str, Any]) -> str:
+    """A line's inputs as people read them: “面积(㎡) 90.00;单价(元/㎡) 3000.00”."""
+    labels = _input_labels()
+    parts = []
+    for key, value in inputs.items():
+        if key == "reason":
+            continue  # already in the label
+        if value is None:
+            value = _("以上全部")
+        parts.append(f"{labels.get(key, key)} {value}")
+    return ";".join(parts)
+
+
+def _lines(statement: Statement, side: str) -> list[dict[str, str]]:
+    return [
+        {
+            "position": line.position,
+            "label": line.label,
+            "rule": line.rule,
+            "inputs": inputs_text(line.inputs),
+            "amount": figure(line.amount),
+        }
+        for line in statement.lines.all()
+        if line.side == side
+    ]
+
+
+def statement_context(statement: Statement) -> dict[str, Any]:
+    household = statement.household
+    head = Member.objects.filter(household=household, relation=Relation.HEAD).first()
+    net = statement.net
+    if net > 0:
+        net_label = _("应付安置户")
+    elif net < 0:
+        net_label = _("应向安置户收取")
+    else:
+        net_label = _("收支相抵,无需收付")
+    approvals = [
+        {
+            "position": a.position,
+            "label": a.label,
+            "actor": _who(a.actor),
+            "at": _when(a.at),
+            "comment": a.comment,
+        }
+        for a in statement.approvals.all()
+    ]
+    return {
+        "statement": statement,
+        "household": household,
+        "project": statement.project,
+        "head": head.name if head else "",
+        "members": Member.objects.filter(household=household).count(),
+        "outcome": statement.get_outcome_display(),
+        "status": statement.get_status_display(),
+        "draft": statement.status == StatementStatus.DRAFT,
+        "apartments": statement.inputs.get("apartments", []),
+        "entitlement_area": statement.inputs.get("entitlement_area", ""),
+        "demolished_area": statement.inputs.get("demolished_area", ""),
+        "population": statement.inputs.get("population", ""),
+        "income_lines": _lines(statement, LineSide.INCOME),
+        "expenditure_lines": _lines(statement, LineSide.EXPENDITURE),
+        "income_total": figure(statement.income_total),
+        "expenditure_total": figure(statement.expenditure_total),
+        "net_label": net_label,
+        "net_figure": figure(abs(net)),
+        "net_words": amount_in_words(abs(net)),
+        "approvals": approvals,
+        "computed_at": _when(statement.computed_at),
+        "approved_at": _when(statement.approved_at),
+        "printed_at": _when(timezone.now()),
+    }
+
+
+def statement_pdf(statement: Statement) -> bytes:
+    """The statement as PDF bytes (see the module docstring)."""
+    statement = (
+        Statement.objects.select_related("household__group", "household__community", "project")
+        .prefetch_related("lines", "approvals__actor")
+        .get(pk=statement.pk)
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        pdf, _pages = render_pdf(TEMPLATE, statement_context(statement))
+    return pdf
