@@ -14,6 +14,7 @@ urlpatterns = [
     path("projects/<str:code>/chain/", views.chain_edit, name="chain-edit"),
     path("groups/<int:pk>/", views.group_detail, name="group-detail"),
     path("statements/<int:pk>/", views.statement_detail, name="statement-detail"),
+    path("statements/<int:pk>/statement.pdf", views.statement_pdf, name="statement-pdf"),
     path("statements/<int:pk>/approve/", views.statement_approve, name="statement-approve"),
     path("statements/<int:pk>/pay/", views.payment_record, name="payment-record"),
     path("", include("settlement.urls_handover")),

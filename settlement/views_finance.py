@@ -14,9 +14,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -42,12 +42,19 @@ def _statement_refresh(statement: Statement) -> None:
     statement_refresh(statement.household)
 
 
-def _statement_pdf_url(statement: Statement) -> str | None:
-    """The statement PDF for the household to sign, once the statements pages serve it."""
+def _statement_pdf_module():
     try:
-        return reverse("settlement:statement-pdf", args=[statement.pk])
-    except NoReverseMatch:
+        from . import statement_pdf
+    except ImportError:  # pragma: no cover - only while the statement PDF is missing
         return None
+    return statement_pdf
+
+
+def _statement_pdf_url(statement: Statement) -> str | None:
+    """The statement PDF for the household to sign (settlement.statement_pdf)."""
+    if _statement_pdf_module() is None:  # pragma: no cover
+        return None
+    return reverse("settlement:statement-pdf", args=[statement.pk])
 
 
 def _role_label(code: str) -> str:
@@ -167,6 +174,28 @@ def _statement_context(request: HttpRequest, statement: Statement) -> dict[str, 
         "payments": list(statement.payments.all()),
         "pdf_url": _statement_pdf_url(statement),
     }
+
+
+@require_safe
+@login_required
+@view_statements
+def statement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The statement as PDF, for the household to sign; a draft is refreshed first."""
+    module = _statement_pdf_module()
+    if module is None:  # pragma: no cover
+        raise Http404
+    statement = get_object_or_404(Statement.objects.select_related("household"), pk=pk)
+    _statement_refresh(statement)
+    response = FileResponse(
+        iter([module.statement_pdf(statement)]),
+        as_attachment=False,
+        filename=f"statement-{statement.household.code}.pdf",
+        content_type="application/pdf",
+    )
+    # Never sniffed into something else, never cached (personal money matters).
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_POST

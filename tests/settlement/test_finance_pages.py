@@ -202,3 +202,16 @@ def test_the_chain_page_is_read_only_once_a_statement_is_in_it(money, chain, lea
     assert response.status_code == 200
     assert "不能再修改" in response.content.decode()
     assert len(services_money.approval_chain(money.project)) == 7
+
+
+def test_the_statement_page_links_its_pdf(money, chain):  # noqa: F811
+    pytest.importorskip("settlement.statement_pdf")
+    statement = approve_through(statement_of(money.owed), chain, steps=3)
+    client = client_for(chain.cashier)
+    html = client.get(f"/staff/settlement/statements/{statement.pk}/").content.decode()
+    pdf_url = f"/staff/settlement/statements/{statement.pk}/statement.pdf"
+    assert pdf_url in html
+    response = client.get(pdf_url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
