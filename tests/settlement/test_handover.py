@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from resettlement.errors import NotAllowed, RuleViolation
+from settlement import services as statements
 from settlement import services_handover as services
 from settlement.models import Handover
 from tests.settlement.handover_fixtures import HANDED_OVER_ON, hand_over
@@ -145,3 +146,14 @@ def test_the_status_list_shows_each_group(client, settlement_project, handed_ove
     assert handed_over.code in body and "2026-01-10" in body
     client.force_login(outsider)
     assert client.get(url).status_code == 403
+
+
+def test_a_handover_ends_the_subsidy_on_a_draft_statement(
+    settlement_project, household, clerk, finance_wu
+):
+    before = statements.statement_compute(actor=finance_wu, household=household)
+    hand_over(household, clerk)
+    before_version = before.version
+    before.refresh_from_db()
+    assert before.version == before_version + 1
+    assert HANDED_OVER_ON.isoformat() in str(before.inputs)
