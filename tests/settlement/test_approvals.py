@@ -3,6 +3,8 @@ step's role; the first step freezes the statement, the last approves it."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.db import IntegrityError, transaction
 
@@ -184,3 +186,53 @@ def test_only_leaders_change_the_chain_and_roles_must_approve(money, chain, cler
         )
     assert refused.value.code == "invalid_input"
     assert len(refused.value.details) == 4  # clerk can't approve, code twice, no label, no role
+
+
+# -- with statements computed by the statements service ---------------------------------------
+
+
+@pytest.fixture
+def computed(settlement_project, finance_wu):
+    from settlement.services import statement_compute
+
+    household = settlement_project.households[0]
+    return statement_compute(actor=finance_wu, household=household)
+
+
+def test_the_first_step_recomputes_a_stale_draft_then_freezes_it(
+    settlement_project, computed, reviewer, leader
+):
+    from settlement.models import PriceRules
+    from settlement.services import statement_refresh
+
+    before = computed.net
+    # A price changed without the statement being refreshed: the first step brings it up to
+    # date before freezing it.
+    PriceRules.objects.filter(project=settlement_project.project).update(
+        demolition_price=Decimal("1600.00")
+    )
+    services_money.statement_approve(actor=reviewer, statement=computed)
+    computed.refresh_from_db()
+    assert computed.status == StatementStatus.APPROVING
+    assert computed.net > before
+    frozen_net, frozen_lines = computed.net, list(computed.lines.values_list("amount", flat=True))
+    # From now on nothing recomputes it.
+    PriceRules.objects.filter(project=settlement_project.project).update(
+        demolition_price=Decimal("9999.00")
+    )
+    statement_refresh(computed.household)
+    services_money.statement_approve(actor=leader, statement=computed)
+    computed.refresh_from_db()
+    assert computed.net == frozen_net
+    assert list(computed.lines.values_list("amount", flat=True)) == frozen_lines
+
+
+def test_a_computed_statement_goes_through_the_seven_steps(
+    computed, reviewer, leader, leader2, finance_wu, finance_zheng, finance_feng, finance_jiang
+):
+    people = [reviewer, leader, leader2, finance_wu, finance_zheng, finance_feng, finance_jiang]
+    for person in people:
+        services_money.statement_approve(actor=person, statement=computed)
+    computed.refresh_from_db()
+    assert computed.status in (StatementStatus.APPROVED, StatementStatus.SETTLED)
+    assert [a.actor for a in computed.approvals.order_by("position")] == people
