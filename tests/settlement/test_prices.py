@@ -83,3 +83,59 @@ def test_bad_prices_are_refused_naming_the_field(project, leader, changes, bands
     assert refused.value.code == "bad_price_rules"
     assert {d["field"] for d in refused.value.details} == fields
     assert not PriceRules.objects.filter(project=project).exists()
+
+
+# -- the admin -----------------------------------------------------------------------------------
+
+
+def admin_form(project, bands: str, **changes) -> dict:
+    return {
+        "project": project.pk,
+        **PRICES,
+        "subsidy_basis": "persons",
+        "bands": bands,
+        **changes,
+    }
+
+
+def test_a_leader_sets_prices_in_the_admin(client, project, leader):
+    client.force_login(leader)
+    response = client.post(
+        "/admin/settlement/pricerules/add/", admin_form(project, "10 4500\n- 6000")
+    )
+    assert response.status_code == 302, response.context and response.context["errors"]
+    rules = PriceRules.objects.get(project=project)
+    assert rules.updated_by == leader
+    assert list(OverAreaBand.objects.filter(project=project).values_list("up_to", "price")) == [
+        (D("10.00"), D("4500.00")),
+        (None, D("6000.00")),
+    ]
+
+    page = client.get(f"/admin/settlement/pricerules/{rules.pk}/change/")
+    assert page.status_code == 200
+    assert "10.00 4500.00\n- 6000.00" in page.content.decode()
+
+    response = client.post(
+        f"/admin/settlement/pricerules/{rules.pk}/change/",
+        admin_form(project, "5 4000\n15 5000\n- 7000", base_price="3200.00"),
+    )
+    assert response.status_code == 302
+    assert PriceRules.objects.get(project=project).base_price == D("3200.00")
+    assert OverAreaBand.objects.filter(project=project).count() == 3
+
+
+def test_the_admin_shows_band_refusals(client, project, leader):
+    client.force_login(leader)
+    response = client.post(
+        "/admin/settlement/pricerules/add/", admin_form(project, "10 4500\n8 5000")
+    )
+    assert response.status_code == 200
+    assert "最后一档不能设上限" in response.content.decode()
+    assert not PriceRules.objects.filter(project=project).exists()
+    response = client.post("/admin/settlement/pricerules/add/", admin_form(project, "10"))
+    assert "上限 价格" in response.content.decode()
+
+
+def test_a_clerk_cannot_open_the_price_admin(client, project, clerk):
+    client.force_login(clerk)
+    assert client.get("/admin/settlement/pricerules/add/").status_code == 403

@@ -322,3 +322,25 @@ def test_statement_list_and_totals_in_constant_queries(
     one_group = settlement_project.groups[0]
     assert len(selectors.statement_list(project, group=one_group)) == 3
     assert selectors.project_totals(project, status="approved").statements == 0
+
+
+# -- the admin -----------------------------------------------------------------------------------
+
+
+def test_statements_are_read_only_in_the_admin(client, settlement_project, finance_wu):
+    statement = services.statement_compute(
+        actor=finance_wu, household=settlement_project.household("H1101")
+    )
+    client.force_login(finance_wu)
+    listing = client.get("/admin/settlement/statement/")
+    assert listing.status_code == 200
+    assert "H1101" in listing.content.decode()
+    page = client.get(f"/admin/settlement/statement/{statement.pk}/change/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "within_entitlement" in body and "应安置面积内购房款" in body
+    assert 'name="_save"' not in body
+    for path in ("approvalstep", "statementapproval", "payment", "agreement", "handover"):
+        assert client.get(f"/admin/settlement/{path}/").status_code == 200
+    assert client.get("/admin/settlement/defectticket/").status_code == 200
+    assert client.get("/admin/settlement/statement/add/").status_code == 403

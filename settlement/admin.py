@@ -1,0 +1,306 @@
+"""Admin for settlement. Price rules (with their over-area bands) are saved through
+`settlement.services.price_rules_set`, the form trying the service first (rolled back) so its
+refusals appear on the right field. Everything else is read-only here: statements, approvals
+and payments change only through the services (finance pages, API), agreements, handovers
+and defects through the handover pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from allocation.admin import ServiceAdmin, ServiceForm
+
+from . import services
+from .models import (
+    Adjustment,
+    Agreement,
+    ApprovalStep,
+    DefectPhoto,
+    DefectTicket,
+    Handover,
+    OverAreaBand,
+    Payment,
+    PriceRules,
+    Statement,
+    StatementApproval,
+    StatementLine,
+    Transition,
+)
+
+OPEN_ENDED = ("", "-", "—", "∞", "以上")
+
+
+def bands_text(project) -> str:
+    """The project's bands as the form shows them: one band a line, “上限 价格”, the last
+    band's limit written “-”."""
+    return "\n".join(
+        f"{band.up_to if band.up_to is not None else '-'} {band.price}"
+        for band in OverAreaBand.objects.filter(project=project).order_by("position")
+    )
+
+
+def parse_bands(text: str) -> list[tuple[Any, Any]]:
+    """“10 4500\\n- 6000” → [("10", "4500"), (None, "6000")]; the service checks the values."""
+    bands: list[tuple[Any, Any]] = []
+    for number, raw in enumerate((text or "").splitlines(), start=1):
+        parts = raw.replace(",", " ").replace(",", " ").split()
+        if not parts:
+            continue
+        if len(parts) != 2:
+            raise forms.ValidationError(
+                _("第%(n)d行应为“上限 价格”两项(最后一档上限写 -)。") % {"n": number}
+            )
+        up_to, price = parts
+        bands.append((None if up_to in OPEN_ENDED else up_to, price))
+    return bands
+
+
+PRICE_FIELDS = (
+    "base_price",
+    "unused_area_price",
+    "demolition_price",
+    "monetised_price",
+    "tier_a_coefficient",
+    "tier_b_coefficient",
+    "tier_c_coefficient",
+    "subsidy_basis",
+    "subsidy_rate",
+)
+
+
+class PriceRulesForm(ServiceForm):
+    bands = forms.CharField(
+        label=gettext_lazy("超面积价格档"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=gettext_lazy(
+            "每行一档:“超出面积上限(㎡) 价格(元/㎡)”,上限按超出面积累计计算;"
+            "最后一档上限写 -(超出部分全部按此价)。例:10 4500 / - 6000"
+        ),
+    )
+
+    class Meta:
+        model = PriceRules
+        fields = ["project", *PRICE_FIELDS]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["project"].disabled = True
+            self.initial.setdefault("bands", bands_text(self.instance.project))
+
+    def clean_bands(self) -> list[tuple[Any, Any]]:
+        return parse_bands(self.cleaned_data.get("bands", ""))
+
+    def call(self, actor) -> PriceRules:
+        data = self.cleaned_data
+        return services.price_rules_set(
+            actor=actor,
+            project=data["project"],
+            bands=data["bands"],
+            **{name: data[name] for name in PRICE_FIELDS},
+        )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(PriceRules)
+class PriceRulesAdmin(ServiceAdmin):
+    form = PriceRulesForm
+    list_display = (
+        "project",
+        "base_price",
+        "unused_area_price",
+        "monetised_price",
+        "subsidy_basis",
+        "subsidy_rate",
+        "updated_by",
+        "updated_at",
+    )
+    list_select_related = ("project", "updated_by")
+    readonly_fields = ("updated_by", "updated_at")
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # statements are computed from them
+
+
+@admin.register(OverAreaBand)
+class OverAreaBandAdmin(ReadOnlyAdmin):
+    """The bands, read-only: they are edited with their price rules."""
+
+    list_display = ("project", "position", "up_to", "price")
+    list_filter = ("project",)
+    list_select_related = ("project",)
+
+
+@admin.register(Transition)
+class TransitionAdmin(ReadOnlyAdmin):
+    list_display = ("household", "moved_out_on", "promised_by", "recorded_by", "recorded_at")
+    search_fields = ("household__code",)
+    list_select_related = ("household", "recorded_by")
+
+
+@admin.register(Adjustment)
+class AdjustmentAdmin(ReadOnlyAdmin):
+    list_display = ("household", "kind", "amount", "reason", "created_by", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("household__code", "reason")
+    list_select_related = ("household", "created_by")
+
+
+class LineInline(ReadOnlyInline):
+    model = StatementLine
+    fields = ("position", "side", "rule", "label", "inputs", "amount")
+    ordering = ("position",)
+
+
+class ApprovalInline(ReadOnlyInline):
+    model = StatementApproval
+    fields = ("position", "label", "actor", "at", "comment")
+    ordering = ("position",)
+
+
+class PaymentInline(ReadOnlyInline):
+    model = Payment
+    fields = ("direction", "amount", "reference", "recorded_by", "recorded_at")
+
+
+@admin.register(Statement)
+class StatementAdmin(ReadOnlyAdmin):
+    list_display = (
+        "household",
+        "project",
+        "outcome",
+        "status",
+        "income_total",
+        "expenditure_total",
+        "net",
+        "version",
+        "computed_at",
+    )
+    list_filter = ("status", "outcome", "project")
+    search_fields = ("household__code",)
+    list_select_related = ("household", "project")
+    fields = (
+        "household",
+        "project",
+        "outcome",
+        "status",
+        "income_total",
+        "expenditure_total",
+        "net",
+        "version",
+        "computed_at",
+        "computed_by",
+        "outcome_chosen_by",
+        "approved_at",
+        "settled_at",
+        "inputs",
+    )
+    inlines = [LineInline, ApprovalInline, PaymentInline]
+
+
+@admin.register(ApprovalStep)
+class ApprovalStepAdmin(ReadOnlyAdmin):
+    list_display = ("project", "position", "code", "label", "role")
+    list_filter = ("project",)
+    list_select_related = ("project",)
+
+
+@admin.register(StatementApproval)
+class StatementApprovalAdmin(ReadOnlyAdmin):
+    list_display = ("statement", "position", "label", "actor", "at", "comment")
+    search_fields = ("statement__household__code",)
+    list_select_related = ("statement__household", "actor")
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = (
+        "statement",
+        "direction",
+        "amount",
+        "reference",
+        "idempotency_key",
+        "recorded_by",
+        "recorded_at",
+    )
+    list_filter = ("direction",)
+    search_fields = ("statement__household__code", "reference", "idempotency_key")
+    list_select_related = ("statement__household", "recorded_by")
+
+
+@admin.register(Agreement)
+class AgreementAdmin(ReadOnlyAdmin):
+    list_display = ("number", "household", "signed_on", "signer_name", "recorded_by")
+    list_filter = ("project",)
+    search_fields = ("number", "household__code")
+    list_select_related = ("household", "recorded_by")
+
+
+@admin.register(Handover)
+class HandoverAdmin(ReadOnlyAdmin):
+    list_display = (
+        "household",
+        "handed_over_on",
+        "keys",
+        "received_by",
+        "handed_over_by",
+        "moved_in_on",
+    )
+    search_fields = ("household__code",)
+    list_select_related = ("household", "handed_over_by")
+
+
+class DefectPhotoInline(ReadOnlyInline):
+    model = DefectPhoto
+    fields = ("content_type", "sha256", "uploaded_at")
+
+
+@admin.register(DefectTicket)
+class DefectTicketAdmin(ReadOnlyAdmin):
+    list_display = (
+        "household",
+        "location",
+        "status",
+        "reported_by_resident",
+        "reported_at",
+        "answered_by",
+        "closed_at",
+    )
+    list_filter = ("status", "reported_by_resident")
+    search_fields = ("household__code", "location")
+    list_select_related = ("household", "answered_by")
+    inlines = [DefectPhotoInline]
