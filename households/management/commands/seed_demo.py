@@ -11,7 +11,8 @@ class Command(BaseCommand):
     help = (
         "Build a demo resettlement project (YH2013, with an earlier project YH2011) through the "
         "same services the office uses: registration, documents, review and approval, "
-        "publicity, housing stock, demands and a signed lottery session, by the demo users. "
+        "publicity, housing stock, demands, a signed lottery session, statements through the "
+        "fund-approval chain, payments, agreements, key handover and defects, by the demo users. "
         "Deterministic for a given --seed (but for the lottery's secret). Local demos only."
     )
 
@@ -46,14 +47,16 @@ class Command(BaseCommand):
         # earlier ones, so households never imports publicity or lottery; the command hands
         # the later stages in, and they run in the registry's transaction, in this order:
         # publicity (whose objections may send a household back to review and approve it
-        # again) before the housing and lottery stage, which needs the approvals settled.
+        # again) before the housing and lottery stage, which needs the approvals settled;
+        # settlement and handover last, on the apartments drawn.
         from lottery.demo import hall_users, missing_hall_users, seed_lottery
         from publicity.demo import seed_publicity
+        from settlement.demo import missing_settlement_users, seed_settlement, settlement_users
 
-        if demo.missing_demo_users() or missing_hall_users():
+        if demo.missing_demo_users() or missing_hall_users() or missing_settlement_users():
             call_command("create_demo_users", stdout=self.stdout)
         try:
-            users = hall_users(demo.demo_actors())
+            users = settlement_users(hall_users(demo.demo_actors()))
         except demo.DemoUsersMissing as exc:
             raise CommandError(str(exc)) from exc
 
@@ -64,7 +67,7 @@ class Command(BaseCommand):
             seed=options["seed"],
             users=users,
             progress=self.stdout.write,
-            later_stages=[seed_publicity, seed_lottery],
+            later_stages=[seed_publicity, seed_lottery, seed_settlement],
         )
         for line in summary.lines():
             self.stdout.write(line)
