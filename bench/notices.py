@@ -185,7 +185,7 @@ def run() -> None:
         leader=leader,
     )
     warm = approved_project(  # 12 groups of one household
-        "BENCH-WARM",
+        "BENCH-NOTICES-WARM",
         sizes_for_households(12),
         communities=COMMUNITIES,
         groups_per_community=1,

@@ -147,7 +147,7 @@ def run() -> None:
     )
     publication = _published_roster(project, leader)
     warm_project = approved_project(
-        "BENCH-WARM",
+        "BENCH-ROSTER-WARM",
         sizes_for_persons(40),
         communities=4,
         groups_per_community=4,
