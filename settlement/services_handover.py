@@ -48,8 +48,8 @@ from .models import (
     Handover,
     Outcome,
     Statement,
-    StatementStatus,
 )
+from .services import statement_refresh
 
 # Meter readings are stored with 10 digits, 2 of them decimals.
 MAX_READING = Decimal("99999999.99")
@@ -220,22 +220,6 @@ def _reading(value, field: str, label: str, errors: list, *, required: bool = Tr
     return reading
 
 
-def _refresh_statement(household: Household) -> None:
-    """Recompute a draft statement, so the relocation subsidy now ends at handover.
-
-    The statement service is another part of the app; if it is not there (yet), or the
-    household has no draft statement, there is nothing to do."""
-    if not Statement.objects.filter(household=household, status=StatementStatus.DRAFT).exists():
-        return
-    try:
-        from . import services
-    except ImportError:  # pragma: no cover - the statement service always ships with the app
-        return
-    refresh = getattr(services, "statement_refresh", None)
-    if refresh is not None:
-        refresh(household)
-
-
 @transaction.atomic
 def handover_record(
     *,
@@ -329,7 +313,8 @@ def handover_record(
     handover.received_by = received_by
     handover.signature_record = signature_record
     handover.save()
-    _refresh_statement(household)
+    # The temporary relocation subsidy of a draft statement now ends at the handover.
+    statement_refresh(household)
     return handover
 
 
