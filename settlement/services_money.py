@@ -42,6 +42,7 @@ from .models import (
     StatementStatus,
 )
 from .selectors_money import GroupSettlement, group_settlement  # noqa: F401  (the contract)
+from .services import FROZEN, statement_refresh
 
 TWO_PLACES = Decimal("0.01")
 IDEMPOTENCY_KEY_MAX = 64
@@ -71,7 +72,7 @@ DEFAULT_CHAIN: tuple[tuple[str, object, str], ...] = (
 )
 
 # Statements in these states are in the chain (or through it): the chain no longer changes.
-IN_CHAIN = (StatementStatus.APPROVING, StatementStatus.APPROVED, StatementStatus.SETTLED)
+IN_CHAIN = FROZEN
 
 
 def approval_chain(project: Project) -> list[ApprovalStep]:
@@ -202,15 +203,6 @@ def approval_refusal(
     return None
 
 
-def _statement_refresh(household: Household) -> None:
-    """Recompute a draft before it is frozen, if the statements service is there."""
-    try:
-        from .services import statement_refresh  # imports nothing of this module
-    except ImportError:  # pragma: no cover - only while the statements service is missing
-        return
-    statement_refresh(household)
-
-
 @transaction.atomic
 def statement_approve(*, actor, statement: Statement, comment: str = "") -> StatementApproval:
     """Take the next step of the chain on `statement`.
@@ -227,7 +219,7 @@ def statement_approve(*, actor, statement: Statement, comment: str = "") -> Stat
         raise refusal
     assert step is not None
     if statement.status == StatementStatus.DRAFT:
-        _statement_refresh(statement.household)
+        statement_refresh(statement.household)  # one last time, before it is frozen
         statement.refresh_from_db()
         if statement.status != StatementStatus.DRAFT:  # pragma: no cover - we hold the lock
             raise RuleViolation("not_approvable", _("结算单状态已改变,请刷新后重试。"))

@@ -24,37 +24,12 @@ from households.models import Project, VillagerGroup
 from resettlement.errors import RuleViolation
 from resettlement.roles import ROLE_BY_CODE
 
-from . import selectors_money, services_money
+from . import selectors_money, services, services_money
 from .forms_finance import ApproveForm, PaymentForm, StepFormSet
 from .models import LineSide, PaymentDirection, Statement, StatementStatus
+from .statement_pdf import statement_pdf as render_statement_pdf
 
 view_statements = permission_required("settlement.view_statement", raise_exception=True)
-
-
-def _statement_refresh(statement: Statement) -> None:
-    """Pages that open a draft show it as the inputs are now (statements service)."""
-    if statement.status != StatementStatus.DRAFT:
-        return
-    try:
-        from .services import statement_refresh
-    except ImportError:  # pragma: no cover - only while the statements service is missing
-        return
-    statement_refresh(statement.household)
-
-
-def _statement_pdf_module():
-    try:
-        from . import statement_pdf
-    except ImportError:  # pragma: no cover - only while the statement PDF is missing
-        return None
-    return statement_pdf
-
-
-def _statement_pdf_url(statement: Statement) -> str | None:
-    """The statement PDF for the household to sign (settlement.statement_pdf)."""
-    if _statement_pdf_module() is None:  # pragma: no cover
-        return None
-    return reverse("settlement:statement-pdf", args=[statement.pk])
 
 
 def _role_label(code: str) -> str:
@@ -118,7 +93,8 @@ def _statement(pk: int) -> Statement:
 def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     statement = _statement(pk)
     if statement.status == StatementStatus.DRAFT:
-        _statement_refresh(statement)
+        # A draft is shown as the inputs are now.
+        services.statement_refresh(statement.household)
         statement = _statement(pk)
     return render(
         request,
@@ -172,7 +148,7 @@ def _statement_context(request: HttpRequest, statement: Statement) -> dict[str, 
         "blockers": blockers,
         "payment_form": PaymentForm(initial={"amount": outstanding}) if may_pay else None,
         "payments": list(statement.payments.all()),
-        "pdf_url": _statement_pdf_url(statement),
+        "pdf_url": reverse("settlement:statement-pdf", args=[statement.pk]),
     }
 
 
@@ -181,13 +157,11 @@ def _statement_context(request: HttpRequest, statement: Statement) -> dict[str, 
 @view_statements
 def statement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The statement as PDF, for the household to sign; a draft is refreshed first."""
-    module = _statement_pdf_module()
-    if module is None:  # pragma: no cover
-        raise Http404
     statement = get_object_or_404(Statement.objects.select_related("household"), pk=pk)
-    _statement_refresh(statement)
+    if statement.status == StatementStatus.DRAFT:
+        services.statement_refresh(statement.household)
     response = FileResponse(
-        iter([module.statement_pdf(statement)]),
+        iter([render_statement_pdf(statement)]),
         as_attachment=False,
         filename=f"statement-{statement.household.code}.pdf",
         content_type="application/pdf",
