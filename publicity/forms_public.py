@@ -11,22 +11,6 @@ from django.utils.translation import gettext_lazy as _
 HONEYPOT = "website"
 
 
-class LookupForm(forms.Form):
-    code = forms.CharField(
-        label=_("查询码"),
-        max_length=64,
-        error_messages={"required": _("请输入通知书上的查询码。")},
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "off",
-                "autocapitalize": "characters",
-                "spellcheck": "false",
-                "placeholder": _("例如 ABCD-EF23-45"),
-            }
-        ),
-    )
-
-
 class ObjectionForm(forms.Form):
     contact_name = forms.CharField(
         label=_("联系人姓名"),

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
@@ -19,6 +18,7 @@ from django.utils import timezone
 from households.models import Household, Member, Project
 from resettlement import publicity_kinds
 from resettlement.masking import Mask, mask
+from resettlement.public_site import normalise_lookup_code
 
 from .models import (
     Objection,
@@ -273,13 +273,6 @@ def public_objection(objection: Objection) -> PublicObjection:
 
 
 # --- The resident's own page --------------------------------------------------------------
-
-
-def normalise_lookup_code(raw: str) -> str:
-    """Codes are read off paper and typed on phones: full-width characters, lower case,
-    spaces and dashes are all accepted."""
-    text = unicodedata.normalize("NFKC", raw or "").upper()
-    return "".join(ch for ch in text if ch.isalnum())[:32]
 
 
 @dataclass

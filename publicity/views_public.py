@@ -12,24 +12,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import condition, require_http_methods, require_safe
-from django_ratelimit import ALL
-from django_ratelimit.core import is_ratelimited
 
 from households.models import Project
 from resettlement import publicity_kinds
 from resettlement.errors import RuleViolation
+from resettlement.public_site import LookupForm, over_limit, private, public_page
 
 from . import selectors_public as public
 from . import services
-from .forms_public import LookupForm, ObjectionForm, apply_errors
+from .forms_public import ObjectionForm, apply_errors
 from .models import Publication
 from .snapshot import canonical, hashed_document
 
@@ -40,59 +37,6 @@ SNAPSHOT_MAX_AGE = 300
 
 # The service's complaints about an uploaded file, shown on the attachment field.
 ATTACHMENT_ERRORS = {"too_large", "bad_type"}
-
-# Per client address (settings may override): lookups guard the codes against guessing.
-DEFAULT_RATES = {"lookup": "10/m", "objection": "5/h"}
-
-
-def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Render in the site's language whatever the visitor's language cookie says."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        with translation.override(settings.LANGUAGE_CODE):
-            response = view(request, *args, **kwargs)
-        response.headers["Content-Language"] = settings.LANGUAGE_CODE
-        return response
-
-    return wrapper
-
-
-def _rate(action: str) -> str:
-    return getattr(settings, f"PUBLIC_{action.upper()}_RATE", DEFAULT_RATES[action])
-
-
-def _rate_parts(rate: str) -> tuple[int, int]:
-    """ "10/m" -> (10, 60): the count and the window in seconds, as django-ratelimit reads it."""
-    count, period = rate.split("/", 1)
-    unit = period[-1].lower() if period[-1:].isalpha() else "s"
-    multiplier = int(period.rstrip("smhdSMHD") or 1)
-    return int(count), multiplier * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
-
-
-def _over_limit(request: HttpRequest, action: str) -> bool:
-    """Count this request against the client's limit for `action`; True when over it."""
-    return is_ratelimited(
-        request,
-        group=f"public-{action}",
-        key="ip",
-        rate=_rate(action),
-        method=ALL,
-        increment=True,
-    )
-
-
-def _too_many(request: HttpRequest, action: str) -> HttpResponse:
-    count, seconds = _rate_parts(_rate(action))
-    response = render(
-        request,
-        "public/too_many.html",
-        {"action": action, "count": count, "minutes": max(seconds // 60, 1)},
-        status=429,
-    )
-    response.headers["Retry-After"] = str(seconds)
-    patch_cache_control(response, no_store=True)
-    return response
 
 
 def _kind_label(kind: str) -> str:
@@ -251,8 +195,8 @@ def objection_file(request: HttpRequest, pk: int) -> HttpResponse:
     form = ObjectionForm()
     if request.method == "POST":
         form = ObjectionForm(request.POST, request.FILES)
-        if _over_limit(request, "objection"):
-            return _too_many(request, "objection")
+        if refused := over_limit(request, "objection"):
+            return refused
         if form.is_bot:
             # Looks accepted, so the bot learns nothing; nothing is saved.
             return redirect("public:objection-thanks", pk=publication.pk)
@@ -294,17 +238,11 @@ def objection_thanks(request: HttpRequest, pk: int) -> HttpResponse:
 # --- The resident's own page --------------------------------------------------------------
 
 
-def _private(response: HttpResponse) -> HttpResponse:
-    """A household's own record: never cached, never indexed."""
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    return response
-
-
 def _resident_page(request: HttpRequest, code: str) -> HttpResponse:
-    if _over_limit(request, "lookup"):
-        return _too_many(request, "lookup")
+    if refused := over_limit(request, "lookup"):
+        return refused
     record = public.resident_record(code)
-    return _private(
+    return private(
         render(
             request,
             "public/resident.html",
@@ -320,7 +258,7 @@ def resident_lookup(request: HttpRequest) -> HttpResponse:
     form = LookupForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         return _resident_page(request, form.cleaned_data["code"])
-    return _private(render(request, "public/resident_lookup.html", {"form": form}))
+    return private(render(request, "public/resident_lookup.html", {"form": form}))
 
 
 @never_cache

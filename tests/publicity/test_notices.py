@@ -22,9 +22,9 @@ from households.models import Household, ReviewStatus, new_lookup_code
 from publicity import notices, rendering
 from publicity.models import RenderJob, RenderPart, RenderStatus
 from publicity.notices import NoticeType
-from publicity.selectors_public import normalise_lookup_code
 from publicity.tasks_notices import render_notices_part
 from resettlement.errors import NotAllowed, RuleViolation
+from resettlement.public_site import normalise_lookup_code
 from tests.factories import VillagerGroupFactory, member_data
 
 LOTTERY = {

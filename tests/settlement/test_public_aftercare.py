@@ -77,6 +77,27 @@ def test_guessing_is_rate_limited_together_with_my_page(
     assert limited.status_code == 429
     assert "为防止他人猜测查询码" in limited.content.decode()
     assert client.get(_page_url(handed_over)).status_code == 429
+    # The way back leads to the after-care lookup, not the publicity home page.
+    assert f'href="{reverse("settlement-public:lookup")}"' in limited.content.decode()
+    assert limited["Retry-After"] == "60"
+
+
+def test_reports_have_a_limit_of_their_own(client, settings, settlement_project, handed_over):
+    settings.PUBLIC_DEFECT_RATE = "1/h"
+    url = reverse("settlement-public:report", args=[handed_over.lookup_code])
+    report = {
+        "location": "卫生间",
+        "description": "地漏返水",
+        "photos": [upload("a.jpg", jpeg_bytes())],
+    }
+    assert client.post(url, report).status_code == 302
+    refused = client.post(url, {**report, "photos": [upload("b.jpg", jpeg_bytes())]})
+    assert refused.status_code == 429
+    assert "每 60 分钟最多提交 1 次报修" in refused.content.decode()
+    assert refused["Retry-After"] == "3600"
+    assert DefectTicket.objects.count() == 1
+    # Looking at the page is not a report.
+    assert client.get(_page_url(handed_over)).status_code == 200
 
 
 def test_the_resident_reports_and_then_sees_the_answer(

@@ -1,0 +1,107 @@
+"""What every public (no-login) page shares: the site's language, the per-address limits that
+guard the lookup codes against guessing, the page a visitor over a limit sees, and the lookup
+code itself (its form and how a typed code is read).
+
+The resident's pages of the publicity app (/public/my/) and of settlement's after-care
+(/public/aftercare/) both look households up by the code printed on their notices; they count
+against one limit ("public-lookup"), so the two together give no more guesses than one.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from functools import wraps
+
+from django import forms
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext_lazy as _
+from django_ratelimit import ALL
+from django_ratelimit.core import is_ratelimited
+
+# Per client address; settings may override each (PUBLIC_LOOKUP_RATE, PUBLIC_OBJECTION_RATE,
+# PUBLIC_DEFECT_RATE).
+DEFAULT_RATES = {"lookup": "10/m", "objection": "5/h", "defect": "10/h"}
+
+
+def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Render in the site's language whatever the visitor's language cookie says."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        with translation.override(settings.LANGUAGE_CODE):
+            response = view(request, *args, **kwargs)
+        response.headers["Content-Language"] = settings.LANGUAGE_CODE
+        return response
+
+    return wrapper
+
+
+def private(response: HttpResponse) -> HttpResponse:
+    """A household's own record: never indexed (the views are never cached too)."""
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _rate(action: str) -> str:
+    return getattr(settings, f"PUBLIC_{action.upper()}_RATE", DEFAULT_RATES[action])
+
+
+def _rate_parts(rate: str) -> tuple[int, int]:
+    """ "10/m" -> (10, 60): the count and the window in seconds, as django-ratelimit reads it."""
+    count, period = rate.split("/", 1)
+    unit = period[-1].lower() if period[-1:].isalpha() else "s"
+    multiplier = int(period.rstrip("smhdSMHD") or 1)
+    return int(count), multiplier * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
+
+
+def over_limit(request: HttpRequest, action: str, *, back_url: str = "") -> HttpResponse | None:
+    """Count this request against the client's limit for `action`; over it, the page to
+    answer with (429, with Retry-After and a way back to `back_url` or the public home)."""
+    rate = _rate(action)
+    if not is_ratelimited(
+        request, group=f"public-{action}", key="ip", rate=rate, method=ALL, increment=True
+    ):
+        return None
+    count, seconds = _rate_parts(rate)
+    response = render(
+        request,
+        "public/too_many.html",
+        {
+            "action": action,
+            "count": count,
+            "minutes": max(seconds // 60, 1),
+            "back_url": back_url,
+        },
+        status=429,
+    )
+    response.headers["Retry-After"] = str(seconds)
+    patch_cache_control(response, no_store=True)
+    return response
+
+
+def normalise_lookup_code(raw: str) -> str:
+    """Codes are read off paper and typed on phones: full-width characters, lower case,
+    spaces and dashes are all accepted."""
+    text = unicodedata.normalize("NFKC", raw or "").upper()
+    return "".join(ch for ch in text if ch.isalnum())[:32]
+
+
+class LookupForm(forms.Form):
+    code = forms.CharField(
+        label=_("查询码"),
+        max_length=64,
+        error_messages={"required": _("请输入通知书上的查询码。")},
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "placeholder": _("例如 ABCD-EF23-45"),
+            }
+        ),
+    )
