@@ -25,7 +25,6 @@ import hashlib
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
-import filetype
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -37,6 +36,7 @@ from django.utils.translation import gettext as _
 from households.models import Household, HouseholdStatus
 from resettlement.errors import RuleViolation
 from resettlement.roles import require_permission
+from resettlement.uploads import CheckedUpload, UploadRefused, upload_check
 
 from . import agreement_pdf
 from . import selectors_handover as selectors
@@ -354,52 +354,35 @@ def _photo_limit() -> int:
     return int(getattr(settings, "DEFECT_PHOTO_MAX_BYTES", DEFAULT_DEFECT_PHOTO_MAX_BYTES))
 
 
-def _sniff(upload: UploadedFile) -> str | None:
-    upload.seek(0)
-    head = upload.read(8192)
-    upload.seek(0)
-    kind = filetype.guess(head)
-    return kind.mime if kind else None
+def _refusal(code: str, name: str, limit: int, size: int) -> str:
+    if code == "empty_file":
+        return _("照片“%(n)s”是空文件。") % {"n": name}
+    if code == "too_large":
+        return _("照片“%(n)s”过大(%(s).1f MB),上限为 %(m).0f MB。") % {
+            "n": name,
+            "s": size / 1048576,
+            "m": limit / 1048576,
+        }
+    return _("只接受 JPG 或 PNG 照片;“%(n)s”的内容不是这两种格式。") % {"n": name}
 
 
-def _check_photos(photos: Sequence[UploadedFile]) -> list[tuple[UploadedFile, str, str]]:
+def _check_photos(photos: Sequence[UploadedFile]) -> list[tuple[UploadedFile, CheckedUpload]]:
     """Each photo with its sniffed type and SHA-256; refuses anything but JPEG and PNG."""
     if len(photos) > MAX_DEFECT_PHOTOS:
-        raise RuleViolation(
-            "too_many_photos",
-            _("每次报修最多上传 %(n)d 张照片。") % {"n": MAX_DEFECT_PHOTOS},
-            details=[
-                _field_error(
-                    "photos", _("每次报修最多上传 %(n)d 张照片。") % {"n": MAX_DEFECT_PHOTOS}
-                )
-            ],
-        )
+        message = _("每次报修最多上传 %(n)d 张照片。") % {"n": MAX_DEFECT_PHOTOS}
+        raise RuleViolation("too_many_photos", message, details=[_field_error("photos", message)])
     checked = []
     limit = _photo_limit()
     for upload in photos:
-        name = (upload.name or "")[-100:]
-        message = None
-        code = "bad_type"
-        if upload.size == 0:
-            code, message = "empty_file", _("照片“%(n)s”是空文件。") % {"n": name}
-        elif upload.size > limit:
-            code = "too_large"
-            message = _("照片“%(n)s”过大(%(s).1f MB),上限为 %(m).0f MB。") % {
-                "n": name,
-                "s": upload.size / 1048576,
-                "m": limit / 1048576,
-            }
-        else:
-            content_type = _sniff(upload)
-            if content_type not in DEFECT_PHOTO_TYPES:
-                message = _("只接受 JPG 或 PNG 照片;“%(n)s”的内容不是这两种格式。") % {"n": name}
-        if message is not None:
-            raise RuleViolation(code, message, details=[_field_error("photos", message)])
-        digest = hashlib.sha256()
-        for chunk in upload.chunks():
-            digest.update(chunk)
-        upload.seek(0)
-        checked.append((upload, content_type, digest.hexdigest()))
+        try:
+            checked.append(
+                (upload, upload_check(upload, allowed_types=DEFECT_PHOTO_TYPES, max_bytes=limit))
+            )
+        except UploadRefused as refused:
+            message = _refusal(refused.code, (upload.name or "")[-100:], limit, upload.size)
+            raise RuleViolation(
+                refused.code, message, details=[_field_error("photos", message)]
+            ) from None
     return checked
 
 
@@ -457,8 +440,8 @@ def defect_report(
     )
     saved: list[str] = []
     try:
-        for upload, content_type, digest in checked:
-            photo = DefectPhoto(ticket=ticket, content_type=content_type, sha256=digest)
+        for upload, check in checked:
+            photo = DefectPhoto(ticket=ticket, content_type=check.content_type, sha256=check.sha256)
             photo.file.save("photo", upload, save=False)
             saved.append(photo.file.name)
             photo.save()

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from households.models import Household, Project, VillagerGroup
 from resettlement.errors import NotAllowed, RuleViolation
+from resettlement.uploads import private_file_response
 
 from . import selectors_handover as selectors
 from . import services_handover as services
@@ -32,7 +33,7 @@ from .forms_handover import (
     MoveInForm,
     apply_errors,
 )
-from .models import DefectPhoto, DefectStatus, DefectTicket
+from .models import Agreement, DefectPhoto, DefectStatus, DefectTicket
 
 PAGE_SIZE = 50
 handover_view = permission_required("settlement.view_handover", raise_exception=True)
@@ -50,12 +51,10 @@ def _detail_url(household: Household) -> str:
     return reverse("settlement:handover-detail", args=[household.pk])
 
 
-def _secure_file(response: HttpResponse) -> HttpResponse:
-    """Never sniffed into something else, never cached, never able to run anything."""
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
-    return response
+def _agreement_pdf(agreement: Agreement, pdf: bytes) -> FileResponse:
+    return private_file_response(
+        pdf, filename=f"{agreement.number}.pdf", content_type="application/pdf", as_attachment=True
+    )
 
 
 # -- progress per group ---------------------------------------------------------------------
@@ -127,13 +126,7 @@ def agreement_issue(request: HttpRequest, pk: int) -> HttpResponse:
     except RuleViolation as exc:
         messages.error(request, exc.message)
         return redirect(_detail_url(household))
-    response = FileResponse(
-        iter([pdf]),
-        as_attachment=True,
-        filename=f"{agreement.number}.pdf",
-        content_type="application/pdf",
-    )
-    return _secure_file(response)
+    return _agreement_pdf(agreement, pdf)
 
 
 @login_required
@@ -147,13 +140,7 @@ def agreement_download(request: HttpRequest, pk: int) -> HttpResponse:
     pdf = services.agreement_pdf_bytes(agreement)
     if pdf is None:
         raise Http404
-    response = FileResponse(
-        iter([pdf]),
-        as_attachment=True,
-        filename=f"{agreement.number}.pdf",
-        content_type="application/pdf",
-    )
-    return _secure_file(response)
+    return _agreement_pdf(agreement, pdf)
 
 
 @login_required
@@ -355,12 +342,12 @@ def defect_photo(request: HttpRequest, pk: int) -> FileResponse:
     except FileNotFoundError:
         raise Http404 from None
     extension = ".png" if photo.content_type == "image/png" else ".jpg"
-    response = FileResponse(
+    return private_file_response(
         handle,
-        content_type=photo.content_type,
         filename=f"{photo.ticket.household.code}-{photo.ticket_id}-{photo.pk}{extension}",
+        content_type=photo.content_type,
+        as_attachment=False,
     )
-    return _secure_file(response)
 
 
 @login_required

@@ -143,6 +143,8 @@ def test_staff_pages_issue_download_and_record_signing(
     assert "尚未出具" in client.get(page).content.decode()
     issued = client.post(reverse("settlement:agreement-issue", args=[household.pk]))
     assert issued.status_code == 200 and issued["Content-Type"] == "application/pdf"
+    assert issued["Content-Disposition"].startswith("attachment")
+    assert f"{household.code}.pdf" in issued["Content-Disposition"]
     agreement = Agreement.objects.get(household=household)
     assert hashlib.sha256(b"".join(issued.streaming_content)).hexdigest() == agreement.pdf_sha256
     download = client.get(reverse("settlement:agreement-download", args=[household.pk]))
@@ -151,6 +153,8 @@ def test_staff_pages_issue_download_and_record_signing(
         agreement.pdf_sha256
     )
     assert download["X-Content-Type-Options"] == "nosniff"
+    assert download["Cache-Control"] == "private, no-store"
+    assert "sandbox" in download["Content-Security-Policy"]
     signed = client.post(
         reverse("settlement:agreement-sign", args=[household.pk]),
         {"signed_on": "2026-01-05", "signer_name": "王建国"},

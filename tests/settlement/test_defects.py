@@ -62,6 +62,10 @@ def test_photo_type_comes_from_the_bytes(settlement_project, handed_over):
         _report(handed_over, photos=[upload("photo.jpg", b"just some text, not a photo\n" * 20)])
     assert refused.value.code == "bad_type"
     assert refused.value.details[0]["field"] == "photos"
+    assert "photo.jpg" in refused.value.message
+    with pytest.raises(RuleViolation) as empty:
+        _report(handed_over, photos=[upload("empty.png", b"")])
+    assert empty.value.code == "empty_file" and "empty.png" in empty.value.message
     assert DefectTicket.objects.count() == 1
 
 
@@ -142,6 +146,8 @@ def test_staff_pages_list_show_answer_and_serve_photos_safely(
     assert served["Content-Type"] == "image/png"
     assert served["X-Content-Type-Options"] == "nosniff"
     assert "sandbox" in served["Content-Security-Policy"]
+    assert served["Cache-Control"] == "private, no-store"
+    assert not served.get("Content-Disposition", "").startswith("attachment")
     assert b"".join(served.streaming_content) == png_bytes()
     answered = client.post(
         reverse("settlement:defect-detail", args=[ticket.pk]),
