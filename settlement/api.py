@@ -199,11 +199,7 @@ class StatementDetailSerializer(StatementSerializer):
     @extend_schema_field(OpenApiTypes.DECIMAL)
     def get_outstanding(self, statement: Statement) -> str:
         """Still to pay or collect on an approved statement."""
-        totals = selectors_money.payment_totals(statement)
-        paid = sum(totals.values())
-        if statement.status not in selectors_money.APPROVED_STATES:
-            return "0.00"
-        return str(abs(statement.net) - paid)
+        return str(selectors_money.outstanding(statement, selectors_money.paid_so_far(statement)))
 
 
 class ApproveSerializer(serializers.Serializer):

@@ -8,18 +8,17 @@ queries whatever the number of households (pinned in tests).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.utils.translation import gettext as _
 
 from households.models import Household, HouseholdStatus, Member, Project, Relation, VillagerGroup
 
 from .models import (
     Payment,
-    PaymentDirection,
     Statement,
     StatementApproval,
     StatementLine,
@@ -28,6 +27,27 @@ from .models import (
 
 ZERO = Decimal("0.00")
 APPROVED_STATES = (StatementStatus.APPROVED, StatementStatus.SETTLED)
+
+
+def outstanding(statement: Statement, paid: Decimal) -> Decimal:
+    """Still to pay (net > 0) or collect (net < 0) on an approved statement, `paid` having
+    been paid or collected so far; nothing before it is approved."""
+    if statement.status not in APPROVED_STATES:
+        return ZERO
+    return abs(statement.net) - paid
+
+
+def payout_blocker(statement: Statement | None) -> str | None:
+    """Collect first, pay later (seed 000): why an approved household with this statement
+    (None: none yet) keeps its villager group's payouts waiting, or None when it does not.
+    It may still turn out to owe, or it owes and has not paid in full."""
+    if statement is None:
+        return _("尚无结算单")
+    if statement.status not in APPROVED_STATES:
+        return _("结算单尚未审批完成")
+    if statement.net < 0 and statement.status != StatementStatus.SETTLED:
+        return _("应收款尚未收齐")
+    return None
 
 
 @dataclass(frozen=True)
@@ -56,9 +76,7 @@ class HouseholdSettlement:
     @property
     def outstanding(self) -> Decimal:
         """Still to pay (net > 0) or collect (net < 0) on an approved statement."""
-        if not self.approved:
-            return ZERO
-        return abs(self.statement.net) - self.paid
+        return outstanding(self.statement, self.paid) if self.statement else ZERO
 
 
 @dataclass
@@ -117,10 +135,7 @@ class GroupSettlement:
     @property
     def collections_done(self) -> bool:
         """Collect first: payouts may start once nothing is left to collect or approve."""
-        return all(
-            row.approved and not (row.statement.net < 0 and not row.settled)
-            for row in self.households
-        )
+        return all(payout_blocker(row.statement) is None for row in self.households)
 
 
 @dataclass
@@ -214,12 +229,6 @@ def statement_list() -> QuerySet[Statement]:
     )
 
 
-def payment_totals(statement: Statement) -> dict[str, Decimal]:
-    """Paid and collected so far on one statement (prefetched payments are used)."""
-    totals = defaultdict(lambda: ZERO)
-    for payment in statement.payments.all():
-        totals[payment.direction] += payment.amount
-    return {
-        PaymentDirection.PAY: totals[PaymentDirection.PAY],
-        PaymentDirection.COLLECT: totals[PaymentDirection.COLLECT],
-    }
+def paid_so_far(statement: Statement) -> Decimal:
+    """Paid to, or collected from, the household so far (prefetched payments are used)."""
+    return sum((payment.amount for payment in statement.payments.all()), ZERO)

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -41,7 +40,13 @@ from .models import (
     StatementApproval,
     StatementStatus,
 )
-from .selectors_money import GroupSettlement, group_settlement  # noqa: F401  (the contract)
+from .selectors_money import (  # noqa: F401  (group_settlement, GroupSettlement: the contract)
+    GroupSettlement,
+    group_settlement,
+    outstanding,
+    paid_so_far,
+    payout_blocker,
+)
 from .services import FROZEN, statement_refresh
 
 TWO_PLACES = Decimal("0.01")
@@ -265,16 +270,28 @@ def direction_of(statement: Statement) -> str | None:
     return None
 
 
-def paid_so_far(statement: Statement) -> Decimal:
-    total = statement.payments.aggregate(total=Sum("amount"))["total"]
-    return total or Decimal("0.00")
-
-
-def outstanding(statement: Statement) -> Decimal:
-    """What is still to be paid or collected on an approved statement."""
-    if statement.status not in (StatementStatus.APPROVED, StatementStatus.SETTLED):
-        return Decimal("0.00")
-    return abs(statement.net) - paid_so_far(statement)
+def payment_refusal(actor, statement: Statement, paid: Decimal) -> RuleViolation | None:
+    """Why `actor` may not record a payment on `statement` now, `paid` having been paid or
+    collected so far, or None when they may. The amount and collect-first are checked with
+    the payment itself (`payment_record`)."""
+    try:
+        require_permission(actor, "settlement.record_payment")
+    except NotAllowed as exc:
+        return exc
+    if statement.status == StatementStatus.SETTLED:
+        return RuleViolation(
+            "already_settled",
+            _("结算单“%(s)s”已结清,不能再登记收付款。") % {"s": statement},
+        )
+    if statement.status != StatementStatus.APPROVED:
+        return RuleViolation(
+            "not_approved",
+            _("结算单“%(s)s”尚未完成资金审批(当前:%(status)s),不能登记收付款。")
+            % {"s": statement, "status": statement.get_status_display()},
+        )
+    if outstanding(statement, paid) <= 0:  # pragma: no cover - such a statement is settled
+        return RuleViolation("already_settled", _("结算单“%(s)s”已结清。") % {"s": statement})
+    return None
 
 
 @dataclass(frozen=True)
@@ -298,13 +315,9 @@ def payout_blockers(statement: Statement) -> list[Blocker]:
     )
     blockers = []
     for other in households:
-        other_statement = getattr(other, "statement", None)
-        if other_statement is None:
-            blockers.append(Blocker(other, _("尚无结算单")))
-        elif other_statement.status in (StatementStatus.DRAFT, StatementStatus.APPROVING):
-            blockers.append(Blocker(other, _("结算单尚未审批完成")))
-        elif other_statement.net < 0 and other_statement.status != StatementStatus.SETTLED:
-            blockers.append(Blocker(other, _("应收款尚未收齐")))
+        reason = payout_blocker(getattr(other, "statement", None))
+        if reason is not None:
+            blockers.append(Blocker(other, reason))
     return blockers
 
 
@@ -400,21 +413,12 @@ def _payment_write(
     earlier = Payment.objects.filter(idempotency_key=key).select_related("statement").first()
     if earlier is not None:
         return _repeat(earlier, statement=statement, amount=amount, reference=reference), False
-    if statement.status == StatementStatus.SETTLED:
-        raise RuleViolation(
-            "already_settled",
-            _("结算单“%(s)s”已结清,不能再登记收付款。") % {"s": statement},
-        )
-    if statement.status != StatementStatus.APPROVED:
-        raise RuleViolation(
-            "not_approved",
-            _("结算单“%(s)s”尚未完成资金审批(当前:%(status)s),不能登记收付款。")
-            % {"s": statement, "status": statement.get_status_display()},
-        )
+    paid = paid_so_far(statement)
+    refusal = payment_refusal(actor, statement, paid)
+    if refusal is not None:
+        raise refusal
     direction = direction_of(statement)
-    remaining = abs(statement.net) - paid_so_far(statement)
-    if direction is None or remaining <= 0:  # pragma: no cover - such a statement is settled
-        raise RuleViolation("already_settled", _("结算单“%(s)s”已结清。") % {"s": statement})
+    remaining = outstanding(statement, paid)
     if amount > remaining:
         raise RuleViolation(
             "over_payment",

@@ -9,7 +9,6 @@ carries an idempotency key made when it was rendered, so submitting it twice pay
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -109,16 +108,10 @@ def _statement_context(request: HttpRequest, statement: Statement) -> dict[str, 
     taken = {a.position: a for a in statement.approvals.all()}
     step = services_money.next_step(statement)
     refusal = services_money.approval_refusal(user, statement, step) if step else None
-    totals = selectors_money.payment_totals(statement)
-    paid = sum(totals.values(), Decimal("0.00"))
-    approved = statement.status in selectors_money.APPROVED_STATES
+    paid = selectors_money.paid_so_far(statement)
+    outstanding = selectors_money.outstanding(statement, paid)
     direction = services_money.direction_of(statement)
-    outstanding = abs(statement.net) - paid if approved else Decimal("0.00")
-    may_pay = (
-        statement.status == StatementStatus.APPROVED
-        and outstanding > 0
-        and user.has_perm("settlement.record_payment")
-    )
+    may_pay = services_money.payment_refusal(user, statement, paid) is None
     blockers = (
         services_money.payout_blockers(statement)
         if may_pay and direction == PaymentDirection.PAY

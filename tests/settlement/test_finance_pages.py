@@ -115,6 +115,26 @@ def test_a_double_submitted_payment_is_recorded_once(money, chain):  # noqa: F81
     assert statement_of(money.elsewhere).status == StatementStatus.SETTLED
 
 
+def test_the_payment_form_is_shown_only_to_who_may_record_one(money, chain):  # noqa: F811
+    draft = statement_of(money.owes)
+    approved = approve_through(statement_of(money.elsewhere), chain)
+    draft_url = f"/staff/settlement/statements/{draft.pk}/"
+    url = f"/staff/settlement/statements/{approved.pk}/"
+    # Not before it is approved, and not to someone without the payment permission.
+    assert 'id="payment-form"' not in client_for(chain.cashier).get(draft_url).content.decode()
+    assert 'id="payment-form"' not in client_for(chain.leader).get(url).content.decode()
+    html = client_for(chain.cashier).get(url).content.decode()
+    assert 'id="payment-form"' in html
+    assert "尚未收付 8000.00 元" in html
+    # Once settled there is nothing left to record.
+    services_money.payment_record(
+        actor=chain.cashier, statement=approved, amount="8000.00", idempotency_key="k1"
+    )
+    html = client_for(chain.cashier).get(url).content.decode()
+    assert 'id="payment-form"' not in html
+    assert "尚未收付 0.00 元" in html
+
+
 def test_each_rendering_of_the_form_has_its_own_key(money, chain):  # noqa: F811
     statement = approve_through(statement_of(money.elsewhere), chain)
     client = client_for(chain.cashier)
