@@ -8,8 +8,16 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from resettlement.masking import Mask
-from resettlement.publicity_kinds import Column, PublicityKind, register
+from resettlement.publicity_kinds import (
+    COMMUNITY,
+    GROUP,
+    HEAD,
+    HOUSEHOLD,
+    Column,
+    PublicityKind,
+    household_cells,
+    register,
+)
 
 from . import selectors
 
@@ -48,11 +56,8 @@ def demand_rows(project, community=None) -> list[dict[str, Any]]:
     for row in selectors.demand_rows(households):
         household, demand = row.household, row.demand
         rows.append(
-            {
-                "household": household.code,
-                "community": household.community.name,
-                "group": household.group.name,
-                "head": household.head_name or "",
+            household_cells(household, head=household.head_name)
+            | {
                 "entitlement_area": f"{household.entitlement_area:.2f}",
                 "types": "、".join(f"{code}×{n}" for code, n in row.items.items()),
                 "chosen_area": f"{demand.chosen_area:.2f}" if demand else "",
@@ -89,10 +94,10 @@ DEMAND = register(
         code="demand",
         label=_("应安置面积及户型公示"),
         columns=(
-            Column("household", _("户编号")),
-            Column("head", _("户主"), Mask.NAME),
-            Column("community", _("村/社区")),
-            Column("group", _("村民小组")),
+            HOUSEHOLD,
+            HEAD,
+            COMMUNITY,
+            GROUP,
             Column("entitlement_area", _("应安置面积(㎡)")),
             Column("types", _("所选户型")),
             Column("chosen_area", _("所选面积(㎡)")),

@@ -11,7 +11,16 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from resettlement.masking import Mask
-from resettlement.publicity_kinds import Column, PublicityKind, register
+from resettlement.publicity_kinds import (
+    COMMUNITY,
+    GROUP,
+    HEAD,
+    HOUSEHOLD,
+    Column,
+    PublicityKind,
+    household_cells,
+    register,
+)
 
 from .models import Household, HouseholdStatus, Member, Relation, ReviewStatus
 
@@ -38,10 +47,8 @@ def population_rows(project, community=None) -> list[dict[str, Any]]:
     ).select_related("household__community", "household__group")
     members = members.order_by("household__community__code", "household__code", "id")
     return [
-        {
-            "household": m.household.code,
-            "community": m.household.community.name,
-            "group": m.household.group.name,
+        household_cells(m.household)
+        | {
             "name": m.name,
             "relation": str(m.get_relation_display()),
             "id_number": m.id_number,
@@ -64,11 +71,8 @@ def entitlement_rows(project, community=None) -> list[dict[str, Any]]:
         .order_by("community__code", "code")
     )
     return [
-        {
-            "household": h.code,
-            "community": h.community.name,
-            "group": h.group.name,
-            "head": h.head_name or "",
+        household_cells(h, head=h.head_name)
+        | {
             "population": h.resettlement_population,
             "entitlement_area": f"{h.entitlement_area:.2f}",
         }
@@ -89,11 +93,8 @@ def registration_rows(project, community=None) -> list[dict[str, Any]]:
         .order_by("community__code", "code")
     )
     return [
-        {
-            "household": h.code,
-            "community": h.community.name,
-            "group": h.group.name,
-            "head": h.head_name or "",
+        household_cells(h, head=h.head_name)
+        | {
             "address": h.address,
             "members": h.member_count,
             "demolished_area": f"{h.demolished_area:.2f}",
@@ -104,18 +105,14 @@ def registration_rows(project, community=None) -> list[dict[str, Any]]:
     ]
 
 
-_HOUSEHOLD = Column("household", _("户编号"))
-_COMMUNITY = Column("community", _("村/社区"))
-_GROUP = Column("group", _("村民小组"))
-
 POPULATION = register(
     PublicityKind(
         code="population",
         label=_("安置人口公示"),
         columns=(
-            _HOUSEHOLD,
-            _COMMUNITY,
-            _GROUP,
+            HOUSEHOLD,
+            COMMUNITY,
+            GROUP,
             Column("name", _("姓名"), Mask.NAME),
             Column("relation", _("与户主关系")),
             Column("id_number", _("身份证号"), Mask.ID_NUMBER),
@@ -131,10 +128,10 @@ ENTITLEMENT = register(
         code="entitlement",
         label=_("安置面积公示"),
         columns=(
-            _HOUSEHOLD,
-            _COMMUNITY,
-            _GROUP,
-            Column("head", _("户主"), Mask.NAME),
+            HOUSEHOLD,
+            COMMUNITY,
+            GROUP,
+            HEAD,
             Column("population", _("安置人口")),
             Column("entitlement_area", _("应安置面积(㎡)")),
         ),
@@ -149,10 +146,10 @@ REGISTRATION = register(
         code="registration",
         label=_("登记调查结果公示"),
         columns=(
-            _HOUSEHOLD,
-            _COMMUNITY,
-            _GROUP,
-            Column("head", _("户主"), Mask.NAME),
+            HOUSEHOLD,
+            COMMUNITY,
+            GROUP,
+            HEAD,
             Column("address", _("原住址"), Mask.ADDRESS),
             Column("members", _("家庭人口")),
             Column("demolished_area", _("被拆迁房屋面积(㎡)")),

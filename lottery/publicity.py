@@ -22,8 +22,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from households.models import Community, Member, Relation, VillagerGroup
-from resettlement.masking import Mask
-from resettlement.publicity_kinds import Column, PublicityKind, register
+from resettlement.publicity_kinds import (
+    COMMUNITY,
+    GROUP,
+    HEAD,
+    HOUSEHOLD,
+    Column,
+    PublicityKind,
+    household_cells,
+    register,
+)
 
 from . import algorithm
 from .models import Allocation, LotterySession, SessionMode, SessionStatus
@@ -209,12 +217,9 @@ def result_rows(project, community=None) -> list[dict[str, Any]]:
             session_rows.append(
                 (
                     places.get(household.code, (0, 0, 0)),
-                    {
+                    household_cells(household, head=heads.get(household_id))
+                    | {
                         "session": session.code,
-                        "household": household.code,
-                        "head": heads.get(household_id, ""),
-                        "community": household.community.name,
-                        "group": household.group.name,
                         "number": places.get(household.code, (0, 0, ""))[2],
                         "apartments": "、".join(a.code for a in apartments),
                         "areas": "、".join(f"{a.area:.2f}" for a in apartments),
@@ -229,7 +234,6 @@ def result_rows(project, community=None) -> list[dict[str, Any]]:
 
 
 _SESSION = Column("session", gettext_lazy("场次"))
-_COMMUNITY = Column("community", gettext_lazy("村/社区"))
 
 ORIENTATION = register(
     PublicityKind(
@@ -239,7 +243,7 @@ ORIENTATION = register(
             _SESSION,
             Column("estate", gettext_lazy("安置小区")),
             Column("number", gettext_lazy("走向顺序")),
-            _COMMUNITY,
+            COMMUNITY,
             Column("source", gettext_lazy("顺序来源")),
             Column("buildings", gettext_lazy("楼栋")),
             Column("types", gettext_lazy("户型及套数")),
@@ -257,7 +261,7 @@ GROUP_PACKAGES = register(
         label=gettext_lazy("包到组公示"),
         columns=(
             _SESSION,
-            _COMMUNITY,
+            COMMUNITY,
             Column("number", gettext_lazy("组序")),
             Column("group", gettext_lazy("村民小组")),
             Column("share", gettext_lazy("小组房源(户型×套数)")),
@@ -277,10 +281,10 @@ LOTTERY_RESULTS = register(
         label=gettext_lazy("摇号结果公示"),
         columns=(
             _SESSION,
-            Column("household", gettext_lazy("户编号")),
-            Column("head", gettext_lazy("户主"), Mask.NAME),
-            _COMMUNITY,
-            Column("group", gettext_lazy("村民小组")),
+            HOUSEHOLD,
+            HEAD,
+            COMMUNITY,
+            GROUP,
             Column("number", gettext_lazy("摇号顺序")),
             Column("apartments", gettext_lazy("房号")),
             Column("areas", gettext_lazy("建筑面积(㎡)")),

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from .masking import Mask
 
 
@@ -35,6 +37,26 @@ class PublicityKind:
     build_rows: Callable[[Any, Any], list[dict[str, Any]]]
     default_days: int = 7
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+# The columns of a per-household row, labelled (and the head's name masked) alike on every
+# roster whichever app builds it; `household_cells` fills them.
+HOUSEHOLD = Column("household", _("户编号"))
+HEAD = Column("head", _("户主"), Mask.NAME)
+COMMUNITY = Column("community", _("村/社区"))
+GROUP = Column("group", _("村民小组"))
+
+
+def household_cells(household: Any, *, head: str | None = None) -> dict[str, Any]:
+    """The cells a per-household row starts with: the household's code, its community's and
+    villager group's names (the caller's query has them select_related) and its head's name
+    (from the caller's annotation; blank when the household has no head)."""
+    return {
+        "household": household.code,
+        "community": household.community.name,
+        "group": household.group.name,
+        "head": head or "",
+    }
 
 
 _KINDS: dict[str, PublicityKind] = {}

@@ -16,8 +16,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from households.models import Member, Relation
-from resettlement.masking import Mask
-from resettlement.publicity_kinds import Column, PublicityKind, register
+from resettlement.publicity_kinds import (
+    COMMUNITY,
+    GROUP,
+    HEAD,
+    HOUSEHOLD,
+    Column,
+    PublicityKind,
+    household_cells,
+    register,
+)
 
 from .models import Agreement, Payment, Statement, StatementStatus
 
@@ -41,11 +49,8 @@ def agreement_rows(project, community=None) -> list[dict[str, Any]]:
     if community is not None:
         agreements = agreements.filter(household__community=community)
     return [
-        {
-            "household": a.household.code,
-            "head": a.head_name or "",
-            "community": a.household.community.name,
-            "group": a.household.group.name,
+        household_cells(a.household, head=a.head_name)
+        | {
             "number": a.number,
             "signed_on": a.signed_on.isoformat(),
         }
@@ -80,11 +85,8 @@ def compensation_rows(project, community=None) -> list[dict[str, Any]]:
         else:
             direction = "0.00"
         rows.append(
-            {
-                "household": s.household.code,
-                "head": s.head_name or "",
-                "community": s.household.community.name,
-                "group": s.household.group.name,
+            household_cells(s.household, head=s.head_name)
+            | {
                 "outcome": str(s.get_outcome_display()),
                 "net": direction,
                 "paid": f"{(s.paid_total or Decimal('0')):.2f}",
@@ -94,20 +96,15 @@ def compensation_rows(project, community=None) -> list[dict[str, Any]]:
     return rows
 
 
-_HOUSEHOLD = Column("household", gettext_lazy("户编号"))
-_HEAD = Column("head", gettext_lazy("户主"), Mask.NAME)
-_COMMUNITY = Column("community", gettext_lazy("村/社区"))
-_GROUP = Column("group", gettext_lazy("村民小组"))
-
 AGREEMENTS_SIGNED = register(
     PublicityKind(
         code="agreements_signed",
         label=gettext_lazy("协议签订情况公示"),
         columns=(
-            _HOUSEHOLD,
-            _HEAD,
-            _COMMUNITY,
-            _GROUP,
+            HOUSEHOLD,
+            HEAD,
+            COMMUNITY,
+            GROUP,
             Column("number", gettext_lazy("协议编号")),
             Column("signed_on", gettext_lazy("签订日期")),
         ),
@@ -121,10 +118,10 @@ COMPENSATION_PAID = register(
         code="compensation_paid",
         label=gettext_lazy("补偿款兑付情况公示"),
         columns=(
-            _HOUSEHOLD,
-            _HEAD,
-            _COMMUNITY,
-            _GROUP,
+            HOUSEHOLD,
+            HEAD,
+            COMMUNITY,
+            GROUP,
             Column("outcome", gettext_lazy("安置方式")),
             Column("net", gettext_lazy("结算金额(元)")),
             Column("paid", gettext_lazy("已付/已收(元)")),
