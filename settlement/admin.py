@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from allocation.admin import ServiceAdmin, ServiceForm
+from resettlement.admin_services import ServiceAdmin, ServiceForm
 
 from . import services
 from .models import (
