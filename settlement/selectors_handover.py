@@ -93,7 +93,7 @@ def project_progress(
     handover and move-in state, grouped by villager group."""
     households = (
         Household.objects.filter(project=project, status="approved")
-        .select_related("community", "group")
+        .select_related("community", "group__community")
         .annotate(
             head_name=Subquery(
                 Member.objects.filter(household=OuterRef("pk"), relation=Relation.HEAD)

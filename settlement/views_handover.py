@@ -89,23 +89,20 @@ def handover_list(request: HttpRequest) -> HttpResponse:
 @handover_view
 def handover_detail(request: HttpRequest, pk: int) -> HttpResponse:
     household = _household(pk)
-    agreement = selectors.agreement_of(household)
-    handover = selectors.handover_of(household)
+    head = selectors.head_name(household)
     return render(
         request,
         "settlement/handover/detail.html",
         {
             "household": household,
-            "head": selectors.head_name(household),
+            "head": head,
             "apartments": selectors.household_apartments(household),
             "statement": selectors.statement_of(household),
-            "agreement": agreement,
-            "handover": handover,
-            "sign_form": AgreementSignForm(initial={"signer_name": selectors.head_name(household)}),
+            "agreement": selectors.agreement_of(household),
+            "handover": selectors.handover_of(household),
+            "sign_form": AgreementSignForm(initial={"signer_name": head}),
             "move_in_form": MoveInForm(),
-            "defects": list(
-                selectors.defect_list().filter(household=household).prefetch_related("photos")
-            ),
+            "defects": list(selectors.defect_list().filter(household=household)),
         },
     )
 
@@ -284,7 +281,12 @@ def defect_list(request: HttpRequest) -> HttpResponse:
 def defect_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = get_object_or_404(
         DefectTicket.objects.select_related(
-            "household__project", "household__community", "household__group", "apartment"
+            "household__project",
+            "household__community",
+            "household__group",
+            "apartment",
+            "reported_by",
+            "answered_by",
         ),
         pk=pk,
     )

@@ -8,15 +8,17 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from resettlement.errors import NotAllowed, RuleViolation
 from settlement import selectors_handover as selectors
 from settlement import services_handover as services
 from settlement.models import DefectPhoto, DefectStatus, DefectTicket
+from tests.settlement.handover_fixtures import hand_over, jpeg_bytes, png_bytes, upload
 from tests.settlement.handover_fixtures import handed_over as handed_over  # noqa: F401
 from tests.settlement.handover_fixtures import household as household  # noqa: F401
-from tests.settlement.handover_fixtures import jpeg_bytes, png_bytes, upload
 from tests.settlement.handover_fixtures import private_media as private_media  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("private_media")
@@ -183,3 +185,22 @@ def test_staff_report_form(client, settlement_project, handed_over, clerk):
     )
     assert done.status_code == 302
     assert DefectTicket.objects.get().photos.count() == 1
+
+
+def test_the_defect_list_reads_a_page_in_the_same_few_queries(
+    client, settlement_project, handed_over, clerk
+):
+    _report(handed_over, clerk)
+    client.force_login(clerk)
+    url = reverse("settlement:defect-list")
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).status_code == 200
+    others = [h for h in settlement_project.households if h.group_id != handed_over.group_id][:3]
+    for other in others:
+        hand_over(other, clerk)
+        _report(other, clerk, [upload("窗户.jpg", jpeg_bytes())])
+    with CaptureQueriesContext(connection) as four:
+        page = client.get(url)
+    body = page.content.decode()
+    assert all(other.code in body for other in others)
+    assert len(four) == len(one)

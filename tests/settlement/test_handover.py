@@ -8,6 +8,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -157,3 +159,21 @@ def test_a_handover_ends_the_subsidy_on_a_draft_statement(
     before.refresh_from_db()
     assert before.version == before_version + 1
     assert HANDED_OVER_ON.isoformat() in str(before.inputs)
+
+
+def _queries(client, url, params) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url, params).status_code == 200
+    return len(queries)
+
+
+def test_the_status_list_reads_every_group_in_the_same_few_queries(
+    client, settlement_project, handed_over, clerk
+):
+    client.force_login(clerk)
+    url = reverse("settlement:handover-list")
+    project = settlement_project.project.code
+    one_group = _queries(client, url, {"project": project, "group": handed_over.group_id})
+    every_group = _queries(client, url, {"project": project})
+    assert len(settlement_project.groups) > 1
+    assert every_group == one_group
