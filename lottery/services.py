@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -47,6 +48,9 @@ from .models import (
 )
 
 OPEN_STATUSES = (SessionStatus.COMMITTED, SessionStatus.CONFIRMED, SessionStatus.DRAWING)
+OPERATE = "lottery.operate_session"
+WITNESS = "lottery.witness_session"
+VOID = "lottery.void_session"
 
 
 # -- helpers --------------------------------------------------------------------------------
@@ -91,8 +95,24 @@ def _code(session: LotterySession, doing: str = "") -> dict[str, str]:
     return {"code": session.code, "doing": doing}
 
 
-def _forbid_witness_operating(actor, session: LotterySession) -> None:
-    """Four-eyes: the notary who confirmed the lists or entered the entropy never operates."""
+def operator_ids(session: LotterySession) -> set[int]:
+    """Everyone who revealed a draw, made a pick or checked a household in."""
+    ids = set(Reveal.objects.filter(session=session).values_list("revealed_by", flat=True))
+    ids |= set(Allocation.objects.filter(session=session).values_list("created_by", flat=True))
+    ids |= set(CheckIn.objects.filter(session=session).values_list("checked_in_by", flat=True))
+    return ids
+
+
+# Who may take which part in a session. The services call these once the session is locked
+# (after a bare permission check that spares strangers the lock); `session_abilities` asks
+# the same functions without raising, so the console offers a user exactly the panels the
+# services would accept them in.
+
+
+def _require_operator(actor, session: LotterySession) -> None:
+    """Checking in, drawing, picking, pausing: the operator's permission, and four-eyes —
+    the notary who confirmed the lists or entered the entropy never operates."""
+    require_permission(actor, OPERATE)
     if actor.pk in {session.confirmed_by_id, session.entropy_by_id}:
         raise NotAllowed(
             "four_eyes",
@@ -100,12 +120,51 @@ def _forbid_witness_operating(actor, session: LotterySession) -> None:
         )
 
 
-def operator_ids(session: LotterySession) -> set[int]:
-    """Everyone who revealed a draw, made a pick or checked a household in."""
-    ids = set(Reveal.objects.filter(session=session).values_list("revealed_by", flat=True))
-    ids |= set(Allocation.objects.filter(session=session).values_list("created_by", flat=True))
-    ids |= set(CheckIn.objects.filter(session=session).values_list("checked_in_by", flat=True))
-    return ids
+def _require_witness(actor, session: LotterySession, *, signing: bool = False) -> None:
+    """Confirming, entering the entropy, signing: the notary's permission, and four-eyes —
+    whoever checked a household in, drew or picked never witnesses."""
+    require_permission(actor, WITNESS)
+    if actor.pk in operator_ids(session):
+        raise NotAllowed(
+            "four_eyes",
+            _("您操作过本场次的签到、摇号或选房,不能签署本场次(四眼原则)。")
+            if signing
+            else _("您已操作过本场次的签到,不能再担任见证公证员。"),
+        )
+
+
+def _require_voider(actor, session: LotterySession) -> None:
+    require_permission(actor, VOID)
+
+
+@dataclass(frozen=True)
+class SessionAbilities:
+    """The parts of an open session `actor` may take now (each step still checks its own
+    status and input)."""
+
+    operate: bool
+    witness: bool
+    void: bool
+
+
+def session_abilities(session: LotterySession, actor) -> SessionAbilities:
+    """Which panels of the session's console to offer `actor`: the services' own checks,
+    asked without raising. A closed session offers none."""
+    if session.status not in OPEN_STATUSES:
+        return SessionAbilities(operate=False, witness=False, void=False)
+
+    def passes(check: Callable[..., None]) -> bool:
+        try:
+            check(actor, session)
+        except NotAllowed:
+            return False
+        return True
+
+    return SessionAbilities(
+        operate=passes(_require_operator),
+        witness=passes(_require_witness),
+        void=passes(_require_voider),
+    )
 
 
 def _type_names(project: Project) -> dict[str, str]:
@@ -286,11 +345,10 @@ def lottery_session_confirm(
 ) -> LotterySession:
     """The notary confirms the participant list and inventory snapshot they were shown: the
     hashes they pass must be the stored ones, and the data must not have moved since."""
-    require_permission(actor, "lottery.witness_session")
+    require_permission(actor, WITNESS)
     session = _lock(session)
     _require_status(session, SessionStatus.COMMITTED, doing=_("确认名单与房源"))
-    if actor.pk in operator_ids(session):
-        raise NotAllowed("four_eyes", _("您已操作过本场次的签到,不能再担任见证公证员。"))
+    _require_witness(actor, session)
     given = {
         "participants": (participants_sha256 or "").strip().lower(),
         "inventory": (inventory_sha256 or "").strip().lower(),
@@ -332,11 +390,10 @@ def lottery_session_enter_entropy(
 ) -> LotterySession:
     """The notary enters the witness entropy (NFC-normalised, surrounding spaces removed):
     the seed and every step's draw order are fixed now (DESIGN §5 items 2–4)."""
-    require_permission(actor, "lottery.witness_session")
+    require_permission(actor, WITNESS)
     session = _lock(session)
     _require_status(session, SessionStatus.CONFIRMED, doing=_("录入见证随机数"))
-    if actor.pk in operator_ids(session):
-        raise NotAllowed("four_eyes", _("您已操作过本场次的签到,不能再担任见证公证员。"))
+    _require_witness(actor, session)
     entropy = algorithm.normalise_entropy((witness_entropy or "").strip())
     if not entropy:
         raise RuleViolation("entropy_blank", _("请录入现场产生的见证随机数,不能为空。"))
@@ -377,10 +434,10 @@ def lottery_check_in(
 ) -> CheckIn:
     """Check a participating household in by its notice's lookup code or a member's ID
     number, once the operator has seen the attendee's ID card (`identity_confirmed`)."""
-    require_permission(actor, "lottery.operate_session")
+    require_permission(actor, OPERATE)
     session = _lock(session)
     _require_status(session, *OPEN_STATUSES, doing=_("签到"))
-    _forbid_witness_operating(actor, session)
+    _require_operator(actor, session)
     if not identity_confirmed:
         raise RuleViolation(
             "identity_not_confirmed", _("请先核验到场人的身份证件,并勾选“已核对到场人身份证件”。")
@@ -503,10 +560,10 @@ def lottery_draw_next(*, actor, session: LotterySession, expected_position: int)
     """Reveal the next draw of the call order. `expected_position` is the position the
     operator's screen showed as next: if someone else revealed it first, the request is
     refused cleanly (code `already_drawn`) instead of revealing the one after."""
-    require_permission(actor, "lottery.operate_session")
+    require_permission(actor, OPERATE)
     session = _lock(session)
     _require_drawing(session, doing=_("摇号"))
-    _forbid_witness_operating(actor, session)
+    _require_operator(actor, session)
     order = selectors.call_order(session)
     position = _next_position(session)
     if position > len(order):
@@ -540,10 +597,10 @@ def lottery_draw_next(*, actor, session: LotterySession, expected_position: int)
 def lottery_draw_remaining(*, actor, session: LotterySession) -> int:
     """Reveal every remaining draw at once (rehearsals, the demo, the benchmark): the same
     rows `lottery_draw_next` would make one by one. Returns how many were revealed."""
-    require_permission(actor, "lottery.operate_session")
+    require_permission(actor, OPERATE)
     session = _lock(session)
     _require_drawing(session, doing=_("摇号"))
-    _forbid_witness_operating(actor, session)
+    _require_operator(actor, session)
     order = selectors.call_order(session)
     items = order[_next_position(session) - 1 :]
     if not items:
@@ -570,12 +627,12 @@ def lottery_pick(
     screen showed it (`session_state()["next_picker"]["sequence"]`); a stale screen is
     refused with code `already_picked`.
     """
-    require_permission(actor, "lottery.operate_session")
+    require_permission(actor, OPERATE)
     session = _lock(session)
     if session.mode != SessionMode.CHOOSE:
         raise RuleViolation("not_choose_mode", _("本场次为直接摇房号,不需要选房。"))
     _require_drawing(session, doing=_("选房"))
-    _forbid_witness_operating(actor, session)
+    _require_operator(actor, session)
     order = selectors.call_order(session)
     done = selectors.allocation_rows(session)
     picked = {row["household"] for row in done}
@@ -681,10 +738,10 @@ def _check_pick(
 
 @transaction.atomic
 def lottery_pause(*, actor, session: LotterySession) -> LotterySession:
-    require_permission(actor, "lottery.operate_session")
+    require_permission(actor, OPERATE)
     session = _lock(session)
     _require_status(session, SessionStatus.DRAWING, doing=_("暂停"))
-    _forbid_witness_operating(actor, session)
+    _require_operator(actor, session)
     if session.paused:
         raise RuleViolation("already_paused", _("场次 %(code)s 已处于暂停中。") % _code(session))
     session.paused = True
@@ -695,10 +752,10 @@ def lottery_pause(*, actor, session: LotterySession) -> LotterySession:
 
 @transaction.atomic
 def lottery_resume(*, actor, session: LotterySession) -> LotterySession:
-    require_permission(actor, "lottery.operate_session")
+    require_permission(actor, OPERATE)
     session = _lock(session)
     _require_status(session, SessionStatus.DRAWING, doing=_("继续"))
-    _forbid_witness_operating(actor, session)
+    _require_operator(actor, session)
     if not session.paused:
         raise RuleViolation("not_paused", _("场次 %(code)s 没有暂停。") % _code(session))
     session.paused = False
@@ -715,13 +772,10 @@ def lottery_session_sign_off(*, actor, session: LotterySession, witnesses: str) 
     """The notary closes the session once every draw (and in choose mode every pick) is
     done: the bundle is built and stored with its hash, the secret is revealed, and binding
     allocations mark their apartments allocated. After this nothing about it changes."""
-    require_permission(actor, "lottery.witness_session")
+    require_permission(actor, WITNESS)
     session = _lock(session)
     _require_status(session, SessionStatus.DRAWING, doing=_("签署"))
-    if actor.pk in operator_ids(session):
-        raise NotAllowed(
-            "four_eyes", _("您操作过本场次的签到、摇号或选房,不能签署本场次(四眼原则)。")
-        )
+    _require_witness(actor, session, signing=True)
     witnesses = (witnesses or "").strip()
     if not witnesses:
         raise RuleViolation("witnesses_blank", _("请填写现场见证人。"))
@@ -776,7 +830,7 @@ def lottery_session_void(*, actor, session: LotterySession, reason: str) -> Lott
     """Void a session before sign-off, with a written reason (shown publicly): its
     allocations stop binding and its apartments are free again. A new session may then be
     created with `replaces=` this one (a new secret, a new commitment)."""
-    require_permission(actor, "lottery.void_session")
+    _require_voider(actor, session)
     session = _lock(session)
     _require_status(session, *OPEN_STATUSES, doing=_("作废"))
     reason = (reason or "").strip()

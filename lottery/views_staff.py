@@ -6,16 +6,16 @@ re-renders; every button posts to one of the action views below, which call one 
 each. An action asked for with `Accept: application/json` (the console's fetch) answers
 JSON — `{"ok": true, "message": ...}` or `{"ok": false, "code": ..., "message": ...}` with
 the RuleViolation's 4xx status — and a plain form post redirects back to the console with
-the same message. No business rule is decided here: the panels a user sees follow the same
-permissions and four-eyes rule the services enforce (`_abilities`), and the services have
-the last word.
+the same message. No business rule is decided here: the panels a user sees are the ones the
+services would accept them in (`services.session_abilities`), and the services have the
+last word.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any
 
 from django.contrib import messages
@@ -82,32 +82,6 @@ def screen_text() -> dict[str, str]:
         "position_of": _("第 %(n)s 号 / 共 %(total)s 号"),
         "progress": _("已摇 %(n)s / %(total)s"),
     }
-
-
-@dataclass(frozen=True)
-class Abilities:
-    """Which panels of the console this user gets. Mirrors the services' permission and
-    four-eyes checks so nobody is offered a button that would only be refused."""
-
-    operate: bool
-    witness: bool
-    void: bool
-
-
-def _abilities(user, session: LotterySession) -> Abilities:
-    open_ = session.status in services.OPEN_STATUSES
-    # The notary who confirmed the lists or entered the entropy never operates; whoever
-    # checked in, drew or picked never witnesses (lottery.services).
-    witnessed = user.pk in {session.confirmed_by_id, session.entropy_by_id}
-    operate = open_ and user.has_perm("lottery.operate_session") and not witnessed
-    witness = user.has_perm("lottery.witness_session") and (
-        not open_ or user.pk not in services.operator_ids(session)
-    )
-    return Abilities(
-        operate=operate,
-        witness=witness and open_,
-        void=open_ and user.has_perm("lottery.void_session"),
-    )
 
 
 def _session(code: str) -> LotterySession:
@@ -281,9 +255,8 @@ def _check_in_rows(session: LotterySession) -> list[dict[str, Any]]:
     ]
 
 
-def _staff_state(request: HttpRequest, session: LotterySession) -> dict[str, Any]:
+def _staff_state(session: LotterySession, abilities: services.SessionAbilities) -> dict[str, Any]:
     state = selectors.session_state(session, public=False)
-    abilities = _abilities(request.user, session)
     state["abilities"] = asdict(abilities)
     if abilities.operate:
         state["check_in_list"] = _check_in_rows(session)
@@ -301,8 +274,8 @@ def _complete(state: dict[str, Any]) -> bool:
 @session_view
 def console(request: HttpRequest, code: str) -> HttpResponse:
     session = _session(code)
-    state = _staff_state(request, session)
-    abilities = _abilities(request.user, session)
+    abilities = services.session_abilities(session, request.user)
+    state = _staff_state(session, abilities)
     context = {
         "session": session,
         "state": state,
@@ -328,7 +301,8 @@ def console(request: HttpRequest, code: str) -> HttpResponse:
 @session_view
 def state_json(request: HttpRequest, code: str) -> JsonResponse:
     session = _session(code)
-    return JsonResponse(_staff_state(request, session), json_dumps_params={"ensure_ascii": False})
+    state = _staff_state(session, services.session_abilities(session, request.user))
+    return JsonResponse(state, json_dumps_params={"ensure_ascii": False})
 
 
 @require_safe

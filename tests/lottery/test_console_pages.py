@@ -109,6 +109,53 @@ def test_the_notary_who_witnessed_cannot_draw(client, notary, drawing_session):
     assert not Reveal.objects.exists()
 
 
+def test_a_notary_who_checks_someone_in_loses_the_witness_panel_and_the_right(
+    client, other_notary, open_session
+):
+    other_notary.groups.add(Group.objects.get(name="operator"))
+    both = type(other_notary).objects.get(pk=other_notary.pk)  # without cached permissions
+    client.force_login(both)
+    page = console(client, open_session).content.decode()
+    assert 'id="confirm-form"' in page and 'id="check-in-form"' in page
+    household = Household.objects.get(code="H1101")
+    response = post(
+        client,
+        open_session,
+        "check-in",
+        {"credential": household.lookup_code, "attendee": "王建国", "identity_confirmed": "on"},
+        **JSON,
+    )
+    assert response.status_code == 200
+    page = console(client, open_session).content.decode()
+    assert 'id="confirm-form"' not in page and 'id="check-in-form"' in page
+    assert state(client, open_session)["abilities"] == {
+        "operate": True,
+        "witness": False,
+        "void": True,
+    }
+    hashes = {
+        "participants_sha256": open_session.participants_sha256,
+        "inventory_sha256": open_session.inventory_sha256,
+    }
+    response = post(client, open_session, "confirm", hashes, **JSON)
+    assert response.status_code == 403 and response.json()["code"] == "four_eyes"
+
+
+def test_the_panels_offered_are_the_ones_the_services_accept(
+    notary, operator, leader, outsider, drawing_session
+):
+    offered = {
+        user.username: services.session_abilities(drawing_session, user)
+        for user in (notary, operator, leader, outsider)
+    }
+    assert offered == {
+        notary.username: services.SessionAbilities(operate=False, witness=True, void=True),
+        operator.username: services.SessionAbilities(operate=True, witness=False, void=False),
+        leader.username: services.SessionAbilities(operate=False, witness=False, void=True),
+        outsider.username: services.SessionAbilities(operate=False, witness=False, void=False),
+    }
+
+
 def test_a_stale_draw_is_a_clear_refusal_not_a_500(client, operator, drawing_session):
     client.force_login(operator)
     assert post(client, drawing_session, "draw", {"expected_position": 1}, **JSON).json()["ok"]
