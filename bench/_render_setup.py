@@ -17,8 +17,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.test import override_settings
 from django.utils import timezone
 
 from households import idnumbers
@@ -162,6 +164,26 @@ def wait_for(job: RenderJob, stall: float = 120) -> None:
                 f"job {job.pk}: {done} of {len(statuses)} parts done, none for {stall} s"
             )
         time.sleep(0.05)
+
+
+@contextmanager
+def temporary_media(prefix: str) -> Iterator[str]:
+    """Rendered files go to a temporary directory, for this process and for a worker
+    started from it (PRIVATE_MEDIA_ROOT), and are gone afterwards."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as media:
+        storages = {
+            **settings.STORAGES,
+            "default": {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": media},
+            },
+        }
+        with override_settings(STORAGES=storages):
+            os.environ["PRIVATE_MEDIA_ROOT"] = media
+            try:
+                yield media
+            finally:
+                del os.environ["PRIVATE_MEDIA_ROOT"]
 
 
 @contextmanager

@@ -24,13 +24,10 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
-import tempfile
 import time
 from unittest import mock
 
-from django.conf import settings
 from django.db import connections
-from django.test import override_settings
 from django.utils import timezone
 
 from bench._render_setup import (
@@ -39,6 +36,7 @@ from bench._render_setup import (
     celery_worker,
     redis_reachable,
     sizes_for_households,
+    temporary_media,
     wait_for,
 )
 from households.models import (
@@ -208,27 +206,15 @@ def run() -> None:
         f" {naive_seconds:.2f} s, {naive_rate:.1f} notices/s"
     )
 
-    with tempfile.TemporaryDirectory(prefix="notices-bench-") as media:
-        storages = {
-            **settings.STORAGES,
-            "default": {
-                "BACKEND": "django.core.files.storage.FileSystemStorage",
-                "OPTIONS": {"location": media},
-            },
-        }
-        with override_settings(STORAGES=storages):
-            os.environ["PRIVATE_MEDIA_ROOT"] = media  # for a worker started from here
-            try:
-                if redis_reachable(REDIS):
-                    how = f"a Celery worker (prefork, {WORKERS} processes) through Redis"
-                    outcome = _celery_run(project, warm, clerk)
-                else:
-                    how = f"a pool of {WORKERS} processes running the Celery task (no Redis)"
-                    outcome = _pool_run(project, clerk)
-            finally:
-                del os.environ["PRIVATE_MEDIA_ROOT"]
-            parts = outcome["parts"]
-            size = sum(part.file.size for part in parts)
+    with temporary_media("notices-bench-"):
+        if redis_reachable(REDIS):
+            how = f"a Celery worker (prefork, {WORKERS} processes) through Redis"
+            outcome = _celery_run(project, warm, clerk)
+        else:
+            how = f"a pool of {WORKERS} processes running the Celery task (no Redis)"
+            outcome = _pool_run(project, clerk)
+        parts = outcome["parts"]
+        size = sum(part.file.size for part in parts)
 
     seconds, busy, cpu = outcome["seconds"], outcome["busy"], outcome["cpu"]
     pages = sum(part.pages for part in parts)

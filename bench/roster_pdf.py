@@ -22,14 +22,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import tempfile
 import time
 from unittest import mock
 
-from django.conf import settings
 from django.db import connections
 from django.template import engines
-from django.test import override_settings
 
 from bench._render_setup import (
     approved_project,
@@ -37,6 +34,7 @@ from bench._render_setup import (
     celery_worker,
     redis_reachable,
     sizes_for_persons,
+    temporary_media,
     wait_for,
 )
 from households.models import (
@@ -169,28 +167,16 @@ def run() -> None:
         f" 1 process: {naive_seconds:.1f} s ({naive_pages} pages, {naive_size / 1048576:.1f} MB)"
     )
 
-    with tempfile.TemporaryDirectory(prefix="roster-bench-") as media:
-        storages = {
-            **settings.STORAGES,
-            "default": {
-                "BACKEND": "django.core.files.storage.FileSystemStorage",
-                "OPTIONS": {"location": media},
-            },
-        }
-        with override_settings(STORAGES=storages):
-            os.environ["PRIVATE_MEDIA_ROOT"] = media  # for a worker started from here
-            try:
-                if redis_reachable(REDIS):
-                    how = f"a Celery worker (prefork, {WORKERS} processes) through Redis"
-                    seconds = _celery_run(publication, warm, clerk)
-                else:
-                    how = f"a pool of {WORKERS} processes running the Celery task (no Redis)"
-                    seconds = _pool_run(publication, clerk)
-            finally:
-                del os.environ["PRIVATE_MEDIA_ROOT"]
-            job = RenderJob.objects.filter(publication=publication).get()
-            parts = list(job.parts.all())
-            size = sum(part.file.size for part in parts)
+    with temporary_media("roster-bench-"):
+        if redis_reachable(REDIS):
+            how = f"a Celery worker (prefork, {WORKERS} processes) through Redis"
+            seconds = _celery_run(publication, warm, clerk)
+        else:
+            how = f"a pool of {WORKERS} processes running the Celery task (no Redis)"
+            seconds = _pool_run(publication, clerk)
+        job = RenderJob.objects.filter(publication=publication).get()
+        parts = list(job.parts.all())
+        size = sum(part.file.size for part in parts)
 
     pages = sum(part.pages for part in parts)
     busy = sum((part.finished_at - part.started_at).total_seconds() for part in parts)
