@@ -16,34 +16,32 @@ One resource serves the admin (import and export), the staff import page and
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import tablib
 from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, models, transaction
 from django.db.models import QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from import_export import resources, widgets
+from import_export import widgets
 from import_export.fields import Field
-from import_export.results import Result
 
-from households.models import Project
-from households.resources import (
+from households.import_base import (
+    AllOrNothingResource,
     ChoiceLabelWidget,
+    Column,
     ImportProblem,
-    ImportRejected,
+    ImportResult,
+    ImportRow,
     TextWidget,
     import_problems,
-    neutralise_formula,
+    is_blank,
+    unneutralise_formula,
 )
-from resettlement.errors import RuleViolation
-from resettlement.roles import require_permission
+from households.models import Project
 
 from .models import (
     Apartment,
@@ -59,18 +57,6 @@ from .services import Band, tier_for_floor
 
 IMPORT_PERMISSION = "allocation.import_apartments"
 EXPORT_PERMISSION = "allocation.view_apartment"
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of the apartment file; `key` names the value in a validated row."""
-
-    key: str
-    header: str  # fixed Chinese header: the file format does not change with the UI language
-    width: int
-    required: bool
-    help: Any
-    choices: type[models.TextChoices] | None = None
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -123,11 +109,10 @@ COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
 # The export adds these two for reading; an import accepts and ignores them, since the tier
 # always comes from the floor rule and a new apartment is always available.
 EXPORT_ONLY_HEADERS = ("档次", "状态")
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _MAX_CODE = {"estate": 16, "building": 16, "stair": 16, "code": 32, "apartment_type": 16}
 
 
-class ApartmentResult(Result):
+class ApartmentResult(ImportResult):
     """An import's result with what a valid file creates (or, in a dry run, would create)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -135,46 +120,6 @@ class ApartmentResult(Result):
         self.apartments = 0
         self.buildings = 0
         self.stairs = 0
-
-
-def dataset_problems(dataset: tablib.Dataset) -> list[ImportProblem]:
-    """Problems that make the whole file unusable: its columns and its number of rows."""
-    headers = [header or "" for header in (dataset.headers or [])]
-    known = HEADERS + EXPORT_ONLY_HEADERS
-    missing = [h for h in HEADERS if h not in headers]
-    unknown = [h or _("(空表头)") for h in headers if h not in known]
-    repeated = [h for h in known if headers.count(h) > 1]
-    problems = []
-    if missing or unknown or repeated:
-        parts = []
-        if missing:
-            parts.append(_("缺少列:%(c)s") % {"c": "、".join(missing)})
-        if unknown:
-            parts.append(_("无法识别的列:%(c)s") % {"c": "、".join(unknown)})
-        if repeated:
-            parts.append(_("重复的列:%(c)s") % {"c": "、".join(repeated)})
-        problems.append(
-            ImportProblem(
-                1,
-                "",
-                _("表头不正确(%(parts)s)。请使用房源导入模板,第1行的列名不要改动。")
-                % {"parts": ";".join(parts)},
-            )
-        )
-    if len(dataset) == 0:
-        problems.append(
-            ImportProblem(None, "", _("文件只有表头,没有房源数据:从第2行起每行填写一套房。"))
-        )
-    elif len(dataset) > settings.IMPORT_MAX_ROWS:
-        problems.append(
-            ImportProblem(
-                None,
-                "",
-                _("文件数据行过多(超过 %(m)d 行),请分成几个文件导入。")
-                % {"m": settings.IMPORT_MAX_ROWS},
-            )
-        )
-    return problems
 
 
 # -- reading cells --------------------------------------------------------------------------
@@ -188,11 +133,7 @@ def _text(value: Any) -> str:
         return str(int(value))
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
-    text = str(value).strip()
-    # The export writes '=... for a cell that would be a formula; take it back.
-    if text.startswith("'") and text[1:].startswith(_FORMULA_STARTS):
-        text = text[1:]
-    return text
+    return unneutralise_formula(str(value).strip())
 
 
 def _positive_int(value: Any) -> int | None:
@@ -222,10 +163,6 @@ def _area(value: Any) -> Decimal | None:
     return area.quantize(Decimal("0.01"))
 
 
-def _is_blank(values: Sequence[Any]) -> bool:
-    return all(value is None or (isinstance(value, str) and not value.strip()) for value in values)
-
-
 def _orientation_labels() -> dict[str, str]:
     """Chinese labels (whatever the UI language) and the stored values, to values."""
     with translation.override(settings.LANGUAGE_CODE):
@@ -234,32 +171,31 @@ def _orientation_labels() -> dict[str, str]:
 
 
 @dataclass
-class _Row:
-    """One data row after validation. `number` is the row as Excel numbers it."""
+class _Row(ImportRow):
+    """One data row after validation, with its values by column key."""
 
-    number: int
-    blank: bool = False
     values: dict[str, Any] = field(default_factory=dict)
-    errors: dict[str, list[str]] = field(default_factory=dict)
-
-    def add(self, key: str, message: str) -> None:
-        self.errors.setdefault(key, []).append(message)
-
-    def validation_error(self) -> ValidationError:
-        by_column: dict[str, list[str]] = {}
-        for key, messages in self.errors.items():
-            column = COLUMN_BY_KEY.get(key)
-            by_column.setdefault(column.header if column else NON_FIELD_ERRORS, []).extend(messages)
-        return ValidationError(by_column)
 
 
 def _export_field(attribute: str, header: str, widget: widgets.Widget) -> Field:
     return Field(attribute=attribute, column_name=header, widget=widget)
 
 
-class ApartmentResource(resources.ModelResource):
+class ApartmentResource(AllOrNothingResource):
     """Apartments, one per row. Construct with the project to import into and the acting
     user; `import_data` refuses users without allocation.import_apartments."""
+
+    columns = COLUMNS
+    ignored_headers = EXPORT_ONLY_HEADERS
+    import_permission = IMPORT_PERMISSION
+    export_permission = EXPORT_PERMISSION
+    bad_header_hint = gettext_lazy(
+        "表头不正确(%(parts)s)。请使用房源导入模板,第1行的列名不要改动。"
+    )
+    no_rows_message = gettext_lazy("文件只有表头,没有房源数据:从第2行起每行填写一套房。")
+    concurrent_message = gettext_lazy(
+        "保存时发现房号或楼栋刚被他人导入,本次导入已全部撤销,请核对后重新导入。"
+    )
 
     estate = _export_field("estate__code", "小区编号", TextWidget())
     building = _export_field("building__code", "楼栋号", TextWidget())
@@ -290,12 +226,7 @@ class ApartmentResource(resources.ModelResource):
         report_skipped = False
 
     def __init__(self, project: Project | None = None, user=None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.project = project
-        self.user = user
-        self._rows: list[_Row] = []
-        self._current: _Row | None = None
-        self._file_has_errors = False
+        super().__init__(project=project, user=user, **kwargs)
         self._buildings: dict[tuple[str, str], Building] = {}
         self._stairs: dict[tuple[str, str, str], Stair] = {}
         self._new_buildings = 0
@@ -307,39 +238,10 @@ class ApartmentResource(resources.ModelResource):
 
     # -- import ---------------------------------------------------------------------------
 
-    def import_data(self, dataset: tablib.Dataset, dry_run: bool = False, **kwargs: Any) -> Result:
-        """Validate the whole file, then save all of it or nothing (see the module doc)."""
-        self.user = kwargs.get("user") or self.user
-        require_permission(self.user, IMPORT_PERMISSION)
-        if self.project is None:
-            raise RuleViolation("no_project", _("请选择要导入到哪个项目。"))
-        problems = dataset_problems(dataset)
-        if problems:
-            result = self.get_result_class()()
-            result.total_rows = len(dataset)
-            result.append_base_error(self.get_error_result_class()(ImportRejected(problems)))
-            return result
-        kwargs.update(use_transactions=True, rollback_on_validation_errors=True)
-        return super().import_data(dataset, dry_run=dry_run, **kwargs)
+    def prepare_valid_file(self) -> None:
+        self._create_buildings_and_stairs()
 
-    def before_import(self, dataset: tablib.Dataset, **kwargs: Any) -> None:
-        self._rows = self._validate(dataset)
-        self._file_has_errors = any(row.errors for row in self._rows)
-        if not self._file_has_errors:
-            self._create_buildings_and_stairs()
-
-    def before_import_row(self, row: dict, **kwargs: Any) -> None:
-        number = kwargs["row_number"]
-        self._current = self._rows[number - 1] if number <= len(self._rows) else _Row(0, True)
-
-    def import_instance(self, instance: Apartment, row: dict, **kwargs: Any) -> None:
-        current = self._current
-        if current.blank:
-            return
-        if current.errors:
-            raise current.validation_error()
-        if self._file_has_errors:
-            return  # valid itself, but other rows are not: it will not be saved
+    def fill_instance(self, instance: Apartment, current: _Row) -> None:
         values = current.values
         estate = values["estate"]
         instance.project = self.project
@@ -354,47 +256,17 @@ class ApartmentResource(resources.ModelResource):
         instance.tier = values["tier"]
         instance.status = ApartmentStatus.AVAILABLE
 
-    def skip_row(self, instance, original, row, import_validation_errors=None) -> bool:
-        return self._current.blank
+    def write_batch(self, apartments: list[Apartment], batch_size: int | None) -> None:
+        Apartment.objects.bulk_create(apartments, batch_size=batch_size)
 
-    def save_instance(self, instance: Apartment, is_create: bool, row: dict, **kwargs) -> None:
-        if self._file_has_errors:
-            return
-        super().save_instance(instance, is_create, row, **kwargs)
-
-    def bulk_create(
-        self, using_transactions, dry_run, raise_errors, batch_size=None, result=None
-    ) -> None:
-        apartments = self.create_instances
-        if not apartments or (result is not None and result.has_errors()):
-            self.create_instances.clear()
-            return
-        try:
-            with transaction.atomic(using=self.get_db_connection_name()):
-                Apartment.objects.bulk_create(apartments, batch_size=batch_size)
-        except IntegrityError:
-            # Only a concurrent import can get past the checks done in memory.
-            self.handle_import_error(
-                result,
-                RuleViolation(
-                    "concurrent_import",
-                    _("保存时发现房号或楼栋刚被他人导入,本次导入已全部撤销,请核对后重新导入。"),
-                ),
-                raise_errors,
-            )
-        finally:
-            self.create_instances.clear()
-
-    def after_import(self, dataset, result: ApartmentResult, **kwargs) -> None:
-        # Not ModelResource's: it resets the id sequence, for imports that carry ids.
-        if not self._file_has_errors:
-            result.apartments = sum(1 for row in self._rows if not row.blank)
-            result.buildings = self._new_buildings
-            result.stairs = self._new_stairs
+    def count_created(self, result: ApartmentResult) -> None:
+        result.apartments = len(self.filled_rows())
+        result.buildings = self._new_buildings
+        result.stairs = self._new_stairs
 
     # -- validation -----------------------------------------------------------------------
 
-    def _validate(self, dataset: tablib.Dataset) -> list[_Row]:
+    def validate_file(self, dataset: tablib.Dataset) -> list[_Row]:
         project = self.project
         # .order_by(): the models' default orderings would add joins.
         estates = {e.code: e for e in Estate.objects.filter(project=project).order_by()}
@@ -421,7 +293,7 @@ class ApartmentResource(resources.ModelResource):
 
     def _validate_row(self, number, raw, estates, types, bands, buildings, labels) -> _Row:
         row = _Row(number)
-        if _is_blank(list(raw.values())):
+        if is_blank(list(raw.values())):
             row.blank = True
             return row
         values = row.values
@@ -583,7 +455,7 @@ class ApartmentResource(resources.ModelResource):
 
     def _create_buildings_and_stairs(self) -> None:
         """Create the buildings and stairs the file names that do not exist yet."""
-        rows = [row for row in self._rows if not row.blank]
+        rows = self.filled_rows()
         estates = {row.values["estate"].pk: row.values["estate"] for row in rows}
         self._buildings = {
             (b.estate.code, b.code): b
@@ -630,16 +502,6 @@ class ApartmentResource(resources.ModelResource):
         return apartments.order_by(
             "project_id", "estate__code", "building__sequence", "stair__code", "floor", "code"
         )
-
-    def export(self, queryset: QuerySet | None = None, **kwargs: Any) -> tablib.Dataset:
-        require_permission(self.user, EXPORT_PERMISSION)
-        # Labels in Chinese whatever the UI language, like the headers: the file imports back.
-        with translation.override(settings.LANGUAGE_CODE):
-            return super().export(queryset, **kwargs)
-
-    def export_resource(self, instance: Apartment, selected_fields=None, **kwargs: Any) -> list:
-        row = super().export_resource(instance, selected_fields, **kwargs)
-        return [neutralise_formula(value) for value in row]
 
 
 @dataclass(frozen=True)

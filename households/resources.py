@@ -18,27 +18,32 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import tablib
 from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, models, transaction
 from django.db.models import QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from import_export import resources, widgets
+from import_export import widgets
 from import_export.fields import Field
-from import_export.results import Result
 from simple_history.utils import bulk_create_with_history
 
-from resettlement.errors import RuleViolation
-from resettlement.roles import require_permission
-
+from . import import_base
+from .import_base import (
+    AllOrNothingResource,
+    ChoiceLabelWidget,
+    ImportProblem,
+    ImportResult,
+    ImportRow,
+    TextWidget,
+    import_problems,
+    is_blank,
+    unneutralise_formula,
+)
 from .models import (
     Community,
     Household,
@@ -61,15 +66,10 @@ EXPORT_PERMISSION = "households.export_households"
 
 
 @dataclass(frozen=True)
-class Column:
-    """One column of the roster. `key` is the field name `households.validation` uses."""
+class Column(import_base.Column):
+    """One column of the roster. `key` is the field name `households.validation` uses;
+    `household` columns are the household's, repeated on each of its members' rows."""
 
-    key: str
-    header: str  # fixed Chinese header: the file format does not change with the UI language
-    width: int
-    required: bool
-    help: Any  # lazy translated text for the template's instructions sheet
-    choices: type[models.TextChoices] | None = None
     household: bool = False
 
 
@@ -205,37 +205,10 @@ COLUMNS: tuple[Column, ...] = (
 HEADERS: tuple[str, ...] = tuple(column.header for column in COLUMNS)
 COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
 HOUSEHOLD_KEYS = tuple(column.key for column in COLUMNS if column.household)
-_COLUMN_ORDER = {column.header: i for i, column in enumerate(COLUMNS)}
 _TEXT_KEYS = ("code", "community", "group", "address", "phone", "agreement_number", "name")
-# Cells starting with these are formulas to Excel (or to LibreOffice, reading a csv).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-@dataclass(frozen=True)
-class ImportProblem:
-    """One problem in a file: `row` as Excel numbers it (header = 1), None for the whole file;
-    `column` is the header as written in the file, "" when about the row or the file."""
-
-    row: int | None
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        if self.row is None:
-            return self.message
-        if not self.column:
-            return _("第 %(row)d 行:%(message)s") % {"row": self.row, "message": self.message}
-        return _("第 %(row)d 行“%(column)s”列:%(message)s") % {
-            "row": self.row,
-            "column": self.column,
-            "message": self.message,
-        }
-
-    def sort_key(self) -> tuple[int, int]:
-        return (self.row or 0, _COLUMN_ORDER.get(self.column, -1))
-
-
-class RosterResult(Result):
+class RosterResult(ImportResult):
     """An import's result with what a valid file creates (or, in a dry run, would create)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -244,127 +217,12 @@ class RosterResult(Result):
         self.members = 0
 
 
-class ImportRejected(RuleViolation):
-    """The whole file was refused (wrong columns, no rows, too many rows)."""
-
-    def __init__(self, problems: Sequence[ImportProblem]) -> None:
-        super().__init__("import_rejected", "; ".join(str(p) for p in problems), details=problems)
-
-
-def dataset_problems(dataset: tablib.Dataset) -> list[ImportProblem]:
-    """Problems that make the whole file unusable: its columns, and its number of rows."""
-    headers = [header or "" for header in (dataset.headers or [])]
-    missing = [header for header in HEADERS if header not in headers]
-    unknown = [header or _("(空表头)") for header in headers if header not in HEADERS]
-    repeated = [h for h in HEADERS if headers.count(h) > 1]
-    problems = []
-    if missing or unknown or repeated:
-        parts = []
-        if missing:
-            parts.append(_("缺少列:%(c)s") % {"c": "、".join(missing)})
-        if unknown:
-            parts.append(_("无法识别的列:%(c)s") % {"c": "、".join(unknown)})
-        if repeated:
-            parts.append(_("重复的列:%(c)s") % {"c": "、".join(repeated)})
-        problems.append(
-            ImportProblem(
-                1,
-                "",
-                _("表头不正确(%(parts)s)。请使用导入模板,第1行的列名不要改动。")
-                % {"parts": ";".join(parts)},
-            )
-        )
-    if len(dataset) == 0:
-        problems.append(
-            ImportProblem(None, "", _("文件只有表头,没有成员数据:从第2行起每行填写一名成员。"))
-        )
-    elif len(dataset) > settings.IMPORT_MAX_ROWS:
-        problems.append(
-            ImportProblem(
-                None,
-                "",
-                _("文件数据行过多(超过 %(m)d 行),请分成几个文件导入。")
-                % {"m": settings.IMPORT_MAX_ROWS},
-            )
-        )
-    return problems
-
-
-def import_problems(result: Result) -> list[ImportProblem]:
-    """Every problem an import found, in row and column order."""
-    problems: list[ImportProblem] = []
-    for error in result.base_errors:
-        problems.extend(_problems_from_exception(error.error))
-    for error_row in result.error_rows:
-        for error in error_row.errors:
-            problems.extend(
-                ImportProblem(error_row.number + 1, p.column, p.message)
-                for p in _problems_from_exception(error.error)
-            )
-    for invalid in result.invalid_rows:
-        for column, messages in invalid.error_dict.items():
-            column = "" if column == NON_FIELD_ERRORS else column
-            problems.extend(ImportProblem(invalid.number + 1, column, m) for m in messages)
-    return sorted(problems, key=ImportProblem.sort_key)
-
-
-def _problems_from_exception(exc: BaseException) -> list[ImportProblem]:
-    if isinstance(exc, ImportRejected):
-        return list(exc.details)
-    if isinstance(exc, RuleViolation):
-        return [ImportProblem(None, "", exc.message)]
-    if isinstance(exc, IntegrityError):
-        # Only a concurrent registration can get past the checks done in memory.
-        return [
-            ImportProblem(
-                None,
-                "",
-                _("保存时发现户编号或身份证号刚被他人登记,本次导入已全部撤销,请核对后重新导入。"),
-            )
-        ]
-    return [ImportProblem(None, "", _("导入失败,未保存任何数据:%(e)s") % {"e": exc})]
-
-
 # -- export formatting --------------------------------------------------------------------
-
-
-class ChoiceLabelWidget(widgets.Widget):
-    """Exports a choice as its Chinese label, which the import accepts back."""
-
-    def __init__(self, choices: type[models.TextChoices]) -> None:
-        super().__init__()
-        self.choices = choices
-
-    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
-        return str(self.choices(value).label) if value else ""
-
-
-class TextWidget(widgets.Widget):
-    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
-        if value is None:
-            return ""
-        if isinstance(value, dt.date):
-            return value.isoformat()
-        if isinstance(value, Decimal):
-            return f"{value:.2f}"
-        return str(value)
 
 
 class YesNoWidget(widgets.Widget):
     def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
         return _("是") if value else _("否")
-
-
-def neutralise_formula(value: Any) -> Any:
-    """Make a text cell that Excel would run as a formula show as plain text.
-
-    django-import-export's IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT (4.4) only strips a
-    leading "=" (losing data) and ignores "+", "-" and "@", which Excel also evaluates. A
-    leading apostrophe is OWASP's advice; the import removes it again.
-    """
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def _export_field(column: Column) -> Field:
@@ -397,10 +255,7 @@ def _cell(value: Any) -> Any:
         return None
     if isinstance(value, str):
         text = value.strip()
-        # The export writes '=... for a cell that would be a formula; take it back.
-        if text.startswith("'") and text[1:2] and text[1:].startswith(_FORMULA_STARTS):
-            text = text[1:]
-        return text
+        return unneutralise_formula(text)
     if isinstance(value, bool | dt.date):
         return value
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
@@ -408,10 +263,6 @@ def _cell(value: Any) -> Any:
     if isinstance(value, int | float | Decimal):
         return str(value)
     return str(value).strip()
-
-
-def _is_blank(values: Sequence[Any]) -> bool:
-    return all(value is None or (isinstance(value, str) and not value.strip()) for value in values)
 
 
 def _chinese_labels() -> dict[str, dict[str, str]]:
@@ -426,34 +277,30 @@ def _chinese_labels() -> dict[str, dict[str, str]]:
 
 
 @dataclass
-class _Row:
-    """One data row after validation. `number` is the row as Excel numbers it."""
+class _Row(ImportRow):
+    """One data row after validation, with its household's and its member's values."""
 
-    number: int
-    blank: bool = False
     household_key: str = ""
     household: dict[str, Any] = field(default_factory=dict)
     community: Community | None = None
     group: VillagerGroup | None = None
     signature: dict[str, Any] = field(default_factory=dict)
     member: dict[str, Any] = field(default_factory=dict)
-    errors: dict[str, list[str]] = field(default_factory=dict)
-
-    def add(self, key: str, message: str) -> None:
-        self.errors.setdefault(key, []).append(message)
-
-    def validation_error(self) -> ValidationError:
-        by_column: dict[str, list[str]] = {}
-        for key, messages in self.errors.items():
-            column = COLUMN_BY_KEY.get(key)
-            by_column.setdefault(column.header if column else NON_FIELD_ERRORS, []).extend(messages)
-        return ValidationError(by_column)
 
 
-class HouseholdMemberResource(resources.ModelResource):
+class HouseholdMemberResource(AllOrNothingResource):
     """Households with members, one row per member. Construct with the project to import
     into and the acting user; `import_data` refuses users without import permission and
     `export` users without export permission."""
+
+    columns = COLUMNS
+    import_permission = IMPORT_PERMISSION
+    export_permission = EXPORT_PERMISSION
+    bad_header_hint = gettext_lazy("表头不正确(%(parts)s)。请使用导入模板,第1行的列名不要改动。")
+    no_rows_message = gettext_lazy("文件只有表头,没有成员数据:从第2行起每行填写一名成员。")
+    concurrent_message = gettext_lazy(
+        "保存时发现户编号或身份证号刚被他人登记,本次导入已全部撤销,请核对后重新导入。"
+    )
 
     code = _export_field(COLUMN_BY_KEY["code"])
     community = _export_field(COLUMN_BY_KEY["community"])
@@ -496,13 +343,8 @@ class HouseholdMemberResource(resources.ModelResource):
         report_skipped = False  # blank rows inside the sheet
 
     def __init__(self, project: Project | None = None, user=None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.project = project
-        self.user = user
+        super().__init__(project=project, user=user, **kwargs)
         self.households: dict[str, Household] = {}
-        self._rows: list[_Row] = []
-        self._current: _Row | None = None
-        self._file_has_errors = False
         self._resettled: dict[str, tuple[str, ...]] = {}
         self._change_reason = ""
 
@@ -512,48 +354,20 @@ class HouseholdMemberResource(resources.ModelResource):
     def get_result_class(cls) -> type[RosterResult]:
         return RosterResult
 
-    def import_data(self, dataset: tablib.Dataset, dry_run: bool = False, **kwargs: Any) -> Result:
-        """Validate the whole file, then save all of it or nothing (see the module doc)."""
-        self.user = kwargs.get("user") or self.user
-        require_permission(self.user, IMPORT_PERMISSION)
-        if self.project is None:
-            raise RuleViolation("no_project", _("请选择要导入到哪个项目。"))
-        problems = dataset_problems(dataset)
-        if problems:
-            result = self.get_result_class()()
-            result.total_rows = len(dataset)
-            result.append_base_error(self.get_error_result_class()(ImportRejected(problems)))
-            return result
-        kwargs.update(use_transactions=True, rollback_on_validation_errors=True)
-        return super().import_data(dataset, dry_run=dry_run, **kwargs)
-
     def before_import(self, dataset: tablib.Dataset, **kwargs: Any) -> None:
         file_name = kwargs.get("file_name") or ""
         reason = _("Excel导入:%(f)s") % {"f": file_name} if file_name else _("Excel导入")
         self._change_reason = reason[:100]
-        self._rows = self._validate(dataset)
-        self._file_has_errors = any(row.errors for row in self._rows)
-        if not self._file_has_errors:
-            self.households = self._new_households()
-            self._resettled = resettled_projects_by_id(
-                [row.member["id_number"] for row in self._rows if not row.blank],
-                exclude_project_id=self.project.pk,
-            )
+        super().before_import(dataset, **kwargs)
 
-    def before_import_row(self, row: dict, **kwargs: Any) -> None:
-        number = kwargs["row_number"]
-        # Fewer validated rows than rows means before_import failed (reported once, as the
-        # import's error): pass over the rows rather than report each of them.
-        self._current = self._rows[number - 1] if number <= len(self._rows) else _Row(0, True)
+    def prepare_valid_file(self) -> None:
+        self.households = self._new_households()
+        self._resettled = resettled_projects_by_id(
+            [row.member["id_number"] for row in self.filled_rows()],
+            exclude_project_id=self.project.pk,
+        )
 
-    def import_instance(self, instance: Member, row: dict, **kwargs: Any) -> None:
-        current = self._current
-        if current.blank:
-            return
-        if current.errors:
-            raise current.validation_error()
-        if self._file_has_errors:
-            return  # valid itself, but other rows are not: it will not be saved
+    def fill_instance(self, instance: Member, current: _Row) -> None:
         for name, value in current.member.items():
             setattr(instance, name, value)
         instance.project = self.project
@@ -563,61 +377,38 @@ class HouseholdMemberResource(resources.ModelResource):
         instance._history_user = self.user
         instance._change_reason = self._change_reason
 
-    def skip_row(self, instance, original, row, import_validation_errors=None) -> bool:
-        return self._current.blank
-
-    def save_instance(self, instance: Member, is_create: bool, row: dict, **kwargs: Any) -> None:
-        if self._file_has_errors:
-            return  # nothing of this file will be kept: don't write what is rolled back
-        super().save_instance(instance, is_create, row, **kwargs)
-
     def before_save_instance(self, instance: Member, row: dict, **kwargs: Any) -> None:
         # Row-by-row saving (use_bulk off): the household is saved with its first member.
         if not self._meta.use_bulk and instance.household.pk is None:
             instance.household.save()
 
-    def bulk_create(
-        self, using_transactions, dry_run, raise_errors, batch_size=None, result=None
-    ) -> None:
+    def write_batch(self, members: list[Member], batch_size: int | None) -> None:
         """Write a batch of members and the households they start, each with history."""
-        members = self.create_instances
-        if not members or (result is not None and result.has_errors()):
-            self.create_instances.clear()  # an earlier batch failed: all is rolled back
-            return
-        try:
-            with transaction.atomic(using=self.get_db_connection_name()):
-                households = {m.household.code: m.household for m in members}
-                new = [h for h in households.values() if h.pk is None]
-                if new:
-                    bulk_create_with_history(
-                        new,
-                        Household,
-                        batch_size=batch_size,
-                        default_user=self.user,
-                        default_change_reason=self._change_reason,
-                    )
-                bulk_create_with_history(
-                    members,
-                    Member,
-                    batch_size=batch_size,
-                    default_user=self.user,
-                    default_change_reason=self._change_reason,
-                )
-        except Exception as exc:
-            self.handle_import_error(result, exc, raise_errors)
-        finally:
-            self.create_instances.clear()
+        households = {m.household.code: m.household for m in members}
+        new = [h for h in households.values() if h.pk is None]
+        if new:
+            bulk_create_with_history(
+                new,
+                Household,
+                batch_size=batch_size,
+                default_user=self.user,
+                default_change_reason=self._change_reason,
+            )
+        bulk_create_with_history(
+            members,
+            Member,
+            batch_size=batch_size,
+            default_user=self.user,
+            default_change_reason=self._change_reason,
+        )
 
-    def after_import(self, dataset, result: RosterResult, **kwargs) -> None:
-        # Not ModelResource's: it resets the id sequence, for imports that carry ids. Ours
-        # never do, and a reset racing another transaction's inserts could move it back.
-        if not self._file_has_errors:
-            result.households = len(self.households)
-            result.members = sum(1 for row in self._rows if not row.blank)
+    def count_created(self, result: RosterResult) -> None:
+        result.households = len(self.households)
+        result.members = len(self.filled_rows())
 
     # -- validation -----------------------------------------------------------------------
 
-    def _validate(self, dataset: tablib.Dataset) -> list[_Row]:
+    def validate_file(self, dataset: tablib.Dataset) -> list[_Row]:
         project = self.project
         # .order_by(): the models' default orderings would join the project table.
         communities = {c.code: c for c in Community.objects.filter(project=project).order_by()}
@@ -635,7 +426,7 @@ class HouseholdMemberResource(resources.ModelResource):
 
     def _validate_row(self, number, raw, communities, groups, labels) -> _Row:
         row = _Row(number)
-        if _is_blank(list(raw.values())):
+        if is_blank(list(raw.values())):
             row.blank = True
             return row
         cells = {key: _cell(value) for key, value in raw.items()}
@@ -773,16 +564,6 @@ class HouseholdMemberResource(resources.ModelResource):
         if queryset.model is Household:
             queryset = self.get_queryset().filter(household__in=queryset.values("pk"))
         return queryset
-
-    def export(self, queryset: QuerySet | None = None, **kwargs: Any) -> tablib.Dataset:
-        require_permission(self.user, EXPORT_PERMISSION)
-        # Labels in Chinese whatever the UI language, like the headers: the file is re-importable.
-        with translation.override(settings.LANGUAGE_CODE):
-            return super().export(queryset, **kwargs)
-
-    def export_resource(self, instance: Member, selected_fields=None, **kwargs: Any) -> list:
-        row = super().export_resource(instance, selected_fields, **kwargs)
-        return [neutralise_formula(value) for value in row]
 
 
 def _text(value: Any) -> str:

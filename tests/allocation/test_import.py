@@ -60,6 +60,14 @@ def test_a_dry_run_saves_nothing(estate, types, leader, project):
     assert not Apartment.objects.exists() and not Building.objects.exists()
 
 
+def test_a_rows_problems_are_listed_in_the_files_column_order(estate, types, leader, project):
+    row = apartment_row(floor="五", area="九十", apartment_type="T75", orientation="东西")
+
+    report = apartments_import(actor=leader, project=project, dataset=dataset_of([row]))
+
+    assert _problems(report) == [(2, "楼层"), (2, "建筑面积"), (2, "户型编号"), (2, "朝向")]
+
+
 def test_existing_buildings_and_stairs_are_reused(estate, types, leader, project, building):
     Stair.objects.create(building=building, code="1")
     report = apartments_import(actor=leader, project=project, dataset=dataset_of([apartment_row()]))

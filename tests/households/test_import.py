@@ -448,7 +448,7 @@ def test_a_conflict_found_only_when_saving_rolls_back_the_whole_file(
 
 
 class _LookupFails(HouseholdMemberResource):
-    def _validate(self, dataset):
+    def validate_file(self, dataset):
         raise RuntimeError("database went away")
 
 
