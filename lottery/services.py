@@ -22,6 +22,7 @@ import re
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -194,6 +195,12 @@ def _shortages(
 # -- creating and witnessing ----------------------------------------------------------------
 
 
+def _refusal(code: str, field: str, message: str, **context: Any) -> RuleViolation:
+    """A refusal naming the input it is about: details [{"field", "message", ...context}],
+    which the new-session form puts on that field."""
+    return RuleViolation(code, message, details=[{"field": field, "message": message, **context}])
+
+
 @transaction.atomic
 def lottery_session_create(
     *,
@@ -218,91 +225,111 @@ def lottery_session_create(
     require_permission(actor, "lottery.add_lotterysession")
     communities = sorted(set(communities), key=lambda c: c.code)
     code, title = (code or "").strip(), (title or "").strip()
-    errors: list[str] = []
+    errors: list[dict[str, str]] = []
+
+    def problem(field: str, message: str) -> None:
+        errors.append({"field": field, "message": message})
+
     if not code:
-        errors.append(_("请填写场次编号。"))
+        problem("code", _("请填写场次编号。"))
     elif not SESSION_CODE.fullmatch(code) or code.lower() in RESERVED_SESSION_CODES:
-        errors.append(
+        problem(
+            "code",
             _("场次编号只能由字母、数字、“-”和“_”组成,不超过32个字符,且不能是“%(word)s”。")
-            % {"word": "new"}
+            % {"word": "new"},
         )
     elif LotterySession.objects.filter(code=code).exists():
-        errors.append(_("场次编号 %(code)s 已被使用。") % {"code": code})
+        problem("code", _("场次编号 %(code)s 已被使用。") % {"code": code})
     if not title:
-        errors.append(_("请填写场次名称。"))
+        problem("title", _("请填写场次名称。"))
     if mode not in SessionMode.values:
-        errors.append(_("摇号方式无效:%(mode)s。") % {"mode": mode})
+        problem("mode", _("摇号方式无效:%(mode)s。") % {"mode": mode})
     if estate.project_id != project.pk:
-        errors.append(
-            _("安置小区 %(e)s 不属于项目 %(p)s。") % {"e": estate.code, "p": project.code}
+        problem(
+            "estate",
+            _("安置小区 %(e)s 不属于项目 %(p)s。") % {"e": estate.code, "p": project.code},
         )
     if not communities:
-        errors.append(_("请至少选择一个参加摇号的村/社区。"))
+        problem("communities", _("请至少选择一个参加摇号的村/社区。"))
     for community in communities:
         if community.project_id != project.pk:
-            errors.append(
-                _("村/社区 %(c)s 不属于项目 %(p)s。") % {"c": community.code, "p": project.code}
+            problem(
+                "communities",
+                _("村/社区 %(c)s 不属于项目 %(p)s。") % {"c": community.code, "p": project.code},
             )
     codes = [c.code for c in communities]
     if fixed_village_order is not None:
         fixed_village_order = [str(c).strip() for c in fixed_village_order]
         if sorted(fixed_village_order) != sorted(codes):
-            errors.append(
+            problem(
+                "fixed_village_order",
                 _("决议确定的村序必须恰好列出每个参加的村/社区一次(应为:%(codes)s)。")
-                % {"codes": "、".join(codes)}
+                % {"codes": "、".join(codes)},
             )
     if replaces is not None:
         if replaces.status != SessionStatus.VOIDED:
-            errors.append(
-                _("只能替代已作废的场次,场次 %(code)s 未作废。") % {"code": replaces.code}
+            problem(
+                "replaces",
+                _("只能替代已作废的场次,场次 %(code)s 未作废。") % {"code": replaces.code},
             )
         elif replaces.project_id != project.pk:
-            errors.append(_("被替代的场次 %(code)s 不属于本项目。") % {"code": replaces.code})
+            problem("replaces", _("被替代的场次 %(code)s 不属于本项目。") % {"code": replaces.code})
         elif LotterySession.objects.filter(replaces=replaces).exists():
-            errors.append(_("场次 %(code)s 已有替代场次。") % {"code": replaces.code})
+            problem("replaces", _("场次 %(code)s 已有替代场次。") % {"code": replaces.code})
     if errors:
-        raise RuleViolation("invalid_input", errors[0], details=errors)
+        raise RuleViolation("invalid_input", errors[0]["message"], details=errors)
 
     if not rehearsal and (
         LotterySession.objects.filter(estate=estate, rehearsal=False, status__in=OPEN_STATUSES)
         .exclude(pk=getattr(replaces, "pk", None))
         .exists()
     ):
-        raise RuleViolation(
+        raise _refusal(
             "session_open",
+            "estate",
             _("安置小区 %(e)s 已有一场正式摇号尚未结束;请先签署或作废该场次。")
             % {"e": estate.name},
         )
     missing = selectors.households_without_locked_demand(project, communities)
     if missing:
-        raise RuleViolation(
+        raise _refusal(
             "demand_not_locked",
+            "communities",
             _("以下 %(n)d 户的户型选择尚未锁定,不能参加摇号:%(codes)s")
             % {"n": len(missing), "codes": "、".join(missing)},
-            details={"households": missing},
+            households=missing,
         )
     participants = selectors.participants_snapshot(project, communities)
     if not participants:
-        raise RuleViolation(
-            "no_participants", _("所选村/社区没有已审批、户型已锁定且尚未分房的安置户。")
+        raise _refusal(
+            "no_participants",
+            "communities",
+            _("所选村/社区没有已审批、户型已锁定且尚未分房的安置户。"),
         )
     present = {p["community"] for p in participants}
     empty = [c for c in codes if c not in present]
     if empty:
-        raise RuleViolation(
+        raise _refusal(
             "community_without_participants",
+            "communities",
             _("以下村/社区没有参加摇号的安置户,请不要选择:%(codes)s") % {"codes": "、".join(empty)},
+            communities=empty,
         )
     inventory = selectors.inventory_snapshot(estate)
     short = _shortages(participants, inventory, project)
     if short:
-        first = short[0]
-        raise RuleViolation(
-            "not_enough_apartments",
-            _("户型 %(name)s(%(type)s)房源不足:需要 %(needed)d 套,可分配 %(available)d 套。")
-            % first,
-            details=short,
-        )
+        details = [
+            {
+                "field": "estate",
+                "message": _(
+                    "户型 %(name)s(%(type)s)房源不足:需要 %(needed)d 套,可分配 %(available)d 套。"
+                )
+                % type_short,
+                **type_short,
+            }
+            for type_short in short
+        ]
+        raise RuleViolation("not_enough_apartments", details[0]["message"], details=details)
 
     secret = secrets.token_bytes(algorithm.SECRET_BYTES)
     now = timezone.now()
@@ -330,8 +357,9 @@ def lottery_session_create(
         with transaction.atomic():
             session.save()
     except IntegrityError as exc:
-        raise RuleViolation(
+        raise _refusal(
             "session_open",
+            "estate",
             _("安置小区 %(e)s 已有一场正式摇号尚未结束,或场次编号已被使用。") % {"e": estate.name},
         ) from exc
     session.communities.set(communities)

@@ -29,6 +29,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from allocation.models import ApartmentType
+from households.forms import apply_errors
 from households.models import Community, Household, Member, Project, Relation
 from resettlement.errors import RuleViolation
 
@@ -148,7 +149,7 @@ def session_create(request: HttpRequest) -> HttpResponse:
                 fixed_village_order=data["fixed_village_order"],
             )
         except RuleViolation as exc:
-            _errors_on_fields(form, exc)
+            apply_errors(exc.details or [{"message": exc.message}], form)
         else:
             messages.success(
                 request,
@@ -161,35 +162,6 @@ def session_create(request: HttpRequest) -> HttpResponse:
         "lottery/session_create.html",
         {"form": form, "project": project, "projects": Project.objects.order_by("code")},
     )
-
-
-# Which field a create refusal belongs to, by its code (the message names the problem).
-CREATE_ERROR_FIELDS = {
-    "session_open": "estate",
-    "not_enough_apartments": "estate",
-    "demand_not_locked": "communities",
-    "no_participants": "communities",
-    "community_without_participants": "communities",
-}
-# An "invalid_input" refusal lists its messages; each starts with what it is about.
-INPUT_ERROR_FIELDS = (
-    ("场次编号", "code"),
-    ("场次名称", "title"),
-    ("摇号方式", "mode"),
-    ("安置小区", "estate"),
-    ("决议确定的村序", "fixed_village_order"),
-    ("村/社区", "communities"),
-    ("请至少选择", "communities"),
-)
-
-
-def _errors_on_fields(form: SessionCreateForm, exc: RuleViolation) -> None:
-    if exc.code == "invalid_input" and isinstance(exc.details, list):
-        for message in exc.details:
-            field = next((f for start, f in INPUT_ERROR_FIELDS if start in str(message)), None)
-            form.add_error(field, str(message))
-        return
-    form.add_error(CREATE_ERROR_FIELDS.get(exc.code), exc.message)
 
 
 # --- The console -----------------------------------------------------------------------------

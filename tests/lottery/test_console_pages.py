@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Group
 
+from allocation.models import Apartment, ApartmentStatus
 from households.models import Household
 from lottery import services
 from lottery.models import LotterySession, Reveal
@@ -345,6 +346,32 @@ def test_a_duplicate_code_is_shown_on_the_code_field(client, leader, lottery_pro
     )
     assert response.status_code == 200
     assert "已被使用" in response.context["form"].errors["code"][0]
+
+
+def test_every_problem_with_a_new_session_is_shown_on_its_field(client, leader, lottery_project):
+    client.force_login(leader)
+    url = f"/staff/lottery/new/?project={lottery_project.project.code}"
+    data = {
+        "code": "a b",
+        "title": "一期摇号",
+        "estate": lottery_project.estate.pk,
+        "communities": [c.pk for c in lottery_project.communities],
+        "mode": "direct",
+        "fixed_village_order": "C1",
+    }
+    errors = client.post(url, data).context["form"].errors
+    assert "场次编号只能由字母" in errors["code"][0]
+    assert "决议确定的村序" in errors["fixed_village_order"][0]
+    assert "__all__" not in errors
+
+    Apartment.objects.filter(apartment_type__code="T120").exclude(floor=1).update(
+        status=ApartmentStatus.WITHHELD
+    )
+    response = client.post(url, {**data, "code": "2024-01", "fixed_village_order": ""})
+    errors = response.context["form"].errors
+    assert "需要 4 套" in errors["estate"][0] and "可分配 1 套" in errors["estate"][0]
+    assert set(errors) == {"estate"}
+    assert not LotterySession.objects.exists()
 
 
 def test_only_leaders_open_the_new_session_form(client, operator, notary, lottery_project):
