@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from .models import Allocation, CheckIn, LotterySession, Reveal, SessionEvent, SessionStatus
+from .models import Allocation, CheckIn, LotterySession, Reveal, SessionEvent
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -88,13 +88,11 @@ class LotterySessionAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("服务器密钥"))
     def revealed_secret(self, obj: LotterySession) -> str:
-        if obj.status in (SessionStatus.SIGNED, SessionStatus.VOIDED):
-            return obj.server_secret
-        return _("签署后公开")
+        return obj.revealed_secret or _("签署后公开")
 
     @admin.display(description=_("种子"))
     def seed_after_sign_off(self, obj: LotterySession) -> str:
-        return obj.seed if obj.status == SessionStatus.SIGNED else _("签署后公开")
+        return obj.revealed_seed or _("签署后公开")
 
 
 @admin.register(Reveal)

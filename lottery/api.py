@@ -74,12 +74,11 @@ class LotterySessionSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_server_secret(self, session: LotterySession) -> str:
-        revealed = session.status in (SessionStatus.SIGNED, SessionStatus.VOIDED)
-        return session.server_secret if revealed else ""
+        return session.revealed_secret
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_seed(self, session: LotterySession) -> str:
-        return session.seed if session.status == SessionStatus.SIGNED else ""
+        return session.revealed_seed
 
 
 @extend_schema_view(

@@ -165,6 +165,19 @@ class LotterySession(models.Model):
     def __str__(self) -> str:
         return self.code
 
+    # What may be shown of the secret and the seed, wherever a session is shown (pages,
+    # API, admin, the notarial record): the secret once the session can no longer draw
+    # (signed or voided), the seed once it is signed; "" before.
+
+    @property
+    def revealed_secret(self) -> str:
+        revealed = self.status in (SessionStatus.SIGNED, SessionStatus.VOIDED)
+        return self.server_secret if revealed else ""
+
+    @property
+    def revealed_seed(self) -> str:
+        return self.seed if self.status == SessionStatus.SIGNED else ""
+
 
 class CheckInMethod(models.TextChoices):
     NOTICE_CODE = "notice_code", _("通知书查询码")

@@ -28,11 +28,9 @@ from django.utils.translation import gettext as _
 from households.models import Community, Member, Relation, VillagerGroup
 from resettlement.pdf import render_pdf
 
-from .models import Allocation, CheckIn, LotterySession, Reveal, SessionEvent, SessionStatus
+from .models import Allocation, CheckIn, LotterySession, Reveal, SessionEvent
 
 TEMPLATE = "lottery/pdf/record.html"
-# The secret is shown only once the session can no longer draw: signed or voided.
-SECRET_REVEALED = (SessionStatus.SIGNED, SessionStatus.VOIDED)
 
 
 def _when(value: dt.datetime | None) -> str:
@@ -188,7 +186,6 @@ def record_context(session: LotterySession) -> dict[str, Any]:
         (_when(event.at), event.get_kind_display(), _who(event.actor), event.note)
         for event in SessionEvent.objects.filter(session=session).select_related("actor")
     ]
-    revealed = session.status in SECRET_REVEALED
     households = _households(session, proxies, checked_in)
     return {
         "session": session,
@@ -217,7 +214,7 @@ def record_context(session: LotterySession) -> dict[str, Any]:
         "participant_count": len(session.participants or []),
         "inventory_count": len(session.inventory or []),
         "inventory_types": "、".join(f"{t}×{n}" for t, n in sorted(types.items())),
-        "secret": session.server_secret if revealed else "",
+        "secret": session.revealed_secret,
         "steps": _steps(session, proxies),
         "households": households,
         "allocated": sum(1 for row in households if row["apartments"]),

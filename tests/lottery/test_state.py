@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -26,6 +27,22 @@ def test_before_the_draw_the_commitment_and_hashes_show_but_not_the_secret(open_
     assert shown["total"] == 0 and shown["next"] is None
     assert shown["check_ins"] == {"count": 0, "total": 12}
     assert open_session.server_secret not in json.dumps(shown)
+
+
+def test_a_voided_session_shows_its_secret_everywhere_but_never_its_seed(
+    client, drawing_session, leader
+):
+    services.lottery_session_void(actor=leader, session=drawing_session, reason="名单有误")
+    secret, seed = drawing_session.server_secret, drawing_session.seed
+    shown = state(drawing_session, public=True)
+    assert shown["server_secret"] == secret and shown["seed"] == ""
+    client.force_login(leader)
+    row = client.get("/api/lottery/sessions/S1/").json()
+    assert row["server_secret"] == secret and row["seed"] == ""
+    admin = get_user_model().objects.create_superuser("admin", "admin@example.org", "pw")
+    client.force_login(admin)
+    page = client.get(f"/admin/lottery/lotterysession/{drawing_session.pk}/change/")
+    assert secret in page.content.decode() and seed not in page.content.decode()
 
 
 def test_the_next_draw_is_announced_without_saying_who(drawing_session, operator):
