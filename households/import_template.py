@@ -7,6 +7,7 @@ always agree on the columns.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Collection, Sequence
 
 import openpyxl
 from django.conf import settings
@@ -16,7 +17,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from .resources import COLUMNS, Column
+from .import_base import Column
+from .resources import COLUMNS
 
 ROSTER_SHEET = "安置户名册"
 HELP_SHEET = "填表说明"
@@ -41,25 +43,35 @@ def _listed(values: list[str]) -> str:
     return pgettext("list separator", "、").join(values)
 
 
-def roster_template() -> bytes:
-    """The template as xlsx bytes."""
+def template_workbook(
+    *,
+    sheet_title: str,
+    columns: Sequence[Column],
+    text_keys: Collection[str],
+    allowed: Callable[[Column], list[str]],
+    guide_lines: Sequence[str],
+    guide_widths: Sequence[int],
+) -> bytes:
+    """An import template as xlsx bytes: the header row (required columns orange, text
+    columns formatted as text, a drop-down where `allowed` gives values) and a sheet with
+    `guide_lines` and each column's help."""
     book = openpyxl.Workbook()
-    roster = book.active
-    roster.title = ROSTER_SHEET
-    roster.append([column.header for column in COLUMNS])
-    roster.freeze_panes = "A2"
+    sheet = book.active
+    sheet.title = sheet_title
+    sheet.append([column.header for column in columns])
+    sheet.freeze_panes = "A2"
     rows = settings.IMPORT_MAX_ROWS + 1
-    for index, column in enumerate(COLUMNS, start=1):
+    for index, column in enumerate(columns, start=1):
         letter = get_column_letter(index)
-        cell = roster.cell(row=1, column=index)
+        cell = sheet.cell(row=1, column=index)
         cell.font = Font(bold=True)
         cell.fill = _REQUIRED_FILL if column.required else _HEADER_FILL
         cell.alignment = Alignment(horizontal="center", vertical="center")
-        dimension = roster.column_dimensions[letter]
+        dimension = sheet.column_dimensions[letter]
         dimension.width = column.width
-        if column.key in _TEXT_COLUMNS:
+        if column.key in text_keys:
             dimension.number_format = "@"
-        values = allowed_values(column)
+        values = allowed(column)
         if values:
             # Excel's drop-down list; codes are accepted too, so a warning, not a stop.
             check = DataValidation(
@@ -71,22 +83,12 @@ def roster_template() -> bytes:
                 error=_("请从下拉列表中选择。"),
             )
             check.add(f"{letter}2:{letter}{rows}")
-            roster.add_data_validation(check)
+            sheet.add_data_validation(check)
 
     guide = book.create_sheet(HELP_SHEET)
     guide.append([_("填表说明")])
     guide["A1"].font = Font(bold=True, size=14)
-    for line in (
-        _("1. 第1行是表头,请勿修改、删除或调换列;从第2行起每行填写一名家庭成员。"),
-        _("2. 同一户的每一行都要填写户的各列(户编号至被拆迁房屋面积),且内容完全相同。"),
-        _("3. 橙色表头为必填列。日期写成 2013-06-30;身份证号等列已设为文本格式,请勿改成数字。"),
-        _(
-            "4. 导入时整份文件一起检查:只要有一行有错,整份文件都不导入,"
-            "系统会列出每处错误的行号、列名和原因,改正后重新导入即可。"
-        ),
-        _("5. 每份文件最多 %(rows)d 行、%(mb).0f MB;只接受 .xlsx 或 .csv 文件。")
-        % {"rows": settings.IMPORT_MAX_ROWS, "mb": settings.IMPORT_MAX_BYTES / 1048576},
-    ):
+    for line in guide_lines:
         guide.append([line])
     guide.append([])
     guide.append([_("列名"), _("是否必填"), _("说明"), _("可填写的值")])
@@ -94,16 +96,16 @@ def roster_template() -> bytes:
     for cell in guide[header_row]:
         cell.font = Font(bold=True)
         cell.fill = _HEADER_FILL
-    for column in COLUMNS:
+    for column in columns:
         guide.append(
             [
                 column.header,
                 _("必填") if column.required else _("选填"),
                 str(column.help),
-                _listed(allowed_values(column)),
+                _listed(allowed(column)),
             ]
         )
-    for letter, width in zip("ABCD", (18, 10, 60, 50), strict=True):
+    for letter, width in zip("ABCD", guide_widths, strict=True):
         guide.column_dimensions[letter].width = width
     for row in guide.iter_rows(min_row=header_row + 1):
         for cell in row:
@@ -112,3 +114,36 @@ def roster_template() -> bytes:
     stream = io.BytesIO()
     book.save(stream)
     return stream.getvalue()
+
+
+def limits_line() -> str:
+    """The guide's line on a file's limits, the same for every import."""
+    return _("5. 每份文件最多 %(rows)d 行、%(mb).0f MB;只接受 .xlsx 或 .csv 文件。") % {
+        "rows": settings.IMPORT_MAX_ROWS,
+        "mb": settings.IMPORT_MAX_BYTES / 1048576,
+    }
+
+
+def all_or_nothing_line() -> str:
+    return _(
+        "4. 导入时整份文件一起检查:只要有一行有错,整份文件都不导入,"
+        "系统会列出每处错误的行号、列名和原因,改正后重新导入即可。"
+    )
+
+
+def roster_template() -> bytes:
+    """The template as xlsx bytes."""
+    return template_workbook(
+        sheet_title=ROSTER_SHEET,
+        columns=COLUMNS,
+        text_keys=_TEXT_COLUMNS,
+        allowed=allowed_values,
+        guide_lines=(
+            _("1. 第1行是表头,请勿修改、删除或调换列;从第2行起每行填写一名家庭成员。"),
+            _("2. 同一户的每一行都要填写户的各列(户编号至被拆迁房屋面积),且内容完全相同。"),
+            _("3. 橙色表头为必填列。日期写成 2013-06-30;身份证号等列已设为文本格式,请勿改成数字。"),
+            all_or_nothing_line(),
+            limits_line(),
+        ),
+        guide_widths=(18, 10, 60, 50),
+    )

@@ -187,6 +187,14 @@ def test_the_template_has_every_column_and_imports_once_filled(estate, types, le
     book = openpyxl.load_workbook(io.BytesIO(data))
     assert book.sheetnames == ["安置房源", "填表说明"]
     assert "楼层档次规则" in str([c.value for c in book["填表说明"]["A"]])
+    sheet = book["安置房源"]
+    assert sheet.column_dimensions["F"].number_format == "@"  # 房号 1-1-501 is not a date
+    (drop_down,) = sheet.data_validations.dataValidation
+    assert str(drop_down.sqref).startswith("J2:")  # 朝向
+    assert "南北通透" in drop_down.formula1
+    guide = {row[0]: row for row in book["填表说明"].iter_rows(values_only=True) if row}
+    assert set(HEADERS) <= set(guide)
+    assert "南北通透" in guide["朝向"][3]
     filled = apartments_xlsx([apartment_row()])
     assert apartments_import(actor=leader, project=project, dataset=read_roster(filled, "xlsx")).ok
 
