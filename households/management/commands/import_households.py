@@ -9,65 +9,25 @@ checked first, and if any row is wrong nothing is imported and every problem is 
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from households.import_files import check_size, format_for_name, read_roster
-from households.models import Project
-from households.resources import roster_import
-from resettlement.errors import RuleViolation
+from households.import_command import FileImportCommand
+from households.resources import ImportReport, roster_import
 
 
-class Command(BaseCommand):
+class Command(FileImportCommand):
     help = "导入安置户及成员名册(.xlsx 或 .csv,每行一名成员);有任何错误则全部不导入。"
+    file_help = "名册文件(.xlsx 或 .csv)"
+    user_help = "以哪位工作人员的身份导入(用户名);记为登记人、录入人并写入变更历史"
 
-    def add_arguments(self, parser) -> None:
-        parser.add_argument("file", help="名册文件(.xlsx 或 .csv)")
-        parser.add_argument("--project", required=True, help="项目编号")
-        parser.add_argument(
-            "--user",
-            required=True,
-            help="以哪位工作人员的身份导入(用户名);记为登记人、录入人并写入变更历史",
+    def run_import(self, *, actor, project, dataset, dry_run, file_name) -> ImportReport:
+        return roster_import(
+            actor=actor, project=project, dataset=dataset, dry_run=dry_run, file_name=file_name
         )
-        parser.add_argument("--dry-run", action="store_true", help="只检查,不保存(试运行)")
 
-    def handle(self, *args, file: str, project: str, user: str, dry_run: bool, **options) -> None:
-        try:
-            target = Project.objects.get(code=project)
-        except Project.DoesNotExist:
-            raise CommandError(_("项目 %(p)s 不存在。") % {"p": project}) from None
-        try:
-            actor = get_user_model().objects.get(username=user)
-        except get_user_model().DoesNotExist:
-            raise CommandError(_("用户 %(u)s 不存在。") % {"u": user}) from None
-        path = Path(file)
-        if not path.is_file():
-            raise CommandError(_("找不到文件 %(f)s。") % {"f": file})
-
-        try:
-            kind = format_for_name(path.name)
-            check_size(path.stat().st_size)  # before reading an oversized file into memory
-            dataset = read_roster(path.read_bytes(), kind)
-            report = roster_import(
-                actor=actor, project=target, dataset=dataset, dry_run=dry_run, file_name=path.name
-            )
-        except RuleViolation as exc:
-            raise CommandError(exc.message) from None
-
-        if not report.ok:
-            for problem in report.problems:
-                self.stderr.write(str(problem))
-            raise CommandError(
-                _("共发现 %(n)d 处错误,没有导入任何数据。请改正后重新导入。")
-                % {"n": len(report.problems)}
-            )
+    def summary(self, report: ImportReport, dry_run: bool) -> str:
         if dry_run:
             message = _("试运行:文件无误,可导入 %(h)d 户、%(m)d 名成员;本次未保存任何数据。")
         else:
             message = _("导入成功:%(h)d 户、%(m)d 名成员。")
-        self.stdout.write(
-            self.style.SUCCESS(message % {"h": report.households, "m": report.members})
-        )
+        return message % {"h": report.households, "m": report.members}
