@@ -389,5 +389,10 @@ def session_list(*, project: Project | None = None):
     return sessions
 
 
-def checked_in_codes(session: LotterySession) -> set[str]:
-    return set(CheckIn.objects.filter(session=session).values_list("household__code", flat=True))
+def checked_in_codes(session: LotterySession, among: Iterable[str]) -> set[str]:
+    """Which of the households `among` (codes) have checked in to the session."""
+    return set(
+        CheckIn.objects.filter(session=session, household__code__in=list(among)).values_list(
+            "household__code", flat=True
+        )
+    )

@@ -538,7 +538,7 @@ def _reveal_rows(
         if household_codes
         else {}
     )
-    present = selectors.checked_in_codes(session) if household_codes else set()
+    present = selectors.checked_in_codes(session, household_codes) if household_codes else set()
     reveals = [
         Reveal(
             session_id=session.pk,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from households.models import Household, Member
 from lottery import algorithm, selectors, services
@@ -101,6 +103,27 @@ def test_draws_follow_the_call_order_one_by_one(drawing_session, operator):
             item.participant,
         )
         assert reveal.revealed_by == operator
+
+
+def test_a_draw_costs_the_same_queries_first_and_last(drawing_session, operator):
+    order = selectors.call_order(drawing_session)
+    households = [i for i in order if i.level == "household"]
+    for household in Household.objects.filter(code__in=[h.participant for h in households[:6]]):
+        check_in(drawing_session, operator, household.lookup_code)
+
+    def queries_to_draw(position: int) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            services.lottery_draw_next(
+                actor=operator, session=drawing_session, expected_position=position
+            )
+        return len(captured.captured_queries)
+
+    for position in range(1, households[0].position):
+        queries_to_draw(position)
+    first = queries_to_draw(households[0].position)
+    for position in range(households[0].position + 1, len(order)):
+        queries_to_draw(position)
+    assert queries_to_draw(len(order)) == first <= 11
 
 
 def test_a_stale_expected_position_is_refused_cleanly(drawing_session, operator):
