@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from households.models import Household, HouseholdStatus, Project
-from resettlement.errors import NotAllowed, RuleViolation
+from resettlement.errors import NotAllowed, RuleViolation, field_error, invalid_input
 from resettlement.roles import require_permission
 
 from .models import (
@@ -48,18 +48,6 @@ TWO_PLACES = Decimal("0.01")
 # Nobody chooses more apartments than this for one household; a larger number is a typing
 # slip (e.g. 30 for 3), refused with a message rather than checked against the area.
 MAX_COUNT_PER_TYPE = 20
-
-
-def _field_error(field: str, message: str, code: str = "invalid") -> dict[str, str]:
-    return {"field": field, "message": message, "code": code}
-
-
-def _invalid(errors: Sequence[dict[str, Any]], code: str = "invalid_input") -> RuleViolation:
-    return RuleViolation(
-        code,
-        _("输入有误,共 %(n)d 处:%(first)s") % {"n": len(errors), "first": errors[0]["message"]},
-        details=list(errors),
-    )
 
 
 # -- the floor rule -------------------------------------------------------------------------
@@ -154,7 +142,7 @@ def floor_rule_set(*, actor, estate: Estate, bands: Sequence[Band]) -> list[Floo
         raise RuleViolation(
             "bad_floor_rule",
             _("小区 %(e)s 的楼层档次规则有误:%(p)s") % {"e": estate.code, "p": ";".join(problems)},
-            details=[_field_error("floor_tiers", p) for p in problems],
+            details=[field_error("floor_tiers", p) for p in problems],
         )
     if Apartment.objects.filter(estate=estate, status=ApartmentStatus.ALLOCATED).exists():
         raise RuleViolation(
@@ -183,7 +171,7 @@ def apartment_tier(estate: Estate, floor: int, *, bands: Sequence[Band] | None =
         raise RuleViolation(
             "no_floor_rule",
             _("小区 %(e)s 尚未设置楼层档次规则,请先设置。") % {"e": estate.code},
-            details=[_field_error("floor", _("小区尚未设置楼层档次规则"))],
+            details=[field_error("floor", _("小区尚未设置楼层档次规则"))],
         )
     tier = tier_for_floor(bands, floor)
     if tier is None:
@@ -191,7 +179,7 @@ def apartment_tier(estate: Estate, floor: int, *, bands: Sequence[Band] | None =
             "floor_without_tier",
             _("%(f)d层不在小区 %(e)s 的楼层档次规则内,请先补充规则。")
             % {"f": floor, "e": estate.code},
-            details=[_field_error("floor", _("%(f)d层没有对应的档次") % {"f": floor})],
+            details=[field_error("floor", _("%(f)d层没有对应的档次") % {"f": floor})],
         )
     return tier
 
@@ -202,9 +190,9 @@ def apartment_tier(estate: Estate, floor: int, *, bands: Sequence[Band] | None =
 def _check_code(field: str, value: str, label: str) -> list[dict]:
     value = (value or "").strip()
     if not value:
-        return [_field_error(field, _("请填写%(l)s") % {"l": label}, "required")]
+        return [field_error(field, _("请填写%(l)s") % {"l": label}, "required")]
     if "/" in value or len(value) > 16:
-        return [_field_error(field, _("%(l)s不能含“/”,且不超过16个字符") % {"l": label}, "invalid")]
+        return [field_error(field, _("%(l)s不能含“/”,且不超过16个字符") % {"l": label}, "invalid")]
     return []
 
 
@@ -224,13 +212,13 @@ def estate_create(
     code, name = (code or "").strip(), (name or "").strip()
     errors = _check_code("code", code, _("小区编号"))
     if not name:
-        errors.append(_field_error("name", _("请填写小区名称"), "required"))
+        errors.append(field_error("name", _("请填写小区名称"), "required"))
     if code and Estate.objects.filter(project=project, code=code).exists():
         errors.append(
-            _field_error("code", _("小区编号 %(c)s 在本项目中已存在") % {"c": code}, "duplicate")
+            field_error("code", _("小区编号 %(c)s 在本项目中已存在") % {"c": code}, "duplicate")
         )
     if errors:
-        raise _invalid(errors)
+        raise invalid_input(errors)
     estate = Estate.objects.create(
         project=project,
         code=code,
@@ -252,7 +240,7 @@ def estate_update(*, actor, estate: Estate, data: Mapping[str, str]) -> Estate:
     for field in fields:
         setattr(estate, field, (data[field] or "").strip())
     if not estate.name:
-        raise _invalid([_field_error("name", _("请填写小区名称"), "required")])
+        raise invalid_input([field_error("name", _("请填写小区名称"), "required")])
     estate.save(update_fields=fields)
     return estate
 
@@ -264,25 +252,25 @@ def building_create(*, actor, estate: Estate, code: str, sequence: int, floors: 
     code = (code or "").strip()
     errors = _check_code("code", code, _("楼栋号"))
     if not isinstance(sequence, int) or sequence < 1:
-        errors.append(_field_error("sequence", _("走向顺序必须是正整数")))
+        errors.append(field_error("sequence", _("走向顺序必须是正整数")))
     if not isinstance(floors, int) or floors < 1:
-        errors.append(_field_error("floors", _("层数必须是正整数")))
+        errors.append(field_error("floors", _("层数必须是正整数")))
     existing = Building.objects.filter(estate=estate)
     if code and existing.filter(code=code).exists():
-        errors.append(_field_error("code", _("楼栋 %(c)s 已存在") % {"c": code}, "duplicate"))
+        errors.append(field_error("code", _("楼栋 %(c)s 已存在") % {"c": code}, "duplicate"))
     if isinstance(sequence, int) and existing.filter(sequence=sequence).exists():
         errors.append(
-            _field_error("sequence", _("走向顺序 %(s)d 已被其他楼栋使用") % {"s": sequence})
+            field_error("sequence", _("走向顺序 %(s)d 已被其他楼栋使用") % {"s": sequence})
         )
     if errors:
-        raise _invalid(errors)
+        raise invalid_input(errors)
     bands = bands_of(estate)
     if bands:
         uncovered = [f for f in range(1, floors + 1) if tier_for_floor(bands, f) is None]
         if uncovered:
-            raise _invalid(
+            raise invalid_input(
                 [
-                    _field_error(
+                    field_error(
                         "floors",
                         _("%(f)d层不在小区的楼层档次规则内,请先补充规则") % {"f": uncovered[0]},
                     )
@@ -295,11 +283,11 @@ def _area(value: Any, field: str, label: str) -> tuple[Decimal | None, list[dict
     try:
         area = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        return None, [_field_error(field, _("%(l)s必须是数字") % {"l": label})]
+        return None, [field_error(field, _("%(l)s必须是数字") % {"l": label})]
     if not area.is_finite() or area <= 0 or area >= Decimal("100000000"):
-        return None, [_field_error(field, _("%(l)s必须大于0") % {"l": label})]
+        return None, [field_error(field, _("%(l)s必须大于0") % {"l": label})]
     if area != area.quantize(TWO_PLACES):
-        return None, [_field_error(field, _("%(l)s最多两位小数") % {"l": label})]
+        return None, [field_error(field, _("%(l)s最多两位小数") % {"l": label})]
     return area.quantize(TWO_PLACES), []
 
 
@@ -315,15 +303,15 @@ def apartment_type_create(
     code, name = (code or "").strip(), (name or "").strip()
     errors = _check_code("code", code, _("户型编号"))
     if not name:
-        errors.append(_field_error("name", _("请填写户型名称"), "required"))
+        errors.append(field_error("name", _("请填写户型名称"), "required"))
     area, area_errors = _area(nominal_area, "nominal_area", _("户型面积"))
     errors += area_errors
     if code and ApartmentType.objects.filter(project=project, code=code).exists():
         errors.append(
-            _field_error("code", _("户型编号 %(c)s 在本项目中已存在") % {"c": code}, "duplicate")
+            field_error("code", _("户型编号 %(c)s 在本项目中已存在") % {"c": code}, "duplicate")
         )
     if errors:
-        raise _invalid(errors)
+        raise invalid_input(errors)
     return ApartmentType.objects.create(project=project, code=code, name=name, nominal_area=area)
 
 
@@ -335,15 +323,15 @@ def apartment_type_update(
     require_permission(actor, "allocation.change_apartmenttype")
     apartment_type = ApartmentType.objects.select_for_update().get(pk=apartment_type.pk)
     name = (name or "").strip()
-    errors = [] if name else [_field_error("name", _("请填写户型名称"), "required")]
+    errors = [] if name else [field_error("name", _("请填写户型名称"), "required")]
     area, area_errors = _area(nominal_area, "nominal_area", _("户型面积"))
     errors += area_errors
     if errors:
-        raise _invalid(errors)
+        raise invalid_input(errors)
     if area != apartment_type.nominal_area and _demands_using(apartment_type):
-        raise _invalid(
+        raise invalid_input(
             [
-                _field_error(
+                field_error(
                     "nominal_area",
                     _("已有安置户选择了户型 %(c)s,其面积不能再改") % {"c": apartment_type.code},
                     "in_use",
@@ -395,8 +383,8 @@ def allocation_policy_update(*, actor, project: Project, over_area_cap: Any) -> 
     except (InvalidOperation, ValueError):
         cap = None
     if cap is None or not cap.is_finite() or cap < 0 or cap != cap.quantize(TWO_PLACES):
-        raise _invalid(
-            [_field_error("over_area_cap", _("超面积上限必须是不小于0的数字,最多两位小数"))]
+        raise invalid_input(
+            [field_error("over_area_cap", _("超面积上限必须是不小于0的数字,最多两位小数"))]
         )
     policy = allocation_policy_of(project)
     policy.over_area_cap = cap
@@ -426,22 +414,22 @@ def _item_errors(
         field = f"items.{code}"
         if code not in types:
             errors.append(
-                _field_error(field, _("户型编号“%(c)s”在本项目中不存在") % {"c": code}, "unknown")
+                field_error(field, _("户型编号“%(c)s”在本项目中不存在") % {"c": code}, "unknown")
             )
             continue
         if isinstance(raw_count, bool) or not isinstance(raw_count, int):
             try:
                 raw_count = int(str(raw_count).strip())
             except ValueError:
-                errors.append(_field_error(field, _("户型 %(c)s 的套数必须是整数") % {"c": code}))
+                errors.append(field_error(field, _("户型 %(c)s 的套数必须是整数") % {"c": code}))
                 continue
         if raw_count < 1:
             errors.append(
-                _field_error(field, _("户型 %(c)s 的套数必须至少为1") % {"c": code}, "zero")
+                field_error(field, _("户型 %(c)s 的套数必须至少为1") % {"c": code}, "zero")
             )
         elif raw_count > MAX_COUNT_PER_TYPE:
             errors.append(
-                _field_error(
+                field_error(
                     field,
                     _("户型 %(c)s 的套数 %(n)d 过多(每种最多 %(m)d 套)")
                     % {"c": code, "n": raw_count, "m": MAX_COUNT_PER_TYPE},
@@ -483,10 +471,10 @@ def demand_choose(*, actor, household: Household, items: Mapping[str, int]) -> D
     counts, errors = _item_errors(items or {}, types)
     if not counts and not errors:
         errors.append(
-            _field_error("items", _("没有选择任何户型:请至少选择一种户型及套数"), "required")
+            field_error("items", _("没有选择任何户型:请至少选择一种户型及套数"), "required")
         )
     if errors:
-        raise _invalid(errors)
+        raise invalid_input(errors)
 
     chosen = sum((types[c].nominal_area * n for c, n in counts.items()), Decimal("0"))
     chosen = chosen.quantize(TWO_PLACES)
@@ -502,7 +490,7 @@ def demand_choose(*, actor, household: Household, items: Mapping[str, int]) -> D
             )
             % {"c": chosen, "e": entitlement, "d": difference, "cap": cap},
             details=[
-                _field_error(
+                field_error(
                     "items",
                     _("超面积 %(d)s㎡,上限 %(cap)s㎡") % {"d": difference, "cap": cap},
                     "over_cap",

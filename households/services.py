@@ -21,7 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from resettlement.errors import NotAllowed, RuleViolation
+from resettlement.errors import NotAllowed, RuleViolation, invalid_input
 from resettlement.roles import require_permission
 
 from . import qualification
@@ -48,15 +48,6 @@ from .validation import (
 )
 
 ALLOWED_DOCUMENT_TYPES = {"application/pdf", "image/jpeg", "image/png"}
-
-
-def _invalid(errors: Sequence[dict[str, Any]]) -> RuleViolation:
-    first = errors[0]
-    return RuleViolation(
-        "invalid_input",
-        _("输入有误,共 %(n)d 处:%(first)s") % {"n": len(errors), "first": first["message"]},
-        details=list(errors),
-    )
 
 
 def member_facts(member: Member | Mapping[str, Any]) -> qualification.MemberFacts:
@@ -170,7 +161,7 @@ def household_register(
                 }
             )
     if errors:
-        raise _invalid(errors)
+        raise invalid_input(errors)
 
     new = Household(
         project=project,
@@ -223,7 +214,7 @@ def household_update(*, actor, household: Household, data: Mapping[str, Any]) ->
             ).as_dict()
         )
     if errors:
-        raise _invalid(errors)
+        raise invalid_input(errors)
     if cleaned == household_values(household):
         return household
     for field, value in cleaned.items():
@@ -294,7 +285,7 @@ def member_add(*, actor, household: Household, data: Mapping[str, Any]) -> Membe
             ).as_dict()
         )
     if errors:
-        raise _invalid(errors)
+        raise invalid_input(errors)
     _forbid_second_head(household, cleaned["relation"])
     member = Member(project=household.project, household=household, entered_by=actor, **cleaned)
     resettled = resettled_projects_by_id(
@@ -331,7 +322,7 @@ def member_update(*, actor, member: Member, data: Mapping[str, Any]) -> Member:
             ).as_dict()
         )
     if errors:
-        raise _invalid(errors)
+        raise invalid_input(errors)
     if cleaned == before:
         return member
     _forbid_second_head(household, cleaned["relation"], member_pk=member.pk)

@@ -8,7 +8,10 @@ column of an import problem.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+from django.utils.translation import gettext as _
 
 
 class RuleViolation(Exception):
@@ -30,3 +33,20 @@ class NotAllowed(RuleViolation):
     """The actor lacks the role, or the four-eyes rule forbids this actor on this record."""
 
     status_code = 403
+
+
+def field_error(field: str, message: str, code: str = "invalid") -> dict[str, str]:
+    """One problem with one input, as `RuleViolation.details` lists them."""
+    return {"field": field, "message": str(message), "code": code}
+
+
+def invalid_input(
+    errors: Sequence[Mapping[str, Any]], code: str = "invalid_input"
+) -> RuleViolation:
+    """The refusal of input with problems on named fields: the message counts them and quotes
+    the first; `details` lists them all so a form can put each on its field."""
+    return RuleViolation(
+        code,
+        _("输入有误,共 %(n)d 处:%(first)s") % {"n": len(errors), "first": errors[0]["message"]},
+        details=list(errors),
+    )

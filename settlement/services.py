@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from households.models import Household, HouseholdStatus, Project
 from lottery.models import Allocation, SessionStatus
-from resettlement.errors import NotAllowed, RuleViolation
+from resettlement.errors import NotAllowed, RuleViolation, field_error, invalid_input
 from resettlement.roles import require_permission
 
 from . import calculation
@@ -49,18 +49,6 @@ CENT = Decimal("0.01")
 COEFFICIENT_PLACES = Decimal("0.0001")
 
 
-def _field_error(field: str, message: str, code: str = "invalid") -> dict[str, str]:
-    return {"field": field, "message": message, "code": code}
-
-
-def _invalid(errors: Sequence[dict[str, Any]], code: str = "invalid_input") -> RuleViolation:
-    return RuleViolation(
-        code,
-        _("输入有误,共 %(n)d 处:%(first)s") % {"n": len(errors), "first": errors[0]["message"]},
-        details=list(errors),
-    )
-
-
 def _decimal(
     value: Any, field: str, label: str, *, places: Decimal = CENT, positive: bool = False
 ) -> tuple[Decimal | None, list[dict]]:
@@ -82,7 +70,7 @@ def _decimal(
             if positive
             else _("%(label)s必须是不小于0的数字,最多%(d)d位小数")
         ) % {"label": label, "d": digits}
-        return None, [_field_error(field, message)]
+        return None, [field_error(field, message)]
     return number, []
 
 
@@ -91,7 +79,7 @@ def _frozen_error(statement: Statement) -> RuleViolation:
         "statement_frozen",
         _("户 %(h)s 的结算单已进入审批(%(s)s),不能再修改或重新计算。")
         % {"h": statement.household.code, "s": statement.get_status_display()},
-        details=[_field_error("status", _("结算单已进入审批"), "frozen")],
+        details=[field_error("status", _("结算单已进入审批"), "frozen")],
     )
 
 
@@ -162,16 +150,14 @@ def price_rules_set(
         errors += problems
     if subsidy_basis not in SubsidyBasis.values:
         errors.append(
-            _field_error("subsidy_basis", _("过渡费计算方式只能是按安置人口或按被拆迁面积"))
+            field_error("subsidy_basis", _("过渡费计算方式只能是按安置人口或按被拆迁面积"))
         )
     made_bands: list[BandInput] = []
     for number, band in enumerate(bands, start=1):
         try:
             up_to, price = band
         except (TypeError, ValueError):
-            errors.append(
-                _field_error(f"bands[{number}]", _("第%(n)d档的格式有误") % {"n": number})
-            )
+            errors.append(field_error(f"bands[{number}]", _("第%(n)d档的格式有误") % {"n": number}))
             continue
         label = _("第%(n)d档") % {"n": number}
         parsed_up_to = None
@@ -184,9 +170,9 @@ def price_rules_set(
         errors += problems
         made_bands.append(BandInput(parsed_up_to, parsed_price or Decimal("0")))
     if not errors:
-        errors += [_field_error(f, m) for f, m in calculation.band_problems(made_bands)]
+        errors += [field_error(f, m) for f, m in calculation.band_problems(made_bands)]
     if errors:
-        raise _invalid(errors, "bad_price_rules")
+        raise invalid_input(errors, "bad_price_rules")
 
     rules, _created = PriceRules.objects.select_for_update().update_or_create(
         project=project, defaults={**values, "subsidy_basis": subsidy_basis, "updated_by": actor}
@@ -211,7 +197,7 @@ def _approved(household: Household) -> None:
         raise RuleViolation(
             "household_not_approved",
             _("户 %(h)s 尚未审批通过,不能办理结算。") % {"h": household.code},
-            details=[_field_error("household", _("安置户尚未审批通过"))],
+            details=[field_error("household", _("安置户尚未审批通过"))],
         )
 
 
@@ -230,13 +216,13 @@ def transition_record(
     _refuse_if_frozen(household)
     errors = []
     if not isinstance(moved_out_on, dt.date):
-        errors.append(_field_error("moved_out_on", _("请填写搬迁腾房日期")))
+        errors.append(field_error("moved_out_on", _("请填写搬迁腾房日期")))
     elif moved_out_on > timezone.localdate():
-        errors.append(_field_error("moved_out_on", _("搬迁腾房日期不能晚于今天")))
+        errors.append(field_error("moved_out_on", _("搬迁腾房日期不能晚于今天")))
     if promised_by is not None and isinstance(moved_out_on, dt.date) and promised_by < moved_out_on:
-        errors.append(_field_error("promised_by", _("承诺回迁日期不能早于搬迁腾房日期")))
+        errors.append(field_error("promised_by", _("承诺回迁日期不能早于搬迁腾房日期")))
     if errors:
-        raise _invalid(errors, "bad_transition")
+        raise invalid_input(errors, "bad_transition")
     transition, _created = Transition.objects.update_or_create(
         household=household,
         defaults={"moved_out_on": moved_out_on, "promised_by": promised_by, "recorded_by": actor},
@@ -256,16 +242,16 @@ def adjustment_add(
     _refuse_if_frozen(household)
     errors = []
     if kind not in AdjustmentKind.values:
-        errors.append(_field_error("kind", _("类型只能是奖励或扣减")))
+        errors.append(field_error("kind", _("类型只能是奖励或扣减")))
     value, problems = _decimal(amount, "amount", _("金额"), positive=True)
     errors += problems
     reason = (reason or "").strip()
     if not reason:
-        errors.append(_field_error("reason", _("请填写奖励或扣减的原因"), "required"))
+        errors.append(field_error("reason", _("请填写奖励或扣减的原因"), "required"))
     elif len(reason) > 200:
-        errors.append(_field_error("reason", _("原因最多200字")))
+        errors.append(field_error("reason", _("原因最多200字")))
     if errors:
-        raise _invalid(errors, "bad_adjustment")
+        raise invalid_input(errors, "bad_adjustment")
     adjustment = Adjustment.objects.create(
         household=household, kind=kind, amount=value, reason=reason, created_by=actor
     )
@@ -300,7 +286,7 @@ def outcome_choose(*, actor, household: Household, outcome: str) -> Statement:
         raise NotAllowed("permission_denied", _("只有财务或审批领导可以选择安置方式。"))
     _approved(household)
     if outcome not in Outcome.values:
-        raise _invalid([_field_error("outcome", _("安置方式只能是实物安置或货币化安置"))])
+        raise invalid_input([field_error("outcome", _("安置方式只能是实物安置或货币化安置"))])
     if (
         outcome == Outcome.MONETISED
         and Allocation.objects.filter(household=household, binding=True).exists()
@@ -308,7 +294,7 @@ def outcome_choose(*, actor, household: Household, outcome: str) -> Statement:
         raise RuleViolation(
             "has_allocation",
             _("户 %(h)s 已分得安置房,不能改为货币化安置。") % {"h": household.code},
-            details=[_field_error("outcome", _("已分得安置房"), "has_allocation")],
+            details=[field_error("outcome", _("已分得安置房"), "has_allocation")],
         )
     return _compute(household, actor=actor, outcome=outcome, chosen_by=actor)
 
@@ -322,7 +308,7 @@ def price_inputs(project: Project) -> calculation.Prices:
         raise RuleViolation(
             "no_price_rules",
             _("项目 %(p)s 尚未设置结算价格。") % {"p": project},
-            details=[_field_error("price_rules", _("项目尚未设置结算价格"), "missing")],
+            details=[field_error("price_rules", _("项目尚未设置结算价格"), "missing")],
         )
     return calculation.Prices(
         base_price=rules.base_price,
@@ -355,7 +341,7 @@ def statement_inputs(
         raise RuleViolation(
             "no_entitlement",
             _("户 %(h)s 尚未核定应安置面积。") % {"h": household.code},
-            details=[_field_error("entitlement_area", _("尚未核定应安置面积"), "missing")],
+            details=[field_error("entitlement_area", _("尚未核定应安置面积"), "missing")],
         )
     prices = price_inputs(household.project)
     apartments = ()
@@ -374,7 +360,7 @@ def statement_inputs(
                 "no_allocation",
                 _("户 %(h)s 还没有分得安置房(摇号结果未签署),不能按实物安置结算。")
                 % {"h": household.code},
-                details=[_field_error("outcome", _("尚未分得安置房"), "no_allocation")],
+                details=[field_error("outcome", _("尚未分得安置房"), "no_allocation")],
             )
     transition = Transition.objects.filter(household=household).first()
     handover = Handover.objects.filter(household=household).only("handed_over_on").first()
@@ -399,7 +385,7 @@ def _lines(inputs: StatementInputs) -> list[LineSpec]:
         return calculation.statement_lines(inputs)
     except calculation.MissingPrice as missing:
         raise RuleViolation(
-            "missing_price", str(missing), details=[_field_error(missing.field, str(missing))]
+            "missing_price", str(missing), details=[field_error(missing.field, str(missing))]
         ) from missing
 
 

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from households.models import Household, HouseholdStatus, Project
-from resettlement.errors import NotAllowed, RuleViolation
+from resettlement.errors import NotAllowed, RuleViolation, field_error, invalid_input
 from resettlement.roles import ROLE_BY_CODE, require_permission
 
 from .models import (
@@ -143,11 +143,7 @@ def approval_chain_set(*, actor, project: Project, steps: Sequence[StepSpec]) ->
                 % {"n": index, "r": ROLE_BY_CODE[role].label}
             )
     if problems:
-        raise RuleViolation(
-            "invalid_input",
-            _("输入有误,共 %(n)d 处:%(first)s") % {"n": len(problems), "first": problems[0]},
-            details=[{"field": "steps", "message": p, "code": "invalid"} for p in problems],
-        )
+        raise invalid_input([field_error("steps", p) for p in problems])
     ApprovalStep.objects.filter(project=project).delete()
     return ApprovalStep.objects.bulk_create(
         ApprovalStep(
