@@ -7,13 +7,11 @@ Each takes the acting user as `actor` and records it in the change history.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
-import filetype
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -23,6 +21,7 @@ from django.utils.translation import pgettext
 
 from resettlement.errors import NotAllowed, RuleViolation, invalid_input
 from resettlement.roles import require_permission
+from resettlement.uploads import UploadRefused, upload_check
 
 from . import qualification
 from .models import (
@@ -582,12 +581,15 @@ def project_recompute_verdicts(*, project: Project) -> int:
     return len(members)
 
 
-def _sniff_type(upload: UploadedFile) -> str | None:
-    upload.seek(0)
-    head = upload.read(8192)
-    upload.seek(0)
-    kind = filetype.guess(head)
-    return kind.mime if kind else None
+def _upload_refusal(code: str, upload: UploadedFile) -> str:
+    if code == "too_large":
+        return _("文件过大(%(s).1f MB),上限为 %(m).0f MB。") % {
+            "s": upload.size / 1048576,
+            "m": settings.DOCUMENT_MAX_BYTES / 1048576,
+        }
+    if code == "empty_file":
+        return _("文件是空的。")
+    return _("只接受 PDF、JPG、PNG 文件;“%(n)s”的内容不是这几种格式。") % {"n": upload.name}
 
 
 @transaction.atomic
@@ -608,32 +610,20 @@ def document_upload(
         raise RuleViolation("bad_kind", _("未知的材料类型。"))
     if member is not None and member.household_id != household.pk:
         raise RuleViolation("bad_member", _("该成员不属于此户。"))
-    if upload.size > settings.DOCUMENT_MAX_BYTES:
-        raise RuleViolation(
-            "too_large",
-            _("文件过大(%(s).1f MB),上限为 %(m).0f MB。")
-            % {"s": upload.size / 1048576, "m": settings.DOCUMENT_MAX_BYTES / 1048576},
+    try:
+        checked = upload_check(
+            upload, allowed_types=ALLOWED_DOCUMENT_TYPES, max_bytes=settings.DOCUMENT_MAX_BYTES
         )
-    if upload.size == 0:
-        raise RuleViolation("empty_file", _("文件是空的。"))
-    content_type = _sniff_type(upload)
-    if content_type not in ALLOWED_DOCUMENT_TYPES:
-        raise RuleViolation(
-            "bad_type",
-            _("只接受 PDF、JPG、PNG 文件;“%(n)s”的内容不是这几种格式。") % {"n": upload.name},
-        )
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
+    except UploadRefused as refused:
+        raise RuleViolation(refused.code, _upload_refusal(refused.code, upload)) from None
     document = Document(
         household=household,
         member=member,
         kind=kind,
         original_name=(upload.name or "")[-200:],
-        content_type=content_type,
+        content_type=checked.content_type,
         size=upload.size,
-        sha256=digest.hexdigest(),
+        sha256=checked.sha256,
         uploaded_by=actor,
     )
     document.file.save("upload", upload, save=False)

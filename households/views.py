@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from resettlement.errors import RuleViolation
+from resettlement.uploads import private_file_response
 
 from . import selectors, services
 from .forms import (
@@ -213,13 +214,9 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
 def document_download(request: HttpRequest, pk: int) -> FileResponse:
     """Stream a document as an attachment: never inline, never from a public URL."""
     document = get_object_or_404(Document, pk=pk)
-    response = FileResponse(
+    return private_file_response(
         document.file.open("rb"),
-        as_attachment=True,
         filename=f"{document.household.code}-{document.kind}{document.extension}",
         content_type=document.content_type,
+        as_attachment=True,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response

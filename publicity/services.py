@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import filetype
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -16,6 +15,7 @@ from households.models import Community, Household, Project
 from resettlement import publicity_kinds
 from resettlement.errors import RuleViolation
 from resettlement.roles import require_permission
+from resettlement.uploads import UploadRefused, upload_check
 
 from .models import Objection, ObjectionStatus, Publication, PublicationStatus
 from .snapshot import content_hash, hashed_document, public_rows
@@ -166,14 +166,17 @@ def publications_close_expired(*, today: dt.date | None = None) -> int:
 
 
 def _check_attachment(upload: UploadedFile) -> str:
-    if upload.size > settings.DOCUMENT_MAX_BYTES:
-        raise RuleViolation("too_large", _("附件过大,上限为 10 MB。"))
-    upload.seek(0)
-    guess = filetype.guess(upload.read(8192))
-    upload.seek(0)
-    if guess is None or guess.mime not in OBJECTION_ATTACHMENT_TYPES:
-        raise RuleViolation("bad_type", _("附件只接受 PDF、JPG、PNG 文件。"))
-    return guess.mime
+    try:
+        checked = upload_check(
+            upload,
+            allowed_types=OBJECTION_ATTACHMENT_TYPES,
+            max_bytes=settings.DOCUMENT_MAX_BYTES,
+        )
+    except UploadRefused as refused:
+        if refused.code == "too_large":
+            raise RuleViolation("too_large", _("附件过大,上限为 10 MB。")) from None
+        raise RuleViolation("bad_type", _("附件只接受 PDF、JPG、PNG 文件。")) from None
+    return checked.content_type
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from households.models import Household, Project
 from resettlement.errors import RuleViolation
+from resettlement.uploads import private_file_response
 
 from . import services
 from .forms_public import AnswerForm, apply_errors
@@ -134,8 +135,11 @@ def objection_attachment(request: HttpRequest, pk: int) -> FileResponse:
         handle = objection.attachment.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    return FileResponse(
+    # The file came from anyone on the public site: served like every private file (never
+    # sniffed, cached or run), and as a download.
+    return private_file_response(
         handle,
         content_type=objection.attachment_type or "application/octet-stream",
         filename=f"objection-{objection.pk}{extension}",
+        as_attachment=True,
     )

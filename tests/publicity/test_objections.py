@@ -331,6 +331,11 @@ def test_staff_open_the_attachment(client, reviewer, published_population):
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
     assert b"".join(response.streaming_content) == PNG
+    # Uploaded by anyone on the public site: a download that no browser sniffs, caches or runs.
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Cache-Control"] == "private, no-store"
+    assert "sandbox" in response["Content-Security-Policy"]
 
 
 # --- The whole flow -----------------------------------------------------------------------
