@@ -18,7 +18,7 @@ from resettlement.roles import require_permission
 from resettlement.uploads import UploadRefused, upload_check
 
 from .models import Objection, ObjectionStatus, Publication, PublicationStatus
-from .snapshot import content_hash, hashed_document, public_rows
+from .snapshot import content_hash, frozen_rows, hashed_document
 
 OBJECTION_ATTACHMENT_TYPES = {"application/pdf", "image/jpeg", "image/png"}
 
@@ -87,13 +87,7 @@ def publication_publish(*, actor, publication: Publication) -> Publication:
     )
     if publication.status != PublicationStatus.DRAFT:
         raise RuleViolation("not_draft", _("只有草稿可以发布;已发布的公示不能修改。"))
-    spec = publicity_kinds.get(publication.kind)
-    # The public record is in the system's language (Chinese), whoever publishes it: the
-    # column headings and display values are part of what the hash covers.
-    with translation.override(settings.LANGUAGE_CODE):
-        rows = spec.build_rows(publication.project, publication.community)
-        publication.columns = [str(column.label) for column in spec.columns]
-        publication.rows = public_rows(spec, rows, mask_names=publication.mask_names)
+    publication.columns, publication.rows = frozen_rows(publication)
     publication.row_count = len(publication.rows)
     publication.content_hash = content_hash(hashed_document(publication))
     publication.status = PublicationStatus.PUBLISHED

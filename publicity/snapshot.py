@@ -13,6 +13,10 @@ import hashlib
 import json
 from typing import Any
 
+from django.conf import settings
+from django.utils import translation
+
+from resettlement import publicity_kinds
 from resettlement.masking import Mask, mask
 from resettlement.publicity_kinds import PublicityKind
 
@@ -32,6 +36,18 @@ def public_rows(kind: PublicityKind, rows: list[dict[str, Any]], *, mask_names: 
                 public.append("" if value is None else str(value))
         result.append(public)
     return result
+
+
+def frozen_rows(publication) -> tuple[list[str], list[list[str]]]:
+    """The column labels and rows publishing `publication` would freeze right now: built by
+    its kind, masked, in the system's language (Chinese) whoever asks — the headings and
+    display values are part of what the hash covers. Publishing and the staff preview of a
+    draft both use this, so the preview is what will be published."""
+    spec = publicity_kinds.get(publication.kind)
+    with translation.override(settings.LANGUAGE_CODE):
+        rows = spec.build_rows(publication.project, publication.community)
+        columns = [str(column.label) for column in spec.columns]
+        return columns, public_rows(spec, rows, mask_names=publication.mask_names)
 
 
 def canonical(document: dict[str, Any]) -> bytes:

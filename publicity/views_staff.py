@@ -32,7 +32,7 @@ from .forms_staff import (
 )
 from .models import ObjectionStatus, Publication, PublicationStatus
 from .overview import STAGES, project_overview
-from .snapshot import public_rows
+from .snapshot import frozen_rows
 
 # The staff objection pages (publicity.views_objections) answer objections; linked by path
 # so these pages do not depend on how that module names its URLs.
@@ -138,12 +138,7 @@ def _rows_for(publication: Publication) -> tuple[list[str], list[list[str]]]:
     draft's rows as publishing would freeze them right now (same masking function)."""
     if publication.status != PublicationStatus.DRAFT:
         return publication.columns, publication.rows
-    spec = publicity_kinds.get(publication.kind)
-    rows = spec.build_rows(publication.project, publication.community)
-    return (
-        [str(column.label) for column in spec.columns],
-        public_rows(spec, rows, mask_names=publication.mask_names),
-    )
+    return frozen_rows(publication)
 
 
 def _matching(rows: list[list[str]], term: str) -> list[list[str]]:

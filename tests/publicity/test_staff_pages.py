@@ -66,6 +66,18 @@ def test_leader_drafts_a_roster_and_sees_its_rows_masked_as_they_will_be_publish
     assert "共 2 行" in page
 
 
+def test_a_draft_previewed_in_english_shows_the_rows_exactly_as_they_will_be_published(
+    client, leader, draft, settings
+):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(leader)
+    preview = client.get(_url("publication-detail", draft.pk)).context
+    published = services.publication_publish(actor=leader, publication=draft)
+    assert list(preview["columns"]) == published.columns
+    assert "姓名" in published.columns  # the public record is in Chinese, whoever looks
+    assert [list(row) for row in preview["page"]] == published.rows
+
+
 def test_a_roster_for_the_community_notice_board_may_show_full_names_but_never_full_ids(
     client, leader, approved_household
 ):
