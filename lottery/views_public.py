@@ -17,51 +17,32 @@ from pathlib import Path
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import translation
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
-from django_ratelimit import ALL
-from django_ratelimit.core import is_ratelimited
+
+from resettlement.public_site import over_limit, public_page
 
 from . import algorithm, selectors
 from .models import LotterySession, SessionStatus
 from .views_staff import screen_text
 
-# Per client address; settings may override (PUBLIC_LOTTERY_PAGE_RATE, ..._STATE_RATE).
-# The live page asks for the state every 1.5 s, 40 times a minute; a hall full of phones
-# behind one address is why the state's limit is generous.
-DEFAULT_RATES = {"page": "60/m", "state": "240/m"}
-
 VERIFIER = Path(settings.BASE_DIR) / "docs" / "verify_lottery.py"
 
 
-def _rate(action: str) -> str:
-    return getattr(settings, f"PUBLIC_LOTTERY_{action.upper()}_RATE", DEFAULT_RATES[action])
-
-
 def public_lottery(action: str) -> Callable:
-    """Site language, and the client's rate limit for `action` (429 when over it)."""
+    """Site language, and the client's rate limit for `action` ("page" or "state"; 429 when
+    over it), through the public site's one mechanism."""
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @public_page
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            with translation.override(settings.LANGUAGE_CODE):
-                if is_ratelimited(
-                    request,
-                    group=f"public-lottery-{action}",
-                    key="ip",
-                    rate=_rate(action),
-                    method=ALL,
-                    increment=True,
-                ):
-                    response = render(request, "lottery/public/too_many.html", status=429)
-                    response.headers["Retry-After"] = "60"
-                    patch_cache_control(response, no_store=True)
-                    return response
-                response = view(request, *args, **kwargs)
-            response.headers["Content-Language"] = settings.LANGUAGE_CODE
-            return response
+            refused = over_limit(
+                request, f"lottery_{action}", back_url=reverse("lottery-public:list")
+            )
+            return refused or view(request, *args, **kwargs)
 
         return wrapper
 

@@ -24,8 +24,16 @@ from django_ratelimit import ALL
 from django_ratelimit.core import is_ratelimited
 
 # Per client address; settings may override each (PUBLIC_LOOKUP_RATE, PUBLIC_OBJECTION_RATE,
-# PUBLIC_DEFECT_RATE).
-DEFAULT_RATES = {"lookup": "10/m", "objection": "5/h", "defect": "10/h"}
+# PUBLIC_DEFECT_RATE, PUBLIC_LOTTERY_PAGE_RATE, PUBLIC_LOTTERY_STATE_RATE). The lottery's live
+# page asks for the state every 1.5 s, 40 times a minute; a hall full of phones behind one
+# address is why the state's limit is generous.
+DEFAULT_RATES = {
+    "lookup": "10/m",
+    "objection": "5/h",
+    "defect": "10/h",
+    "lottery_page": "60/m",
+    "lottery_state": "240/m",
+}
 
 
 def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

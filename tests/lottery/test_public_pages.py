@@ -133,4 +133,9 @@ def test_the_live_page_polls_the_public_state(client, drawing_session, operator)
 def test_too_many_requests_from_one_address_are_refused(client, settings, open_session):
     settings.PUBLIC_LOTTERY_STATE_RATE = "3/m"
     url = f"/public/lottery/{open_session.code}/state.json"
-    assert [client.get(url).status_code for _ in range(4)] == [200, 200, 200, 429]
+    responses = [client.get(url) for _ in range(4)]
+    assert [r.status_code for r in responses] == [200, 200, 200, 429]
+    refused = responses[-1]
+    assert refused["Retry-After"] == "60"
+    assert "您的请求过于频繁,请一分钟后再试。" in refused.content.decode()
+    assert 'href="/public/lottery/"' in refused.content.decode()  # the way back
