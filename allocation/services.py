@@ -448,6 +448,26 @@ def _choosable(household: Household) -> None:
         )
 
 
+def demand_choice_refusal(
+    *, actor, household: Household, demand: Demand | None
+) -> RuleViolation | None:
+    """Why `actor` may not record `household`'s choice now, or None when they may: the
+    permission (add, or change an existing choice), an approved household with an
+    entitlement, a choice not yet locked. `demand_choose` raises it; pages ask it to decide
+    what to offer."""
+    try:
+        require_permission(actor, "allocation.change_demand" if demand else "allocation.add_demand")
+        _choosable(household)
+    except RuleViolation as refusal:
+        return refusal
+    if demand is not None and demand.status == DemandStatus.LOCKED:
+        return RuleViolation(
+            "demand_locked",
+            _("%(h)s 户的户型选择已锁定,不能再修改。") % {"h": household.code},
+        )
+    return None
+
+
 @transaction.atomic
 def demand_choose(*, actor, household: Household, items: Mapping[str, int]) -> Demand:
     """Record the apartment types `household` chose: {type code: how many}.
@@ -459,13 +479,9 @@ def demand_choose(*, actor, household: Household, items: Mapping[str, int]) -> D
     """
     household = Household.objects.select_for_update().select_related("project").get(pk=household.pk)
     demand = Demand.objects.select_for_update().filter(household=household).first()
-    require_permission(actor, "allocation.change_demand" if demand else "allocation.add_demand")
-    _choosable(household)
-    if demand is not None and demand.status == DemandStatus.LOCKED:
-        raise RuleViolation(
-            "demand_locked",
-            _("%(h)s 户的户型选择已锁定,不能再修改。") % {"h": household.code},
-        )
+    refusal = demand_choice_refusal(actor=actor, household=household, demand=demand)
+    if refusal is not None:
+        raise refusal
     project = household.project
     types = {t.code: t for t in ApartmentType.objects.filter(project=project).order_by()}
     counts, errors = _item_errors(items or {}, types)

@@ -24,8 +24,8 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from households.import_files import check_size, format_for_name, read_roster
-from households.models import Community, Household, HouseholdStatus, Project, VillagerGroup
-from resettlement.errors import RuleViolation
+from households.models import Community, Household, Project, VillagerGroup
+from resettlement.errors import NotAllowed, RuleViolation
 
 from . import selectors, services
 from .forms import ApartmentFilterForm, ApartmentImportForm, DemandForm, LockForm
@@ -141,20 +141,19 @@ def demand_edit(request: HttpRequest, pk: int) -> HttpResponse:
     household = get_object_or_404(
         Household.objects.select_related("project", "community", "group"), pk=pk
     )
-    if household.status != HouseholdStatus.APPROVED or household.entitlement_area is None:
-        messages.error(request, _("%(h)s 户尚未审批通过,不能选择户型。") % {"h": household.code})
-        return redirect("allocation:demand-list", code=household.project.code)
     demand = (
         Demand.objects.filter(household=household).select_related("chosen_by", "locked_by").first()
     )
+    refusal = services.demand_choice_refusal(actor=request.user, household=household, demand=demand)
+    if refusal is not None and refusal.code == "not_approved":
+        messages.error(request, refusal.message)
+        return redirect("allocation:demand-list", code=household.project.code)
     current = selectors.demand_items(demand) if demand else {}
     types = selectors.apartment_types(household.project)
     form = DemandForm(request.POST or None, types=types, initial_items=current)
-    may_choose = request.user.has_perm(
-        "allocation.change_demand" if demand else "allocation.add_demand"
-    )
+    may_choose = refusal is None
     if request.method == "POST":
-        if not may_choose:
+        if isinstance(refusal, NotAllowed):
             raise PermissionDenied
         if form.is_valid():
             try:

@@ -93,6 +93,19 @@ def test_nothing_chosen_and_bad_counts_are_shown_on_the_field(client, clerk, typ
     assert response.context["form"].errors["T90"]
 
 
+def test_a_household_not_yet_approved_is_sent_back_to_the_list_with_the_reason(
+    client, clerk, types, register
+):
+    pending = register()
+    client.force_login(clerk)
+    response = client.get(reverse("allocation:demand-edit", args=[pending.pk]), follow=True)
+    assert response.redirect_chain[-1][0].startswith(
+        reverse("allocation:demand-list", args=[pending.project.code])
+    )
+    assert f"{pending.code} 户尚未审批通过,没有应安置面积,不能选择户型。" in _html(response)
+    assert not Demand.objects.exists()
+
+
 def test_a_leader_cannot_record_a_choice(client, leader, types, household):
     client.force_login(leader)
     url = reverse("allocation:demand-edit", args=[household.pk])
