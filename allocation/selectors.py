@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, Prefetch, QuerySet
 
-from households.models import Household, HouseholdStatus, Member, Project, Relation
+from households.models import Household, HouseholdStatus, Project
+from households.selectors import head
 
 from .models import (
     Apartment,
@@ -207,13 +208,12 @@ def demand_households(
     *, project: Project, community: int | None = None, group: int | None = None
 ) -> QuerySet[Household]:
     """Approved households of the project (with an entitlement), with their demand joined."""
-    heads = Member.objects.filter(household=OuterRef("pk"), relation=Relation.HEAD)
     households = (
         Household.objects.filter(
             project=project, status=HouseholdStatus.APPROVED, entitlement_area__isnull=False
         )
         .select_related("community", "group", "demand__chosen_by", "demand__locked_by")
-        .annotate(head_name=Subquery(heads.values("name")[:1]))
+        .annotate(head_name=head())
         .order_by("community__code", "group__code", "code")
     )
     if community:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from resettlement.masking import Mask
@@ -22,7 +22,8 @@ from resettlement.publicity_kinds import (
     register,
 )
 
-from .models import Household, HouseholdStatus, Member, Relation, ReviewStatus
+from .models import Household, HouseholdStatus, Member, ReviewStatus
+from .selectors import head
 
 
 def _scope(queryset, project, community):
@@ -58,16 +59,12 @@ def population_rows(project, community=None) -> list[dict[str, Any]]:
     ]
 
 
-def _heads():
-    return Member.objects.filter(household=OuterRef("pk"), relation=Relation.HEAD)
-
-
 def entitlement_rows(project, community=None) -> list[dict[str, Any]]:
     """Each approved household's resettlement population and entitlement area."""
     households = (
         _scope(Household.objects.filter(status=HouseholdStatus.APPROVED), project, community)
         .select_related("community", "group")
-        .annotate(head_name=Subquery(_heads().values("name")[:1]))
+        .annotate(head_name=head())
         .order_by("community__code", "code")
     )
     return [
@@ -86,7 +83,7 @@ def registration_rows(project, community=None) -> list[dict[str, Any]]:
         _scope(Household.objects.all(), project, community)
         .select_related("community", "group")
         .annotate(
-            head_name=Subquery(_heads().values("name")[:1]),
+            head_name=head(),
             member_count=Count("members", distinct=True),
             passed=Count("members", filter=Q(members__review_status=ReviewStatus.PASSED)),
         )

@@ -44,14 +44,20 @@ def resettled_projects_by_id(
     return {number: tuple(codes) for number, codes in found.items()}
 
 
+def head(field: str = "name", *, household: str = "pk") -> Subquery:
+    """The household head's `field`, to annotate a queryset whose `household` path leads to
+    a household (one head per household is a database constraint)."""
+    heads = Member.objects.filter(household=OuterRef(household), relation=Relation.HEAD)
+    return Subquery(heads.values(field)[:1])
+
+
 def household_list(*, user=None) -> QuerySet[Household]:
     """Households with what list pages show: community, group, head's name and ID."""
-    heads = Member.objects.filter(household=OuterRef("pk"), relation=Relation.HEAD)
     return (
         Household.objects.select_related("project", "community", "group", "registered_by")
         .annotate(
-            head_name=Subquery(heads.values("name")[:1]),
-            head_id_number=Subquery(heads.values("id_number")[:1]),
+            head_name=head("name"),
+            head_id_number=head("id_number"),
         )
         .order_by("project__code", "code")
     )

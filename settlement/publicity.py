@@ -15,7 +15,7 @@ from django.db.models import OuterRef, Subquery, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from households.models import Member, Relation
+from households.selectors import head
 from resettlement.publicity_kinds import (
     COMMUNITY,
     GROUP,
@@ -30,20 +30,12 @@ from resettlement.publicity_kinds import (
 from .models import Agreement, Payment, Statement, StatementStatus
 
 
-def _head():
-    return Subquery(
-        Member.objects.filter(household=OuterRef("household"), relation=Relation.HEAD)
-        .order_by("id")
-        .values("name")[:1]
-    )
-
-
 def agreement_rows(project, community=None) -> list[dict[str, Any]]:
     """Every signed resettlement agreement of the project."""
     agreements = (
         Agreement.objects.filter(project=project, signed_on__isnull=False)
         .select_related("household__community", "household__group")
-        .annotate(head_name=_head())
+        .annotate(head_name=head(household="household"))
         .order_by("household__community__code", "household__code")
     )
     if community is not None:
@@ -71,7 +63,7 @@ def compensation_rows(project, community=None) -> list[dict[str, Any]]:
             project=project, status__in=[StatementStatus.APPROVED, StatementStatus.SETTLED]
         )
         .select_related("household__community", "household__group")
-        .annotate(head_name=_head(), paid_total=Subquery(paid))
+        .annotate(head_name=head(household="household"), paid_total=Subquery(paid))
         .order_by("household__community__code", "household__code")
     )
     if community is not None:

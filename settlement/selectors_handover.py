@@ -8,11 +8,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from allocation.models import Apartment
 from households.models import Household, Member, Project, Relation, VillagerGroup
+from households.selectors import head
 from lottery.models import Allocation, SessionStatus
 
 from .models import Agreement, DefectStatus, DefectTicket, Handover, Statement
@@ -94,13 +95,7 @@ def project_progress(
     households = (
         Household.objects.filter(project=project, status="approved")
         .select_related("community", "group__community")
-        .annotate(
-            head_name=Subquery(
-                Member.objects.filter(household=OuterRef("pk"), relation=Relation.HEAD)
-                .order_by("id")
-                .values("name")[:1]
-            )
-        )
+        .annotate(head_name=head())
         .order_by("community__code", "group__code", "code")
     )
     if group is not None:

@@ -12,10 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.db.models import Prefetch, QuerySet, Sum
 from django.utils.translation import gettext as _
 
-from households.models import Household, HouseholdStatus, Member, Project, Relation, VillagerGroup
+from households.models import Household, HouseholdStatus, Project, VillagerGroup
+from households.selectors import head
 
 from .models import (
     Payment,
@@ -151,11 +152,10 @@ class ProjectSettlement:
 
 def settlement_households() -> QuerySet[Household]:
     """The households a group settles: approved ones, with statement and head's name."""
-    heads = Member.objects.filter(household=OuterRef("pk"), relation=Relation.HEAD)
     return (
         Household.objects.filter(status=HouseholdStatus.APPROVED)
         .select_related("statement", "group")
-        .annotate(head_name=Subquery(heads.values("name")[:1]))
+        .annotate(head_name=head())
         .order_by("code")
     )
 
