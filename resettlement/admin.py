@@ -1,0 +1,71 @@
+"""The audit trail in the admin: read-only for everyone, superusers included, and visible
+only to district-level staff. Entries are written only by `resettlement.audit.audit_record`,
+inside the decisions they record."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from .admin_readonly import ReadOnlyAdmin
+from .audit import AuditAction
+from .models import AuditEntry
+
+# The trail spans every project, so only district-level staff, who see every project
+# (households/access.py), may read it; a project-scoped leader may not.
+ALL_PROJECTS = "households.access_all_projects"
+
+
+class ActionFilter(admin.SimpleListFilter):
+    title = _("事项")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        return AuditAction.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ("sequence", "recorded_at", "actor_username", "action_label", "object_label")
+    list_display_links = ("sequence",)
+    list_filter = (ActionFilter, "object_type", ("recorded_at", admin.DateFieldListFilter))
+    search_fields = ("=sequence", "actor_username", "object_label", "=object_id", "=hash")
+    date_hierarchy = "recorded_at"
+    list_per_page = 100
+    show_full_result_count = False  # counting a long ledger on every page is wasted work
+    fields = (
+        "sequence",
+        "recorded_at",
+        "actor",
+        "actor_username",
+        "action",
+        "object_type",
+        "object_id",
+        "object_label",
+        "payload_text",
+        "previous_hash",
+        "hash",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("事项"), ordering="action")
+    def action_label(self, entry: AuditEntry) -> str:
+        try:
+            return AuditAction(entry.action).label
+        except ValueError:
+            return entry.action
+
+    @admin.display(description=_("决定内容"))
+    def payload_text(self, entry: AuditEntry) -> str:
+        text = json.dumps(entry.payload, ensure_ascii=False, indent=2, sort_keys=True)
+        return format_html("<pre>{}</pre>", text)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return super().has_view_permission(request, obj) and request.user.has_perm(ALL_PROJECTS)

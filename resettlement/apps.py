@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class ResettlementConfig(AppConfig):
+    name = "resettlement"
+    verbose_name = "Resettlement"
+
+    def ready(self) -> None:
+        # Signal receivers: login time, ending a disabled user's sessions.
+        from . import security  # noqa: F401

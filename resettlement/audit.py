@@ -1,0 +1,276 @@
+"""Append decisions to the hash-chained audit trail, read its head, verify it.
+
+`audit_record` is called by a service inside the transaction that makes the decision, as
+its last write: the entry commits or rolls back with the decision. Appends are serialised —
+on PostgreSQL by a transaction-scoped advisory lock taken before the head is read, on SQLite
+by the database's single writer lock, which the decision's earlier writes already hold — so
+every entry follows the one committed before it and the chain never forks (the unique
+constraints on sequence and previous hash are the backstop).
+
+The hash of an entry is SHA-256 over a canonical JSON form of its fields, including the
+previous entry's hash; docs/audit.md gives the exact input so anyone can recompute it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from django.conf import settings
+from django.db import connection, models, transaction
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .models import GENESIS_HASH, AuditEntry
+
+FORMAT = "rs-audit-v1"
+# pg_advisory_xact_lock key of the chain: any constant no other code uses ("rsaudit").
+CHAIN_LOCK_KEY = 0x72736175646974
+VERIFY_BATCH = 1000
+
+
+class AuditAction(models.TextChoices):
+    """The decisions that are audited. The code is stored (and hashed); the label is shown."""
+
+    MEMBER_REVIEW = "member.review", gettext_lazy("成员资格审核")
+    HOUSEHOLD_APPROVE = "household.approve", gettext_lazy("安置户审批")
+    HOUSEHOLD_SEND_BACK = "household.send_back", gettext_lazy("退回重新审核")
+    PUBLICATION_PUBLISH = "publication.publish", gettext_lazy("发布公示")
+    PUBLICATION_WITHDRAW = "publication.withdraw", gettext_lazy("撤回公示")
+    PUBLICATION_CLOSE = "publication.close", gettext_lazy("公示期满结束")
+    LOTTERY_SIGN_OFF = "lottery.sign_off", gettext_lazy("摇号签署")
+    LOTTERY_VOID = "lottery.void", gettext_lazy("摇号场次作废")
+    STATEMENT_APPROVE = "statement.approve", gettext_lazy("结算单审批")
+    STATEMENT_SEND_BACK = "statement.send_back", gettext_lazy("结算单退回")
+    PAYMENT_RECORD = "payment.record", gettext_lazy("登记收付款")
+
+
+class AuditHead(NamedTuple):
+    """The last entry of the chain: (0, 64 zeros) while it is empty."""
+
+    sequence: int
+    hash: str
+
+
+# -- the hash ---------------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """`value` as JSON types only: Decimal, date, UUID and lazy text become strings; a
+    datetime becomes UTC with microseconds. Floats are refused: they do not round-trip
+    exactly, and money and areas are Decimal anyway."""
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, str | Promise):
+        return str(value)
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        if timezone.is_naive(value):
+            raise TypeError(f"naive datetime in audit data: {value!r}")
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, Mapping):
+        plain = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"audit data keys must be strings, not {key!r}")
+            plain[key] = _plain(item)
+        return plain
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    raise TypeError(f"{type(value).__name__} is not allowed in audit data: {value!r}")
+
+
+def canonical_json(value: Any) -> bytes:
+    """UTF-8 JSON with sorted keys, no spaces, non-ASCII kept as is (docs/audit.md)."""
+    return json.dumps(
+        _plain(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode("utf-8")
+
+
+def hash_document(entry: AuditEntry) -> dict[str, Any]:
+    """The fields of `entry` that its hash covers, as hashed."""
+    return {
+        "format": FORMAT,
+        "sequence": entry.sequence,
+        "recorded_at": entry.recorded_at,
+        "actor_id": entry.actor_id,
+        "actor_username": entry.actor_username,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "object_label": entry.object_label,
+        "payload": entry.payload,
+        "previous_hash": entry.previous_hash,
+    }
+
+
+def entry_hash(entry: AuditEntry) -> str:
+    return hashlib.sha256(canonical_json(hash_document(entry))).hexdigest()
+
+
+# -- appending --------------------------------------------------------------------------------
+
+
+def _lock_chain() -> None:
+    """Hold the chain until this transaction ends. SQLite needs nothing: a decision has
+    written before it is audited, so its transaction already holds the one writer lock."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+
+
+def audit_head() -> AuditHead:
+    """The chain's current head, as committed (or as this transaction sees it)."""
+    row = AuditEntry.objects.order_by("-sequence").values_list("sequence", "hash").first()
+    return AuditHead(*row) if row else AuditHead(0, GENESIS_HASH)
+
+
+def _label(obj: models.Model) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(obj)[:255]
+
+
+def audit_record(
+    *, actor, action: str, obj: models.Model | None, payload: Mapping[str, Any]
+) -> AuditEntry:
+    """Append one decision to the chain and return its entry.
+
+    Precondition: called inside the caller's `transaction.atomic`, as the decision's last
+    write — on PostgreSQL the chain stays locked until that transaction ends, so nothing
+    slow may follow. `actor` is the deciding user, or None for the system (a scheduled task);
+    `payload` holds the decision's facts (JSON types, Decimal, dates; no floats).
+    """
+    if action not in AuditAction.values:
+        raise ValueError(f"unknown audit action {action!r}")
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_record must run inside the decision's transaction")
+    # Stored exactly as hashed, so a JSON round trip through the database changes nothing.
+    payload = json.loads(canonical_json(payload))
+    person = actor if getattr(actor, "pk", None) is not None else None
+    _lock_chain()
+    head = audit_head()
+    entry = AuditEntry(
+        sequence=head.sequence + 1,
+        recorded_at=timezone.now(),
+        actor=person,
+        actor_username=person.get_username() if person else "",
+        action=str(action),
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_label=_label(obj) if obj is not None else "",
+        payload=payload,
+        previous_hash=head.hash,
+    )
+    entry.hash = entry_hash(entry)
+    entry.save(force_insert=True)
+    return entry
+
+
+# -- verifying --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditProblem:
+    """The first place the chain is broken. `code`: missing (a gap in the sequence, or a
+    printed entry that no longer exists), content_changed (the entry's fields do not give
+    its hash), link_broken (its previous hash is not the hash of the entry before it),
+    differs_from_printed (its hash is not the one printed on paper)."""
+
+    sequence: int
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    count: int
+    head: AuditHead
+    problem: AuditProblem | None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def _entries(batch_size: int) -> Iterator[AuditEntry]:
+    """Every entry in sequence order, `batch_size` rows per query (keyset pagination)."""
+    after = 0
+    while True:
+        batch = AuditEntry.objects.filter(sequence__gt=after).order_by("sequence")
+        batch = list(batch[:batch_size])
+        yield from batch
+        if len(batch) < batch_size:
+            return
+        after = batch[-1].sequence
+
+
+def _check(entry: AuditEntry, expected: int, previous: str) -> AuditProblem | None:
+    if entry.sequence != expected:
+        return AuditProblem(
+            expected,
+            "missing",
+            _("第 %(a)d 至 %(b)d 条记录缺失(删除或未写入)。")
+            % {"a": expected, "b": entry.sequence - 1},
+        )
+    if entry_hash(entry) != entry.hash:
+        return AuditProblem(
+            entry.sequence,
+            "content_changed",
+            _("第 %(n)d 条记录的内容与其哈希不符:记录被改动过。") % {"n": entry.sequence},
+        )
+    if entry.previous_hash != previous:
+        return AuditProblem(
+            entry.sequence,
+            "link_broken",
+            _("第 %(n)d 条记录的“前一条哈希”与第 %(p)d 条记录的哈希不符:链被改接过。")
+            % {"n": entry.sequence, "p": entry.sequence - 1},
+        )
+    return None
+
+
+def audit_verify(
+    *, printed: Mapping[int, str] | None = None, batch_size: int = VERIFY_BATCH
+) -> AuditReport:
+    """Recompute the whole chain from entry 1 and report the first broken entry.
+
+    `printed` maps sequence numbers to heads printed on paper (a publicity PDF, a notarial
+    record): each must still be in the chain with that hash. That also catches a chain
+    rewritten from some entry on with every hash recomputed.
+    """
+    printed = dict(printed or {})
+    count, head = 0, AuditHead(0, GENESIS_HASH)
+    for entry in _entries(batch_size):
+        problem = _check(entry, head.sequence + 1, head.hash)
+        if problem is None and printed.get(entry.sequence, entry.hash) != entry.hash:
+            problem = AuditProblem(
+                entry.sequence,
+                "differs_from_printed",
+                _("第 %(n)d 条记录的哈希与打印的链头不符:该条或其之前的记录被重写过。")
+                % {"n": entry.sequence},
+            )
+        if problem is not None:
+            return AuditReport(count, head, problem)
+        count += 1
+        head = AuditHead(entry.sequence, entry.hash)
+    beyond = sorted(seq for seq in printed if seq > head.sequence)
+    if beyond:
+        problem = AuditProblem(
+            beyond[0],
+            "missing",
+            _("打印的链头第 %(n)d 条已不在链中(链尾被删除)。") % {"n": beyond[0]},
+        )
+        return AuditReport(count, head, problem)
+    return AuditReport(count, head, None)

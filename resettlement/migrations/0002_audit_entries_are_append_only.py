@@ -1,0 +1,58 @@
+"""Audit entries are append-only in the database itself: an UPDATE is refused, and on
+PostgreSQL a DELETE too. (On SQLite a test's closing flush deletes row by row, so deletes are
+left to verify_audit there; on PostgreSQL the flush is a TRUNCATE, which row triggers do not
+see.) Someone who can lift a trigger can still change rows; verify_audit then finds it."""
+
+from django.db import migrations
+
+POSTGRES = [
+    """
+CREATE OR REPLACE FUNCTION audit_entry_append_only() RETURNS trigger AS $$
+BEGIN
+  RAISE EXCEPTION 'audit entry % is append-only: % refused', OLD.sequence, TG_OP;
+END $$ LANGUAGE plpgsql;
+""",
+    """
+CREATE TRIGGER audit_entry_append_only
+  BEFORE UPDATE OR DELETE ON resettlement_auditentry
+  FOR EACH ROW EXECUTE FUNCTION audit_entry_append_only();
+""",
+]
+
+SQLITE = [
+    """
+CREATE TRIGGER audit_entry_append_only BEFORE UPDATE ON resettlement_auditentry
+BEGIN SELECT RAISE(ABORT, 'audit entries are append-only: UPDATE refused'); END;
+""",
+]
+
+
+def create_triggers(apps, schema_editor):
+    vendor = schema_editor.connection.vendor
+    # A plain cursor: the PL/pgSQL's "%" placeholders are not Python parameters.
+    with schema_editor.connection.cursor() as cursor:
+        if vendor == "postgresql":
+            for statement in POSTGRES:
+                cursor.execute(statement)
+        elif vendor == "sqlite":
+            for statement in SQLITE:
+                cursor.execute(statement)
+        else:  # only PostgreSQL and SQLite are supported
+            raise RuntimeError(f"No audit trigger for {vendor}")
+
+
+def drop_triggers(apps, schema_editor):
+    vendor = schema_editor.connection.vendor
+    if vendor == "postgresql":
+        schema_editor.execute(
+            "DROP TRIGGER IF EXISTS audit_entry_append_only ON resettlement_auditentry;"
+            "DROP FUNCTION IF EXISTS audit_entry_append_only();"
+        )
+    elif vendor == "sqlite":
+        schema_editor.execute("DROP TRIGGER IF EXISTS audit_entry_append_only")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("resettlement", "0001_audit_entry")]
+
+    operations = [migrations.RunPython(create_triggers, drop_triggers)]

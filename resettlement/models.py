@@ -1,0 +1,74 @@
+"""The tamper-evident audit trail shared by every app (DESIGN §2 step 8, §3).
+
+One row per decision — a qualification approval, a publication, a lottery sign-off, a fund
+approval, a payment — appended by `resettlement.audit.audit_record` inside the decision's own
+transaction. Each row carries the SHA-256 of the row before it, so changing, deleting or
+reordering any row breaks the chain where it happened (`manage.py verify_audit`). The hash
+input is documented in docs/audit.md.
+
+Rows are never changed: the database refuses UPDATE (and on PostgreSQL DELETE) through
+triggers (migration 0002), the model refuses to save an existing row, and the admin is
+read-only. The constraints make a fork impossible: one row per sequence number, and no two
+rows may follow the same predecessor.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+# The predecessor of entry 1.
+GENESIS_HASH = "0" * 64
+
+
+class AuditEntry(models.Model):
+    sequence = models.PositiveBigIntegerField(_("序号"))
+    recorded_at = models.DateTimeField(_("记录时间"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        # The actor's id is part of the hash: a user with audit entries can be disabled,
+        # never deleted.
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
+    actor_username = models.CharField(_("操作人用户名"), max_length=150, blank=True)
+    action = models.CharField(_("事项"), max_length=64)
+    object_type = models.CharField(_("对象类型"), max_length=100, blank=True)
+    object_id = models.CharField(_("对象编号"), max_length=64, blank=True)
+    object_label = models.CharField(_("对象"), max_length=255, blank=True)
+    payload = models.JSONField(_("决定内容"), default=dict)
+    previous_hash = models.CharField(_("前一条哈希"), max_length=64)
+    hash = models.CharField(_("本条哈希"), max_length=64)
+
+    class Meta:
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计记录")
+        ordering = ["-sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["sequence"], name="audit_sequence_unique"),
+            models.UniqueConstraint(fields=["hash"], name="audit_hash_unique"),
+            # Two entries following the same predecessor would be a fork of the chain.
+            models.UniqueConstraint(fields=["previous_hash"], name="audit_previous_hash_unique"),
+            models.CheckConstraint(condition=Q(sequence__gte=1), name="audit_sequence_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            models.Index(fields=["action", "sequence"], name="audit_action_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.action} {self.object_label}"
+
+    def save(self, *args, **kwargs) -> None:
+        # Append-only: an entry is written once, by audit_record.
+        if not self._state.adding:
+            raise ValueError("audit entries are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("audit entries are append-only")
