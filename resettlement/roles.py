@@ -61,6 +61,7 @@ _SETTLEMENT_VIEW = (
     "settlement.view_statementline",
     "settlement.view_approvalstep",
     "settlement.view_statementapproval",
+    "settlement.view_statementsendback",
     "settlement.view_payment",
     "settlement.view_agreement",
     "settlement.view_handover",
@@ -132,6 +133,7 @@ ROLES: tuple[Role, ...] = (
             "households.send_back_household",
             "publicity.add_publication",
             "publicity.publish_publication",
+            "resettlement.view_auditentry",  # the audit trail, read-only in the admin
             "publicity.answer_objection",
             # The housing stock and the allocation scheme.
             "allocation.add_estate",
@@ -153,6 +155,22 @@ ROLES: tuple[Role, ...] = (
             "settlement.delete_overareaband",
             "settlement.change_approvalstep",
             "settlement.approve_statement",
+            # Oversight (stage 8): the progress dashboard and the overdue-return ledger, and
+            # the working teams, household assignments and return plans behind them.
+            "oversight.view_dashboard",
+            "oversight.view_ledger",
+            "oversight.view_workingteam",
+            "oversight.add_workingteam",
+            "oversight.change_workingteam",
+            "oversight.view_householdassignment",
+            "oversight.add_householdassignment",
+            "oversight.change_householdassignment",
+            "oversight.delete_householdassignment",
+            "oversight.view_returnplan",
+            "oversight.add_returnplan",
+            "oversight.change_returnplan",
+            "oversight.view_returntarget",
+            "oversight.view_ledgerentry",
         )
         + _PUBLICITY_VIEW
         + _HOUSING_VIEW
@@ -184,6 +202,22 @@ ROLES: tuple[Role, ...] = (
             "settlement.approve_statement",
             "settlement.record_payment",
             "settlement.add_adjustment",
+        ),
+    ),
+    # The discipline inspection office (纪检监督, seed 001): reads every stage to check that
+    # policy and the allocation rules were kept, and alone handles the public's reports.
+    Role(
+        "supervisor",
+        _("纪检监督"),
+        _REGISTRY_VIEW
+        + _PUBLICITY_VIEW
+        + _HOUSING_VIEW
+        + _LOTTERY_VIEW
+        + _SETTLEMENT_VIEW
+        + (
+            "publicity.view_complaint",
+            "publicity.handle_complaint",
+            "resettlement.view_auditentry",
         ),
     ),
 )

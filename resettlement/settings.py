@@ -12,7 +12,10 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
+
+from resettlement.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -50,16 +53,23 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "axes",
+    "csp",
     "resettlement",
     "households",
     "allocation",
     "lottery",
     "settlement",
     "publicity",
+    # Stage 8: reads every app above; none of them imports it.
+    "oversight",
 ]
 
 MIDDLEWARE = [
+    # First: it times the whole stack and gives every response its X-Request-ID.
+    "resettlement.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "resettlement.security.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "resettlement.middleware.ChosenLanguageMiddleware",
@@ -67,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication and messages: it may log the user out and say why.
+    "resettlement.security.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # AxesMiddleware must be last: it turns lockouts into a response.
@@ -121,6 +133,12 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# The lockout page: translated, says how long to wait (resettlement.reauth.locked_out).
+AXES_LOCKOUT_CALLABLE = "resettlement.reauth.locked_out"
+
+# Re-authentication: lottery sign-off, statement approval and payment recording need the
+# password entered within this many minutes (at login or on the confirm-password page).
+RECENT_AUTH_SECONDS = 60 * int(os.environ.get("RECENT_AUTH_MINUTES", "10"))
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
@@ -160,6 +178,11 @@ PUBLICITY_DAYS: dict[str, int] = {}
 # must be the address people outside the office network can open.
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# The supervising office's other reporting channels (seed 001: the discipline inspection
+# secretary's mailbox and a public hotline), shown on the public report form. Empty: not shown.
+SUPERVISION_HOTLINE = os.environ.get("SUPERVISION_HOTLINE", "")
+SUPERVISION_MAILBOX = os.environ.get("SUPERVISION_MAILBOX", "")
+
 # Celery: a real broker when REDIS_URL is set, otherwise tasks run in-process.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -180,10 +203,17 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = int(os.environ.get("CELERY_MAX_MEMORY_PER_C
 CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("CELERY_TASK_SOFT_TIME_LIMIT", "540"))
 CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", "600"))
 CELERY_TIMEZONE = TIME_ZONE
+# Workers log through LOGGING below (JSON in production, with each task's id), not Celery's
+# own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     "close-expired-publications": {
         "task": "publicity.tasks.close_expired_publications",
         "schedule": crontab(hour=0, minute=5),
+    },
+    "refresh-overdue-ledger": {
+        "task": "oversight.tasks.refresh_overdue_ledger",
+        "schedule": crontab(hour=1, minute=15),
     },
 }
 
@@ -213,6 +243,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "resettlement.api.document_error_responses",
+    ],
     # Swagger UI and ReDoc are served from our own static files, never a CDN: the
     # intranet has no internet access.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -224,7 +258,11 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
-SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
+# A session ends after this long without a request (idle) and this long after login
+# (absolute), whatever happens in between (resettlement.security.SessionTimeoutMiddleware).
+SESSION_IDLE_TIMEOUT = 60 * int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
+SESSION_ABSOLUTE_TIMEOUT = 3600 * int(os.environ.get("SESSION_MAX_HOURS", "10"))
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 
@@ -236,27 +274,40 @@ SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "0" if DEBUG else "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): scripts, styles, fonts and requests only from this
+# site, no inline script or style (templates keep JS in static/js and CSS in static/css),
+# no plugins, never framed. Views relax it only where a third-party page needs it
+# (Swagger UI's inline style, resettlement.urls).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+# Browser features no page of the system uses are switched off for every page.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
+    "magnetometer=(), microphone=(), payment=(), usb=()"
+)
 if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-    },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "axes": {"level": "WARNING"},
-        "weasyprint": {"level": "WARNING"},
-        "fontTools": {"level": "WARNING"},
-    },
-}
+# LOG_FORMAT=json in production: one JSON object per line, each request's with its id
+# (resettlement.logs). Plain lines otherwise.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=os.environ.get("LOG_LEVEL", "INFO"))
 
 # History is for reading: reverting a record from the admin would bypass the services.
 SIMPLE_HISTORY_REVERT_DISABLED = True
