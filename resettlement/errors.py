@@ -50,3 +50,14 @@ def invalid_input(
         _("输入有误,共 %(n)d 处:%(first)s") % {"n": len(errors), "first": errors[0]["message"]},
         details=list(errors),
     )
+
+
+def apply_errors(form: Any, details: Sequence[Mapping[str, Any]] | None, message: str) -> None:
+    """Show a RuleViolation on a Django form: each detail on the field it names (or on the
+    form when the form has no such field), the message on the form when there are none."""
+    if not details:
+        form.add_error(None, message)
+        return
+    for detail in details:
+        field = detail.get("field")
+        form.add_error(field if field in form.fields else None, detail["message"])

@@ -24,15 +24,19 @@ from django_ratelimit import ALL
 from django_ratelimit.core import is_ratelimited
 
 # Per client address; settings may override each (PUBLIC_LOOKUP_RATE, PUBLIC_OBJECTION_RATE,
-# PUBLIC_DEFECT_RATE, PUBLIC_LOTTERY_PAGE_RATE, PUBLIC_LOTTERY_STATE_RATE). The lottery's live
-# page asks for the state every 1.5 s, 40 times a minute; a hall full of phones behind one
-# address is why the state's limit is generous.
+# PUBLIC_DEFECT_RATE, PUBLIC_LOTTERY_PAGE_RATE, PUBLIC_LOTTERY_STATE_RATE,
+# PUBLIC_COMPLAINT_RATE, PUBLIC_COMPLAINT_STATUS_RATE). The lottery's live page asks for the
+# state every 1.5 s, 40 times a minute; a hall full of phones behind one address is why the
+# state's limit is generous. A report's status is looked up with its reference and check
+# code: limited like the household lookup, so neither can be guessed.
 DEFAULT_RATES = {
     "lookup": "10/m",
     "objection": "5/h",
     "defect": "10/h",
     "lottery_page": "60/m",
     "lottery_state": "240/m",
+    "complaint": "5/h",
+    "complaint_status": "10/m",
 }
 
 
