@@ -16,9 +16,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from resettlement.admin_readonly import ReadOnlyMixin
 from resettlement.errors import RuleViolation
 
-from . import selectors, services
+from . import selectors, services, services_access
+from .access import ProjectScopedAdmin, projects_q
 from .admin_import import HouseholdImportExportMixin
 from .models import (
     Community,
@@ -27,28 +29,35 @@ from .models import (
     HouseholdStatus,
     Member,
     Project,
+    ProjectAccess,
     ReviewStatus,
     VillagerGroup,
 )
 from .qualification import REASON_LABELS, RULE_LABELS
 
 
-class ReadOnlyAdmin(SimpleHistoryAdmin):
+class ReadOnlyAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
     """Viewable with history; changed only through the staff pages, API and actions."""
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
+
+class ProjectAccessInline(admin.TabularInline):
+    """Who may see this project besides district-level staff: add a row to grant, tick
+    delete to revoke. Saved through households.services_access."""
+
+    model = ProjectAccess
+    fields = ("user", "granted_by", "granted_at")
+    readonly_fields = ("granted_by", "granted_at")
+    extra = 0
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
+        return False  # a grant is added or revoked, never edited into another user's
 
 
 @admin.register(Project)
-class ProjectAdmin(SimpleHistoryAdmin):
+class ProjectAdmin(ProjectScopedAdmin, SimpleHistoryAdmin):
+    project_path = "pk"
     list_display = ("code", "name", "hukou_cutoff_date", "growth_deadline", "area_per_person")
+    inlines = [ProjectAccessInline]
     search_fields = ("code", "name")
     fieldsets = (
         (None, {"fields": ("code", "name")}),
@@ -69,6 +78,32 @@ class ProjectAdmin(SimpleHistoryAdmin):
         ),
     )
 
+    def save_formset(self, request, form, formset, change) -> None:
+        if formset.model is not ProjectAccess:
+            return super().save_formset(request, form, formset, change)
+        # The admin's change message reads these lists.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        try:
+            for inline_form in formset.deleted_forms:
+                if inline_form.instance.pk:
+                    services_access.project_access_revoke(
+                        actor=request.user, grant=inline_form.instance
+                    )
+                    formset.deleted_objects.append(inline_form.instance)
+            for inline_form in formset.forms:
+                if inline_form.instance.pk or inline_form in formset.deleted_forms:
+                    continue
+                if inline_form.has_changed():
+                    formset.new_objects.append(
+                        services_access.project_access_grant(
+                            actor=request.user,
+                            user=inline_form.cleaned_data["user"],
+                            project=form.instance,
+                        )
+                    )
+        except RuleViolation as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
         if change:
@@ -79,16 +114,19 @@ class ProjectAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Community)
-class CommunityAdmin(SimpleHistoryAdmin):
+class CommunityAdmin(ProjectScopedAdmin, SimpleHistoryAdmin):
     list_display = ("code", "name", "project")
-    list_filter = ("project",)
+    list_filter = (("project", admin.RelatedOnlyFieldListFilter),)
     search_fields = ("code", "name")
 
 
 @admin.register(VillagerGroup)
-class VillagerGroupAdmin(SimpleHistoryAdmin):
+class VillagerGroupAdmin(ProjectScopedAdmin, SimpleHistoryAdmin):
     list_display = ("code", "name", "community", "project")
-    list_filter = ("project", "community")
+    list_filter = (
+        ("project", admin.RelatedOnlyFieldListFilter),
+        ("community", admin.RelatedOnlyFieldListFilter),
+    )
     search_fields = ("code", "name")
     list_select_related = ("community", "project")
 
@@ -105,7 +143,12 @@ class HouseholdAdmin(HouseholdImportExportMixin, ReadOnlyAdmin):
         "entitlement_area",
         "staff_link",
     )
-    list_filter = ("project", "status", "community", "group")
+    list_filter = (
+        ("project", admin.RelatedOnlyFieldListFilter),
+        "status",
+        ("community", admin.RelatedOnlyFieldListFilter),
+        ("group", admin.RelatedOnlyFieldListFilter),
+    )
     search_fields = ("code",)
     search_help_text = gettext_lazy("按户编号、户主或成员姓名、身份证号查找")
     actions = ["approve_selected"]
@@ -113,7 +156,7 @@ class HouseholdAdmin(HouseholdImportExportMixin, ReadOnlyAdmin):
     list_per_page = 50
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Household]:
-        return selectors.household_list()
+        return selectors.household_list().filter(projects_q(request.user))
 
     def get_search_results(self, request, queryset, search_term):
         return selectors.household_search(queryset, search_term), False
@@ -177,7 +220,7 @@ class ReviewForm(forms.Form):
 
 
 @admin.register(Member)
-class MemberAdmin(ReadOnlyAdmin):
+class MemberAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
     """The review queue: filter by community, group, status and failed rule; review each
     member on its own page or pass the members the rules found qualified in bulk."""
 
@@ -277,7 +320,7 @@ class MemberAdmin(ReadOnlyAdmin):
 
     def review_view(self, request: HttpRequest, pk: int):
         member = get_object_or_404(
-            Member.objects.select_related(
+            self.get_queryset(request).select_related(
                 "household__community", "household__group", "household__project", "reviewed_by"
             ),
             pk=pk,
@@ -336,7 +379,9 @@ class MemberAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(ReadOnlyAdmin):
+class DocumentAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
+    project_path = "household__project"
+
     list_display = (
         "household",
         "kind",

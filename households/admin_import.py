@@ -28,6 +28,7 @@ from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
 
 from resettlement.errors import RuleViolation
 
+from .access import visible_projects
 from .import_files import CSV, XLSX, FileRejected, check_size, format_for_name, read_roster
 from .import_template import XLSX_CONTENT_TYPE
 from .models import Project
@@ -133,6 +134,16 @@ class HouseholdImportExportMixin(ImportExportMixin):
 
     def has_export_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(EXPORT_PERMISSION)
+
+    def create_import_form(self, request: HttpRequest):
+        form = super().create_import_form(request)
+        form.fields["project"].queryset = visible_projects(request.user)
+        return form
+
+    def create_confirm_form(self, request: HttpRequest, import_form=None):
+        form = super().create_confirm_form(request, import_form)
+        form.fields["project"].queryset = visible_projects(request.user)
+        return form
 
     def get_import_resource_kwargs(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
         form = kwargs.get("form")

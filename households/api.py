@@ -34,6 +34,7 @@ from rest_framework.response import Response
 from resettlement.errors import RuleViolation
 
 from . import selectors, services
+from .access import projects_q, require_project, visible_projects
 from .models import (
     Community,
     Document,
@@ -130,12 +131,27 @@ class RegistryViewMixin:
 
 
 def parsed(
-    serializer_class: type[serializers.Serializer], data: Any, *, partial: bool = False
+    serializer_class: type[serializers.Serializer],
+    data: Any,
+    *,
+    partial: bool = False,
+    request: Any = None,
 ) -> dict[str, Any]:
-    """Validated input for a service call; raises ValidationError (→ invalid_input)."""
-    serializer = serializer_class(data=data, partial=partial)
+    """Validated input for a service call; raises ValidationError (→ invalid_input).
+    Pass the `request` when the input refers to rows by id (`VisibleRelatedField`)."""
+    serializer = serializer_class(data=data, partial=partial, context={"request": request})
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+# Ids are BigAutoField. A filter beyond that range matches nothing, and SQLite cannot even
+# bind it (OverflowError), so such input is refused like any other invalid value.
+MAX_ID = 2**63 - 1
+
+
+def id_filter() -> serializers.IntegerField:
+    """An optional query parameter naming an object by id."""
+    return serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
 
 class Conflict(RuleViolation):
@@ -158,6 +174,20 @@ def writes(request: Any, response: Any, *, code: int = 200, **kwargs: Any):
 
 # ---------------------------------------------------------------------------------------
 # Shared pieces
+
+
+class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
+    """A row referred to by id in the input, among those of the projects the caller may see
+    (households.access): any other id is "does not exist", as if it did not."""
+
+    def __init__(self, *, project_path: str = "project", **kwargs: Any) -> None:
+        self.project_path = project_path
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> QuerySet:
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        return super().get_queryset().filter(projects_q(user, self.project_path))
 
 
 class UserRefSerializer(serializers.Serializer):
@@ -223,11 +253,11 @@ class VillagerGroupSerializer(serializers.ModelSerializer):
 
 
 class ProjectScopeFilter(serializers.Serializer):
-    project = serializers.IntegerField(required=False, min_value=1)
+    project = id_filter()
 
 
 class VillagerGroupFilter(ProjectScopeFilter):
-    community = serializers.IntegerField(required=False, min_value=1)
+    community = id_filter()
 
 
 @extend_schema_view(
@@ -252,6 +282,9 @@ class ProjectViewSet(
     queryset = Project.objects.all()
     serializer_class = ProjectSerializer
 
+    def get_queryset(self) -> QuerySet[Project]:
+        return visible_projects(self.request.user)
+
     @transaction.atomic
     def perform_create(self, serializer: ProjectSerializer) -> None:
         serializer.save()
@@ -267,6 +300,9 @@ class CommunityViewSet(RegistryViewMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Community.objects.all()
     serializer_class = CommunitySerializer
 
+    def get_queryset(self) -> QuerySet[Community]:
+        return Community.objects.filter(projects_q(self.request.user))
+
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         if self.action == "list":
             filters = self.query(ProjectScopeFilter)
@@ -279,6 +315,9 @@ class CommunityViewSet(RegistryViewMixin, viewsets.ReadOnlyModelViewSet):
 class VillagerGroupViewSet(RegistryViewMixin, viewsets.ReadOnlyModelViewSet):
     queryset = VillagerGroup.objects.all()
     serializer_class = VillagerGroupSerializer
+
+    def get_queryset(self) -> QuerySet[VillagerGroup]:
+        return VillagerGroup.objects.filter(projects_q(self.request.user))
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         if self.action == "list":
@@ -387,7 +426,7 @@ class MemberInputSerializer(serializers.Serializer):
 
 
 class MemberCreateSerializer(MemberInputSerializer):
-    household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.all())
+    household = VisibleRelatedField(queryset=Household.objects.all())
 
 
 class ReviewSerializer(serializers.Serializer):
@@ -405,10 +444,10 @@ class ReviewSerializer(serializers.Serializer):
 
 
 class MemberFilter(serializers.Serializer):
-    project = serializers.IntegerField(required=False, min_value=1)
-    household = serializers.IntegerField(required=False, min_value=1)
-    community = serializers.IntegerField(required=False, min_value=1)
-    group = serializers.IntegerField(required=False, min_value=1)
+    project = id_filter()
+    household = id_filter()
+    community = id_filter()
+    group = id_filter()
     review_status = serializers.ChoiceField(ReviewStatus.choices, required=False)
     failed_rule = serializers.ChoiceField(
         sorted(REASON_LABELS),
@@ -442,7 +481,7 @@ class MemberViewSet(
     service_actions = ("review",)
 
     def get_queryset(self) -> QuerySet[Member]:
-        return member_queryset()
+        return member_queryset().filter(projects_q(self.request.user))
 
     def get_serializer_class(self) -> type[serializers.Serializer]:
         return {
@@ -475,7 +514,7 @@ class MemberViewSet(
         return Response(MemberSerializer(member, context=self.get_serializer_context()).data, code)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = parsed(MemberCreateSerializer, request.data)
+        data = parsed(MemberCreateSerializer, request.data, request=request)
         household = data.pop("household")
         member = services.member_add(actor=request.user, household=household, data=data)
         return self.render(member, status.HTTP_201_CREATED)
@@ -544,19 +583,17 @@ class DocumentSerializer(serializers.ModelSerializer):
 
 
 class DocumentUploadSerializer(serializers.Serializer):
-    household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.all())
-    member = serializers.PrimaryKeyRelatedField(
-        queryset=Member.objects.all(), required=False, allow_null=True
-    )
+    household = VisibleRelatedField(queryset=Household.objects.all())
+    member = VisibleRelatedField(queryset=Member.objects.all(), required=False, allow_null=True)
     kind = serializers.ChoiceField(DocumentKind.choices)
     # Size, emptiness and the real content type are the service's checks.
     file = serializers.FileField(allow_empty_file=True)
 
 
 class DocumentFilter(serializers.Serializer):
-    project = serializers.IntegerField(required=False, min_value=1)
-    household = serializers.IntegerField(required=False, min_value=1)
-    member = serializers.IntegerField(required=False, min_value=1)
+    project = id_filter()
+    household = id_filter()
+    member = id_filter()
     kind = serializers.ChoiceField(DocumentKind.choices, required=False)
 
 
@@ -579,7 +616,9 @@ class DocumentViewSet(
     parser_classes = [MultiPartParser, FormParser]
 
     def get_queryset(self) -> QuerySet[Document]:
-        return Document.objects.select_related("member", "uploaded_by")
+        return Document.objects.select_related("member", "uploaded_by").filter(
+            projects_q(self.request.user, "household__project")
+        )
 
     def get_serializer_class(self) -> type[serializers.Serializer]:
         return DocumentUploadSerializer if self.action == "create" else DocumentSerializer
@@ -597,7 +636,7 @@ class DocumentViewSet(
         return queryset.filter(**{lookups[name]: value for name, value in filters.items()})
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = parsed(DocumentUploadSerializer, request.data)
+        data = parsed(DocumentUploadSerializer, request.data, request=request)
         document = services.document_upload(
             actor=request.user,
             household=data["household"],
@@ -729,16 +768,16 @@ class HouseholdFieldsSerializer(serializers.Serializer):
 class HouseholdRegisterSerializer(HouseholdFieldsSerializer):
     """A new household with all its members, registered in one step."""
 
-    project = serializers.PrimaryKeyRelatedField(queryset=Project.objects.all())
-    community = serializers.PrimaryKeyRelatedField(queryset=Community.objects.all())
-    group = serializers.PrimaryKeyRelatedField(queryset=VillagerGroup.objects.all())
+    project = VisibleRelatedField(queryset=Project.objects.all(), project_path="pk")
+    community = VisibleRelatedField(queryset=Community.objects.all())
+    group = VisibleRelatedField(queryset=VillagerGroup.objects.all())
     members = MemberInputSerializer(many=True)
 
 
 class HouseholdFilter(serializers.Serializer):
-    project = serializers.IntegerField(required=False, min_value=1)
-    community = serializers.IntegerField(required=False, min_value=1)
-    group = serializers.IntegerField(required=False, min_value=1)
+    project = id_filter()
+    community = id_filter()
+    group = id_filter()
     status = serializers.ChoiceField(HouseholdStatus.choices, required=False)
     search = serializers.CharField(
         required=False,
@@ -776,7 +815,7 @@ class HouseholdViewSet(
     service_actions = ("approve",)
 
     def get_queryset(self) -> QuerySet[Household]:
-        return household_list_queryset()
+        return household_list_queryset().filter(projects_q(self.request.user))
 
     def get_serializer_class(self) -> type[serializers.Serializer]:
         return {
@@ -805,6 +844,7 @@ class HouseholdViewSet(
             household = selectors.household_detail(household_id)
         except Household.DoesNotExist:
             raise Http404 from None
+        require_project(self.request.user, household.project_id)
         serializer = HouseholdDetailSerializer(household, context=self.get_serializer_context())
         return Response(serializer.data, status=code)
 
@@ -812,7 +852,7 @@ class HouseholdViewSet(
         return self.render(self._pk())
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = parsed(HouseholdRegisterSerializer, request.data)
+        data = parsed(HouseholdRegisterSerializer, request.data, request=request)
         household = services.household_register(
             actor=request.user,
             project=data.pop("project"),

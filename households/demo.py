@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import io
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -42,6 +42,7 @@ from .models import (
     HouseholdStatus,
     Member,
     Project,
+    ProjectAccess,
     ReviewStatus,
     VillagerGroup,
 )
@@ -60,6 +61,19 @@ DEMO_ACTORS = {
 }
 
 
+# The demo's clerk of one project: sees YH2011 and nothing of YH2013 (households.access).
+PROJECT_SCOPED_DEMO_USERS = {"clerk2011": EARLIER_PROJECT_CODE}
+
+
+def grant_project_scoped_demo_users() -> None:
+    """Grant the project-scoped demo users their project, when both exist."""
+    users = get_user_model().objects.filter(username__in=PROJECT_SCOPED_DEMO_USERS)
+    for user in users:
+        project = Project.objects.filter(code=PROJECT_SCOPED_DEMO_USERS[user.username]).first()
+        if project is not None:
+            ProjectAccess.objects.get_or_create(user=user, project=project)
+
+
 class DemoUsersMissing(Exception):
     """The demo users are not there, or lack their roles."""
 
@@ -72,20 +86,24 @@ def existing_demo_projects() -> list[str]:
     )
 
 
-def missing_demo_users() -> list[str]:
+def missing_users(usernames: Iterable[str]) -> list[str]:
+    """Which of these demo users do not exist yet (create_demo_users makes them)."""
+    usernames = list(usernames)
     present = set(
-        get_user_model().objects.filter(username__in=DEMO_ACTORS).values_list("username", flat=True)
+        get_user_model().objects.filter(username__in=usernames).values_list("username", flat=True)
     )
-    return [username for username in DEMO_ACTORS if username not in present]
+    return [username for username in usernames if username not in present]
 
 
-def demo_actors() -> dict:
-    """The demo users by username; raises DemoUsersMissing naming what is wrong."""
-    users = {u.username: u for u in get_user_model().objects.filter(username__in=DEMO_ACTORS)}
-    problems = [f"{name} does not exist" for name in DEMO_ACTORS if name not in users]
+def ready_users(roles: Mapping[str, str], *, also: Iterable[str] = ()) -> dict:
+    """The users named in `roles` (and `also`) by username, each of `roles` active with the
+    permission it names; raises DemoUsersMissing naming what is wrong. Each stage of the
+    demo checks its own actors with this."""
+    users = {u.username: u for u in get_user_model().objects.filter(username__in=[*roles, *also])}
+    problems = [f"{name} does not exist" for name in roles if name not in users]
     problems += [
         f"{name} lacks {perm}"
-        for name, perm in DEMO_ACTORS.items()
+        for name, perm in roles.items()
         if name in users and not (users[name].is_active and users[name].has_perm(perm))
     ]
     if problems:
@@ -95,6 +113,15 @@ def demo_actors() -> dict:
             + "). Run `python manage.py create_demo_users` first."
         )
     return users
+
+
+def missing_demo_users() -> list[str]:
+    return missing_users(DEMO_ACTORS)
+
+
+def demo_actors() -> dict:
+    """The demo users by username; raises DemoUsersMissing naming what is wrong."""
+    return ready_users(DEMO_ACTORS)
 
 
 # --- documents ---------------------------------------------------------------------------

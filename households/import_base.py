@@ -26,9 +26,12 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from import_export import resources, widgets
 from import_export.results import Result
+from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from resettlement.errors import RuleViolation
 from resettlement.roles import require_permission
+
+from .access import require_project_access
 
 # Cells starting with these are formulas to Excel (or to LibreOffice, reading a csv).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -159,8 +162,23 @@ def _problems_from_exception(exc: BaseException) -> list[ImportProblem]:
 # -- cells --------------------------------------------------------------------------------
 
 
-def is_blank(values: Sequence[Any]) -> bool:
-    return all(value is None or (isinstance(value, str) and not value.strip()) for value in values)
+def is_formula(value: Any) -> bool:
+    """A formula cell of an xlsx (read as its "=…" text, or openpyxl's array formula), or a
+    csv cell Excel would run as one. A leading "+", "-" or "@" is left alone: phone numbers
+    and dates may start so; an export's neutralised "'=…" is text, not a formula."""
+    if isinstance(value, ArrayFormula | DataTableFormula):
+        return True
+    return isinstance(value, str) and value.lstrip().startswith("=") and len(value.strip()) > 1
+
+
+def formula_message(value: Any) -> str:
+    text = value.text if isinstance(value, ArrayFormula) else str(value).strip()
+    if len(text) > 40:
+        text = text[:40] + "…"
+    return _(
+        "单元格是公式“%(f)s”,导入只接受填写的内容:请在 Excel 中复制该列,"
+        "“选择性粘贴”为数值后重新导入"
+    ) % {"f": text}
 
 
 def neutralise_formula(value: Any) -> Any:
@@ -286,6 +304,7 @@ class AllOrNothingResource(resources.ModelResource):
         require_permission(self.user, self.import_permission)
         if self.project is None:
             raise RuleViolation("no_project", _("请选择要导入到哪个项目。"))
+        require_project_access(self.user, self.project)
         problems = dataset_problems(
             dataset,
             headers=[column.header for column in self.columns],
@@ -306,9 +325,28 @@ class AllOrNothingResource(resources.ModelResource):
 
     def before_import(self, dataset: tablib.Dataset, **kwargs: Any) -> None:
         self._rows = self.validate_file(dataset)
+        self._refuse_formulas(dataset)
         self._file_has_errors = any(row.errors for row in self._rows)
         if not self._file_has_errors:
-            self.prepare_valid_file()
+            try:
+                self.prepare_valid_file()
+            except Exception as exc:
+                # Reported once, as the import's error; the rows are passed over, as for
+                # a file with errors (what the file needed was not prepared).
+                self._file_has_errors = True
+                if isinstance(exc, IntegrityError):
+                    raise self._concurrent_import() from exc
+                raise
+
+    def _refuse_formulas(self, dataset: tablib.Dataset) -> None:
+        """A formula cell is refused on its own (its other problems are consequences)."""
+        rows = {row.number: row for row in self._rows}
+        position = {column.key: dataset.headers.index(column.header) for column in self.columns}
+        for number, values in enumerate(dataset, start=2):
+            for key, index in position.items():
+                if is_formula(values[index]) and number in rows:
+                    rows[number].blank = False
+                    rows[number].errors[key] = [formula_message(values[index])]
 
     def before_import_row(self, row: dict, **kwargs: Any) -> None:
         number = kwargs["row_number"]
@@ -346,13 +384,15 @@ class AllOrNothingResource(resources.ModelResource):
             with transaction.atomic(using=self.get_db_connection_name()):
                 self.write_batch(instances, batch_size)
         except IntegrityError:
-            # Only a concurrent import can get past the checks done in memory.
-            concurrent = RuleViolation("concurrent_import", str(self.concurrent_message))
-            self.handle_import_error(result, concurrent, raise_errors)
+            self.handle_import_error(result, self._concurrent_import(), raise_errors)
         except Exception as exc:
             self.handle_import_error(result, exc, raise_errors)
         finally:
             self.create_instances.clear()
+
+    def _concurrent_import(self) -> RuleViolation:
+        # Only a concurrent import or registration can get past the checks done in memory.
+        return RuleViolation("concurrent_import", str(self.concurrent_message))
 
     def after_import(self, dataset, result: ImportResult, **kwargs: Any) -> None:
         # Not ModelResource's: it resets the id sequence, for imports that carry ids. Ours

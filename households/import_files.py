@@ -4,8 +4,13 @@ Used by the admin import and `manage.py import_households` before the rows reach
 `households.resources`. A file is refused, with a message for people, when it is too large,
 empty, not really the spreadsheet its name claims (a text or PDF file renamed .xlsx), a zip
 bomb (checked from the zip directory before anything is decompressed), or has more data
-rows than settings.IMPORT_MAX_ROWS. XML inside the xlsx is parsed by openpyxl through
-defusedxml (a project dependency), which refuses entity expansion ("billion laughs").
+rows than settings.IMPORT_MAX_ROWS, or data in more than MAX_COLUMNS columns. XML inside the
+xlsx is parsed by openpyxl through defusedxml (a project dependency), which refuses entity
+expansion ("billion laughs") and external entities.
+
+Formula cells are read as their formula text ("=…"), never as the value Excel cached: the
+import refuses them cell by cell (`households.import_base`), as it does a csv cell that
+Excel would run as a formula.
 
 The table keeps the sheet's row numbering: the header is row 1 and data row i (0-based) is
 row i + 2 as Excel shows it. Blank rows inside the data are kept as empty rows for that
@@ -17,7 +22,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import filetype
@@ -35,6 +40,13 @@ FORMATS = (XLSX, CSV)
 # A real roster's sheet XML is 10–30 times its compressed size; zip bombs are thousands.
 DEFAULT_MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_ZIP_MEMBERS = 500
+# The widest import has about twenty columns. openpyxl pads a row out to its last cell, so
+# one cell far to the right (column XFD) would make a row 16,384 values: read no further
+# than one column past the limit (cells beyond it are never read) and refuse a file using it.
+MAX_COLUMNS = 100
+# Rows past the last one Excel can hold are no spreadsheet's: refuse them rather than walk
+# a billion empty rows up to a crafted cell reference.
+EXCEL_MAX_ROWS = 1_048_576
 _ZIP_SIGNATURE = b"PK\x03\x04"
 
 
@@ -121,11 +133,13 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[Any, ...]]:
             _("服务器未启用安全的 XML 解析(defusedxml),暂不能导入 Excel 文件,请联系管理员。"),
         )
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        # data_only=False: a formula cell reads as its formula, which the import refuses;
+        # Excel's cached result may be stale, and files other programs write have none.
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
         sheet = book.worksheets[0]
         # Some programs write a wrong <dimension>; read-only mode would cut the sheet there.
         sheet.reset_dimensions()
-        yield from sheet.iter_rows(values_only=True)
+        yield from sheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True)
     except FileRejected:
         raise
     except Exception:  # defusedxml's refusals, broken XML, missing parts: all unreadable
@@ -156,24 +170,30 @@ def _csv_rows(data: bytes) -> Iterator[list[str]]:
         raise FileRejected("not_csv", _("CSV 文件格式有误,无法读取。")) from None
 
 
-def _is_blank(values: Iterable[Any]) -> bool:
+def is_blank(values: Iterable[Any]) -> bool:
+    """No cell holds anything but whitespace: such rows and columns are not data."""
     return all(value is None or (isinstance(value, str) and not value.strip()) for value in values)
 
 
 def _dataset(rows: Iterator[Any]) -> tablib.Dataset:
     """Build the Dataset, keeping Excel's row numbers and stopping at IMPORT_MAX_ROWS."""
     header = next(rows, None)
-    if header is None or _is_blank(header):
+    if header is None or is_blank(header):
         raise FileRejected(
             "empty_file", _("文件中没有内容:第1行应为表头,从第2行起每行填写一名成员。")
         )
-    header = list(header)
+    header = _trimmed(header, 1)
     limit = settings.IMPORT_MAX_ROWS
     kept: list[list[Any]] = []
     pending_blank = 0
     for number, values in enumerate(rows, start=2):
-        values = list(values)
-        if _is_blank(values):
+        if number > EXCEL_MAX_ROWS:
+            raise FileRejected(
+                "too_many_rows",
+                _("文件数据行过多(超过 %(m)d 行),请分成几个文件导入。") % {"m": limit},
+            )
+        values = _trimmed(values, number)
+        if not values:
             pending_blank += 1
             continue
         if number - 1 > limit:
@@ -192,13 +212,29 @@ def _dataset(rows: Iterator[Any]) -> tablib.Dataset:
     used = [
         i
         for i in range(width)
-        if headers[i] or any(i < len(v) and not _is_blank([v[i]]) for v in kept)
+        if headers[i] or any(i < len(v) and not is_blank([v[i]]) for v in kept)
     ]
     dataset = tablib.Dataset(headers=[headers[i] for i in used])
     for values in kept:
         padded = values + [None] * (width - len(values))
         dataset.append([padded[i] for i in used])
     return dataset
+
+
+def _trimmed(values: Sequence[Any], number: int) -> list[Any]:
+    """The row without its trailing blank cells; FileRejected when it is too wide."""
+    if values.count(None) == len(values):  # the common blank row, cheaply (C speed)
+        return []
+    values = list(values)
+    while values and is_blank(values[-1:]):
+        values.pop()
+    if len(values) > MAX_COLUMNS:
+        raise FileRejected(
+            "too_many_columns",
+            _("第 %(row)d 行有数据的列过多(超过 %(m)d 列),请使用导入模板,只保留模板中的列。")
+            % {"row": number, "m": MAX_COLUMNS},
+        )
+    return values
 
 
 def _header_text(value: Any) -> str:

@@ -50,6 +50,11 @@ class Project(models.Model):
         verbose_name = _("项目")
         verbose_name_plural = pgettext_lazy("plural", "项目")
         ordering = ["code"]
+        permissions = [
+            # District-level staff (区级) see every project; everyone else only the projects
+            # granted to them (ProjectAccess). Superusers hold it implicitly.
+            ("access_all_projects", _("查看全部项目(区级)")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(growth_deadline__gte=models.F("hukou_cutoff_date")),
@@ -65,6 +70,42 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+
+class ProjectAccess(models.Model):
+    """A grant: `user` may see and work on `project`'s data. Without a grant (or the
+    `access_all_projects` permission) a user sees nothing of the project, not even that it
+    exists. See households.access."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="project_grants",
+        verbose_name=_("用户"),
+    )
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="access_grants", verbose_name=_("项目")
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("授权人"),
+    )
+    granted_at = models.DateTimeField(_("授权时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("项目授权")
+        verbose_name_plural = pgettext_lazy("plural", "项目授权")
+        ordering = ["project", "user"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "project"], name="project_access_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.project.code}"
 
 
 class Community(models.Model):

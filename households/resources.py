@@ -33,6 +33,7 @@ from import_export.fields import Field
 from simple_history.utils import bulk_create_with_history
 
 from . import import_base
+from .access import projects_q
 from .import_base import (
     AllOrNothingResource,
     ChoiceLabelWidget,
@@ -41,9 +42,9 @@ from .import_base import (
     ImportRow,
     TextWidget,
     import_problems,
-    is_blank,
     unneutralise_formula,
 )
+from .import_files import is_blank
 from .models import (
     Community,
     Household,
@@ -555,6 +556,8 @@ class HouseholdMemberResource(AllOrNothingResource):
 
     def get_queryset(self) -> QuerySet[Member]:
         members = Member.objects.select_related("household__community", "household__group")
+        if self.user is not None:
+            members = members.filter(projects_q(self.user))
         if self.project is not None:
             members = members.filter(project=self.project)
         return members.order_by("household__project_id", "household__code", "pk")

@@ -19,11 +19,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from resettlement.audit import audit_record
 from resettlement.errors import NotAllowed, RuleViolation, invalid_input
 from resettlement.roles import require_permission
 from resettlement.uploads import UploadRefused, upload_check
 
 from . import qualification
+from .access import require_project_access
 from .models import (
     Community,
     Document,
@@ -122,6 +124,7 @@ def household_register(
     """
     require_permission(actor, "households.add_household")
     require_permission(actor, "households.add_member")
+    require_project_access(actor, project)
     errors = _scope_errors(project, community, group)
     household_data, household_errors = clean_household(household)
     errors += [e.as_dict() for e in household_errors]
@@ -429,7 +432,21 @@ def member_review(*, actor, member: Member, decision: str, reason: str = "") -> 
     if household.status != new_status:
         household.status = new_status
         _save_with_reason(household, _("成员审核完成") if not pending else _("审核进行中"), actor)
+    audit_record(
+        actor=actor, action="member.review", obj=member, payload=_review_facts(household, member)
+    )
     return member
+
+
+def _review_facts(household: Household, member: Member) -> dict[str, Any]:
+    return {
+        "household": household.code,
+        "member_id": member.pk,
+        "decision": member.review_status,
+        "computed_qualified": member.verdict_qualified,
+        "overridden": member.review_overridden,
+        "reason": member.review_reason,
+    }
 
 
 def entitlement_for(project: Project, members: Sequence[Member]) -> tuple[int, Decimal]:
@@ -482,7 +499,23 @@ def household_approve(*, actor, household: Household) -> Household:
         actor,
     )
     _refresh_other_projects(household, actor)
+    audit_record(
+        actor=actor,
+        action="household.approve",
+        obj=household,
+        payload=_approval_facts(household, members),
+    )
     return household
+
+
+def _approval_facts(household: Household, members: Sequence[Member]) -> dict[str, Any]:
+    return {
+        "project": household.project.code,
+        "household": household.code,
+        "population": household.resettlement_population,
+        "entitlement_area": household.entitlement_area,
+        "members": {str(m.pk): m.review_status for m in members},
+    }
 
 
 _REVIEW_FIELDS = [
@@ -544,6 +577,12 @@ def household_send_back(*, actor, household: Household, reason: str) -> Househol
         _withdraw_review(member)
         _save_with_reason(member, reason, actor, update_fields=_REVIEW_FIELDS)
     _reopen_review(household, reason, actor)
+    audit_record(
+        actor=actor,
+        action="household.send_back",
+        obj=household,
+        payload={"household": household.code, "reason": reason},
+    )
     return household
 
 

@@ -18,6 +18,7 @@ from resettlement.errors import RuleViolation
 from resettlement.uploads import private_file_response
 
 from . import selectors, services
+from .access import projects_q, require_project, visible_projects
 from .forms import (
     DocumentUploadForm,
     HouseholdEditForm,
@@ -26,14 +27,14 @@ from .forms import (
     MemberFormSet,
     apply_errors,
 )
-from .models import Document, Household, HouseholdStatus, Member, Project, VillagerGroup
+from .models import Community, Document, Household, HouseholdStatus, Member, VillagerGroup
 
 registry_view = permission_required("households.view_household", raise_exception=True)
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    projects = Project.objects.annotate(
+    projects = visible_projects(request.user).annotate(
         household_count=Count("households", distinct=True),
         approved=Count(
             "households", filter=Q(households__status=HouseholdStatus.APPROVED), distinct=True
@@ -48,7 +49,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @registry_view
 def household_list(request: HttpRequest) -> HttpResponse:
-    queryset = selectors.household_list()
+    queryset = selectors.household_list().filter(projects_q(request.user))
     term = request.GET.get("q", "")
     queryset = selectors.household_search(queryset, term)
     project = request.GET.get("project")
@@ -66,7 +67,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
             "q": term,
             "status": status,
             "statuses": HouseholdStatus.choices,
-            "projects": Project.objects.all(),
+            "projects": visible_projects(request.user),
             "project": project,
         },
     )
@@ -75,7 +76,11 @@ def household_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("households.add_household", raise_exception=True)
 def household_register(request: HttpRequest) -> HttpResponse:
-    form = HouseholdForm(request.POST or None, initial={"project": Project.objects.first()})
+    projects = visible_projects(request.user)
+    form = HouseholdForm(request.POST or None, initial={"project": projects.first()})
+    form.fields["project"].queryset = projects
+    form.fields["community"].queryset = Community.objects.filter(projects_q(request.user))
+    form.fields["group"].queryset = form.fields["group"].queryset.filter(projects_q(request.user))
     members = MemberFormSet(request.POST or None, prefix="m")
     if request.method == "POST" and form.is_valid() and members.is_valid():
         try:
@@ -94,7 +99,11 @@ def household_register(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("已登记 %(h)s 户,请上传证明材料。") % {"h": household.code})
             return redirect("staff:household-detail", pk=household.pk)
-    groups = VillagerGroup.objects.select_related("community").order_by("code")
+    groups = (
+        VillagerGroup.objects.filter(projects_q(request.user))
+        .select_related("community")
+        .order_by("code")
+    )
     return render(
         request,
         "households/household_register.html",
@@ -109,6 +118,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         household = selectors.household_detail(pk)
     except Household.DoesNotExist:
         raise Http404 from None
+    require_project(request.user, household.project_id)
     return render(
         request,
         "households/household_detail.html",
@@ -125,7 +135,9 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @permission_required("households.change_household", raise_exception=True)
 def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    household = get_object_or_404(Household.objects.select_related("project"), pk=pk)
+    household = get_object_or_404(
+        Household.objects.select_related("project").filter(projects_q(request.user)), pk=pk
+    )
     form = HouseholdEditForm(request.POST or None, initial=services.household_values(household))
     if request.method == "POST" and form.is_valid():
         try:
@@ -142,7 +154,7 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def member_edit(request: HttpRequest, pk: int, member_pk: int | None = None) -> HttpResponse:
-    household = get_object_or_404(Household, pk=pk)
+    household = get_object_or_404(Household.objects.filter(projects_q(request.user)), pk=pk)
     member = get_object_or_404(Member, pk=member_pk, household=household) if member_pk else None
     perm = "households.change_member" if member else "households.add_member"
     if not request.user.has_perm(perm):
@@ -173,7 +185,9 @@ def member_edit(request: HttpRequest, pk: int, member_pk: int | None = None) -> 
 @login_required
 @require_POST
 def member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
-    member = get_object_or_404(Member, pk=member_pk, household_id=pk)
+    member = get_object_or_404(
+        Member.objects.filter(projects_q(request.user)), pk=member_pk, household_id=pk
+    )
     try:
         services.member_remove(actor=request.user, member=member)
     except RuleViolation as exc:
@@ -186,7 +200,7 @@ def member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse
 @login_required
 @require_POST
 def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
-    household = get_object_or_404(Household, pk=pk)
+    household = get_object_or_404(Household.objects.filter(projects_q(request.user)), pk=pk)
     form = DocumentUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("请选择要上传的文件。"))
@@ -213,7 +227,9 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("households.view_document", raise_exception=True)
 def document_download(request: HttpRequest, pk: int) -> FileResponse:
     """Stream a document as an attachment: never inline, never from a public URL."""
-    document = get_object_or_404(Document, pk=pk)
+    document = get_object_or_404(
+        Document.objects.filter(projects_q(request.user, "household__project")), pk=pk
+    )
     return private_file_response(
         document.file.open("rb"),
         filename=f"{document.household.code}-{document.kind}{document.extension}",

@@ -38,6 +38,7 @@ class Command(BaseCommand):
         if existing:
             message = f"Demo project(s) {', '.join(existing)} already exist"
             if options["if_empty"]:
+                demo.grant_project_scoped_demo_users()
                 self.stdout.write(f"{message}; nothing to do (--if-empty).")
                 return
             raise CommandError(
@@ -48,12 +49,19 @@ class Command(BaseCommand):
         # the later stages in, and they run in the registry's transaction, in this order:
         # publicity (whose objections may send a household back to review and approve it
         # again) before the housing and lottery stage, which needs the approvals settled;
-        # settlement and handover last, on the apartments drawn.
+        # settlement and handover on the apartments drawn; oversight (working teams, the
+        # return plan, the overdue ledger) last.
         from lottery.demo import hall_users, missing_hall_users, seed_lottery
+        from oversight.demo import missing_oversight_users, seed_oversight
         from publicity.demo import seed_publicity
         from settlement.demo import missing_settlement_users, seed_settlement, settlement_users
 
-        if demo.missing_demo_users() or missing_hall_users() or missing_settlement_users():
+        if (
+            demo.missing_demo_users()
+            or missing_hall_users()
+            or missing_settlement_users()
+            or missing_oversight_users()
+        ):
             call_command("create_demo_users", stdout=self.stdout)
         try:
             users = settlement_users(hall_users(demo.demo_actors()))
@@ -67,8 +75,9 @@ class Command(BaseCommand):
             seed=options["seed"],
             users=users,
             progress=self.stdout.write,
-            later_stages=[seed_publicity, seed_lottery, seed_settlement],
+            later_stages=[seed_publicity, seed_lottery, seed_settlement, seed_oversight],
         )
+        demo.grant_project_scoped_demo_users()
         for line in summary.lines():
             self.stdout.write(line)
         self.stdout.write(
