@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from households.access import ProjectScopedAdmin
 from households.admin_import import HouseholdImportExportMixin
 from resettlement.admin_services import ServiceAdmin, ServiceForm
 from resettlement.errors import RuleViolation
@@ -131,10 +132,10 @@ class BuildingInline(admin.TabularInline):
 
 
 @admin.register(Estate)
-class EstateAdmin(ServiceAdmin):
+class EstateAdmin(ProjectScopedAdmin, ServiceAdmin):
     form = EstateForm
     list_display = ("code", "name", "project", "orientation")
-    list_filter = ("project",)
+    list_filter = (("project", admin.RelatedOnlyFieldListFilter),)
     search_fields = ("code", "name")
     list_select_related = ("project",)
     inlines = [FloorTierInline, BuildingInline]
@@ -183,10 +184,10 @@ class ApartmentTypeForm(ServiceForm):
 
 
 @admin.register(ApartmentType)
-class ApartmentTypeAdmin(ServiceAdmin):
+class ApartmentTypeAdmin(ProjectScopedAdmin, ServiceAdmin):
     form = ApartmentTypeForm
     list_display = ("code", "name", "nominal_area", "project")
-    list_filter = ("project",)
+    list_filter = (("project", admin.RelatedOnlyFieldListFilter),)
     search_fields = ("code", "name")
     list_select_related = ("project",)
 
@@ -210,7 +211,7 @@ class AllocationPolicyForm(ServiceForm):
 
 
 @admin.register(AllocationPolicy)
-class AllocationPolicyAdmin(ServiceAdmin):
+class AllocationPolicyAdmin(ProjectScopedAdmin, ServiceAdmin):
     form = AllocationPolicyForm
     list_display = ("project", "over_area_cap")
     list_select_related = ("project",)
@@ -258,7 +259,7 @@ class ApartmentImportExportMixin(HouseholdImportExportMixin):
 
 
 @admin.register(Apartment)
-class ApartmentAdmin(ApartmentImportExportMixin, admin.ModelAdmin):
+class ApartmentAdmin(ProjectScopedAdmin, ApartmentImportExportMixin, admin.ModelAdmin):
     list_display = (
         "code",
         "estate",
@@ -271,7 +272,13 @@ class ApartmentAdmin(ApartmentImportExportMixin, admin.ModelAdmin):
         "tier",
         "status",
     )
-    list_filter = ("estate", "building", "apartment_type", "tier", "status")
+    list_filter = (
+        ("estate", admin.RelatedOnlyFieldListFilter),
+        ("building", admin.RelatedOnlyFieldListFilter),
+        ("apartment_type", admin.RelatedOnlyFieldListFilter),
+        "tier",
+        "status",
+    )
     search_fields = ("code",)
     list_select_related = ("estate", "building", "stair", "apartment_type")
     actions = ["withhold_selected", "release_selected"]
@@ -333,7 +340,7 @@ class DemandItemInline(admin.TabularInline):
 
 
 @admin.register(Demand)
-class DemandAdmin(admin.ModelAdmin):
+class DemandAdmin(ProjectScopedAdmin, admin.ModelAdmin):
     """Read-only: choices are recorded on the staff demand page (or the API) and locked
     there or with the action here."""
 
@@ -348,7 +355,12 @@ class DemandAdmin(admin.ModelAdmin):
         "chosen_by",
         "locked_by",
     )
-    list_filter = ("project", "status", "area_fit", "household__community")
+    list_filter = (
+        ("project", admin.RelatedOnlyFieldListFilter),
+        "status",
+        "area_fit",
+        ("household__community", admin.RelatedOnlyFieldListFilter),
+    )
     search_fields = ("household__code",)
     list_select_related = ("household", "project", "chosen_by", "locked_by")
     inlines = [DemandItemInline]

@@ -18,7 +18,16 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from households.api import ErrorSerializer, RegistryViewMixin, UserRefSerializer, parsed, writes
+from households.access import projects_q
+from households.api import (
+    ErrorSerializer,
+    RegistryViewMixin,
+    UserRefSerializer,
+    VisibleRelatedField,
+    id_filter,
+    parsed,
+    writes,
+)
 from households.models import Community, Household, Project
 
 from . import selectors, services
@@ -79,7 +88,7 @@ class EstateSerializer(serializers.ModelSerializer):
 
 
 class ProjectScopeFilter(serializers.Serializer):
-    project = serializers.IntegerField(required=False, min_value=1)
+    project = id_filter()
 
 
 @extend_schema_view(list=extend_schema(parameters=[ProjectScopeFilter]))
@@ -89,8 +98,12 @@ class EstateViewSet(RegistryViewMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = EstateSerializer
 
     def get_queryset(self) -> QuerySet[Estate]:
-        return selectors.estate_list().prefetch_related(
-            Prefetch("floor_tiers", queryset=FloorTier.objects.order_by("floor_from"))
+        return (
+            selectors.estate_list()
+            .filter(projects_q(self.request.user))
+            .prefetch_related(
+                Prefetch("floor_tiers", queryset=FloorTier.objects.order_by("floor_from"))
+            )
         )
 
     def filter_queryset(self, queryset: QuerySet[Estate]) -> QuerySet[Estate]:
@@ -136,8 +149,8 @@ class ApartmentSerializer(serializers.ModelSerializer):
 
 
 class ApartmentFilter(serializers.Serializer):
-    project = serializers.IntegerField(required=False, min_value=1)
-    estate = serializers.IntegerField(required=False, min_value=1)
+    project = id_filter()
+    estate = id_filter()
     status = serializers.ChoiceField(ApartmentStatus.choices, required=False)
     type = serializers.CharField(required=False, help_text="Apartment type code, e.g. T90.")
 
@@ -149,7 +162,7 @@ class ApartmentViewSet(RegistryViewMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = ApartmentSerializer
 
     def get_queryset(self) -> QuerySet[Apartment]:
-        return selectors.apartment_list()
+        return selectors.apartment_list().filter(projects_q(self.request.user))
 
     def filter_queryset(self, queryset: QuerySet[Apartment]) -> QuerySet[Apartment]:
         if self.action != "list":
@@ -204,7 +217,7 @@ class DemandSerializer(serializers.ModelSerializer):
 
 
 class DemandChooseSerializer(serializers.Serializer):
-    household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.all())
+    household = VisibleRelatedField(queryset=Household.objects.all())
     items = serializers.DictField(
         child=serializers.IntegerField(),
         help_text="Apartment type code → how many apartments of that type, e.g. "
@@ -216,13 +229,13 @@ class DemandChooseInput(serializers.Serializer):
     """What POST /demands/ parses: the counts are left to the service, so that a bad one is
     reported as `items.<type code>` like every other problem with the items."""
 
-    household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.all())
+    household = VisibleRelatedField(queryset=Household.objects.all())
     items = serializers.DictField(child=serializers.JSONField())
 
 
 class DemandLockSerializer(serializers.Serializer):
-    project = serializers.PrimaryKeyRelatedField(queryset=Project.objects.all())
-    community = serializers.PrimaryKeyRelatedField(
+    project = VisibleRelatedField(queryset=Project.objects.all(), project_path="pk")
+    community = VisibleRelatedField(
         queryset=Community.objects.all(),
         required=False,
         help_text="Lock only this community's households.",
@@ -234,9 +247,9 @@ class LockedCountSerializer(serializers.Serializer):
 
 
 class DemandFilter(serializers.Serializer):
-    project = serializers.IntegerField(required=False, min_value=1)
-    household = serializers.IntegerField(required=False, min_value=1)
-    community = serializers.IntegerField(required=False, min_value=1)
+    project = id_filter()
+    household = id_filter()
+    community = id_filter()
     status = serializers.ChoiceField(DemandStatus.choices, required=False)
 
 
@@ -259,7 +272,7 @@ class DemandViewSet(
     serializer_class = DemandSerializer
 
     def get_queryset(self) -> QuerySet[Demand]:
-        return selectors.demand_list()
+        return selectors.demand_list().filter(projects_q(self.request.user))
 
     def filter_queryset(self, queryset: QuerySet[Demand]) -> QuerySet[Demand]:
         if self.action != "list":
@@ -274,7 +287,7 @@ class DemandViewSet(
         return queryset.filter(**{lookups[name]: value for name, value in filters.items()})
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = parsed(DemandChooseInput, request.data)
+        data = parsed(DemandChooseInput, request.data, request=request)
         demand = services.demand_choose(
             actor=request.user, household=data["household"], items=data["items"]
         )
@@ -290,7 +303,7 @@ class DemandViewSet(
     def lock(self, request: Request) -> Response:
         """A leader locks the draft choices; nobody may lock a choice they entered
         (403 `four_eyes`), all or none."""
-        data = parsed(DemandLockSerializer, request.data)
+        data = parsed(DemandLockSerializer, request.data, request=request)
         project = data["project"]
         households = None
         if data.get("community") is not None:

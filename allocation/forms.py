@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from households.access import visible_projects
 from households.models import Project
 
 from .models import ApartmentStatus, ApartmentType, Tier
@@ -78,8 +79,14 @@ class ApartmentFilterForm(forms.Form):
 
 
 class ApartmentImportForm(forms.Form):
-    project = forms.ModelChoiceField(Project.objects.all(), label=_("项目"))
+    """Offers only the projects `user` may see (households.access), wherever it is built."""
+
+    project = forms.ModelChoiceField(Project.objects.none(), label=_("项目"))
     import_file = forms.FileField(
         label=_("房源文件(.xlsx 或 .csv)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
     )
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = visible_projects(user)

@@ -38,9 +38,9 @@ from households.import_base import (
     ImportRow,
     TextWidget,
     import_problems,
-    is_blank,
     unneutralise_formula,
 )
+from households.import_files import is_blank
 from households.models import Project
 
 from .models import (

@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from households.access import require_project_access
 from households.models import Household, HouseholdStatus, Project
 from resettlement.errors import NotAllowed, RuleViolation, field_error, invalid_input
 from resettlement.roles import require_permission
@@ -209,6 +210,7 @@ def estate_create(
 ) -> Estate:
     """A new estate, with its floor rule when `bands` are given."""
     require_permission(actor, "allocation.add_estate")
+    require_project_access(actor, project)
     code, name = (code or "").strip(), (name or "").strip()
     errors = _check_code("code", code, _("小区编号"))
     if not name:
@@ -300,6 +302,7 @@ def apartment_type_create(
     *, actor, project: Project, code: str, name: str, nominal_area: Any
 ) -> ApartmentType:
     require_permission(actor, "allocation.add_apartmenttype")
+    require_project_access(actor, project)
     code, name = (code or "").strip(), (name or "").strip()
     errors = _check_code("code", code, _("户型编号"))
     if not name:
@@ -378,6 +381,7 @@ def allocation_policy_of(project: Project) -> AllocationPolicy:
 def allocation_policy_update(*, actor, project: Project, over_area_cap: Any) -> AllocationPolicy:
     """Change the over-area cap. Choices already made keep what they were checked against."""
     require_permission(actor, "allocation.change_allocationpolicy")
+    require_project_access(actor, project)
     try:
         cap = Decimal(str(over_area_cap).strip())
     except (InvalidOperation, ValueError):
@@ -556,6 +560,7 @@ def demand_lock(*, actor, project: Project, households: Iterable[Household] | No
     must be made again first).
     """
     require_permission(actor, "allocation.lock_demand")
+    require_project_access(actor, project)
     demands = Demand.objects.select_for_update(of=("self",)).filter(
         project=project, status=DemandStatus.DRAFT
     )

@@ -23,8 +23,9 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
+from households.access import projects_q, require_project, visible_projects
 from households.import_files import check_size, format_for_name, read_roster
-from households.models import Community, Household, Project, VillagerGroup
+from households.models import Community, Household, VillagerGroup
 from resettlement.errors import NotAllowed, RuleViolation
 
 from . import selectors, services
@@ -49,10 +50,10 @@ def _int_param(request: HttpRequest, name: str) -> int | None:
 @login_required
 @housing_view
 def estate_list(request: HttpRequest) -> HttpResponse:
-    projects = list(Project.objects.order_by("code"))
+    projects = list(visible_projects(request.user).order_by("code"))
     code = request.GET.get("project", "")
     project = next((p for p in projects if p.code == code), None)
-    estates = list(selectors.estate_list(project=project))
+    estates = list(selectors.estate_list(project=project).filter(projects_q(request.user)))
     counts = selectors.estate_counts(estates)
     return render(
         request,
@@ -72,6 +73,7 @@ def estate_detail(request: HttpRequest, pk: int) -> HttpResponse:
         estate = selectors.estate_detail(pk)
     except Estate.DoesNotExist:
         raise Http404 from None
+    require_project(request.user, estate.project_id)
     types = selectors.apartment_types(estate.project)
     form = ApartmentFilterForm(request.GET, estate=estate, types=types)
     filters = form.filters()
@@ -98,7 +100,7 @@ def estate_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @demand_view
 def demand_projects(request: HttpRequest) -> HttpResponse:
-    projects = list(Project.objects.order_by("code"))
+    projects = list(visible_projects(request.user).order_by("code"))
     if len(projects) == 1:
         return redirect("allocation:demand-list", code=projects[0].code)
     return render(request, "allocation/demand_projects.html", {"projects": projects})
@@ -107,7 +109,7 @@ def demand_projects(request: HttpRequest) -> HttpResponse:
 @login_required
 @demand_view
 def demand_list(request: HttpRequest, code: str) -> HttpResponse:
-    project = get_object_or_404(Project, code=code)
+    project = get_object_or_404(visible_projects(request.user), code=code)
     community = _int_param(request, "community")
     group = _int_param(request, "group")
     households = selectors.demand_households(project=project, community=community, group=group)
@@ -139,7 +141,10 @@ def demand_list(request: HttpRequest, code: str) -> HttpResponse:
 @permission_required("allocation.view_demand", raise_exception=True)
 def demand_edit(request: HttpRequest, pk: int) -> HttpResponse:
     household = get_object_or_404(
-        Household.objects.select_related("project", "community", "group"), pk=pk
+        Household.objects.select_related("project", "community", "group").filter(
+            projects_q(request.user)
+        ),
+        pk=pk,
     )
     demand = (
         Demand.objects.filter(household=household).select_related("chosen_by", "locked_by").first()
@@ -183,7 +188,7 @@ def demand_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @permission_required("allocation.lock_demand", raise_exception=True)
 def demand_lock(request: HttpRequest, code: str) -> HttpResponse:
-    project = get_object_or_404(Project, code=code)
+    project = get_object_or_404(visible_projects(request.user), code=code)
     form = LockForm(request.POST or None, initial={"community": _int_param(request, "community")})
     community_id = _int_param(request, "community")
     if request.method == "POST" and form.is_valid():
@@ -252,7 +257,7 @@ def apartment_import(request: HttpRequest) -> HttpResponse:
     """Upload → dry run (every problem by row and column, or a summary) → confirm."""
     if request.method == "POST" and request.POST.get("confirm"):
         return _import_confirm(request)
-    form = ApartmentImportForm(request.POST or None, request.FILES or None)
+    form = ApartmentImportForm(request.POST or None, request.FILES or None, user=request.user)
     context = {"form": form, "report": None}
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["import_file"]
@@ -288,7 +293,7 @@ def _import_confirm(request: HttpRequest) -> HttpResponse:
     if not pending or not os.path.exists(pending["path"]):
         messages.error(request, _("上传的文件已过期,请重新上传。"))
         return redirect("allocation:apartment-import")
-    project = get_object_or_404(Project, pk=pending["project"])
+    project = get_object_or_404(visible_projects(request.user), pk=pending["project"])
     with open(pending["path"], "rb") as stream:
         data = stream.read()
     try:
@@ -308,7 +313,7 @@ def _import_confirm(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "allocation/apartment_import.html",
-            {"form": ApartmentImportForm(), "report": report, "project": project},
+            {"form": ApartmentImportForm(user=request.user), "report": report, "project": project},
         )
     messages.success(
         request,
@@ -321,7 +326,7 @@ def _import_confirm(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("allocation.view_apartment", raise_exception=True)
 def apartment_export(request: HttpRequest) -> HttpResponse:
-    project = get_object_or_404(Project, code=request.GET.get("project", ""))
+    project = get_object_or_404(visible_projects(request.user), code=request.GET.get("project", ""))
     data = apartments_export(actor=request.user, project=project).export("xlsx")
     response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
     name = f"apartments-{project.code}-{timezone.localdate().isoformat()}.xlsx"
