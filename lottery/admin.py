@@ -9,18 +9,10 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from households.access import ProjectScopedAdmin
+from resettlement.admin_readonly import ReadOnlyAdmin
+
 from .models import Allocation, CheckIn, LotterySession, Reveal, SessionEvent
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 class RevealInline(admin.TabularInline):
@@ -45,9 +37,9 @@ class EventInline(RevealInline):
 
 
 @admin.register(LotterySession)
-class LotterySessionAdmin(ReadOnlyAdmin):
+class LotterySessionAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
     list_display = ("code", "title", "project", "estate", "mode", "rehearsal", "status")
-    list_filter = ("status", "mode", "rehearsal", "project")
+    list_filter = ("status", "mode", "rehearsal", ("project", admin.RelatedOnlyFieldListFilter))
     search_fields = ("code", "title")
     list_select_related = ("project", "estate")
     inlines = [EventInline, RevealInline]
@@ -96,7 +88,8 @@ class LotterySessionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Reveal)
-class RevealAdmin(ReadOnlyAdmin):
+class RevealAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
+    project_path = "session__project"
     list_display = ("session", "position", "step_label", "rank", "participant", "proxy")
     list_filter = ("proxy",)
     search_fields = ("session__code", "participant")
@@ -104,7 +97,8 @@ class RevealAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Allocation)
-class AllocationAdmin(ReadOnlyAdmin):
+class AllocationAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
+    project_path = "session__project"
     list_display = ("session", "sequence", "household", "apartment", "binding", "proxy")
     list_filter = ("binding", "proxy")
     search_fields = ("session__code", "household__code", "apartment__code")
@@ -112,7 +106,8 @@ class AllocationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CheckIn)
-class CheckInAdmin(ReadOnlyAdmin):
+class CheckInAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
+    project_path = "session__project"
     list_display = ("session", "household", "method", "attendee", "checked_in_at")
     list_filter = ("method",)
     search_fields = ("session__code", "household__code", "attendee")
@@ -120,7 +115,8 @@ class CheckInAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SessionEvent)
-class SessionEventAdmin(ReadOnlyAdmin):
+class SessionEventAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
+    project_path = "session__project"
     list_display = ("session", "at", "kind", "actor")
     list_filter = ("kind",)
     search_fields = ("session__code",)

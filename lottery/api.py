@@ -21,6 +21,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from households.access import projects_q
+
 from .models import LotterySession, SessionStatus
 
 
@@ -28,7 +30,7 @@ class LotterySessionSerializer(serializers.ModelSerializer):
     project = serializers.SlugRelatedField(slug_field="code", read_only=True)
     estate = serializers.SlugRelatedField(slug_field="code", read_only=True)
     communities = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
-    replaces = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    replaces = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     server_secret = serializers.SerializerMethodField(
         help_text="Revealed at sign-off (or when voided); empty before."
     )
@@ -100,6 +102,7 @@ class LotterySessionViewSet(viewsets.ReadOnlyModelViewSet):
             .annotate(reveal_count=Count("reveals"))
             .defer("participants", "inventory", "steps", "bundle")
             .order_by("-created_at")
+            .filter(projects_q(self.request.user))
         )
         project = self.request.query_params.get("project")
         if project:
@@ -115,7 +118,11 @@ class LotterySessionViewSet(viewsets.ReadOnlyModelViewSet):
     def bundle(self, request: Request, code: str | None = None) -> Response:
         session = (
             LotterySession.objects.filter(
-                code=code, status=SessionStatus.SIGNED, rehearsal=False, bundle__isnull=False
+                projects_q(request.user),
+                code=code,
+                status=SessionStatus.SIGNED,
+                rehearsal=False,
+                bundle__isnull=False,
             )
             .only("bundle", "bundle_sha256")
             .first()

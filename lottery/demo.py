@@ -11,7 +11,8 @@ before the real day):
   estate's housing orientation, enough for every demand and about 8 % to spare;
 - for every approved household the clerk who registered it enters the apartment-type
   combination the family chose (`demand_choose`): one of the combinations closest to its
-  entitlement, some over it within the cap, some under; `leader` locks them
+  entitlement, some over it within the cap, some under (a household where nobody qualified
+  has nothing to choose); `leader` locks them
   (`demand_lock`, four-eyes: not the one who entered them);
 - a drill: `leader` opens a rehearsal session, `notary` confirms the snapshots and enters
   the witnesses' dice, `operator` draws everything and `notary` signs it off — practice,
@@ -37,13 +38,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import tablib
-from django.contrib.auth import get_user_model
 
 from allocation import services as allocation_services
 from allocation.models import Apartment, AreaFit, Demand
 from allocation.resources import HEADERS, apartments_import
-from households.demo import MAIN_PROJECT_CODE, DemoUsersMissing
-from households.models import Household, HouseholdStatus, Member, Project, Relation
+from households.demo import MAIN_PROJECT_CODE, missing_users, ready_users
+from households.models import Community, Household, HouseholdStatus, Member, Project, Relation
 
 from . import services
 from .models import LotterySession, SessionMode
@@ -99,27 +99,12 @@ class LotterySummary:
 
 
 def missing_hall_users() -> list[str]:
-    present = set(
-        get_user_model().objects.filter(username__in=HALL_ROLES).values_list("username", flat=True)
-    )
-    return [username for username in HALL_ROLES if username not in present]
+    return missing_users(HALL_ROLES)
 
 
 def hall_users(users: dict) -> dict:
     """`users` with the operator and notary added; DemoUsersMissing when they are not ready."""
-    found = {u.username: u for u in get_user_model().objects.filter(username__in=HALL_ROLES)}
-    problems = [
-        f"{name} lacks {perm}"
-        for name, perm in HALL_ROLES.items()
-        if name not in found or not (found[name].is_active and found[name].has_perm(perm))
-    ]
-    if problems:
-        raise DemoUsersMissing(
-            "Demo users are not ready ("
-            + "; ".join(problems)
-            + "). Run `python manage.py create_demo_users` first."
-        )
-    return {**users, **found}
+    return {**users, **ready_users(HALL_ROLES)}
 
 
 # -- housing --------------------------------------------------------------------------------
@@ -145,14 +130,15 @@ def _choice(entitlement: Decimal, combos, cap: Decimal, rng: random.Random) -> d
 
 def _choose_demands(project: Project, users: dict, rng: random.Random) -> Counter:
     """The registering clerk enters each approved household's choice; returns the demand
-    in apartments per type."""
+    in apartments per type. A household where nobody qualified (0.00 ㎡) has nothing to
+    choose and takes no part in the lottery."""
     types = {code: Decimal(nominal) for code, _name, nominal, _built in TYPES}
     combos = _combinations(types)
     cap = allocation_services.allocation_policy_of(project).over_area_cap
     clerks = {users["clerk"].pk: users["clerk"], users["clerk2"].pk: users["clerk2"]}
     wanted: Counter = Counter()
     households = Household.objects.filter(
-        project=project, status=HouseholdStatus.APPROVED
+        project=project, status=HouseholdStatus.APPROVED, entitlement_area__gt=0
     ).order_by("code")
     for household in households:
         items = _choice(household.entitlement_area, combos, cap, rng)
@@ -233,10 +219,9 @@ def _dice(rng: random.Random, throws: int = 12) -> str:
 
 
 def _session(project, estate, users, *, code, title, rehearsal, rng) -> LotterySession:
-    communities = sorted(
-        {h.community for h in Household.objects.filter(project=project, demand__isnull=False)},
-        key=lambda c: c.code,
-    )
+    communities = Community.objects.filter(
+        project=project, households__demand__isnull=False
+    ).distinct()
     session = services.lottery_session_create(
         actor=users["leader"],
         project=project,

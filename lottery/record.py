@@ -26,6 +26,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from households.models import Community, Member, Relation, VillagerGroup
+from resettlement.audit import audit_head
 from resettlement.pdf import render_pdf
 
 from .models import Allocation, CheckIn, LotterySession, Reveal, SessionEvent
@@ -224,6 +225,7 @@ def record_context(session: LotterySession) -> dict[str, Any]:
         "call_total": sum(len(step.get("order", [])) for step in session.steps or []),
         "events": events,
         "printed_at": _when(timezone.now()),
+        "audit_head": audit_head(),  # as of printing, after the sign-off was recorded
     }
 
 

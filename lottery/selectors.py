@@ -76,11 +76,14 @@ def households_without_locked_demand(
     project: Project, communities: Iterable[Community]
 ) -> list[str]:
     """Codes of approved, not yet housed households of the communities whose apartment-type
-    choice is missing or not locked: they cannot take part until it is."""
+    choice is missing or not locked: they cannot take part until it is. A household where
+    nobody qualified (approved with 0.00 ㎡, docs/qualification.md) and that chose nothing
+    is not waiting for a choice: it has no apartment to be drawn."""
     locked = Demand.objects.filter(status=DemandStatus.LOCKED).values("household_id")
     return sorted(
         _eligible_households(project, communities)
         .exclude(pk__in=locked)
+        .exclude(Q(entitlement_area=0) & Q(demand__isnull=True))
         .values_list("code", flat=True)
     )
 

@@ -31,7 +31,9 @@ from django.utils.translation import gettext as _
 
 from allocation.models import Apartment, ApartmentStatus, ApartmentType, Estate
 from households import idnumbers
+from households.access import require_project_access
 from households.models import Community, Household, Member, Project
+from resettlement.audit import audit_record
 from resettlement.errors import NotAllowed, RuleViolation
 from resettlement.roles import require_permission
 
@@ -223,6 +225,7 @@ def lottery_session_create(
     open on the estate, or `fixed_village_order` does not list each community once.
     """
     require_permission(actor, "lottery.add_lotterysession")
+    require_project_access(actor, project)
     communities = sorted(set(communities), key=lambda c: c.code)
     code, title = (code or "").strip(), (title or "").strip()
     errors: list[dict[str, str]] = []
@@ -850,7 +853,24 @@ def lottery_session_sign_off(*, actor, session: LotterySession, witnesses: str) 
             "paused",
         ]
     )
+    audit_record(actor=actor, action="lottery.sign_off", obj=session, payload=_facts(session))
     return session
+
+
+def _facts(session: LotterySession, **more: Any) -> dict[str, Any]:
+    """What the audit trail records of a sign-off or voiding."""
+    return {
+        "session": session.code,
+        "project": session.project.code,
+        "rehearsal": session.rehearsal,
+        "commitment": session.commitment,
+        "participants_sha256": session.participants_sha256,
+        "inventory_sha256": session.inventory_sha256,
+        "seed": session.seed,
+        "bundle_sha256": session.bundle_sha256,
+        "witnesses": session.witnesses,
+        **more,
+    }
 
 
 @transaction.atomic
@@ -875,4 +895,7 @@ def lottery_session_void(*, actor, session: LotterySession, reason: str) -> Lott
     session.voided_at = timezone.now()
     session.save(update_fields=["status", "paused", "void_reason", "voided_by", "voided_at"])
     _event(session, SessionEventKind.VOIDED, actor, reason)
+    audit_record(
+        actor=actor, action="lottery.void", obj=session, payload=_facts(session, reason=reason)
+    )
     return session

@@ -9,6 +9,8 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from households.access import projects_q
+
 from .models import LotterySession
 from .record import notarial_record_pdf
 
@@ -18,7 +20,7 @@ from .record import notarial_record_pdf
 @require_GET
 @never_cache
 def record_pdf(request: HttpRequest, code: str) -> HttpResponse:
-    session = get_object_or_404(LotterySession, code=code)
+    session = get_object_or_404(LotterySession.objects.filter(projects_q(request.user)), code=code)
     response = HttpResponse(notarial_record_pdf(session), content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(
         True, f"notarial-record-{session.code}.pdf"

@@ -29,9 +29,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from allocation.models import ApartmentType
+from households.access import chosen_project, projects_q, visible_projects
 from households.forms import apply_errors
 from households.models import Community, Household, Member, Project, Relation
 from resettlement.errors import RuleViolation
+from resettlement.reauth import recent_authentication_required
 
 from . import selectors, services
 from .forms import (
@@ -85,25 +87,20 @@ def screen_text() -> dict[str, str]:
     }
 
 
-def _session(code: str) -> LotterySession:
+def _session(request: HttpRequest, code: str) -> LotterySession:
+    """The session, if the user may see its project (households.access); else 404."""
     if "\x00" in code:  # PostgreSQL refuses it in a query; no code has one
         raise Http404
     return get_object_or_404(
         LotterySession.objects.select_related(
             "project", "estate", "created_by", "confirmed_by", "signed_by", "voided_by"
-        ),
+        ).filter(projects_q(request.user)),
         code=code,
     )
 
 
 def _project(request: HttpRequest) -> Project | None:
-    code = request.GET.get("project") or request.POST.get("project")
-    if code:
-        project = Project.objects.filter(code=code).first()
-        if project is None:
-            raise Http404(_("没有这个项目。"))
-        return project
-    return Project.objects.order_by("-created_at", "-id").first()
+    return chosen_project(request.user, request.GET.get("project") or request.POST.get("project"))
 
 
 # --- The list and the "new session" form -----------------------------------------------------
@@ -120,7 +117,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
         "lottery/session_list.html",
         {
             "project": project,
-            "projects": Project.objects.order_by("code"),
+            "projects": visible_projects(request.user).order_by("code"),
             "sessions": sessions,
         },
     )
@@ -160,7 +157,11 @@ def session_create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "lottery/session_create.html",
-        {"form": form, "project": project, "projects": Project.objects.order_by("code")},
+        {
+            "form": form,
+            "project": project,
+            "projects": visible_projects(request.user).order_by("code"),
+        },
     )
 
 
@@ -245,7 +246,7 @@ def _complete(state: dict[str, Any]) -> bool:
 @login_required
 @session_view
 def console(request: HttpRequest, code: str) -> HttpResponse:
-    session = _session(code)
+    session = _session(request, code)
     abilities = services.session_abilities(session, request.user)
     state = _staff_state(session, abilities)
     context = {
@@ -272,7 +273,7 @@ def console(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @session_view
 def state_json(request: HttpRequest, code: str) -> JsonResponse:
-    session = _session(code)
+    session = _session(request, code)
     state = _staff_state(session, services.session_abilities(session, request.user))
     return JsonResponse(state, json_dumps_params={"ensure_ascii": False})
 
@@ -282,7 +283,7 @@ def state_json(request: HttpRequest, code: str) -> JsonResponse:
 @login_required
 @session_view
 def screen(request: HttpRequest, code: str) -> HttpResponse:
-    session = _session(code)
+    session = _session(request, code)
     return render(
         request,
         "lottery/screen.html",
@@ -300,7 +301,7 @@ def screen(request: HttpRequest, code: str) -> HttpResponse:
 @session_view
 def screen_state_json(request: HttpRequest, code: str) -> JsonResponse:
     """The big screen's state: what the public sees (names masked), rehearsals included."""
-    session = _session(code)
+    session = _session(request, code)
     return JsonResponse(
         selectors.session_state(session, public=True), json_dumps_params={"ensure_ascii": False}
     )
@@ -331,7 +332,7 @@ def _action(
 ) -> HttpResponse:
     """Parse the form, call the service through `run` (which returns the success message),
     and answer in JSON or with a redirect and a message. A refusal is never a 500."""
-    session = _session(code)
+    session = _session(request, code)
     form = form_class(request.POST)
     if not form.is_valid():
         ok, status, message, rule = False, 400, _form_problem(form), "invalid_form"
@@ -491,9 +492,9 @@ def resume(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_POST
 @login_required
+@permission_required("lottery.witness_session", raise_exception=True)
+@recent_authentication_required("lottery:console", anchor="#notary")
 def sign_off(request: HttpRequest, code: str) -> HttpResponse:
-    _require(request, "lottery.witness_session")
-
     def run(session: LotterySession, data: dict[str, Any]) -> str:
         services.lottery_session_sign_off(
             actor=request.user, session=session, witnesses=data["witnesses"]

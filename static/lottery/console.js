@@ -169,6 +169,11 @@
       })
       .catch(function () { return {ok: false, message: T.connection_lost}; })
       .then(function (result) {
+        if (result.reauth_url) {
+          // Signing off needs the password entered recently: confirm it, come back, sign.
+          window.location.assign(result.reauth_url);
+          return;
+        }
         say(result.ok, result.message);
         if (result.ok && form.dataset.reset !== "no") { form.reset(); }
         delete form.dataset.busy;

@@ -6,6 +6,8 @@
   var L = window.Lottery, T = L.T, fmt = L.fmt, el = L.el;
   var root = document.getElementById("screen");
   if (!root) { return; }
+  // The hall's screen (not the public live page) takes the whole dark page.
+  if (root.classList.contains("screen")) { document.body.classList.add("screen"); }
   var shownPosition = null;
 
   function renderLatest(state) {
