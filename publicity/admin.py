@@ -12,22 +12,13 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from households.access import ProjectScopedAdmin
 from resettlement import publicity_kinds
+from resettlement.admin_readonly import ReadOnlyAdmin
 
 from .models import Objection, ObjectionStatus, Publication
 
 PREVIEW_ROWS = 20
-
-
-class ViewOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 def _who(user) -> str:
@@ -37,7 +28,7 @@ def _who(user) -> str:
 
 
 @admin.register(Publication)
-class PublicationAdmin(ViewOnlyAdmin):
+class PublicationAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
     list_display = (
         "title",
         "version",
@@ -49,7 +40,7 @@ class PublicationAdmin(ViewOnlyAdmin):
         "row_count",
         "published_at",
     )
-    list_filter = ("status", "kind", "project")
+    list_filter = ("status", "kind", ("project", admin.RelatedOnlyFieldListFilter))
     search_fields = ("title", "content_hash")
     list_select_related = ("project", "community")
     fields = (
@@ -146,7 +137,9 @@ class PublicationAdmin(ViewOnlyAdmin):
 
 
 @admin.register(Objection)
-class ObjectionAdmin(ViewOnlyAdmin):
+class ObjectionAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
+    project_path = "publication__project"
+
     list_display = (
         "filed_at",
         "publication",
@@ -156,7 +149,11 @@ class ObjectionAdmin(ViewOnlyAdmin):
         "upheld",
         "answered_at",
     )
-    list_filter = ("status", "upheld", "publication__project")
+    list_filter = (
+        "status",
+        "upheld",
+        ("publication__project", admin.RelatedOnlyFieldListFilter),
+    )
     search_fields = ("household_code", "contact_name", "text")
     list_select_related = ("publication",)
     fields = (

@@ -3,8 +3,6 @@ services judge it and their RuleViolation details are put back on the fields nam
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -76,13 +74,3 @@ class AnswerForm(forms.Form):
         error_messages={"required": _("请填写书面答复。")},
         help_text=_("答复将在公示页面公开。"),
     )
-
-
-def apply_errors(form: forms.Form, details: Sequence[dict] | None, message: str) -> None:
-    """Put a RuleViolation's details on the fields they name (the message on the form)."""
-    if not details:
-        form.add_error(None, message)
-        return
-    for detail in details:
-        field = detail.get("field")
-        form.add_error(field if field in form.fields else None, detail["message"])

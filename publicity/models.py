@@ -260,3 +260,86 @@ class RenderPart(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class ComplaintCategory(models.TextChoices):
+    ALLOCATION = "allocation", _("分房、摇号违规")
+    QUALIFICATION = "qualification", _("资格认定不公")
+    FUNDS = "funds", _("补偿款、资金问题")
+    CONDUCT = "conduct", _("工作人员作风、违纪")
+    OTHER = "other", _("其他")
+
+
+class ComplaintStatus(models.TextChoices):
+    RECEIVED = "received", _("已受理")
+    HANDLING = "handling", _("核查中")
+    ANSWERED = "answered", _("已答复")
+    CLOSED = "closed", _("已办结")
+
+
+def complaint_upload_to(instance: Complaint, filename: str) -> str:
+    return f"complaints/{uuid.uuid4().hex}"
+
+
+class Complaint(models.Model):
+    """A report (举报) or complaint (投诉) to the supervising office (纪检监督), separate from
+    the objections to one publication. Anyone files one without logging in and may stay
+    anonymous; only the supervising role reads them. The reporter follows it with the
+    reference and the check code given at submission (the code is kept only as a hash)."""
+
+    reference = models.CharField(_("受理编号"), max_length=16, unique=True)
+    check_code_hash = models.CharField(_("查询密码(哈希)"), max_length=128)
+    project = models.ForeignKey(
+        Project,
+        on_delete=models.PROTECT,
+        related_name="complaints",
+        null=True,
+        blank=True,
+        verbose_name=_("项目"),
+    )
+    category = models.CharField(_("类别"), max_length=16, choices=ComplaintCategory.choices)
+    text = models.TextField(_("举报内容"), max_length=4000)
+    contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    attachment = models.FileField(
+        _("附件"), upload_to=complaint_upload_to, blank=True, max_length=200
+    )
+    attachment_type = models.CharField(_("附件类型"), max_length=64, blank=True)
+    status = models.CharField(
+        _("状态"),
+        max_length=16,
+        choices=ComplaintStatus.choices,
+        default=ComplaintStatus.RECEIVED,
+    )
+    answer = models.TextField(_("答复"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("答复人"),
+    )
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    filed_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("举报投诉")
+        verbose_name_plural = _("举报投诉")
+        ordering = ["-filed_at"]
+        permissions = [("handle_complaint", _("办理举报投诉"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["received", "handling"])
+                | (~Q(answer="") & Q(answered_by__isnull=False) & Q(answered_at__isnull=False)),
+                name="complaint_answered_has_answer",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="closed") | Q(closed_at__isnull=False),
+                name="complaint_closed_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference

@@ -45,6 +45,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from PIL import Image
 
+from households.access import require_project_access
 from households.models import (
     Household,
     HouseholdStatus,
@@ -457,6 +458,7 @@ def notices_render_start(
     """Start a batch of notices: one PDF per villager group (all the project's groups with
     households to notify when `groups` is None), rendered by Celery after commit."""
     require_permission(actor, PERMISSION)
+    require_project_access(actor, project)
     cleaned = clean_options(project=project, notice_type=notice_type, options=options)
     if notice_type == NoticeType.ALLOCATION:
         starts = dt.datetime.fromisoformat(cleaned["starts_at"])

@@ -22,6 +22,7 @@ communities and households.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
@@ -82,13 +83,22 @@ class ProjectOverview:
         return max((c.objections_open for c in self.communities), default=0)
 
 
-def _published_after_approval():
+def published_after_approval(
+    *, since: dt.datetime | None = None, before: dt.datetime | None = None
+) -> Exists:
+    """On households: the "published" stage of the module docstring (a publication covering
+    the household's current approval), optionally by a publication published in
+    [since, before). The one definition, also counted by the oversight dashboard."""
     publications = Publication.objects.filter(
         project=OuterRef("project"),
         kind__in=PUBLISHING_KINDS,
         status__in=(PublicationStatus.PUBLISHED, PublicationStatus.CLOSED),
         published_at__gte=OuterRef("approved_at"),
     ).filter(Q(community__isnull=True) | Q(community=OuterRef("community")))
+    if since is not None:
+        publications = publications.filter(published_at__gte=since)
+    if before is not None:
+        publications = publications.filter(published_at__lt=before)
     return Exists(publications)
 
 
@@ -103,7 +113,7 @@ def _household_counts(project: Project) -> dict[int, dict[str, int]]:
                 "id", filter=Q(status__in=(HouseholdStatus.REVIEWED, HouseholdStatus.APPROVED))
             ),
             approved=Count("id", filter=approved),
-            published=Count("id", filter=approved & _published_after_approval()),
+            published=Count("id", filter=approved & published_after_approval()),
         )
         .order_by()
     )

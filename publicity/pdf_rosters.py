@@ -37,6 +37,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from resettlement import publicity_kinds
+from resettlement.audit import audit_head
 from resettlement.pdf import render_pdf
 
 from .models import Publication, PublicationStatus
@@ -255,6 +256,7 @@ def roster_context(publication: Publication, community: str) -> dict:
         "table": mark_safe(table),  # noqa: S308 - every value escaped in table_html
         "layout": layout,
         "url": publication_url(publication),
+        "audit_head": audit_head(),  # as of printing, after the publication was recorded
     }
 
 

@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from households.access import projects_q
 from households.models import Community
 from resettlement.errors import RuleViolation
 from resettlement.roles import require_permission
@@ -157,7 +158,10 @@ def roster_part_for_download(*, actor, part_id: int) -> RenderPart:
     require_permission(actor, PERMISSION)
     part = (
         RenderPart.objects.filter(
-            pk=part_id, job__kind=RenderJob.Kind.ROSTER, status=RenderStatus.DONE
+            projects_q(actor, "job__project"),
+            pk=part_id,
+            job__kind=RenderJob.Kind.ROSTER,
+            status=RenderStatus.DONE,
         )
         .exclude(file="")
         .select_related("job__publication")

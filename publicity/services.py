@@ -11,16 +11,19 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from households import services as household_services
+from households.access import require_project_access
 from households.models import Community, Household, Project
 from resettlement import publicity_kinds
-from resettlement.errors import RuleViolation
+from resettlement.audit import audit_record
+from resettlement.errors import RuleViolation, field_error
 from resettlement.roles import require_permission
 from resettlement.uploads import UploadRefused, upload_check
 
 from .models import Objection, ObjectionStatus, Publication, PublicationStatus
 from .snapshot import content_hash, frozen_rows, hashed_document
 
-OBJECTION_ATTACHMENT_TYPES = {"application/pdf", "image/jpeg", "image/png"}
+# What the public may attach to an objection or a report to the supervising office.
+ATTACHMENT_TYPES = {"application/pdf", "image/jpeg", "image/png"}
 
 
 def default_period(kind_code: str, starts_on: dt.date) -> tuple[dt.date, dt.date]:
@@ -50,6 +53,7 @@ def publication_create(
 ) -> Publication:
     """A draft publication; its rows are built and frozen only when it is published."""
     require_permission(actor, "publicity.add_publication")
+    require_project_access(actor, project)
     try:
         spec = publicity_kinds.get(kind)
     except KeyError:
@@ -98,7 +102,26 @@ def publication_publish(*, actor, publication: Publication) -> Publication:
         Publication.objects.filter(
             pk=publication.previous_id, status=PublicationStatus.PUBLISHED
         ).update(status=PublicationStatus.CLOSED)
+    audit_record(
+        actor=actor, action="publication.publish", obj=publication, payload=_facts(publication)
+    )
     return publication
+
+
+def _facts(publication: Publication, **more) -> dict:
+    """What the audit trail records of a publication decision."""
+    return {
+        "project": publication.project.code,
+        "kind": publication.kind,
+        "community": publication.community.code if publication.community_id else None,
+        "version": publication.version,
+        "starts_on": publication.starts_on,
+        "ends_on": publication.ends_on,
+        "row_count": publication.row_count,
+        "content_hash": publication.content_hash,
+        "previous_id": publication.previous_id,
+        **more,
+    }
 
 
 @transaction.atomic
@@ -117,7 +140,14 @@ def publication_withdraw(*, actor, publication: Publication, reason: str) -> Pub
     )
     if updated != 1:
         raise RuleViolation("not_published", _("只有公示中的公示可以撤回。"))
-    return Publication.objects.get(pk=publication.pk)
+    publication = Publication.objects.select_related("project", "community").get(pk=publication.pk)
+    audit_record(
+        actor=actor,
+        action="publication.withdraw",
+        obj=publication,
+        payload=_facts(publication, reason=reason),
+    )
+    return publication
 
 
 @transaction.atomic
@@ -154,23 +184,37 @@ def publication_new_version(
 def publications_close_expired(*, today: dt.date | None = None) -> int:
     """Close publications whose period has ended (run daily by Celery beat)."""
     today = today or timezone.localdate()
-    return Publication.objects.filter(status=PublicationStatus.PUBLISHED, ends_on__lt=today).update(
-        status=PublicationStatus.CLOSED
-    )
+    with transaction.atomic():
+        expired = Publication.objects.select_for_update(of=("self",)).select_related(
+            "project", "community"
+        )
+        expired = list(expired.filter(status=PublicationStatus.PUBLISHED, ends_on__lt=today))
+        for publication in expired:
+            publication.status = PublicationStatus.CLOSED
+            publication.save(update_fields=["status"])
+            audit_record(
+                actor=None, action="publication.close", obj=publication, payload=_facts(publication)
+            )
+    return len(expired)
 
 
-def _check_attachment(upload: UploadedFile) -> str:
+def attachment_check(upload: UploadedFile) -> tuple[str, dict[str, str] | None]:
+    """A file the public attached (to an objection, to a report): its sniffed type, or the
+    error on the "attachment" field that refuses it."""
     try:
         checked = upload_check(
-            upload,
-            allowed_types=OBJECTION_ATTACHMENT_TYPES,
-            max_bytes=settings.DOCUMENT_MAX_BYTES,
+            upload, allowed_types=ATTACHMENT_TYPES, max_bytes=settings.DOCUMENT_MAX_BYTES
         )
     except UploadRefused as refused:
         if refused.code == "too_large":
-            raise RuleViolation("too_large", _("附件过大,上限为 10 MB。")) from None
-        raise RuleViolation("bad_type", _("附件只接受 PDF、JPG、PNG 文件。")) from None
-    return checked.content_type
+            megabytes = max(settings.DOCUMENT_MAX_BYTES // (1024 * 1024), 1)
+            message = _("附件过大,上限为 %(mb)d MB。") % {"mb": megabytes}
+        elif refused.code == "empty_file":
+            message = _("附件是空文件。")
+        else:
+            message = _("附件只接受 PDF、JPG、PNG 文件。")
+        return "", field_error("attachment", message, refused.code)
+    return checked.content_type, None
 
 
 @transaction.atomic
@@ -203,6 +247,11 @@ def objection_file(
     code = household_code.strip()
     if code and not Household.objects.filter(project=publication.project, code=code).exists():
         errors.append({"field": "household_code", "message": _("本项目中没有这个户编号。")})
+    attachment_type = ""
+    if attachment is not None:
+        attachment_type, problem = attachment_check(attachment)
+        if problem:
+            errors.append(problem)
     if errors:
         raise RuleViolation("invalid_input", errors[0]["message"], details=errors)
     objection = Objection(
@@ -211,9 +260,9 @@ def objection_file(
         contact_name=contact_name.strip()[:50],
         contact_phone=contact_phone.strip()[:20],
         text=text.strip(),
+        attachment_type=attachment_type,
     )
     if attachment is not None:
-        objection.attachment_type = _check_attachment(attachment)
         objection.attachment.save("upload", attachment, save=False)
     objection.save()
     return objection

@@ -8,10 +8,14 @@ task delivered twice renders once.
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 
 from . import rendering, services
 from . import tasks_notices as tasks_notices  # registers the notices task with the worker
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(
@@ -37,4 +41,6 @@ def render_roster_part(self, part_id: int) -> str:
 @shared_task
 def close_expired_publications() -> int:
     """Close publications whose period has ended (daily, by Celery beat)."""
-    return services.publications_close_expired()
+    closed = services.publications_close_expired()
+    logger.info("closed %d publications whose period has ended", closed)
+    return closed

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import views_complaints
 from . import views_public as views
 
 app_name = "public"
@@ -26,4 +27,7 @@ urlpatterns = [
     ),
     path("my/", views.resident_lookup, name="resident-lookup"),
     path("my/<str:code>/", views.resident_by_code, name="resident"),
+    path("complaints/", views_complaints.complaint_file, name="complaint-file"),
+    path("complaints/receipt/", views_complaints.complaint_receipt, name="complaint-receipt"),
+    path("complaints/status/", views_complaints.complaint_status, name="complaint-status"),
 ]

@@ -15,8 +15,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from households.access import projects_q, visible_projects
 from households.forms import apply_errors
-from households.models import Household, Project
+from households.models import Household
 from resettlement.errors import RuleViolation
 
 from . import notices
@@ -47,7 +48,7 @@ def _pdf_response(content, filename: str, *, attachment: bool) -> HttpResponse |
 @never_cache
 def notices_start(request: HttpRequest) -> HttpResponse:
     """Choose a project and a notice type (GET), then the options, and start the batch."""
-    projects = Project.objects.all()
+    projects = visible_projects(request.user)
     code = request.GET.get("project") or request.POST.get("project")
     project = projects.filter(code=code).first() if code else projects.first()
     notice_type = request.GET.get("type") or request.POST.get("type") or NoticeType.ALLOCATION
@@ -108,7 +109,7 @@ def notices_start(request: HttpRequest) -> HttpResponse:
 @never_cache
 def notices_job(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(
-        RenderJob.objects.select_related("project", "created_by"),
+        RenderJob.objects.select_related("project", "created_by").filter(projects_q(request.user)),
         pk=pk,
         kind=RenderJob.Kind.NOTICES,
     )
@@ -131,7 +132,7 @@ def notices_job(request: HttpRequest, pk: int) -> HttpResponse:
 @notices_permission
 def notices_part_download(request: HttpRequest, pk: int) -> FileResponse:
     part = get_object_or_404(
-        RenderPart.objects.select_related("job"),
+        RenderPart.objects.select_related("job").filter(projects_q(request.user, "job__project")),
         pk=pk,
         job__kind=RenderJob.Kind.NOTICES,
         status=RenderStatus.DONE,
@@ -147,7 +148,9 @@ def household_notice(request: HttpRequest, pk: int, notice_type: str) -> HttpRes
     batch of that type."""
     if notice_type not in NoticeType.values:
         raise Http404
-    household = get_object_or_404(Household.objects.select_related("project"), pk=pk)
+    household = get_object_or_404(
+        Household.objects.select_related("project").filter(projects_q(request.user)), pk=pk
+    )
     try:
         pdf = notices.notice_pdf(actor=request.user, household=household, notice_type=notice_type)
     except RuleViolation as exc:

@@ -15,12 +15,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from households.models import Household, Project
-from resettlement.errors import RuleViolation
+from households.access import projects_q, visible_projects
+from households.models import Household
+from resettlement.errors import RuleViolation, apply_errors
 from resettlement.uploads import private_file_response
 
 from . import services
-from .forms_public import AnswerForm, apply_errors
+from .forms_public import AnswerForm
 from .models import Objection, ObjectionStatus
 
 
@@ -36,9 +37,13 @@ answerer = permission_required("publicity.answer_objection", raise_exception=Tru
 @login_required
 @answerer
 def objection_list(request: HttpRequest) -> HttpResponse:
-    objections = Objection.objects.select_related(
-        "publication__project", "publication__community", "answered_by"
-    ).order_by("filed_at", "pk")
+    objections = (
+        Objection.objects.select_related(
+            "publication__project", "publication__community", "answered_by"
+        )
+        .filter(projects_q(request.user, "publication__project"))
+        .order_by("filed_at", "pk")
+    )
     status = _param(request, "status", ObjectionStatus.OPEN)
     if status in ObjectionStatus.values:
         objections = objections.filter(status=status)
@@ -63,7 +68,7 @@ def objection_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "status": status,
             "statuses": ObjectionStatus.choices,
-            "projects": Project.objects.all(),
+            "projects": visible_projects(request.user),
             "project": project,
             "publication": publication,
             "q": term,
@@ -86,7 +91,7 @@ def objection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     objection = get_object_or_404(
         Objection.objects.select_related(
             "publication__project", "publication__community", "answered_by"
-        ),
+        ).filter(projects_q(request.user, "publication__project")),
         pk=pk,
     )
     form = AnswerForm(request.POST if request.method == "POST" else None)
@@ -125,7 +130,9 @@ def _answered_message(objection: Objection) -> str:
 @login_required
 @answerer
 def objection_attachment(request: HttpRequest, pk: int) -> FileResponse:
-    objection = get_object_or_404(Objection, pk=pk)
+    objection = get_object_or_404(
+        Objection.objects.filter(projects_q(request.user, "publication__project")), pk=pk
+    )
     if not objection.attachment:
         raise Http404
     extension = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}.get(

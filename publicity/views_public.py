@@ -12,21 +12,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import condition, require_http_methods, require_safe
 
 from households.models import Project
 from resettlement import publicity_kinds
-from resettlement.errors import RuleViolation
+from resettlement.errors import RuleViolation, apply_errors
 from resettlement.public_site import LookupForm, over_limit, private, public_page
 
 from . import selectors_public as public
 from . import services
-from .forms_public import ObjectionForm, apply_errors
+from .forms_public import ObjectionForm
 from .models import Publication
 from .snapshot import canonical, hashed_document
 
@@ -34,9 +39,8 @@ PAGE_SIZE = 50
 # How long browsers and proxies may keep a publication page before asking again (the ETag
 # makes asking cheap). Short, because answers to objections appear on the page.
 SNAPSHOT_MAX_AGE = 300
-
-# The service's complaints about an uploaded file, shown on the attachment field.
-ATTACHMENT_ERRORS = {"too_large", "bad_type"}
+# How long the server keeps a rendered publication page (see _kept_under_etag).
+PAGE_CACHE_SECONDS = 3600
 
 
 def _kind_label(kind: str) -> str:
@@ -77,9 +81,40 @@ def project_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _publication_etag(request: HttpRequest, pk: int) -> str | None:
-    return public.publication_etag(
-        pk, page=request.GET.get("page", ""), query=request.GET.get("q", "").strip()
-    )
+    """Computed once per request: the conditional answer and the page cache both use it."""
+    if not hasattr(request, "publication_etag"):
+        request.publication_etag = public.publication_etag(
+            pk, page=request.GET.get("page", ""), query=request.GET.get("q", "").strip()
+        )
+    return request.publication_etag
+
+
+def _kept_under_etag(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Keep a rendered publication page in the cache under its ETag, which changes with
+    everything the page shows: a kept page is never stale, and nothing needs invalidating.
+    Only the table's pages are kept, never searches (one entry per typed text would let
+    anyone fill the cache)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, pk: int) -> HttpResponse:
+        etag = _publication_etag(request, pk)
+        page = request.GET.get("page", "")
+        if etag is None or set(request.GET) - {"page"} or not _small_number(page):
+            return view(request, pk)
+        key = f"public-publication-page:{pk}:{etag}"
+        body = cache.get(key)
+        if body is not None:
+            return HttpResponse(body)
+        response = view(request, pk)
+        if response.status_code == 200:
+            cache.set(key, response.content, PAGE_CACHE_SECONDS)
+        return response
+
+    return wrapper
+
+
+def _small_number(page: str) -> bool:
+    return page == "" or (page.isascii() and page.isdigit() and len(page) <= 3)
 
 
 def _snapshot_cache(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -99,6 +134,7 @@ def _snapshot_cache(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
 @public_page
 @_snapshot_cache
 @condition(etag_func=_publication_etag)
+@_kept_under_etag
 def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
     publication = get_object_or_404(
         public.public_publications().select_related("project", "community"), pk=pk
@@ -219,10 +255,7 @@ def objection_file(request: HttpRequest, pk: int) -> HttpResponse:
                         {**context, "closed": True},
                         status=400,
                     )
-                details = exc.details
-                if exc.code in ATTACHMENT_ERRORS:
-                    details = [{"field": "attachment", "message": exc.message}]
-                apply_errors(form, details, exc.message)
+                apply_errors(form, exc.details, exc.message)
             else:
                 return redirect("public:objection-thanks", pk=publication.pk)
     return render(request, "public/objection_form.html", {**context, "form": form})
@@ -255,10 +288,34 @@ def _resident_page(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @public_page
 def resident_lookup(request: HttpRequest) -> HttpResponse:
-    form = LookupForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+    if request.method != "POST":
+        return private(_blank_lookup_page(request))
+    form = LookupForm(request.POST)
+    if form.is_valid():
         return _resident_page(request, form.cleaned_data["code"])
     return private(render(request, "public/resident_lookup.html", {"form": form}))
+
+
+# The blank lookup page is the same for every visitor but for its CSRF token: it is rendered
+# once per process and language with a placeholder that each visitor's token replaces
+# (rendering it each time cost five times the site's trivial response). Not with DEBUG on,
+# so template edits show at once.
+_CSRF_PLACEHOLDER = "csrf-token-placeholder"
+_blank_lookup_pages: dict[str, str] = {}
+
+
+def _blank_lookup_page(request: HttpRequest) -> HttpResponse:
+    language = translation.get_language()
+    html = _blank_lookup_pages.get(language)
+    if html is None:
+        html = render_to_string(
+            "public/resident_lookup.html",
+            {"form": LookupForm(), "csrf_token": _CSRF_PLACEHOLDER},
+            request=request,
+        )
+        if not settings.DEBUG:
+            _blank_lookup_pages[language] = html
+    return HttpResponse(html.replace(_CSRF_PLACEHOLDER, get_token(request)))
 
 
 @never_cache

@@ -14,11 +14,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from households.access import chosen_project, projects_q, visible_projects
 from households.models import Project
 from resettlement import publicity_kinds
 from resettlement.errors import RuleViolation
@@ -45,13 +46,7 @@ publicity_view = permission_required("publicity.view_publication", raise_excepti
 def _project(request: HttpRequest) -> Project | None:
     """The project chosen with ?project=<code>, else the newest one (the one being worked
     on; earlier projects are a choice away)."""
-    code = request.GET.get("project") or request.POST.get("project")
-    if code:
-        project = Project.objects.filter(code=code).first()
-        if project is None:
-            raise Http404(_("没有这个项目。"))
-        return project
-    return Project.objects.order_by("-created_at", "-id").first()
+    return chosen_project(request.user, request.GET.get("project") or request.POST.get("project"))
 
 
 def _kind_label(code: str) -> str:
@@ -88,7 +83,7 @@ def publication_list(request: HttpRequest) -> HttpResponse:
         "publicity/publication_list.html",
         {
             "project": project,
-            "projects": Project.objects.order_by("code"),
+            "projects": visible_projects(request.user).order_by("code"),
             "filters": filters,
             "page": page,
         },
@@ -127,7 +122,7 @@ def publication_create(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "project": project,
-            "projects": Project.objects.order_by("code"),
+            "projects": visible_projects(request.user).order_by("code"),
             "default_days": default_days_by_kind(),
         },
     )
@@ -153,7 +148,7 @@ def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
     publication = get_object_or_404(
         Publication.objects.select_related(
             "project", "community", "created_by", "published_by", "previous"
-        ),
+        ).filter(projects_q(request.user)),
         pk=pk,
     )
     try:
@@ -199,7 +194,9 @@ def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _act(request: HttpRequest, pk: int, action, success: str, **kwargs: Any) -> HttpResponse:
     """Run one service on a publication; a rule violation becomes a message."""
-    publication = get_object_or_404(Publication.objects.defer("rows"), pk=pk)
+    publication = get_object_or_404(
+        Publication.objects.defer("rows").filter(projects_q(request.user)), pk=pk
+    )
     try:
         result = action(actor=request.user, publication=publication, **kwargs)
     except RuleViolation as exc:
@@ -262,7 +259,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "publicity/overview.html",
         {
             "overview": project_overview(project) if project else None,
-            "projects": Project.objects.order_by("code"),
+            "projects": visible_projects(request.user).order_by("code"),
             "project": project,
             "objections_url": OBJECTIONS_PATH,
             "stages": STAGES,

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from households.access import projects_q
 from resettlement.errors import RuleViolation
 
 from . import rendering
@@ -40,7 +41,9 @@ def _part_json(part: RenderPart) -> dict:
 @pdf_permission
 @never_cache
 def roster_jobs(request: HttpRequest, pk: int) -> HttpResponse:
-    publication = get_object_or_404(Publication.objects.select_related("project"), pk=pk)
+    publication = get_object_or_404(
+        Publication.objects.select_related("project").filter(projects_q(request.user)), pk=pk
+    )
     jobs = [(job, job_progress(job)) for job in rendering.roster_jobs(publication)]
     return render(
         request,
@@ -57,7 +60,7 @@ def roster_jobs(request: HttpRequest, pk: int) -> HttpResponse:
 @pdf_permission
 @require_POST
 def roster_start(request: HttpRequest, pk: int) -> HttpResponse:
-    publication = get_object_or_404(Publication, pk=pk)
+    publication = get_object_or_404(Publication.objects.filter(projects_q(request.user)), pk=pk)
     try:
         job = rendering.roster_render_start(actor=request.user, publication=publication)
     except RuleViolation as exc:
@@ -77,7 +80,9 @@ def roster_start(request: HttpRequest, pk: int) -> HttpResponse:
 def job_status(request: HttpRequest, pk: int) -> JsonResponse:
     """Progress of one roster job: parts done out of all, and each part's state."""
     job = get_object_or_404(
-        RenderJob.objects.prefetch_related("parts"), pk=pk, kind=RenderJob.Kind.ROSTER
+        RenderJob.objects.prefetch_related("parts").filter(projects_q(request.user)),
+        pk=pk,
+        kind=RenderJob.Kind.ROSTER,
     )
     progress = job_progress(job)
     return JsonResponse(
