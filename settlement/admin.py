@@ -14,6 +14,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from households.access import ProjectScopedAdmin
+from resettlement.admin_readonly import ReadOnlyAdmin, ReadOnlyMixin
 from resettlement.admin_services import ServiceAdmin, ServiceForm
 
 from . import services
@@ -30,6 +32,7 @@ from .models import (
     Statement,
     StatementApproval,
     StatementLine,
+    StatementSendBack,
     Transition,
 )
 
@@ -107,18 +110,7 @@ class PriceRulesForm(ServiceForm):
         )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = False
@@ -126,18 +118,9 @@ class ReadOnlyInline(admin.TabularInline):
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         return self.fields
 
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
 
 @admin.register(PriceRules)
-class PriceRulesAdmin(ServiceAdmin):
+class PriceRulesAdmin(ProjectScopedAdmin, ServiceAdmin):
     form = PriceRulesForm
     list_display = (
         "project",
@@ -157,23 +140,25 @@ class PriceRulesAdmin(ServiceAdmin):
 
 
 @admin.register(OverAreaBand)
-class OverAreaBandAdmin(ReadOnlyAdmin):
+class OverAreaBandAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
     """The bands, read-only: they are edited with their price rules."""
 
     list_display = ("project", "position", "up_to", "price")
-    list_filter = ("project",)
+    list_filter = (("project", admin.RelatedOnlyFieldListFilter),)
     list_select_related = ("project",)
 
 
 @admin.register(Transition)
-class TransitionAdmin(ReadOnlyAdmin):
+class TransitionAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
+    project_path = "household__project"
     list_display = ("household", "moved_out_on", "promised_by", "recorded_by", "recorded_at")
     search_fields = ("household__code",)
     list_select_related = ("household", "recorded_by")
 
 
 @admin.register(Adjustment)
-class AdjustmentAdmin(ReadOnlyAdmin):
+class AdjustmentAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
+    project_path = "household__project"
     list_display = ("household", "kind", "amount", "reason", "created_by", "created_at")
     list_filter = ("kind",)
     search_fields = ("household__code", "reason")
@@ -188,8 +173,14 @@ class LineInline(ReadOnlyInline):
 
 class ApprovalInline(ReadOnlyInline):
     model = StatementApproval
-    fields = ("position", "label", "actor", "at", "comment")
-    ordering = ("position",)
+    fields = ("round", "position", "label", "actor", "at", "comment")
+    ordering = ("round", "position")
+
+
+class SendBackInline(ReadOnlyInline):
+    model = StatementSendBack
+    fields = ("round", "position", "label", "actor", "at", "reason")
+    ordering = ("round",)
 
 
 class PaymentInline(ReadOnlyInline):
@@ -198,7 +189,7 @@ class PaymentInline(ReadOnlyInline):
 
 
 @admin.register(Statement)
-class StatementAdmin(ReadOnlyAdmin):
+class StatementAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
     list_display = (
         "household",
         "project",
@@ -210,7 +201,7 @@ class StatementAdmin(ReadOnlyAdmin):
         "version",
         "computed_at",
     )
-    list_filter = ("status", "outcome", "project")
+    list_filter = ("status", "outcome", ("project", admin.RelatedOnlyFieldListFilter))
     search_fields = ("household__code",)
     list_select_related = ("household", "project")
     fields = (
@@ -222,6 +213,7 @@ class StatementAdmin(ReadOnlyAdmin):
         "expenditure_total",
         "net",
         "version",
+        "approval_round",
         "computed_at",
         "computed_by",
         "outcome_chosen_by",
@@ -229,25 +221,35 @@ class StatementAdmin(ReadOnlyAdmin):
         "settled_at",
         "inputs",
     )
-    inlines = [LineInline, ApprovalInline, PaymentInline]
+    inlines = [LineInline, ApprovalInline, SendBackInline, PaymentInline]
 
 
 @admin.register(ApprovalStep)
-class ApprovalStepAdmin(ReadOnlyAdmin):
+class ApprovalStepAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
     list_display = ("project", "position", "code", "label", "role")
-    list_filter = ("project",)
+    list_filter = (("project", admin.RelatedOnlyFieldListFilter),)
     list_select_related = ("project",)
 
 
 @admin.register(StatementApproval)
-class StatementApprovalAdmin(ReadOnlyAdmin):
-    list_display = ("statement", "position", "label", "actor", "at", "comment")
+class StatementApprovalAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
+    project_path = "statement__project"
+    list_display = ("statement", "round", "position", "label", "actor", "at", "comment")
     search_fields = ("statement__household__code",)
     list_select_related = ("statement__household", "actor")
 
 
+@admin.register(StatementSendBack)
+class StatementSendBackAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
+    project_path = "statement__project"
+    list_display = ("statement", "round", "label", "actor", "at", "reason")
+    search_fields = ("statement__household__code", "reason")
+    list_select_related = ("statement__household", "actor")
+
+
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdmin):
+class PaymentAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
+    project_path = "statement__project"
     list_display = (
         "statement",
         "direction",
@@ -263,15 +265,16 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(ReadOnlyAdmin):
+class AgreementAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
     list_display = ("number", "household", "signed_on", "signer_name", "recorded_by")
-    list_filter = ("project",)
+    list_filter = (("project", admin.RelatedOnlyFieldListFilter),)
     search_fields = ("number", "household__code")
     list_select_related = ("household", "recorded_by")
 
 
 @admin.register(Handover)
-class HandoverAdmin(ReadOnlyAdmin):
+class HandoverAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
+    project_path = "household__project"
     list_display = (
         "household",
         "handed_over_on",
@@ -290,7 +293,8 @@ class DefectPhotoInline(ReadOnlyInline):
 
 
 @admin.register(DefectTicket)
-class DefectTicketAdmin(ReadOnlyAdmin):
+class DefectTicketAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
+    project_path = "household__project"
     list_display = (
         "household",
         "location",

@@ -2,7 +2,10 @@
 
 Statements are read here (list, and detail with lines, the approval record and payments);
 POST /statements/{id}/approve/ takes the next step of the fund-approval chain
-(`services_money.statement_approve`) and POST /statements/{id}/payments/ records a payment or
+(`services_money.statement_approve`), POST /statements/{id}/send-back/ sends a statement in
+the chain back to draft with a reason (`services_money.statement_send_back`; the approvals of
+the round stay in `send_backs`, the chain starts again from step 1) and
+POST /statements/{id}/payments/ records a payment or
 collection (`services_money.payment_record`). A payment needs an `Idempotency-Key` header:
 a repeat with the same key and data answers 200 with the first payment instead of 201, and
 never pays twice. GET /groups/?project= gives each villager group's settlement. The services
@@ -17,7 +20,6 @@ from typing import Any
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -29,9 +31,18 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from households.api import ErrorSerializer, RegistryViewMixin, UserRefSerializer, parsed
-from households.models import Project, VillagerGroup
+from households.access import projects_q, visible_projects
+from households.api import (
+    MAX_ID,
+    ErrorSerializer,
+    RegistryViewMixin,
+    UserRefSerializer,
+    id_filter,
+    parsed,
+)
+from households.models import VillagerGroup
 from resettlement.errors import RuleViolation
+from resettlement.reauth import require_recent_authentication
 
 from . import selectors_money, services_money
 from .models import (
@@ -42,6 +53,7 @@ from .models import (
     Statement,
     StatementApproval,
     StatementLine,
+    StatementSendBack,
     StatementStatus,
 )
 
@@ -104,8 +116,27 @@ class ApprovalSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = StatementApproval
-        fields = ["position", "code", "label", "actor", "at", "comment"]
+        fields = ["round", "position", "code", "label", "actor", "at", "comment"]
         read_only_fields = fields
+
+
+class SendBackSerializer(serializers.ModelSerializer):
+    """A send-back, with the approvals of the round it ended (kept, superseded)."""
+
+    actor = UserRefSerializer(read_only=True)
+    superseded_approvals = serializers.SerializerMethodField()
+
+    class Meta:
+        model = StatementSendBack
+        fields = ["round", "position", "label", "actor", "at", "reason", "superseded_approvals"]
+        read_only_fields = fields
+
+    @extend_schema_field(ApprovalSerializer(many=True))
+    def get_superseded_approvals(self, send_back: StatementSendBack) -> list[dict[str, Any]]:
+        approvals = self.context.get("approvals_by_round", {}).get(send_back.round)
+        if approvals is None:
+            approvals = send_back.statement.approvals.filter(round=send_back.round)
+        return ApprovalSerializer(approvals, many=True).data
 
 
 class PaymentSerializer(serializers.ModelSerializer):
@@ -166,7 +197,8 @@ class StatementSerializer(serializers.ModelSerializer):
 class StatementDetailSerializer(StatementSerializer):
     inputs = serializers.JSONField(read_only=True)
     lines = StatementLineSerializer(many=True, read_only=True)
-    approvals = ApprovalSerializer(many=True, read_only=True)
+    approvals = serializers.SerializerMethodField()
+    send_backs = serializers.SerializerMethodField()
     payments = PaymentSerializer(many=True, read_only=True)
     next_step = serializers.SerializerMethodField()
     outstanding = serializers.SerializerMethodField()
@@ -176,12 +208,28 @@ class StatementDetailSerializer(StatementSerializer):
             *StatementSerializer.Meta.fields,
             "inputs",
             "lines",
+            "approval_round",
             "approvals",
             "next_step",
+            "send_backs",
             "payments",
             "outstanding",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(ApprovalSerializer(many=True))
+    def get_approvals(self, statement: Statement) -> list[dict[str, Any]]:
+        """The steps taken in the current round (`approval_round`), in order."""
+        return ApprovalSerializer(selectors_money.current_approvals(statement), many=True).data
+
+    @extend_schema_field(SendBackSerializer(many=True))
+    def get_send_backs(self, statement: Statement) -> list[dict[str, Any]]:
+        """Each send-back, oldest first, with the approvals of the round it ended."""
+        history = selectors_money.send_back_history(statement)
+        by_round = {r.send_back.round: r.approvals for r in history}
+        return SendBackSerializer(
+            [r.send_back for r in history], many=True, context={"approvals_by_round": by_round}
+        ).data
 
     @extend_schema_field(StepSerializer(allow_null=True))
     def get_next_step(self, statement: Statement) -> dict[str, Any] | None:
@@ -196,14 +244,25 @@ class StatementDetailSerializer(StatementSerializer):
             "role": step.role,
         }
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    # A decimal string, as every money field (OpenApiTypes.DECIMAL would say number).
+    @extend_schema_field(serializers.DecimalField(max_digits=14, decimal_places=2))
     def get_outstanding(self, statement: Statement) -> str:
         """Still to pay or collect on an approved statement."""
         return str(selectors_money.outstanding(statement, selectors_money.paid_so_far(statement)))
 
 
 class ApproveSerializer(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=services_money.APPROVAL_COMMENT_MAX,
+    )
+
+
+class SendBackInputSerializer(serializers.Serializer):
+    # Required and non-blank is the service's rule (400 `send_back_reason_required`).
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class PaymentInputSerializer(serializers.Serializer):
@@ -212,9 +271,9 @@ class PaymentInputSerializer(serializers.Serializer):
 
 
 class StatementFilter(serializers.Serializer):
-    project = serializers.IntegerField(required=False, min_value=1)
-    group = serializers.IntegerField(required=False, min_value=1)
-    household = serializers.IntegerField(required=False, min_value=1)
+    project = id_filter()
+    group = id_filter()
+    household = id_filter()
     status = serializers.ChoiceField(StatementStatus.choices, required=False)
 
 
@@ -239,15 +298,16 @@ class StatementViewSet(
     """Household statements: the net is positive when paid to the household, negative when
     collected from it."""
 
-    service_actions = ("approve", "payments")
+    service_actions = ("approve", "send_back", "payments")
     serializer_class = StatementSerializer
 
     def get_queryset(self) -> QuerySet[Statement]:
-        if self.action == "list":
-            return selectors_money.statement_list()
-        return selectors_money.statement_list().prefetch_related(
-            "lines", "approvals__actor", "payments__recorded_by"
-        )
+        statements = selectors_money.statement_list().filter(projects_q(self.request.user))
+        if self.action == "retrieve":
+            return selectors_money.with_detail(statements)
+        # The actions call a service, which locks and reads the row afresh, and answer with
+        # `_detail`: nothing prefetched here would be used.
+        return statements
 
     def get_serializer_class(self) -> type[serializers.Serializer]:
         if self.action == "list":
@@ -282,11 +342,37 @@ class StatementViewSet(
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:
         """The caller must hold the step's role and not have taken another step on this
-        statement (403 `separation_of_duties`, `wrong_role`)."""
+        statement (403 `separation_of_duties`, `wrong_role`). With session authentication the
+        password must have been entered recently (403 `reauthentication_required`)."""
+        require_recent_authentication(request)
         data = parsed(ApproveSerializer, request.data)
         statement = self.get_object()
         services_money.statement_approve(
             actor=request.user, statement=statement, comment=data["comment"]
+        )
+        return Response(self._detail(statement))
+
+    @extend_schema(
+        request=SendBackInputSerializer,
+        responses={
+            200: StatementDetailSerializer,
+            400: ErrorSerializer,
+            403: ErrorSerializer,
+            409: ErrorSerializer,
+        },
+        summary="Send a statement in the approval chain back to draft, with a reason",
+    )
+    @action(detail=True, methods=["post"], url_path="send-back")
+    def send_back(self, request: Request, pk: str | None = None) -> Response:
+        """By whoever may take the step the statement waits for (403 `wrong_role`,
+        `separation_of_duties` otherwise); 400 `not_in_chain` unless it is approving,
+        `send_back_reason_required` without a reason. The approvals given so far are kept
+        under `send_backs`; the statement is a draft again, recomputed, and the chain starts
+        again from step 1 (`approval_round` + 1)."""
+        data = parsed(SendBackInputSerializer, request.data)
+        statement = self.get_object()
+        services_money.statement_send_back(
+            actor=request.user, statement=statement, reason=data["reason"]
         )
         return Response(self._detail(statement))
 
@@ -306,7 +392,9 @@ class StatementViewSet(
     def payments(self, request: Request, pk: str | None = None) -> Response:
         """The direction follows the net. 201 when recorded; 200 with the first payment when
         the Idempotency-Key was already used for the same request; 400 `collect_first` while
-        a household of the group still owes, `over_payment` beyond the approved amount."""
+        a household of the group still owes, `over_payment` beyond the approved amount; 403
+        `reauthentication_required` for a session whose password was not entered recently."""
+        require_recent_authentication(request)
         key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
         if not key:
             raise RuleViolation(
@@ -366,7 +454,7 @@ class GroupSettlementSerializer(serializers.Serializer):
 
 
 class GroupFilter(serializers.Serializer):
-    project = serializers.IntegerField(min_value=1)
+    project = serializers.IntegerField(min_value=1, max_value=MAX_ID)
 
 
 class ViewStatements(permissions.BasePermission):
@@ -384,14 +472,20 @@ class GroupSettlementViewSet(RegistryViewMixin, viewsets.ViewSet):
 
     @extend_schema(
         parameters=[GroupFilter],
-        responses={200: GroupSettlementSerializer(many=True), 400: ErrorSerializer},
+        responses={
+            200: GroupSettlementSerializer(many=True),
+            400: ErrorSerializer,
+            404: ErrorSerializer,
+        },
     )
     def list(self, request: Request) -> Response:
         project = self.query(GroupFilter)["project"]
-        groups = selectors_money.project_settlement(get_object_or_404(Project, pk=project)).groups
+        groups = selectors_money.project_settlement(
+            get_object_or_404(visible_projects(request.user), pk=project)
+        ).groups
         return Response(GroupSettlementSerializer(groups, many=True).data)
 
     @extend_schema(responses={200: GroupSettlementSerializer, 404: ErrorSerializer})
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
-        group = get_object_or_404(VillagerGroup, pk=pk)
-        return Response(GroupSettlementSerializer(services_money.group_settlement(group)).data)
+        group = get_object_or_404(VillagerGroup.objects.filter(projects_q(request.user)), pk=pk)
+        return Response(GroupSettlementSerializer(selectors_money.group_settlement(group)).data)

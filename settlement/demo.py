@@ -7,9 +7,9 @@ the relocation subsidy paid in full):
 - the clerk who registered each approved household records when it moved out (some in the
   last months of the previous year, so the relocation subsidy runs across a year end);
 - `finance` adds a reward and a deduction, each with its reason, to the first demo group,
-  chooses monetised resettlement for a household without apartments (if there is one:
-  normally every approved household has a locked demand and apartments), and computes
-  every approved household's statement;
+  chooses monetised resettlement for each household without apartments (normally only one
+  where nobody qualified, which had nothing to choose in the lottery), and computes every
+  approved household's statement;
 - the first villager group of several approved households, all with apartments, is taken
   all the way: agreements issued and signed, every statement through the seven steps
   (reviewer, leader, leader2, finance, finance2, finance3, finance4: one person a step),
@@ -34,11 +34,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from households.demo import MAIN_PROJECT_CODE, DemoUsersMissing
+from households.demo import MAIN_PROJECT_CODE, missing_users, ready_users
 from households.models import Household, HouseholdStatus, Project, VillagerGroup
 
 from . import services, services_handover, services_money
@@ -92,7 +91,7 @@ PHONE_ANSWER = "已上门更换密封胶条,住户确认不再渗水。"
 @dataclass
 class SettlementSummary:
     statements: int
-    monetised: str | None
+    monetised: list[str]
     settled_group: str | None
     settled_households: int
     collected: Decimal
@@ -105,7 +104,7 @@ class SettlementSummary:
         lines = [
             f"{MAIN_PROJECT_CODE} settlement and handover",
             f"  statements computed: {self.statements}"
-            + (f" (monetised: {self.monetised})" if self.monetised else ""),
+            + (f" (monetised: {', '.join(self.monetised)})" if self.monetised else ""),
         ]
         if self.settled_group:
             lines.append(
@@ -120,35 +119,14 @@ class SettlementSummary:
 
 
 def missing_settlement_users() -> list[str]:
-    present = set(
-        get_user_model()
-        .objects.filter(username__in=SETTLEMENT_ROLES)
-        .values_list("username", flat=True)
-    )
-    return [username for username in SETTLEMENT_ROLES if username not in present]
+    return missing_users(SETTLEMENT_ROLES)
 
 
 def settlement_users(users: dict) -> dict:
     """`users` with the finance staff, leader2 and reviewer; DemoUsersMissing when they are
     not ready."""
-    found = {
-        u.username: u
-        for u in get_user_model().objects.filter(
-            username__in=[*SETTLEMENT_ROLES, *(n for names in APPROVERS.values() for n in names)]
-        )
-    }
-    problems = [
-        f"{name} lacks {perm}"
-        for name, perm in SETTLEMENT_ROLES.items()
-        if name not in found or not (found[name].is_active and found[name].has_perm(perm))
-    ]
-    if problems:
-        raise DemoUsersMissing(
-            "Demo users are not ready ("
-            + "; ".join(problems)
-            + "). Run `python manage.py create_demo_users` first."
-        )
-    return {**users, **found}
+    approvers = (name for names in APPROVERS.values() for name in names)
+    return {**users, **ready_users(SETTLEMENT_ROLES, also=approvers)}
 
 
 # -- inputs ---------------------------------------------------------------------------------
@@ -206,8 +184,9 @@ def _approve(statement: Statement, users: dict, *, steps: int | None = None) -> 
     """Take the chain's next `steps` steps (all by default), each by the next person of the
     step's role who has not yet taken a step on this statement."""
     chain = services_money.approval_chain(statement.project)
-    taken = set(statement.approvals.values_list("actor__username", flat=True))
-    done = set(statement.approvals.values_list("position", flat=True))
+    current = statement.approvals.filter(round=statement.approval_round)
+    taken = set(current.values_list("actor__username", flat=True))
+    done = set(current.values_list("position", flat=True))
     todo = [s for s in chain if s.position not in done]
     for step in todo[:steps]:
         name = next(n for n in APPROVERS[step.role] if n not in taken)
@@ -315,15 +294,16 @@ def _defects(households: list[Household], users: dict) -> int:
 # -- the stage ------------------------------------------------------------------------------
 
 
-def _monetised(households: list[Household], users: dict) -> str | None:
-    """Monetised resettlement for the first approved household without apartments."""
+def _monetised(households: list[Household], users: dict) -> list[str]:
+    """Monetised resettlement for every approved household without apartments."""
+    codes = []
     for household in households:
         if not binding_allocations(household).exists():
             services.outcome_choose(
                 actor=users["finance"], household=household, outcome=Outcome.MONETISED
             )
-            return household.code
-    return None
+            codes.append(household.code)
+    return codes
 
 
 def seed_settlement(
@@ -370,7 +350,7 @@ def seed_settlement(
     monetised = _monetised(households, users)
     statements = {}
     for household in households:
-        if household.code == monetised:
+        if household.code in monetised:
             statements[household.pk] = Statement.objects.get(household=household)
             continue
         statements[household.pk] = services.statement_compute(actor=finance, household=household)

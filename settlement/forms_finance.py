@@ -1,5 +1,7 @@
-"""Forms of the finance pages. They parse input only; the rules are in
-`settlement.services_money`."""
+"""Forms of the finance pages. They parse input only; the rules are in `settlement.services`
+and `settlement.services_money`, whose refusals are put back on the fields they name
+(`forms_handover.apply_errors`). Amounts and reasons are plain text here so that what was
+typed comes back with the service's message rather than the browser's."""
 
 from __future__ import annotations
 
@@ -11,15 +13,47 @@ from django.utils.translation import gettext_lazy as _
 
 from resettlement.roles import ROLES
 
-from .services_money import IDEMPOTENCY_KEY_MAX, StepSpec
+from .forms_handover import DATE
+from .models import AdjustmentKind, Outcome
+from .services_money import APPROVAL_COMMENT_MAX, IDEMPOTENCY_KEY_MAX, StepSpec
 
 
 class ApproveForm(forms.Form):
     comment = forms.CharField(
         label=_("审批意见"),
         required=False,
-        max_length=2000,
+        max_length=APPROVAL_COMMENT_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class SendBackForm(forms.Form):
+    reason = forms.CharField(
+        label=_("退回原因"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("写明需要更正什么;已有的审批记录保留,更正并重算后从第一步重新审批。"),
+    )
+
+
+class TransitionForm(forms.Form):
+    moved_out_on = forms.DateField(label=_("搬迁腾房日期"), widget=DATE)
+    promised_by = forms.DateField(label=_("承诺回迁日期"), required=False, widget=DATE)
+
+
+class AdjustmentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("类型"), choices=AdjustmentKind.choices)
+    amount = forms.CharField(
+        label=_("金额(元)"),
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    reason = forms.CharField(label=_("原因"), required=False)
+
+
+class OutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("安置方式"), choices=Outcome.choices, widget=forms.RadioSelect
     )
 
 

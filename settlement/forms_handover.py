@@ -5,12 +5,17 @@ typed comes back with the service's message rather than the browser's."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import DefectStatus
+from .services_handover import (
+    ANSWER_MAX,
+    DESCRIPTION_MAX,
+    LOCATION_MAX,
+    NAME_MAX,
+    SIGNATURE_RECORD_MAX,
+)
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -27,19 +32,9 @@ def _number(label, *, required: bool = True, decimal: bool = True, help_text: st
     )
 
 
-def apply_errors(form: forms.Form, details: Sequence[dict] | None, message: str) -> None:
-    """Put a RuleViolation's details on the fields they name (the message on the form)."""
-    if not details:
-        form.add_error(None, message)
-        return
-    for detail in details:
-        field = detail.get("field")
-        form.add_error(field if field in form.fields else None, detail["message"])
-
-
 class AgreementSignForm(forms.Form):
     signed_on = forms.DateField(label=_("签订日期"), widget=DATE)
-    signer_name = forms.CharField(label=_("签字人"), max_length=50)
+    signer_name = forms.CharField(label=_("签字人"), max_length=NAME_MAX)
 
 
 class HandoverForm(forms.Form):
@@ -48,10 +43,10 @@ class HandoverForm(forms.Form):
     water_reading = _number(_("水表读数"))
     electricity_reading = _number(_("电表读数"))
     gas_reading = _number(_("燃气表读数"), required=False, help_text=_("未通燃气的可不填。"))
-    received_by = forms.CharField(label=_("接房人(签字)"), max_length=50)
+    received_by = forms.CharField(label=_("接房人(签字)"), max_length=NAME_MAX)
     signature_record = forms.CharField(
         label=_("签字记录"),
-        max_length=200,
+        max_length=SIGNATURE_RECORD_MAX,
         help_text=_("例如:交房确认单编号,或“户主本人签字并按手印”。"),
     )
     correct = forms.BooleanField(label=_("更正已登记的交房记录"), required=False)
@@ -85,13 +80,13 @@ class PhotosField(forms.FileField):
 class DefectReportForm(forms.Form):
     location = forms.CharField(
         label=_("位置"),
-        max_length=100,
+        max_length=LOCATION_MAX,
         error_messages={"required": _("请写明问题所在位置(如:主卧窗户)。")},
         widget=forms.TextInput(attrs={"placeholder": _("例如:主卧窗户、厨房水管")}),
     )
     description = forms.CharField(
         label=_("问题描述"),
-        max_length=2000,
+        max_length=DESCRIPTION_MAX,
         error_messages={"required": _("请描述发现的问题。")},
         widget=forms.Textarea(attrs={"rows": 4}),
     )
@@ -103,7 +98,7 @@ class DefectReportForm(forms.Form):
 class DefectAnswerForm(forms.Form):
     answer = forms.CharField(
         label=_("处理答复"),
-        max_length=4000,
+        max_length=ANSWER_MAX,
         error_messages={"required": _("请填写答复内容。")},
         widget=forms.Textarea(attrs={"rows": 4}),
     )

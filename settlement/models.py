@@ -224,6 +224,9 @@ class Statement(models.Model):
     # The inputs the lines were computed from (areas, prices, dates, persons), for the record.
     inputs = models.JSONField(_("计算依据"), default=dict)
     version = models.PositiveIntegerField(_("计算次数"), default=1)
+    # The round of the approval chain: 1, and one more after each send-back (退回). The
+    # approvals of earlier rounds stay on record, superseded.
+    approval_round = models.PositiveSmallIntegerField(_("审批轮次"), default=1)
     computed_at = models.DateTimeField(_("计算时间"))
     # Who last computed it by hand (a system refresh after an input changed keeps this), and
     # who chose the outcome.
@@ -336,11 +339,14 @@ class ApprovalStep(models.Model):
 
 
 class StatementApproval(models.Model):
-    """A step of the chain taken on a statement: who, when, with what comment."""
+    """A step of the chain taken on a statement: who, when, with what comment, in which
+    round. A send-back (`StatementSendBack`) ends a round: its approvals stay, superseded,
+    and the chain starts again from step 1 in the next round."""
 
     statement = models.ForeignKey(
         Statement, on_delete=models.PROTECT, related_name="approvals", verbose_name=_("结算单")
     )
+    round = models.PositiveSmallIntegerField(_("审批轮次"), default=1)
     position = models.PositiveSmallIntegerField(_("顺序"))
     code = models.CharField(_("步骤编号"), max_length=32)
     label = models.CharField(_("步骤名称"), max_length=100)
@@ -356,14 +362,54 @@ class StatementApproval(models.Model):
     class Meta:
         verbose_name = _("审批记录")
         verbose_name_plural = pgettext_lazy("plural", "审批记录")
-        ordering = ["statement", "position"]
+        ordering = ["statement", "round", "position"]
         constraints = [
             models.UniqueConstraint(
-                fields=["statement", "position"], name="statement_approval_step_once"
+                fields=["statement", "round", "position"], name="statement_approval_step_once"
             ),
-            # Separation of duties: each step by a different person.
+            # Separation of duties: each step of a round by a different person.
             models.UniqueConstraint(
-                fields=["statement", "actor"], name="statement_approval_actor_once"
+                fields=["statement", "round", "actor"], name="statement_approval_actor_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(round__gte=1), name="statement_approval_round_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.statement} {self.label}"
+
+
+class StatementSendBack(models.Model):
+    """A statement sent back (退回) from the approval chain to draft, with the written reason,
+    by the person whose step it was waiting for. It ends approval round `round`."""
+
+    statement = models.ForeignKey(
+        Statement, on_delete=models.PROTECT, related_name="send_backs", verbose_name=_("结算单")
+    )
+    round = models.PositiveSmallIntegerField(_("审批轮次"))
+    # The step the statement was waiting for when it was sent back.
+    position = models.PositiveSmallIntegerField(_("退回时的步骤"))
+    label = models.CharField(_("步骤名称"), max_length=100)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("退回人"),
+    )
+    at = models.DateTimeField(_("退回时间"), auto_now_add=True)
+    reason = models.TextField(_("退回原因"))
+
+    class Meta:
+        verbose_name = _("结算单退回")
+        verbose_name_plural = pgettext_lazy("plural", "结算单退回")
+        ordering = ["statement", "round"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["statement", "round"], name="statement_send_back_once_per_round"
+            ),
+            models.CheckConstraint(
+                condition=Q(round__gte=1) & ~Q(reason=""), name="statement_send_back_has_reason"
             ),
         ]
 

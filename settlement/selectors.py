@@ -1,50 +1,91 @@
-"""Reads of household statements shared by the pages, the API, the admin and the PDF, with
-their joins and prefetches inside so no caller makes a query per statement; and the totals
-per villager group and per project (income, expenditure, net to pay, net to collect)."""
+"""A project's statements with their money, and the totals per villager group and per
+project, for the finance export (`settlement.statement_export`).
+
+Amounts are signed like a statement's `net`: positive is paid to the household, negative
+collected from it. `paid` is what has been paid (+) or collected (−) so far; `outstanding`
+is what is still to pay or collect on an approved statement (`net − paid`), nothing before
+it is approved (as `selectors_money.outstanding`, with the sign). The totals are summed by
+the database, independently of the rows, in a fixed number of queries.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Prefetch, Q, QuerySet, Sum, Value
-from django.db.models.functions import Abs, Coalesce
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    F,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 
-from households.models import Member, Project, Relation, VillagerGroup
+from households.models import Project, VillagerGroup
+from households.selectors import head
 
-from .models import Statement, StatementApproval, StatementLine
+from .models import Payment, PaymentDirection, Statement
+from .selectors_money import APPROVED_STATES
 
 ZERO = Decimal("0.00")
+MONEY_OUTPUT = DecimalField(max_digits=16, decimal_places=2)
+
+
+def _money(expression) -> Coalesce:
+    return Coalesce(expression, Value(ZERO), output_field=MONEY_OUTPUT)
+
+
+def _paid() -> Coalesce:
+    """Paid to (+) or collected from (−) the household on the statement so far."""
+    signed = Case(
+        When(direction=PaymentDirection.COLLECT, then=-F("amount")),
+        default=F("amount"),
+        output_field=MONEY_OUTPUT,
+    )
+    payments = (
+        Payment.objects.filter(statement=OuterRef("pk"))
+        .values("statement")
+        .annotate(total=Sum(signed))
+        .values("total")
+    )
+    return _money(Subquery(payments, output_field=MONEY_OUTPUT))
+
+
+def _with_money(statements: QuerySet[Statement]) -> QuerySet[Statement]:
+    return statements.annotate(paid=_paid()).annotate(
+        outstanding=Case(
+            When(status__in=APPROVED_STATES, then=F("net") - F("paid")),
+            default=Value(ZERO),
+            output_field=MONEY_OUTPUT,
+        )
+    )
+
+
+def _statements(project: Project, status: str | None) -> QuerySet[Statement]:
+    statements = Statement.objects.filter(project=project)
+    return statements.filter(status=status) if status else statements
 
 
 def statement_list(
     project: Project, *, group: VillagerGroup | None = None, status: str | None = None
 ) -> QuerySet[Statement]:
-    """The project's statements (of one group, in one status), in household order, with
-    household, group, lines (in order) and approvals (in order) loaded: a constant number of
-    queries however many statements."""
-    statements = Statement.objects.filter(project=project)
+    """The project's statements (of one group, in one status) in group and household order,
+    with household, group, the head's name (`head_name`), `paid` and `outstanding`: one
+    query however many statements."""
+    statements = _statements(project, status)
     if group is not None:
         statements = statements.filter(household__group=group)
-    if status:
-        statements = statements.filter(status=status)
     return (
-        statements.select_related(
-            "household", "household__group", "household__community", "project"
-        )
-        .prefetch_related(
-            Prefetch("lines", queryset=StatementLine.objects.order_by("position")),
-            Prefetch(
-                "approvals",
-                queryset=StatementApproval.objects.select_related("actor").order_by("position"),
-            ),
-            Prefetch(
-                "household__members",
-                queryset=Member.objects.filter(relation=Relation.HEAD),
-                to_attr="heads",
-            ),
-        )
-        .order_by("household__group__code", "household__code")
+        _with_money(statements)
+        .select_related("household__group__community")
+        .annotate(head_name=head(household="household"))
+        .order_by("household__group__code", "household__code", "pk")
     )
 
 
@@ -53,12 +94,9 @@ class Totals:
     statements: int
     income: Decimal
     expenditure: Decimal
-    to_pay: Decimal  # the sum of the positive nets: paid to households
-    to_collect: Decimal  # the sum of the negative nets, as a positive amount
-
-    @property
-    def net(self) -> Decimal:
-        return self.income - self.expenditure
+    net: Decimal
+    paid: Decimal
+    outstanding: Decimal
 
 
 @dataclass(frozen=True)
@@ -67,53 +105,50 @@ class GroupTotals:
     totals: Totals
 
 
-def _money(expression) -> Coalesce:
-    return Coalesce(
-        expression, Value(ZERO), output_field=DecimalField(max_digits=16, decimal_places=2)
-    )
-
-
 _AGGREGATES = {
     "count": Count("id"),
     "income": _money(Sum("income_total")),
     "expenditure": _money(Sum("expenditure_total")),
-    "to_pay": _money(Sum("net", filter=Q(net__gt=0))),
-    "to_collect": _money(Sum(Abs("net"), filter=Q(net__lt=0))),
+    "net_total": _money(Sum("net")),
+    "paid_total": _money(Sum("paid")),
+    "outstanding_total": _money(Sum("outstanding")),
 }
 
 
 def _totals(row: dict | None) -> Totals:
     row = row or {}
+
+    def amount(name: str) -> Decimal:
+        return Decimal(row.get(name, ZERO)).quantize(ZERO)
+
     return Totals(
         statements=row.get("count", 0),
-        income=Decimal(row.get("income", ZERO)).quantize(ZERO),
-        expenditure=Decimal(row.get("expenditure", ZERO)).quantize(ZERO),
-        to_pay=Decimal(row.get("to_pay", ZERO)).quantize(ZERO),
-        to_collect=Decimal(row.get("to_collect", ZERO)).quantize(ZERO),
+        income=amount("income"),
+        expenditure=amount("expenditure"),
+        net=amount("net_total"),
+        paid=amount("paid_total"),
+        outstanding=amount("outstanding_total"),
     )
 
 
 def project_totals(project: Project, *, status: str | None = None) -> Totals:
     """The totals of the project's statements (in one status, if given): one query."""
-    statements = Statement.objects.filter(project=project)
-    if status:
-        statements = statements.filter(status=status)
-    return _totals(statements.aggregate(**_AGGREGATES))
+    return _totals(_with_money(_statements(project, status)).aggregate(**_AGGREGATES))
 
 
 def group_totals(project: Project, *, status: str | None = None) -> list[GroupTotals]:
     """Every villager group of the project with the totals of its households' statements
     (zeros for a group without statements), in group code order: two queries."""
-    statements = Statement.objects.filter(project=project)
-    if status:
-        statements = statements.filter(status=status)
     rows = {
         row["household__group"]: row
-        for row in statements.values("household__group").annotate(**_AGGREGATES).order_by()
+        for row in _with_money(_statements(project, status))
+        .values("household__group")
+        .annotate(**_AGGREGATES)
+        .order_by()
     }
     return [
         GroupTotals(group=group, totals=_totals(rows.get(group.pk)))
         for group in VillagerGroup.objects.filter(project=project)
         .select_related("community")
-        .order_by("code")
+        .order_by("code", "pk")
     ]

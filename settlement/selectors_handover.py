@@ -19,12 +19,16 @@ from lottery.models import Allocation, SessionStatus
 from .models import Agreement, DefectStatus, DefectTicket, Handover, Statement
 
 
+def signed_allocations() -> QuerySet[Allocation]:
+    """The allocations that count: binding rows of a signed session."""
+    return Allocation.objects.filter(binding=True, session__status=SessionStatus.SIGNED)
+
+
 def binding_allocations(household: Household) -> QuerySet[Allocation]:
-    """The household's allocations that count: binding rows of a signed session."""
+    """The household's allocations that count (its apartments), by apartment code."""
     return (
-        Allocation.objects.filter(
-            household=household, binding=True, session__status=SessionStatus.SIGNED
-        )
+        signed_allocations()
+        .filter(household=household)
         .select_related("apartment__apartment_type", "apartment__estate", "apartment__building")
         .order_by("apartment__code")
     )
@@ -105,9 +109,9 @@ def project_progress(
     agreements = {a.household_id: a for a in Agreement.objects.filter(household_id__in=ids)}
     handovers = {h.household_id: h for h in Handover.objects.filter(household_id__in=ids)}
     counts: dict[int, int] = {}
-    for household_id in Allocation.objects.filter(
-        household_id__in=ids, binding=True, session__status=SessionStatus.SIGNED
-    ).values_list("household_id", flat=True):
+    for household_id in (
+        signed_allocations().filter(household_id__in=ids).values_list("household_id", flat=True)
+    ):
         counts[household_id] = counts.get(household_id, 0) + 1
     open_defects: dict[int, int] = {}
     for household_id in (

@@ -23,6 +23,7 @@ from .models import (
     Statement,
     StatementApproval,
     StatementLine,
+    StatementSendBack,
     StatementStatus,
 )
 
@@ -204,23 +205,31 @@ def project_settlement(project: Project) -> ProjectSettlement:
     return ProjectSettlement(project=project, groups=rows, totals=totals)
 
 
-def statement_detail(pk: int) -> Statement:
-    """A statement with what its page and the API show: lines, approvals, payments."""
-    return (
-        Statement.objects.select_related("household", "household__group", "project")
-        .prefetch_related(
-            Prefetch("lines", queryset=StatementLine.objects.order_by("position")),
-            Prefetch(
-                "approvals",
-                queryset=StatementApproval.objects.select_related("actor").order_by("position"),
+def with_detail(statements: QuerySet[Statement]) -> QuerySet[Statement]:
+    """The statements with what a statement's page and the API's detail show: household,
+    group, project, lines, approvals (every round), send-backs, payments."""
+    return statements.select_related("household", "household__group", "project").prefetch_related(
+        Prefetch("lines", queryset=StatementLine.objects.order_by("position")),
+        Prefetch(
+            "approvals",
+            queryset=StatementApproval.objects.select_related("actor").order_by(
+                "round", "position"
             ),
-            Prefetch(
-                "payments",
-                queryset=Payment.objects.select_related("recorded_by").order_by("recorded_at"),
-            ),
-        )
-        .get(pk=pk)
+        ),
+        Prefetch(
+            "send_backs",
+            queryset=StatementSendBack.objects.select_related("actor").order_by("round"),
+        ),
+        Prefetch(
+            "payments",
+            queryset=Payment.objects.select_related("recorded_by").order_by("recorded_at"),
+        ),
     )
+
+
+def statement_detail(pk: int) -> Statement:
+    """A statement with what its page and the API show (`with_detail`)."""
+    return with_detail(Statement.objects.all()).get(pk=pk)
 
 
 def statement_list() -> QuerySet[Statement]:
@@ -232,3 +241,31 @@ def statement_list() -> QuerySet[Statement]:
 def paid_so_far(statement: Statement) -> Decimal:
     """Paid to, or collected from, the household so far (prefetched payments are used)."""
     return sum((payment.amount for payment in statement.payments.all()), ZERO)
+
+
+def current_approvals(statement: Statement) -> list[StatementApproval]:
+    """The approvals of the statement's current round, in step order (prefetched ones are
+    used: see `statement_detail`)."""
+    return sorted(
+        (a for a in statement.approvals.all() if a.round == statement.approval_round),
+        key=lambda a: a.position,
+    )
+
+
+@dataclass(frozen=True)
+class SentBackRound:
+    """An earlier round of the approval chain: the send-back that ended it and the
+    approvals it superseded."""
+
+    send_back: StatementSendBack
+    approvals: list[StatementApproval]
+
+
+def send_back_history(statement: Statement) -> list[SentBackRound]:
+    """Every send-back of the statement, oldest first, each with its round's approvals
+    (prefetched ones are used: see `statement_detail`)."""
+    approvals = sorted(statement.approvals.all(), key=lambda a: (a.round, a.position))
+    return [
+        SentBackRound(send_back, [a for a in approvals if a.round == send_back.round])
+        for send_back in sorted(statement.send_backs.all(), key=lambda s: s.round)
+    ]

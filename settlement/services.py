@@ -23,8 +23,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from households.access import require_project_access
 from households.models import Household, HouseholdStatus, Project
-from lottery.models import Allocation, SessionStatus
+from lottery.models import Allocation
 from resettlement.errors import NotAllowed, RuleViolation, field_error, invalid_input
 from resettlement.roles import require_permission
 
@@ -43,10 +44,14 @@ from .models import (
     SubsidyBasis,
     Transition,
 )
+from .selectors_handover import binding_allocations
 
 FROZEN = (StatementStatus.APPROVING, StatementStatus.APPROVED, StatementStatus.SETTLED)
 CENT = Decimal("0.01")
 COEFFICIENT_PLACES = Decimal("0.0001")
+# One reward or deduction is less than 100 million 元: far beyond any real one, and the
+# statement's totals stay within their columns however many there are.
+MAX_ADJUSTMENT = Decimal("99999999.99")
 
 
 def _decimal(
@@ -126,6 +131,7 @@ def price_rules_set(
 
     `bands`: [(up_to ㎡ or None, price)], in order; see `calculation.band_problems`."""
     require_permission(actor, "settlement.change_pricerules")
+    require_project_access(actor, project)
     given = {
         "base_price": base_price,
         "unused_area_price": unused_area_price,
@@ -245,6 +251,12 @@ def adjustment_add(
         errors.append(field_error("kind", _("类型只能是奖励或扣减")))
     value, problems = _decimal(amount, "amount", _("金额"), positive=True)
     errors += problems
+    if value is not None and value > MAX_ADJUSTMENT:
+        errors.append(
+            field_error(
+                "amount", _("金额不能超过 %(max)s 元") % {"max": MAX_ADJUSTMENT}, "too_large"
+            )
+        )
     reason = (reason or "").strip()
     if not reason:
         errors.append(field_error("reason", _("请填写奖励或扣减的原因"), "required"))
@@ -253,20 +265,21 @@ def adjustment_add(
     if errors:
         raise invalid_input(errors, "bad_adjustment")
     adjustment = Adjustment.objects.create(
-        household=household, kind=kind, amount=value, reason=reason, created_by=actor
+        household=household, kind=kind, amount=value.quantize(CENT), reason=reason, created_by=actor
     )
     statement_refresh(household)
     return adjustment
 
 
-def binding_allocations(household: Household):
-    """The household's apartments: binding allocations of signed lottery sessions."""
+def may_choose_outcome(actor) -> bool:
+    """Finance (who computes statements) or a leader (who sets the prices)."""
     return (
-        Allocation.objects.filter(
-            household=household, binding=True, session__status=SessionStatus.SIGNED
+        actor is not None
+        and actor.is_active
+        and (
+            actor.has_perm("settlement.compute_statement")
+            or actor.has_perm("settlement.change_pricerules")
         )
-        .select_related("apartment__apartment_type")
-        .order_by("apartment__code")
     )
 
 
@@ -275,14 +288,7 @@ def outcome_choose(*, actor, household: Household, outcome: str) -> Statement:
     """Choose apartments (实物安置) or monetised resettlement (货币化安置/房票) for the
     household, by finance or a leader, and (re)compute its draft statement. Monetised only
     while the household has no binding allocation; refused once the statement is frozen."""
-    if not (
-        actor is not None
-        and actor.is_active
-        and (
-            actor.has_perm("settlement.compute_statement")
-            or actor.has_perm("settlement.change_pricerules")
-        )
-    ):
+    if not may_choose_outcome(actor):
         raise NotAllowed("permission_denied", _("只有财务或审批领导可以选择安置方式。"))
     _approved(household)
     if outcome not in Outcome.values:

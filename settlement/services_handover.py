@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from households.models import Household, HouseholdStatus
-from resettlement.errors import RuleViolation
+from resettlement.errors import RuleViolation, field_error
 from resettlement.roles import require_permission
 from resettlement.uploads import CheckedUpload, UploadRefused, upload_check
 
@@ -54,6 +54,9 @@ from .services import statement_refresh
 # Meter readings are stored with 10 digits, 2 of them decimals.
 MAX_READING = Decimal("99999999.99")
 MAX_KEYS = 50
+# Text limits (the model columns); forms and API serializers take them from here.
+NAME_MAX = 50
+SIGNATURE_RECORD_MAX = 200
 # Defect photos: how many per report and how large each may be (settings may override).
 DEFECT_PHOTO_TYPES = ("image/jpeg", "image/png")
 DEFAULT_DEFECT_PHOTO_MAX_BYTES = 10 * 1024 * 1024
@@ -64,7 +67,8 @@ ANSWER_MAX = 4000
 
 
 def _field_error(field: str, message: str) -> dict[str, str]:
-    return {"field": field, "message": message}
+    # With a code, as the API's error body declares (resettlement.errors.field_error).
+    return field_error(field, message)
 
 
 def _invalid(errors: list[dict[str, str]]) -> RuleViolation:
@@ -183,7 +187,7 @@ def agreement_sign(
     signer_name = (signer_name or "").strip()
     if not signer_name:
         errors.append(_field_error("signer_name", _("请填写签字人姓名。")))
-    elif len(signer_name) > 50:
+    elif len(signer_name) > NAME_MAX:
         errors.append(_field_error("signer_name", _("签字人姓名不能超过50字。")))
     if signed_on is None:
         errors.append(_field_error("signed_on", _("请填写签订日期。")))
@@ -282,11 +286,11 @@ def handover_record(
     signature_record = (signature_record or "").strip()
     if not received_by:
         errors.append(_field_error("received_by", _("请填写接房人(签字人)姓名。")))
-    elif len(received_by) > 50:
+    elif len(received_by) > NAME_MAX:
         errors.append(_field_error("received_by", _("接房人姓名不能超过50字。")))
     if not signature_record:
         errors.append(_field_error("signature_record", _("请填写签字记录(如交房确认单编号)。")))
-    elif len(signature_record) > 200:
+    elif len(signature_record) > SIGNATURE_RECORD_MAX:
         errors.append(_field_error("signature_record", _("签字记录不能超过200字。")))
     if (
         existing is not None

@@ -7,6 +7,12 @@ statement goes through the steps in order; nobody takes two steps on the same st
 step freezes the statement (draft → approving: `statement_compute` refuses from then on); the
 last approves it (→ approved). A statement whose net is zero is settled when approved.
 
+While a statement is in the chain, whoever may take the step it waits for may instead send it
+back (退回) to draft with a written reason (`statement_send_back`): the approvals given so far
+stay on record as an earlier round, the draft is recomputed and can be corrected, and the
+chain starts again from step 1 in the next round (its first step freezes the statement again).
+Separation of duties holds within a round.
+
 Payments (收付款) are recorded against an approved statement only, in the direction the net
 says (positive: paid to the household; negative: collected from it), never beyond what was
 approved. Collect first, pay later (seed 000): no household of a villager group is paid while
@@ -28,7 +34,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from households.access import require_project_access
 from households.models import Household, HouseholdStatus, Project
+from resettlement.audit import audit_record
 from resettlement.errors import NotAllowed, RuleViolation, field_error, invalid_input
 from resettlement.roles import ROLE_BY_CODE, require_permission
 
@@ -38,19 +46,15 @@ from .models import (
     PaymentDirection,
     Statement,
     StatementApproval,
+    StatementSendBack,
     StatementStatus,
 )
-from .selectors_money import (  # noqa: F401  (group_settlement, GroupSettlement: the contract)
-    GroupSettlement,
-    group_settlement,
-    outstanding,
-    paid_so_far,
-    payout_blocker,
-)
+from .selectors_money import outstanding, paid_so_far, payout_blocker
 from .services import FROZEN, statement_refresh
 
 TWO_PLACES = Decimal("0.01")
 IDEMPOTENCY_KEY_MAX = 64
+APPROVAL_COMMENT_MAX = 2000
 
 # -- the approval chain ---------------------------------------------------------------------
 
@@ -116,6 +120,7 @@ def approval_chain_set(*, actor, project: Project, steps: Sequence[StepSpec]) ->
     it went through; changing them midway would make the record lie).
     """
     require_permission(actor, "settlement.change_approvalstep")
+    require_project_access(actor, project)
     Project.objects.select_for_update().get(pk=project.pk)
     if chain_locked(project):
         raise RuleViolation(
@@ -170,7 +175,11 @@ def next_step(statement: Statement) -> ApprovalStep | None:
     """The step the statement waits for, or None once through the chain (or settled)."""
     if statement.status not in (StatementStatus.DRAFT, StatementStatus.APPROVING):
         return None
-    taken = set(statement.approvals.values_list("position", flat=True))
+    taken = set(
+        statement.approvals.filter(round=statement.approval_round).values_list(
+            "position", flat=True
+        )
+    )
     return next((s for s in approval_chain(statement.project) if s.position not in taken), None)
 
 
@@ -195,7 +204,7 @@ def approval_refusal(
             _("“%(step)s”须由%(role)s审批,您不是%(role)s。")
             % {"step": step.label, "role": role.label if role else step.role},
         )
-    earlier = statement.approvals.filter(actor=actor).first()
+    earlier = statement.approvals.filter(round=statement.approval_round, actor=actor).first()
     if earlier is not None:
         return NotAllowed(
             "separation_of_duties",
@@ -209,9 +218,10 @@ def statement_approve(*, actor, statement: Statement, comment: str = "") -> Stat
     """Take the next step of the chain on `statement`.
 
     The actor must hold `settlement.approve_statement` and the step's role, and must not have
-    taken another step on this statement. The first step recomputes the draft one last time
-    and freezes it (→ approving); the last approves it (→ approved, or settled when nothing
-    is owed either way).
+    taken another step on this statement; the comment is at most `APPROVAL_COMMENT_MAX`
+    characters. The first step recomputes the draft one last time and freezes it
+    (→ approving); the last approves it (→ approved, or settled when nothing is owed either
+    way).
     """
     statement = Statement.objects.select_for_update().get(pk=statement.pk)
     step = next_step(statement)
@@ -219,6 +229,9 @@ def statement_approve(*, actor, statement: Statement, comment: str = "") -> Stat
     if refusal is not None:
         raise refusal
     assert step is not None
+    comment = (comment or "").strip()
+    if len(comment) > APPROVAL_COMMENT_MAX:
+        raise invalid_input([field_error("comment", _("审批意见过长。"), "too_long")])
     if statement.status == StatementStatus.DRAFT:
         statement_refresh(statement.household)  # one last time, before it is frozen
         statement.refresh_from_db()
@@ -230,11 +243,12 @@ def statement_approve(*, actor, statement: Statement, comment: str = "") -> Stat
         with transaction.atomic():
             approval = StatementApproval.objects.create(
                 statement=statement,
+                round=statement.approval_round,
                 position=step.position,
                 code=step.code,
                 label=step.label,
                 actor=actor,
-                comment=comment.strip(),
+                comment=comment,
             )
     except IntegrityError as exc:
         # The row lock makes this unreachable in practice; the constraints are the backstop.
@@ -252,7 +266,107 @@ def statement_approve(*, actor, statement: Statement, comment: str = "") -> Stat
             statement.settled_at = now
             fields.append("settled_at")
         statement.save(update_fields=fields)
+    audit_record(
+        actor=actor,
+        action="statement.approve",
+        obj=statement,
+        payload=_approval_facts(statement, approval),
+    )
     return approval
+
+
+def _approval_facts(statement: Statement, approval: StatementApproval) -> dict:
+    return {
+        "statement_id": statement.pk,
+        "household": statement.household.code,
+        "round": approval.round,
+        "step": approval.position,
+        "step_code": approval.code,
+        "step_label": approval.label,
+        "comment": approval.comment,
+        "net": statement.net,
+        "status": statement.status,
+    }
+
+
+SEND_BACK_REASON_MAX = 2000
+
+
+def send_back_refusal(
+    actor, statement: Statement, step: ApprovalStep | None
+) -> RuleViolation | None:
+    """Why `actor` may not send `statement` back now, or None when they may: it must be in
+    the chain (approving) and `actor` must be someone who may take `step`, the step it waits
+    for."""
+    try:
+        require_permission(actor, "settlement.approve_statement")
+    except NotAllowed as exc:
+        return exc
+    if statement.status != StatementStatus.APPROVING or step is None:
+        return RuleViolation(
+            "not_in_chain",
+            _("结算单“%(s)s”当前状态为“%(status)s”,不在审批中,不能退回。")
+            % {"s": statement, "status": statement.get_status_display()},
+        )
+    return approval_refusal(actor, statement, step)
+
+
+@transaction.atomic
+def statement_send_back(*, actor, statement: Statement, reason: str) -> StatementSendBack:
+    """Send `statement` back from the approval chain to draft, with a written reason.
+
+    Only while it is approving, and only by someone who may take the step it waits for (the
+    same role and separation-of-duties rules as `statement_approve`). The approvals of the
+    round stay on record; the statement becomes a draft of the next round, is recomputed
+    from the inputs as they are now, and the chain starts again from step 1.
+    """
+    statement = (
+        Statement.objects.select_for_update().select_related("household").get(pk=statement.pk)
+    )
+    step = next_step(statement)
+    refusal = send_back_refusal(actor, statement, step)
+    if refusal is not None:
+        raise refusal
+    assert step is not None
+    reason = (reason or "").strip()
+    if not reason:
+        raise invalid_input(
+            [field_error("reason", _("请填写退回原因"), "required")], "send_back_reason_required"
+        )
+    if len(reason) > SEND_BACK_REASON_MAX:
+        raise invalid_input(
+            [
+                field_error(
+                    "reason", _("退回原因最多%(n)d字") % {"n": SEND_BACK_REASON_MAX}, "too_long"
+                )
+            ]
+        )
+    send_back = StatementSendBack.objects.create(
+        statement=statement,
+        round=statement.approval_round,
+        position=step.position,
+        label=step.label,
+        actor=actor,
+        reason=reason,
+    )
+    statement.status = StatementStatus.DRAFT
+    statement.approval_round += 1
+    statement.save(update_fields=["status", "approval_round"])
+    statement_refresh(statement.household)
+    audit_record(
+        actor=actor,
+        action="statement.send_back",
+        obj=statement,
+        payload={
+            "statement_id": statement.pk,
+            "household": statement.household.code,
+            "round": send_back.round,
+            "step": send_back.position,
+            "step_label": send_back.label,
+            "reason": reason,
+        },
+    )
+    return send_back
 
 
 # -- payments -------------------------------------------------------------------------------
@@ -450,4 +564,17 @@ def _payment_write(
         statement.status = StatementStatus.SETTLED
         statement.settled_at = timezone.now()
         statement.save(update_fields=["status", "settled_at"])
+    audit_record(actor=actor, action="payment.record", obj=payment, payload=_payment_facts(payment))
     return payment, True
+
+
+def _payment_facts(payment: Payment) -> dict:
+    return {
+        "statement_id": payment.statement_id,
+        "household": payment.statement.household.code,
+        "direction": payment.direction,
+        "amount": payment.amount,
+        "reference": payment.reference,
+        "idempotency_key": payment.idempotency_key,
+        "statement_status": payment.statement.status,
+    }

@@ -3,7 +3,9 @@
 From the stored statement alone (never recomputed here): the household, its head, how many
 members, its apartments (or the monetised outcome), every income and expenditure line with
 its rule and inputs, the totals, the net to pay or to collect in figures and in Chinese
-capitals (大写金额), the approval steps taken so far, and signature boxes. A draft says on
+capitals (大写金额), the approval steps taken so far in the current round, every earlier round
+that was sent back (who, when, at which step, why, and the approvals it superseded), and
+signature boxes. A draft says on
 every page that it is not yet approved. No ID number is printed. Always rendered in the
 system's language: it is a record the household signs.
 """
@@ -22,7 +24,8 @@ from households.models import Member, Relation
 from resettlement.pdf import render_pdf
 
 from .calculation import amount_in_words
-from .models import LineSide, Statement, StatementStatus
+from .models import LineSide, Statement, StatementApproval, StatementStatus
+from .selectors_money import current_approvals, send_back_history
 
 TEMPLATE = "settlement/pdf/statement.html"
 
@@ -90,25 +93,37 @@ def _lines(statement: Statement, side: str) -> list[dict[str, str]]:
     ]
 
 
+def _approval(approval: StatementApproval) -> dict[str, Any]:
+    return {
+        "position": approval.position,
+        "label": approval.label,
+        "actor": _who(approval.actor),
+        "at": _when(approval.at),
+        "comment": approval.comment,
+    }
+
+
 def statement_context(statement: Statement) -> dict[str, Any]:
     household = statement.household
     head = Member.objects.filter(household=household, relation=Relation.HEAD).first()
     net = statement.net
+    amount = {"a": figure(abs(net))}
     if net > 0:
-        net_label = _("应付安置户")
+        net_text = _("应付安置户:%(a)s 元") % amount
     elif net < 0:
-        net_label = _("应向安置户收取")
+        net_text = _("应向安置户收取:%(a)s 元") % amount
     else:
-        net_label = _("收支相抵,无需收付")
-    approvals = [
+        net_text = _("收支相抵,无需收付:%(a)s 元") % amount
+    send_backs = [
         {
-            "position": a.position,
-            "label": a.label,
-            "actor": _who(a.actor),
-            "at": _when(a.at),
-            "comment": a.comment,
+            "round": r.send_back.round,
+            "label": r.send_back.label,
+            "actor": _who(r.send_back.actor),
+            "at": _when(r.send_back.at),
+            "reason": r.send_back.reason,
+            "approvals": [_approval(a) for a in r.approvals],
         }
-        for a in statement.approvals.all()
+        for r in send_back_history(statement)
     ]
     return {
         "statement": statement,
@@ -127,10 +142,11 @@ def statement_context(statement: Statement) -> dict[str, Any]:
         "expenditure_lines": _lines(statement, LineSide.EXPENDITURE),
         "income_total": figure(statement.income_total),
         "expenditure_total": figure(statement.expenditure_total),
-        "net_label": net_label,
-        "net_figure": figure(abs(net)),
+        "net_text": net_text,
         "net_words": amount_in_words(abs(net)),
-        "approvals": approvals,
+        "approval_round": statement.approval_round,
+        "approvals": [_approval(a) for a in current_approvals(statement)],
+        "send_backs": send_backs,
         "computed_at": _when(statement.computed_at),
         "approved_at": _when(statement.approved_at),
         "printed_at": _when(timezone.now()),
@@ -141,7 +157,7 @@ def statement_pdf(statement: Statement) -> bytes:
     """The statement as PDF bytes (see the module docstring)."""
     statement = (
         Statement.objects.select_related("household__group", "household__community", "project")
-        .prefetch_related("lines", "approvals__actor")
+        .prefetch_related("lines", "approvals__actor", "send_backs__actor")
         .get(pk=statement.pk)
     )
     with translation.override(settings.LANGUAGE_CODE):

@@ -18,8 +18,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from households.models import Household, Project, VillagerGroup
-from resettlement.errors import NotAllowed, RuleViolation
+from households.access import projects_q, visible_projects
+from households.models import Household, VillagerGroup
+from resettlement.errors import NotAllowed, RuleViolation, apply_errors
 from resettlement.uploads import private_file_response
 
 from . import selectors_handover as selectors
@@ -31,7 +32,6 @@ from .forms_handover import (
     DefectReportForm,
     HandoverForm,
     MoveInForm,
-    apply_errors,
 )
 from .models import Agreement, DefectPhoto, DefectStatus, DefectTicket
 
@@ -41,9 +41,13 @@ agreement_view = permission_required("settlement.view_agreement", raise_exceptio
 defect_view = permission_required("settlement.view_defectticket", raise_exception=True)
 
 
-def _household(pk: int) -> Household:
+def _household(request: HttpRequest, pk: int) -> Household:
+    """The household, if the user may see its project (households.access); else 404."""
     return get_object_or_404(
-        Household.objects.select_related("project", "community", "group"), pk=pk
+        Household.objects.select_related("project", "community", "group").filter(
+            projects_q(request.user)
+        ),
+        pk=pk,
     )
 
 
@@ -63,7 +67,7 @@ def _agreement_pdf(agreement: Agreement, pdf: bytes) -> FileResponse:
 @login_required
 @handover_view
 def handover_list(request: HttpRequest) -> HttpResponse:
-    projects = list(Project.objects.order_by("code"))
+    projects = list(visible_projects(request.user).order_by("code"))
     code = request.GET.get("project", "")
     project = next((p for p in projects if p.code == code), None)
     if project is None and len(projects) == 1:
@@ -88,7 +92,7 @@ def handover_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @handover_view
 def handover_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    household = _household(pk)
+    household = _household(request, pk)
     head = selectors.head_name(household)
     return render(
         request,
@@ -115,7 +119,7 @@ def handover_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def agreement_issue(request: HttpRequest, pk: int) -> HttpResponse:
     """Issue (or re-issue) the agreement and hand the PDF straight to the clerk to print."""
-    household = _household(pk)
+    household = _household(request, pk)
     try:
         agreement, pdf = services.agreement_issue(actor=request.user, household=household)
     except NotAllowed as exc:
@@ -130,7 +134,7 @@ def agreement_issue(request: HttpRequest, pk: int) -> HttpResponse:
 @agreement_view
 def agreement_download(request: HttpRequest, pk: int) -> HttpResponse:
     """The issued text again, exactly the bytes whose hash is recorded."""
-    household = _household(pk)
+    household = _household(request, pk)
     agreement = selectors.agreement_of(household)
     if agreement is None:
         raise Http404
@@ -144,7 +148,7 @@ def agreement_download(request: HttpRequest, pk: int) -> HttpResponse:
 @agreement_view
 @require_POST
 def agreement_sign(request: HttpRequest, pk: int) -> HttpResponse:
-    household = _household(pk)
+    household = _household(request, pk)
     agreement = selectors.agreement_of(household)
     if agreement is None:
         raise Http404
@@ -177,7 +181,7 @@ def agreement_sign(request: HttpRequest, pk: int) -> HttpResponse:
 @handover_view
 def handover_record(request: HttpRequest, pk: int) -> HttpResponse:
     """The form used on site, on a phone, while handing over the keys."""
-    household = _household(pk)
+    household = _household(request, pk)
     handover = selectors.handover_of(household)
     initial = {"received_by": selectors.head_name(household)}
     if handover is not None:
@@ -229,7 +233,7 @@ def handover_record(request: HttpRequest, pk: int) -> HttpResponse:
 @handover_view
 @require_POST
 def handover_move_in(request: HttpRequest, pk: int) -> HttpResponse:
-    household = _household(pk)
+    household = _household(request, pk)
     form = MoveInForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -253,11 +257,13 @@ def handover_move_in(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @defect_view
 def defect_list(request: HttpRequest) -> HttpResponse:
-    projects = list(Project.objects.order_by("code"))
+    projects = list(visible_projects(request.user).order_by("code"))
     project = next((p for p in projects if p.code == request.GET.get("project", "")), None)
     form = DefectFilterForm(request.GET or None)
     status = form.cleaned_data["status"] if form.is_valid() else ""
-    tickets = selectors.defect_list(project=project, status=status or None)
+    tickets = selectors.defect_list(project=project, status=status or None).filter(
+        projects_q(request.user, "household__project")
+    )
     page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -287,7 +293,7 @@ def defect_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "apartment",
             "reported_by",
             "answered_by",
-        ),
+        ).filter(projects_q(request.user, "household__project")),
         pk=pk,
     )
     form = DefectAnswerForm(request.POST or None)
@@ -321,7 +327,9 @@ def defect_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @defect_view
 @require_POST
 def defect_close(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = get_object_or_404(DefectTicket, pk=pk)
+    ticket = get_object_or_404(
+        DefectTicket.objects.filter(projects_q(request.user, "household__project")), pk=pk
+    )
     try:
         services.defect_close(actor=request.user, ticket=ticket)
     except NotAllowed as exc:
@@ -336,7 +344,12 @@ def defect_close(request: HttpRequest, pk: int) -> HttpResponse:
 def defect_photo(request: HttpRequest, pk: int) -> FileResponse:
     """A defect photo, shown inline as the image it was verified to be (JPEG or PNG only),
     with nosniff and a sandboxing CSP: the browser never runs or reinterprets it."""
-    photo = get_object_or_404(DefectPhoto.objects.select_related("ticket__household"), pk=pk)
+    photo = get_object_or_404(
+        DefectPhoto.objects.select_related("ticket__household").filter(
+            projects_q(request.user, "ticket__household__project")
+        ),
+        pk=pk,
+    )
     if photo.content_type not in services.DEFECT_PHOTO_TYPES:
         raise Http404
     try:
@@ -356,7 +369,7 @@ def defect_photo(request: HttpRequest, pk: int) -> FileResponse:
 @defect_view
 def defect_report(request: HttpRequest, pk: int) -> HttpResponse:
     """Staff record a defect for a household (e.g. at a door-to-door visit)."""
-    household = _household(pk)
+    household = _household(request, pk)
     form = DefectReportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:

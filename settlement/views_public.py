@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from resettlement.errors import RuleViolation
+from resettlement.errors import RuleViolation, apply_errors
 from resettlement.public_site import (
     LookupForm,
     normalise_lookup_code,
@@ -29,7 +29,7 @@ from resettlement.public_site import (
 
 from . import selectors_handover as selectors
 from . import services_handover as services
-from .forms_handover import DefectReportForm, apply_errors
+from .forms_handover import DefectReportForm
 
 
 def _refused(request: HttpRequest, action: str) -> HttpResponse | None:
