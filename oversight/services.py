@@ -1,0 +1,356 @@
+"""The rules that change oversight's rows: working teams and their households, a project's
+return plan and targets, and the daily refresh of the overdue-return ledger.
+
+Keyword-only, `actor` first where a person acts; `require_permission` holds for every
+caller (admin, demo, commands). `ledger_refresh` is the system's own job (Celery beat), run
+without an actor like `publicity.services.publications_close_expired`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from households.access import require_project_access
+from households.models import Household, Project
+from resettlement.errors import RuleViolation, field_error, invalid_input
+from resettlement.roles import require_permission
+from settlement.models import (
+    Handover,
+    PriceRules,
+    StatementLine,
+    StatementStatus,
+    SubsidyBasis,
+    Transition,
+)
+
+from .arrears import ledger_figures
+from .models import (
+    HouseholdAssignment,
+    LedgerEntry,
+    LedgerRun,
+    ReturnPlan,
+    ReturnTarget,
+    WorkingTeam,
+)
+
+SUBSIDY_RULE = "transition_subsidy"  # settlement.calculation's rule code for the subsidy line
+DEFAULT_GRACE_DAYS = 30
+
+# -- working teams -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def team_save(
+    *,
+    actor,
+    project: Project,
+    code: str,
+    name: str,
+    leader=None,
+    members: Iterable = (),
+    team: WorkingTeam | None = None,
+) -> WorkingTeam:
+    """Create a working team of `project` (or change `team`): code unique in the project,
+    a name, an optional leader and its cadres. The leader is always one of the members."""
+    require_permission(
+        actor, "oversight.change_workingteam" if team else "oversight.add_workingteam"
+    )
+    require_project_access(actor, project)
+    if team is not None:
+        require_project_access(actor, team.project_id)
+    code, name = (code or "").strip(), (name or "").strip()
+    errors = []
+    if not code:
+        errors.append(field_error("code", _("请填写工作组编号")))
+    elif (
+        WorkingTeam.objects.filter(project=project, code=code)
+        .exclude(pk=team.pk if team else None)
+        .exists()
+    ):
+        errors.append(
+            field_error("code", _("本项目已有编号为 %(c)s 的工作组") % {"c": code}, "duplicate")
+        )
+    if not name:
+        errors.append(field_error("name", _("请填写工作组名称")))
+    if team is not None and team.project_id != project.pk and team.assignments.exists():
+        errors.append(field_error("project", _("工作组已分配安置户,不能改到其他项目")))
+    inactive = [m for m in [*members, leader] if m is not None and not m.is_active]
+    if inactive:
+        errors.append(
+            field_error(
+                "members", _("%(u)s 的账号已停用,不能加入工作组") % {"u": inactive[0].username}
+            )
+        )
+    if errors:
+        raise invalid_input(errors)
+    if team is None:
+        team = WorkingTeam(project=project)
+    team.project, team.code, team.name, team.leader = project, code, name, leader
+    team.updated_by = actor
+    team.save()
+    people = {m.pk for m in members} | ({leader.pk} if leader else set())
+    removed = set(team.members.values_list("pk", flat=True)) - people
+    if removed and team.assignments.filter(cadre_id__in=removed).exists():
+        raise RuleViolation(
+            "cadre_has_households",
+            _("被移出的组员仍有包户安置户,请先调整包户分配。"),
+            details=[field_error("members", _("被移出的组员仍有包户安置户"))],
+        )
+    team.members.set(people)
+    return team
+
+
+def assignment_problems(household: Household, team: WorkingTeam, cadre) -> list[dict]:
+    problems = []
+    if household.project_id != team.project_id:
+        problems.append(
+            field_error(
+                "team",
+                _("安置户 %(h)s 与工作组“%(t)s”不属于同一项目")
+                % {"h": household.code, "t": team.name},
+                "other_project",
+            )
+        )
+    if cadre is not None and not team.members.filter(pk=cadre.pk).exists():
+        problems.append(
+            field_error(
+                "cadre",
+                _("%(u)s 不是工作组“%(t)s”的组员")
+                % {"u": cadre.get_full_name() or cadre.username, "t": team.name},
+                "not_member",
+            )
+        )
+    return problems
+
+
+@transaction.atomic
+def household_assign(
+    *, actor, household: Household, team: WorkingTeam, cadre=None
+) -> HouseholdAssignment:
+    """Give `household` to `team` (and to one of its cadres): replaces an earlier
+    assignment. The team must be of the household's project, the cadre one of its members."""
+    require_permission(actor, "oversight.add_householdassignment")
+    require_project_access(actor, household.project_id)
+    problems = assignment_problems(household, team, cadre)
+    if problems:
+        raise invalid_input(problems)
+    assignment, _created = HouseholdAssignment.objects.update_or_create(
+        household=household, defaults={"team": team, "cadre": cadre, "assigned_by": actor}
+    )
+    return assignment
+
+
+@transaction.atomic
+def households_assign(
+    *, actor, households: Sequence[Household], team: WorkingTeam, cadre=None
+) -> int:
+    """Assign several households at once: all or none (every problem is reported)."""
+    require_permission(actor, "oversight.add_householdassignment")
+    for project_id in {h.project_id for h in households} | {team.project_id}:
+        require_project_access(actor, project_id)
+    problems = [p for h in households for p in assignment_problems(h, team, cadre)]
+    if problems:
+        raise invalid_input(problems)
+    for household in households:
+        HouseholdAssignment.objects.update_or_create(
+            household=household, defaults={"team": team, "cadre": cadre, "assigned_by": actor}
+        )
+    return len(households)
+
+
+# -- the return plan ---------------------------------------------------------------------------
+
+
+def target_problems(targets: Sequence[tuple[int, int]]) -> list[dict]:
+    """Targets are (year, cumulative share %): years once each within 2000–2100, shares
+    1–100 and, year after year, never falling."""
+    problems = []
+    seen: set[int] = set()
+    previous: tuple[int, int] | None = None
+    for number, (year, share) in enumerate(sorted(targets), start=1):
+        where = f"targets[{number}]"
+        if not 2000 <= year <= 2100:
+            problems.append(field_error(where, _("年度 %(y)s 不在 2000–2100 之间") % {"y": year}))
+        if year in seen:
+            problems.append(field_error(where, _("年度 %(y)s 重复") % {"y": year}, "duplicate"))
+        seen.add(year)
+        if not 1 <= share <= 100:
+            problems.append(
+                field_error(
+                    where, _("%(y)s 年的比例 %(s)s%% 应在 1–100 之间") % {"y": year, "s": share}
+                )
+            )
+        if previous is not None and share < previous[1]:
+            problems.append(
+                field_error(
+                    where,
+                    _("%(y)s 年的累计比例 %(s)s%% 不能低于 %(py)s 年的 %(ps)s%%")
+                    % {"y": year, "s": share, "py": previous[0], "ps": previous[1]},
+                )
+            )
+        previous = (year, share)
+    return problems
+
+
+@transaction.atomic
+def return_plan_set(
+    *,
+    actor,
+    project: Project,
+    department: str,
+    person: str,
+    phone: str = "",
+    subsidy_grace_days: int = DEFAULT_GRACE_DAYS,
+    targets: Sequence[tuple[int, int]] = (),
+) -> ReturnPlan:
+    """Set the project's responsible department and person, the subsidy grace and the
+    yearly targets (replacing earlier ones)."""
+    require_permission(actor, "oversight.change_returnplan")
+    require_project_access(actor, project)
+    department, person = (department or "").strip(), (person or "").strip()
+    errors = []
+    if not department:
+        errors.append(field_error("department", _("请填写责任部门")))
+    if not person:
+        errors.append(field_error("person", _("请填写责任人")))
+    if subsidy_grace_days is None or not 0 <= subsidy_grace_days <= 366:
+        errors.append(field_error("subsidy_grace_days", _("宽限天数应在 0–366 之间")))
+    errors += target_problems(targets)
+    if errors:
+        raise invalid_input(errors)
+    plan, _created = ReturnPlan.objects.update_or_create(
+        project=project,
+        defaults={
+            "department": department,
+            "person": person,
+            "phone": (phone or "").strip(),
+            "subsidy_grace_days": subsidy_grace_days,
+            "updated_by": actor,
+        },
+    )
+    plan.targets.all().delete()
+    ReturnTarget.objects.bulk_create(
+        ReturnTarget(plan=plan, year=year, share=share) for year, share in sorted(targets)
+    )
+    return plan
+
+
+# -- the overdue-return ledger -----------------------------------------------------------------
+
+
+def _monthly_subsidy(rules: PriceRules | None, household: Household) -> Decimal | None:
+    """The household's subsidy for one month, as its statement would compute it."""
+    if rules is None:
+        return None
+    if rules.subsidy_basis == SubsidyBasis.AREA:
+        return rules.subsidy_rate * household.demolished_area
+    return rules.subsidy_rate * (household.resettlement_population or 0)
+
+
+def _paid_subsidy(household_ids: list[int]) -> dict[int, tuple[Decimal, int]]:
+    """Per household: the subsidy lines of its settled statement (amount, months). A
+    statement is paid or collected as a whole (settlement.services_money), so its subsidy
+    line counts as paid once the statement is settled, and not before."""
+    paid: dict[int, tuple[Decimal, int]] = {}
+    lines = StatementLine.objects.filter(
+        rule=SUBSIDY_RULE,
+        statement__status=StatementStatus.SETTLED,
+        statement__household_id__in=household_ids,
+    ).values_list("statement__household_id", "amount", "inputs")
+    for household_id, amount, inputs in lines:
+        before_amount, before_months = paid.get(household_id, (Decimal("0"), 0))
+        months = int((inputs or {}).get("months") or 0)
+        paid[household_id] = (before_amount + amount, before_months + months)
+    return paid
+
+
+@transaction.atomic
+def ledger_refresh(*, today: dt.date | None = None) -> LedgerRun:
+    """Recompute the ledger as of `today`: one entry for every household in transition
+    whose keys have not been handed over (overdue or not), with months overdue, subsidy
+    owed and paid, and the late-subsidy flag (with the day it was first raised, kept while
+    it stays raised). Entries of households that got their keys are removed. A fixed number
+    of queries, whatever the number of households."""
+    started = timezone.now()
+    today = today or timezone.localdate()
+    transitions = list(
+        Transition.objects.filter(moved_out_on__lte=today)
+        .exclude(household__in=Handover.objects.values("household"))
+        .select_related("household")
+    )
+    households = [t.household_id for t in transitions]
+    rules = {r.project_id: r for r in PriceRules.objects.all()}
+    grace = dict(ReturnPlan.objects.values_list("project_id", "subsidy_grace_days"))
+    paid = _paid_subsidy(households)
+    existing = {e.household_id: e for e in LedgerEntry.objects.select_for_update()}
+
+    creating, updating = [], []
+    for transition in transitions:
+        household = transition.household
+        paid_amount, paid_months = paid.get(household.pk, (Decimal("0"), 0))
+        figures = ledger_figures(
+            moved_out_on=transition.moved_out_on,
+            promised_by=transition.promised_by,
+            today=today,
+            monthly_subsidy=_monthly_subsidy(rules.get(household.project_id), household),
+            paid=paid_amount,
+            paid_months=paid_months,
+            grace_days=grace.get(household.project_id, DEFAULT_GRACE_DAYS),
+        )
+        entry = existing.pop(household.pk, None)
+        late_since = None
+        if figures.subsidy_late:
+            late_since = entry.late_since if entry and entry.subsidy_late else today
+        values = {
+            "project_id": household.project_id,
+            "moved_out_on": transition.moved_out_on,
+            "promised_by": transition.promised_by,
+            "months_overdue": figures.months_overdue,
+            "months_in_transition": figures.months_in_transition,
+            "subsidy_owed": figures.subsidy_owed,
+            "subsidy_paid": figures.subsidy_paid,
+            "paid_months": figures.paid_months,
+            "subsidy_late": figures.subsidy_late,
+            "late_since": late_since,
+            "as_of": today,
+        }
+        if entry is None:
+            creating.append(LedgerEntry(household_id=household.pk, **values))
+        else:
+            for name, value in values.items():
+                setattr(entry, name, value)
+            updating.append(entry)
+    LedgerEntry.objects.filter(pk__in=[e.pk for e in existing.values()]).delete()
+    LedgerEntry.objects.bulk_create(creating, batch_size=1000)
+    LedgerEntry.objects.bulk_update(
+        updating,
+        [
+            "project",
+            "moved_out_on",
+            "promised_by",
+            "months_overdue",
+            "months_in_transition",
+            "subsidy_owed",
+            "subsidy_paid",
+            "paid_months",
+            "subsidy_late",
+            "late_since",
+            "as_of",
+        ],
+        batch_size=1000,
+    )
+    entries = creating + updating
+    return LedgerRun.objects.create(
+        as_of=today,
+        started_at=started,
+        finished_at=timezone.now(),
+        households=len(entries),
+        overdue=sum(1 for e in entries if e.months_overdue > 0),
+        late=sum(1 for e in entries if e.subsidy_late),
+    )

@@ -1,0 +1,14 @@
+"""Celery tasks of the oversight app (found by the worker through autodiscovery)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=60, max_retries=3)
+def refresh_overdue_ledger() -> dict[str, int]:
+    """Recompute the overdue-return ledger (daily, by Celery beat; see settings)."""
+    run = services.ledger_refresh()
+    return {"households": run.households, "overdue": run.overdue, "late": run.late}

@@ -1,0 +1,13 @@
+"""Oversight pages, included by resettlement/urls.py under /staff/oversight/."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "oversight"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("export.xlsx", views.dashboard_export, name="dashboard-export"),
+    path("ledger/", views.ledger, name="ledger"),
+]
