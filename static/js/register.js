@@ -5,6 +5,8 @@
   const total = document.getElementById("id_m-TOTAL_FORMS");
   const container = document.getElementById("members");
   const template = document.getElementById("member-template");
+  const groupsData = document.getElementById("groups-data");
+  const groups = groupsData ? JSON.parse(groupsData.textContent) : [];
 
   function number() {
     container.querySelectorAll("[data-member]").forEach(function (el, i) {
@@ -44,7 +46,7 @@
     const chosen = Number(community.value);
     Array.from(group.options).forEach(function (option) {
       if (!option.value) return;
-      const known = (window.GROUPS || []).find(function (g) { return String(g.id) === option.value; });
+      const known = groups.find(function (g) { return String(g.id) === option.value; });
       const show = !chosen || (known && known.community === chosen);
       option.hidden = !show;
       option.disabled = !show;
