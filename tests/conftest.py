@@ -14,6 +14,12 @@ from tests.factories import (
 )
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "load: starts a gunicorn server and puts the public pages under load"
+    )
+
+
 @pytest.fixture(autouse=True)
 def celery_eager_unless_real_worker(request, settings):
     """Tasks run in-process in tests, even when REDIS_URL points at a broker (as in CI);

@@ -168,6 +168,15 @@ def test_the_dockerfile_builds_on_python_311_and_has_curl_for_the_health_check()
     assert re.search(r"^USER (?!root)\S+", dockerfile, re.MULTILINE)  # not run as root
 
 
+def test_the_image_has_pg_dump_and_pg_restore_for_backups():
+    # manage.py backup / restore run pg_dump and pg_restore (docs/operations.md); Debian
+    # bookworm's client is PostgreSQL 15, the version of the db service.
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    compose = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
+    assert "postgresql-client" in dockerfile
+    assert "slim-bookworm" in dockerfile and "image: postgres:15" in compose
+
+
 def test_the_example_environment_names_every_variable_compose_requires(compose):
     text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
     required = set(re.findall(r"\$\{(\w+):\?", text))

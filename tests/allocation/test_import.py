@@ -13,7 +13,13 @@ from django.core.management.base import CommandError
 
 from allocation.import_template import apartment_template
 from allocation.models import Apartment, Building, Stair
-from allocation.resources import HEADERS, apartments_export, apartments_import
+from allocation.resources import (
+    HEADERS,
+    ApartmentResource,
+    apartments_export,
+    apartments_import,
+)
+from households.import_base import import_problems
 from households.import_files import read_roster
 from resettlement.errors import NotAllowed
 
@@ -66,6 +72,31 @@ def test_a_rows_problems_are_listed_in_the_files_column_order(estate, types, lea
     report = apartments_import(actor=leader, project=project, dataset=dataset_of([row]))
 
     assert _problems(report) == [(2, "楼层"), (2, "建筑面积"), (2, "户型编号"), (2, "朝向")]
+
+
+class _BuildingTakenMeanwhile(ApartmentResource):
+    """Another leader's import takes building 2's place in the estate's order (sequence 2)
+    between this file's checks and its write."""
+
+    def prepare_valid_file(self) -> None:
+        estate = self.filled_rows()[0].values["estate"]
+        Building.objects.create(estate=estate, code="9", sequence=2, floors=6)
+        super().prepare_valid_file()
+
+
+def test_a_building_created_meanwhile_rolls_back_the_whole_file_with_a_message_about_rooms(
+    estate, types, leader, project
+):
+    resource = _BuildingTakenMeanwhile(project=project, user=leader)
+
+    result = resource.import_data(dataset_of(_good_rows()))
+
+    problems = import_problems(result)
+    assert [problem.message for problem in problems] == [
+        "保存时发现房号或楼栋刚被他人导入,本次导入已全部撤销,请核对后重新导入。"
+    ]
+    assert not Apartment.objects.exists()
+    assert not Stair.objects.exists()
 
 
 def test_existing_buildings_and_stairs_are_reused(estate, types, leader, project, building):

@@ -55,6 +55,39 @@ def browser():
         browser.close()
 
 
+def _csp_violation(message) -> str | None:
+    """Chromium reports a blocked inline script or style (and any other resource the
+    Content-Security-Policy refuses) as a console error naming the policy."""
+    text = message.text
+    if message.type == "error" and "Content Security Policy" in text:
+        return f"{message.location.get('url', '')}: {text}"
+    return None
+
+
+@pytest.fixture(autouse=True)
+def fail_on_csp_violation(browser, monkeypatch):
+    """Every browser context a test opens listens to the console; a test during which a
+    page broke the Content-Security-Policy fails, naming the page and what was refused."""
+    violations: list[str] = []
+    open_context = browser.new_context
+
+    def new_context(*args, **kwargs):
+        context = open_context(*args, **kwargs)
+
+        def on_console(message) -> None:
+            violation = _csp_violation(message)
+            if violation:
+                violations.append(violation)
+
+        context.on("console", on_console)
+        return context
+
+    monkeypatch.setattr(browser, "new_context", new_context)
+    yield violations
+    if violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(violations))
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(locale="zh-CN")

@@ -1,10 +1,20 @@
 """A finance officer, on a phone, takes the last step of the fund-approval chain on a
-household's statement, records the payment and sees the household and its group settled."""
+household's statement, records the payment and sees the household and its group settled;
+and starts a household's statement from its villager group's page."""
 
 import pytest
 
-from settlement.models import Payment, StatementStatus
+from lottery import services as lottery_services
+from settlement.models import Adjustment, Payment, Statement, StatementStatus, Transition
 from tests.browser.conftest import log_in
+from tests.factories import make_user
+from tests.lottery.factories import (
+    build_lottery_project,
+    clear_lottery_before_flush,
+    create_session,
+    start_drawing,
+)
+from tests.settlement.conftest import MOVED_OUT_ON, set_price_rules
 from tests.settlement.money_fixtures import (  # noqa: F401 (fixtures)
     approve_through,
     chain,
@@ -47,3 +57,59 @@ def test_finance_officer_approves_the_last_step_and_records_the_payment(
 
     page.goto(f"{live_server.url}/staff/settlement/groups/{money.other_group.pk}/")
     assert "本组已整组结清" in page.inner_text("#group-state")
+
+
+@pytest.fixture
+def household_with_an_apartment(clerk, leader, notary):
+    """An approved household with its apartment from a signed lottery, the project's prices
+    and its moving-out date: everything a statement needs, but no statement yet."""
+    operator = make_user("operator_zhou", "operator")
+    small = build_lottery_project(clerk, communities=1, groups_per_community=1)
+    session = start_drawing(create_session(small, leader), notary)
+    lottery_services.lottery_draw_remaining(actor=operator, session=session)
+    lottery_services.lottery_session_sign_off(actor=notary, session=session, witnesses="王某")
+    set_price_rules(small.project, leader)
+    household = sorted(small.households, key=lambda h: h.code)[0]
+    Transition.objects.create(household=household, moved_out_on=MOVED_OUT_ON, recorded_by=clerk)
+    yield household
+    clear_lottery_before_flush()  # lets the closing flush empty the signed session on SQLite
+
+
+def test_finance_officer_starts_a_statement_from_the_group_page(
+    phone_page,
+    live_server,
+    household_with_an_apartment,
+    roles,
+):
+    page = phone_page
+    household = household_with_an_apartment
+    finance_wu = make_user("finance_wu", "finance", first_name="吴财务")
+    log_in(page, live_server, finance_wu.username)
+
+    page.goto(f"{live_server.url}/staff/settlement/groups/{household.group_id}/")
+    assert "尚未计算" in page.inner_text(f"#h{household.pk}")
+    page.click(f"#h{household.pk} >> text=开始结算")
+    page.wait_for_selector("#compute-form")
+
+    # A reward first: a negative amount is refused next to the field, nothing is saved.
+    page.select_option("#id_kind", "reward")
+    page.fill("#id_amount", "-200")
+    page.fill("#id_reason", "提前腾房奖励")
+    page.click("#adjustment-form button[type=submit]")
+    assert "必须是大于0的数字" in page.inner_text("#adjustment-form .has-error")
+    assert page.input_value("#id_reason") == "提前腾房奖励"  # what was typed is kept
+    assert not Adjustment.objects.exists()
+    page.fill("#id_amount", "2000")
+    page.click("#adjustment-form button[type=submit]")
+    page.wait_for_selector("text=已添加奖励 2000.00 元")
+    assert "提前腾房奖励" in page.inner_text("#adjustments table")
+
+    page.click("#compute-form button[type=submit]")
+    page.wait_for_selector("text=结算单已计算(第1次计算)")
+    assert page.inner_text("#statement-status") == "待审批"
+    assert "奖励:提前腾房奖励" in page.inner_text("#lines")
+    statement = Statement.objects.get(household=household)
+    assert statement.computed_by == finance_wu
+
+    page.goto(f"{live_server.url}/staff/settlement/groups/{household.group_id}/")
+    assert "待审批" in page.inner_text(f"#h{household.pk}")

@@ -7,6 +7,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
+from playwright.sync_api import expect
 
 from publicity import rendering, tasks
 from publicity.models import RenderJob
@@ -39,9 +40,9 @@ def test_the_progress_bar_fills_as_parts_finish_and_the_pdfs_download(
     # The workers finish, one community after the other; the page is not reloaded.
     first, second = job.parts.order_by("label")
     tasks.render_roster_part.delay(first.pk)
-    page.wait_for_function(f"document.querySelector('{section} progress').value == 1")
+    expect(page.locator(f"{section} progress")).to_have_attribute("value", "1")
     tasks.render_roster_part.delay(second.pk)
-    page.wait_for_function(f"document.querySelector('{section} progress').value == 2")
+    expect(page.locator(f"{section} progress")).to_have_attribute("value", "2")
     assert page.locator(f"{section} .progress-text").inner_text() == "2/2 份已完成"
     assert page.locator(f'{section} tr[data-part="{second.pk}"] .part-status').inner_text() == (
         "已完成"

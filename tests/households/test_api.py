@@ -163,6 +163,16 @@ def test_input_that_does_not_parse_is_reported_in_the_same_shape(api, clerk, gro
     assert all(e["message"] for e in body["errors"])
 
 
+def test_a_body_sent_without_a_content_type_is_a_documented_415(api, clerk, client):
+    response = api(clerk).generic("POST", HOUSEHOLDS, b"code=H-1", content_type="")
+
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+    documented = client.get("/api/schema/", {"format": "json"}).json()
+    assert "415" in documented["paths"]["/api/households/"]["post"]["responses"]
+    assert "415" not in documented["paths"]["/api/households/"]["get"]["responses"]
+
+
 def test_a_household_code_already_used_in_the_project_is_refused(api, clerk, group, register):
     register(code="NGH-001")
     response = api(clerk).post(HOUSEHOLDS, registration(group, code="NGH-001"), format="json")

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.test import override_settings
 
-from households import idnumbers, qualification
+from households import access, idnumbers, qualification
 from households.models import (
     Community,
     Document,
@@ -175,6 +175,14 @@ def test_some_households_have_their_documents_and_some_do_not(seeded):
 def test_seed_creates_the_demo_users_it_needs(seeded):
     usernames = set(get_user_model().objects.values_list("username", flat=True))
     assert usernames >= {"clerk", "clerk2", "reviewer", "reviewer2", "leader"}
+
+
+def test_the_demo_clerk_of_one_project_sees_only_that_project(seeded):
+    users = get_user_model().objects
+    scoped = access.visible_projects(users.get(username="clerk2011"))
+    assert list(scoped.values_list("code", flat=True)) == ["YH2011"]
+    district = access.visible_projects(users.get(username="clerk"))
+    assert set(district.values_list("code", flat=True)) == {"YH2011", "YH2013"}
 
 
 def test_the_summary_names_statuses_and_failures_per_rule(demo_database):

@@ -3,12 +3,18 @@ all-or-nothing, and only for local demos. What it builds is in test_seed_demo.py
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
 
 from households import demo, demo_plan
 from households.models import Document, Household, Member, Project
+from lottery.demo import hall_users
+from settlement.demo import settlement_users
 from tests.households.demo_seeding import HOUSEHOLDS, SEED, demo_settings, seed
 
 
@@ -85,3 +91,25 @@ def test_a_seed_that_fails_half_way_leaves_no_rows_and_no_files(db, media, monke
     assert not Project.objects.exists()
     assert not Household.objects.exists()
     assert not [path for path in media.rglob("*") if path.is_file()]
+
+
+def test_each_stage_names_the_demo_users_that_are_not_ready(db, media):
+    call_command("create_demo_users", stdout=io.StringIO())
+    users = get_user_model().objects
+    users.filter(username="notary").delete()
+    operator = users.get(username="operator")
+    operator.groups.clear()
+    operator.user_permissions.clear()
+    users.filter(username="finance").update(is_active=False)
+
+    with pytest.raises(demo.DemoUsersMissing) as hall:
+        hall_users({})
+    assert "operator lacks lottery.operate_session" in str(hall.value)
+    assert "notary does not exist" in str(hall.value)
+    with pytest.raises(demo.DemoUsersMissing) as money:
+        settlement_users({})
+    assert "finance lacks settlement.compute_statement" in str(money.value)
+    assert set(demo.demo_actors()) == set(demo.DEMO_ACTORS)  # the registry's are ready
+    users.filter(username="finance").update(is_active=True)
+    ready = settlement_users({"kept": None})
+    assert {"kept", "finance", "leader2", "reviewer2"} <= set(ready)  # the approvers come too

@@ -9,6 +9,7 @@ from allocation.models import Apartment, ApartmentStatus
 from households.models import Household
 from lottery import services
 from lottery.models import LotterySession, Reveal
+from tests.reauth import recently_authenticated
 
 from .factories import create_session
 
@@ -242,6 +243,7 @@ def test_a_session_runs_through_the_console(client, notary, operator, open_sessi
     assert households[0]["name"] and "*" not in households[0]["name"]  # staff see names
 
     client.force_login(notary)
+    recently_authenticated(client)  # signing off needs the password entered recently
     response = post(client, open_session, "sign-off", {"witnesses": "村民代表 王某"}, **JSON)
     assert response.json()["ok"], response.json()
     open_session.refresh_from_db()

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from decimal import Decimal
 
 import pytest
+from django.db.models import F
 
 from allocation.models import Apartment, ApartmentStatus, Demand, DemandStatus
+from households.models import Household
 from lottery import algorithm, services
 from lottery.models import Allocation, LotterySession, SessionEvent, SessionStatus
 from resettlement.errors import NotAllowed, RuleViolation
@@ -67,6 +70,43 @@ def test_a_household_without_a_locked_choice_is_named(lottery_project, leader):
         create_session(lottery_project, leader)
     assert refused.value.code == "demand_not_locked"
     assert "H1102" in refused.value.message and "H2203" in refused.value.message
+
+
+def _nobody_qualified(household: Household) -> None:
+    """As household_approve leaves a household none of whose members passed review."""
+    Household.objects.filter(pk=household.pk).update(
+        resettlement_population=0, entitlement_area=Decimal("0.00")
+    )
+
+
+def test_a_household_where_nobody_qualified_and_that_chose_nothing_takes_no_part(
+    lottery_project, leader
+):
+    nobody = lottery_project.household("H1101")
+    Demand.objects.filter(household=nobody).delete()
+    _nobody_qualified(nobody)
+
+    session = create_session(lottery_project, leader)
+
+    codes = [p["code"] for p in session.participants]
+    assert "H1101" not in codes and len(codes) == 11
+
+
+def test_a_choice_made_by_a_household_where_nobody_qualified_must_still_be_locked(
+    lottery_project, leader
+):
+    nobody = lottery_project.household("H1101")
+    _nobody_qualified(nobody)
+    Demand.objects.filter(household=nobody).update(
+        status=DemandStatus.DRAFT,
+        locked_by=None,
+        locked_at=None,
+        entitlement_area=Decimal("0.00"),
+        area_difference=F("chosen_area"),
+    )
+    with pytest.raises(RuleViolation) as refused:
+        create_session(lottery_project, leader)
+    assert refused.value.code == "demand_not_locked" and "H1101" in refused.value.message
 
 
 def test_too_few_apartments_of_a_type_names_the_type_and_the_numbers(lottery_project, leader):

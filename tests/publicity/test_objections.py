@@ -149,6 +149,23 @@ def test_an_attachment_of_the_wrong_type_is_refused_on_its_field(client, publish
     assert not Objection.objects.exists()
 
 
+def test_an_oversized_attachment_is_refused_with_the_limit_along_with_other_problems(
+    client, published_population, settings, tmp_path
+):
+    settings.DOCUMENT_MAX_BYTES = 1024 * 1024
+    big = SimpleUploadedFile("big.png", PNG + b"\x00" * (1024 * 1024), content_type="image/png")
+    response = client.post(
+        reverse("public:objection-file", args=[published_population.pk]),
+        {**_form(contact_phone="12-34"), "attachment": big},
+    )
+    html = _html(response)
+    # Every problem at once, the limit as configured (the same check as a report's).
+    assert 'id="error-attachment">附件过大,上限为 1 MB。' in html
+    assert 'id="error-contact_phone">请填写有效的联系电话。' in html
+    assert not Objection.objects.exists()
+    assert not (tmp_path / "private_media" / "objections").exists()
+
+
 def test_no_objection_outside_the_period(client, approved_household, leader):
     ended = publish(
         leader,

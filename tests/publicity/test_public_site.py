@@ -6,16 +6,19 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from households.models import HouseholdStatus
 from publicity import services, views_public
+from publicity.models import RenderJob
 from tests.factories import VillagerGroupFactory
 from tests.publicity.public_data import approve, draft, publish, register_family, roster_part
 
@@ -464,3 +467,87 @@ def test_an_empty_code_is_asked_for_again(client, db):
 def test_odd_input_gets_an_answer_never_an_error(client, published_population, path):
     response = client.get(path.format(pk=published_population.pk))
     assert response.status_code in (200, 404)
+
+
+def test_a_closed_publication_page_links_the_next_version_as_soon_as_it_is_published(
+    client, published_population, leader
+):
+    published_population.__class__.objects.filter(pk=published_population.pk).update(
+        status="closed"
+    )  # its period ended
+    url = _publication_url(published_population)
+    before = client.get(url)
+    assert "第 2 版" not in _html(before)
+
+    v2 = services.publication_new_version(actor=leader, publication=published_population)
+    services.publication_publish(actor=leader, publication=v2)
+    after = client.get(url, HTTP_IF_NONE_MATCH=before["ETag"])
+
+    assert after.status_code == 200
+    assert after["ETag"] != before["ETag"]
+    assert f'href="{_publication_url(v2)}"' in _html(after)
+
+
+def test_a_publication_page_seen_before_is_served_from_the_cache_with_one_query(
+    client, published_population
+):
+    url = _publication_url(published_population)
+    first = client.get(url)
+
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(url)
+
+    assert len(queries) == 1  # the ETag's
+    assert _html(again) == _html(first)
+    assert again["ETag"] == first["ETag"]
+
+
+def test_searches_are_never_kept_in_the_cache(client, published_population):
+    client.get(_publication_url(published_population, q="王"))
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(_publication_url(published_population, q="王"))
+
+    assert len(queries) > 1
+
+
+def test_each_visitor_of_the_lookup_page_gets_a_token_of_their_own_that_works(
+    settings, approved_household
+):
+    settings.DEBUG = False  # the blank page is kept rendered only with DEBUG off
+    tokens = []
+    for _visitor in range(2):
+        browser = Client(enforce_csrf_checks=True)
+        page = browser.get(reverse("public:resident-lookup"))
+        token = re.search(r'name="csrfmiddlewaretoken" value="(\w+)"', _html(page)).group(1)
+        tokens.append(token)
+        looked_up = browser.post(
+            reverse("public:resident-lookup"),
+            {"csrfmiddlewaretoken": token, "code": approved_household.lookup_code},
+        )
+        assert looked_up.status_code == 200
+        assert approved_household.code in _html(looked_up)
+    assert tokens[0] != tokens[1]
+
+
+def test_a_new_print_run_is_shown_at_once_even_on_a_page_seen_before(
+    client, published_population, leader
+):
+    """The kept page follows the newest roster job like a fresh rendering does: while a
+    new print run is under way its unfinished parts are not offered, nor the old run's."""
+    url = _publication_url(published_population)
+    old = roster_part(published_population, actor=leader, label="旧版分册")
+    before = client.get(url)
+    assert "旧版分册" in _html(before)
+
+    RenderJob.objects.create(
+        kind=RenderJob.Kind.ROSTER,
+        project=published_population.project,
+        publication=published_population,
+        created_by=leader,
+    )
+    after = client.get(url, HTTP_IF_NONE_MATCH=before["ETag"])
+
+    assert after.status_code == 200
+    assert after["ETag"] != before["ETag"]
+    assert reverse("public:roster-part", args=[published_population.pk, old.pk]) not in _html(after)

@@ -59,6 +59,23 @@ def test_steps_are_taken_in_order_and_the_last_approves(money, chain):  # noqa: 
     assert list(statement.approvals.values_list("label", flat=True))[-1] == "补偿款拨付至安置户账户"
 
 
+def test_an_over_long_comment_is_refused_and_nothing_is_taken(money, chain):  # noqa: F811
+    statement = statement_of(money.owed)
+    too_long = "意" * (services_money.APPROVAL_COMMENT_MAX + 1)
+    with pytest.raises(RuleViolation) as refused:
+        services_money.statement_approve(
+            actor=chain.reviewer, statement=statement, comment=too_long
+        )
+    assert refused.value.details[0]["field"] == "comment"
+    statement.refresh_from_db()
+    assert statement.status == StatementStatus.DRAFT and not statement.approvals.exists()
+    at_most = "意" * services_money.APPROVAL_COMMENT_MAX
+    approval = services_money.statement_approve(
+        actor=chain.reviewer, statement=statement, comment=f"  {at_most}  "
+    )
+    assert approval.comment == at_most
+
+
 def test_the_first_step_freezes_the_statement(money, chain):  # noqa: F811
     statement = statement_of(money.owed)
     assert statement.status == StatementStatus.DRAFT

@@ -96,8 +96,11 @@ def test_empty_location_and_description_are_refused(settlement_project, handed_o
 
 def test_answer_then_close_and_the_time_to_close(settlement_project, handed_over, clerk):
     ticket = _report(handed_over)
-    with pytest.raises(RuleViolation):
+    with pytest.raises(RuleViolation) as unanswered:
         services.defect_close(actor=clerk, ticket=ticket)
+    assert unanswered.value.code == "not_answered"
+    ticket.refresh_from_db()
+    assert ticket.status == DefectStatus.OPEN and ticket.closed_at is None
     answered = services.defect_answer(actor=clerk, ticket=ticket, answer="已安排维修,3日内上门。")
     assert answered.status == DefectStatus.ANSWERED and answered.answered_by == clerk
     assert selectors.time_to_close(answered) is None

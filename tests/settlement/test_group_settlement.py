@@ -31,22 +31,22 @@ def pay(actor, household, amount, key):
 def test_a_group_is_settled_only_when_every_household_is(money, chain):  # noqa: F811
     for household in (money.owes, money.owed, money.owed_too):
         approve_through(statement_of(household), chain)
-    summary = services_money.group_settlement(money.group)
+    summary = selectors_money.group_settlement(money.group)
     assert not summary.settled
     assert summary.totals.to_collect == Decimal("20000.00")
     assert summary.totals.to_pay == Decimal("45000.00")
     assert not summary.collections_done
 
     pay(chain.cashier, money.owes, "20000.00", "k1")
-    summary = services_money.group_settlement(money.group)
+    summary = selectors_money.group_settlement(money.group)
     assert summary.collections_done
     assert summary.totals.collected == Decimal("20000.00")
     assert not summary.settled
 
     pay(chain.cashier, money.owed, "30000.00", "k2")
-    assert not services_money.group_settlement(money.group).settled
+    assert not selectors_money.group_settlement(money.group).settled
     pay(chain.cashier, money.owed_too, "15000.00", "k3")
-    summary = services_money.group_settlement(money.group)
+    summary = selectors_money.group_settlement(money.group)
     assert summary.settled
     assert summary.totals.paid == Decimal("45000.00")
     assert summary.totals.pay_outstanding == Decimal("0.00")
@@ -56,10 +56,10 @@ def test_a_group_is_settled_only_when_every_household_is(money, chain):  # noqa:
 def test_a_household_without_a_statement_keeps_the_group_open(money, chain):  # noqa: F811
     approve_through(statement_of(money.elsewhere), chain)
     pay(chain.cashier, money.elsewhere, "8000.00", "k1")
-    assert services_money.group_settlement(money.other_group).settled
+    assert selectors_money.group_settlement(money.other_group).settled
     # A household approved later (say, after an objection) reopens the group.
     late = make_household(money.other_group, actor=chain.reviewer, code="H102")
-    summary = services_money.group_settlement(money.other_group)
+    summary = selectors_money.group_settlement(money.other_group)
     assert not summary.settled
     assert summary.totals.pending == 1
     assert {row.household.code: row.state for row in summary.households} == {
@@ -68,7 +68,7 @@ def test_a_household_without_a_statement_keeps_the_group_open(money, chain):  # 
     }
     make_statement(late, "0.00")
     approve_through(statement_of(late), chain)  # nothing owed: settled on approval
-    assert services_money.group_settlement(money.other_group).settled
+    assert selectors_money.group_settlement(money.other_group).settled
 
 
 def test_project_totals_add_up_the_groups(money, chain):  # noqa: F811

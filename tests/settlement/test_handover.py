@@ -44,12 +44,14 @@ def test_a_handover_records_keys_readings_and_who(settlement_project, household,
         ({"water_reading": "1.234"}, "water_reading"),
         ({"received_by": " "}, "received_by"),
         ({"signature_record": ""}, "signature_record"),
-        ({"on": timezone.localdate() + dt.timedelta(days=1)}, "handed_over_on"),
+        ({"on": "tomorrow"}, "handed_over_on"),
     ],
 )
 def test_bad_values_are_refused_on_their_field(
     settlement_project, household, clerk, overrides, field
 ):
+    if overrides.get("on") == "tomorrow":  # computed when the test runs, not when collected
+        overrides = {"on": timezone.localdate() + dt.timedelta(days=1)}
     with pytest.raises(RuleViolation) as refused:
         hand_over(household, clerk, **overrides)
     assert refused.value.code == "invalid_input"

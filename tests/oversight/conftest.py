@@ -1,0 +1,25 @@
+"""Oversight fixtures: projects whose households reached known stages
+(bench._progress_setup builds them in bulk, the shape the services produce)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench._progress_setup import Spec, build_progress_project
+from tests.factories import make_user
+
+
+@pytest.fixture
+def office(roles):
+    """The person recorded on the built rows (registrar, approver, cashier)."""
+    return make_user("office_he", "clerk", first_name="何办公室")
+
+
+@pytest.fixture
+def build(office):
+    """Build a project from household specs: `build("P1", [Spec("signed"), …])`."""
+
+    def _build(code: str, specs: list[Spec], **options):
+        return build_progress_project(code, specs, actor=office, **options)
+
+    return _build

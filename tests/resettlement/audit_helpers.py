@@ -1,0 +1,59 @@
+"""Helpers for the audit tests: a chain of plain entries, tampering as someone with direct
+database access would (lifting the append-only trigger first), and verify_audit's output."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from resettlement.audit import audit_record
+from resettlement.models import AuditEntry
+
+
+def make_chain(actor, n: int) -> list[AuditEntry]:
+    """`n` entries, as if a leader had approved `n` households."""
+    return [
+        audit_record(
+            actor=actor,
+            action="household.approve",
+            obj=None,
+            payload={"household": f"H{i:03d}", "population": i},
+        )
+        for i in range(1, n + 1)
+    ]
+
+
+def tamper(sql: str, params: tuple = ()) -> None:
+    """Run raw SQL against the audit table past its trigger. The test's transaction rolls
+    the lifted trigger back with everything else."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # As a superuser would: no trigger fires for this transaction's remaining writes.
+            cursor.execute("SET LOCAL session_replication_role = replica")
+        else:
+            cursor.execute("DROP TRIGGER IF EXISTS audit_entry_append_only")
+        cursor.execute(sql, params)
+
+
+def verify_command(*args: str) -> tuple[int, str, str]:
+    """Run `manage.py verify_audit`; its exit status, stdout and stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("verify_audit", *args, stdout=out, stderr=err)
+    except SystemExit as exc:
+        return int(exc.code), out.getvalue(), err.getvalue()
+    return 0, out.getvalue(), err.getvalue()
+
+
+def entries() -> list[AuditEntry]:
+    return list(AuditEntry.objects.order_by("sequence"))
+
+
+def only_entry(action: str) -> AuditEntry:
+    matching = list(AuditEntry.objects.filter(action=action))
+    if len(matching) != 1:
+        pytest.fail(f"expected one {action} entry, found {len(matching)}")
+    return matching[0]

@@ -1,0 +1,70 @@
+"""The chain head as of printing is on paper: on every publicity roster PDF and on the
+notarial record of a lottery session, read back from the real PDF as text. Whoever holds
+the paper can later check the chain still contains that entry (verify_audit --printed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from households import services as household_services
+from households.models import ReviewStatus
+from lottery import record
+from lottery import services as lottery_services
+from publicity import pdf_rosters
+from publicity import services as publicity_services
+from resettlement.audit import audit_head
+from tests.factories import make_user, member_data
+from tests.lottery.factories import build_lottery_project, create_session, start_drawing
+from tests.publicity.roster_fixtures import pdf_pages, squeezed
+from tests.resettlement.audit_helpers import verify_command
+
+pytestmark = pytest.mark.django_db
+
+
+def _text(pdf: bytes) -> str:
+    assert pdf.startswith(b"%PDF")
+    return "".join(squeezed(page) for page in pdf_pages(pdf))
+
+
+def test_a_publicity_roster_prints_the_chain_head(register, reviewer, leader):
+    household = register(
+        members=[
+            member_data(name="王建国"),
+            member_data("spouse", name="李秀英", sex="F", birth_date=dt.date(1972, 4, 5)),
+        ]
+    )
+    for member in household.members.all():
+        household_services.member_review(
+            actor=reviewer, member=member, decision=ReviewStatus.PASSED
+        )
+    household_services.household_approve(actor=leader, household=household)
+    draft = publicity_services.publication_create(
+        actor=leader, project=household.project, kind="population"
+    )
+    publication = publicity_services.publication_publish(actor=leader, publication=draft)
+    head = audit_head()
+    assert head.sequence == 4  # two reviews, the approval, the publication
+
+    community = pdf_rosters.roster_communities(publication)[0]
+    pdf, _pages = pdf_rosters.roster_pdf(publication, community)
+    text = _text(pdf)
+    assert f"审计链头:第4条{head.hash}" in text
+    status, _out, _err = verify_command("--printed", f"{head.sequence}:{head.hash}")
+    assert status == 0
+
+
+def test_the_notarial_record_prints_the_chain_head_after_the_sign_off(clerk, leader, notary):
+    operator = make_user("operator_zhou", "operator")
+    session = start_drawing(create_session(build_lottery_project(clerk), leader), notary)
+    lottery_services.lottery_draw_remaining(actor=operator, session=session)
+    session = lottery_services.lottery_session_sign_off(
+        actor=notary, session=session, witnesses="村民代表 王某"
+    )
+    head = audit_head()
+    assert head.sequence >= 1
+
+    text = _text(record.notarial_record_pdf(session))
+    assert "审计链头(打印时)" in text
+    assert f"第{head.sequence}条{head.hash}" in text

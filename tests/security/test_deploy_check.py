@@ -1,0 +1,73 @@
+"""`manage.py check --deploy` under the production environment variables the README lists:
+no warnings at all; with the embedded development key it does warn (so the check is real)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def production_environment(**overrides: str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_", "REDIS_", "SESSION_", "RECENT_AUTH"))
+    }
+    env.update(
+        {
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "DJANGO_ALLOWED_HOSTS": "anzhi.example.gov.cn",
+            "DJANGO_CSRF_TRUSTED_ORIGINS": "https://anzhi.example.gov.cn",
+            "DATABASE_URL": "postgres://resettlement:secret@db.internal:5432/resettlement",
+            "REDIS_URL": "redis://redis.internal:6379/0",
+            "DJANGO_SECURE_PROXY_SSL_HEADER": "1",
+            "PUBLIC_BASE_URL": "https://anzhi.example.gov.cn",
+        }
+    )
+    env.update(overrides)
+    return env
+
+
+def deploy_check(env: dict[str, str]) -> subprocess.CompletedProcess:
+    # --fail-level WARNING: a warning fails the command, not just an error.
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture(scope="module")
+def production_check() -> subprocess.CompletedProcess:
+    return deploy_check(production_environment())
+
+
+def test_the_deploy_check_passes_without_a_single_warning_in_production(production_check):
+    output = production_check.stdout + production_check.stderr
+    assert production_check.returncode == 0, output
+    assert "System check identified no issues (0 silenced)." in output
+
+
+def test_the_deploy_check_rejects_the_embedded_development_key():
+    env = production_environment()
+    del env["DJANGO_SECRET_KEY"]
+    result = deploy_check(env)
+    assert result.returncode != 0
+    assert "security.W009" in result.stdout + result.stderr
+
+
+def test_the_deploy_check_rejects_debug_left_on():
+    result = deploy_check(production_environment(DJANGO_DEBUG="1"))
+    assert result.returncode != 0
+    assert "security.W018" in result.stdout + result.stderr

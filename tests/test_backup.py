@@ -1,0 +1,234 @@
+"""Backup and restore (docs/operations.md): `manage.py backup` dumps the PostgreSQL database
+and archives the uploaded files with a manifest of SHA-256 sums; `manage.py restore` checks
+the manifest, restores into an empty scratch database and media directory and finds every
+table's row count as it was. PostgreSQL only; the embedded SQLite is refused clearly."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.db import connection
+from psycopg2 import sql
+
+from households import services as household_services
+from publicity import services_complaints
+from resettlement.backup import DUMP, MANIFEST, MEDIA, Database, write_manifest
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00"
+    b"\x00\x00IEND\xaeB`\x82"
+)
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="backup and restore run on PostgreSQL (CI)"
+)
+on_sqlite = pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="the refusal is for the embedded SQLite database"
+)
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    root = tmp_path / "private_media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": root},
+        },
+    }
+    return root
+
+
+def _admin_connection():
+    live = Database.from_settings(connection.settings_dict)
+    admin = live.connect(name="postgres")
+    admin.autocommit = True
+    return live, admin
+
+
+def _url(server: Database, name: str) -> str:
+    where = f"{server.host or 'localhost'}:{server.port or 5432}"
+    return f"postgres://{server.user}:{server.password}@{where}/{name}"
+
+
+@pytest.fixture
+def scratch_database():
+    """`<test database>_restore`, dropped before and after the test."""
+    live, admin = _admin_connection()
+    name = f"{live.name}_restore"
+    drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+    with admin.cursor() as cursor:
+        cursor.execute(drop)
+    yield name, _url(live, name)
+    with admin.cursor() as cursor:
+        cursor.execute(drop)
+    admin.close()
+
+
+def _counts(database_name: str, tables: list[str]) -> dict[str, int]:
+    live = Database.from_settings(connection.settings_dict)
+    other = live.connect(name=database_name)
+    try:
+        with other.cursor() as cursor:
+            counts = {}
+            for table in tables:
+                cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table)))
+                counts[table] = cursor.fetchone()[0]
+            return counts
+    finally:
+        other.close()
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_restores_into_a_scratch_database_with_the_same_rows_and_files(
+    register, clerk, media, tmp_path, scratch_database
+):
+    household = register()
+    register()
+    document = household_services.document_upload(
+        actor=clerk,
+        household=household,
+        kind="hukou_book",
+        upload=SimpleUploadedFile("户口簿.png", PNG, content_type="image/png"),
+    )
+    services_complaints.complaint_file(
+        category="other",
+        text="见附件。",
+        attachment=SimpleUploadedFile("a.png", PNG, content_type="image/png"),
+    )
+    backup_dir = tmp_path / "backup"
+
+    call_command("backup", to=str(backup_dir))
+
+    manifest = json.loads((backup_dir / MANIFEST).read_text(encoding="utf-8"))
+    assert set(manifest["files"]) == {DUMP, MEDIA}
+    assert manifest["database"]["tables"]["households_household"] == 2
+    assert manifest["media"]["files"] == 2
+
+    name, url = scratch_database
+    restored_media = tmp_path / "restored_media"
+    call_command(
+        "restore", source=str(backup_dir), database_url=url, media_root=str(restored_media)
+    )
+
+    tables = [
+        "households_household",
+        "households_member",
+        "households_document",
+        "publicity_complaint",
+        "auth_user",
+        "auth_group_permissions",
+        "django_migrations",
+    ]
+    assert _counts(name, tables) == _counts(connection.settings_dict["NAME"], tables)
+    restored = restored_media / document.file.name
+    assert restored.read_bytes() == PNG
+    # The restored row points at the restored file and records that file's hash.
+    restored_db = Database.from_settings(connection.settings_dict).connect(name=name)
+    try:
+        with restored_db.cursor() as cursor:
+            cursor.execute("SELECT file, sha256 FROM households_document")
+            assert cursor.fetchall() == [(document.file.name, hashlib.sha256(PNG).hexdigest())]
+    finally:
+        restored_db.close()
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_restore_never_writes_into_a_database_that_has_tables(
+    register, media, tmp_path, scratch_database
+):
+    register()
+    call_command("backup", to=str(tmp_path / "backup"))
+    name, url = scratch_database
+    call_command(
+        "restore",
+        source=str(tmp_path / "backup"),
+        database_url=url,
+        media_root=str(tmp_path / "m1"),
+    )
+    with pytest.raises(CommandError, match="不是空的"):
+        call_command(
+            "restore",
+            source=str(tmp_path / "backup"),
+            database_url=url,
+            media_root=str(tmp_path / "m2"),
+        )
+    live = Database.from_settings(connection.settings_dict)
+    own = _url(live, live.name)
+    with pytest.raises(CommandError, match="正在使用的数据库"):
+        call_command(
+            "restore",
+            source=str(tmp_path / "backup"),
+            database_url=own,
+            media_root=str(tmp_path / "m3"),
+        )
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_never_overwrites_an_earlier_one(media, tmp_path):
+    (tmp_path / "backup").mkdir()
+    (tmp_path / "backup" / "database.dump").write_bytes(b"yesterday")
+    with pytest.raises(CommandError, match="已存在且不是空目录"):
+        call_command("backup", to=str(tmp_path / "backup"))
+    assert (tmp_path / "backup" / "database.dump").read_bytes() == b"yesterday"
+
+
+@on_sqlite
+def test_the_embedded_sqlite_database_is_refused_clearly(db, media, tmp_path):
+    with pytest.raises(CommandError, match="只支持 PostgreSQL"):
+        call_command("backup", to=str(tmp_path / "backup"))
+    assert not (tmp_path / "backup").exists()
+
+
+def test_a_damaged_backup_is_refused_before_anything_is_restored(db, tmp_path):
+    backup_dir = tmp_path / "backup"
+    backup_dir.mkdir()
+    (backup_dir / DUMP).write_bytes(b"PGDMP" + b"\x00" * 100)
+    (backup_dir / MEDIA).write_bytes(b"\x00" * 1024)
+    write_manifest(backup_dir, database={"tables": {}}, media={"files": 0})
+    (backup_dir / DUMP).write_bytes(b"PGDMP" + b"\x01" * 100)  # same size, other bytes
+
+    target = tmp_path / "restored_media"
+    with pytest.raises(CommandError, match="database.dump 的 SHA-256 与清单不符"):
+        call_command(
+            "restore",
+            source=str(backup_dir),
+            database_url="postgres://postgres@127.0.0.1:5432/never_created_restore",
+            media_root=str(target),
+        )
+    assert not target.exists()
+    (backup_dir / MEDIA).unlink()
+    with pytest.raises(CommandError, match="缺少文件 media.tar"):
+        call_command(
+            "restore",
+            source=str(backup_dir),
+            database_url="postgres://postgres@127.0.0.1:5432/never_created_restore",
+            media_root=str(target),
+        )
+    if connection.vendor == "postgresql":
+        live, admin = _admin_connection()
+        with admin.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", ["never_created_restore"]
+            )
+            assert cursor.fetchone() is None
+        admin.close()
+
+
+def test_a_database_url_that_is_not_postgresql_is_refused(db, tmp_path):
+    with pytest.raises(CommandError, match="只支持 PostgreSQL"):
+        call_command(
+            "restore",
+            source=str(tmp_path),
+            database_url=f"sqlite:///{tmp_path / 'x.sqlite3'}",
+            media_root=str(tmp_path / "m"),
+        )
