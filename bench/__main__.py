@@ -15,45 +15,13 @@ from __future__ import annotations
 import importlib
 import os
 import pkgutil
-import shutil
 import sys
-import tempfile
 import time
-from collections.abc import Callable
-from urllib.parse import urlsplit, urlunsplit
+
+from bench._server import postgres_scratch, sqlite_scratch
 
 # Override when several people benchmark against one server at the same time.
 BENCH_DATABASE = os.environ.get("BENCH_DATABASE", "resettlement_bench")
-
-
-def _postgres_bench_database(url: str) -> tuple[str, Callable[[], None]]:
-    import psycopg2
-    from psycopg2 import sql
-
-    parts = urlsplit(url)
-    server = urlunsplit(parts._replace(path="/postgres"))
-
-    def run(statement: sql.Composable) -> None:
-        connection = psycopg2.connect(server)
-        connection.autocommit = True
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(statement)
-        finally:
-            connection.close()
-
-    name = sql.Identifier(BENCH_DATABASE)
-    run(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-    run(sql.SQL("CREATE DATABASE {}").format(name))
-    return (
-        urlunsplit(parts._replace(path="/" + BENCH_DATABASE)),
-        lambda: run(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name)),
-    )
-
-
-def _sqlite_bench_database() -> tuple[str, Callable[[], None]]:
-    directory = tempfile.mkdtemp(prefix="resettlement-bench-")
-    return f"sqlite:///{directory}/bench.sqlite3", lambda: shutil.rmtree(directory, True)
 
 
 def _benchmark_modules(only: list[str]) -> list[str]:
@@ -71,9 +39,9 @@ def main() -> int:
     modules = _benchmark_modules(sys.argv[1:])
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://")):
-        bench_url, drop = _postgres_bench_database(url)
+        bench_url, drop = postgres_scratch(url, BENCH_DATABASE)
     else:
-        bench_url, drop = _sqlite_bench_database()
+        bench_url, drop = sqlite_scratch()
     os.environ["DATABASE_URL"] = bench_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "resettlement.settings")
     # Measure as in production: with DEBUG on Django keeps every query in memory.

@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.test import override_settings
 from django.utils import timezone
 
@@ -45,6 +45,10 @@ RELATIONS = (Relation.HEAD, Relation.SPOUSE, Relation.CHILD, Relation.CHILD, Rel
 def bench_user(username: str, role: str):
     user, _ = get_user_model().objects.get_or_create(username=username)
     user.groups.add(Group.objects.get(name=role))
+    # District office staff: sees every project (households.access).
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="households", codename="access_all_projects")
+    )
     return get_user_model().objects.get(pk=user.pk)
 
 
@@ -204,6 +208,9 @@ def celery_worker(redis_url: str, workers: int, name: str) -> Iterator[subproces
     with tempfile.TemporaryFile() as log:
         worker = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         app.conf.update(broker_url=redis_url, task_always_eager=False, task_default_queue=queue)
+        # Forget broker connections pooled by an earlier benchmark (e.g. an eager seed on
+        # the in-memory transport): the ping must go through this worker's broker.
+        app._after_fork()
         try:
             deadline = time.monotonic() + 60
             while not app.control.ping(destination=[node], timeout=1):

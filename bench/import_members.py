@@ -26,7 +26,7 @@ from decimal import Decimal
 import openpyxl
 import tablib
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from import_export.options import ResourceOptions
 
 from households import idnumbers
@@ -131,6 +131,10 @@ def _clerk():
     ensure_roles()
     user, _ = get_user_model().objects.get_or_create(username="bench_clerk")
     user.groups.add(Group.objects.get(name="clerk"))
+    # District office staff: sees every project (households.access).
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="households", codename="access_all_projects")
+    )
     return get_user_model().objects.get(pk=user.pk)
 
 

@@ -1,0 +1,84 @@
+"""The progress dashboard (/staff/oversight/) for 5,000 households against 100.
+
+Builds two projects in bulk (bench._progress_setup: households at every stage, in 4
+communities of 3 villager groups and 6 working teams), then renders the leader's dashboard
+page for each (the view, its selectors and the template, warmed up once) and counts the
+queries. Target (issue 6): the same number of queries for 5,000 households as for 100. The
+ratio of render times is printed for information: the database still counts 50 times the
+rows.
+
+    python -m bench dashboard
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+
+from django.conf import settings
+from django.db import connection
+from django.test import RequestFactory, override_settings
+from django.test.utils import CaptureQueriesContext
+
+from bench._progress_setup import build_progress_project, spread
+from bench._render_setup import bench_user
+from oversight import views
+from resettlement.roles import ensure_roles
+
+LARGE = int(os.environ.get("BENCH_DASHBOARD_HOUSEHOLDS", "5000"))
+SMALL = 100
+RUNS = 5
+
+
+def _render(project, user) -> tuple[int, float]:
+    """(queries, median seconds) of rendering the dashboard page for `project`."""
+    request = RequestFactory().get("/staff/oversight/", {"project": project.code})
+    request.user = user
+    views.dashboard(request)  # warm: templates compiled, permissions cached
+    times = []
+    queries = None
+    for _ in range(RUNS):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = views.dashboard(request)
+            times.append(time.perf_counter() - started)
+        assert response.status_code == 200, response.status_code
+        queries = len(captured)
+    return queries, statistics.median(times)
+
+
+def run() -> None:
+    ensure_roles()
+    leader = bench_user("bench_dashboard_leader", "leader")
+    started = time.perf_counter()
+    small = build_progress_project(
+        "DASH-S",
+        spread(SMALL, groups=12, teams=6),
+        actor=leader,
+        communities=4,
+        groups_per_community=3,
+        teams=6,
+    )
+    large = build_progress_project(
+        "DASH-L",
+        spread(LARGE, groups=12, teams=6),
+        actor=leader,
+        communities=4,
+        groups_per_community=3,
+        teams=6,
+    )
+    print(f"built {SMALL} + {LARGE} households in {time.perf_counter() - started:.1f} s")
+    # Static files as in development: the benchmark does not run collectstatic.
+    storages = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    with override_settings(STORAGES=storages):
+        small_queries, small_time = _render(small, leader)
+        large_queries, large_time = _render(large, leader)
+    print(f"dashboard, {SMALL} households: {small_queries} queries, {small_time * 1000:.1f} ms")
+    print(f"dashboard, {LARGE} households: {large_queries} queries, {large_time * 1000:.1f} ms")
+    print(f"render time ratio {LARGE}/{SMALL}: {large_time / small_time:.2f}x (information)")
+    verdict = "PASS" if large_queries == small_queries else "FAIL"
+    print(f"queries equal for {LARGE} and {SMALL} households (target): {verdict}")
