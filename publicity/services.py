@@ -290,6 +290,18 @@ def objection_answer(*, actor, objection: Objection, answer: str, upheld: bool) 
     objection.answered_by = actor
     objection.answered_at = timezone.now()
     objection.save()
+    audit_record(
+        actor=actor,
+        action="objection.answer",
+        obj=objection,
+        payload={
+            "project": objection.publication.project.code,
+            "publication_id": objection.publication_id,
+            "household": objection.household_code,
+            "upheld": upheld,
+            "answer": answer,
+        },
+    )
     if upheld and objection.household_code:
         household = Household.objects.get(
             project=objection.publication.project, code=objection.household_code

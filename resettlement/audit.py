@@ -46,11 +46,14 @@ class AuditAction(models.TextChoices):
     PUBLICATION_PUBLISH = "publication.publish", gettext_lazy("发布公示")
     PUBLICATION_WITHDRAW = "publication.withdraw", gettext_lazy("撤回公示")
     PUBLICATION_CLOSE = "publication.close", gettext_lazy("公示期满结束")
+    OBJECTION_ANSWER = "objection.answer", gettext_lazy("公示异议答复")
     LOTTERY_SIGN_OFF = "lottery.sign_off", gettext_lazy("摇号签署")
     LOTTERY_VOID = "lottery.void", gettext_lazy("摇号场次作废")
     STATEMENT_APPROVE = "statement.approve", gettext_lazy("结算单审批")
     STATEMENT_SEND_BACK = "statement.send_back", gettext_lazy("结算单退回")
     PAYMENT_RECORD = "payment.record", gettext_lazy("登记收付款")
+    ACCESS_GRANT = "access.grant", gettext_lazy("授予项目权限")
+    ACCESS_REVOKE = "access.revoke", gettext_lazy("收回项目权限")
 
 
 class AuditHead(NamedTuple):

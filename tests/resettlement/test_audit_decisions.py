@@ -1,7 +1,8 @@
 """Every decision appends one audit entry, in the decision's transaction, naming who decided
 what: member reviews, household approvals and send-backs, publications published, withdrawn
-and closed, lottery sign-offs and voidings, each step of a statement's approval and each
-payment. A refused decision leaves no entry; a repeated (idempotent) payment adds none."""
+and closed, objections answered, lottery sign-offs and voidings, each step of a statement's
+approval and each payment, and who was given or lost access to a project. A refused decision
+leaves no entry; a repeated (idempotent) payment or grant adds none."""
 
 from __future__ import annotations
 
@@ -12,13 +13,14 @@ import pytest
 
 from households import services as household_services
 from households.models import ReviewStatus
+from households.services_access import project_access_grant, project_access_revoke
 from lottery import services as lottery_services
 from publicity import services as publicity_services
 from resettlement.audit import audit_verify
 from resettlement.errors import RuleViolation
 from resettlement.models import AuditEntry
 from settlement import services_money
-from tests.factories import member_data
+from tests.factories import make_user, member_data
 from tests.lottery.factories import build_lottery_project, create_session, start_drawing
 from tests.resettlement.audit_helpers import entries, only_entry
 from tests.settlement.money_fixtures import (  # noqa: F401 (fixtures)
@@ -149,6 +151,51 @@ def test_closing_at_the_end_of_the_period_is_recorded_as_the_systems_act(publish
     assert AuditEntry.objects.filter(action="publication.close").count() == 1
 
 
+def test_answering_an_objection_is_recorded_and_an_upheld_one_is_followed_by_the_send_back(
+    published, approved, leader
+):
+    objection = publicity_services.objection_file(
+        publication=published,
+        contact_name="张明",
+        contact_phone="13612345678",
+        household_code=approved.code,
+        text="李秀英的户口已于2012年迁出本村。",
+        today=published.starts_on,
+    )
+    publicity_services.objection_answer(
+        actor=leader, objection=objection, answer="经核实,异议成立。", upheld=True
+    )
+    entry = only_entry("objection.answer")
+    assert entry.actor == leader and entry.object_id == str(objection.pk)
+    assert entry.payload == {
+        "project": approved.project.code,
+        "publication_id": published.pk,
+        "household": approved.code,
+        "upheld": True,
+        "answer": "经核实,异议成立。",
+    }
+    # the objector's name and phone stay out of the trail
+    assert "张明" not in str(entry.payload) and "13612345678" not in str(entry.payload)
+    assert [e.action for e in entries()][-2:] == ["objection.answer", "household.send_back"]
+    assert audit_verify().ok
+
+
+def test_an_objection_answer_refused_for_want_of_text_leaves_no_entry(published, leader):
+    objection = publicity_services.objection_file(
+        publication=published,
+        contact_name="张明",
+        contact_phone="13612345678",
+        text="名单有误。",
+        today=published.starts_on,
+    )
+    count = AuditEntry.objects.count()
+    with pytest.raises(RuleViolation, match="书面答复"):
+        publicity_services.objection_answer(
+            actor=leader, objection=objection, answer=" ", upheld=False
+        )
+    assert AuditEntry.objects.count() == count
+
+
 # -- lottery --------------------------------------------------------------------------------
 
 
@@ -158,8 +205,6 @@ def drawing(clerk, leader, notary):
 
 
 def test_a_lottery_sign_off_records_the_notary_commitment_and_seed(drawing, notary, roles):
-    from tests.factories import make_user
-
     operator = make_user("operator_zhou", "operator")
     lottery_services.lottery_draw_remaining(actor=operator, session=drawing)
     session = lottery_services.lottery_session_sign_off(
@@ -249,4 +294,29 @@ def test_a_refused_payment_leaves_no_entry(money, chain):  # noqa: F811
             idempotency_key="pay-too-much",
         )
     assert AuditEntry.objects.count() == count
+    assert audit_verify().ok
+
+
+# -- project access -------------------------------------------------------------------------
+
+
+def test_granting_and_revoking_project_access_are_recorded_with_who_and_which_project(
+    approved, clerk
+):
+    admin = make_user("district_admin", is_superuser=True, is_staff=True)
+    grant = project_access_grant(actor=admin, user=clerk, project=approved.project)
+    project_access_grant(actor=admin, user=clerk, project=approved.project)  # twice: one grant
+
+    given = only_entry("access.grant")
+    assert given.actor == admin and given.object_id == str(grant.pk)
+    assert given.payload == {
+        "user_id": clerk.pk,
+        "username": clerk.username,
+        "project": approved.project.code,
+    }
+
+    project_access_revoke(actor=admin, grant=grant)
+    project_access_revoke(actor=admin, grant=grant)  # already taken back: nothing more
+    taken = only_entry("access.revoke")
+    assert taken.actor == admin and taken.payload == given.payload
     assert audit_verify().ok
