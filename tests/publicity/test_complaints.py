@@ -308,5 +308,5 @@ def test_the_supervisor_downloads_the_attachment_as_a_file_that_cannot_run(clien
     response = client.get(reverse("complaints:attachment", args=[complaint.pk]))
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == PNG
-    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["Content-Disposition"] == f'attachment; filename="{complaint.reference}.png"'
     assert "sandbox" in response["Content-Security-Policy"]

@@ -350,6 +350,7 @@ def test_staff_open_the_attachment(client, reviewer, published_population):
     assert b"".join(response.streaming_content) == PNG
     # Uploaded by anyone on the public site: a download that no browser sniffs, caches or runs.
     assert response["Content-Disposition"].startswith("attachment;")
+    assert f'filename="objection-{objection.pk}.png"' in response["Content-Disposition"]
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Cache-Control"] == "private, no-store"
     assert "sandbox" in response["Content-Security-Policy"]
