@@ -28,7 +28,7 @@ from . import selectors_public as public
 from . import services_complaints as services
 from .forms_complaints import ComplaintAnswerForm, ComplaintForm, ComplaintStatusForm
 from .models import Complaint, ComplaintCategory, ComplaintStatus
-from .views_objections import public_attachment_response
+from .views_objections import public_attachment_response, query_param
 
 RECEIPT_SESSION_KEY = "complaint_receipt"
 
@@ -127,11 +127,6 @@ def complaint_status(request: HttpRequest) -> HttpResponse:
 supervisor = permission_required("publicity.handle_complaint", raise_exception=True)
 
 
-def _param(request: HttpRequest, name: str, default: str = "") -> str:
-    # A NUL byte cannot reach PostgreSQL in a query parameter: it is never meaningful here.
-    return request.GET.get(name, default).replace("\x00", "").strip()
-
-
 @require_safe
 @login_required
 @supervisor
@@ -139,18 +134,18 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     complaints = Complaint.objects.select_related("project", "answered_by").order_by(
         "filed_at", "pk"
     )
-    status = _param(request, "status", "open")
+    status = query_param(request, "status", "open")
     if status == "open":
         complaints = complaints.filter(status__in=services.OPEN_STATUSES)
     elif status in ComplaintStatus.values:
         complaints = complaints.filter(status=status)
-    category = _param(request, "category")
+    category = query_param(request, "category")
     if category in ComplaintCategory.values:
         complaints = complaints.filter(category=category)
-    project = _param(request, "project")
+    project = query_param(request, "project")
     if project:
         complaints = complaints.filter(project__code=project)
-    term = _param(request, "q")[:100]
+    term = query_param(request, "q")[:100]
     if term:
         complaints = complaints.filter(
             Q(reference__icontains=term)

@@ -25,8 +25,9 @@ from .forms_public import AnswerForm
 from .models import Complaint, Objection, ObjectionStatus
 
 
-def _param(request: HttpRequest, name: str, default: str = "") -> str:
-    # A NUL byte cannot reach PostgreSQL in a query parameter: it is never meaningful here.
+def query_param(request: HttpRequest, name: str, default: str = "") -> str:
+    """A staff list's filter from the query string (also the supervising office's list).
+    A NUL byte cannot reach PostgreSQL in a query parameter: it is never meaningful here."""
     return request.GET.get(name, default).replace("\x00", "").strip()
 
 
@@ -44,16 +45,16 @@ def objection_list(request: HttpRequest) -> HttpResponse:
         .filter(projects_q(request.user, "publication__project"))
         .order_by("filed_at", "pk")
     )
-    status = _param(request, "status", ObjectionStatus.OPEN)
+    status = query_param(request, "status", ObjectionStatus.OPEN)
     if status in ObjectionStatus.values:
         objections = objections.filter(status=status)
-    project = _param(request, "project")
+    project = query_param(request, "project")
     if project:
         objections = objections.filter(publication__project__code=project)
-    publication = _param(request, "publication")
+    publication = query_param(request, "publication")
     if re.fullmatch(r"[0-9]{1,12}", publication):
         objections = objections.filter(publication_id=int(publication))
-    term = _param(request, "q")
+    term = query_param(request, "q")
     if term:
         objections = objections.filter(
             Q(household_code__icontains=term)

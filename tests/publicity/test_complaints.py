@@ -291,3 +291,13 @@ def test_the_supervisor_downloads_the_attachment_as_a_file_that_cannot_run(clien
     assert b"".join(response.streaming_content) == PNG
     assert response["Content-Disposition"] == f'attachment; filename="{complaint.reference}.png"'
     assert "sandbox" in response["Content-Security-Policy"]
+
+
+def test_odd_filters_on_the_supervisors_list_get_an_answer_never_an_error(client, supervisor):
+    complaint, _code = services.complaint_file(category="funds", text="补偿款被截留。")
+    client.force_login(supervisor)
+    for query in ("?q=%00&project=%00&status=%00&category=%00", "?q=%00", "?page=x"):
+        response = client.get(reverse("complaints:list") + query)
+        assert response.status_code == 200, query
+        # A NUL byte is no filter at all (PostgreSQL could not take it): the report is listed.
+        assert complaint.reference in _html(response), query
