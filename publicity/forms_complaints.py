@@ -9,12 +9,12 @@ from django.utils.translation import gettext_lazy as _
 
 from households.models import Project
 
-from .forms_public import HONEYPOT
+from .forms_public import PublicForm
 from .models import ComplaintCategory
 from .services_complaints import complaint_problems
 
 
-class ComplaintForm(forms.Form):
+class ComplaintForm(PublicForm):
     category = forms.ChoiceField(
         label=_("举报类别"),
         choices=[("", _("请选择")), *ComplaintCategory.choices],
@@ -61,20 +61,6 @@ class ComplaintForm(forms.Form):
         help_text=_("PDF、JPG 或 PNG,不超过 10 MB。"),
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
     )
-    # Hidden from people by the page's CSS; a bot filling in every field fills this one too.
-    website = forms.CharField(
-        label=_("网址"),
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
-    )
-
-    @property
-    def is_bot(self) -> bool:
-        return bool(self.data.get(HONEYPOT, "").strip())
-
-    @property
-    def visible_fields_only(self) -> list:
-        return [f for f in self.visible_fields() if f.name != HONEYPOT]
 
     def clean(self) -> dict:
         """Besides the form's own checks, the service's on the fields the form passed, so a

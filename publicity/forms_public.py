@@ -9,7 +9,26 @@ from django.utils.translation import gettext_lazy as _
 HONEYPOT = "website"
 
 
-class ObjectionForm(forms.Form):
+class PublicForm(forms.Form):
+    """A form anyone may post on the public site, with a field only bots fill in: the page
+    renders it apart from the others (`visible_fields_only`), hidden by its CSS."""
+
+    website = forms.CharField(
+        label=_("网址"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    @property
+    def is_bot(self) -> bool:
+        return bool(self.data.get(HONEYPOT, "").strip())
+
+    @property
+    def visible_fields_only(self) -> list:
+        return [f for f in self.visible_fields() if f.name != HONEYPOT]
+
+
+class ObjectionForm(PublicForm):
     contact_name = forms.CharField(
         label=_("联系人姓名"),
         max_length=50,
@@ -43,20 +62,6 @@ class ObjectionForm(forms.Form):
         help_text=_("PDF、JPG 或 PNG,不超过 10 MB。"),
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
     )
-    # Hidden from people by the page's CSS; a bot filling in every field fills this one too.
-    website = forms.CharField(
-        label=_("网址"),
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
-    )
-
-    @property
-    def is_bot(self) -> bool:
-        return bool(self.data.get(HONEYPOT, "").strip())
-
-    @property
-    def visible_fields_only(self) -> list:
-        return [f for f in self.visible_fields() if f.name != HONEYPOT]
 
 
 class AnswerForm(forms.Form):

@@ -22,8 +22,9 @@ from resettlement.uploads import UploadRefused, upload_check
 from .models import Objection, ObjectionStatus, Publication, PublicationStatus
 from .snapshot import content_hash, frozen_rows, hashed_document
 
-# What the public may attach to an objection or a report to the supervising office.
-ATTACHMENT_TYPES = {"application/pdf", "image/jpeg", "image/png"}
+# What the public may attach to an objection or a report to the supervising office, with
+# the extension its download is named with.
+ATTACHMENT_TYPES = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 
 
 def default_period(kind_code: str, starts_on: dt.date) -> tuple[dt.date, dt.date]:

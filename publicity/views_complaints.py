@@ -23,15 +23,14 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from households.models import Project
 from resettlement.errors import RuleViolation, apply_errors
 from resettlement.public_site import over_limit, private, public_page
-from resettlement.uploads import private_file_response
 
 from . import selectors_public as public
 from . import services_complaints as services
 from .forms_complaints import ComplaintAnswerForm, ComplaintForm, ComplaintStatusForm
 from .models import Complaint, ComplaintCategory, ComplaintStatus
+from .views_objections import public_attachment_response, query_param
 
 RECEIPT_SESSION_KEY = "complaint_receipt"
-ATTACHMENT_EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 
 
 def supervision_channels() -> dict[str, str]:
@@ -128,11 +127,6 @@ def complaint_status(request: HttpRequest) -> HttpResponse:
 supervisor = permission_required("publicity.handle_complaint", raise_exception=True)
 
 
-def _param(request: HttpRequest, name: str, default: str = "") -> str:
-    # A NUL byte cannot reach PostgreSQL in a query parameter: it is never meaningful here.
-    return request.GET.get(name, default).replace("\x00", "").strip()
-
-
 @require_safe
 @login_required
 @supervisor
@@ -140,18 +134,18 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     complaints = Complaint.objects.select_related("project", "answered_by").order_by(
         "filed_at", "pk"
     )
-    status = _param(request, "status", "open")
+    status = query_param(request, "status", "open")
     if status == "open":
         complaints = complaints.filter(status__in=services.OPEN_STATUSES)
     elif status in ComplaintStatus.values:
         complaints = complaints.filter(status=status)
-    category = _param(request, "category")
+    category = query_param(request, "category")
     if category in ComplaintCategory.values:
         complaints = complaints.filter(category=category)
-    project = _param(request, "project")
+    project = query_param(request, "project")
     if project:
         complaints = complaints.filter(project__code=project)
-    term = _param(request, "q")[:100]
+    term = query_param(request, "q")[:100]
     if term:
         complaints = complaints.filter(
             Q(reference__icontains=term)
@@ -239,17 +233,4 @@ def complaint_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @supervisor
 def complaint_attachment(request: HttpRequest, pk: int) -> FileResponse:
     complaint = get_object_or_404(Complaint, pk=pk)
-    if not complaint.attachment:
-        raise Http404
-    try:
-        handle = complaint.attachment.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    # The file came from anyone on the public site: served like every private file (never
-    # sniffed, cached or run), and as a download.
-    return private_file_response(
-        handle,
-        content_type=complaint.attachment_type or "application/octet-stream",
-        filename=f"{complaint.reference}{ATTACHMENT_EXTENSIONS.get(complaint.attachment_type, '')}",
-        as_attachment=True,
-    )
+    return public_attachment_response(complaint, complaint.reference)

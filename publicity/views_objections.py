@@ -22,11 +22,12 @@ from resettlement.uploads import private_file_response
 
 from . import services
 from .forms_public import AnswerForm
-from .models import Objection, ObjectionStatus
+from .models import Complaint, Objection, ObjectionStatus
 
 
-def _param(request: HttpRequest, name: str, default: str = "") -> str:
-    # A NUL byte cannot reach PostgreSQL in a query parameter: it is never meaningful here.
+def query_param(request: HttpRequest, name: str, default: str = "") -> str:
+    """A staff list's filter from the query string (also the supervising office's list).
+    A NUL byte cannot reach PostgreSQL in a query parameter: it is never meaningful here."""
     return request.GET.get(name, default).replace("\x00", "").strip()
 
 
@@ -44,16 +45,16 @@ def objection_list(request: HttpRequest) -> HttpResponse:
         .filter(projects_q(request.user, "publication__project"))
         .order_by("filed_at", "pk")
     )
-    status = _param(request, "status", ObjectionStatus.OPEN)
+    status = query_param(request, "status", ObjectionStatus.OPEN)
     if status in ObjectionStatus.values:
         objections = objections.filter(status=status)
-    project = _param(request, "project")
+    project = query_param(request, "project")
     if project:
         objections = objections.filter(publication__project__code=project)
-    publication = _param(request, "publication")
+    publication = query_param(request, "publication")
     if re.fullmatch(r"[0-9]{1,12}", publication):
         objections = objections.filter(publication_id=int(publication))
-    term = _param(request, "q")
+    term = query_param(request, "q")
     if term:
         objections = objections.filter(
             Q(household_code__icontains=term)
@@ -133,20 +134,23 @@ def objection_attachment(request: HttpRequest, pk: int) -> FileResponse:
     objection = get_object_or_404(
         Objection.objects.filter(projects_q(request.user, "publication__project")), pk=pk
     )
-    if not objection.attachment:
+    return public_attachment_response(objection, f"objection-{objection.pk}")
+
+
+def public_attachment_response(record: Objection | Complaint, stem: str) -> FileResponse:
+    """The file someone on the public site attached to `record`, named `stem` plus the
+    extension of its checked type; 404 when there is none (or it is gone from storage)."""
+    if not record.attachment:
         raise Http404
-    extension = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}.get(
-        objection.attachment_type, ""
-    )
     try:
-        handle = objection.attachment.open("rb")
+        handle = record.attachment.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    # The file came from anyone on the public site: served like every private file (never
-    # sniffed, cached or run), and as a download.
+    # Anyone may have uploaded it: served like every private file (never sniffed, cached or
+    # run), and as a download.
     return private_file_response(
         handle,
-        content_type=objection.attachment_type or "application/octet-stream",
-        filename=f"objection-{objection.pk}{extension}",
+        content_type=record.attachment_type or "application/octet-stream",
+        filename=stem + services.ATTACHMENT_TYPES.get(record.attachment_type, ""),
         as_attachment=True,
     )

@@ -88,6 +88,10 @@ def test_a_query_string_is_never_logged(client, access_records):
     client.get("/public/my/?q=330102197001011234")
     logged = "\n".join(r.getMessage() + str(getattr(r, "path", "")) for r in access_records.records)
     assert "330102197001011234" not in logged
+    # The request is logged all the same, by its path.
+    (record,) = [r for r in access_records.records if r.name == "resettlement.access"]
+    assert record.path == "/public/my/"
+    assert record.getMessage() == f"GET /public/my/ {record.status}"
 
 
 @pytest.mark.parametrize("offered", ["short", "x" * 200, "evil\r\nSet-Cookie: a=b", "a b c d e f"])

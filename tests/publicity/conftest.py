@@ -1,8 +1,10 @@
-"""Publicity fixtures: an approved household to publish, and a leader's publication."""
+"""Publicity fixtures: an approved household to publish, a leader's publication, and for
+the public site's tests fresh rate limits and a private media folder of their own."""
 
 import datetime as dt
 
 import pytest
+from django.core.cache import cache
 
 from households import services as household_services
 from households.models import ReviewStatus
@@ -31,3 +33,19 @@ def published_population(approved_household, leader):
         actor=leader, project=approved_household.project, kind="population"
     )
     return services.publication_publish(actor=leader, publication=draft)
+
+
+@pytest.fixture
+def fresh_limits_and_private_media(settings, tmp_path):
+    """Rate-limit counters live in the cache: every test starts with none used. Uploads go
+    to the test's own folder."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "private_media"},
+        },
+    }
+    cache.clear()
+    yield
+    cache.clear()

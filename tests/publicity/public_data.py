@@ -15,6 +15,12 @@ from publicity import services
 from publicity.models import Publication, RenderJob, RenderPart, RenderStatus
 from tests.factories import member_data
 
+# The smallest PNG there is: the upload checks sniff it as image/png.
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00"
+    b"\x00\x00IEND\xaeB`\x82"
+)
 # A made-up PDF is enough for the download view: it streams bytes, it does not read them.
 PDF_BYTES = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -16,27 +15,9 @@ from households import services as household_services
 from households.models import HouseholdStatus, ReviewStatus
 from publicity import services
 from publicity.models import Objection, ObjectionStatus, Publication, PublicationStatus
-from tests.publicity.public_data import publish
+from tests.publicity.public_data import PNG, publish
 
-PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
-    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00"
-    b"\x00\x00IEND\xaeB`\x82"
-)
-
-
-@pytest.fixture(autouse=True)
-def fresh_limits_and_private_media(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "private_media"},
-        },
-    }
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = pytest.mark.usefixtures("fresh_limits_and_private_media")
 
 
 def _form(**overrides) -> dict:
@@ -350,6 +331,7 @@ def test_staff_open_the_attachment(client, reviewer, published_population):
     assert b"".join(response.streaming_content) == PNG
     # Uploaded by anyone on the public site: a download that no browser sniffs, caches or runs.
     assert response["Content-Disposition"].startswith("attachment;")
+    assert f'filename="objection-{objection.pk}.png"' in response["Content-Disposition"]
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Cache-Control"] == "private, no-store"
     assert "sandbox" in response["Content-Security-Policy"]

@@ -22,20 +22,7 @@ from publicity.models import RenderJob
 from tests.factories import VillagerGroupFactory
 from tests.publicity.public_data import approve, draft, publish, register_family, roster_part
 
-
-@pytest.fixture(autouse=True)
-def fresh_limits_and_private_media(settings, tmp_path):
-    """Rate-limit counters live in the cache: every test starts with none used."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "private_media"},
-        },
-    }
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = pytest.mark.usefixtures("fresh_limits_and_private_media")
 
 
 @pytest.fixture
