@@ -121,7 +121,9 @@ class ApprovalSerializer(serializers.ModelSerializer):
 
 
 class SendBackSerializer(serializers.ModelSerializer):
-    """A send-back, with the approvals of the round it ended (kept, superseded)."""
+    """A send-back, with the approvals of the round it ended (kept, superseded). The caller
+    passes them in the context as `approvals_by_round` (`selectors_money.send_back_history`),
+    so a list of send-backs makes no query per row."""
 
     actor = UserRefSerializer(read_only=True)
     superseded_approvals = serializers.SerializerMethodField()
@@ -133,9 +135,7 @@ class SendBackSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ApprovalSerializer(many=True))
     def get_superseded_approvals(self, send_back: StatementSendBack) -> list[dict[str, Any]]:
-        approvals = self.context.get("approvals_by_round", {}).get(send_back.round)
-        if approvals is None:
-            approvals = send_back.statement.approvals.filter(round=send_back.round)
+        approvals = self.context["approvals_by_round"][send_back.round]
         return ApprovalSerializer(approvals, many=True).data
 
 

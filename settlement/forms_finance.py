@@ -1,6 +1,6 @@
 """Forms of the finance pages. They parse input only; the rules are in `settlement.services`
 and `settlement.services_money`, whose refusals are put back on the fields they name
-(`forms_handover.apply_errors`). Amounts and reasons are plain text here so that what was
+(`resettlement.errors.apply_errors`). Amounts and reasons are plain text here so that what was
 typed comes back with the service's message rather than the browser's."""
 
 from __future__ import annotations

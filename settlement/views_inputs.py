@@ -28,7 +28,7 @@ from resettlement.errors import NotAllowed, RuleViolation, apply_errors
 
 from . import services
 from .forms_finance import AdjustmentForm, OutcomeForm, TransitionForm
-from .models import Adjustment, Outcome, Statement, Transition
+from .models import Adjustment, Outcome, Transition
 from .selectors_handover import head_name
 
 view_statements = permission_required("settlement.view_statement", raise_exception=True)
@@ -47,7 +47,9 @@ def _household(request: HttpRequest, pk: int) -> Household:
 def _page(request: HttpRequest, household: Household, **bound: forms.Form) -> HttpResponse:
     """The page, with the forms in `bound` (posted, with their errors) instead of fresh ones."""
     transition = Transition.objects.filter(household=household).first()
-    statement = Statement.objects.filter(household=household).first()
+    # A draft is shown as the inputs are now, as on the statement's own page (a lottery
+    # signed or a month passed since it was last computed).
+    statement = services.statement_refresh(household)
     initial_transition = (
         {"moved_out_on": transition.moved_out_on, "promised_by": transition.promised_by}
         if transition

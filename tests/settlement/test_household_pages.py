@@ -296,3 +296,20 @@ def test_a_draft_statement_page_shows_the_numbers_as_the_inputs_are_now(
     demolition = statement.lines.get(rule="demolition").amount
     assert demolition == old_demolition + 15000  # 150.00 ㎡ × 100 元 more
     assert f">{demolition}</td>" in page and f">{old_demolition}</td>" not in page
+
+
+def test_the_households_page_shows_its_draft_as_the_inputs_are_now(
+    settlement_project, household, finance_wu
+):
+    statement = services.statement_compute(actor=finance_wu, household=household)
+    # A price changed behind the statement's back (no refresh): the inputs page shows the
+    # same numbers as the statement's own page, not the ones computed before.
+    PriceRules.objects.filter(project=settlement_project.project).update(
+        demolition_price=F("demolition_price") + 100
+    )
+    page = client_for(finance_wu).get(url(household)).content.decode()
+    statement.refresh_from_db()
+    assert statement.version == 2
+    state = re.search(r'<dd id="statement-state">.*?</dd>', page, re.S).group(0)
+    assert "第2次计算" in state
+    assert f"收入合计 {statement.income_total} 元" in page
