@@ -65,6 +65,7 @@ def team_save(
     if team is not None:
         require_project_access(actor, team.project_id)
     code, name = (code or "").strip(), (name or "").strip()
+    members = list(members)  # read twice below: checked, then set
     errors = []
     if not code:
         errors.append(field_error("code", _("请填写工作组编号")))

@@ -106,6 +106,17 @@ def test_a_cadre_outside_the_team_or_a_team_of_another_project_is_refused(
     assert not HouseholdAssignment.objects.exists()  # all or nothing
 
 
+def test_members_given_as_any_iterable_all_join(leader, project, cadres):
+    team = services.team_save(
+        actor=leader,
+        project=project,
+        code="T3",
+        name="第三工作组",
+        members=(c for c in cadres),  # e.g. a queryset's iterator: read only once
+    )
+    assert set(team.members.all()) == set(cadres)
+
+
 def test_team_codes_are_unique_in_a_project(leader, team, project):
     with pytest.raises(RuleViolation) as refused:
         services.team_save(actor=leader, project=project, code="T1", name="重名")
