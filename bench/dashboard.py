@@ -52,21 +52,17 @@ def run() -> None:
     ensure_roles()
     leader = bench_user("bench_dashboard_leader", "leader")
     started = time.perf_counter()
-    small = build_progress_project(
-        "DASH-S",
-        spread(SMALL, groups=12, teams=6),
-        actor=leader,
-        communities=4,
-        groups_per_community=3,
-        teams=6,
-    )
-    large = build_progress_project(
-        "DASH-L",
-        spread(LARGE, groups=12, teams=6),
-        actor=leader,
-        communities=4,
-        groups_per_community=3,
-        teams=6,
+    # The two projects differ only in their number of households.
+    small, large = (
+        build_progress_project(
+            code,
+            spread(count, groups=12, teams=6),
+            actor=leader,
+            communities=4,
+            groups_per_community=3,
+            teams=6,
+        )
+        for code, count in (("DASH-S", SMALL), ("DASH-L", LARGE))
     )
     print(f"built {SMALL} + {LARGE} households in {time.perf_counter() - started:.1f} s")
     # Static files as in development: the benchmark does not run collectstatic.

@@ -118,7 +118,7 @@ def _teams(project: Project, people: dict) -> list[tuple[WorkingTeam, list]]:
 
 def _assign(project: Project, teams: list[tuple[WorkingTeam, list]], people: dict) -> int:
     """Villager groups in code order go to the teams in turn; within a team each cadre
-    takes the next household."""
+    takes the next household (one bulk assignment per cadre)."""
     households = list(
         Household.objects.filter(project=project)
         .select_related("group")
@@ -126,17 +126,18 @@ def _assign(project: Project, teams: list[tuple[WorkingTeam, list]], people: dic
     )
     group_codes = sorted({h.group.code for h in households})
     turn: dict[int, int] = {}
+    by_cadre: dict[tuple[WorkingTeam, object], list[Household]] = {}
     for household in households:
         team, cadres = teams[group_codes.index(household.group.code) % len(teams)]
         position = turn.get(team.pk, 0)
         turn[team.pk] = position + 1
-        services.household_assign(
-            actor=people[ORGANISER],
-            household=household,
-            team=team,
-            cadre=cadres[position % len(cadres)],
+        by_cadre.setdefault((team, cadres[position % len(cadres)]), []).append(household)
+    return sum(
+        services.households_assign(
+            actor=people[ORGANISER], households=given, team=team, cadre=cadre
         )
-    return len(households)
+        for (team, cadre), given in by_cadre.items()
+    )
 
 
 def _overdue(project: Project, people: dict, today: dt.date) -> list[str]:

@@ -65,6 +65,7 @@ def team_save(
     if team is not None:
         require_project_access(actor, team.project_id)
     code, name = (code or "").strip(), (name or "").strip()
+    members = list(members)  # read twice below: checked, then set
     errors = []
     if not code:
         errors.append(field_error("code", _("请填写工作组编号")))
@@ -106,17 +107,18 @@ def team_save(
     return team
 
 
-def assignment_problems(household: Household, team: WorkingTeam, cadre) -> list[dict]:
-    problems = []
-    if household.project_id != team.project_id:
-        problems.append(
-            field_error(
-                "team",
-                _("安置户 %(h)s 与工作组“%(t)s”不属于同一项目")
-                % {"h": household.code, "t": team.name},
-                "other_project",
-            )
+def assignment_problems(households: Sequence[Household], team: WorkingTeam, cadre) -> list[dict]:
+    """Every household must be of the team's project, the cadre (if any) one of its members
+    (asked once, however many households)."""
+    problems = [
+        field_error(
+            "team",
+            _("安置户 %(h)s 与工作组“%(t)s”不属于同一项目") % {"h": h.code, "t": team.name},
+            "other_project",
         )
+        for h in households
+        if h.project_id != team.project_id
+    ]
     if cadre is not None and not team.members.filter(pk=cadre.pk).exists():
         problems.append(
             field_error(
@@ -130,38 +132,40 @@ def assignment_problems(household: Household, team: WorkingTeam, cadre) -> list[
 
 
 @transaction.atomic
+def _assign(*, actor, households: Sequence[Household], team: WorkingTeam, cadre) -> list:
+    require_permission(actor, "oversight.add_householdassignment")
+    for project_id in {h.project_id for h in households} | {team.project_id}:
+        require_project_access(actor, project_id)
+    problems = assignment_problems(households, team, cadre)
+    if problems:
+        raise invalid_input(problems)
+    # One statement for all: a household assigned before gets the new team and cadre.
+    return HouseholdAssignment.objects.bulk_create(
+        [
+            HouseholdAssignment(household=h, team=team, cadre=cadre, assigned_by=actor)
+            for h in households
+        ],
+        update_conflicts=True,
+        unique_fields=["household"],
+        update_fields=["team", "cadre", "assigned_by", "assigned_at"],
+    )
+
+
 def household_assign(
     *, actor, household: Household, team: WorkingTeam, cadre=None
 ) -> HouseholdAssignment:
     """Give `household` to `team` (and to one of its cadres): replaces an earlier
     assignment. The team must be of the household's project, the cadre one of its members."""
-    require_permission(actor, "oversight.add_householdassignment")
-    require_project_access(actor, household.project_id)
-    problems = assignment_problems(household, team, cadre)
-    if problems:
-        raise invalid_input(problems)
-    assignment, _created = HouseholdAssignment.objects.update_or_create(
-        household=household, defaults={"team": team, "cadre": cadre, "assigned_by": actor}
-    )
+    (assignment,) = _assign(actor=actor, households=[household], team=team, cadre=cadre)
     return assignment
 
 
-@transaction.atomic
 def households_assign(
     *, actor, households: Sequence[Household], team: WorkingTeam, cadre=None
 ) -> int:
-    """Assign several households at once: all or none (every problem is reported)."""
-    require_permission(actor, "oversight.add_householdassignment")
-    for project_id in {h.project_id for h in households} | {team.project_id}:
-        require_project_access(actor, project_id)
-    problems = [p for h in households for p in assignment_problems(h, team, cadre)]
-    if problems:
-        raise invalid_input(problems)
-    for household in households:
-        HouseholdAssignment.objects.update_or_create(
-            household=household, defaults={"team": team, "cadre": cadre, "assigned_by": actor}
-        )
-    return len(households)
+    """Assign several households at once, as `household_assign` does one: all or none
+    (every problem is reported), in a fixed number of queries however many households."""
+    return len(_assign(actor=actor, households=households, team=team, cadre=cadre))
 
 
 # -- the return plan ---------------------------------------------------------------------------

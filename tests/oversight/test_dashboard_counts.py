@@ -124,14 +124,27 @@ def test_query_count_does_not_grow_with_households(build, django_assert_num_quer
     assert large_progress.totals.moved_in == 20
 
 
-def test_dashboard_page_queries_do_not_grow_with_households(build, client, leader):
+def test_dashboard_page_queries_do_not_grow_with_households_groups_or_teams(build, client, leader):
+    # The large project has more communities, groups and teams too: a query per table row
+    # (a team's leader, a group's community) would show.
     small = build("SMALL", spread(9, groups=4, teams=3))
-    large = build("LARGE", spread(180, groups=4, teams=3))
+    large = build(
+        "LARGE",
+        spread(180, groups=12, teams=6),
+        communities=4,
+        groups_per_community=3,
+        teams=6,
+    )
     client.force_login(leader)
-    counts = []
+    counts, rows = [], []
     for project in (small, large):
         with CaptureQueriesContext(connection) as queries:
             response = client.get("/staff/oversight/", {"project": project.code})
         assert response.status_code == 200
+        page = response.content.decode()
+        rows.append((page.count("data-group="), page.count("data-team=")))
         counts.append(len(queries))
+    # Group rows; team rows in the ranking and in the progress table (the large project's
+    # unassigned households in a row of their own).
+    assert rows == [(4, 3 + 3), (12, 6 + 7)]
     assert counts[0] == counts[1]

@@ -4,6 +4,8 @@ team and one of its cadres, in the admin or through the services."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from oversight import services
 from oversight.models import HouseholdAssignment, WorkingTeam
@@ -36,6 +38,53 @@ def test_a_leader_forms_a_team_and_assigns_households_to_its_cadres(leader, team
     assert HouseholdAssignment.objects.filter(team=team).count() == 2
 
 
+def test_assigning_many_households_costs_what_one_costs(leader, team, cadres, register):
+    few = [register() for _ in range(2)]
+    many = [register() for _ in range(12)]
+    costs = []
+    for households in (few, many):
+        with CaptureQueriesContext(connection) as queries:
+            services.households_assign(
+                actor=leader, households=households, team=team, cadre=cadres[0]
+            )
+        costs.append(len(queries))
+    assert costs[0] == costs[1]
+    # Assigning again moves the households to the other cadre (and dates the move), in as
+    # many queries.
+    first = HouseholdAssignment.objects.get(household=many[0])
+    with CaptureQueriesContext(connection) as queries:
+        services.households_assign(actor=leader, households=many, team=team, cadre=cadres[1])
+    assert len(queries) == costs[0]
+    assert HouseholdAssignment.objects.filter(team=team).count() == 14
+    assert HouseholdAssignment.objects.filter(cadre=cadres[1]).count() == 12
+    moved = HouseholdAssignment.objects.get(household=many[0])
+    assert moved.pk == first.pk and moved.assigned_at > first.assigned_at
+
+
+def test_the_admin_assigns_a_household_through_the_service(client, leader, team, cadres, register):
+    household = register()
+    client.force_login(leader)
+    response = client.post(
+        "/admin/oversight/householdassignment/add/",
+        {"household": household.pk, "team": team.pk, "cadre": cadres[2].pk},
+    )
+    assert response.status_code == 200  # cadres[2] is not in the team: refused on its field
+    assert "不是工作组“第一工作组”的组员" in response.content.decode()
+    response = client.post(
+        "/admin/oversight/householdassignment/add/",
+        {"household": household.pk, "team": team.pk, "cadre": cadres[1].pk},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assignment = HouseholdAssignment.objects.get(household=household)
+    assert (assignment.cadre, assignment.assigned_by) == (cadres[1], leader)
+    response = client.post(
+        f"/admin/oversight/householdassignment/{assignment.pk}/change/",
+        {"household": household.pk, "team": team.pk, "cadre": cadres[0].pk},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert HouseholdAssignment.objects.get().cadre == cadres[0]
+
+
 def test_the_team_leader_is_one_of_its_members(leader, project, cadres):
     team = services.team_save(
         actor=leader, project=project, code="T2", name="第二工作组", leader=cadres[2]
@@ -55,6 +104,17 @@ def test_a_cadre_outside_the_team_or_a_team_of_another_project_is_refused(
         services.households_assign(actor=leader, households=[household, elsewhere], team=team)
     assert refused.value.details[0]["code"] == "other_project"
     assert not HouseholdAssignment.objects.exists()  # all or nothing
+
+
+def test_members_given_as_any_iterable_all_join(leader, project, cadres):
+    team = services.team_save(
+        actor=leader,
+        project=project,
+        code="T3",
+        name="第三工作组",
+        members=(c for c in cadres),  # e.g. a queryset's iterator: read only once
+    )
+    assert set(team.members.all()) == set(cadres)
 
 
 def test_team_codes_are_unique_in_a_project(leader, team, project):
