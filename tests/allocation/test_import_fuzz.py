@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from allocation.models import Apartment, Building, Stair
-from allocation.resources import HEADERS, apartments_import
+from allocation.resources import COLUMN_BY_KEY, HEADERS, apartments_import
 from households.import_files import FileRejected, read_roster
 from tests.households import hostile_files
 
@@ -144,6 +144,8 @@ def test_a_cell_of_the_wrong_type_is_refused_on_its_row(estate, types, leader, p
     messages = refusal(apartments_xlsx(rows), "xlsx", actor=leader, project=project)
 
     assert all(message.startswith("第 ") for message in messages), messages
+    column = f"第 3 行“{COLUMN_BY_KEY[key].header}”列"
+    assert any(message.startswith(column) for message in messages), messages  # the cell itself
 
 
 CELL = st.one_of(
