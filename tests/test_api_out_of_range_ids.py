@@ -37,6 +37,10 @@ def test_filter_by_an_id_out_of_range_is_refused_as_invalid_input(client_with_ev
 
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_input"
+    parameter = url.split("?")[1].split("=")[0]
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [
+        (parameter, "max_value")
+    ]
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from allocation import services
+from allocation.models import Demand, Estate
 from allocation.resources import apartments_import
 from households.import_files import read_roster
 from resettlement.errors import NotAllowed
@@ -63,6 +64,7 @@ def test_api_choosing_for_another_projects_household_says_it_does_not_exist(
     )
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "household"
+    assert not Demand.objects.filter(household=household).exists()
 
 
 def test_admin_lists_only_granted_estates(client, leader_b, estate):
@@ -75,14 +77,19 @@ def test_admin_lists_only_granted_estates(client, leader_b, estate):
 
 
 def test_creating_an_estate_in_another_project_is_refused(leader_b, project):
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotAllowed) as refused:
         services.estate_create(actor=leader_b, project=project, code="E9", name="别的小区")
+    assert refused.value.code == "project_not_granted"
+    assert not Estate.objects.filter(code="E9").exists()
 
 
 def test_once_granted_the_estate_opens(client, leader_b, estate):
     grant(leader_b, estate.project)
     client.force_login(leader_b)
-    assert client.get(reverse("allocation:estate-detail", args=[estate.pk])).status_code == 200
+    detail = client.get(reverse("allocation:estate-detail", args=[estate.pk]))
+    assert detail.status_code == 200 and estate.name in detail.content.decode()
+    listing = client.get(reverse("allocation:estate-list"))
+    assert [shown for shown, _counts in listing.context["rows"]] == [estate]
 
 
 def test_the_import_page_offers_only_granted_projects_even_after_a_failed_confirm(

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from households.import_files import MAX_COLUMNS, FileRejected, read_roster
 from households.models import Member
-from households.resources import HEADERS, roster_import
+from households.resources import COLUMN_BY_KEY, HEADERS, roster_import
 from tests.households import hostile_files, roster_fixtures
 from tests.households.roster_fixtures import nothing_saved
 from tests.households.xlsx_helpers import as_cells, household_rows, roster_csv, roster_xlsx
@@ -293,6 +293,8 @@ def test_a_cell_of_the_wrong_type_is_refused_on_its_row(clerk, roster_project, k
     messages = refusal(data, kind, actor=clerk, project=roster_project)
 
     assert all(message.startswith("第 ") for message in messages)
+    column = f"“{COLUMN_BY_KEY[key].header}”列"
+    assert any(column in message for message in messages), messages  # the cell itself
 
 
 _XLSX_TEXT = st.text(

@@ -12,6 +12,7 @@ import io
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Permission
+from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
@@ -152,6 +153,7 @@ def test_another_projects_member_and_document_are_not_found(client, clerk_a, hou
     assert client.post(upload, {"kind": "other"}).status_code == 404
     assert client.get(reverse("staff:document-download", args=[document.pk])).status_code == 404
     assert household_b.members.count() == 1
+    assert list(Document.objects.filter(household=household_b)) == [document]
 
 
 def test_register_form_offers_only_granted_projects(client, clerk_a, group_a, group_b):
@@ -305,7 +307,9 @@ def test_admin_pages_of_another_projects_rows_are_not_found(client, reviewer_a, 
     assert review.status_code == 404
     change = client.get(reverse("admin:households_household_change", args=[household_b.pk]))
     # The admin answers a row it cannot find with a redirect and "does not exist".
-    assert change.status_code == 302
+    assert change.status_code == 302 and change.url == reverse("admin:index")
+    told = [str(message) for message in get_messages(change.wsgi_request)]
+    assert len(told) == 1 and "不存在" in told[0], told
 
 
 # -- granting and revoking ----------------------------------------------------------------

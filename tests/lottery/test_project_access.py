@@ -78,7 +78,15 @@ def test_opening_a_session_in_another_project_is_refused(hall_b, lottery_project
     assert refused.value.code == "project_not_granted"
 
 
-def test_once_granted_the_session_opens(client, hall_b, open_session):
+def test_once_granted_the_session_is_listed_and_opens(client, hall_b, open_session):
     grant(hall_b, open_session.project)
     client.force_login(hall_b)
     assert client.get(reverse("lottery:console", args=[open_session.code])).status_code == 200
+    listed = client.get(reverse("lottery:session-list"), {"project": open_session.project.code})
+    assert list(listed.context["sessions"]) == [open_session]
+    assert f'data-session="{open_session.code}"' in listed.content.decode()
+    admin = client.get(reverse("admin:lottery_lotterysession_changelist"))
+    assert list(admin.context["cl"].queryset) == [open_session]
+    api = APIClient()
+    api.force_authenticate(hall_b)
+    assert [s["code"] for s in api.get("/api/lottery/sessions/").json()["results"]] == ["S1"]

@@ -62,6 +62,8 @@ def test_the_plain_form_goes_to_the_confirm_page_and_back_to_the_console(client,
 def test_a_notary_who_just_logged_in_signs_off_at_once(client, notary, drawn):
     client.post("/accounts/login/", {"username": notary.username, "password": PASSWORD})
     assert sign_off(client, drawn, **JSON).json()["ok"]
+    drawn.refresh_from_db()
+    assert drawn.status == "signed"
 
 
 def test_the_confirmation_lasts_ten_minutes(client, notary, drawn, settings):
@@ -71,9 +73,18 @@ def test_the_confirmation_lasts_ten_minutes(client, notary, drawn, settings):
         recently_authenticated(client)
         clock.shift(dt.timedelta(minutes=11))
         assert sign_off(client, drawn, **JSON).json()["code"] == "reauthentication_required"
+        drawn.refresh_from_db()
+        assert drawn.status == "drawing"
+        recently_authenticated(client)  # confirmed again: good for just under ten minutes
+        clock.shift(dt.timedelta(minutes=9, seconds=59))
+        assert sign_off(client, drawn, **JSON).json()["ok"]
+    drawn.refresh_from_db()
+    assert drawn.status == "signed"
 
 
 def test_an_operator_is_refused_before_being_asked_for_a_password(client, operator, drawn):
     client.force_login(operator)
     assert sign_off(client, drawn, **JSON).status_code == 403
     assert sign_off(client, drawn).status_code == 403  # not sent to confirm a password
+    drawn.refresh_from_db()
+    assert drawn.status == "drawing"

@@ -61,7 +61,7 @@ def test_not_even_a_superuser_can_add_change_or_delete_an_entry(client, superuse
     page = client.get(change)
     assert page.status_code == 200 and entry.hash in page.content.decode()
     assert 'name="_save"' not in page.content.decode()
-    client.post(change, {"action": "payment.record"})
+    assert client.post(change, {"action": "payment.record"}).status_code == 403
     delete = reverse("admin:resettlement_auditentry_delete", args=[entry.pk])
     assert client.post(delete, {"post": "yes"}).status_code == 403
     entry.refresh_from_db()

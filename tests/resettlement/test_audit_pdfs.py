@@ -15,6 +15,7 @@ from lottery import services as lottery_services
 from publicity import pdf_rosters
 from publicity import services as publicity_services
 from resettlement.audit import audit_head
+from resettlement.models import AuditEntry
 from tests.factories import make_user, member_data
 from tests.lottery.factories import build_lottery_project, create_session, start_drawing
 from tests.publicity.roster_fixtures import pdf_pages, squeezed
@@ -63,8 +64,11 @@ def test_the_notarial_record_prints_the_chain_head_after_the_sign_off(clerk, lea
         actor=notary, session=session, witnesses="村民代表 王某"
     )
     head = audit_head()
-    assert head.sequence >= 1
+    signed = AuditEntry.objects.get(sequence=head.sequence)  # the sign-off itself is on paper
+    assert (signed.action, signed.object_id) == ("lottery.sign_off", str(session.pk))
 
     text = _text(record.notarial_record_pdf(session))
     assert "审计链头(打印时)" in text
     assert f"第{head.sequence}条{head.hash}" in text
+    status, _out, _err = verify_command("--printed", f"{head.sequence}:{head.hash}")
+    assert status == 0

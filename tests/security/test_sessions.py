@@ -140,4 +140,6 @@ def test_end_sessions_of_leaves_other_peoples_sessions_alone(client, clerk, othe
     logged_in(client, clerk)
     logged_in(Client(), other_clerk)
     assert end_sessions_of(clerk) == 1
-    assert Session.objects.count() == 1
+    (remaining,) = Session.objects.all()
+    assert remaining.get_decoded()["_auth_user_id"] == str(other_clerk.pk)
+    assert sent_to_login(client.get(HOME))
