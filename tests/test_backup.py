@@ -6,7 +6,10 @@ table's row count as it was. PostgreSQL only; the embedded SQLite is refused cle
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import os
+import stat
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -138,6 +141,45 @@ def test_a_backup_restores_into_a_scratch_database_with_the_same_rows_and_files(
             assert cursor.fetchall() == [(document.file.name, hashlib.sha256(PNG).hexdigest())]
     finally:
         restored_db.close()
+
+
+@pytest.fixture
+def permissive_umask():
+    """A umask that takes nothing away: whatever the backup makes private, it made so."""
+    previous = os.umask(0)
+    yield
+    os.umask(previous)
+
+
+def _mode(path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_is_readable_by_its_owner_only_whatever_the_umask(
+    register, clerk, media, tmp_path, permissive_umask
+):
+    household = register()
+    household_services.document_upload(
+        actor=clerk,
+        household=household,
+        kind="hukou_book",
+        upload=SimpleUploadedFile("户口簿.png", PNG, content_type="image/png"),
+    )
+    fresh = tmp_path / "nightly" / "2026-11-21"
+    empty = tmp_path / "by-hand"
+    empty.mkdir(mode=0o777)
+    for target in (fresh, empty):
+        output = io.StringIO()
+        call_command("backup", to=str(target), stdout=output)
+
+        assert _mode(target) == 0o700
+        assert sorted(path.name for path in target.iterdir()) == sorted([DUMP, MEDIA, MANIFEST])
+        assert {path.name: _mode(path) for path in target.iterdir()} == dict.fromkeys(
+            [DUMP, MEDIA, MANIFEST], 0o600
+        )
+        assert "目录权限 0700、文件权限 0600" in output.getvalue()
 
 
 @on_postgresql
