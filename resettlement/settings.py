@@ -215,6 +215,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "oversight.tasks.refresh_overdue_ledger",
         "schedule": crontab(hour=1, minute=15),
     },
+    # The audit chain's head on the public site (/public/audit-heads/), besides the heads
+    # published with every publication and lottery sign-off.
+    "publish-audit-head": {
+        "task": "resettlement.tasks.publish_audit_head",
+        "schedule": crontab(hour=0, minute=30),
+    },
 }
 
 CACHES = {

@@ -14,11 +14,12 @@ import stat
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 from psycopg2 import sql
 
 from households import services as household_services
 from publicity import services_complaints
+from resettlement.audit import audit_head_publish, audit_record
 from resettlement.backup import DUMP, MANIFEST, MEDIA, Database, write_manifest
 
 PNG = (
@@ -106,6 +107,9 @@ def test_a_backup_restores_into_a_scratch_database_with_the_same_rows_and_files(
         text="见附件。",
         attachment=SimpleUploadedFile("a.png", PNG, content_type="image/png"),
     )
+    with transaction.atomic():
+        audit_record(actor=clerk, action="access.grant", obj=None, payload={"user_id": 1})
+    published_head = audit_head_publish()
     backup_dir = tmp_path / "backup"
 
     call_command("backup", to=str(backup_dir))
@@ -113,6 +117,8 @@ def test_a_backup_restores_into_a_scratch_database_with_the_same_rows_and_files(
     manifest = json.loads((backup_dir / MANIFEST).read_text(encoding="utf-8"))
     assert set(manifest["files"]) == {DUMP, MEDIA}
     assert manifest["database"]["tables"]["households_household"] == 2
+    # The published heads travel with the chain they pin.
+    assert manifest["database"]["tables"]["resettlement_publishedhead"] == 1
     assert manifest["media"]["files"] == 2
 
     name, url = scratch_database
@@ -126,6 +132,8 @@ def test_a_backup_restores_into_a_scratch_database_with_the_same_rows_and_files(
         "households_member",
         "households_document",
         "publicity_complaint",
+        "resettlement_auditentry",
+        "resettlement_publishedhead",
         "auth_user",
         "auth_group_permissions",
         "django_migrations",
@@ -139,6 +147,8 @@ def test_a_backup_restores_into_a_scratch_database_with_the_same_rows_and_files(
         with restored_db.cursor() as cursor:
             cursor.execute("SELECT file, sha256 FROM households_document")
             assert cursor.fetchall() == [(document.file.name, hashlib.sha256(PNG).hexdigest())]
+            cursor.execute("SELECT sequence, hash FROM resettlement_publishedhead")
+            assert cursor.fetchall() == [(published_head.sequence, published_head.hash)]
     finally:
         restored_db.close()
 

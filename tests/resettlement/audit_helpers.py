@@ -27,14 +27,15 @@ def make_chain(actor, n: int) -> list[AuditEntry]:
 
 
 def tamper(sql: str, params: tuple = ()) -> None:
-    """Run raw SQL against the audit table past its trigger. The test's transaction rolls
-    the lifted trigger back with everything else."""
+    """Run raw SQL against the audit tables (entries, published heads) past their triggers.
+    The test's transaction rolls the lifted triggers back with everything else."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # As a superuser would: no trigger fires for this transaction's remaining writes.
             cursor.execute("SET LOCAL session_replication_role = replica")
         else:
             cursor.execute("DROP TRIGGER IF EXISTS audit_entry_append_only")
+            cursor.execute("DROP TRIGGER IF EXISTS published_head_append_only")
         cursor.execute(sql, params)
 
 
