@@ -23,7 +23,23 @@ from django.utils.translation import gettext_lazy as _
 GENESIS_HASH = "0" * 64
 
 
-class AuditEntry(models.Model):
+class AppendOnly(models.Model):
+    """A row written once (by resettlement.audit) and never changed or deleted through the
+    model; the database refuses it too (triggers)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ValueError(f"{self._meta.model_name} rows are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError(f"{self._meta.model_name} rows are append-only")
+
+
+class AuditEntry(AppendOnly):
     sequence = models.PositiveBigIntegerField(_("序号"))
     recorded_at = models.DateTimeField(_("记录时间"))
     actor = models.ForeignKey(
@@ -64,15 +80,6 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"#{self.sequence} {self.action} {self.object_label}"
 
-    def save(self, *args, **kwargs) -> None:
-        # Append-only: an entry is written once, by audit_record.
-        if not self._state.adding:
-            raise ValueError("audit entries are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("audit entries are append-only")
-
 
 class HeadOccasion(models.TextChoices):
     """Why a head was published: the daily schedule, or a decision the public relies on."""
@@ -82,7 +89,7 @@ class HeadOccasion(models.TextChoices):
     LOTTERY_SIGN_OFF = "lottery.sign_off", _("摇号签署")
 
 
-class PublishedHead(models.Model):
+class PublishedHead(AppendOnly):
     """A head of the audit chain as published on the public site (/public/audit-heads/):
     "entry `sequence` had hash `hash`" at `published_at`. Copied outside the database (the
     public page, its JSON, printed records), these pin the chain: `verify_audit` checks that
@@ -112,11 +119,3 @@ class PublishedHead(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.sequence} {self.hash}"
-
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise ValueError("published heads are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("published heads are append-only")

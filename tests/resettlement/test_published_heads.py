@@ -18,7 +18,7 @@ from resettlement.models import AuditEntry, HeadOccasion, PublishedHead
 from resettlement.tasks import publish_audit_head
 from tests.factories import make_user
 from tests.lottery.factories import build_lottery_project, create_session, start_drawing
-from tests.resettlement.audit_helpers import make_chain, tamper, verify_command
+from tests.resettlement.audit_helpers import make_chain, rewrite_from, tamper, verify_command
 from tests.resettlement.test_audit_decisions import (  # noqa: F401 (fixtures)
     approved,
     published,
@@ -197,20 +197,10 @@ def test_a_forged_append_in_place_of_a_published_entry_fails_verification(leader
 def test_a_rewritten_published_position_fails_verification(leader):
     """Entries 3-5 rewritten consistently (every hash recomputed) after head 4 was published:
     the chain alone cannot tell, the published head can."""
-    chain = make_chain(leader, 4)
+    make_chain(leader, 4)
     audit_head_publish()
     make_chain(leader, 1)
-    previous = chain[1].hash
-    for entry in AuditEntry.objects.filter(sequence__gte=3).order_by("sequence"):
-        entry.payload = {"household": "forged"}
-        entry.previous_hash = previous
-        entry.hash = entry_hash(entry)
-        previous = entry.hash
-        tamper(
-            "UPDATE resettlement_auditentry SET payload = %s, previous_hash = %s, hash = %s"
-            " WHERE sequence = %s",
-            (json.dumps(entry.payload), entry.previous_hash, entry.hash, entry.sequence),
-        )
+    rewrite_from(3)
     status, _out, err = verify_command()
     assert status == 1 and "BROKEN at entry #4 (differs_from_published)" in err
 
