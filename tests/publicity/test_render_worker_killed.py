@@ -186,13 +186,15 @@ def test_a_part_of_a_killed_worker_is_rendered_again_once_and_leaves_one_file(
     job = rendering.roster_render_start(actor=clerk, publication=roster)  # commits, queues 2
 
     def written_not_done():
-        part = job.parts.filter(status=RenderStatus.RUNNING).exclude(file="").first()
-        if part and (private_media / part.file.name).is_file():
-            return part
+        files = _pdfs(private_media)
+        if files and not job.parts.filter(status=RenderStatus.DONE).exists():
+            return files
         return None
 
-    lost = _wait_for(written_not_done, 60, "a part written by the first worker", workers.logs)
-    lost_file = lost.file.name
+    [lost_file] = _wait_for(
+        written_not_done, 60, "a file written by the first worker", workers.logs
+    )
+    lost = job.parts.get(status=RenderStatus.RUNNING)  # one pool process: one part at a time
     first.send_signal(signal.SIGKILL)  # the main process; its pool process dies with it
     first.wait(10)
     killed_at = time.monotonic()
