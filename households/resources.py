@@ -32,6 +32,8 @@ from import_export import widgets
 from import_export.fields import Field
 from simple_history.utils import bulk_create_with_history
 
+from resettlement.spreadsheets import imported_cell
+
 from . import import_base
 from .access import projects_q
 from .import_base import (
@@ -42,7 +44,6 @@ from .import_base import (
     ImportRow,
     TextWidget,
     import_problems,
-    unneutralise_formula,
 )
 from .import_files import is_blank
 from .models import (
@@ -256,7 +257,7 @@ def _cell(value: Any) -> Any:
         return None
     if isinstance(value, str):
         text = value.strip()
-        return unneutralise_formula(text)
+        return imported_cell(text)
     if isinstance(value, bool | dt.date):
         return value
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
