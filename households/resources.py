@@ -32,6 +32,8 @@ from import_export import widgets
 from import_export.fields import Field
 from simple_history.utils import bulk_create_with_history
 
+from resettlement.masking import Mask
+from resettlement.personal_data import shown
 from resettlement.spreadsheets import imported_cell
 
 from . import import_base
@@ -349,6 +351,16 @@ class HouseholdMemberResource(AllOrNothingResource):
         self.households: dict[str, Household] = {}
         self._resettled: dict[str, tuple[str, ...]] = {}
         self._change_reason = ""
+
+    # -- export ---------------------------------------------------------------------------
+    # Exporting is the registry roles' work, which see personal data in full; should another
+    # role be given it, the file holds what that role sees on the pages.
+
+    def dehydrate_id_number(self, member: Member) -> str:
+        return shown(self.user, member.id_number, Mask.ID_NUMBER)
+
+    def dehydrate_phone(self, member: Member) -> str:
+        return shown(self.user, member.household.phone, Mask.PHONE)
 
     # -- import ---------------------------------------------------------------------------
 
