@@ -28,7 +28,13 @@ from households.models import Project
 from resettlement import publicity_kinds
 from resettlement.errors import RuleViolation, apply_errors
 from resettlement.masking import Mask, mask
-from resettlement.public_site import LookupForm, over_limit, private, public_page
+from resettlement.public_site import (
+    LookupForm,
+    over_limit,
+    over_lookup_limit,
+    private,
+    public_page,
+)
 
 from . import selectors_public as public
 from . import services
@@ -273,7 +279,7 @@ def objection_thanks(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _resident_page(request: HttpRequest, code: str) -> HttpResponse:
-    if refused := over_limit(request, "lookup"):
+    if refused := over_lookup_limit(request, code):
         return refused
     record = public.resident_record(code)
     return private(
