@@ -5,44 +5,23 @@ however many addresses ask."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import hmac
 import json
 import logging
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.urls import reverse
 
-from households import services
-from households.models import ReviewStatus
 from resettlement.logs import SecretPathFilter, code_mark
 from resettlement.masking import Mask, mask
-from tests.factories import member_data
+from tests.test_logs import run_with_json_logs
 
-ROOT = Path(__file__).resolve().parent.parent.parent
 CODE = "QX7K2M9PWT"  # a well-formed code nobody holds
 
 ADDRESSES = ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5"]
-
-
-@pytest.fixture
-def approved_household(register, reviewer, leader):
-    household = register(
-        members=[
-            member_data(name="王建国"),
-            member_data("spouse", name="李秀英", sex="F", birth_date=dt.date(1972, 4, 5)),
-        ]
-    )
-    for member in household.members.all():
-        services.member_review(actor=reviewer, member=member, decision=ReviewStatus.PASSED)
-    return services.household_approve(actor=leader, household=household)
 
 
 @pytest.fixture(autouse=True)
@@ -124,22 +103,7 @@ print(client.get("/public/aftercare/{CODE}/report/").status_code)
 def test_no_log_line_of_the_configured_logging_holds_a_code(tmp_path):
     """The production logging (LOG_FORMAT=json) as configured in settings: the access
     records and Django's own warnings carry the mark, never the code."""
-    env = {
-        **os.environ,
-        "LOG_FORMAT": "json",
-        "DJANGO_SETTINGS_MODULE": "resettlement.settings",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "REDIS_URL": "",
-    }
-    done = subprocess.run(  # noqa: S603 (this interpreter, our own code)
-        [sys.executable, "-c", REQUESTS_IN_A_FRESH_PROCESS],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
+    done = run_with_json_logs(REQUESTS_IN_A_FRESH_PROCESS, tmp_path)
     assert done.stdout.split() == ["405", "405"]
     records = [json.loads(line) for line in done.stderr.splitlines() if line.strip()]
     assert {r["logger"] for r in records} >= {"resettlement.access", "django.request"}
