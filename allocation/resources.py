@@ -38,10 +38,10 @@ from households.import_base import (
     ImportRow,
     TextWidget,
     import_problems,
-    unneutralise_formula,
 )
 from households.import_files import is_blank
 from households.models import Project
+from resettlement.spreadsheets import imported_cell
 
 from .models import (
     Apartment,
@@ -133,7 +133,7 @@ def _text(value: Any) -> str:
         return str(int(value))
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
-    return unneutralise_formula(str(value).strip())
+    return imported_cell(str(value).strip())
 
 
 def _positive_int(value: Any) -> int | None:

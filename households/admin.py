@@ -18,6 +18,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from resettlement.admin_readonly import ReadOnlyMixin
 from resettlement.errors import RuleViolation
+from resettlement.masking import Mask
+from resettlement.personal_data import PersonalDataAdminMixin
 
 from . import selectors, services, services_access
 from .access import ProjectScopedAdmin, projects_q
@@ -31,6 +33,7 @@ from .models import (
     Project,
     ProjectAccess,
     ReviewStatus,
+    UnmaskRecord,
     VillagerGroup,
 )
 from .qualification import REASON_LABELS, RULE_LABELS
@@ -132,7 +135,8 @@ class VillagerGroupAdmin(ProjectScopedAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(Household)
-class HouseholdAdmin(HouseholdImportExportMixin, ReadOnlyAdmin):
+class HouseholdAdmin(PersonalDataAdminMixin, HouseholdImportExportMixin, ReadOnlyAdmin):
+    personal_fields = {"phone": Mask.PHONE}
     list_display = (
         "code",
         "head_name",
@@ -159,7 +163,7 @@ class HouseholdAdmin(HouseholdImportExportMixin, ReadOnlyAdmin):
         return selectors.household_list().filter(projects_q(request.user))
 
     def get_search_results(self, request, queryset, search_term):
-        return selectors.household_search(queryset, search_term), False
+        return selectors.household_search(queryset, search_term, user=request.user), False
 
     @admin.display(description=gettext_lazy("户主"), ordering="head_name")
     def head_name(self, obj: Household) -> str:
@@ -220,9 +224,11 @@ class ReviewForm(forms.Form):
 
 
 @admin.register(Member)
-class MemberAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
+class MemberAdmin(PersonalDataAdminMixin, ProjectScopedAdmin, ReadOnlyAdmin):
     """The review queue: filter by community, group, status and failed rule; review each
     member on its own page or pass the members the rules found qualified in bulk."""
+
+    personal_fields = {"id_number": Mask.ID_NUMBER}
 
     list_display = (
         "name",
@@ -401,3 +407,16 @@ class DocumentAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
         return format_html(
             '<a href="{}">{}</a>', reverse("staff:document-download", args=[obj.pk]), _("下载")
         )
+
+
+@admin.register(UnmaskRecord)
+class UnmaskRecordAdmin(ProjectScopedAdmin, ReadOnlyMixin, admin.ModelAdmin):
+    """Who saw whose full ID or phone number, when and why: written only by
+    households.services_unmask, read by the supervising office."""
+
+    list_display = ("unmasked_at", "user", "project", "household", "person", "field", "reason")
+    list_filter = ("field", ("project", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("=household__code", "person", "user__username")
+    list_select_related = ("user", "project", "household")
+    fields = ("unmasked_at", "user", "project", "household", "member", "person", "field", "reason")
+    readonly_fields = fields

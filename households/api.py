@@ -32,8 +32,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from resettlement.errors import RuleViolation
+from resettlement.masking import Mask
+from resettlement.personal_data import Unmasked, shown
 
-from . import selectors, services
+from . import selectors, services, services_unmask
 from .access import projects_q, require_project, visible_projects
 from .models import (
     Community,
@@ -340,8 +342,28 @@ class VerdictCheckSerializer(serializers.Serializer):
     evidence = serializers.CharField()
 
 
-class MemberSerializer(serializers.ModelSerializer):
-    """A member with the computed verdict (every check and its evidence) and the review."""
+class PersonalDataSerializerMixin:
+    """ID and phone numbers as the caller may see them (resettlement.personal_data): in full
+    for the roles that need them, masked for the others, except the one record unmasked in
+    this response (serializer context `unmasked`)."""
+
+    personal_fields: dict[str, Mask] = {}
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        user = getattr(self.context.get("request"), "user", None)
+        unmasked = self.context.get("unmasked")
+        for name, kind in self.personal_fields.items():
+            if name in data:
+                data[name] = shown(user, data[name], kind, record=instance, unmasked=unmasked)
+        return data
+
+
+class MemberSerializer(PersonalDataSerializerMixin, serializers.ModelSerializer):
+    """A member with the computed verdict (every check and its evidence) and the review.
+    `id_number` is masked for the roles that do not see ID numbers in full."""
+
+    personal_fields = {"id_number": Mask.ID_NUMBER}
 
     relation_label = serializers.CharField(source="get_relation_display", read_only=True)
     verdict_checks = VerdictCheckSerializer(many=True, read_only=True)
@@ -443,6 +465,15 @@ class ReviewSerializer(serializers.Serializer):
     )
 
 
+class UnmaskSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        help_text="Why the number is needed in full; required, recorded for the supervisor.",
+    )
+
+
 class MemberFilter(serializers.Serializer):
     project = id_filter()
     household = id_filter()
@@ -478,7 +509,7 @@ class MemberViewSet(
     reviews. Adding, changing (PATCH: the fields sent) and removing a member reopens the
     household's review."""
 
-    service_actions = ("review",)
+    service_actions = ("review", "unmask")
 
     def get_queryset(self) -> QuerySet[Member]:
         return member_queryset().filter(projects_q(self.request.user))
@@ -489,6 +520,7 @@ class MemberViewSet(
             "create": MemberCreateSerializer,
             "partial_update": MemberInputSerializer,
             "review": ReviewSerializer,
+            "unmask": UnmaskSerializer,
         }.get(self.action, MemberSerializer)
 
     def filter_queryset(self, queryset: QuerySet[Member]) -> QuerySet[Member]:
@@ -528,6 +560,21 @@ class MemberViewSet(
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         services.member_remove(actor=request.user, member=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @writes(UnmaskSerializer, MemberSerializer, summary="See this member's ID number in full")
+    @action(detail=True, methods=["post"])
+    def unmask(self, request: Request, pk: str | None = None) -> Response:
+        """For a role that sees ID numbers masked: the member with `id_number` in full, in
+        this response only. The written `reason` is required (400 `reason_required`) and
+        recorded with the caller and the time for the supervising office."""
+        member = self.get_object()
+        data = parsed(UnmaskSerializer, request.data)
+        services_unmask.personal_data_unmask(
+            actor=request.user, household=member.household, member=member, reason=data["reason"]
+        )
+        member = member_queryset().get(pk=member.pk)
+        context = {**self.get_serializer_context(), "unmasked": Unmasked("id_number", member)}
+        return Response(MemberSerializer(member, context=context).data)
 
     @writes(ReviewSerializer, MemberSerializer, summary="Record a qualification review")
     @action(detail=True, methods=["post"])
@@ -722,8 +769,12 @@ class ChecklistItemSerializer(serializers.Serializer):
     documents = ChecklistDocumentSerializer(many=True)
 
 
-class HouseholdDetailSerializer(HouseholdSerializer):
-    """A household with its members (verdicts and reviews) and its document checklist."""
+class HouseholdDetailSerializer(PersonalDataSerializerMixin, HouseholdSerializer):
+    """A household with its members (verdicts and reviews) and its document checklist.
+    `phone` and the members' `id_number` are masked for the roles that do not see them in
+    full."""
+
+    personal_fields = {"phone": Mask.PHONE}
 
     head_name = serializers.SerializerMethodField()
     approved_by = UserRefSerializer(read_only=True, allow_null=True)
@@ -782,7 +833,10 @@ class HouseholdFilter(serializers.Serializer):
     search = serializers.CharField(
         required=False,
         allow_blank=True,
-        help_text="Household code, a member's name, or the start of an ID number.",
+        help_text=(
+            "Household code, a member's name, or an ID number: its start for the roles that"
+            " see ID numbers in full, the whole number for the others."
+        ),
     )
 
 
@@ -812,7 +866,7 @@ class HouseholdViewSet(
     Members are changed through /api/members/, which reopens the household's review.
     """
 
-    service_actions = ("approve",)
+    service_actions = ("approve", "unmask")
 
     def get_queryset(self) -> QuerySet[Household]:
         return household_list_queryset().filter(projects_q(self.request.user))
@@ -822,6 +876,7 @@ class HouseholdViewSet(
             "list": HouseholdSerializer,
             "create": HouseholdRegisterSerializer,
             "partial_update": HouseholdFieldsSerializer,
+            "unmask": UnmaskSerializer,
         }.get(self.action, HouseholdDetailSerializer)
 
     def filter_queryset(self, queryset: QuerySet[Household]) -> QuerySet[Household]:
@@ -837,7 +892,9 @@ class HouseholdViewSet(
         queryset = queryset.filter(
             **{lookups[name]: value for name, value in filters.items() if name in lookups}
         )
-        return selectors.household_search(queryset, filters.get("search", ""))
+        return selectors.household_search(
+            queryset, filters.get("search", ""), user=self.request.user
+        )
 
     def render(self, household_id: int, code: int = status.HTTP_200_OK) -> Response:
         try:
@@ -878,6 +935,21 @@ class HouseholdViewSet(
         pending is refused (400 `not_reviewed`)."""
         household = services.household_approve(actor=request.user, household=self.get_object())
         return self.render(household.pk)
+
+    @writes(UnmaskSerializer, HouseholdDetailSerializer, summary="See the phone in full")
+    @action(detail=True, methods=["post"])
+    def unmask(self, request: Request, pk: str | None = None) -> Response:
+        """For a role that sees phone numbers masked: the household with `phone` in full, in
+        this response only (its members' ID numbers stay masked). The written `reason` is
+        required (400 `reason_required`) and recorded for the supervising office."""
+        household = self.get_object()
+        data = parsed(UnmaskSerializer, request.data)
+        services_unmask.personal_data_unmask(
+            actor=request.user, household=household, reason=data["reason"]
+        )
+        household = selectors.household_detail(household.pk)
+        context = {**self.get_serializer_context(), "unmasked": Unmasked("phone", household)}
+        return Response(HouseholdDetailSerializer(household, context=context).data)
 
     def _pk(self) -> int:
         try:

@@ -126,3 +126,31 @@ def apply_errors(
         if field not in target.fields:
             field = None
         target.add_error(field, detail["message"])
+
+
+class UnmaskForm(forms.Form):
+    """Which one number to see in full, and why (households.services_unmask). The reason is
+    checked by the service, so the page and the API refuse a missing one the same way."""
+
+    PHONE = "phone"
+
+    record = forms.ChoiceField(label=_("查看哪一项"))
+    reason = forms.CharField(
+        label=_("理由"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("例如:摇号签到时身份证与登记信息不一致,需核对。"),
+    )
+
+    def __init__(self, *args, household, members: Sequence, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [(f"member-{m.pk}", _("%(n)s 的身份证号") % {"n": m.name}) for m in members]
+        if household.phone:
+            choices.insert(0, (self.PHONE, _("户联系电话")))
+        self.fields["record"].choices = choices
+        self._members = {f"member-{m.pk}": m for m in members}
+
+    def member(self):
+        """The member whose ID number was chosen, or None for the household's phone."""
+        return self._members.get(self.cleaned_data["record"])

@@ -30,11 +30,9 @@ from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from resettlement.errors import RuleViolation
 from resettlement.roles import require_permission
+from resettlement.spreadsheets import export_row
 
 from .access import require_project_access
-
-# Cells starting with these are formulas to Excel (or to LibreOffice, reading a csv).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -165,7 +163,7 @@ def _problems_from_exception(exc: BaseException) -> list[ImportProblem]:
 def is_formula(value: Any) -> bool:
     """A formula cell of an xlsx (read as its "=…" text, or openpyxl's array formula), or a
     csv cell Excel would run as one. A leading "+", "-" or "@" is left alone: phone numbers
-    and dates may start so; an export's neutralised "'=…" is text, not a formula."""
+    and dates may start so; an export's escaped "'=…" (resettlement.spreadsheets) is text."""
     if isinstance(value, ArrayFormula | DataTableFormula):
         return True
     return isinstance(value, str) and value.lstrip().startswith("=") and len(value.strip()) > 1
@@ -179,25 +177,6 @@ def formula_message(value: Any) -> str:
         "单元格是公式“%(f)s”,导入只接受填写的内容:请在 Excel 中复制该列,"
         "“选择性粘贴”为数值后重新导入"
     ) % {"f": text}
-
-
-def neutralise_formula(value: Any) -> Any:
-    """Make a text cell that Excel would run as a formula show as plain text.
-
-    django-import-export's IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT (4.4) only strips a
-    leading "=" (losing data) and ignores "+", "-" and "@", which Excel also evaluates. A
-    leading apostrophe is OWASP's advice; `unneutralise_formula` removes it on import.
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def unneutralise_formula(text: str) -> str:
-    """Take back the apostrophe an export put before a cell that would be a formula."""
-    if text.startswith("'") and text[1:2] and text[1:].startswith(FORMULA_STARTS):
-        return text[1:]
-    return text
 
 
 class ChoiceLabelWidget(widgets.Widget):
@@ -413,4 +392,4 @@ class AllOrNothingResource(resources.ModelResource):
 
     def export_resource(self, instance, selected_fields=None, **kwargs: Any) -> list:
         row = super().export_resource(instance, selected_fields, **kwargs)
-        return [neutralise_formula(value) for value in row]
+        return export_row(row)

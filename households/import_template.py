@@ -17,6 +17,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from resettlement.spreadsheets import export_row
+
 from .import_base import Column
 from .resources import COLUMNS
 
@@ -58,7 +60,7 @@ def template_workbook(
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = sheet_title
-    sheet.append([column.header for column in columns])
+    sheet.append(export_row([column.header for column in columns]))
     sheet.freeze_panes = "A2"
     rows = settings.IMPORT_MAX_ROWS + 1
     for index, column in enumerate(columns, start=1):
@@ -86,24 +88,26 @@ def template_workbook(
             sheet.add_data_validation(check)
 
     guide = book.create_sheet(HELP_SHEET)
-    guide.append([_("填表说明")])
+    guide.append(export_row([_("填表说明")]))
     guide["A1"].font = Font(bold=True, size=14)
     for line in guide_lines:
-        guide.append([line])
+        guide.append(export_row([line]))
     guide.append([])
-    guide.append([_("列名"), _("是否必填"), _("说明"), _("可填写的值")])
+    guide.append(export_row([_("列名"), _("是否必填"), _("说明"), _("可填写的值")]))
     header_row = guide.max_row
     for cell in guide[header_row]:
         cell.font = Font(bold=True)
         cell.fill = _HEADER_FILL
     for column in columns:
         guide.append(
-            [
-                column.header,
-                _("必填") if column.required else _("选填"),
-                str(column.help),
-                _listed(allowed(column)),
-            ]
+            export_row(
+                [
+                    column.header,
+                    _("必填") if column.required else _("选填"),
+                    str(column.help),
+                    _listed(allowed(column)),
+                ]
+            )
         )
     for letter, width in zip("ABCD", guide_widths, strict=True):
         guide.column_dimensions[letter].width = width

@@ -466,3 +466,62 @@ class Document(models.Model):
         return {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}.get(
             self.content_type, ".bin"
         )
+
+
+class UnmaskField(models.TextChoices):
+    ID_NUMBER = "id_number", _("身份证号")
+    PHONE = "phone", _("联系电话")
+
+
+class UnmaskRecord(models.Model):
+    """One resident ID number or phone number shown in full, on purpose, to a user whose
+    role sees them masked (resettlement.personal_data): who, when, which record and why.
+    Written by `households.services_unmask` only; the supervising office reviews them."""
+
+    project = models.ForeignKey(
+        Project, on_delete=models.PROTECT, related_name="+", verbose_name=_("项目")
+    )
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="+", verbose_name=_("安置户")
+    )
+    member = models.ForeignKey(
+        Member,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("成员"),
+    )
+    field = models.CharField(_("查看项"), max_length=16, choices=UnmaskField.choices)
+    # The member's name as it was: the record keeps saying whose number was seen even after
+    # the member is removed from the household.
+    person = models.CharField(_("当事人"), max_length=50)
+    reason = models.TextField(_("理由"), max_length=500)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("查看人"),
+    )
+    unmasked_at = models.DateTimeField(_("查看时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("完整个人信息查看记录")
+        verbose_name_plural = pgettext_lazy("plural", "完整个人信息查看记录")
+        ordering = ["-unmasked_at", "-id"]
+        permissions = [
+            # Granted by role (resettlement.roles): ID and phone numbers shown in full.
+            ("view_full_personal_data", _("查看完整身份证号和联系电话")),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="unmask_record_has_reason"),
+            models.CheckConstraint(
+                condition=Q(field="phone", member__isnull=True)
+                | Q(field="id_number", person__gt=""),
+                name="unmask_record_names_its_record",
+            ),
+        ]
+        indexes = [models.Index(fields=["project", "unmasked_at"], name="unmask_project_time")]
+
+    def __str__(self) -> str:
+        return f"{self.household.code} {self.get_field_display()} {self.person}"

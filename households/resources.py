@@ -32,6 +32,10 @@ from import_export import widgets
 from import_export.fields import Field
 from simple_history.utils import bulk_create_with_history
 
+from resettlement.masking import Mask
+from resettlement.personal_data import shown
+from resettlement.spreadsheets import imported_cell
+
 from . import import_base
 from .access import projects_q
 from .import_base import (
@@ -42,7 +46,6 @@ from .import_base import (
     ImportRow,
     TextWidget,
     import_problems,
-    unneutralise_formula,
 )
 from .import_files import is_blank
 from .models import (
@@ -256,7 +259,7 @@ def _cell(value: Any) -> Any:
         return None
     if isinstance(value, str):
         text = value.strip()
-        return unneutralise_formula(text)
+        return imported_cell(text)
     if isinstance(value, bool | dt.date):
         return value
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
@@ -348,6 +351,16 @@ class HouseholdMemberResource(AllOrNothingResource):
         self.households: dict[str, Household] = {}
         self._resettled: dict[str, tuple[str, ...]] = {}
         self._change_reason = ""
+
+    # -- export ---------------------------------------------------------------------------
+    # Exporting is the registry roles' work, which see personal data in full; should another
+    # role be given it, the file holds what that role sees on the pages.
+
+    def dehydrate_id_number(self, member: Member) -> str:
+        return shown(self.user, member.id_number, Mask.ID_NUMBER)
+
+    def dehydrate_phone(self, member: Member) -> str:
+        return shown(self.user, member.household.phone, Mask.PHONE)
 
     # -- import ---------------------------------------------------------------------------
 

@@ -10,6 +10,8 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from resettlement.personal_data import sees_full_personal_data
+
 from . import idnumbers
 from .models import (
     Document,
@@ -63,14 +65,22 @@ def household_list(*, user=None) -> QuerySet[Household]:
     )
 
 
-def household_search(queryset: QuerySet[Household], term: str) -> QuerySet[Household]:
-    """Search by household code, head's (or any member's) name, or ID number."""
+def household_search(queryset: QuerySet[Household], term: str, *, user=None) -> QuerySet[Household]:
+    """Search by household code, head's (or any member's) name, or ID number.
+
+    An ID number matches by its start for those who see ID numbers in full; for everyone
+    else only a whole ID number matches: searching digit by digit would read a masked
+    number back one digit at a time (resettlement.personal_data)."""
     term = term.strip()
     if not term:
         return queryset
-    matching_members = Member.objects.filter(
-        Q(name__contains=term) | Q(id_number__startswith=idnumbers.normalise(term))
-    ).values("household_id")
+    number = idnumbers.normalise(term)
+    by_number = (
+        Q(id_number__startswith=number) if sees_full_personal_data(user) else Q(id_number=number)
+    )
+    matching_members = Member.objects.filter(Q(name__contains=term) | by_number).values(
+        "household_id"
+    )
     return queryset.filter(Q(code__icontains=term) | Q(pk__in=matching_members))
 
 

@@ -12,12 +12,14 @@ from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from resettlement.errors import RuleViolation
+from resettlement.personal_data import Unmasked, sees_full_personal_data
 from resettlement.uploads import private_file_response
 
-from . import selectors, services
+from . import selectors, services, services_unmask
 from .access import projects_q, require_project, visible_projects
 from .forms import (
     DocumentUploadForm,
@@ -25,9 +27,18 @@ from .forms import (
     HouseholdForm,
     MemberForm,
     MemberFormSet,
+    UnmaskForm,
     apply_errors,
 )
-from .models import Community, Document, Household, HouseholdStatus, Member, VillagerGroup
+from .models import (
+    Community,
+    Document,
+    Household,
+    HouseholdStatus,
+    Member,
+    UnmaskRecord,
+    VillagerGroup,
+)
 
 registry_view = permission_required("households.view_household", raise_exception=True)
 
@@ -51,7 +62,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def household_list(request: HttpRequest) -> HttpResponse:
     queryset = selectors.household_list().filter(projects_q(request.user))
     term = request.GET.get("q", "")
-    queryset = selectors.household_search(queryset, term)
+    queryset = selectors.household_search(queryset, term, user=request.user)
     project = request.GET.get("project")
     if project:
         queryset = queryset.filter(project__code=project)
@@ -111,25 +122,99 @@ def household_register(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@registry_view
-def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def _visible_household(request: HttpRequest, pk: int) -> Household:
     try:
         household = selectors.household_detail(pk)
     except Household.DoesNotExist:
         raise Http404 from None
     require_project(request.user, household.project_id)
+    return household
+
+
+def _household_page(
+    request: HttpRequest,
+    household: Household,
+    *,
+    unmask_form: UnmaskForm | None = None,
+    unmasked: Unmasked | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    members = household.members.all()
+    full = sees_full_personal_data(request.user)
     return render(
         request,
         "households/household_detail.html",
         {
             "household": household,
-            "members": household.members.all(),
+            "members": members,
             "checklist": selectors.document_checklist(household),
             "other_documents": [d for d in household.documents.all() if d.kind == "other"],
             "upload_form": DocumentUploadForm(),
+            "full_personal_data": full,
+            "unmask_form": None
+            if full
+            else unmask_form or UnmaskForm(household=household, members=members),
+            "unmasked": unmasked,
         },
+        status=status,
     )
+
+
+@login_required
+@registry_view
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _household_page(request, _visible_household(request, pk))
+
+
+@never_cache
+@login_required
+@registry_view
+@require_POST
+def household_unmask(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show one ID or phone number of this household in full, in this answer only, to a
+    user who sees them masked; the reason is recorded (households.services_unmask)."""
+    household = _visible_household(request, pk)
+    form = UnmaskForm(request.POST, household=household, members=household.members.all())
+    if not form.is_valid():
+        messages.error(request, _("请选择要查看的一项。"))
+        return _household_page(request, household, unmask_form=form, status=400)
+    member = form.member()
+    try:
+        services_unmask.personal_data_unmask(
+            actor=request.user,
+            household=household,
+            member=member,
+            reason=form.cleaned_data["reason"],
+        )
+    except RuleViolation as exc:
+        apply_errors(exc.details or [{"message": exc.message}], form)
+        messages.error(request, exc.message)
+        return _household_page(request, household, unmask_form=form, status=exc.status_code)
+    messages.info(
+        request,
+        _("已显示完整号码,仅限本页;本次查看已记录(查看人、时间、理由),供纪检监督查阅。"),
+    )
+    unmasked = Unmasked("id_number", member) if member else Unmasked("phone", household)
+    return _household_page(
+        request,
+        household,
+        unmask_form=UnmaskForm(household=household, members=household.members.all()),
+        unmasked=unmasked,
+    )
+
+
+@login_required
+@permission_required("households.view_unmaskrecord", raise_exception=True)
+def unmask_record_list(request: HttpRequest) -> HttpResponse:
+    """For the supervising office: every unmasking, newest first, with who, when, which
+    record and why."""
+    records = (
+        UnmaskRecord.objects.filter(projects_q(request.user))
+        .select_related("project", "household", "user")
+        .order_by("-unmasked_at", "-id")
+    )
+    page = Paginator(records, 50).get_page(request.GET.get("page"))
+    return render(request, "households/unmask_records.html", {"page": page})
 
 
 @login_required

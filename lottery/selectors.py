@@ -213,10 +213,12 @@ def _iso(value) -> str | None:
 def session_state(session: LotterySession, *, public: bool) -> dict[str, Any]:
     """Everything a screen shows about the session, JSON-able.
 
-    `public=True` (big screen, public live page): heads' names masked with
-    `resettlement.masking.mask`; the server secret and seed only once signed. The next
-    draw is announced by position, level and step, never by who it will be. A constant
-    number of queries, whatever the number of reveals.
+    `public=True` (big screen, public live page): heads' names, and any ID or phone number
+    in the void reason or the witnesses' names, masked with `resettlement.masking.mask`
+    (the witness entropy is never changed: the draw is recomputed from it); the server
+    secret and seed only once signed. The next draw is announced by position, level and
+    step, never by who it will be. A constant number of queries, whatever the number of
+    reveals.
     """
     order = call_order(session)
     signed = session.status == SessionStatus.SIGNED
@@ -309,8 +311,10 @@ def session_state(session: LotterySession, *, public: bool) -> dict[str, Any]:
         "entropy_at": _iso(session.entropy_at),
         "closed_at": _iso(session.closed_at),
         "voided_at": _iso(session.voided_at),
-        "void_reason": session.void_reason,
-        "witnesses": session.witnesses if signed else "",
+        "void_reason": mask(session.void_reason, Mask.TEXT) if public else session.void_reason,
+        "witnesses": (mask(session.witnesses, Mask.TEXT) if public else session.witnesses)
+        if signed
+        else "",
         "village_order_fixed": fixed is not None,
         "village_order": list(fixed)
         if fixed is not None

@@ -35,6 +35,7 @@ from households.access import require_project_access
 from households.models import Community, Household, Member, Project
 from resettlement.audit import audit_record
 from resettlement.errors import NotAllowed, RuleViolation
+from resettlement.masking import Mask, mask
 from resettlement.roles import require_permission
 
 from . import algorithm, selectors, verification
@@ -494,7 +495,8 @@ def lottery_check_in(
     if household is None:
         raise RuleViolation(
             "credential_unknown",
-            _("查询码或身份证号“%(v)s”不属于本项目的任何安置户。") % {"v": value},
+            # Typed, not shown back in full: the console is on a screen in the hall.
+            _("查询码或身份证号“%(v)s”不属于本项目的任何安置户。") % {"v": mask(value, Mask.TEXT)},
         )
     if household.code not in {p["code"] for p in session.participants}:
         raise RuleViolation(

@@ -1,6 +1,7 @@
 """The dashboard as an Excel workbook (openpyxl): one sheet per level (project, communities,
 villager groups, working teams) with every stage's count and share, and the week's team
-ranking. Numbers are numbers (not text), so leaders can sort and chart them in Excel."""
+ranking. Numbers are numbers (not text), so leaders can sort and chart them in Excel; text
+passes through `resettlement.spreadsheets.export_cell`."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+
+from resettlement.spreadsheets import export_row
 
 from .selectors import STAGES, WEEK_EVENTS, Counts, IsoWeek, ProjectProgress, TeamRank
 
@@ -26,11 +29,12 @@ def _counts_cells(counts: Counts) -> list[int]:
 
 def _sheet(workbook: Workbook, title: str, header: list[str], rows: list[list]) -> None:
     sheet = workbook.create_sheet(title)
-    sheet.append(header)
+    sheet.append(export_row(header))
     for cell in sheet[1]:
         cell.font = BOLD
     for row in rows:
-        sheet.append(row)
+        # Names of communities, groups and teams are typed by people: never a formula.
+        sheet.append(export_row(row))
     sheet.freeze_panes = "A2"
     for index, text in enumerate(header, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = max(10, 2 * len(text) + 2)

@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy
 from households.access import ProjectScopedAdmin
 from resettlement import publicity_kinds
 from resettlement.admin_readonly import ReadOnlyAdmin
+from resettlement.masking import Mask
+from resettlement.personal_data import PersonalDataAdminMixin
 
 from .models import Objection, ObjectionStatus, Publication
 
@@ -137,8 +139,9 @@ class PublicationAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
 
 
 @admin.register(Objection)
-class ObjectionAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
+class ObjectionAdmin(PersonalDataAdminMixin, ProjectScopedAdmin, ReadOnlyAdmin):
     project_path = "publication__project"
+    personal_fields = {"contact_phone": Mask.PHONE}
 
     list_display = (
         "filed_at",

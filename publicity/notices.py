@@ -8,8 +8,9 @@ happens when nobody comes).
 
 Every notice carries the household's private lookup code, printed in groups for reading
 aloud, and a QR code of the resident's own page. A notice is printed for one household and
-shows only that household's data: it goes to their door, so their own names and ID numbers
-are on it, and nobody else's.
+shows only that household's data: it goes to their door, so their own names are on it, and
+nobody else's. Their ID numbers are masked (DESIGN §6): a paper notice can be lost, picked
+up or photographed on the way, and the office checks the numbers against the ID cards.
 
 Batches are one PDF per villager group, one page per household, made by Celery through a
 RenderJob with one RenderPart per group (`notices_render_start`, then

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import re
 import secrets
 from dataclasses import dataclass, field
 
@@ -258,16 +257,8 @@ def search_rows(rows: list[list[str]], query: str) -> list[list[str]]:
 
 
 # --- Free text written by people, shown publicly -------------------------------------------
-
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-_PHONE = re.compile(r"(?<!\d)(?:1\d{2}[- ]?\d{4}[- ]?\d{4}|\d{7,})(?!\d)")
-
-
-def public_text(text: str) -> str:
-    """Free text (an objection, an answer) with any ID or phone number in it masked, in case
-    someone wrote one: the public pages never show either in full (DESIGN §6)."""
-    text = _ID_NUMBER.sub(lambda m: mask(m.group(), Mask.ID_NUMBER), text)
-    return _PHONE.sub(lambda m: mask(m.group(), Mask.PHONE), text)
+# Objections, answers and reports pass through `mask(text, Mask.TEXT)`: any ID or phone
+# number someone wrote in them is masked, however it was written (DESIGN §6).
 
 
 @dataclass(frozen=True)
@@ -285,8 +276,8 @@ def public_objection(objection: Objection) -> PublicObjection:
     """An objection as shown publicly: the contact's surname only, no phone number."""
     return PublicObjection(
         contact=mask(objection.contact_name, Mask.NAME),
-        text=public_text(objection.text),
-        answer=public_text(objection.answer),
+        text=mask(objection.text, Mask.TEXT),
+        answer=mask(objection.answer, Mask.TEXT),
         upheld=objection.upheld,
         filed_at=objection.filed_at,
         answered_at=objection.answered_at,
@@ -429,10 +420,10 @@ def complaint_for_reporter(reference: str, check_code: str) -> ReporterView | No
         project_name=complaint.project.name if complaint.project else "",
         status=complaint.status,
         status_label=str(ComplaintStatus(complaint.status).label),
-        text=public_text(complaint.text),
+        text=mask(complaint.text, Mask.TEXT),
         contact=contact,
         has_attachment=bool(complaint.attachment),
         filed_at=complaint.filed_at,
-        answer=public_text(complaint.answer),
+        answer=mask(complaint.answer, Mask.TEXT),
         answered_at=complaint.answered_at,
     )

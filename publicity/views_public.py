@@ -27,7 +27,14 @@ from django.views.decorators.http import condition, require_http_methods, requir
 from households.models import Project
 from resettlement import publicity_kinds
 from resettlement.errors import RuleViolation, apply_errors
-from resettlement.public_site import LookupForm, over_limit, private, public_page
+from resettlement.masking import Mask, mask
+from resettlement.public_site import (
+    LookupForm,
+    over_limit,
+    over_lookup_limit,
+    private,
+    public_page,
+)
 
 from . import selectors_public as public
 from . import services
@@ -142,7 +149,7 @@ def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
     table = public.public_table(publication)
     # The query is echoed on the page (and in its pager links): an ID or phone number typed
     # into it is masked like everything else. The rows are masked, so it could not match.
-    query = public.public_text(request.GET.get("q", "").strip()[:100])
+    query = mask(request.GET.get("q", "").strip()[:100], Mask.TEXT)
     page = Paginator(public.search_rows(table.rows, query), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -272,7 +279,7 @@ def objection_thanks(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _resident_page(request: HttpRequest, code: str) -> HttpResponse:
-    if refused := over_limit(request, "lookup"):
+    if refused := over_lookup_limit(request, code):
         return refused
     record = public.resident_record(code)
     return private(

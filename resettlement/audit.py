@@ -59,6 +59,7 @@ class AuditAction(models.TextChoices):
     PAYMENT_RECORD = "payment.record", gettext_lazy("登记收付款")
     ACCESS_GRANT = "access.grant", gettext_lazy("授予项目权限")
     ACCESS_REVOKE = "access.revoke", gettext_lazy("收回项目权限")
+    PERSONAL_DATA_UNMASK = "personal_data.unmask", gettext_lazy("查看完整个人信息")
 
 
 class AuditHead(NamedTuple):

@@ -4,7 +4,9 @@ code itself (its form and how a typed code is read).
 
 The resident's pages of the publicity app (/public/my/) and of settlement's after-care
 (/public/aftercare/) both look households up by the code printed on their notices; they count
-against one limit ("public-lookup"), so the two together give no more guesses than one.
+against one limit per address ("public-lookup"), so the two together give no more guesses
+than one, and against one limit per code across all addresses ("public-lookup-code",
+`over_lookup_limit`): more addresses do not buy more tries at one code.
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ DEFAULT_RATES = {
     "lottery_state": "240/m",
     "complaint": "5/h",
     "complaint_status": "10/m",
+    # Per lookup code, whatever the address (PUBLIC_LOOKUP_CODE_RATE): a household opening
+    # its page a few times a day is far below it.
+    "lookup_code": "30/h",
 }
 
 
@@ -79,6 +84,32 @@ def over_limit(request: HttpRequest, action: str, *, back_url: str = "") -> Http
         request, group=f"public-{action}", key="ip", rate=rate, method=ALL, increment=True
     ):
         return None
+    return _too_many(request, action, rate, back_url)
+
+
+def over_lookup_limit(
+    request: HttpRequest, code: str, *, back_url: str = ""
+) -> HttpResponse | None:
+    """A look-up by lookup code: counted against the client address's limit ("lookup") and,
+    when that lets it through, against the code's own limit across every address
+    ("lookup_code"). Over either, the page to answer with."""
+    if refused := over_limit(request, "lookup", back_url=back_url):
+        return refused
+    rate = _rate("lookup_code")
+    normal = normalise_lookup_code(code)
+    if not is_ratelimited(
+        request,
+        group="public-lookup-code",
+        key=lambda _group, _request: normal,  # django-ratelimit hashes it into the cache key
+        rate=rate,
+        method=ALL,
+        increment=True,
+    ):
+        return None
+    return _too_many(request, "lookup_code", rate, back_url)
+
+
+def _too_many(request: HttpRequest, action: str, rate: str, back_url: str) -> HttpResponse:
     count, seconds = _rate_parts(rate)
     response = render(
         request,

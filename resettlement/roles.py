@@ -25,6 +25,11 @@ class Role:
 
 _PUBLICITY_VIEW = ("publicity.view_publication", "publicity.view_objection")
 
+# Resident ID numbers and phone numbers in full (resettlement.personal_data): only the roles
+# whose work needs them — registering people, checking them, approving them. Every other
+# role sees them masked and may unmask one record with a written reason, which is recorded.
+_FULL_PERSONAL_DATA = ("households.view_full_personal_data",)
+
 _REGISTRY_VIEW = (
     "households.view_project",
     "households.view_community",
@@ -74,6 +79,7 @@ ROLES: tuple[Role, ...] = (
         "clerk",
         _("登记员"),
         _REGISTRY_VIEW
+        + _FULL_PERSONAL_DATA
         + (
             "households.add_household",
             "households.change_household",
@@ -107,6 +113,7 @@ ROLES: tuple[Role, ...] = (
         "reviewer",
         _("审核员"),
         _REGISTRY_VIEW
+        + _FULL_PERSONAL_DATA
         + _PUBLICITY_VIEW
         + (
             "households.review_member",
@@ -123,6 +130,7 @@ ROLES: tuple[Role, ...] = (
         "leader",
         _("审批领导"),
         _REGISTRY_VIEW
+        + _FULL_PERSONAL_DATA
         + (
             "households.approve_household",
             "households.add_project",
@@ -218,6 +226,8 @@ ROLES: tuple[Role, ...] = (
             "publicity.view_complaint",
             "publicity.handle_complaint",
             "resettlement.view_auditentry",
+            # Who unmasked whose ID or phone number, when and why.
+            "households.view_unmaskrecord",
         ),
     ),
 )

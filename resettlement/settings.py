@@ -178,6 +178,11 @@ PUBLICITY_DAYS: dict[str, int] = {}
 # must be the address people outside the office network can open.
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# How often one lookup code may be looked up, from all addresses together (the per-address
+# limits are in resettlement.public_site); e.g. "30/h", the default.
+if os.environ.get("PUBLIC_LOOKUP_CODE_RATE"):
+    PUBLIC_LOOKUP_CODE_RATE = os.environ["PUBLIC_LOOKUP_CODE_RATE"]
+
 # The supervising office's other reporting channels (seed 001: the discipline inspection
 # secretary's mailbox and a public hotline), shown on the public report form. Empty: not shown.
 SUPERVISION_HOTLINE = os.environ.get("SUPERVISION_HOTLINE", "")

@@ -4,9 +4,8 @@ One row per household statement (code, head, villager group, outcome, status, in
 expenditure, net, paid, outstanding), then one total row per villager group and the project's
 total, under the same amount columns. Amounts are numbers signed like the statement's net
 (positive paid to the household, negative collected), as `settlement.selectors` computes
-them; the totals come from the database independently of the rows. Text cells that a
-spreadsheet would run as a formula (a name starting with "=", "+", "-", "@") are written
-with a leading apostrophe, as the household roster export does.
+them; the totals come from the database independently of the rows. Every cell goes through
+`resettlement.spreadsheets.export_cell`, so no name can become a formula.
 """
 
 from __future__ import annotations
@@ -21,8 +20,8 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from households.import_base import neutralise_formula
 from households.models import Project
+from resettlement.spreadsheets import export_cell
 
 from . import selectors
 
@@ -59,10 +58,6 @@ def _group_label(group) -> str:
     return f"{group.community.name} {group.name}"
 
 
-def _text(value: object) -> object:
-    return neutralise_formula(value) if isinstance(value, str) else value
-
-
 def _append(
     sheet: Worksheet,
     values: list[object],
@@ -70,7 +65,7 @@ def _append(
     bold: bool = False,
     fill: PatternFill | None = None,
 ) -> None:
-    sheet.append([_text(value) for value in values])
+    sheet.append([export_cell(value) for value in values])
     row = sheet.max_row
     for column, value in enumerate(values, start=1):
         cell = sheet.cell(row=row, column=column)

@@ -23,6 +23,7 @@ from resettlement.public_site import (
     LookupForm,
     normalise_lookup_code,
     over_limit,
+    over_lookup_limit,
     private,
     public_page,
 )
@@ -34,6 +35,10 @@ from .forms_handover import DefectReportForm
 
 def _refused(request: HttpRequest, action: str) -> HttpResponse | None:
     return over_limit(request, action, back_url=reverse("settlement-public:lookup"))
+
+
+def _lookup_refused(request: HttpRequest, code: str) -> HttpResponse | None:
+    return over_lookup_limit(request, code, back_url=reverse("settlement-public:lookup"))
 
 
 def _not_found(request: HttpRequest, form: LookupForm | None = None) -> HttpResponse:
@@ -73,9 +78,9 @@ def lookup(request: HttpRequest) -> HttpResponse:
     """Type the code from the notice; a right code leads to the household's page."""
     form = LookupForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        if refused := _refused(request, "lookup"):
-            return refused
         code = normalise_lookup_code(form.cleaned_data["code"])
+        if refused := _lookup_refused(request, code):
+            return refused
         record = selectors.aftercare_record(code)
         if not record.found:
             return _not_found(request, form)
@@ -88,7 +93,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
 @public_page
 def household(request: HttpRequest, code: str) -> HttpResponse:
     """The household's own after-care page (also the target of a link with the code)."""
-    if refused := _refused(request, "lookup"):
+    if refused := _lookup_refused(request, code):
         return refused
     record = selectors.aftercare_record(normalise_lookup_code(code))
     if not record.found:
@@ -106,7 +111,7 @@ def report(request: HttpRequest, code: str) -> HttpResponse:
     record = selectors.aftercare_record(normalise_lookup_code(code))
     if not record.found:
         # A report to an unknown code is a guess too.
-        if refused := _refused(request, "lookup"):
+        if refused := _lookup_refused(request, code):
             return refused
         return _not_found(request)
     form = DefectReportForm(request.POST, request.FILES)

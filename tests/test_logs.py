@@ -29,9 +29,9 @@ print(response.status_code, response.headers["X-Request-ID"])
 """
 
 
-def test_a_request_writes_one_json_access_line_with_its_id_user_path_status_and_duration(
-    tmp_path,
-):
+def run_with_json_logs(script: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    """Run `script` in a fresh interpreter with the production log format (LOG_FORMAT=json),
+    logging as settings configure it; its log lines are in the result's stderr."""
     env = {
         **os.environ,
         "LOG_FORMAT": "json",
@@ -39,8 +39,8 @@ def test_a_request_writes_one_json_access_line_with_its_id_user_path_status_and_
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "REDIS_URL": "",
     }
-    done = subprocess.run(  # noqa: S603 (this interpreter, our own code)
-        [sys.executable, "-c", REQUEST_IN_A_FRESH_PROCESS],
+    return subprocess.run(  # noqa: S603 (this interpreter, our own code)
+        [sys.executable, "-c", script],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -48,6 +48,12 @@ def test_a_request_writes_one_json_access_line_with_its_id_user_path_status_and_
         timeout=120,
         check=True,
     )
+
+
+def test_a_request_writes_one_json_access_line_with_its_id_user_path_status_and_duration(
+    tmp_path,
+):
+    done = run_with_json_logs(REQUEST_IN_A_FRESH_PROCESS, tmp_path)
     assert done.stdout.split() == ["200", "lb-7f3a9c2e-0001"]
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     records = [json.loads(line) for line in lines]  # every line is JSON

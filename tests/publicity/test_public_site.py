@@ -19,6 +19,7 @@ from django.urls import reverse
 from households.models import HouseholdStatus
 from publicity import services, views_public
 from publicity.models import RenderJob
+from resettlement.masking import Mask, mask
 from tests.factories import VillagerGroupFactory
 from tests.publicity.public_data import approve, draft, publish, register_family, roster_part
 
@@ -310,7 +311,9 @@ def test_a_resident_sees_their_own_household_by_code(
     assert "已审批" in html
     for member in approved_household.members.all():
         assert member.name in html
-        assert member.id_number in html  # their own record, in full (DESIGN §6)
+        # Their own record, but masked: whoever holds the notice reads it (DESIGN §6).
+        assert member.id_number not in html
+        assert mask(member.id_number, Mask.ID_NUMBER) in html
     assert "2 人" in html
     assert f"{approved_household.entitlement_area} ㎡" in html
     assert published_population.title in html and "本户在列" in html
