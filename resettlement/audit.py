@@ -68,7 +68,7 @@ class AuditAction(models.TextChoices):
     ESTATE_UPDATE = "estate.update", gettext_lazy("修改安置小区")
     FLOOR_RULE_SET = "floor_rule.set", gettext_lazy("设置楼层档次规则")
     APARTMENT_TYPE_CREATE = "apartment_type.create", gettext_lazy("新建户型")
-    APARTMENT_TYPE_UPDATE = "apartment_type.update", gettext_lazy("修改户型")
+    APARTMENT_TYPE_UPDATE = "apartment_type.update", gettext_lazy("修改户型参数")
     ALLOCATION_POLICY_UPDATE = "allocation_policy.update", gettext_lazy("设置超面积上限")
     TEAM_SAVE = "team.save", gettext_lazy("设置工作组")
     RETURN_PLAN_SET = "return_plan.set", gettext_lazy("设置回迁计划")
