@@ -84,18 +84,7 @@ class ProjectAdmin(ProjectScopedAdmin, ServiceHistoryAdmin):
         (None, {"fields": ("code", "name")}),
         (
             gettext_lazy("安置政策"),
-            {
-                "fields": (
-                    "hukou_cutoff_date",
-                    "growth_deadline",
-                    "area_per_person",
-                    "one_child_bonus_area",
-                    "single_person_bonus_area",
-                    "agricultural_eligible",
-                    "non_agricultural_eligible",
-                    "resident_eligible",
-                )
-            },
+            {"fields": services.PROJECT_RULE_FIELDS},
         ),
     )
 

@@ -213,20 +213,7 @@ class ProjectSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Project
-        fields = [
-            "id",
-            "code",
-            "name",
-            "hukou_cutoff_date",
-            "growth_deadline",
-            "area_per_person",
-            "one_child_bonus_area",
-            "single_person_bonus_area",
-            "agricultural_eligible",
-            "non_agricultural_eligible",
-            "resident_eligible",
-            "created_at",
-        ]
+        fields = ["id", "code", *services.PROJECT_POLICY_FIELDS, "created_at"]
         read_only_fields = ["created_at"]
         # The service says a code is taken (the serializer's own check would race it anyway).
         extra_kwargs = {"code": {"validators": []}}

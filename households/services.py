@@ -589,10 +589,10 @@ def household_send_back(*, actor, household: Household, reason: str) -> Househol
 
 # --- configuration: projects and their policy, communities, villager groups ---------------
 
-# The policy a project's qualification rules and entitlements read; set when the project is
-# created and changed only by `project_update_policy`. The code never changes once given.
-PROJECT_POLICY_FIELDS = (
-    "name",
+# What a project's qualification rules and entitlements read; with the name, its policy, set
+# when the project is created and changed only by `project_update_policy`. The code never
+# changes once given.
+PROJECT_RULE_FIELDS = (
     "hukou_cutoff_date",
     "growth_deadline",
     "area_per_person",
@@ -602,6 +602,7 @@ PROJECT_POLICY_FIELDS = (
     "non_agricultural_eligible",
     "resident_eligible",
 )
+PROJECT_POLICY_FIELDS = ("name", *PROJECT_RULE_FIELDS)
 _BONUS_AREAS = ("one_child_bonus_area", "single_person_bonus_area")
 
 
@@ -700,7 +701,7 @@ def project_update_policy(*, actor, project: Project, data: Mapping[str, Any]) -
         return PolicyChange(project, {}, 0)
     _save_with_reason(project, _("修改安置政策"), actor)
     recomputed = 0
-    if set(changed) - {"name"}:  # the name is the only field no rule reads
+    if set(changed) & set(PROJECT_RULE_FIELDS):
         recomputed = project_recompute_verdicts(project=project, actor=actor)
     audit_record(
         actor=actor,
@@ -711,16 +712,49 @@ def project_update_policy(*, actor, project: Project, data: Mapping[str, Any]) -
     return PolicyChange(project, changed, recomputed)
 
 
-def _named_problems(instance: Community | VillagerGroup, code_label: str) -> list[dict]:
-    errors = _field_problems(instance)
-    taken = type(instance).objects.filter(project_id=instance.project_id, code=instance.code)
-    if instance.code and taken.exclude(pk=instance.pk).exists():
+def _place_problems(place: Community | VillagerGroup, code_label: str) -> list[dict]:
+    errors = _field_problems(place)
+    taken = type(place).objects.filter(project_id=place.project_id, code=place.code)
+    if place.code and taken.exclude(pk=place.pk).exists():
         errors.append(
             FieldError(
-                "code", _("%(l)s %(c)s 在本项目中已存在") % {"l": code_label, "c": instance.code}
+                "code", _("%(l)s %(c)s 在本项目中已存在") % {"l": code_label, "c": place.code}
             ).as_dict()
         )
     return errors
+
+
+def _place_facts(place: Community | VillagerGroup) -> dict[str, str]:
+    """What the audit trail records of a community or villager group."""
+    facts = {"project": place.project.code, "code": place.code, "name": place.name}
+    if isinstance(place, VillagerGroup):
+        facts["community"] = place.community.code
+    return facts
+
+
+def _place_create(
+    *, actor, place: Community | VillagerGroup, code_label: str, reason: str, action: str
+) -> None:
+    errors = _place_problems(place, code_label)
+    if errors:
+        raise invalid_input(errors)
+    _save_with_reason(place, reason, actor)
+    audit_record(actor=actor, action=action, obj=place, payload=_place_facts(place))
+
+
+def _place_rename(
+    *, actor, place: Community | VillagerGroup, name: str, reason: str, action: str
+) -> None:
+    """Caller holds the row lock. Codes stay: imports, publications and lottery steps use them."""
+    before, place.name = place.name, (name or "").strip()
+    errors = _field_problems(place)
+    if errors:
+        raise invalid_input(errors)
+    if place.name == before:
+        return
+    _save_with_reason(place, reason, actor)
+    payload = {**_place_facts(place), "name": [before, place.name]}
+    audit_record(actor=actor, action=action, obj=place, payload=payload)
 
 
 @transaction.atomic
@@ -730,15 +764,12 @@ def community_create(*, actor, project: Project, code: str, name: str) -> Commun
     require_permission(actor, "households.add_community")
     require_project_access(actor, project)
     community = Community(project=project, code=(code or "").strip(), name=(name or "").strip())
-    errors = _named_problems(community, _("社区编号"))
-    if errors:
-        raise invalid_input(errors)
-    _save_with_reason(community, _("新建村/社区"), actor)
-    audit_record(
+    _place_create(
         actor=actor,
+        place=community,
+        code_label=_("社区编号"),
+        reason=_("新建村/社区"),
         action="community.create",
-        obj=community,
-        payload={"project": project.code, "code": community.code, "name": community.name},
     )
     return community
 
@@ -749,22 +780,12 @@ def community_update(*, actor, community: Community, name: str) -> Community:
     require_permission(actor, "households.change_community")
     require_project_access(actor, community.project_id)
     community = Community.objects.select_for_update().select_related("project").get(pk=community.pk)
-    before, community.name = community.name, (name or "").strip()
-    errors = _field_problems(community)
-    if errors:
-        raise invalid_input(errors)
-    if community.name == before:
-        return community
-    _save_with_reason(community, _("修改村/社区名称"), actor)
-    audit_record(
+    _place_rename(
         actor=actor,
+        place=community,
+        name=name,
+        reason=_("修改村/社区名称"),
         action="community.update",
-        obj=community,
-        payload={
-            "project": community.project.code,
-            "code": community.code,
-            "name": [before, community.name],
-        },
     )
     return community
 
@@ -781,20 +802,12 @@ def villager_group_create(*, actor, community: Community, code: str, name: str) 
         code=(code or "").strip(),
         name=(name or "").strip(),
     )
-    errors = _named_problems(group, _("小组编号"))
-    if errors:
-        raise invalid_input(errors)
-    _save_with_reason(group, _("新建村民小组"), actor)
-    audit_record(
+    _place_create(
         actor=actor,
+        place=group,
+        code_label=_("小组编号"),
+        reason=_("新建村民小组"),
         action="villager_group.create",
-        obj=group,
-        payload={
-            "project": group.project.code,
-            "community": community.code,
-            "code": group.code,
-            "name": group.name,
-        },
     )
     return group
 
@@ -809,23 +822,12 @@ def villager_group_update(*, actor, group: VillagerGroup, name: str) -> Villager
         .select_related("project", "community")
         .get(pk=group.pk)
     )
-    before, group.name = group.name, (name or "").strip()
-    errors = _field_problems(group)
-    if errors:
-        raise invalid_input(errors)
-    if group.name == before:
-        return group
-    _save_with_reason(group, _("修改村民小组名称"), actor)
-    audit_record(
+    _place_rename(
         actor=actor,
+        place=group,
+        name=name,
+        reason=_("修改村民小组名称"),
         action="villager_group.update",
-        obj=group,
-        payload={
-            "project": group.project.code,
-            "community": group.community.code,
-            "code": group.code,
-            "name": [before, group.name],
-        },
     )
     return group
 
