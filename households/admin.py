@@ -17,7 +17,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
-from resettlement.admin_readonly import ReadOnlyHistoryAdmin
+from resettlement.admin_readonly import ReadOnlyAdmin, ReadOnlyHistoryAdmin
 from resettlement.admin_services import ServiceForm, ServiceHistoryAdmin
 from resettlement.errors import RuleViolation
 from resettlement.masking import Mask
@@ -468,7 +468,7 @@ class DocumentAdmin(ProjectScopedAdmin, ReadOnlyHistoryAdmin):
 
 
 @admin.register(UnmaskRecord)
-class UnmaskRecordAdmin(ProjectScopedAdmin, ReadOnlyMixin, admin.ModelAdmin):
+class UnmaskRecordAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
     """Who saw whose full ID or phone number, when and why: written only by
     households.services_unmask, read by the supervising office."""
 

@@ -322,3 +322,23 @@ def test_a_notice_prints_the_members_ids_masked_whoever_prints_it(client, househ
         text = "".join(page_texts(pdf))
         for number in _ids(household):
             assert number not in text and mask(number, Mask.ID_NUMBER) in text
+
+
+@pytest.mark.parametrize("role", MASKED_ROLES)
+def test_the_history_list_shows_a_changed_number_masked_on_both_sides(
+    client, household, head, clerk, role
+):
+    from households import services
+
+    old_number, old_phone = head.id_number, household.phone
+    new_number = "110101197003151234"
+    services.member_update(actor=clerk, member=head, data={"id_number": new_number})
+    services.household_update(actor=clerk, household=household, data={"phone": "13900001111"})
+    client.force_login(_user(role))
+    for url in (
+        reverse("admin:households_member_history", args=[head.pk]),
+        reverse("admin:households_household_history", args=[household.pk]),
+    ):
+        body = _get(client, url)
+        for number in (old_number, new_number, old_phone, "13900001111"):
+            assert number not in body, (url, number)
