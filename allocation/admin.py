@@ -1,6 +1,9 @@
-"""Admin for the housing stock and the demands. Every change goes through allocation.services:
-forms check their input by running the service in a transaction that is rolled back (so the
-service's messages appear on the right field), and saving runs it for real."""
+"""Admin for the housing stock and the demands. Estates (with their floor rule), apartment
+types and the allocation policy are configured here through allocation.services: forms
+check their input by running the service in a transaction that is rolled back (so the
+service's messages appear on the right field), and saving runs it for real. Apartments and
+demands are operational records: read-only, changed only by the actions, which call the
+services."""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from households.access import ProjectScopedAdmin
 from households.admin_import import HouseholdImportExportMixin
+from resettlement.admin_readonly import ReadOnlyAdmin
 from resettlement.admin_services import ServiceAdmin, ServiceForm
 from resettlement.errors import RuleViolation
 
@@ -220,9 +224,6 @@ class AllocationPolicyAdmin(ProjectScopedAdmin, ServiceAdmin):
         # A project's policy exists with the defaults once used; setting it is a change.
         return request.user.has_perm("allocation.change_allocationpolicy")
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
 
 # -- apartments ---------------------------------------------------------------------------
 
@@ -259,7 +260,7 @@ class ApartmentImportExportMixin(HouseholdImportExportMixin):
 
 
 @admin.register(Apartment)
-class ApartmentAdmin(ProjectScopedAdmin, ApartmentImportExportMixin, admin.ModelAdmin):
+class ApartmentAdmin(ProjectScopedAdmin, ApartmentImportExportMixin, ReadOnlyAdmin):
     list_display = (
         "code",
         "estate",
@@ -284,14 +285,8 @@ class ApartmentAdmin(ProjectScopedAdmin, ApartmentImportExportMixin, admin.Model
     actions = ["withhold_selected", "release_selected"]
     list_per_page = 100
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # apartments come from the import
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False if obj is not None else request.user.has_perm("allocation.change_apartment")
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
+    def has_set_status_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("allocation.change_apartment")
 
     def _set_status(self, request: HttpRequest, queryset: QuerySet, status: str) -> None:
         done, refused = 0, []
@@ -310,11 +305,11 @@ class ApartmentAdmin(ProjectScopedAdmin, ApartmentImportExportMixin, admin.Model
         for line in refused:
             self.message_user(request, line, messages.ERROR)
 
-    @admin.action(description=gettext_lazy("所选房屋暂不分配"), permissions=["change"])
+    @admin.action(description=gettext_lazy("所选房屋暂不分配"), permissions=["set_status"])
     def withhold_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._set_status(request, queryset, ApartmentStatus.WITHHELD)
 
-    @admin.action(description=gettext_lazy("所选房屋恢复可分配"), permissions=["change"])
+    @admin.action(description=gettext_lazy("所选房屋恢复可分配"), permissions=["set_status"])
     def release_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._set_status(request, queryset, ApartmentStatus.AVAILABLE)
 
@@ -340,7 +335,7 @@ class DemandItemInline(admin.TabularInline):
 
 
 @admin.register(Demand)
-class DemandAdmin(ProjectScopedAdmin, admin.ModelAdmin):
+class DemandAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
     """Read-only: choices are recorded on the staff demand page (or the API) and locked
     there or with the action here."""
 
@@ -366,15 +361,6 @@ class DemandAdmin(ProjectScopedAdmin, admin.ModelAdmin):
     inlines = [DemandItemInline]
     actions = ["lock_selected"]
     readonly_fields = [field.name for field in Demand._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False if obj is not None else super().has_change_permission(request, obj)
 
     def has_lock_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("allocation.lock_demand")

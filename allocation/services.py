@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from households.access import require_project_access
 from households.models import Household, HouseholdStatus, Project
+from resettlement.audit import audit_record
 from resettlement.errors import NotAllowed, RuleViolation, field_error, invalid_input
 from resettlement.roles import require_permission
 
@@ -136,7 +137,8 @@ def floor_rule_set(*, actor, estate: Estate, bands: Sequence[Band]) -> list[Floo
     Refused once any apartment of the estate is allocated: tiers are then part of a result.
     """
     require_permission(actor, "allocation.change_estate")
-    estate = Estate.objects.select_for_update().get(pk=estate.pk)
+    require_project_access(actor, estate.project_id)
+    estate = Estate.objects.select_for_update().select_related("project").get(pk=estate.pk)
     bands = [Band(str(b.tier).strip().upper(), int(b.floor_from), int(b.floor_to)) for b in bands]
     problems = floor_rule_problems(bands, estate_floors_used(estate))
     if problems:
@@ -162,6 +164,17 @@ def floor_rule_set(*, actor, estate: Estate, bands: Sequence[Band]) -> list[Floo
             apartment.tier = tier
             changed.append(apartment)
     Apartment.objects.bulk_update(changed, ["tier"], batch_size=1000)
+    audit_record(
+        actor=actor,
+        action="floor_rule.set",
+        obj=estate,
+        payload={
+            "project": estate.project.code,
+            "estate": estate.code,
+            "bands": [[t.tier, t.floor_from, t.floor_to] for t in tiers],
+            "apartments_retiered": len(changed),
+        },
+    )
     return tiers
 
 
@@ -228,22 +241,52 @@ def estate_create(
         address=(address or "").strip(),
         orientation=(orientation or "").strip(),
     )
+    audit_record(
+        actor=actor,
+        action="estate.create",
+        obj=estate,
+        payload={"project": project.code, **_estate_facts(estate)},
+    )
     if bands:
         floor_rule_set(actor=actor, estate=estate, bands=bands)
     return estate
+
+
+def _estate_facts(estate: Estate) -> dict[str, str]:
+    return {
+        "estate": estate.code,
+        "name": estate.name,
+        "address": estate.address,
+        "orientation": estate.orientation,
+    }
 
 
 @transaction.atomic
 def estate_update(*, actor, estate: Estate, data: Mapping[str, str]) -> Estate:
     """Change an estate's name, address or housing orientation (its code stays)."""
     require_permission(actor, "allocation.change_estate")
-    estate = Estate.objects.select_for_update().get(pk=estate.pk)
+    require_project_access(actor, estate.project_id)
+    estate = Estate.objects.select_for_update().select_related("project").get(pk=estate.pk)
+    before = _estate_facts(estate)
     fields = [f for f in ("name", "address", "orientation") if f in data]
     for field in fields:
         setattr(estate, field, (data[field] or "").strip())
     if not estate.name:
         raise invalid_input([field_error("name", _("请填写小区名称"), "required")])
+    after = _estate_facts(estate)
+    if after == before:
+        return estate
     estate.save(update_fields=fields)
+    audit_record(
+        actor=actor,
+        action="estate.update",
+        obj=estate,
+        payload={
+            "project": estate.project.code,
+            "estate": estate.code,
+            "changed": {k: [before[k], after[k]] for k in after if before[k] != after[k]},
+        },
+    )
     return estate
 
 
@@ -315,7 +358,16 @@ def apartment_type_create(
         )
     if errors:
         raise invalid_input(errors)
-    return ApartmentType.objects.create(project=project, code=code, name=name, nominal_area=area)
+    apartment_type = ApartmentType.objects.create(
+        project=project, code=code, name=name, nominal_area=area
+    )
+    audit_record(
+        actor=actor,
+        action="apartment_type.create",
+        obj=apartment_type,
+        payload={"project": project.code, "code": code, "name": name, "nominal_area": area},
+    )
+    return apartment_type
 
 
 @transaction.atomic
@@ -324,7 +376,12 @@ def apartment_type_update(
 ) -> ApartmentType:
     """Rename a type or change its area; the area is fixed once any household chose it."""
     require_permission(actor, "allocation.change_apartmenttype")
-    apartment_type = ApartmentType.objects.select_for_update().get(pk=apartment_type.pk)
+    require_project_access(actor, apartment_type.project_id)
+    apartment_type = (
+        ApartmentType.objects.select_for_update()
+        .select_related("project")
+        .get(pk=apartment_type.pk)
+    )
     name = (name or "").strip()
     errors = [] if name else [field_error("name", _("请填写户型名称"), "required")]
     area, area_errors = _area(nominal_area, "nominal_area", _("户型面积"))
@@ -341,9 +398,23 @@ def apartment_type_update(
                 )
             ]
         )
+    before = {"name": apartment_type.name, "nominal_area": apartment_type.nominal_area}
+    if before == {"name": name, "nominal_area": area}:
+        return apartment_type
     apartment_type.name = name
     apartment_type.nominal_area = area
     apartment_type.save(update_fields=["name", "nominal_area"])
+    audit_record(
+        actor=actor,
+        action="apartment_type.update",
+        obj=apartment_type,
+        payload={
+            "project": apartment_type.project.code,
+            "code": apartment_type.code,
+            "name": [before["name"], name],
+            "nominal_area": [before["nominal_area"], area],
+        },
+    )
     return apartment_type
 
 
@@ -391,8 +462,18 @@ def allocation_policy_update(*, actor, project: Project, over_area_cap: Any) -> 
             [field_error("over_area_cap", _("超面积上限必须是不小于0的数字,最多两位小数"))]
         )
     policy = allocation_policy_of(project)
+    policy = AllocationPolicy.objects.select_for_update().get(pk=policy.pk)
+    before = policy.over_area_cap
+    if before == cap:
+        return policy
     policy.over_area_cap = cap
     policy.save(update_fields=["over_area_cap"])
+    audit_record(
+        actor=actor,
+        action="allocation_policy.update",
+        obj=policy,
+        payload={"project": project.code, "over_area_cap": [before, cap]},
+    )
     return policy
 
 

@@ -21,6 +21,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from resettlement.admin_history import latest_version
 from resettlement.errors import NotAllowed
 
 from .models import Project, ProjectAccess
@@ -88,15 +89,36 @@ def require_project_access(actor, project: Project | int | None) -> None:
         )
 
 
+def project_of_version(model, version, path: str) -> int | None:
+    """The project `version` (a historical version of a row of `model`, or a row) belongs
+    to, following `path` ("pk", "project", "household__project" …) through rows that may
+    have been deleted since (then through their own last version)."""
+    if path == "pk":
+        return getattr(version, model._meta.pk.attname)
+    name, _sep, rest = path.partition("__")
+    field = model._meta.get_field(name)
+    value = getattr(version, field.attname)
+    if not rest or value is None:
+        return value
+    related = field.related_model
+    row = related._base_manager.filter(pk=value).first() or latest_version(related, value)
+    return None if row is None else project_of_version(related, row, rest)
+
+
 class ProjectScopedAdmin:
-    """Mixin for a ModelAdmin of project-bound rows: the change list, the change pages and
-    the foreign-key choices show only what the user may see. `project_path` leads from the
-    model to its project."""
+    """Mixin for a ModelAdmin of project-bound rows: the change list, the change and
+    history pages and the foreign-key choices show only what the user may see; a deleted
+    row's history only to those who may see the project its last version names.
+    `project_path` leads from the model to its project."""
 
     project_path = "project"
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(projects_q(request.user, self.project_path))
+
+    def may_view_deleted(self, request, version) -> bool:
+        project = project_of_version(self.model, version, self.project_path)
+        return can_see_project(request.user, project)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         related = db_field.related_model

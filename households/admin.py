@@ -1,6 +1,8 @@
 """Admin: the review queue for officials, read-only registry views with history, and the
-leader's approval action. Every change goes through households.services; the admin never
-saves a household, member or document itself."""
+leader's approval action; projects, communities and villager groups are configured here
+through their services. Every change goes through households.services (and
+services_access); the admin never saves a project, community, group, household, member or
+document itself, and its history pages are scoped and read-only."""
 
 from __future__ import annotations
 
@@ -14,9 +16,9 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
-from simple_history.admin import SimpleHistoryAdmin
 
-from resettlement.admin_readonly import ReadOnlyMixin
+from resettlement.admin_readonly import ReadOnlyAdmin, ReadOnlyHistoryAdmin
+from resettlement.admin_services import ServiceForm, ServiceHistoryAdmin
 from resettlement.errors import RuleViolation
 from resettlement.masking import Mask
 from resettlement.personal_data import PersonalDataAdminMixin
@@ -39,10 +41,6 @@ from .models import (
 from .qualification import REASON_LABELS, RULE_LABELS
 
 
-class ReadOnlyAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
-    """Viewable with history; changed only through the staff pages, API and actions."""
-
-
 class ProjectAccessInline(admin.TabularInline):
     """Who may see this project besides district-level staff: add a row to grant, tick
     delete to revoke. Saved through households.services_access."""
@@ -56,9 +54,32 @@ class ProjectAccessInline(admin.TabularInline):
         return False  # a grant is added or revoked, never edited into another user's
 
 
+class ProjectForm(ServiceForm):
+    class Meta:
+        model = Project
+        fields = ["code", *services.PROJECT_POLICY_FIELDS]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["code"].disabled = True
+        self.recomputed = None
+
+    def call(self, actor) -> Project:
+        policy = {name: self.cleaned_data[name] for name in services.PROJECT_POLICY_FIELDS}
+        if not self.instance.pk:
+            return services.project_create(
+                actor=actor, code=self.cleaned_data["code"], policy=policy
+            )
+        change = services.project_update_policy(actor=actor, project=self.instance, data=policy)
+        self.recomputed = change.recomputed if change.changed else None
+        return change.project
+
+
 @admin.register(Project)
-class ProjectAdmin(ProjectScopedAdmin, SimpleHistoryAdmin):
+class ProjectAdmin(ProjectScopedAdmin, ServiceHistoryAdmin):
     project_path = "pk"
+    form = ProjectForm
     list_display = ("code", "name", "hukou_cutoff_date", "growth_deadline", "area_per_person")
     inlines = [ProjectAccessInline]
     search_fields = ("code", "name")
@@ -66,18 +87,7 @@ class ProjectAdmin(ProjectScopedAdmin, SimpleHistoryAdmin):
         (None, {"fields": ("code", "name")}),
         (
             gettext_lazy("安置政策"),
-            {
-                "fields": (
-                    "hukou_cutoff_date",
-                    "growth_deadline",
-                    "area_per_person",
-                    "one_child_bonus_area",
-                    "single_person_bonus_area",
-                    "agricultural_eligible",
-                    "non_agricultural_eligible",
-                    "resident_eligible",
-                )
-            },
+            {"fields": services.PROJECT_RULE_FIELDS},
         ),
     )
 
@@ -109,22 +119,68 @@ class ProjectAdmin(ProjectScopedAdmin, SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
-        if change:
-            count = services.project_recompute_verdicts(project=obj)
+        if form.recomputed is not None:
             self.message_user(
-                request, _("政策已更新,已重新判定 %(n)d 名未审批成员的资格。") % {"n": count}
+                request,
+                _("政策已更新,已重新判定 %(n)d 名未审批成员的资格。") % {"n": form.recomputed},
             )
 
 
+class CommunityForm(ServiceForm):
+    class Meta:
+        model = Community
+        fields = ["project", "code", "name"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:  # imports and publications refer to the community by its code
+            for name in ("project", "code"):
+                self.fields[name].disabled = True
+
+    def call(self, actor) -> Community:
+        data = self.cleaned_data
+        if self.instance.pk:
+            return services.community_update(
+                actor=actor, community=self.instance, name=data["name"]
+            )
+        return services.community_create(
+            actor=actor, project=data["project"], code=data["code"], name=data["name"]
+        )
+
+
 @admin.register(Community)
-class CommunityAdmin(ProjectScopedAdmin, SimpleHistoryAdmin):
+class CommunityAdmin(ProjectScopedAdmin, ServiceHistoryAdmin):
+    form = CommunityForm
     list_display = ("code", "name", "project")
     list_filter = (("project", admin.RelatedOnlyFieldListFilter),)
     search_fields = ("code", "name")
 
 
+class VillagerGroupForm(ServiceForm):
+    class Meta:
+        model = VillagerGroup
+        fields = ["community", "code", "name"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:  # lottery steps are labelled with the group's code
+            for name in ("community", "code"):
+                self.fields[name].disabled = True
+
+    def call(self, actor) -> VillagerGroup:
+        data = self.cleaned_data
+        if self.instance.pk:
+            return services.villager_group_update(
+                actor=actor, group=self.instance, name=data["name"]
+            )
+        return services.villager_group_create(
+            actor=actor, community=data["community"], code=data["code"], name=data["name"]
+        )
+
+
 @admin.register(VillagerGroup)
-class VillagerGroupAdmin(ProjectScopedAdmin, SimpleHistoryAdmin):
+class VillagerGroupAdmin(ProjectScopedAdmin, ServiceHistoryAdmin):
+    form = VillagerGroupForm
     list_display = ("code", "name", "community", "project")
     list_filter = (
         ("project", admin.RelatedOnlyFieldListFilter),
@@ -135,7 +191,9 @@ class VillagerGroupAdmin(ProjectScopedAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(Household)
-class HouseholdAdmin(PersonalDataAdminMixin, HouseholdImportExportMixin, ReadOnlyAdmin):
+class HouseholdAdmin(
+    PersonalDataAdminMixin, ProjectScopedAdmin, HouseholdImportExportMixin, ReadOnlyHistoryAdmin
+):
     personal_fields = {"phone": Mask.PHONE}
     list_display = (
         "code",
@@ -224,7 +282,7 @@ class ReviewForm(forms.Form):
 
 
 @admin.register(Member)
-class MemberAdmin(PersonalDataAdminMixin, ProjectScopedAdmin, ReadOnlyAdmin):
+class MemberAdmin(PersonalDataAdminMixin, ProjectScopedAdmin, ReadOnlyHistoryAdmin):
     """The review queue: filter by community, group, status and failed rule; review each
     member on its own page or pass the members the rules found qualified in bulk."""
 
@@ -385,7 +443,7 @@ class MemberAdmin(PersonalDataAdminMixin, ProjectScopedAdmin, ReadOnlyAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
+class DocumentAdmin(ProjectScopedAdmin, ReadOnlyHistoryAdmin):
     project_path = "household__project"
 
     list_display = (
@@ -410,7 +468,7 @@ class DocumentAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
 
 
 @admin.register(UnmaskRecord)
-class UnmaskRecordAdmin(ProjectScopedAdmin, ReadOnlyMixin, admin.ModelAdmin):
+class UnmaskRecordAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
     """Who saw whose full ID or phone number, when and why: written only by
     households.services_unmask, read by the supervising office."""
 

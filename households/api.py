@@ -13,13 +13,11 @@ parse here is turned into the same `invalid_input` violation the services raise.
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.urls import reverse
@@ -211,35 +209,16 @@ def document_download_url(document_id: int) -> str:
 
 
 class ProjectSerializer(serializers.ModelSerializer):
+    """A project and its policy. The checks across fields (the growth deadline not before
+    the hukou cutoff, positive areas, a code not taken, the code fixed once given) are
+    `households.services.project_create` / `project_update_policy`'s."""
+
     class Meta:
         model = Project
-        fields = [
-            "id",
-            "code",
-            "name",
-            "hukou_cutoff_date",
-            "growth_deadline",
-            "area_per_person",
-            "one_child_bonus_area",
-            "single_person_bonus_area",
-            "agricultural_eligible",
-            "non_agricultural_eligible",
-            "resident_eligible",
-            "created_at",
-        ]
+        fields = ["id", "code", *services.PROJECT_POLICY_FIELDS, "created_at"]
         read_only_fields = ["created_at"]
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        # The policy invariants are the model's named constraints; check them here so a
-        # bad date pair is a 400 rather than a database error.
-        candidate = copy.copy(self.instance) if self.instance else Project()
-        for name, value in attrs.items():
-            setattr(candidate, name, value)
-        try:
-            candidate.validate_constraints()
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(serializers.as_serializer_error(exc)) from exc
-        return attrs
+        # The service says a code is taken (the serializer's own check would race it anyway).
+        extra_kwargs = {"code": {"validators": []}}
 
 
 class CommunitySerializer(serializers.ModelSerializer):
@@ -278,7 +257,7 @@ class ProjectViewSet(
     """Projects and their policy. Leaders create and change them; everyone with a role reads.
 
     Changing a project re-applies the qualification rules to its members not yet approved,
-    as the admin does.
+    as the admin does. The code is fixed once the project is created.
     """
 
     queryset = Project.objects.all()
@@ -287,14 +266,17 @@ class ProjectViewSet(
     def get_queryset(self) -> QuerySet[Project]:
         return visible_projects(self.request.user)
 
-    @transaction.atomic
     def perform_create(self, serializer: ProjectSerializer) -> None:
-        serializer.save()
+        data = dict(serializer.validated_data)
+        serializer.instance = services.project_create(
+            actor=self.request.user, code=data.pop("code"), policy=data
+        )
 
-    @transaction.atomic
     def perform_update(self, serializer: ProjectSerializer) -> None:
-        project = serializer.save()
-        services.project_recompute_verdicts(project=project)
+        change = services.project_update_policy(
+            actor=self.request.user, project=serializer.instance, data=serializer.validated_data
+        )
+        serializer.instance = change.project
 
 
 @extend_schema_view(list=extend_schema(parameters=[ProjectScopeFilter]))

@@ -246,24 +246,28 @@ class _Places:
     groups: list[list[VillagerGroup]]
 
 
-def _create_project(plan: ProjectPlan) -> _Places:
-    """Project, communities and groups, as a leader sets them up in the admin."""
-    project = Project(**plan.policy.model_fields())
-    project._change_reason = "演示数据"
-    project.save()
+def _create_project(plan: ProjectPlan, users: Mapping[str, Any]) -> _Places:
+    """Project, communities and groups, as a leader and a clerk set them up in the admin:
+    through the configuration services (each change audited)."""
+    policy = plan.policy.model_fields()
+    project = services.project_create(actor=users["leader"], code=policy.pop("code"), policy=policy)
     communities, groups = [], []
     for community_plan in plan.communities:
-        community = Community(project=project, code=community_plan.code, name=community_plan.name)
-        community._change_reason = "演示数据"
-        community.save()
+        community = services.community_create(
+            actor=users["clerk"],
+            project=project,
+            code=community_plan.code,
+            name=community_plan.name,
+        )
         communities.append(community)
-        community_groups = []
-        for code, name in community_plan.groups:
-            group = VillagerGroup(project=project, community=community, code=code, name=name)
-            group._change_reason = "演示数据"
-            group.save()
-            community_groups.append(group)
-        groups.append(community_groups)
+        groups.append(
+            [
+                services.villager_group_create(
+                    actor=users["clerk"], community=community, code=code, name=name
+                )
+                for code, name in community_plan.groups
+            ]
+        )
     return _Places(project, communities, groups)
 
 
@@ -277,7 +281,7 @@ class _Run:
     uploaded: list[str] = field(default_factory=list)  # storage names, to undo on failure
 
     def carry_out(self, plan: ProjectPlan) -> Project:
-        places = _create_project(plan)
+        places = _create_project(plan, self.users)
         total = len(plan.households)
         step = max(100, total // 10)
         for done, household_plan in enumerate(plan.households, start=1):

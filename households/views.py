@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from resettlement.errors import RuleViolation
-from resettlement.personal_data import Unmasked, sees_full_personal_data
+from resettlement.personal_data import FULL_PERSONAL_DATA, Unmasked, sees_full_personal_data
 from resettlement.uploads import private_file_response
 
 from . import selectors, services, services_unmask
@@ -310,8 +310,11 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @permission_required("households.view_document", raise_exception=True)
+@permission_required(FULL_PERSONAL_DATA, raise_exception=True)
 def document_download(request: HttpRequest, pk: int) -> FileResponse:
-    """Stream a document as an attachment: never inline, never from a public URL."""
+    """Stream a document as an attachment: never inline, never from a public URL. A scan of
+    an ID card or a hukou book shows every number in full, so only the roles that see
+    personal data in full may open one (the others see the checklist: present or missing)."""
     document = get_object_or_404(
         Document.objects.filter(projects_q(request.user, "household__project")), pk=pk
     )

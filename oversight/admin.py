@@ -1,7 +1,7 @@
 """Admin for oversight: working teams, household assignments and return plans are saved
 through `oversight.services` (resettlement.admin_services: the form tries the service first,
-rolled back, so refusals appear on their fields). The ledger and its runs are read-only: the
-daily task writes them."""
+rolled back, so refusals appear on their fields; nothing is deleted here). The ledger and its
+runs are read-only: the daily task writes them."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from households.access import ProjectScopedAdmin
+from households.access import ProjectScopedAdmin, sees_all_projects
 from resettlement.admin_readonly import ReadOnlyAdmin
 from resettlement.admin_services import ServiceAdmin, ServiceForm
 
@@ -172,4 +172,9 @@ class LedgerEntryAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
 
 @admin.register(LedgerRun)
 class LedgerRunAdmin(ReadOnlyAdmin):
+    """A run counts the households of every project: district-level staff only."""
+
     list_display = ("as_of", "started_at", "finished_at", "households", "overdue", "late")
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return super().has_view_permission(request, obj) and sees_all_projects(request.user)

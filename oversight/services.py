@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from households.access import require_project_access
 from households.models import Household, Project
+from resettlement.audit import audit_record
 from resettlement.errors import RuleViolation, field_error, invalid_input
 from resettlement.roles import require_permission
 from settlement.models import (
@@ -90,6 +91,7 @@ def team_save(
         )
     if errors:
         raise invalid_input(errors)
+    created = team is None
     if team is None:
         team = WorkingTeam(project=project)
     team.project, team.code, team.name, team.leader = project, code, name, leader
@@ -104,6 +106,19 @@ def team_save(
             details=[field_error("members", _("被移出的组员仍有包户安置户"))],
         )
     team.members.set(people)
+    audit_record(
+        actor=actor,
+        action="team.save",
+        obj=team,
+        payload={
+            "project": project.code,
+            "code": code,
+            "name": name,
+            "created": created,
+            "leader": leader.get_username() if leader else "",
+            "members": sorted(team.members.values_list("username", flat=True)),
+        },
+    )
     return team
 
 
@@ -241,6 +256,18 @@ def return_plan_set(
     plan.targets.all().delete()
     ReturnTarget.objects.bulk_create(
         ReturnTarget(plan=plan, year=year, share=share) for year, share in sorted(targets)
+    )
+    audit_record(
+        actor=actor,
+        action="return_plan.set",
+        obj=plan,
+        payload={
+            "project": project.code,
+            "department": department,
+            "person": person,
+            "subsidy_grace_days": subsidy_grace_days,
+            "targets": [[year, share] for year, share in sorted(targets)],
+        },
     )
     return plan
 

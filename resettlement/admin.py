@@ -15,6 +15,10 @@ from .admin_readonly import ReadOnlyAdmin
 from .audit import AuditAction
 from .models import AuditEntry
 
+# Bulk deletion would delete rows straight from their tables, past every service, on any
+# admin that lets someone delete: it is offered nowhere.
+admin.site.disable_action("delete_selected")
+
 # The trail spans every project, so only district-level staff, who see every project
 # (households/access.py), may read it; a project-scoped leader may not.
 ALL_PROJECTS = "households.access_all_projects"

@@ -1,6 +1,10 @@
 """Admin whose forms save through a service: the form tries the service in a transaction that
 is rolled back, so its refusals appear on the fields they name, and saving runs it for real.
-Shared by the apps' admins (allocation, settlement)."""
+This is how configuration (a project's policy, communities, villager groups, price rules,
+estates, apartment types, the allocation policy, working teams, return plans) is changed in
+the admin; the service checks the permission and the project, records the actor and writes
+the audit entry. Nothing is deleted here (no service deletes configuration), and the history
+pages are scoped and read-only (resettlement.admin_history). Shared by the apps' admins."""
 
 from __future__ import annotations
 
@@ -10,8 +14,10 @@ from django import forms
 from django.contrib import admin
 from django.db import transaction
 from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
 
-from resettlement.errors import RuleViolation
+from .admin_history import ScopedHistoryMixin
+from .errors import RuleViolation
 
 
 class _RolledBack(Exception):
@@ -48,9 +54,10 @@ class ServiceForm(forms.ModelForm):
         pass  # the service checks uniqueness, with its own message on the field
 
 
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(ScopedHistoryMixin, admin.ModelAdmin):
     """An admin whose form is a ServiceForm: the form gets the request's user, and saving
-    runs the service instead of `obj.save()`."""
+    runs the service instead of `obj.save()`. Deleting is not offered: it would go around
+    the services (and configuration in use must not vanish from under the records)."""
 
     def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
         base = super().get_form(request, obj, change=change, **kwargs)
@@ -63,3 +70,10 @@ class ServiceAdmin(admin.ModelAdmin):
         obj._state.adding = False
         obj._state.db = saved._state.db
         obj.refresh_from_db()
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class ServiceHistoryAdmin(ServiceAdmin, SimpleHistoryAdmin):
+    """A ServiceAdmin of a model django-simple-history tracks."""

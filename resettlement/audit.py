@@ -60,6 +60,24 @@ class AuditAction(models.TextChoices):
     ACCESS_GRANT = "access.grant", gettext_lazy("授予项目权限")
     ACCESS_REVOKE = "access.revoke", gettext_lazy("收回项目权限")
     PERSONAL_DATA_UNMASK = "personal_data.unmask", gettext_lazy("查看完整个人信息")
+    # Configuration: what the rules, prices and chains read (the admin is a configuration
+    # tool; its forms call these services).
+    PROJECT_CREATE = "project.create", gettext_lazy("新建项目")
+    PROJECT_UPDATE = "project.update", gettext_lazy("修改项目安置政策")
+    COMMUNITY_CREATE = "community.create", gettext_lazy("新建村/社区")
+    COMMUNITY_UPDATE = "community.update", gettext_lazy("修改村/社区")
+    VILLAGER_GROUP_CREATE = "villager_group.create", gettext_lazy("新建村民小组")
+    VILLAGER_GROUP_UPDATE = "villager_group.update", gettext_lazy("修改村民小组")
+    PRICE_RULES_SET = "price_rules.set", gettext_lazy("设置结算价格")
+    APPROVAL_CHAIN_SET = "approval_chain.set", gettext_lazy("设置资金审批流程")
+    ESTATE_CREATE = "estate.create", gettext_lazy("新建安置小区")
+    ESTATE_UPDATE = "estate.update", gettext_lazy("修改安置小区")
+    FLOOR_RULE_SET = "floor_rule.set", gettext_lazy("设置楼层档次规则")
+    APARTMENT_TYPE_CREATE = "apartment_type.create", gettext_lazy("新建户型")
+    APARTMENT_TYPE_UPDATE = "apartment_type.update", gettext_lazy("修改户型参数")
+    ALLOCATION_POLICY_UPDATE = "allocation_policy.update", gettext_lazy("设置超面积上限")
+    TEAM_SAVE = "team.save", gettext_lazy("设置工作组")
+    RETURN_PLAN_SET = "return_plan.set", gettext_lazy("设置回迁计划")
 
 
 class AuditHead(NamedTuple):

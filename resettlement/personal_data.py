@@ -15,6 +15,7 @@ in the answer to that request only — `Unmasked` names it for the templates and
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,6 +98,36 @@ class PersonalDataAdminMixin:
             return readonly
         readonly = [name for name in readonly if name not in self.personal_fields]
         return [*readonly, *(_masked_name(name) for name in self.personal_fields)]
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        """The history list shows what each version changed, old and new value side by side:
+        a changed number is masked on both sides for a user without the full view."""
+        helper = super().get_historical_record_context_helper(request, historical_record)
+        if sees_full_personal_data(request.user):
+            return helper
+        return _MaskedDeltas(helper, self.personal_fields)
+
+
+class _MaskedDeltas:
+    """django-simple-history's context helper, with the personal fields' old and new values
+    masked before they are shown."""
+
+    def __init__(self, helper, personal_fields: dict[str, Mask]) -> None:
+        self._helper = helper
+        self._personal_fields = personal_fields
+
+    def context_for_delta_changes(self, delta) -> list[dict[str, Any]]:
+        masked = [
+            dataclasses.replace(
+                change,
+                old=mask(change.old, self._personal_fields[change.field]),
+                new=mask(change.new, self._personal_fields[change.field]),
+            )
+            if change.field in self._personal_fields
+            else change
+            for change in delta.changes
+        ]
+        return self._helper.context_for_delta_changes(dataclasses.replace(delta, changes=masked))
 
 
 def _masked_name(field: str) -> str:

@@ -135,9 +135,6 @@ class PriceRulesAdmin(ProjectScopedAdmin, ServiceAdmin):
     list_select_related = ("project", "updated_by")
     readonly_fields = ("updated_by", "updated_at")
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False  # statements are computed from them
-
 
 @admin.register(OverAreaBand)
 class OverAreaBandAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
@@ -226,6 +223,9 @@ class StatementAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
 
 @admin.register(ApprovalStep)
 class ApprovalStepAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
+    """Read-only: a project's chain is set on the finance page 审批流程设置 through
+    `settlement.services_money.approval_chain_set` (permission, project, audit entry)."""
+
     list_display = ("project", "position", "code", "label", "role")
     list_filter = (("project", admin.RelatedOnlyFieldListFilter),)
     list_select_related = ("project",)

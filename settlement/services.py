@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from households.access import require_project_access
 from households.models import Household, HouseholdStatus, Project
 from lottery.models import Allocation
+from resettlement.audit import audit_record
 from resettlement.errors import NotAllowed, RuleViolation, field_error, invalid_input
 from resettlement.roles import require_permission
 
@@ -188,10 +189,23 @@ def price_rules_set(
         OverAreaBand(project=project, position=number, up_to=band.up_to, price=band.price)
         for number, band in enumerate(made_bands, start=1)
     )
-    for household in Household.objects.filter(
+    drafts = Household.objects.filter(
         statement__project=project, statement__status=StatementStatus.DRAFT
-    ):
+    )
+    for household in drafts:
         statement_refresh(household)
+    audit_record(
+        actor=actor,
+        action="price_rules.set",
+        obj=rules,
+        payload={
+            "project": project.code,
+            **values,
+            "subsidy_basis": subsidy_basis,
+            "bands": [[band.up_to, band.price] for band in made_bands],
+            "drafts_recomputed": len(drafts),
+        },
+    )
     return rules
 
 

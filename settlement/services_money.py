@@ -150,7 +150,7 @@ def approval_chain_set(*, actor, project: Project, steps: Sequence[StepSpec]) ->
     if problems:
         raise invalid_input([field_error("steps", p) for p in problems])
     ApprovalStep.objects.filter(project=project).delete()
-    return ApprovalStep.objects.bulk_create(
+    chain = ApprovalStep.objects.bulk_create(
         ApprovalStep(
             project=project,
             position=i,
@@ -160,6 +160,16 @@ def approval_chain_set(*, actor, project: Project, steps: Sequence[StepSpec]) ->
         )
         for i, step in enumerate(steps, start=1)
     )
+    audit_record(
+        actor=actor,
+        action="approval_chain.set",
+        obj=project,
+        payload={
+            "project": project.code,
+            "steps": [[step.code, step.label, step.role] for step in chain],
+        },
+    )
+    return chain
 
 
 def _role_may_approve(role: str) -> bool:

@@ -322,3 +322,56 @@ def test_a_notice_prints_the_members_ids_masked_whoever_prints_it(client, househ
         text = "".join(page_texts(pdf))
         for number in _ids(household):
             assert number not in text and mask(number, Mask.ID_NUMBER) in text
+
+
+@pytest.mark.parametrize("role", MASKED_ROLES)
+def test_the_history_list_shows_a_changed_number_masked_on_both_sides(
+    client, household, head, clerk, role
+):
+    from households import services
+
+    old_number, old_phone = head.id_number, household.phone
+    new_number = "110101197003151234"
+    services.member_update(actor=clerk, member=head, data={"id_number": new_number})
+    services.household_update(actor=clerk, household=household, data={"phone": "13900001111"})
+    client.force_login(_user(role))
+    for url in (
+        reverse("admin:households_member_history", args=[head.pk]),
+        reverse("admin:households_household_history", args=[household.pk]),
+    ):
+        body = _get(client, url)
+        for number in (old_number, new_number, old_phone, "13900001111"):
+            assert number not in body, (url, number)
+
+
+@pytest.mark.parametrize("role", MASKED_ROLES)
+def test_a_scanned_hukou_book_opens_only_for_the_roles_that_see_numbers_in_full(
+    client, household, clerk, role, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from households import services
+    from tests.households.test_documents import png_bytes
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path},
+        },
+    }
+    document = services.document_upload(
+        actor=clerk,
+        household=household,
+        kind="hukou_book",
+        upload=SimpleUploadedFile("户口簿.png", png_bytes()),
+    )
+    download = reverse("staff:document-download", args=[document.pk])
+    client.force_login(_user(role))
+    assert client.get(download).status_code == 403
+    page = _get(client, reverse("staff:household-detail", args=[household.pk]))
+    assert "户口簿.png" in page  # the checklist still says the scan is there
+    assert download not in page
+    client.force_login(clerk)
+    assert client.get(download).status_code == 200
+    assert download in _get(client, reverse("staff:household-detail", args=[household.pk]))
