@@ -37,6 +37,8 @@ from rest_framework import exceptions, status
 from rest_framework.authentication import BasicAuthentication
 from rest_framework.request import Request
 
+from .lockout import failure_counts
+
 RECENT_AUTH_AT = "_recent_auth_at"
 
 
@@ -166,12 +168,18 @@ class LoginView(auth_views.LoginView):
 def locked_out(
     request: HttpRequest, original_response: HttpResponse | None = None, credentials=None
 ) -> HttpResponse:
-    """django-axes' lockout response: a translated page saying how long to wait."""
+    """django-axes' lockout response: a translated page saying which limit was reached and
+    how long to wait."""
     cool_off = get_cool_off(request)
     minutes = int(cool_off.total_seconds() // 60) if cool_off else 0
     return render(
         request,
         "registration/locked_out.html",
-        {"minutes": minutes, "failure_limit": settings.AXES_FAILURE_LIMIT},
+        {
+            "minutes": minutes,
+            "failure_limit": settings.AXES_FAILURE_LIMIT,
+            "address_limit": settings.AXES_ADDRESS_FAILURE_LIMIT,
+            "address_locked": failure_counts(request, credentials).address_locked,
+        },
         status=status.HTTP_429_TOO_MANY_REQUESTS,
     )

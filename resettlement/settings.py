@@ -128,10 +128,15 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "staff:home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling: five failures for one username from one address lock it for an hour.
+# Login throttling (resettlement.lockout): an account is locked for an hour after
+# AXES_FAILURE_LIMIT wrong passwords from any addresses, an address after
+# AXES_ADDRESS_FAILURE_LIMIT wrong passwords on any accounts. A successful login clears that
+# account's failures from that address only.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_ADDRESS_FAILURE_LIMIT = int(os.environ.get("AXES_ADDRESS_FAILURE_LIMIT", "20"))
 AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "resettlement.lockout.AccountOrAddressHandler"
 AXES_RESET_ON_SUCCESS = True
 # The lockout page: translated, says how long to wait (resettlement.reauth.locked_out).
 AXES_LOCKOUT_CALLABLE = "resettlement.reauth.locked_out"
