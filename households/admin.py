@@ -7,7 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -18,6 +18,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from resettlement.admin_readonly import ReadOnlyMixin
 from resettlement.errors import RuleViolation
+from resettlement.reauth import ask_to_reauthenticate, is_recently_authenticated
 
 from . import selectors, services, services_access
 from .access import ProjectScopedAdmin, projects_q
@@ -175,7 +176,12 @@ class HouseholdAdmin(HouseholdImportExportMixin, ReadOnlyAdmin):
         return request.user.has_perm("households.approve_household")
 
     @admin.action(description=gettext_lazy("审批所选安置户"), permissions=["approve"])
-    def approve_selected(self, request: HttpRequest, queryset: QuerySet[Household]) -> None:
+    def approve_selected(
+        self, request: HttpRequest, queryset: QuerySet[Household]
+    ) -> HttpResponse | None:
+        if not is_recently_authenticated(request):
+            # Nothing is approved: the leader confirms and comes back to select again.
+            return ask_to_reauthenticate(request, request.get_full_path())
         approved, refused = 0, []
         for household in queryset:
             try:

@@ -54,6 +54,8 @@ class AuditAction(models.TextChoices):
     PAYMENT_RECORD = "payment.record", gettext_lazy("登记收付款")
     ACCESS_GRANT = "access.grant", gettext_lazy("授予项目权限")
     ACCESS_REVOKE = "access.revoke", gettext_lazy("收回项目权限")
+    SECOND_FACTOR_ENROL = "second_factor.enrol", gettext_lazy("绑定身份验证器")
+    SECOND_FACTOR_RESET = "second_factor.reset", gettext_lazy("解除身份验证器绑定")
 
 
 class AuditHead(NamedTuple):

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "csp",
     "resettlement",
     "households",
@@ -141,9 +143,17 @@ AXES_RESET_ON_SUCCESS = True
 # The lockout page: translated, says how long to wait (resettlement.reauth.locked_out).
 AXES_LOCKOUT_CALLABLE = "resettlement.reauth.locked_out"
 
-# Re-authentication: lottery sign-off, statement approval and payment recording need the
-# password entered within this many minutes (at login or on the confirm-password page).
+# Re-authentication (resettlement.reauth): a lottery sign-off, publishing, approving a
+# household or a statement's step and recording a payment need the password entered within
+# this many minutes (at login or on the confirm-password page).
 RECENT_AUTH_SECONDS = 60 * int(os.environ.get("RECENT_AUTH_MINUTES", "10"))
+# The second factor (resettlement.second_factor): with REQUIRE_2FA on, confirming those
+# decisions also takes a one-time code from the user's authenticator app, entered on the
+# confirm page; API calls with HTTP Basic send it in the X-OTP header. On in production
+# (DJANGO_DEBUG=0), off in the embedded demo.
+REQUIRE_2FA = env_bool("REQUIRE_2FA", not DEBUG)
+OTP_TOTP_ISSUER = "安置管理系统"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]

@@ -8,7 +8,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from .health import healthz
-from .reauth import LoginView, confirm_password
+from .reauth import LoginView, confirm_password, second_factor
 
 # Swagger UI: its start-up script is served as a file (the split view), but its page keeps a
 # small inline <style>; only this page may use inline styles.
@@ -22,6 +22,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/confirm-password/", confirm_password, name="confirm-password"),
+    path("accounts/second-factor/", second_factor, name="second-factor"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("staff/objections/", include("publicity.urls_objections")),

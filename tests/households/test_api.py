@@ -29,6 +29,7 @@ from households.models import (
     ReviewStatus,
 )
 from tests.factories import VillagerGroupFactory, household_data, make_user, member_data
+from tests.reauth import recently_authenticated
 
 HOUSEHOLDS = "/api/households/"
 MEMBERS = "/api/members/"
@@ -50,12 +51,13 @@ def fast_passwords_and_private_media(settings, tmp_path):
 
 @pytest.fixture
 def api():
-    """An API client logged in (by session) as the given user."""
+    """An API client logged in (by session) as the given user, who has just entered the
+    password (as the login page records it)."""
 
     def _as(user) -> APIClient:
         client = APIClient()
         client.force_login(user)
-        return client
+        return recently_authenticated(client)
 
     return _as
 
@@ -531,6 +533,24 @@ def test_approving_before_every_member_is_reviewed_is_refused(api, leader, revie
     household.refresh_from_db()
     assert household.status == HouseholdStatus.REGISTERED
     assert household.approved_by is None
+
+
+def test_approving_with_a_session_not_confirmed_recently_is_refused(leader, reviewer, register):
+    household = register()
+    pass_all(household, reviewer)
+    client = APIClient()
+    client.force_login(leader)  # logged in long ago
+
+    response = client.post(f"{HOUSEHOLDS}{household.pk}/approve/")
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "reauthentication_required"
+    household.refresh_from_db()
+    assert household.status == HouseholdStatus.REVIEWED
+    # HTTP Basic carries the password with the call itself.
+    basic = APIClient()
+    basic.credentials(HTTP_AUTHORIZATION=basic_auth(leader.username))
+    assert basic.post(f"{HOUSEHOLDS}{household.pk}/approve/").status_code == 200
 
 
 def test_leader_approves_and_the_entitlement_follows(api, leader, reviewer, register):

@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 from households import services
 from households.models import Document, Household, Member, Project, ReviewStatus
 from tests.factories import household_data, make_user, member_data
+from tests.reauth import recently_authenticated
 
 ROLES = ("clerk", "reviewer", "leader", "operator", "notary", "finance")
 CALLERS = (*ROLES, "no role", "anonymous")
@@ -235,7 +236,7 @@ def client_for(roles):
             f"caller_{caller.replace(' ', '_')}", *([] if caller == "no role" else [caller])
         )
         client.force_login(user)
-        return client
+        return recently_authenticated(client)  # as after logging in with the password
 
     return _client_for
 
