@@ -27,7 +27,14 @@ from django.views.decorators.http import condition, require_http_methods, requir
 from households.models import Project
 from resettlement import publicity_kinds
 from resettlement.errors import RuleViolation, apply_errors
-from resettlement.public_site import LookupForm, over_limit, private, public_page
+from resettlement.public_site import (
+    LookupForm,
+    one_attachment,
+    over_limit,
+    private,
+    public_page,
+    public_post,
+)
 
 from . import selectors_public as public
 from . import services
@@ -218,6 +225,7 @@ def _objection_publication(pk: int) -> Publication:
 @never_cache
 @require_http_methods(["GET", "POST"])
 @public_page
+@public_post("objection", upload_bytes=one_attachment)
 def objection_file(request: HttpRequest, pk: int) -> HttpResponse:
     publication = _objection_publication(pk)
     context = {"publication": publication, "kind_label": _kind_label(publication.kind)}
@@ -231,8 +239,6 @@ def objection_file(request: HttpRequest, pk: int) -> HttpResponse:
     form = ObjectionForm()
     if request.method == "POST":
         form = ObjectionForm(request.POST, request.FILES)
-        if refused := over_limit(request, "objection"):
-            return refused
         if form.is_bot:
             # Looks accepted, so the bot learns nothing; nothing is saved.
             return redirect("public:objection-thanks", pk=publication.pk)

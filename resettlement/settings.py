@@ -69,6 +69,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: it times the whole stack and gives every response its X-Request-ID.
     "resettlement.logs.RequestLogMiddleware",
+    # Before anything reads the client's address or the scheme (resettlement.proxy).
+    "resettlement.proxy.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "resettlement.security.PermissionsPolicyMiddleware",
@@ -76,6 +78,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "resettlement.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the CSRF check reads a form's body: size and public rate limits first.
+    "resettlement.request_limits.RequestLimitsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -178,7 +182,14 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage",
     },
 }
-DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
+# Request bodies, judged by their Content-Length before anything reads them
+# (resettlement.request_limits; deploy/nginx.conf caps them the same way in front): a
+# logged-in user's request may carry the largest upload the system takes (six 10 MB defect
+# photos in one report, an import, a document); anything else only a form. The form fields
+# Django parses are capped at Django's own default.
+FORM_BODY_MAX_BYTES = 256 * 1024
+UPLOAD_BODY_MAX_BYTES = int(os.environ.get("UPLOAD_BODY_MAX_BYTES", str(64 * 1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2621440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Limits on what people may upload.
@@ -316,6 +327,10 @@ PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
     "magnetometer=(), microphone=(), payment=(), usb=()"
 )
+# The reverse proxies (addresses or networks) whose X-Forwarded-For and X-Forwarded-Proto
+# are believed (resettlement.proxy); from anyone else those headers are dropped. Required
+# with DJANGO_SECURE_PROXY_SSL_HEADER=1 (resettlement.checks).
+TRUSTED_PROXIES = env_list("DJANGO_TRUSTED_PROXIES")
 if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

@@ -1,5 +1,7 @@
 """`manage.py check --deploy` under the production environment variables the README lists:
-no warnings at all; with the embedded development key it does warn (so the check is real)."""
+no warnings at all; with the embedded development key, the placeholder key of
+`.env.example`, no Redis or a trusted proxy header without a named proxy it fails (so the
+check is real)."""
 
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ def production_environment(**overrides: str) -> dict[str, str]:
             "DATABASE_URL": "postgres://resettlement:secret@db.internal:5432/resettlement",
             "REDIS_URL": "redis://redis.internal:6379/0",
             "DJANGO_SECURE_PROXY_SSL_HEADER": "1",
+            "DJANGO_TRUSTED_PROXIES": "172.30.0.10",
             "PUBLIC_BASE_URL": "https://anzhi.example.gov.cn",
         }
     )
@@ -71,3 +74,39 @@ def test_the_deploy_check_rejects_debug_left_on():
     result = deploy_check(production_environment(DJANGO_DEBUG="1"))
     assert result.returncode != 0
     assert "security.W018" in result.stdout + result.stderr
+
+
+def example_value(name: str) -> str:
+    lines = (ROOT / ".env.example").read_text(encoding="utf-8").splitlines()
+    return next(line.split("=", 1)[1] for line in lines if line.startswith(f"{name}="))
+
+
+def test_the_deploy_check_rejects_the_placeholder_key_of_the_example_environment():
+    placeholder = example_value("DJANGO_SECRET_KEY")
+    result = deploy_check(production_environment(DJANGO_SECRET_KEY=placeholder))
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "resettlement.E001" in output and ".env.example" in output
+    assert "security.W009" not in output  # long and varied: Django's own check lets it pass
+
+
+def test_the_deploy_check_rejects_production_without_redis():
+    env = production_environment()
+    del env["REDIS_URL"]
+    result = deploy_check(env)
+    assert result.returncode != 0
+    assert "resettlement.E002" in result.stdout + result.stderr
+
+
+def test_the_deploy_check_rejects_a_trusted_proxy_header_without_a_named_proxy():
+    env = production_environment()
+    del env["DJANGO_TRUSTED_PROXIES"]
+    result = deploy_check(env)
+    assert result.returncode != 0
+    assert "resettlement.E003" in result.stdout + result.stderr
+
+
+def test_the_check_rejects_an_upload_limit_below_the_imports_it_must_carry():
+    result = deploy_check(production_environment(IMPORT_MAX_BYTES=str(100 * 1024 * 1024)))
+    assert result.returncode != 0
+    assert "resettlement.E004" in result.stdout + result.stderr
