@@ -32,6 +32,8 @@ from import_export import widgets
 from import_export.fields import Field
 from simple_history.utils import bulk_create_with_history
 
+from resettlement.text import clean_text
+
 from . import import_base
 from .access import projects_q
 from .import_base import (
@@ -255,7 +257,7 @@ def _cell(value: Any) -> Any:
     if value is None:
         return None
     if isinstance(value, str):
-        text = value.strip()
+        text = clean_text(value).strip()
         return unneutralise_formula(text)
     if isinstance(value, bool | dt.date):
         return value
@@ -576,7 +578,7 @@ def _text(value: Any) -> str:
         return value.date().isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    return str(value).strip()
+    return clean_text(str(value)).strip()
 
 
 @dataclass(frozen=True)

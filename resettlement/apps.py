@@ -9,3 +9,7 @@ class ResettlementConfig(AppConfig):
         # Signal receivers (login time, ending a disabled user's sessions) and the
         # project's own system checks.
         from . import checks, security  # noqa: F401
+        from .text import install
+
+        # Every form and serializer text field strips bidi controls and has a length limit.
+        install()

@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "resettlement.security.PermissionsPolicyMiddleware",
+    "resettlement.security.NoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "resettlement.middleware.ChosenLanguageMiddleware",
@@ -268,6 +269,8 @@ SPECTACULAR_SETTINGS = {
     "caller's roles and the four-eyes rule.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema maps every operation and field: for logged-in users (session or Basic).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -322,6 +325,18 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
     }
 }
+# Pages and API answers with personal data: never stored by a browser or a proxy
+# (resettlement.security.NoStoreMiddleware). The public site's publications are masked and
+# may be cached; a resident's own pages and a reporter's status page may not.
+NO_STORE_PATHS = [
+    "/staff/",
+    "/admin/",
+    "/api/",
+    "/accounts/",
+    "/public/my/",
+    "/public/aftercare/",
+    "/public/complaints/",
+]
 # Browser features no page of the system uses are switched off for every page.
 PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "

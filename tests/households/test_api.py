@@ -165,12 +165,12 @@ def test_input_that_does_not_parse_is_reported_in_the_same_shape(api, clerk, gro
     assert all(e["message"] for e in body["errors"])
 
 
-def test_a_body_sent_without_a_content_type_is_a_documented_415(api, clerk, client):
+def test_a_body_sent_without_a_content_type_is_a_documented_415(api, clerk):
     response = api(clerk).generic("POST", HOUSEHOLDS, b"code=H-1", content_type="")
 
     assert response.status_code == 415
     assert response.json()["code"] == "unsupported_media_type"
-    documented = client.get("/api/schema/", {"format": "json"}).json()
+    documented = api(clerk).get("/api/schema/", {"format": "json"}).json()
     assert "415" in documented["paths"]["/api/households/"]["post"]["responses"]
     assert "415" not in documented["paths"]["/api/households/"]["get"]["responses"]
 
@@ -820,8 +820,8 @@ def test_list_queries_do_not_grow_with_the_number_of_households(
 # --- the schema and its documentation page ----------------------------------------------
 
 
-def test_the_openapi_schema_describes_review_and_approve(client, db):
-    response = client.get("/api/schema/", {"format": "json"})
+def test_the_openapi_schema_describes_review_and_approve(api, clerk):
+    response = api(clerk).get("/api/schema/", {"format": "json"})
 
     assert response.status_code == 200
     paths = response.json()["paths"]
@@ -830,8 +830,8 @@ def test_the_openapi_schema_describes_review_and_approve(client, db):
     assert "post" in paths["/api/households/"]
 
 
-def test_the_api_docs_page_loads_its_scripts_from_this_server(client, db):
-    response = client.get("/api/docs/")
+def test_the_api_docs_page_loads_its_scripts_from_this_server(api, clerk):
+    response = api(clerk).get("/api/docs/")
 
     assert response.status_code == 200
     page = response.content.decode()

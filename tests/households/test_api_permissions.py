@@ -285,6 +285,8 @@ def test_a_user_with_no_role_cannot_even_see_that_a_household_exists(world, clie
     assert client.get("/api/households/424242/").status_code == 403
 
 
-def test_the_schema_and_its_docs_need_no_role(client, db):
-    assert client.get("/api/schema/").status_code == 200
-    assert client.get("/api/docs/").status_code == 200
+def test_the_schema_and_its_docs_need_a_login_but_no_role(client_for):
+    assert client_for("anonymous").get("/api/schema/").status_code == 403
+    roleless = client_for("no role")
+    assert roleless.get("/api/schema/").status_code == 200
+    assert roleless.get("/api/docs/").status_code == 200
