@@ -11,6 +11,7 @@ import datetime as dt
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -78,11 +79,26 @@ def test_a_password_just_entered_at_login_is_not_enough(money, chain):  # noqa: 
     assert statement.approvals.count() == 0
 
 
-def test_the_password_without_a_valid_code_confirms_nothing(money, chain):  # noqa: F811
+@dataclass
+class Desk:
+    """The reviewer, logged in with the password and holding an authenticator, at a
+    statement that waits for the first step of its chain."""
+
+    statement: object
+    device: TOTPDevice
+    client: Client
+    page: str
+
+
+@pytest.fixture
+def desk(money, chain) -> Desk:  # noqa: F811
     statement = statement_of(money.owed)
     device = enrolled(chain.reviewer)
-    client = logged_in(chain.reviewer)
-    page = page_of(statement)
+    return Desk(statement, device, logged_in(chain.reviewer), page_of(statement))
+
+
+def test_the_password_without_a_valid_code_confirms_nothing(desk):
+    statement, device, client, page = desk.statement, desk.device, desk.client, desk.page
     no_code = client.post(CONFIRM, {"password": PASSWORD, "next": page})
     assert no_code.status_code == 200
     wrong = client.post(CONFIRM, {"password": PASSWORD, "code": "000000", "next": page})
@@ -95,11 +111,8 @@ def test_the_password_without_a_valid_code_confirms_nothing(money, chain):  # no
     assert device.throttling_failure_count >= 1  # wrong codes slow the next tries down
 
 
-def test_the_password_and_a_current_code_let_the_decision_through(money, chain):  # noqa: F811
-    statement = statement_of(money.owed)
-    device = enrolled(chain.reviewer)
-    client = logged_in(chain.reviewer)
-    page = page_of(statement)
+def test_the_password_and_a_current_code_let_the_decision_through(desk):
+    statement, device, client, page = desk.statement, desk.device, desk.client, desk.page
     confirmed = client.post(
         CONFIRM, {"password": PASSWORD, "code": current_code(device), "next": page}
     )
@@ -109,12 +122,9 @@ def test_the_password_and_a_current_code_let_the_decision_through(money, chain):
     assert statement.approvals.count() == 1
 
 
-def test_a_wrong_password_does_not_spend_the_code(money, chain):  # noqa: F811
-    statement = statement_of(money.owed)
-    device = enrolled(chain.reviewer)
-    client = logged_in(chain.reviewer)
-    code = current_code(device)
-    page = page_of(statement)
+def test_a_wrong_password_does_not_spend_the_code(desk):
+    client, page = desk.client, desk.page
+    code = current_code(desk.device)
     refused = client.post(CONFIRM, {"password": "not it", "code": code, "next": page})
     assert "密码不正确" in refused.content.decode()
     assert client.post(CONFIRM, {"password": PASSWORD, "code": code, "next": page}).url == page
