@@ -26,7 +26,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 # Session keys: when the user logged in and when they were last seen (POSIX seconds).
@@ -138,5 +138,5 @@ class NoStoreMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if request.path.startswith(self.prefixes):
-            add_never_cache_headers(response)  # no-store, private, max-age=0, …
+            patch_cache_control(response, no_store=True, private=True)
         return response
