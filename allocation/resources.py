@@ -42,6 +42,7 @@ from households.import_base import (
 from households.import_files import is_blank
 from households.models import Project
 from resettlement.spreadsheets import imported_cell
+from resettlement.text import clean_text
 
 from .models import (
     Apartment,
@@ -133,7 +134,7 @@ def _text(value: Any) -> str:
         return str(int(value))
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
-    return imported_cell(str(value).strip())
+    return imported_cell(clean_text(str(value)).strip())
 
 
 def _positive_int(value: Any) -> int | None:

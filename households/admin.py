@@ -9,7 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -22,6 +22,7 @@ from resettlement.admin_services import ServiceForm, ServiceHistoryAdmin
 from resettlement.errors import RuleViolation
 from resettlement.masking import Mask
 from resettlement.personal_data import PersonalDataAdminMixin
+from resettlement.reauth import ask_to_reauthenticate, is_recently_authenticated
 
 from . import selectors, services, services_access
 from .access import ProjectScopedAdmin, projects_q
@@ -237,7 +238,12 @@ class HouseholdAdmin(
         return request.user.has_perm("households.approve_household")
 
     @admin.action(description=gettext_lazy("审批所选安置户"), permissions=["approve"])
-    def approve_selected(self, request: HttpRequest, queryset: QuerySet[Household]) -> None:
+    def approve_selected(
+        self, request: HttpRequest, queryset: QuerySet[Household]
+    ) -> HttpResponse | None:
+        if not is_recently_authenticated(request):
+            # Nothing is approved: the leader confirms and comes back to select again.
+            return ask_to_reauthenticate(request, request.get_full_path())
         approved, refused = 0, []
         for household in queryset:
             try:

@@ -32,6 +32,7 @@ from rest_framework.response import Response
 from resettlement.errors import RuleViolation
 from resettlement.masking import Mask
 from resettlement.personal_data import Unmasked, shown
+from resettlement.reauth import OTP_PARAMETER, require_recent_authentication
 
 from . import selectors, services, services_unmask
 from .access import projects_q, require_project, visible_projects
@@ -908,13 +909,22 @@ class HouseholdViewSet(
         services.household_update(actor=request.user, household=household, data=data)
         return self.render(household.pk)
 
-    @writes(None, HouseholdDetailSerializer, summary="Approve a reviewed household")
+    @writes(
+        None,
+        HouseholdDetailSerializer,
+        summary="Approve a reviewed household",
+        parameters=[OTP_PARAMETER],
+    )
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:
         """A leader approves a household whose members are all reviewed; its resettlement
         population and entitlement area follow. Nobody who registered, entered or reviewed
         any of its members may approve it (403 `four_eyes`); a household with members still
-        pending is refused (400 `not_reviewed`)."""
+        pending is refused (400 `not_reviewed`). With session authentication the password
+        (and, with REQUIRE_2FA, a one-time code) must have been confirmed recently (403
+        `reauthentication_required`); with HTTP Basic and REQUIRE_2FA the `X-OTP` header
+        carries the code (403 `second_factor_required`)."""
+        require_recent_authentication(request)
         household = services.household_approve(actor=request.user, household=self.get_object())
         return self.render(household.pk)
 

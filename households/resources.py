@@ -35,6 +35,7 @@ from simple_history.utils import bulk_create_with_history
 from resettlement.masking import Mask
 from resettlement.personal_data import shown
 from resettlement.spreadsheets import imported_cell
+from resettlement.text import clean_text
 
 from . import import_base
 from .access import projects_q
@@ -258,8 +259,7 @@ def _cell(value: Any) -> Any:
     if value is None:
         return None
     if isinstance(value, str):
-        text = value.strip()
-        return imported_cell(text)
+        return imported_cell(clean_text(value).strip())
     if isinstance(value, bool | dt.date):
         return value
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
@@ -589,7 +589,7 @@ def _text(value: Any) -> str:
         return value.date().isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    return str(value).strip()
+    return clean_text(str(value)).strip()
 
 
 @dataclass(frozen=True)

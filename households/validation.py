@@ -18,6 +18,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from resettlement.text import TEXT_MAX_LENGTH, clean_text
+
 from . import idnumbers
 from .models import (
     HousingWelfare,
@@ -143,7 +145,7 @@ def clean_member(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[FieldErro
     errors: list[FieldError] = []
     data: dict[str, Any] = {}
 
-    name = str(raw.get("name") or "").strip()
+    name = clean_text(str(raw.get("name") or "")).strip()
     if not name:
         errors.append(FieldError("name", _("姓名不能为空"), "required"))
     elif len(name) > 50:
@@ -252,14 +254,19 @@ def clean_household(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[FieldE
     elif not _CODE.match(code):
         errors.append(FieldError("code", _("户编号只能由字母、数字、-和_组成,最长32位")))
     data["code"] = code
-    data["address"] = str(raw.get("address") or "").strip()[:200]
+    data["address"] = clean_text(str(raw.get("address") or "")).strip()[:200]
     phone = str(raw.get("phone") or "").strip().replace(" ", "")
     if phone and not _PHONE.match(phone):
         errors.append(FieldError("phone", _("“%(v)s”不是有效的手机号或座机号") % {"v": phone}))
     data["phone"] = phone
-    data["agreement_number"] = str(raw.get("agreement_number") or "").strip()[:64]
+    data["agreement_number"] = clean_text(str(raw.get("agreement_number") or "")).strip()[:64]
     data["demolished_area"] = parse_area(raw.get("demolished_area"), "demolished_area", errors)
-    data["notes"] = str(raw.get("notes") or "").strip()
+    notes = clean_text(str(raw.get("notes") or "")).strip()
+    if len(notes) > TEXT_MAX_LENGTH:
+        errors.append(
+            FieldError("notes", _("备注不能超过 %(n)d 个字") % {"n": TEXT_MAX_LENGTH}, "max_length")
+        )
+    data["notes"] = notes
     return data, errors
 
 

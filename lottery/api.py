@@ -106,7 +106,10 @@ class LotterySessionViewSet(viewsets.ReadOnlyModelViewSet):
         )
         project = self.request.query_params.get("project")
         if project:
-            sessions = sessions.filter(project__code=project)
+            # No code holds a NUL, and PostgreSQL refuses one in a query.
+            sessions = (
+                sessions.filter(project__code=project) if "\x00" not in project else sessions.none()
+            )
         return sessions
 
     @extend_schema(

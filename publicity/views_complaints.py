@@ -14,7 +14,6 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -22,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from households.models import Project
 from resettlement.errors import RuleViolation, apply_errors
-from resettlement.public_site import over_limit, private, public_page
+from resettlement.public_site import one_attachment, private, public_page, public_post
 
 from . import selectors_public as public
 from . import services_complaints as services
@@ -47,12 +46,11 @@ def supervision_channels() -> dict[str, str]:
 @never_cache
 @require_http_methods(["GET", "POST"])
 @public_page
+@public_post("complaint", upload_bytes=one_attachment, back_url="public:complaint-file")
 def complaint_file(request: HttpRequest) -> HttpResponse:
     form = ComplaintForm()
     if request.method == "POST":
         form = ComplaintForm(request.POST, request.FILES)
-        if refused := over_limit(request, "complaint", back_url=reverse("public:complaint-file")):
-            return refused
         if form.is_bot:
             # Looks accepted, so the bot learns nothing; nothing is saved.
             return redirect("public:complaint-receipt")
@@ -105,20 +103,17 @@ def complaint_receipt(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 @public_page
+@public_post("complaint_status", back_url="public:complaint-status")
 def complaint_status(request: HttpRequest) -> HttpResponse:
     form = ComplaintStatusForm(request.POST if request.method == "POST" else None)
     context = {"form": form, "channels": supervision_channels()}
-    if request.method == "POST":
-        back = reverse("public:complaint-status")
-        if refused := over_limit(request, "complaint_status", back_url=back):
-            return refused
-        if form.is_valid():
-            report = public.complaint_for_reporter(
-                form.cleaned_data["reference"], form.cleaned_data["check_code"]
-            )
-            context.update({"looked_up": True, "report": report})
-            if report is not None:
-                context["form"] = ComplaintStatusForm()
+    if request.method == "POST" and form.is_valid():
+        report = public.complaint_for_reporter(
+            form.cleaned_data["reference"], form.cleaned_data["check_code"]
+        )
+        context.update({"looked_up": True, "report": report})
+        if report is not None:
+            context["form"] = ComplaintStatusForm()
     return private(render(request, "public/complaint_status.html", context))
 
 

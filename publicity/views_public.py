@@ -30,10 +30,11 @@ from resettlement.errors import RuleViolation, apply_errors
 from resettlement.masking import Mask, mask
 from resettlement.public_site import (
     LookupForm,
-    over_limit,
+    one_attachment,
     over_lookup_limit,
     private,
     public_page,
+    public_post,
 )
 
 from . import selectors_public as public
@@ -225,6 +226,7 @@ def _objection_publication(pk: int) -> Publication:
 @never_cache
 @require_http_methods(["GET", "POST"])
 @public_page
+@public_post("objection", upload_bytes=one_attachment)
 def objection_file(request: HttpRequest, pk: int) -> HttpResponse:
     publication = _objection_publication(pk)
     context = {"publication": publication, "kind_label": _kind_label(publication.kind)}
@@ -238,8 +240,6 @@ def objection_file(request: HttpRequest, pk: int) -> HttpResponse:
     form = ObjectionForm()
     if request.method == "POST":
         form = ObjectionForm(request.POST, request.FILES)
-        if refused := over_limit(request, "objection"):
-            return refused
         if form.is_bot:
             # Looks accepted, so the bot learns nothing; nothing is saved.
             return redirect("public:objection-thanks", pk=publication.pk)

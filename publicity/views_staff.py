@@ -23,6 +23,7 @@ from households.access import chosen_project, projects_q, visible_projects
 from households.models import Project
 from resettlement import publicity_kinds
 from resettlement.errors import RuleViolation
+from resettlement.reauth import recent_authentication_required
 
 from . import services
 from .forms_staff import (
@@ -209,6 +210,7 @@ def _act(request: HttpRequest, pk: int, action, success: str, **kwargs: Any) -> 
 @login_required
 @require_POST
 @permission_required("publicity.publish_publication", raise_exception=True)
+@recent_authentication_required("publicity_staff:publication-detail")
 def publication_publish(request: HttpRequest, pk: int) -> HttpResponse:
     if request.POST.get("confirm") != "yes":
         messages.error(request, _("请先勾选确认已核对公示内容,再发布。"))

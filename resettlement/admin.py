@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .admin_readonly import ReadOnlyAdmin
 from .audit import AuditAction
@@ -73,3 +74,17 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
         return super().has_view_permission(request, obj) and request.user.has_perm(ALL_PROJECTS)
+
+
+# The authenticator devices of the second factor (resettlement.second_factor): listed, never
+# shown with their secret, added or changed here. Users enrol on their own page; a lost
+# device is removed with `manage.py reset_second_factor`, which records who did it.
+admin.site.unregister(TOTPDevice)
+
+
+@admin.register(TOTPDevice)
+class TOTPDeviceAdmin(ReadOnlyAdmin):
+    list_display = ["user", "name", "confirmed", "created_at", "last_used_at"]
+    list_filter = ["confirmed"]
+    search_fields = ["user__username"]
+    fields = ["user", "name", "confirmed", "created_at", "last_used_at"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 from django.views import defaults
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -33,6 +34,20 @@ def not_found(request, exception=None):
         detail = str(NotFound.default_detail)
         return JsonResponse({"code": "not_found", "detail": detail}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+def bad_request(request, exception=None):
+    """400 for a request Django refused before any view (a body past
+    DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields): JSON under /api/, the usual page
+    elsewhere."""
+    if request.path.startswith("/api/"):
+        detail = _("请求无效(例如内容过大)。")
+        return JsonResponse(
+            {"code": "bad_request", "detail": detail},
+            status=400,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    return defaults.bad_request(request, exception)
 
 
 # Refusals every operation may answer with, whatever its own annotations say: the body is

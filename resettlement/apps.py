@@ -6,5 +6,10 @@ class ResettlementConfig(AppConfig):
     verbose_name = "Resettlement"
 
     def ready(self) -> None:
-        # Signal receivers: login time, ending a disabled user's sessions.
-        from . import security  # noqa: F401
+        # Signal receivers (login time, ending a disabled user's sessions) and the
+        # project's own system checks.
+        from . import checks, security  # noqa: F401
+        from .text import install
+
+        # Every form and serializer text field strips bidi controls and has a length limit.
+        install()

@@ -78,6 +78,8 @@ class AuditAction(models.TextChoices):
     ALLOCATION_POLICY_UPDATE = "allocation_policy.update", gettext_lazy("设置超面积上限")
     TEAM_SAVE = "team.save", gettext_lazy("设置工作组")
     RETURN_PLAN_SET = "return_plan.set", gettext_lazy("设置回迁计划")
+    SECOND_FACTOR_ENROL = "second_factor.enrol", gettext_lazy("绑定身份验证器")
+    SECOND_FACTOR_RESET = "second_factor.reset", gettext_lazy("解除身份验证器绑定")
 
 
 class AuditHead(NamedTuple):

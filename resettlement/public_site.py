@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 
 from django import forms
@@ -125,6 +126,38 @@ def _too_many(request: HttpRequest, action: str, rate: str, back_url: str) -> Ht
     response.headers["Retry-After"] = str(seconds)
     patch_cache_control(response, no_store=True)
     return response
+
+
+@dataclass(frozen=True)
+class PublicPost:
+    """What a public view that takes posts declares (see `public_post`)."""
+
+    action: str
+    upload_bytes: Callable[[], int] | None
+    back_url: str
+
+
+def one_attachment() -> int:
+    """What a public form with one attachment (an objection, a report) may upload."""
+    return settings.DOCUMENT_MAX_BYTES
+
+
+def public_post(
+    action: str, *, upload_bytes: Callable[[], int] | None = None, back_url: str = ""
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Declare a public view's posts: each counts against the client's limit for `action`,
+    and the body may carry files of up to `upload_bytes()` in all (none when not given).
+    Both are enforced by `resettlement.request_limits.RequestLimitsMiddleware` *before* the
+    body is read — the CSRF check reads a form's body, and a form's files with it — so a
+    client over its limit, or with too large a body, costs no parsing at all. `back_url` is
+    the URL name the over-limit page links back to."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        # Decorators above this one copy the attribute along (functools.wraps).
+        view.public_post = PublicPost(action, upload_bytes, back_url)
+        return view
+
+    return decorate
 
 
 def normalise_lookup_code(raw: str) -> str:

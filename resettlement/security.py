@@ -7,6 +7,10 @@
   account is saved inactive (admin or anywhere else), and a request still carrying a session
   of a user who can no longer log in (disabled by a bulk update, deleted) empties it.
 - `Permissions-Policy` switches off browser features no page uses (camera, microphone, …).
+- Pages and API answers that carry personal data (`NO_STORE_PATHS`: the staff pages, the
+  admin, the API, the login pages, a resident's own pages and a reporter's status page) are
+  `Cache-Control: private, no-store`: no browser cache or shared proxy keeps a copy for the
+  next person at the computer.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 # Session keys: when the user logged in and when they were last seen (POSIX seconds).
@@ -119,4 +124,19 @@ class PermissionsPolicyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", self.policy)
+        return response
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store, private` on every response under `NO_STORE_PATHS`, whatever
+    the view set."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.prefixes = tuple(settings.NO_STORE_PATHS)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path.startswith(self.prefixes):
+            patch_cache_control(response, no_store=True, private=True)
         return response

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "csp",
     "resettlement",
     "households",
@@ -67,13 +69,18 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: it times the whole stack and gives every response its X-Request-ID.
     "resettlement.logs.RequestLogMiddleware",
+    # Before anything reads the client's address or the scheme (resettlement.proxy).
+    "resettlement.proxy.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "resettlement.security.PermissionsPolicyMiddleware",
+    "resettlement.security.NoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "resettlement.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the CSRF check reads a form's body: size and public rate limits first.
+    "resettlement.request_limits.RequestLimitsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -128,17 +135,30 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "staff:home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling: five failures for one username from one address lock it for an hour.
+# Login throttling (resettlement.lockout): an account is locked for an hour after
+# AXES_FAILURE_LIMIT wrong passwords from any addresses, an address after
+# AXES_ADDRESS_FAILURE_LIMIT wrong passwords on any accounts. A successful login clears that
+# account's failures from that address only.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_ADDRESS_FAILURE_LIMIT = int(os.environ.get("AXES_ADDRESS_FAILURE_LIMIT", "20"))
 AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "resettlement.lockout.AccountOrAddressHandler"
 AXES_RESET_ON_SUCCESS = True
 # The lockout page: translated, says how long to wait (resettlement.reauth.locked_out).
 AXES_LOCKOUT_CALLABLE = "resettlement.reauth.locked_out"
 
-# Re-authentication: lottery sign-off, statement approval and payment recording need the
-# password entered within this many minutes (at login or on the confirm-password page).
+# Re-authentication (resettlement.reauth): a lottery sign-off, publishing, approving a
+# household or a statement's step and recording a payment need the password entered within
+# this many minutes (at login or on the confirm-password page).
 RECENT_AUTH_SECONDS = 60 * int(os.environ.get("RECENT_AUTH_MINUTES", "10"))
+# The second factor (resettlement.second_factor): with REQUIRE_2FA on, confirming those
+# decisions also takes a one-time code from the user's authenticator app, entered on the
+# confirm page; API calls with HTTP Basic send it in the X-OTP header. On in production
+# (DJANGO_DEBUG=0), off in the embedded demo.
+REQUIRE_2FA = env_bool("REQUIRE_2FA", not DEBUG)
+OTP_TOTP_ISSUER = "安置管理系统"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
@@ -163,7 +183,14 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage",
     },
 }
-DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
+# Request bodies, judged by their Content-Length before anything reads them
+# (resettlement.request_limits; deploy/nginx.conf caps them the same way in front): a
+# logged-in user's request may carry the largest upload the system takes (six 10 MB defect
+# photos in one report, an import, a document); anything else only a form. The form fields
+# Django parses are capped at Django's own default.
+FORM_BODY_MAX_BYTES = 256 * 1024
+UPLOAD_BODY_MAX_BYTES = int(os.environ.get("UPLOAD_BODY_MAX_BYTES", str(64 * 1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2621440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Limits on what people may upload.
@@ -269,6 +296,8 @@ SPECTACULAR_SETTINGS = {
     "caller's roles and the four-eyes rule.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema maps every operation and field: for logged-in users (session or Basic).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -323,11 +352,27 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
     }
 }
+# Pages and API answers with personal data: never stored by a browser or a proxy
+# (resettlement.security.NoStoreMiddleware). The public site's publications are masked and
+# may be cached; a resident's own pages and a reporter's status page may not.
+NO_STORE_PATHS = [
+    "/staff/",
+    "/admin/",
+    "/api/",
+    "/accounts/",
+    "/public/my/",
+    "/public/aftercare/",
+    "/public/complaints/",
+]
 # Browser features no page of the system uses are switched off for every page.
 PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
     "magnetometer=(), microphone=(), payment=(), usb=()"
 )
+# The reverse proxies (addresses or networks) whose X-Forwarded-For and X-Forwarded-Proto
+# are believed (resettlement.proxy); from anyone else those headers are dropped. Required
+# with DJANGO_SECURE_PROXY_SSL_HEADER=1 (resettlement.checks).
+TRUSTED_PROXIES = env_list("DJANGO_TRUSTED_PROXIES")
 if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

@@ -2,19 +2,23 @@ from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from .health import healthz
-from .reauth import LoginView, confirm_password
+from .reauth import LoginView, confirm_password, second_factor
 from .views_audit import audit_heads, audit_heads_json
 
 # Swagger UI: its start-up script is served as a file (the split view), but its page keeps a
-# small inline <style>; only this page may use inline styles.
-api_docs = csp_update({"style-src": [UNSAFE_INLINE]})(
-    SpectacularSwaggerSplitView.as_view(url_name="schema")
+# small inline <style>; only this page may use inline styles. Like the schema it describes
+# (SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"]), it is for logged-in users only.
+api_docs = login_required(
+    csp_update({"style-src": [UNSAFE_INLINE]})(
+        SpectacularSwaggerSplitView.as_view(url_name="schema")
+    )
 )
 
 urlpatterns = [
@@ -23,6 +27,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/confirm-password/", confirm_password, name="confirm-password"),
+    path("accounts/second-factor/", second_factor, name="second-factor"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("staff/objections/", include("publicity.urls_objections")),
@@ -49,6 +54,7 @@ urlpatterns = [
 ]
 
 handler404 = "resettlement.api.not_found"
+handler400 = "resettlement.api.bad_request"
 
 admin.site.site_header = _("安置管理系统")
 admin.site.site_title = _("安置管理系统")

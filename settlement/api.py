@@ -42,7 +42,7 @@ from households.api import (
 )
 from households.models import VillagerGroup
 from resettlement.errors import RuleViolation
-from resettlement.reauth import require_recent_authentication
+from resettlement.reauth import OTP_PARAMETER, require_recent_authentication
 
 from . import selectors_money, services_money
 from .models import (
@@ -348,6 +348,7 @@ class StatementViewSet(
             409: ErrorSerializer,
         },
         summary="Take the next step of the fund-approval chain",
+        parameters=[OTP_PARAMETER],
     )
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:
@@ -355,8 +356,9 @@ class StatementViewSet(
         approver took it first the call is refused (400 `approval_step_changed`) rather than
         taking the step after it. The caller must hold the step's role and not have taken
         another step on this statement (403 `separation_of_duties`, `wrong_role`). With
-        session authentication the password must have been entered recently (403
-        `reauthentication_required`)."""
+        session authentication the password (and, with REQUIRE_2FA, a one-time code) must
+        have been confirmed recently (403 `reauthentication_required`); with HTTP Basic and
+        REQUIRE_2FA the `X-OTP` header carries the code (403 `second_factor_required`)."""
         require_recent_authentication(request)
         data = parsed(ApproveSerializer, request.data)
         statement = self.get_object()
@@ -394,7 +396,7 @@ class StatementViewSet(
 
     @extend_schema(
         request=PaymentInputSerializer,
-        parameters=[IDEMPOTENCY_PARAMETER],
+        parameters=[IDEMPOTENCY_PARAMETER, OTP_PARAMETER],
         responses={
             200: PaymentSerializer,
             201: PaymentSerializer,
@@ -409,7 +411,9 @@ class StatementViewSet(
         """The direction follows the net. 201 when recorded; 200 with the first payment when
         the Idempotency-Key was already used for the same request; 400 `collect_first` while
         a household of the group still owes, `over_payment` beyond the approved amount; 403
-        `reauthentication_required` for a session whose password was not entered recently."""
+        `reauthentication_required` for a session not confirmed recently, 403
+        `second_factor_required` for HTTP Basic without a valid `X-OTP` code when REQUIRE_2FA
+        is on."""
         require_recent_authentication(request)
         key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
         if not key:

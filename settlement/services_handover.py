@@ -354,7 +354,7 @@ def move_in_record(*, actor, household: Household, moved_in_on: dt.date) -> Hand
 # -- defects --------------------------------------------------------------------------------
 
 
-def _photo_limit() -> int:
+def defect_photo_limit() -> int:
     return int(getattr(settings, "DEFECT_PHOTO_MAX_BYTES", DEFAULT_DEFECT_PHOTO_MAX_BYTES))
 
 
@@ -376,7 +376,7 @@ def _check_photos(photos: Sequence[UploadedFile]) -> list[tuple[UploadedFile, Ch
         message = _("每次报修最多上传 %(n)d 张照片。") % {"n": MAX_DEFECT_PHOTOS}
         raise RuleViolation("too_many_photos", message, details=[_field_error("photos", message)])
     checked = []
-    limit = _photo_limit()
+    limit = defect_photo_limit()
     for upload in photos:
         try:
             checked.append(

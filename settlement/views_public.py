@@ -22,19 +22,15 @@ from resettlement.errors import RuleViolation, apply_errors
 from resettlement.public_site import (
     LookupForm,
     normalise_lookup_code,
-    over_limit,
     over_lookup_limit,
     private,
     public_page,
+    public_post,
 )
 
 from . import selectors_handover as selectors
 from . import services_handover as services
 from .forms_handover import DefectReportForm
-
-
-def _refused(request: HttpRequest, action: str) -> HttpResponse | None:
-    return over_limit(request, action, back_url=reverse("settlement-public:lookup"))
 
 
 def _lookup_refused(request: HttpRequest, code: str) -> HttpResponse | None:
@@ -101,13 +97,17 @@ def household(request: HttpRequest, code: str) -> HttpResponse:
     return _page(request, record)
 
 
+def _photo_bytes() -> int:
+    return services.MAX_DEFECT_PHOTOS * services.defect_photo_limit()
+
+
 @never_cache
 @require_POST
 @public_page
+@public_post("defect", upload_bytes=_photo_bytes, back_url="settlement-public:lookup")
 def report(request: HttpRequest, code: str) -> HttpResponse:
-    """The resident reports a defect with photos."""
-    if refused := _refused(request, "defect"):
-        return refused
+    """The resident reports a defect with photos (counted against the reports' limit, and
+    its size checked, before the photos are read)."""
     record = selectors.aftercare_record(normalise_lookup_code(code))
     if not record.found:
         # A report to an unknown code is a guess too.

@@ -1,9 +1,11 @@
-"""The real stack (DESIGN §4): docker-compose.yml runs web (gunicorn), a Celery worker and beat,
-PostgreSQL and Redis, wired together by service name. Docker is not available where the
-tests run, so these read the files the way `docker compose` would."""
+"""The real stack (DESIGN §4): docker-compose.yml runs nginx in front of web (gunicorn), a
+Celery worker and beat, PostgreSQL and Redis, wired together by service name. Docker is not
+available where the tests run, so these read the files the way `docker compose` would (and
+deploy/nginx.conf the way nginx would)."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import shlex
 from pathlib import Path
@@ -74,7 +76,7 @@ def test_web_serves_the_wsgi_application_with_gunicorn_on_port_8000(services):
     assert web[0] == "gunicorn"
     assert "resettlement.wsgi:application" in web
     assert any(arg in ("--bind=0.0.0.0:8000", "0.0.0.0:8000") for arg in web)
-    assert any(str(port).endswith("8000") for port in services["web"]["ports"])
+    assert [str(port) for port in services["web"]["expose"]] == ["8000"]
 
 
 def test_worker_runs_a_celery_worker_for_the_project_app(services):
@@ -183,3 +185,87 @@ def test_the_example_environment_names_every_variable_compose_requires(compose):
     example = (ROOT / ".env.example").read_text(encoding="utf-8")
     defined = {line.split("=", 1)[0] for line in example.splitlines() if "=" in line}
     assert required <= defined
+
+
+# --- the reverse proxy ---------------------------------------------------------------------
+
+
+def nginx_blocks(text: str) -> dict[str, str]:
+    """deploy/nginx.conf's directives by block: "server:443" (the HTTPS server's own, outside
+    its locations) and "location /path/" for each location in it."""
+    text = re.sub(r"#.*", "", text)
+    https = re.search(r"server\s*\{(?:(?!server\s*\{).)*listen 443.*", text, re.S).group(0)
+    blocks = {}
+    for match in re.finditer(r"location\s+(\S+)\s*\{([^}]*)\}", https):
+        blocks[f"location {match.group(1)}"] = match.group(2)
+    blocks["server:443"] = re.sub(r"location\s+\S+\s*\{[^}]*\}", "", https)
+    return blocks
+
+
+def directive(block: str, name: str) -> list[str]:
+    return re.findall(rf"^\s*{name}\s+([^;]+);", block, re.M)
+
+
+def megabytes(value: str) -> int:
+    assert value.endswith("m"), value
+    return int(value[:-1]) * 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def nginx() -> dict[str, str]:
+    return nginx_blocks((ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8"))
+
+
+def test_only_the_proxy_is_published_and_gunicorn_is_not(services):
+    published = {name for name, service in services.items() if service.get("ports")}
+    assert published == {"proxy"}
+    assert {str(port).split(":")[-1] for port in services["proxy"]["ports"]} == {"443", "80"}
+
+
+def test_the_proxy_is_the_official_nginx_image_with_the_committed_configuration(services):
+    proxy = services["proxy"]
+    assert re.fullmatch(r"nginx:\d+\.\d+", proxy["image"])  # a pinned official image
+    mounts = {interpolate(v).split(":")[1]: interpolate(v).split(":")[0] for v in proxy["volumes"]}
+    assert mounts["/etc/nginx/conf.d/default.conf"] == "./deploy/nginx.conf"
+    assert (ROOT / "deploy" / "nginx.conf").is_file()
+    assert "/etc/nginx/certs" in mounts
+    assert healthy_dependencies(proxy) == {"web"}
+
+
+def test_the_proxy_passes_every_request_to_gunicorn_with_the_scheme_and_client(nginx):
+    text = (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
+    assert re.search(r"upstream resettlement_web\s*\{[^}]*server web:8000;", text)
+    for name, block in nginx.items():
+        if name.startswith("location"):
+            assert directive(block, "proxy_pass") == ["http://resettlement_web"], name
+    headers = dict(h.split(None, 1) for h in directive(nginx["server:443"], "proxy_set_header"))
+    assert headers["X-Forwarded-Proto"] == "$scheme"
+    assert headers["X-Forwarded-For"] == "$proxy_add_x_forwarded_for"
+    assert headers["Host"] == "$host"
+    assert re.search(r"listen 80;.*return 301 https://", text, re.S)  # plain HTTP redirects
+
+
+def test_the_proxy_caps_request_bodies_as_django_does(nginx):
+    from django.conf import settings
+
+    from resettlement.public_site import one_attachment
+    from settlement.services_handover import MAX_DEFECT_PHOTOS, defect_photo_limit
+
+    form = settings.FORM_BODY_MAX_BYTES
+    (everywhere,) = directive(nginx["server:443"], "client_max_body_size")
+    assert megabytes(everywhere) == settings.UPLOAD_BODY_MAX_BYTES
+    (public,) = directive(nginx["location /public/"], "client_max_body_size")
+    assert one_attachment() + form <= megabytes(public) < megabytes(everywhere)
+    (aftercare,) = directive(nginx["location /public/aftercare/"], "client_max_body_size")
+    photos = MAX_DEFECT_PHOTOS * defect_photo_limit() + form
+    assert photos <= megabytes(aftercare) <= megabytes(everywhere)
+
+
+def test_django_believes_the_forwarded_headers_from_the_proxy_alone(compose, services):
+    proxy_address = services["proxy"]["networks"]["default"]["ipv4_address"]
+    (subnet,) = [c["subnet"] for c in compose["networks"]["default"]["ipam"]["config"]]
+    assert ipaddress.ip_address(proxy_address) in ipaddress.ip_network(subnet)
+    for name in APP_SERVICES:
+        env = environment(services[name])
+        assert env["DJANGO_SECURE_PROXY_SSL_HEADER"] == "1"
+        assert env["DJANGO_TRUSTED_PROXIES"].split(",") == [proxy_address, "127.0.0.1"]

@@ -29,6 +29,7 @@ from households.models import (
     ReviewStatus,
 )
 from tests.factories import VillagerGroupFactory, household_data, make_user, member_data
+from tests.reauth import recently_authenticated
 
 HOUSEHOLDS = "/api/households/"
 MEMBERS = "/api/members/"
@@ -50,12 +51,13 @@ def fast_passwords_and_private_media(settings, tmp_path):
 
 @pytest.fixture
 def api():
-    """An API client logged in (by session) as the given user."""
+    """An API client logged in (by session) as the given user, who has just entered the
+    password (as the login page records it)."""
 
     def _as(user) -> APIClient:
         client = APIClient()
         client.force_login(user)
-        return client
+        return recently_authenticated(client)
 
     return _as
 
@@ -163,12 +165,12 @@ def test_input_that_does_not_parse_is_reported_in_the_same_shape(api, clerk, gro
     assert all(e["message"] for e in body["errors"])
 
 
-def test_a_body_sent_without_a_content_type_is_a_documented_415(api, clerk, client):
+def test_a_body_sent_without_a_content_type_is_a_documented_415(api, clerk):
     response = api(clerk).generic("POST", HOUSEHOLDS, b"code=H-1", content_type="")
 
     assert response.status_code == 415
     assert response.json()["code"] == "unsupported_media_type"
-    documented = client.get("/api/schema/", {"format": "json"}).json()
+    documented = api(clerk).get("/api/schema/", {"format": "json"}).json()
     assert "415" in documented["paths"]["/api/households/"]["post"]["responses"]
     assert "415" not in documented["paths"]["/api/households/"]["get"]["responses"]
 
@@ -533,6 +535,24 @@ def test_approving_before_every_member_is_reviewed_is_refused(api, leader, revie
     assert household.approved_by is None
 
 
+def test_approving_with_a_session_not_confirmed_recently_is_refused(leader, reviewer, register):
+    household = register()
+    pass_all(household, reviewer)
+    client = APIClient()
+    client.force_login(leader)  # logged in long ago
+
+    response = client.post(f"{HOUSEHOLDS}{household.pk}/approve/")
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "reauthentication_required"
+    household.refresh_from_db()
+    assert household.status == HouseholdStatus.REVIEWED
+    # HTTP Basic carries the password with the call itself.
+    basic = APIClient()
+    basic.credentials(HTTP_AUTHORIZATION=basic_auth(leader.username))
+    assert basic.post(f"{HOUSEHOLDS}{household.pk}/approve/").status_code == 200
+
+
 def test_leader_approves_and_the_entitlement_follows(api, leader, reviewer, register):
     household = register(members=[member_data(), member_data("spouse", sex="F")])
     pass_all(household, reviewer)
@@ -800,8 +820,8 @@ def test_list_queries_do_not_grow_with_the_number_of_households(
 # --- the schema and its documentation page ----------------------------------------------
 
 
-def test_the_openapi_schema_describes_review_and_approve(client, db):
-    response = client.get("/api/schema/", {"format": "json"})
+def test_the_openapi_schema_describes_review_and_approve(api, clerk):
+    response = api(clerk).get("/api/schema/", {"format": "json"})
 
     assert response.status_code == 200
     paths = response.json()["paths"]
@@ -810,8 +830,8 @@ def test_the_openapi_schema_describes_review_and_approve(client, db):
     assert "post" in paths["/api/households/"]
 
 
-def test_the_api_docs_page_loads_its_scripts_from_this_server(client, db):
-    response = client.get("/api/docs/")
+def test_the_api_docs_page_loads_its_scripts_from_this_server(api, clerk):
+    response = api(clerk).get("/api/docs/")
 
     assert response.status_code == 200
     page = response.content.decode()

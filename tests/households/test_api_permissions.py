@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 from households import services
 from households.models import Document, Household, Member, Project, ReviewStatus
 from tests.factories import household_data, make_user, member_data
+from tests.reauth import recently_authenticated
 
 ROLES = ("clerk", "reviewer", "leader", "operator", "notary", "finance")
 CALLERS = (*ROLES, "no role", "anonymous")
@@ -235,7 +236,7 @@ def client_for(roles):
             f"caller_{caller.replace(' ', '_')}", *([] if caller == "no role" else [caller])
         )
         client.force_login(user)
-        return client
+        return recently_authenticated(client)  # as after logging in with the password
 
     return _client_for
 
@@ -284,6 +285,8 @@ def test_a_user_with_no_role_cannot_even_see_that_a_household_exists(world, clie
     assert client.get("/api/households/424242/").status_code == 403
 
 
-def test_the_schema_and_its_docs_need_no_role(client, db):
-    assert client.get("/api/schema/").status_code == 200
-    assert client.get("/api/docs/").status_code == 200
+def test_the_schema_and_its_docs_need_a_login_but_no_role(client_for):
+    assert client_for("anonymous").get("/api/schema/").status_code == 403
+    roleless = client_for("no role")
+    assert roleless.get("/api/schema/").status_code == 200
+    assert roleless.get("/api/docs/").status_code == 200

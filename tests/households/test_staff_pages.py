@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+from urllib.parse import quote
 
 import pytest
 from django.urls import reverse
@@ -10,6 +11,9 @@ from PIL import Image
 from households import services
 from households.models import Household, HouseholdStatus, Member, ReviewStatus
 from tests.factories import id_number, make_user
+from tests.reauth import recently_authenticated
+
+PASSWORD = "correct horse battery staple"
 
 
 def _png_bytes() -> bytes:
@@ -159,6 +163,7 @@ def test_reviewer_reviews_in_the_admin_queue_and_leader_approves(
     member.refresh_from_db()
     assert member.review_status == ReviewStatus.PASSED
     client.force_login(leader)
+    recently_authenticated(client)
     client.post(
         reverse("admin:households_household_changelist"),
         {"action": "approve_selected", "_selected_action": [household.pk]},
@@ -166,6 +171,26 @@ def test_reviewer_reviews_in_the_admin_queue_and_leader_approves(
     household.refresh_from_db()
     assert household.status == HouseholdStatus.APPROVED
     assert household.entitlement_area is not None
+
+
+def test_approving_in_the_admin_asks_for_the_password_first(client, reviewer, leader, register):
+    household = register()
+    services.member_review(
+        actor=reviewer, member=household.members.get(), decision=ReviewStatus.PASSED
+    )
+    changelist = reverse("admin:households_household_changelist")
+    client.force_login(leader)  # logged in long ago: no password checked recently
+    action = {"action": "approve_selected", "_selected_action": [household.pk]}
+    asked = client.post(changelist, action)
+    assert asked.status_code == 302
+    assert asked.url == f"/accounts/confirm-password/?next={quote(changelist, safe='')}"
+    household.refresh_from_db()
+    assert household.status == HouseholdStatus.REVIEWED
+    back = client.post(asked.url, {"password": PASSWORD, "next": changelist})
+    assert back.url == changelist
+    client.post(changelist, action)
+    household.refresh_from_db()
+    assert household.status == HouseholdStatus.APPROVED
 
 
 def test_registrar_reviewing_in_the_admin_sees_the_four_eyes_message(client, all_hats, register):
@@ -220,6 +245,7 @@ def test_leader_who_reviewed_cannot_approve_through_the_admin_action(client, reg
         actor=reviewing_leader, member=household.members.get(), decision=ReviewStatus.PASSED
     )
     client.force_login(reviewing_leader)
+    recently_authenticated(client)
     response = client.post(
         reverse("admin:households_household_changelist"),
         {"action": "approve_selected", "_selected_action": [household.pk]},

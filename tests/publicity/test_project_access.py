@@ -10,6 +10,7 @@ from publicity import services
 from publicity.models import Publication
 from resettlement.errors import NotAllowed
 from tests.factories import ProjectFactory, grant, make_user
+from tests.reauth import recently_authenticated
 
 
 @pytest.fixture
@@ -33,6 +34,7 @@ def draft(approved_household, leader):
 
 def test_another_projects_draft_is_not_found(client, leader_b, draft):
     client.force_login(leader_b)
+    recently_authenticated(client)
     assert (
         client.get(reverse("publicity_staff:publication-detail", args=[draft.pk])).status_code
         == 404

@@ -3,6 +3,7 @@ publishing (leaders only), withdrawing with a public reason and a new version af
 upheld objection."""
 
 import datetime as dt
+from urllib.parse import quote
 
 import pytest
 from django.urls import reverse
@@ -13,6 +14,7 @@ from households.models import HouseholdStatus, ReviewStatus
 from publicity import services
 from publicity.models import Publication, PublicationStatus
 from tests.factories import CommunityFactory
+from tests.reauth import recently_authenticated
 
 
 def _url(name: str, *args) -> str:
@@ -155,6 +157,7 @@ def test_leader_publishes_after_confirming_and_the_page_shows_frozen_rows_and_th
     client, leader, reviewer, draft, approved_household
 ):
     client.force_login(leader)
+    recently_authenticated(client)
     response = client.post(_url("publication-publish", draft.pk), {"confirm": "yes"})
     assert response.status_code == 302
     draft.refresh_from_db()
@@ -180,8 +183,24 @@ def test_a_published_roster_links_to_its_pdf_page_and_a_draft_does_not(
     assert 'id="pdf-link"' not in _text(client.get(_url("publication-detail", draft.pk)))
 
 
+def test_publishing_asks_for_the_password_when_the_last_one_is_too_old(client, leader, draft):
+    client.force_login(leader)  # logged in long ago: no password checked recently
+    detail = _url("publication-detail", draft.pk)
+    asked = client.post(_url("publication-publish", draft.pk), {"confirm": "yes"})
+    assert asked.status_code == 302
+    assert asked.url == f"/accounts/confirm-password/?next={quote(detail, safe='')}"
+    draft.refresh_from_db()
+    assert draft.status == PublicationStatus.DRAFT
+    back = client.post(asked.url, {"password": "correct horse battery staple", "next": detail})
+    assert back.url == detail
+    client.post(_url("publication-publish", draft.pk), {"confirm": "yes"})
+    draft.refresh_from_db()
+    assert draft.status == PublicationStatus.PUBLISHED
+
+
 def test_publishing_needs_the_confirmation_box_ticked(client, leader, draft):
     client.force_login(leader)
+    recently_authenticated(client)
     response = client.post(_url("publication-publish", draft.pk), follow=True)
     assert "请先勾选确认已核对公示内容" in _text(response)
     draft.refresh_from_db()
@@ -200,6 +219,7 @@ def test_a_clerk_cannot_publish(client, clerk, draft):
 
 def test_publishing_again_is_explained_not_an_error(client, leader, published_population):
     client.force_login(leader)
+    recently_authenticated(client)
     response = client.post(
         _url("publication-publish", published_population.pk), {"confirm": "yes"}, follow=True
     )
@@ -288,6 +308,7 @@ def test_an_upheld_objection_leads_to_a_new_version_with_the_correction(
     household_services.household_approve(actor=leader, household=approved_household)
 
     client.force_login(leader)
+    recently_authenticated(client)
     page = _text(client.get(_url("publication-detail", published_population.pk)))
     assert 'id="new-version"' in page and "有 1 件异议成立" in page
     response = client.post(_url("publication-new-version", published_population.pk))

@@ -1,5 +1,7 @@
 """`manage.py check --deploy` under the production environment variables the README lists:
-no warnings at all; with the embedded development key it does warn (so the check is real)."""
+no warnings at all; with the embedded development key, the placeholder key of
+`.env.example`, no Redis or a trusted proxy header without a named proxy it fails (so the
+check is real)."""
 
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ def production_environment(**overrides: str) -> dict[str, str]:
             "DATABASE_URL": "postgres://resettlement:secret@db.internal:5432/resettlement",
             "REDIS_URL": "redis://redis.internal:6379/0",
             "DJANGO_SECURE_PROXY_SSL_HEADER": "1",
+            "DJANGO_TRUSTED_PROXIES": "172.30.0.10",
             "PUBLIC_BASE_URL": "https://anzhi.example.gov.cn",
         }
     )
@@ -59,15 +62,47 @@ def test_the_deploy_check_passes_without_a_single_warning_in_production(producti
     assert "System check identified no issues (0 silenced)." in output
 
 
-def test_the_deploy_check_rejects_the_embedded_development_key():
+REMOVED = None
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"DJANGO_SECRET_KEY": REMOVED}, "security.W009"),
+        ({"DJANGO_DEBUG": "1"}, "security.W018"),
+        ({"REDIS_URL": REMOVED}, "resettlement.E002"),
+        ({"DJANGO_TRUSTED_PROXIES": REMOVED}, "resettlement.E003"),
+        ({"IMPORT_MAX_BYTES": str(100 * 1024 * 1024)}, "resettlement.E004"),
+    ],
+    ids=[
+        "the embedded development key",
+        "debug left on",
+        "production without redis",
+        "a trusted proxy header without a named proxy",
+        "an upload limit below the imports it must carry",
+    ],
+)
+def test_the_deploy_check_rejects(change: dict, code: str):
     env = production_environment()
-    del env["DJANGO_SECRET_KEY"]
+    for name, value in change.items():
+        if value is REMOVED:
+            del env[name]
+        else:
+            env[name] = value
     result = deploy_check(env)
     assert result.returncode != 0
-    assert "security.W009" in result.stdout + result.stderr
+    assert code in result.stdout + result.stderr
 
 
-def test_the_deploy_check_rejects_debug_left_on():
-    result = deploy_check(production_environment(DJANGO_DEBUG="1"))
+def example_value(name: str) -> str:
+    lines = (ROOT / ".env.example").read_text(encoding="utf-8").splitlines()
+    return next(line.split("=", 1)[1] for line in lines if line.startswith(f"{name}="))
+
+
+def test_the_deploy_check_rejects_the_placeholder_key_of_the_example_environment():
+    placeholder = example_value("DJANGO_SECRET_KEY")
+    result = deploy_check(production_environment(DJANGO_SECRET_KEY=placeholder))
+    output = result.stdout + result.stderr
     assert result.returncode != 0
-    assert "security.W018" in result.stdout + result.stderr
+    assert "resettlement.E001" in output and ".env.example" in output
+    assert "security.W009" not in output  # long and varied: Django's own check lets it pass
