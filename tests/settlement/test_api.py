@@ -208,8 +208,8 @@ def test_the_api_approval_names_the_step_and_a_stale_one_is_refused(money, chain
     assert statement.approvals.count() == 2
 
 
-def test_the_schema_requires_the_expected_position(client, db):
-    schema = client.get("/api/schema/", {"format": "json"}).json()
+def test_the_schema_requires_the_expected_position(money, chain):  # noqa: F811
+    schema = client_for(chain.reviewer).get("/api/schema/", {"format": "json"}).json()
     operation = schema["paths"]["/api/settlement/statements/{id}/approve/"]["post"]
     ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     component = schema["components"]["schemas"][ref.rsplit("/", 1)[-1]]
