@@ -7,7 +7,9 @@ from celery import shared_task
 from . import services
 
 
-@shared_task(autoretry_for=(Exception,), retry_backoff=60, max_retries=3)
+# The backoff stays below the broker's visibility timeout (settings), or Redis would deliver
+# the waiting retry a second time.
+@shared_task(autoretry_for=(Exception,), retry_backoff=60, retry_backoff_max=60, max_retries=3)
 def refresh_overdue_ledger() -> dict[str, int]:
     """Recompute the overdue-return ledger (daily, by Celery beat; see settings)."""
     run = services.ledger_refresh()

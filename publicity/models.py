@@ -245,8 +245,13 @@ class RenderPart(models.Model):
     file = models.FileField(_("文件"), upload_to=render_part_upload_to, blank=True, max_length=200)
     pages = models.PositiveIntegerField(_("页数"), default=0)
     error = models.TextField(_("错误"), blank=True)
+    # The claim: when the current attempt took the part (it also identifies the attempt),
+    # and when its worker last said it is still rendering (publicity.rendering).
     started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # How many times the part was taken: more than one means a worker was lost (or failed).
+    attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
 
     class Meta:
         verbose_name = _("PDF 分册")

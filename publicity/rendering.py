@@ -2,9 +2,18 @@
 
 `roster_render_start` creates a RenderJob with one RenderPart per community in the frozen
 snapshot and queues one task per part after commit, so several workers render a roster in
-parallel. A task claims its part with a conditional UPDATE (queued or failed, or running
-for so long that its worker must have died) and renders only if it got it: a task
-delivered twice renders once and leaves one file. Progress is the share of parts done.
+parallel. A task claims its part with a conditional UPDATE and renders only if it got it: a
+task delivered twice renders once and leaves one file. Progress is the share of parts done.
+
+A worker can be lost mid-part (killed, out of memory, the machine gone): its message comes
+back from the broker (acks_late; Redis redelivers it after the visibility timeout), and the
+part may be taken over once its claim is stale. While a worker renders a part it touches the
+part every RENDER_HEARTBEAT_SECONDS from a thread of its own (`heartbeat_at`); a part whose
+last touch is older than RENDER_STALE_SECONDS — or that was claimed longer ago than any task
+may run — was lost with its worker. So a long render is never taken over, and a lost one is
+re-run within two minutes (docs/operations.md, "PDF workers"). The file of an attempt is
+recorded on the part before it is written and marked done only by the claim's holder; whoever
+takes a part over first removes the file a lost attempt may have left.
 """
 
 from __future__ import annotations
@@ -12,12 +21,14 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
-from django.db.models import Q
+from django.db import DatabaseError, connections, transaction
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,9 +48,15 @@ PRINTABLE = (PublicationStatus.PUBLISHED, PublicationStatus.CLOSED, PublicationS
 
 
 def stale_after() -> dt.timedelta:
-    """A part left "running" longer than a task may run was lost with its worker (killed,
-    out of memory): it may be claimed again."""
-    return dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+    """A running part whose worker has not touched it for this long was lost with its worker
+    (the worker touches it every RENDER_HEARTBEAT_SECONDS while it renders)."""
+    return dt.timedelta(seconds=settings.RENDER_STALE_SECONDS)
+
+
+def longest_run() -> dt.timedelta:
+    """No claim is older than this while its task still runs: the pool kills a task at
+    CELERY_TASK_TIME_LIMIT (its heartbeat dies with it), plus the time that takes to show."""
+    return dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT) + stale_after()
 
 
 @transaction.atomic
@@ -79,18 +96,79 @@ def roster_render_start(*, actor, publication: Publication) -> RenderJob:
 
 
 def part_claim(part_id: int, kind: str) -> dt.datetime | None:
-    """Take a part of a job of `kind` for rendering: queued or failed, or running longer
-    than a task may run (its worker died). Returns the claim's time (the part's
-    started_at), or None when the part is done, running on another worker, or gone — so a
-    task delivered twice renders once."""
+    """Take a part of a job of `kind` for rendering: queued or failed, or running but lost
+    (no heartbeat for `stale_after()`, or claimed longer ago than `longest_run()`). Returns
+    the claim's time (the part's started_at, which identifies this attempt), or None when the
+    part is done, running on a live worker, or gone — so a task delivered twice renders
+    once."""
     now = timezone.now()
+    silent_since = now - stale_after()
+    lost = Q(heartbeat_at__lt=silent_since) | Q(
+        heartbeat_at__isnull=True, started_at__lt=silent_since
+    )
     claimable = Q(status__in=[RenderStatus.QUEUED, RenderStatus.FAILED]) | Q(
-        status=RenderStatus.RUNNING, started_at__lt=now - stale_after()
+        Q(status=RenderStatus.RUNNING) & (lost | Q(started_at__lt=now - longest_run()))
     )
     changed = RenderPart.objects.filter(claimable, pk=part_id, job__kind=kind).update(
-        status=RenderStatus.RUNNING, started_at=now, finished_at=None, error=""
+        status=RenderStatus.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        finished_at=None,
+        error="",
+        attempts=F("attempts") + 1,
     )
     return now if changed == 1 else None
+
+
+def busy_countdown(part_id: int) -> float:
+    """Seconds until a running part's claim turns stale if its worker stops touching it now,
+    plus one: when to look at a busy part again. At most `stale_after()` + 1, which is below
+    the broker's visibility timeout (a message held longer would be delivered twice)."""
+    part = RenderPart.objects.filter(pk=part_id).values("heartbeat_at", "started_at").first()
+    alive_at = part and (part["heartbeat_at"] or part["started_at"])
+    stale = stale_after().total_seconds()
+    if not alive_at:
+        return 1.0
+    remaining = (alive_at - timezone.now()).total_seconds() + stale
+    return max(0.0, min(remaining, stale)) + 1.0
+
+
+def look_again_later(task, part_id: int) -> None:
+    """For a task that found its part busy: send it again, to the queue it came from, for when
+    the other worker's claim would turn stale. Normally that worker finishes first (then this
+    is skipped); if it was lost, this takes the part over. Unlike a retry this keeps the
+    task's retry count, so waiting for a live worker never uses up the retries kept for
+    failures. Run in-process (no broker), whoever holds the part is another request."""
+    if not task.request.is_eager:
+        task.signature_from_request(countdown=busy_countdown(part_id)).apply_async()
+
+
+@contextmanager
+def _heartbeat(claim: QuerySet) -> Iterator[None]:
+    """While the body runs, touch the claimed part every RENDER_HEARTBEAT_SECONDS from a thread
+    of this process, so a long render is never taken for a lost one. When the process dies
+    (killed with its worker, or by the task time limit) the touches stop, and the part turns
+    stale `stale_after()` later. The thread stops once the claim is no longer ours."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(settings.RENDER_HEARTBEAT_SECONDS):
+                try:
+                    if not claim.update(heartbeat_at=timezone.now()):
+                        return
+                except DatabaseError:  # the next touch may succeed; the render goes on
+                    logger.warning("could not record a render heartbeat", exc_info=True)
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    thread = threading.Thread(target=beat, name="render-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 class Outcome(enum.Enum):
@@ -104,7 +182,12 @@ def part_render(
 ) -> Outcome:
     """Claim a part, render it with `render(part) -> (pdf, pages)` and store the file. Every
     kind of PDF job goes through here. On an error the part is marked failed (claimable
-    again) and the error re-raised for the task to retry."""
+    again) and the error re-raised for the task to retry.
+
+    Exactly one file per part: the file's name is recorded on the part before it is written,
+    so an attempt lost while writing leaves its name behind, and the attempt that takes the
+    part over removes that file first; only the claim's holder marks the part done, and an
+    attempt that lost its claim removes its own file."""
     claimed_at = part_claim(part_id, kind)
     if claimed_at is None:
         running = RenderPart.objects.filter(pk=part_id, status=RenderStatus.RUNNING).exists()
@@ -112,24 +195,31 @@ def part_render(
     part = RenderPart.objects.select_related(
         "job__project", "job__publication__project", "job__publication__community", "group"
     ).get(pk=part_id)
+    storage = part.file.storage
+    if part.file.name:  # left by a lost attempt: never the part's file (it is not done)
+        storage.delete(part.file.name)
     ours = RenderPart.objects.filter(pk=part_id, status=RenderStatus.RUNNING, started_at=claimed_at)
     name = ""
     try:
-        pdf, pages = render(part)
-        name = part.file.storage.save(
-            part.file.field.generate_filename(part, f"{part.label}.pdf"), ContentFile(pdf)
-        )
-        # Only the claim's holder finishes the part: if the claim went stale and another
-        # worker took over, this file is not the part's and is removed below.
-        if not ours.update(
-            status=RenderStatus.DONE, file=name, pages=pages, finished_at=timezone.now()
-        ):
-            part.file.storage.delete(name)
-            return Outcome.SKIPPED
+        with _heartbeat(ours):
+            pdf, pages = render(part)
+            name = part.file.field.generate_filename(part, f"{part.label}.pdf")
+            if not ours.update(file=name):
+                return Outcome.SKIPPED  # taken over meanwhile; nothing written
+            name = storage.save(name, ContentFile(pdf))
+            # Only the claim's holder finishes the part: if the claim went stale and another
+            # worker took over, this file is not the part's and is removed below.
+            if not ours.update(
+                status=RenderStatus.DONE, file=name, pages=pages, finished_at=timezone.now()
+            ):
+                storage.delete(name)
+                return Outcome.SKIPPED
     except Exception as exc:
         if name:
-            part.file.storage.delete(name)
-        ours.update(status=RenderStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now())
+            storage.delete(name)
+        ours.update(
+            status=RenderStatus.FAILED, file="", error=str(exc)[:2000], finished_at=timezone.now()
+        )
         raise
     return Outcome.RENDERED
 

@@ -3,7 +3,9 @@
 Tasks take ids, never objects, and call a service. Rendering tasks are acknowledged only
 when done (acks_late), and rejected back to the queue if their worker dies, so another
 worker picks them up; the part they render is claimed with a conditional UPDATE, so a
-task delivered twice renders once.
+task delivered twice renders once. A part busy on another worker is looked at again, as a
+new message, when that worker's claim would turn stale (publicity.rendering): waiting for a
+live worker never uses up the retries kept for failures, and a lost one is taken over.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ logger = logging.getLogger(__name__)
     reject_on_worker_lost=True,
     autoretry_for=(Exception,),
     retry_backoff=10,
-    retry_backoff_max=600,
+    # Below the broker's visibility timeout (settings): a longer wait is delivered twice.
+    retry_backoff_max=60,
     retry_jitter=True,
     max_retries=5,
 )
@@ -32,9 +35,7 @@ def render_roster_part(self, part_id: int) -> str:
     """Render one community's roster PDF (a RenderPart of a roster job)."""
     outcome = rendering.roster_part_render(part_id=part_id)
     if outcome is rendering.Outcome.BUSY:
-        # Another worker holds the part: normally it finishes; if it died, the claim goes
-        # stale and this retry takes the part over.
-        raise self.retry(countdown=rendering.stale_after().total_seconds())
+        rendering.look_again_later(self, part_id)
     return outcome.value
 
 

@@ -27,6 +27,5 @@ def render_notices_part(self, part_id: int) -> str:
         # The part is marked failed (claimable again); try again later, up to max_retries.
         raise self.retry(exc=exc) from exc
     if outcome is rendering.Outcome.BUSY:
-        # Another worker holds the part; if it died, the claim goes stale and this takes over.
-        raise self.retry(countdown=rendering.stale_after().total_seconds())
+        rendering.look_again_later(self, part_id)
     return outcome.value

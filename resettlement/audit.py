@@ -9,6 +9,11 @@ constraints on sequence and previous hash are the backstop).
 
 The hash of an entry is SHA-256 over a canonical JSON form of its fields, including the
 previous entry's hash; docs/audit.md gives the exact input so anyone can recompute it.
+
+The head is published (`PublishedHead`, shown on /public/audit-heads/) with every decision the
+public relies on — a publication published, a lottery signed off, in the same transaction as
+its entry — and daily by Celery beat (`audit_head_publish`). `audit_verify` checks the chain
+against every published head, and against heads printed or copied outside the database.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import datetime as dt
 import hashlib
 import json
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -29,7 +34,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import GENESIS_HASH, AuditEntry
+from .models import GENESIS_HASH, AuditEntry, HeadOccasion, PublishedHead
 
 FORMAT = "rs-audit-v1"
 # pg_advisory_xact_lock key of the chain: any constant no other code uses ("rsaudit").
@@ -200,7 +205,30 @@ def audit_record(
     )
     entry.hash = entry_hash(entry)
     entry.save(force_insert=True)
+    if action in HeadOccasion.values:  # a decision the public relies on: publish the head
+        _publish_head(AuditHead(entry.sequence, entry.hash), occasion=action)
     return entry
+
+
+# -- publishing the head ----------------------------------------------------------------------
+
+
+def _publish_head(head: AuditHead, *, occasion: str) -> PublishedHead:
+    return PublishedHead.objects.create(
+        sequence=head.sequence, hash=head.hash, published_at=timezone.now(), occasion=occasion
+    )
+
+
+@transaction.atomic
+def audit_head_publish() -> PublishedHead | None:
+    """Publish the chain's current head (the daily schedule). Nothing when the chain is
+    empty or its head is published already (nothing was appended since). Holds the chain
+    lock, so the head cannot move while it is read and published."""
+    _lock_chain()
+    head = audit_head()
+    if head.sequence == 0 or PublishedHead.objects.filter(sequence=head.sequence).exists():
+        return None
+    return _publish_head(head, occasion=HeadOccasion.DAILY)
 
 
 # -- verifying --------------------------------------------------------------------------------
@@ -209,13 +237,28 @@ def audit_record(
 @dataclass(frozen=True)
 class AuditProblem:
     """The first place the chain is broken. `code`: missing (a gap in the sequence, or a
-    printed entry that no longer exists), content_changed (the entry's fields do not give
-    its hash), link_broken (its previous hash is not the hash of the entry before it),
-    differs_from_printed (its hash is not the one printed on paper)."""
+    known head beyond the chain's end: the tail was cut off), content_changed (the entry's
+    fields do not give its hash), link_broken (its previous hash is not the hash of the entry
+    before it), differs_from_published / differs_from_printed / differs_from_copy (its hash
+    is not the one published on the site, printed on paper, or kept in a copy of the
+    published heads), published_head_removed (a head in the copy is no longer, or no longer
+    so, among the published heads in the database)."""
 
     sequence: int
     code: str
     message: str
+
+
+@dataclass(frozen=True)
+class KnownHead:
+    """A head known from outside the chain: `source` is "published" (the PublishedHead
+    table), "printed" (a PDF, typed in) or "copy" (a saved copy of the published heads);
+    `where` says which one, for the message."""
+
+    sequence: int
+    hash: str
+    source: str
+    where: str
 
 
 @dataclass(frozen=True)
@@ -265,36 +308,155 @@ def _check(entry: AuditEntry, expected: int, previous: str) -> AuditProblem | No
     return None
 
 
+def published_heads() -> list[KnownHead]:
+    """Every head published on the site, as `audit_verify` checks them."""
+    return [
+        KnownHead(
+            head.sequence,
+            head.hash,
+            "published",
+            _("%(when)s 公布") % {"when": _local_time(head.published_at)},
+        )
+        for head in PublishedHead.objects.order_by("sequence")
+    ]
+
+
+HEADS_FORMAT = "rs-audit-heads-v1"
+
+
+def published_heads_document() -> dict[str, Any]:
+    """The published heads as the public JSON gives them (/public/audit-heads.json), newest
+    first; a saved copy is what `verify_audit --heads FILE` reads back."""
+    return {
+        "format": HEADS_FORMAT,
+        "heads": [
+            {
+                "sequence": head.sequence,
+                "hash": head.hash,
+                "published_at": _plain(head.published_at),
+                "occasion": head.occasion,
+            }
+            for head in PublishedHead.objects.order_by("-sequence")
+        ],
+    }
+
+
+def heads_from_document(document: Any, *, name: str) -> list[KnownHead]:
+    """The heads of a saved copy of `published_heads_document()` (`name`: the file, for the
+    messages). Raises ValueError saying what is wrong with it."""
+    if not isinstance(document, dict) or document.get("format") != HEADS_FORMAT:
+        raise ValueError(
+            _("%(f)s 不是公布的审计链头(应为 %(format)s)。") % {"f": name, "format": HEADS_FORMAT}
+        )
+    heads = []
+    for i, item in enumerate(document.get("heads") or [], start=1):
+        try:
+            sequence, value, when = item["sequence"], item["hash"], item["published_at"]
+            valid = (
+                isinstance(sequence, int)
+                and sequence >= 1
+                and isinstance(value, str)
+                and len(value) == 64
+                and all(c in "0123456789abcdef" for c in value)
+            )
+        except (KeyError, TypeError):
+            valid = False
+        if not valid:
+            raise ValueError(_("%(f)s 的第 %(i)d 个链头不完整或格式不对。") % {"f": name, "i": i})
+        heads.append(
+            KnownHead(
+                sequence, value, "copy", _("%(f)s 记录的 %(when)s 公布") % {"f": name, "when": when}
+            )
+        )
+    return heads
+
+
+def _local_time(moment: dt.datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def _differs(entry: AuditEntry, known: KnownHead) -> AuditProblem:
+    if known.source == "printed":
+        message = _("第 %(n)d 条记录的哈希与打印的链头不符:该条或其之前的记录被重写过。")
+    else:
+        message = _(
+            "第 %(n)d 条记录的哈希与公布过的链头 %(hash)s(%(where)s)不符:该条或其之前的"
+            "记录被重写过,或删除链尾后伪造了新的记录。"
+        )
+    return AuditProblem(
+        entry.sequence,
+        f"differs_from_{known.source}",
+        message % {"n": entry.sequence, "where": known.where, "hash": known.hash[:16] + "…"},
+    )
+
+
+def _cut_off(known: KnownHead, head: AuditHead) -> AuditProblem:
+    if known.source == "printed":
+        message = _("打印的链头第 %(n)d 条已不在链中(链尾被删除)。")
+    else:
+        message = _(
+            "链中只有 %(count)d 条记录,但第 %(n)d 条的链头已经公布过(%(where)s):链尾被删除。"
+        )
+    return AuditProblem(
+        known.sequence,
+        "missing",
+        message % {"n": known.sequence, "count": head.sequence, "where": known.where},
+    )
+
+
 def audit_verify(
-    *, printed: Mapping[int, str] | None = None, batch_size: int = VERIFY_BATCH
+    *,
+    printed: Mapping[int, str] | None = None,
+    copied: Iterable[KnownHead] = (),
+    batch_size: int = VERIFY_BATCH,
 ) -> AuditReport:
     """Recompute the whole chain from entry 1 and report the first broken entry.
 
-    `printed` maps sequence numbers to heads printed on paper (a publicity PDF, a notarial
-    record): each must still be in the chain with that hash. That also catches a chain
-    rewritten from some entry on with every hash recomputed.
+    The chain is also checked against every head known from outside it: each must still be
+    in the chain with its hash, and the chain must reach the newest. The heads published
+    on the site (`PublishedHead`) are always checked; `printed` maps sequence numbers to
+    heads printed on paper (a publicity PDF, a notarial record); `copied` are heads from a
+    copy of the published heads kept outside the database, each of which must also still be
+    among the published heads. Together they catch a chain rewritten from some entry on with
+    every hash recomputed, a forged entry appended in place of a published one, and a tail
+    cut off — up to the newest head known.
     """
-    printed = dict(printed or {})
+    copied = list(copied)
+    removed = _removed_published_heads(copied)
+    known: dict[int, list[KnownHead]] = {}
+    for head in [
+        *published_heads(),
+        *(KnownHead(seq, value, "printed", "") for seq, value in (printed or {}).items()),
+        *copied,
+    ]:
+        known.setdefault(head.sequence, []).append(head)
     count, head = 0, AuditHead(0, GENESIS_HASH)
     for entry in _entries(batch_size):
         problem = _check(entry, head.sequence + 1, head.hash)
-        if problem is None and printed.get(entry.sequence, entry.hash) != entry.hash:
-            problem = AuditProblem(
-                entry.sequence,
-                "differs_from_printed",
-                _("第 %(n)d 条记录的哈希与打印的链头不符:该条或其之前的记录被重写过。")
-                % {"n": entry.sequence},
-            )
+        if problem is None:
+            wrong = [k for k in known.get(entry.sequence, ()) if k.hash != entry.hash]
+            problem = _differs(entry, wrong[0]) if wrong else None
         if problem is not None:
             return AuditReport(count, head, problem)
         count += 1
         head = AuditHead(entry.sequence, entry.hash)
-    beyond = sorted(seq for seq in printed if seq > head.sequence)
+    beyond = sorted(seq for seq in known if seq > head.sequence)
     if beyond:
-        problem = AuditProblem(
-            beyond[0],
-            "missing",
-            _("打印的链头第 %(n)d 条已不在链中(链尾被删除)。") % {"n": beyond[0]},
-        )
-        return AuditReport(count, head, problem)
+        return AuditReport(count, head, _cut_off(known[beyond[0]][0], head))
+    if removed is not None:
+        return AuditReport(count, head, removed)
     return AuditReport(count, head, None)
+
+
+def _removed_published_heads(copied: list[KnownHead]) -> AuditProblem | None:
+    """The first head of the copy that the database no longer publishes as it was."""
+    published = {head.sequence: head.hash for head in PublishedHead.objects.all()}
+    for known in sorted(copied, key=lambda k: k.sequence):
+        if published.get(known.sequence) != known.hash:
+            return AuditProblem(
+                known.sequence,
+                "published_head_removed",
+                _("第 %(n)d 条的链头(%(where)s)已不在数据库的公布记录中,或已被改动。")
+                % {"n": known.sequence, "where": known.where},
+            )
+    return None

@@ -7,6 +7,10 @@ A backup is a directory of three files:
 - ``manifest.json``: the SHA-256 and size of both, and the row count of every table as the
   dump holds it.
 
+A backup holds ID numbers, password hashes and live sessions: its directory is made 0700 and
+its files 0600 (owner only) whatever the process's umask — files are created under umask
+077, pg_dump's too, and their modes set again once written.
+
 The row counts and the dump come from one snapshot (``pg_export_snapshot`` shared with
 ``pg_dump --snapshot``), so they agree even while people keep working. The files are archived
 after the dump: a file the dump refers to was written before it, so it is in the archive.
@@ -26,6 +30,8 @@ import json
 import os
 import subprocess
 import tarfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -41,6 +47,9 @@ DUMP = "database.dump"
 MEDIA = "media.tar"
 MEDIA_ARCNAME = "media"
 CHUNK = 1024 * 1024
+# Owner only: a backup holds ID numbers, password hashes and live sessions.
+PRIVATE_DIRECTORY_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
 
 
 class BackupError(Exception):
@@ -226,11 +235,34 @@ def _directory_member(name: str) -> tarfile.TarInfo:
     return member
 
 
+@contextmanager
+def _owner_only() -> Iterator[None]:
+    """Everything created meanwhile — by this process or a child such as pg_dump — is
+    readable by its owner only, from the moment it exists. The umask is the process's: a
+    management command's own."""
+    previous = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
 def backup(*, database: Database, media_root: Path, to: Path) -> dict:
-    """Write a backup into `to` (made if missing; it must be empty). Returns the manifest."""
+    """Write a backup into `to` (made if missing; it must be empty). Returns the manifest.
+
+    The directory ends up 0700 and every file in it 0600, whatever the umask was."""
     if to.exists() and (not to.is_dir() or any(to.iterdir())):
         raise BackupError(_("备份目录 %(d)s 已存在且不是空目录;请指定新的目录。") % {"d": to})
-    to.mkdir(parents=True, exist_ok=True)
+    with _owner_only():
+        to.mkdir(parents=True, exist_ok=True)
+        to.chmod(PRIVATE_DIRECTORY_MODE)  # also an empty directory that was there
+        manifest = _backup_into(database=database, media_root=media_root, to=to)
+        for path in to.iterdir():
+            path.chmod(PRIVATE_FILE_MODE)
+    return manifest
+
+
+def _backup_into(*, database: Database, media_root: Path, to: Path) -> dict:
     connection = database.connect()
     try:
         connection.set_session(isolation_level="REPEATABLE READ", readonly=True)

@@ -23,7 +23,23 @@ from django.utils.translation import gettext_lazy as _
 GENESIS_HASH = "0" * 64
 
 
-class AuditEntry(models.Model):
+class AppendOnly(models.Model):
+    """A row written once (by resettlement.audit) and never changed or deleted through the
+    model; the database refuses it too (triggers)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ValueError(f"{self._meta.model_name} rows are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError(f"{self._meta.model_name} rows are append-only")
+
+
+class AuditEntry(AppendOnly):
     sequence = models.PositiveBigIntegerField(_("序号"))
     recorded_at = models.DateTimeField(_("记录时间"))
     actor = models.ForeignKey(
@@ -64,11 +80,42 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"#{self.sequence} {self.action} {self.object_label}"
 
-    def save(self, *args, **kwargs) -> None:
-        # Append-only: an entry is written once, by audit_record.
-        if not self._state.adding:
-            raise ValueError("audit entries are append-only")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise ValueError("audit entries are append-only")
+class HeadOccasion(models.TextChoices):
+    """Why a head was published: the daily schedule, or a decision the public relies on."""
+
+    DAILY = "daily", _("每日公布")
+    PUBLICATION = "publication.publish", _("发布公示")
+    LOTTERY_SIGN_OFF = "lottery.sign_off", _("摇号签署")
+
+
+class PublishedHead(AppendOnly):
+    """A head of the audit chain as published on the public site (/public/audit-heads/):
+    "entry `sequence` had hash `hash`" at `published_at`. Copied outside the database (the
+    public page, its JSON, printed records), these pin the chain: `verify_audit` checks that
+    every published position still holds its published hash and that the chain still
+    reaches the newest one.
+
+    Append-only like the entries (triggers of migration 0003, and the model), and linked to
+    no entry: a head must outlive a deleted tail to show it was there.
+    """
+
+    sequence = models.PositiveBigIntegerField(_("序号"))
+    hash = models.CharField(_("哈希"), max_length=64)
+    published_at = models.DateTimeField(_("公布时间"))
+    occasion = models.CharField(_("公布时机"), max_length=32, choices=HeadOccasion.choices)
+
+    class Meta:
+        verbose_name = _("公布的审计链头")
+        verbose_name_plural = _("公布的审计链头")
+        ordering = ["-sequence"]
+        constraints = [
+            # One published hash per position: a second, different one would contradict it.
+            models.UniqueConstraint(fields=["sequence"], name="published_head_sequence_unique"),
+            models.CheckConstraint(
+                condition=Q(sequence__gte=1), name="published_head_sequence_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.hash}"

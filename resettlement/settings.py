@@ -234,6 +234,22 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = int(os.environ.get("CELERY_MAX_MEMORY_PER_C
 # soft limit raises in the task (marked failed, retried); the hard one kills the process.
 CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("CELERY_TASK_SOFT_TIME_LIMIT", "540"))
 CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", "600"))
+# A lost worker (killed, out of memory, its machine gone) must not leave its PDF part
+# "running" (docs/operations.md, "PDF workers"). Its message comes back: Redis hands an
+# unacknowledged message (acks_late) to another worker once it is `visibility_timeout`
+# seconds old, looking every `unacked_restore_interval` seconds (× throttle). Its part is
+# taken over once its heartbeat — touched every RENDER_HEARTBEAT_SECONDS while a worker
+# renders it — is RENDER_STALE_SECONDS old. So a lost part is re-run within about
+# max(90 + 10, 45 + 1) seconds, however long a legitimate part may run (up to the time limit
+# above). No task may wait (countdown, retry backoff) as long as the visibility timeout:
+# Redis would deliver its message a second time.
+RENDER_HEARTBEAT_SECONDS = 10
+RENDER_STALE_SECONDS = 45
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 90,
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
+}
 CELERY_TIMEZONE = TIME_ZONE
 # Workers log through LOGGING below (JSON in production, with each task's id), not Celery's
 # own format.
@@ -246,6 +262,12 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-overdue-ledger": {
         "task": "oversight.tasks.refresh_overdue_ledger",
         "schedule": crontab(hour=1, minute=15),
+    },
+    # The audit chain's head on the public site (/public/audit-heads/), besides the heads
+    # published with every publication and lottery sign-off.
+    "publish-audit-head": {
+        "task": "resettlement.tasks.publish_audit_head",
+        "schedule": crontab(hour=0, minute=30),
     },
 }
 

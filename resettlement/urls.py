@@ -10,6 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from .health import healthz
 from .reauth import LoginView, confirm_password, second_factor
+from .views_audit import audit_heads, audit_heads_json
 
 # Swagger UI: its start-up script is served as a file (the split view), but its page keeps a
 # small inline <style>; only this page may use inline styles. Like the schema it describes
@@ -41,6 +42,8 @@ urlpatterns = [
     path("staff/", include("households.urls")),
     path("public/lottery/", include("lottery.urls_public")),
     path("public/aftercare/", include("settlement.urls_public")),
+    path("public/audit-heads/", audit_heads, name="audit-heads"),
+    path("public/audit-heads.json", audit_heads_json, name="audit-heads-json"),
     path("public/", include("publicity.urls_public")),
     path("api/allocation/", include("allocation.api_urls")),
     path("api/lottery/", include("lottery.api_urls")),

@@ -1,11 +1,11 @@
 """The settlement money API under /api/settlement/ (schema at /api/schema/).
 
 Statements are read here (list, and detail with lines, the approval record and payments);
-POST /statements/{id}/approve/ takes the next step of the fund-approval chain
-(`services_money.statement_approve`), POST /statements/{id}/send-back/ sends a statement in
-the chain back to draft with a reason (`services_money.statement_send_back`; the approvals of
-the round stay in `send_backs`, the chain starts again from step 1) and
-POST /statements/{id}/payments/ records a payment or
+POST /statements/{id}/approve/ takes the next step of the fund-approval chain, the one the
+caller names as `expected_position` (`services_money.statement_approve`),
+POST /statements/{id}/send-back/ sends a statement in the chain back to draft with a reason
+(`services_money.statement_send_back`; the approvals of the round stay in `send_backs`, the
+chain starts again from step 1) and POST /statements/{id}/payments/ records a payment or
 collection (`services_money.payment_record`). A payment needs an `Idempotency-Key` header:
 a repeat with the same key and data answers 200 with the first payment instead of 201, and
 never pays twice. GET /groups/?project= gives each villager group's settlement. The services
@@ -252,6 +252,16 @@ class StatementDetailSerializer(StatementSerializer):
 
 
 class ApproveSerializer(serializers.Serializer):
+    expected_position = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        help_text=(
+            "The position of the step the caller saw as next (`next_step.position` of the "
+            "statement). Refused with 400 `approval_step_changed` when the chain has moved on "
+            "since (someone else took that step): nothing is approved, read the statement "
+            "again."
+        ),
+    )
     comment = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -342,16 +352,21 @@ class StatementViewSet(
     )
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:
-        """The caller must hold the step's role and not have taken another step on this
-        statement (403 `separation_of_duties`, `wrong_role`). With session authentication the
-        password (and, with REQUIRE_2FA, a one-time code) must have been confirmed recently
-        (403 `reauthentication_required`); with HTTP Basic and REQUIRE_2FA the `X-OTP` header
-        carries the code (403 `second_factor_required`)."""
+        """The caller names the step they saw as next (`expected_position`); when another
+        approver took it first the call is refused (400 `approval_step_changed`) rather than
+        taking the step after it. The caller must hold the step's role and not have taken
+        another step on this statement (403 `separation_of_duties`, `wrong_role`). With
+        session authentication the password (and, with REQUIRE_2FA, a one-time code) must
+        have been confirmed recently (403 `reauthentication_required`); with HTTP Basic and
+        REQUIRE_2FA the `X-OTP` header carries the code (403 `second_factor_required`)."""
         require_recent_authentication(request)
         data = parsed(ApproveSerializer, request.data)
         statement = self.get_object()
         services_money.statement_approve(
-            actor=request.user, statement=statement, comment=data["comment"]
+            actor=request.user,
+            statement=statement,
+            expected_position=data["expected_position"],
+            comment=data["comment"],
         )
         return Response(self._detail(statement))
 

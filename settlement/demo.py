@@ -192,7 +192,10 @@ def _approve(statement: Statement, users: dict, *, steps: int | None = None) -> 
         name = next(n for n in APPROVERS[step.role] if n not in taken)
         taken.add(name)
         services_money.statement_approve(
-            actor=users[name], statement=statement, comment=f"{step.label}:同意。"
+            actor=users[name],
+            statement=statement,
+            expected_position=step.position,
+            comment=f"{step.label}:同意。",
         )
 
 

@@ -17,13 +17,23 @@ from .forms_handover import DATE
 from .models import AdjustmentKind, Outcome
 from .services_money import APPROVAL_COMMENT_MAX, IDEMPOTENCY_KEY_MAX, StepSpec
 
+NO_STEP_SHOWN = _("页面缺少审批步骤,未作任何审批。请刷新页面后再审批。")
+
 
 class ApproveForm(forms.Form):
+    # The step the page showed as next: the service refuses the approval if the chain has
+    # moved on since (another approver took that step first).
+    expected_position = forms.IntegerField(
+        min_value=1,
+        widget=forms.HiddenInput,
+        error_messages=dict.fromkeys(("required", "invalid", "min_value"), NO_STEP_SHOWN),
+    )
     comment = forms.CharField(
         label=_("审批意见"),
         required=False,
         max_length=APPROVAL_COMMENT_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"max_length": _("审批意见过长。")},
     )
 
 

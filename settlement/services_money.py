@@ -223,19 +223,47 @@ def approval_refusal(
     return None
 
 
+def step_changed_refusal(
+    statement: Statement, step: ApprovalStep | None, expected_position: int
+) -> RuleViolation | None:
+    """Why an approval of step `expected_position` (the step the approver saw as next) may
+    not be taken now because the chain has moved on (or is not there yet), or None. A
+    statement waiting for no step at all is `approval_refusal`'s to explain."""
+    if step is None or step.position == expected_position:
+        return None
+    message = _(
+        "您审批的是第 %(e)s 步,但结算单“%(s)s”现在等待第 %(p)d 步“%(label)s”:"
+        "审批已有变化,本次未作任何审批。请刷新页面核对后再审批。"
+    ) % {"e": expected_position, "s": statement, "p": step.position, "label": step.label}
+    return RuleViolation(
+        "approval_step_changed",
+        message,
+        details=[field_error("expected_position", message, "stale")],
+    )
+
+
 @transaction.atomic
-def statement_approve(*, actor, statement: Statement, comment: str = "") -> StatementApproval:
+def statement_approve(
+    *, actor, statement: Statement, expected_position: int, comment: str = ""
+) -> StatementApproval:
     """Take the next step of the chain on `statement`.
 
-    The actor must hold `settlement.approve_statement` and the step's role, and must not have
-    taken another step on this statement; the comment is at most `APPROVAL_COMMENT_MAX`
-    characters. The first step recomputes the draft one last time and freezes it
-    (→ approving); the last approves it (→ approved, or settled when nothing is owed either
-    way).
+    `expected_position` is the position of the step the approver saw as next: when someone
+    else took that step meanwhile (two leaders clicking at once), the request is refused
+    (code `approval_step_changed`) instead of taking the step after it, which the approver
+    never saw. The actor must hold `settlement.approve_statement` and the step's role, and
+    must not have taken another step on this statement; the comment is at most
+    `APPROVAL_COMMENT_MAX` characters. The first step recomputes the draft one last time and
+    freezes it (→ approving); the last approves it (→ approved, or settled when nothing is
+    owed either way).
     """
+    require_permission(actor, "settlement.approve_statement")
     statement = Statement.objects.select_for_update().get(pk=statement.pk)
     step = next_step(statement)
-    refusal = approval_refusal(actor, statement, step)
+    # Read under the row lock: of two approvers of one step, the second sees it taken.
+    refusal = step_changed_refusal(statement, step, expected_position)
+    if refusal is None:
+        refusal = approval_refusal(actor, statement, step)
     if refusal is not None:
         raise refusal
     assert step is not None

@@ -155,7 +155,7 @@ def _statement_context(
         "next_step_role": _role_label(step.role) if step else "",
         "may_approve": step is not None and refusal is None,
         "approve_refusal": refusal.message if refusal is not None and step is not None else "",
-        "approve_form": ApproveForm(),
+        "approve_form": ApproveForm(initial={"expected_position": step.position if step else None}),
         "may_send_back": may_send_back,
         "send_back_form": send_back_form or SendBackForm(),
         "send_backs": selectors_money.send_back_history(statement),
@@ -201,11 +201,15 @@ def statement_approve(request: HttpRequest, pk: int) -> HttpResponse:
     statement = get_object_or_404(Statement.objects.filter(projects_q(request.user)), pk=pk)
     form = ApproveForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("审批意见过长。"))
+        for errors in form.errors.values():
+            messages.error(request, errors[0])
         return redirect("settlement:statement-detail", pk=pk)
     try:
         approval = services_money.statement_approve(
-            actor=request.user, statement=statement, comment=form.cleaned_data["comment"]
+            actor=request.user,
+            statement=statement,
+            expected_position=form.cleaned_data["expected_position"],
+            comment=form.cleaned_data["comment"],
         )
     except RuleViolation as exc:
         messages.error(request, exc.message)

@@ -6,16 +6,20 @@ table's row count as it was. PostgreSQL only; the embedded SQLite is refused cle
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import os
+import stat
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 from psycopg2 import sql
 
 from households import services as household_services
 from publicity import services_complaints
+from resettlement.audit import audit_head_publish, audit_record
 from resettlement.backup import DUMP, MANIFEST, MEDIA, Database, write_manifest
 
 PNG = (
@@ -103,6 +107,9 @@ def test_a_backup_restores_into_a_scratch_database_with_the_same_rows_and_files(
         text="见附件。",
         attachment=SimpleUploadedFile("a.png", PNG, content_type="image/png"),
     )
+    with transaction.atomic():
+        audit_record(actor=clerk, action="access.grant", obj=None, payload={"user_id": 1})
+    published_head = audit_head_publish()
     backup_dir = tmp_path / "backup"
 
     call_command("backup", to=str(backup_dir))
@@ -110,6 +117,8 @@ def test_a_backup_restores_into_a_scratch_database_with_the_same_rows_and_files(
     manifest = json.loads((backup_dir / MANIFEST).read_text(encoding="utf-8"))
     assert set(manifest["files"]) == {DUMP, MEDIA}
     assert manifest["database"]["tables"]["households_household"] == 2
+    # The published heads travel with the chain they pin.
+    assert manifest["database"]["tables"]["resettlement_publishedhead"] == 1
     assert manifest["media"]["files"] == 2
 
     name, url = scratch_database
@@ -123,6 +132,8 @@ def test_a_backup_restores_into_a_scratch_database_with_the_same_rows_and_files(
         "households_member",
         "households_document",
         "publicity_complaint",
+        "resettlement_auditentry",
+        "resettlement_publishedhead",
         "auth_user",
         "auth_group_permissions",
         "django_migrations",
@@ -136,8 +147,49 @@ def test_a_backup_restores_into_a_scratch_database_with_the_same_rows_and_files(
         with restored_db.cursor() as cursor:
             cursor.execute("SELECT file, sha256 FROM households_document")
             assert cursor.fetchall() == [(document.file.name, hashlib.sha256(PNG).hexdigest())]
+            cursor.execute("SELECT sequence, hash FROM resettlement_publishedhead")
+            assert cursor.fetchall() == [(published_head.sequence, published_head.hash)]
     finally:
         restored_db.close()
+
+
+@pytest.fixture
+def permissive_umask():
+    """A umask that takes nothing away: whatever the backup makes private, it made so."""
+    previous = os.umask(0)
+    yield
+    os.umask(previous)
+
+
+def _mode(path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_is_readable_by_its_owner_only_whatever_the_umask(
+    register, clerk, media, tmp_path, permissive_umask
+):
+    household = register()
+    household_services.document_upload(
+        actor=clerk,
+        household=household,
+        kind="hukou_book",
+        upload=SimpleUploadedFile("户口簿.png", PNG, content_type="image/png"),
+    )
+    fresh = tmp_path / "nightly" / "2026-11-21"
+    empty = tmp_path / "by-hand"
+    empty.mkdir(mode=0o777)
+    for target in (fresh, empty):
+        output = io.StringIO()
+        call_command("backup", to=str(target), stdout=output)
+
+        assert _mode(target) == 0o700
+        assert sorted(path.name for path in target.iterdir()) == sorted([DUMP, MEDIA, MANIFEST])
+        assert {path.name: _mode(path) for path in target.iterdir()} == dict.fromkeys(
+            [DUMP, MEDIA, MANIFEST], 0o600
+        )
+        assert "目录权限 0700、文件权限 0600" in output.getvalue()
 
 
 @on_postgresql

@@ -8,54 +8,23 @@ write on one file lock, so the race cannot even be set up there.
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection, connections
 
 from households.models import Household
 from lottery import selectors, services
 from lottery.models import Allocation, Reveal
-from resettlement.errors import RuleViolation
+from tests.races import at_once, needs_postgresql
 
-pytestmark = [
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="concurrent row locks need PostgreSQL (set DATABASE_URL); CI runs it there",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = [needs_postgresql, pytest.mark.django_db(transaction=True)]
 
 THREADS = 50
 
 
 def race(call) -> Counter:
     """Run `call` in THREADS threads released at once; count outcomes by result code."""
-    barrier = threading.Barrier(THREADS)
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def worker():
-        try:
-            barrier.wait()
-            call()
-            result = "ok"
-        except RuleViolation as exc:
-            result = exc.code
-        except Exception as exc:  # anything else would be a 500: make it visible
-            result = f"error: {type(exc).__name__}: {exc}"
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=worker) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return Counter(outcomes)
+    return Counter(outcome for outcome, _result in at_once([call] * THREADS))
 
 
 def test_fifty_simultaneous_draws_of_one_position_reveal_it_once(drawing_session, operator):

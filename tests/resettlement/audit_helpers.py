@@ -4,12 +4,13 @@ database access would (lifting the append-only trigger first), and verify_audit'
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from resettlement.audit import audit_record
+from resettlement.audit import audit_record, entry_hash
 from resettlement.models import AuditEntry
 
 
@@ -27,15 +28,32 @@ def make_chain(actor, n: int) -> list[AuditEntry]:
 
 
 def tamper(sql: str, params: tuple = ()) -> None:
-    """Run raw SQL against the audit table past its trigger. The test's transaction rolls
-    the lifted trigger back with everything else."""
+    """Run raw SQL against the audit tables (entries, published heads) past their triggers.
+    The test's transaction rolls the lifted triggers back with everything else."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # As a superuser would: no trigger fires for this transaction's remaining writes.
             cursor.execute("SET LOCAL session_replication_role = replica")
         else:
             cursor.execute("DROP TRIGGER IF EXISTS audit_entry_append_only")
+            cursor.execute("DROP TRIGGER IF EXISTS published_head_append_only")
         cursor.execute(sql, params)
+
+
+def rewrite_from(sequence: int) -> None:
+    """Rewrite every entry from `sequence` on and recompute every hash after it, as someone
+    with the database who knows the recipe would: the chain alone still verifies."""
+    previous = AuditEntry.objects.get(sequence=sequence - 1).hash
+    for entry in AuditEntry.objects.filter(sequence__gte=sequence).order_by("sequence"):
+        entry.payload = {"household": "forged"}
+        entry.previous_hash = previous
+        entry.hash = entry_hash(entry)
+        previous = entry.hash
+        tamper(
+            "UPDATE resettlement_auditentry SET payload = %s, previous_hash = %s, hash = %s"
+            " WHERE sequence = %s",
+            (json.dumps(entry.payload), entry.previous_hash, entry.hash, entry.sequence),
+        )
 
 
 def verify_command(*args: str) -> tuple[int, str, str]:

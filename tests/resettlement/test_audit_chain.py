@@ -14,7 +14,13 @@ from django.db import DatabaseError, connection, transaction
 
 from resettlement.audit import audit_head, audit_record, audit_verify, entry_hash
 from resettlement.models import GENESIS_HASH, AuditEntry
-from tests.resettlement.audit_helpers import entries, make_chain, tamper, verify_command
+from tests.resettlement.audit_helpers import (
+    entries,
+    make_chain,
+    rewrite_from,
+    tamper,
+    verify_command,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -158,17 +164,7 @@ def test_a_relinked_entry_is_caught_at_that_entry(leader):
 def test_a_tail_rewritten_consistently_is_caught_against_a_printed_head(leader):
     chain = make_chain(leader, 5)
     printed = f"5:{chain[-1].hash}"  # as a publicity PDF printed it
-    previous = chain[1].hash
-    for entry in chain[2:]:  # entries 3-5 rewritten, every hash recomputed
-        entry.payload = {"household": "forged"}
-        entry.previous_hash = previous
-        entry.hash = entry_hash(entry)
-        previous = entry.hash
-        tamper(
-            "UPDATE resettlement_auditentry SET payload = %s, previous_hash = %s, hash = %s"
-            " WHERE sequence = %s",
-            (json.dumps(entry.payload), entry.previous_hash, entry.hash, entry.sequence),
-        )
+    rewrite_from(3)  # entries 3-5 rewritten, every hash recomputed
     assert audit_verify().ok  # the chain alone cannot tell: that is why heads are printed
     status, _out, err = verify_command("--printed", printed)
     assert status == 1 and "BROKEN at entry #5 (differs_from_printed)" in err

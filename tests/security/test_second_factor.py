@@ -58,7 +58,9 @@ def page_of(statement) -> str:
 
 
 def approve(client, statement, **extra):
-    return client.post(page_of(statement) + "approve/", {"comment": "协议无误"}, **extra)
+    return client.post(
+        page_of(statement) + "approve/", {"comment": "协议无误", "expected_position": 1}, **extra
+    )
 
 
 def logged_in(user) -> Client:
@@ -233,7 +235,9 @@ def test_basic_authentication_needs_a_code_in_the_otp_header(money, chain):  # n
     statement = statement_of(money.owed)
     device = enrolled(chain.reviewer)
     url = f"/api/settlement/statements/{statement.pk}/approve/"
-    refused = basic(chain.reviewer).post(url, {"comment": "好"}, format="json")
+    refused = basic(chain.reviewer).post(
+        url, {"comment": "好", "expected_position": 1}, format="json"
+    )
     assert refused.status_code == 403
     assert refused.json()["code"] == "second_factor_required"
     assert "X-OTP" in refused.json()["detail"]
@@ -244,7 +248,9 @@ def test_basic_authentication_needs_a_code_in_the_otp_header(money, chain):  # n
         clock.shift(dt.timedelta(seconds=2))  # django-otp's wait after one wrong code
 
         code = current_code(device)
-        done = basic(chain.reviewer, HTTP_X_OTP=code).post(url, {"comment": "好"}, format="json")
+        done = basic(chain.reviewer, HTTP_X_OTP=code).post(
+            url, {"comment": "好", "expected_position": 1}, format="json"
+        )
     assert done.status_code == 200, done.json()
     assert statement.approvals.count() == 1
 
@@ -267,11 +273,13 @@ def test_a_session_needs_the_code_confirmed_recently(money, chain):  # noqa: F81
     api.force_login(chain.reviewer)
     recently_authenticated(api)  # the password only, as the login page does
     url = f"/api/settlement/statements/{statement.pk}/approve/"
-    refused = api.post(url, {"comment": "好"}, format="json")
+    refused = api.post(url, {"comment": "好", "expected_position": 1}, format="json")
     assert refused.status_code == 403
     assert refused.json()["code"] == "reauthentication_required"
     recently_authenticated(api, second_factor=True)
-    assert api.post(url, {"comment": "好"}, format="json").status_code == 200
+    assert (
+        api.post(url, {"comment": "好", "expected_position": 1}, format="json").status_code == 200
+    )
 
 
 def test_a_user_without_an_authenticator_is_told_to_enrol_through_the_api(

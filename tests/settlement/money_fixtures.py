@@ -137,10 +137,22 @@ def make_statement(household: Household, net: Decimal | str) -> Statement:
     return statement
 
 
+def approve_next(*, actor, statement: Statement, comment: str = ""):
+    """Approve the step the statement waits for now, as the statement's page (showing that
+    step) asks for it. A statement waiting for no step is asked for step 1."""
+    step = services_money.next_step(Statement.objects.get(pk=statement.pk))
+    return services_money.statement_approve(
+        actor=actor,
+        statement=statement,
+        expected_position=step.position if step is not None else 1,
+        comment=comment,
+    )
+
+
 def approve_through(statement: Statement, chain: Chain, *, steps: int | None = None) -> Statement:
     """Take the first `steps` steps of the default chain (all of them by default)."""
     for person in chain.people[: steps if steps is not None else len(chain.people)]:
-        services_money.statement_approve(actor=person, statement=statement)
+        approve_next(actor=person, statement=statement)
     statement.refresh_from_db()
     return statement
 
@@ -188,6 +200,7 @@ __all__ = [
     "Chain",
     "Money",
     "StatementStatus",
+    "approve_next",
     "approve_through",
     "chain",
     "make_household",

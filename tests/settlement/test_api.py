@@ -87,14 +87,20 @@ def test_a_statement_reads_in_the_same_queries_whatever_its_record(money, chain)
 def test_approving_through_the_api(money, chain):  # noqa: F811
     statement = statement_of(money.owed)
     response = client_for(chain.reviewer).post(
-        f"/api/settlement/statements/{statement.pk}/approve/", {"comment": "协议无误"}
+        f"/api/settlement/statements/{statement.pk}/approve/",
+        {"comment": "协议无误", "expected_position": 1},
     )
     assert response.status_code == 200
     assert response.json()["approvals"][0]["comment"] == "协议无误"
-    again = client_for(chain.reviewer).post(f"/api/settlement/statements/{statement.pk}/approve/")
+    step_two = {"expected_position": 2}
+    again = client_for(chain.reviewer).post(
+        f"/api/settlement/statements/{statement.pk}/approve/", step_two
+    )
     assert again.status_code == 403
     assert again.json()["code"] == "wrong_role"  # step 2 is a leader's; separation: test_approvals
-    wrong = client_for(chain.cashier).post(f"/api/settlement/statements/{statement.pk}/approve/")
+    wrong = client_for(chain.cashier).post(
+        f"/api/settlement/statements/{statement.pk}/approve/", step_two
+    )
     assert wrong.status_code == 403
     assert wrong.json()["code"] == "wrong_role"
 
@@ -183,3 +189,29 @@ def test_group_settlements(money, chain):  # noqa: F811
     assert [h["state"] for h in one["households"]] == ["draft"] * 3
     assert client.get("/api/settlement/groups/").status_code == 400
     assert client.get("/api/settlement/groups/999999/").status_code == 404
+
+
+def test_the_api_approval_names_the_step_and_a_stale_one_is_refused(money, chain):  # noqa: F811
+    statement = approve_through(statement_of(money.owed), chain, steps=1)
+    url = f"/api/settlement/statements/{statement.pk}/approve/"
+    shown = client_for(chain.director).get(f"/api/settlement/statements/{statement.pk}/")
+    assert shown.json()["next_step"]["position"] == 2
+    missing = client_for(chain.director).post(url, {"comment": "同意"}, format="json")
+    assert missing.status_code == 400
+    assert [e["field"] for e in missing.json()["errors"]] == ["expected_position"]
+    assert client_for(chain.leader).post(url, {"expected_position": 2}).status_code == 200
+    stale = client_for(chain.director).post(url, {"expected_position": 2}, format="json")
+    assert stale.status_code == 400
+    body = stale.json()
+    assert body["code"] == "approval_step_changed" and "第 3 步" in body["detail"]
+    assert body["errors"][0]["field"] == "expected_position"
+    assert statement.approvals.count() == 2
+
+
+def test_the_schema_requires_the_expected_position(money, chain):  # noqa: F811
+    schema = client_for(chain.reviewer).get("/api/schema/", {"format": "json"}).json()
+    operation = schema["paths"]["/api/settlement/statements/{id}/approve/"]["post"]
+    ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    component = schema["components"]["schemas"][ref.rsplit("/", 1)[-1]]
+    assert "expected_position" in component["required"]
+    assert "approval_step_changed" in component["properties"]["expected_position"]["description"]

@@ -14,6 +14,7 @@ from settlement.models import ApprovalStep, StatementApproval, StatementStatus
 from settlement.services_money import StepSpec
 from tests.factories import make_user
 from tests.settlement.money_fixtures import (  # noqa: F401 (fixtures)
+    approve_next,
     approve_through,
     chain,
     money,
@@ -43,9 +44,7 @@ def test_default_chain_is_the_seven_steps_of_seed_003(money):  # noqa: F811
 def test_steps_are_taken_in_order_and_the_last_approves(money, chain):  # noqa: F811
     statement = statement_of(money.owed)
     for position, person in enumerate(chain.people, start=1):
-        approval = services_money.statement_approve(
-            actor=person, statement=statement, comment=f"同意 {position}"
-        )
+        approval = approve_next(actor=person, statement=statement, comment=f"同意 {position}")
         assert approval.position == position
         assert approval.actor == person
         assert approval.comment == f"同意 {position}"
@@ -63,23 +62,19 @@ def test_an_over_long_comment_is_refused_and_nothing_is_taken(money, chain):  # 
     statement = statement_of(money.owed)
     too_long = "意" * (services_money.APPROVAL_COMMENT_MAX + 1)
     with pytest.raises(RuleViolation) as refused:
-        services_money.statement_approve(
-            actor=chain.reviewer, statement=statement, comment=too_long
-        )
+        approve_next(actor=chain.reviewer, statement=statement, comment=too_long)
     assert refused.value.details[0]["field"] == "comment"
     statement.refresh_from_db()
     assert statement.status == StatementStatus.DRAFT and not statement.approvals.exists()
     at_most = "意" * services_money.APPROVAL_COMMENT_MAX
-    approval = services_money.statement_approve(
-        actor=chain.reviewer, statement=statement, comment=f"  {at_most}  "
-    )
+    approval = approve_next(actor=chain.reviewer, statement=statement, comment=f"  {at_most}  ")
     assert approval.comment == at_most
 
 
 def test_the_first_step_freezes_the_statement(money, chain):  # noqa: F811
     statement = statement_of(money.owed)
     assert statement.status == StatementStatus.DRAFT
-    services_money.statement_approve(actor=chain.reviewer, statement=statement)
+    approve_next(actor=chain.reviewer, statement=statement)
     statement.refresh_from_db()
     assert statement.status == StatementStatus.APPROVING
     try:
@@ -95,7 +90,7 @@ def test_the_same_person_cannot_take_two_steps(money, chain):  # noqa: F811
     approve_through(statement, chain, steps=2)
     # The leader who pre-reviewed may not also be the office director.
     with pytest.raises(NotAllowed) as refused:
-        services_money.statement_approve(actor=chain.leader, statement=statement)
+        approve_next(actor=chain.leader, statement=statement)
     assert refused.value.code == "separation_of_duties"
     assert statement.approvals.count() == 2
 
@@ -103,15 +98,15 @@ def test_the_same_person_cannot_take_two_steps(money, chain):  # noqa: F811
 def test_one_person_holding_two_roles_still_takes_only_one_step(money, chain, roles):  # noqa: F811
     both = make_user("two_hats", "reviewer", "leader")
     statement = statement_of(money.owed)
-    services_money.statement_approve(actor=both, statement=statement)
+    approve_next(actor=both, statement=statement)
     with pytest.raises(NotAllowed) as refused:
-        services_money.statement_approve(actor=both, statement=statement)
+        approve_next(actor=both, statement=statement)
     assert refused.value.code == "separation_of_duties"
 
 
 def test_the_database_refuses_a_second_step_by_the_same_person(money, chain):  # noqa: F811
     statement = statement_of(money.owed)
-    first = services_money.statement_approve(actor=chain.reviewer, statement=statement)
+    first = approve_next(actor=chain.reviewer, statement=statement)
     with pytest.raises(IntegrityError), transaction.atomic():
         StatementApproval.objects.create(
             statement=statement, position=2, code="x", label="x", actor=first.actor
@@ -122,12 +117,12 @@ def test_a_step_needs_its_role(money, chain):  # noqa: F811
     statement = statement_of(money.owed)
     # The first step is the reviewer's: a finance officer may not take it.
     with pytest.raises(NotAllowed) as refused:
-        services_money.statement_approve(actor=chain.cashier, statement=statement)
+        approve_next(actor=chain.cashier, statement=statement)
     assert refused.value.code == "wrong_role"
-    services_money.statement_approve(actor=chain.reviewer, statement=statement)
+    approve_next(actor=chain.reviewer, statement=statement)
     # The second is a leader's.
     with pytest.raises(NotAllowed) as refused:
-        services_money.statement_approve(actor=chain.cashier, statement=statement)
+        approve_next(actor=chain.cashier, statement=statement)
     assert refused.value.code == "wrong_role"
     statement.refresh_from_db()
     assert statement.approvals.count() == 1
@@ -135,16 +130,14 @@ def test_a_step_needs_its_role(money, chain):  # noqa: F811
 
 def test_a_user_without_the_permission_is_refused(money, outsider):  # noqa: F811
     with pytest.raises(NotAllowed) as refused:
-        services_money.statement_approve(actor=outsider, statement=statement_of(money.owed))
+        approve_next(actor=outsider, statement=statement_of(money.owed))
     assert refused.value.code == "permission_denied"
 
 
 def test_an_approved_statement_has_no_further_step(money, chain, roles):  # noqa: F811
     statement = approve_through(statement_of(money.owed), chain)
     with pytest.raises(RuleViolation) as refused:
-        services_money.statement_approve(
-            actor=make_user("extra_fin", "finance"), statement=statement
-        )
+        approve_next(actor=make_user("extra_fin", "finance"), statement=statement)
     assert refused.value.code == "not_approvable"
 
 
@@ -173,15 +166,15 @@ def test_a_leader_reorders_relabels_and_changes_roles(money, chain, leader):  # 
     ]
     statement = statement_of(money.owed)
     with pytest.raises(NotAllowed):
-        services_money.statement_approve(actor=chain.reviewer, statement=statement)
-    services_money.statement_approve(actor=chain.cashier, statement=statement)
-    services_money.statement_approve(actor=chain.leader, statement=statement)
+        approve_next(actor=chain.reviewer, statement=statement)
+    approve_next(actor=chain.cashier, statement=statement)
+    approve_next(actor=chain.leader, statement=statement)
     statement.refresh_from_db()
     assert statement.status == StatementStatus.APPROVED
 
 
 def test_the_chain_cannot_change_once_a_statement_is_in_it(money, chain, leader):  # noqa: F811
-    services_money.statement_approve(actor=chain.reviewer, statement=statement_of(money.owed))
+    approve_next(actor=chain.reviewer, statement=statement_of(money.owed))
     with pytest.raises(RuleViolation) as refused:
         services_money.approval_chain_set(
             actor=leader, project=money.project, steps=[StepSpec("a", "一步", "leader")]
@@ -228,7 +221,7 @@ def test_the_first_step_recomputes_a_stale_draft_then_freezes_it(
     PriceRules.objects.filter(project=settlement_project.project).update(
         demolition_price=Decimal("1600.00")
     )
-    services_money.statement_approve(actor=reviewer, statement=computed)
+    approve_next(actor=reviewer, statement=computed)
     computed.refresh_from_db()
     assert computed.status == StatementStatus.APPROVING
     assert computed.net > before
@@ -238,7 +231,7 @@ def test_the_first_step_recomputes_a_stale_draft_then_freezes_it(
         demolition_price=Decimal("9999.00")
     )
     statement_refresh(computed.household)
-    services_money.statement_approve(actor=leader, statement=computed)
+    approve_next(actor=leader, statement=computed)
     computed.refresh_from_db()
     assert computed.net == frozen_net
     assert list(computed.lines.values_list("amount", flat=True)) == frozen_lines
@@ -249,7 +242,55 @@ def test_a_computed_statement_goes_through_the_seven_steps(
 ):
     people = [reviewer, leader, leader2, finance_wu, finance_zheng, finance_feng, finance_jiang]
     for person in people:
-        services_money.statement_approve(actor=person, statement=computed)
+        approve_next(actor=person, statement=computed)
     computed.refresh_from_db()
     assert computed.status in (StatementStatus.APPROVED, StatementStatus.SETTLED)
     assert [a.actor for a in computed.approvals.order_by("position")] == people
+
+
+# -- the step the approver saw (issue 11, finding 7) ------------------------------------------
+
+
+def test_an_approval_of_a_step_someone_else_took_is_refused_not_moved_on(money, chain):  # noqa: F811
+    statement = approve_through(statement_of(money.owed), chain, steps=1)
+    # Both leaders open the page at step 2; the pre-reviewing leader clicks first.
+    services_money.statement_approve(actor=chain.leader, statement=statement, expected_position=2)
+    with pytest.raises(RuleViolation) as refused:
+        services_money.statement_approve(
+            actor=chain.director, statement=statement, expected_position=2, comment="同意"
+        )
+    assert refused.value.code == "approval_step_changed"
+    message = refused.value.message
+    assert "第 2 步" in message and "第 3 步“办公室主任审核”" in message and "刷新" in message
+    assert refused.value.details[0]["field"] == "expected_position"
+    # Step 3, which the director never saw, is not taken; it is still theirs to take.
+    statement.refresh_from_db()
+    assert sorted(statement.approvals.values_list("position", flat=True)) == [1, 2]
+    assert services_money.next_step(statement).position == 3
+    third = services_money.statement_approve(
+        actor=chain.director, statement=statement, expected_position=3
+    )
+    assert third.position == 3 and third.actor == chain.director
+
+
+def test_an_approval_of_a_step_not_yet_reached_is_refused(money, chain):  # noqa: F811
+    statement = statement_of(money.owed)
+    with pytest.raises(RuleViolation) as refused:
+        services_money.statement_approve(
+            actor=chain.reviewer, statement=statement, expected_position=2
+        )
+    assert refused.value.code == "approval_step_changed"
+    statement.refresh_from_db()
+    assert statement.status == StatementStatus.DRAFT and not statement.approvals.exists()
+
+
+def test_a_refused_stale_approval_writes_no_audit_entry(money, chain):  # noqa: F811
+    from resettlement.models import AuditEntry
+
+    statement = approve_through(statement_of(money.owed), chain, steps=2)
+    before = AuditEntry.objects.count()
+    with pytest.raises(RuleViolation):
+        services_money.statement_approve(
+            actor=chain.director, statement=statement, expected_position=2
+        )
+    assert AuditEntry.objects.count() == before

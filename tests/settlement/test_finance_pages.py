@@ -13,6 +13,7 @@ from settlement import services_money
 from settlement.models import Payment, StatementStatus
 from tests.reauth import recently_authenticated
 from tests.settlement.money_fixtures import (  # noqa: F401 (fixtures)
+    approve_next,
     approve_through,
     chain,
     money,
@@ -84,7 +85,12 @@ def test_the_statement_page_offers_the_next_step_to_whoever_may_take_it(money, c
     assert 'id="approve-form"' not in html
     assert "补偿协议审核" in html
 
-    response = client_for(chain.reviewer).post(url + "approve/", {"comment": "协议无误"})
+    assert (
+        'name="expected_position" value="1"' in client_for(chain.reviewer).get(url).content.decode()
+    )
+    response = client_for(chain.reviewer).post(
+        url + "approve/", {"comment": "协议无误", "expected_position": 1}
+    )
     assert response.status_code == 302
     html = client_for(chain.reviewer).get(url).content.decode()
     assert "协议无误" in html
@@ -94,7 +100,9 @@ def test_the_statement_page_offers_the_next_step_to_whoever_may_take_it(money, c
 def test_a_refused_approval_is_a_message(money, chain):  # noqa: F811
     statement = statement_of(money.owed)
     url = f"/staff/settlement/statements/{statement.pk}/"
-    response = client_for(chain.cashier).post(url + "approve/", follow=True)
+    response = client_for(chain.cashier).post(
+        url + "approve/", {"expected_position": 1}, follow=True
+    )
     assert response.status_code == 200
     # The step's name is on the page anyway (the chain): the refusal is in the messages.
     shown = [str(m) for m in response.context["messages"]]
@@ -209,7 +217,7 @@ def test_a_leader_edits_the_chain_on_its_page(money, chain, leader):  # noqa: F8
 
 
 def test_the_chain_page_is_read_only_once_a_statement_is_in_it(money, chain, leader):  # noqa: F811
-    services_money.statement_approve(actor=chain.reviewer, statement=statement_of(money.owed))
+    approve_next(actor=chain.reviewer, statement=statement_of(money.owed))
     html = client_for(leader).get(f"/staff/settlement/projects/{money.project.code}/chain/")
     assert "不能再修改" in html.content.decode()
     response = client_for(leader).post(
@@ -242,3 +250,25 @@ def test_the_statement_page_links_its_pdf(money, chain):  # noqa: F811
     assert response["Cache-Control"] == "private, no-store"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+def test_the_approve_form_carries_the_step_shown_and_a_stale_one_is_refused(money, chain):  # noqa: F811
+    """Two leaders have the page open at step 2; the second click is refused with a message
+    instead of taking step 3, which the second leader never saw."""
+    statement = approve_through(statement_of(money.owed), chain, steps=1)
+    url = f"/staff/settlement/statements/{statement.pk}/"
+    first, second = client_for(chain.leader), client_for(chain.director)
+    for client in (first, second):
+        html = client.get(url).content.decode()
+        shown = re.search(r'name="expected_position" value="(\d+)"', html).group(1)
+        assert shown == "2"
+    assert first.post(url + "approve/", {"expected_position": "2"}).status_code == 302
+    response = second.post(url + "approve/", {"expected_position": "2"}, follow=True)
+    shown = [str(m) for m in response.context["messages"]]
+    assert len(shown) == 1 and "第 3 步“办公室主任审核”" in shown[0] and "刷新" in shown[0]
+    assert sorted(statement.approvals.values_list("position", flat=True)) == [1, 2]
+    # A post without the step (an old page, a hand-made request) approves nothing either.
+    response = second.post(url + "approve/", {"comment": "同意"}, follow=True)
+    shown = [str(m) for m in response.context["messages"]]
+    assert len(shown) == 1 and "缺少审批步骤" in shown[0]
+    assert statement.approvals.count() == 2

@@ -14,7 +14,7 @@ from django.db.models import F
 from django.test import Client
 
 from households.models import Household, HouseholdStatus
-from settlement import services, services_money
+from settlement import services
 from settlement.models import (
     Adjustment,
     Outcome,
@@ -24,6 +24,7 @@ from settlement.models import (
     Transition,
 )
 from tests.settlement.conftest import MOVED_OUT_ON
+from tests.settlement.money_fixtures import approve_next
 
 pytestmark = pytest.mark.django_db
 
@@ -251,7 +252,7 @@ def test_a_frozen_statement_takes_no_change_and_the_page_says_so(
     household, finance_wu, clerk, reviewer
 ):
     statement = services.statement_compute(actor=finance_wu, household=household)
-    services_money.statement_approve(actor=reviewer, statement=statement)
+    approve_next(actor=reviewer, statement=statement)
     client = client_for(finance_wu)
     page = client.get(url(household)).content.decode()
     assert 'id="frozen"' in page and "退回" in page

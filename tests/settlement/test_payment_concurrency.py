@@ -8,16 +8,15 @@ write on one file lock, so the race cannot even be set up there.
 
 from __future__ import annotations
 
-import threading
+import functools
 from collections import Counter
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
 
-from resettlement.errors import RuleViolation
 from settlement import services_money
 from settlement.models import Payment, StatementStatus
+from tests.races import at_once, needs_postgresql
 from tests.settlement.money_fixtures import (  # noqa: F401 (fixtures)
     approve_through,
     chain,
@@ -25,47 +24,19 @@ from tests.settlement.money_fixtures import (  # noqa: F401 (fixtures)
     statement_of,
 )
 
-pytestmark = [
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="concurrent row locks need PostgreSQL (set DATABASE_URL); CI runs it there",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = [needs_postgresql, pytest.mark.django_db(transaction=True)]
 
 THREADS = 50
 
 
 def race(call) -> tuple[Counter, list]:
     """Run `call(i)` in THREADS threads released at once; count outcomes, keep results."""
-    barrier = threading.Barrier(THREADS)
-    outcomes: list[str] = []
-    results: list = []
-    lock = threading.Lock()
-
-    def worker(i: int):
-        result = None
-        try:
-            barrier.wait()
-            result = call(i)
-            outcome = "created" if result[1] else "repeat"
-        except RuleViolation as exc:
-            outcome = exc.code
-        except Exception as exc:  # anything else would be a 500: make it visible
-            outcome = f"error: {type(exc).__name__}: {exc}"
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(outcome)
-            if result is not None:
-                results.append(result[0].pk)
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return Counter(outcomes), results
+    results = at_once([functools.partial(call, i) for i in range(THREADS)])
+    outcomes = Counter(
+        ("created" if result[1] else "repeat") if outcome == "ok" else outcome
+        for outcome, result in results
+    )
+    return outcomes, [result[0].pk for outcome, result in results if outcome == "ok"]
 
 
 @pytest.fixture

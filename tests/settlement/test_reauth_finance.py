@@ -35,7 +35,9 @@ def test_an_approval_waits_for_the_password_and_then_goes_through(money, chain):
     page = f"/staff/settlement/statements/{statement.pk}/"
     client = logged_in_long_ago(chain.reviewer)
 
-    asked = client.post(page + "approve/", {"comment": "协议无误"}, follow=True)
+    asked = client.post(
+        page + "approve/", {"comment": "协议无误", "expected_position": 1}, follow=True
+    )
     assert asked.redirect_chain[-1][0].startswith("/accounts/confirm-password/?next=")
     html = asked.content.decode()
     assert "这一步需要再次确认您的密码" in html and 'id="confirm-password-form"' in html
@@ -43,13 +45,15 @@ def test_an_approval_waits_for_the_password_and_then_goes_through(money, chain):
 
     wrong = client.post(asked.redirect_chain[-1][0], {"password": "not it", "next": page})
     assert wrong.status_code == 200 and "密码不正确" in wrong.content.decode()
-    assert client.post(page + "approve/", {"comment": "协议无误"}).url.startswith(
-        "/accounts/confirm-password/"
-    )
+    assert client.post(
+        page + "approve/", {"comment": "协议无误", "expected_position": 1}
+    ).url.startswith("/accounts/confirm-password/")
 
     back = client.post("/accounts/confirm-password/", {"password": PASSWORD, "next": page})
     assert back.status_code == 302 and back.url == page
-    done = client.post(page + "approve/", {"comment": "协议无误"}, follow=True)
+    done = client.post(
+        page + "approve/", {"comment": "协议无误", "expected_position": 1}, follow=True
+    )
     assert "协议无误" in done.content.decode()
     assert statement.approvals.count() == 1
 
@@ -72,7 +76,7 @@ def test_the_api_refuses_a_stale_session_and_says_why(money, chain):  # noqa: F8
     api = APIClient()
     api.force_login(chain.reviewer)
     url = f"/api/settlement/statements/{statement.pk}/approve/"
-    response = api.post(url, {"comment": "好"}, format="json")
+    response = api.post(url, {"comment": "好", "expected_position": 1}, format="json")
     assert response.status_code == 403
     assert response.json()["code"] == "reauthentication_required"
     assert statement.approvals.count() == 0
@@ -91,6 +95,6 @@ def test_the_api_with_basic_authentication_needs_no_extra_step(money, chain):  #
     token = base64.b64encode(f"{chain.reviewer.username}:{PASSWORD}".encode()).decode()
     api.credentials(HTTP_AUTHORIZATION=f"Basic {token}")
     url = f"/api/settlement/statements/{statement.pk}/approve/"
-    response = api.post(url, {"comment": "好"}, format="json")
+    response = api.post(url, {"comment": "好", "expected_position": 1}, format="json")
     assert response.status_code == 200, response.json()
     assert statement.approvals.count() == 1

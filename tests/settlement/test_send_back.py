@@ -18,6 +18,7 @@ from settlement.models import StatementApproval, StatementSendBack, StatementSta
 from settlement.statement_pdf import statement_pdf
 from tests.publicity.roster_fixtures import pdf_pages, squeezed
 from tests.settlement.money_fixtures import (  # noqa: F401 (fixtures)
+    approve_next,
     approve_through,
     chain,
     money,
@@ -141,7 +142,7 @@ def test_a_sent_back_statement_is_corrected_recomputed_and_frozen_again(
 ):
     household = settlement_project.households[0]
     statement = services.statement_compute(actor=finance_wu, household=household)
-    services_money.statement_approve(actor=reviewer, statement=statement)
+    approve_next(actor=reviewer, statement=statement)
     with pytest.raises(RuleViolation) as refused:
         services.adjustment_add(
             actor=finance_wu, household=household, kind="reward", amount="1000", reason="提前腾房"
@@ -157,7 +158,7 @@ def test_a_sent_back_statement_is_corrected_recomputed_and_frozen_again(
     assert statement.lines.filter(rule="reward").exists()
     net = statement.net
 
-    services_money.statement_approve(actor=reviewer, statement=statement)
+    approve_next(actor=reviewer, statement=statement)
     statement.refresh_from_db()
     assert statement.status == StatementStatus.APPROVING and statement.net == net
     with pytest.raises(RuleViolation) as refused:
@@ -281,7 +282,7 @@ def test_the_api_refuses_a_send_back_without_reason_or_by_the_wrong_person(money
 def test_the_pdf_shows_the_send_back_history(money, chain):  # noqa: F811
     statement = approve_through(statement_of(money.owed), chain, steps=2)
     send_back(chain.director, statement, "请补充腾房证明")
-    services_money.statement_approve(actor=chain.reviewer, statement=statement)
+    approve_next(actor=chain.reviewer, statement=statement)
     text = pdf_text(statement)
     assert "第2轮审批" in text
     assert "请补充腾房证明" in text and "m_director" in text

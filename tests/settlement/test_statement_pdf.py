@@ -13,10 +13,11 @@ import pytest
 import time_machine
 
 from households.models import Member, Relation
-from settlement import services, services_money
+from settlement import services
 from settlement.calculation import amount_in_words
 from settlement.statement_pdf import figure, inputs_text, statement_pdf
 from tests.publicity.roster_fixtures import pdf_pages, squeezed
+from tests.settlement.money_fixtures import approve_next
 
 pytestmark = pytest.mark.django_db
 
@@ -78,8 +79,8 @@ def test_an_approving_statement_lists_the_steps_taken(
 ):
     household = settlement_project.household("H1101")
     statement = services.statement_compute(actor=finance_wu, household=household)
-    services_money.statement_approve(actor=reviewer, statement=statement, comment="协议已核对")
-    services_money.statement_approve(actor=leader, statement=statement)
+    approve_next(actor=reviewer, statement=statement, comment="协议已核对")
+    approve_next(actor=leader, statement=statement)
     statement.refresh_from_db()
     text = text_of(statement)
     assert "草稿" not in text

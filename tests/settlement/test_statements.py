@@ -12,9 +12,10 @@ import time_machine
 
 from households.models import Household
 from resettlement.errors import NotAllowed, RuleViolation
-from settlement import services, services_money
+from settlement import services
 from settlement.models import Handover, Outcome, Statement, StatementStatus
 from tests.lottery.factories import make_participant
+from tests.settlement.money_fixtures import approve_next
 
 pytestmark = pytest.mark.django_db
 
@@ -186,7 +187,7 @@ def test_the_subsidy_ends_at_handover(settlement_project, finance_wu, clerk):
 def test_frozen_once_the_approval_chain_starts(settlement_project, finance_wu, reviewer, leader):
     household = settlement_project.household("H1101")
     statement = services.statement_compute(actor=finance_wu, household=household)
-    services_money.statement_approve(actor=reviewer, statement=statement)
+    approve_next(actor=reviewer, statement=statement)
     statement.refresh_from_db()
     assert statement.status == StatementStatus.APPROVING
     frozen = (statement.version, statement.net, lines_of(statement))

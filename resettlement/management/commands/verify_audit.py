@@ -1,17 +1,22 @@
-"""Recompute the audit chain: `python manage.py verify_audit [--printed SEQ:HASH ...]`.
+"""Recompute the audit chain:
+`python manage.py verify_audit [--printed SEQ:HASH ...] [--heads FILE ...]`.
 
 Prints OK with the head and the number of entries, or the first broken entry and what is
-wrong with it, exiting with status 1. `--printed` checks heads printed on paper (a publicity
-PDF, a notarial record) against the chain as well.
+wrong with it, exiting with status 1. The chain is always checked against every head
+published on the site (the PublishedHead table); `--printed` adds heads printed on paper (a
+publicity PDF, a notarial record) and `--heads` a copy of the published heads saved outside
+the database (the JSON of /public/audit-heads.json), which must also still be published.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from resettlement.audit import audit_verify
+from resettlement.audit import KnownHead, audit_verify, heads_from_document, published_heads
 
 PRINTED = re.compile(r"^(\d+):([0-9a-f]{64})$")
 
@@ -23,8 +28,22 @@ def printed_head(value: str) -> tuple[int, str]:
     return int(match.group(1)), match.group(2)
 
 
+def copied_heads(path: str) -> list[KnownHead]:
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CommandError(f"--heads {path}: cannot read it as JSON ({exc})") from None
+    try:
+        return heads_from_document(document, name=Path(path).name)
+    except ValueError as exc:
+        raise CommandError(f"--heads {path}: {exc}") from None
+
+
 class Command(BaseCommand):
-    help = "Recompute the hash-chained audit trail and report the first broken entry."
+    help = (
+        "Recompute the hash-chained audit trail, check it against every published head, and "
+        "report the first broken entry."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -34,16 +53,34 @@ class Command(BaseCommand):
             metavar="SEQ:HASH",
             help="a chain head printed on a PDF; must still be in the chain (repeatable)",
         )
+        parser.add_argument(
+            "--heads",
+            action="append",
+            default=[],
+            metavar="FILE",
+            help=(
+                "a saved copy of /public/audit-heads.json; each head must still be in the chain "
+                "and among the published heads (repeatable)"
+            ),
+        )
 
     def handle(self, *args, **options) -> None:
         printed = dict(printed_head(value) for value in options["printed"])
-        report = audit_verify(printed=printed)
+        copied = [head for path in options["heads"] for head in copied_heads(path)]
+        report = audit_verify(printed=printed, copied=copied)
         if report.ok:
             self.stdout.write(
                 self.style.SUCCESS(
                     f"OK: {report.count} entries; head #{report.head.sequence} {report.head.hash}"
                 )
             )
+            published = published_heads()
+            if published or printed or copied:
+                self.stdout.write(
+                    f"Checked against {len(published)} published, {len(printed)} printed and "
+                    f"{len(copied)} copied heads"
+                    + (f"; newest published #{published[-1].sequence}" if published else "")
+                )
             return
         problem = report.problem
         self.stderr.write(
