@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 
-from django.contrib import admin
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
+from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .admin_readonly import ReadOnlyAdmin
 from .audit import AuditAction
+from .lockout import lockout_release
 from .models import AuditEntry
 
 # Bulk deletion would delete rows straight from their tables, past every service, on any
@@ -88,3 +91,30 @@ class TOTPDeviceAdmin(ReadOnlyAdmin):
     list_filter = ["confirmed"]
     search_fields = ["user__username"]
     fields = ["user", "name", "confirmed", "created_at", "last_used_at"]
+
+
+# Login lockouts (django-axes, resettlement.lockout): the failures are listed as axes shows
+# them; unlocking is one action that forgets the selected records through `lockout_release`,
+# which records who unlocked what. Nothing else deletes or changes them here.
+admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class LockoutAdmin(AccessAttemptAdmin):
+    actions = ["unlock_selected"]
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_unlock_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("axes.delete_accessattempt")
+
+    @admin.action(description=_("解除所选账户和地址的登录锁定"), permissions=["unlock"])
+    def unlock_selected(self, request: HttpRequest, queryset) -> None:
+        count = lockout_release(actor=request.user, attempts=queryset)
+        self.message_user(
+            request, _("已解除锁定,清除 %(n)d 条失败记录。") % {"n": count}, messages.SUCCESS
+        )

@@ -80,6 +80,7 @@ class AuditAction(models.TextChoices):
     RETURN_PLAN_SET = "return_plan.set", gettext_lazy("设置回迁计划")
     SECOND_FACTOR_ENROL = "second_factor.enrol", gettext_lazy("绑定身份验证器")
     SECOND_FACTOR_RESET = "second_factor.reset", gettext_lazy("解除身份验证器绑定")
+    LOGIN_UNLOCK = "login.unlock", gettext_lazy("解除登录锁定")
 
 
 class AuditHead(NamedTuple):

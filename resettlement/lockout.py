@@ -25,8 +25,12 @@ from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username, get_failure_limit
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.db.models import Sum
+from django.db import transaction
+from django.db.models import QuerySet, Sum
 from django.http import HttpRequest
+
+from .audit import AuditAction, audit_record
+from .roles import require_permission
 
 
 @dataclass(frozen=True)
@@ -70,3 +74,21 @@ class AccountOrAddressHandler(AxesDatabaseHandler):
 def failure_counts(request: HttpRequest, credentials: dict | None = None) -> FailureCounts:
     """For the lockout page: which of the two limits the request ran into."""
     return AccountOrAddressHandler().failure_counts(request, credentials)
+
+
+def lockout_release(*, actor, attempts: QuerySet[AccessAttempt]) -> int:
+    """Unlock: forget the recorded failures `attempts` (accounts and addresses alike), as an
+    administrator does for a user who rang the office. Recorded in the audit chain (who
+    released which accounts and addresses). Returns how many records were removed."""
+    require_permission(actor, "axes.delete_accessattempt")
+    with transaction.atomic():
+        released = sorted(set(attempts.values_list("username", "ip_address")))
+        count, _ = attempts.delete()
+        if count:
+            audit_record(
+                actor=actor,
+                action=AuditAction.LOGIN_UNLOCK,
+                obj=None,
+                payload={"released": [[username, address] for username, address in released]},
+            )
+    return count

@@ -39,6 +39,7 @@ from django.utils import timezone
 
 from households.demo import MAIN_PROJECT_CODE, missing_users, ready_users
 from households.models import Household, HouseholdStatus, Project, VillagerGroup
+from households.services_unmask import personal_data_unmask
 
 from . import services, services_handover, services_money
 from .models import AdjustmentKind, Outcome, Statement, StatementStatus
@@ -77,6 +78,7 @@ PRICES = {
 BANDS = [("10.00", "3000.00"), (None, "6000.00")]
 REWARD = ("1500.00", "按期签约腾房奖励")
 DEDUCTION = ("800.00", "腾房时拆除附属用房未清运,代为清运费用")
+UNMASK_REASON = "电话通知该户领取补偿款"
 # Several approved households, all with apartments: the group the demo settles.
 SEVERAL = 3
 DEFECTS = (
@@ -367,6 +369,9 @@ def seed_settlement(
         for statement in group_statements:
             _approve(statement, users)
         collected, paid = _settle(group_statements, users, rng)
+        # Finance sees phone numbers masked; to ring a family about its payment the officer
+        # unmasks that one number, and the reason is recorded for the supervising office.
+        personal_data_unmask(actor=finance, household=members[0], reason=UNMASK_REASON)
         _handovers(members, users, rng)
         defects = _defects(members, users)
         if not group_settlement(settled_group).settled:  # pragma: no cover - a broken stage

@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from resettlement.models import AuditEntry
 from tests.factories import make_user
 
 PASSWORD = "correct horse battery staple"
@@ -151,7 +152,10 @@ def test_an_administrator_unlocks_in_the_admin(client, clerk, admin_user, settin
     ids = list(AccessAttempt.objects.filter(username=clerk.username).values_list("pk", flat=True))
     deleted = admin.post(
         "/admin/axes/accessattempt/",
-        {"action": "delete_selected", "_selected_action": ids, "post": "yes"},
+        {"action": "unlock_selected", "_selected_action": ids},
     )
     assert deleted.status_code == 302
     assert log_in(client, clerk.username, PASSWORD).status_code == 302
+    unlocked = AuditEntry.objects.get(action="login.unlock")
+    assert unlocked.actor == admin_user
+    assert [clerk.username, "127.0.0.1"] in unlocked.payload["released"]
