@@ -845,8 +845,8 @@ export function pickedAllocation(inventory, participants, steps, picks) {
     if (household === undefined) throw new Problem("pick_stranger", { n: number, household: String(pick.household) });
     const group = household.group;
     const queue = turnOrder.get(group);
-    const due = turnsTaken.get(group) < queue.length ? queue[turnsTaken.get(group)] : "";
-    if (due !== household.code) throw new Problem("pick_out_of_turn", { n: number, household: household.code, group, due });
+    const due = turnsTaken.get(group) < queue.length ? queue[turnsTaken.get(group)] : null;
+    if (due !== household.code) throw new Problem("pick_out_of_turn", { n: number, household: household.code, group, due: String(due) });
     turnsTaken.set(group, turnsTaken.get(group) + 1);
     const share = new Set(groupShares.get(group).map((p) => estate.code[p]));
     const chosen = {};
