@@ -4,6 +4,7 @@
     python3 verify_lottery.py bundle.json        check a bundle; exit 0 if VERIFIED, 1 if FAILED
     python3 verify_lottery.py --vectors          print the test vectors (docs/lottery.md §14)
     python3 verify_lottery.py --example-bundle   print the worked example's bundle (§15)
+    python3 verify_lottery.py --edge-bundle      print the edge example's bundle (V12)
 
 Standard library only, Python 3.8 or newer, one file: download it and run it. It is a second,
 independent implementation written from the specification in docs/lottery.md (it does not use
@@ -208,9 +209,9 @@ def total_demand(households) -> dict:
     return need
 
 
-def make_packages(estate: Estate, pool: list, combination: tuple, n: int) -> list:
+def deal_packages(estate: Estate, pool: list, combination: tuple, n: int):
     """§10.4: n packages of one combination from the class's apartments (orientation order),
-    slot by slot; then §10.5 evens them out. Each package is returned in orientation order."""
+    slot by slot, before any evening out. Returns (packages, points)."""
     packages = [[] for _ in range(n)]
     points = [0] * n
     for apartment_type, count in combination:
@@ -224,25 +225,32 @@ def make_packages(estate: Estate, pool: list, combination: tuple, n: int) -> lis
                 k = receivers[i]
                 packages[k].append(apartment)
                 points[k] += estate.points[apartment]
-    even_out(estate, packages, points)
+    return packages, points
+
+
+def make_packages(estate: Estate, pool: list, combination: tuple, n: int, trace=None) -> list:
+    """§10.4 then §10.5: the class's n packages, each in orientation order. `trace`, a list,
+    receives each evening-out move (for the test vectors)."""
+    packages, points = deal_packages(estate, pool, combination, n)
+    even_out(estate, packages, points, trace)
     return [sorted(package) for package in packages]
 
 
-def even_out(estate: Estate, packages: list, points: list) -> None:
+def even_out(estate: Estate, packages: list, points: list, trace=None) -> None:
     """§10.5: repeat (a) the first pair that can be rebalanced, else (b) one point passed along
     a chain, until the packages are within one point or neither applies."""
     while True:
         ranked = sorted(range(len(packages)), key=lambda k: (-points[k], k))
         if points[ranked[0]] - points[ranked[-1]] <= 1:
             return
-        if rebalance_first_pair(estate, packages, points, ranked):
+        if rebalance_first_pair(estate, packages, points, ranked, trace):
             continue
-        if pass_one_point(estate, packages, points, ranked):
+        if pass_one_point(estate, packages, points, ranked, trace):
             continue
         return
 
 
-def rebalance_first_pair(estate: Estate, packages: list, points: list, ranked: list) -> bool:
+def rebalance_first_pair(estate: Estate, packages: list, points: list, ranked: list, trace=None):
     """§10.5 (a): richest package first; against it the poorest first, then the next poorest...;
     the first pair (gap of 2 or more) whose best split narrows the gap is rebalanced."""
     for x, rich in enumerate(ranked):
@@ -254,17 +262,21 @@ def rebalance_first_pair(estate: Estate, packages: list, points: list, ranked: l
                 packages[rich], packages[poor] = split
                 points[rich] = estate.total(split[0])
                 points[poor] = estate.total(split[1])
+                if trace is not None:
+                    trace.append(("pair", [rich, poor]))
                 return True
     return False
 
 
-def best_split(estate: Estate, rich: list, poor: list):
-    """§10.5 (a): the split of two packages' apartments (each keeping its count of every type)
-    leaving them closest; None unless it narrows their gap."""
+def reachable_sums(estate: Estate, rich: list, poor: list, tables=None) -> dict:
+    """§10.5 (a): points R's part can reach -> the first apartments found reaching them.
+
+    Types in ascending code order; each type starts a fresh table (a sum reached only by
+    earlier types is dropped: R takes its count of every type). Sums reached so far, in the
+    order first reached, are the outer loop; the type's options, in the order first found,
+    the inner loop; a sum already in the new table keeps its first way. `tables`, a list,
+    receives (type, table) after each type (for the test vectors)."""
     both = rich + poor
-    total = estate.total(both)
-    gap = estate.total(rich) - estate.total(poor)
-    # reach: points the richer package can end with -> the first set of apartments found for it
     reach = {0: []}
     for apartment_type in sorted({estate.type[p] for p in rich}):
         candidates = sorted(
@@ -280,6 +292,18 @@ def best_split(estate: Estate, rich: list, poor: list):
             for extra, subset in options.items():
                 widened.setdefault(reached + extra, chosen + subset)
         reach = widened
+        if tables is not None:
+            tables.append((apartment_type, dict(reach)))
+    return reach
+
+
+def best_split(estate: Estate, rich: list, poor: list):
+    """§10.5 (a): the split of two packages' apartments (each keeping its count of every type)
+    leaving them closest; None unless it narrows their gap."""
+    both = rich + poor
+    total = estate.total(both)
+    gap = estate.total(rich) - estate.total(poor)
+    reach = reachable_sums(estate, rich, poor)
     # Closest to half the total; of two equally close sums the larger (the richer stays richer).
     best = min(reach, key=lambda s: (abs(2 * s - total), -s))
     if abs(2 * best - total) >= gap:
@@ -301,7 +325,7 @@ def one_tier_swap(estate: Estate, giver: list, taker: list):
     return found
 
 
-def pass_one_point(estate: Estate, packages: list, points: list, ranked: list) -> bool:
+def pass_one_point(estate: Estate, packages: list, points: list, ranked: list, trace=None):
     """§10.5 (b): breadth-first from the richest package, find the shortest chain of one-tier
     swaps ending at a package with the lowest points, and carry it out."""
     richest = ranked[0]
@@ -321,13 +345,16 @@ def pass_one_point(estate: Estate, packages: list, points: list, ranked: list) -
                 given, taken_back = swap
                 holds[taker] = [given if p == taken_back else p for p in packages[taker]]
                 came_from[taker] = (giver, given, taken_back)
-                if points[taker] == lowest:
+                if points[taker] == lowest:  # as soon as one is reached: the round stops
                     packages[taker] = holds[taker]
-                    link = taker
+                    link, chain = taker, [taker]
                     while link in came_from:
                         giver_of, given_of, back = came_from[link]
                         packages[giver_of] = [back if p == given_of else p for p in holds[giver_of]]
                         link = giver_of
+                        chain.insert(0, link)
+                    if trace is not None:
+                        trace.append(("chain", chain))
                     points[richest] -= 1
                     points[taker] += 1
                     return True
@@ -491,25 +518,38 @@ def _hex(value, what: str) -> bytes:
 
 
 def _allocation_map(rows, what: str) -> dict:
+    """household -> apartments as listed; rows must come in household-code order (§12)."""
     result = {}
+    previous = None
     for row in rows:
-        if row["household"] in result:
-            raise Problem(f"{what} lists household {row['household']} twice")
-        result[row["household"]] = sorted(row["apartments"])
+        household = row["household"]
+        if household in result:
+            raise Problem(f"{what} lists household {household} twice")
+        if previous is not None and household < previous:
+            raise Problem(f"{what} is not in household-code order: {household} after {previous}")
+        previous = household
+        result[household] = list(row["apartments"])
     return result
 
 
 def _compare_allocation(bundle_rows, expected: dict, what: str) -> str:
+    """§13.8: the bundle's allocation equals the expected one as an ordered list: rows in
+    household-code order, each row's apartments in code-point order."""
     stated = _allocation_map(bundle_rows, "the allocation")
     for household in sorted(set(stated) | set(expected)):
         if household not in stated:
             raise Problem(f"household {household} is missing from the allocation ({what})")
         if household not in expected:
             raise Problem(f"household {household} should not be in the allocation ({what})")
-        if stated[household] != sorted(expected[household]):
+        want = sorted(expected[household])
+        if stated[household] != want:
+            if sorted(stated[household]) == want:
+                raise Problem(
+                    f"household {household}: the apartments {stated[household]} are not listed "
+                    f"in code-point order {want}"
+                )
             raise Problem(
-                f"household {household}: the bundle gives {stated[household]}, "
-                f"{what} gives {sorted(expected[household])}"
+                f"household {household}: the bundle gives {stated[household]}, {what} gives {want}"
             )
     every = [code for codes in stated.values() for code in codes]
     if len(every) != len(set(every)):
@@ -758,15 +798,18 @@ EXAMPLE_PARTICIPANTS = [
 ]
 
 
-def example_bundle() -> dict:
-    """The worked example of §15 as a complete direct-mode bundle (it verifies)."""
+def example_bundle(inventory=None, participants=None, code: str = "EXAMPLE-1") -> dict:
+    """The worked example of §15 as a complete direct-mode bundle (it verifies); with other
+    snapshots, the same session around them (the edge example of V12)."""
+    inventory = EXAMPLE_INVENTORY if inventory is None else inventory
+    participants = EXAMPLE_PARTICIPANTS if participants is None else participants
     seed = make_seed(VECTOR_SECRET, VECTOR_ENTROPY)
-    steps = expected_steps(seed, EXAMPLE_PARTICIPANTS)
-    allocation = direct_allocation(EXAMPLE_INVENTORY, EXAMPLE_PARTICIPANTS, steps)
+    steps = expected_steps(seed, participants)
+    allocation = direct_allocation(inventory, participants, steps)
     return {
         "algorithm": ALGORITHM,
         "session": {
-            "code": "EXAMPLE-1",
+            "code": code,
             "project": "EXAMPLE",
             "title": "Worked example of docs/lottery.md",
             "created_at": "2024-05-01T01:00:00Z",
@@ -782,16 +825,126 @@ def example_bundle() -> dict:
         "seed": seed.hex(),
         "step_prefix": "",
         "fixed_village_order": None,
-        "participants": EXAMPLE_PARTICIPANTS,
-        "participants_sha256": sha256_hex(canonical_bytes(EXAMPLE_PARTICIPANTS)),
-        "inventory": EXAMPLE_INVENTORY,
-        "inventory_sha256": sha256_hex(canonical_bytes(EXAMPLE_INVENTORY)),
+        "participants": participants,
+        "participants_sha256": sha256_hex(canonical_bytes(participants)),
+        "inventory": inventory,
+        "inventory_sha256": sha256_hex(canonical_bytes(inventory)),
         "steps": steps,
         "allocation": [
             {"household": code, "apartments": sorted(allocation[code])}
             for code in sorted(allocation)
         ],
     }
+
+
+def edge_bundle() -> dict:
+    """V12: empty and zero-count demands, and apartments whose code-point order is not their
+    orientation order, as a complete bundle (it verifies)."""
+    return example_bundle(EDGE_INVENTORY, EDGE_PARTICIPANTS, "EXAMPLE-EDGE")
+
+
+def _codes(estate: Estate, positions) -> str:
+    return " ".join(estate.code[p] for p in positions) or "-"
+
+
+def _tiers(estate: Estate, positions) -> str:
+    return "".join("CBA"[estate.points[p] - 1] for p in positions)
+
+
+def _example_lines(bundle: dict) -> list:
+    """V8 and V12: a bundle's hashes, steps, shares, packages and allocation."""
+    out = []
+    out.append("    participants_sha256    " + bundle["participants_sha256"])
+    out.append("    inventory_sha256       " + bundle["inventory_sha256"])
+    for step in bundle["steps"]:
+        fixed = " (fixed)" if step.get("fixed") else ""
+        before, after = " ".join(step["participants"]), " ".join(step["order"])
+        out.append(f"    step {step['label']:<15} {before}  ->  {after}{fixed}")
+    estate = Estate(bundle["inventory"])
+    communities, groups, packages = shares_and_packages(
+        estate, bundle["participants"], bundle["steps"]
+    )
+    for community, share in communities.items():
+        out.append(f"    share of community {community}: " + _codes(estate, share))
+    for group, share in groups.items():
+        out.append(f"    share of group {group}:     " + _codes(estate, share))
+        for combination, boxes in packages[group].items():
+            name = "+".join(f"{t}x{c}" for t, c in combination) or "(nothing)"
+            for number, box in enumerate(boxes, start=1):
+                out.append(
+                    f"      {name:<11} package {number}: {_codes(estate, box)}  "
+                    f"{_tiers(estate, box) or '-'} = {estate.total(box)} points"
+                )
+    return out
+
+
+def _class_lines(rows, combination: tuple) -> list:
+    """V9, V11: one class's pool, its dealt packages, each evening-out move, its packages."""
+    estate = Estate([{"code": c, "type": t, "tier": r} for c, t, r in rows])
+    n = len(rows) // sum(count for _, count in combination)
+    pool = list(range(len(rows)))
+    name = "+".join(f"{t}x{c}" for t, c in combination)
+    out = [f"    class {name} of {n} households, its pool in orientation order:"]
+    for first in range(0, len(rows), 6):
+        out.append("      " + "  ".join(" ".join(row) for row in rows[first : first + 6]))
+    dealt, points = deal_packages(estate, pool, combination, n)
+    for number, package in enumerate(dealt, start=1):
+        head = "dealt (§10.4)" if number == 1 else ""
+        listed = sorted(package)
+        out.append(
+            f"    {head:<14} package {number}: {_codes(estate, listed)}  "
+            f"{_tiers(estate, listed)} = {points[number - 1]} points"
+        )
+    ranked = sorted(range(n), key=lambda k: (-points[k], k))
+    rich, poor = dealt[ranked[0]], dealt[ranked[-1]]
+    if points[ranked[0]] - points[ranked[-1]] >= 2:
+        out.append("    the first pair tried, the richest and the poorest:")
+        names = (f"package {ranked[0] + 1}", f"package {ranked[-1] + 1}")
+        out.extend(_pair_lines(estate, rich, poor, *names))
+    trace = []
+    packages = make_packages(estate, pool, combination, n, trace)
+    for number, (kind, which) in enumerate(trace, start=1):
+        if kind == "pair":
+            out.append(
+                f"    move {number}: rebalance package {which[0] + 1} and package {which[1] + 1}"
+            )
+        else:
+            chain = " > ".join(f"package {k + 1}" for k in which)
+            out.append(f"    move {number}: one point along the chain {chain}")
+    for number, package in enumerate(packages, start=1):
+        head = "packages" if number == 1 else ""
+        out.append(
+            f"    {head:<14} package {number}: {_codes(estate, package)}  "
+            f"{_tiers(estate, package)} = {estate.total(package)} points"
+        )
+    return out
+
+
+def _pair_lines(estate: Estate, rich: list, poor: list, rich_name: str, poor_name: str) -> list:
+    """V9, V10, V11: the reachable sums of a pair, table by table, and its best split."""
+    total = estate.total(rich + poor)
+    gap = estate.total(rich) - estate.total(poor)
+    out = [
+        f"    {rich_name} ({estate.total(rich)} points) and {poor_name} ({estate.total(poor)}"
+        f" points): total {total}, gap {gap}; sums for {rich_name}, in the order reached:"
+    ]
+    tables = []
+    reach = reachable_sums(estate, rich, poor, tables)
+    for apartment_type, table in tables:
+        sums = "  ".join(f"{s} {{{_codes(estate, ps)}}}" for s, ps in table.items())
+        out.append(f"      after {apartment_type:<6} {sums}")
+    best = min(reach, key=lambda s: (abs(2 * s - total), -s))
+    tied = sorted((s for s in reach if abs(2 * s - total) == abs(2 * best - total)), reverse=True)
+    closest = " and ".join(str(s) for s in tied)
+    split = best_split(estate, rich, poor)
+    if split is None:
+        out.append(f"      closest {closest}: no narrower gap, the pair stays as it is")
+    else:
+        out.append(
+            f"      closest {closest}, taken {best}: {rich_name} gets "
+            f"{_codes(estate, sorted(split[0]))}, {poor_name} {_codes(estate, sorted(split[1]))}"
+        )
+    return out
 
 
 def vectors() -> str:
@@ -840,34 +993,75 @@ def vectors() -> str:
         out.append(f"    {label:<20} " + " ".join(shuffle(seed, label, VECTOR_LETTERS)))
     out.append("V8  worked example (docs/lottery.md §15), seed of V3, direct mode")
     bundle = example_bundle()
-    out.append("    participants_sha256    " + bundle["participants_sha256"])
-    out.append("    inventory_sha256       " + bundle["inventory_sha256"])
-    for step in bundle["steps"]:
-        fixed = " (fixed)" if step.get("fixed") else ""
-        before, after = " ".join(step["participants"]), " ".join(step["order"])
-        out.append(f"    step {step['label']:<15} {before}  ->  {after}{fixed}")
-    estate = Estate(EXAMPLE_INVENTORY)
-    communities, groups, packages = shares_and_packages(
-        estate, EXAMPLE_PARTICIPANTS, bundle["steps"]
-    )
-    for community, share in communities.items():
-        out.append(
-            f"    share of community {community}: " + " ".join(estate.code[p] for p in share)
-        )
-    for group, share in groups.items():
-        out.append(f"    share of group {group}:     " + " ".join(estate.code[p] for p in share))
-        for combination, boxes in packages[group].items():
-            name = "+".join(f"{t}x{c}" for t, c in combination)
-            for number, box in enumerate(boxes, start=1):
-                tiers = "".join(EXAMPLE_TIERS[estate.code[p]] for p in box)
-                listed = " ".join(estate.code[p] for p in box)
-                points = estate.total(box)
-                out.append(
-                    f"      {name:<11} package {number}: {listed}  {tiers} = {points} points"
-                )
+    out.extend(_example_lines(bundle))
     for row in bundle["allocation"]:
         out.append(f"    {row['household']}  {' '.join(row['apartments'])}")
+    out.append("V9  §10.5 combining: sums so far outer, options inner, a fresh table for each type")
+    out.extend(_class_lines(V9_POOL, V9_COMBINATION))
+    out.append("V10 §10.5 of two equally close sums the larger (a pair; never a class of §10.4)")
+    estate = Estate([{"code": c, "type": t, "tier": r} for c, t, r in V10_RICH + V10_POOR])
+    for name, rows in (("R", V10_RICH), ("Q", V10_POOR)):
+        out.append(f"    {name} holds " + "  ".join(" ".join(row) for row in rows))
+    out.extend(_pair_lines(estate, [0, 1], [2, 3], "R", "Q"))
+    out.append("V11 §10.5 a chain is carried out as soon as it reaches a poorest package")
+    out.extend(_class_lines(V11_POOL, V11_COMBINATION))
+    out.append("V12 edge example (docs/lottery.md §10.3, §12), seed of V3, direct mode")
+    bundle = edge_bundle()
+    out.extend(_example_lines(bundle))
+    out.append("    allocation, as the bundle lists it (canonical JSON):")
+    for row in bundle["allocation"]:
+        out.append("    " + canonical_bytes(row).decode("utf-8"))
     return "\n".join(out)
+
+
+# V9: a class whose packages depend on the loop order and the fresh table of §10.5's
+# combining step; V10: a pair whose best split is decided by the tie rule; V11: a class whose
+# packages depend on stopping a chain at the first poorest package reached.
+V9_COMBINATION = (("T60", 1), ("T90", 2))
+V9_POOL = [
+    ("P01", "T90", "B"),
+    ("P02", "T90", "A"),
+    ("P03", "T60", "B"),
+    ("P04", "T90", "C"),
+    ("P05", "T60", "C"),
+    ("P06", "T90", "A"),
+]
+V10_RICH = [("Q01", "T90", "A"), ("Q02", "T90", "A")]
+V10_POOR = [("Q03", "T90", "B"), ("Q04", "T90", "C")]
+V11_COMBINATION = (("T60", 2), ("T90", 1))
+V11_POOL = [
+    ("R01", "T90", "C"),
+    ("R02", "T60", "C"),
+    ("R03", "T90", "A"),
+    ("R04", "T60", "A"),
+    ("R05", "T60", "B"),
+    ("R06", "T90", "C"),
+    ("R07", "T60", "C"),
+    ("R08", "T90", "B"),
+    ("R09", "T60", "A"),
+    ("R10", "T60", "B"),
+    ("R11", "T60", "C"),
+    ("R12", "T60", "A"),
+]
+
+# V12: one building whose floors 9 to 11 follow the orientation ("1-1-1001" comes after
+# "1-1-901" there, before it in code-point order); H2 and H4 demand nothing, H3 zero T90.
+EDGE_INVENTORY = [
+    {"code": c, "building": "1", "stair": "1", "floor": f, "type": t, "tier": r, "area": a}
+    for c, f, t, r, a in [
+        ("1-1-901", 9, "T90", "B", "90.12"),
+        ("1-1-902", 9, "T60", "B", "60.35"),
+        ("1-1-1001", 10, "T90", "A", "90.12"),
+        ("1-1-1002", 10, "T60", "A", "60.35"),
+        ("1-1-1101", 11, "T90", "C", "90.12"),
+    ]
+]
+EDGE_PARTICIPANTS = [
+    {"code": "H1", "community": "C1", "group": "G1", "demand": {"T90": 2}},
+    {"code": "H2", "community": "C1", "group": "G1", "demand": {}},
+    {"code": "H3", "community": "C1", "group": "G1", "demand": {"T60": 1, "T90": 0}},
+    {"code": "H4", "community": "C2", "group": "G2", "demand": {}},
+]
 
 
 EXAMPLE_TIERS = {a["code"]: a["tier"] for a in EXAMPLE_INVENTORY}
@@ -880,14 +1074,18 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--example-bundle", action="store_true", help="print the worked example's bundle"
     )
+    parser.add_argument(
+        "--edge-bundle", action="store_true", help="print the edge example's bundle (V12)"
+    )
     args = parser.parse_args(argv)
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(encoding="utf-8")
     if args.vectors:
         print(vectors())
         return 0
-    if args.example_bundle:
-        print(json.dumps(example_bundle(), ensure_ascii=False, indent=1))
+    if args.example_bundle or args.edge_bundle:
+        bundle = edge_bundle() if args.edge_bundle else example_bundle()
+        print(json.dumps(bundle, ensure_ascii=False, indent=1))
         return 0
     if not args.bundle:
         parser.error("give a bundle file, --vectors or --example-bundle")

@@ -13,4 +13,5 @@ urlpatterns = [
     path("<str:code>/live/", views.live, name="live"),
     path("<str:code>/state.json", views.state_json, name="state"),
     path("<str:code>/bundle.json", views.bundle, name="bundle"),
+    path("<str:code>/verify/", views.verify_page, name="verify"),
 ]

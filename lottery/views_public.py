@@ -153,3 +153,24 @@ def verifier(request: HttpRequest) -> FileResponse:
     response.headers["Content-Disposition"] = 'inline; filename="verify_lottery.py"'
     patch_cache_control(response, public=True, max_age=3600)
     return response
+
+
+@require_safe
+@never_cache
+@public_lottery("page")
+def verify_page(request: HttpRequest, code: str) -> HttpResponse:
+    """Verify on a phone (docs/lottery.md §16): the visitor's browser downloads the signed
+    bundle (or reads a file the visitor chooses) and recomputes everything itself with
+    static/lottery/verify/; the server only serves the page, the words and the bundle."""
+    from .verify_text import verify_page_text
+
+    session = _published(code)
+    return render(
+        request,
+        "lottery/public/verify.html",
+        {
+            "session": session,
+            "signed": session.status == SessionStatus.SIGNED and session.bundle is not None,
+            "text": verify_page_text(),
+        },
+    )
