@@ -20,14 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from households.access import ProjectScopedAdmin
-from households.admin_import import HouseholdImportExportMixin
-from resettlement.admin_readonly import ReadOnlyAdmin
-from resettlement.admin_services import ServiceAdmin, ServiceForm
-from resettlement.errors import RuleViolation
-
-from . import services
-from .models import (
+from allocation import services
+from allocation.models import (
     AllocationPolicy,
     Apartment,
     ApartmentStatus,
@@ -38,7 +32,12 @@ from .models import (
     Estate,
     FloorTier,
 )
-from .resources import EXPORT_PERMISSION, IMPORT_PERMISSION, ApartmentResource
+from allocation.resources import EXPORT_PERMISSION, IMPORT_PERMISSION, ApartmentResource
+from households.access import ProjectScopedAdmin
+from households.admin_import import HouseholdImportExportMixin
+from resettlement.admin_readonly import ReadOnlyAdmin
+from resettlement.admin_services import ServiceAdmin, ServiceForm
+from resettlement.errors import RuleViolation
 
 # -- estates ------------------------------------------------------------------------------
 

@@ -18,6 +18,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from allocation import selectors, services
+from allocation.models import Apartment, ApartmentStatus, Demand, DemandStatus, Estate, FloorTier
 from households.access import projects_q
 from households.api import (
     ErrorSerializer,
@@ -29,16 +31,6 @@ from households.api import (
     writes,
 )
 from households.models import Community, Household, Project
-
-from . import selectors, services
-from .models import (
-    Apartment,
-    ApartmentStatus,
-    Demand,
-    DemandStatus,
-    Estate,
-    FloorTier,
-)
 
 
 # Named components of their own: left as plain enums, they would be named by the property

@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from . import api
+from allocation import api
 
 # SimpleRouter: the registry's router already provides the API root view.
 router = SimpleRouter()

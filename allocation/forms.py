@@ -8,10 +8,9 @@ from collections.abc import Mapping, Sequence
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from allocation.models import ApartmentStatus, ApartmentType, Tier
 from households.access import visible_projects
 from households.models import Project
-
-from .models import ApartmentStatus, ApartmentType, Tier
 
 _COUNT = forms.NumberInput(attrs={"min": 0, "max": 20, "inputmode": "numeric", "class": "count"})
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from allocation.models import Orientation
+from allocation.resources import COLUMNS
 from households.import_base import Column
 from households.import_template import (  # noqa: F401 - XLSX_CONTENT_TYPE for the views
     XLSX_CONTENT_TYPE,
@@ -13,9 +15,6 @@ from households.import_template import (  # noqa: F401 - XLSX_CONTENT_TYPE for t
     limits_line,
     template_workbook,
 )
-
-from .models import Orientation
-from .resources import COLUMNS
 
 APARTMENT_SHEET = "安置房源"
 FILE_NAME = "安置房源导入模板.xlsx"

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from allocation import selectors
 from resettlement.publicity_kinds import (
     COMMUNITY,
     GROUP,
@@ -18,8 +19,6 @@ from resettlement.publicity_kinds import (
     household_cells,
     register,
 )
-
-from . import selectors
 
 
 def housing_rows(project, community=None) -> list[dict[str, Any]]:

@@ -29,6 +29,17 @@ from django.utils.translation import gettext_lazy
 from import_export import widgets
 from import_export.fields import Field
 
+from allocation.models import (
+    Apartment,
+    ApartmentStatus,
+    ApartmentType,
+    Building,
+    Estate,
+    FloorTier,
+    Orientation,
+    Stair,
+)
+from allocation.services import Band, tier_for_floor
 from households.import_base import (
     AllOrNothingResource,
     ChoiceLabelWidget,
@@ -43,18 +54,6 @@ from households.import_files import is_blank
 from households.models import Project
 from resettlement.spreadsheets import imported_cell
 from resettlement.text import clean_text
-
-from .models import (
-    Apartment,
-    ApartmentStatus,
-    ApartmentType,
-    Building,
-    Estate,
-    FloorTier,
-    Orientation,
-    Stair,
-)
-from .services import Band, tier_for_floor
 
 IMPORT_PERMISSION = "allocation.import_apartments"
 EXPORT_PERMISSION = "allocation.view_apartment"

@@ -14,10 +14,7 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, QuerySet
 
-from households.models import Household, HouseholdStatus, Project
-from households.selectors import head
-
-from .models import (
+from allocation.models import (
     Apartment,
     ApartmentStatus,
     ApartmentType,
@@ -29,6 +26,8 @@ from .models import (
     FloorTier,
     Tier,
 )
+from households.models import Household, HouseholdStatus, Project
+from households.selectors import head
 
 # The estate's housing orientation: buildings in their sequence, then stair, floor, room.
 ORIENTATION_ORDER = ("building__sequence", "building__code", "stair__code", "floor", "code")

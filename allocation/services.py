@@ -25,13 +25,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from households.access import require_project_access
-from households.models import Household, HouseholdStatus, Project
-from resettlement.audit import audit_record
-from resettlement.errors import NotAllowed, RuleViolation, field_error, invalid_input
-from resettlement.roles import require_permission
-
-from .models import (
+from allocation.models import (
     AllocationPolicy,
     Apartment,
     ApartmentStatus,
@@ -45,6 +39,11 @@ from .models import (
     FloorTier,
     Tier,
 )
+from households.access import require_project_access
+from households.models import Household, HouseholdStatus, Project
+from resettlement.audit import audit_record
+from resettlement.errors import NotAllowed, RuleViolation, field_error, invalid_input
+from resettlement.roles import require_permission
 
 TWO_PLACES = Decimal("0.01")
 # Nobody chooses more apartments than this for one household; a larger number is a typing

@@ -23,16 +23,15 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
+from allocation import selectors, services
+from allocation.forms import ApartmentFilterForm, ApartmentImportForm, DemandForm, LockForm
+from allocation.import_template import FILE_NAME, XLSX_CONTENT_TYPE, apartment_template
+from allocation.models import Demand, DemandStatus, Estate
+from allocation.resources import IMPORT_PERMISSION, apartments_export, apartments_import
 from households.access import projects_q, require_project, visible_projects
 from households.import_files import check_size, format_for_name, read_roster
 from households.models import Community, Household, VillagerGroup
 from resettlement.errors import NotAllowed, RuleViolation
-
-from . import selectors, services
-from .forms import ApartmentFilterForm, ApartmentImportForm, DemandForm, LockForm
-from .import_template import FILE_NAME, XLSX_CONTENT_TYPE, apartment_template
-from .models import Demand, DemandStatus, Estate
-from .resources import IMPORT_PERMISSION, apartments_export, apartments_import
 
 housing_view = permission_required("allocation.view_estate", raise_exception=True)
 demand_view = permission_required("allocation.view_demand", raise_exception=True)

@@ -21,10 +21,9 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from households.models import Project, ProjectAccess
 from resettlement.admin_history import latest_version
 from resettlement.errors import NotAllowed
-
-from .models import Project, ProjectAccess
 
 ALL_PROJECTS = "households.access_all_projects"
 

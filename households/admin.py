@@ -17,17 +17,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
-from resettlement.admin_readonly import ReadOnlyAdmin, ReadOnlyHistoryAdmin
-from resettlement.admin_services import ServiceForm, ServiceHistoryAdmin
-from resettlement.errors import RuleViolation
-from resettlement.masking import Mask
-from resettlement.personal_data import PersonalDataAdminMixin
-from resettlement.reauth import ask_to_reauthenticate, is_recently_authenticated
-
-from . import selectors, services, services_access
-from .access import ProjectScopedAdmin, projects_q
-from .admin_import import HouseholdImportExportMixin
-from .models import (
+from households import selectors, services, services_access
+from households.access import ProjectScopedAdmin, projects_q
+from households.admin_import import HouseholdImportExportMixin
+from households.models import (
     Community,
     Document,
     Household,
@@ -39,7 +32,13 @@ from .models import (
     UnmaskRecord,
     VillagerGroup,
 )
-from .qualification import REASON_LABELS, RULE_LABELS
+from households.qualification import REASON_LABELS, RULE_LABELS
+from resettlement.admin_readonly import ReadOnlyAdmin, ReadOnlyHistoryAdmin
+from resettlement.admin_services import ServiceForm, ServiceHistoryAdmin
+from resettlement.errors import RuleViolation
+from resettlement.masking import Mask
+from resettlement.personal_data import PersonalDataAdminMixin
+from resettlement.reauth import ask_to_reauthenticate, is_recently_authenticated
 
 
 class ProjectAccessInline(admin.TabularInline):

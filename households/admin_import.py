@@ -26,18 +26,24 @@ from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
 from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
 
-from resettlement.errors import RuleViolation
-
-from .access import visible_projects
-from .import_files import CSV, XLSX, FileRejected, check_size, format_for_name, read_roster
-from .import_template import XLSX_CONTENT_TYPE
-from .models import Project
-from .resources import (
+from households.access import visible_projects
+from households.import_files import (
+    CSV,
+    XLSX,
+    FileRejected,
+    check_size,
+    format_for_name,
+    read_roster,
+)
+from households.import_template import XLSX_CONTENT_TYPE
+from households.models import Project
+from households.resources import (
     EXPORT_PERMISSION,
     IMPORT_PERMISSION,
     HouseholdMemberResource,
     import_problems,
 )
+from resettlement.errors import RuleViolation
 
 # How many problems the admin repeats as messages after a failed confirmation.
 _MESSAGES_SHOWN = 20

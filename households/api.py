@@ -29,14 +29,9 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from resettlement.errors import RuleViolation
-from resettlement.masking import Mask
-from resettlement.personal_data import Unmasked, shown
-from resettlement.reauth import OTP_PARAMETER, require_recent_authentication
-
-from . import selectors, services, services_unmask
-from .access import projects_q, require_project, visible_projects
-from .models import (
+from households import selectors, services, services_unmask
+from households.access import projects_q, require_project, visible_projects
+from households.models import (
     Community,
     Document,
     DocumentKind,
@@ -53,7 +48,11 @@ from .models import (
     SpecialStatus,
     VillagerGroup,
 )
-from .qualification import REASON_LABELS
+from households.qualification import REASON_LABELS
+from resettlement.errors import RuleViolation
+from resettlement.masking import Mask
+from resettlement.personal_data import Unmasked, shown
+from resettlement.reauth import OTP_PARAMETER, require_recent_authentication
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from . import api
+from households import api
 
 router = DefaultRouter()
 router.register("projects", api.ProjectViewSet, basename="project")

@@ -23,8 +23,8 @@ from django.db import transaction
 from django.db.models import Count, Sum, prefetch_related_objects
 from PIL import Image, ImageDraw
 
-from . import qualification, services
-from .demo_plan import (
+from households import qualification, services
+from households.demo_plan import (
     DemoPlan,
     HouseholdPlan,
     Override,
@@ -34,7 +34,7 @@ from .demo_plan import (
     Stage,
     plan_demo,
 )
-from .models import (
+from households.models import (
     Community,
     Document,
     DocumentKind,
@@ -46,7 +46,7 @@ from .models import (
     ReviewStatus,
     VillagerGroup,
 )
-from .selectors import document_checklist
+from households.selectors import document_checklist
 
 MAIN_PROJECT_CODE = "YH2013"
 EARLIER_PROJECT_CODE = "YH2011"

@@ -21,9 +21,16 @@ import random
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
-from . import idnumbers
-from .models import HousingWelfare, HukouNature, MaritalStatus, Relation, Sex, SpecialStatus
-from .validation import MEMBER_FIELDS
+from households import idnumbers
+from households.models import (
+    HousingWelfare,
+    HukouNature,
+    MaritalStatus,
+    Relation,
+    Sex,
+    SpecialStatus,
+)
+from households.validation import MEMBER_FIELDS
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from django import forms
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
-from .models import (
+from households.models import (
     Community,
     DocumentKind,
     HousingWelfare,

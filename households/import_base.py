@@ -28,11 +28,10 @@ from import_export import resources, widgets
 from import_export.results import Result
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
+from households.access import require_project_access
 from resettlement.errors import RuleViolation
 from resettlement.roles import require_permission
 from resettlement.spreadsheets import export_row
-
-from .access import require_project_access
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from households.import_files import check_size, format_for_name, read_roster
+from households.models import Project
 from resettlement.errors import RuleViolation
-
-from .import_files import check_size, format_for_name, read_roster
-from .models import Project
 
 
 class FileImportCommand(BaseCommand):

@@ -17,10 +17,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from households.import_base import Column
+from households.resources import COLUMNS
 from resettlement.spreadsheets import export_row
-
-from .import_base import Column
-from .resources import COLUMNS
 
 ROSTER_SHEET = "安置户名册"
 HELP_SHEET = "填表说明"

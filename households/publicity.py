@@ -10,6 +10,8 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
+from households.models import Household, HouseholdStatus, Member, ReviewStatus
+from households.selectors import head
 from resettlement.masking import Mask
 from resettlement.publicity_kinds import (
     COMMUNITY,
@@ -21,9 +23,6 @@ from resettlement.publicity_kinds import (
     household_cells,
     register,
 )
-
-from .models import Household, HouseholdStatus, Member, ReviewStatus
-from .selectors import head
 
 
 def _scope(queryset, project, community):

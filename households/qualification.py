@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, pgettext
 
-from .models import HousingWelfare, HukouNature, Project, SpecialStatus
+from households.models import HousingWelfare, HukouNature, Project, SpecialStatus
 
 # Stable reason codes. The review queue filters on them; never rename one.
 HUKOU_AFTER_CUTOFF = "HUKOU_AFTER_CUTOFF"

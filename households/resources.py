@@ -32,14 +32,9 @@ from import_export import widgets
 from import_export.fields import Field
 from simple_history.utils import bulk_create_with_history
 
-from resettlement.masking import Mask
-from resettlement.personal_data import shown
-from resettlement.spreadsheets import imported_cell
-from resettlement.text import clean_text
-
-from . import import_base
-from .access import projects_q
-from .import_base import (
+from households import import_base
+from households.access import projects_q
+from households.import_base import (
     AllOrNothingResource,
     ChoiceLabelWidget,
     ImportProblem,
@@ -48,8 +43,8 @@ from .import_base import (
     TextWidget,
     import_problems,
 )
-from .import_files import is_blank
-from .models import (
+from households.import_files import is_blank
+from households.models import (
     Community,
     Household,
     HousingWelfare,
@@ -62,9 +57,13 @@ from .models import (
     SpecialStatus,
     VillagerGroup,
 )
-from .selectors import resettled_projects_by_id
-from .services import apply_verdict
-from .validation import clean_household, clean_member, household_member_errors
+from households.selectors import resettled_projects_by_id
+from households.services import apply_verdict
+from households.validation import clean_household, clean_member, household_member_errors
+from resettlement.masking import Mask
+from resettlement.personal_data import shown
+from resettlement.spreadsheets import imported_cell
+from resettlement.text import clean_text
 
 IMPORT_PERMISSION = "households.import_households"
 EXPORT_PERMISSION = "households.export_households"

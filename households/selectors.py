@@ -10,10 +10,8 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from resettlement.personal_data import sees_full_personal_data
-
-from . import idnumbers
-from .models import (
+from households import idnumbers
+from households.models import (
     Document,
     DocumentKind,
     Household,
@@ -23,6 +21,7 @@ from .models import (
     ReviewStatus,
     SpecialStatus,
 )
+from resettlement.personal_data import sees_full_personal_data
 
 
 def resettled_projects_by_id(

@@ -20,14 +20,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from resettlement.audit import audit_record
-from resettlement.errors import NotAllowed, RuleViolation, invalid_input
-from resettlement.roles import require_permission
-from resettlement.uploads import UploadRefused, upload_check
-
-from . import qualification
-from .access import require_project_access
-from .models import (
+from households import qualification
+from households.access import require_project_access
+from households.models import (
     Community,
     Document,
     DocumentKind,
@@ -39,8 +34,8 @@ from .models import (
     ReviewStatus,
     VillagerGroup,
 )
-from .selectors import resettled_projects_by_id
-from .validation import (
+from households.selectors import resettled_projects_by_id
+from households.validation import (
     HOUSEHOLD_FIELDS,
     MEMBER_FIELDS,
     FieldError,
@@ -48,6 +43,10 @@ from .validation import (
     clean_member,
     household_member_errors,
 )
+from resettlement.audit import audit_record
+from resettlement.errors import NotAllowed, RuleViolation, invalid_input
+from resettlement.roles import require_permission
+from resettlement.uploads import UploadRefused, upload_check
 
 ALLOWED_DOCUMENT_TYPES = {"application/pdf", "image/jpeg", "image/png"}
 

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from households.access import require_project_access
+from households.models import Project, ProjectAccess
 from resettlement.audit import audit_record
 from resettlement.roles import require_permission
-
-from .access import require_project_access
-from .models import Project, ProjectAccess
 
 
 @transaction.atomic

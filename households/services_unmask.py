@@ -13,12 +13,11 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from households.access import require_project_access
+from households.models import Household, Member, Relation, UnmaskField, UnmaskRecord
 from resettlement.audit import audit_record
 from resettlement.errors import RuleViolation, field_error
 from resettlement.roles import require_permission
-
-from .access import require_project_access
-from .models import Household, Member, Relation, UnmaskField, UnmaskRecord
 
 REASON_MAX_LENGTH = 500
 

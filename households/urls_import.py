@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_import
+from households import views_import
 
 urlpatterns = [
     path("template/", views_import.import_template, name="import-template"),

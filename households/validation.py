@@ -18,10 +18,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from resettlement.text import TEXT_MAX_LENGTH, clean_text
-
-from . import idnumbers
-from .models import (
+from households import idnumbers
+from households.models import (
     HousingWelfare,
     HukouNature,
     MaritalStatus,
@@ -29,6 +27,7 @@ from .models import (
     Sex,
     SpecialStatus,
 )
+from resettlement.text import TEXT_MAX_LENGTH, clean_text
 
 HOUSEHOLD_FIELDS = ("code", "address", "phone", "agreement_number", "demolished_area", "notes")
 

@@ -15,13 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from resettlement.errors import RuleViolation
-from resettlement.personal_data import FULL_PERSONAL_DATA, Unmasked, sees_full_personal_data
-from resettlement.uploads import private_file_response
-
-from . import selectors, services, services_unmask
-from .access import projects_q, require_project, visible_projects
-from .forms import (
+from households import selectors, services, services_unmask
+from households.access import projects_q, require_project, visible_projects
+from households.forms import (
     DocumentUploadForm,
     HouseholdEditForm,
     HouseholdForm,
@@ -30,7 +26,7 @@ from .forms import (
     UnmaskForm,
     apply_errors,
 )
-from .models import (
+from households.models import (
     Community,
     Document,
     Household,
@@ -39,6 +35,9 @@ from .models import (
     UnmaskRecord,
     VillagerGroup,
 )
+from resettlement.errors import RuleViolation
+from resettlement.personal_data import FULL_PERSONAL_DATA, Unmasked, sees_full_personal_data
+from resettlement.uploads import private_file_response
 
 registry_view = permission_required("households.view_household", raise_exception=True)
 

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.utils.http import content_disposition_header
 
-from .import_template import FILE_NAME, XLSX_CONTENT_TYPE, roster_template
+from households.import_template import FILE_NAME, XLSX_CONTENT_TYPE, roster_template
 
 
 @login_required

@@ -10,9 +10,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from households.access import ProjectScopedAdmin
+from lottery.models import Allocation, CheckIn, LotterySession, Reveal, SessionEvent
 from resettlement.admin_readonly import ReadOnlyAdmin
-
-from .models import Allocation, CheckIn, LotterySession, Reveal, SessionEvent
 
 
 class RevealInline(admin.TabularInline):

@@ -22,8 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from households.access import projects_q
-
-from .models import LotterySession, SessionStatus
+from lottery.models import LotterySession, SessionStatus
 
 
 class LotterySessionSerializer(serializers.ModelSerializer):

@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from . import api
+from lottery import api
 
 router = DefaultRouter()
 router.register("sessions", api.LotterySessionViewSet, basename="lottery-session")

@@ -44,10 +44,9 @@ from allocation.models import Apartment, AreaFit, Demand
 from allocation.resources import HEADERS, apartments_import
 from households.demo import MAIN_PROJECT_CODE, missing_users, ready_users
 from households.models import Community, Household, HouseholdStatus, Member, Project, Relation
-
-from . import services
-from .models import LotterySession, SessionMode
-from .verification import verify_bundle
+from lottery import services
+from lottery.models import LotterySession, SessionMode
+from lottery.verification import verify_bundle
 
 ESTATE_CODE = "E1"
 ESTATE_NAME = "南宫河农民多高层公寓"

@@ -9,8 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from allocation.models import Estate
 from households.models import Community, Project
-
-from .models import LotterySession, SessionMode
+from lottery.models import LotterySession, SessionMode
 
 # Community codes in a fixed village order may be separated by commas (either width),
 # semicolons, spaces or new lines: whatever the clerk types from the villagers' resolution.

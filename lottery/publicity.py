@@ -22,6 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from households.models import Community, Member, Relation, VillagerGroup
+from lottery import algorithm
+from lottery.models import Allocation, LotterySession, SessionMode, SessionStatus
 from resettlement.publicity_kinds import (
     COMMUNITY,
     GROUP,
@@ -32,9 +34,6 @@ from resettlement.publicity_kinds import (
     household_cells,
     register,
 )
-
-from . import algorithm
-from .models import Allocation, LotterySession, SessionMode, SessionStatus
 
 
 def published_sessions(project) -> list[LotterySession]:

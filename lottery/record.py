@@ -26,10 +26,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from households.models import Community, Member, Relation, VillagerGroup
+from lottery.models import Allocation, CheckIn, LotterySession, Reveal, SessionEvent
 from resettlement.audit import audit_head
 from resettlement.pdf import render_pdf
-
-from .models import Allocation, CheckIn, LotterySession, Reveal, SessionEvent
 
 TEMPLATE = "lottery/pdf/record.html"
 

@@ -24,10 +24,9 @@ from households.models import (
     Relation,
     VillagerGroup,
 )
+from lottery import algorithm
+from lottery.models import Allocation, CheckIn, LotterySession, Reveal, SessionMode, SessionStatus
 from resettlement.masking import Mask, mask
-
-from . import algorithm
-from .models import Allocation, CheckIn, LotterySession, Reveal, SessionMode, SessionStatus
 
 # -- snapshots ------------------------------------------------------------------------------
 

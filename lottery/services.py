@@ -33,13 +33,8 @@ from allocation.models import Apartment, ApartmentStatus, ApartmentType, Estate
 from households import idnumbers
 from households.access import require_project_access
 from households.models import Community, Household, Member, Project
-from resettlement.audit import audit_record
-from resettlement.errors import NotAllowed, RuleViolation
-from resettlement.masking import Mask, mask
-from resettlement.roles import require_permission
-
-from . import algorithm, selectors, verification
-from .models import (
+from lottery import algorithm, selectors, verification
+from lottery.models import (
     Allocation,
     CheckIn,
     CheckInMethod,
@@ -50,6 +45,10 @@ from .models import (
     SessionMode,
     SessionStatus,
 )
+from resettlement.audit import audit_record
+from resettlement.errors import NotAllowed, RuleViolation
+from resettlement.masking import Mask, mask
+from resettlement.roles import require_permission
 
 OPEN_STATUSES = (SessionStatus.COMMITTED, SessionStatus.CONFIRMED, SessionStatus.DRAWING)
 OPERATE = "lottery.operate_session"

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from . import views_record
+from lottery import views_record
 
 urlpatterns = [
     path("<str:code>/record.pdf", views_record.record_pdf, name="record"),

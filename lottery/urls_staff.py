@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from . import views_staff as views
+from lottery import views_staff as views
 
 app_name = "lottery"
 

@@ -15,9 +15,9 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from . import algorithm
-from .models import LotterySession, SessionMode
-from .selectors import allocation_rows
+from lottery import algorithm
+from lottery.models import LotterySession, SessionMode
+from lottery.selectors import allocation_rows
 
 BUNDLE_FIELDS = (
     "algorithm",

@@ -22,11 +22,10 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from lottery import algorithm, selectors
+from lottery.models import LotterySession, SessionStatus
+from lottery.views_staff import screen_text
 from resettlement.public_site import over_limit, public_page
-
-from . import algorithm, selectors
-from .models import LotterySession, SessionStatus
-from .views_staff import screen_text
 
 VERIFIER = Path(settings.BASE_DIR) / "docs" / "verify_lottery.py"
 
@@ -162,7 +161,7 @@ def verify_page(request: HttpRequest, code: str) -> HttpResponse:
     """Verify on a phone (docs/lottery.md §16): the visitor's browser downloads the signed
     bundle (or reads a file the visitor chooses) and recomputes everything itself with
     static/lottery/verify/; the server only serves the page, the words and the bundle."""
-    from .verify_text import verify_page_text
+    from lottery.verify_text import verify_page_text
 
     session = _published(code)
     return render(

@@ -10,9 +10,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from households.access import projects_q
-
-from .models import LotterySession
-from .record import notarial_record_pdf
+from lottery.models import LotterySession
+from lottery.record import notarial_record_pdf
 
 
 @login_required

@@ -32,11 +32,8 @@ from allocation.models import ApartmentType
 from households.access import chosen_project, projects_q, visible_projects
 from households.forms import apply_errors
 from households.models import Community, Household, Member, Project, Relation
-from resettlement.errors import RuleViolation
-from resettlement.reauth import recent_authentication_required
-
-from . import selectors, services
-from .forms import (
+from lottery import selectors, services
+from lottery.forms import (
     CheckInForm,
     ConfirmForm,
     DrawForm,
@@ -46,7 +43,9 @@ from .forms import (
     SignOffForm,
     VoidForm,
 )
-from .models import CheckIn, LotterySession
+from lottery.models import CheckIn, LotterySession
+from resettlement.errors import RuleViolation
+from resettlement.reauth import recent_authentication_required
 
 session_view = permission_required("lottery.view_lotterysession", raise_exception=True)
 

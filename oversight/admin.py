@@ -15,11 +15,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from households.access import ProjectScopedAdmin, sees_all_projects
+from oversight import services
+from oversight.models import HouseholdAssignment, LedgerEntry, LedgerRun, ReturnPlan, WorkingTeam
 from resettlement.admin_readonly import ReadOnlyAdmin
 from resettlement.admin_services import ServiceAdmin, ServiceForm
-
-from . import services
-from .models import HouseholdAssignment, LedgerEntry, LedgerRun, ReturnPlan, WorkingTeam
 
 
 class WorkingTeamForm(ServiceForm):

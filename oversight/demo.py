@@ -25,12 +25,11 @@ from django.utils import timezone
 
 from households.demo import MAIN_PROJECT_CODE, DemoUsersMissing
 from households.models import Household, HouseholdStatus, Project
+from oversight import services
+from oversight.models import WorkingTeam
 from settlement import services as settlement_services
 from settlement.calculation import add_months
 from settlement.models import Handover, StatementStatus
-
-from . import services
-from .models import WorkingTeam
 
 # (code, name, leader, other cadres): demo staff, by username.
 TEAMS = (

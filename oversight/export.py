@@ -12,9 +12,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from oversight.selectors import STAGES, WEEK_EVENTS, Counts, IsoWeek, ProjectProgress, TeamRank
 from resettlement.spreadsheets import export_row
-
-from .selectors import STAGES, WEEK_EVENTS, Counts, IsoWeek, ProjectProgress, TeamRank
 
 BOLD = Font(bold=True)
 

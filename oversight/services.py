@@ -18,6 +18,15 @@ from django.utils.translation import gettext as _
 
 from households.access import require_project_access
 from households.models import Household, Project
+from oversight.arrears import ledger_figures
+from oversight.models import (
+    HouseholdAssignment,
+    LedgerEntry,
+    LedgerRun,
+    ReturnPlan,
+    ReturnTarget,
+    WorkingTeam,
+)
 from resettlement.audit import audit_record
 from resettlement.errors import RuleViolation, field_error, invalid_input
 from resettlement.roles import require_permission
@@ -28,16 +37,6 @@ from settlement.models import (
     StatementStatus,
     SubsidyBasis,
     Transition,
-)
-
-from .arrears import ledger_figures
-from .models import (
-    HouseholdAssignment,
-    LedgerEntry,
-    LedgerRun,
-    ReturnPlan,
-    ReturnTarget,
-    WorkingTeam,
 )
 
 SUBSIDY_RULE = "transition_subsidy"  # settlement.calculation's rule code for the subsidy line

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import services
+from oversight import services
 
 
 # The backoff stays below the broker's visibility timeout (settings), or Redis would deliver

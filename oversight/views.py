@@ -11,9 +11,8 @@ from django.utils.translation import gettext as _
 
 from households.access import chosen_project, visible_projects
 from households.models import Project
-
-from . import selectors
-from .export import dashboard_workbook
+from oversight import selectors
+from oversight.export import dashboard_workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

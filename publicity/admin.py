@@ -13,12 +13,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from households.access import ProjectScopedAdmin
+from publicity.models import Objection, ObjectionStatus, Publication
 from resettlement import publicity_kinds
 from resettlement.admin_readonly import ReadOnlyAdmin
 from resettlement.masking import Mask
 from resettlement.personal_data import PersonalDataAdminMixin
-
-from .models import Objection, ObjectionStatus, Publication
 
 PREVIEW_ROWS = 20
 

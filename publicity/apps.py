@@ -11,4 +11,4 @@ class PublicityConfig(AppConfig):
     def ready(self) -> None:
         # Each app that owns publicised data registers its kinds in its `publicity` module.
         autodiscover_modules("publicity")
-        from . import tasks_notices  # noqa: F401
+        from publicity import tasks_notices  # noqa: F401

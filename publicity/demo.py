@@ -40,9 +40,8 @@ from households.models import (
     VillagerGroup,
 )
 from households.qualification import HUKOU_AFTER_CUTOFF
-
-from . import notices, services
-from .models import Objection, Publication, RenderJob
+from publicity import notices, services
+from publicity.models import Objection, Publication, RenderJob
 
 # The correction the demo plays out: hukou moved in after the cut-off on the register, but
 # the police station had accepted the move before it (a written exception the rules allow).

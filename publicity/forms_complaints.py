@@ -8,10 +8,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from households.models import Project
-
-from .forms_public import PublicForm
-from .models import ComplaintCategory
-from .services_complaints import complaint_problems
+from publicity.forms_public import PublicForm
+from publicity.models import ComplaintCategory
+from publicity.services_complaints import complaint_problems
 
 
 class ComplaintForm(PublicForm):

@@ -9,10 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from households.models import Community, Project
+from publicity.models import Publication, PublicationStatus
+from publicity.services import default_period
 from resettlement import publicity_kinds
-
-from .models import Publication, PublicationStatus
-from .services import default_period
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

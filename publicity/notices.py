@@ -56,13 +56,12 @@ from households.models import (
     VillagerGroup,
 )
 from households.selectors import missing_documents
+from publicity.models import Publication, PublicationStatus, RenderJob, RenderPart, RenderStatus
+from publicity.rendering import Outcome, part_render
 from resettlement import publicity_kinds
 from resettlement.errors import RuleViolation
 from resettlement.pdf import render_pdf
 from resettlement.roles import require_permission
-
-from .models import Publication, PublicationStatus, RenderJob, RenderPart, RenderStatus
-from .rendering import Outcome, part_render
 
 logger = logging.getLogger(__name__)
 
@@ -499,7 +498,7 @@ def notices_render_start(
         )
         for group in chosen
     )
-    from .tasks_notices import render_notices_part  # the task module imports this one
+    from publicity.tasks_notices import render_notices_part  # the task module imports this one
 
     part_ids = [part.pk for part in parts]
     transaction.on_commit(lambda: [render_notices_part.delay(pk) for pk in part_ids])

@@ -30,8 +30,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from households.models import Community, Household, HouseholdStatus, Project
-
-from .models import Objection, ObjectionStatus, Publication, PublicationStatus
+from publicity.models import Objection, ObjectionStatus, Publication, PublicationStatus
 
 # The kinds whose publication makes a household's resettlement public.
 PUBLISHING_KINDS = ("population", "entitlement")

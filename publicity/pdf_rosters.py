@@ -36,11 +36,10 @@ from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from publicity.models import Publication, PublicationStatus
 from resettlement import publicity_kinds
 from resettlement.audit import audit_head
 from resettlement.pdf import render_pdf
-
-from .models import Publication, PublicationStatus
 
 TEMPLATE = "publicity/pdf/roster.html"
 # The label the registry's kinds give the community column (publicity_kinds' "community").

@@ -34,11 +34,10 @@ from django.utils.translation import gettext as _
 
 from households.access import projects_q
 from households.models import Community
+from publicity import pdf_rosters
+from publicity.models import Publication, PublicationStatus, RenderJob, RenderPart, RenderStatus
 from resettlement.errors import RuleViolation
 from resettlement.roles import require_permission
-
-from . import pdf_rosters
-from .models import Publication, PublicationStatus, RenderJob, RenderPart, RenderStatus
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +87,7 @@ def roster_render_start(*, actor, publication: Publication) -> RenderJob:
         )
         for name in communities
     )
-    from .tasks import render_roster_part  # the task module imports this one
+    from publicity.tasks import render_roster_part  # the task module imports this one
 
     part_ids = [part.pk for part in parts]
     transaction.on_commit(lambda: [render_roster_part.delay(pk) for pk in part_ids])

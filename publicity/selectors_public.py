@@ -19,11 +19,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from households.models import Household, Member, Project
-from resettlement import publicity_kinds
-from resettlement.masking import Mask, mask
-from resettlement.public_site import normalise_lookup_code
-
-from .models import (
+from publicity.models import (
     Complaint,
     ComplaintCategory,
     ComplaintStatus,
@@ -35,6 +31,9 @@ from .models import (
     RenderPart,
     RenderStatus,
 )
+from resettlement import publicity_kinds
+from resettlement.masking import Mask, mask
+from resettlement.public_site import normalise_lookup_code
 
 # --- Publications -------------------------------------------------------------------------
 

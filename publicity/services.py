@@ -13,14 +13,13 @@ from django.utils.translation import gettext as _
 from households import services as household_services
 from households.access import require_project_access
 from households.models import Community, Household, Project
+from publicity.models import Objection, ObjectionStatus, Publication, PublicationStatus
+from publicity.snapshot import content_hash, frozen_rows, hashed_document
 from resettlement import publicity_kinds
 from resettlement.audit import audit_record
 from resettlement.errors import RuleViolation, field_error
 from resettlement.roles import require_permission
 from resettlement.uploads import UploadRefused, upload_check
-
-from .models import Objection, ObjectionStatus, Publication, PublicationStatus
-from .snapshot import content_hash, frozen_rows, hashed_document
 
 # What the public may attach to an objection or a report to the supervising office, with
 # the extension its download is named with.

@@ -19,11 +19,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from households.models import Project
+from publicity.models import Complaint, ComplaintCategory, ComplaintStatus
+from publicity.services import attachment_check
 from resettlement.errors import RuleViolation, field_error, invalid_input
 from resettlement.roles import require_permission
-
-from .models import Complaint, ComplaintCategory, ComplaintStatus
-from .services import attachment_check
 
 TEXT_MAX = 4000
 # No 0/O, 1/I/L: read off a screen, written on paper, typed on a phone.

@@ -14,8 +14,8 @@ import logging
 
 from celery import shared_task
 
-from . import rendering, services
-from . import tasks_notices as tasks_notices  # registers the notices task with the worker
+from publicity import rendering, services
+from publicity import tasks_notices as tasks_notices  # registers the notices task with the worker
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import notices, rendering
+from publicity import notices, rendering
 
 
 @shared_task(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views_complaints as views
+from publicity import views_complaints as views
 
 app_name = "complaints"
 

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from . import views_notices
+from publicity import views_notices
 
 app_name = "notices"
 

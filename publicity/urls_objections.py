@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views_objections as views
+from publicity import views_objections as views
 
 app_name = "objections"
 

@@ -1,7 +1,7 @@
 from django.urls import path
 
-from . import views_complaints
-from . import views_public as views
+from publicity import views_complaints
+from publicity import views_public as views
 
 app_name = "public"
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_staff
+from publicity import views_staff
 
 app_name = "publicity_staff"
 

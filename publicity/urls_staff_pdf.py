@@ -3,7 +3,7 @@ under /staff/publicity/ beside publicity.urls_staff (namespace "publicity_pdf").
 
 from django.urls import path
 
-from . import views_staff_pdf as views
+from publicity import views_staff_pdf as views
 
 app_name = "publicity_pdf"
 

@@ -20,14 +20,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from households.models import Project
+from publicity import selectors_public as public
+from publicity import services_complaints as services
+from publicity.forms_complaints import ComplaintAnswerForm, ComplaintForm, ComplaintStatusForm
+from publicity.models import Complaint, ComplaintCategory, ComplaintStatus
+from publicity.views_objections import public_attachment_response, query_param
 from resettlement.errors import RuleViolation, apply_errors
 from resettlement.public_site import one_attachment, private, public_page, public_post
-
-from . import selectors_public as public
-from . import services_complaints as services
-from .forms_complaints import ComplaintAnswerForm, ComplaintForm, ComplaintStatusForm
-from .models import Complaint, ComplaintCategory, ComplaintStatus
-from .views_objections import public_attachment_response, query_param
 
 RECEIPT_SESSION_KEY = "complaint_receipt"
 

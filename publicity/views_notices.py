@@ -18,12 +18,11 @@ from django.views.decorators.cache import never_cache
 from households.access import projects_q, visible_projects
 from households.forms import apply_errors
 from households.models import Household
+from publicity import notices
+from publicity.forms_notices import NoticesStartForm
+from publicity.models import RenderJob, RenderPart, RenderStatus
+from publicity.notices import NoticeType
 from resettlement.errors import RuleViolation
-
-from . import notices
-from .forms_notices import NoticesStartForm
-from .models import RenderJob, RenderPart, RenderStatus
-from .notices import NoticeType
 
 notices_permission = permission_required(notices.PERMISSION, raise_exception=True)
 

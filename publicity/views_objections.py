@@ -17,12 +17,11 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from households.access import projects_q, visible_projects
 from households.models import Household
+from publicity import services
+from publicity.forms_public import AnswerForm
+from publicity.models import Complaint, Objection, ObjectionStatus
 from resettlement.errors import RuleViolation, apply_errors
 from resettlement.uploads import private_file_response
-
-from . import services
-from .forms_public import AnswerForm
-from .models import Complaint, Objection, ObjectionStatus
 
 
 def query_param(request: HttpRequest, name: str, default: str = "") -> str:

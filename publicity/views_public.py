@@ -25,6 +25,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import condition, require_http_methods, require_safe
 
 from households.models import Project
+from publicity import selectors_public as public
+from publicity import services
+from publicity.forms_public import ObjectionForm
+from publicity.models import Publication
+from publicity.snapshot import canonical, hashed_document
 from resettlement import publicity_kinds
 from resettlement.errors import RuleViolation, apply_errors
 from resettlement.masking import Mask, mask
@@ -36,12 +41,6 @@ from resettlement.public_site import (
     public_page,
     public_post,
 )
-
-from . import selectors_public as public
-from . import services
-from .forms_public import ObjectionForm
-from .models import Publication
-from .snapshot import canonical, hashed_document
 
 PAGE_SIZE = 50
 # How long browsers and proxies may keep a publication page before asking again (the ETag

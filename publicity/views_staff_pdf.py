@@ -15,11 +15,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from households.access import projects_q
+from publicity import rendering
+from publicity.models import Publication, RenderJob, RenderPart, RenderStatus
+from publicity.notices import job_progress
 from resettlement.errors import RuleViolation
-
-from . import rendering
-from .models import Publication, RenderJob, RenderPart, RenderStatus
-from .notices import job_progress
 
 pdf_permission = permission_required(rendering.PERMISSION, raise_exception=True)
 

@@ -14,10 +14,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .admin_readonly import ReadOnlyAdmin
-from .audit import AuditAction
-from .lockout import lockout_release
-from .models import AuditEntry
+from resettlement.admin_readonly import ReadOnlyAdmin
+from resettlement.audit import AuditAction
+from resettlement.lockout import lockout_release
+from resettlement.models import AuditEntry
 
 # Bulk deletion would delete rows straight from their tables, past every service, on any
 # admin that lets someone delete: it is offered nowhere.

@@ -12,7 +12,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from .admin_history import ScopedHistoryMixin
+from resettlement.admin_history import ScopedHistoryMixin
 
 
 class ReadOnlyMixin:

@@ -16,8 +16,8 @@ from django.db import transaction
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from .admin_history import ScopedHistoryMixin
-from .errors import RuleViolation
+from resettlement.admin_history import ScopedHistoryMixin
+from resettlement.errors import RuleViolation
 
 
 class _RolledBack(Exception):

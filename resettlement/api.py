@@ -9,7 +9,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .errors import RuleViolation
+from resettlement.errors import RuleViolation
 
 
 def exception_handler(exc, context):

@@ -8,8 +8,8 @@ class ResettlementConfig(AppConfig):
     def ready(self) -> None:
         # Signal receivers (login time, ending a disabled user's sessions) and the
         # project's own system checks.
-        from . import checks, security  # noqa: F401
-        from .text import install
+        from resettlement import checks, security  # noqa: F401
+        from resettlement.text import install
 
         # Every form and serializer text field strips bidi controls and has a length limit.
         install()

@@ -34,7 +34,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import GENESIS_HASH, AuditEntry, HeadOccasion, PublishedHead
+from resettlement.models import GENESIS_HASH, AuditEntry, HeadOccasion, PublishedHead
 
 FORMAT = "rs-audit-v1"
 # pg_advisory_xact_lock key of the chain: any constant no other code uses ("rsaudit").

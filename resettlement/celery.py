@@ -5,7 +5,7 @@ import os
 from celery import Celery
 from celery.signals import task_postrun, task_prerun, worker_process_init
 
-from .logs import log_context
+from resettlement.logs import log_context
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "resettlement.settings")
 
@@ -18,7 +18,7 @@ app.autodiscover_tasks()
 def warm_up_pdf_rendering(**kwargs) -> None:
     """Each worker process (a new one too, after the old reached its memory limit) loads
     WeasyPrint and the CJK font before taking its first task."""
-    from .pdf import warm_up
+    from resettlement.pdf import warm_up
 
     warm_up()
 

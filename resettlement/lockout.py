@@ -29,8 +29,8 @@ from django.db import transaction
 from django.db.models import QuerySet, Sum
 from django.http import HttpRequest
 
-from .audit import AuditAction, audit_record
-from .roles import require_permission
+from resettlement.audit import AuditAction, audit_record
+from resettlement.roles import require_permission
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from typing import Any
 
 from django.db import models
 
-from .masking import Mask, mask
+from resettlement.masking import Mask, mask
 
 FULL_PERSONAL_DATA = "households.view_full_personal_data"
 

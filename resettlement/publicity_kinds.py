@@ -16,7 +16,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from .masking import Mask
+from resettlement.masking import Mask
 
 
 @dataclass(frozen=True)

@@ -45,9 +45,9 @@ from rest_framework import exceptions, status
 from rest_framework.authentication import BasicAuthentication
 from rest_framework.request import Request
 
-from .errors import RuleViolation, apply_errors
-from .lockout import failure_counts
-from .second_factor import (
+from resettlement.errors import RuleViolation, apply_errors
+from resettlement.lockout import failure_counts
+from resettlement.second_factor import (
     base32_secret,
     enrolled_device,
     enrolment_secret,

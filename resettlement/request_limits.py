@@ -28,7 +28,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from .public_site import PublicPost, over_limit
+from resettlement.public_site import PublicPost, over_limit
 
 
 def declared_length(request: HttpRequest) -> int:

@@ -13,7 +13,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from .errors import NotAllowed
+from resettlement.errors import NotAllowed
 
 
 @dataclass(frozen=True)

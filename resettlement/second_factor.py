@@ -33,8 +33,8 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
-from .audit import AuditAction, audit_record
-from .errors import RuleViolation
+from resettlement.audit import AuditAction, audit_record
+from resettlement.errors import RuleViolation
 
 # How long the secret shown on the enrolment page stays valid for confirming it.
 ENROLMENT_SECONDS = 15 * 60

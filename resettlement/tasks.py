@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from .audit import audit_head_publish
+from resettlement.audit import audit_head_publish
 
 logger = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
-from .audit import published_heads_document
-from .models import PublishedHead
-from .public_site import public_page
+from resettlement.audit import published_heads_document
+from resettlement.models import PublishedHead
+from resettlement.public_site import public_page
 
 PAGE_SIZE = 100
 # Heads are published daily and with decisions; a few minutes' delay is harmless.

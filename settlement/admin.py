@@ -17,9 +17,8 @@ from django.utils.translation import gettext_lazy
 from households.access import ProjectScopedAdmin
 from resettlement.admin_readonly import ReadOnlyAdmin, ReadOnlyMixin
 from resettlement.admin_services import ServiceAdmin, ServiceForm
-
-from . import services
-from .models import (
+from settlement import services
+from settlement.models import (
     Adjustment,
     Agreement,
     ApprovalStep,

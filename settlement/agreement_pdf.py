@@ -21,8 +21,7 @@ from django.utils.translation import gettext as _
 
 from households.models import Household, Member
 from resettlement.pdf import render_pdf
-
-from .models import Outcome, Statement
+from settlement.models import Outcome, Statement
 
 TEMPLATE = "settlement/pdf/agreement.html"
 

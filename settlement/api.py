@@ -43,9 +43,8 @@ from households.api import (
 from households.models import VillagerGroup
 from resettlement.errors import RuleViolation
 from resettlement.reauth import OTP_PARAMETER, require_recent_authentication
-
-from . import selectors_money, services_money
-from .models import (
+from settlement import selectors_money, services_money
+from settlement.models import (
     LineSide,
     Outcome,
     Payment,

@@ -49,9 +49,8 @@ from households.api import (
 )
 from households.models import Household
 from households.selectors import head
-
-from . import selectors_handover, services_handover
-from .models import Agreement, DefectPhoto, DefectStatus, DefectTicket, Handover
+from settlement import selectors_handover, services_handover
+from settlement.models import Agreement, DefectPhoto, DefectStatus, DefectTicket, Handover
 
 LIST_REFUSALS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
 READ_REFUSALS = {403: ErrorSerializer, 404: ErrorSerializer}

@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from . import api, api_handover
+from settlement import api, api_handover
 
 # SimpleRouter: the registry's router already provides the API root view.
 router = SimpleRouter()

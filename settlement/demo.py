@@ -40,11 +40,10 @@ from django.utils import timezone
 from households.demo import MAIN_PROJECT_CODE, missing_users, ready_users
 from households.models import Household, HouseholdStatus, Project, VillagerGroup
 from households.services_unmask import personal_data_unmask
-
-from . import services, services_handover, services_money
-from .models import AdjustmentKind, Outcome, Statement, StatementStatus
-from .selectors_handover import binding_allocations, head_name
-from .selectors_money import group_settlement
+from settlement import services, services_handover, services_money
+from settlement.models import AdjustmentKind, Outcome, Statement, StatementStatus
+from settlement.selectors_handover import binding_allocations, head_name
+from settlement.selectors_money import group_settlement
 
 # Who acts in this stage beyond households.demo's actors, and what each needs.
 SETTLEMENT_ROLES = {

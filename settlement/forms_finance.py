@@ -12,10 +12,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from resettlement.roles import ROLES
-
-from .forms_handover import DATE
-from .models import AdjustmentKind, Outcome
-from .services_money import APPROVAL_COMMENT_MAX, IDEMPOTENCY_KEY_MAX, StepSpec
+from settlement.forms_handover import DATE
+from settlement.models import AdjustmentKind, Outcome
+from settlement.services_money import APPROVAL_COMMENT_MAX, IDEMPOTENCY_KEY_MAX, StepSpec
 
 NO_STEP_SHOWN = _("页面缺少审批步骤,未作任何审批。请刷新页面后再审批。")
 

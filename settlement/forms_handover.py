@@ -8,8 +8,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import DefectStatus
-from .services_handover import (
+from settlement.models import DefectStatus
+from settlement.services_handover import (
     ANSWER_MAX,
     DESCRIPTION_MAX,
     LOCATION_MAX,

@@ -26,8 +26,7 @@ from resettlement.publicity_kinds import (
     household_cells,
     register,
 )
-
-from .models import Agreement, Payment, Statement, StatementStatus
+from settlement.models import Agreement, Payment, Statement, StatementStatus
 
 
 def agreement_rows(project, community=None) -> list[dict[str, Any]]:

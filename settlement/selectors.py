@@ -29,9 +29,8 @@ from django.db.models.functions import Coalesce
 
 from households.models import Project, VillagerGroup
 from households.selectors import head
-
-from .models import Payment, PaymentDirection, Statement
-from .selectors_money import APPROVED_STATES
+from settlement.models import Payment, PaymentDirection, Statement
+from settlement.selectors_money import APPROVED_STATES
 
 ZERO = Decimal("0.00")
 MONEY_OUTPUT = DecimalField(max_digits=16, decimal_places=2)

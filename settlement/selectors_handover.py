@@ -15,8 +15,7 @@ from allocation.models import Apartment
 from households.models import Household, Member, Project, Relation, VillagerGroup
 from households.selectors import head
 from lottery.models import Allocation, SessionStatus
-
-from .models import Agreement, DefectStatus, DefectTicket, Handover, Statement
+from settlement.models import Agreement, DefectStatus, DefectTicket, Handover, Statement
 
 
 def signed_allocations() -> QuerySet[Allocation]:

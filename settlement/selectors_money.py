@@ -17,8 +17,7 @@ from django.utils.translation import gettext as _
 
 from households.models import Household, HouseholdStatus, Project, VillagerGroup
 from households.selectors import head
-
-from .models import (
+from settlement.models import (
     Payment,
     Statement,
     StatementApproval,

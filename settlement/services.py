@@ -29,10 +29,9 @@ from lottery.models import Allocation
 from resettlement.audit import audit_record
 from resettlement.errors import NotAllowed, RuleViolation, field_error, invalid_input
 from resettlement.roles import require_permission
-
-from . import calculation
-from .calculation import BandInput, LineSpec, StatementInputs
-from .models import (
+from settlement import calculation
+from settlement.calculation import BandInput, LineSpec, StatementInputs
+from settlement.models import (
     Adjustment,
     AdjustmentKind,
     Handover,
@@ -45,7 +44,7 @@ from .models import (
     SubsidyBasis,
     Transition,
 )
-from .selectors_handover import binding_allocations
+from settlement.selectors_handover import binding_allocations
 
 FROZEN = (StatementStatus.APPROVING, StatementStatus.APPROVED, StatementStatus.SETTLED)
 CENT = Decimal("0.01")

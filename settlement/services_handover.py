@@ -37,10 +37,9 @@ from households.models import Household, HouseholdStatus
 from resettlement.errors import RuleViolation, field_error
 from resettlement.roles import require_permission
 from resettlement.uploads import CheckedUpload, UploadRefused, upload_check
-
-from . import agreement_pdf
-from . import selectors_handover as selectors
-from .models import (
+from settlement import agreement_pdf
+from settlement import selectors_handover as selectors
+from settlement.models import (
     Agreement,
     DefectPhoto,
     DefectStatus,
@@ -49,7 +48,7 @@ from .models import (
     Outcome,
     Statement,
 )
-from .services import statement_refresh
+from settlement.services import statement_refresh
 
 # Meter readings are stored with 10 digits, 2 of them decimals.
 MAX_READING = Decimal("99999999.99")

@@ -39,8 +39,7 @@ from households.models import Household, HouseholdStatus, Project
 from resettlement.audit import audit_record
 from resettlement.errors import NotAllowed, RuleViolation, field_error, invalid_input
 from resettlement.roles import ROLE_BY_CODE, require_permission
-
-from .models import (
+from settlement.models import (
     ApprovalStep,
     Payment,
     PaymentDirection,
@@ -49,8 +48,8 @@ from .models import (
     StatementSendBack,
     StatementStatus,
 )
-from .selectors_money import outstanding, paid_so_far, payout_blocker
-from .services import FROZEN, statement_refresh
+from settlement.selectors_money import outstanding, paid_so_far, payout_blocker
+from settlement.services import FROZEN, statement_refresh
 
 TWO_PLACES = Decimal("0.01")
 IDEMPOTENCY_KEY_MAX = 64

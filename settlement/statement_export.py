@@ -22,8 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from households.models import Project
 from resettlement.spreadsheets import export_cell
-
-from . import selectors
+from settlement import selectors
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONEY_FORMAT = "#,##0.00"

@@ -22,10 +22,9 @@ from django.utils.translation import gettext as _
 
 from households.models import Member, Relation
 from resettlement.pdf import render_pdf
-
-from .calculation import amount_in_words
-from .models import LineSide, Statement, StatementApproval, StatementStatus
-from .selectors_money import current_approvals, send_back_history
+from settlement.calculation import amount_in_words
+from settlement.models import LineSide, Statement, StatementApproval, StatementStatus
+from settlement.selectors_money import current_approvals, send_back_history
 
 TEMPLATE = "settlement/pdf/statement.html"
 

@@ -4,8 +4,8 @@ own, the agreement, handover and defect pages (settlement/urls_handover.py)."""
 
 from django.urls import include, path
 
-from . import views_export, views_inputs
-from . import views_finance as views
+from settlement import views_export, views_inputs
+from settlement import views_finance as views
 
 app_name = "settlement"
 

@@ -3,7 +3,7 @@ settlement/urls.py (no app_name here)."""
 
 from django.urls import path
 
-from . import views_handover as views
+from settlement import views_handover as views
 
 urlpatterns = [
     path("handover/", views.handover_list, name="handover-list"),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_public as views
+from settlement import views_public as views
 
 app_name = "settlement-public"
 

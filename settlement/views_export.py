@@ -10,8 +10,7 @@ from django.views.decorators.http import require_safe
 
 from households.access import visible_projects
 from resettlement.uploads import private_file_response
-
-from .statement_export import XLSX_CONTENT_TYPE, file_name, statements_workbook
+from settlement.statement_export import XLSX_CONTENT_TYPE, file_name, statements_workbook
 
 
 @require_safe

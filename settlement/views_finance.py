@@ -29,11 +29,10 @@ from households.models import VillagerGroup
 from resettlement.errors import NotAllowed, RuleViolation, apply_errors
 from resettlement.reauth import recent_authentication_required
 from resettlement.roles import ROLE_BY_CODE
-
-from . import selectors_money, services, services_money
-from .forms_finance import ApproveForm, PaymentForm, SendBackForm, StepFormSet
-from .models import LineSide, PaymentDirection, Statement, StatementStatus
-from .statement_pdf import statement_pdf as render_statement_pdf
+from settlement import selectors_money, services, services_money
+from settlement.forms_finance import ApproveForm, PaymentForm, SendBackForm, StepFormSet
+from settlement.models import LineSide, PaymentDirection, Statement, StatementStatus
+from settlement.statement_pdf import statement_pdf as render_statement_pdf
 
 view_statements = permission_required("settlement.view_statement", raise_exception=True)
 

@@ -22,10 +22,9 @@ from households.access import projects_q, visible_projects
 from households.models import Household, VillagerGroup
 from resettlement.errors import NotAllowed, RuleViolation, apply_errors
 from resettlement.uploads import private_file_response
-
-from . import selectors_handover as selectors
-from . import services_handover as services
-from .forms_handover import (
+from settlement import selectors_handover as selectors
+from settlement import services_handover as services
+from settlement.forms_handover import (
     AgreementSignForm,
     DefectAnswerForm,
     DefectFilterForm,
@@ -33,7 +32,7 @@ from .forms_handover import (
     HandoverForm,
     MoveInForm,
 )
-from .models import Agreement, DefectPhoto, DefectStatus, DefectTicket
+from settlement.models import Agreement, DefectPhoto, DefectStatus, DefectTicket
 
 PAGE_SIZE = 50
 handover_view = permission_required("settlement.view_handover", raise_exception=True)

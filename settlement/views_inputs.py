@@ -25,11 +25,10 @@ from django.views.decorators.http import require_POST, require_safe
 from households.access import projects_q
 from households.models import Household, HouseholdStatus
 from resettlement.errors import NotAllowed, RuleViolation, apply_errors
-
-from . import services
-from .forms_finance import AdjustmentForm, OutcomeForm, TransitionForm
-from .models import Adjustment, Outcome, Transition
-from .selectors_handover import head_name
+from settlement import services
+from settlement.forms_finance import AdjustmentForm, OutcomeForm, TransitionForm
+from settlement.models import Adjustment, Outcome, Transition
+from settlement.selectors_handover import head_name
 
 view_statements = permission_required("settlement.view_statement", raise_exception=True)
 

@@ -27,10 +27,9 @@ from resettlement.public_site import (
     public_page,
     public_post,
 )
-
-from . import selectors_handover as selectors
-from . import services_handover as services
-from .forms_handover import DefectReportForm
+from settlement import selectors_handover as selectors
+from settlement import services_handover as services
+from settlement.forms_handover import DefectReportForm
 
 
 def _lookup_refused(request: HttpRequest, code: str) -> HttpResponse | None:

@@ -10,8 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from allocation import services
 from allocation.models import AllocationPolicy, Apartment, ApartmentType, Demand, Estate
-
-from .xlsx_helpers import apartment_row, apartments_xlsx
+from tests.allocation.xlsx_helpers import apartment_row, apartments_xlsx
 
 
 def _tiers(prefix: str = "floor_tiers", rows=(), initial: int = 0) -> dict:

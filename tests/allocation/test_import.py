@@ -22,8 +22,7 @@ from allocation.resources import (
 from households.import_base import import_problems
 from households.import_files import read_roster
 from resettlement.errors import NotAllowed
-
-from .xlsx_helpers import apartment_row, apartments_xlsx, dataset_of, read_xlsx
+from tests.allocation.xlsx_helpers import apartment_row, apartments_xlsx, dataset_of, read_xlsx
 
 
 def _good_rows() -> list[dict]:

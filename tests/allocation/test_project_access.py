@@ -13,9 +13,8 @@ from allocation.models import Demand, Estate
 from allocation.resources import apartments_import
 from households.import_files import read_roster
 from resettlement.errors import NotAllowed
+from tests.allocation.xlsx_helpers import apartment_row, apartments_xlsx
 from tests.factories import ProjectFactory, grant, make_user
-
-from .xlsx_helpers import apartment_row, apartments_xlsx
 
 
 @pytest.fixture

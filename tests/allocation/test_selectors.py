@@ -9,8 +9,7 @@ from django.urls import reverse
 
 from allocation import selectors, services
 from allocation.resources import apartments_import
-
-from .xlsx_helpers import apartment_row, dataset_of
+from tests.allocation.xlsx_helpers import apartment_row, dataset_of
 
 
 def _stock(leader, project, rows) -> None:

@@ -11,8 +11,7 @@ from django.urls import reverse
 
 from allocation import services
 from allocation.models import Apartment, AreaFit, Demand, DemandStatus
-
-from .xlsx_helpers import apartment_row, apartments_xlsx, read_xlsx
+from tests.allocation.xlsx_helpers import apartment_row, apartments_xlsx, read_xlsx
 
 
 def _html(response) -> str:

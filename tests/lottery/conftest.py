@@ -16,8 +16,7 @@ import pytest
 
 from lottery import services
 from tests.factories import make_user
-
-from .factories import (
+from tests.lottery.factories import (
     build_lottery_project,
     clear_lottery_before_flush,
     create_session,

@@ -8,8 +8,7 @@ from rest_framework.test import APIClient
 
 from lottery import services
 from lottery.verification import verify_bundle
-
-from .factories import create_session, start_drawing
+from tests.lottery.factories import create_session, start_drawing
 
 
 def client_for(user) -> APIClient:

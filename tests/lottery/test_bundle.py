@@ -8,8 +8,7 @@ import pytest
 
 from lottery import algorithm, services
 from lottery.verification import BUNDLE_FIELDS, bundle_of, verify_bundle
-
-from .factories import create_session, pick_all, start_drawing
+from tests.lottery.factories import create_session, pick_all, start_drawing
 
 
 @pytest.fixture

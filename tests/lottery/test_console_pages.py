@@ -9,9 +9,8 @@ from allocation.models import Apartment, ApartmentStatus
 from households.models import Household
 from lottery import services
 from lottery.models import LotterySession, Reveal
+from tests.lottery.factories import create_session
 from tests.reauth import recently_authenticated
-
-from .factories import create_session
 
 pytestmark = pytest.mark.django_db
 

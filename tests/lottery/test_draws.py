@@ -11,8 +11,7 @@ from households.models import Household, Member
 from lottery import algorithm, selectors, services
 from lottery.models import Allocation, CheckIn, Reveal
 from resettlement.errors import NotAllowed, RuleViolation
-
-from .factories import create_session, pick_all, start_drawing
+from tests.lottery.factories import create_session, pick_all, start_drawing
 
 
 def draw(session, operator, position):

@@ -12,8 +12,7 @@ from rest_framework.test import APIClient
 
 from resettlement.errors import NotAllowed
 from tests.factories import ProjectFactory, grant, make_user
-
-from .factories import create_session
+from tests.lottery.factories import create_session
 
 
 @pytest.fixture

@@ -11,8 +11,7 @@ from django.core.cache import cache
 
 from households.models import Member
 from lottery import services
-
-from .factories import create_session
+from tests.lottery.factories import create_session
 
 pytestmark = pytest.mark.django_db
 

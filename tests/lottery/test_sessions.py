@@ -16,8 +16,7 @@ from lottery import algorithm, services
 from lottery.models import Allocation, LotterySession, SessionEvent, SessionStatus
 from resettlement.errors import NotAllowed, RuleViolation
 from tests.factories import make_user
-
-from .factories import create_session, make_estate, make_participant, start_drawing
+from tests.lottery.factories import create_session, make_estate, make_participant, start_drawing
 
 
 def test_creating_a_session_publishes_the_commitment_of_a_fresh_secret(open_session):

@@ -18,8 +18,7 @@ import pytest
 
 from lottery import algorithm
 from lottery.verification import verify_bundle
-
-from .test_algorithm import DOCS, doc_vectors, load_checker
+from tests.lottery.test_algorithm import DOCS, doc_vectors, load_checker
 
 SCRIPT = DOCS / "verify_lottery.py"
 

@@ -15,8 +15,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from lottery.verify_text import verify_page_text
-
-from .factories import create_session
+from tests.lottery.factories import create_session
 
 pytestmark = pytest.mark.django_db
 

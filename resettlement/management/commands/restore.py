@@ -18,8 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from resettlement.backup import BackupError, Database, restore
-
-from .backup import media_root as configured_media_root
+from resettlement.management.commands.backup import media_root as configured_media_root
 
 
 class Command(BaseCommand):
