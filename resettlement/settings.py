@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_filters",
     "import_export",
     "simple_history",
     "axes",
@@ -64,6 +65,8 @@ INSTALLED_APPS = [
     "publicity",
     # Stage 8: reads every app above; none of them imports it.
     "oversight",
+    # Demo data for `make run` and the tests: walks every stage's services; no stage imports it.
+    "demo",
 ]
 
 MIDDLEWARE = [
