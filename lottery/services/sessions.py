@@ -347,6 +347,9 @@ def lottery_session_enter_entropy(
     return session
 
 
+# -- voiding -----------------------------------------------------------------------------------
+
+
 @transaction.atomic
 def lottery_session_void(*, actor, session: LotterySession, reason: str) -> LotterySession:
     """Void a session before sign-off, with a written reason (shown publicly): its
