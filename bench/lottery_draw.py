@@ -212,11 +212,16 @@ def _setup():
 
 
 def _service_path(project, estate, leader, notary, operator):
-    from lottery import services
+    from lottery.services.draws import lottery_draw_remaining
+    from lottery.services.sessions import (
+        lottery_session_confirm,
+        lottery_session_create,
+        lottery_session_enter_entropy,
+    )
 
     times = {}
     started = time.perf_counter()
-    session = services.lottery_session_create(
+    session = lottery_session_create(
         actor=leader,
         project=project,
         estate=estate,
@@ -227,7 +232,7 @@ def _service_path(project, estate, leader, notary, operator):
     )
     times["create (secret, snapshots)"] = time.perf_counter() - started
     mark = time.perf_counter()
-    session = services.lottery_session_confirm(
+    session = lottery_session_confirm(
         actor=notary,
         session=session,
         participants_sha256=session.participants_sha256,
@@ -235,12 +240,12 @@ def _service_path(project, estate, leader, notary, operator):
     )
     times["confirm"] = time.perf_counter() - mark
     mark = time.perf_counter()
-    session = services.lottery_session_enter_entropy(
+    session = lottery_session_enter_entropy(
         actor=notary, session=session, witness_entropy="3 1 4 1 5 9 2 6"
     )
     times["enter entropy (seed, steps)"] = time.perf_counter() - mark
     mark = time.perf_counter()
-    drawn = services.lottery_draw_remaining(actor=operator, session=session)
+    drawn = lottery_draw_remaining(actor=operator, session=session)
     times["draw remaining (reveals, allocations)"] = time.perf_counter() - mark
     total = time.perf_counter() - started
     draw = times["enter entropy (seed, steps)"] + times["draw remaining (reveals, allocations)"]
@@ -308,8 +313,8 @@ def _verify(session) -> tuple[float, float | None, list[str]]:
 
 
 def run() -> None:
-    from lottery import services
     from lottery.models import Allocation, Reveal
+    from lottery.services.sign_off import lottery_session_sign_off
 
     started = time.perf_counter()
     project, estate, leader, notary, operator = _setup()
@@ -332,7 +337,7 @@ def run() -> None:
     assert (baseline_reveals, baseline_allocations) == (reveals, allocations)
 
     mark = time.perf_counter()
-    session = services.lottery_session_sign_off(
+    session = lottery_session_sign_off(
         actor=notary, session=session, witnesses="基准测试见证人甲、基准测试见证人乙"
     )
     sign_off = time.perf_counter() - mark

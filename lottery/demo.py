@@ -44,8 +44,8 @@ from allocation.models import Apartment, AreaFit, Demand
 from allocation.resources import HEADERS, apartments_import
 from households.demo import MAIN_PROJECT_CODE, missing_users, ready_users
 from households.models import Community, Household, HouseholdStatus, Member, Project, Relation
-from lottery import services
 from lottery.models import LotterySession, SessionMode
+from lottery.services import check_in, draws, sessions, sign_off
 from lottery.verification import verify_bundle
 
 ESTATE_CODE = "E1"
@@ -221,7 +221,7 @@ def _session(project, estate, users, *, code, title, rehearsal, rng) -> LotteryS
     communities = Community.objects.filter(
         project=project, households__demand__isnull=False
     ).distinct()
-    session = services.lottery_session_create(
+    session = sessions.lottery_session_create(
         actor=users["leader"],
         project=project,
         estate=estate,
@@ -231,13 +231,13 @@ def _session(project, estate, users, *, code, title, rehearsal, rng) -> LotteryS
         mode=SessionMode.DIRECT,
         rehearsal=rehearsal,
     )
-    services.lottery_session_confirm(
+    sessions.lottery_session_confirm(
         actor=users["notary"],
         session=session,
         participants_sha256=session.participants_sha256,
         inventory_sha256=session.inventory_sha256,
     )
-    return services.lottery_session_enter_entropy(
+    return sessions.lottery_session_enter_entropy(
         actor=users["notary"], session=session, witness_entropy=_dice(rng)
     )
 
@@ -262,7 +262,7 @@ def _check_in(session: LotterySession, operator, rng: random.Random) -> int:
         household = households[code]
         head = heads.get(household.pk)
         by_id = head is not None and rng.random() < 0.2
-        services.lottery_check_in(
+        check_in.lottery_check_in(
             actor=operator,
             session=session,
             credential=head.id_number if by_id else household.lookup_code,
@@ -306,8 +306,8 @@ def seed_lottery(
         rehearsal=True,
         rng=rng,
     )
-    services.lottery_draw_remaining(actor=operator, session=rehearsal)
-    rehearsal = services.lottery_session_sign_off(
+    draws.lottery_draw_remaining(actor=operator, session=rehearsal)
+    rehearsal = sign_off.lottery_session_sign_off(
         actor=notary, session=rehearsal, witnesses=REHEARSAL_WITNESSES
     )
     progress(f"  {MAIN_PROJECT_CODE}: rehearsal {rehearsal.code} drawn and signed")
@@ -322,8 +322,8 @@ def seed_lottery(
         rng=rng,
     )
     check_ins = _check_in(session, operator, rng)
-    services.lottery_draw_remaining(actor=operator, session=session)
-    session = services.lottery_session_sign_off(actor=notary, session=session, witnesses=WITNESSES)
+    draws.lottery_draw_remaining(actor=operator, session=session)
+    session = sign_off.lottery_session_sign_off(actor=notary, session=session, witnesses=WITNESSES)
     _verified(session)
     progress(f"  {MAIN_PROJECT_CODE}: lottery {session.code} signed off, bundle verified")
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from lottery import algorithm
 from lottery.models import LotterySession, SessionMode
-from lottery.selectors import allocation_rows
+from lottery.selectors.draws import allocation_rows
 
 BUNDLE_FIELDS = (
     "algorithm",

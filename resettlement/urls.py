@@ -36,7 +36,7 @@ urlpatterns = [
     path("staff/publicity/", include("publicity.urls_staff_pdf")),
     path("staff/notices/", include("publicity.urls_notices")),
     path("staff/allocation/", include("allocation.urls")),
-    path("staff/lottery/", include("lottery.urls_staff")),
+    path("staff/lottery/", include("lottery.urls")),
     path("staff/settlement/", include("settlement.urls")),
     path("staff/oversight/", include("oversight.urls")),
     path("staff/", include("households.urls")),

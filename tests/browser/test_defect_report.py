@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
-from lottery import services as lottery_services
+from lottery.services.draws import lottery_draw_remaining
+from lottery.services.sign_off import lottery_session_sign_off
 from settlement import services_handover as services
 from settlement.models import DefectPhoto, DefectTicket
 from tests.factories import make_user
@@ -42,8 +43,8 @@ def household(clerk, leader, notary):
     operator = make_user("operator_zhou", "operator")
     small = build_lottery_project(clerk, communities=1, groups_per_community=1)
     session = start_drawing(create_session(small, leader), notary)
-    lottery_services.lottery_draw_remaining(actor=operator, session=session)
-    lottery_services.lottery_session_sign_off(actor=notary, session=session, witnesses="王某")
+    lottery_draw_remaining(actor=operator, session=session)
+    lottery_session_sign_off(actor=notary, session=session, witnesses="王某")
     household = sorted(small.households, key=lambda h: h.code)[0]
     hand_over(household, clerk)
     return household

@@ -4,7 +4,8 @@ and starts a household's statement from its villager group's page."""
 
 import pytest
 
-from lottery import services as lottery_services
+from lottery.services.draws import lottery_draw_remaining
+from lottery.services.sign_off import lottery_session_sign_off
 from settlement.models import Adjustment, Payment, Statement, StatementStatus, Transition
 from tests.browser.conftest import log_in
 from tests.factories import make_user
@@ -66,8 +67,8 @@ def household_with_an_apartment(clerk, leader, notary):
     operator = make_user("operator_zhou", "operator")
     small = build_lottery_project(clerk, communities=1, groups_per_community=1)
     session = start_drawing(create_session(small, leader), notary)
-    lottery_services.lottery_draw_remaining(actor=operator, session=session)
-    lottery_services.lottery_session_sign_off(actor=notary, session=session, witnesses="王某")
+    lottery_draw_remaining(actor=operator, session=session)
+    lottery_session_sign_off(actor=notary, session=session, witnesses="王某")
     set_price_rules(small.project, leader)
     household = sorted(small.households, key=lambda h: h.code)[0]
     Transition.objects.create(household=household, moved_out_on=MOVED_OUT_ON, recorded_by=clerk)

@@ -16,7 +16,9 @@ import pytest
 from django.core.cache import cache
 from playwright.sync_api import expect
 
-from lottery import algorithm, services
+from lottery import algorithm
+from lottery.services.draws import lottery_draw_remaining
+from lottery.services.sign_off import lottery_session_sign_off
 from tests.factories import make_user
 from tests.lottery.factories import (
     build_lottery_project,
@@ -54,8 +56,8 @@ def signed(clerk, leader, notary, roles):
     operator = make_user("operator_zhou", "operator")
     project = build_lottery_project(clerk)
     session = start_drawing(create_session(project, leader), notary)
-    services.lottery_draw_remaining(actor=operator, session=session)
-    return services.lottery_session_sign_off(actor=notary, session=session, witnesses="王某")
+    lottery_draw_remaining(actor=operator, session=session)
+    return lottery_session_sign_off(actor=notary, session=session, witnesses="王某")
 
 
 def assert_fits_the_screen(page) -> None:

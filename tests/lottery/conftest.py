@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import pytest
 
-from lottery import services
+from lottery.services.draws import lottery_draw_remaining
+from lottery.services.sign_off import lottery_session_sign_off
 from tests.factories import make_user
 from tests.lottery.factories import (
     build_lottery_project,
@@ -56,8 +57,8 @@ def drawing_session(open_session, notary):
 
 @pytest.fixture
 def signed_session(drawing_session, operator, notary):
-    services.lottery_draw_remaining(actor=operator, session=drawing_session)
-    return services.lottery_session_sign_off(
+    lottery_draw_remaining(actor=operator, session=drawing_session)
+    return lottery_session_sign_off(
         actor=notary, session=drawing_session, witnesses="村民代表 王某、李某"
     )
 

@@ -36,8 +36,13 @@ from households.models import (
     Relation,
     VillagerGroup,
 )
-from lottery import services
 from lottery.models import LotterySession
+from lottery.services.draws import lottery_pick
+from lottery.services.sessions import (
+    lottery_session_confirm,
+    lottery_session_create,
+    lottery_session_enter_entropy,
+)
 from tests.factories import ProjectFactory, id_number
 
 _names = itertools.cycle(["王建国", "李秀英", "张伟", "刘芳", "陈静", "欧阳明", "赵磊", "孙丽"])
@@ -205,7 +210,7 @@ def create_session(
     lp: LotteryProject, leader, *, code: str = "S1", mode: str = "direct", **kwargs
 ) -> LotterySession:
     kwargs.setdefault("communities", lp.communities)
-    return services.lottery_session_create(
+    return lottery_session_create(
         actor=leader,
         project=lp.project,
         estate=lp.estate,
@@ -220,24 +225,22 @@ def start_drawing(
     session: LotterySession, notary, *, entropy: str = "3 5 1 6 2 4"
 ) -> LotterySession:
     """Confirm the snapshots as the notary saw them and enter the entropy."""
-    services.lottery_session_confirm(
+    lottery_session_confirm(
         actor=notary,
         session=session,
         participants_sha256=session.participants_sha256,
         inventory_sha256=session.inventory_sha256,
     )
-    return services.lottery_session_enter_entropy(
-        actor=notary, session=session, witness_entropy=entropy
-    )
+    return lottery_session_enter_entropy(actor=notary, session=session, witness_entropy=entropy)
 
 
 def pick_all(session: LotterySession, operator) -> None:
     """Choose mode: every household picks, in turn, the first free apartments of its types."""
-    from lottery import selectors
+    from lottery.selectors.sessions import session_state
 
     while True:
         session.refresh_from_db()
-        state = selectors.session_state(session, public=False)
+        state = session_state(session, public=False)
         picker = state["next_picker"]
         if picker is None:
             return
@@ -247,7 +250,7 @@ def pick_all(session: LotterySession, operator) -> None:
             if wanted.get(apartment["type"], 0) > 0:
                 wanted[apartment["type"]] -= 1
                 codes.append(apartment["code"])
-        services.lottery_pick(
+        lottery_pick(
             actor=operator,
             session=session,
             household=Household.objects.get(project=session.project, code=picker["household"]),

@@ -6,7 +6,8 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from lottery import services
+from lottery.services.draws import lottery_draw_remaining
+from lottery.services.sign_off import lottery_session_sign_off
 from lottery.verification import verify_bundle
 from tests.lottery.factories import create_session, start_drawing
 
@@ -48,8 +49,8 @@ def test_no_bundle_before_sign_off_or_for_a_rehearsal(
     rehearsal = start_drawing(
         create_session(lottery_project, leader, code="R1", rehearsal=True), notary
     )
-    services.lottery_draw_remaining(actor=operator, session=rehearsal)
-    services.lottery_session_sign_off(actor=notary, session=rehearsal, witnesses="演练")
+    lottery_draw_remaining(actor=operator, session=rehearsal)
+    lottery_session_sign_off(actor=notary, session=rehearsal, witnesses="演练")
     assert client_for(operator).get("/api/lottery/sessions/R1/bundle/").status_code == 404
     assert client_for(operator).get("/api/lottery/sessions/R1/").json()["rehearsal"] is True
 

@@ -6,7 +6,9 @@ import copy
 
 import pytest
 
-from lottery import algorithm, services
+from lottery import algorithm
+from lottery.services.draws import lottery_draw_remaining
+from lottery.services.sign_off import lottery_session_sign_off
 from lottery.verification import BUNDLE_FIELDS, bundle_of, verify_bundle
 from tests.lottery.factories import create_session, pick_all, start_drawing
 
@@ -105,11 +107,9 @@ def test_garbage_is_reported_not_raised():
 
 
 def test_a_choose_mode_bundle_verifies_with_its_picks(choose_session, operator, notary):
-    services.lottery_draw_remaining(actor=operator, session=choose_session)
+    lottery_draw_remaining(actor=operator, session=choose_session)
     pick_all(choose_session, operator)
-    signed = services.lottery_session_sign_off(
-        actor=notary, session=choose_session, witnesses="王某"
-    )
+    signed = lottery_session_sign_off(actor=notary, session=choose_session, witnesses="王某")
     bundle = copy.deepcopy(signed.bundle)
     assert verify_bundle(bundle) == []
     bundle["picks"][0], bundle["picks"][1] = bundle["picks"][1], bundle["picks"][0]
@@ -120,8 +120,8 @@ def test_a_fixed_village_order_bundle_verifies(lottery_project, leader, notary, 
     session = start_drawing(
         create_session(lottery_project, leader, fixed_village_order=["C2", "C1"]), notary
     )
-    services.lottery_draw_remaining(actor=operator, session=session)
-    signed = services.lottery_session_sign_off(actor=notary, session=session, witnesses="王某")
+    lottery_draw_remaining(actor=operator, session=session)
+    signed = lottery_session_sign_off(actor=notary, session=session, witnesses="王某")
     bundle = copy.deepcopy(signed.bundle)
     assert bundle["fixed_village_order"] == ["C2", "C1"]
     assert verify_bundle(bundle) == []

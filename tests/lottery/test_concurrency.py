@@ -13,8 +13,10 @@ from collections import Counter
 import pytest
 
 from households.models import Household
-from lottery import selectors, services
 from lottery.models import Allocation, Reveal
+from lottery.selectors.draws import call_order, scheme_for
+from lottery.selectors.sessions import session_state
+from lottery.services.draws import lottery_draw_next, lottery_draw_remaining, lottery_pick
 from tests.races import at_once, needs_postgresql
 
 pytestmark = [needs_postgresql, pytest.mark.django_db(transaction=True)]
@@ -28,11 +30,9 @@ def race(call) -> Counter:
 
 
 def test_fifty_simultaneous_draws_of_one_position_reveal_it_once(drawing_session, operator):
-    services.lottery_draw_next(actor=operator, session=drawing_session, expected_position=1)
+    lottery_draw_next(actor=operator, session=drawing_session, expected_position=1)
     outcomes = race(
-        lambda: services.lottery_draw_next(
-            actor=operator, session=drawing_session, expected_position=2
-        )
+        lambda: lottery_draw_next(actor=operator, session=drawing_session, expected_position=2)
     )
     assert outcomes == Counter({"ok": 1, "already_drawn": THREADS - 1})
     assert Reveal.objects.filter(session=drawing_session).count() == 2
@@ -40,28 +40,26 @@ def test_fifty_simultaneous_draws_of_one_position_reveal_it_once(drawing_session
 
 
 def test_fifty_simultaneous_household_draws_allocate_once(drawing_session, operator):
-    order = selectors.call_order(drawing_session)
+    order = call_order(drawing_session)
     first_household = next(i for i in order if i.level == "household")
     for item in order[: first_household.position - 1]:
-        services.lottery_draw_next(
-            actor=operator, session=drawing_session, expected_position=item.position
-        )
+        lottery_draw_next(actor=operator, session=drawing_session, expected_position=item.position)
     outcomes = race(
-        lambda: services.lottery_draw_next(
+        lambda: lottery_draw_next(
             actor=operator, session=drawing_session, expected_position=first_household.position
         )
     )
     assert outcomes == Counter({"ok": 1, "already_drawn": THREADS - 1})
-    scheme = selectors.scheme_for(drawing_session)
+    scheme = scheme_for(drawing_session)
     assert Allocation.objects.filter(session=drawing_session).count() == len(
         scheme.allocation[first_household.participant]
     )
 
 
 def test_fifty_simultaneous_picks_of_one_apartment_allocate_it_once(choose_session, operator):
-    services.lottery_draw_remaining(actor=operator, session=choose_session)
+    lottery_draw_remaining(actor=operator, session=choose_session)
     choose_session.refresh_from_db()
-    picker = selectors.session_state(choose_session, public=False)["next_picker"]
+    picker = session_state(choose_session, public=False)["next_picker"]
     household = Household.objects.get(code=picker["household"])
     wanted, codes = dict(picker["demand"]), []
     for apartment in picker["free_apartments"]:
@@ -69,7 +67,7 @@ def test_fifty_simultaneous_picks_of_one_apartment_allocate_it_once(choose_sessi
             wanted[apartment["type"]] -= 1
             codes.append(apartment["code"])
     outcomes = race(
-        lambda: services.lottery_pick(
+        lambda: lottery_pick(
             actor=operator,
             session=choose_session,
             household=household,

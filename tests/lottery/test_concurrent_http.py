@@ -131,16 +131,17 @@ def test_fifty_simultaneous_draws_of_one_position_reveal_it_once(
 def test_fifty_simultaneous_picks_of_one_apartment_give_it_once(
     hall_server, choose_session, operator, other_operator
 ):
-    from lottery import selectors, services
+    from lottery.selectors.sessions import session_state
+    from lottery.services.draws import lottery_draw_next
 
     # Draw up to the first household, whose pick it then is.
-    state = selectors.session_state(choose_session, public=False)
+    state = session_state(choose_session, public=False)
     while state["next"] and (state["next_picker"] is None or not state["next_picker"]["revealed"]):
-        services.lottery_draw_next(
+        lottery_draw_next(
             actor=operator, session=choose_session, expected_position=state["next"]["position"]
         )
         choose_session.refresh_from_db()
-        state = selectors.session_state(choose_session, public=False)
+        state = session_state(choose_session, public=False)
     picker = state["next_picker"]
     wanted, codes = dict(picker["demand"]), []
     for apartment in picker["free_apartments"]:

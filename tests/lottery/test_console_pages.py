@@ -7,8 +7,9 @@ from django.contrib.auth.models import Group
 
 from allocation.models import Apartment, ApartmentStatus
 from households.models import Household
-from lottery import services
 from lottery.models import LotterySession, Reveal
+from lottery.services.draws import lottery_draw_remaining
+from lottery.services.four_eyes import SessionAbilities, session_abilities
 from tests.lottery.factories import create_session
 from tests.reauth import recently_authenticated
 
@@ -90,7 +91,7 @@ def test_anonymous_visitors_are_sent_to_log_in(client, drawing_session):
 
 
 def test_the_operator_cannot_sign_off(client, operator, drawing_session):
-    services.lottery_draw_remaining(actor=operator, session=drawing_session)
+    lottery_draw_remaining(actor=operator, session=drawing_session)
     client.force_login(operator)
     response = post(client, drawing_session, "sign-off", {"witnesses": "王某"}, **JSON)
     assert response.status_code == 403
@@ -146,14 +147,14 @@ def test_the_panels_offered_are_the_ones_the_services_accept(
     notary, operator, leader, outsider, drawing_session
 ):
     offered = {
-        user.username: services.session_abilities(drawing_session, user)
+        user.username: session_abilities(drawing_session, user)
         for user in (notary, operator, leader, outsider)
     }
     assert offered == {
-        notary.username: services.SessionAbilities(operate=False, witness=True, void=True),
-        operator.username: services.SessionAbilities(operate=True, witness=False, void=False),
-        leader.username: services.SessionAbilities(operate=False, witness=False, void=True),
-        outsider.username: services.SessionAbilities(operate=False, witness=False, void=False),
+        notary.username: SessionAbilities(operate=False, witness=True, void=True),
+        operator.username: SessionAbilities(operate=True, witness=False, void=False),
+        leader.username: SessionAbilities(operate=False, witness=False, void=True),
+        outsider.username: SessionAbilities(operate=False, witness=False, void=False),
     }
 
 
@@ -396,7 +397,7 @@ def test_a_rehearsal_is_marked_practice_on_the_console_and_the_screen(
 
 
 def test_the_big_screen_shows_masked_names(client, notary, operator, drawing_session):
-    services.lottery_draw_remaining(actor=operator, session=drawing_session)
+    lottery_draw_remaining(actor=operator, session=drawing_session)
     client.force_login(notary)
     screen_state = client.get(f"/staff/lottery/{drawing_session.code}/screen/state.json").json()
     names = [r["name"] for r in screen_state["reveals"] if r["level"] == "household"]

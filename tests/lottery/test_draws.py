@@ -8,22 +8,32 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from households.models import Household, Member
-from lottery import algorithm, selectors, services
+from lottery import algorithm
 from lottery.models import Allocation, CheckIn, Reveal
+from lottery.selectors.draws import call_order, scheme_for
+from lottery.selectors.sessions import session_state
+from lottery.services.check_in import lottery_check_in
+from lottery.services.draws import (
+    lottery_draw_next,
+    lottery_draw_remaining,
+    lottery_pause,
+    lottery_pick,
+    lottery_resume,
+)
+from lottery.services.sessions import lottery_session_confirm
+from lottery.services.sign_off import lottery_session_sign_off
 from resettlement.errors import NotAllowed, RuleViolation
 from tests.lottery.factories import create_session, pick_all, start_drawing
 
 
 def draw(session, operator, position):
-    return services.lottery_draw_next(actor=operator, session=session, expected_position=position)
+    return lottery_draw_next(actor=operator, session=session, expected_position=position)
 
 
 def check_in(session, operator, credential, **kwargs):
     kwargs.setdefault("attendee", "王建国")
     kwargs.setdefault("identity_confirmed", True)
-    return services.lottery_check_in(
-        actor=operator, session=session, credential=credential, **kwargs
-    )
+    return lottery_check_in(actor=operator, session=session, credential=credential, **kwargs)
 
 
 def notary_who_operates(notary):
@@ -88,7 +98,7 @@ def test_the_witnessing_notary_cannot_check_in(drawing_session, roles, notary):
 
 
 def test_draws_follow_the_call_order_one_by_one(drawing_session, operator):
-    order = selectors.call_order(drawing_session)
+    order = call_order(drawing_session)
     # village (2 communities) + 2 group steps of 2 + 12 households
     assert len(order) == 2 + 4 + 12
     assert [i.level for i in order[:2]] == ["village", "village"]
@@ -105,16 +115,14 @@ def test_draws_follow_the_call_order_one_by_one(drawing_session, operator):
 
 
 def test_a_draw_costs_the_same_queries_first_and_last(drawing_session, operator):
-    order = selectors.call_order(drawing_session)
+    order = call_order(drawing_session)
     households = [i for i in order if i.level == "household"]
     for household in Household.objects.filter(code__in=[h.participant for h in households[:6]]):
         check_in(drawing_session, operator, household.lookup_code)
 
     def queries_to_draw(position: int) -> int:
         with CaptureQueriesContext(connection) as captured:
-            services.lottery_draw_next(
-                actor=operator, session=drawing_session, expected_position=position
-            )
+            lottery_draw_next(actor=operator, session=drawing_session, expected_position=position)
         return len(captured.captured_queries)
 
     for position in range(1, households[0].position):
@@ -137,8 +145,8 @@ def test_a_stale_expected_position_is_refused_cleanly(drawing_session, operator)
 
 
 def test_direct_mode_household_draws_give_the_schemes_apartments(drawing_session, operator):
-    scheme = selectors.scheme_for(drawing_session)
-    order = selectors.call_order(drawing_session)
+    scheme = scheme_for(drawing_session)
+    order = call_order(drawing_session)
     for item in order:
         draw(drawing_session, operator, item.position)
     for item in order:
@@ -153,7 +161,7 @@ def test_direct_mode_household_draws_give_the_schemes_apartments(drawing_session
 def test_absent_households_are_drawn_by_proxy_and_marked(drawing_session, operator):
     present = Household.objects.get(code="H1101")
     check_in(drawing_session, operator, present.lookup_code)
-    services.lottery_draw_remaining(actor=operator, session=drawing_session)
+    lottery_draw_remaining(actor=operator, session=drawing_session)
     proxies = dict(
         Reveal.objects.filter(
             session=drawing_session, step_label__contains="household/"
@@ -170,18 +178,17 @@ def test_absent_households_are_drawn_by_proxy_and_marked(drawing_session, operat
 def test_drawing_the_rest_in_bulk_equals_drawing_one_by_one(drawing_session, operator):
     draw(drawing_session, operator, 1)
     draw(drawing_session, operator, 2)
-    assert services.lottery_draw_remaining(actor=operator, session=drawing_session) == 16
-    assert services.lottery_draw_remaining(actor=operator, session=drawing_session) == 0
+    assert lottery_draw_remaining(actor=operator, session=drawing_session) == 16
+    assert lottery_draw_remaining(actor=operator, session=drawing_session) == 0
     rows = list(
         Reveal.objects.filter(session=drawing_session)
         .order_by("position")
         .values_list("position", "step_label", "rank", "participant")
     )
     assert rows == [
-        (i.position, i.step_label, i.rank, i.participant)
-        for i in selectors.call_order(drawing_session)
+        (i.position, i.step_label, i.rank, i.participant) for i in call_order(drawing_session)
     ]
-    scheme = selectors.scheme_for(drawing_session)
+    scheme = scheme_for(drawing_session)
     made = {}
     for household, apartment in Allocation.objects.filter(session=drawing_session).values_list(
         "household__code", "apartment__code"
@@ -196,21 +203,21 @@ def test_drawing_the_rest_in_bulk_equals_drawing_one_by_one(drawing_session, ope
 
 
 def test_a_paused_session_refuses_draws_until_resumed(drawing_session, operator):
-    services.lottery_pause(actor=operator, session=drawing_session)
+    lottery_pause(actor=operator, session=drawing_session)
     with pytest.raises(RuleViolation) as refused:
         draw(drawing_session, operator, 1)
     assert refused.value.code == "paused"
     with pytest.raises(RuleViolation):
-        services.lottery_draw_remaining(actor=operator, session=drawing_session)
+        lottery_draw_remaining(actor=operator, session=drawing_session)
     with pytest.raises(RuleViolation):
-        services.lottery_pause(actor=operator, session=drawing_session)
-    services.lottery_resume(actor=operator, session=drawing_session)
+        lottery_pause(actor=operator, session=drawing_session)
+    lottery_resume(actor=operator, session=drawing_session)
     assert draw(drawing_session, operator, 1).position == 1
 
 
 def test_pause_only_while_drawing(open_session, operator):
     with pytest.raises(RuleViolation) as refused:
-        services.lottery_pause(actor=operator, session=open_session)
+        lottery_pause(actor=operator, session=open_session)
     assert refused.value.code == "wrong_status"
 
 
@@ -233,7 +240,7 @@ def test_a_fixed_village_order_has_no_village_reveals(lottery_project, leader, n
     session = start_drawing(
         create_session(lottery_project, leader, fixed_village_order=["C2", "C1"]), notary
     )
-    order = selectors.call_order(session)
+    order = call_order(session)
     assert len(order) == 4 + 12
     assert order[0].level == "group" and order[0].step_label == "group/C2"
 
@@ -243,23 +250,23 @@ def test_a_fixed_village_order_has_no_village_reveals(lottery_project, leader, n
 
 def _picker(session):
     session.refresh_from_db()
-    return selectors.session_state(session, public=False)["next_picker"]
+    return session_state(session, public=False)["next_picker"]
 
 
 def test_choose_mode_draws_give_no_apartments(choose_session, operator):
-    services.lottery_draw_remaining(actor=operator, session=choose_session)
+    lottery_draw_remaining(actor=operator, session=choose_session)
     assert not Allocation.objects.filter(session=choose_session).exists()
 
 
 def test_households_pick_in_call_order_inside_their_groups_share(choose_session, operator):
-    order = [i for i in selectors.call_order(choose_session) if i.level == "household"]
+    order = [i for i in call_order(choose_session) if i.level == "household"]
     first = order[0]
     # Not yet revealed: no pick.
     picker = _picker(choose_session)
     assert picker["household"] == first.participant and picker["revealed"] is False
     household = Household.objects.get(code=first.participant)
     with pytest.raises(RuleViolation) as early:
-        services.lottery_pick(
+        lottery_pick(
             actor=operator,
             session=choose_session,
             household=household,
@@ -267,7 +274,7 @@ def test_households_pick_in_call_order_inside_their_groups_share(choose_session,
             expected_sequence=first.position,
         )
     assert early.value.code == "not_revealed"
-    services.lottery_draw_remaining(actor=operator, session=choose_session)
+    lottery_draw_remaining(actor=operator, session=choose_session)
     picker = _picker(choose_session)
     demand = picker["demand"]
     wanted = dict(demand)
@@ -279,7 +286,7 @@ def test_households_pick_in_call_order_inside_their_groups_share(choose_session,
     # The second household cannot jump the queue.
     second = Household.objects.get(code=order[1].participant)
     with pytest.raises(RuleViolation) as jump:
-        services.lottery_pick(
+        lottery_pick(
             actor=operator,
             session=choose_session,
             household=second,
@@ -287,7 +294,7 @@ def test_households_pick_in_call_order_inside_their_groups_share(choose_session,
             expected_sequence=first.position,
         )
     assert jump.value.code == "not_next_picker"
-    made = services.lottery_pick(
+    made = lottery_pick(
         actor=operator,
         session=choose_session,
         household=household,
@@ -297,7 +304,7 @@ def test_households_pick_in_call_order_inside_their_groups_share(choose_session,
     assert sorted(a.apartment.code for a in made) == sorted(codes)
     assert all(a.proxy and a.binding and a.sequence == first.position for a in made)
     with pytest.raises(RuleViolation) as again:
-        services.lottery_pick(
+        lottery_pick(
             actor=operator,
             session=choose_session,
             household=household,
@@ -308,10 +315,10 @@ def test_households_pick_in_call_order_inside_their_groups_share(choose_session,
 
 
 def test_a_pick_outside_the_share_or_of_the_wrong_types_is_refused(choose_session, operator):
-    services.lottery_draw_remaining(actor=operator, session=choose_session)
+    lottery_draw_remaining(actor=operator, session=choose_session)
     picker = _picker(choose_session)
     household = Household.objects.get(code=picker["household"])
-    scheme = selectors.scheme_for(choose_session)
+    scheme = scheme_for(choose_session)
     elsewhere = next(
         a["code"]
         for group, share in scheme.group_shares.items()
@@ -321,7 +328,7 @@ def test_a_pick_outside_the_share_or_of_the_wrong_types_is_refused(choose_sessio
 
     def pick(codes):
         with pytest.raises(RuleViolation) as refused:
-            services.lottery_pick(
+            lottery_pick(
                 actor=operator,
                 session=choose_session,
                 household=household,
@@ -341,16 +348,14 @@ def test_a_pick_outside_the_share_or_of_the_wrong_types_is_refused(choose_sessio
 
 
 def test_a_whole_choose_session_signs_off_and_verifies(choose_session, operator, notary):
-    services.lottery_draw_remaining(actor=operator, session=choose_session)
+    lottery_draw_remaining(actor=operator, session=choose_session)
     with pytest.raises(RuleViolation) as early:
-        services.lottery_session_sign_off(actor=notary, session=choose_session, witnesses="王某")
+        lottery_session_sign_off(actor=notary, session=choose_session, witnesses="王某")
     assert early.value.code == "picks_remaining"
     pick_all(choose_session, operator)
-    signed = services.lottery_session_sign_off(
-        actor=notary, session=choose_session, witnesses="王某"
-    )
+    signed = lottery_session_sign_off(actor=notary, session=choose_session, witnesses="王某")
     assert len(signed.bundle["picks"]) == 12
-    scheme = selectors.scheme_for(signed)
+    scheme = scheme_for(signed)
     picks = signed.bundle["picks"]
     expected = algorithm.check_picks(scheme, signed.participants, signed.steps, picks)
     assert {r["household"]: r["apartments"] for r in signed.bundle["allocation"]} == {
@@ -360,7 +365,7 @@ def test_a_whole_choose_session_signs_off_and_verifies(choose_session, operator,
 
 def test_picks_are_refused_in_direct_mode(drawing_session, operator):
     with pytest.raises(RuleViolation) as refused:
-        services.lottery_pick(
+        lottery_pick(
             actor=operator,
             session=drawing_session,
             household=Household.objects.get(code="H1101"),
@@ -374,7 +379,7 @@ def test_whoever_checked_households_in_cannot_witness(open_session, notary):
     both = notary_who_operates(notary)
     check_in(open_session, both, Household.objects.get(code="H1101").lookup_code)
     with pytest.raises(NotAllowed) as refused:
-        services.lottery_session_confirm(
+        lottery_session_confirm(
             actor=both,
             session=open_session,
             participants_sha256=open_session.participants_sha256,

@@ -11,7 +11,7 @@ from django.core.cache import cache
 
 from households import idnumbers
 from households.models import Member
-from lottery import services
+from lottery.services.sessions import lottery_session_void
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +46,7 @@ def test_an_id_typed_at_check_in_is_never_shown_back_in_full(client, operator, o
 
 def test_a_void_reason_is_published_with_numbers_masked(client, leader, open_session):
     cache.clear()
-    services.lottery_session_void(
+    lottery_session_void(
         actor=leader,
         session=open_session,
         reason="户主身份证 330125 19800101 1234 与登记不符,电话 138-1234-5678 联系未果",

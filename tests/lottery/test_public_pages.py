@@ -10,7 +10,8 @@ import pytest
 from django.core.cache import cache
 
 from households.models import Member
-from lottery import services
+from lottery.services.draws import lottery_draw_next
+from lottery.services.sessions import lottery_session_void
 from tests.lottery.factories import create_session
 
 pytestmark = pytest.mark.django_db
@@ -79,7 +80,7 @@ def test_the_verifier_is_served_as_plain_text(client):
 
 
 def test_a_voided_session_shows_its_reason_and_its_secret(client, leader, open_session):
-    services.lottery_session_void(actor=leader, session=open_session, reason="名单有误,重新摇号")
+    lottery_session_void(actor=leader, session=open_session, reason="名单有误,重新摇号")
     html = page(client, f"/public/lottery/{open_session.code}/")
     assert "名单有误,重新摇号" in html
     assert open_session.server_secret in html and open_session.commitment in html
@@ -122,7 +123,7 @@ def test_public_pages_and_state_never_show_full_names_or_id_numbers(client, sign
 
 
 def test_the_live_page_polls_the_public_state(client, drawing_session, operator):
-    services.lottery_draw_next(actor=operator, session=drawing_session, expected_position=1)
+    lottery_draw_next(actor=operator, session=drawing_session, expected_position=1)
     html = page(client, f"/public/lottery/{drawing_session.code}/live/")
     assert f'data-state-url="/public/lottery/{drawing_session.code}/state.json"' in html
     state = client.get(f"/public/lottery/{drawing_session.code}/state.json").json()

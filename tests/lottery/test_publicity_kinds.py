@@ -5,8 +5,10 @@ and rehearsals or unsigned sessions publish nothing."""
 from __future__ import annotations
 
 from households.models import Member, Relation
-from lottery import algorithm, services
+from lottery import algorithm
 from lottery.models import Allocation
+from lottery.services.draws import lottery_draw_remaining
+from lottery.services.sign_off import lottery_session_sign_off
 from publicity import services as publicity_services
 from resettlement import publicity_kinds
 from resettlement.masking import Mask, mask
@@ -125,7 +127,7 @@ def test_a_community_publication_holds_only_that_community(signed_session, leade
 def test_without_a_signed_session_there_is_nothing_to_publish(
     drawing_session, operator, leader, notary, lottery_project
 ):
-    services.lottery_draw_remaining(actor=operator, session=drawing_session)  # drawn, unsigned
+    lottery_draw_remaining(actor=operator, session=drawing_session)  # drawn, unsigned
     for kind in ("orientation", "group_packages", "lottery_results"):
         assert _publish(leader, lottery_project.project, kind).row_count == 0
 
@@ -134,8 +136,8 @@ def test_a_signed_rehearsal_is_never_published(lottery_project, leader, notary, 
     rehearsal = start_drawing(
         create_session(lottery_project, leader, code="R1", rehearsal=True), notary
     )
-    services.lottery_draw_remaining(actor=operator, session=rehearsal)
-    services.lottery_session_sign_off(actor=notary, session=rehearsal, witnesses="演练见证人")
+    lottery_draw_remaining(actor=operator, session=rehearsal)
+    lottery_session_sign_off(actor=notary, session=rehearsal, witnesses="演练见证人")
     for kind in ("orientation", "group_packages", "lottery_results"):
         assert _publish(leader, lottery_project.project, kind).row_count == 0
 
@@ -143,9 +145,9 @@ def test_a_signed_rehearsal_is_never_published(lottery_project, leader, notary, 
 def test_order_then_choose_publishes_group_shares_without_packages(
     choose_session, operator, notary, leader, lottery_project
 ):
-    services.lottery_draw_remaining(actor=operator, session=choose_session)
+    lottery_draw_remaining(actor=operator, session=choose_session)
     pick_all(choose_session, operator)
-    services.lottery_session_sign_off(actor=notary, session=choose_session, witnesses="王某")
+    lottery_session_sign_off(actor=notary, session=choose_session, witnesses="王某")
     rows = _rows(_publish(leader, lottery_project.project, "group_packages"))
     assert len(rows) == 4  # one row per group
     assert all(row["房源包"] == "" and row["包内房号(档次)"] == "" for row in rows)

@@ -11,8 +11,10 @@ import pytest
 from django.urls import reverse
 
 from households.models import Member, Relation
-from lottery import record, services
 from lottery.models import Allocation, Reveal
+from lottery.pdf.notarial_record import notarial_record_pdf
+from lottery.services.draws import lottery_draw_remaining
+from lottery.services.sessions import lottery_session_void
 from tests.lottery.factories import create_session, start_drawing
 from tests.publicity.roster_fixtures import pdf_pages, squeezed
 
@@ -20,7 +22,7 @@ FULL_ID = re.compile(r"\d{17}[\dX]")
 
 
 def _text(session) -> tuple[list[str], str]:
-    pdf = record.notarial_record_pdf(session)
+    pdf = notarial_record_pdf(session)
     assert pdf.startswith(b"%PDF")
     pages = pdf_pages(pdf)
     return pages, "".join(squeezed(page) for page in pages)
@@ -76,7 +78,7 @@ def test_the_secret_stays_hidden_before_sign_off(drawing_session):
 
 
 def test_a_voided_session_shows_its_reason_and_secret(drawing_session, leader):
-    session = services.lottery_session_void(
+    session = lottery_session_void(
         actor=leader, session=drawing_session, reason="停电,现场无法继续"
     )
     _pages, text = _text(session)
@@ -88,7 +90,7 @@ def test_a_rehearsal_is_marked_as_practice_on_every_page(lottery_project, leader
     session = start_drawing(
         create_session(lottery_project, leader, code="R1", rehearsal=True), notary
     )
-    services.lottery_draw_remaining(actor=operator, session=session)
+    lottery_draw_remaining(actor=operator, session=session)
     pages, _text_all = _text(session)
     assert len(pages) >= 2
     for page in pages:

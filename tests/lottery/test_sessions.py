@@ -12,8 +12,15 @@ from django.db.models import F
 
 from allocation.models import Apartment, ApartmentStatus, Demand, DemandStatus
 from households.models import Household
-from lottery import algorithm, services
+from lottery import algorithm
 from lottery.models import Allocation, LotterySession, SessionEvent, SessionStatus
+from lottery.services.draws import lottery_draw_next, lottery_draw_remaining, lottery_pause
+from lottery.services.sessions import (
+    lottery_session_confirm,
+    lottery_session_enter_entropy,
+    lottery_session_void,
+)
+from lottery.services.sign_off import lottery_session_sign_off
 from resettlement.errors import NotAllowed, RuleViolation
 from tests.factories import make_user
 from tests.lottery.factories import create_session, make_estate, make_participant, start_drawing
@@ -158,14 +165,14 @@ def test_a_project_with_several_estates_prefixes_the_step_labels(lottery_project
 
 def test_the_notary_confirms_the_hashes_they_saw(open_session, notary):
     with pytest.raises(RuleViolation) as refused:
-        services.lottery_session_confirm(
+        lottery_session_confirm(
             actor=notary,
             session=open_session,
             participants_sha256="0" * 64,
             inventory_sha256=open_session.inventory_sha256,
         )
     assert refused.value.code == "hash_mismatch"
-    session = services.lottery_session_confirm(
+    session = lottery_session_confirm(
         actor=notary,
         session=open_session,
         participants_sha256=open_session.participants_sha256.upper(),
@@ -177,7 +184,7 @@ def test_the_notary_confirms_the_hashes_they_saw(open_session, notary):
 def test_confirming_is_refused_when_the_data_moved_since_the_snapshot(open_session, notary):
     Apartment.objects.filter(code="E1-1-1-101").update(status=ApartmentStatus.WITHHELD)
     with pytest.raises(RuleViolation) as refused:
-        services.lottery_session_confirm(
+        lottery_session_confirm(
             actor=notary,
             session=open_session,
             participants_sha256=open_session.participants_sha256,
@@ -188,7 +195,7 @@ def test_confirming_is_refused_when_the_data_moved_since_the_snapshot(open_sessi
 
 def test_an_operator_cannot_witness(open_session, operator):
     with pytest.raises(NotAllowed):
-        services.lottery_session_confirm(
+        lottery_session_confirm(
             actor=operator,
             session=open_session,
             participants_sha256=open_session.participants_sha256,
@@ -197,19 +204,17 @@ def test_an_operator_cannot_witness(open_session, operator):
 
 
 def test_the_entropy_is_nfc_normalised_and_fixes_the_seed_and_steps(open_session, notary):
-    services.lottery_session_confirm(
+    lottery_session_confirm(
         actor=notary,
         session=open_session,
         participants_sha256=open_session.participants_sha256,
         inventory_sha256=open_session.inventory_sha256,
     )
     with pytest.raises(RuleViolation) as refused:
-        services.lottery_session_enter_entropy(
-            actor=notary, session=open_session, witness_entropy="   "
-        )
+        lottery_session_enter_entropy(actor=notary, session=open_session, witness_entropy="   ")
     assert refused.value.code == "entropy_blank"
     decomposed = unicodedata.normalize("NFD", "骰子 é 3 5")
-    session = services.lottery_session_enter_entropy(
+    session = lottery_session_enter_entropy(
         actor=notary, session=open_session, witness_entropy=f" {decomposed} "
     )
     assert session.witness_entropy == unicodedata.normalize("NFC", "骰子 é 3 5")
@@ -221,9 +226,7 @@ def test_the_entropy_is_nfc_normalised_and_fixes_the_seed_and_steps(open_session
 
 def test_entropy_before_confirmation_is_refused(open_session, notary):
     with pytest.raises(RuleViolation) as refused:
-        services.lottery_session_enter_entropy(
-            actor=notary, session=open_session, witness_entropy="1 2 3"
-        )
+        lottery_session_enter_entropy(actor=notary, session=open_session, witness_entropy="1 2 3")
     assert refused.value.code == "wrong_status"
 
 
@@ -231,28 +234,26 @@ def test_entropy_before_confirmation_is_refused(open_session, notary):
 
 
 def test_sign_off_is_refused_before_every_draw_is_revealed(drawing_session, operator, notary):
-    services.lottery_draw_next(actor=operator, session=drawing_session, expected_position=1)
+    lottery_draw_next(actor=operator, session=drawing_session, expected_position=1)
     with pytest.raises(RuleViolation) as refused:
-        services.lottery_session_sign_off(actor=notary, session=drawing_session, witnesses="王某")
+        lottery_session_sign_off(actor=notary, session=drawing_session, witnesses="王某")
     assert refused.value.code == "draws_remaining"
 
 
 def test_the_notary_who_operated_cannot_sign(drawing_session, roles, notary):
     both = make_user("both_hats", "operator", "notary")
-    services.lottery_draw_remaining(actor=both, session=drawing_session)
+    lottery_draw_remaining(actor=both, session=drawing_session)
     with pytest.raises(NotAllowed) as refused:
-        services.lottery_session_sign_off(actor=both, session=drawing_session, witnesses="王某")
+        lottery_session_sign_off(actor=both, session=drawing_session, witnesses="王某")
     assert refused.value.code == "four_eyes"
-    signed = services.lottery_session_sign_off(
-        actor=notary, session=drawing_session, witnesses="王某"
-    )
+    signed = lottery_session_sign_off(actor=notary, session=drawing_session, witnesses="王某")
     assert signed.status == SessionStatus.SIGNED
 
 
 def test_sign_off_needs_the_witnesses(drawing_session, operator, notary):
-    services.lottery_draw_remaining(actor=operator, session=drawing_session)
+    lottery_draw_remaining(actor=operator, session=drawing_session)
     with pytest.raises(RuleViolation) as refused:
-        services.lottery_session_sign_off(actor=notary, session=drawing_session, witnesses=" ")
+        lottery_session_sign_off(actor=notary, session=drawing_session, witnesses=" ")
     assert refused.value.code == "witnesses_blank"
 
 
@@ -268,11 +269,11 @@ def test_signing_off_stores_the_bundle_and_allocates_the_apartments(signed_sessi
 
 def test_after_sign_off_the_services_refuse_everything(signed_session, operator, notary, leader):
     with pytest.raises(RuleViolation):
-        services.lottery_session_void(actor=leader, session=signed_session, reason="重来")
+        lottery_session_void(actor=leader, session=signed_session, reason="重来")
     with pytest.raises(RuleViolation):
-        services.lottery_pause(actor=operator, session=signed_session)
+        lottery_pause(actor=operator, session=signed_session)
     with pytest.raises(RuleViolation):
-        services.lottery_session_sign_off(actor=notary, session=signed_session, witnesses="x")
+        lottery_session_sign_off(actor=notary, session=signed_session, witnesses="x")
 
 
 def test_signed_households_do_not_take_part_again(signed_session, lottery_project, leader):
@@ -288,8 +289,8 @@ def test_a_rehearsal_is_never_binding(lottery_project, leader, notary, operator)
     session = start_drawing(
         create_session(lottery_project, leader, code="R1", rehearsal=True), notary
     )
-    services.lottery_draw_remaining(actor=operator, session=session)
-    signed = services.lottery_session_sign_off(actor=notary, session=session, witnesses="演练")
+    lottery_draw_remaining(actor=operator, session=session)
+    signed = lottery_session_sign_off(actor=notary, session=session, witnesses="演练")
     assert signed.status == SessionStatus.SIGNED and signed.rehearsal
     assert signed.bundle["session"]["rehearsal"] is True
     assert Allocation.objects.filter(session=session).count() == 16
@@ -302,7 +303,7 @@ def test_a_rehearsal_is_never_binding(lottery_project, leader, notary, operator)
 
 def test_voiding_needs_a_written_reason(drawing_session, leader):
     with pytest.raises(RuleViolation) as refused:
-        services.lottery_session_void(actor=leader, session=drawing_session, reason="  ")
+        lottery_session_void(actor=leader, session=drawing_session, reason="  ")
     assert refused.value.code == "reason_required"
     drawing_session.refresh_from_db()
     assert drawing_session.status == SessionStatus.DRAWING
@@ -311,11 +312,9 @@ def test_voiding_needs_a_written_reason(drawing_session, leader):
 def test_voiding_releases_the_apartments_and_a_new_session_gets_a_new_commitment(
     drawing_session, lottery_project, operator, notary, leader
 ):
-    services.lottery_draw_remaining(actor=operator, session=drawing_session)
+    lottery_draw_remaining(actor=operator, session=drawing_session)
     assert Allocation.objects.filter(session=drawing_session, binding=True).count() == 16
-    voided = services.lottery_session_void(
-        actor=notary, session=drawing_session, reason="现场停电,摇号中断"
-    )
+    voided = lottery_session_void(actor=notary, session=drawing_session, reason="现场停电,摇号中断")
     assert voided.status == SessionStatus.VOIDED and voided.voided_by == notary
     assert voided.void_reason == "现场停电,摇号中断"
     assert not Allocation.objects.filter(binding=True).exists()
@@ -334,7 +333,7 @@ def test_only_a_voided_session_can_be_replaced(open_session, lottery_project, le
 
 def test_an_operator_cannot_void(drawing_session, operator):
     with pytest.raises(NotAllowed):
-        services.lottery_session_void(actor=operator, session=drawing_session, reason="x")
+        lottery_session_void(actor=operator, session=drawing_session, reason="x")
 
 
 def test_a_late_household_in_another_group_does_not_change_an_open_session(

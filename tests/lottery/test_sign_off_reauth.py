@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from lottery import services
+from lottery.services.draws import lottery_draw_remaining
 from tests.reauth import recently_authenticated
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +20,7 @@ JSON = {"HTTP_ACCEPT": "application/json"}
 
 @pytest.fixture
 def drawn(drawing_session, operator):
-    services.lottery_draw_remaining(actor=operator, session=drawing_session)
+    lottery_draw_remaining(actor=operator, session=drawing_session)
     return drawing_session
 
 

@@ -10,12 +10,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from households.models import Household, Member
-from lottery import selectors, services
+from lottery.selectors.draws import call_order
+from lottery.selectors.sessions import session_state
+from lottery.services.check_in import lottery_check_in
+from lottery.services.draws import lottery_draw_next, lottery_draw_remaining
+from lottery.services.sessions import lottery_session_void
 
 
 def state(session, *, public=False):
     session.refresh_from_db()
-    return selectors.session_state(session, public=public)
+    return session_state(session, public=public)
 
 
 def test_before_the_draw_the_commitment_and_hashes_show_but_not_the_secret(open_session):
@@ -32,7 +36,7 @@ def test_before_the_draw_the_commitment_and_hashes_show_but_not_the_secret(open_
 def test_a_voided_session_shows_its_secret_everywhere_but_never_its_seed(
     client, drawing_session, leader
 ):
-    services.lottery_session_void(actor=leader, session=drawing_session, reason="名单有误")
+    lottery_session_void(actor=leader, session=drawing_session, reason="名单有误")
     secret, seed = drawing_session.server_secret, drawing_session.seed
     shown = state(drawing_session, public=True)
     assert shown["server_secret"] == secret and shown["seed"] == ""
@@ -54,7 +58,7 @@ def test_the_next_draw_is_announced_without_saying_who(drawing_session, operator
 
 
 def test_reveals_carry_names_masked_in_public_and_apartments(drawing_session, operator):
-    services.lottery_draw_remaining(actor=operator, session=drawing_session)
+    lottery_draw_remaining(actor=operator, session=drawing_session)
     staff = state(drawing_session)
     public = state(drawing_session, public=True)
     household = next(r for r in staff["reveals"] if r["level"] == "household")
@@ -74,7 +78,7 @@ def test_reveals_carry_names_masked_in_public_and_apartments(drawing_session, op
 
 
 def test_choose_mode_shows_the_next_picker_and_their_free_apartments(choose_session, operator):
-    services.lottery_draw_remaining(actor=operator, session=choose_session)
+    lottery_draw_remaining(actor=operator, session=choose_session)
     shown = state(choose_session, public=True)
     picker = shown["next_picker"]
     assert picker["revealed"] and picker["sequence"] == shown["reveals"][6]["position"]
@@ -87,24 +91,24 @@ def test_choose_mode_shows_the_next_picker_and_their_free_apartments(choose_sess
 def queries_for(session, public=True) -> int:
     session.refresh_from_db()
     with CaptureQueriesContext(connection) as captured:
-        selectors.session_state(session, public=public)
+        session_state(session, public=public)
     return len(captured.captured_queries)
 
 
 @pytest.mark.parametrize("fixture", ["drawing_session", "choose_session"])
 def test_the_query_count_does_not_grow_with_the_reveals(request, fixture, operator):
     session = request.getfixturevalue(fixture)
-    first_household = next(i for i in selectors.call_order(session) if i.level == "household")
+    first_household = next(i for i in call_order(session) if i.level == "household")
     for position in range(1, first_household.position + 1):
-        services.lottery_draw_next(actor=operator, session=session, expected_position=position)
+        lottery_draw_next(actor=operator, session=session, expected_position=position)
     few = queries_for(session)
-    services.lottery_draw_remaining(actor=operator, session=session)
+    lottery_draw_remaining(actor=operator, session=session)
     assert queries_for(session) == few <= 11
 
 
 def test_check_in_counts(open_session, operator):
     household = Household.objects.get(code="H1101")
-    services.lottery_check_in(
+    lottery_check_in(
         actor=operator,
         session=open_session,
         credential=household.lookup_code,

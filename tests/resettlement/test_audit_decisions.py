@@ -14,7 +14,9 @@ import pytest
 from households import services as household_services
 from households.models import ReviewStatus
 from households.services_access import project_access_grant, project_access_revoke
-from lottery import services as lottery_services
+from lottery.services.draws import lottery_draw_remaining
+from lottery.services.sessions import lottery_session_void
+from lottery.services.sign_off import lottery_session_sign_off
 from publicity import services as publicity_services
 from resettlement.audit import audit_verify
 from resettlement.errors import RuleViolation
@@ -206,8 +208,8 @@ def drawing(clerk, leader, notary):
 
 def test_a_lottery_sign_off_records_the_notary_commitment_and_seed(drawing, notary, roles):
     operator = make_user("operator_zhou", "operator")
-    lottery_services.lottery_draw_remaining(actor=operator, session=drawing)
-    session = lottery_services.lottery_session_sign_off(
+    lottery_draw_remaining(actor=operator, session=drawing)
+    session = lottery_session_sign_off(
         actor=notary, session=drawing, witnesses="村民代表 王某、李某"
     )
     entry = only_entry("lottery.sign_off")
@@ -221,7 +223,7 @@ def test_a_lottery_sign_off_records_the_notary_commitment_and_seed(drawing, nota
 
 
 def test_voiding_a_session_is_recorded_with_its_reason(drawing, notary):
-    lottery_services.lottery_session_void(actor=notary, session=drawing, reason="停电中断")
+    lottery_session_void(actor=notary, session=drawing, reason="停电中断")
     entry = only_entry("lottery.void")
     assert entry.actor == notary
     assert entry.payload["reason"] == "停电中断"

@@ -10,8 +10,9 @@ import pytest
 
 from households import services as household_services
 from households.models import ReviewStatus
-from lottery import record
-from lottery import services as lottery_services
+from lottery.pdf.notarial_record import notarial_record_pdf
+from lottery.services.draws import lottery_draw_remaining
+from lottery.services.sign_off import lottery_session_sign_off
 from publicity import pdf_rosters
 from publicity import services as publicity_services
 from resettlement.audit import audit_head
@@ -59,15 +60,13 @@ def test_a_publicity_roster_prints_the_chain_head(register, reviewer, leader):
 def test_the_notarial_record_prints_the_chain_head_after_the_sign_off(clerk, leader, notary):
     operator = make_user("operator_zhou", "operator")
     session = start_drawing(create_session(build_lottery_project(clerk), leader), notary)
-    lottery_services.lottery_draw_remaining(actor=operator, session=session)
-    session = lottery_services.lottery_session_sign_off(
-        actor=notary, session=session, witnesses="村民代表 王某"
-    )
+    lottery_draw_remaining(actor=operator, session=session)
+    session = lottery_session_sign_off(actor=notary, session=session, witnesses="村民代表 王某")
     head = audit_head()
     signed = AuditEntry.objects.get(sequence=head.sequence)  # the sign-off itself is on paper
     assert (signed.action, signed.object_id) == ("lottery.sign_off", str(session.pk))
 
-    text = _text(record.notarial_record_pdf(session))
+    text = _text(notarial_record_pdf(session))
     assert "审计链头(打印时)" in text
     assert f"第{head.sequence}条{head.hash}" in text
     status, _out, _err = verify_command("--printed", f"{head.sequence}:{head.hash}")

@@ -12,7 +12,8 @@ import json
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from lottery import services as lottery_services
+from lottery.services.draws import lottery_draw_remaining
+from lottery.services.sign_off import lottery_session_sign_off
 from resettlement.audit import audit_head, audit_head_publish, audit_verify, entry_hash
 from resettlement.models import AuditEntry, HeadOccasion, PublishedHead
 from resettlement.tasks import publish_audit_head
@@ -80,10 +81,8 @@ def test_publishing_a_publication_publishes_the_head_it_made(published):  # noqa
 
 def test_a_lottery_sign_off_publishes_the_head_it_made(clerk, leader, notary, roles):
     drawing = start_drawing(create_session(build_lottery_project(clerk), leader), notary)
-    lottery_services.lottery_draw_remaining(
-        actor=make_user("operator_zhou", "operator"), session=drawing
-    )
-    lottery_services.lottery_session_sign_off(actor=notary, session=drawing, witnesses="王某")
+    lottery_draw_remaining(actor=make_user("operator_zhou", "operator"), session=drawing)
+    lottery_session_sign_off(actor=notary, session=drawing, witnesses="王某")
     entry = AuditEntry.objects.get(action="lottery.sign_off")
     assert (entry.sequence, entry.hash, HeadOccasion.LOTTERY_SIGN_OFF) in published_heads()
 

@@ -3,7 +3,7 @@ its commitment from the moment it was created, a live page that follows the draw
 bundle once the notary signed, and the stand-alone verifier to check it with.
 
 Rehearsals (演练) are never published: every page of one is a 404. Names pass through the
-one masking function (`lottery.selectors.session_state(public=True)`); the bundle holds
+one masking function (`lottery.selectors.sessions.session_state(public=True)`); the bundle holds
 codes only. Pages are rendered in the site's language whatever the visitor chose, like the
 rest of the public site, and each client address is rate-limited.
 """
@@ -22,9 +22,10 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from lottery import algorithm, selectors
+from lottery import algorithm
 from lottery.models import LotterySession, SessionStatus
-from lottery.views_staff import screen_text
+from lottery.selectors import sessions as session_selectors
+from lottery.views._common import screen_text
 from resettlement.public_site import over_limit, public_page
 
 VERIFIER = Path(settings.BASE_DIR) / "docs" / "verify_lottery.py"
@@ -60,7 +61,7 @@ def _published(code: str) -> LotterySession:
 @require_safe
 @public_lottery("page")
 def session_list(request: HttpRequest) -> HttpResponse:
-    sessions = selectors.session_list().filter(rehearsal=False)
+    sessions = session_selectors.session_list().filter(rehearsal=False)
     return render(request, "lottery/public/session_list.html", {"sessions": sessions})
 
 
@@ -69,7 +70,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
 @public_lottery("page")
 def session_detail(request: HttpRequest, code: str) -> HttpResponse:
     session = _published(code)
-    state = selectors.session_state(session, public=True)
+    state = session_selectors.session_state(session, public=True)
     return render(
         request,
         "lottery/public/session_detail.html",
@@ -105,7 +106,7 @@ def live(request: HttpRequest, code: str) -> HttpResponse:
         "lottery/public/live.html",
         {
             "session": session,
-            "state": selectors.session_state(session, public=True),
+            "state": session_selectors.session_state(session, public=True),
             "text": screen_text(),
         },
     )
@@ -117,7 +118,8 @@ def live(request: HttpRequest, code: str) -> HttpResponse:
 def state_json(request: HttpRequest, code: str) -> JsonResponse:
     session = _published(code)
     return JsonResponse(
-        selectors.session_state(session, public=True), json_dumps_params={"ensure_ascii": False}
+        session_selectors.session_state(session, public=True),
+        json_dumps_params={"ensure_ascii": False},
     )
 
 

@@ -1,14 +1,14 @@
-"""The lottery day in the browser: the session list, a leader's "new session" form, the
-console the notary and the operators share, and the hall's big screen.
+"""The lottery day in the browser: the session list, a leader's "new session" form and the
+console the notary and the operators share (the hall's big screen: `lottery.views.screen`).
 
-Everything lives on the server. The console polls `state.json` (lottery.selectors) and
-re-renders; every button posts to one of the action views below, which call one service
+Everything lives on the server. The console polls `state.json` (lottery.selectors.sessions)
+and re-renders; every button posts to one of the action views below, which call one service
 each. An action asked for with `Accept: application/json` (the console's fetch) answers
 JSON — `{"ok": true, "message": ...}` or `{"ok": false, "code": ..., "message": ...}` with
 the RuleViolation's 4xx status — and a plain form post redirects back to the console with
 the same message. No business rule is decided here: the panels a user sees are the ones the
-services would accept them in (`services.session_abilities`), and the services have the
-last word.
+services would accept them in (`lottery.services.four_eyes.session_abilities`), and the
+services have the last word.
 """
 
 from __future__ import annotations
@@ -21,18 +21,17 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from allocation.models import ApartmentType
-from households.access import chosen_project, projects_q, visible_projects
+from households.access import chosen_project, visible_projects
 from households.forms import apply_errors
 from households.models import Community, Household, Member, Project, Relation
-from lottery import selectors, services
 from lottery.forms import (
     CheckInForm,
     ConfirmForm,
@@ -44,58 +43,20 @@ from lottery.forms import (
     VoidForm,
 )
 from lottery.models import CheckIn, LotterySession
+from lottery.selectors import sessions as session_selectors
+from lottery.services.check_in import lottery_check_in
+from lottery.services.draws import lottery_draw_next, lottery_pause, lottery_pick, lottery_resume
+from lottery.services.four_eyes import SessionAbilities, session_abilities
+from lottery.services.sessions import (
+    lottery_session_confirm,
+    lottery_session_create,
+    lottery_session_enter_entropy,
+    lottery_session_void,
+)
+from lottery.services.sign_off import lottery_session_sign_off
+from lottery.views._common import _session, screen_text, session_view
 from resettlement.errors import RuleViolation
 from resettlement.reauth import recent_authentication_required
-
-session_view = permission_required("lottery.view_lotterysession", raise_exception=True)
-
-
-def screen_text() -> dict[str, str]:
-    """The words the console, big screen and live page scripts use, translated here (the
-    pages carry them as JSON, so the scripts need no catalogue of their own)."""
-    return {
-        "level_village": _("房到村"),
-        "level_group": _("包到组"),
-        "level_household": _("摇号到户"),
-        "level_village_long": _("房到村:摇村/社区的选房顺序"),
-        "level_group_long": _("包到组:摇村民小组的顺序"),
-        "level_household_long": _("摇号到户:摇各户的顺序"),
-        "rank": _("第 %(rank)s 位"),
-        "proxy": _("代摇"),
-        "pick_order": _("选房顺序号 %(n)s"),
-        "waiting_confirm": _("等待公证员确认参加户名单与房源"),
-        "waiting_entropy": _("等待公证员录入见证随机数"),
-        "finished": _("摇号结束,公证员已签署"),
-        "voided": _("本场次已作废"),
-        "all_drawn": _("全部摇号已完成"),
-        "picking": _("等待安置户 %(h)s 选房"),
-        "no_reveals": _("尚未开始摇号"),
-        "connection_lost": _("与服务器的连接中断,正在重试……"),
-        "next_is": _("下一个:第 %(n)s 号 · %(step)s"),
-        "check_in_count": _("已签到 %(n)s / %(total)s 户"),
-        "draw_button": _("摇第 %(n)s 号"),
-        "household": _("安置户"),
-        "attendee": _("到场人"),
-        "method": _("签到方式"),
-        "time": _("时间"),
-        "pick_wait": _("安置户 %(h)s 的选房顺序号(第 %(n)s 号)摇出后即可选房。"),
-        "picker": _("第 %(n)s 号 %(h)s %(name)s 选房,应选:%(demand)s"),
-        "refused": _("操作未成功(HTTP %(status)s),请刷新页面后重试。"),
-        "position_of": _("第 %(n)s 号 / 共 %(total)s 号"),
-        "progress": _("已摇 %(n)s / %(total)s"),
-    }
-
-
-def _session(request: HttpRequest, code: str) -> LotterySession:
-    """The session, if the user may see its project (households.access); else 404."""
-    if "\x00" in code:  # PostgreSQL refuses it in a query; no code has one
-        raise Http404
-    return get_object_or_404(
-        LotterySession.objects.select_related(
-            "project", "estate", "created_by", "confirmed_by", "signed_by", "voided_by"
-        ).filter(projects_q(request.user)),
-        code=code,
-    )
 
 
 def _project(request: HttpRequest) -> Project | None:
@@ -110,7 +71,7 @@ def _project(request: HttpRequest) -> Project | None:
 @session_view
 def session_list(request: HttpRequest) -> HttpResponse:
     project = _project(request)
-    sessions = selectors.session_list(project=project) if project else []
+    sessions = session_selectors.session_list(project=project) if project else []
     return render(
         request,
         "lottery/session_list.html",
@@ -133,7 +94,7 @@ def session_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            session = services.lottery_session_create(
+            session = lottery_session_create(
                 actor=request.user,
                 project=project,
                 estate=data["estate"],
@@ -227,8 +188,8 @@ def _check_in_rows(session: LotterySession) -> list[dict[str, Any]]:
     ]
 
 
-def _staff_state(session: LotterySession, abilities: services.SessionAbilities) -> dict[str, Any]:
-    state = selectors.session_state(session, public=False)
+def _staff_state(session: LotterySession, abilities: SessionAbilities) -> dict[str, Any]:
+    state = session_selectors.session_state(session, public=False)
     state["abilities"] = asdict(abilities)
     if abilities.operate:
         state["check_in_list"] = _check_in_rows(session)
@@ -246,7 +207,7 @@ def _complete(state: dict[str, Any]) -> bool:
 @session_view
 def console(request: HttpRequest, code: str) -> HttpResponse:
     session = _session(request, code)
-    abilities = services.session_abilities(session, request.user)
+    abilities = session_abilities(session, request.user)
     state = _staff_state(session, abilities)
     context = {
         "session": session,
@@ -273,37 +234,8 @@ def console(request: HttpRequest, code: str) -> HttpResponse:
 @session_view
 def state_json(request: HttpRequest, code: str) -> JsonResponse:
     session = _session(request, code)
-    state = _staff_state(session, services.session_abilities(session, request.user))
+    state = _staff_state(session, session_abilities(session, request.user))
     return JsonResponse(state, json_dumps_params={"ensure_ascii": False})
-
-
-@require_safe
-@never_cache
-@login_required
-@session_view
-def screen(request: HttpRequest, code: str) -> HttpResponse:
-    session = _session(request, code)
-    return render(
-        request,
-        "lottery/screen.html",
-        {
-            "session": session,
-            "state": selectors.session_state(session, public=True),
-            "text": screen_text(),
-        },
-    )
-
-
-@require_safe
-@never_cache
-@login_required
-@session_view
-def screen_state_json(request: HttpRequest, code: str) -> JsonResponse:
-    """The big screen's state: what the public sees (names masked), rehearsals included."""
-    session = _session(request, code)
-    return JsonResponse(
-        selectors.session_state(session, public=True), json_dumps_params={"ensure_ascii": False}
-    )
 
 
 # --- Actions ---------------------------------------------------------------------------------
@@ -364,7 +296,7 @@ def confirm(request: HttpRequest, code: str) -> HttpResponse:
     _require(request, "lottery.witness_session")
 
     def run(session: LotterySession, data: dict[str, Any]) -> str:
-        services.lottery_session_confirm(
+        lottery_session_confirm(
             actor=request.user,
             session=session,
             participants_sha256=data["participants_sha256"],
@@ -381,7 +313,7 @@ def enter_entropy(request: HttpRequest, code: str) -> HttpResponse:
     _require(request, "lottery.witness_session")
 
     def run(session: LotterySession, data: dict[str, Any]) -> str:
-        services.lottery_session_enter_entropy(
+        lottery_session_enter_entropy(
             actor=request.user, session=session, witness_entropy=data["witness_entropy"]
         )
         return _("见证随机数已录入,摇号顺序已确定,可以开始摇号。")
@@ -395,7 +327,7 @@ def check_in(request: HttpRequest, code: str) -> HttpResponse:
     _require(request, "lottery.operate_session")
 
     def run(session: LotterySession, data: dict[str, Any]) -> str:
-        record = services.lottery_check_in(
+        record = lottery_check_in(
             actor=request.user,
             session=session,
             credential=data["credential"],
@@ -416,7 +348,7 @@ def draw_next(request: HttpRequest, code: str) -> HttpResponse:
     _require(request, "lottery.operate_session")
 
     def run(session: LotterySession, data: dict[str, Any]) -> str:
-        reveal = services.lottery_draw_next(
+        reveal = lottery_draw_next(
             actor=request.user, session=session, expected_position=data["expected_position"]
         )
         return _("第 %(p)d 号摇出:%(who)s") % {"p": reveal.position, "who": reveal.participant}
@@ -437,7 +369,7 @@ def pick(request: HttpRequest, code: str) -> HttpResponse:
             raise RuleViolation(
                 "unknown_household", _("没有安置户 %(h)s。") % {"h": data["household"]}
             )
-        services.lottery_pick(
+        lottery_pick(
             actor=request.user,
             session=session,
             household=household,
@@ -457,9 +389,9 @@ def _pause_or_resume(request: HttpRequest, code: str, *, pause: bool) -> HttpRes
 
     def run(session: LotterySession, data: dict[str, Any]) -> str:
         if pause:
-            services.lottery_pause(actor=request.user, session=session)
+            lottery_pause(actor=request.user, session=session)
             return _("已暂停摇号。")
-        services.lottery_resume(actor=request.user, session=session)
+        lottery_resume(actor=request.user, session=session)
         return _("已继续摇号。")
 
     return _action(request, code, _EmptyForm, run, "#operator")
@@ -495,9 +427,7 @@ def resume(request: HttpRequest, code: str) -> HttpResponse:
 @recent_authentication_required("lottery:console", anchor="#notary")
 def sign_off(request: HttpRequest, code: str) -> HttpResponse:
     def run(session: LotterySession, data: dict[str, Any]) -> str:
-        services.lottery_session_sign_off(
-            actor=request.user, session=session, witnesses=data["witnesses"]
-        )
+        lottery_session_sign_off(actor=request.user, session=session, witnesses=data["witnesses"])
         return _("本场次已签署,服务器密钥与验证数据包已公开。")
 
     return _action(request, code, SignOffForm, run, "#notary")
@@ -509,7 +439,7 @@ def void(request: HttpRequest, code: str) -> HttpResponse:
     _require(request, "lottery.void_session")
 
     def run(session: LotterySession, data: dict[str, Any]) -> str:
-        services.lottery_session_void(actor=request.user, session=session, reason=data["reason"])
+        lottery_session_void(actor=request.user, session=session, reason=data["reason"])
         return _("本场次已作废,作废原因已公开。如需重新摇号,请新建场次。")
 
     return _action(request, code, VoidForm, run, "#void")

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from households.access import projects_q
 from lottery.models import LotterySession
-from lottery.record import notarial_record_pdf
+from lottery.pdf.notarial_record import notarial_record_pdf
 
 
 @login_required

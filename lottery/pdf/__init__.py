@@ -1,0 +1,1 @@
+"""The lottery's PDF documents."""

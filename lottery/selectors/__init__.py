@@ -1,0 +1,1 @@
+"""Reads: lottery sessions, one module per subject."""

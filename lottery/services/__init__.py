@@ -1,0 +1,1 @@
+"""Writes: every change to a lottery session, one module per subject."""

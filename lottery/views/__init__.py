@@ -1,0 +1,1 @@
+"""The lottery's pages: the console, the big screen, the public pages, the record."""
