@@ -1,7 +1,7 @@
 """Reads used by more than one caller, with their joins inside so no caller makes N+1.
 
-`inventory_snapshot` and `demand_snapshot` are the exact inputs the lottery hashes: plain
-codes and numbers, in a fixed order, nothing personal.
+`inventory_snapshot` is the exact input the lottery hashes for an estate: plain codes and
+numbers, in a fixed order, nothing personal.
 """
 
 from __future__ import annotations
@@ -55,28 +55,6 @@ def inventory_snapshot(estate: Estate) -> list[dict[str, Any]]:
         }
         for code, building, stair, floor, type_code, tier, area in rows
     ]
-
-
-def demand_snapshot(
-    *,
-    project: Project,
-    households: Iterable[Household] | None = None,
-    locked_only: bool = False,
-) -> dict[str, dict[str, int]]:
-    """{household code: {apartment type code: count}} for the project's demands (of
-    `households` only, when given; locked ones only with `locked_only`). One query."""
-    items = DemandItem.objects.filter(demand__project=project)
-    if households is not None:
-        items = items.filter(demand__household__in=[h.pk for h in households])
-    if locked_only:
-        items = items.filter(demand__status=DemandStatus.LOCKED)
-    result: dict[str, dict[str, int]] = defaultdict(dict)
-    rows = items.order_by("demand__household__code", "apartment_type__code").values_list(
-        "demand__household__code", "apartment_type__code", "count"
-    )
-    for household_code, type_code, count in rows:
-        result[household_code][type_code] = count
-    return dict(result)
 
 
 def demand_items(demand: Demand) -> dict[str, int]:
