@@ -6,7 +6,7 @@ file checks (`households.import_files`: size, type, zip bombs, safe XML): every 
 validated in memory first (one query per lookup, whatever the file's size); if any row is
 wrong nothing is written and every problem is reported by row (as Excel numbers it: the header
 is row 1) and column. Buildings and stairs named in the file are created as needed; each
-apartment's tier comes from its estate's floor rule (`allocation.services.apartment_tier`),
+apartment's tier comes from its estate's floor rule (`allocation.services.estates.apartment_tier`),
 never from the file.
 
 One resource serves the admin (import and export), the staff import page and
@@ -39,7 +39,7 @@ from allocation.models import (
     Orientation,
     Stair,
 )
-from allocation.services import Band, tier_for_floor
+from allocation.services.estates import Band, tier_for_floor
 from households.import_base import (
     AllOrNothingResource,
     ChoiceLabelWidget,

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from allocation import services as allocation
+from allocation.services import demands, estates
 from oversight import services as oversight
 from resettlement.errors import NotAllowed
 from resettlement.models import AuditEntry
@@ -26,11 +26,11 @@ PRICES = {
 
 
 def estate(actor, project):
-    return allocation.estate_create(actor=actor, project=project, code="E1", name="一期")
+    return estates.estate_create(actor=actor, project=project, code="E1", name="一期")
 
 
 def apartment_type(actor, project):
-    return allocation.apartment_type_create(
+    return estates.apartment_type_create(
         actor=actor, project=project, code="T90", name="90㎡", nominal_area="90"
     )
 
@@ -43,7 +43,7 @@ CALLS: dict[str, Callable] = {
         actor=actor, project=project, steps=[StepSpec("sign", "领导签批", "leader")]
     ),
     "estate.create": estate,
-    "allocation_policy.update": lambda actor, project: allocation.allocation_policy_update(
+    "allocation_policy.update": lambda actor, project: demands.allocation_policy_update(
         actor=actor, project=project, over_area_cap="12.5"
     ),
     "apartment_type.create": apartment_type,
@@ -79,9 +79,9 @@ def test_a_refused_configuration_writes_no_entry(clerk, project, action):
 def test_changes_to_estates_types_and_floor_rules_are_recorded_with_what_changed(leader, project):
     built, kind = estate(leader, project), apartment_type(leader, project)
 
-    allocation.estate_update(actor=leader, estate=built, data={"name": "一期北区"})
-    allocation.floor_rule_set(actor=leader, estate=built, bands=[allocation.Band("A", 1, 30)])
-    allocation.apartment_type_update(
+    estates.estate_update(actor=leader, estate=built, data={"name": "一期北区"})
+    estates.floor_rule_set(actor=leader, estate=built, bands=[estates.Band("A", 1, 30)])
+    estates.apartment_type_update(
         actor=leader, apartment_type=kind, name="九十平", nominal_area="90"
     )
 
@@ -109,7 +109,7 @@ def test_a_scoped_leader_cannot_change_another_projects_estate(roles, leader, pr
     grant(elsewhere, VillagerGroupFactory().project)
 
     with pytest.raises(NotAllowed):
-        allocation.estate_update(actor=elsewhere, estate=built, data={"name": "改名"})
+        estates.estate_update(actor=elsewhere, estate=built, data={"name": "改名"})
     with pytest.raises(NotAllowed):
-        allocation.floor_rule_set(actor=elsewhere, estate=built, bands=[allocation.Band("A", 1, 9)])
+        estates.floor_rule_set(actor=elsewhere, estate=built, bands=[estates.Band("A", 1, 9)])
     assert [action for action, _actor in trail()] == ["estate.create"]
