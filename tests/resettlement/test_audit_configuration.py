@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from allocation.services import demands, estates
-from oversight import services as oversight
+from oversight.services import ledger, teams
 from resettlement.errors import NotAllowed
 from resettlement.models import AuditEntry
 from settlement import services as settlement
@@ -47,10 +47,10 @@ CALLS: dict[str, Callable] = {
         actor=actor, project=project, over_area_cap="12.5"
     ),
     "apartment_type.create": apartment_type,
-    "team.save": lambda actor, project: oversight.team_save(
+    "team.save": lambda actor, project: teams.team_save(
         actor=actor, project=project, code="T1", name="第一工作组", leader=actor, members=[actor]
     ),
-    "return_plan.set": lambda actor, project: oversight.return_plan_set(
+    "return_plan.set": lambda actor, project: ledger.return_plan_set(
         actor=actor, project=project, department="区住建局", person="张科长", targets=[(2020, 100)]
     ),
 }
