@@ -162,24 +162,54 @@ def floor_rule_set(*, actor, estate: Estate, bands: Sequence[Band]) -> list[Floo
     return tiers
 
 
+class FloorWithoutTier(Exception):
+    """The floor rule gives a floor no tier: the estate has no rule yet (`floor` is None), or
+    no band covers `floor`."""
+
+    def __init__(self, floor: int | None) -> None:
+        super().__init__(floor)
+        self.floor = floor
+
+
+def floor_tiers(bands: Sequence[Band], floors: Iterable[int]) -> dict[int, str]:
+    """The floor rule, applied in this one place: {floor: tier} for each of `floors` under an
+    estate's `bands`. FloorWithoutTier names the lowest floor no band covers, or no floor when
+    the estate has no rule at all.
+
+    Its callers: `apartment_tier` (an apartment's floor), `building_create` (every floor of a
+    new building) and the apartment import (`allocation.resources`, both). An apartment always
+    needs a tier; a building may be put up before its estate has a rule (`floor_rule_set` must
+    then cover it), so for a building the callers pass over the no-rule case.
+    """
+    if not bands:
+        raise FloorWithoutTier(None)
+    tiers = {}
+    for floor in sorted(set(floors)):
+        tier = tier_for_floor(bands, floor)
+        if tier is None:
+            raise FloorWithoutTier(floor)
+        tiers[floor] = tier
+    return tiers
+
+
 def apartment_tier(estate: Estate, floor: int, *, bands: Sequence[Band] | None = None) -> str:
     """The tier an apartment on `floor` gets; RuleViolation naming the floor if no band has it."""
     bands = bands_of(estate) if bands is None else bands
-    if not bands:
-        raise RuleViolation(
-            "no_floor_rule",
-            _("小区 %(e)s 尚未设置楼层档次规则,请先设置。") % {"e": estate.code},
-            details=[field_error("floor", _("小区尚未设置楼层档次规则"))],
-        )
-    tier = tier_for_floor(bands, floor)
-    if tier is None:
+    try:
+        return floor_tiers(bands, [floor])[floor]
+    except FloorWithoutTier as gap:
+        if gap.floor is None:
+            raise RuleViolation(
+                "no_floor_rule",
+                _("小区 %(e)s 尚未设置楼层档次规则,请先设置。") % {"e": estate.code},
+                details=[field_error("floor", _("小区尚未设置楼层档次规则"))],
+            ) from None
         raise RuleViolation(
             "floor_without_tier",
             _("%(f)d层不在小区 %(e)s 的楼层档次规则内,请先补充规则。")
             % {"f": floor, "e": estate.code},
             details=[field_error("floor", _("%(f)d层没有对应的档次") % {"f": floor})],
-        )
-    return tier
+        ) from None
 
 
 def _check_code(field: str, value: str, label: str) -> list[dict]:
@@ -290,18 +320,18 @@ def building_create(*, actor, estate: Estate, code: str, sequence: int, floors: 
         )
     if errors:
         raise invalid_input(errors)
-    bands = bands_of(estate)
-    if bands:
-        uncovered = [f for f in range(1, floors + 1) if tier_for_floor(bands, f) is None]
-        if uncovered:
+    try:
+        floor_tiers(bands_of(estate), range(1, floors + 1))
+    except FloorWithoutTier as gap:
+        if gap.floor is not None:  # no rule yet: the rule, when set, must cover the building
             raise invalid_input(
                 [
                     field_error(
                         "floors",
-                        _("%(f)d层不在小区的楼层档次规则内,请先补充规则") % {"f": uncovered[0]},
+                        _("%(f)d层不在小区的楼层档次规则内,请先补充规则") % {"f": gap.floor},
                     )
                 ]
-            )
+            ) from None
     return Building.objects.create(estate=estate, code=code, sequence=sequence, floors=floors)
 
 
