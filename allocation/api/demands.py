@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import django_filters
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -18,6 +19,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from allocation.api._filters import ListFilterMixin, ParameterFilter
 from allocation.models import Demand, DemandStatus
 from allocation.selectors import demands as demand_selectors
 from allocation.services import demands as demand_services
@@ -106,18 +108,16 @@ class LockedCountSerializer(serializers.Serializer):
     locked = serializers.IntegerField()
 
 
-class DemandFilter(serializers.Serializer):
-    project = id_filter()
-    household = id_filter()
-    community = id_filter()
-    status = serializers.ChoiceField(DemandStatus.choices, required=False)
+class DemandFilter(django_filters.FilterSet):
+    project = ParameterFilter("project_id", id_filter())
+    household = ParameterFilter("household_id", id_filter())
+    community = ParameterFilter("household__community_id", id_filter())
+    status = ParameterFilter("status", serializers.ChoiceField(DemandStatus.choices))
 
 
-@extend_schema_view(
-    list=extend_schema(parameters=[DemandFilter]),
-    create=writes(DemandChooseSerializer, DemandSerializer, code=201),
-)
+@extend_schema_view(create=writes(DemandChooseSerializer, DemandSerializer, code=201))
 class DemandViewSet(
+    ListFilterMixin,
     RegistryViewMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -130,21 +130,10 @@ class DemandViewSet(
 
     service_actions = ("lock",)
     serializer_class = DemandSerializer
+    filterset_class = DemandFilter
 
     def get_queryset(self) -> QuerySet[Demand]:
         return demand_selectors.demand_list().filter(projects_q(self.request.user))
-
-    def filter_queryset(self, queryset: QuerySet[Demand]) -> QuerySet[Demand]:
-        if self.action != "list":
-            return queryset
-        filters = self.query(DemandFilter)
-        lookups = {
-            "project": "project_id",
-            "household": "household_id",
-            "community": "household__community_id",
-            "status": "status",
-        }
-        return queryset.filter(**{lookups[name]: value for name, value in filters.items()})
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = parsed(DemandChooseInput, request.data, request=request)

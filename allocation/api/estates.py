@@ -7,17 +7,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import django_filters
 from django.db.models import Prefetch, QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
 
+from allocation.api._filters import ListFilterMixin, ParameterFilter
 from allocation.models import Apartment, ApartmentStatus, Estate, FloorTier
 from allocation.selectors import estates as estate_selectors
 from households.access import projects_q
-from households.api import (
-    RegistryViewMixin,
-    id_filter,
-)
+from households.api import RegistryViewMixin, id_filter
 
 
 # Named components of their own: left as plain enums, they would be named by the property
@@ -57,15 +56,15 @@ class EstateSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ProjectScopeFilter(serializers.Serializer):
-    project = id_filter()
+class ProjectScopeFilter(django_filters.FilterSet):
+    project = ParameterFilter("project_id", id_filter())
 
 
-@extend_schema_view(list=extend_schema(parameters=[ProjectScopeFilter]))
-class EstateViewSet(RegistryViewMixin, viewsets.ReadOnlyModelViewSet):
+class EstateViewSet(ListFilterMixin, RegistryViewMixin, viewsets.ReadOnlyModelViewSet):
     """Resettlement estates with their floor rule (which floors are tier A, B, C)."""
 
     serializer_class = EstateSerializer
+    filterset_class = ProjectScopeFilter
 
     def get_queryset(self) -> QuerySet[Estate]:
         return (
@@ -75,13 +74,6 @@ class EstateViewSet(RegistryViewMixin, viewsets.ReadOnlyModelViewSet):
                 Prefetch("floor_tiers", queryset=FloorTier.objects.order_by("floor_from"))
             )
         )
-
-    def filter_queryset(self, queryset: QuerySet[Estate]) -> QuerySet[Estate]:
-        if self.action == "list":
-            filters = self.query(ProjectScopeFilter)
-            if "project" in filters:
-                queryset = queryset.filter(project_id=filters["project"])
-        return queryset
 
 
 class ApartmentSerializer(serializers.ModelSerializer):
@@ -115,30 +107,21 @@ class ApartmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ApartmentFilter(serializers.Serializer):
-    project = id_filter()
-    estate = id_filter()
-    status = serializers.ChoiceField(ApartmentStatus.choices, required=False)
-    type = serializers.CharField(required=False, help_text="Apartment type code, e.g. T90.")
+class ApartmentFilter(django_filters.FilterSet):
+    project = ParameterFilter("project_id", id_filter())
+    estate = ParameterFilter("estate_id", id_filter())
+    status = ParameterFilter("status", serializers.ChoiceField(ApartmentStatus.choices))
+    type = ParameterFilter(
+        "apartment_type__code",
+        serializers.CharField(help_text="Apartment type code, e.g. T90."),
+    )
 
 
-@extend_schema_view(list=extend_schema(parameters=[ApartmentFilter]))
-class ApartmentViewSet(RegistryViewMixin, viewsets.ReadOnlyModelViewSet):
+class ApartmentViewSet(ListFilterMixin, RegistryViewMixin, viewsets.ReadOnlyModelViewSet):
     """Apartments in housing-orientation order (building sequence, stair, floor, room)."""
 
     serializer_class = ApartmentSerializer
+    filterset_class = ApartmentFilter
 
     def get_queryset(self) -> QuerySet[Apartment]:
         return estate_selectors.apartment_list().filter(projects_q(self.request.user))
-
-    def filter_queryset(self, queryset: QuerySet[Apartment]) -> QuerySet[Apartment]:
-        if self.action != "list":
-            return queryset
-        filters = self.query(ApartmentFilter)
-        lookups = {
-            "project": "project_id",
-            "estate": "estate_id",
-            "status": "status",
-            "type": "apartment_type__code",
-        }
-        return queryset.filter(**{lookups[name]: value for name, value in filters.items()})
