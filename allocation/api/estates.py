@@ -29,6 +29,9 @@ class ApartmentStatusField(serializers.ChoiceField):
         super().__init__(ApartmentStatus.choices, **kwargs)
 
 
+# -- estates ------------------------------------------------------------------------------
+
+
 class FloorTierSerializer(serializers.ModelSerializer):
     class Meta:
         model = FloorTier
@@ -74,6 +77,9 @@ class EstateViewSet(ListFilterMixin, RegistryViewMixin, viewsets.ReadOnlyModelVi
                 Prefetch("floor_tiers", queryset=FloorTier.objects.order_by("floor_from"))
             )
         )
+
+
+# -- apartments ---------------------------------------------------------------------------
 
 
 class ApartmentSerializer(serializers.ModelSerializer):

@@ -37,6 +37,9 @@ from resettlement.roles import require_permission
 MAX_COUNT_PER_TYPE = 20
 
 
+# -- the allocation policy ---------------------------------------------------------------
+
+
 def allocation_policy_of(project: Project) -> AllocationPolicy:
     """The project's policy, created with the defaults the first time it is needed."""
     policy, _created = AllocationPolicy.objects.get_or_create(project=project)
@@ -70,6 +73,9 @@ def allocation_policy_update(*, actor, project: Project, over_area_cap: Any) -> 
         payload={"project": project.code, "over_area_cap": [before, cap]},
     )
     return policy
+
+
+# -- demands -----------------------------------------------------------------------------
 
 
 def area_fit(difference: Decimal) -> str:

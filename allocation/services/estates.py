@@ -39,6 +39,9 @@ from resettlement.roles import require_permission
 TWO_PLACES = Decimal("0.01")
 
 
+# -- the floor rule -------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Band:
     """One band of a floor rule: floors `floor_from`..`floor_to` (inclusive) are `tier`."""
@@ -210,6 +213,9 @@ def apartment_tier(estate: Estate, floor: int, *, bands: Sequence[Band] | None =
             % {"f": floor, "e": estate.code},
             details=[field_error("floor", _("%(f)d层没有对应的档次") % {"f": floor})],
         ) from None
+
+
+# -- estates, buildings, apartment types, apartments -----------------------------------------
 
 
 def _check_code(field: str, value: str, label: str) -> list[dict]:

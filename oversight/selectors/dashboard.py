@@ -36,6 +36,9 @@ STAGES = (
 )
 
 
+# -- what each stage means, as database expressions --------------------------------------------
+
+
 def _drawn(*, closed_before: dt.datetime | None = None, closed_from: dt.datetime | None = None):
     """The household has a binding allocation of a signed (binding, not rehearsal) session,
     optionally one closed in [closed_from, closed_before)."""
@@ -64,6 +67,9 @@ def stage_filters() -> dict[str, Q]:
         "monetised": monetised,
         "resolved": drawn | monetised,
     }
+
+
+# -- the dashboard -----------------------------------------------------------------------------
 
 
 @dataclass
@@ -179,6 +185,9 @@ def project_progress(project: Project) -> ProjectProgress:
         groups=groups,
         teams=teams,
     )
+
+
+# -- the weekly ranking of teams ---------------------------------------------------------------
 
 
 @dataclass(frozen=True)

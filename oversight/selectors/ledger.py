@@ -17,6 +17,8 @@ from households.models import Household, Project
 from households.selectors import head
 from oversight.models import LedgerEntry, LedgerRun, ReturnPlan
 
+# -- return targets ----------------------------------------------------------------------------
+
 
 @dataclass
 class TargetRow:
@@ -85,6 +87,9 @@ def return_progress(project: Project, today: dt.date | None = None) -> ReturnPro
     return ReturnProgress(
         plan=plan, overdue_ever=totals["overdue_ever"], returned=totals["returned"], targets=rows
     )
+
+
+# -- the stored ledger -------------------------------------------------------------------------
 
 
 def ledger_entries(project: Project, *, overdue_only: bool = True) -> QuerySet[LedgerEntry]:

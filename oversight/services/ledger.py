@@ -43,6 +43,9 @@ SUBSIDY_RULE = "transition_subsidy"  # settlement.calculation's rule code for th
 DEFAULT_GRACE_DAYS = 30
 
 
+# -- the return plan ---------------------------------------------------------------------------
+
+
 def target_problems(targets: Sequence[tuple[int, int]]) -> list[dict]:
     """Targets are (year, cumulative share %): years once each within 2000–2100, shares
     1–100 and, year after year, never falling."""
@@ -127,6 +130,9 @@ def return_plan_set(
         },
     )
     return plan
+
+
+# -- the overdue-return ledger -----------------------------------------------------------------
 
 
 def _monthly_subsidy(rules: PriceRules | None, household: Household) -> Decimal | None:
