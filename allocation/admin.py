@@ -20,7 +20,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from allocation import services
 from allocation.models import (
     AllocationPolicy,
     Apartment,
@@ -33,6 +32,7 @@ from allocation.models import (
     FloorTier,
 )
 from allocation.resources import EXPORT_PERMISSION, IMPORT_PERMISSION, ApartmentResource
+from allocation.services import demands, estates
 from households.access import ProjectScopedAdmin
 from households.admin_import import HouseholdImportExportMixin
 from resettlement.admin_readonly import ReadOnlyAdmin
@@ -56,8 +56,8 @@ class EstateForm(ServiceForm):
     def call(self, actor) -> Estate:
         data = self.cleaned_data
         if self.instance.pk:
-            return services.estate_update(actor=actor, estate=self.instance, data=data)
-        return services.estate_create(
+            return estates.estate_update(actor=actor, estate=self.instance, data=data)
+        return estates.estate_create(
             actor=actor,
             project=data["project"],
             code=data["code"],
@@ -70,9 +70,9 @@ class EstateForm(ServiceForm):
 class FloorTierFormSet(BaseInlineFormSet):
     """The floor rule is checked as a whole: no overlaps, every used floor covered."""
 
-    def bands(self) -> list[services.Band]:
+    def bands(self) -> list[estates.Band]:
         return [
-            services.Band(
+            estates.Band(
                 f.cleaned_data["tier"], f.cleaned_data["floor_from"], f.cleaned_data["floor_to"]
             )
             for f in self.forms
@@ -83,8 +83,8 @@ class FloorTierFormSet(BaseInlineFormSet):
         super().clean()
         if any(self.errors) or not self.has_changed():
             return
-        used = services.estate_floors_used(self.instance) if self.instance.pk else set()
-        problems = services.floor_rule_problems(self.bands(), used)
+        used = estates.estate_floors_used(self.instance) if self.instance.pk else set()
+        problems = estates.floor_rule_problems(self.bands(), used)
         if problems:
             raise forms.ValidationError(problems)
 
@@ -149,7 +149,7 @@ class EstateAdmin(ProjectScopedAdmin, ServiceAdmin):
         if formset.model is not FloorTier or not formset.has_changed():
             return
         try:
-            services.floor_rule_set(actor=request.user, estate=form.instance, bands=formset.bands())
+            estates.floor_rule_set(actor=request.user, estate=form.instance, bands=formset.bands())
         except RuleViolation as exc:
             messages.error(request, exc.message)
 
@@ -171,13 +171,13 @@ class ApartmentTypeForm(ServiceForm):
     def call(self, actor) -> ApartmentType:
         data = self.cleaned_data
         if self.instance.pk:
-            return services.apartment_type_update(
+            return estates.apartment_type_update(
                 actor=actor,
                 apartment_type=self.instance,
                 name=data["name"],
                 nominal_area=data["nominal_area"],
             )
-        return services.apartment_type_create(
+        return estates.apartment_type_create(
             actor=actor,
             project=data["project"],
             code=data["code"],
@@ -206,7 +206,7 @@ class AllocationPolicyForm(ServiceForm):
             self.fields["project"].disabled = True
 
     def call(self, actor) -> AllocationPolicy:
-        return services.allocation_policy_update(
+        return demands.allocation_policy_update(
             actor=actor,
             project=self.cleaned_data["project"],
             over_area_cap=self.cleaned_data["over_area_cap"],
@@ -291,9 +291,7 @@ class ApartmentAdmin(ProjectScopedAdmin, ApartmentImportExportMixin, ReadOnlyAdm
         done, refused = 0, []
         for apartment in queryset:
             try:
-                services.apartment_set_status(
-                    actor=request.user, apartment=apartment, status=status
-                )
+                estates.apartment_set_status(actor=request.user, apartment=apartment, status=status)
                 done += 1
             except RuleViolation as exc:
                 refused.append(f"{apartment.code}:{exc.message}")
@@ -371,7 +369,7 @@ class DemandAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
             by_project[demand.project].append(demand.household)
         for project, households in by_project.items():
             try:
-                count = services.demand_lock(
+                count = demands.demand_lock(
                     actor=request.user, project=project, households=households
                 )
             except RuleViolation as exc:

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from allocation import selectors
+from allocation.selectors import demands, estates
 from resettlement.publicity_kinds import (
     COMMUNITY,
     GROUP,
@@ -39,7 +39,7 @@ def housing_rows(project, community=None) -> list[dict[str, Any]]:
             "tier": a.tier,
             "status": str(a.get_status_display()),
         }
-        for a in selectors.apartment_list(project=project)
+        for a in estates.apartment_list(project=project)
     ]
 
 
@@ -47,12 +47,12 @@ def demand_rows(project, community=None) -> list[dict[str, Any]]:
     """Each approved household's entitlement and the apartment types it chose (blank when it
     has not chosen yet)."""
     households = list(
-        selectors.demand_households(
+        demands.demand_households(
             project=project, community=community.pk if community is not None else None
         )
     )
     rows = []
-    for row in selectors.demand_rows(households):
+    for row in demands.demand_rows(households):
         household, demand = row.household, row.demand
         rows.append(
             household_cells(household, head=household.head_name)

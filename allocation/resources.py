@@ -6,8 +6,9 @@ file checks (`households.import_files`: size, type, zip bombs, safe XML): every 
 validated in memory first (one query per lookup, whatever the file's size); if any row is
 wrong nothing is written and every problem is reported by row (as Excel numbers it: the header
 is row 1) and column. Buildings and stairs named in the file are created as needed; each
-apartment's tier comes from its estate's floor rule (`allocation.services.apartment_tier`),
-never from the file.
+apartment's tier comes from its estate's floor rule, never from the file: the rule is applied by
+`allocation.services.estates.floor_tiers`, the one function `apartment_tier` and
+`building_create` apply it with too (an apartment's floor, a new building's floors).
 
 One resource serves the admin (import and export), the staff import page and
 `manage.py import_apartments`.
@@ -39,7 +40,7 @@ from allocation.models import (
     Orientation,
     Stair,
 )
-from allocation.services import Band, tier_for_floor
+from allocation.services.estates import Band, FloorWithoutTier, floor_tiers
 from households.import_base import (
     AllOrNothingResource,
     ChoiceLabelWidget,
@@ -361,28 +362,32 @@ class ApartmentResource(AllOrNothingResource):
                 % {"f": floor, "b": values["building"], "n": floors},
             )
         estate_bands = bands[estate.pk]
-        if not estate_bands:
-            row.add(
-                "floor",
-                _("小区 %(e)s 尚未设置楼层档次规则,无法确定档次") % {"e": estate.code},
-            )
-        elif floor is not None:
-            values["tier"] = tier_for_floor(estate_bands, floor)
-            if values["tier"] is None:
+        try:
+            tiers = floor_tiers(estate_bands, [] if floor is None else [floor])
+        except FloorWithoutTier as gap:
+            if gap.floor is None:
+                row.add(
+                    "floor",
+                    _("小区 %(e)s 尚未设置楼层档次规则,无法确定档次") % {"e": estate.code},
+                )
+            else:
                 row.add(
                     "floor",
                     _("%(f)d层不在小区 %(e)s 的楼层档次规则内") % {"f": floor, "e": estate.code},
                 )
-        if existing is None and estate_bands and values["floors"] is not None:
-            uncovered = [
-                f for f in range(1, values["floors"] + 1) if tier_for_floor(estate_bands, f) is None
-            ]
-            if uncovered:
-                row.add(
-                    "floors",
-                    _("楼栋有 %(n)d 层,但 %(f)d层不在小区 %(e)s 的楼层档次规则内")
-                    % {"n": values["floors"], "f": uncovered[0], "e": estate.code},
-                )
+        else:
+            if floor is not None:
+                values["tier"] = tiers[floor]
+        if existing is None and values["floors"] is not None:
+            try:
+                floor_tiers(estate_bands, range(1, values["floors"] + 1))
+            except FloorWithoutTier as gap:
+                if gap.floor is not None:  # no rule yet: reported on the floor above
+                    row.add(
+                        "floors",
+                        _("楼栋有 %(n)d 层,但 %(f)d层不在小区 %(e)s 的楼层档次规则内")
+                        % {"n": values["floors"], "f": gap.floor, "e": estate.code},
+                    )
         return row
 
     def _check_buildings(self, rows: list[_Row], buildings: dict) -> None:

@@ -39,9 +39,10 @@ from decimal import Decimal
 
 import tablib
 
-from allocation import services as allocation_services
 from allocation.models import Apartment, AreaFit, Demand
 from allocation.resources import HEADERS, apartments_import
+from allocation.services import demands as allocation_demands
+from allocation.services import estates
 from households.demo import MAIN_PROJECT_CODE, missing_users, ready_users
 from households.models import Community, Household, HouseholdStatus, Member, Project, Relation
 from lottery.models import LotterySession, SessionMode
@@ -133,7 +134,7 @@ def _choose_demands(project: Project, users: dict, rng: random.Random) -> Counte
     choose and takes no part in the lottery."""
     types = {code: Decimal(nominal) for code, _name, nominal, _built in TYPES}
     combos = _combinations(types)
-    cap = allocation_services.allocation_policy_of(project).over_area_cap
+    cap = allocation_demands.allocation_policy_of(project).over_area_cap
     clerks = {users["clerk"].pk: users["clerk"], users["clerk2"].pk: users["clerk2"]}
     wanted: Counter = Counter()
     households = Household.objects.filter(
@@ -142,7 +143,7 @@ def _choose_demands(project: Project, users: dict, rng: random.Random) -> Counte
     for household in households:
         items = _choice(household.entitlement_area, combos, cap, rng)
         clerk = clerks.get(household.registered_by_id, users["clerk"])
-        allocation_services.demand_choose(actor=clerk, household=household, items=items)
+        allocation_demands.demand_choose(actor=clerk, household=household, items=items)
         wanted.update(items)
     return wanted
 
@@ -185,17 +186,17 @@ def _housing(project: Project, leader):
     """The apartment types and the estate with its floor rule (apartments come later, once
     the demands say how many)."""
     for code, name, nominal, _built in TYPES:
-        allocation_services.apartment_type_create(
+        estates.apartment_type_create(
             actor=leader, project=project, code=code, name=name, nominal_area=nominal
         )
-    return allocation_services.estate_create(
+    return estates.estate_create(
         actor=leader,
         project=project,
         code=ESTATE_CODE,
         name=ESTATE_NAME,
         address="余杭经济技术开发区南宫河路",
         orientation=ORIENTATION,
-        bands=[allocation_services.Band(tier, low, high) for tier, low, high in BANDS],
+        bands=[estates.Band(tier, low, high) for tier, low, high in BANDS],
     )
 
 
@@ -292,7 +293,7 @@ def seed_lottery(
 
     estate = _housing(project, leader)
     wanted = _choose_demands(project, users, rng)
-    locked = allocation_services.demand_lock(actor=leader, project=project)
+    locked = allocation_demands.demand_lock(actor=leader, project=project)
     progress(f"  {MAIN_PROJECT_CODE}: {locked} apartment-type choices entered and locked")
     apartments = _import_apartments(project, leader, wanted)
     progress(f"  {MAIN_PROJECT_CODE}: estate {ESTATE_CODE}, {apartments} apartments imported")

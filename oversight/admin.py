@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from households.access import ProjectScopedAdmin, sees_all_projects
-from oversight import services
 from oversight.models import HouseholdAssignment, LedgerEntry, LedgerRun, ReturnPlan, WorkingTeam
+from oversight.services import ledger, teams
 from resettlement.admin_readonly import ReadOnlyAdmin
 from resettlement.admin_services import ServiceAdmin, ServiceForm
 
@@ -28,7 +28,7 @@ class WorkingTeamForm(ServiceForm):
 
     def call(self, actor) -> WorkingTeam:
         data = self.cleaned_data
-        return services.team_save(
+        return teams.team_save(
             actor=actor,
             project=data["project"],
             code=data["code"],
@@ -68,7 +68,7 @@ class AssignmentForm(ServiceForm):
 
     def call(self, actor) -> HouseholdAssignment:
         data = self.cleaned_data
-        return services.household_assign(
+        return teams.household_assign(
             actor=actor, household=data["household"], team=data["team"], cadre=data.get("cadre")
         )
 
@@ -134,7 +134,7 @@ class ReturnPlanForm(ServiceForm):
 
     def call(self, actor) -> ReturnPlan:
         data = self.cleaned_data
-        return services.return_plan_set(
+        return ledger.return_plan_set(
             actor=actor,
             project=data["project"],
             department=data["department"],

@@ -1,7 +1,7 @@
 """The overdue-return ledger's arithmetic: plain inputs in, one household's figures out.
 
-No database here: `oversight.services.ledger_refresh` gathers the inputs. The rules, with
-hand-worked examples, are in docs/oversight.md; months are counted exactly as the
+No database here: `oversight.services.ledger.ledger_refresh` gathers the inputs. The rules,
+with hand-worked examples, are in docs/oversight.md; months are counted exactly as the
 statement counts subsidy months (`settlement.calculation.subsidy_months`: a started month
 counts as a full month) and money is rounded once, half up, to 0.01 元
 (`settlement.calculation.money`).

@@ -25,8 +25,9 @@ from django.utils import timezone
 
 from households.demo import MAIN_PROJECT_CODE, DemoUsersMissing
 from households.models import Household, HouseholdStatus, Project
-from oversight import services
 from oversight.models import WorkingTeam
+from oversight.services import ledger
+from oversight.services import teams as oversight_teams
 from settlement import services as settlement_services
 from settlement.calculation import add_months
 from settlement.models import Handover, StatementStatus
@@ -103,7 +104,7 @@ def _teams(project: Project, people: dict) -> list[tuple[WorkingTeam, list]]:
     teams = []
     for code, name, leader, others in TEAMS:
         cadres = [people[leader], *(people[o] for o in others)]
-        team = services.team_save(
+        team = oversight_teams.team_save(
             actor=people[ORGANISER],
             project=project,
             code=code,
@@ -132,7 +133,7 @@ def _assign(project: Project, teams: list[tuple[WorkingTeam, list]], people: dic
         turn[team.pk] = position + 1
         by_cadre.setdefault((team, cadres[position % len(cadres)]), []).append(household)
     return sum(
-        services.households_assign(
+        oversight_teams.households_assign(
             actor=people[ORGANISER], households=given, team=team, cadre=cadre
         )
         for (team, cadre), given in by_cadre.items()
@@ -173,7 +174,7 @@ def seed_oversight(
     teams = _teams(project, people)
     assigned = _assign(project, teams, people)
     progress(f"  {MAIN_PROJECT_CODE}: {len(teams)} working teams, {assigned} households assigned")
-    services.return_plan_set(
+    ledger.return_plan_set(
         actor=people[ORGANISER],
         project=project,
         department=DEPARTMENT,
@@ -182,6 +183,6 @@ def seed_oversight(
         targets=[(today.year - 1, 30), (today.year, 60), (today.year + 1, 100)],
     )
     overdue = _overdue(project, people, today)
-    run = services.ledger_refresh(today=today)
+    run = ledger.ledger_refresh(today=today)
     progress(f"  {MAIN_PROJECT_CODE}: ledger refreshed, {run.overdue} overdue households")
     return OversightSummary(teams=len(teams), assigned=assigned, overdue=overdue, late=run.late)

@@ -12,7 +12,14 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from oversight.selectors import STAGES, WEEK_EVENTS, Counts, IsoWeek, ProjectProgress, TeamRank
+from oversight.selectors.dashboard import (
+    STAGES,
+    WEEK_EVENTS,
+    Counts,
+    IsoWeek,
+    ProjectProgress,
+    TeamRank,
+)
 from resettlement.spreadsheets import export_row
 
 BOLD = Font(bold=True)

@@ -161,8 +161,8 @@ class ReturnTarget(models.Model):
 
 class LedgerEntry(models.Model):
     """One household in transition without its keys, as of the last ledger refresh
-    (`oversight.services.ledger_refresh`, daily by Celery beat). The figures are defined in
-    docs/oversight.md."""
+    (`oversight.services.ledger.ledger_refresh`, daily by Celery beat). The figures are
+    defined in docs/oversight.md."""
 
     household = models.OneToOneField(
         Household, on_delete=models.CASCADE, related_name="ledger_entry", verbose_name=_("安置户")

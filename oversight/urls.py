@@ -2,12 +2,12 @@
 
 from django.urls import path
 
-from oversight import views
+from oversight.views import dashboard, ledger
 
 app_name = "oversight"
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
-    path("export.xlsx", views.dashboard_export, name="dashboard-export"),
-    path("ledger/", views.ledger, name="ledger"),
+    path("", dashboard.dashboard, name="dashboard"),
+    path("export.xlsx", dashboard.dashboard_export, name="dashboard-export"),
+    path("ledger/", ledger.ledger, name="ledger"),
 ]

@@ -12,8 +12,8 @@ from typing import Any
 
 from django.db.models import Count, Q
 
-from allocation import selectors as allocation_selectors
 from allocation.models import Demand, DemandItem, DemandStatus, Estate
+from allocation.selectors import estates
 from households.models import (
     Community,
     Household,
@@ -32,8 +32,8 @@ from resettlement.masking import Mask, mask
 
 def inventory_snapshot(estate: Estate) -> list[dict[str, Any]]:
     """The estate's available apartments in housing-orientation order, as the lottery
-    hashes them (one definition: `allocation.selectors.inventory_snapshot`)."""
-    return allocation_selectors.inventory_snapshot(estate)
+    hashes them (one definition: `allocation.selectors.estates.inventory_snapshot`)."""
+    return estates.inventory_snapshot(estate)
 
 
 def _eligible_households(project: Project, communities: Iterable[Community]):

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from allocation import services
-from allocation.services import Band
+from allocation.services import estates
+from allocation.services.estates import Band
 from households import services as household_services
 from households.models import ReviewStatus
 from tests.factories import make_user, member_data
@@ -23,7 +23,7 @@ def other_leader(roles):
 @pytest.fixture
 def estate(project, leader):
     """Estate E1: floors 1-2 are C, 3-8 A, 9-12 B."""
-    return services.estate_create(
+    return estates.estate_create(
         actor=leader,
         project=project,
         code="E1",
@@ -37,7 +37,7 @@ def estate(project, leader):
 def types(project, leader):
     """Three apartment types: T60 (60 ㎡), T90 (90 ㎡), T120 (120 ㎡)."""
     return {
-        code: services.apartment_type_create(
+        code: estates.apartment_type_create(
             actor=leader, project=project, code=code, name=name, nominal_area=area
         )
         for code, name, area in (
@@ -89,7 +89,7 @@ def household(approve_household):
 
 @pytest.fixture
 def building(estate, leader):
-    return services.building_create(actor=leader, estate=estate, code="1", sequence=1, floors=12)
+    return estates.building_create(actor=leader, estate=estate, code="1", sequence=1, floors=12)
 
 
 @pytest.fixture
@@ -107,7 +107,7 @@ def apartment(estate, building, types):
         floor=5,
         area=Decimal("91.20"),
         apartment_type=types["T90"],
-        tier=services.apartment_tier(estate, 5),
+        tier=estates.apartment_tier(estate, 5),
     )
 
 

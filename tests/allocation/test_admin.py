@@ -8,8 +8,8 @@ from decimal import Decimal
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from allocation import services
 from allocation.models import AllocationPolicy, Apartment, ApartmentType, Demand, Estate
+from allocation.services import demands
 from tests.allocation.xlsx_helpers import apartment_row, apartments_xlsx
 
 
@@ -133,7 +133,7 @@ def test_apartment_list_filters_and_withhold_action(admin_client_leader, apartme
 
 
 def test_demands_are_read_only_and_locked_by_action(admin_client_leader, clerk, types, household):
-    demand = services.demand_choose(actor=clerk, household=household, items={"T90": 1})
+    demand = demands.demand_choose(actor=clerk, household=household, items={"T90": 1})
     client = admin_client_leader
     page = client.get(f"/admin/allocation/demand/{demand.pk}/change/")
     assert page.status_code == 200 and "T90" in page.content.decode()

@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from allocation import services
 from allocation.models import Demand, DemandStatus
+from allocation.services import demands
 
 ESTATES = "/api/allocation/estates/"
 APARTMENTS = "/api/allocation/apartments/"
@@ -119,11 +119,11 @@ def test_the_demand_list_makes_a_fixed_number_of_queries(
     clerk, types, household, approve_household
 ):
     client = api(clerk)
-    services.demand_choose(actor=clerk, household=household, items={"T90": 1, "T60": 1})
+    demands.demand_choose(actor=clerk, household=household, items={"T90": 1, "T60": 1})
     with CaptureQueriesContext(connection) as one:
         client.get(DEMANDS)
     for size in (2, 3, 4):
-        services.demand_choose(actor=clerk, household=approve_household(size), items={"T90": 1})
+        demands.demand_choose(actor=clerk, household=approve_household(size), items={"T90": 1})
     with CaptureQueriesContext(connection) as four:
         body = client.get(DEMANDS).json()
     assert body["count"] == 4

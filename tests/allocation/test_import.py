@@ -185,9 +185,9 @@ def test_two_buildings_cannot_share_a_sequence(estate, types, leader, project):
 
 
 def test_an_estate_without_a_floor_rule_is_named(types, leader, project):
-    from allocation import services
+    from allocation.services import estates
 
-    services.estate_create(actor=leader, project=project, code="E2", name="二期")
+    estates.estate_create(actor=leader, project=project, code="E2", name="二期")
     report = apartments_import(
         actor=leader, project=project, dataset=dataset_of([apartment_row(estate="E2")])
     )

@@ -8,9 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from allocation import services
 from allocation.models import Demand, Estate
 from allocation.resources import apartments_import
+from allocation.services import estates
 from households.import_files import read_roster
 from resettlement.errors import NotAllowed
 from tests.allocation.xlsx_helpers import apartment_row, apartments_xlsx
@@ -77,7 +77,7 @@ def test_admin_lists_only_granted_estates(client, leader_b, estate):
 
 def test_creating_an_estate_in_another_project_is_refused(leader_b, project):
     with pytest.raises(NotAllowed) as refused:
-        services.estate_create(actor=leader_b, project=project, code="E9", name="别的小区")
+        estates.estate_create(actor=leader_b, project=project, code="E9", name="别的小区")
     assert refused.value.code == "project_not_granted"
     assert not Estate.objects.filter(code="E9").exists()
 

@@ -3,7 +3,7 @@ area with the chosen apartment types, published as masked snapshots."""
 
 from __future__ import annotations
 
-from allocation import services
+from allocation.services import demands
 from publicity import services as publicity_services
 from publicity.models import PublicationStatus
 from resettlement import publicity_kinds
@@ -39,7 +39,7 @@ def test_the_housing_stock_is_published(leader, apartment, project):
 def test_the_demands_are_published_with_the_heads_name_masked(
     leader, clerk, types, household, approve_household
 ):
-    services.demand_choose(actor=clerk, household=household, items={"T90": 1, "T60": 1})
+    demands.demand_choose(actor=clerk, household=household, items={"T90": 1, "T60": 1})
     waiting = approve_household(2)
     draft = publicity_services.publication_create(
         actor=leader, project=household.project, kind="demand"

@@ -7,8 +7,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from allocation import selectors, services
+from allocation.models import DemandStatus
 from allocation.resources import apartments_import
+from allocation.selectors import demands as demand_selectors
+from allocation.selectors import estates as estate_selectors
+from allocation.services import demands as demand_services
+from allocation.services import estates as estate_services
 from tests.allocation.xlsx_helpers import apartment_row, dataset_of
 
 
@@ -34,10 +38,10 @@ def test_the_inventory_snapshot_lists_available_apartments_in_orientation_order(
             apartment_row(code="2-1-302", building="2", sequence=2, floor=3),
         ],
     )
-    withheld = selectors.apartment_list(project=project).get(code="2-1-302")
-    services.apartment_set_status(actor=leader, apartment=withheld, status="withheld")
+    withheld = estate_selectors.apartment_list(project=project).get(code="2-1-302")
+    estate_services.apartment_set_status(actor=leader, apartment=withheld, status="withheld")
     with CaptureQueriesContext(connection) as queries:
-        snapshot = selectors.inventory_snapshot(estate)
+        snapshot = estate_selectors.inventory_snapshot(estate)
     assert len(queries) == 1
     assert snapshot == [
         {
@@ -79,23 +83,21 @@ def test_the_inventory_snapshot_lists_available_apartments_in_orientation_order(
     ]
 
 
-def test_the_demand_snapshot_gives_type_counts_per_household(
+def test_the_demand_list_gives_type_counts_per_household(
     clerk, leader, types, household, approve_household
 ):
     second = approve_household(2)
-    services.demand_choose(actor=clerk, household=household, items={"T90": 1, "T60": 1})
-    services.demand_choose(actor=clerk, household=second, items={"T90": 1})
-    services.demand_lock(actor=leader, project=household.project, households=[second])
-    with CaptureQueriesContext(connection) as queries:
-        everything = selectors.demand_snapshot(project=household.project)
-    assert len(queries) == 1
+    demand_services.demand_choose(actor=clerk, household=household, items={"T90": 1, "T60": 1})
+    demand_services.demand_choose(actor=clerk, household=second, items={"T90": 1})
+    demand_services.demand_lock(actor=leader, project=household.project, households=[second])
+    demands = list(demand_selectors.demand_list(project=household.project))
+    everything = {d.household.code: demand_selectors.demand_items(d) for d in demands}
     assert everything == {household.code: {"T60": 1, "T90": 1}, second.code: {"T90": 1}}
-    assert selectors.demand_snapshot(project=household.project, locked_only=True) == {
-        second.code: {"T90": 1}
-    }
-    assert selectors.demand_snapshot(project=household.project, households=[household]) == {
-        household.code: {"T60": 1, "T90": 1}
-    }
+    assert {
+        d.household.code: demand_selectors.demand_items(d)
+        for d in demands
+        if d.status == DemandStatus.LOCKED
+    } == {second.code: {"T90": 1}}
 
 
 def _queries(client, url, params=None) -> int:
@@ -110,7 +112,7 @@ def test_the_estate_pages_make_a_fixed_number_of_queries(client, leader, estate,
     detail = reverse("allocation:estate-detail", args=[estate.pk])
     listing = reverse("allocation:estate-list")
     few = (_queries(client, listing), _queries(client, detail))
-    services.estate_create(actor=leader, project=project, code="E2", name="二期")
+    estate_services.estate_create(actor=leader, project=project, code="E2", name="二期")
     _stock(
         leader,
         project,
@@ -129,10 +131,12 @@ def test_the_demand_page_makes_a_fixed_number_of_queries(
     client, clerk, types, household, approve_household
 ):
     client.force_login(clerk)
-    services.demand_choose(actor=clerk, household=household, items={"T90": 1})
+    demand_services.demand_choose(actor=clerk, household=household, items={"T90": 1})
     url = reverse("allocation:demand-list", args=[household.project.code])
     few = _queries(client, url)
     for size in (2, 3, 4):
-        services.demand_choose(actor=clerk, household=approve_household(size), items={"T90": 1})
+        demand_services.demand_choose(
+            actor=clerk, household=approve_household(size), items={"T90": 1}
+        )
     approve_household(2)  # no choice yet
     assert _queries(client, url) == few

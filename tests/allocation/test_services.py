@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from allocation import services
 from allocation.models import AllocationPolicy, AreaFit, Demand, DemandStatus
-from allocation.services import Band
+from allocation.services import demands, estates
+from allocation.services.estates import Band
 from households import services as household_services
 from resettlement.errors import NotAllowed, RuleViolation
 
@@ -16,21 +16,21 @@ from resettlement.errors import NotAllowed, RuleViolation
 
 
 def test_an_apartments_tier_comes_from_its_estates_floor_rule(estate):
-    assert services.apartment_tier(estate, 1) == "C"
-    assert services.apartment_tier(estate, 5) == "A"
-    assert services.apartment_tier(estate, 12) == "B"
+    assert estates.apartment_tier(estate, 1) == "C"
+    assert estates.apartment_tier(estate, 5) == "A"
+    assert estates.apartment_tier(estate, 12) == "B"
 
 
 def test_a_floor_outside_every_band_is_an_error_naming_the_floor(estate):
     with pytest.raises(RuleViolation) as error:
-        services.apartment_tier(estate, 15)
+        estates.apartment_tier(estate, 15)
     assert error.value.code == "floor_without_tier"
     assert "15层" in error.value.message and "E1" in error.value.message
 
 
 def test_overlapping_bands_are_refused(estate, leader):
     with pytest.raises(RuleViolation) as error:
-        services.floor_rule_set(
+        estates.floor_rule_set(
             actor=leader, estate=estate, bands=[Band("C", 1, 3), Band("A", 3, 12)]
         )
     assert "重叠" in error.value.message
@@ -38,74 +38,74 @@ def test_overlapping_bands_are_refused(estate, leader):
 
 
 def test_a_rule_must_cover_every_floor_of_the_estates_buildings(estate, leader):
-    services.building_create(actor=leader, estate=estate, code="1", sequence=1, floors=12)
+    estates.building_create(actor=leader, estate=estate, code="1", sequence=1, floors=12)
     with pytest.raises(RuleViolation) as error:
-        services.floor_rule_set(actor=leader, estate=estate, bands=[Band("A", 1, 10)])
+        estates.floor_rule_set(actor=leader, estate=estate, bands=[Band("A", 1, 10)])
     assert "11层" in error.value.message and "12层" in error.value.message
 
 
 def test_a_bad_tier_letter_is_refused(estate, leader):
     with pytest.raises(RuleViolation) as error:
-        services.floor_rule_set(actor=leader, estate=estate, bands=[Band("D", 1, 12)])
+        estates.floor_rule_set(actor=leader, estate=estate, bands=[Band("D", 1, 12)])
     assert "D" in error.value.message
 
 
 def test_changing_the_floor_rule_re_derives_the_tiers(estate, leader, apartment):
     assert apartment.tier == "A"  # floor 5
-    services.floor_rule_set(actor=leader, estate=estate, bands=[Band("B", 1, 6), Band("C", 7, 12)])
+    estates.floor_rule_set(actor=leader, estate=estate, bands=[Band("B", 1, 6), Band("C", 7, 12)])
     apartment.refresh_from_db()
     assert apartment.tier == "B"
 
 
 def test_a_clerk_cannot_create_an_estate_or_change_its_floor_rule(project, clerk, estate):
     with pytest.raises(NotAllowed):
-        services.estate_create(actor=clerk, project=project, code="E2", name="二期")
+        estates.estate_create(actor=clerk, project=project, code="E2", name="二期")
     with pytest.raises(NotAllowed):
-        services.floor_rule_set(actor=clerk, estate=estate, bands=[Band("A", 1, 20)])
+        estates.floor_rule_set(actor=clerk, estate=estate, bands=[Band("A", 1, 20)])
 
 
 def test_an_estate_code_is_unique_and_has_no_slash(project, leader, estate):
     with pytest.raises(RuleViolation) as error:
-        services.estate_create(actor=leader, project=project, code="E1", name="重复")
+        estates.estate_create(actor=leader, project=project, code="E1", name="重复")
     assert error.value.details[0]["field"] == "code"
     with pytest.raises(RuleViolation):
-        services.estate_create(actor=leader, project=project, code="E/2", name="斜杠")
+        estates.estate_create(actor=leader, project=project, code="E/2", name="斜杠")
 
 
 def test_a_building_taller_than_the_floor_rule_is_refused(estate, leader):
     with pytest.raises(RuleViolation) as error:
-        services.building_create(actor=leader, estate=estate, code="9", sequence=9, floors=18)
+        estates.building_create(actor=leader, estate=estate, code="9", sequence=9, floors=18)
     assert error.value.details[0]["field"] == "floors"
     assert "13层" in error.value.message
 
 
 def test_an_apartment_type_area_cannot_change_once_chosen(types, leader, clerk, household):
-    services.demand_choose(actor=clerk, household=household, items={"T90": 1, "T60": 1})
+    demands.demand_choose(actor=clerk, household=household, items={"T90": 1, "T60": 1})
     with pytest.raises(RuleViolation) as error:
-        services.apartment_type_update(
+        estates.apartment_type_update(
             actor=leader, apartment_type=types["T90"], name="90㎡", nominal_area="95"
         )
     assert error.value.details[0]["field"] == "nominal_area"
-    services.apartment_type_update(
+    estates.apartment_type_update(
         actor=leader, apartment_type=types["T90"], name="90㎡三室两厅", nominal_area="90.00"
     )
 
 
 def test_withholding_an_apartment_and_releasing_it(apartment, leader, clerk):
-    services.apartment_set_status(actor=leader, apartment=apartment, status="withheld")
+    estates.apartment_set_status(actor=leader, apartment=apartment, status="withheld")
     apartment.refresh_from_db()
     assert apartment.status == "withheld"
     with pytest.raises(RuleViolation):
-        services.apartment_set_status(actor=leader, apartment=apartment, status="allocated")
+        estates.apartment_set_status(actor=leader, apartment=apartment, status="allocated")
     with pytest.raises(NotAllowed):
-        services.apartment_set_status(actor=clerk, apartment=apartment, status="available")
+        estates.apartment_set_status(actor=clerk, apartment=apartment, status="available")
 
 
 # -- demands ------------------------------------------------------------------------------
 
 
 def test_a_choice_that_matches_the_entitlement_is_within(types, clerk, household):
-    demand = services.demand_choose(actor=clerk, household=household, items={"T90": 1, "T60": 1})
+    demand = demands.demand_choose(actor=clerk, household=household, items={"T90": 1, "T60": 1})
     assert demand.status == DemandStatus.DRAFT
     assert demand.entitlement_area == Decimal("150.00")
     assert demand.chosen_area == Decimal("150.00")
@@ -116,8 +116,8 @@ def test_a_choice_that_matches_the_entitlement_is_within(types, clerk, household
 
 
 def test_over_the_entitlement_within_the_cap_is_recorded_as_over(types, leader, clerk, household):
-    services.allocation_policy_update(actor=leader, project=household.project, over_area_cap="30")
-    demand = services.demand_choose(actor=clerk, household=household, items={"T120": 1, "T60": 1})
+    demands.allocation_policy_update(actor=leader, project=household.project, over_area_cap="30")
+    demand = demands.demand_choose(actor=clerk, household=household, items={"T120": 1, "T60": 1})
     assert (demand.chosen_area, demand.area_difference, demand.area_fit) == (
         Decimal("180.00"),
         Decimal("30.00"),
@@ -128,7 +128,7 @@ def test_over_the_entitlement_within_the_cap_is_recorded_as_over(types, leader, 
 def test_over_the_cap_is_refused(types, clerk, household):
     # The default cap is 15 ㎡: 180 chosen against 150 is 30 over.
     with pytest.raises(RuleViolation) as error:
-        services.demand_choose(actor=clerk, household=household, items={"T120": 1, "T60": 1})
+        demands.demand_choose(actor=clerk, household=household, items={"T120": 1, "T60": 1})
     assert error.value.code == "over_cap"
     assert "15.00" in error.value.message and "30.00" in error.value.message
     assert not Demand.objects.filter(household=household).exists()
@@ -136,20 +136,20 @@ def test_over_the_cap_is_refused(types, clerk, household):
 
 def test_the_policy_is_created_with_defaults_when_missing(types, clerk, household):
     assert not AllocationPolicy.objects.filter(project=household.project).exists()
-    services.demand_choose(actor=clerk, household=household, items={"T90": 1})
+    demands.demand_choose(actor=clerk, household=household, items={"T90": 1})
     policy = AllocationPolicy.objects.get(project=household.project)
     assert policy.over_area_cap == Decimal("15.00")
 
 
 def test_under_the_entitlement_is_recorded_as_under(types, clerk, household):
-    demand = services.demand_choose(actor=clerk, household=household, items={"T90": 1})
+    demand = demands.demand_choose(actor=clerk, household=household, items={"T90": 1})
     assert demand.area_difference == Decimal("-60.00")
     assert demand.area_fit == AreaFit.UNDER
 
 
 def test_changing_a_choice_replaces_it(types, clerk, other_clerk, household):
-    services.demand_choose(actor=clerk, household=household, items={"T90": 1})
-    demand = services.demand_choose(actor=other_clerk, household=household, items={"T60": 2})
+    demands.demand_choose(actor=clerk, household=household, items={"T90": 1})
+    demand = demands.demand_choose(actor=other_clerk, household=household, items={"T60": 2})
     assert {i.apartment_type.code: i.count for i in demand.items.all()} == {"T60": 2}
     assert demand.chosen_by == other_clerk
     assert Demand.objects.count() == 1
@@ -168,7 +168,7 @@ def test_changing_a_choice_replaces_it(types, clerk, other_clerk, household):
 )
 def test_bad_items_are_refused_naming_the_field(types, clerk, household, items, field, code):
     with pytest.raises(RuleViolation) as error:
-        services.demand_choose(actor=clerk, household=household, items=items)
+        demands.demand_choose(actor=clerk, household=household, items=items)
     assert error.value.details[0]["field"] == field
     assert error.value.details[0]["code"] == code
     assert not Demand.objects.exists()
@@ -177,71 +177,71 @@ def test_bad_items_are_refused_naming_the_field(types, clerk, household, items, 
 def test_a_household_not_yet_approved_cannot_choose(types, clerk, register):
     household = register()
     with pytest.raises(RuleViolation) as error:
-        services.demand_choose(actor=clerk, household=household, items={"T90": 1})
+        demands.demand_choose(actor=clerk, household=household, items={"T90": 1})
     assert error.value.code == "not_approved"
 
 
 def test_a_leader_or_outsider_cannot_record_a_choice(types, leader, outsider, household):
     for actor in (leader, outsider):
         with pytest.raises(NotAllowed):
-            services.demand_choose(actor=actor, household=household, items={"T90": 1})
+            demands.demand_choose(actor=actor, household=household, items={"T90": 1})
 
 
 def test_a_leader_locks_the_projects_choices(types, clerk, leader, household, approve_household):
     second = approve_household(2)
-    services.demand_choose(actor=clerk, household=household, items={"T90": 1, "T60": 1})
-    services.demand_choose(actor=clerk, household=second, items={"T90": 1})
-    assert services.demand_lock(actor=leader, project=household.project) == 2
+    demands.demand_choose(actor=clerk, household=household, items={"T90": 1, "T60": 1})
+    demands.demand_choose(actor=clerk, household=second, items={"T90": 1})
+    assert demands.demand_lock(actor=leader, project=household.project) == 2
     demand = Demand.objects.get(household=household)
     assert demand.status == DemandStatus.LOCKED
     assert demand.locked_by == leader and demand.locked_at is not None
-    assert services.demand_lock(actor=leader, project=household.project) == 0
+    assert demands.demand_lock(actor=leader, project=household.project) == 0
 
 
 def test_locking_only_some_households(types, clerk, leader, household, approve_household):
     second = approve_household(2)
-    services.demand_choose(actor=clerk, household=household, items={"T90": 1})
-    services.demand_choose(actor=clerk, household=second, items={"T90": 1})
-    assert services.demand_lock(actor=leader, project=household.project, households=[second]) == 1
+    demands.demand_choose(actor=clerk, household=household, items={"T90": 1})
+    demands.demand_choose(actor=clerk, household=second, items={"T90": 1})
+    assert demands.demand_lock(actor=leader, project=household.project, households=[second]) == 1
     assert Demand.objects.get(household=household).status == DemandStatus.DRAFT
 
 
 def test_a_locked_choice_cannot_change(types, clerk, leader, household):
-    services.demand_choose(actor=clerk, household=household, items={"T90": 1, "T60": 1})
-    services.demand_lock(actor=leader, project=household.project)
+    demands.demand_choose(actor=clerk, household=household, items={"T90": 1, "T60": 1})
+    demands.demand_lock(actor=leader, project=household.project)
     with pytest.raises(RuleViolation) as error:
-        services.demand_choose(actor=clerk, household=household, items={"T90": 1})
+        demands.demand_choose(actor=clerk, household=household, items={"T90": 1})
     assert error.value.code == "demand_locked"
     assert Demand.objects.get(household=household).chosen_area == Decimal("150.00")
 
 
 def test_whoever_entered_a_choice_may_not_lock_it(types, all_hats, other_leader, household):
-    services.demand_choose(actor=all_hats, household=household, items={"T90": 1})
+    demands.demand_choose(actor=all_hats, household=household, items={"T90": 1})
     with pytest.raises(NotAllowed) as error:
-        services.demand_lock(actor=all_hats, project=household.project)
+        demands.demand_lock(actor=all_hats, project=household.project)
     assert error.value.code == "four_eyes"
     assert household.code in error.value.message
     assert Demand.objects.get(household=household).status == DemandStatus.DRAFT
-    assert services.demand_lock(actor=other_leader, project=household.project) == 1
+    assert demands.demand_lock(actor=other_leader, project=household.project) == 1
 
 
 def test_a_clerk_cannot_lock(types, clerk, other_clerk, household):
-    services.demand_choose(actor=clerk, household=household, items={"T90": 1})
+    demands.demand_choose(actor=clerk, household=household, items={"T90": 1})
     with pytest.raises(NotAllowed):
-        services.demand_lock(actor=other_clerk, project=household.project)
+        demands.demand_lock(actor=other_clerk, project=household.project)
 
 
 def test_a_choice_made_before_the_household_was_sent_back_cannot_be_locked(
     types, clerk, leader, household, reviewer
 ):
-    services.demand_choose(actor=clerk, household=household, items={"T90": 1})
+    demands.demand_choose(actor=clerk, household=household, items={"T90": 1})
     household_services.household_send_back(actor=reviewer, household=household, reason="异议成立")
     with pytest.raises(RuleViolation) as error:
-        services.demand_lock(actor=leader, project=household.project)
+        demands.demand_lock(actor=leader, project=household.project)
     assert error.value.code == "stale_demand"
 
 
 def test_the_cap_must_be_a_non_negative_number(leader, project):
     with pytest.raises(RuleViolation) as error:
-        services.allocation_policy_update(actor=leader, project=project, over_area_cap="-1")
+        demands.allocation_policy_update(actor=leader, project=project, over_area_cap="-1")
     assert error.value.details[0]["field"] == "over_area_cap"

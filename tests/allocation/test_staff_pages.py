@@ -9,8 +9,8 @@ from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from allocation import services
 from allocation.models import Apartment, AreaFit, Demand, DemandStatus
+from allocation.services import demands
 from tests.allocation.xlsx_helpers import apartment_row, apartments_xlsx, read_xlsx
 
 
@@ -54,7 +54,7 @@ def test_an_outsider_gets_403_everywhere(client, outsider, estate, household):
 def test_the_demand_page_lists_approved_households_with_their_choice(
     client, clerk, types, household
 ):
-    services.demand_choose(actor=clerk, household=household, items={"T90": 1, "T60": 1})
+    demands.demand_choose(actor=clerk, household=household, items={"T90": 1, "T60": 1})
     client.force_login(clerk)
     html = _html(client.get(reverse("allocation:demand-list", args=[household.project.code])))
     assert household.code in html and "王建国" in html
@@ -113,7 +113,7 @@ def test_a_leader_cannot_record_a_choice(client, leader, types, household):
 
 
 def test_a_leader_locks_a_community_after_confirming(client, clerk, leader, types, household):
-    services.demand_choose(actor=clerk, household=household, items={"T90": 1})
+    demands.demand_choose(actor=clerk, household=household, items={"T90": 1})
     client.force_login(leader)
     url = reverse("allocation:demand-lock", args=[household.project.code])
     page = client.get(url, {"community": household.community_id})
@@ -131,7 +131,7 @@ def test_a_leader_locks_a_community_after_confirming(client, clerk, leader, type
 def test_the_lock_page_warns_and_refuses_whoever_entered_a_choice(
     client, all_hats, types, household
 ):
-    services.demand_choose(actor=all_hats, household=household, items={"T90": 1})
+    demands.demand_choose(actor=all_hats, household=household, items={"T90": 1})
     client.force_login(all_hats)
     url = reverse("allocation:demand-lock", args=[household.project.code])
     assert "四眼原则" in _html(client.get(url))

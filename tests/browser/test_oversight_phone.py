@@ -8,7 +8,7 @@ import os
 import pytest
 
 from bench._progress_setup import MONETISED, Spec, build_progress_project
-from oversight import services
+from oversight.services import ledger
 from tests.browser.conftest import log_in
 from tests.publicity.public_data import clear_publications_before_flush
 
@@ -39,7 +39,7 @@ def test_a_leader_reads_progress_and_the_ledger_on_a_phone(phone_page, live_serv
         ],
         actor=leader,
     )
-    services.ledger_refresh()
+    ledger.ledger_refresh()
     page = phone_page
     log_in(page, live_server, leader.username)
     page.click("nav >> text=进度看板")

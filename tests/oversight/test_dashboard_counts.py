@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from bench._progress_setup import MONETISED, Spec, apartments, signed_session, spread
 from households.models import Household
-from oversight.selectors import project_progress
+from oversight.selectors.dashboard import project_progress
 from publicity.models import Publication, PublicationStatus
 
 # One household at each level, in two communities of two groups (C0G0, C0G1, C1G0, C1G1)

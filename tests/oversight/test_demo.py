@@ -9,7 +9,7 @@ from django.test import override_settings
 
 from households.models import Household
 from oversight.models import HouseholdAssignment, LedgerEntry, LedgerRun, ReturnPlan, WorkingTeam
-from oversight.selectors import project_progress
+from oversight.selectors.dashboard import project_progress
 from tests.households.demo_seeding import demo_settings, seed
 
 

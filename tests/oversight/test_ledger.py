@@ -15,9 +15,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from households.models import Household, HouseholdStatus
-from oversight import services
 from oversight.models import LedgerEntry, LedgerRun
-from oversight.selectors import return_progress
+from oversight.selectors.ledger import return_progress
+from oversight.services import ledger
 from oversight.tasks import refresh_overdue_ledger
 from resettlement.celery import app
 from settlement.models import (
@@ -134,7 +134,7 @@ def entries() -> dict[str, LedgerEntry]:
 
 @time_machine.travel(TODAY, tick=False)
 def test_months_overdue_and_subsidy_owed_worked_by_hand(ledger_project):
-    services.ledger_refresh()
+    ledger.ledger_refresh()
     found = entries()
     # D and G have their keys: not in the ledger.
     assert sorted(found) == ["A", "B", "C", "E", "F"]
@@ -200,7 +200,7 @@ def test_the_task_runs_daily_from_celery_beat():
 
 
 def test_a_longer_grace_and_a_later_day(ledger_project, leader):
-    services.return_plan_set(
+    ledger.return_plan_set(
         actor=leader,
         project=ledger_project,
         department="区住建局",
@@ -209,7 +209,7 @@ def test_a_longer_grace_and_a_later_day(ledger_project, leader):
         targets=[(2025, 30), (2026, 60), (2027, 100)],
     )
     with time_machine.travel(TODAY, tick=False):
-        services.ledger_refresh()
+        ledger.ledger_refresh()
     # B's first month plus 60 days ends 19 Jan 2026: not late yet. E's unpaid month began
     # 10 Nov 2025; 60 days end 9 Jan 2026: late.
     assert {code for code, e in entries().items() if e.subsidy_late} == {"A", "E"}
@@ -218,7 +218,7 @@ def test_a_longer_grace_and_a_later_day(ledger_project, leader):
     # since January, its figures moving on.
     hand_over(Household.objects.get(code="B"), leader, dt.date(2026, 2, 1))
     with time_machine.travel(dt.datetime(2026, 2, 10, 9, 0, tzinfo=dt.UTC), tick=False):
-        services.ledger_refresh()
+        ledger.ledger_refresh()
     found = entries()
     assert "B" not in found
     assert found["A"].late_since == dt.date(2026, 1, 10)
@@ -231,7 +231,7 @@ def test_a_longer_grace_and_a_later_day(ledger_project, leader):
 
 @time_machine.travel(TODAY, tick=False)
 def test_return_targets_count_keys_handed_over_by_each_year_end(ledger_project, leader):
-    services.return_plan_set(
+    ledger.return_plan_set(
         actor=leader,
         project=ledger_project,
         department="区住建局",
@@ -253,7 +253,7 @@ def test_targets_must_not_fall_year_after_year(ledger_project, leader):
     from resettlement.errors import RuleViolation
 
     with pytest.raises(RuleViolation) as refused:
-        services.return_plan_set(
+        ledger.return_plan_set(
             actor=leader,
             project=ledger_project,
             department="区住建局",
@@ -285,12 +285,12 @@ def test_the_ledger_page_shows_the_last_run_and_the_overdue_households(
 def test_the_ledger_reads_in_a_fixed_number_of_queries(
     ledger_project, leader, django_assert_num_queries
 ):
-    from oversight.selectors import ledger_entries, ledger_totals
+    from oversight.selectors.ledger import ledger_entries, ledger_totals
 
-    services.return_plan_set(
+    ledger.return_plan_set(
         actor=leader, project=ledger_project, department="区住建局", person="张主任"
     )
-    services.ledger_refresh()
+    ledger.ledger_refresh()
     with django_assert_num_queries(5):  # rows, totals, plan, targets, target counts
         rows = list(ledger_entries(ledger_project, overdue_only=False))
         for row in rows:
@@ -312,16 +312,16 @@ def more_in_transition(actor, count: int) -> None:
 def test_the_refresh_and_the_ledger_page_cost_the_same_for_more_households(
     client, ledger_project, leader, clerk
 ):
-    services.return_plan_set(
+    ledger.return_plan_set(
         actor=leader, project=ledger_project, department="区住建局", person="张主任"
     )
     client.force_login(leader)
     costs = []
     for extra in (0, 40):
         more_in_transition(clerk, extra)
-        services.ledger_refresh()  # creates the new rows
+        ledger.ledger_refresh()  # creates the new rows
         with CaptureQueriesContext(connection) as refresh:
-            services.ledger_refresh()  # the daily run: every row updated
+            ledger.ledger_refresh()  # the daily run: every row updated
         with CaptureQueriesContext(connection) as page:
             response = client.get("/staff/oversight/ledger/", {"project": "LED"})
         assert response.content.decode().count('data-household="M') == extra

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from bench._progress_setup import MONETISED, Spec
 from households.models import Project
-from oversight.selectors import IsoWeek
+from oversight.selectors.dashboard import IsoWeek
 
 PAGES = ("/staff/oversight/", "/staff/oversight/export.xlsx", "/staff/oversight/ledger/")
 

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from bench._progress_setup import Spec, spread
-from oversight.selectors import IsoWeek, team_ranking
+from oversight.selectors.dashboard import IsoWeek, team_ranking
 
 WEEK = IsoWeek(2025, 11)  # Monday 10 March – Sunday 16 March 2025
 WEDNESDAY = dt.date(2025, 3, 12)

@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from oversight import services
 from oversight.models import HouseholdAssignment, WorkingTeam
+from oversight.services import ledger, teams
 from resettlement.errors import NotAllowed, RuleViolation
 from tests.factories import VillagerGroupFactory, make_user
 
@@ -20,7 +20,7 @@ def cadres(roles):
 
 @pytest.fixture
 def team(leader, project, cadres):
-    return services.team_save(
+    return teams.team_save(
         actor=leader, project=project, code="T1", name="第一工作组", members=cadres[:2]
     )
 
@@ -28,12 +28,12 @@ def team(leader, project, cadres):
 def test_a_leader_forms_a_team_and_assigns_households_to_its_cadres(leader, team, cadres, register):
     first, second = register(), register()
     assert (
-        services.households_assign(
+        teams.households_assign(
             actor=leader, households=[first, second], team=team, cadre=cadres[0]
         )
         == 2
     )
-    moved = services.household_assign(actor=leader, household=second, team=team, cadre=cadres[1])
+    moved = teams.household_assign(actor=leader, household=second, team=team, cadre=cadres[1])
     assert moved.cadre == cadres[1] and moved.assigned_by == leader
     assert HouseholdAssignment.objects.filter(team=team).count() == 2
 
@@ -44,16 +44,14 @@ def test_assigning_many_households_costs_what_one_costs(leader, team, cadres, re
     costs = []
     for households in (few, many):
         with CaptureQueriesContext(connection) as queries:
-            services.households_assign(
-                actor=leader, households=households, team=team, cadre=cadres[0]
-            )
+            teams.households_assign(actor=leader, households=households, team=team, cadre=cadres[0])
         costs.append(len(queries))
     assert costs[0] == costs[1]
     # Assigning again moves the households to the other cadre (and dates the move), in as
     # many queries.
     first = HouseholdAssignment.objects.get(household=many[0])
     with CaptureQueriesContext(connection) as queries:
-        services.households_assign(actor=leader, households=many, team=team, cadre=cadres[1])
+        teams.households_assign(actor=leader, households=many, team=team, cadre=cadres[1])
     assert len(queries) == costs[0]
     assert HouseholdAssignment.objects.filter(team=team).count() == 14
     assert HouseholdAssignment.objects.filter(cadre=cadres[1]).count() == 12
@@ -86,7 +84,7 @@ def test_the_admin_assigns_a_household_through_the_service(client, leader, team,
 
 
 def test_the_team_leader_is_one_of_its_members(leader, project, cadres):
-    team = services.team_save(
+    team = teams.team_save(
         actor=leader, project=project, code="T2", name="第二工作组", leader=cadres[2]
     )
     assert list(team.members.all()) == [cadres[2]]
@@ -97,17 +95,17 @@ def test_a_cadre_outside_the_team_or_a_team_of_another_project_is_refused(
 ):
     household = register()
     with pytest.raises(RuleViolation) as refused:
-        services.household_assign(actor=leader, household=household, team=team, cadre=cadres[2])
+        teams.household_assign(actor=leader, household=household, team=team, cadre=cadres[2])
     assert refused.value.details[0]["field"] == "cadre"
     elsewhere = register_in(VillagerGroupFactory())
     with pytest.raises(RuleViolation) as refused:
-        services.households_assign(actor=leader, households=[household, elsewhere], team=team)
+        teams.households_assign(actor=leader, households=[household, elsewhere], team=team)
     assert refused.value.details[0]["code"] == "other_project"
     assert not HouseholdAssignment.objects.exists()  # all or nothing
 
 
 def test_members_given_as_any_iterable_all_join(leader, project, cadres):
-    team = services.team_save(
+    team = teams.team_save(
         actor=leader,
         project=project,
         code="T3",
@@ -119,21 +117,21 @@ def test_members_given_as_any_iterable_all_join(leader, project, cadres):
 
 def test_team_codes_are_unique_in_a_project(leader, team, project):
     with pytest.raises(RuleViolation) as refused:
-        services.team_save(actor=leader, project=project, code="T1", name="重名")
+        teams.team_save(actor=leader, project=project, code="T1", name="重名")
     assert refused.value.details[0]["field"] == "code"
 
 
 def test_a_clerk_cannot_form_teams_or_assign(clerk, team, register):
     with pytest.raises(NotAllowed):
-        services.team_save(actor=clerk, project=team.project, code="T9", name="第九组")
+        teams.team_save(actor=clerk, project=team.project, code="T9", name="第九组")
     with pytest.raises(NotAllowed):
-        services.household_assign(actor=clerk, household=register(), team=team)
+        teams.household_assign(actor=clerk, household=register(), team=team)
 
 
 def test_removing_a_cadre_who_still_has_households_is_refused(leader, team, cadres, register):
-    services.household_assign(actor=leader, household=register(), team=team, cadre=cadres[1])
+    teams.household_assign(actor=leader, household=register(), team=team, cadre=cadres[1])
     with pytest.raises(RuleViolation, match="包户"):
-        services.team_save(
+        teams.team_save(
             actor=leader,
             project=team.project,
             code="T1",
@@ -203,6 +201,6 @@ def test_a_leader_of_another_project_cannot_form_its_teams(roles, project, regis
 
     local = make_user("leader_local", "leader", all_projects=False)
     with pytest.raises(NotAllowed):
-        services.team_save(actor=local, project=project, code="T7", name="第七组")
+        teams.team_save(actor=local, project=project, code="T7", name="第七组")
     with pytest.raises(NotAllowed):
-        services.return_plan_set(actor=local, project=project, department="办", person="人")
+        ledger.return_plan_set(actor=local, project=project, department="办", person="人")

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from allocation import services as allocation
-from oversight import services as oversight
+from allocation.services import demands, estates
+from oversight.services import ledger, teams
 from resettlement.errors import NotAllowed
 from resettlement.models import AuditEntry
 from settlement import services as settlement
@@ -26,11 +26,11 @@ PRICES = {
 
 
 def estate(actor, project):
-    return allocation.estate_create(actor=actor, project=project, code="E1", name="一期")
+    return estates.estate_create(actor=actor, project=project, code="E1", name="一期")
 
 
 def apartment_type(actor, project):
-    return allocation.apartment_type_create(
+    return estates.apartment_type_create(
         actor=actor, project=project, code="T90", name="90㎡", nominal_area="90"
     )
 
@@ -43,14 +43,14 @@ CALLS: dict[str, Callable] = {
         actor=actor, project=project, steps=[StepSpec("sign", "领导签批", "leader")]
     ),
     "estate.create": estate,
-    "allocation_policy.update": lambda actor, project: allocation.allocation_policy_update(
+    "allocation_policy.update": lambda actor, project: demands.allocation_policy_update(
         actor=actor, project=project, over_area_cap="12.5"
     ),
     "apartment_type.create": apartment_type,
-    "team.save": lambda actor, project: oversight.team_save(
+    "team.save": lambda actor, project: teams.team_save(
         actor=actor, project=project, code="T1", name="第一工作组", leader=actor, members=[actor]
     ),
-    "return_plan.set": lambda actor, project: oversight.return_plan_set(
+    "return_plan.set": lambda actor, project: ledger.return_plan_set(
         actor=actor, project=project, department="区住建局", person="张科长", targets=[(2020, 100)]
     ),
 }
@@ -79,9 +79,9 @@ def test_a_refused_configuration_writes_no_entry(clerk, project, action):
 def test_changes_to_estates_types_and_floor_rules_are_recorded_with_what_changed(leader, project):
     built, kind = estate(leader, project), apartment_type(leader, project)
 
-    allocation.estate_update(actor=leader, estate=built, data={"name": "一期北区"})
-    allocation.floor_rule_set(actor=leader, estate=built, bands=[allocation.Band("A", 1, 30)])
-    allocation.apartment_type_update(
+    estates.estate_update(actor=leader, estate=built, data={"name": "一期北区"})
+    estates.floor_rule_set(actor=leader, estate=built, bands=[estates.Band("A", 1, 30)])
+    estates.apartment_type_update(
         actor=leader, apartment_type=kind, name="九十平", nominal_area="90"
     )
 
@@ -109,7 +109,7 @@ def test_a_scoped_leader_cannot_change_another_projects_estate(roles, leader, pr
     grant(elsewhere, VillagerGroupFactory().project)
 
     with pytest.raises(NotAllowed):
-        allocation.estate_update(actor=elsewhere, estate=built, data={"name": "改名"})
+        estates.estate_update(actor=elsewhere, estate=built, data={"name": "改名"})
     with pytest.raises(NotAllowed):
-        allocation.floor_rule_set(actor=elsewhere, estate=built, bands=[allocation.Band("A", 1, 9)])
+        estates.floor_rule_set(actor=elsewhere, estate=built, bands=[estates.Band("A", 1, 9)])
     assert [action for action, _actor in trail()] == ["estate.create"]

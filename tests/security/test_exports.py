@@ -20,10 +20,10 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from allocation import services as allocation_services
 from allocation.models import Apartment
 from allocation.resources import apartments_import
-from allocation.services import Band
+from allocation.services import estates
+from allocation.services.estates import Band
 from bench._progress_setup import Spec, build_progress_project
 from households.models import Community, Household, Member, Project, VillagerGroup
 from oversight.models import WorkingTeam
@@ -56,7 +56,7 @@ def hostile(money, roles):  # noqa: F811
     """A project with statements, housing and a dashboard, every name a formula."""
     leader = make_user("leader_x", "leader")
     project = money.project
-    allocation_services.estate_create(
+    estates.estate_create(
         actor=leader,
         project=project,
         code="E1",
@@ -64,7 +64,7 @@ def hostile(money, roles):  # noqa: F811
         orientation="自东向西",
         bands=[Band("C", 1, 2), Band("A", 3, 12)],
     )
-    allocation_services.apartment_type_create(
+    estates.apartment_type_create(
         actor=leader, project=project, code="T90", name="90㎡三室", nominal_area="90.00"
     )
     rows = [apartment_row(code=f"1-1-{floor}01", floor=floor) for floor in range(1, 8)]

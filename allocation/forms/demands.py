@@ -1,5 +1,6 @@
-"""Forms for the staff allocation pages. They only parse input; the services judge it and
-their RuleViolation details are put back on the right field here."""
+"""Forms of the demand pages. They only parse input; the services judge it and their
+RuleViolation details are put back on the right field here.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +9,7 @@ from collections.abc import Mapping, Sequence
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from allocation.models import ApartmentStatus, ApartmentType, Tier
-from households.access import visible_projects
-from households.models import Project
+from allocation.models import ApartmentType
 
 _COUNT = forms.NumberInput(attrs={"min": 0, "max": 20, "inputmode": "numeric", "class": "count"})
 
@@ -51,41 +50,3 @@ class LockForm(forms.Form):
     confirm = forms.BooleanField(
         label=_("我已核对,确认锁定;锁定后户型选择不能再修改"), required=True
     )
-
-
-class ApartmentFilterForm(forms.Form):
-    building = forms.TypedChoiceField(label=_("楼栋"), required=False, coerce=int, empty_value=None)
-    apartment_type = forms.TypedChoiceField(
-        label=_("户型"), required=False, coerce=int, empty_value=None
-    )
-    tier = forms.ChoiceField(label=_("档次"), required=False)
-    status = forms.ChoiceField(label=_("状态"), required=False)
-
-    def __init__(self, *args, estate, types, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        everything = [("", _("全部"))]
-        self.fields["building"].choices = everything + [
-            (b.pk, b.code) for b in estate.buildings.all()
-        ]
-        self.fields["apartment_type"].choices = everything + [(t.pk, str(t)) for t in types]
-        self.fields["tier"].choices = everything + list(Tier.choices)
-        self.fields["status"].choices = everything + list(ApartmentStatus.choices)
-
-    def filters(self) -> dict:
-        if not self.is_valid():
-            return {}
-        return {key: value for key, value in self.cleaned_data.items() if value}
-
-
-class ApartmentImportForm(forms.Form):
-    """Offers only the projects `user` may see (households.access), wherever it is built."""
-
-    project = forms.ModelChoiceField(Project.objects.none(), label=_("项目"))
-    import_file = forms.FileField(
-        label=_("房源文件(.xlsx 或 .csv)"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
-    )
-
-    def __init__(self, *args, user, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["project"].queryset = visible_projects(user)

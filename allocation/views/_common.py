@@ -1,0 +1,5 @@
+"""What the allocation staff pages share."""
+
+from __future__ import annotations
+
+PAGE_SIZE = 50
