@@ -11,10 +11,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
 
-from households import demo, demo_plan
+from demo import households, plan
+from demo.lottery import hall_users
+from demo.settlement import settlement_users
 from households.models import Document, Household, Member, Project
-from lottery.demo import hall_users
-from settlement.demo import settlement_users
 from tests.households.demo_seeding import HOUSEHOLDS, SEED, demo_settings, seed
 
 
@@ -62,8 +62,8 @@ def test_same_seed_gives_the_same_codes_and_names(db, media):
 
 
 def test_a_different_seed_gives_different_people():
-    plan_a = demo_plan.plan_demo(households=HOUSEHOLDS, seed=SEED)
-    plan_b = demo_plan.plan_demo(households=HOUSEHOLDS, seed=SEED + 1)
+    plan_a = plan.plan_demo(households=HOUSEHOLDS, seed=SEED)
+    plan_b = plan.plan_demo(households=HOUSEHOLDS, seed=SEED + 1)
     names = [[p.name for p in h.members] for h in plan_a.main.households]
     assert names != [[p.name for p in h.members] for h in plan_b.main.households]
 
@@ -77,7 +77,7 @@ def test_refused_when_debug_is_off(db, media, settings):
 
 def test_a_seed_that_fails_half_way_leaves_no_rows_and_no_files(db, media, monkeypatch):
     approvals = []
-    real_approve = demo.services.household_approve
+    real_approve = households.services.household_approve
 
     def approve_then_fail(**kwargs):
         approvals.append(kwargs["household"].code)
@@ -85,7 +85,7 @@ def test_a_seed_that_fails_half_way_leaves_no_rows_and_no_files(db, media, monke
             raise RuntimeError("the database went away")
         return real_approve(**kwargs)
 
-    monkeypatch.setattr(demo.services, "household_approve", approve_then_fail)
+    monkeypatch.setattr(households.services, "household_approve", approve_then_fail)
     with pytest.raises(RuntimeError):
         seed()
     assert not Project.objects.exists()
@@ -102,14 +102,14 @@ def test_each_stage_names_the_demo_users_that_are_not_ready(db, media):
     operator.user_permissions.clear()
     users.filter(username="finance").update(is_active=False)
 
-    with pytest.raises(demo.DemoUsersMissing) as hall:
+    with pytest.raises(households.DemoUsersMissing) as hall:
         hall_users({})
     assert "operator lacks lottery.operate_session" in str(hall.value)
     assert "notary does not exist" in str(hall.value)
-    with pytest.raises(demo.DemoUsersMissing) as money:
+    with pytest.raises(households.DemoUsersMissing) as money:
         settlement_users({})
     assert "finance lacks settlement.compute_statement" in str(money.value)
-    assert set(demo.demo_actors()) == set(demo.DEMO_ACTORS)  # the registry's are ready
+    assert set(households.demo_actors()) == set(households.DEMO_ACTORS)  # the registry's are ready
     users.filter(username="finance").update(is_active=True)
     ready = settlement_users({"kept": None})
     assert {"kept", "finance", "leader2", "reviewer2"} <= set(ready)  # the approvers come too

@@ -42,7 +42,7 @@ import tablib
 from allocation import services as allocation_services
 from allocation.models import Apartment, AreaFit, Demand
 from allocation.resources import HEADERS, apartments_import
-from households.demo import MAIN_PROJECT_CODE, missing_users, ready_users
+from demo.households import MAIN_PROJECT_CODE, missing_users, ready_users
 from households.models import Community, Household, HouseholdStatus, Member, Project, Relation
 from lottery import services
 from lottery.models import LotterySession, SessionMode
@@ -67,7 +67,7 @@ MOST_APARTMENTS = 3
 PRESENT = 0.85
 WITNESSES = "村民代表:王建华、李春生、张桂英;纪检监督员:陈国庆;公证处:见上"
 REHEARSAL_WITNESSES = "演练见证:村民代表王建华、李春生"
-# Who acts in the hall; not among households.demo's actors, so checked here.
+# Who acts in the hall; not among demo.households' actors, so checked here.
 HALL_ROLES = {"operator": "lottery.operate_session", "notary": "lottery.witness_session"}
 
 
