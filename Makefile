@@ -37,6 +37,7 @@ run: demo
 lint: deps
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen lint-imports --no-logo
 
 format: deps
 	$(UV) run --frozen ruff check --fix .

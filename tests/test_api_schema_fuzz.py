@@ -36,8 +36,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from resettlement.roles import ROLES, ensure_roles
+from tests.demo.seeding import demo_settings
 from tests.factories import make_user
-from tests.households.demo_seeding import demo_settings
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
 COVERAGE = os.environ.get("FUZZ_COVERAGE") == "1"

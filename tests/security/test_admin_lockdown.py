@@ -39,8 +39,8 @@ from resettlement.admin_services import ServiceAdmin
 from resettlement.audit import audit_head
 from resettlement.models import AuditEntry
 from resettlement.roles import ROLES, ensure_roles
+from tests.demo.seeding import demo_settings
 from tests.factories import VillagerGroupFactory, grant, make_user, member_data
-from tests.households.demo_seeding import demo_settings
 
 OUR_APPS = ("households", "allocation", "lottery", "settlement", "publicity", "oversight")
 APPS = (*OUR_APPS, "resettlement")

@@ -18,7 +18,7 @@ from django.urls import reverse
 from PIL import Image
 
 from settlement.models import Statement
-from tests.households.demo_seeding import demo_settings, seed
+from tests.demo.seeding import demo_settings, seed
 
 POLICY = {
     "default-src": "'self'",

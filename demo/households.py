@@ -1,6 +1,6 @@
 """Build the demo projects through the same services the office uses.
 
-`households.demo_plan` decides who lives where and what happens to each household; this
+`demo.plan` decides who lives where and what happens to each household; this
 module carries that out as the demo users would: a clerk registers each household and
 uploads its papers, a reviewer decides on each member (with a written reason when rejecting
 or overriding), and the leader approves. So the four-eyes rule, the qualification rules and
@@ -23,8 +23,7 @@ from django.db import transaction
 from django.db.models import Count, Sum, prefetch_related_objects
 from PIL import Image, ImageDraw
 
-from households import qualification, services
-from households.demo_plan import (
+from demo.plan import (
     DemoPlan,
     HouseholdPlan,
     Override,
@@ -34,6 +33,7 @@ from households.demo_plan import (
     Stage,
     plan_demo,
 )
+from households import qualification, services
 from households.models import (
     Community,
     Document,

@@ -1,5 +1,5 @@
 """The publicity stage of the demo data (`seed_demo`), carried out through the services
-after the registry stage (households.demo), as the demo users would:
+after the registry stage (demo.households), as the demo users would:
 
 - the earlier project YH2011's population and entitlement rosters ran their period long
   ago (published and closed);
@@ -28,8 +28,8 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from demo.households import EARLIER_PROJECT_CODE, MAIN_PROJECT_CODE
 from households import services as household_services
-from households.demo import EARLIER_PROJECT_CODE, MAIN_PROJECT_CODE
 from households.models import (
     Household,
     HouseholdStatus,
@@ -194,7 +194,7 @@ def seed_publicity(
     *, seed: int, users: dict, progress: Callable[[str], None] = lambda message: None
 ) -> PublicitySummary:
     """Publish the main demo project's rosters and play out the objections (see the module
-    docstring). Precondition: households.demo has seeded the project in this transaction."""
+    docstring). Precondition: demo.households has seeded the project in this transaction."""
     rng = random.Random(f"{seed}:publicity")
     leader, reviewer = users["leader"], users["reviewer"]
     project = Project.objects.get(code=MAIN_PROJECT_CODE)

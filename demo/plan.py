@@ -2,7 +2,7 @@
 facts each person has, and how far each household has got through registration and review.
 
 Pure Python driven by one `random.Random(seed)`: no database and no clock, so the same seed
-and size always give the same codes, names and ID numbers. `households.demo` carries a plan
+and size always give the same codes, names and ID numbers. `demo.households` carries a plan
 out through the services, the way the office would.
 
 The people follow the Yuhang report (seed 000): farming families of one to seven people in

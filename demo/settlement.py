@@ -23,7 +23,7 @@ the relocation subsidy paid in full):
 The demo compresses time: the lottery ran today, so everything after it (signing, payments,
 handover, moving in) happens today too; only the moving-out dates lie in the past. Inputs are
 deterministic for a given seed; the amounts depend on the apartments drawn (the draw's secret
-is random, see lottery/demo.py). Runs inside seed_demo's transaction.
+is random, see demo/lottery.py). Runs inside seed_demo's transaction.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from decimal import Decimal
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from households.demo import MAIN_PROJECT_CODE, missing_users, ready_users
+from demo.households import MAIN_PROJECT_CODE, missing_users, ready_users
 from households.models import Household, HouseholdStatus, Project, VillagerGroup
 from households.services_unmask import personal_data_unmask
 from settlement import services, services_handover, services_money
@@ -45,7 +45,7 @@ from settlement.models import AdjustmentKind, Outcome, Statement, StatementStatu
 from settlement.selectors_handover import binding_allocations, head_name
 from settlement.selectors_money import group_settlement
 
-# Who acts in this stage beyond households.demo's actors, and what each needs.
+# Who acts in this stage beyond demo.households' actors, and what each needs.
 SETTLEMENT_ROLES = {
     "leader2": "settlement.approve_statement",
     "finance": "settlement.compute_statement",

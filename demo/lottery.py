@@ -43,7 +43,7 @@ from allocation.models import Apartment, AreaFit, Demand
 from allocation.resources import HEADERS, apartments_import
 from allocation.services import demands as allocation_demands
 from allocation.services import estates
-from households.demo import MAIN_PROJECT_CODE, missing_users, ready_users
+from demo.households import MAIN_PROJECT_CODE, missing_users, ready_users
 from households.models import Community, Household, HouseholdStatus, Member, Project, Relation
 from lottery.models import LotterySession, SessionMode
 from lottery.services import check_in, draws, sessions, sign_off
@@ -68,7 +68,7 @@ MOST_APARTMENTS = 3
 PRESENT = 0.85
 WITNESSES = "村民代表:王建华、李春生、张桂英;纪检监督员:陈国庆;公证处:见上"
 REHEARSAL_WITNESSES = "演练见证:村民代表王建华、李春生"
-# Who acts in the hall; not among households.demo's actors, so checked here.
+# Who acts in the hall; not among demo.households' actors, so checked here.
 HALL_ROLES = {"operator": "lottery.operate_session", "notary": "lottery.witness_session"}
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from households.demo import MAIN_PROJECT_CODE, DemoUsersMissing
+from demo.households import MAIN_PROJECT_CODE, DemoUsersMissing
 from households.models import Household, HouseholdStatus, Project
 from oversight.models import WorkingTeam
 from oversight.services import ledger

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from households import demo
+from demo import households as demo_households
 
 
 class Command(BaseCommand):
@@ -34,11 +34,11 @@ class Command(BaseCommand):
             raise CommandError("Demo data is for local demos only (DJANGO_DEBUG is off).")
         if options["households"] < 1:
             raise CommandError("--households must be at least 1.")
-        existing = demo.existing_demo_projects()
+        existing = demo_households.existing_demo_projects()
         if existing:
             message = f"Demo project(s) {', '.join(existing)} already exist"
             if options["if_empty"]:
-                demo.grant_project_scoped_demo_users()
+                demo_households.grant_project_scoped_demo_users()
                 self.stdout.write(f"{message}; nothing to do (--if-empty).")
                 return
             raise CommandError(
@@ -51,33 +51,33 @@ class Command(BaseCommand):
         # again) before the housing and lottery stage, which needs the approvals settled;
         # settlement and handover on the apartments drawn; oversight (working teams, the
         # return plan, the overdue ledger) last.
-        from lottery.demo import hall_users, missing_hall_users, seed_lottery
-        from oversight.demo import missing_oversight_users, seed_oversight
-        from publicity.demo import seed_publicity
-        from settlement.demo import missing_settlement_users, seed_settlement, settlement_users
+        from demo.lottery import hall_users, missing_hall_users, seed_lottery
+        from demo.oversight import missing_oversight_users, seed_oversight
+        from demo.publicity import seed_publicity
+        from demo.settlement import missing_settlement_users, seed_settlement, settlement_users
 
         if (
-            demo.missing_demo_users()
+            demo_households.missing_demo_users()
             or missing_hall_users()
             or missing_settlement_users()
             or missing_oversight_users()
         ):
             call_command("create_demo_users", stdout=self.stdout)
         try:
-            users = settlement_users(hall_users(demo.demo_actors()))
-        except demo.DemoUsersMissing as exc:
+            users = settlement_users(hall_users(demo_households.demo_actors()))
+        except demo_households.DemoUsersMissing as exc:
             raise CommandError(str(exc)) from exc
 
         started = time.monotonic()
         self.stdout.write(f"Seeding {options['households']} households (seed {options['seed']})…")
-        summary = demo.seed_demo(
+        summary = demo_households.seed_demo(
             households=options["households"],
             seed=options["seed"],
             users=users,
             progress=self.stdout.write,
             later_stages=[seed_publicity, seed_lottery, seed_settlement, seed_oversight],
         )
-        demo.grant_project_scoped_demo_users()
+        demo_households.grant_project_scoped_demo_users()
         for line in summary.lines():
             self.stdout.write(line)
         self.stdout.write(
