@@ -27,9 +27,9 @@ from households.demo import MAIN_PROJECT_CODE, DemoUsersMissing
 from households.models import Household, HouseholdStatus, Project
 from oversight import services
 from oversight.models import WorkingTeam
-from settlement import services as settlement_services
 from settlement.calculation import add_months
 from settlement.models import Handover, StatementStatus
+from settlement.services import statements
 
 # (code, name, leader, other cadres): demo staff, by username.
 TEAMS = (
@@ -153,7 +153,7 @@ def _overdue(project: Project, people: dict, today: dt.date) -> list[str]:
         .order_by("code")[: len(OVERDUE)]
     )
     for household, (moved, promised) in zip(waiting, OVERDUE, strict=False):
-        settlement_services.transition_record(
+        statements.transition_record(
             actor=people[CLERK],
             household=household,
             moved_out_on=add_months(today, -moved),

@@ -24,7 +24,7 @@ from households.selectors import head
 from oversight.models import LedgerEntry, LedgerRun, ReturnPlan, WorkingTeam
 from publicity.overview import published_after_approval
 from settlement.models import Outcome, StatementStatus
-from settlement.selectors_handover import signed_allocations
+from settlement.selectors.allocations import signed_allocations
 
 # (field, label) in workflow order. Unlike the publicity overview these are not all nested:
 # a monetised household is settled without drawing an apartment or receiving keys.

@@ -25,7 +25,7 @@ from settlement.models import (
     StatementStatus,
     Transition,
 )
-from settlement.selectors_money import group_settlement
+from settlement.selectors.groups import group_settlement
 from tests.households.demo_seeding import demo_settings, seed
 
 
