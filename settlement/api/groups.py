@@ -44,8 +44,16 @@ class HouseholdSettlementSerializer(serializers.Serializer):
     statement = serializers.IntegerField(source="statement.pk", allow_null=True, default=None)
     state = HouseholdStateField()
     net = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
-    paid = serializers.DecimalField(max_digits=14, decimal_places=2)
-    outstanding = serializers.DecimalField(max_digits=14, decimal_places=2)
+    paid = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        help_text="Paid to (+) or collected from (−) the household so far, signed like net.",
+    )
+    outstanding = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        help_text="Still to pay (+) or collect (−) on an approved statement; 0 before.",
+    )
 
 
 class TotalsSerializer(serializers.Serializer):
