@@ -28,9 +28,9 @@ from households.models import Household, HouseholdStatus, Project
 from oversight.models import WorkingTeam
 from oversight.services import ledger
 from oversight.services import teams as oversight_teams
-from settlement import services as settlement_services
 from settlement.calculation import add_months
 from settlement.models import Handover, StatementStatus
+from settlement.services import statements
 
 # (code, name, leader, other cadres): demo staff, by username.
 TEAMS = (
@@ -154,7 +154,7 @@ def _overdue(project: Project, people: dict, today: dt.date) -> list[str]:
         .order_by("code")[: len(OVERDUE)]
     )
     for household, (moved, promised) in zip(waiting, OVERDUE, strict=False):
-        settlement_services.transition_record(
+        statements.transition_record(
             actor=people[CLERK],
             household=household,
             moved_out_on=add_months(today, -moved),

@@ -40,10 +40,13 @@ from django.utils import timezone
 from demo.households import MAIN_PROJECT_CODE, missing_users, ready_users
 from households.models import Household, HouseholdStatus, Project, VillagerGroup
 from households.services_unmask import personal_data_unmask
-from settlement import services, services_handover, services_money
+from lottery.selectors.sign_off import binding_allocations
 from settlement.models import AdjustmentKind, Outcome, Statement, StatementStatus
-from settlement.selectors_handover import binding_allocations, head_name
-from settlement.selectors_money import group_settlement
+from settlement.selectors.groups import group_settlement
+from settlement.selectors.handover import head_name
+from settlement.services import agreements, approvals, handover, payments, prices
+from settlement.services import defects as settlement_defects
+from settlement.services import statements as settlement_statements
 
 # Who acts in this stage beyond demo.households' actors, and what each needs.
 SETTLEMENT_ROLES = {
@@ -147,7 +150,7 @@ def _transitions(households: list[Household], users: dict, rng: random.Random) -
     clerks = {users["clerk"].pk: users["clerk"], users["clerk2"].pk: users["clerk2"]}
     for household in households:
         moved_out = _moved_out_on(rng, today)
-        services.transition_record(
+        settlement_statements.transition_record(
             actor=clerks.get(household.registered_by_id, users["clerk"]),
             household=household,
             moved_out_on=moved_out,
@@ -184,7 +187,7 @@ def _groups_with_apartments(households: list[Household], several: int) -> list[V
 def _approve(statement: Statement, users: dict, *, steps: int | None = None) -> None:
     """Take the chain's next `steps` steps (all by default), each by the next person of the
     step's role who has not yet taken a step on this statement."""
-    chain = services_money.approval_chain(statement.project)
+    chain = approvals.approval_chain(statement.project)
     current = statement.approvals.filter(round=statement.approval_round)
     taken = set(current.values_list("actor__username", flat=True))
     done = set(current.values_list("position", flat=True))
@@ -192,7 +195,7 @@ def _approve(statement: Statement, users: dict, *, steps: int | None = None) -> 
     for step in todo[:steps]:
         name = next(n for n in APPROVERS[step.role] if n not in taken)
         taken.add(name)
-        services_money.statement_approve(
+        approvals.statement_approve(
             actor=users[name],
             statement=statement,
             expected_position=step.position,
@@ -218,7 +221,7 @@ def _settle(statements: list[Statement], users: dict, rng: random.Random) -> tup
         for number, amount in enumerate(parts, start=1):
             key = f"{MAIN_PROJECT_CODE}-{statement.household.code}-{what}-{number}"
             reference = f"{'收款' if what == 'collect' else '转账'}凭证 {key}"
-            services_money.payment_record(
+            payments.payment_record(
                 actor=cashier,
                 statement=statement,
                 amount=amount,
@@ -227,7 +230,7 @@ def _settle(statements: list[Statement], users: dict, rng: random.Random) -> tup
             )
             if number == 1 and statement is ordered[0]:
                 # The button pressed twice: the same key returns the first payment.
-                _again, created = services_money.payment_record(
+                _again, created = payments.payment_record(
                     actor=cashier,
                     statement=statement,
                     amount=amount,
@@ -248,10 +251,8 @@ def _settle(statements: list[Statement], users: dict, rng: random.Random) -> tup
 def _agreements(households: list[Household], users: dict) -> None:
     today = timezone.localdate()
     for household in households:
-        agreement, _pdf = services_handover.agreement_issue(
-            actor=users["clerk"], household=household
-        )
-        services_handover.agreement_sign(
+        agreement, _pdf = agreements.agreement_issue(actor=users["clerk"], household=household)
+        agreements.agreement_sign(
             actor=users["clerk"],
             agreement=agreement,
             signed_on=today,
@@ -263,7 +264,7 @@ def _handovers(households: list[Household], users: dict, rng: random.Random) -> 
     today = timezone.localdate()
     for index, household in enumerate(households):
         apartments = binding_allocations(household).count()
-        services_handover.handover_record(
+        handover.handover_record(
             actor=users["clerk"],
             household=household,
             handed_over_on=today,
@@ -275,23 +276,21 @@ def _handovers(households: list[Household], users: dict, rng: random.Random) -> 
             signature_record=f"交房确认单 {MAIN_PROJECT_CODE}-JF-{household.code}",
         )
         if index % 3 != 2:  # most have moved in
-            services_handover.move_in_record(
-                actor=users["clerk"], household=household, moved_in_on=today
-            )
+            handover.move_in_record(actor=users["clerk"], household=household, moved_in_on=today)
 
 
 def _defects(households: list[Household], users: dict) -> int:
     first, second, third = (households * 3)[:3]
     (where1, what1), (where2, what2), (where3, what3) = DEFECTS
-    ticket = services_handover.defect_report(household=first, location=where1, description=what1)
-    services_handover.defect_answer(actor=users["clerk"], ticket=ticket, answer=DEFECT_ANSWER)
-    phoned = services_handover.defect_report(
+    ticket = settlement_defects.defect_report(household=first, location=where1, description=what1)
+    settlement_defects.defect_answer(actor=users["clerk"], ticket=ticket, answer=DEFECT_ANSWER)
+    phoned = settlement_defects.defect_report(
         household=second, location=where2, description=what2, actor=users["clerk2"]
     )
-    services_handover.defect_answer(
+    settlement_defects.defect_answer(
         actor=users["clerk2"], ticket=phoned, answer=PHONE_ANSWER, close=True
     )
-    services_handover.defect_report(household=third, location=where3, description=what3)
+    settlement_defects.defect_report(household=third, location=where3, description=what3)
     return 3
 
 
@@ -303,7 +302,7 @@ def _monetised(households: list[Household], users: dict) -> list[str]:
     codes = []
     for household in households:
         if not binding_allocations(household).exists():
-            services.outcome_choose(
+            settlement_statements.outcome_choose(
                 actor=users["finance"], household=household, outcome=Outcome.MONETISED
             )
             codes.append(household.code)
@@ -325,7 +324,7 @@ def seed_settlement(
         .order_by("code")
     )
 
-    services.price_rules_set(actor=users["leader"], project=project, **PRICES, bands=BANDS)
+    prices.price_rules_set(actor=users["leader"], project=project, **PRICES, bands=BANDS)
     _transitions(households, users, rng)
     progress(f"  {MAIN_PROJECT_CODE}: prices set, {len(households)} move-out dates recorded")
 
@@ -337,14 +336,14 @@ def seed_settlement(
     members = [h for h in households if settled_group and h.group_id == settled_group.pk]
     finance = users["finance"]
     if members:
-        services.adjustment_add(
+        settlement_statements.adjustment_add(
             actor=finance,
             household=members[0],
             kind=AdjustmentKind.REWARD,
             amount=REWARD[0],
             reason=REWARD[1],
         )
-        services.adjustment_add(
+        settlement_statements.adjustment_add(
             actor=finance,
             household=members[-1],
             kind=AdjustmentKind.DEDUCTION,
@@ -357,7 +356,9 @@ def seed_settlement(
         if household.code in monetised:
             statements[household.pk] = Statement.objects.get(household=household)
             continue
-        statements[household.pk] = services.statement_compute(actor=finance, household=household)
+        statements[household.pk] = settlement_statements.statement_compute(
+            actor=finance, household=household
+        )
     progress(f"  {MAIN_PROJECT_CODE}: {len(statements)} statements computed")
 
     collected = paid = Decimal("0.00")
@@ -379,7 +380,7 @@ def seed_settlement(
 
     partial_steps: dict[str, int] = {}
     if partial_group is not None:
-        chain = services_money.approval_chain(project)
+        chain = approvals.approval_chain(project)
         for index, household in enumerate(h for h in households if h.group_id == partial_group.pk):
             steps = 1 + index % (len(chain) - 1)  # never the last: mid-chain
             _approve(statements[household.pk], users, steps=steps)

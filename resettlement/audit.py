@@ -54,6 +54,7 @@ class AuditAction(models.TextChoices):
     OBJECTION_ANSWER = "objection.answer", gettext_lazy("公示异议答复")
     LOTTERY_SIGN_OFF = "lottery.sign_off", gettext_lazy("摇号签署")
     LOTTERY_VOID = "lottery.void", gettext_lazy("摇号场次作废")
+    STATEMENT_COMPUTE = "statement.compute", gettext_lazy("结算单计算")
     STATEMENT_APPROVE = "statement.approve", gettext_lazy("结算单审批")
     STATEMENT_SEND_BACK = "statement.send_back", gettext_lazy("结算单退回")
     PAYMENT_RECORD = "payment.record", gettext_lazy("登记收付款")

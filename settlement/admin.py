@@ -1,5 +1,5 @@
 """Admin for settlement. Price rules (with their over-area bands) are saved through
-`settlement.services.price_rules_set`, the form trying the service first (rolled back) so its
+`settlement.services.prices.price_rules_set`, the form trying the service first (rolled back) so its
 refusals appear on the right field. Everything else is read-only here: statements, approvals
 and payments change only through the services (finance pages, API), agreements, handovers
 and defects through the handover pages."""
@@ -17,7 +17,6 @@ from django.utils.translation import gettext_lazy
 from households.access import ProjectScopedAdmin
 from resettlement.admin_readonly import ReadOnlyAdmin, ReadOnlyMixin
 from resettlement.admin_services import ServiceAdmin, ServiceForm
-from settlement import services
 from settlement.models import (
     Adjustment,
     Agreement,
@@ -34,6 +33,7 @@ from settlement.models import (
     StatementSendBack,
     Transition,
 )
+from settlement.services import prices
 
 OPEN_ENDED = ("", "-", "—", "∞", "以上")
 
@@ -101,7 +101,7 @@ class PriceRulesForm(ServiceForm):
 
     def call(self, actor) -> PriceRules:
         data = self.cleaned_data
-        return services.price_rules_set(
+        return prices.price_rules_set(
             actor=actor,
             project=data["project"],
             bands=data["bands"],
@@ -223,7 +223,7 @@ class StatementAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
 @admin.register(ApprovalStep)
 class ApprovalStepAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
     """Read-only: a project's chain is set on the finance page 审批流程设置 through
-    `settlement.services_money.approval_chain_set` (permission, project, audit entry)."""
+    `settlement.services.approvals.approval_chain_set` (permission, project, audit entry)."""
 
     list_display = ("project", "position", "code", "label", "role")
     list_filter = (("project", admin.RelatedOnlyFieldListFilter),)

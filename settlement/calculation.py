@@ -1,7 +1,8 @@
 """The household statement's arithmetic: plain inputs in, income and expenditure lines out.
 
-No database here: `settlement.services` gathers the inputs (entitlement, apartments, prices,
-dates, adjustments) and stores what `statement_lines` returns. Every rule, with hand-worked
+No database here: `settlement.selectors.statements` gathers the inputs (entitlement,
+apartments, prices, dates, adjustments) and `settlement.services.statements` stores what
+`statement_lines` returns. Every rule, with hand-worked
 examples, is written in docs/settlement.md; the tests assert those examples' numbers.
 
 Rounding (the one rule, docs/settlement.md “Rounding”): each line's amount is computed

@@ -2,7 +2,7 @@
 and expenditure lines, the fund-approval chain, payments and collections, agreements, key
 handover and after-care defects. Money is Decimal with 2 places (元); areas 2 places (㎡);
 the rounding rule is in docs/settlement.md. The rules that change these rows live in
-`settlement.services`.
+`settlement/services/` (one module per subject).
 """
 
 from __future__ import annotations

@@ -1,37 +1,56 @@
 """Staff pages of settlement, mounted at /staff/settlement/: the finance pages (statements,
-the approval chain, payments, group settlement) and, included without a namespace of their
-own, the agreement, handover and defect pages (settlement/urls_handover.py)."""
+the approval chain, payments, group settlement) and the agreement, handover and defect pages."""
 
-from django.urls import include, path
+from django.urls import path
 
-from settlement import views_export, views_inputs
-from settlement import views_finance as views
+from settlement.views import agreements, approvals, defects, groups, handover, payments, statements
+from settlement.views import groups as settlement_groups
+from settlement.views import statements as settlement_statements
 
 app_name = "settlement"
 
 urlpatterns = [
-    path("", views.finance_home, name="finance-home"),
-    path("projects/<str:code>/", views.project_groups, name="project-groups"),
-    path("projects/<str:code>/chain/", views.chain_edit, name="chain-edit"),
+    path("", settlement_groups.finance_home, name="finance-home"),
+    path("projects/<str:code>/", settlement_groups.project_groups, name="project-groups"),
+    path("projects/<str:code>/chain/", approvals.chain_edit, name="chain-edit"),
     path(
         "projects/<str:code>/statements.xlsx",
-        views_export.statements_xlsx,
+        groups.statements_xlsx,
         name="statements-xlsx",
     ),
-    path("groups/<int:pk>/", views.group_detail, name="group-detail"),
-    path("statements/<int:pk>/", views.statement_detail, name="statement-detail"),
-    path("statements/<int:pk>/statement.pdf", views.statement_pdf, name="statement-pdf"),
-    path("statements/<int:pk>/approve/", views.statement_approve, name="statement-approve"),
-    path("statements/<int:pk>/pay/", views.payment_record, name="payment-record"),
-    path("statements/<int:pk>/send-back/", views.statement_send_back, name="statement-send-back"),
-    path("households/<int:pk>/", views_inputs.household_settlement, name="household-settlement"),
+    path("groups/<int:pk>/", settlement_groups.group_detail, name="group-detail"),
+    path("statements/<int:pk>/", settlement_statements.statement_detail, name="statement-detail"),
+    path(
+        "statements/<int:pk>/statement.pdf",
+        settlement_statements.statement_pdf,
+        name="statement-pdf",
+    ),
+    path("statements/<int:pk>/approve/", approvals.statement_approve, name="statement-approve"),
+    path("statements/<int:pk>/pay/", payments.payment_record, name="payment-record"),
+    path(
+        "statements/<int:pk>/send-back/", approvals.statement_send_back, name="statement-send-back"
+    ),
+    path("households/<int:pk>/", statements.household_settlement, name="household-settlement"),
     path(
         "households/<int:pk>/transition/",
-        views_inputs.transition_record,
+        statements.transition_record,
         name="transition-record",
     ),
-    path("households/<int:pk>/adjustments/", views_inputs.adjustment_add, name="adjustment-add"),
-    path("households/<int:pk>/outcome/", views_inputs.outcome_choose, name="outcome-choose"),
-    path("households/<int:pk>/compute/", views_inputs.statement_compute, name="statement-compute"),
-    path("", include("settlement.urls_handover")),
+    path("households/<int:pk>/adjustments/", statements.adjustment_add, name="adjustment-add"),
+    path("households/<int:pk>/outcome/", statements.outcome_choose, name="outcome-choose"),
+    path("households/<int:pk>/compute/", statements.statement_compute, name="statement-compute"),
+    path("handover/", handover.handover_list, name="handover-list"),
+    path("handover/<int:pk>/", handover.handover_detail, name="handover-detail"),
+    path("handover/<int:pk>/keys/", handover.handover_record, name="handover-record"),
+    path("handover/<int:pk>/move-in/", handover.handover_move_in, name="handover-move-in"),
+    path("handover/<int:pk>/agreement/issue/", agreements.agreement_issue, name="agreement-issue"),
+    path(
+        "handover/<int:pk>/agreement.pdf", agreements.agreement_download, name="agreement-download"
+    ),
+    path("handover/<int:pk>/agreement/sign/", agreements.agreement_sign, name="agreement-sign"),
+    path("handover/<int:pk>/defects/new/", defects.defect_report, name="defect-report"),
+    path("defects/", defects.defect_list, name="defect-list"),
+    path("defects/<int:pk>/", defects.defect_detail, name="defect-detail"),
+    path("defects/<int:pk>/close/", defects.defect_close, name="defect-close"),
+    path("defects/photos/<int:pk>/", defects.defect_photo, name="defect-photo"),
 ]

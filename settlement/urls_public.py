@@ -2,12 +2,12 @@
 
 from django.urls import path
 
-from settlement import views_public as views
+from settlement.views import public
 
 app_name = "settlement-public"
 
 urlpatterns = [
-    path("", views.lookup, name="lookup"),
-    path("<str:code>/", views.household, name="household"),
-    path("<str:code>/report/", views.report, name="report"),
+    path("", public.lookup, name="lookup"),
+    path("<str:code>/", public.household, name="household"),
+    path("<str:code>/report/", public.report, name="report"),
 ]

@@ -249,7 +249,7 @@ def test_the_proxy_caps_request_bodies_as_django_does(nginx):
     from django.conf import settings
 
     from resettlement.public_site import one_attachment
-    from settlement.services_handover import MAX_DEFECT_PHOTOS, defect_photo_limit
+    from settlement.services.defects import MAX_DEFECT_PHOTOS, defect_photo_limit
 
     form = settings.FORM_BODY_MAX_BYTES
     (everywhere,) = directive(nginx["server:443"], "client_max_body_size")

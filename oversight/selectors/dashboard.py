@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from households.models import Community, Household, HouseholdStatus, Project, VillagerGroup
+from lottery.selectors.sign_off import signed_allocations
 from oversight.models import WorkingTeam
 from publicity.overview import published_after_approval
 from settlement.models import Outcome, StatementStatus
-from settlement.selectors_handover import signed_allocations
 
 # (field, label) in workflow order. Unlike the publicity overview these are not all nested:
 # a monetised household is settled without drawing an apartment or receiving keys.

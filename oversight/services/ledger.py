@@ -146,7 +146,7 @@ def _monthly_subsidy(rules: PriceRules | None, household: Household) -> Decimal 
 
 def _paid_subsidy(household_ids: list[int]) -> dict[int, tuple[Decimal, int]]:
     """Per household: the subsidy lines of its settled statement (amount, months). A
-    statement is paid or collected as a whole (settlement.services_money), so its subsidy
+    statement is paid or collected as a whole (settlement.services.payments), so its subsidy
     line counts as paid once the statement is settled, and not before."""
     paid: dict[int, tuple[Decimal, int]] = {}
     lines = StatementLine.objects.filter(

@@ -9,8 +9,8 @@ from django.core.cache import cache
 
 from lottery.services.draws import lottery_draw_remaining
 from lottery.services.sign_off import lottery_session_sign_off
-from settlement import services_handover as services
 from settlement.models import DefectPhoto, DefectTicket
+from settlement.services import defects
 from tests.factories import make_user
 from tests.lottery.factories import (
     build_lottery_project,
@@ -84,7 +84,7 @@ def test_a_resident_reports_a_defect_with_a_photo_and_sees_the_answer(
 
     saved = DefectTicket.objects.get()
     assert saved.reported_by_resident and saved.photos.get().content_type == "image/jpeg"
-    services.defect_answer(actor=clerk, ticket=saved, answer="已安排维修师傅明天上午上门。")
+    defects.defect_answer(actor=clerk, ticket=saved, answer="已安排维修师傅明天上午上门。")
 
     page.reload()
     page.wait_for_selector("#ticket-1 .answer")

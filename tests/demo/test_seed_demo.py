@@ -69,7 +69,7 @@ from settlement.models import (
     StatementStatus,
     Transition,
 )
-from settlement.selectors_money import group_settlement
+from settlement.selectors.groups import group_settlement
 from tests.demo.seeding import HOUSEHOLDS, SEED, demo_settings, seed
 
 # -- the command --------------------------------------------------------------------------

@@ -13,8 +13,8 @@ from allocation.services import demands, estates
 from oversight.services import ledger, teams
 from resettlement.errors import NotAllowed
 from resettlement.models import AuditEntry
-from settlement import services as settlement
-from settlement.services_money import StepSpec, approval_chain_set
+from settlement.services import prices
+from settlement.services.approvals import StepSpec, approval_chain_set
 from tests.factories import VillagerGroupFactory, grant, make_user
 
 PRICES = {
@@ -36,7 +36,7 @@ def apartment_type(actor, project):
 
 
 CALLS: dict[str, Callable] = {
-    "price_rules.set": lambda actor, project: settlement.price_rules_set(
+    "price_rules.set": lambda actor, project: prices.price_rules_set(
         actor=actor, project=project, **PRICES, bands=[(None, "6000")]
     ),
     "approval_chain.set": lambda actor, project: approval_chain_set(

@@ -21,7 +21,7 @@ from publicity import services as publicity_services
 from resettlement.audit import audit_verify
 from resettlement.errors import RuleViolation
 from resettlement.models import AuditEntry
-from settlement import services_money
+from settlement.services import approvals, payments
 from tests.factories import make_user, member_data
 from tests.lottery.factories import build_lottery_project, create_session, start_drawing
 from tests.resettlement.audit_helpers import entries, only_entry
@@ -245,7 +245,7 @@ def test_each_approval_step_is_recorded_with_its_approver(money, chain):  # noqa
 
 def test_a_statement_sent_back_is_recorded_with_the_step_and_reason(money, chain):  # noqa: F811
     statement = approve_through(statement_of(money.owed), chain, steps=2)
-    services_money.statement_send_back(
+    approvals.statement_send_back(
         actor=chain.director, statement=statement, reason="协议面积与登记不符"
     )
     entry = only_entry("statement.send_back")
@@ -260,7 +260,7 @@ def test_a_statement_sent_back_is_recorded_with_the_step_and_reason(money, chain
 
 def test_a_payment_is_recorded_once_and_its_repeat_adds_nothing(money, chain):  # noqa: F811
     statement = approve_through(statement_of(money.elsewhere), chain)
-    payment, created = services_money.payment_record(
+    payment, created = payments.payment_record(
         actor=chain.cashier,
         statement=statement,
         amount=Decimal("3000.00"),
@@ -274,7 +274,7 @@ def test_a_payment_is_recorded_once_and_its_repeat_adds_nothing(money, chain):  
     assert entry.payload["household"] == "H101" and entry.payload["direction"] == "pay"
     count = AuditEntry.objects.count()
 
-    again, created = services_money.payment_record(
+    again, created = payments.payment_record(
         actor=chain.cashier,
         statement=statement,
         amount=Decimal("3000.00"),
@@ -289,7 +289,7 @@ def test_a_refused_payment_leaves_no_entry(money, chain):  # noqa: F811
     statement = approve_through(statement_of(money.elsewhere), chain)
     count = AuditEntry.objects.count()
     with pytest.raises(RuleViolation):
-        services_money.payment_record(
+        payments.payment_record(
             actor=chain.cashier,
             statement=statement,
             amount=Decimal("9000.00"),  # more than the 8,000 owed

@@ -207,5 +207,5 @@ def test_every_spreadsheet_the_code_writes_goes_through_the_export_cell_function
         "households/import_base.py",
         "households/import_template.py",
         "oversight/export.py",
-        "settlement/statement_export.py",
+        "settlement/export/statements.py",
     ]

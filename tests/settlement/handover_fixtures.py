@@ -18,7 +18,7 @@ from django.utils import timezone
 from PIL import Image
 
 from households.models import Household, HouseholdStatus, HukouNature, Member, Relation
-from settlement import services_handover as services
+from settlement.services import handover
 from tests.factories import id_number
 
 HANDED_OVER_ON = dt.date(2026, 1, 10)
@@ -67,7 +67,7 @@ def hand_over(household, clerk, *, on: dt.date = HANDED_OVER_ON, **overrides):
         "signature_record": "交房确认单第0001号",
         **overrides,
     }
-    return services.handover_record(actor=clerk, household=household, **values)
+    return handover.handover_record(actor=clerk, household=household, **values)
 
 
 @pytest.fixture

@@ -25,13 +25,13 @@ from households.models import (
     Relation,
     VillagerGroup,
 )
-from settlement import services_money
 from settlement.models import (
     LineSide,
     Statement,
     StatementLine,
     StatementStatus,
 )
+from settlement.services import approvals
 from tests.factories import ProjectFactory, id_number, make_user
 
 _codes = itertools.count(1)
@@ -140,8 +140,8 @@ def make_statement(household: Household, net: Decimal | str) -> Statement:
 def approve_next(*, actor, statement: Statement, comment: str = ""):
     """Approve the step the statement waits for now, as the statement's page (showing that
     step) asks for it. A statement waiting for no step is asked for step 1."""
-    step = services_money.next_step(Statement.objects.get(pk=statement.pk))
-    return services_money.statement_approve(
+    step = approvals.next_step(Statement.objects.get(pk=statement.pk))
+    return approvals.statement_approve(
         actor=actor,
         statement=statement,
         expected_position=step.position if step is not None else 1,

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from households.models import Member, Relation
 from resettlement.errors import NotAllowed, RuleViolation
-from settlement import services_handover as services
 from settlement.models import Agreement, Outcome, Statement
+from settlement.services import agreements
 from tests.publicity.roster_fixtures import pdf_pages, squeezed
 from tests.settlement.handover_fixtures import household as household  # noqa: F401
 from tests.settlement.handover_fixtures import no_apartment as no_apartment  # noqa: F401
@@ -47,7 +47,7 @@ def _statement(household, *, outcome=Outcome.APARTMENT, income="1000.00", expend
 def test_the_agreement_names_the_parties_household_and_its_apartments(
     settlement_project, household, clerk
 ):
-    agreement, pdf = services.agreement_issue(actor=clerk, household=household)
+    agreement, pdf = agreements.agreement_issue(actor=clerk, household=household)
     text = _text(pdf)
     project = settlement_project.project
     assert agreement.number == f"{project.code}-AG-{household.code}"
@@ -62,12 +62,12 @@ def test_the_agreement_names_the_parties_household_and_its_apartments(
     assert "结算金额以经审批的结算单为准" in text  # no statement yet
     assert "甲方(盖章)" in text and "乙方(户主签字并按手印)" in text
     assert not FULL_ID.search(text)
-    assert services.agreement_pdf_bytes(agreement) == pdf
+    assert agreements.agreement_pdf_bytes(agreement) == pdf
 
 
 def test_the_statements_net_is_written_as_who_pays_whom(settlement_project, household, clerk):
     _statement(household, income="1000.00", expenditure="251234.50")
-    _agreement, pdf = services.agreement_issue(actor=clerk, household=household)
+    _agreement, pdf = agreements.agreement_issue(actor=clerk, household=household)
     assert "乙方应向甲方缴纳250,234.50元" in _text(pdf)
 
 
@@ -75,34 +75,34 @@ def test_a_monetised_household_gets_an_agreement_without_apartments(
     settlement_project, no_apartment, clerk
 ):
     with pytest.raises(RuleViolation) as refused:
-        services.agreement_issue(actor=clerk, household=no_apartment)
+        agreements.agreement_issue(actor=clerk, household=no_apartment)
     assert refused.value.code == "no_outcome"
     _statement(no_apartment, outcome=Outcome.MONETISED, income="400000.00")
-    _agreement, pdf = services.agreement_issue(actor=clerk, household=no_apartment)
+    _agreement, pdf = agreements.agreement_issue(actor=clerk, household=no_apartment)
     text = _text(pdf)
     assert "货币化安置(房票)" in text and "不再分配安置房" in text
     assert "甲方应向乙方支付400,000.00元" in text
 
 
 def test_reissue_gives_a_new_hash_until_signed_then_never(settlement_project, household, clerk):
-    first, first_pdf = services.agreement_issue(actor=clerk, household=household)
+    first, first_pdf = agreements.agreement_issue(actor=clerk, household=household)
     first_hash = first.pdf_sha256
     _statement(household, income="500.00")
-    again, pdf = services.agreement_issue(actor=clerk, household=household)
+    again, pdf = agreements.agreement_issue(actor=clerk, household=household)
     assert again.pk == first.pk and again.number == first.number
     assert again.pdf_sha256 != first_hash == hashlib.sha256(first_pdf).hexdigest()
-    assert services.agreement_pdf_bytes(again) == pdf
+    assert agreements.agreement_pdf_bytes(again) == pdf
 
-    signed = services.agreement_sign(
+    signed = agreements.agreement_sign(
         actor=clerk, agreement=again, signed_on=dt.date(2026, 1, 5), signer_name="王建国"
     )
     assert signed.signed_on == dt.date(2026, 1, 5) and signed.signer_name == "王建国"
     assert signed.recorded_by == clerk
     with pytest.raises(RuleViolation) as refused:
-        services.agreement_issue(actor=clerk, household=household)
+        agreements.agreement_issue(actor=clerk, household=household)
     assert refused.value.code == "already_signed"
     with pytest.raises(RuleViolation) as twice:
-        services.agreement_sign(
+        agreements.agreement_sign(
             actor=clerk, agreement=signed, signed_on=dt.date(2026, 1, 6), signer_name="李"
         )
     assert twice.value.code == "already_signed"
@@ -110,9 +110,9 @@ def test_reissue_gives_a_new_hash_until_signed_then_never(settlement_project, ho
 
 
 def test_signing_needs_a_name_and_a_date_not_in_the_future(settlement_project, household, clerk):
-    agreement, _pdf = services.agreement_issue(actor=clerk, household=household)
+    agreement, _pdf = agreements.agreement_issue(actor=clerk, household=household)
     with pytest.raises(RuleViolation) as refused:
-        services.agreement_sign(
+        agreements.agreement_sign(
             actor=clerk,
             agreement=agreement,
             signed_on=timezone.localdate() + dt.timedelta(days=1),
@@ -127,10 +127,10 @@ def test_only_the_settlement_team_issues_and_signs(
 ):
     for actor in (reviewer, outsider):
         with pytest.raises(NotAllowed):
-            services.agreement_issue(actor=actor, household=household)
-    agreement, _pdf = services.agreement_issue(actor=clerk, household=household)
+            agreements.agreement_issue(actor=actor, household=household)
+    agreement, _pdf = agreements.agreement_issue(actor=clerk, household=household)
     with pytest.raises(NotAllowed):
-        services.agreement_sign(
+        agreements.agreement_sign(
             actor=reviewer, agreement=agreement, signed_on=dt.date(2026, 1, 5), signer_name="王"
         )
 

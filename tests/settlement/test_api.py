@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from settlement import services_money
 from settlement.models import Payment
+from settlement.services import approvals, payments
 from tests.reauth import recently_authenticated
 from tests.settlement.money_fixtures import (  # noqa: F401 (fixtures)
     approve_through,
@@ -67,10 +67,10 @@ def test_a_statement_shows_its_lines_approvals_and_next_step(money, chain):  # n
 def test_a_statement_reads_in_the_same_queries_whatever_its_record(money, chain):  # noqa: F811
     plain = approve_through(statement_of(money.owed_too), chain)
     busy = approve_through(statement_of(money.elsewhere), chain, steps=2)
-    services_money.statement_send_back(actor=chain.director, statement=busy, reason="面积有误")
+    approvals.statement_send_back(actor=chain.director, statement=busy, reason="面积有误")
     busy = approve_through(busy, chain)
     for key, amount in (("k1", "1000.00"), ("k2", "2000.00")):
-        services_money.payment_record(
+        payments.payment_record(
             actor=chain.cashier, statement=busy, amount=amount, idempotency_key=key
         )
     client = client_for(chain.cashier)

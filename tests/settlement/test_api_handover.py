@@ -12,8 +12,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from households.models import Member, Relation
-from settlement import services_handover as services
 from settlement.models import Agreement, DefectStatus, DefectTicket, Handover
+from settlement.services import agreements, defects
+from settlement.services import handover as settlement_handover
 from tests.settlement.handover_fixtures import (
     HANDED_OVER_ON,
     hand_over,
@@ -68,14 +69,14 @@ def _issued(household, clerk) -> Agreement:
     return Agreement.objects.create(
         household=household,
         project=household.project,
-        number=services.agreement_number(household),
+        number=agreements.agreement_number(household),
         pdf_sha256="0" * 64,
         recorded_by=clerk,
     )
 
 
 def _ticket(household, **values) -> DefectTicket:
-    return services.defect_report(
+    return defects.defect_report(
         household=household,
         location=values.get("location", "主卧窗户"),
         description=values.get("description", "窗框漏水。"),
@@ -178,7 +179,7 @@ def test_agreements_filter_by_state_group_and_household(settlement_project, cler
     first, second, other_group = households[0], households[1], households[-1]
     assert first.group_id == second.group_id != other_group.group_id
     signed = _issued(first, clerk)
-    services.agreement_sign(
+    agreements.agreement_sign(
         actor=clerk, agreement=signed, signed_on=dt.date(2026, 1, 5), signer_name="王"
     )
     _issued(second, clerk)
@@ -271,7 +272,9 @@ def test_handovers_filter_by_state(settlement_project, clerk):
     households = sorted(settlement_project.households, key=lambda h: h.code)[:3]
     for h in households:
         hand_over(h, clerk)
-    services.move_in_record(actor=clerk, household=households[1], moved_in_on=HANDED_OVER_ON)
+    settlement_handover.move_in_record(
+        actor=clerk, household=households[1], moved_in_on=HANDED_OVER_ON
+    )
     client = client_for(clerk)
     moved = rows(client.get(HANDOVERS, {"status": "moved_in"}))
     assert [r["household_code"] for r in moved] == [households[1].code]
@@ -368,7 +371,7 @@ def test_only_staff_with_the_permission_report_and_answer(
 def test_defects_filter_by_status_and_household(settlement_project, handed_over, clerk):
     open_one = _ticket(handed_over, location="厨房")
     done = _ticket(handed_over, location="卫生间")
-    services.defect_answer(actor=clerk, ticket=done, answer="已修。", close=True)
+    defects.defect_answer(actor=clerk, ticket=done, answer="已修。", close=True)
     client = client_for(clerk)
     assert [r["id"] for r in rows(client.get(DEFECTS, {"status": "open"}))] == [open_one.pk]
     assert [r["id"] for r in rows(client.get(DEFECTS, {"status": "closed"}))] == [done.pk]

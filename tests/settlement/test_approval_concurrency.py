@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from resettlement.models import AuditEntry
-from settlement import services_money
+from settlement.services import approvals
 from tests.races import at_once, needs_postgresql
 from tests.settlement.money_fixtures import (  # noqa: F401 (fixtures)
     approve_through,
@@ -27,7 +27,7 @@ def test_two_leaders_approving_step_two_at_once_take_it_once(money, chain):  # n
     entries = AuditEntry.objects.count()
 
     def approve_step_two(leader):
-        return lambda: services_money.statement_approve(
+        return lambda: approvals.statement_approve(
             actor=leader, statement=statement, expected_position=2
         )
 
@@ -41,5 +41,5 @@ def test_two_leaders_approving_step_two_at_once_take_it_once(money, chain):  # n
     assert outcomes == ["approval_step_changed", "took step 2"]
     statement.refresh_from_db()
     assert sorted(statement.approvals.values_list("position", flat=True)) == [1, 2]
-    assert services_money.next_step(statement).position == 3
+    assert approvals.next_step(statement).position == 3
     assert AuditEntry.objects.count() == entries + 1

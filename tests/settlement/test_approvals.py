@@ -9,9 +9,9 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from resettlement.errors import NotAllowed, RuleViolation
-from settlement import services_money
 from settlement.models import ApprovalStep, StatementApproval, StatementStatus
-from settlement.services_money import StepSpec
+from settlement.services import approvals
+from settlement.services.approvals import StepSpec
 from tests.factories import make_user
 from tests.settlement.money_fixtures import (  # noqa: F401 (fixtures)
     approve_next,
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_default_chain_is_the_seven_steps_of_seed_003(money):  # noqa: F811
-    steps = services_money.approval_chain(money.project)
+    steps = approvals.approval_chain(money.project)
     assert [s.label for s in steps] == [
         "补偿协议审核",
         "分管领导预审",
@@ -37,7 +37,7 @@ def test_default_chain_is_the_seven_steps_of_seed_003(money):  # noqa: F811
     ]
     assert [s.role for s in steps] == ["reviewer", "leader", "leader"] + ["finance"] * 4
     # Asking again does not add another set.
-    assert len(services_money.approval_chain(money.project)) == 7
+    assert len(approvals.approval_chain(money.project)) == 7
     assert ApprovalStep.objects.filter(project=money.project).count() == 7
 
 
@@ -60,13 +60,13 @@ def test_steps_are_taken_in_order_and_the_last_approves(money, chain):  # noqa: 
 
 def test_an_over_long_comment_is_refused_and_nothing_is_taken(money, chain):  # noqa: F811
     statement = statement_of(money.owed)
-    too_long = "意" * (services_money.APPROVAL_COMMENT_MAX + 1)
+    too_long = "意" * (approvals.APPROVAL_COMMENT_MAX + 1)
     with pytest.raises(RuleViolation) as refused:
         approve_next(actor=chain.reviewer, statement=statement, comment=too_long)
     assert refused.value.details[0]["field"] == "comment"
     statement.refresh_from_db()
     assert statement.status == StatementStatus.DRAFT and not statement.approvals.exists()
-    at_most = "意" * services_money.APPROVAL_COMMENT_MAX
+    at_most = "意" * approvals.APPROVAL_COMMENT_MAX
     approval = approve_next(actor=chain.reviewer, statement=statement, comment=f"  {at_most}  ")
     assert approval.comment == at_most
 
@@ -78,7 +78,7 @@ def test_the_first_step_freezes_the_statement(money, chain):  # noqa: F811
     statement.refresh_from_db()
     assert statement.status == StatementStatus.APPROVING
     try:
-        from settlement.services import statement_compute
+        from settlement.services.statements import statement_compute
     except ImportError:  # the statements service is written alongside
         return
     with pytest.raises(RuleViolation):
@@ -152,7 +152,7 @@ def test_a_statement_owing_nothing_is_settled_when_approved(money, chain):  # no
 
 
 def test_a_leader_reorders_relabels_and_changes_roles(money, chain, leader):  # noqa: F811
-    steps = services_money.approval_chain_set(
+    steps = approvals.approval_chain_set(
         actor=leader,
         project=money.project,
         steps=[
@@ -176,20 +176,20 @@ def test_a_leader_reorders_relabels_and_changes_roles(money, chain, leader):  # 
 def test_the_chain_cannot_change_once_a_statement_is_in_it(money, chain, leader):  # noqa: F811
     approve_next(actor=chain.reviewer, statement=statement_of(money.owed))
     with pytest.raises(RuleViolation) as refused:
-        services_money.approval_chain_set(
+        approvals.approval_chain_set(
             actor=leader, project=money.project, steps=[StepSpec("a", "一步", "leader")]
         )
     assert refused.value.code == "chain_in_use"
-    assert len(services_money.approval_chain(money.project)) == 7
+    assert len(approvals.approval_chain(money.project)) == 7
 
 
 def test_only_leaders_change_the_chain_and_roles_must_approve(money, chain, clerk, leader):  # noqa: F811
     with pytest.raises(NotAllowed):
-        services_money.approval_chain_set(
+        approvals.approval_chain_set(
             actor=clerk, project=money.project, steps=[StepSpec("a", "一步", "leader")]
         )
     with pytest.raises(RuleViolation) as refused:
-        services_money.approval_chain_set(
+        approvals.approval_chain_set(
             actor=leader,
             project=money.project,
             steps=[StepSpec("a", "一步", "clerk"), StepSpec("a", "", "nobody")],
@@ -203,7 +203,7 @@ def test_only_leaders_change_the_chain_and_roles_must_approve(money, chain, cler
 
 @pytest.fixture
 def computed(settlement_project, finance_wu):
-    from settlement.services import statement_compute
+    from settlement.services.statements import statement_compute
 
     household = settlement_project.households[0]
     return statement_compute(actor=finance_wu, household=household)
@@ -213,7 +213,7 @@ def test_the_first_step_recomputes_a_stale_draft_then_freezes_it(
     settlement_project, computed, reviewer, leader
 ):
     from settlement.models import PriceRules
-    from settlement.services import statement_refresh
+    from settlement.services.statements import statement_refresh
 
     before = computed.net
     # A price changed without the statement being refreshed: the first step brings it up to
@@ -254,9 +254,9 @@ def test_a_computed_statement_goes_through_the_seven_steps(
 def test_an_approval_of_a_step_someone_else_took_is_refused_not_moved_on(money, chain):  # noqa: F811
     statement = approve_through(statement_of(money.owed), chain, steps=1)
     # Both leaders open the page at step 2; the pre-reviewing leader clicks first.
-    services_money.statement_approve(actor=chain.leader, statement=statement, expected_position=2)
+    approvals.statement_approve(actor=chain.leader, statement=statement, expected_position=2)
     with pytest.raises(RuleViolation) as refused:
-        services_money.statement_approve(
+        approvals.statement_approve(
             actor=chain.director, statement=statement, expected_position=2, comment="同意"
         )
     assert refused.value.code == "approval_step_changed"
@@ -266,8 +266,8 @@ def test_an_approval_of_a_step_someone_else_took_is_refused_not_moved_on(money, 
     # Step 3, which the director never saw, is not taken; it is still theirs to take.
     statement.refresh_from_db()
     assert sorted(statement.approvals.values_list("position", flat=True)) == [1, 2]
-    assert services_money.next_step(statement).position == 3
-    third = services_money.statement_approve(
+    assert approvals.next_step(statement).position == 3
+    third = approvals.statement_approve(
         actor=chain.director, statement=statement, expected_position=3
     )
     assert third.position == 3 and third.actor == chain.director
@@ -276,9 +276,7 @@ def test_an_approval_of_a_step_someone_else_took_is_refused_not_moved_on(money, 
 def test_an_approval_of_a_step_not_yet_reached_is_refused(money, chain):  # noqa: F811
     statement = statement_of(money.owed)
     with pytest.raises(RuleViolation) as refused:
-        services_money.statement_approve(
-            actor=chain.reviewer, statement=statement, expected_position=2
-        )
+        approvals.statement_approve(actor=chain.reviewer, statement=statement, expected_position=2)
     assert refused.value.code == "approval_step_changed"
     statement.refresh_from_db()
     assert statement.status == StatementStatus.DRAFT and not statement.approvals.exists()
@@ -290,7 +288,5 @@ def test_a_refused_stale_approval_writes_no_audit_entry(money, chain):  # noqa: 
     statement = approve_through(statement_of(money.owed), chain, steps=2)
     before = AuditEntry.objects.count()
     with pytest.raises(RuleViolation):
-        services_money.statement_approve(
-            actor=chain.director, statement=statement, expected_position=2
-        )
+        approvals.statement_approve(actor=chain.director, statement=statement, expected_position=2)
     assert AuditEntry.objects.count() == before

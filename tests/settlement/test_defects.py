@@ -13,9 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from resettlement.errors import NotAllowed, RuleViolation
-from settlement import selectors_handover as selectors
-from settlement import services_handover as services
 from settlement.models import DefectPhoto, DefectStatus, DefectTicket
+from settlement.selectors import defects
+from settlement.services import defects as settlement_defects
 from tests.settlement.handover_fixtures import hand_over, jpeg_bytes, png_bytes, upload
 from tests.settlement.handover_fixtures import handed_over as handed_over  # noqa: F401
 from tests.settlement.handover_fixtures import household as household  # noqa: F401
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.usefixtures("private_media")
 
 
 def _report(household, actor=None, photos=()):
-    return services.defect_report(
+    return settlement_defects.defect_report(
         household=household,
         location="主卧窗户",
         description="窗框漏水,下雨时窗台积水。",
@@ -90,31 +90,33 @@ def test_no_defects_before_handover(settlement_project, household):
 
 def test_empty_location_and_description_are_refused(settlement_project, handed_over):
     with pytest.raises(RuleViolation) as refused:
-        services.defect_report(household=handed_over, location=" ", description="")
+        settlement_defects.defect_report(household=handed_over, location=" ", description="")
     assert {d["field"] for d in refused.value.details} == {"location", "description"}
 
 
 def test_answer_then_close_and_the_time_to_close(settlement_project, handed_over, clerk):
     ticket = _report(handed_over)
     with pytest.raises(RuleViolation) as unanswered:
-        services.defect_close(actor=clerk, ticket=ticket)
+        settlement_defects.defect_close(actor=clerk, ticket=ticket)
     assert unanswered.value.code == "not_answered"
     ticket.refresh_from_db()
     assert ticket.status == DefectStatus.OPEN and ticket.closed_at is None
-    answered = services.defect_answer(actor=clerk, ticket=ticket, answer="已安排维修,3日内上门。")
+    answered = settlement_defects.defect_answer(
+        actor=clerk, ticket=ticket, answer="已安排维修,3日内上门。"
+    )
     assert answered.status == DefectStatus.ANSWERED and answered.answered_by == clerk
-    assert selectors.time_to_close(answered) is None
-    closed = services.defect_close(actor=clerk, ticket=answered)
+    assert defects.time_to_close(answered) is None
+    closed = settlement_defects.defect_close(actor=clerk, ticket=answered)
     assert closed.status == DefectStatus.CLOSED
-    assert selectors.time_to_close(closed) == closed.closed_at - closed.reported_at
-    assert selectors.time_to_close(closed) >= dt.timedelta(0)
+    assert defects.time_to_close(closed) == closed.closed_at - closed.reported_at
+    assert defects.time_to_close(closed) >= dt.timedelta(0)
     with pytest.raises(RuleViolation) as again:
-        services.defect_answer(actor=clerk, ticket=closed, answer="再答复")
+        settlement_defects.defect_answer(actor=clerk, ticket=closed, answer="再答复")
     assert again.value.code == "closed"
 
 
 def test_answer_and_close_at_once(settlement_project, handed_over, clerk):
-    ticket = services.defect_answer(
+    ticket = settlement_defects.defect_answer(
         actor=clerk, ticket=_report(handed_over), answer="已修好。", close=True
     )
     assert ticket.status == DefectStatus.CLOSED and ticket.closed_at is not None
@@ -128,7 +130,7 @@ def test_only_staff_with_the_permission_report_and_answer(
     ticket = _report(handed_over)
     for actor in (outsider, reviewer):
         with pytest.raises(NotAllowed):
-            services.defect_answer(actor=actor, ticket=ticket, answer="好")
+            settlement_defects.defect_answer(actor=actor, ticket=ticket, answer="好")
 
 
 def test_staff_pages_list_show_answer_and_serve_photos_safely(

@@ -9,8 +9,8 @@ import re
 import pytest
 from django.test import Client
 
-from settlement import services_money
 from settlement.models import Payment, StatementStatus
+from settlement.services import approvals, payments
 from tests.reauth import recently_authenticated
 from tests.settlement.money_fixtures import (  # noqa: F401 (fixtures)
     approve_next,
@@ -35,7 +35,7 @@ def key_of(html: str) -> str:
 
 def test_the_project_page_lists_groups_with_their_settlement(money, chain):  # noqa: F811
     approve_through(statement_of(money.elsewhere), chain)
-    services_money.payment_record(
+    payments.payment_record(
         actor=chain.cashier,
         statement=statement_of(money.elsewhere),
         amount="8000.00",
@@ -139,7 +139,7 @@ def test_the_payment_form_is_shown_only_to_who_may_record_one(money, chain):  # 
     assert 'id="payment-form"' in html
     assert "尚未收付 8000.00 元" in html
     # Once settled there is nothing left to record.
-    services_money.payment_record(
+    payments.payment_record(
         actor=chain.cashier, statement=approved, amount="8000.00", idempotency_key="k1"
     )
     html = client_for(chain.cashier).get(url).content.decode()
@@ -205,7 +205,7 @@ def test_a_leader_edits_the_chain_on_its_page(money, chain, leader):  # noqa: F8
     }
     response = client.post(url, data)
     assert response.status_code == 302
-    steps = services_money.approval_chain(money.project)
+    steps = approvals.approval_chain(money.project)
     assert [(s.label, s.role) for s in steps] == [("财务初审", "finance"), ("领导签批", "leader")]
     # A role that may not approve is refused with a message.
     data["steps-0-role"] = "clerk"
@@ -233,7 +233,7 @@ def test_the_chain_page_is_read_only_once_a_statement_is_in_it(money, chain, lea
     )
     assert response.status_code == 200
     assert "不能再修改" in response.content.decode()
-    assert len(services_money.approval_chain(money.project)) == 7
+    assert len(approvals.approval_chain(money.project)) == 7
 
 
 def test_the_statement_page_links_its_pdf(money, chain):  # noqa: F811

@@ -9,7 +9,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from settlement import selectors_money, services_money
+from settlement.selectors import groups
+from settlement.services import payments
 from tests.settlement.money_fixtures import (  # noqa: F401 (fixtures)
     approve_through,
     chain,
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 
 def pay(actor, household, amount, key):
-    return services_money.payment_record(
+    return payments.payment_record(
         actor=actor, statement=statement_of(household), amount=Decimal(amount), idempotency_key=key
     )
 
@@ -31,22 +32,22 @@ def pay(actor, household, amount, key):
 def test_a_group_is_settled_only_when_every_household_is(money, chain):  # noqa: F811
     for household in (money.owes, money.owed, money.owed_too):
         approve_through(statement_of(household), chain)
-    summary = selectors_money.group_settlement(money.group)
+    summary = groups.group_settlement(money.group)
     assert not summary.settled
     assert summary.totals.to_collect == Decimal("20000.00")
     assert summary.totals.to_pay == Decimal("45000.00")
     assert not summary.collections_done
 
     pay(chain.cashier, money.owes, "20000.00", "k1")
-    summary = selectors_money.group_settlement(money.group)
+    summary = groups.group_settlement(money.group)
     assert summary.collections_done
     assert summary.totals.collected == Decimal("20000.00")
     assert not summary.settled
 
     pay(chain.cashier, money.owed, "30000.00", "k2")
-    assert not selectors_money.group_settlement(money.group).settled
+    assert not groups.group_settlement(money.group).settled
     pay(chain.cashier, money.owed_too, "15000.00", "k3")
-    summary = selectors_money.group_settlement(money.group)
+    summary = groups.group_settlement(money.group)
     assert summary.settled
     assert summary.totals.paid == Decimal("45000.00")
     assert summary.totals.pay_outstanding == Decimal("0.00")
@@ -56,10 +57,10 @@ def test_a_group_is_settled_only_when_every_household_is(money, chain):  # noqa:
 def test_a_household_without_a_statement_keeps_the_group_open(money, chain):  # noqa: F811
     approve_through(statement_of(money.elsewhere), chain)
     pay(chain.cashier, money.elsewhere, "8000.00", "k1")
-    assert selectors_money.group_settlement(money.other_group).settled
+    assert groups.group_settlement(money.other_group).settled
     # A household approved later (say, after an objection) reopens the group.
     late = make_household(money.other_group, actor=chain.reviewer, code="H102")
-    summary = selectors_money.group_settlement(money.other_group)
+    summary = groups.group_settlement(money.other_group)
     assert not summary.settled
     assert summary.totals.pending == 1
     assert {row.household.code: row.state for row in summary.households} == {
@@ -68,14 +69,14 @@ def test_a_household_without_a_statement_keeps_the_group_open(money, chain):  # 
     }
     make_statement(late, "0.00")
     approve_through(statement_of(late), chain)  # nothing owed: settled on approval
-    assert selectors_money.group_settlement(money.other_group).settled
+    assert groups.group_settlement(money.other_group).settled
 
 
 def test_project_totals_add_up_the_groups(money, chain):  # noqa: F811
     for household in (money.owes, money.elsewhere):
         approve_through(statement_of(household), chain)
     pay(chain.cashier, money.owes, "5000.00", "k1")
-    summary = selectors_money.project_settlement(money.project)
+    summary = groups.project_settlement(money.project)
     assert [g.group.code for g in summary.groups] == ["G1", "G2"]
     assert summary.totals.households == 4
     assert summary.totals.pending == 2
@@ -87,12 +88,12 @@ def test_project_totals_add_up_the_groups(money, chain):  # noqa: F811
 
 def test_the_project_summary_takes_the_same_queries_whatever_its_size(money, chain):  # noqa: F811
     with CaptureQueriesContext(connection) as small:
-        selectors_money.project_settlement(money.project)
+        groups.project_settlement(money.project)
     for n in range(10):
         household = make_household(money.group, actor=chain.reviewer, code=f"X{n:02d}")
         make_statement(household, "100.00")
     with CaptureQueriesContext(connection) as big:
-        summary = selectors_money.project_settlement(money.project)
+        summary = groups.project_settlement(money.project)
         shown = [
             (row.state, row.net, row.outstanding, row.household.head_name)
             for group in summary.groups

@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from resettlement.errors import NotAllowed, RuleViolation
-from settlement import services as statements
-from settlement import services_handover as services
 from settlement.models import Handover
+from settlement.services import handover as settlement_handover
+from settlement.services import statements
 from tests.settlement.handover_fixtures import HANDED_OVER_ON, hand_over
 from tests.settlement.handover_fixtures import handed_over as handed_over  # noqa: F401
 from tests.settlement.handover_fixtures import household as household  # noqa: F401
@@ -79,11 +79,13 @@ def test_recorded_once_and_corrected_with_the_change_permission(
 
 def test_moving_in_on_or_after_the_handover(settlement_project, handed_over, household, clerk):
     with pytest.raises(RuleViolation) as early:
-        services.move_in_record(
+        settlement_handover.move_in_record(
             actor=clerk, household=household, moved_in_on=HANDED_OVER_ON - dt.timedelta(days=1)
         )
     assert early.value.details[0]["field"] == "moved_in_on"
-    handover = services.move_in_record(actor=clerk, household=household, moved_in_on=HANDED_OVER_ON)
+    handover = settlement_handover.move_in_record(
+        actor=clerk, household=household, moved_in_on=HANDED_OVER_ON
+    )
     assert handover.moved_in_on == HANDED_OVER_ON
     # a correction may not move the handover after the move-in
     with pytest.raises(RuleViolation) as late:
@@ -93,7 +95,9 @@ def test_moving_in_on_or_after_the_handover(settlement_project, handed_over, hou
 
 def test_moving_in_needs_a_handover(settlement_project, household, clerk):
     with pytest.raises(RuleViolation) as refused:
-        services.move_in_record(actor=clerk, household=household, moved_in_on=HANDED_OVER_ON)
+        settlement_handover.move_in_record(
+            actor=clerk, household=household, moved_in_on=HANDED_OVER_ON
+        )
     assert refused.value.code == "no_handover"
 
 

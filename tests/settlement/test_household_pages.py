@@ -14,7 +14,7 @@ from django.db.models import F
 from django.test import Client
 
 from households.models import Household, HouseholdStatus
-from settlement import services
+from resettlement.models import AuditEntry
 from settlement.models import (
     Adjustment,
     Outcome,
@@ -23,6 +23,8 @@ from settlement.models import (
     StatementStatus,
     Transition,
 )
+from settlement.services import prices
+from settlement.services import statements as services_statements
 from tests.settlement.conftest import MOVED_OUT_ON
 from tests.settlement.money_fixtures import approve_next
 
@@ -146,7 +148,7 @@ def test_roles_without_the_permission_are_refused_on_post(household, clerk, fina
 
 
 def test_a_clerk_corrects_the_move_out_date_and_the_draft_follows(household, clerk, finance_wu):
-    statement = services.statement_compute(actor=finance_wu, household=household)
+    statement = services_statements.statement_compute(actor=finance_wu, household=household)
     client = client_for(clerk)
     response = client.post(
         url(household, "transition/"), {"moved_out_on": "2025-08-20", "promised_by": "2027-08-20"}
@@ -187,7 +189,7 @@ def test_wrong_dates_are_shown_next_to_the_field(household, clerk, data, field, 
 
 
 def test_finance_adds_a_reward_and_sees_it_listed(household, finance_wu):
-    statement = services.statement_compute(actor=finance_wu, household=household)
+    statement = services_statements.statement_compute(actor=finance_wu, household=household)
     client = client_for(finance_wu)
     response = client.post(
         url(household, "adjustments/"),
@@ -251,7 +253,7 @@ def test_monetised_is_refused_next_to_the_outcome_for_a_household_with_an_apartm
 def test_a_frozen_statement_takes_no_change_and_the_page_says_so(
     household, finance_wu, clerk, reviewer
 ):
-    statement = services.statement_compute(actor=finance_wu, household=household)
+    statement = services_statements.statement_compute(actor=finance_wu, household=household)
     approve_next(actor=reviewer, statement=statement)
     client = client_for(finance_wu)
     page = client.get(url(household)).content.decode()
@@ -273,7 +275,7 @@ def test_a_frozen_statement_takes_no_change_and_the_page_says_so(
 
 
 def test_the_statement_page_links_back_to_its_inputs(household, finance_wu):
-    statement = services.statement_compute(actor=finance_wu, household=household)
+    statement = services_statements.statement_compute(actor=finance_wu, household=household)
     page = client_for(finance_wu).get(f"/staff/settlement/statements/{statement.pk}/")
     assert f'href="/staff/settlement/households/{household.pk}/"' in page.content.decode()
 
@@ -281,18 +283,25 @@ def test_the_statement_page_links_back_to_its_inputs(household, finance_wu):
 def test_a_draft_statement_page_shows_the_numbers_as_the_inputs_are_now(
     settlement_project, household, finance_wu
 ):
-    statement = services.statement_compute(actor=finance_wu, household=household)
+    statement = services_statements.statement_compute(actor=finance_wu, household=household)
     page_url = f"/staff/settlement/statements/{statement.pk}/"
     client = client_for(finance_wu)
     assert f"<dd>{statement.income_total}</dd>" in client.get(page_url).content.decode()
     old_demolition = statement.lines.get(rule="demolition").amount
-    # A price changed behind the statement's back (no refresh): the page recomputes it.
+    # A price changed behind the statement's back (no refresh): the page says so and offers
+    # finance a recompute; the GET itself writes nothing (issue 12, item 6).
     PriceRules.objects.filter(project=settlement_project.project).update(
         demolition_price=F("demolition_price") + 100
     )
+    stale = client.get(page_url).content.decode()
+    assert 'id="stale"' in stale and 'id="recompute-form"' in stale
+    assert Statement.objects.get(pk=statement.pk).version == 1
+    response = client.post(url(household, "compute/"))
+    assert response.status_code == 302 and response["Location"] == page_url
     page = client.get(page_url).content.decode()
     statement.refresh_from_db()
     assert statement.version == 2
+    assert 'id="stale"' not in page
     assert f"<dd>{statement.income_total}</dd>" in page
     demolition = statement.lines.get(rule="demolition").amount
     assert demolition == old_demolition + 15000  # 150.00 ㎡ × 100 元 more
@@ -302,15 +311,100 @@ def test_a_draft_statement_page_shows_the_numbers_as_the_inputs_are_now(
 def test_the_households_page_shows_its_draft_as_the_inputs_are_now(
     settlement_project, household, finance_wu
 ):
-    statement = services.statement_compute(actor=finance_wu, household=household)
-    # A price changed behind the statement's back (no refresh): the inputs page shows the
-    # same numbers as the statement's own page, not the ones computed before.
+    statement = services_statements.statement_compute(actor=finance_wu, household=household)
+    # A price changed behind the statement's back (no refresh): the inputs page says the
+    # draft is behind its inputs; the compute button brings it up to date.
     PriceRules.objects.filter(project=settlement_project.project).update(
         demolition_price=F("demolition_price") + 100
     )
-    page = client_for(finance_wu).get(url(household)).content.decode()
+    client = client_for(finance_wu)
+    stale = client.get(url(household)).content.decode()
+    assert 'id="stale"' in stale
+    assert Statement.objects.get(pk=statement.pk).version == 1
+    client.post(url(household, "compute/"))
+    page = client.get(url(household)).content.decode()
     statement.refresh_from_db()
     assert statement.version == 2
     state = re.search(r'<dd id="statement-state">.*?</dd>', page, re.S).group(0)
-    assert "第2次计算" in state
+    assert "第2次计算" in state and 'id="stale"' not in state
     assert f"收入合计 {statement.income_total} 元" in page
+
+
+# -- a GET only reads (issue 12, item 6) ------------------------------------------------------
+
+
+def _snapshot(statement: Statement) -> tuple:
+    statement = Statement.objects.get(pk=statement.pk)
+    lines = list(statement.lines.order_by("position").values_list("pk", "rule", "amount", "inputs"))
+    return (
+        statement.version,
+        statement.computed_at,
+        statement.net,
+        statement.inputs,
+        lines,
+        AuditEntry.objects.count(),
+    )
+
+
+def test_the_statement_page_its_pdf_and_the_inputs_page_change_no_row(
+    settlement_project, household, finance_wu
+):
+    statement = services_statements.statement_compute(actor=finance_wu, household=household)
+    # Inputs changed outside settlement's services: a page used to recompute here.
+    PriceRules.objects.filter(project=settlement_project.project).update(
+        demolition_price=F("demolition_price") + 100
+    )
+    before = _snapshot(statement)
+    client = client_for(finance_wu)
+    for page_url in (
+        f"/staff/settlement/statements/{statement.pk}/",
+        f"/staff/settlement/statements/{statement.pk}/statement.pdf",
+        url(household),
+    ):
+        assert client.get(page_url).status_code == 200, page_url
+        assert _snapshot(statement) == before, page_url
+
+
+def test_the_recompute_records_the_finance_officer_in_the_audit_chain(
+    settlement_project, household, finance_wu
+):
+    statement = services_statements.statement_compute(actor=finance_wu, household=household)
+    PriceRules.objects.filter(project=settlement_project.project).update(
+        demolition_price=F("demolition_price") + 100
+    )
+    client_for(finance_wu).post(url(household, "compute/"))
+    entry = AuditEntry.objects.filter(action="statement.compute").order_by("sequence").last()
+    assert entry.actor == finance_wu
+    assert (entry.object_id, entry.payload["version"], entry.payload["changed"]) == (
+        str(statement.pk),
+        2,
+        True,
+    )
+    assert entry.payload["household"] == household.code
+
+
+def test_a_price_change_through_the_service_shows_at_once(
+    settlement_project, household, finance_wu, leader
+):
+    statement = services_statements.statement_compute(actor=finance_wu, household=household)
+    rules = PriceRules.objects.get(project=settlement_project.project)
+    prices.price_rules_set(
+        actor=leader,
+        project=settlement_project.project,
+        base_price=rules.base_price,
+        unused_area_price=rules.unused_area_price,
+        demolition_price=rules.demolition_price + 100,
+        monetised_price=rules.monetised_price,
+        subsidy_rate=rules.subsidy_rate,
+        tier_a_coefficient=rules.tier_a_coefficient,
+        tier_b_coefficient=rules.tier_b_coefficient,
+        tier_c_coefficient=rules.tier_c_coefficient,
+        subsidy_basis=rules.subsidy_basis,
+        bands=[(b.up_to, b.price) for b in rules.project.over_area_bands.order_by("position")],
+    )
+    statement.refresh_from_db()
+    assert statement.version == 2  # the service recomputed the draft
+    page = client_for(finance_wu).get(f"/staff/settlement/statements/{statement.pk}/")
+    page = page.content.decode()
+    assert 'id="stale"' not in page
+    assert f"<dd>{statement.income_total}</dd>" in page

@@ -14,8 +14,8 @@ from decimal import Decimal
 
 import pytest
 
-from settlement import services_money
 from settlement.models import Payment, StatementStatus
+from settlement.services import payments
 from tests.races import at_once, needs_postgresql
 from tests.settlement.money_fixtures import (  # noqa: F401 (fixtures)
     approve_through,
@@ -46,7 +46,7 @@ def approved_elsewhere(money, chain):  # noqa: F811
 
 def test_fifty_identical_requests_record_one_payment(approved_elsewhere, chain):  # noqa: F811
     outcomes, payment_ids = race(
-        lambda i: services_money.payment_record(
+        lambda i: payments.payment_record(
             actor=chain.cashier,
             statement=approved_elsewhere,
             amount=Decimal("3000.00"),
@@ -61,7 +61,7 @@ def test_fifty_identical_requests_record_one_payment(approved_elsewhere, chain):
 
 def test_fifty_requests_for_the_full_amount_pay_it_once(approved_elsewhere, chain):  # noqa: F811
     outcomes, _ids = race(
-        lambda i: services_money.payment_record(
+        lambda i: payments.payment_record(
             actor=chain.cashier,
             statement=approved_elsewhere,
             amount=Decimal("8000.00"),
@@ -76,7 +76,7 @@ def test_fifty_requests_for_the_full_amount_pay_it_once(approved_elsewhere, chai
 
 def test_fifty_partial_requests_never_exceed_the_approved_amount(approved_elsewhere, chain):  # noqa: F811
     outcomes, _ids = race(
-        lambda i: services_money.payment_record(
+        lambda i: payments.payment_record(
             actor=chain.cashier,
             statement=approved_elsewhere,
             amount=Decimal("3000.00"),

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from resettlement.errors import NotAllowed, RuleViolation
-from settlement import services_money
 from settlement.models import Payment, PaymentDirection, StatementStatus
+from settlement.services import payments
 from tests.settlement.money_fixtures import (  # noqa: F401 (fixtures)
     approve_through,
     chain,
@@ -29,7 +29,7 @@ def approved(money, chain):  # noqa: F811
 
 
 def pay(actor, household, amount, key, reference=""):
-    return services_money.payment_record(
+    return payments.payment_record(
         actor=actor,
         statement=statement_of(household),
         amount=Decimal(amount),
@@ -88,7 +88,7 @@ def test_only_finance_records_payments(approved, leader):  # noqa: F811
 @pytest.mark.parametrize("amount", ["0", "-5", "1.001", "abc"])
 def test_an_amount_must_be_positive_money(approved, chain, amount):  # noqa: F811
     with pytest.raises(RuleViolation) as refused:
-        services_money.payment_record(
+        payments.payment_record(
             actor=chain.cashier,
             statement=statement_of(approved.elsewhere),
             amount=amount,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from resettlement.templatetags import pdf_pages
-from settlement.statement_pdf import statement_pdf
+from settlement.pdf.statement import statement_pdf
 from tests.publicity.roster_fixtures import pdf_pages as pages_of
 from tests.publicity.roster_fixtures import squeezed
 from tests.settlement.money_fixtures import money, statement_of  # noqa: F401 (fixtures)

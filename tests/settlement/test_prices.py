@@ -7,8 +7,8 @@ from decimal import Decimal as D
 import pytest
 
 from resettlement.errors import NotAllowed, RuleViolation
-from settlement import services
 from settlement.models import OverAreaBand, PriceRules
+from settlement.services import prices
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ PRICES = {
 
 
 def test_leader_sets_prices_and_bands(project, leader):
-    rules = services.price_rules_set(
+    rules = prices.price_rules_set(
         actor=leader, project=project, **PRICES, bands=[("10", "4500"), (None, "6000")]
     )
     assert rules.updated_by == leader
@@ -37,7 +37,7 @@ def test_leader_sets_prices_and_bands(project, leader):
     assert bands == [(1, D("10.00"), D("4500.00")), (2, None, D("6000.00"))]
 
     # Setting again replaces the bands.
-    services.price_rules_set(
+    prices.price_rules_set(
         actor=leader,
         project=project,
         **{**PRICES, "subsidy_basis": "area", "subsidy_rate": "12.35"},
@@ -52,7 +52,7 @@ def test_leader_sets_prices_and_bands(project, leader):
 @pytest.mark.parametrize("person", ["clerk", "reviewer", "outsider"])
 def test_only_leaders_set_prices(request, project, person):
     with pytest.raises(NotAllowed):
-        services.price_rules_set(
+        prices.price_rules_set(
             actor=request.getfixturevalue(person), project=project, **PRICES, bands=[(None, "1")]
         )
     assert not PriceRules.objects.filter(project=project).exists()
@@ -77,9 +77,7 @@ def test_only_leaders_set_prices(request, project, person):
 )
 def test_bad_prices_are_refused_naming_the_field(project, leader, changes, bands, fields):
     with pytest.raises(RuleViolation) as refused:
-        services.price_rules_set(
-            actor=leader, project=project, **{**PRICES, **changes}, bands=bands
-        )
+        prices.price_rules_set(actor=leader, project=project, **{**PRICES, **changes}, bands=bands)
     assert refused.value.code == "bad_price_rules"
     assert {d["field"] for d in refused.value.details} == fields
     assert not PriceRules.objects.filter(project=project).exists()

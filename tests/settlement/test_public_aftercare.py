@@ -10,8 +10,8 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from households.models import Member, Relation
-from settlement import services_handover as services
 from settlement.models import DefectStatus, DefectTicket
+from settlement.services import defects
 from tests.settlement.handover_fixtures import hand_over, jpeg_bytes, png_bytes, upload
 from tests.settlement.handover_fixtures import handed_over as handed_over  # noqa: F401
 from tests.settlement.handover_fixtures import household as household  # noqa: F401
@@ -127,7 +127,7 @@ def test_the_resident_reports_and_then_sees_the_answer(
     assert ticket.reported_by_resident and ticket.photos.count() == 2
     page = client.get(done["Location"]).content.decode()
     assert "报修已提交" in page and "地漏返水" in page and "待处理" in page
-    services.defect_answer(actor=clerk, ticket=ticket, answer="明天上午上门疏通。")
+    defects.defect_answer(actor=clerk, ticket=ticket, answer="明天上午上门疏通。")
     page = client.get(_page_url(handed_over)).content.decode()
     assert "明天上午上门疏通" in page and "已答复" in page
     assert DefectTicket.objects.get().status == DefectStatus.ANSWERED
@@ -152,7 +152,7 @@ def test_no_report_before_handover_and_none_to_a_wrong_code(client, settlement_p
 def test_nothing_of_another_household_shows(client, settlement_project, handed_over, clerk):
     other = _other(settlement_project, handed_over)
     hand_over(other, clerk)
-    services.defect_report(household=other, location="邻居家阳台", description="栏杆松动")
+    defects.defect_report(household=other, location="邻居家阳台", description="栏杆松动")
     other_head = Member.objects.get(household=other, relation=Relation.HEAD).name
     page = client.get(_page_url(handed_over)).content.decode()
     assert other.code not in page and "邻居家阳台" not in page

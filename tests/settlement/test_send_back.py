@@ -13,9 +13,9 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from resettlement.errors import NotAllowed, RuleViolation
-from settlement import services, services_money
 from settlement.models import StatementApproval, StatementSendBack, StatementStatus
-from settlement.statement_pdf import statement_pdf
+from settlement.pdf.statement import statement_pdf
+from settlement.services import approvals, statements
 from tests.publicity.roster_fixtures import pdf_pages, squeezed
 from tests.settlement.money_fixtures import (  # noqa: F401 (fixtures)
     approve_next,
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db
 
 
 def send_back(person, statement, reason="协议面积与登记不符,请核对"):
-    return services_money.statement_send_back(actor=person, statement=statement, reason=reason)
+    return approvals.statement_send_back(actor=person, statement=statement, reason=reason)
 
 
 def pdf_text(statement) -> str:
@@ -61,7 +61,7 @@ def test_the_chain_starts_again_from_step_one(money, chain):  # noqa: F811
     statement = approve_through(statement_of(money.owed), chain, steps=3)
     send_back(chain.finance_leader, statement)
     statement.refresh_from_db()
-    assert services_money.next_step(statement).position == 1
+    assert approvals.next_step(statement).position == 1
     # The same people approve again in the new round; separation of duties holds per round.
     statement = approve_through(statement, chain)
     assert statement.status == StatementStatus.APPROVED
@@ -141,16 +141,16 @@ def test_a_sent_back_statement_is_corrected_recomputed_and_frozen_again(
     settlement_project, finance_wu, reviewer, leader
 ):
     household = settlement_project.households[0]
-    statement = services.statement_compute(actor=finance_wu, household=household)
+    statement = statements.statement_compute(actor=finance_wu, household=household)
     approve_next(actor=reviewer, statement=statement)
     with pytest.raises(RuleViolation) as refused:
-        services.adjustment_add(
+        statements.adjustment_add(
             actor=finance_wu, household=household, kind="reward", amount="1000", reason="提前腾房"
         )
     assert refused.value.code == "statement_frozen"
 
     send_back(leader, statement, "漏计提前腾房奖励")
-    services.adjustment_add(
+    statements.adjustment_add(
         actor=finance_wu, household=household, kind="reward", amount="1000", reason="提前腾房"
     )
     statement.refresh_from_db()
@@ -162,7 +162,7 @@ def test_a_sent_back_statement_is_corrected_recomputed_and_frozen_again(
     statement.refresh_from_db()
     assert statement.status == StatementStatus.APPROVING and statement.net == net
     with pytest.raises(RuleViolation) as refused:
-        services.adjustment_add(
+        statements.adjustment_add(
             actor=finance_wu, household=household, kind="reward", amount="5", reason="再加"
         )
     assert refused.value.code == "statement_frozen"

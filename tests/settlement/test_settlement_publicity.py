@@ -14,8 +14,8 @@ from households.models import Member, Relation
 from publicity import services as publicity_services
 from resettlement import publicity_kinds
 from resettlement.masking import Mask, mask
-from settlement import services_handover as services
 from settlement.models import Payment, PaymentDirection, Statement, StatementStatus
+from settlement.services import agreements
 from tests.settlement.handover_fixtures import private_media as private_media  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("private_media")
@@ -55,11 +55,11 @@ def test_agreements_signed_lists_signed_agreements_with_masked_heads(
 ):
     first, second, unsigned = _households(settlement_project)[:3]
     for household, day in ((first, 5), (second, 6)):
-        agreement, _pdf = services.agreement_issue(actor=clerk, household=household)
-        services.agreement_sign(
+        agreement, _pdf = agreements.agreement_issue(actor=clerk, household=household)
+        agreements.agreement_sign(
             actor=clerk, agreement=agreement, signed_on=dt.date(2026, 1, day), signer_name="户主"
         )
-    services.agreement_issue(actor=clerk, household=unsigned)
+    agreements.agreement_issue(actor=clerk, household=unsigned)
     publication = _publish(leader, settlement_project.project, "agreements_signed")
     rows = _rows(publication)
     assert publication.columns == ["户编号", "户主", "村/社区", "村民小组", "协议编号", "签订日期"]
@@ -134,8 +134,8 @@ def test_compensation_paid_lists_approved_statements_with_what_was_paid(
 
 def test_a_community_publication_holds_only_that_community(settlement_project, clerk, leader):
     for household in settlement_project.households:
-        agreement, _pdf = services.agreement_issue(actor=clerk, household=household)
-        services.agreement_sign(
+        agreement, _pdf = agreements.agreement_issue(actor=clerk, household=household)
+        agreements.agreement_sign(
             actor=clerk, agreement=agreement, signed_on=dt.date(2026, 1, 5), signer_name="户主"
         )
     community = settlement_project.lp.communities[1]

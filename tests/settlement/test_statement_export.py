@@ -13,8 +13,8 @@ import pytest
 from django.urls import reverse
 
 from households.models import Member, Relation, VillagerGroup
-from settlement import services_money
-from settlement.statement_export import HEADER_ROW, headers, statements_workbook
+from settlement.export.statements import HEADER_ROW, headers, statements_workbook
+from settlement.services import payments
 from tests.settlement.money_fixtures import (  # noqa: F401 (fixtures)
     approve_through,
     chain,
@@ -29,7 +29,7 @@ AMOUNTS = ["收入合计(元)", "支出合计(元)", "净额(元)", "已收付(�
 
 
 def _pay(statement, chain, amount: str, key: str) -> None:  # noqa: F811
-    services_money.payment_record(
+    payments.payment_record(
         actor=chain.cashier, statement=statement, amount=Decimal(amount), idempotency_key=key
     )
 
@@ -170,3 +170,64 @@ def test_another_projects_statements_cannot_be_exported(client, roles, money):  
     client.force_login(stranger)
     url = reverse("settlement:statements-xlsx", args=[money.project.code])
     assert client.get(url).status_code == 404
+
+
+def test_the_group_page_the_export_and_the_api_agree_on_a_refund(money, chain):  # noqa: F811
+    """One rule, one sign (issue 12, item 5): H001 owes 20,000, paid 5,000 and was handed
+    1,000 back (a refund, recorded outside the payment rule). The group page, the group API
+    and the export all say paid −4,000 and outstanding −16,000; before, the page and the API
+    summed the amounts whatever their direction (+6,000 paid, 14,000 outstanding)."""
+    from django.test import Client
+    from rest_framework.test import APIClient
+
+    from settlement.models import Payment, PaymentDirection
+    from settlement.selectors.groups import group_settlement
+    from settlement.selectors.payments import paid_so_far
+
+    owes = approve_through(statement_of(money.owes), chain)
+    _pay(owes, chain, "5000.00", "collect-h001")
+    Payment.objects.create(
+        statement=owes,
+        direction=PaymentDirection.PAY,
+        amount=Decimal("1000.00"),
+        idempotency_key="refund-h001",
+        recorded_by=chain.cashier,
+    )
+    paid, outstanding = Decimal("-4000.00"), Decimal("-16000.00")
+
+    summary = group_settlement(money.group)
+    (row,) = [r for r in summary.households if r.household.pk == money.owes.pk]
+    assert (row.paid, row.outstanding) == (paid, outstanding)
+    assert (summary.totals.to_collect, summary.totals.collected) == (
+        Decimal("20000.00"),
+        Decimal("4000.00"),
+    )
+    assert summary.totals.collect_outstanding == -outstanding
+
+    page = Client()
+    page.force_login(chain.cashier)
+    html = page.get(f"/staff/settlement/groups/{money.group.pk}/").content.decode()
+    shown = html.split(f'<tr id="h{money.owes.pk}">')[1].split("</tr>")[0]
+    assert f">{paid}</td>" in shown and f">{outstanding}</td>" in shown
+
+    api_client = APIClient()
+    api_client.force_login(chain.cashier)
+    api = api_client.get(f"/api/settlement/groups/{money.group.pk}/").json()
+    (entry,) = [h for h in api["households"] if h["household_code"] == money.owes.code]
+    assert (entry["paid"], entry["outstanding"]) == (str(paid), str(outstanding))
+    assert api["totals"]["collected"] == "4000.00"
+
+    households, groups, _project = _table(_sheet(statements_workbook(money.project)))
+    assert (households["H001"]["已收付(元)"], households["H001"]["未收付(元)"]) == (
+        paid,
+        outstanding,
+    )
+    (group_row,) = [g for g in groups if g["村民小组"].endswith(money.group.name)]
+    assert group_row["已收付(元)"] == summary.totals.paid - summary.totals.collected
+    assert group_row["未收付(元)"] == (
+        summary.totals.pay_outstanding - summary.totals.collect_outstanding
+    )
+
+    # The statement's own page counts in its direction: 4,000 collected, 16,000 to collect.
+    owes.refresh_from_db()
+    assert paid_so_far(owes) == -paid

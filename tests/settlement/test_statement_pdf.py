@@ -13,9 +13,9 @@ import pytest
 import time_machine
 
 from households.models import Member, Relation
-from settlement import services
 from settlement.calculation import amount_in_words
-from settlement.statement_pdf import figure, inputs_text, statement_pdf
+from settlement.pdf.statement import figure, inputs_text, statement_pdf
+from settlement.services import statements
 from tests.publicity.roster_fixtures import pdf_pages, squeezed
 from tests.settlement.money_fixtures import approve_next
 
@@ -43,10 +43,10 @@ def test_figures_and_inputs_text():
 @time_machine.travel(TODAY, tick=False)
 def test_a_draft_statement_reads_back(settlement_project, finance_wu):
     household = settlement_project.household("H1102")
-    services.adjustment_add(
+    statements.adjustment_add(
         actor=finance_wu, household=household, kind="reward", amount="8000", reason="提前搬迁奖励"
     )
-    statement = services.statement_compute(actor=finance_wu, household=household)
+    statement = statements.statement_compute(actor=finance_wu, household=household)
     text = text_of(statement)
 
     assert "安置结算单" in text
@@ -78,7 +78,7 @@ def test_an_approving_statement_lists_the_steps_taken(
     settlement_project, finance_wu, reviewer, leader
 ):
     household = settlement_project.household("H1101")
-    statement = services.statement_compute(actor=finance_wu, household=household)
+    statement = statements.statement_compute(actor=finance_wu, household=household)
     approve_next(actor=reviewer, statement=statement, comment="协议已核对")
     approve_next(actor=leader, statement=statement)
     statement.refresh_from_db()

@@ -12,8 +12,10 @@ import time_machine
 
 from households.models import Household
 from resettlement.errors import NotAllowed, RuleViolation
-from settlement import services
 from settlement.models import Handover, Outcome, Statement, StatementStatus
+from settlement.selectors import statements as statements_selectors
+from settlement.services import prices
+from settlement.services import statements as settlement_statements
 from tests.lottery.factories import make_participant
 from tests.settlement.money_fixtures import approve_next
 
@@ -38,7 +40,7 @@ def lines_of(statement: Statement) -> list[tuple[str, str, D]]:
 def test_finance_computes_a_households_statement(settlement_project, finance_wu):
     household = settlement_project.household("H1101")  # entitlement 90 ㎡, one T90
     (apartment,) = settlement_project.apartments_of(household)
-    statement = services.statement_compute(actor=finance_wu, household=household)
+    statement = settlement_statements.statement_compute(actor=finance_wu, household=household)
 
     tier_side, tier_amount = TIER_LINE[apartment.tier]
     expected = [
@@ -65,7 +67,7 @@ def test_finance_computes_a_households_statement(settlement_project, finance_wu)
 
 def test_statement_lines_computes_without_writing(settlement_project):
     household = settlement_project.household("H1102")  # T60 + T90: 150 ㎡ entitlement
-    lines = services.statement_lines(household, today=dt.date(2025, 12, 1))
+    lines = statements_selectors.statement_lines(household, today=dt.date(2025, 12, 1))
     rules = [line.rule for line in lines]
     assert "within_entitlement" in rules
     assert "over_area_band_1" in rules
@@ -79,28 +81,28 @@ def test_only_finance_computes(settlement_project, clerk, leader, outsider):
     household = settlement_project.household("H1101")
     for person in (clerk, leader, outsider):
         with pytest.raises(NotAllowed):
-            services.statement_compute(actor=person, household=household)
+            settlement_statements.statement_compute(actor=person, household=household)
 
 
 def test_recomputing_unchanged_inputs_keeps_the_version(settlement_project, finance_wu):
     household = settlement_project.household("H1101")
-    first = services.statement_compute(actor=finance_wu, household=household)
-    again = services.statement_compute(actor=finance_wu, household=household)
+    first = settlement_statements.statement_compute(actor=finance_wu, household=household)
+    again = settlement_statements.statement_compute(actor=finance_wu, household=household)
     assert again.version == first.version == 1
     assert again.computed_at == first.computed_at
 
 
 def test_an_adjustment_recomputes_the_draft(settlement_project, finance_wu, finance_zheng):
     household = settlement_project.household("H1101")
-    before = services.statement_compute(actor=finance_wu, household=household)
-    services.adjustment_add(
+    before = settlement_statements.statement_compute(actor=finance_wu, household=household)
+    settlement_statements.adjustment_add(
         actor=finance_zheng,
         household=household,
         kind="reward",
         amount="20000.00",
         reason="提前搬迁奖励",
     )
-    services.adjustment_add(
+    settlement_statements.adjustment_add(
         actor=finance_zheng,
         household=household,
         kind="deduction",
@@ -118,12 +120,12 @@ def test_an_adjustment_recomputes_the_draft(settlement_project, finance_wu, fina
 def test_an_adjustment_needs_a_reason_and_a_positive_amount(settlement_project, finance_wu, clerk):
     household = settlement_project.household("H1101")
     with pytest.raises(RuleViolation) as refused:
-        services.adjustment_add(
+        settlement_statements.adjustment_add(
             actor=finance_wu, household=household, kind="reward", amount="0", reason="  "
         )
     assert {d["field"] for d in refused.value.details} == {"amount", "reason"}
     with pytest.raises(NotAllowed):
-        services.adjustment_add(
+        settlement_statements.adjustment_add(
             actor=clerk, household=household, kind="reward", amount="1", reason="奖励"
         )
 
@@ -131,8 +133,8 @@ def test_an_adjustment_needs_a_reason_and_a_positive_amount(settlement_project, 
 def test_a_new_moving_out_date_recomputes_the_subsidy(settlement_project, finance_wu, clerk):
     household = settlement_project.household("H1101")
     with time_machine.travel(TODAY, tick=False):
-        services.statement_compute(actor=finance_wu, household=household)
-        transition = services.transition_record(
+        settlement_statements.statement_compute(actor=finance_wu, household=household)
+        transition = settlement_statements.transition_record(
             actor=clerk, household=household, moved_out_on=dt.date(2025, 12, 20)
         )
     assert transition.recorded_by == clerk
@@ -145,7 +147,7 @@ def test_a_new_moving_out_date_recomputes_the_subsidy(settlement_project, financ
 def test_transition_dates_are_checked(settlement_project, clerk, finance_wu):
     household = settlement_project.household("H1101")
     with pytest.raises(RuleViolation) as refused:
-        services.transition_record(
+        settlement_statements.transition_record(
             actor=clerk,
             household=household,
             moved_out_on=dt.date(2025, 12, 20),
@@ -153,12 +155,12 @@ def test_transition_dates_are_checked(settlement_project, clerk, finance_wu):
         )
     assert refused.value.details[0]["field"] == "promised_by"
     with pytest.raises(RuleViolation) as refused:
-        services.transition_record(
+        settlement_statements.transition_record(
             actor=clerk, household=household, moved_out_on=dt.date(2999, 1, 1)
         )
     assert refused.value.details[0]["field"] == "moved_out_on"
     with pytest.raises(NotAllowed):
-        services.transition_record(
+        settlement_statements.transition_record(
             actor=finance_wu, household=household, moved_out_on=dt.date(2025, 12, 1)
         )
 
@@ -166,7 +168,7 @@ def test_transition_dates_are_checked(settlement_project, clerk, finance_wu):
 def test_the_subsidy_ends_at_handover(settlement_project, finance_wu, clerk):
     household = settlement_project.household("H1101")
     with time_machine.travel(TODAY, tick=False):
-        services.statement_compute(actor=finance_wu, household=household)
+        settlement_statements.statement_compute(actor=finance_wu, household=household)
         Handover.objects.create(
             household=household,
             handed_over_on=dt.date(2026, 1, 5),
@@ -177,7 +179,7 @@ def test_the_subsidy_ends_at_handover(settlement_project, finance_wu, clerk):
             received_by="王建国",
             signature_record="本人签字",
         )
-        statement = services.statement_refresh(household)
+        statement = settlement_statements.statement_refresh(household)
     subsidy = statement.lines.get(rule="transition_subsidy")
     assert subsidy.inputs["until"] == "2026-01-05"
     assert subsidy.inputs["months"] == 2  # 20 Nov → 5 Jan, across the year end
@@ -186,14 +188,14 @@ def test_the_subsidy_ends_at_handover(settlement_project, finance_wu, clerk):
 
 def test_frozen_once_the_approval_chain_starts(settlement_project, finance_wu, reviewer, leader):
     household = settlement_project.household("H1101")
-    statement = services.statement_compute(actor=finance_wu, household=household)
+    statement = settlement_statements.statement_compute(actor=finance_wu, household=household)
     approve_next(actor=reviewer, statement=statement)
     statement.refresh_from_db()
     assert statement.status == StatementStatus.APPROVING
     frozen = (statement.version, statement.net, lines_of(statement))
 
     # A price change afterwards leaves the statement exactly as approved.
-    services.price_rules_set(
+    prices.price_rules_set(
         actor=leader,
         project=settlement_project.project,
         base_price="3500.00",
@@ -207,22 +209,23 @@ def test_frozen_once_the_approval_chain_starts(settlement_project, finance_wu, r
     assert (statement.version, statement.net, lines_of(statement)) == frozen
 
     with pytest.raises(RuleViolation) as refused:
-        services.statement_compute(actor=finance_wu, household=household)
+        settlement_statements.statement_compute(actor=finance_wu, household=household)
     assert refused.value.code == "statement_frozen"
     assert refused.value.details[0]["field"] == "status"
     with pytest.raises(RuleViolation):
-        services.adjustment_add(
+        settlement_statements.adjustment_add(
             actor=finance_wu, household=household, kind="reward", amount="1", reason="迟到的奖励"
         )
-    assert services.statement_refresh(household).version == frozen[0]
+    assert settlement_statements.statement_refresh(household).version == frozen[0]
 
 
 def test_a_price_change_recomputes_every_draft(settlement_project, finance_wu, leader):
     households = settlement_project.households[:3]
     before = {
-        h.pk: services.statement_compute(actor=finance_wu, household=h).net for h in households
+        h.pk: settlement_statements.statement_compute(actor=finance_wu, household=h).net
+        for h in households
     }
-    services.price_rules_set(
+    prices.price_rules_set(
         actor=leader,
         project=settlement_project.project,
         base_price="3000.00",
@@ -247,21 +250,21 @@ def test_no_statement_without_prices_or_apartments(settlement_project, finance_w
         lp.groups[0], "H1199", {"T90": 1}, actor=clerk, types=lp.types, locked=False
     )
     with pytest.raises(RuleViolation) as refused:
-        services.statement_compute(actor=finance_wu, household=waiting)
+        settlement_statements.statement_compute(actor=finance_wu, household=waiting)
     assert refused.value.code == "no_allocation"
     settlement_project.price_rules.delete()
     with pytest.raises(RuleViolation) as refused:
-        services.statement_compute(
+        settlement_statements.statement_compute(
             actor=finance_wu, household=settlement_project.household("H1101")
         )
     assert refused.value.code == "no_price_rules"
-    assert services.statement_refresh(settlement_project.household("H1101")) is None
+    assert settlement_statements.statement_refresh(settlement_project.household("H1101")) is None
 
 
 def test_monetised_only_without_a_binding_allocation(settlement_project, finance_wu, leader, clerk):
     lp = settlement_project.lp
     with pytest.raises(RuleViolation) as refused:
-        services.outcome_choose(
+        settlement_statements.outcome_choose(
             actor=finance_wu, household=settlement_project.household("H1101"), outcome="monetised"
         )
     assert refused.value.code == "has_allocation"
@@ -272,7 +275,9 @@ def test_monetised_only_without_a_binding_allocation(settlement_project, finance
     )
     Household.objects.filter(pk=ticket.pk).update(demolished_area=D("100.00"))
     ticket.refresh_from_db()
-    statement = services.outcome_choose(actor=leader, household=ticket, outcome="monetised")
+    statement = settlement_statements.outcome_choose(
+        actor=leader, household=ticket, outcome="monetised"
+    )
     assert statement.outcome == Outcome.MONETISED
     assert statement.outcome_chosen_by == leader
     assert lines_of(statement) == [
@@ -280,7 +285,7 @@ def test_monetised_only_without_a_binding_allocation(settlement_project, finance
         ("income", "monetised", D("450000.00")),  # 90.00 ㎡ × 5,000
     ]
     with pytest.raises(NotAllowed):
-        services.outcome_choose(actor=clerk, household=ticket, outcome="apartment")
+        settlement_statements.outcome_choose(actor=clerk, household=ticket, outcome="apartment")
 
 
 # -- selectors ---------------------------------------------------------------------------------
@@ -289,22 +294,22 @@ def test_monetised_only_without_a_binding_allocation(settlement_project, finance
 def test_statement_list_and_totals_in_constant_queries(
     settlement_project, finance_wu, django_assert_num_queries
 ):
-    from settlement import selectors
+    from settlement.selectors import totals
 
     project = settlement_project.project
     for household in settlement_project.households:
-        services.statement_compute(actor=finance_wu, household=household)
+        settlement_statements.statement_compute(actor=finance_wu, household=household)
     with django_assert_num_queries(1):  # statements with household, group, head, money
-        statements = list(selectors.statement_list(project))
+        statements = list(totals.statement_list(project))
         for statement in statements:
             assert statement.household.group.community.code
             assert statement.head_name
             assert statement.paid == statement.outstanding == 0  # drafts: nothing yet
     assert len(statements) == 12
     with django_assert_num_queries(2):
-        by_group = selectors.group_totals(project)
+        by_group = totals.group_totals(project)
     with django_assert_num_queries(1):
-        total = selectors.project_totals(project)
+        total = totals.project_totals(project)
 
     everything = list(Statement.objects.filter(project=project))
     assert total.statements == 12
@@ -319,15 +324,15 @@ def test_statement_list_and_totals_in_constant_queries(
     assert by_group[0].totals.expenditure == sum(s.expenditure_total for s in g11)
 
     one_group = settlement_project.groups[0]
-    assert len(selectors.statement_list(project, group=one_group)) == 3
-    assert selectors.project_totals(project, status="approved").statements == 0
+    assert len(totals.statement_list(project).filter(household__group=one_group)) == 3
+    assert totals.project_totals(project, status="approved").statements == 0
 
 
 # -- the admin -----------------------------------------------------------------------------------
 
 
 def test_statements_are_read_only_in_the_admin(client, settlement_project, finance_wu):
-    statement = services.statement_compute(
+    statement = settlement_statements.statement_compute(
         actor=finance_wu, household=settlement_project.household("H1101")
     )
     client.force_login(finance_wu)

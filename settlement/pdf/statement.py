@@ -24,7 +24,7 @@ from households.models import Member, Relation
 from resettlement.pdf import render_pdf
 from settlement.calculation import amount_in_words
 from settlement.models import LineSide, Statement, StatementApproval, StatementStatus
-from settlement.selectors_money import current_approvals, send_back_history
+from settlement.selectors.approvals import current_approvals, send_back_history
 
 TEMPLATE = "settlement/pdf/statement.html"
 

@@ -3,7 +3,7 @@
 One row per household statement (code, head, villager group, outcome, status, income,
 expenditure, net, paid, outstanding), then one total row per villager group and the project's
 total, under the same amount columns. Amounts are numbers signed like the statement's net
-(positive paid to the household, negative collected), as `settlement.selectors` computes
+(positive paid to the household, negative collected), as `settlement.selectors.totals` computes
 them; the totals come from the database independently of the rows. Every cell goes through
 `resettlement.spreadsheets.export_cell`, so no name can become a formula.
 """
@@ -22,7 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from households.models import Project
 from resettlement.spreadsheets import export_cell
-from settlement import selectors
+from settlement.selectors import totals as settlement_totals
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONEY_FORMAT = "#,##0.00"
@@ -76,15 +76,15 @@ def _append(
             cell.fill = fill
 
 
-def _amounts(totals: selectors.Totals) -> list[Decimal]:
+def _amounts(totals: settlement_totals.Totals) -> list[Decimal]:
     return [totals.income, totals.expenditure, totals.net, totals.paid, totals.outstanding]
 
 
 def statements_workbook(project: Project) -> bytes:
     """The project's statements and their totals as xlsx bytes (four queries)."""
-    statements = list(selectors.statement_list(project))
-    groups = selectors.group_totals(project)
-    total = selectors.project_totals(project)
+    statements = list(settlement_totals.statement_list(project))
+    groups = settlement_totals.group_totals(project)
+    total = settlement_totals.project_totals(project)
 
     book = openpyxl.Workbook()
     sheet = book.active

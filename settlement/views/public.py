@@ -27,9 +27,9 @@ from resettlement.public_site import (
     public_page,
     public_post,
 )
-from settlement import selectors_handover as selectors
-from settlement import services_handover as services
-from settlement.forms_handover import DefectReportForm
+from settlement.forms.defects import DefectReportForm
+from settlement.selectors import defects
+from settlement.services import defects as settlement_defects
 
 
 def _lookup_refused(request: HttpRequest, code: str) -> HttpResponse | None:
@@ -76,7 +76,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
         code = normalise_lookup_code(form.cleaned_data["code"])
         if refused := _lookup_refused(request, code):
             return refused
-        record = selectors.aftercare_record(code)
+        record = defects.aftercare_record(code)
         if not record.found:
             return _not_found(request, form)
         return redirect("settlement-public:household", code=code)
@@ -90,14 +90,14 @@ def household(request: HttpRequest, code: str) -> HttpResponse:
     """The household's own after-care page (also the target of a link with the code)."""
     if refused := _lookup_refused(request, code):
         return refused
-    record = selectors.aftercare_record(normalise_lookup_code(code))
+    record = defects.aftercare_record(normalise_lookup_code(code))
     if not record.found:
         return _not_found(request)
     return _page(request, record)
 
 
 def _photo_bytes() -> int:
-    return services.MAX_DEFECT_PHOTOS * services.defect_photo_limit()
+    return settlement_defects.MAX_DEFECT_PHOTOS * settlement_defects.defect_photo_limit()
 
 
 @never_cache
@@ -107,7 +107,7 @@ def _photo_bytes() -> int:
 def report(request: HttpRequest, code: str) -> HttpResponse:
     """The resident reports a defect with photos (counted against the reports' limit, and
     its size checked, before the photos are read)."""
-    record = selectors.aftercare_record(normalise_lookup_code(code))
+    record = defects.aftercare_record(normalise_lookup_code(code))
     if not record.found:
         # A report to an unknown code is a guess too.
         if refused := _lookup_refused(request, code):
@@ -116,7 +116,7 @@ def report(request: HttpRequest, code: str) -> HttpResponse:
     form = DefectReportForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.defect_report(
+            settlement_defects.defect_report(
                 household=record.household,
                 location=form.cleaned_data["location"],
                 description=form.cleaned_data["description"],

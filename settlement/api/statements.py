@@ -2,11 +2,11 @@
 
 Statements are read here (list, and detail with lines, the approval record and payments);
 POST /statements/{id}/approve/ takes the next step of the fund-approval chain, the one the
-caller names as `expected_position` (`services_money.statement_approve`),
+caller names as `expected_position` (`services.approvals.statement_approve`),
 POST /statements/{id}/send-back/ sends a statement in the chain back to draft with a reason
-(`services_money.statement_send_back`; the approvals of the round stay in `send_backs`, the
+(`services.approvals.statement_send_back`; the approvals of the round stay in `send_backs`, the
 chain starts again from step 1) and POST /statements/{id}/payments/ records a payment or
-collection (`services_money.payment_record`). A payment needs an `Idempotency-Key` header:
+collection (`services.payments.payment_record`). A payment needs an `Idempotency-Key` header:
 a repeat with the same key and data answers 200 with the first payment instead of 201, and
 never pays twice. GET /groups/?project= gives each villager group's settlement. The services
 check roles, the chain order, separation of duties and the amounts; errors have the one shape
@@ -18,7 +18,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -26,12 +25,12 @@ from drf_spectacular.utils import (
     extend_schema_field,
     extend_schema_view,
 )
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from households.access import projects_q, visible_projects
+from households.access import projects_q
 from households.api import (
     MAX_ID,
     ErrorSerializer,
@@ -40,10 +39,8 @@ from households.api import (
     id_filter,
     parsed,
 )
-from households.models import VillagerGroup
 from resettlement.errors import RuleViolation
 from resettlement.reauth import OTP_PARAMETER, require_recent_authentication
-from settlement import selectors_money, services_money
 from settlement.models import (
     LineSide,
     Outcome,
@@ -55,6 +52,11 @@ from settlement.models import (
     StatementSendBack,
     StatementStatus,
 )
+from settlement.selectors import approvals as approvals_selectors
+from settlement.selectors import payments as payments_selectors
+from settlement.selectors import statements as settlement_statements
+from settlement.services import approvals as settlement_approvals
+from settlement.services import payments as settlement_payments
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
@@ -89,14 +91,6 @@ class DirectionField(serializers.ChoiceField):
         super().__init__(PaymentDirection.choices, **kwargs)
 
 
-@extend_schema_field(
-    {"type": "string", "enum": ["none", *StatementStatus.values]},
-    component_name="HouseholdSettlementState",
-)
-class HouseholdStateField(serializers.CharField):
-    pass
-
-
 # -- statements -----------------------------------------------------------------------------
 
 
@@ -121,7 +115,7 @@ class ApprovalSerializer(serializers.ModelSerializer):
 
 class SendBackSerializer(serializers.ModelSerializer):
     """A send-back, with the approvals of the round it ended (kept, superseded). The caller
-    passes them in the context as `approvals_by_round` (`selectors_money.send_back_history`),
+    passes them in the context as `approvals_by_round` (`selectors.approvals.send_back_history`),
     so a list of send-backs makes no query per row."""
 
     actor = UserRefSerializer(read_only=True)
@@ -219,12 +213,12 @@ class StatementDetailSerializer(StatementSerializer):
     @extend_schema_field(ApprovalSerializer(many=True))
     def get_approvals(self, statement: Statement) -> list[dict[str, Any]]:
         """The steps taken in the current round (`approval_round`), in order."""
-        return ApprovalSerializer(selectors_money.current_approvals(statement), many=True).data
+        return ApprovalSerializer(approvals_selectors.current_approvals(statement), many=True).data
 
     @extend_schema_field(SendBackSerializer(many=True))
     def get_send_backs(self, statement: Statement) -> list[dict[str, Any]]:
         """Each send-back, oldest first, with the approvals of the round it ended."""
-        history = selectors_money.send_back_history(statement)
+        history = approvals_selectors.send_back_history(statement)
         by_round = {r.send_back.round: r.approvals for r in history}
         return SendBackSerializer(
             [r.send_back for r in history], many=True, context={"approvals_by_round": by_round}
@@ -233,7 +227,7 @@ class StatementDetailSerializer(StatementSerializer):
     @extend_schema_field(StepSerializer(allow_null=True))
     def get_next_step(self, statement: Statement) -> dict[str, Any] | None:
         """The step of the chain the statement waits for (null once approved)."""
-        step = services_money.next_step(statement)
+        step = settlement_approvals.next_step(statement)
         if step is None:
             return None
         return {
@@ -247,7 +241,9 @@ class StatementDetailSerializer(StatementSerializer):
     @extend_schema_field(serializers.DecimalField(max_digits=14, decimal_places=2))
     def get_outstanding(self, statement: Statement) -> str:
         """Still to pay or collect on an approved statement."""
-        return str(selectors_money.outstanding(statement, selectors_money.paid_so_far(statement)))
+        return str(
+            payments_selectors.outstanding(statement, payments_selectors.paid_so_far(statement))
+        )
 
 
 class ApproveSerializer(serializers.Serializer):
@@ -265,7 +261,7 @@ class ApproveSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        max_length=services_money.APPROVAL_COMMENT_MAX,
+        max_length=settlement_approvals.APPROVAL_COMMENT_MAX,
     )
 
 
@@ -311,9 +307,9 @@ class StatementViewSet(
     serializer_class = StatementSerializer
 
     def get_queryset(self) -> QuerySet[Statement]:
-        statements = selectors_money.statement_list().filter(projects_q(self.request.user))
+        statements = settlement_statements.statement_list().filter(projects_q(self.request.user))
         if self.action == "retrieve":
-            return selectors_money.with_detail(statements)
+            return settlement_statements.with_detail(statements)
         # The actions call a service, which locks and reads the row afresh, and answer with
         # `_detail`: nothing prefetched here would be used.
         return statements
@@ -336,7 +332,7 @@ class StatementViewSet(
         return queryset.filter(**{lookups[name]: value for name, value in filters.items()})
 
     def _detail(self, statement: Statement) -> dict[str, Any]:
-        return StatementDetailSerializer(selectors_money.statement_detail(statement.pk)).data
+        return StatementDetailSerializer(settlement_statements.statement_detail(statement.pk)).data
 
     @extend_schema(
         request=ApproveSerializer,
@@ -361,7 +357,7 @@ class StatementViewSet(
         require_recent_authentication(request)
         data = parsed(ApproveSerializer, request.data)
         statement = self.get_object()
-        services_money.statement_approve(
+        settlement_approvals.statement_approve(
             actor=request.user,
             statement=statement,
             expected_position=data["expected_position"],
@@ -388,7 +384,7 @@ class StatementViewSet(
         again from step 1 (`approval_round` + 1)."""
         data = parsed(SendBackInputSerializer, request.data)
         statement = self.get_object()
-        services_money.statement_send_back(
+        settlement_approvals.statement_send_back(
             actor=request.user, statement=statement, reason=data["reason"]
         )
         return Response(self._detail(statement))
@@ -422,7 +418,7 @@ class StatementViewSet(
             )
         data = parsed(PaymentInputSerializer, request.data)
         statement = self.get_object()
-        payment, created = services_money.payment_record(
+        payment, created = settlement_payments.payment_record(
             actor=request.user,
             statement=statement,
             amount=data["amount"],
@@ -433,78 +429,3 @@ class StatementViewSet(
             PaymentSerializer(payment).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
-
-
-# -- group settlement -----------------------------------------------------------------------
-
-
-class HouseholdSettlementSerializer(serializers.Serializer):
-    household = serializers.IntegerField(source="household.pk")
-    household_code = serializers.CharField(source="household.code")
-    statement = serializers.IntegerField(source="statement.pk", allow_null=True, default=None)
-    state = HouseholdStateField()
-    net = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
-    paid = serializers.DecimalField(max_digits=14, decimal_places=2)
-    outstanding = serializers.DecimalField(max_digits=14, decimal_places=2)
-
-
-class TotalsSerializer(serializers.Serializer):
-    households = serializers.IntegerField()
-    settled_households = serializers.IntegerField()
-    pending = serializers.IntegerField(help_text="Households without an approved statement.")
-    to_collect = serializers.DecimalField(max_digits=14, decimal_places=2)
-    collected = serializers.DecimalField(max_digits=14, decimal_places=2)
-    to_pay = serializers.DecimalField(max_digits=14, decimal_places=2)
-    paid = serializers.DecimalField(max_digits=14, decimal_places=2)
-    settled = serializers.BooleanField()
-
-
-class GroupSettlementSerializer(serializers.Serializer):
-    group = serializers.IntegerField(source="group.pk")
-    group_code = serializers.CharField(source="group.code")
-    group_name = serializers.CharField(source="group.name")
-    project = serializers.IntegerField(source="group.project_id")
-    settled = serializers.BooleanField()
-    collections_done = serializers.BooleanField(
-        help_text="Nothing left to collect or approve: payouts may start."
-    )
-    totals = TotalsSerializer()
-    households = HouseholdSettlementSerializer(many=True)
-
-
-class GroupFilter(serializers.Serializer):
-    project = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-
-
-class ViewStatements(permissions.BasePermission):
-    def has_permission(self, request: Request, view: Any) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated and user.has_perm("settlement.view_statement"))
-
-
-class GroupSettlementViewSet(RegistryViewMixin, viewsets.ViewSet):
-    """Each villager group's settlement: collected first, paid later, settled when every
-    approved household of the group is."""
-
-    permission_classes = [ViewStatements]
-    lookup_value_regex = r"\d+"
-
-    @extend_schema(
-        parameters=[GroupFilter],
-        responses={
-            200: GroupSettlementSerializer(many=True),
-            400: ErrorSerializer,
-            404: ErrorSerializer,
-        },
-    )
-    def list(self, request: Request) -> Response:
-        project = self.query(GroupFilter)["project"]
-        groups = selectors_money.project_settlement(
-            get_object_or_404(visible_projects(request.user), pk=project)
-        ).groups
-        return Response(GroupSettlementSerializer(groups, many=True).data)
-
-    @extend_schema(responses={200: GroupSettlementSerializer, 404: ErrorSerializer})
-    def retrieve(self, request: Request, pk: str | None = None) -> Response:
-        group = get_object_or_404(VillagerGroup.objects.filter(projects_q(request.user)), pk=pk)
-        return Response(GroupSettlementSerializer(selectors_money.group_settlement(group)).data)

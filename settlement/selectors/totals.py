@@ -1,10 +1,14 @@
-"""A project's statements with their money, and the totals per villager group and per
-project, for the finance export (`settlement.statement_export`).
+"""Finance totals: the one rule for what has been paid and what is outstanding on a
+statement, and its sums per villager group and per project (docs/settlement.md, "Finance
+totals: one rule, one sign").
 
 Amounts are signed like a statement's `net`: positive is paid to the household, negative
-collected from it. `paid` is what has been paid (+) or collected (−) so far; `outstanding`
-is what is still to pay or collect on an approved statement (`net − paid`), nothing before
-it is approved (as `selectors_money.outstanding`, with the sign). The totals are summed by
+collected from it. `paid` is what has been paid (+) or collected (−) so far — a payment the
+other way (a refund) counts with its own sign; `outstanding` is what is still to pay or
+collect on an approved statement (`net − paid`), nothing before it is approved. The finance
+export (`settlement.export.statements`) shows these figures; the group pages and the group
+API (`settlement.selectors.groups`) read each household's from `money_by_statement` and
+split the sums into to collect / collected / to pay / paid. The export's totals are summed by
 the database, independently of the rows, in a fixed number of queries.
 """
 
@@ -30,7 +34,7 @@ from django.db.models.functions import Coalesce
 from households.models import Project, VillagerGroup
 from households.selectors import head
 from settlement.models import Payment, PaymentDirection, Statement
-from settlement.selectors_money import APPROVED_STATES
+from settlement.selectors.payments import APPROVED_STATES
 
 ZERO = Decimal("0.00")
 MONEY_OUTPUT = DecimalField(max_digits=16, decimal_places=2)
@@ -71,21 +75,27 @@ def _statements(project: Project, status: str | None) -> QuerySet[Statement]:
     return statements.filter(status=status) if status else statements
 
 
-def statement_list(
-    project: Project, *, group: VillagerGroup | None = None, status: str | None = None
-) -> QuerySet[Statement]:
-    """The project's statements (of one group, in one status) in group and household order,
-    with household, group, the head's name (`head_name`), `paid` and `outstanding`: one
-    query however many statements."""
-    statements = _statements(project, status)
-    if group is not None:
-        statements = statements.filter(household__group=group)
+def statement_list(project: Project) -> QuerySet[Statement]:
+    """The project's statements in group and household order, with household, group, the
+    head's name (`head_name`), `paid` and `outstanding`: one query however many statements."""
     return (
-        _with_money(statements)
+        _with_money(Statement.objects.filter(project=project))
         .select_related("household__group__community")
         .annotate(head_name=head(household="household"))
         .order_by("household__group__code", "household__code", "pk")
     )
+
+
+def money_by_statement(statements: QuerySet[Statement]) -> dict[int, tuple[Decimal, Decimal]]:
+    """(paid, outstanding) of each of the statements by id, signed like its net, as the
+    export's rows have them: one query. The group pages and the group API read their
+    per-household money here."""
+    return {
+        pk: (paid, outstanding)
+        for pk, paid, outstanding in _with_money(statements).values_list(
+            "pk", "paid", "outstanding"
+        )
+    }
 
 
 @dataclass(frozen=True)

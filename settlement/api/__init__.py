@@ -1,0 +1,1 @@
+"""Settlement's api layer: import from the subject modules."""

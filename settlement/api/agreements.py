@@ -1,0 +1,173 @@
+"""/api/settlement/agreements/: resettlement agreements (issue, sign)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.urls import reverse
+from drf_spectacular.utils import (
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from households.access import projects_q
+from households.api import (
+    RegistryViewMixin,
+    UserRefSerializer,
+    VisibleRelatedField,
+    parsed,
+)
+from households.models import Household
+from households.selectors import head
+from settlement.api._common import (
+    ID_PARAMETER,
+    LIST_REFUSALS,
+    LOOKUP,
+    READ_REFUSALS,
+    WRITE_REFUSALS,
+    HouseholdRowSerializer,
+    HouseholdScopeFilter,
+)
+from settlement.models import Agreement
+from settlement.services import agreements
+
+AGREEMENT_STATES = ("issued", "signed")
+
+
+# Named components: as plain enums they would be named after the property ("status"),
+# which other endpoints use for other sets of values.
+@extend_schema_field(
+    {"type": "string", "enum": list(AGREEMENT_STATES)}, component_name="AgreementStatus"
+)
+class AgreementStatusField(serializers.CharField):
+    pass
+
+
+# -- agreements -----------------------------------------------------------------------------
+
+
+class AgreementSerializer(HouseholdRowSerializer):
+    """A household's resettlement agreement: its number, the hash of the issued text and
+    the signing record."""
+
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    status = serializers.SerializerMethodField(help_text="issued: not yet signed; signed: final.")
+    pdf_sha256 = serializers.CharField(help_text="SHA-256 of the issued PDF.")
+    pdf_url = serializers.SerializerMethodField(help_text="The staff download of the PDF.")
+    signed_on = serializers.DateField(allow_null=True)
+    signer_name = serializers.CharField(help_text="Empty until signed.")
+    recorded_by = UserRefSerializer()
+    recorded_at = serializers.DateTimeField()
+
+    def get_pdf_url(self, agreement: Agreement) -> str:
+        return reverse("settlement:agreement-download", args=[agreement.household_id])
+
+    @extend_schema_field(AgreementStatusField())
+    def get_status(self, agreement: Agreement) -> str:
+        return "signed" if agreement.signed_on else "issued"
+
+
+class AgreementFilter(HouseholdScopeFilter):
+    status = serializers.ChoiceField(AGREEMENT_STATES, required=False)
+
+
+class AgreementIssueSerializer(serializers.Serializer):
+    household = VisibleRelatedField(queryset=Household.objects.all())
+
+
+class AgreementSignSerializer(serializers.Serializer):
+    signed_on = serializers.DateField(help_text="Not in the future.")
+    signer_name = serializers.CharField(max_length=agreements.NAME_MAX)
+
+
+def agreement_queryset() -> QuerySet[Agreement]:
+    return (
+        Agreement.objects.select_related("household__group", "recorded_by")
+        .annotate(head_name=head(household="household"))
+        .order_by("project_id", "number", "pk")
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[AgreementFilter],
+        responses={200: AgreementSerializer(many=True), **LIST_REFUSALS},
+    ),
+    retrieve=extend_schema(
+        parameters=[ID_PARAMETER], responses={200: AgreementSerializer, **READ_REFUSALS}
+    ),
+)
+class AgreementViewSet(
+    RegistryViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Resettlement agreements (安置协议) and their signing records."""
+
+    # The services check the add/change permissions: issuing again needs change, not add.
+    service_actions = ("create", "sign")
+    serializer_class = AgreementSerializer
+    lookup_value_regex = LOOKUP
+
+    def get_queryset(self) -> QuerySet[Agreement]:
+        return agreement_queryset().filter(projects_q(self.request.user, "household__project"))
+
+    def filter_queryset(self, queryset: QuerySet[Agreement]) -> QuerySet[Agreement]:
+        if self.action != "list":
+            return queryset
+        filters = self.query(AgreementFilter)
+        state = filters.pop("status", None)
+        if state is not None:
+            queryset = queryset.filter(signed_on__isnull=state == "issued")
+        lookups = HouseholdScopeFilter.lookups
+        return queryset.filter(**{lookups[name]: value for name, value in filters.items()})
+
+    def _render(self, agreement: Agreement) -> dict[str, Any]:
+        return AgreementSerializer(agreement_queryset().get(pk=agreement.pk)).data
+
+    @extend_schema(
+        request=AgreementIssueSerializer,
+        responses={200: AgreementSerializer, 201: AgreementSerializer, **WRITE_REFUSALS},
+        summary="Issue the household's agreement, or issue it again until it is signed",
+    )
+    def create(self, request: Request) -> Response:
+        """201 when issued for the first time; 200 when an unsigned agreement is issued again
+        (a new text and hash); 400 `already_signed` once signed, `not_approved` for a
+        household not approved, `no_outcome` without apartments or a monetised statement."""
+        data = parsed(AgreementIssueSerializer, request.data, request=request)
+        existed = Agreement.objects.filter(household=data["household"]).exists()
+        agreement, _pdf = agreements.agreement_issue(
+            actor=request.user, household=data["household"]
+        )
+        return Response(
+            self._render(agreement),
+            status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        request=AgreementSignSerializer,
+        responses={200: AgreementSerializer, **WRITE_REFUSALS},
+        summary="Record that the household signed the issued agreement",
+        parameters=[ID_PARAMETER],
+    )
+    @action(detail=True, methods=["post"])
+    def sign(self, request: Request, pk: str | None = None) -> Response:
+        """Signed once: signing again is refused (400 `already_signed`) and the first
+        signing record stays as it was."""
+        agreement = self.get_object()
+        data = parsed(AgreementSignSerializer, request.data)
+        agreements.agreement_sign(
+            actor=request.user,
+            agreement=agreement,
+            signed_on=data["signed_on"],
+            signer_name=data["signer_name"],
+        )
+        return Response(self._render(agreement))

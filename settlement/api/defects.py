@@ -1,0 +1,218 @@
+"""/api/settlement/defects/: after-care defect tickets (report, answer, close)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.urls import reverse
+from drf_spectacular.utils import (
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from allocation.models import Apartment
+from households.access import projects_q
+from households.api import (
+    RegistryViewMixin,
+    UserRefSerializer,
+    VisibleRelatedField,
+    parsed,
+)
+from households.models import Household
+from households.selectors import head
+from settlement.api._common import (
+    ID_PARAMETER,
+    LIST_REFUSALS,
+    LOOKUP,
+    READ_REFUSALS,
+    WRITE_REFUSALS,
+    HouseholdRowSerializer,
+    HouseholdScopeFilter,
+)
+from settlement.models import DefectPhoto, DefectStatus, DefectTicket
+from settlement.selectors import defects
+from settlement.services import defects as settlement_defects
+
+
+@extend_schema_field({"type": "string", "enum": DefectStatus.values}, component_name="DefectStatus")
+class DefectStatusField(serializers.ChoiceField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(DefectStatus.choices, **kwargs)
+
+
+# -- defects --------------------------------------------------------------------------------
+
+
+class DefectPhotoSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    content_type = serializers.CharField()
+    sha256 = serializers.CharField()
+    uploaded_at = serializers.DateTimeField()
+    url = serializers.SerializerMethodField(help_text="The staff view of the photo.")
+
+    def get_url(self, photo: DefectPhoto) -> str:
+        return reverse("settlement:defect-photo", args=[photo.pk])
+
+
+class DefectSerializer(HouseholdRowSerializer):
+    """A defect ticket: where, what, photos, and its answer; `time_to_close` once closed."""
+
+    id = serializers.IntegerField()
+    apartment = serializers.IntegerField(source="apartment_id", allow_null=True)
+    apartment_code = serializers.CharField(source="apartment.code", allow_null=True, default=None)
+    location = serializers.CharField()
+    description = serializers.CharField()
+    status = DefectStatusField()
+    reported_by_resident = serializers.BooleanField(
+        help_text="Reported by the resident through the lookup code on their notice."
+    )
+    reported_by = UserRefSerializer(allow_null=True, help_text="Null when the resident reported.")
+    reported_at = serializers.DateTimeField()
+    answer = serializers.CharField(help_text="Empty until answered.")
+    answered_by = UserRefSerializer(allow_null=True)
+    answered_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+    time_to_close = serializers.SerializerMethodField(
+        help_text="Seconds from the report to its closing; null while open."
+    )
+    photos = DefectPhotoSerializer(many=True)
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_time_to_close(self, ticket: DefectTicket) -> int | None:
+        delta = defects.time_to_close(ticket)
+        return None if delta is None else int(delta.total_seconds())
+
+
+class DefectFilter(HouseholdScopeFilter):
+    status = serializers.ChoiceField(DefectStatus.choices, required=False)
+
+
+class DefectReportSerializer(serializers.Serializer):
+    household = VisibleRelatedField(queryset=Household.objects.all())
+    apartment = VisibleRelatedField(
+        queryset=Apartment.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="One of the household's apartments; defaults to its only one.",
+    )
+    location = serializers.CharField(max_length=settlement_defects.LOCATION_MAX)
+    description = serializers.CharField(max_length=settlement_defects.DESCRIPTION_MAX)
+    # Type (JPEG/PNG by the bytes), emptiness and size are the service's checks.
+    photos = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True),
+        required=False,
+        default=list,
+        max_length=settlement_defects.MAX_DEFECT_PHOTOS,
+        help_text="JPEG or PNG photos (repeat the field for several).",
+    )
+
+
+class DefectAnswerSerializer(serializers.Serializer):
+    answer = serializers.CharField(max_length=settlement_defects.ANSWER_MAX)
+    close = serializers.BooleanField(default=False, help_text="Close the ticket as well.")
+
+
+def defect_queryset() -> QuerySet[DefectTicket]:
+    return (
+        DefectTicket.objects.select_related(
+            "household__group", "apartment", "reported_by", "answered_by"
+        )
+        .prefetch_related(Prefetch("photos", queryset=DefectPhoto.objects.order_by("pk")))
+        .annotate(head_name=head(household="household"))
+        .order_by("-reported_at", "-pk")
+    )
+
+
+JSON_OR_FORM = [JSONParser, FormParser, MultiPartParser]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[DefectFilter], responses={200: DefectSerializer(many=True), **LIST_REFUSALS}
+    ),
+    retrieve=extend_schema(
+        parameters=[ID_PARAMETER], responses={200: DefectSerializer, **READ_REFUSALS}
+    ),
+)
+class DefectViewSet(
+    RegistryViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """After-care defect tickets (售后报修), newest first."""
+
+    service_actions = ("create", "answer", "close")
+    serializer_class = DefectSerializer
+    lookup_value_regex = LOOKUP
+    # Reports carry photos; answering and closing take JSON too (see their actions).
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_queryset(self) -> QuerySet[DefectTicket]:
+        return defect_queryset().filter(projects_q(self.request.user, "household__project"))
+
+    def filter_queryset(self, queryset: QuerySet[DefectTicket]) -> QuerySet[DefectTicket]:
+        if self.action != "list":
+            return queryset
+        filters = self.query(DefectFilter)
+        lookups = {**HouseholdScopeFilter.lookups, "status": "status"}
+        return queryset.filter(**{lookups[name]: value for name, value in filters.items()})
+
+    def _render(self, ticket: DefectTicket) -> dict[str, Any]:
+        return DefectSerializer(defect_queryset().get(pk=ticket.pk)).data
+
+    @extend_schema(
+        request=DefectReportSerializer,
+        responses={201: DefectSerializer, **WRITE_REFUSALS},
+        summary="Report a defect for a handed-over household (staff), with photos",
+    )
+    def create(self, request: Request) -> Response:
+        """multipart/form-data. 400 `not_handed_over` before the keys are handed over;
+        `bad_apartment` for an apartment not the household's; a photo that is not really a
+        JPEG or PNG, empty or too large is refused on the `photos` field."""
+        data = parsed(DefectReportSerializer, request.data, request=request)
+        ticket = settlement_defects.defect_report(
+            actor=request.user,
+            household=data["household"],
+            apartment=data.get("apartment"),
+            location=data["location"],
+            description=data["description"],
+            photos=data["photos"],
+        )
+        return Response(self._render(ticket), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=DefectAnswerSerializer,
+        responses={200: DefectSerializer, **WRITE_REFUSALS},
+        summary="Answer a defect ticket (and optionally close it)",
+        parameters=[ID_PARAMETER],
+    )
+    @action(detail=True, methods=["post"], parser_classes=JSON_OR_FORM)
+    def answer(self, request: Request, pk: str | None = None) -> Response:
+        """400 `closed` once the ticket is closed."""
+        ticket = self.get_object()
+        data = parsed(DefectAnswerSerializer, request.data)
+        settlement_defects.defect_answer(
+            actor=request.user, ticket=ticket, answer=data["answer"], close=data["close"]
+        )
+        return Response(self._render(ticket))
+
+    @extend_schema(
+        request=None,
+        responses={200: DefectSerializer, **WRITE_REFUSALS},
+        summary="Close an answered defect ticket",
+        parameters=[ID_PARAMETER],
+    )
+    @action(detail=True, methods=["post"], parser_classes=JSON_OR_FORM)
+    def close(self, request: Request, pk: str | None = None) -> Response:
+        """400 `not_answered` before it is answered, `closed` when already closed."""
+        ticket = self.get_object()
+        settlement_defects.defect_close(actor=request.user, ticket=ticket)
+        return Response(self._render(ticket))

@@ -1,0 +1,1 @@
+"""Settlement's export layer: import from the subject modules."""

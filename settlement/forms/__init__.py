@@ -1,0 +1,1 @@
+"""Settlement's forms layer: import from the subject modules."""

@@ -1,0 +1,1 @@
+"""Settlement's pdf layer: import from the subject modules."""

@@ -1,0 +1,1 @@
+"""Settlement's selectors layer: import from the subject modules."""

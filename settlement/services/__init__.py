@@ -1,0 +1,1 @@
+"""Settlement's services layer: import from the subject modules."""

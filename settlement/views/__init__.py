@@ -1,0 +1,1 @@
+"""Settlement's views layer: import from the subject modules."""

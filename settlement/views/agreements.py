@@ -1,0 +1,91 @@
+"""Issuing, downloading and signing a household's agreement (from its handover page)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from resettlement.errors import NotAllowed, RuleViolation
+from resettlement.uploads import private_file_response
+from settlement.forms.agreements import AgreementSignForm
+from settlement.models import Agreement
+from settlement.selectors import handover
+from settlement.services import agreements
+from settlement.views._common import _household
+from settlement.views.handover import _detail_url
+
+agreement_view = permission_required("settlement.view_agreement", raise_exception=True)
+
+
+def _agreement_pdf(agreement: Agreement, pdf: bytes) -> FileResponse:
+    return private_file_response(
+        pdf, filename=f"{agreement.number}.pdf", content_type="application/pdf", as_attachment=True
+    )
+
+
+# -- agreements -----------------------------------------------------------------------------
+
+
+@login_required
+@agreement_view
+@require_POST
+def agreement_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    """Issue (or re-issue) the agreement and hand the PDF straight to the clerk to print."""
+    household = _household(request, pk)
+    try:
+        agreement, pdf = agreements.agreement_issue(actor=request.user, household=household)
+    except NotAllowed as exc:
+        raise PermissionDenied(exc.message) from exc
+    except RuleViolation as exc:
+        messages.error(request, exc.message)
+        return redirect(_detail_url(household))
+    return _agreement_pdf(agreement, pdf)
+
+
+@login_required
+@agreement_view
+def agreement_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The issued text again, exactly the bytes whose hash is recorded."""
+    household = _household(request, pk)
+    agreement = handover.agreement_of(household)
+    if agreement is None:
+        raise Http404
+    pdf = agreements.agreement_pdf_bytes(agreement)
+    if pdf is None:
+        raise Http404
+    return _agreement_pdf(agreement, pdf)
+
+
+@login_required
+@agreement_view
+@require_POST
+def agreement_sign(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household(request, pk)
+    agreement = handover.agreement_of(household)
+    if agreement is None:
+        raise Http404
+    form = AgreementSignForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(_detail_url(household))
+    try:
+        agreements.agreement_sign(
+            actor=request.user,
+            agreement=agreement,
+            signed_on=form.cleaned_data["signed_on"],
+            signer_name=form.cleaned_data["signer_name"],
+        )
+    except NotAllowed as exc:
+        raise PermissionDenied(exc.message) from exc
+    except RuleViolation as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已登记协议 %(n)s 的签订。") % {"n": agreement.number})
+    return redirect(_detail_url(household))
