@@ -41,9 +41,11 @@ MAX_COUNT_PER_TYPE = 20
 
 
 def allocation_policy_of(project: Project) -> AllocationPolicy:
-    """The project's policy, created with the defaults the first time it is needed."""
-    policy, _created = AllocationPolicy.objects.get_or_create(project=project)
-    return policy
+    """The project's policy: the saved one, or the defaults (unsaved) until someone changes
+    it. Reading never writes; `allocation_policy_update` saves it."""
+    return AllocationPolicy.objects.filter(project=project).first() or AllocationPolicy(
+        project=project
+    )
 
 
 @transaction.atomic
@@ -59,8 +61,8 @@ def allocation_policy_update(*, actor, project: Project, over_area_cap: Any) -> 
         raise invalid_input(
             [field_error("over_area_cap", _("超面积上限必须是不小于0的数字,最多两位小数"))]
         )
-    policy = allocation_policy_of(project)
-    policy = AllocationPolicy.objects.select_for_update().get(pk=policy.pk)
+    AllocationPolicy.objects.get_or_create(project=project)
+    policy = AllocationPolicy.objects.select_for_update().get(project=project)
     before = policy.over_area_cap
     if before == cap:
         return policy
@@ -179,7 +181,8 @@ def demand_choose(*, actor, household: Household, items: Mapping[str, int]) -> D
     chosen = chosen.quantize(TWO_PLACES)
     entitlement = household.entitlement_area
     difference = chosen - entitlement
-    cap = allocation_policy_of(project).over_area_cap
+    # The first choice saves the project's policy: choices are checked against a saved cap.
+    cap = AllocationPolicy.objects.get_or_create(project=project)[0].over_area_cap
     if difference > cap:
         raise RuleViolation(
             "over_cap",

@@ -78,23 +78,29 @@ IN_CHAIN = FROZEN
 
 
 def approval_chain(project: Project) -> list[ApprovalStep]:
-    """The project's chain in order; the seven default steps are created when it has none."""
+    """The project's chain in order: its saved steps, or the seven default steps (unsaved)
+    while it has none. Reading never writes; `approval_chain_fix` saves the defaults."""
     steps = list(ApprovalStep.objects.filter(project=project).order_by("position"))
     if steps:
         return steps
-    with transaction.atomic():
-        # Two first callers at once: the position constraint lets only one set be written.
-        try:
-            with transaction.atomic():
-                ApprovalStep.objects.bulk_create(
-                    ApprovalStep(
-                        project=project, position=i, code=code, label=str(label), role=role
-                    )
-                    for i, (code, label, role) in enumerate(DEFAULT_CHAIN, start=1)
-                )
-        except IntegrityError:
-            pass
-    return list(ApprovalStep.objects.filter(project=project).order_by("position"))
+    return [
+        ApprovalStep(project=project, position=i, code=code, label=str(label), role=role)
+        for i, (code, label, role) in enumerate(DEFAULT_CHAIN, start=1)
+    ]
+
+
+def approval_chain_fix(project: Project) -> None:
+    """Save the default chain for a project that has none, so that a statement's approvals
+    follow the steps as they were when its first step was taken (a later change of the
+    defaults in the code does not move a chain in progress). Called by the first approval."""
+    if ApprovalStep.objects.filter(project=project).exists():
+        return
+    # Two first approvals at once: the position constraint lets only one set be written.
+    try:
+        with transaction.atomic():
+            ApprovalStep.objects.bulk_create(approval_chain(project))
+    except IntegrityError:
+        pass
 
 
 def chain_locked(project: Project) -> bool:
@@ -252,6 +258,7 @@ def statement_approve(
     """
     require_permission(actor, "settlement.approve_statement")
     statement = Statement.objects.select_for_update().get(pk=statement.pk)
+    approval_chain_fix(statement.project)
     step = next_step(statement)
     # Read under the row lock: of two approvers of one step, the second sees it taken.
     refusal = step_changed_refusal(statement, step, expected_position)
