@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from households.models import Community, Household, HouseholdStatus, Project, VillagerGroup
 from households.selectors import head
 from oversight.models import LedgerEntry, LedgerRun, ReturnPlan, WorkingTeam
-from publicity.overview import published_after_approval
+from publicity.selectors.overview import published_after_approval
 from settlement.models import Outcome, StatementStatus
 from settlement.selectors_handover import signed_allocations
 

@@ -10,7 +10,6 @@ from django.db import transaction
 from django.test import override_settings
 
 from households.models import Household, HouseholdStatus, Member, Project, ReviewStatus
-from publicity import services
 from publicity.models import (
     Objection,
     ObjectionStatus,
@@ -19,7 +18,8 @@ from publicity.models import (
     RenderJob,
     RenderStatus,
 )
-from publicity.overview import project_overview
+from publicity.selectors.overview import project_overview
+from publicity.services import objections as publicity_objections
 from publicity.snapshot import content_hash, hashed_document
 from tests.households.demo_seeding import demo_settings, seed
 
@@ -129,6 +129,8 @@ def test_the_open_objections_can_be_answered(main):
         publication__project=main, status=ObjectionStatus.OPEN
     ).first()
     reviewer = get_user_model().objects.get(username="reviewer")
-    services.objection_answer(actor=reviewer, objection=objection, answer="已核实。", upheld=False)
+    publicity_objections.objection_answer(
+        actor=reviewer, objection=objection, answer="已核实。", upheld=False
+    )
     objection.refresh_from_db()
     assert objection.status == ObjectionStatus.ANSWERED

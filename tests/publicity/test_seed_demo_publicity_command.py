@@ -7,8 +7,8 @@ import pytest
 from django.db import transaction
 
 from households.models import Household, Project
-from publicity import demo as publicity_demo
 from publicity.models import Objection, Publication
+from publicity.services import objections as publicity_objections
 from tests.households.demo_seeding import demo_settings, seed
 
 
@@ -48,7 +48,7 @@ def test_a_failure_in_the_publicity_stage_leaves_no_rows_and_no_files(db, media,
     def fail(**kwargs):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(publicity_demo.services, "objection_answer", fail)
+    monkeypatch.setattr(publicity_objections, "objection_answer", fail)
     with pytest.raises(RuntimeError):
         seed()
     assert not Project.objects.exists()

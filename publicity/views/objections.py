@@ -1,6 +1,7 @@
 """Staff pages for objections: the list of objections to answer, one objection with its
-answer form, and its attachment. Answering calls publicity.services.objection_answer, which
-sends the household back to review when the objection is upheld."""
+answer form, and its attachment. Answering calls
+publicity.services.objections.objection_answer, which sends the household back to review
+when the objection is upheld."""
 
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from households.access import projects_q, visible_projects
 from households.models import Household
-from publicity import services
-from publicity.forms_public import AnswerForm
+from publicity.forms.objections import AnswerForm
 from publicity.models import Complaint, Objection, ObjectionStatus
+from publicity.services import objections as publicity_objections
 from resettlement.errors import RuleViolation, apply_errors
 from resettlement.uploads import private_file_response
 
@@ -97,7 +98,7 @@ def objection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = AnswerForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and objection.status == ObjectionStatus.OPEN and form.is_valid():
         try:
-            objection = services.objection_answer(
+            objection = publicity_objections.objection_answer(
                 actor=request.user,
                 objection=objection,
                 answer=form.cleaned_data["answer"],
@@ -150,6 +151,6 @@ def public_attachment_response(record: Objection | Complaint, stem: str) -> File
     return private_file_response(
         handle,
         content_type=record.attachment_type or "application/octet-stream",
-        filename=stem + services.ATTACHMENT_TYPES.get(record.attachment_type, ""),
+        filename=stem + publicity_objections.ATTACHMENT_TYPES.get(record.attachment_type, ""),
         as_attachment=True,
     )

@@ -20,11 +20,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from households.models import Project
-from publicity import selectors_public as public
-from publicity import services_complaints as services
-from publicity.forms_complaints import ComplaintAnswerForm, ComplaintForm, ComplaintStatusForm
+from publicity.forms.complaints import ComplaintAnswerForm, ComplaintForm, ComplaintStatusForm
 from publicity.models import Complaint, ComplaintCategory, ComplaintStatus
-from publicity.views_objections import public_attachment_response, query_param
+from publicity.selectors import public_site
+from publicity.services import complaints as publicity_complaints
+from publicity.views.objections import public_attachment_response, query_param
 from resettlement.errors import RuleViolation, apply_errors
 from resettlement.public_site import one_attachment, private, public_page, public_post
 
@@ -56,7 +56,7 @@ def complaint_file(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                complaint, check_code = services.complaint_file(
+                complaint, check_code = publicity_complaints.complaint_file(
                     category=data["category"],
                     project=data["project"],
                     text=data["text"],
@@ -107,7 +107,7 @@ def complaint_status(request: HttpRequest) -> HttpResponse:
     form = ComplaintStatusForm(request.POST if request.method == "POST" else None)
     context = {"form": form, "channels": supervision_channels()}
     if request.method == "POST" and form.is_valid():
-        report = public.complaint_for_reporter(
+        report = public_site.complaint_for_reporter(
             form.cleaned_data["reference"], form.cleaned_data["check_code"]
         )
         context.update({"looked_up": True, "report": report})
@@ -130,7 +130,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     )
     status = query_param(request, "status", "open")
     if status == "open":
-        complaints = complaints.filter(status__in=services.OPEN_STATUSES)
+        complaints = complaints.filter(status__in=publicity_complaints.OPEN_STATUSES)
     elif status in ComplaintStatus.values:
         complaints = complaints.filter(status=status)
     category = query_param(request, "category")
@@ -170,7 +170,11 @@ def _detail(
     return render(
         request,
         "publicity/complaint_detail.html",
-        {"complaint": complaint, "form": form, "open": complaint.status in services.OPEN_STATUSES},
+        {
+            "complaint": complaint,
+            "form": form,
+            "open": complaint.status in publicity_complaints.OPEN_STATUSES,
+        },
         status=status,
     )
 
@@ -187,12 +191,12 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 ACTIONS = {
-    "start": (services.complaint_start, gettext_lazy("已开始核查。")),
+    "start": (publicity_complaints.complaint_start, gettext_lazy("已开始核查。")),
     "answer": (
-        services.complaint_answer,
+        publicity_complaints.complaint_answer,
         gettext_lazy("已答复。举报人凭受理编号和查询密码可看到答复。"),
     ),
-    "close": (services.complaint_close, gettext_lazy("已办结。")),
+    "close": (publicity_complaints.complaint_close, gettext_lazy("已办结。")),
 }
 
 
