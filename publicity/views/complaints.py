@@ -23,7 +23,7 @@ from households.models import Project
 from publicity.forms.complaints import ComplaintAnswerForm, ComplaintForm, ComplaintStatusForm
 from publicity.models import Complaint, ComplaintCategory, ComplaintStatus
 from publicity.selectors import public_site
-from publicity.services import complaints as publicity_complaints
+from publicity.services import complaints as services
 from publicity.views.objections import public_attachment_response, query_param
 from resettlement.errors import RuleViolation, apply_errors
 from resettlement.public_site import one_attachment, private, public_page, public_post
@@ -56,7 +56,7 @@ def complaint_file(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                complaint, check_code = publicity_complaints.complaint_file(
+                complaint, check_code = services.complaint_file(
                     category=data["category"],
                     project=data["project"],
                     text=data["text"],
@@ -130,7 +130,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     )
     status = query_param(request, "status", "open")
     if status == "open":
-        complaints = complaints.filter(status__in=publicity_complaints.OPEN_STATUSES)
+        complaints = complaints.filter(status__in=services.OPEN_STATUSES)
     elif status in ComplaintStatus.values:
         complaints = complaints.filter(status=status)
     category = query_param(request, "category")
@@ -173,7 +173,7 @@ def _detail(
         {
             "complaint": complaint,
             "form": form,
-            "open": complaint.status in publicity_complaints.OPEN_STATUSES,
+            "open": complaint.status in services.OPEN_STATUSES,
         },
         status=status,
     )
@@ -191,12 +191,12 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 ACTIONS = {
-    "start": (publicity_complaints.complaint_start, gettext_lazy("已开始核查。")),
+    "start": (services.complaint_start, gettext_lazy("已开始核查。")),
     "answer": (
-        publicity_complaints.complaint_answer,
+        services.complaint_answer,
         gettext_lazy("已答复。举报人凭受理编号和查询密码可看到答复。"),
     ),
-    "close": (publicity_complaints.complaint_close, gettext_lazy("已办结。")),
+    "close": (services.complaint_close, gettext_lazy("已办结。")),
 }
 
 

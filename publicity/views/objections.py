@@ -20,7 +20,7 @@ from households.access import projects_q, visible_projects
 from households.models import Household
 from publicity.forms.objections import AnswerForm
 from publicity.models import Complaint, Objection, ObjectionStatus
-from publicity.services import objections as publicity_objections
+from publicity.services import objections as services
 from resettlement.errors import RuleViolation, apply_errors
 from resettlement.uploads import private_file_response
 
@@ -98,7 +98,7 @@ def objection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = AnswerForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and objection.status == ObjectionStatus.OPEN and form.is_valid():
         try:
-            objection = publicity_objections.objection_answer(
+            objection = services.objection_answer(
                 actor=request.user,
                 objection=objection,
                 answer=form.cleaned_data["answer"],
@@ -151,6 +151,6 @@ def public_attachment_response(record: Objection | Complaint, stem: str) -> File
     return private_file_response(
         handle,
         content_type=record.attachment_type or "application/octet-stream",
-        filename=stem + publicity_objections.ATTACHMENT_TYPES.get(record.attachment_type, ""),
+        filename=stem + services.ATTACHMENT_TYPES.get(record.attachment_type, ""),
         as_attachment=True,
     )

@@ -29,7 +29,7 @@ from publicity.forms.publications import (
 )
 from publicity.models import ObjectionStatus, Publication, PublicationStatus
 from publicity.selectors.overview import STAGES, project_overview
-from publicity.services import publications as publicity_publications
+from publicity.services import publications as services
 from publicity.snapshot import frozen_rows
 from resettlement import publicity_kinds
 from resettlement.errors import RuleViolation
@@ -101,7 +101,7 @@ def publication_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            publication = publicity_publications.publication_create(
+            publication = services.publication_create(
                 actor=request.user,
                 project=project,
                 kind=data["kind"],
@@ -217,7 +217,7 @@ def publication_publish(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         pk,
-        publicity_publications.publication_publish,
+        services.publication_publish,
         _("公示已发布。内容已冻结,不能再修改;如需更正请发布新版本。"),
     )
 
@@ -233,7 +233,7 @@ def publication_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         pk,
-        publicity_publications.publication_withdraw,
+        services.publication_withdraw,
         _("公示已撤回,撤回理由将公开显示。"),
         reason=form.cleaned_data["reason"],
     )
@@ -246,7 +246,7 @@ def publication_new_version(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         pk,
-        publicity_publications.publication_new_version,
+        services.publication_new_version,
         _("已创建新版本草稿。预览中是更正后的内容;核对后发布,旧版本将自动结束公示。"),
     )
 
