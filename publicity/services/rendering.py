@@ -25,6 +25,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from celery import current_app
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, connections, transaction
@@ -36,7 +37,6 @@ from households.access import projects_q
 from households.models import Community
 from publicity.models import Publication, PublicationStatus, RenderJob, RenderPart, RenderStatus
 from publicity.pdf import rosters as pdf_rosters
-from resettlement.celery import app as celery_app
 from resettlement.errors import RuleViolation
 from resettlement.roles import require_permission
 
@@ -49,7 +49,8 @@ PRINTABLE = (PublicationStatus.PUBLISHED, PublicationStatus.CLOSED, PublicationS
 
 # The Celery task rendering a part of each kind of job (publicity/tasks.py). The tasks call
 # these services, so the services name the tasks rather than import them (no import cycle);
-# PublicityConfig.ready imports the task module, so every process has them registered.
+# PublicityConfig.ready imports the task module, so every process has them registered. They
+# are looked up in the current Celery app, as `shared_task` does.
 RENDER_TASKS = {
     RenderJob.Kind.ROSTER: "publicity.tasks.render_roster_part",
     RenderJob.Kind.NOTICES: "publicity.tasks.render_notices_part",
@@ -58,7 +59,7 @@ RENDER_TASKS = {
 
 def parts_queue(kind: str, part_ids: list[int]) -> None:
     """Queue one render task per part, once the caller's transaction commits."""
-    task = celery_app.tasks[RENDER_TASKS[kind]]
+    task = current_app.tasks[RENDER_TASKS[kind]]
     transaction.on_commit(lambda: [task.delay(pk) for pk in part_ids])
 
 
