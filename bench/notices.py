@@ -43,8 +43,10 @@ from households.models import (
     Household,
     Project,
 )
-from publicity import notices, tasks_notices
+from publicity import tasks
 from publicity.models import RenderJob, RenderStatus
+from publicity.pdf import notices as publicity_notices
+from publicity.services import notices
 from resettlement.pdf import warm_up
 from resettlement.roles import ensure_roles
 
@@ -113,7 +115,7 @@ def _celery_run(project: Project, warm: Project, clerk) -> dict:
 
 def _run_task(part_id: int) -> tuple[bool, float]:
     cpu = time.process_time()
-    result = tasks_notices.render_notices_part.apply(args=(part_id,), throw=True).get()
+    result = tasks.render_notices_part.apply(args=(part_id,), throw=True).get()
     return result, time.process_time() - cpu
 
 
@@ -128,7 +130,7 @@ def _pool_run(project: Project, clerk) -> dict:
             pending.append(pool.apply_async(_run_task, (part_id,)))
 
         started = time.perf_counter()
-        with mock.patch.object(tasks_notices.render_notices_part, "delay", enqueue):
+        with mock.patch.object(tasks.render_notices_part, "delay", enqueue):
             job = _start(project, clerk)
         results = [result.get() for result in pending]
         seconds = time.perf_counter() - started
@@ -142,10 +144,10 @@ def _naive(project: Project) -> tuple[int, float]:
     households = list(
         notices._households(project, "allocation").order_by("-code")[:NAIVE_SAMPLE]
     )  # not the codes the batch rendered last: no QR cache hits
-    notices.qr_png_data_uri.cache_clear()
+    publicity_notices.qr_png_data_uri.cache_clear()
     started = time.perf_counter()
     for household in households:
-        pdf, pages = notices.notices_render(
+        pdf, pages = publicity_notices.notices_render(
             households=[household], notice_type="allocation", options=options
         )
         assert pages == 1
@@ -153,11 +155,11 @@ def _naive(project: Project) -> tuple[int, float]:
 
 
 def _qr_cost(samples: int = 500) -> float:
-    notices.qr_png_data_uri.cache_clear()
+    publicity_notices.qr_png_data_uri.cache_clear()
     started = time.perf_counter()
     for i in range(samples):
-        notices.qr_png_data_uri(notices.resident_url(f"BENCHQR{i:04d}"))
-    notices.qr_png_data_uri.cache_clear()
+        publicity_notices.qr_png_data_uri(publicity_notices.resident_url(f"BENCHQR{i:04d}"))
+    publicity_notices.qr_png_data_uri.cache_clear()
     return (time.perf_counter() - started) / samples
 
 

@@ -66,7 +66,7 @@ def _seed(media: str) -> None:
 
 def _largest_publication() -> tuple[int, int]:
     from publicity.models import PublicationStatus
-    from publicity.selectors_public import public_publications
+    from publicity.selectors.public_site import public_publications
 
     published = public_publications().filter(status=PublicationStatus.PUBLISHED)
     sizes = [(len(p.rows), p.pk) for p in published.only("pk", "rows")]

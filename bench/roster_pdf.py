@@ -40,8 +40,10 @@ from bench._render_setup import (
 from households.models import (
     Project,
 )
-from publicity import pdf_rosters, rendering, services, tasks
+from publicity import tasks
 from publicity.models import Publication, RenderJob, RenderStatus
+from publicity.pdf import rosters
+from publicity.services import publications, rendering
 from resettlement.pdf import warm_up
 from resettlement.roles import ensure_roles
 
@@ -73,8 +75,8 @@ th { background: #eee; }
 
 
 def _published_roster(project: Project, leader) -> Publication:
-    draft = services.publication_create(actor=leader, project=project, kind="population")
-    return services.publication_publish(actor=leader, publication=draft)
+    draft = publications.publication_create(actor=leader, project=project, kind="population")
+    return publications.publication_publish(actor=leader, publication=draft)
 
 
 def _naive(publication: Publication, rows: list | None = None) -> tuple[float, int, int]:
@@ -181,7 +183,7 @@ def run() -> None:
     pages = sum(part.pages for part in parts)
     busy = sum((part.finished_at - part.started_at).total_seconds() for part in parts)
     assert len(parts) == COMMUNITIES and all(p.status == RenderStatus.DONE for p in parts)
-    biggest = max(len(pdf_rosters.community_rows(publication, p.label)[1]) for p in parts)
+    biggest = max(len(rosters.community_rows(publication, p.label)[1]) for p in parts)
     print(
         f"project: {len(parts)} community PDFs (up to {biggest} rows each), {pages} pages,"
         f" {size / 1048576:.1f} MB, rendered by {how}: {seconds:.1f} s wall"
@@ -189,7 +191,7 @@ def run() -> None:
     )
     # Where the speed-up comes from: the naive template on one community's rows, times the
     # communities, is what splitting alone would give.
-    community = publication.columns.index(pdf_rosters.COMMUNITY_LABEL)
+    community = publication.columns.index(rosters.COMMUNITY_LABEL)
     sample = [row for row in publication.rows if row[community] == publication.rows[0][community]]
     split_seconds = _naive(publication, sample)[0] * len(publication.rows) / len(sample)
     print(

@@ -40,8 +40,10 @@ from households.models import (
     VillagerGroup,
 )
 from households.qualification import HUKOU_AFTER_CUTOFF
-from publicity import notices, services
+from publicity import models
 from publicity.models import Objection, Publication, RenderJob
+from publicity.services import notices, publications
+from publicity.services import objections as publicity_objections
 
 # The correction the demo plays out: hukou moved in after the cut-off on the register, but
 # the police station had accepted the move before it (a written exception the rules allow).
@@ -93,10 +95,10 @@ class PublicitySummary:
 
 
 def _publish(actor, project: Project, kind: str, starts_on: dt.date | None = None) -> Publication:
-    draft = services.publication_create(
+    draft = publications.publication_create(
         actor=actor, project=project, kind=kind, starts_on=starts_on
     )
-    return services.publication_publish(actor=actor, publication=draft)
+    return publications.publication_publish(actor=actor, publication=draft)
 
 
 def _earlier_project_publicity(leader) -> list[Publication]:
@@ -108,7 +110,7 @@ def _earlier_project_publicity(leader) -> list[Publication]:
         _publish(leader, project, kind, EARLIER_PUBLICITY_STARTS)
         for kind in ("population", "entitlement")
     ]
-    services.publications_close_expired()
+    publications.publications_close_expired()
     return [Publication.objects.defer("rows").get(pk=p.pk) for p in published]
 
 
@@ -126,7 +128,7 @@ def _start_notices(actor, project: Project) -> RenderJob | None:
     return notices.notices_render_start(
         actor=actor,
         project=project,
-        notice_type=notices.NoticeType.PUBLICITY,
+        notice_type=models.NoticeType.PUBLICITY,
         groups=groups,
     )
 
@@ -158,7 +160,7 @@ def _object(publication: Publication, household: Household | None, text: str, rn
         code = household.code
     else:
         name, phone, code = "陈女士", f"158{rng.randrange(10**8):08d}", ""
-    return services.objection_file(
+    return publicity_objections.objection_file(
         publication=publication,
         contact_name=name,
         contact_phone=phone,
@@ -175,7 +177,7 @@ def _uphold_and_correct(
     else's finding; the leader approves again."""
     findings = {m.pk: (m.review_status, m.review_reason) for m in household.members.all()}
     findings[member.pk] = (ReviewStatus.PASSED, _CORRECTION_REASON)
-    services.objection_answer(
+    publicity_objections.objection_answer(
         actor=users["leader"],
         objection=objection,
         answer="经核实派出所出具的证明,异议成立。该户退回重新审核,"
@@ -234,7 +236,7 @@ def seed_publicity(
             f"请问我家{questioned.get_relation_display()}为什么不在安置人口名单上?",
             rng,
         )
-        services.objection_answer(
+        publicity_objections.objection_answer(
             actor=reviewer,
             objection=objection,
             answer="经复核,维持原审核结果。" + questioned.review_reason,
@@ -245,7 +247,7 @@ def seed_publicity(
     objection = _object(
         entitlement, None, "应安置面积是按什么标准计算的?单身的老人是不是少算了?", rng
     )
-    services.objection_answer(
+    publicity_objections.objection_answer(
         actor=leader,
         objection=objection,
         answer=(
@@ -274,9 +276,9 @@ def seed_publicity(
     published = [registration, population, entitlement]
     drafts = []
     if upheld:
-        corrected = services.publication_new_version(actor=leader, publication=population)
-        published[1] = services.publication_publish(actor=leader, publication=corrected)
-        drafts.append(services.publication_new_version(actor=leader, publication=entitlement))
+        corrected = publications.publication_new_version(actor=leader, publication=population)
+        published[1] = publications.publication_publish(actor=leader, publication=corrected)
+        drafts.append(publications.publication_new_version(actor=leader, publication=entitlement))
     job = _start_notices(users["clerk"], project)
     progress(f"  {MAIN_PROJECT_CODE}: publicity published, {len(objections)} objections")
     return PublicitySummary(

@@ -11,4 +11,5 @@ class PublicityConfig(AppConfig):
     def ready(self) -> None:
         # Each app that owns publicised data registers its kinds in its `publicity` module.
         autodiscover_modules("publicity")
-        from publicity import tasks_notices  # noqa: F401
+        # The services queue the render tasks by name (publicity.services.rendering).
+        from publicity import tasks  # noqa: F401

@@ -220,6 +220,13 @@ class RenderJob(models.Model):
         return f"{self.get_kind_display()} #{self.pk}"
 
 
+# The types of notice to households (publicity.services.notices); a notices job's type.
+class NoticeType(models.TextChoices):
+    REGISTRATION = "registration", _("登记确认通知书")
+    PUBLICITY = "publicity", _("公示通知书")
+    ALLOCATION = "allocation", _("分房摇号通知书")
+
+
 def render_part_upload_to(instance: RenderPart, filename: str) -> str:
     return f"pdf/{instance.job.project_id}/{instance.job_id}/{uuid.uuid4().hex}.pdf"
 
@@ -246,7 +253,7 @@ class RenderPart(models.Model):
     pages = models.PositiveIntegerField(_("页数"), default=0)
     error = models.TextField(_("错误"), blank=True)
     # The claim: when the current attempt took the part (it also identifies the attempt),
-    # and when its worker last said it is still rendering (publicity.rendering).
+    # and when its worker last said it is still rendering (publicity.services.rendering).
     started_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

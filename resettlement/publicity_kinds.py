@@ -11,7 +11,7 @@ limited to one community). Rows carry full data; the publicity app masks them on
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -36,7 +36,6 @@ class PublicityKind:
     # and "household" (the household code, so objections can point at a row).
     build_rows: Callable[[Any, Any], list[dict[str, Any]]]
     default_days: int = 7
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 # The columns of a per-household row, labelled (and the head's name masked) alike on every

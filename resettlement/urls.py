@@ -30,11 +30,8 @@ urlpatterns = [
     path("accounts/second-factor/", second_factor, name="second-factor"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("staff/objections/", include("publicity.urls_objections")),
-    path("staff/complaints/", include("publicity.urls_complaints")),
-    path("staff/publicity/", include("publicity.urls_staff")),
-    path("staff/publicity/", include("publicity.urls_staff_pdf")),
-    path("staff/notices/", include("publicity.urls_notices")),
+    # /staff/objections/, /staff/complaints/, /staff/publicity/, /staff/notices/
+    path("staff/", include("publicity.urls")),
     path("staff/allocation/", include("allocation.urls")),
     path("staff/lottery/", include("lottery.urls")),
     path("staff/settlement/", include("settlement.urls")),

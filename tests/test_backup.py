@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from psycopg2 import sql
 
 from households import services as household_services
-from publicity import services_complaints
+from publicity.services import complaints
 from resettlement.audit import audit_head_publish, audit_record
 from resettlement.backup import DUMP, MANIFEST, MEDIA, Database, write_manifest
 
@@ -102,7 +102,7 @@ def test_a_backup_restores_into_a_scratch_database_with_the_same_rows_and_files(
         kind="hukou_book",
         upload=SimpleUploadedFile("户口簿.png", PNG, content_type="image/png"),
     )
-    services_complaints.complaint_file(
+    complaints.complaint_file(
         category="other",
         text="见附件。",
         attachment=SimpleUploadedFile("a.png", PNG, content_type="image/png"),

@@ -79,7 +79,7 @@ def docstring_at_most(path: Path) -> bool:
 @pytest.mark.parametrize("app", APPS)
 def test_a_layer_package_re_exports_nothing(app):
     """Callers import from the subject module: `from settlement.services.payments import
-    payment_record`, never `from settlement.services import payment_record`."""
+    payment_record`, never from the layer package itself."""
     packages = [BASE_DIR / app / layer / "__init__.py" for layer in LAYER_PACKAGES]
     busy = [
         str(path.relative_to(BASE_DIR))

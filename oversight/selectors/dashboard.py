@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from households.models import Community, Household, HouseholdStatus, Project, VillagerGroup
 from lottery.selectors.sign_off import signed_allocations
 from oversight.models import WorkingTeam
-from publicity.overview import published_after_approval
+from publicity.selectors.overview import published_after_approval
 from settlement.models import Outcome, StatementStatus
 
 # (field, label) in workflow order. Unlike the publicity overview these are not all nested:

@@ -3,7 +3,7 @@ overdue-return ledger.
 
 Keyword-only, `actor` first where a person acts; `require_permission` holds for every
 caller (admin, demo, commands). `ledger_refresh` is the system's own job (Celery beat), run
-without an actor like `publicity.services.publications_close_expired`.
+without an actor like `publicity.services.publications.publications_close_expired`.
 """
 
 from __future__ import annotations

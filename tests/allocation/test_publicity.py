@@ -4,8 +4,8 @@ area with the chosen apartment types, published as masked snapshots."""
 from __future__ import annotations
 
 from allocation.services import demands
-from publicity import services as publicity_services
 from publicity.models import PublicationStatus
+from publicity.services import publications
 from resettlement import publicity_kinds
 
 
@@ -16,8 +16,8 @@ def test_both_kinds_are_registered():
 
 
 def test_the_housing_stock_is_published(leader, apartment, project):
-    draft = publicity_services.publication_create(actor=leader, project=project, kind="housing")
-    publication = publicity_services.publication_publish(actor=leader, publication=draft)
+    draft = publications.publication_create(actor=leader, project=project, kind="housing")
+    publication = publications.publication_publish(actor=leader, publication=draft)
     assert publication.status == PublicationStatus.PUBLISHED
     assert publication.columns[:4] == ["安置小区", "楼栋", "单元", "房号"]
     assert publication.rows == [
@@ -41,10 +41,8 @@ def test_the_demands_are_published_with_the_heads_name_masked(
 ):
     demands.demand_choose(actor=clerk, household=household, items={"T90": 1, "T60": 1})
     waiting = approve_household(2)
-    draft = publicity_services.publication_create(
-        actor=leader, project=household.project, kind="demand"
-    )
-    publication = publicity_services.publication_publish(actor=leader, publication=draft)
+    draft = publications.publication_create(actor=leader, project=household.project, kind="demand")
+    publication = publications.publication_publish(actor=leader, publication=draft)
     assert publication.columns == [
         "户编号",
         "户主",
@@ -64,8 +62,8 @@ def test_the_demands_are_published_with_the_heads_name_masked(
 
 
 def test_a_communitys_demand_publication_lists_only_its_households(leader, clerk, types, household):
-    draft = publicity_services.publication_create(
+    draft = publications.publication_create(
         actor=leader, project=household.project, kind="demand", community=household.community
     )
-    publication = publicity_services.publication_publish(actor=leader, publication=draft)
+    publication = publications.publication_publish(actor=leader, publication=draft)
     assert [row[0] for row in publication.rows] == [household.code]

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
-from publicity import services_complaints
 from publicity.models import Complaint, ComplaintStatus
+from publicity.services import complaints
 from tests.browser.test_public_phone import assert_fits_the_screen
 from tests.factories import make_user
 
@@ -59,7 +59,7 @@ def test_a_resident_files_a_complaint_on_a_phone_and_reads_the_answer(
     assert complaint.reference == reference
 
     supervisor = make_user("supervisor_han", "supervisor")
-    services_complaints.complaint_answer(
+    complaints.complaint_answer(
         actor=supervisor, complaint=complaint, answer="经核查属实,已责令纠正。"
     )
 

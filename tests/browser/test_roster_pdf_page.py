@@ -9,8 +9,9 @@ from unittest import mock
 import pytest
 from playwright.sync_api import expect
 
-from publicity import rendering, tasks
+from publicity import tasks
 from publicity.models import RenderJob
+from publicity.services import rendering
 from tests.browser.conftest import log_in
 from tests.publicity.public_data import clear_publications_before_flush
 from tests.publicity.roster_fixtures import private_media as private_media  # noqa: F401

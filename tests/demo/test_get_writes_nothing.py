@@ -32,8 +32,7 @@ from allocation.models import Estate
 from demo.management.commands.create_demo_users import DEMO_USERS
 from households.models import Document, Household, Member, Project, VillagerGroup
 from lottery.models import LotterySession
-from publicity.models import Complaint, Objection, Publication, RenderJob, RenderPart
-from publicity.notices import NoticeType
+from publicity.models import Complaint, NoticeType, Objection, Publication, RenderJob, RenderPart
 from settlement.models import DefectPhoto, DefectTicket, Statement
 from tests.demo.seeding import demo_settings
 

@@ -44,7 +44,6 @@ from lottery.models import Allocation, CheckIn, LotterySession, SessionStatus
 from lottery.verification import bundle_of, verify_bundle
 from oversight.models import HouseholdAssignment, LedgerEntry, LedgerRun, ReturnPlan, WorkingTeam
 from oversight.selectors.dashboard import project_progress
-from publicity import services
 from publicity.models import (
     Objection,
     ObjectionStatus,
@@ -53,7 +52,8 @@ from publicity.models import (
     RenderJob,
     RenderStatus,
 )
-from publicity.overview import project_overview
+from publicity.selectors.overview import project_overview
+from publicity.services import objections as publicity_objections
 from publicity.snapshot import content_hash, hashed_document
 from settlement.models import (
     Adjustment,
@@ -170,7 +170,7 @@ def fail_answering_objections(monkeypatch) -> None:
     def fail(**kwargs):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(services, "objection_answer", fail)
+    monkeypatch.setattr(publicity_objections, "objection_answer", fail)
 
 
 @pytest.mark.parametrize(
@@ -526,7 +526,7 @@ class TestWhatItBuilds:
             publication__project=main, status=ObjectionStatus.OPEN
         ).first()
         reviewer = get_user_model().objects.get(username="reviewer")
-        services.objection_answer(
+        publicity_objections.objection_answer(
             actor=reviewer, objection=objection, answer="已核实。", upheld=False
         )
         objection.refresh_from_db()

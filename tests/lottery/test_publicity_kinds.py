@@ -9,17 +9,17 @@ from lottery import algorithm
 from lottery.models import Allocation
 from lottery.services.draws import lottery_draw_remaining
 from lottery.services.sign_off import lottery_session_sign_off
-from publicity import services as publicity_services
+from publicity.services import publications
 from resettlement import publicity_kinds
 from resettlement.masking import Mask, mask
 from tests.lottery.factories import create_session, pick_all, start_drawing
 
 
 def _publish(leader, project, kind, community=None):
-    draft = publicity_services.publication_create(
+    draft = publications.publication_create(
         actor=leader, project=project, kind=kind, community=community
     )
-    return publicity_services.publication_publish(actor=leader, publication=draft)
+    return publications.publication_publish(actor=leader, publication=draft)
 
 
 def _rows(publication) -> list[dict[str, str]]:

@@ -8,7 +8,7 @@ from django.core.cache import cache
 
 from households import services as household_services
 from households.models import ReviewStatus
-from publicity import services
+from publicity.services import publications
 from tests.factories import member_data
 
 
@@ -29,10 +29,10 @@ def approved_household(register, reviewer, leader):
 
 @pytest.fixture
 def published_population(approved_household, leader):
-    draft = services.publication_create(
+    draft = publications.publication_create(
         actor=leader, project=approved_household.project, kind="population"
     )
-    return services.publication_publish(actor=leader, publication=draft)
+    return publications.publication_publish(actor=leader, publication=draft)
 
 
 @pytest.fixture

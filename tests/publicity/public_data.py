@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from households import services as household_services
 from households.models import Household, ReviewStatus
-from publicity import services
 from publicity.models import Publication, RenderJob, RenderPart, RenderStatus
+from publicity.services import publications
 from tests.factories import member_data
 
 # The smallest PNG there is: the upload checks sniff it as image/png.
@@ -57,7 +57,7 @@ def publish(
     community=None,
     mask_names: bool = True,
 ) -> Publication:
-    draft = services.publication_create(
+    draft = publications.publication_create(
         actor=leader,
         project=project,
         kind=kind,
@@ -66,11 +66,11 @@ def publish(
         ends_on=ends_on,
         mask_names=mask_names,
     )
-    return services.publication_publish(actor=leader, publication=draft)
+    return publications.publication_publish(actor=leader, publication=draft)
 
 
 def draft(leader, project, kind: str = "population") -> Publication:
-    return services.publication_create(actor=leader, project=project, kind=kind)
+    return publications.publication_create(actor=leader, project=project, kind=kind)
 
 
 def roster_part(publication: Publication, *, actor, label: str = "南宫河村") -> RenderPart:

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from households import services as household_services
 from households.models import ReviewStatus
-from publicity import services
 from publicity.models import Publication, PublicationStatus
+from publicity.services import publications
 from publicity.snapshot import content_hash, hashed_document
 from resettlement.masking import Mask, mask
 from tests.factories import VillagerGroupFactory, member_data
@@ -88,13 +88,13 @@ def roster(two_communities, register_in, reviewer, leader):
                 actor=reviewer, member=member, decision=ReviewStatus.PASSED
             )
         household_services.household_approve(actor=leader, household=household)
-    draft = services.publication_create(
+    draft = publications.publication_create(
         actor=leader,
         project=east.project,
         kind="population",
         starts_on=dt.date(2026, 3, 2),
     )
-    return services.publication_publish(actor=leader, publication=draft)
+    return publications.publication_publish(actor=leader, publication=draft)
 
 
 def long_roster(project, leader, *, rows: int, community: str = "南宫河村", **fields):

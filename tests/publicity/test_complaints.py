@@ -10,8 +10,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from publicity import services_complaints as services
 from publicity.models import Complaint, ComplaintStatus
+from publicity.services import complaints
 from resettlement.errors import NotAllowed, RuleViolation
 from tests.factories import make_user
 from tests.publicity.public_data import PNG
@@ -141,7 +141,7 @@ def test_an_oversized_attachment_is_refused_with_the_limit(client, settings, tmp
 
 def test_the_service_reports_every_problem_at_once(db):
     with pytest.raises(RuleViolation) as refused:
-        services.complaint_file(category="nonsense", text="", contact_phone="x")
+        complaints.complaint_file(category="nonsense", text="", contact_phone="x")
     fields = {detail["field"] for detail in refused.value.details}
     assert fields == {"category", "text", "contact_phone"}
     assert not Complaint.objects.exists()
@@ -201,7 +201,7 @@ def test_status_lookups_are_rate_limited(client, settings):
 
 
 def test_a_leader_gets_403_on_every_supervision_page(client, leader):
-    complaint, _code = services.complaint_file(category="funds", text="补偿款被截留。")
+    complaint, _code = complaints.complaint_file(category="funds", text="补偿款被截留。")
     client.force_login(leader)
     pages = [
         reverse("complaints:list"),
@@ -220,9 +220,9 @@ def test_a_leader_gets_403_on_every_supervision_page(client, leader):
 
 
 def test_only_the_supervising_role_may_answer_through_the_service(leader):
-    complaint, _code = services.complaint_file(category="conduct", text="收受好处费。")
+    complaint, _code = complaints.complaint_file(category="conduct", text="收受好处费。")
     with pytest.raises(NotAllowed):
-        services.complaint_answer(actor=leader, complaint=complaint, answer="已核实")
+        complaints.complaint_answer(actor=leader, complaint=complaint, answer="已核实")
 
 
 def test_the_supervisor_answers_and_the_reporter_reads_the_answer(client, supervisor):
@@ -267,13 +267,13 @@ def test_the_supervisor_answers_and_the_reporter_reads_the_answer(client, superv
 
 
 def test_an_unanswered_report_closes_only_with_a_reason(supervisor):
-    complaint, _code = services.complaint_file(category="other", text="与 JB 重复。")
+    complaint, _code = complaints.complaint_file(category="other", text="与 JB 重复。")
     with pytest.raises(RuleViolation) as refused:
-        services.complaint_close(actor=supervisor, complaint=complaint)
+        complaints.complaint_close(actor=supervisor, complaint=complaint)
     assert refused.value.details[0]["field"] == "answer"
     complaint.refresh_from_db()
     assert complaint.status == ComplaintStatus.RECEIVED
-    complaint = services.complaint_close(
+    complaint = complaints.complaint_close(
         actor=supervisor, complaint=complaint, answer="与已受理的举报重复,合并办理。"
     )
     complaint.refresh_from_db()
@@ -284,7 +284,9 @@ def test_an_unanswered_report_closes_only_with_a_reason(supervisor):
 
 def test_the_supervisor_downloads_the_attachment_as_a_file_that_cannot_run(client, supervisor):
     photo = SimpleUploadedFile("现场.png", PNG, content_type="image/png")
-    complaint, _code = services.complaint_file(category="other", text="见附件。", attachment=photo)
+    complaint, _code = complaints.complaint_file(
+        category="other", text="见附件。", attachment=photo
+    )
     client.force_login(supervisor)
     response = client.get(reverse("complaints:attachment", args=[complaint.pk]))
     assert response.status_code == 200
@@ -294,7 +296,7 @@ def test_the_supervisor_downloads_the_attachment_as_a_file_that_cannot_run(clien
 
 
 def test_odd_filters_on_the_supervisors_list_get_an_answer_never_an_error(client, supervisor):
-    complaint, _code = services.complaint_file(category="funds", text="补偿款被截留。")
+    complaint, _code = complaints.complaint_file(category="funds", text="补偿款被截留。")
     client.force_login(supervisor)
     for query in ("?q=%00&project=%00&status=%00&category=%00", "?q=%00", "?page=x"):
         response = client.get(reverse("complaints:list") + query)

@@ -10,8 +10,8 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from households.models import Member
-from publicity import services, services_complaints
 from publicity.models import Objection
+from publicity.services import complaints, objections
 from resettlement.public_site import normalise_lookup_code
 from settlement.models import DefectTicket
 from tests.factories import make_user
@@ -45,14 +45,14 @@ def _clean_limits():
 def test_an_objection_and_its_answer_are_published_with_numbers_masked(
     client, published_population, reviewer
 ):
-    objection = services.objection_file(
+    objection = objections.objection_file(
         publication=published_population,
         contact_name="张明",
         contact_phone="13612345678",
         household_code="",
         text=f"李秀英身份证 {SPACED_ID},已迁出,电话 {DASHED_MOBILE}。",
     )
-    services.objection_answer(
+    objections.objection_answer(
         actor=reviewer,
         objection=Objection.objects.get(pk=objection.pk),
         answer=f"经核实 {GLUED_ID} 户口仍在本村;已电话 {SPACED_MOBILE} 告知。",
@@ -69,10 +69,10 @@ def test_an_objection_and_its_answer_are_published_with_numbers_masked(
 
 def test_a_report_and_its_answer_are_shown_to_the_reporter_with_numbers_masked(client, roles):
     supervisor = make_user("supervisor_han", "supervisor")
-    complaint, check_code = services_complaints.complaint_file(
+    complaint, check_code = complaints.complaint_file(
         category="funds", text=f"补偿款被截留,我的身份证 {SPACED_ID},电话 {DASHED_MOBILE}。"
     )
-    services_complaints.complaint_answer(
+    complaints.complaint_answer(
         actor=supervisor, complaint=complaint, answer=f"已联系 {GLUED_ID},电话 {SPACED_MOBILE}。"
     )
     body = client.post(

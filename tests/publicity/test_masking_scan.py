@@ -25,8 +25,9 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from households.models import Household, Member
-from publicity import services, views_public
 from publicity.models import Objection
+from publicity.services import objections, publications
+from publicity.views import public_site
 from resettlement.masking import Mask, mask
 from tests.factories import CommunityFactory, VillagerGroupFactory, member_data
 from tests.publicity.public_data import approve, publish, roster_part
@@ -60,7 +61,7 @@ def fresh_limits_and_private_media(settings, tmp_path):
 @pytest.fixture
 def published_project(register_in, reviewer, leader, monkeypatch):
     """Two communities, five households (four approved), and everything published."""
-    monkeypatch.setattr(views_public, "PAGE_SIZE", 3)  # many pages to crawl
+    monkeypatch.setattr(public_site, "PAGE_SIZE", 3)  # many pages to crawl
     north = VillagerGroupFactory()
     south = VillagerGroupFactory(
         community=CommunityFactory(project=north.project, name="南宫河南村"),
@@ -97,33 +98,35 @@ def published_project(register_in, reviewer, leader, monkeypatch):
     publish(leader, project, "population", community=south.community)
     publish(leader, project, "registration", community=north.community, mask_names=False)
     withdrawn = publish(leader, project, "entitlement", community=south.community)
-    services.publication_withdraw(actor=leader, publication=withdrawn, reason="面积有误,更正后重发")
+    publications.publication_withdraw(
+        actor=leader, publication=withdrawn, reason="面积有误,更正后重发"
+    )
     roster_part(population, actor=leader)
 
     head = Member.objects.get(name="王建国")
     other = Member.objects.get(name="赵大山")
-    answered = services.objection_file(
+    answered = objections.objection_file(
         publication=population,
         contact_name="张明",
         contact_phone="13699998888",
         household_code=households[0].code,
         text=f"王建国(身份证{head.id_number},电话 138-1234-0001)的儿子不应列入。",
     )
-    services.objection_answer(
+    objections.objection_answer(
         actor=leader,
         objection=answered,
         answer=f"经核实,{other.id_number}与本异议无关;请致电{PHONES[2]}了解详情。",
         upheld=False,
     )
-    services.objection_file(
+    objections.objection_file(
         publication=population,
         contact_name="李四",
         contact_phone="13577776666",
         text=f"尚未答复的异议,身份证 {other.id_number}",
     )
     # A correction published as a second version.
-    second = services.publication_new_version(actor=leader, publication=population)
-    services.publication_publish(actor=leader, publication=second)
+    second = publications.publication_new_version(actor=leader, publication=population)
+    publications.publication_publish(actor=leader, publication=second)
     return project
 
 

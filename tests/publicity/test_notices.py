@@ -19,10 +19,10 @@ from PIL import Image
 from households import idnumbers
 from households import services as household_services
 from households.models import Household, ReviewStatus, new_lookup_code
-from publicity import notices, rendering
-from publicity.models import RenderJob, RenderPart, RenderStatus
-from publicity.notices import NoticeType
-from publicity.tasks_notices import render_notices_part
+from publicity.models import NoticeType, RenderJob, RenderPart, RenderStatus
+from publicity.pdf import notices as publicity_notices
+from publicity.services import notices, rendering
+from publicity.tasks import render_notices_part
 from resettlement.errors import NotAllowed, RuleViolation
 from resettlement.masking import Mask, mask
 from resettlement.public_site import normalise_lookup_code
@@ -201,16 +201,16 @@ def test_the_qr_code_opens_the_households_own_page(
 
 
 def test_the_lookup_code_is_printed_in_groups_for_reading_aloud():
-    assert notices.lookup_code_display("ABCDEFGHJK") == "ABCD-EFGH-JK"
-    assert notices.lookup_code_display("ABCDEFGH") == "ABCD-EFGH"
+    assert publicity_notices.lookup_code_display("ABCDEFGHJK") == "ABCD-EFGH-JK"
+    assert publicity_notices.lookup_code_display("ABCDEFGH") == "ABCD-EFGH"
 
 
 def test_the_printed_code_and_the_qr_code_lead_to_the_residents_page(approved_household):
     code = approved_household.lookup_code
-    match = resolve(urlsplit(notices.resident_url(code)).path)
+    match = resolve(urlsplit(publicity_notices.resident_url(code)).path)
     assert (match.view_name, match.kwargs) == ("public:resident", {"code": code})
     # What a resident types from the paper, dashes and all, is the same code.
-    assert normalise_lookup_code(notices.lookup_code_display(code).lower()) == code
+    assert normalise_lookup_code(publicity_notices.lookup_code_display(code).lower()) == code
 
 
 def test_lookup_codes_are_random_not_derived_from_the_id_number(register_in, clerk):
@@ -275,10 +275,10 @@ def test_a_group_batch_has_one_page_per_household_in_code_order(
     assert len(pages) == 4
     for text, household in zip(pages, households, strict=True):
         assert household.code in text
-        assert notices.lookup_code_display(household.lookup_code) in text
+        assert publicity_notices.lookup_code_display(household.lookup_code) in text
     assert "吴未批" not in "".join(pages)
-    assert qr_codes(pdf, 1) == [notices.resident_url(households[0].lookup_code)]
-    assert qr_codes(pdf, 4) == [notices.resident_url(households[3].lookup_code)]
+    assert qr_codes(pdf, 1) == [publicity_notices.resident_url(households[0].lookup_code)]
+    assert qr_codes(pdf, 4) == [publicity_notices.resident_url(households[3].lookup_code)]
 
 
 def test_a_project_batch_makes_one_part_per_group_with_households_to_notify(
@@ -357,13 +357,13 @@ def test_a_running_part_is_left_alone_until_its_worker_is_presumed_lost(group_of
 def test_a_failed_part_is_marked_failed_and_the_task_retries_it(
     group_of_four, clerk, django_capture_on_commit_callbacks, monkeypatch
 ):
-    real_render = notices.notices_render
-    monkeypatch.setattr(notices, "notices_render", lambda **kwargs: 1 / 0)
+    real_render = publicity_notices.notices_render
+    monkeypatch.setattr(publicity_notices, "notices_render", lambda **kwargs: 1 / 0)
     with pytest.raises(Retry):  # the task asks Celery to run it again later
         _start(clerk, group_of_four[0].project, "allocation", django_capture_on_commit_callbacks)
     part = RenderPart.objects.get()
     assert part.status == RenderStatus.FAILED and "division by zero" in part.error
-    monkeypatch.setattr(notices, "notices_render", real_render)
+    monkeypatch.setattr(publicity_notices, "notices_render", real_render)
     assert render_notices_part.delay(part.pk).get() == "rendered"  # the retry
     part.refresh_from_db()
     assert (part.status, part.pages, part.error) == (RenderStatus.DONE, 4, "")

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from households import services as household_services
 from households.models import HouseholdStatus, ReviewStatus
-from publicity import services
 from publicity.models import Objection, ObjectionStatus, Publication, PublicationStatus
+from publicity.services import objections, publications
 from tests.publicity.public_data import PNG, publish
 
 pytestmark = pytest.mark.usefixtures("fresh_limits_and_private_media")
@@ -176,7 +176,7 @@ def test_no_objection_before_the_period_starts(client, approved_household, leade
 
 
 def test_no_objection_to_a_withdrawn_publication(client, published_population, leader):
-    services.publication_withdraw(actor=leader, publication=published_population, reason="更正")
+    publications.publication_withdraw(actor=leader, publication=published_population, reason="更正")
     assert _object(client, published_population).status_code == 400
     assert not Objection.objects.exists()
 
@@ -209,7 +209,7 @@ def test_the_default_limit_is_five_objections_an_hour(client, published_populati
 
 @pytest.fixture
 def objection(published_population, approved_household):
-    return services.objection_file(
+    return objections.objection_file(
         publication=published_population,
         contact_name="张明",
         contact_phone="13612345678",
@@ -233,13 +233,13 @@ def test_a_visitor_is_sent_to_log_in(client, objection):
 def test_a_reviewer_sees_the_open_objections_with_contact_details(
     client, reviewer, objection, published_population, leader
 ):
-    answered = services.objection_file(
+    answered = objections.objection_file(
         publication=published_population,
         contact_name="钱多多",
         contact_phone="13511112222",
         text="另一件异议",
     )
-    services.objection_answer(actor=leader, objection=answered, answer="已核实。", upheld=False)
+    objections.objection_answer(actor=leader, objection=answered, answer="已核实。", upheld=False)
     client.force_login(reviewer)
     html = _html(client.get(reverse("objections:list")))
     assert "张明" in html and "13612345678" in html  # staff see who to call back
@@ -305,7 +305,7 @@ def test_an_upheld_objection_sends_the_household_back_to_review(
 
 
 def test_an_answered_objection_cannot_be_answered_again(client, reviewer, leader, objection):
-    services.objection_answer(actor=leader, objection=objection, answer="不成立。", upheld=False)
+    objections.objection_answer(actor=leader, objection=objection, answer="不成立。", upheld=False)
     client.force_login(reviewer)
     response = client.post(
         reverse("objections:detail", args=[objection.pk]),
@@ -317,7 +317,7 @@ def test_an_answered_objection_cannot_be_answered_again(client, reviewer, leader
 
 
 def test_staff_open_the_attachment(client, reviewer, published_population):
-    objection = services.objection_file(
+    objection = objections.objection_file(
         publication=published_population,
         contact_name="张明",
         contact_phone="13612345678",
@@ -375,8 +375,8 @@ def test_an_upheld_objection_leads_to_a_new_version_and_the_old_one_stays_as_it_
     assert household.resettlement_population == 1
 
     # The correction is published as version 2.
-    v2 = services.publication_new_version(actor=leader, publication=v1)
-    v2 = services.publication_publish(actor=leader, publication=v2)
+    v2 = publications.publication_new_version(actor=leader, publication=v1)
+    v2 = publications.publication_publish(actor=leader, publication=v2)
     assert v2.version == 2 and v2.row_count == 1
 
     v1 = Publication.objects.get(pk=v1.pk)

@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from households import services as household_services
 from households.models import Household, HouseholdStatus, ReviewStatus
-from publicity import services
 from publicity.models import Objection, Publication, PublicationStatus
-from publicity.overview import project_overview
+from publicity.selectors.overview import project_overview
+from publicity.services import objections, publications
 from tests.factories import CommunityFactory, ProjectFactory, VillagerGroupFactory, member_data
 
 DAY_ONE = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -68,24 +68,24 @@ def stages(places, register_in, reviewer, leader):
         household("A", "A-3", "approved")
         household("B", "B-1", "approved")
         traveller.shift(dt.timedelta(hours=1))
-        roster = services.publication_create(
+        roster = publications.publication_create(
             actor=leader,
             project=places["A"].project,
             kind="population",
             community=places["A"].community,
         )
-        roster = services.publication_publish(actor=leader, publication=roster)
-        results = services.publication_create(
+        roster = publications.publication_publish(actor=leader, publication=roster)
+        results = publications.publication_create(
             actor=leader, project=places["A"].project, kind="registration"
         )
-        results = services.publication_publish(actor=leader, publication=results)
+        results = publications.publication_publish(actor=leader, publication=results)
         traveller.shift(dt.timedelta(hours=1))
         household("A", "A-4", "approved")
     return {"roster": roster, "results": results, "project": places["A"].project}
 
 
 def _file(publication, code: str = "", text: str = "异议") -> Objection:
-    return services.objection_file(
+    return objections.objection_file(
         publication=publication,
         contact_name="王建国",
         contact_phone="13812345678",
@@ -109,21 +109,21 @@ def test_a_project_wide_entitlement_roster_publishes_every_approved_household_un
     stages, leader
 ):
     with time_machine.travel(DAY_ONE + dt.timedelta(hours=3), tick=True):
-        plan = services.publication_create(
+        plan = publications.publication_create(
             actor=leader, project=stages["project"], kind="entitlement"
         )
-        plan = services.publication_publish(actor=leader, publication=plan)
+        plan = publications.publication_publish(actor=leader, publication=plan)
     overview = project_overview(stages["project"])
     assert _counts(overview, "A") == (4, 3, 2, 2)
     assert _counts(overview, "B") == (1, 1, 1, 1)
-    services.publication_withdraw(actor=leader, publication=plan, reason="面积计算有误")
+    publications.publication_withdraw(actor=leader, publication=plan, reason="面积计算有误")
     overview = project_overview(stages["project"])
     assert _counts(overview, "A")[3] == 1 and _counts(overview, "B")[3] == 0
 
 
 def test_a_household_sent_back_by_an_objection_is_no_longer_published(stages, reviewer):
     objection = _file(stages["roster"], "A-3")
-    services.objection_answer(actor=reviewer, objection=objection, answer="异议成立", upheld=True)
+    objections.objection_answer(actor=reviewer, objection=objection, answer="异议成立", upheld=True)
     assert _counts(project_overview(stages["project"]), "A") == (4, 2, 1, 0)
 
 
@@ -133,7 +133,7 @@ def test_open_objections_count_for_the_household_s_community_else_the_roster_s(s
     _file(stages["results"], "B-1")  # B, by household, on a project-wide roster
     _file(stages["results"])  # neither: the project as a whole
     answered = _file(stages["roster"], "A-4")
-    services.objection_answer(actor=reviewer, objection=answered, answer="无误", upheld=False)
+    objections.objection_answer(actor=reviewer, objection=answered, answer="无误", upheld=False)
     overview = project_overview(stages["project"])
     assert _objections(overview, "A") == 2
     assert _objections(overview, "B") == 1
@@ -217,8 +217,8 @@ def _bulk(project, clerk, leader, *, communities: int, households: int, start: i
 def test_the_overview_makes_the_same_number_of_queries_for_100_and_1000_households(
     client, project, clerk, leader
 ):
-    roster = services.publication_create(actor=leader, project=project, kind="entitlement")
-    services.publication_publish(actor=leader, publication=roster)
+    roster = publications.publication_create(actor=leader, project=project, kind="entitlement")
+    publications.publication_publish(actor=leader, publication=roster)
     client.force_login(leader)
     url = reverse("publicity_staff:overview")
 

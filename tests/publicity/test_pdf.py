@@ -9,8 +9,9 @@ import re
 import pytest
 from django.test import override_settings
 
-from publicity import pdf_rosters, services
 from publicity.models import Publication
+from publicity.pdf import rosters
+from publicity.services import publications
 from tests.publicity.roster_fixtures import (
     long_roster,
     pdf_pages,
@@ -27,7 +28,7 @@ HASHES = re.compile(r"[0-9a-f]{64}")
 
 
 def _render(publication: Publication, community: str) -> list[str]:
-    pdf, pages = pdf_rosters.roster_pdf(publication, community)
+    pdf, pages = rosters.roster_pdf(publication, community)
     assert pdf.startswith(b"%PDF")
     texts = pdf_pages(pdf)
     assert len(texts) == pages
@@ -56,7 +57,7 @@ def test_a_community_roster_shows_its_masked_rows_under_title_project_period_and
 
 
 def test_no_full_id_number_name_or_phone_number_is_printed(roster, two_communities):
-    for community in pdf_rosters.roster_communities(roster):
+    for community in rosters.roster_communities(roster):
         text = HASHES.sub("", "".join(squeezed(page) for page in _render(roster, community)))
         assert not FULL_ID.search(text)
         assert not PHONE.search(text)
@@ -90,7 +91,7 @@ def test_every_page_repeats_headings_page_numbers_hash_and_public_address(projec
 
 def test_a_withdrawn_roster_says_so_with_the_reason(project, leader):
     publication = long_roster(project, leader, rows=3)
-    withdrawn = services.publication_withdraw(
+    withdrawn = publications.publication_withdraw(
         actor=leader, publication=publication, reason="名单有误,更正后重新公示"
     )
     text = squeezed(_render(withdrawn, "南宫河村")[0])
@@ -104,19 +105,19 @@ def test_html_in_the_data_is_printed_as_text(project, leader):
 
 
 def test_a_draft_is_not_printed(approved_household, leader):
-    draft = services.publication_create(
+    draft = publications.publication_create(
         actor=leader, project=approved_household.project, kind="population"
     )
     with pytest.raises(ValueError, match="draft"):
-        pdf_rosters.roster_pdf(draft, "")
+        rosters.roster_pdf(draft, "")
 
 
 # --- splitting a snapshot by community --------------------------------------------------------
 
 
 def test_rows_are_split_by_the_community_column(roster):
-    assert pdf_rosters.roster_communities(roster) == ["东湖村", "西山社区"]
-    columns, rows = pdf_rosters.community_rows(roster, "西山社区")
+    assert rosters.roster_communities(roster) == ["东湖村", "西山社区"]
+    columns, rows = rosters.community_rows(roster, "西山社区")
     assert "村/社区" not in columns and len(columns) == len(roster.columns) - 1
     assert [row[2] for row in rows] == ["欧阳**"]
 
@@ -126,16 +127,16 @@ def test_a_snapshot_frozen_with_english_labels_is_split_by_the_kinds_community_c
 ):
     publication = long_roster(project, leader, rows=2)
     publication.columns = ["Household", "Village/community", "Group", "Name", "R", "ID", "H"]
-    assert pdf_rosters.community_column(publication) == 1
-    assert pdf_rosters.roster_communities(publication) == ["南宫河村"]
+    assert rosters.community_column(publication) == 1
+    assert rosters.roster_communities(publication) == ["南宫河村"]
 
 
 def test_a_roster_without_a_community_column_is_one_document(project, leader):
     publication = long_roster(project, leader, rows=2)
     publication.kind = "unregistered-kind"
     publication.columns = ["甲", "乙", "丙", "丁", "戊", "己", "庚"]
-    assert pdf_rosters.roster_communities(publication) == ["全部"]
-    columns, rows = pdf_rosters.community_rows(publication, "全部")
+    assert rosters.roster_communities(publication) == ["全部"]
+    columns, rows = rosters.community_rows(publication, "全部")
     assert (columns, rows) == (publication.columns, publication.rows)
 
 
@@ -145,7 +146,7 @@ def _starts(line: str) -> list[int]:
     for ch in line:
         if ch != " " and previous == " ":
             starts.append(width)
-        width += pdf_rosters.display_width(ch)
+        width += rosters.display_width(ch)
         previous = ch
     return starts
 
@@ -153,43 +154,43 @@ def _starts(line: str) -> list[int]:
 def test_columns_line_up_under_their_headings_and_span_the_page():
     columns = ["户编号", "村民小组", "姓名", "身份证号"]
     rows = [["H00001", "第1村民小组", "欧阳**", "33*************12X"], ["H2", "二组", "王*", "1"]]
-    layout = pdf_rosters.table_layout(columns, rows)
-    assert layout.font_pt == pdf_rosters.FONT_PT and layout.numeric == (False,) * 4
-    assert sum(w + 2 for w in layout.widths) == pdf_rosters._capacity(layout.font_pt)
-    heading = pdf_rosters.row_text(columns, layout)
+    layout = rosters.table_layout(columns, rows)
+    assert layout.font_pt == rosters.FONT_PT and layout.numeric == (False,) * 4
+    assert sum(w + 2 for w in layout.widths) == rosters._capacity(layout.font_pt)
+    heading = rosters.row_text(columns, layout)
     for row in rows:
-        assert _starts(pdf_rosters.row_text(row, layout)) == _starts(heading)
+        assert _starts(rosters.row_text(row, layout)) == _starts(heading)
 
 
 def test_numbers_are_set_to_the_right_and_long_values_wrap_within_their_column():
     columns = ["户编号", "面积(㎡)", "备注"]
     rows = [["H1", "180.50", "甲" * 60], ["H2", "90.25", "短"]]
-    layout = pdf_rosters.table_layout(columns, rows)
+    layout = rosters.table_layout(columns, rows)
     assert layout.numeric == (False, True, False)
     assert layout.widths[2] < 120  # capped: the note wraps
-    first, second = (pdf_rosters.row_text(row, layout) for row in rows)
+    first, second = (rosters.row_text(row, layout) for row in rows)
     lines = first.split("\n")
     assert len(lines) == 2 and "".join(lines).count("甲") == 60
     assert len(second.split("\n")) == 1
     end = sum(w + 2 for w in layout.widths[:2]) - 1  # where the area column's text ends
     for line, area in ((lines[0], "180.50"), (second, "90.25")):
-        assert pdf_rosters.display_width(line[: line.index(area) + len(area)]) == end
+        assert rosters.display_width(line[: line.index(area) + len(area)]) == end
 
 
 def test_a_table_too_wide_for_the_page_gets_a_smaller_font():
     columns = [f"第{i}列" for i in range(10)]
     rows = [["长" * 15] * 10]
-    layout = pdf_rosters.table_layout(columns, rows)
-    assert pdf_rosters.MIN_FONT_PT <= layout.font_pt < pdf_rosters.FONT_PT
-    assert sum(w + 2 for w in layout.widths) <= pdf_rosters._capacity(layout.font_pt)
+    layout = rosters.table_layout(columns, rows)
+    assert rosters.MIN_FONT_PT <= layout.font_pt < rosters.FONT_PT
+    assert sum(w + 2 for w in layout.widths) <= rosters._capacity(layout.font_pt)
 
 
 def test_rosters_of_every_registered_kind_render(roster, leader):
     for kind in ("entitlement", "registration"):
-        draft = services.publication_create(actor=leader, project=roster.project, kind=kind)
-        publication = services.publication_publish(actor=leader, publication=draft)
-        for community in pdf_rosters.roster_communities(publication):
-            columns, rows = pdf_rosters.community_rows(publication, community)
+        draft = publications.publication_create(actor=leader, project=roster.project, kind=kind)
+        publication = publications.publication_publish(actor=leader, publication=draft)
+        for community in rosters.roster_communities(publication):
+            columns, rows = rosters.community_rows(publication, community)
             (page,) = _render(publication, community)
             assert "".join(columns) in row_lines(page)
             for row in rows:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from publicity import services
 from publicity.models import Publication
+from publicity.services import publications
 from resettlement.errors import NotAllowed
 from tests.factories import ProjectFactory, grant, make_user
 from tests.reauth import recently_authenticated
@@ -27,7 +27,7 @@ def leader_b(roles, other_project):
 
 @pytest.fixture
 def draft(approved_household, leader):
-    return services.publication_create(
+    return publications.publication_create(
         actor=leader, project=approved_household.project, kind="population"
     )
 
@@ -59,7 +59,7 @@ def test_publication_list_of_another_project_is_not_found(client, leader_b, draf
 
 def test_drafting_a_publication_for_another_project_is_refused(leader_b, approved_household):
     with pytest.raises(NotAllowed) as refused:
-        services.publication_create(
+        publications.publication_create(
             actor=leader_b, project=approved_household.project, kind="population"
         )
     assert refused.value.code == "project_not_granted"

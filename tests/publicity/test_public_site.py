@@ -17,8 +17,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from households.models import HouseholdStatus
-from publicity import services, views_public
 from publicity.models import RenderJob
+from publicity.services import publications
+from publicity.views import public_site
 from resettlement.masking import Mask, mask
 from tests.factories import VillagerGroupFactory
 from tests.publicity.public_data import approve, draft, publish, register_family, roster_part
@@ -68,9 +69,9 @@ def test_the_project_page_lists_published_closed_and_withdrawn_but_never_drafts(
         starts_on=dt.date(2024, 1, 1),
         ends_on=dt.date(2024, 1, 7),
     )
-    services.publications_close_expired()
+    publications.publications_close_expired()
     withdrawn = publish(leader, project, "entitlement")
-    services.publication_withdraw(actor=leader, publication=withdrawn, reason="面积计算有误")
+    publications.publication_withdraw(actor=leader, publication=withdrawn, reason="面积计算有误")
     hidden = draft(leader, project, "entitlement")
     hidden.title = "尚未发布的草稿"
     hidden.save(update_fields=["title"])
@@ -114,7 +115,7 @@ def test_the_publication_page_shows_period_status_version_and_the_hash(
 
 
 def test_a_withdrawn_publication_shows_its_public_reason(client, published_population, leader):
-    services.publication_withdraw(
+    publications.publication_withdraw(
         actor=leader, publication=published_population, reason="名册漏列一户,更正后重新公示"
     )
     html = _html(client.get(_publication_url(published_population)))
@@ -148,7 +149,7 @@ def test_a_search_cannot_confirm_more_than_the_masked_rows_show(
 
 
 def test_the_table_is_paginated(client, published_population, monkeypatch):
-    monkeypatch.setattr(views_public, "PAGE_SIZE", 1)
+    monkeypatch.setattr(public_site, "PAGE_SIZE", 1)
     first = _html(client.get(_publication_url(published_population)))
     second = _html(client.get(_publication_url(published_population, page=2)))
     assert "第 1 / 2 页" in first and "第 2 / 2 页" in second
@@ -157,8 +158,8 @@ def test_the_table_is_paginated(client, published_population, monkeypatch):
 
 
 def test_other_versions_are_linked_from_each_version(client, published_population, leader):
-    second = services.publication_new_version(actor=leader, publication=published_population)
-    second = services.publication_publish(actor=leader, publication=second)
+    second = publications.publication_new_version(actor=leader, publication=published_population)
+    second = publications.publication_publish(actor=leader, publication=second)
     first_html = _html(client.get(_publication_url(published_population)))
     second_html = _html(client.get(_publication_url(second)))
     assert _publication_url(second) in first_html
@@ -282,7 +283,7 @@ def test_the_etag_differs_per_page_and_search(client, published_population):
 def test_the_etag_changes_when_the_page_does(client, published_population, leader):
     url = _publication_url(published_population)
     before = client.get(url)["ETag"]
-    services.publication_withdraw(actor=leader, publication=published_population, reason="更正")
+    publications.publication_withdraw(actor=leader, publication=published_population, reason="更正")
     response = client.get(url, HTTP_IF_NONE_MATCH=before)
     assert response.status_code == 200
     assert response["ETag"] != before
@@ -469,8 +470,8 @@ def test_a_closed_publication_page_links_the_next_version_as_soon_as_it_is_publi
     before = client.get(url)
     assert "第 2 版" not in _html(before)
 
-    v2 = services.publication_new_version(actor=leader, publication=published_population)
-    services.publication_publish(actor=leader, publication=v2)
+    v2 = publications.publication_new_version(actor=leader, publication=published_population)
+    publications.publication_publish(actor=leader, publication=v2)
     after = client.get(url, HTTP_IF_NONE_MATCH=before["ETag"])
 
     assert after.status_code == 200

@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 from django.db import DatabaseError, transaction
 
-from publicity import services
 from publicity.models import Publication, PublicationStatus
+from publicity.services import publications
 from publicity.snapshot import content_hash, hashed_document
 from resettlement.errors import NotAllowed, RuleViolation
 
@@ -32,7 +32,7 @@ def test_the_hash_is_sha256_of_the_canonical_snapshot(published_population):
 
 
 def test_a_compensation_plan_is_publicised_for_thirty_days(approved_household, leader):
-    draft = services.publication_create(
+    draft = publications.publication_create(
         actor=leader,
         project=approved_household.project,
         kind="entitlement",
@@ -42,16 +42,16 @@ def test_a_compensation_plan_is_publicised_for_thirty_days(approved_household, l
 
 
 def test_a_clerk_cannot_publish(approved_household, leader, clerk):
-    draft = services.publication_create(
+    draft = publications.publication_create(
         actor=leader, project=approved_household.project, kind="population"
     )
     with pytest.raises(NotAllowed):
-        services.publication_publish(actor=clerk, publication=draft)
+        publications.publication_publish(actor=clerk, publication=draft)
 
 
 def test_a_published_snapshot_cannot_be_published_again(published_population, leader):
     with pytest.raises(RuleViolation) as error:
-        services.publication_publish(actor=leader, publication=published_population)
+        publications.publication_publish(actor=leader, publication=published_population)
     assert error.value.code == "not_draft"
 
 
@@ -87,8 +87,8 @@ def test_saving_a_changed_model_instance_is_refused_too(published_population):
 
 def test_withdrawing_needs_a_public_reason(published_population, leader):
     with pytest.raises(RuleViolation):
-        services.publication_withdraw(actor=leader, publication=published_population, reason="")
-    withdrawn = services.publication_withdraw(
+        publications.publication_withdraw(actor=leader, publication=published_population, reason="")
+    withdrawn = publications.publication_withdraw(
         actor=leader, publication=published_population, reason="名册有误,更正后重新公示"
     )
     assert withdrawn.status == PublicationStatus.WITHDRAWN
@@ -96,9 +96,9 @@ def test_withdrawing_needs_a_public_reason(published_population, leader):
 
 
 def test_a_correction_is_a_new_version_and_the_old_one_stays(published_population, leader):
-    draft = services.publication_new_version(actor=leader, publication=published_population)
+    draft = publications.publication_new_version(actor=leader, publication=published_population)
     assert draft.version == 2
-    new = services.publication_publish(actor=leader, publication=draft)
+    new = publications.publication_publish(actor=leader, publication=draft)
     old = Publication.objects.get(pk=published_population.pk)
     assert old.status == PublicationStatus.CLOSED
     assert old.rows == published_population.rows
@@ -108,7 +108,7 @@ def test_a_correction_is_a_new_version_and_the_old_one_stays(published_populatio
 
 def test_expired_publications_close(published_population):
     later = published_population.ends_on + dt.timedelta(days=1)
-    assert services.publications_close_expired(today=later) == 1
+    assert publications.publications_close_expired(today=later) == 1
     assert Publication.objects.get(pk=published_population.pk).status == PublicationStatus.CLOSED
 
 
@@ -116,10 +116,10 @@ def test_a_leader_working_in_english_still_publishes_the_chinese_record(approved
     from django.utils import translation
 
     with translation.override("en"):
-        draft = services.publication_create(
+        draft = publications.publication_create(
             actor=leader, project=approved_household.project, kind="population"
         )
-        published = services.publication_publish(actor=leader, publication=draft)
+        published = publications.publication_publish(actor=leader, publication=draft)
     assert "安置人口公示" in published.title
     assert "身份证号" in published.columns
     assert {row[4] for row in published.rows} <= {"户主", "配偶"}

@@ -12,8 +12,9 @@ import pytest
 from django.conf import settings as django_settings
 from django.utils import timezone
 
-from publicity import pdf_rosters, rendering
 from publicity.models import RenderJob, RenderPart, RenderStatus
+from publicity.pdf import rosters
+from publicity.services import rendering
 from publicity.tasks import render_roster_part
 from resettlement.celery import app
 from tests.publicity.public_data import clear_publications_before_flush
@@ -99,7 +100,7 @@ def test_the_worker_touches_its_part_while_it_renders(
     """The touches come from a thread of the rendering process, on its own connection."""
     settings.RENDER_HEARTBEAT_SECONDS = 0.1
     seen: list = []
-    real = pdf_rosters.roster_pdf
+    real = rosters.roster_pdf
 
     def slow_render(*args):
         claimed = RenderPart.objects.get(pk=queued_part.pk).heartbeat_at
@@ -107,7 +108,7 @@ def test_the_worker_touches_its_part_while_it_renders(
         seen.append((claimed, RenderPart.objects.get(pk=queued_part.pk).heartbeat_at))
         return real(*args)
 
-    monkeypatch.setattr(pdf_rosters, "roster_pdf", slow_render)
+    monkeypatch.setattr(rosters, "roster_pdf", slow_render)
     try:
         assert rendering.roster_part_render(part_id=queued_part.pk) is rendering.Outcome.RENDERED
         [(claimed, later)] = seen
@@ -144,12 +145,11 @@ def test_no_task_waits_as_long_as_the_visibility_timeout():
     retrying = [
         task
         for name, task in app.tasks.items()
-        if getattr(task, "autoretry_for", ())
-        or name == "publicity.tasks_notices.render_notices_part"
+        if getattr(task, "autoretry_for", ()) or name == "publicity.tasks.render_notices_part"
     ]
     assert {task.name for task in retrying} >= {
         "publicity.tasks.render_roster_part",
-        "publicity.tasks_notices.render_notices_part",
+        "publicity.tasks.render_notices_part",
         "oversight.tasks.refresh_overdue_ledger",
         "resettlement.tasks.publish_audit_head",
     }

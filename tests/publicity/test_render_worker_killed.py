@@ -31,8 +31,8 @@ import redis
 from django.conf import settings as django_settings
 from django.db import connection
 
-from publicity import rendering
 from publicity.models import RenderPart, RenderStatus
+from publicity.services import rendering
 from resettlement.celery import app
 from tests.publicity import worker_settings
 from tests.publicity.public_data import clear_publications_before_flush

@@ -13,8 +13,11 @@ from django.conf import settings as django_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from publicity import pdf_rosters, rendering, services
 from publicity.models import Publication, PublicationStatus, RenderJob, RenderPart, RenderStatus
+from publicity.pdf import rosters
+from publicity.selectors import rendering
+from publicity.services import publications
+from publicity.services import rendering as publicity_rendering
 from publicity.tasks import close_expired_publications, render_roster_part
 from resettlement.celery import app
 from resettlement.errors import NotAllowed, RuleViolation
@@ -26,7 +29,7 @@ from tests.publicity.roster_fixtures import two_communities as two_communities  
 
 def _start(actor, publication, capture, *, execute: bool = True) -> RenderJob:
     with capture(execute=execute):
-        return rendering.roster_render_start(actor=actor, publication=publication)
+        return publicity_rendering.roster_render_start(actor=actor, publication=publication)
 
 
 def _files(media) -> list:
@@ -52,7 +55,7 @@ def test_nothing_is_rendered_before_the_job_is_committed(
     roster, clerk, private_media, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks() as callbacks:
-        job = rendering.roster_render_start(actor=clerk, publication=roster)
+        job = publicity_rendering.roster_render_start(actor=clerk, publication=roster)
     assert len(callbacks) == 1  # the queueing waits for the commit
     assert {part.status for part in job.parts.all()} == {RenderStatus.QUEUED}
     assert _files(private_media) == []
@@ -83,7 +86,7 @@ def test_a_part_running_elsewhere_is_left_alone_until_its_worker_is_presumed_los
     assert render_roster_part.delay(part.pk).get() == "busy"
     part.refresh_from_db()
     assert part.status == RenderStatus.RUNNING and not part.file
-    lost = timezone.now() - rendering.stale_after() - dt.timedelta(seconds=1)
+    lost = timezone.now() - publicity_rendering.stale_after() - dt.timedelta(seconds=1)
     RenderPart.objects.filter(pk=part.pk).update(started_at=lost)
     assert render_roster_part.delay(part.pk).get() == "rendered"
     part.refresh_from_db()
@@ -93,14 +96,14 @@ def test_a_part_running_elsewhere_is_left_alone_until_its_worker_is_presumed_los
 def test_a_failed_part_is_marked_failed_and_retried(
     roster, clerk, private_media, django_capture_on_commit_callbacks, monkeypatch
 ):
-    real = pdf_rosters.roster_pdf
-    monkeypatch.setattr(pdf_rosters, "roster_pdf", lambda *args: 1 / 0)
+    real = rosters.roster_pdf
+    monkeypatch.setattr(rosters, "roster_pdf", lambda *args: 1 / 0)
     with pytest.raises(Retry):  # the task asks Celery to run it again later
         _start(clerk, roster, django_capture_on_commit_callbacks)
     part = RenderPart.objects.get(label="东湖村")
     assert part.status == RenderStatus.FAILED and "division by zero" in part.error
     assert _files(private_media) == []
-    monkeypatch.setattr(pdf_rosters, "roster_pdf", real)
+    monkeypatch.setattr(rosters, "roster_pdf", real)
     assert render_roster_part.delay(part.pk).get() == "rendered"  # the retry
     part.refresh_from_db()
     assert (part.status, part.error, part.pages) == (RenderStatus.DONE, "", 1)
@@ -117,11 +120,11 @@ def test_the_task_retries_with_backoff_and_is_acknowledged_late():
 
 
 def test_a_draft_cannot_be_printed(approved_household, leader):
-    draft = services.publication_create(
+    draft = publications.publication_create(
         actor=leader, project=approved_household.project, kind="population"
     )
     with pytest.raises(RuleViolation) as error:
-        rendering.roster_render_start(actor=leader, publication=draft)
+        publicity_rendering.roster_render_start(actor=leader, publication=draft)
     assert error.value.code == "not_published"
     assert not RenderJob.objects.exists()
 
@@ -137,13 +140,13 @@ def test_closed_and_withdrawn_rosters_can_be_printed(project, leader, private_me
         withdrawn_reason="更正",
     )
     for publication in (closed, withdrawn):
-        job = rendering.roster_render_start(actor=leader, publication=publication)
+        job = publicity_rendering.roster_render_start(actor=leader, publication=publication)
         assert job.parts.count() == 1
 
 
 def test_someone_without_the_publicity_view_permission_cannot_print(roster, outsider):
     with pytest.raises(NotAllowed):
-        rendering.roster_render_start(actor=outsider, publication=roster)
+        publicity_rendering.roster_render_start(actor=outsider, publication=roster)
 
 
 # --- worker settings and the daily close ------------------------------------------------------
@@ -205,7 +208,7 @@ def test_the_status_endpoint_reports_parts_done_out_of_all(
 ):
     client.force_login(clerk)
     with django_capture_on_commit_callbacks() as callbacks:
-        job = rendering.roster_render_start(actor=clerk, publication=roster)
+        job = publicity_rendering.roster_render_start(actor=clerk, publication=roster)
     status = reverse("publicity_pdf:job-status", args=[job.pk])
     before = client.get(status).json()
     assert (before["done"], before["total"], before["finished"]) == (0, 2, False)
@@ -225,7 +228,7 @@ def test_the_status_endpoint_reports_parts_done_out_of_all(
 def test_a_draft_shows_no_print_button_and_a_post_is_refused(
     approved_household, leader, client, private_media
 ):
-    draft = services.publication_create(
+    draft = publications.publication_create(
         actor=leader, project=approved_household.project, kind="population"
     )
     client.force_login(leader)

@@ -22,8 +22,8 @@ from celery.signals import task_postrun
 from django.db import connections
 from django.urls import reverse
 
-from publicity import rendering
 from publicity.models import RenderStatus
+from publicity.services import rendering
 from publicity.tasks import render_roster_part
 from resettlement.celery import app as project_app
 from tests.publicity.public_data import clear_publications_before_flush

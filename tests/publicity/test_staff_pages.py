@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from households import services as household_services
 from households.models import HouseholdStatus, ReviewStatus
-from publicity import services
 from publicity.models import Publication, PublicationStatus
+from publicity.services import objections, publications
 from tests.factories import CommunityFactory
 from tests.reauth import recently_authenticated
 
@@ -40,7 +40,7 @@ def _text(response) -> str:
 
 @pytest.fixture
 def draft(approved_household, leader):
-    return services.publication_create(
+    return publications.publication_create(
         actor=leader, project=approved_household.project, kind="population"
     )
 
@@ -74,7 +74,7 @@ def test_a_draft_previewed_in_english_shows_the_rows_exactly_as_they_will_be_pub
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     client.force_login(leader)
     preview = client.get(_url("publication-detail", draft.pk)).context
-    published = services.publication_publish(actor=leader, publication=draft)
+    published = publications.publication_publish(actor=leader, publication=draft)
     assert list(preview["columns"]) == published.columns
     assert "姓名" in published.columns  # the public record is in Chinese, whoever looks
     assert [list(row) for row in preview["page"]] == published.rows
@@ -267,7 +267,7 @@ def test_a_draft_cannot_be_withdrawn(client, leader, draft):
 
 
 def _object(publication, household, text="我家儿子的户口迁入日期登记有误。"):
-    return services.objection_file(
+    return objections.objection_file(
         publication=publication,
         contact_name="王建国",
         contact_phone="13812345678",
@@ -281,7 +281,9 @@ def test_the_publication_page_counts_its_objections_and_links_to_answer_them(
 ):
     first = _object(published_population, approved_household)
     _object(published_population, approved_household, text="第二件异议")
-    services.objection_answer(actor=reviewer, objection=first, answer="经核实无误。", upheld=False)
+    objections.objection_answer(
+        actor=reviewer, objection=first, answer="经核实无误。", upheld=False
+    )
     client.force_login(leader)
     page = _text(client.get(_url("publication-detail", published_population.pk)))
     assert "待答复 1 · 已答复 1" in page
@@ -294,7 +296,7 @@ def test_an_upheld_objection_leads_to_a_new_version_with_the_correction(
     client, leader, reviewer, published_population, approved_household
 ):
     objection = _object(published_population, approved_household)
-    services.objection_answer(
+    objections.objection_answer(
         actor=reviewer, objection=objection, answer="经核实,异议成立,重新审核。", upheld=True
     )
     approved_household.refresh_from_db()
@@ -345,9 +347,9 @@ def test_the_list_filters_by_kind_status_and_community(
     client, leader, published_population, approved_household
 ):
     project = approved_household.project
-    entitlement = services.publication_create(actor=leader, project=project, kind="entitlement")
+    entitlement = publications.publication_create(actor=leader, project=project, kind="entitlement")
     community = CommunityFactory(project=project, name="上湾桥社区")
-    for_community = services.publication_create(
+    for_community = publications.publication_create(
         actor=leader, project=project, kind="registration", community=community
     )
     client.force_login(leader)

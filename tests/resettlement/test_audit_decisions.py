@@ -17,7 +17,7 @@ from households.services_access import project_access_grant, project_access_revo
 from lottery.services.draws import lottery_draw_remaining
 from lottery.services.sessions import lottery_session_void
 from lottery.services.sign_off import lottery_session_sign_off
-from publicity import services as publicity_services
+from publicity.services import objections, publications
 from resettlement.audit import audit_verify
 from resettlement.errors import RuleViolation
 from resettlement.models import AuditEntry
@@ -119,10 +119,10 @@ def test_sending_a_household_back_is_recorded_with_the_reason(approved, leader):
 
 @pytest.fixture
 def published(approved, leader):
-    draft = publicity_services.publication_create(
+    draft = publications.publication_create(
         actor=leader, project=approved.project, kind="population"
     )
-    return publicity_services.publication_publish(actor=leader, publication=draft)
+    return publications.publication_publish(actor=leader, publication=draft)
 
 
 def test_publishing_records_the_kind_period_and_content_hash(published, leader):
@@ -137,7 +137,7 @@ def test_publishing_records_the_kind_period_and_content_hash(published, leader):
 
 
 def test_withdrawing_records_the_public_reason(published, leader):
-    publicity_services.publication_withdraw(actor=leader, publication=published, reason="数据有误")
+    publications.publication_withdraw(actor=leader, publication=published, reason="数据有误")
     entry = only_entry("publication.withdraw")
     assert entry.actor == leader and entry.payload["reason"] == "数据有误"
     assert entry.payload["content_hash"] == published.content_hash
@@ -145,18 +145,18 @@ def test_withdrawing_records_the_public_reason(published, leader):
 
 def test_closing_at_the_end_of_the_period_is_recorded_as_the_systems_act(published):
     later = published.ends_on + dt.timedelta(days=1)
-    assert publicity_services.publications_close_expired(today=later) == 1
+    assert publications.publications_close_expired(today=later) == 1
     entry = only_entry("publication.close")
     assert entry.actor is None and entry.actor_username == ""
     assert entry.object_id == str(published.pk)
-    assert publicity_services.publications_close_expired(today=later) == 0
+    assert publications.publications_close_expired(today=later) == 0
     assert AuditEntry.objects.filter(action="publication.close").count() == 1
 
 
 def test_answering_an_objection_is_recorded_and_an_upheld_one_is_followed_by_the_send_back(
     published, approved, leader
 ):
-    objection = publicity_services.objection_file(
+    objection = objections.objection_file(
         publication=published,
         contact_name="张明",
         contact_phone="13612345678",
@@ -164,7 +164,7 @@ def test_answering_an_objection_is_recorded_and_an_upheld_one_is_followed_by_the
         text="李秀英的户口已于2012年迁出本村。",
         today=published.starts_on,
     )
-    publicity_services.objection_answer(
+    objections.objection_answer(
         actor=leader, objection=objection, answer="经核实,异议成立。", upheld=True
     )
     entry = only_entry("objection.answer")
@@ -183,7 +183,7 @@ def test_answering_an_objection_is_recorded_and_an_upheld_one_is_followed_by_the
 
 
 def test_an_objection_answer_refused_for_want_of_text_leaves_no_entry(published, leader):
-    objection = publicity_services.objection_file(
+    objection = objections.objection_file(
         publication=published,
         contact_name="张明",
         contact_phone="13612345678",
@@ -192,9 +192,7 @@ def test_an_objection_answer_refused_for_want_of_text_leaves_no_entry(published,
     )
     count = AuditEntry.objects.count()
     with pytest.raises(RuleViolation, match="书面答复"):
-        publicity_services.objection_answer(
-            actor=leader, objection=objection, answer=" ", upheld=False
-        )
+        objections.objection_answer(actor=leader, objection=objection, answer=" ", upheld=False)
     assert AuditEntry.objects.count() == count
 
 

@@ -13,8 +13,8 @@ from households.models import ReviewStatus
 from lottery.pdf.notarial_record import notarial_record_pdf
 from lottery.services.draws import lottery_draw_remaining
 from lottery.services.sign_off import lottery_session_sign_off
-from publicity import pdf_rosters
-from publicity import services as publicity_services
+from publicity.pdf import rosters
+from publicity.services import publications
 from resettlement.audit import audit_head
 from resettlement.models import AuditEntry
 from tests.factories import make_user, member_data
@@ -42,15 +42,15 @@ def test_a_publicity_roster_prints_the_chain_head(register, reviewer, leader):
             actor=reviewer, member=member, decision=ReviewStatus.PASSED
         )
     household_services.household_approve(actor=leader, household=household)
-    draft = publicity_services.publication_create(
+    draft = publications.publication_create(
         actor=leader, project=household.project, kind="population"
     )
-    publication = publicity_services.publication_publish(actor=leader, publication=draft)
+    publication = publications.publication_publish(actor=leader, publication=draft)
     head = audit_head()
     assert head.sequence == 4  # two reviews, the approval, the publication
 
-    community = pdf_rosters.roster_communities(publication)[0]
-    pdf, _pages = pdf_rosters.roster_pdf(publication, community)
+    community = rosters.roster_communities(publication)[0]
+    pdf, _pages = rosters.roster_pdf(publication, community)
     text = _text(pdf)
     assert f"审计链头:第4条{head.hash}" in text
     status, _out, _err = verify_command("--printed", f"{head.sequence}:{head.hash}")

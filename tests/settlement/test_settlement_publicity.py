@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from households.models import Member, Relation
-from publicity import services as publicity_services
+from publicity.services import publications
 from resettlement import publicity_kinds
 from resettlement.masking import Mask, mask
 from settlement.models import Payment, PaymentDirection, Statement, StatementStatus
@@ -22,10 +22,10 @@ pytestmark = pytest.mark.usefixtures("private_media")
 
 
 def _publish(leader, project, kind, community=None):
-    draft = publicity_services.publication_create(
+    draft = publications.publication_create(
         actor=leader, project=project, kind=kind, community=community
     )
-    return publicity_services.publication_publish(actor=leader, publication=draft)
+    return publications.publication_publish(actor=leader, publication=draft)
 
 
 def _rows(publication) -> list[dict[str, str]]:

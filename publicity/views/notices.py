@@ -18,10 +18,10 @@ from django.views.decorators.cache import never_cache
 from households.access import projects_q, visible_projects
 from households.forms import apply_errors
 from households.models import Household
-from publicity import notices
-from publicity.forms_notices import NoticesStartForm
-from publicity.models import RenderJob, RenderPart, RenderStatus
-from publicity.notices import NoticeType
+from publicity.forms.notices import NoticesStartForm
+from publicity.models import NoticeType, RenderJob, RenderPart, RenderStatus
+from publicity.selectors import rendering
+from publicity.services import notices
 from resettlement.errors import RuleViolation
 
 notices_permission = permission_required(notices.PERMISSION, raise_exception=True)
@@ -97,7 +97,8 @@ def notices_start(request: HttpRequest) -> HttpResponse:
             "notice_types": NoticeType.choices,
             "form": form,
             "jobs": [
-                (job, NoticeType(job.notice_type).label, notices.job_progress(job)) for job in jobs
+                (job, NoticeType(job.notice_type).label, rendering.job_progress(job))
+                for job in jobs
             ],
         },
     )
@@ -113,7 +114,7 @@ def notices_job(request: HttpRequest, pk: int) -> HttpResponse:
         kind=RenderJob.Kind.NOTICES,
     )
     parts = list(job.parts.select_related("community", "group").order_by("label"))
-    progress = notices.job_progress(job)
+    progress = rendering.job_progress(job)
     return render(
         request,
         "publicity/notices_job.html",

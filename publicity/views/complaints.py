@@ -20,11 +20,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from households.models import Project
-from publicity import selectors_public as public
-from publicity import services_complaints as services
-from publicity.forms_complaints import ComplaintAnswerForm, ComplaintForm, ComplaintStatusForm
+from publicity.forms.complaints import ComplaintAnswerForm, ComplaintForm, ComplaintStatusForm
 from publicity.models import Complaint, ComplaintCategory, ComplaintStatus
-from publicity.views_objections import public_attachment_response, query_param
+from publicity.selectors import public_site
+from publicity.services import complaints as services
+from publicity.views.objections import public_attachment_response, query_param
 from resettlement.errors import RuleViolation, apply_errors
 from resettlement.public_site import one_attachment, private, public_page, public_post
 
@@ -107,7 +107,7 @@ def complaint_status(request: HttpRequest) -> HttpResponse:
     form = ComplaintStatusForm(request.POST if request.method == "POST" else None)
     context = {"form": form, "channels": supervision_channels()}
     if request.method == "POST" and form.is_valid():
-        report = public.complaint_for_reporter(
+        report = public_site.complaint_for_reporter(
             form.cleaned_data["reference"], form.cleaned_data["check_code"]
         )
         context.update({"looked_up": True, "report": report})
@@ -170,7 +170,11 @@ def _detail(
     return render(
         request,
         "publicity/complaint_detail.html",
-        {"complaint": complaint, "form": form, "open": complaint.status in services.OPEN_STATUSES},
+        {
+            "complaint": complaint,
+            "form": form,
+            "open": complaint.status in services.OPEN_STATUSES,
+        },
         status=status,
     )
 

@@ -1,5 +1,5 @@
 """Forms for reports to the supervising office: the public form, the reporter's status
-lookup and the supervising office's answer. They parse input; publicity.services_complaints
+lookup and the supervising office's answer. They parse input; publicity.services.complaints
 judges it and its field errors are put back on the fields named."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from households.models import Project
-from publicity.forms_public import PublicForm
+from publicity.forms.public_site import PublicForm
 from publicity.models import ComplaintCategory
-from publicity.services_complaints import complaint_problems
+from publicity.services.complaints import complaint_problems
 
 
 class ComplaintForm(PublicForm):

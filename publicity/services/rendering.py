@@ -25,6 +25,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from celery import current_app
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, connections, transaction
@@ -34,8 +35,8 @@ from django.utils.translation import gettext as _
 
 from households.access import projects_q
 from households.models import Community
-from publicity import pdf_rosters
 from publicity.models import Publication, PublicationStatus, RenderJob, RenderPart, RenderStatus
+from publicity.pdf import rosters as pdf_rosters
 from resettlement.errors import RuleViolation
 from resettlement.roles import require_permission
 
@@ -44,6 +45,22 @@ logger = logging.getLogger(__name__)
 # Printing a public roster needs no more than reading it: the clerks post the sheets.
 PERMISSION = "publicity.view_publication"
 PRINTABLE = (PublicationStatus.PUBLISHED, PublicationStatus.CLOSED, PublicationStatus.WITHDRAWN)
+
+
+# The Celery task rendering a part of each kind of job (publicity/tasks.py). The tasks call
+# these services, so the services name the tasks rather than import them (no import cycle);
+# PublicityConfig.ready imports the task module, so every process has them registered. They
+# are looked up in the current Celery app, as `shared_task` does.
+RENDER_TASKS = {
+    RenderJob.Kind.ROSTER: "publicity.tasks.render_roster_part",
+    RenderJob.Kind.NOTICES: "publicity.tasks.render_notices_part",
+}
+
+
+def parts_queue(kind: str, part_ids: list[int]) -> None:
+    """Queue one render task per part, once the caller's transaction commits."""
+    task = current_app.tasks[RENDER_TASKS[kind]]
+    transaction.on_commit(lambda: [task.delay(pk) for pk in part_ids])
 
 
 def stale_after() -> dt.timedelta:
@@ -87,10 +104,7 @@ def roster_render_start(*, actor, publication: Publication) -> RenderJob:
         )
         for name in communities
     )
-    from publicity.tasks import render_roster_part  # the task module imports this one
-
-    part_ids = [part.pk for part in parts]
-    transaction.on_commit(lambda: [render_roster_part.delay(pk) for pk in part_ids])
+    parts_queue(RenderJob.Kind.ROSTER, [part.pk for part in parts])
     return job
 
 

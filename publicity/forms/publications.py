@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from households.models import Community, Project
 from publicity.models import Publication, PublicationStatus
-from publicity.services import default_period
+from publicity.services.publications import default_period
 from resettlement import publicity_kinds
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

@@ -10,7 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from households.models import Project, VillagerGroup
-from publicity.notices import NoticeType
+from publicity.models import NoticeType
 
 # Fields that only some notice types print.
 TYPE_FIELDS = {

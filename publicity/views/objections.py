@@ -1,6 +1,7 @@
 """Staff pages for objections: the list of objections to answer, one objection with its
-answer form, and its attachment. Answering calls publicity.services.objection_answer, which
-sends the household back to review when the objection is upheld."""
+answer form, and its attachment. Answering calls
+publicity.services.objections.objection_answer, which sends the household back to review
+when the objection is upheld."""
 
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from households.access import projects_q, visible_projects
 from households.models import Household
-from publicity import services
-from publicity.forms_public import AnswerForm
+from publicity.forms.objections import AnswerForm
 from publicity.models import Complaint, Objection, ObjectionStatus
+from publicity.services import objections as services
 from resettlement.errors import RuleViolation, apply_errors
 from resettlement.uploads import private_file_response
 

@@ -1,7 +1,7 @@
 """Staff pages for printing a published roster: the publication's PDF jobs with their
 progress (refreshed from a small JSON endpoint), a button that starts a job, and the
 finished community PDFs. Views parse input, call one service and render; the rules live in
-publicity.rendering."""
+publicity.services.rendering."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from households.access import projects_q
-from publicity import rendering
 from publicity.models import Publication, RenderJob, RenderPart, RenderStatus
-from publicity.notices import job_progress
+from publicity.selectors import rendering as rendering_selectors
+from publicity.services import rendering
 from resettlement.errors import RuleViolation
 
 pdf_permission = permission_required(rendering.PERMISSION, raise_exception=True)
@@ -43,7 +43,10 @@ def roster_jobs(request: HttpRequest, pk: int) -> HttpResponse:
     publication = get_object_or_404(
         Publication.objects.select_related("project").filter(projects_q(request.user)), pk=pk
     )
-    jobs = [(job, job_progress(job)) for job in rendering.roster_jobs(publication)]
+    jobs = [
+        (job, rendering_selectors.job_progress(job))
+        for job in rendering_selectors.roster_jobs(publication)
+    ]
     return render(
         request,
         "publicity/roster_jobs.html",
@@ -83,7 +86,7 @@ def job_status(request: HttpRequest, pk: int) -> JsonResponse:
         pk=pk,
         kind=RenderJob.Kind.ROSTER,
     )
-    progress = job_progress(job)
+    progress = rendering_selectors.job_progress(job)
     return JsonResponse(
         {
             "job": job.pk,

@@ -77,10 +77,6 @@ class ProjectOverview:
         """The most households in one community: the full width of the bar charts."""
         return max((c.registered for c in self.communities), default=0)
 
-    @property
-    def most_objections(self) -> int:
-        return max((c.objections_open for c in self.communities), default=0)
-
 
 def published_after_approval(
     *, since: dt.datetime | None = None, before: dt.datetime | None = None

@@ -4,7 +4,7 @@ PDFs, the objection form and the resident's own page reached by the lookup code.
 Pages are in Simplified Chinese, the language of the official publicity, whatever language
 a visitor chose on the staff pages: so a cached page is the same for everyone. Personal
 data shown here is either a frozen, masked snapshot or passes through the one masking
-function (see publicity.selectors_public).
+function (see publicity.selectors.public_site).
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import condition, require_http_methods, require_safe
 
 from households.models import Project
-from publicity import selectors_public as public
-from publicity import services
-from publicity.forms_public import ObjectionForm
+from publicity.forms.objections import ObjectionForm
 from publicity.models import Publication
+from publicity.selectors import public_site
+from publicity.services import objections
 from publicity.snapshot import canonical, hashed_document
 from resettlement import publicity_kinds
 from resettlement.errors import RuleViolation, apply_errors
@@ -63,7 +63,7 @@ def _kind_label(kind: str) -> str:
 @require_safe
 @public_page
 def project_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "public/project_list.html", {"projects": public.public_projects()})
+    return render(request, "public/project_list.html", {"projects": public_site.public_projects()})
 
 
 @require_safe
@@ -76,9 +76,9 @@ def project_detail(request: HttpRequest, code: str) -> HttpResponse:
         {
             "publication": p,
             "kind_label": _kind_label(p.kind),
-            "open": public.is_open_for_objections(p),
+            "open": public_site.is_open_for_objections(p),
         }
-        for p in public.project_publications(project)
+        for p in public_site.project_publications(project)
     ]
     return render(
         request,
@@ -90,7 +90,7 @@ def project_detail(request: HttpRequest, code: str) -> HttpResponse:
 def _publication_etag(request: HttpRequest, pk: int) -> str | None:
     """Computed once per request: the conditional answer and the page cache both use it."""
     if not hasattr(request, "publication_etag"):
-        request.publication_etag = public.publication_etag(
+        request.publication_etag = public_site.publication_etag(
             pk, page=request.GET.get("page", ""), query=request.GET.get("q", "").strip()
         )
     return request.publication_etag
@@ -144,13 +144,13 @@ def _snapshot_cache(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
 @_kept_under_etag
 def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
     publication = get_object_or_404(
-        public.public_publications().select_related("project", "community"), pk=pk
+        public_site.public_publications().select_related("project", "community"), pk=pk
     )
-    table = public.public_table(publication)
+    table = public_site.public_table(publication)
     # The query is echoed on the page (and in its pager links): an ID or phone number typed
     # into it is masked like everything else. The rows are masked, so it could not match.
     query = mask(request.GET.get("q", "").strip()[:100], Mask.TEXT)
-    page = Paginator(public.search_rows(table.rows, query), PAGE_SIZE).get_page(
+    page = Paginator(public_site.search_rows(table.rows, query), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     return render(
@@ -164,22 +164,23 @@ def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
             # Each cell with its column's label: on a phone the table reads as cards.
             "rows": [list(zip(table.columns, row, strict=False)) for row in page],
             "q": query,
-            "versions": public.publication_versions(publication),
-            "open": public.is_open_for_objections(publication),
+            "versions": public_site.publication_versions(publication),
+            "open": public_site.is_open_for_objections(publication),
             "objections": [
-                public.public_objection(o) for o in public.answered_objections(publication)
+                public_site.public_objection(o)
+                for o in public_site.answered_objections(publication)
             ],
-            "parts": public.roster_parts(publication),
+            "parts": public_site.roster_parts(publication),
         },
     )
 
 
 @require_safe
-@condition(etag_func=lambda request, pk: public.snapshot_etag(pk))
+@condition(etag_func=lambda request, pk: public_site.snapshot_etag(pk))
 def publication_snapshot(request: HttpRequest, pk: int) -> HttpResponse:
     """The exact bytes the content hash is computed over, so anyone can check it:
     SHA-256 of this file is the hash on the page and on the paper copy."""
-    publication = public.snapshot_publication(pk)
+    publication = public_site.snapshot_publication(pk)
     if publication is None:
         raise Http404
     response = HttpResponse(
@@ -195,7 +196,7 @@ def publication_snapshot(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_safe
 def roster_part_download(request: HttpRequest, pk: int, part_pk: int) -> FileResponse:
-    part = public.public_part(pk, part_pk)
+    part = public_site.public_part(pk, part_pk)
     if part is None:
         raise Http404
     publication = part.job.publication
@@ -218,7 +219,8 @@ def roster_part_download(request: HttpRequest, pk: int, part_pk: int) -> FileRes
 
 def _objection_publication(pk: int) -> Publication:
     return get_object_or_404(
-        public.public_publications().select_related("project", "community").defer("rows"), pk=pk
+        public_site.public_publications().select_related("project", "community").defer("rows"),
+        pk=pk,
     )
 
 
@@ -229,7 +231,7 @@ def _objection_publication(pk: int) -> Publication:
 def objection_file(request: HttpRequest, pk: int) -> HttpResponse:
     publication = _objection_publication(pk)
     context = {"publication": publication, "kind_label": _kind_label(publication.kind)}
-    if not public.is_open_for_objections(publication):
+    if not public_site.is_open_for_objections(publication):
         return render(
             request,
             "public/objection_form.html",
@@ -245,7 +247,7 @@ def objection_file(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.objection_file(
+                objections.objection_file(
                     publication=publication,
                     contact_name=data["contact_name"],
                     contact_phone=data["contact_phone"],
@@ -280,7 +282,7 @@ def objection_thanks(request: HttpRequest, pk: int) -> HttpResponse:
 def _resident_page(request: HttpRequest, code: str) -> HttpResponse:
     if refused := over_lookup_limit(request, code):
         return refused
-    record = public.resident_record(code)
+    record = public_site.resident_record(code)
     return private(
         render(
             request,

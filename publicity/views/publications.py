@@ -21,21 +21,21 @@ from django.views.decorators.http import require_POST
 
 from households.access import chosen_project, projects_q, visible_projects
 from households.models import Project
-from publicity import services
-from publicity.forms_staff import (
+from publicity.forms.publications import (
     PublicationCreateForm,
     PublicationFilterForm,
     WithdrawForm,
     default_days_by_kind,
 )
 from publicity.models import ObjectionStatus, Publication, PublicationStatus
-from publicity.overview import STAGES, project_overview
+from publicity.selectors.overview import STAGES, project_overview
+from publicity.services import publications as services
 from publicity.snapshot import frozen_rows
 from resettlement import publicity_kinds
 from resettlement.errors import RuleViolation
 from resettlement.reauth import recent_authentication_required
 
-# The staff objection pages (publicity.views_objections) answer objections; linked by path
+# The staff objection pages (publicity.views.objections) answer objections; linked by path
 # so these pages do not depend on how that module names its URLs.
 OBJECTIONS_PATH = "/staff/objections/"
 ROWS_PER_PAGE = 100

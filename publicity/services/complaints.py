@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from households.models import Project
 from publicity.models import Complaint, ComplaintCategory, ComplaintStatus
-from publicity.services import attachment_check
+from publicity.services.objections import attachment_check
 from resettlement.errors import RuleViolation, field_error, invalid_input
 from resettlement.roles import require_permission
 

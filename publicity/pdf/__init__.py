@@ -1,0 +1,1 @@
+"""The PDFs the publicity app prints: published rosters and notices to households."""

@@ -1,0 +1,1 @@
+"""Reads used by more than one caller, one module per subject."""

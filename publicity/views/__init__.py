@@ -1,0 +1,1 @@
+"""Staff and public pages, one module per subject."""
