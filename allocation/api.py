@@ -4,7 +4,7 @@ Estates, apartments and demands are read-only here, except that a household's ch
 apartment types is recorded with POST /demands/ (`services.demand_choose`) and a leader locks
 choices with POST /demands/lock/ (`services.demand_lock`). `RolePermission` refuses anyone
 without the model's view permission (and, for POST /demands/, add_demand); the services check
-the rest. Errors have the one shape of `resettlement.api.exception_handler`.
+the rest. Errors have the one shape of `resettlement.api.exceptions.exception_handler`.
 """
 
 from __future__ import annotations
@@ -21,16 +21,16 @@ from rest_framework.response import Response
 from allocation import selectors, services
 from allocation.models import Apartment, ApartmentStatus, Demand, DemandStatus, Estate, FloorTier
 from households.access import projects_q
-from households.api import (
+from households.api.fields import VisibleRelatedField
+from households.models import Community, Household, Project
+from resettlement.api.base import (
     ErrorSerializer,
     RegistryViewMixin,
     UserRefSerializer,
-    VisibleRelatedField,
     id_filter,
     parsed,
     writes,
 )
-from households.models import Community, Household, Project
 
 
 # Named components of their own: left as plain enums, they would be named by the property

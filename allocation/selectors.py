@@ -27,7 +27,7 @@ from allocation.models import (
     Tier,
 )
 from households.models import Household, HouseholdStatus, Project
-from households.selectors import head
+from households.selectors.registration import head
 
 # The estate's housing orientation: buildings in their sequence, then stair, floor, room.
 ORIENTATION_ORDER = ("building__sequence", "building__code", "stair__code", "floor", "code")

@@ -29,9 +29,9 @@ from allocation.import_template import FILE_NAME, XLSX_CONTENT_TYPE, apartment_t
 from allocation.models import Demand, DemandStatus, Estate
 from allocation.resources import IMPORT_PERMISSION, apartments_export, apartments_import
 from households.access import projects_q, require_project, visible_projects
-from households.import_files import check_size, format_for_name, read_roster
 from households.models import Community, Household, VillagerGroup
 from resettlement.errors import NotAllowed, RuleViolation
+from resettlement.imports.files import check_size, format_for_name, read_roster
 
 housing_view = permission_required("allocation.view_estate", raise_exception=True)
 demand_view = permission_required("allocation.view_demand", raise_exception=True)

@@ -32,18 +32,7 @@ from import_export import widgets
 from import_export.fields import Field
 from simple_history.utils import bulk_create_with_history
 
-from households import import_base
 from households.access import projects_q
-from households.import_base import (
-    AllOrNothingResource,
-    ChoiceLabelWidget,
-    ImportProblem,
-    ImportResult,
-    ImportRow,
-    TextWidget,
-    import_problems,
-)
-from households.import_files import is_blank
 from households.models import (
     Community,
     Household,
@@ -57,9 +46,21 @@ from households.models import (
     SpecialStatus,
     VillagerGroup,
 )
-from households.selectors import resettled_projects_by_id
-from households.services import apply_verdict
+from households.selectors.verdicts import resettled_projects_by_id
+from households.services.registration import id_numbers_taken
+from households.services.verdicts import apply_verdict
 from households.validation import clean_household, clean_member, household_member_errors
+from resettlement.imports import base
+from resettlement.imports.base import (
+    AllOrNothingResource,
+    ChoiceLabelWidget,
+    ImportResult,
+    ImportRow,
+    TextWidget,
+    import_problems,
+)
+from resettlement.imports.files import is_blank
+from resettlement.imports.report import ImportReport
 from resettlement.masking import Mask
 from resettlement.personal_data import shown
 from resettlement.spreadsheets import imported_cell
@@ -70,7 +71,7 @@ EXPORT_PERMISSION = "households.export_households"
 
 
 @dataclass(frozen=True)
-class Column(import_base.Column):
+class Column(base.Column):
     """One column of the roster. `key` is the field name `households.validation` uses;
     `household` columns are the household's, repeated on each of its members' rows."""
 
@@ -537,15 +538,11 @@ class HouseholdMemberResource(AllOrNothingResource):
                     "id_number",
                     _("身份证号与第 %(r)d 行重复:同一人在文件中只能出现一次") % {"r": first.number},
                 )
-        taken = dict(
-            Member.objects.filter(project=self.project, id_number__in=list(first_row))
-            .order_by()
-            .values_list("id_number", "household__code")
-        )
+        taken = id_numbers_taken(self.project, list(first_row))
         for row in rows:
-            household = taken.get(row.member["id_number"])
-            if household is not None:
-                row.add("id_number", _("身份证号已在本项目的 %(h)s 户登记") % {"h": household})
+            error = taken.get(row.member["id_number"])
+            if error is not None:
+                row.add("id_number", error.message)
 
     def _new_households(self) -> dict[str, Household]:
         households = {}
@@ -592,15 +589,9 @@ def _text(value: Any) -> str:
 
 
 @dataclass(frozen=True)
-class ImportReport:
-    households: int
-    members: int
-    problems: list[ImportProblem]
-    dry_run: bool
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
+class RosterImportReport(ImportReport):
+    households: int = 0
+    members: int = 0
 
 
 def roster_import(
@@ -610,12 +601,12 @@ def roster_import(
     dataset: tablib.Dataset,
     dry_run: bool = False,
     file_name: str = "",
-) -> ImportReport:
+) -> RosterImportReport:
     """Import a roster into `project` as `actor`: all rows or none. With `dry_run`, validate
     and write inside a transaction that is then rolled back."""
     resource = HouseholdMemberResource(project=project, user=actor)
     result = resource.import_data(dataset, dry_run=dry_run, file_name=file_name)
     problems = import_problems(result)
     if problems:
-        return ImportReport(0, 0, problems, dry_run)
-    return ImportReport(result.households, result.members, [], dry_run)
+        return RosterImportReport(problems, dry_run)
+    return RosterImportReport([], dry_run, households=result.households, members=result.members)

@@ -30,7 +30,6 @@ from django.views.decorators.http import require_POST, require_safe
 
 from allocation.models import ApartmentType
 from households.access import chosen_project, projects_q, visible_projects
-from households.forms import apply_errors
 from households.models import Community, Household, Member, Project, Relation
 from lottery import selectors, services
 from lottery.forms import (
@@ -44,7 +43,7 @@ from lottery.forms import (
     VoidForm,
 )
 from lottery.models import CheckIn, LotterySession
-from resettlement.errors import RuleViolation
+from resettlement.errors import RuleViolation, apply_errors
 from resettlement.reauth import recent_authentication_required
 
 session_view = permission_required("lottery.view_lotterysession", raise_exception=True)
@@ -145,7 +144,7 @@ def session_create(request: HttpRequest) -> HttpResponse:
                 fixed_village_order=data["fixed_village_order"],
             )
         except RuleViolation as exc:
-            apply_errors(exc.details or [{"message": exc.message}], form)
+            apply_errors(form, exc.details, exc.message)
         else:
             messages.success(
                 request,

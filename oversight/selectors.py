@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from households.models import Community, Household, HouseholdStatus, Project, VillagerGroup
-from households.selectors import head
+from households.selectors.registration import head
 from oversight.models import LedgerEntry, LedgerRun, ReturnPlan, WorkingTeam
 from publicity.overview import published_after_approval
 from settlement.models import Outcome, StatementStatus

@@ -55,7 +55,7 @@ from households.models import (
     Relation,
     VillagerGroup,
 )
-from households.selectors import missing_documents
+from households.selectors.documents import missing_documents
 from publicity.models import Publication, PublicationStatus, RenderJob, RenderPart, RenderStatus
 from publicity.rendering import Outcome, part_render
 from resettlement import publicity_kinds

@@ -10,9 +10,9 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from households import services as household_services
 from households.access import require_project_access
 from households.models import Community, Household, Project
+from households.services import review
 from publicity.models import Objection, ObjectionStatus, Publication, PublicationStatus
 from publicity.snapshot import content_hash, frozen_rows, hashed_document
 from resettlement import publicity_kinds
@@ -306,7 +306,7 @@ def objection_answer(*, actor, objection: Objection, answer: str, upheld: bool) 
         household = Household.objects.get(
             project=objection.publication.project, code=objection.household_code
         )
-        household_services.household_send_back(
+        review.household_send_back(
             actor=actor,
             household=household,
             reason=_("公示异议成立:%(t)s") % {"t": objection.publication.title},

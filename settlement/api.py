@@ -10,7 +10,7 @@ collection (`services_money.payment_record`). A payment needs an `Idempotency-Ke
 a repeat with the same key and data answers 200 with the first payment instead of 201, and
 never pays twice. GET /groups/?project= gives each villager group's settlement. The services
 check roles, the chain order, separation of duties and the amounts; errors have the one shape
-of `resettlement.api.exception_handler`.
+of `resettlement.api.exceptions.exception_handler`.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from households.access import projects_q, visible_projects
-from households.api import (
+from households.models import VillagerGroup
+from resettlement.api.base import (
     MAX_ID,
     ErrorSerializer,
     RegistryViewMixin,
@@ -40,7 +41,6 @@ from households.api import (
     id_filter,
     parsed,
 )
-from households.models import VillagerGroup
 from resettlement.errors import RuleViolation
 from resettlement.reauth import OTP_PARAMETER, require_recent_authentication
 from settlement import selectors_money, services_money

@@ -12,7 +12,8 @@
 Lists filter by project, villager group, household and status, in a fixed number of queries.
 Every write calls one function of `settlement.services_handover`, which checks the caller's
 permission and the rules; a refusal has the one error shape of
-`resettlement.api.exception_handler`, with `errors` naming the fields. Staff API: full names.
+`resettlement.api.exceptions.exception_handler`, with `errors` naming the fields. Staff API:
+full names.
 Files are never served here: `pdf_url` and photo `url` lead to the permission-checked staff
 downloads.
 """
@@ -39,16 +40,16 @@ from rest_framework.response import Response
 
 from allocation.models import Apartment
 from households.access import projects_q
-from households.api import (
+from households.api.fields import VisibleRelatedField
+from households.models import Household
+from households.selectors.registration import head
+from resettlement.api.base import (
     ErrorSerializer,
     RegistryViewMixin,
     UserRefSerializer,
-    VisibleRelatedField,
     id_filter,
     parsed,
 )
-from households.models import Household
-from households.selectors import head
 from settlement import selectors_handover, services_handover
 from settlement.models import Agreement, DefectPhoto, DefectStatus, DefectTicket, Handover
 

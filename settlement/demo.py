@@ -39,7 +39,7 @@ from django.utils import timezone
 
 from households.demo import MAIN_PROJECT_CODE, missing_users, ready_users
 from households.models import Household, HouseholdStatus, Project, VillagerGroup
-from households.services_unmask import personal_data_unmask
+from households.services.unmask import personal_data_unmask
 from settlement import services, services_handover, services_money
 from settlement.models import AdjustmentKind, Outcome, Statement, StatementStatus
 from settlement.selectors_handover import binding_allocations, head_name

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from allocation.models import Apartment
 from households.models import Household, Member, Project, Relation, VillagerGroup
-from households.selectors import head
+from households.selectors.registration import head
 from lottery.models import Allocation, SessionStatus
 from settlement.models import Agreement, DefectStatus, DefectTicket, Handover, Statement
 

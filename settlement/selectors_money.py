@@ -16,7 +16,7 @@ from django.db.models import Prefetch, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from households.models import Household, HouseholdStatus, Project, VillagerGroup
-from households.selectors import head
+from households.selectors.registration import head
 from settlement.models import (
     Payment,
     Statement,

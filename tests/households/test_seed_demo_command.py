@@ -77,7 +77,7 @@ def test_refused_when_debug_is_off(db, media, settings):
 
 def test_a_seed_that_fails_half_way_leaves_no_rows_and_no_files(db, media, monkeypatch):
     approvals = []
-    real_approve = demo.services.household_approve
+    real_approve = demo.review.household_approve
 
     def approve_then_fail(**kwargs):
         approvals.append(kwargs["household"].code)
@@ -85,7 +85,7 @@ def test_a_seed_that_fails_half_way_leaves_no_rows_and_no_files(db, media, monke
             raise RuntimeError("the database went away")
         return real_approve(**kwargs)
 
-    monkeypatch.setattr(demo.services, "household_approve", approve_then_fail)
+    monkeypatch.setattr(demo.review, "household_approve", approve_then_fail)
     with pytest.raises(RuntimeError):
         seed()
     assert not Project.objects.exists()

@@ -164,8 +164,8 @@ def test_no_export_writes_a_cell_a_spreadsheet_would_run(client, hostile):
 
 def test_an_exported_roster_imports_back_as_it_was(client, hostile):
     """The apostrophe is taken off again on import: "-1" stays "-1", not "'-1"."""
-    from households.import_files import read_roster
     from households.resources import HouseholdMemberResource
+    from resettlement.imports.files import read_roster
 
     admin = make_user("root", is_superuser=True, is_staff=True)
     client.force_login(admin)
@@ -204,8 +204,8 @@ def test_every_spreadsheet_the_code_writes_goes_through_the_export_cell_function
                 assert ESCAPED.search(source), f"{path}: writes a spreadsheet without export_cell"
     # The walk above downloads what each of these writes.
     assert sorted(writers) == [
-        "households/import_base.py",
         "households/import_template.py",
         "oversight/export.py",
+        "resettlement/imports/base.py",
         "settlement/statement_export.py",
     ]
