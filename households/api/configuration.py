@@ -14,7 +14,8 @@ from households.models import (
     VillagerGroup,
 )
 from households.services import configuration
-from resettlement.api.base import RegistryViewMixin, id_filter, writes
+from resettlement.api.base import RegistryViewMixin, writes
+from resettlement.api.filters import ListFilterBackend, ProjectScopeFilterSet, id_query
 
 
 class ProjectSerializer(serializers.ModelSerializer):
@@ -42,12 +43,8 @@ class VillagerGroupSerializer(serializers.ModelSerializer):
         fields = ["id", "project", "community", "code", "name"]
 
 
-class ProjectScopeFilter(serializers.Serializer):
-    project = id_filter()
-
-
-class VillagerGroupFilter(ProjectScopeFilter):
-    community = id_filter()
+class VillagerGroupFilterSet(ProjectScopeFilterSet):
+    community = id_query("community_id")
 
 
 @extend_schema_view(
@@ -88,35 +85,23 @@ class ProjectViewSet(
         serializer.instance = change.project
 
 
-@extend_schema_view(list=extend_schema(parameters=[ProjectScopeFilter]))
+@extend_schema_view(list=extend_schema(parameters=[ProjectScopeFilterSet.parameters()]))
 class CommunityViewSet(RegistryViewMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Community.objects.all()
     serializer_class = CommunitySerializer
+    filter_backends = [ListFilterBackend]
+    filterset_class = ProjectScopeFilterSet
 
     def get_queryset(self) -> QuerySet[Community]:
         return Community.objects.filter(projects_q(self.request.user))
 
-    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        if self.action == "list":
-            filters = self.query(ProjectScopeFilter)
-            if "project" in filters:
-                queryset = queryset.filter(project_id=filters["project"])
-        return queryset
 
-
-@extend_schema_view(list=extend_schema(parameters=[VillagerGroupFilter]))
+@extend_schema_view(list=extend_schema(parameters=[VillagerGroupFilterSet.parameters()]))
 class VillagerGroupViewSet(RegistryViewMixin, viewsets.ReadOnlyModelViewSet):
     queryset = VillagerGroup.objects.all()
     serializer_class = VillagerGroupSerializer
+    filter_backends = [ListFilterBackend]
+    filterset_class = VillagerGroupFilterSet
 
     def get_queryset(self) -> QuerySet[VillagerGroup]:
         return VillagerGroup.objects.filter(projects_q(self.request.user))
-
-    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        if self.action == "list":
-            filters = self.query(VillagerGroupFilter)
-            if "project" in filters:
-                queryset = queryset.filter(project_id=filters["project"])
-            if "community" in filters:
-                queryset = queryset.filter(community_id=filters["community"])
-        return queryset

@@ -25,10 +25,10 @@ from resettlement.api.base import (
     ErrorSerializer,
     RegistryViewMixin,
     UserRefSerializer,
-    id_filter,
     parsed,
     writes,
 )
+from resettlement.api.filters import ListFilterBackend, QueryFilter, QueryFilterSet, id_query
 
 
 def document_download_url(document_id: int) -> str:
@@ -76,15 +76,15 @@ class DocumentUploadSerializer(serializers.Serializer):
     file = serializers.FileField(allow_empty_file=True)
 
 
-class DocumentFilter(serializers.Serializer):
-    project = id_filter()
-    household = id_filter()
-    member = id_filter()
-    kind = serializers.ChoiceField(DocumentKind.choices, required=False)
+class DocumentFilterSet(QueryFilterSet):
+    project = id_query("household__project_id")
+    household = id_query("household_id")
+    member = id_query("member_id")
+    kind = QueryFilter(serializers.ChoiceField(DocumentKind.choices, required=False))
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=[DocumentFilter]),
+    list=extend_schema(parameters=[DocumentFilterSet.parameters()]),
     create=writes(DocumentUploadSerializer, DocumentSerializer, code=201),
     destroy=extend_schema(responses={204: None, 403: ErrorSerializer}),
 )
@@ -100,6 +100,8 @@ class DocumentViewSet(
     multipart/form-data."""
 
     parser_classes = [MultiPartParser, FormParser]
+    filter_backends = [ListFilterBackend]
+    filterset_class = DocumentFilterSet
 
     def get_queryset(self) -> QuerySet[Document]:
         return Document.objects.select_related("member", "uploaded_by").filter(
@@ -108,18 +110,6 @@ class DocumentViewSet(
 
     def get_serializer_class(self) -> type[serializers.Serializer]:
         return DocumentUploadSerializer if self.action == "create" else DocumentSerializer
-
-    def filter_queryset(self, queryset: QuerySet[Document]) -> QuerySet[Document]:
-        if self.action != "list":
-            return queryset
-        filters = self.query(DocumentFilter)
-        lookups = {
-            "project": "household__project_id",
-            "household": "household_id",
-            "member": "member_id",
-            "kind": "kind",
-        }
-        return queryset.filter(**{lookups[name]: value for name, value in filters.items()})
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = parsed(DocumentUploadSerializer, request.data, request=request)

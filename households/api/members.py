@@ -33,10 +33,10 @@ from resettlement.api.base import (
     ErrorSerializer,
     RegistryViewMixin,
     UserRefSerializer,
-    id_filter,
     parsed,
     writes,
 )
+from resettlement.api.filters import ListFilterBackend, ProjectScopeFilterSet, QueryFilter, id_query
 from resettlement.masking import Mask
 from resettlement.personal_data import Unmasked
 
@@ -163,17 +163,22 @@ class UnmaskSerializer(serializers.Serializer):
     )
 
 
-class MemberFilter(serializers.Serializer):
-    project = id_filter()
-    household = id_filter()
-    community = id_filter()
-    group = id_filter()
-    review_status = serializers.ChoiceField(ReviewStatus.choices, required=False)
-    failed_rule = serializers.ChoiceField(
-        sorted(REASON_LABELS),
-        required=False,
-        help_text="Members whose computed verdict failed this rule.",
+class MemberFilterSet(ProjectScopeFilterSet):
+    household = id_query("household_id")
+    community = id_query("household__community_id")
+    group = id_query("household__group_id")
+    review_status = QueryFilter(serializers.ChoiceField(ReviewStatus.choices, required=False))
+    failed_rule = QueryFilter(
+        serializers.ChoiceField(
+            sorted(REASON_LABELS),
+            required=False,
+            help_text="Members whose computed verdict failed this rule.",
+        ),
+        method="filter_failed_rule",
     )
+
+    def filter_failed_rule(self, queryset: QuerySet[Member], name: str, rule: str):
+        return queryset.filter(verdict_failures__contains=f",{rule},")
 
 
 def member_queryset() -> QuerySet[Member]:
@@ -183,7 +188,7 @@ def member_queryset() -> QuerySet[Member]:
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=[MemberFilter]),
+    list=extend_schema(parameters=[MemberFilterSet.parameters()]),
     create=writes(MemberCreateSerializer, MemberSerializer, code=201),
     partial_update=writes(MemberInputSerializer, MemberSerializer),
     destroy=extend_schema(responses={204: None, 400: ErrorSerializer, 403: ErrorSerializer}),
@@ -199,6 +204,8 @@ class MemberViewSet(
     household's review."""
 
     service_actions = ("review", "unmask")
+    filter_backends = [ListFilterBackend]
+    filterset_class = MemberFilterSet
 
     def get_queryset(self) -> QuerySet[Member]:
         return member_queryset().filter(projects_q(self.request.user))
@@ -211,24 +218,6 @@ class MemberViewSet(
             "review": ReviewSerializer,
             "unmask": UnmaskSerializer,
         }.get(self.action, MemberSerializer)
-
-    def filter_queryset(self, queryset: QuerySet[Member]) -> QuerySet[Member]:
-        if self.action != "list":
-            return queryset
-        filters = self.query(MemberFilter)
-        lookups = {
-            "project": "project_id",
-            "household": "household_id",
-            "community": "household__community_id",
-            "group": "household__group_id",
-            "review_status": "review_status",
-        }
-        queryset = queryset.filter(
-            **{lookups[name]: value for name, value in filters.items() if name in lookups}
-        )
-        if "failed_rule" in filters:
-            queryset = queryset.filter(verdict_failures__contains=f",{filters['failed_rule']},")
-        return queryset
 
     def render(self, member: Member, code: int = status.HTTP_200_OK) -> Response:
         member = member_queryset().get(pk=member.pk)

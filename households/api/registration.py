@@ -43,7 +43,8 @@ from households.selectors import documents, registration
 from households.services import registration as households_registration
 from households.services import review
 from households.services import unmask as households_unmask
-from resettlement.api.base import RegistryViewMixin, UserRefSerializer, id_filter, parsed, writes
+from resettlement.api.base import RegistryViewMixin, UserRefSerializer, parsed, writes
+from resettlement.api.filters import ListFilterBackend, ProjectScopeFilterSet, QueryFilter, id_query
 from resettlement.masking import Mask
 from resettlement.personal_data import Unmasked
 from resettlement.reauth import OTP_PARAMETER, require_recent_authentication
@@ -154,19 +155,25 @@ class HouseholdRegisterSerializer(HouseholdFieldsSerializer):
     members = MemberInputSerializer(many=True)
 
 
-class HouseholdFilter(serializers.Serializer):
-    project = id_filter()
-    community = id_filter()
-    group = id_filter()
-    status = serializers.ChoiceField(HouseholdStatus.choices, required=False)
-    search = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        help_text=(
-            "Household code, a member's name, or an ID number: its start for the roles that"
-            " see ID numbers in full, the whole number for the others."
+class HouseholdFilterSet(ProjectScopeFilterSet):
+    community = id_query("community_id")
+    group = id_query("group_id")
+    status = QueryFilter(serializers.ChoiceField(HouseholdStatus.choices, required=False))
+    search = QueryFilter(
+        serializers.CharField(
+            required=False,
+            allow_blank=True,
+            help_text=(
+                "Household code, a member's name, or an ID number: its start for the roles that"
+                " see ID numbers in full, the whole number for the others."
+            ),
         ),
+        method="filter_search",
     )
+
+    def filter_search(self, queryset: QuerySet[Household], name: str, term: str):
+        user = getattr(self.request, "user", None)
+        return registration.household_search(queryset, term, user=user)
 
 
 def household_list_queryset() -> QuerySet[Household]:
@@ -178,7 +185,7 @@ def household_list_queryset() -> QuerySet[Household]:
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=[HouseholdFilter]),
+    list=extend_schema(parameters=[HouseholdFilterSet.parameters()]),
     retrieve=extend_schema(responses=HouseholdDetailSerializer),
     create=writes(HouseholdRegisterSerializer, HouseholdDetailSerializer, code=201),
     partial_update=writes(HouseholdFieldsSerializer, HouseholdDetailSerializer),
@@ -196,6 +203,8 @@ class HouseholdViewSet(
     """
 
     service_actions = ("approve", "unmask")
+    filter_backends = [ListFilterBackend]
+    filterset_class = HouseholdFilterSet
 
     def get_queryset(self) -> QuerySet[Household]:
         return household_list_queryset().filter(projects_q(self.request.user))
@@ -207,23 +216,6 @@ class HouseholdViewSet(
             "partial_update": HouseholdFieldsSerializer,
             "unmask": UnmaskSerializer,
         }.get(self.action, HouseholdDetailSerializer)
-
-    def filter_queryset(self, queryset: QuerySet[Household]) -> QuerySet[Household]:
-        if self.action != "list":
-            return queryset
-        filters = self.query(HouseholdFilter)
-        lookups = {
-            "project": "project_id",
-            "community": "community_id",
-            "group": "group_id",
-            "status": "status",
-        }
-        queryset = queryset.filter(
-            **{lookups[name]: value for name, value in filters.items() if name in lookups}
-        )
-        return registration.household_search(
-            queryset, filters.get("search", ""), user=self.request.user
-        )
 
     def render(self, household_id: int, code: int = status.HTTP_200_OK) -> Response:
         try:
