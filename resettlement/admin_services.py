@@ -9,6 +9,7 @@ configuration), and the history pages are scoped and read-only
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django import forms
@@ -52,6 +53,17 @@ class ServiceForm(forms.ModelForm):
 
     def validate_unique(self) -> None:
         pass  # the service checks uniqueness, with its own message on the field
+
+    def _post_clean(self) -> None:
+        # ModelForm's, with the model's constraints left to the service as uniqueness is
+        # (above): the service checks them, with its own messages on the fields, and a
+        # constraint refused here first would keep the service from ever running.
+        instance = self.instance
+        instance.full_clean = functools.partial(instance.full_clean, validate_constraints=False)
+        try:
+            super()._post_clean()
+        finally:
+            del instance.full_clean
 
 
 class ServiceAdmin(ScopedHistoryMixin, admin.ModelAdmin):

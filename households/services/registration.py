@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from households.access import require_project_access
 from households.models import (
@@ -42,6 +43,20 @@ def _scope_errors(project: Project, community: Community, group: VillagerGroup) 
     if group.community_id != community.pk:
         errors.append(FieldError("group", _("该村民小组不属于所选村/社区")).as_dict())
     return errors
+
+
+def household_codes_taken(project: Project, codes: Sequence[str]) -> dict[str, FieldError]:
+    """The household-code check, the one place it is written: of `codes`, those already
+    used in `project`, each with its error. Registration, changing a household's code and
+    the roster import all ask it."""
+    taken = (
+        Household.objects.filter(project=project, code__in=[code for code in codes if code])
+        .order_by()
+        .values_list("code", flat=True)
+    )
+    return {
+        code: FieldError("code", _("户编号 %(c)s 在本项目中已存在") % {"c": code}) for code in taken
+    }
 
 
 def id_numbers_taken(
@@ -88,15 +103,9 @@ def household_register(
     errors = _scope_errors(project, community, group)
     household_data, household_errors = clean_household(household)
     errors += [e.as_dict() for e in household_errors]
-    if (
-        household_data["code"]
-        and Household.objects.filter(project=project, code=household_data["code"]).exists()
-    ):
-        errors.append(
-            FieldError(
-                "code", _("户编号 %(c)s 在本项目中已存在") % {"c": household_data["code"]}
-            ).as_dict()
-        )
+    errors += [
+        e.as_dict() for e in household_codes_taken(project, [household_data["code"]]).values()
+    ]
     cleaned_members = []
     for index, raw in enumerate(members):
         data, member_errors = clean_member(raw)
@@ -135,6 +144,52 @@ def household_register(
     return new
 
 
+def households_register_bulk(
+    *,
+    actor,
+    project: Project,
+    households: Sequence[Household],
+    members: Sequence[Member],
+    reason: str,
+    batch_size: int | None = None,
+) -> None:
+    """Register many households at once: the roster import's write (households.resources).
+
+    The caller has checked every row with the rules `household_register` applies
+    (`clean_household`, `clean_member`, `household_member_errors`, `household_codes_taken`,
+    `id_numbers_taken`, the community and group of the project). This sets what
+    `household_register` sets — who registered each household and entered each member, each
+    member's verdict — and writes the rows in bulk, each with its history row (`actor`,
+    `reason`). `members` refer to their households; those in `households` are new. A code or
+    ID number someone registered meanwhile raises IntegrityError: the caller's transaction
+    rolls back.
+    """
+    require_permission(actor, "households.add_household")
+    require_permission(actor, "households.add_member")
+    require_project_access(actor, project)
+    for household in households:
+        household.project = project
+        household.registered_by = actor
+    resettled = resettled_projects_by_id(
+        [member.id_number for member in members], exclude_project_id=project.pk
+    )
+    for member in members:
+        member.project = project
+        member.entered_by = actor
+        apply_verdict(member, project, resettled.get(member.id_number, ()))
+    if households:
+        bulk_create_with_history(
+            households,
+            Household,
+            batch_size=batch_size,
+            default_user=actor,
+            default_change_reason=reason,
+        )
+    bulk_create_with_history(
+        members, Member, batch_size=batch_size, default_user=actor, default_change_reason=reason
+    )
+
+
 @transaction.atomic
 def household_update(*, actor, household: Household, data: Mapping[str, Any]) -> Household:
     """Change the household's own fields (code, address, phone, agreement, area, notes)."""
@@ -142,15 +197,9 @@ def household_update(*, actor, household: Household, data: Mapping[str, Any]) ->
     household = Household.objects.select_for_update().get(pk=household.pk)
     cleaned, field_errors = clean_household({**household_values(household), **data})
     errors = [e.as_dict() for e in field_errors]
-    if (
-        cleaned["code"] != household.code
-        and Household.objects.filter(project=household.project, code=cleaned["code"]).exists()
-    ):
-        errors.append(
-            FieldError(
-                "code", _("户编号 %(c)s 在本项目中已存在") % {"c": cleaned["code"]}
-            ).as_dict()
-        )
+    if cleaned["code"] != household.code:
+        taken = household_codes_taken(household.project, [cleaned["code"]])
+        errors += [error.as_dict() for error in taken.values()]
     if errors:
         raise invalid_input(errors)
     if cleaned == household_values(household):
