@@ -246,6 +246,30 @@ def test_the_admin_shows_a_refused_policy_on_its_field(client, leader, project):
     assert audit_actions() == []
 
 
+@pytest.mark.parametrize(
+    ("changes", "status"),
+    [({"area_per_person": "40"}, 302), ({"growth_deadline": "2012-01-01"}, 200)],
+)
+def test_the_admin_runs_the_policy_service_once_per_save(
+    client, leader, project, monkeypatch, changes, status
+):
+    calls = []
+    real = configuration.project_update_policy
+
+    def counted(**kwargs):
+        calls.append(kwargs)
+        return real(**kwargs)
+
+    monkeypatch.setattr(configuration, "project_update_policy", counted)
+    client.force_login(leader)
+    response = client.post(
+        reverse("admin:households_project_change", args=[project.pk]),
+        policy_form(project, **changes),
+    )
+    assert response.status_code == status
+    assert len(calls) == 1
+
+
 def test_the_admin_adds_a_project_community_and_group_through_the_services(client, leader, clerk):
     """A leader sets up the project, a clerk its villages and groups (as the roles say)."""
     client.force_login(leader)
