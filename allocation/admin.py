@@ -34,7 +34,7 @@ from allocation.models import (
 from allocation.resources import EXPORT_PERMISSION, IMPORT_PERMISSION, ApartmentResource
 from allocation.services import demands, estates
 from households.access import ProjectScopedAdmin
-from households.admin_import import HouseholdImportExportMixin
+from households.admin import HouseholdImportExportMixin
 from resettlement.admin_readonly import ReadOnlyAdmin
 from resettlement.admin_services import ServiceAdmin, ServiceForm
 from resettlement.errors import RuleViolation

@@ -8,13 +8,9 @@ from django.utils.translation import gettext as _
 
 from allocation.models import Orientation
 from allocation.resources import COLUMNS
-from households.import_base import Column
-from households.import_template import (  # noqa: F401 - XLSX_CONTENT_TYPE for the views
-    XLSX_CONTENT_TYPE,
-    all_or_nothing_line,
-    limits_line,
-    template_workbook,
-)
+from households.import_template import all_or_nothing_line, limits_line, template_workbook
+from resettlement.imports.base import Column
+from resettlement.imports.files import XLSX_CONTENT_TYPE  # noqa: F401 - for the views
 
 APARTMENT_SHEET = "安置房源"
 FILE_NAME = "安置房源导入模板.xlsx"

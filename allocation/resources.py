@@ -2,7 +2,7 @@
 docs/allocation.md).
 
 The same all-or-nothing rules as the household roster (`households.resources`), and the same
-file checks (`households.import_files`: size, type, zip bombs, safe XML): every row is
+file checks (`resettlement.imports.files`: size, type, zip bombs, safe XML): every row is
 validated in memory first (one query per lookup, whatever the file's size); if any row is
 wrong nothing is written and every problem is reported by row (as Excel numbers it: the header
 is row 1) and column. Buildings and stairs named in the file are created as needed; each
@@ -41,7 +41,8 @@ from allocation.models import (
     Stair,
 )
 from allocation.services.estates import Band, FloorWithoutTier, floor_tiers
-from households.import_base import (
+from households.models import Project
+from resettlement.imports.base import (
     AllOrNothingResource,
     ChoiceLabelWidget,
     Column,
@@ -51,8 +52,7 @@ from households.import_base import (
     TextWidget,
     import_problems,
 )
-from households.import_files import is_blank
-from households.models import Project
+from resettlement.imports.files import is_blank
 from resettlement.spreadsheets import imported_cell
 from resettlement.text import clean_text
 

@@ -30,9 +30,10 @@ from django.contrib.auth.models import Group, Permission
 from import_export.options import ResourceOptions
 
 from households import idnumbers
-from households.import_files import read_roster
 from households.models import Community, Household, Member, Project, VillagerGroup
-from households.resources import HEADERS, HouseholdMemberResource, import_problems
+from households.resources import HEADERS, HouseholdMemberResource
+from resettlement.imports.base import import_problems
+from resettlement.imports.files import read_roster
 from resettlement.roles import ensure_roles
 
 HOUSEHOLDS = int(os.environ.get("BENCH_HOUSEHOLDS", "5000"))

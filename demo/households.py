@@ -33,7 +33,7 @@ from demo.plan import (
     Stage,
     plan_demo,
 )
-from households import qualification, services
+from households import qualification
 from households.models import (
     Community,
     Document,
@@ -46,7 +46,9 @@ from households.models import (
     ReviewStatus,
     VillagerGroup,
 )
-from households.selectors import document_checklist
+from households.selectors.documents import document_checklist
+from households.services import configuration, registration, review
+from households.services import documents as households_documents
 
 MAIN_PROJECT_CODE = "YH2013"
 EARLIER_PROJECT_CODE = "YH2011"
@@ -190,7 +192,7 @@ def _upload_paperwork(
     members = {member.pk: member for member in household.members.all()}
     for item in items:
         label = f"{item.label}-{item.member_name}" if item.member_name else str(item.label)
-        document = services.document_upload(
+        document = households_documents.document_upload(
             actor=actor,
             household=household,
             kind=item.kind,
@@ -250,10 +252,12 @@ def _create_project(plan: ProjectPlan, users: Mapping[str, Any]) -> _Places:
     """Project, communities and groups, as a leader and a clerk set them up in the admin:
     through the configuration services (each change audited)."""
     policy = plan.policy.model_fields()
-    project = services.project_create(actor=users["leader"], code=policy.pop("code"), policy=policy)
+    project = configuration.project_create(
+        actor=users["leader"], code=policy.pop("code"), policy=policy
+    )
     communities, groups = [], []
     for community_plan in plan.communities:
-        community = services.community_create(
+        community = configuration.community_create(
             actor=users["clerk"],
             project=project,
             code=community_plan.code,
@@ -262,7 +266,7 @@ def _create_project(plan: ProjectPlan, users: Mapping[str, Any]) -> _Places:
         communities.append(community)
         groups.append(
             [
-                services.villager_group_create(
+                configuration.villager_group_create(
                     actor=users["clerk"], community=community, code=code, name=name
                 )
                 for code, name in community_plan.groups
@@ -292,7 +296,7 @@ class _Run:
 
     def carry_out_household(self, plan: HouseholdPlan, places: _Places) -> None:
         registrar = self.users[plan.registrar]
-        household = services.household_register(
+        household = registration.household_register(
             actor=registrar,
             project=places.project,
             community=places.communities[plan.community],
@@ -315,9 +319,9 @@ class _Run:
         for person in to_review:
             member = members[person.id_number]
             decision, reason = _decide(person, member)
-            services.member_review(actor=reviewer, member=member, decision=decision, reason=reason)
+            review.member_review(actor=reviewer, member=member, decision=decision, reason=reason)
         if plan.stage == Stage.APPROVED:
-            services.household_approve(actor=self.users["leader"], household=household)
+            review.household_approve(actor=self.users["leader"], household=household)
 
 
 # --- summary -----------------------------------------------------------------------------

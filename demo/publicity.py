@@ -29,7 +29,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from demo.households import EARLIER_PROJECT_CODE, MAIN_PROJECT_CODE
-from households import services as household_services
 from households.models import (
     Household,
     HouseholdStatus,
@@ -40,6 +39,7 @@ from households.models import (
     VillagerGroup,
 )
 from households.qualification import HUKOU_AFTER_CUTOFF
+from households.services import review
 from publicity import models
 from publicity.models import Objection, Publication, RenderJob
 from publicity.services import notices, publications
@@ -186,10 +186,10 @@ def _uphold_and_correct(
     )
     for other in household.members.order_by("id"):
         decision, reason = findings[other.pk]
-        household_services.member_review(
+        review.member_review(
             actor=users["reviewer"], member=other, decision=decision, reason=reason
         )
-    household_services.household_approve(actor=users["leader"], household=household)
+    review.household_approve(actor=users["leader"], household=household)
 
 
 def seed_publicity(

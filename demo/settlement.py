@@ -39,7 +39,7 @@ from django.utils import timezone
 
 from demo.households import MAIN_PROJECT_CODE, missing_users, ready_users
 from households.models import Household, HouseholdStatus, Project, VillagerGroup
-from households.services_unmask import personal_data_unmask
+from households.services.unmask import personal_data_unmask
 from lottery.selectors.sign_off import binding_allocations
 from settlement.models import AdjustmentKind, Outcome, Statement, StatementStatus
 from settlement.selectors.groups import group_settlement

@@ -1,10 +1,12 @@
 """Admin: the review queue for officials, read-only registry views with history, and the
 leader's approval action; projects, communities and villager groups are configured here
-through their services. Every change goes through households.services (and
-services_access); the admin never saves a project, community, group, household, member or
+through their services; the roster is imported and exported here. Every change goes through
+households.services; the admin never saves a project, community, group, household, member or
 document itself, and its history pages are scoped and read-only."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -13,13 +15,12 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
-from households import selectors, services, services_access
 from households.access import ProjectScopedAdmin, projects_q
-from households.admin_import import HouseholdImportExportMixin
 from households.models import (
     Community,
     Document,
@@ -33,9 +34,13 @@ from households.models import (
     VillagerGroup,
 )
 from households.qualification import REASON_LABELS, RULE_LABELS
+from households.resources import EXPORT_PERMISSION, IMPORT_PERMISSION, HouseholdMemberResource
+from households.selectors import registration
+from households.services import access, configuration, review
 from resettlement.admin_readonly import ReadOnlyAdmin, ReadOnlyHistoryAdmin
 from resettlement.admin_services import ServiceForm, ServiceHistoryAdmin
 from resettlement.errors import RuleViolation
+from resettlement.imports.admin import FileImportExportMixin
 from resettlement.masking import Mask
 from resettlement.personal_data import PersonalDataAdminMixin
 from resettlement.reauth import ask_to_reauthenticate, is_recently_authenticated
@@ -43,7 +48,7 @@ from resettlement.reauth import ask_to_reauthenticate, is_recently_authenticated
 
 class ProjectAccessInline(admin.TabularInline):
     """Who may see this project besides district-level staff: add a row to grant, tick
-    delete to revoke. Saved through households.services_access."""
+    delete to revoke. Saved through households.services.access."""
 
     model = ProjectAccess
     fields = ("user", "granted_by", "granted_at")
@@ -57,7 +62,7 @@ class ProjectAccessInline(admin.TabularInline):
 class ProjectForm(ServiceForm):
     class Meta:
         model = Project
-        fields = ["code", *services.PROJECT_POLICY_FIELDS]
+        fields = ["code", *configuration.PROJECT_POLICY_FIELDS]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -66,12 +71,14 @@ class ProjectForm(ServiceForm):
         self.recomputed = None
 
     def call(self, actor) -> Project:
-        policy = {name: self.cleaned_data[name] for name in services.PROJECT_POLICY_FIELDS}
+        policy = {name: self.cleaned_data[name] for name in configuration.PROJECT_POLICY_FIELDS}
         if not self.instance.pk:
-            return services.project_create(
+            return configuration.project_create(
                 actor=actor, code=self.cleaned_data["code"], policy=policy
             )
-        change = services.project_update_policy(actor=actor, project=self.instance, data=policy)
+        change = configuration.project_update_policy(
+            actor=actor, project=self.instance, data=policy
+        )
         self.recomputed = change.recomputed if change.changed else None
         return change.project
 
@@ -87,7 +94,7 @@ class ProjectAdmin(ProjectScopedAdmin, ServiceHistoryAdmin):
         (None, {"fields": ("code", "name")}),
         (
             gettext_lazy("安置政策"),
-            {"fields": services.PROJECT_RULE_FIELDS},
+            {"fields": configuration.PROJECT_RULE_FIELDS},
         ),
     )
 
@@ -99,16 +106,14 @@ class ProjectAdmin(ProjectScopedAdmin, ServiceHistoryAdmin):
         try:
             for inline_form in formset.deleted_forms:
                 if inline_form.instance.pk:
-                    services_access.project_access_revoke(
-                        actor=request.user, grant=inline_form.instance
-                    )
+                    access.project_access_revoke(actor=request.user, grant=inline_form.instance)
                     formset.deleted_objects.append(inline_form.instance)
             for inline_form in formset.forms:
                 if inline_form.instance.pk or inline_form in formset.deleted_forms:
                     continue
                 if inline_form.has_changed():
                     formset.new_objects.append(
-                        services_access.project_access_grant(
+                        access.project_access_grant(
                             actor=request.user,
                             user=inline_form.cleaned_data["user"],
                             project=form.instance,
@@ -140,10 +145,10 @@ class CommunityForm(ServiceForm):
     def call(self, actor) -> Community:
         data = self.cleaned_data
         if self.instance.pk:
-            return services.community_update(
+            return configuration.community_update(
                 actor=actor, community=self.instance, name=data["name"]
             )
-        return services.community_create(
+        return configuration.community_create(
             actor=actor, project=data["project"], code=data["code"], name=data["name"]
         )
 
@@ -170,10 +175,10 @@ class VillagerGroupForm(ServiceForm):
     def call(self, actor) -> VillagerGroup:
         data = self.cleaned_data
         if self.instance.pk:
-            return services.villager_group_update(
+            return configuration.villager_group_update(
                 actor=actor, group=self.instance, name=data["name"]
             )
-        return services.villager_group_create(
+        return configuration.villager_group_create(
             actor=actor, community=data["community"], code=data["code"], name=data["name"]
         )
 
@@ -188,6 +193,35 @@ class VillagerGroupAdmin(ProjectScopedAdmin, ServiceHistoryAdmin):
     )
     search_fields = ("code", "name")
     list_select_related = ("community", "project")
+
+
+class HouseholdImportExportMixin(FileImportExportMixin):
+    """Import and export of the roster (households with members, one row per member).
+    Importing needs households.import_households, exporting households.export_households."""
+
+    resource_classes = [HouseholdMemberResource]
+    import_template_name = "admin/households/import_roster.html"
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(IMPORT_PERMISSION)
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(EXPORT_PERMISSION)
+
+    def get_import_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_import_context_data(**kwargs)
+        context["template_url"] = reverse("staff:import-template")
+        return context
+
+    def add_success_message(self, result, request: HttpRequest) -> None:
+        messages.success(
+            request,
+            _("导入成功:%(h)d 户、%(m)d 名成员。") % {"h": result.households, "m": result.members},
+        )
+
+    def get_export_filename(self, request: HttpRequest, queryset, file_format) -> str:
+        date = timezone.localdate().isoformat()
+        return f"households-members-{date}.{file_format.get_extension()}"
 
 
 @admin.register(Household)
@@ -218,10 +252,10 @@ class HouseholdAdmin(
     list_per_page = 50
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Household]:
-        return selectors.household_list().filter(projects_q(request.user))
+        return registration.household_list().filter(projects_q(request.user))
 
     def get_search_results(self, request, queryset, search_term):
-        return selectors.household_search(queryset, search_term, user=request.user), False
+        return registration.household_search(queryset, search_term, user=request.user), False
 
     @admin.display(description=gettext_lazy("户主"), ordering="head_name")
     def head_name(self, obj: Household) -> str:
@@ -246,7 +280,7 @@ class HouseholdAdmin(
         approved, refused = 0, []
         for household in queryset:
             try:
-                services.household_approve(actor=request.user, household=household)
+                review.household_approve(actor=request.user, household=household)
                 approved += 1
             except RuleViolation as exc:
                 refused.append(f"{household.code}:{exc.message}")
@@ -367,7 +401,7 @@ class MemberAdmin(PersonalDataAdminMixin, ProjectScopedAdmin, ReadOnlyHistoryAdm
                 )
                 continue
             try:
-                services.member_review(
+                review.member_review(
                     actor=request.user, member=member, decision=ReviewStatus.PASSED
                 )
                 passed += 1
@@ -406,7 +440,7 @@ class MemberAdmin(PersonalDataAdminMixin, ProjectScopedAdmin, ReadOnlyHistoryAdm
         )
         if request.method == "POST" and form.is_valid():
             try:
-                services.member_review(
+                review.member_review(
                     actor=request.user,
                     member=member,
                     decision=form.cleaned_data["decision"],
@@ -475,7 +509,7 @@ class DocumentAdmin(ProjectScopedAdmin, ReadOnlyHistoryAdmin):
 @admin.register(UnmaskRecord)
 class UnmaskRecordAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
     """Who saw whose full ID or phone number, when and why: written only by
-    households.services_unmask, read by the supervising office."""
+    households.services.unmask, read by the supervising office."""
 
     list_display = ("unmasked_at", "user", "project", "household", "person", "field", "reason")
     list_filter = ("field", ("project", admin.RelatedOnlyFieldListFilter))

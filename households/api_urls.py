@@ -3,14 +3,14 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from households import api
+from households.api import configuration, documents, members, registration
 
 router = DefaultRouter()
-router.register("projects", api.ProjectViewSet, basename="project")
-router.register("communities", api.CommunityViewSet, basename="community")
-router.register("villager-groups", api.VillagerGroupViewSet, basename="villager-group")
-router.register("households", api.HouseholdViewSet, basename="household")
-router.register("members", api.MemberViewSet, basename="member")
-router.register("documents", api.DocumentViewSet, basename="document")
+router.register("projects", configuration.ProjectViewSet, basename="project")
+router.register("communities", configuration.CommunityViewSet, basename="community")
+router.register("villager-groups", configuration.VillagerGroupViewSet, basename="villager-group")
+router.register("households", registration.HouseholdViewSet, basename="household")
+router.register("members", members.MemberViewSet, basename="member")
+router.register("documents", documents.DocumentViewSet, basename="document")
 
 urlpatterns = [path("", include(router.urls))]

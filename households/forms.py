@@ -113,23 +113,8 @@ class DocumentUploadForm(forms.Form):
     )
 
 
-def apply_errors(
-    details: Sequence[dict], main: forms.Form, members: Sequence[forms.Form] = ()
-) -> None:
-    """Put a RuleViolation's details onto the form fields they name."""
-    for detail in details or ():
-        index = detail.get("member")
-        target = main
-        if index is not None and index < len(members):
-            target = members[index]
-        field = detail.get("field")
-        if field not in target.fields:
-            field = None
-        target.add_error(field, detail["message"])
-
-
 class UnmaskForm(forms.Form):
-    """Which one number to see in full, and why (households.services_unmask). The reason is
+    """Which one number to see in full, and why (households.services.unmask). The reason is
     checked by the service, so the page and the API refuse a missing one the same way."""
 
     PHONE = "phone"

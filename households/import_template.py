@@ -17,14 +17,13 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from households.import_base import Column
 from households.resources import COLUMNS
+from resettlement.imports.base import Column
 from resettlement.spreadsheets import export_row
 
 ROSTER_SHEET = "安置户名册"
 HELP_SHEET = "填表说明"
 FILE_NAME = "安置户名册导入模板.xlsx"
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Columns Excel must keep as typed: an 18-digit ID becomes 3.3E+17, a leading 0 vanishes.
 _TEXT_COLUMNS = {"code", "community", "group", "phone", "agreement_number", "id_number"}
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")

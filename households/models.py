@@ -476,7 +476,7 @@ class UnmaskField(models.TextChoices):
 class UnmaskRecord(models.Model):
     """One resident ID number or phone number shown in full, on purpose, to a user whose
     role sees them masked (resettlement.personal_data): who, when, which record and why.
-    Written by `households.services_unmask` only; the supervising office reviews them."""
+    Written by `households.services.unmask` only; the supervising office reviews them."""
 
     project = models.ForeignKey(
         Project, on_delete=models.PROTECT, related_name="+", verbose_name=_("项目")

@@ -11,7 +11,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from households.models import Household, HouseholdStatus, Member, ReviewStatus
-from households.selectors import head
+from households.selectors.registration import head
 from resettlement.masking import Mask
 from resettlement.publicity_kinds import (
     COMMUNITY,

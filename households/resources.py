@@ -2,10 +2,12 @@
 columns repeated on each of its rows, headers in Chinese (see docs/import.md).
 
 One resource serves the admin (import and export) and `manage.py import_households`, so
-both apply the same rules: the field checks of `households.validation` that
-`services.household_register` uses, the same qualification verdict (`services.apply_verdict`),
+both apply the same rules, those of registering a household on the screen
+(`households.services.registration`): the field checks of `households.validation`, the
+codes and ID numbers already in the project (`household_codes_taken`, `id_numbers_taken`),
 and the checks that need the whole file (a household's rows agree, one head per household,
-an ID number once per file and not yet in the project).
+an ID number once per file). The rows are written by the registration service's bulk write
+(`households_register_bulk`: who registered, the qualification verdict, the history).
 
 All or nothing: every row is validated in memory before anything is written (one query per
 lookup, whatever the file's size); if any row is invalid the import writes nothing and
@@ -30,20 +32,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import widgets
 from import_export.fields import Field
-from simple_history.utils import bulk_create_with_history
 
-from households import import_base
 from households.access import projects_q
-from households.import_base import (
-    AllOrNothingResource,
-    ChoiceLabelWidget,
-    ImportProblem,
-    ImportResult,
-    ImportRow,
-    TextWidget,
-    import_problems,
-)
-from households.import_files import is_blank
 from households.models import (
     Community,
     Household,
@@ -57,9 +47,23 @@ from households.models import (
     SpecialStatus,
     VillagerGroup,
 )
-from households.selectors import resettled_projects_by_id
-from households.services import apply_verdict
+from households.services.registration import (
+    household_codes_taken,
+    households_register_bulk,
+    id_numbers_taken,
+)
 from households.validation import clean_household, clean_member, household_member_errors
+from resettlement.imports import base
+from resettlement.imports.base import (
+    AllOrNothingResource,
+    ChoiceLabelWidget,
+    ImportResult,
+    ImportRow,
+    TextWidget,
+    import_problems,
+)
+from resettlement.imports.files import is_blank
+from resettlement.imports.report import ImportReport
 from resettlement.masking import Mask
 from resettlement.personal_data import shown
 from resettlement.spreadsheets import imported_cell
@@ -70,7 +74,7 @@ EXPORT_PERMISSION = "households.export_households"
 
 
 @dataclass(frozen=True)
-class Column(import_base.Column):
+class Column(base.Column):
     """One column of the roster. `key` is the field name `households.validation` uses;
     `household` columns are the household's, repeated on each of its members' rows."""
 
@@ -348,7 +352,6 @@ class HouseholdMemberResource(AllOrNothingResource):
     def __init__(self, project: Project | None = None, user=None, **kwargs: Any) -> None:
         super().__init__(project=project, user=user, **kwargs)
         self.households: dict[str, Household] = {}
-        self._resettled: dict[str, tuple[str, ...]] = {}
         self._change_reason = ""
 
     # -- export ---------------------------------------------------------------------------
@@ -375,45 +378,29 @@ class HouseholdMemberResource(AllOrNothingResource):
 
     def prepare_valid_file(self) -> None:
         self.households = self._new_households()
-        self._resettled = resettled_projects_by_id(
-            [row.member["id_number"] for row in self.filled_rows()],
-            exclude_project_id=self.project.pk,
-        )
 
     def fill_instance(self, instance: Member, current: _Row) -> None:
         for name, value in current.member.items():
             setattr(instance, name, value)
-        instance.project = self.project
         instance.household = self.households[current.household_key]
-        instance.entered_by = self.user
-        apply_verdict(instance, self.project, self._resettled.get(instance.id_number, ()))
-        instance._history_user = self.user
-        instance._change_reason = self._change_reason
-
-    def before_save_instance(self, instance: Member, row: dict, **kwargs: Any) -> None:
-        # Row-by-row saving (use_bulk off): the household is saved with its first member.
-        if not self._meta.use_bulk and instance.household.pk is None:
-            instance.household.save()
 
     def write_batch(self, members: list[Member], batch_size: int | None) -> None:
-        """Write a batch of members and the households they start, each with history."""
+        """Register a batch of members and the households they start, through the
+        registration service's bulk write (who, the verdicts, the history)."""
         households = {m.household.code: m.household for m in members}
-        new = [h for h in households.values() if h.pk is None]
-        if new:
-            bulk_create_with_history(
-                new,
-                Household,
-                batch_size=batch_size,
-                default_user=self.user,
-                default_change_reason=self._change_reason,
-            )
-        bulk_create_with_history(
-            members,
-            Member,
+        households_register_bulk(
+            actor=self.user,
+            project=self.project,
+            households=[h for h in households.values() if h.pk is None],
+            members=members,
+            reason=self._change_reason,
             batch_size=batch_size,
-            default_user=self.user,
-            default_change_reason=self._change_reason,
         )
+
+    def do_instance_save(self, instance: Member, is_create: bool) -> None:
+        # Row by row (use_bulk off, as the benchmark's baseline runs): the same write, one
+        # member at a time; the household is written with its first member.
+        self.write_batch([instance], None)
 
     def count_created(self, result: RosterResult) -> None:
         result.households = len(self.households)
@@ -498,11 +485,7 @@ class HouseholdMemberResource(AllOrNothingResource):
         for row in rows:
             by_household[row.household_key].append(row)
         codes = [key for key in by_household if not key.startswith("\x00")]
-        existing = set(
-            Household.objects.filter(project=self.project, code__in=codes)
-            .order_by()
-            .values_list("code", flat=True)
-        )
+        taken = household_codes_taken(self.project, codes)
         for key, members in by_household.items():
             first = members[0]
             for row in members[1:]:
@@ -519,9 +502,9 @@ class HouseholdMemberResource(AllOrNothingResource):
                         )
             for index, error in household_member_errors([row.member for row in members]):
                 members[index].add(error.field, error.message)
-            if key in existing:
+            if key in taken:
                 for row in members:
-                    row.add("code", _("户编号 %(c)s 在本项目中已存在") % {"c": key})
+                    row.add("code", taken[key].message)
 
     def _check_id_numbers(self, rows: list[_Row]) -> None:
         """An ID number once in the file, and not yet registered in the project."""
@@ -537,31 +520,20 @@ class HouseholdMemberResource(AllOrNothingResource):
                     "id_number",
                     _("身份证号与第 %(r)d 行重复:同一人在文件中只能出现一次") % {"r": first.number},
                 )
-        taken = dict(
-            Member.objects.filter(project=self.project, id_number__in=list(first_row))
-            .order_by()
-            .values_list("id_number", "household__code")
-        )
+        taken = id_numbers_taken(self.project, list(first_row))
         for row in rows:
-            household = taken.get(row.member["id_number"])
-            if household is not None:
-                row.add("id_number", _("身份证号已在本项目的 %(h)s 户登记") % {"h": household})
+            error = taken.get(row.member["id_number"])
+            if error is not None:
+                row.add("id_number", error.message)
 
     def _new_households(self) -> dict[str, Household]:
         households = {}
         for row in self._rows:
             if row.blank or row.household_key in households:
                 continue
-            household = Household(
-                project=self.project,
-                community=row.community,
-                group=row.group,
-                registered_by=self.user,
-                **row.household,
+            households[row.household_key] = Household(
+                community=row.community, group=row.group, **row.household
             )
-            household._history_user = self.user
-            household._change_reason = self._change_reason
-            households[row.household_key] = household
         return households
 
     # -- export ---------------------------------------------------------------------------
@@ -592,15 +564,9 @@ def _text(value: Any) -> str:
 
 
 @dataclass(frozen=True)
-class ImportReport:
-    households: int
-    members: int
-    problems: list[ImportProblem]
-    dry_run: bool
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
+class RosterImportReport(ImportReport):
+    households: int = 0
+    members: int = 0
 
 
 def roster_import(
@@ -610,12 +576,12 @@ def roster_import(
     dataset: tablib.Dataset,
     dry_run: bool = False,
     file_name: str = "",
-) -> ImportReport:
+) -> RosterImportReport:
     """Import a roster into `project` as `actor`: all rows or none. With `dry_run`, validate
     and write inside a transaction that is then rolled back."""
     resource = HouseholdMemberResource(project=project, user=actor)
     result = resource.import_data(dataset, dry_run=dry_run, file_name=file_name)
     problems = import_problems(result)
     if problems:
-        return ImportReport(0, 0, problems, dry_run)
-    return ImportReport(result.households, result.members, [], dry_run)
+        return RosterImportReport(problems, dry_run)
+    return RosterImportReport([], dry_run, households=result.households, members=result.members)

@@ -9,7 +9,7 @@ and PDF. Every surface asks `shown` (or the `{% shown %}` template tag built on 
 all decide the same way.
 
 A user who sees masked data may unmask one record on purpose, with a written reason
-(`households.services_unmask`): the act is recorded and audited, and the full value is shown
+(`households.services.unmask`): the act is recorded and audited, and the full value is shown
 in the answer to that request only — `Unmasked` names it for the templates and serializers.
 """
 

@@ -175,7 +175,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     # Uploaded documents live outside any URL space; they are only ever streamed by a view
-    # that checks the user's permission (see households.views.document_download).
+    # that checks the user's permission (see households.views.documents.document_download).
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "private_media")},
@@ -291,7 +291,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "EXCEPTION_HANDLER": "resettlement.api.exception_handler",
+    "EXCEPTION_HANDLER": "resettlement.api.exceptions.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Resettlement case management API",
@@ -304,7 +304,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "resettlement.api.document_error_responses",
+        "resettlement.api.exceptions.document_error_responses",
     ],
     # Swagger UI and ReDoc are served from our own static files, never a CDN: the
     # intranet has no internet access.

@@ -50,8 +50,8 @@ urlpatterns = [
     path("api/docs/", api_docs, name="api-docs"),
 ]
 
-handler404 = "resettlement.api.not_found"
-handler400 = "resettlement.api.bad_request"
+handler404 = "resettlement.api.exceptions.not_found"
+handler400 = "resettlement.api.exceptions.bad_request"
 
 admin.site.site_header = _("安置管理系统")
 admin.site.site_title = _("安置管理系统")

@@ -15,7 +15,7 @@ from django.db.models import OuterRef, Subquery, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from households.selectors import head
+from households.selectors.registration import head
 from resettlement.publicity_kinds import (
     COMMUNITY,
     GROUP,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from households import services
+from households.services import registration
 from resettlement.roles import ensure_roles
 from tests.factories import (
     VillagerGroupFactory,
@@ -97,7 +97,7 @@ def register_in(clerk):
     """Register a household in any villager group's project (tests with two projects)."""
 
     def _register_in(group, *, actor=None, members=None, **household_fields):
-        return services.household_register(
+        return registration.household_register(
             actor=actor or clerk,
             project=group.project,
             community=group.community,

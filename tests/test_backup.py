@@ -17,7 +17,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from psycopg2 import sql
 
-from households import services as household_services
+from households.services import documents
 from publicity.services import complaints
 from resettlement.audit import audit_head_publish, audit_record
 from resettlement.backup import DUMP, MANIFEST, MEDIA, Database, write_manifest
@@ -96,7 +96,7 @@ def test_a_backup_restores_into_a_scratch_database_with_the_same_rows_and_files(
 ):
     household = register()
     register()
-    document = household_services.document_upload(
+    document = documents.document_upload(
         actor=clerk,
         household=household,
         kind="hukou_book",
@@ -171,7 +171,7 @@ def test_a_backup_is_readable_by_its_owner_only_whatever_the_umask(
     register, clerk, media, tmp_path, permissive_umask
 ):
     household = register()
-    household_services.document_upload(
+    documents.document_upload(
         actor=clerk,
         household=household,
         kind="hukou_book",

@@ -4,7 +4,7 @@ Demands are read-only here, except that a household's choice of apartment types 
 with POST /demands/ (`demand_choose`) and a leader locks choices with POST /demands/lock/
 (`demand_lock`). `RolePermission` refuses anyone without the model's view permission (and,
 for POST /demands/, add_demand); the services check the rest. Errors have the one shape of
-`resettlement.api.exception_handler`.
+`resettlement.api.exceptions.exception_handler`.
 """
 
 from __future__ import annotations
@@ -24,16 +24,16 @@ from allocation.models import Demand, DemandStatus
 from allocation.selectors import demands as demand_selectors
 from allocation.services import demands as demand_services
 from households.access import projects_q
-from households.api import (
+from households.api.fields import VisibleRelatedField
+from households.models import Community, Household, Project
+from resettlement.api.base import (
     ErrorSerializer,
     RegistryViewMixin,
     UserRefSerializer,
-    VisibleRelatedField,
     id_filter,
     parsed,
     writes,
 )
-from households.models import Community, Household, Project
 
 
 @extend_schema_field({"type": "string", "enum": DemandStatus.values}, component_name="DemandStatus")

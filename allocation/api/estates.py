@@ -1,6 +1,6 @@
 """The housing stock API under /api/allocation/ (schema at /api/schema/): estates with their
 floor rule, and apartments, read-only. `RolePermission` refuses anyone without the model's
-view permission. Errors have the one shape of `resettlement.api.exception_handler`.
+view permission. Errors have the one shape of `resettlement.api.exceptions.exception_handler`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from allocation.api._filters import ListFilterMixin, ParameterFilter
 from allocation.models import Apartment, ApartmentStatus, Estate, FloorTier
 from allocation.selectors import estates as estate_selectors
 from households.access import projects_q
-from households.api import RegistryViewMixin, id_filter
+from resettlement.api.base import RegistryViewMixin, id_filter
 
 
 # Named components of their own: left as plain enums, they would be named by the property

@@ -17,7 +17,7 @@ from allocation.models import (
     DemandStatus,
 )
 from households.models import Household, HouseholdStatus, Project
-from households.selectors import head
+from households.selectors.registration import head
 
 
 def demand_items(demand: Demand) -> dict[str, int]:

@@ -21,8 +21,8 @@ from allocation.forms.apartment_files import ApartmentImportForm
 from allocation.import_template import FILE_NAME, XLSX_CONTENT_TYPE, apartment_template
 from allocation.resources import IMPORT_PERMISSION, apartments_export, apartments_import
 from households.access import visible_projects
-from households.import_files import check_size, format_for_name, read_roster
 from resettlement.errors import RuleViolation
+from resettlement.imports.files import check_size, format_for_name, read_roster
 
 _SESSION_KEY = "allocation_import"
 

@@ -30,7 +30,6 @@ from django.views.decorators.http import require_POST, require_safe
 
 from allocation.models import ApartmentType
 from households.access import chosen_project, visible_projects
-from households.forms import apply_errors
 from households.models import Community, Household, Member, Project, Relation
 from lottery.forms import (
     CheckInForm,
@@ -55,7 +54,7 @@ from lottery.services.sessions import (
 )
 from lottery.services.sign_off import lottery_session_sign_off
 from lottery.views._common import _session, screen_text, session_view
-from resettlement.errors import RuleViolation
+from resettlement.errors import RuleViolation, apply_errors
 from resettlement.reauth import recent_authentication_required
 
 
@@ -106,7 +105,7 @@ def session_create(request: HttpRequest) -> HttpResponse:
                 fixed_village_order=data["fixed_village_order"],
             )
         except RuleViolation as exc:
-            apply_errors(exc.details or [{"message": exc.message}], form)
+            apply_errors(form, exc.details, exc.message)
         else:
             messages.success(
                 request,

@@ -14,7 +14,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from households.models import Household, Project
-from households.selectors import head
+from households.selectors.registration import head
 from oversight.models import LedgerEntry, LedgerRun, ReturnPlan
 
 # -- return targets ----------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from django.utils.translation import gettext_lazy
 from PIL import Image
 
 from households.models import Household, Member, Project, Relation
-from households.selectors import missing_documents
+from households.selectors.documents import missing_documents
 from publicity.models import NoticeType, Publication, PublicationStatus
 from resettlement import publicity_kinds
 from resettlement.pdf import render_pdf

@@ -11,8 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from households import services as household_services
 from households.models import Household
+from households.services import review
 from publicity.models import Objection, ObjectionStatus, Publication, PublicationStatus
 from resettlement.audit import audit_record
 from resettlement.errors import RuleViolation, field_error
@@ -132,7 +132,7 @@ def objection_answer(*, actor, objection: Objection, answer: str, upheld: bool) 
         household = Household.objects.get(
             project=objection.publication.project, code=objection.household_code
         )
-        household_services.household_send_back(
+        review.household_send_back(
             actor=actor,
             household=household,
             reason=_("公示异议成立:%(t)s") % {"t": objection.publication.title},

@@ -16,13 +16,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from households.access import projects_q, visible_projects
-from households.forms import apply_errors
 from households.models import Household
 from publicity.forms.notices import NoticesStartForm
 from publicity.models import NoticeType, RenderJob, RenderPart, RenderStatus
 from publicity.selectors import rendering
 from publicity.services import notices
-from resettlement.errors import RuleViolation
+from resettlement.errors import RuleViolation, apply_errors
 
 notices_permission = permission_required(notices.PERMISSION, raise_exception=True)
 
@@ -71,7 +70,7 @@ def notices_start(request: HttpRequest) -> HttpResponse:
                     options=form.options(),
                 )
             except RuleViolation as exc:
-                apply_errors(exc.details or [{"message": exc.message}], form)
+                apply_errors(form, exc.details, exc.message)
                 messages.error(request, exc.message)
             else:
                 messages.success(

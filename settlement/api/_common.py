@@ -11,10 +11,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
-from households.api import (
-    ErrorSerializer,
-    id_filter,
-)
+from resettlement.api.base import ErrorSerializer, id_filter
 
 LIST_REFUSALS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
 READ_REFUSALS = {403: ErrorSerializer, 404: ErrorSerializer}

@@ -17,14 +17,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from households.access import projects_q
-from households.api import (
-    RegistryViewMixin,
-    UserRefSerializer,
-    VisibleRelatedField,
-    parsed,
-)
+from households.api.fields import VisibleRelatedField
 from households.models import Household
-from households.selectors import head
+from households.selectors.registration import head
+from resettlement.api.base import RegistryViewMixin, UserRefSerializer, parsed
 from settlement.api._common import (
     ID_PARAMETER,
     LIST_REFUSALS,

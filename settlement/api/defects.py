@@ -19,14 +19,10 @@ from rest_framework.response import Response
 
 from allocation.models import Apartment
 from households.access import projects_q
-from households.api import (
-    RegistryViewMixin,
-    UserRefSerializer,
-    VisibleRelatedField,
-    parsed,
-)
+from households.api.fields import VisibleRelatedField
 from households.models import Household
-from households.selectors import head
+from households.selectors.registration import head
+from resettlement.api.base import RegistryViewMixin, UserRefSerializer, parsed
 from settlement.api._common import (
     ID_PARAMETER,
     LIST_REFUSALS,

@@ -15,12 +15,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from households.access import projects_q, visible_projects
-from households.api import (
-    MAX_ID,
-    ErrorSerializer,
-    RegistryViewMixin,
-)
 from households.models import VillagerGroup
+from resettlement.api.base import MAX_ID, ErrorSerializer, RegistryViewMixin
 from settlement.models import (
     StatementStatus,
 )

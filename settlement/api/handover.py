@@ -14,7 +14,8 @@ Lists filter by project, villager group, household and status, in a fixed number
 Every write calls one function of `settlement.services.agreements`, `.handover` or
 `.defects`, which checks the caller's
 permission and the rules; a refusal has the one error shape of
-`resettlement.api.exception_handler`, with `errors` naming the fields. Staff API: full names.
+`resettlement.api.exceptions.exception_handler`, with `errors` naming the fields. Staff API:
+full names.
 Files are never served here: `pdf_url` and photo `url` lead to the permission-checked staff
 downloads.
 """
@@ -36,14 +37,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from households.access import projects_q
-from households.api import (
-    RegistryViewMixin,
-    UserRefSerializer,
-    VisibleRelatedField,
-    parsed,
-)
+from households.api.fields import VisibleRelatedField
 from households.models import Household
-from households.selectors import head
+from households.selectors.registration import head
+from resettlement.api.base import RegistryViewMixin, UserRefSerializer, parsed
 from settlement.api._common import (
     ID_PARAMETER,
     LIST_REFUSALS,

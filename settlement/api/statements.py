@@ -10,7 +10,7 @@ collection (`services.payments.payment_record`). A payment needs an `Idempotency
 a repeat with the same key and data answers 200 with the first payment instead of 201, and
 never pays twice. GET /groups/?project= gives each villager group's settlement. The services
 check roles, the chain order, separation of duties and the amounts; errors have the one shape
-of `resettlement.api.exception_handler`.
+of `resettlement.api.exceptions.exception_handler`.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from households.access import projects_q
-from households.api import (
+from resettlement.api.base import (
     MAX_ID,
     ErrorSerializer,
     RegistryViewMixin,

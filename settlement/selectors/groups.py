@@ -17,7 +17,7 @@ from decimal import Decimal
 from django.db.models import QuerySet
 
 from households.models import Household, HouseholdStatus, Project, VillagerGroup
-from households.selectors import head
+from households.selectors.registration import head
 from settlement.models import (
     Statement,
     StatementStatus,

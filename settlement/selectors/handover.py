@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from allocation.models import Apartment
 from households.models import Household, Member, Project, Relation, VillagerGroup
-from households.selectors import head
+from households.selectors.registration import head
 from lottery.selectors.sign_off import binding_allocations, signed_allocations
 from settlement.models import Agreement, DefectStatus, DefectTicket, Handover, Statement
 

@@ -32,7 +32,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from households.models import Project, VillagerGroup
-from households.selectors import head
+from households.selectors.registration import head
 from settlement.models import Payment, PaymentDirection, Statement
 from settlement.selectors.payments import APPROVED_STATES
 

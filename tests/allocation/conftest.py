@@ -10,8 +10,8 @@ import pytest
 
 from allocation.services import estates
 from allocation.services.estates import Band
-from households import services as household_services
 from households.models import ReviewStatus
+from households.services import review
 from tests.factories import make_user, member_data
 
 
@@ -68,13 +68,13 @@ def approve_household(register, reviewer, leader):
             )
         household = register(members=members, **household_fields)
         for member in household.members.all():
-            household_services.member_review(
+            review.member_review(
                 actor=reviewer,
                 member=member,
                 decision=ReviewStatus.PASSED,
                 reason="" if member.verdict_qualified else "经调查核实,予以通过",
             )
-        return household_services.household_approve(actor=leader, household=household)
+        return review.household_approve(actor=leader, household=household)
 
     return _approve
 

@@ -19,9 +19,9 @@ from allocation.resources import (
     apartments_export,
     apartments_import,
 )
-from households.import_base import import_problems
-from households.import_files import read_roster
 from resettlement.errors import NotAllowed
+from resettlement.imports.base import import_problems
+from resettlement.imports.files import read_roster
 from tests.allocation.xlsx_helpers import apartment_row, apartments_xlsx, dataset_of, read_xlsx
 
 

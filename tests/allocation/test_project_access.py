@@ -11,8 +11,8 @@ from rest_framework.test import APIClient
 from allocation.models import Demand, Estate
 from allocation.resources import apartments_import
 from allocation.services import estates
-from households.import_files import read_roster
 from resettlement.errors import NotAllowed
+from resettlement.imports.files import read_roster
 from tests.allocation.xlsx_helpers import apartment_row, apartments_xlsx
 from tests.factories import ProjectFactory, grant, make_user
 

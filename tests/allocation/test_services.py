@@ -9,7 +9,7 @@ import pytest
 from allocation.models import AllocationPolicy, AreaFit, Demand, DemandStatus
 from allocation.services import demands, estates
 from allocation.services.estates import Band
-from households import services as household_services
+from households.services import review
 from resettlement.errors import NotAllowed, RuleViolation
 
 # -- floor rule and tiers -------------------------------------------------------------------
@@ -235,7 +235,7 @@ def test_a_choice_made_before_the_household_was_sent_back_cannot_be_locked(
     types, clerk, leader, household, reviewer
 ):
     demands.demand_choose(actor=clerk, household=household, items={"T90": 1})
-    household_services.household_send_back(actor=reviewer, household=household, reason="异议成立")
+    review.household_send_back(actor=reviewer, household=household, reason="异议成立")
     with pytest.raises(RuleViolation) as error:
         demands.demand_lock(actor=leader, project=household.project)
     assert error.value.code == "stale_demand"

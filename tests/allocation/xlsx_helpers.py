@@ -9,7 +9,7 @@ from typing import Any
 import openpyxl
 
 from allocation.resources import COLUMN_BY_KEY, HEADERS
-from households.import_files import read_roster
+from resettlement.imports.files import read_roster
 
 
 def apartment_row(**overrides: Any) -> dict[str, Any]:

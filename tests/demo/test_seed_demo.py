@@ -28,7 +28,6 @@ from demo import plan as demo_plan
 from demo.lottery import hall_users
 from demo.settlement import settlement_users
 from households import access, idnumbers, qualification
-from households import services as household_services
 from households.models import (
     Community,
     Document,
@@ -40,6 +39,7 @@ from households.models import (
     ReviewStatus,
     VillagerGroup,
 )
+from households.services import review
 from lottery.models import Allocation, CheckIn, LotterySession, SessionStatus
 from lottery.verification import bundle_of, verify_bundle
 from oversight.models import HouseholdAssignment, LedgerEntry, LedgerRun, ReturnPlan, WorkingTeam
@@ -153,7 +153,7 @@ def fail_at_the_fifth_approval(monkeypatch) -> None:
     """The registry stage fails half way (the demo leader approves through the households
     services)."""
     approvals = []
-    real_approve = household_services.household_approve
+    real_approve = review.household_approve
 
     def approve_then_fail(**kwargs):
         approvals.append(kwargs["household"].code)
@@ -161,7 +161,7 @@ def fail_at_the_fifth_approval(monkeypatch) -> None:
             raise RuntimeError("the database went away")
         return real_approve(**kwargs)
 
-    monkeypatch.setattr(household_services, "household_approve", approve_then_fail)
+    monkeypatch.setattr(review, "household_approve", approve_then_fail)
 
 
 def fail_answering_objections(monkeypatch) -> None:

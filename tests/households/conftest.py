@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from households import services
 from households.models import Household, ReviewStatus
+from households.services import review
 
 
 @pytest.fixture
@@ -15,7 +15,7 @@ def pass_all(reviewer):
 
     def _pass_all(household: Household, *, actor=None) -> Household:
         for member in household.members.all():
-            services.member_review(
+            review.member_review(
                 actor=actor or reviewer,
                 member=member,
                 decision=ReviewStatus.PASSED,
@@ -33,7 +33,7 @@ def approve(pass_all, leader):
 
     def _approve(household: Household) -> Household:
         pass_all(household)
-        services.household_approve(actor=leader, household=household)
+        review.household_approve(actor=leader, household=household)
         household.refresh_from_db()
         return household
 

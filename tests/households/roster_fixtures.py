@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from households import services
 from households.models import Household, Member
+from households.services import registration
 from tests.factories import (
     CommunityFactory,
     ProjectFactory,
@@ -32,7 +32,7 @@ def roster_project(db):
 def registered(clerk, roster_project):
     """Household H900, registered on screen in group NGH-1 of the roster project."""
     group = roster_project.groups.get(code="NGH-1")
-    return services.household_register(
+    return registration.household_register(
         actor=clerk,
         project=roster_project,
         community=group.community,

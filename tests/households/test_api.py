@@ -19,7 +19,6 @@ from django.urls import reverse
 from PIL import Image
 from rest_framework.test import APIClient
 
-from households import services
 from households.models import (
     Document,
     Household,
@@ -28,6 +27,8 @@ from households.models import (
     Project,
     ReviewStatus,
 )
+from households.services import documents, review
+from households.services import registration as households_registration
 from tests.factories import VillagerGroupFactory, household_data, make_user, member_data
 from tests.reauth import recently_authenticated
 
@@ -74,7 +75,7 @@ def registration(group, *, members=None, **household_fields) -> dict:
 
 def pass_all(household: Household, reviewer) -> None:
     for member in household.members.all():
-        services.member_review(actor=reviewer, member=member, decision=ReviewStatus.PASSED)
+        review.member_review(actor=reviewer, member=member, decision=ReviewStatus.PASSED)
 
 
 def pdf_upload(name: str = "协议.pdf") -> SimpleUploadedFile:
@@ -226,7 +227,7 @@ def test_household_list_shows_where_who_and_how_far_the_review_is(api, reviewer,
     household = register(
         code="NGH-007", members=[member_data(name="王建国"), member_data("child", name="王小明")]
     )
-    services.member_review(
+    review.member_review(
         actor=reviewer, member=household.members.get(name="王建国"), decision="passed"
     )
 
@@ -245,7 +246,7 @@ def test_households_filter_by_project_community_group_and_status(api, reviewer, 
     reviewed = register(code="A-2")
     pass_all(reviewed, reviewer)
     elsewhere = VillagerGroupFactory()
-    services.household_register(
+    households_registration.household_register(
         actor=reviewed.registered_by,
         project=elsewhere.project,
         community=elsewhere.community,
@@ -291,7 +292,7 @@ def test_a_bad_filter_value_is_a_400_naming_the_parameter(api, reviewer):
 
 def test_household_detail_has_members_and_the_document_checklist(api, clerk, reviewer, register):
     household = register(members=[member_data(name="王建国")])
-    services.document_upload(
+    documents.document_upload(
         actor=clerk, household=household, kind="agreement", upload=pdf_upload()
     )
 
@@ -391,7 +392,7 @@ def test_a_write_that_loses_a_race_is_a_409_not_a_server_error(api, clerk, regis
             'duplicate key value violates unique constraint "household_code_unique"'
         )
 
-    monkeypatch.setattr(services, "household_update", lose_the_race)
+    monkeypatch.setattr(households_registration, "household_update", lose_the_race)
     household = register()
 
     response = api(clerk).patch(f"{HOUSEHOLDS}{household.pk}/", {"code": "X-1"}, format="json")
@@ -522,7 +523,7 @@ def test_a_reviewer_cannot_approve_a_household_they_reviewed(api, register, role
 
 def test_approving_before_every_member_is_reviewed_is_refused(api, leader, reviewer, register):
     household = register(members=[member_data(), member_data("child", name="王小明")])
-    services.member_review(
+    review.member_review(
         actor=reviewer, member=household.members.get(relation="head"), decision="passed"
     )
 
@@ -629,7 +630,7 @@ def test_document_list_filters_by_household_and_never_shows_storage_paths(
 ):
     first, second = register(), register()
     for household in (first, second):
-        services.document_upload(
+        documents.document_upload(
             actor=clerk, household=household, kind="agreement", upload=pdf_upload()
         )
 
@@ -644,7 +645,7 @@ def test_document_list_filters_by_household_and_never_shows_storage_paths(
 
 def test_clerk_deletes_a_document(api, clerk, register):
     household = register()
-    document = services.document_upload(
+    document = documents.document_upload(
         actor=clerk, household=household, kind="agreement", upload=pdf_upload()
     )
 

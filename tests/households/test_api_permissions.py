@@ -16,8 +16,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from households import services
 from households.models import Document, Household, Member, Project, ReviewStatus
+from households.services import documents, review
+from households.services import registration as households_registration
 from tests.factories import household_data, make_user, member_data
 from tests.reauth import recently_authenticated
 
@@ -55,7 +56,7 @@ def world(other_clerk, group) -> World:
     second_reviewer = make_user("reviewer_qian", "reviewer")
 
     def register(code: str, members: list[dict]) -> Household:
-        return services.household_register(
+        return households_registration.household_register(
             actor=other_clerk,
             project=group.project,
             community=group.community,
@@ -66,10 +67,10 @@ def world(other_clerk, group) -> World:
 
     household = register("W-1", [member_data(), member_data("child", name="王小明")])
     reviewed = register("W-2", [member_data()])
-    services.member_review(
+    review.member_review(
         actor=second_reviewer, member=reviewed.members.get(), decision=ReviewStatus.PASSED
     )
-    document = services.document_upload(
+    document = documents.document_upload(
         actor=other_clerk, household=household, kind="agreement", upload=pdf()
     )
     return World(

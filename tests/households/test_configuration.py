@@ -14,8 +14,8 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from households import services
 from households.models import Community, Project, VillagerGroup
+from households.services import configuration
 from resettlement.errors import NotAllowed, RuleViolation
 from resettlement.models import AuditEntry
 from tests.factories import VillagerGroupFactory, grant, make_user, member_data
@@ -47,7 +47,7 @@ def scoped_leader(roles):
 
 
 def test_a_leader_creates_a_project_and_the_trail_records_its_policy(leader):
-    project = services.project_create(actor=leader, code="NGH-2015", policy=POLICY)
+    project = configuration.project_create(actor=leader, code="NGH-2015", policy=POLICY)
 
     assert project.area_per_person == Decimal("45.00")
     assert project.history.get().history_user == leader
@@ -61,7 +61,7 @@ def test_a_leader_creates_a_project_and_the_trail_records_its_policy(leader):
 @pytest.mark.parametrize("person", ["clerk", "reviewer", "notary", "outsider"])
 def test_only_leaders_create_projects(request, person):
     with pytest.raises(NotAllowed):
-        services.project_create(
+        configuration.project_create(
             actor=request.getfixturevalue(person), code="NGH-2015", policy=POLICY
         )
     assert not Project.objects.filter(code="NGH-2015").exists()
@@ -70,7 +70,7 @@ def test_only_leaders_create_projects(request, person):
 
 def test_a_project_with_a_growth_deadline_before_its_cutoff_is_refused_on_that_field(leader):
     with pytest.raises(RuleViolation) as refused:
-        services.project_create(
+        configuration.project_create(
             actor=leader,
             code="NGH-2015",
             policy={**POLICY, "growth_deadline": dt.date(2015, 1, 1)},
@@ -81,7 +81,7 @@ def test_a_project_with_a_growth_deadline_before_its_cutoff_is_refused_on_that_f
 
 def test_a_taken_project_code_is_refused(leader, project):
     with pytest.raises(RuleViolation) as refused:
-        services.project_create(actor=leader, code=project.code, policy=POLICY)
+        configuration.project_create(actor=leader, code=project.code, policy=POLICY)
     assert [d["field"] for d in refused.value.details] == ["code"]
 
 
@@ -89,7 +89,7 @@ def test_a_policy_change_re_judges_open_members_and_is_audited(leader, register,
     member = register(members=[member_data(hukou_moved_in=dt.date(2013, 5, 1))]).members.get()
     assert member.verdict_qualified
 
-    change = services.project_update_policy(
+    change = configuration.project_update_policy(
         actor=leader, project=project, data={"hukou_cutoff_date": dt.date(2013, 4, 30)}
     )
 
@@ -104,7 +104,7 @@ def test_a_policy_change_re_judges_open_members_and_is_audited(leader, register,
 
 
 def test_changing_nothing_writes_nothing(leader, project):
-    change = services.project_update_policy(
+    change = configuration.project_update_policy(
         actor=leader, project=project, data={"name": project.name, "code": project.code}
     )
     assert change.changed == {} and audit_actions() == []
@@ -112,7 +112,7 @@ def test_changing_nothing_writes_nothing(leader, project):
 
 def test_a_project_code_never_changes(leader, project):
     with pytest.raises(RuleViolation) as refused:
-        services.project_update_policy(actor=leader, project=project, data={"code": "OTHER"})
+        configuration.project_update_policy(actor=leader, project=project, data={"code": "OTHER"})
     assert [d["field"] for d in refused.value.details] == ["code"]
     assert Project.objects.get(pk=project.pk).code == project.code
 
@@ -120,7 +120,7 @@ def test_a_project_code_never_changes(leader, project):
 def test_a_leader_of_another_project_cannot_change_this_ones_policy(scoped_leader, project):
     grant(scoped_leader, VillagerGroupFactory().project)
     with pytest.raises(NotAllowed):
-        services.project_update_policy(
+        configuration.project_update_policy(
             actor=scoped_leader, project=project, data={"area_per_person": Decimal("999")}
         )
     assert Project.objects.get(pk=project.pk).area_per_person == Decimal("50.00")
@@ -131,7 +131,7 @@ def test_a_leader_of_another_project_cannot_change_this_ones_policy(scoped_leade
 def test_only_leaders_change_a_policy(request, roles, project, person):
     actor = make_user(f"{person}_x", person)
     with pytest.raises(NotAllowed):
-        services.project_update_policy(
+        configuration.project_update_policy(
             actor=actor, project=project, data={"area_per_person": Decimal("999")}
         )
     assert audit_actions() == []
@@ -141,8 +141,8 @@ def test_only_leaders_change_a_policy(request, roles, project, person):
 
 
 def test_a_clerk_adds_a_community_and_a_leader_renames_it(clerk, leader, project):
-    community = services.community_create(actor=clerk, project=project, code="C9", name="新村")
-    renamed = services.community_update(actor=leader, community=community, name="新村社区")
+    community = configuration.community_create(actor=clerk, project=project, code="C9", name="新村")
+    renamed = configuration.community_update(actor=leader, community=community, name="新村社区")
 
     assert renamed.name == "新村社区"
     assert community.history.latest().history_user == leader
@@ -152,13 +152,13 @@ def test_a_clerk_adds_a_community_and_a_leader_renames_it(clerk, leader, project
 
 def test_a_clerk_cannot_rename_a_community(clerk, group):
     with pytest.raises(NotAllowed):
-        services.community_update(actor=clerk, community=group.community, name="改名")
+        configuration.community_update(actor=clerk, community=group.community, name="改名")
     assert Community.objects.get(pk=group.community_id).name == group.community.name
 
 
 def test_a_community_code_is_unique_in_the_project(clerk, group):
     with pytest.raises(RuleViolation) as refused:
-        services.community_create(
+        configuration.community_create(
             actor=clerk, project=group.project, code=group.community.code, name="重复"
         )
     assert [d["field"] for d in refused.value.details] == ["code"]
@@ -167,27 +167,29 @@ def test_a_community_code_is_unique_in_the_project(clerk, group):
 def test_nobody_configures_a_project_they_do_not_see(roles, group):
     outsider_clerk = make_user("clerk_elsewhere", "clerk", "leader", all_projects=False)
     with pytest.raises(NotAllowed):
-        services.community_create(actor=outsider_clerk, project=group.project, code="X", name="X")
+        configuration.community_create(
+            actor=outsider_clerk, project=group.project, code="X", name="X"
+        )
     with pytest.raises(NotAllowed):
-        services.villager_group_create(
+        configuration.villager_group_create(
             actor=outsider_clerk, community=group.community, code="X", name="X"
         )
     with pytest.raises(NotAllowed):
-        services.villager_group_update(actor=outsider_clerk, group=group, name="X")
+        configuration.villager_group_update(actor=outsider_clerk, group=group, name="X")
     assert audit_actions() == []
 
 
 def test_a_villager_group_takes_its_communitys_project(clerk, leader, group):
-    new = services.villager_group_create(
+    new = configuration.villager_group_create(
         actor=clerk, community=group.community, code="G900", name="第九组"
     )
-    services.villager_group_update(actor=leader, group=new, name="第九村民小组")
+    configuration.villager_group_update(actor=leader, group=new, name="第九村民小组")
 
     new.refresh_from_db()
     assert (new.project_id, new.name) == (group.project_id, "第九村民小组")
     assert audit_actions() == ["villager_group.create", "villager_group.update"]
     with pytest.raises(RuleViolation):
-        services.villager_group_create(
+        configuration.villager_group_create(
             actor=clerk, community=group.community, code="G900", name="重复"
         )
 
@@ -198,11 +200,15 @@ def test_a_villager_group_takes_its_communitys_project(clerk, leader, group):
 def policy_form(project: Project, **changes) -> dict:
     data = {
         name: getattr(project, name)
-        for name in ("code", *services.PROJECT_POLICY_FIELDS)
+        for name in ("code", *configuration.PROJECT_POLICY_FIELDS)
         if not isinstance(getattr(project, name), bool)
     }
     data.update(
-        {name: "on" for name in services.PROJECT_POLICY_FIELDS if getattr(project, name) is True}
+        {
+            name: "on"
+            for name in configuration.PROJECT_POLICY_FIELDS
+            if getattr(project, name) is True
+        }
     )
     data.update({"access_grants-TOTAL_FORMS": "0", "access_grants-INITIAL_FORMS": "0"})
     data.update(changes)
@@ -238,6 +244,30 @@ def test_the_admin_shows_a_refused_policy_on_its_field(client, leader, project):
     assert response.status_code == 200
     assert "growth_deadline" in response.context["adminform"].form.errors
     assert audit_actions() == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "status"),
+    [({"area_per_person": "40"}, 302), ({"growth_deadline": "2012-01-01"}, 200)],
+)
+def test_the_admin_runs_the_policy_service_once_per_save(
+    client, leader, project, monkeypatch, changes, status
+):
+    calls = []
+    real = configuration.project_update_policy
+
+    def counted(**kwargs):
+        calls.append(kwargs)
+        return real(**kwargs)
+
+    monkeypatch.setattr(configuration, "project_update_policy", counted)
+    client.force_login(leader)
+    response = client.post(
+        reverse("admin:households_project_change", args=[project.pk]),
+        policy_form(project, **changes),
+    )
+    assert response.status_code == status
+    assert len(calls) == 1
 
 
 def test_the_admin_adds_a_project_community_and_group_through_the_services(client, leader, clerk):

@@ -12,8 +12,9 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from households import selectors, services
 from households.models import Document, DocumentKind
+from households.selectors import documents
+from households.services import documents as households_documents
 from resettlement.errors import RuleViolation
 from tests.factories import member_data
 
@@ -65,7 +66,7 @@ def household(register):
 @pytest.fixture
 def upload(clerk, household):
     def _upload(name: str, content: bytes, kind: str = DocumentKind.HUKOU_BOOK, **kwargs):
-        return services.document_upload(
+        return households_documents.document_upload(
             actor=kwargs.pop("actor", clerk),
             household=kwargs.pop("household", household),
             kind=kind,
@@ -230,7 +231,7 @@ TODAY = dt.datetime(2014, 3, 1, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 def checklist(household) -> list[tuple[str, str, bool]]:
     return [
         (item.kind, item.member_name, item.present)
-        for item in selectors.document_checklist(household)
+        for item in documents.document_checklist(household)
     ]
 
 
@@ -287,7 +288,7 @@ def test_uploaded_documents_are_ticked_off_and_the_rest_listed_as_missing(family
         ("marriage_certificate", "刘芳", True),
         ("one_child_certificate", "张小宝", False),
     ]
-    assert selectors.missing_documents(family) == [
+    assert documents.missing_documents(family) == [
         "户口簿",
         "身份证(张三)",
         "身份证(刘芳)",

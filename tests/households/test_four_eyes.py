@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from households import services
 from households.models import Household, HouseholdStatus, Member, ReviewStatus
+from households.services import members, review
 from resettlement.errors import NotAllowed, RuleViolation
 from tests.factories import make_user, member_data
 
@@ -15,10 +15,10 @@ HistoricalMember = Member.history.model
 def test_reviewer_passes_and_leader_approves_a_household(register, reviewer, leader):
     household = register()
     head = household.members.get()
-    services.member_review(actor=reviewer, member=head, decision=ReviewStatus.PASSED)
+    review.member_review(actor=reviewer, member=head, decision=ReviewStatus.PASSED)
     household.refresh_from_db()
     assert household.status == HouseholdStatus.REVIEWED
-    services.household_approve(actor=leader, household=household)
+    review.household_approve(actor=leader, household=household)
     household.refresh_from_db()
     assert household.status == HouseholdStatus.APPROVED
     assert household.resettlement_population == 1
@@ -27,7 +27,7 @@ def test_reviewer_passes_and_leader_approves_a_household(register, reviewer, lea
 def test_clerk_cannot_review_members_of_a_household_they_registered(register, all_hats):
     household = register(actor=all_hats)
     with pytest.raises(NotAllowed) as error:
-        services.member_review(
+        review.member_review(
             actor=all_hats, member=household.members.get(), decision=ReviewStatus.PASSED
         )
     assert error.value.code == "four_eyes"
@@ -83,7 +83,7 @@ def test_a_clerk_who_is_also_a_reviewer_cannot_review_a_household_they_registere
     before = snapshot(household)
 
     error = refused(
-        services.member_review,
+        review.member_review,
         actor=clerk_and_reviewer,
         member=household.members.get(),
         decision=ReviewStatus.PASSED,
@@ -99,11 +99,11 @@ def test_a_clerk_who_edited_a_member_cannot_review_that_member(
 ):
     household = register(members=[member_data(), member_data(relation="spouse", sex="F")])
     head, wife = household.members.order_by("id")
-    services.member_update(actor=clerk_and_reviewer, member=wife, data={"name": "李四妹"})
+    members.member_update(actor=clerk_and_reviewer, member=wife, data={"name": "李四妹"})
     before = snapshot(household)
 
     error = refused(
-        services.member_review,
+        review.member_review,
         actor=clerk_and_reviewer,
         member=wife,
         decision=ReviewStatus.PASSED,
@@ -113,15 +113,15 @@ def test_a_clerk_who_edited_a_member_cannot_review_that_member(
     assert snapshot(household) == before
     # Someone else may review her; and the editor may still review the head, whom they
     # neither registered nor changed.
-    services.member_review(actor=reviewer, member=wife, decision=ReviewStatus.PASSED)
-    services.member_review(actor=clerk_and_reviewer, member=head, decision=ReviewStatus.PASSED)
+    review.member_review(actor=reviewer, member=wife, decision=ReviewStatus.PASSED)
+    review.member_review(actor=clerk_and_reviewer, member=head, decision=ReviewStatus.PASSED)
     household.refresh_from_db()
     assert household.status == HouseholdStatus.REVIEWED
 
 
 def test_a_clerk_who_added_a_member_cannot_review_that_member(register, clerk_and_reviewer):
     household = register()
-    baby = services.member_add(
+    baby = members.member_add(
         actor=clerk_and_reviewer,
         household=household,
         data=member_data(
@@ -132,9 +132,7 @@ def test_a_clerk_who_added_a_member_cannot_review_that_member(register, clerk_an
         ),
     )
 
-    error = refused(
-        services.member_review, actor=clerk_and_reviewer, member=baby, decision="passed"
-    )
+    error = refused(review.member_review, actor=clerk_and_reviewer, member=baby, decision="passed")
 
     assert error.code == "four_eyes"
 
@@ -143,12 +141,12 @@ def test_a_reviewer_cannot_approve_a_household_whose_members_they_reviewed(
     register, reviewer_and_leader
 ):
     household = register()
-    services.member_review(
+    review.member_review(
         actor=reviewer_and_leader, member=household.members.get(), decision=ReviewStatus.PASSED
     )
     before = snapshot(household)
 
-    error = refused(services.household_approve, actor=reviewer_and_leader, household=household)
+    error = refused(review.household_approve, actor=reviewer_and_leader, household=household)
 
     assert error.code == "four_eyes"
     assert snapshot(household) == before
@@ -159,22 +157,22 @@ def test_a_reviewer_of_only_one_member_still_cannot_approve_the_household(
 ):
     household = register(members=[member_data(), member_data(relation="spouse", sex="F")])
     head, wife = household.members.order_by("id")
-    services.member_review(actor=reviewer, member=head, decision=ReviewStatus.PASSED)
-    services.member_review(actor=reviewer_and_leader, member=wife, decision=ReviewStatus.PASSED)
+    review.member_review(actor=reviewer, member=head, decision=ReviewStatus.PASSED)
+    review.member_review(actor=reviewer_and_leader, member=wife, decision=ReviewStatus.PASSED)
 
-    error = refused(services.household_approve, actor=reviewer_and_leader, household=household)
+    error = refused(review.household_approve, actor=reviewer_and_leader, household=household)
 
     assert error.code == "four_eyes"
 
 
 def test_the_registrar_cannot_approve_their_own_household(register, clerk_and_leader, reviewer):
     household = register(actor=clerk_and_leader)
-    services.member_review(
+    review.member_review(
         actor=reviewer, member=household.members.get(), decision=ReviewStatus.PASSED
     )
     before = snapshot(household)
 
-    error = refused(services.household_approve, actor=clerk_and_leader, household=household)
+    error = refused(review.household_approve, actor=clerk_and_leader, household=household)
 
     assert error.code == "four_eyes"
     assert snapshot(household) == before
@@ -185,24 +183,24 @@ def test_a_clerk_who_changed_a_member_cannot_approve_the_household(
 ):
     household = register()
     head = household.members.get()
-    services.member_update(actor=clerk_and_leader, member=head, data={"name": "张叁"})
-    services.member_review(actor=reviewer, member=head, decision=ReviewStatus.PASSED)
+    members.member_update(actor=clerk_and_leader, member=head, data={"name": "张叁"})
+    review.member_review(actor=reviewer, member=head, decision=ReviewStatus.PASSED)
 
-    error = refused(services.household_approve, actor=clerk_and_leader, household=household)
+    error = refused(review.household_approve, actor=clerk_and_leader, household=household)
 
     assert error.code == "four_eyes"
-    services.household_approve(actor=leader, household=household)  # another leader may
+    review.household_approve(actor=leader, household=household)  # another leader may
 
 
 def test_one_person_holding_every_role_cannot_take_a_household_through_alone(
     register, all_hats, reviewer
 ):
     household = register(actor=all_hats)
-    services.member_review(
+    review.member_review(
         actor=reviewer, member=household.members.get(), decision=ReviewStatus.PASSED
     )
 
-    error = refused(services.household_approve, actor=all_hats, household=household)
+    error = refused(review.household_approve, actor=all_hats, household=household)
 
     assert error.code == "four_eyes"
 
@@ -215,7 +213,7 @@ def test_rejecting_without_a_reason_is_refused(register, reviewer):
     before = snapshot(household)
 
     error = refused(
-        services.member_review,
+        review.member_review,
         actor=reviewer,
         member=household.members.get(),
         decision=ReviewStatus.REJECTED,
@@ -229,7 +227,7 @@ def test_rejecting_without_a_reason_is_refused(register, reviewer):
 def test_a_reason_of_only_spaces_is_no_reason(register, reviewer):
     household = register()
     error = refused(
-        services.member_review,
+        review.member_review,
         actor=reviewer,
         member=household.members.get(),
         decision=ReviewStatus.REJECTED,
@@ -243,7 +241,7 @@ def test_passing_someone_the_rules_failed_without_a_reason_is_refused(register, 
     before = snapshot(household)
 
     error = refused(
-        services.member_review,
+        review.member_review,
         actor=reviewer,
         member=household.members.get(),
         decision=ReviewStatus.PASSED,
@@ -256,7 +254,7 @@ def test_passing_someone_the_rules_failed_without_a_reason_is_refused(register, 
 def test_an_override_with_a_reason_is_recorded_as_an_override(register, reviewer):
     household = register(members=[member_data(hukou_moved_in=dt.date(2013, 7, 1))])
 
-    member = services.member_review(
+    member = review.member_review(
         actor=reviewer,
         member=household.members.get(),
         decision=ReviewStatus.PASSED,
@@ -273,7 +271,7 @@ def test_an_override_with_a_reason_is_recorded_as_an_override(register, reviewer
 
 def test_rejecting_someone_the_rules_passed_is_an_override_too(register, reviewer):
     household = register()
-    member = services.member_review(
+    member = review.member_review(
         actor=reviewer,
         member=household.members.get(),
         decision=ReviewStatus.REJECTED,
@@ -285,7 +283,7 @@ def test_rejecting_someone_the_rules_passed_is_an_override_too(register, reviewe
 def test_a_decision_other_than_pass_or_reject_is_refused(register, reviewer):
     household = register()
     error = refused(
-        services.member_review,
+        review.member_review,
         actor=reviewer,
         member=household.members.get(),
         decision=ReviewStatus.PENDING,
@@ -308,7 +306,7 @@ def test_a_user_with_no_role_cannot_review(register, outsider):
     household = register()
     before = snapshot(household)
     error = refused(
-        services.member_review,
+        review.member_review,
         actor=outsider,
         member=household.members.get(),
         decision=ReviewStatus.PASSED,
@@ -319,11 +317,11 @@ def test_a_user_with_no_role_cannot_review(register, outsider):
 
 def test_a_user_with_no_role_cannot_approve(register, reviewer, outsider):
     household = register()
-    services.member_review(
+    review.member_review(
         actor=reviewer, member=household.members.get(), decision=ReviewStatus.PASSED
     )
     before = snapshot(household)
-    error = refused(services.household_approve, actor=outsider, household=household)
+    error = refused(review.household_approve, actor=outsider, household=household)
     assert (type(error), error.code) == (NotAllowed, "permission_denied")
     assert snapshot(household) == before
 
@@ -331,7 +329,7 @@ def test_a_user_with_no_role_cannot_approve(register, reviewer, outsider):
 def test_a_clerk_cannot_review(register, other_clerk):
     household = register()
     error = refused(
-        services.member_review,
+        review.member_review,
         actor=other_clerk,
         member=household.members.get(),
         decision=ReviewStatus.PASSED,
@@ -341,18 +339,18 @@ def test_a_clerk_cannot_review(register, other_clerk):
 
 def test_a_reviewer_cannot_approve(register, reviewer, roles):
     household = register()
-    services.member_review(
+    review.member_review(
         actor=reviewer, member=household.members.get(), decision=ReviewStatus.PASSED
     )
     second_reviewer = make_user("reviewer_qian", "reviewer")
-    error = refused(services.household_approve, actor=second_reviewer, household=household)
+    error = refused(review.household_approve, actor=second_reviewer, household=household)
     assert error.code == "permission_denied"
 
 
 def test_a_reviewer_cannot_change_a_member(register, reviewer):
     household = register()
     error = refused(
-        services.member_update,
+        members.member_update,
         actor=reviewer,
         member=household.members.get(),
         data={"name": "改名"},
@@ -363,12 +361,12 @@ def test_a_reviewer_cannot_change_a_member(register, reviewer):
 
 def test_a_deactivated_leader_cannot_approve(register, reviewer, leader):
     household = register()
-    services.member_review(
+    review.member_review(
         actor=reviewer, member=household.members.get(), decision=ReviewStatus.PASSED
     )
     leader.is_active = False
     leader.save()
-    error = refused(services.household_approve, actor=leader, household=household)
+    error = refused(review.household_approve, actor=leader, household=household)
     assert error.code == "permission_denied"
 
 
@@ -377,12 +375,12 @@ def test_a_deactivated_leader_cannot_approve(register, reviewer, leader):
 
 def test_a_household_cannot_be_approved_before_every_member_is_reviewed(register, reviewer, leader):
     household = register(members=[member_data(), member_data(relation="spouse", sex="F")])
-    services.member_review(
+    review.member_review(
         actor=reviewer, member=household.members.first(), decision=ReviewStatus.PASSED
     )
     before = snapshot(household)
 
-    error = refused(services.household_approve, actor=leader, household=household)
+    error = refused(review.household_approve, actor=leader, household=household)
 
     assert error.code == "not_reviewed"
     assert snapshot(household) == before
@@ -391,12 +389,12 @@ def test_a_household_cannot_be_approved_before_every_member_is_reviewed(register
 def test_an_approved_household_cannot_be_re_reviewed_without_a_change(register, reviewer, leader):
     household = register()
     head = household.members.get()
-    services.member_review(actor=reviewer, member=head, decision=ReviewStatus.PASSED)
-    services.household_approve(actor=leader, household=household)
+    review.member_review(actor=reviewer, member=head, decision=ReviewStatus.PASSED)
+    review.household_approve(actor=leader, household=household)
     before = snapshot(household)
 
     error = refused(
-        services.member_review,
+        review.member_review,
         actor=reviewer,
         member=head,
         decision=ReviewStatus.REJECTED,
@@ -412,12 +410,12 @@ def test_a_clerk_who_added_a_member_cannot_review_it_after_another_clerk_edited_
 ):
     clerk_reviewer = make_user("clerk_reviewer", "clerk", "reviewer")
     household = register()
-    added = services.member_add(
+    added = members.member_add(
         actor=clerk_reviewer,
         household=household,
         data=member_data("child", name="张小红", birth_date=dt.date(1999, 1, 2), sex="F"),
     )
-    services.member_update(actor=other_clerk, member=added, data={"name": "张晓红"})
+    members.member_update(actor=other_clerk, member=added, data={"name": "张晓红"})
     with pytest.raises(NotAllowed) as error:
-        services.member_review(actor=clerk_reviewer, member=added, decision=ReviewStatus.PASSED)
+        review.member_review(actor=clerk_reviewer, member=added, decision=ReviewStatus.PASSED)
     assert error.value.code == "four_eyes"

@@ -17,17 +17,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from import_export.formats.base_formats import CSV, XLSX
 
-from households.import_files import FileRejected, read_roster
 from households.models import Household, Member
 from households.qualification import HUKOU_AFTER_CUTOFF
-from households.resources import (
-    HEADERS,
-    HouseholdMemberResource,
-    ImportProblem,
-    import_problems,
-    roster_import,
-)
+from households.resources import HEADERS, HouseholdMemberResource, roster_import
 from resettlement.errors import NotAllowed
+from resettlement.imports.base import ImportProblem, import_problems
+from resettlement.imports.files import FileRejected, read_roster
 from tests.factories import (
     CommunityFactory,
     ProjectFactory,

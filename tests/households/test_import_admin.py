@@ -9,9 +9,9 @@ from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from households import services
 from households.models import Household, Member
 from households.resources import HEADERS
+from households.services import registration
 from tests.factories import household_data, member_data
 from tests.households import roster_fixtures
 from tests.households.roster_fixtures import nothing_saved
@@ -81,7 +81,7 @@ def test_a_household_registered_between_preview_and_confirmation_stops_the_impor
     client.force_login(clerk)
     preview = upload(client, roster_project, roster_xlsx(household_rows("H001")))
     group = roster_project.groups.get(code="NGH-1")
-    services.household_register(
+    registration.household_register(
         actor=other_clerk,
         project=roster_project,
         community=group.community,

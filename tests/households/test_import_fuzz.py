@@ -16,9 +16,9 @@ from django.db import transaction
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from households.import_files import MAX_COLUMNS, FileRejected, read_roster
 from households.models import Member
 from households.resources import COLUMN_BY_KEY, HEADERS, roster_import
+from resettlement.imports.files import MAX_COLUMNS, FileRejected, read_roster
 from tests.households import hostile_files, roster_fixtures
 from tests.households.roster_fixtures import nothing_saved
 from tests.households.xlsx_helpers import as_cells, household_rows, roster_csv, roster_xlsx

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from households.models import Household, Member, ReviewStatus
-from households.services import apply_verdict
+from households.services.verdicts import apply_verdict
 from tests.factories import id_number
 
 

@@ -20,13 +20,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from households import access, services
-from households.import_files import read_roster
+from households import access
 from households.models import Document, DocumentKind, ProjectAccess
 from households.resources import roster_import
-from households.services_access import project_access_grant, project_access_revoke
+from households.services import documents, registration
+from households.services.access import project_access_grant, project_access_revoke
 from oversight.models import WorkingTeam
 from resettlement.errors import NotAllowed
+from resettlement.imports.files import read_roster
 from tests.factories import VillagerGroupFactory, grant, household_data, make_user, member_data
 from tests.households import roster_fixtures
 from tests.households.xlsx_helpers import household_rows, roster_xlsx
@@ -69,7 +70,7 @@ def household_a(register_in, group_a):
 @pytest.fixture
 def household_b(register_in, group_b, clerk):
     household = register_in(group_b, code="HB001")
-    services.document_upload(
+    documents.document_upload(
         actor=clerk,
         household=household,
         kind=DocumentKind.HUKOU_BOOK,
@@ -166,7 +167,7 @@ def test_register_form_offers_only_granted_projects(client, clerk_a, group_a, gr
 
 def test_registering_in_another_project_is_refused_by_the_service(clerk_a, group_b):
     with pytest.raises(NotAllowed) as refused:
-        services.household_register(
+        registration.household_register(
             actor=clerk_a,
             project=group_b.project,
             community=group_b.community,

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from households import qualification, services
+from households import qualification
 from households.models import HouseholdStatus, HousingWelfare, HukouNature, ReviewStatus
 from households.qualification import (
     GROWTH_AFTER_DEADLINE,
@@ -21,6 +21,7 @@ from households.qualification import (
     RESETTLED_ELSEWHERE,
     MemberFacts,
 )
+from households.services import review, verdicts
 from resettlement.errors import RuleViolation
 from tests.factories import ProjectFactory, VillagerGroupFactory, id_number, member_data
 
@@ -379,11 +380,11 @@ def test_a_person_rejected_in_an_approved_household_elsewhere_is_not_flagged(
         project_a_group, members=[member_data(), person() | {"relation": "child"}]
     )
     head, wang = household.members.order_by("id")
-    services.member_review(actor=reviewer, member=head, decision=ReviewStatus.PASSED)
-    services.member_review(
+    review.member_review(actor=reviewer, member=head, decision=ReviewStatus.PASSED)
+    review.member_review(
         actor=reviewer, member=wang, decision=ReviewStatus.REJECTED, reason="户口已迁往外地"
     )
-    services.household_approve(actor=leader, household=household)
+    review.household_approve(actor=leader, household=household)
 
     again = register_in(project_b_group, members=[person()]).members.get()
 
@@ -422,7 +423,7 @@ def test_a_pass_given_before_the_person_was_resettled_elsewhere_goes_back_to_rev
     assert in_b.status == HouseholdStatus.REGISTERED
     assert "A2013" in in_b.history.first().history_change_reason
     with pytest.raises(RuleViolation) as error:
-        services.household_approve(actor=leader, household=in_b)
+        review.household_approve(actor=leader, household=in_b)
     assert error.value.code == "not_reviewed"
 
 
@@ -452,7 +453,7 @@ def test_recomputing_after_a_policy_change_updates_open_verdicts_only(
 
     project.non_agricultural_eligible = True
     project.save()
-    recomputed = services.project_recompute_verdicts(project=project)
+    recomputed = verdicts.project_recompute_verdicts(project=project)
 
     assert recomputed == 1
     assert open_case.members.get().verdict_qualified
@@ -465,7 +466,7 @@ def test_a_pass_the_new_policy_contradicts_goes_back_to_review(register, pass_al
 
     project.resident_eligible = False
     project.save()
-    services.project_recompute_verdicts(project=project)
+    verdicts.project_recompute_verdicts(project=project)
 
     household.refresh_from_db()
     member = household.members.get()
@@ -474,7 +475,7 @@ def test_a_pass_the_new_policy_contradicts_goes_back_to_review(register, pass_al
     assert "政策调整" in member.history.first().history_change_reason
     assert household.status == HouseholdStatus.REGISTERED
     with pytest.raises(RuleViolation) as error:
-        services.household_approve(actor=leader, household=household)
+        review.household_approve(actor=leader, household=household)
     assert error.value.code == "not_reviewed"
 
 
@@ -483,7 +484,7 @@ def test_an_override_with_a_written_reason_survives_a_policy_change(register, pa
     project.resident_eligible = False
     project.save()
 
-    services.project_recompute_verdicts(project=project)
+    verdicts.project_recompute_verdicts(project=project)
 
     member = household.members.get()
     assert (member.review_status, member.review_overridden) == (ReviewStatus.PASSED, True)

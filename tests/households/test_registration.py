@@ -7,8 +7,9 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
-from households import services
 from households.models import Household, HouseholdStatus, Member, ReviewStatus
+from households.services import members as households_members
+from households.services import registration, review
 from resettlement.errors import RuleViolation
 from tests.factories import ProjectFactory, VillagerGroupFactory, member_data
 
@@ -177,7 +178,7 @@ def test_the_same_id_number_may_be_registered_in_a_different_project(register, r
 def test_a_community_from_another_project_is_refused(clerk, group):
     foreign = VillagerGroupFactory()
     error = refusal(
-        services.household_register,
+        registration.household_register,
         actor=clerk,
         project=group.project,
         community=foreign.community,
@@ -212,7 +213,7 @@ def test_changing_a_member_after_approval_reopens_review(register, approve, othe
     assert household.entitlement_area is not None
     son = household.members.get(name="张小明")
 
-    services.member_update(
+    households_members.member_update(
         actor=other_clerk, member=son, data={"hukou_moved_out": dt.date(2013, 3, 1)}
     )
 
@@ -237,7 +238,7 @@ def test_the_history_records_why_a_member_and_household_changed(register, approv
     household = approve(register(members=a_family()))
     son = household.members.get(name="张小明")
 
-    services.member_update(
+    households_members.member_update(
         actor=other_clerk, member=son, data={"hukou_moved_out": dt.date(2013, 3, 1)}
     )
 
@@ -256,7 +257,7 @@ def test_saving_a_member_unchanged_keeps_the_approval(register, approve, other_c
     household = approve(register())
     head = household.members.get()
 
-    services.member_update(actor=other_clerk, member=head, data={"name": " 张三 "})
+    households_members.member_update(actor=other_clerk, member=head, data={"name": " 张三 "})
 
     household.refresh_from_db()
     assert household.status == HouseholdStatus.APPROVED
@@ -270,7 +271,7 @@ def test_changing_a_member_to_an_id_already_in_the_project_is_refused(register, 
     ).members.get()
 
     error = refusal(
-        services.member_update,
+        households_members.member_update,
         actor=other_clerk,
         member=second,
         data={"id_number": first.id_number, "birth_date": first.birth_date},
@@ -284,7 +285,7 @@ def test_changing_a_member_to_an_id_already_in_the_project_is_refused(register, 
 def test_adding_a_member_after_approval_reopens_review(register, approve, other_clerk):
     household = approve(register())
 
-    baby = services.member_add(
+    baby = households_members.member_add(
         actor=other_clerk,
         household=household,
         data=member_data(
@@ -307,7 +308,7 @@ def test_adding_a_second_head_is_refused_with_a_clear_message(register, other_cl
     household = register()
 
     error = refusal(
-        services.member_add,
+        households_members.member_add,
         actor=other_clerk,
         household=household,
         data=member_data(relation="head", name="张二", birth_date=dt.date(1972, 2, 2)),
@@ -322,7 +323,7 @@ def test_making_a_second_member_head_is_refused_with_a_clear_message(register, o
     son = household.members.get(name="张小明")
 
     error = refusal(
-        services.member_update, actor=other_clerk, member=son, data={"relation": "head"}
+        households_members.member_update, actor=other_clerk, member=son, data={"relation": "head"}
     )
 
     assert error.code == "one_head"
@@ -334,7 +335,7 @@ def test_the_head_cannot_be_removed_while_the_household_has_no_other_head(regist
     household = register(members=a_family())
     head = household.members.get(relation="head")
 
-    error = refusal(services.member_remove, actor=other_clerk, member=head)
+    error = refusal(households_members.member_remove, actor=other_clerk, member=head)
 
     assert error.code == "one_head"
     assert household.members.count() == 3
@@ -345,14 +346,14 @@ def test_removing_a_member_after_approval_sends_the_household_back_to_the_leader
 ):
     household = approve(register(members=a_family()))
 
-    services.member_remove(actor=other_clerk, member=household.members.get(name="张小明"))
+    households_members.member_remove(actor=other_clerk, member=household.members.get(name="张小明"))
 
     household.refresh_from_db()
     assert household.members.count() == 2
     # The others' findings still hold, so it waits for approval, not for review.
     assert household.status == HouseholdStatus.REVIEWED
     assert household.entitlement_area is None
-    services.household_approve(actor=leader, household=household)
+    review.household_approve(actor=leader, household=household)
     household.refresh_from_db()
     assert (household.resettlement_population, household.entitlement_area) == (
         2,
@@ -381,7 +382,7 @@ def rejected(one_child_certificate: bool = False) -> Member:
 
 
 def test_three_passed_members_are_entitled_to_three_times_the_area_per_person(policy):
-    assert services.entitlement_for(policy, [passed(), passed(), passed()]) == (
+    assert review.entitlement_for(policy, [passed(), passed(), passed()]) == (
         3,
         Decimal("150.00"),  # 3 × 50
     )
@@ -390,41 +391,41 @@ def test_three_passed_members_are_entitled_to_three_times_the_area_per_person(po
 def test_rejected_and_pending_members_do_not_count(policy):
     pending = Member(review_status=ReviewStatus.PENDING)
     members = [passed(), passed(), rejected(), pending]
-    assert services.entitlement_for(policy, members) == (2, Decimal("100.00"))  # 2 × 50
+    assert review.entitlement_for(policy, members) == (2, Decimal("100.00"))  # 2 × 50
 
 
 def test_the_one_child_bonus_is_added_once_per_household(policy):
     # Both parents hold the certificate: 3 × 50 + 20 = 170, not 190.
     members = [passed(True), passed(True), passed()]
-    assert services.entitlement_for(policy, members) == (3, Decimal("170.00"))
+    assert review.entitlement_for(policy, members) == (3, Decimal("170.00"))
 
 
 def test_a_one_child_certificate_held_only_by_a_rejected_member_earns_no_bonus(policy):
-    assert services.entitlement_for(policy, [passed(), passed(), rejected(True)]) == (
+    assert review.entitlement_for(policy, [passed(), passed(), rejected(True)]) == (
         2,
         Decimal("100.00"),
     )
 
 
 def test_a_single_person_household_gets_the_single_person_bonus(policy):
-    assert services.entitlement_for(policy, [passed()]) == (1, Decimal("65.00"))  # 50 + 15
+    assert review.entitlement_for(policy, [passed()]) == (1, Decimal("65.00"))  # 50 + 15
 
 
 def test_a_single_person_with_a_one_child_certificate_gets_both_bonuses(policy):
-    assert services.entitlement_for(policy, [passed(True)]) == (1, Decimal("85.00"))  # 50+20+15
+    assert review.entitlement_for(policy, [passed(True)]) == (1, Decimal("85.00"))  # 50+20+15
 
 
 def test_the_single_person_bonus_counts_passed_members_not_registered_ones(policy):
-    assert services.entitlement_for(policy, [passed(), rejected()]) == (1, Decimal("65.00"))
+    assert review.entitlement_for(policy, [passed(), rejected()]) == (1, Decimal("65.00"))
 
 
 def test_a_household_with_nobody_passed_is_entitled_to_nothing(policy):
-    assert services.entitlement_for(policy, [rejected(True)]) == (0, Decimal("0.00"))
+    assert review.entitlement_for(policy, [rejected(True)]) == (0, Decimal("0.00"))
 
 
 def test_fractional_areas_per_person_are_kept_to_the_hundredth(policy):
     policy.area_per_person = Decimal("43.75")
-    assert services.entitlement_for(policy, [passed()] * 3) == (3, Decimal("131.25"))
+    assert review.entitlement_for(policy, [passed()] * 3) == (3, Decimal("131.25"))
 
 
 def test_approval_stores_the_population_and_entitlement_area(register, approve, project):
@@ -441,13 +442,13 @@ def test_approval_stores_the_population_and_entitlement_area(register, approve, 
 def test_a_reviewer_who_rejects_someone_shrinks_the_entitlement(register, reviewer, leader):
     household = register(members=a_family())
     head, wife, son = household.members.order_by("id")
-    services.member_review(actor=reviewer, member=head, decision=ReviewStatus.PASSED)
-    services.member_review(actor=reviewer, member=wife, decision=ReviewStatus.PASSED)
-    services.member_review(
+    review.member_review(actor=reviewer, member=head, decision=ReviewStatus.PASSED)
+    review.member_review(actor=reviewer, member=wife, decision=ReviewStatus.PASSED)
+    review.member_review(
         actor=reviewer, member=son, decision=ReviewStatus.REJECTED, reason="已在城区购买房改房"
     )
 
-    services.household_approve(actor=leader, household=household)
+    review.household_approve(actor=leader, household=household)
 
     household.refresh_from_db()
     assert (household.resettlement_population, household.entitlement_area) == (
@@ -505,11 +506,11 @@ def test_the_worked_example_in_the_qualification_guide(register, reviewer, leade
     reasons = {"王丽": "婚入晚于自然增长截止日", "张老汉": "户口已迁往县城"}
     for member in household.members.all():
         decision = ReviewStatus.REJECTED if member.name in reasons else ReviewStatus.PASSED
-        services.member_review(
+        review.member_review(
             actor=reviewer, member=member, decision=decision, reason=reasons.get(member.name, "")
         )
 
-    services.household_approve(actor=leader, household=household)
+    review.household_approve(actor=leader, household=household)
 
     household.refresh_from_db()
     assert household.resettlement_population == 3
@@ -518,14 +519,14 @@ def test_the_worked_example_in_the_qualification_guide(register, reviewer, leade
 
 def test_a_household_where_nobody_passed_is_approved_with_nothing(register, reviewer, leader):
     household = register(members=[member_data(housing_welfare="affordable")])
-    services.member_review(
+    review.member_review(
         actor=reviewer,
         member=household.members.get(),
         decision=ReviewStatus.REJECTED,
         reason="已购经济适用房",
     )
 
-    services.household_approve(actor=leader, household=household)
+    review.household_approve(actor=leader, household=household)
 
     household.refresh_from_db()
     assert household.status == HouseholdStatus.APPROVED
@@ -541,7 +542,7 @@ def test_a_registration_racing_another_for_the_same_id_gets_a_message_not_an_err
     first = register()
     taken = first.members.get().id_number
     # Simulate the other clerk's save landing between our check and our write.
-    monkeypatch.setattr(services, "_id_taken_errors", lambda *args, **kwargs: {})
+    monkeypatch.setattr(registration, "id_numbers_taken", lambda *args, **kwargs: {})
     with pytest.raises(RuleViolation) as error:
         register(members=[member_data(id_number=taken)])
     assert error.value.code == "concurrent_registration"

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from PIL import Image
 
-from households import services
 from households.models import Household, HouseholdStatus, Member, ReviewStatus
+from households.services import review
 from tests.factories import id_number, make_user
 from tests.reauth import recently_authenticated
 
@@ -175,7 +175,7 @@ def test_reviewer_reviews_in_the_admin_queue_and_leader_approves(
 
 def test_approving_in_the_admin_asks_for_the_password_first(client, reviewer, leader, register):
     household = register()
-    services.member_review(
+    review.member_review(
         actor=reviewer, member=household.members.get(), decision=ReviewStatus.PASSED
     )
     changelist = reverse("admin:households_household_changelist")
@@ -241,7 +241,7 @@ def test_bulk_pass_in_the_admin_refuses_the_registrar_and_changes_nothing(
 def test_leader_who_reviewed_cannot_approve_through_the_admin_action(client, register, roles):
     reviewing_leader = make_user("reviewing_leader", "reviewer", "leader")
     household = register()
-    services.member_review(
+    review.member_review(
         actor=reviewing_leader, member=household.members.get(), decision=ReviewStatus.PASSED
     )
     client.force_login(reviewing_leader)
@@ -284,8 +284,8 @@ def test_changing_a_member_on_the_staff_page_sends_an_approved_household_back_to
 ):
     household = register()
     member = household.members.get()
-    services.member_review(actor=reviewer, member=member, decision=ReviewStatus.PASSED)
-    services.household_approve(actor=leader, household=household)
+    review.member_review(actor=reviewer, member=member, decision=ReviewStatus.PASSED)
+    review.household_approve(actor=leader, household=household)
     client.force_login(other_clerk)
     url = reverse("staff:member-edit", args=[household.pk, member.pk])
     form = client.get(url)

@@ -6,8 +6,8 @@ import datetime as dt
 import pytest
 from django.core.cache import cache
 
-from households import services as household_services
 from households.models import ReviewStatus
+from households.services import review
 from publicity.services import publications
 from tests.factories import member_data
 
@@ -21,10 +21,8 @@ def approved_household(register, reviewer, leader):
         ]
     )
     for member in household.members.all():
-        household_services.member_review(
-            actor=reviewer, member=member, decision=ReviewStatus.PASSED
-        )
-    return household_services.household_approve(actor=leader, household=household)
+        review.member_review(actor=reviewer, member=member, decision=ReviewStatus.PASSED)
+    return review.household_approve(actor=leader, household=household)
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from django.core.files.base import ContentFile
 from django.db import connection
 from django.utils import timezone
 
-from households import services as household_services
 from households.models import Household, ReviewStatus
+from households.services import review
 from publicity.models import Publication, RenderJob, RenderPart, RenderStatus
 from publicity.services import publications
 from tests.factories import member_data
@@ -30,10 +30,8 @@ def approve(household: Household, *, reviewer, leader) -> Household:
     clerk who registered it: four-eyes)."""
     for member in household.members.all():
         if member.review_status == ReviewStatus.PENDING:
-            household_services.member_review(
-                actor=reviewer, member=member, decision=ReviewStatus.PASSED
-            )
-    return household_services.household_approve(actor=leader, household=household)
+            review.member_review(actor=reviewer, member=member, decision=ReviewStatus.PASSED)
+    return review.household_approve(actor=leader, household=household)
 
 
 def register_family(register, *, head: str, spouse: str, phone: str, **household) -> Household:

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from households import services as household_services
 from households.models import ReviewStatus
+from households.services import review
 from publicity.models import Publication, PublicationStatus
 from publicity.services import publications
 from publicity.snapshot import content_hash, hashed_document
@@ -84,10 +84,8 @@ def roster(two_communities, register_in, reviewer, leader):
     ]
     for household in households:
         for member in household.members.all():
-            household_services.member_review(
-                actor=reviewer, member=member, decision=ReviewStatus.PASSED
-            )
-        household_services.household_approve(actor=leader, household=household)
+            review.member_review(actor=reviewer, member=member, decision=ReviewStatus.PASSED)
+        review.household_approve(actor=leader, household=household)
     draft = publications.publication_create(
         actor=leader,
         project=east.project,

@@ -17,8 +17,8 @@ from django.utils import timezone
 from PIL import Image
 
 from households import idnumbers
-from households import services as household_services
 from households.models import Household, ReviewStatus, new_lookup_code
+from households.services import review
 from publicity.models import NoticeType, RenderJob, RenderPart, RenderStatus
 from publicity.pdf import notices as publicity_notices
 from publicity.services import notices, rendering
@@ -72,10 +72,8 @@ def embedded_images(pdf: bytes) -> int:
 
 def _approve(household: Household, reviewer, leader) -> Household:
     for member in household.members.all():
-        household_services.member_review(
-            actor=reviewer, member=member, decision=ReviewStatus.PASSED
-        )
-    return household_services.household_approve(actor=leader, household=household)
+        review.member_review(actor=reviewer, member=member, decision=ReviewStatus.PASSED)
+    return review.household_approve(actor=leader, household=household)
 
 
 def neighbour_id(id_number: str, step: int = 0) -> str:

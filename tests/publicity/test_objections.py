@@ -11,8 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from households import services as household_services
 from households.models import HouseholdStatus, ReviewStatus
+from households.services import review
 from publicity.models import Objection, ObjectionStatus, Publication, PublicationStatus
 from publicity.services import objections, publications
 from tests.publicity.public_data import PNG, publish
@@ -360,18 +360,18 @@ def test_an_upheld_objection_leads_to_a_new_version_and_the_old_one_stays_as_it_
     client.logout()
 
     # Re-review: the spouse is rejected this time; the leader approves again.
-    household_services.member_review(
+    review.member_review(
         actor=reviewer,
         member=spouse,
         decision=ReviewStatus.REJECTED,
         reason="户口已于2012年迁出",
     )
-    household_services.member_review(
+    review.member_review(
         actor=reviewer,
         member=approved_household.members.get(relation="head"),
         decision=ReviewStatus.PASSED,
     )
-    household = household_services.household_approve(actor=leader, household=approved_household)
+    household = review.household_approve(actor=leader, household=approved_household)
     assert household.resettlement_population == 1
 
     # The correction is published as version 2.

@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from households import services as household_services
 from households.models import Household, HouseholdStatus, ReviewStatus
+from households.services import review
 from publicity.models import Objection, Publication, PublicationStatus
 from publicity.selectors.overview import project_overview
 from publicity.services import objections, publications
@@ -55,11 +55,9 @@ def stages(places, register_in, reviewer, leader):
         if stage == "registered":
             return h
         for member in h.members.all():
-            household_services.member_review(
-                actor=reviewer, member=member, decision=ReviewStatus.PASSED
-            )
+            review.member_review(actor=reviewer, member=member, decision=ReviewStatus.PASSED)
         if stage == "approved":
-            household_services.household_approve(actor=leader, household=h)
+            review.household_approve(actor=leader, household=h)
         return h
 
     with time_machine.travel(DAY_ONE, tick=True) as traveller:

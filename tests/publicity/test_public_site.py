@@ -381,11 +381,9 @@ def test_known_and_unknown_codes_take_the_same_path(
 def test_a_household_sent_back_shows_it_is_being_reviewed_again(
     client, approved_household, reviewer
 ):
-    from households import services as household_services
+    from households.services import review
 
-    household_services.household_send_back(
-        actor=reviewer, household=approved_household, reason="公示异议成立"
-    )
+    review.household_send_back(actor=reviewer, household=approved_household, reason="公示异议成立")
     html = _html(client.get(reverse("public:resident", args=[approved_household.lookup_code])))
     assert "审批后确定" in html
     assert "待审核" in html

@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from households import services as household_services
 from households.models import HouseholdStatus, ReviewStatus
+from households.services import review
 from publicity.models import Publication, PublicationStatus
 from publicity.services import objections, publications
 from tests.factories import CommunityFactory
@@ -164,9 +164,7 @@ def test_leader_publishes_after_confirming_and_the_page_shows_frozen_rows_and_th
     assert draft.status == PublicationStatus.PUBLISHED
     assert len(draft.content_hash) == 64
     # The registry changes afterwards; the published page does not.
-    household_services.household_send_back(
-        actor=reviewer, household=approved_household, reason="复核"
-    )
+    review.household_send_back(actor=reviewer, household=approved_household, reason="复核")
     page = _text(client.get(_url("publication-detail", draft.pk)))
     assert draft.content_hash in page
     assert "王**" in page and "共 2 行" in page
@@ -303,11 +301,11 @@ def test_an_upheld_objection_leads_to_a_new_version_with_the_correction(
     assert approved_household.status == HouseholdStatus.REGISTERED
     # Re-review finds the spouse does not qualify after all; the leader approves again.
     head, spouse = approved_household.members.order_by("id")
-    household_services.member_review(actor=reviewer, member=head, decision=ReviewStatus.PASSED)
-    household_services.member_review(
+    review.member_review(actor=reviewer, member=head, decision=ReviewStatus.PASSED)
+    review.member_review(
         actor=reviewer, member=spouse, decision=ReviewStatus.REJECTED, reason="户口已迁出"
     )
-    household_services.household_approve(actor=leader, household=approved_household)
+    review.household_approve(actor=leader, household=approved_household)
 
     client.force_login(leader)
     recently_authenticated(client)

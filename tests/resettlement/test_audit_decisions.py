@@ -11,9 +11,9 @@ from decimal import Decimal
 
 import pytest
 
-from households import services as household_services
 from households.models import ReviewStatus
-from households.services_access import project_access_grant, project_access_revoke
+from households.services import review
+from households.services.access import project_access_grant, project_access_revoke
 from lottery.services.draws import lottery_draw_remaining
 from lottery.services.sessions import lottery_session_void
 from lottery.services.sign_off import lottery_session_sign_off
@@ -44,15 +44,13 @@ def reviewed(register, reviewer):
         ]
     )
     for member in household.members.all():
-        household_services.member_review(
-            actor=reviewer, member=member, decision=ReviewStatus.PASSED
-        )
+        review.member_review(actor=reviewer, member=member, decision=ReviewStatus.PASSED)
     return household
 
 
 @pytest.fixture
 def approved(reviewed, leader):
-    return household_services.household_approve(actor=leader, household=reviewed)
+    return review.household_approve(actor=leader, household=reviewed)
 
 
 # -- qualification --------------------------------------------------------------------------
@@ -78,7 +76,7 @@ def test_each_member_review_is_recorded_with_the_reviewer_and_verdict(reviewed, 
 def test_an_override_is_recorded_with_its_written_reason(register, reviewer):
     household = register()
     member = household.members.get()
-    household_services.member_review(
+    review.member_review(
         actor=reviewer, member=member, decision=ReviewStatus.REJECTED, reason="户口实为空挂"
     )
     entry = only_entry("member.review")
@@ -103,12 +101,12 @@ def test_a_household_approval_records_the_leader_and_the_entitlement(approved, l
 def test_a_refused_approval_leaves_no_entry(reviewed, clerk):
     before = AuditEntry.objects.count()
     with pytest.raises(RuleViolation):
-        household_services.household_approve(actor=clerk, household=reviewed)
+        review.household_approve(actor=clerk, household=reviewed)
     assert AuditEntry.objects.count() == before
 
 
 def test_sending_a_household_back_is_recorded_with_the_reason(approved, leader):
-    household_services.household_send_back(actor=leader, household=approved, reason="公示异议成立")
+    review.household_send_back(actor=leader, household=approved, reason="公示异议成立")
     entry = only_entry("household.send_back")
     assert entry.actor == leader
     assert entry.payload == {"household": approved.code, "reason": "公示异议成立"}

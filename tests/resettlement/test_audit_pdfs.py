@@ -8,8 +8,8 @@ import datetime as dt
 
 import pytest
 
-from households import services as household_services
 from households.models import ReviewStatus
+from households.services import review
 from lottery.pdf.notarial_record import notarial_record_pdf
 from lottery.services.draws import lottery_draw_remaining
 from lottery.services.sign_off import lottery_session_sign_off
@@ -38,10 +38,8 @@ def test_a_publicity_roster_prints_the_chain_head(register, reviewer, leader):
         ]
     )
     for member in household.members.all():
-        household_services.member_review(
-            actor=reviewer, member=member, decision=ReviewStatus.PASSED
-        )
-    household_services.household_approve(actor=leader, household=household)
+        review.member_review(actor=reviewer, member=member, decision=ReviewStatus.PASSED)
+    review.household_approve(actor=leader, household=household)
     draft = publications.publication_create(
         actor=leader, project=household.project, kind="population"
     )

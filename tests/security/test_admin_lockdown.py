@@ -32,8 +32,8 @@ from django.test import Client
 from django.test.utils import override_settings
 from django.urls import reverse
 
-from households import services
 from households.models import Community, Household, Member, Project, VillagerGroup
+from households.services import members, registration
 from resettlement.admin_readonly import ReadOnlyMixin
 from resettlement.admin_services import ServiceAdmin
 from resettlement.audit import audit_head
@@ -163,7 +163,7 @@ def test_no_role_changes_a_member_by_posting_its_version(client, roles, househol
 
 
 def test_a_superuser_cannot_revert_through_a_version_either(client, roles, household, clerk):
-    services.household_update(actor=clerk, household=household, data={"address": "新地址"})
+    registration.household_update(actor=clerk, household=household, data={"address": "新地址"})
     first = household.history.earliest("history_date")
     client.force_login(make_user("root", is_superuser=True, is_staff=True))
     before = snapshot(Household, Household.history.model)
@@ -270,7 +270,7 @@ def test_nor_on_the_history_of_another_projects_household_group_or_project(
 def test_a_deleted_member_of_another_project_stays_not_found(client, clerk, clerk_a, member_b):
     """The history list used to fall back to the deleted row's last version, unscoped."""
     version, pk = latest(member_b), member_b.pk
-    services.member_remove(actor=clerk, member=member_b)
+    members.member_remove(actor=clerk, member=member_b)
     client.force_login(clerk_a)
 
     assert client.get(url(Member, "history", pk)).status_code == 404
@@ -283,7 +283,7 @@ def test_a_deleted_member_of_ones_own_project_keeps_its_history(
     household = register_in(group_a, members=[member_data(), member_data("child", name="王五")])
     child = household.members.get(relation="child")
     version, pk = latest(child), child.pk
-    services.member_remove(actor=clerk, member=child)
+    members.member_remove(actor=clerk, member=child)
     client.force_login(clerk_a)
 
     listing = client.get(url(Member, "history", pk))

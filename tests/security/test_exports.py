@@ -164,8 +164,8 @@ def test_no_export_writes_a_cell_a_spreadsheet_would_run(client, hostile):
 
 def test_an_exported_roster_imports_back_as_it_was(client, hostile):
     """The apostrophe is taken off again on import: "-1" stays "-1", not "'-1"."""
-    from households.import_files import read_roster
     from households.resources import HouseholdMemberResource
+    from resettlement.imports.files import read_roster
 
     admin = make_user("root", is_superuser=True, is_staff=True)
     client.force_login(admin)

@@ -13,12 +13,12 @@ from django.urls import reverse
 from rest_framework import serializers
 from rest_framework.test import APIClient
 
-from households import services
-from households.import_files import read_roster
 from households.models import Household, Member
 from households.resources import roster_import
+from households.services import registration
 from publicity.models import Complaint
 from resettlement.errors import RuleViolation
+from resettlement.imports.files import read_roster
 from resettlement.text import TEXT_MAX_LENGTH, clean_text
 from tests.factories import household_data, member_data
 from tests.households import roster_fixtures
@@ -110,7 +110,7 @@ def test_five_megabytes_of_household_notes_are_refused_everywhere(clerk, registe
     edit = reverse("staff:household-edit", args=[household.pk])
     assert client.post(edit, {"code": household.code, "notes": huge}).status_code == 400
     with pytest.raises(RuleViolation) as violation:
-        services.household_update(actor=clerk, household=household, data={"notes": huge})
+        registration.household_update(actor=clerk, household=household, data={"notes": huge})
     assert violation.value.details[0]["field"] == "notes"
     household.refresh_from_db()
     assert household.notes == ""
@@ -137,7 +137,7 @@ def test_notes_one_character_over_the_limit_are_refused_with_the_limit(clerk, re
 
 def test_notes_of_exactly_the_limit_are_kept(clerk, register):
     household = register()
-    services.household_update(
+    registration.household_update(
         actor=clerk, household=household, data={"notes": "x" * TEXT_MAX_LENGTH}
     )
     household.refresh_from_db()

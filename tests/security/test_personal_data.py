@@ -328,12 +328,12 @@ def test_a_notice_prints_the_members_ids_masked_whoever_prints_it(client, househ
 def test_the_history_list_shows_a_changed_number_masked_on_both_sides(
     client, household, head, clerk, role
 ):
-    from households import services
+    from households.services import members, registration
 
     old_number, old_phone = head.id_number, household.phone
     new_number = "110101197003151234"
-    services.member_update(actor=clerk, member=head, data={"id_number": new_number})
-    services.household_update(actor=clerk, household=household, data={"phone": "13900001111"})
+    members.member_update(actor=clerk, member=head, data={"id_number": new_number})
+    registration.household_update(actor=clerk, household=household, data={"phone": "13900001111"})
     client.force_login(_user(role))
     for url in (
         reverse("admin:households_member_history", args=[head.pk]),
@@ -350,7 +350,7 @@ def test_a_scanned_hukou_book_opens_only_for_the_roles_that_see_numbers_in_full(
 ):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from households import services
+    from households.services import documents
     from tests.households.test_documents import png_bytes
 
     settings.STORAGES = {
@@ -360,7 +360,7 @@ def test_a_scanned_hukou_book_opens_only_for_the_roles_that_see_numbers_in_full(
             "OPTIONS": {"location": tmp_path},
         },
     }
-    document = services.document_upload(
+    document = documents.document_upload(
         actor=clerk,
         household=household,
         kind="hukou_book",

@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from allocation.resources import ApartmentImportReport, apartments_import
-from households.import_command import FileImportCommand
+from resettlement.imports.command import FileImportCommand
 
 
 class Command(FileImportCommand):

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from households.import_command import FileImportCommand
-from households.resources import ImportReport, roster_import
+from households.resources import RosterImportReport, roster_import
+from resettlement.imports.command import FileImportCommand
 
 
 class Command(FileImportCommand):
@@ -20,12 +20,12 @@ class Command(FileImportCommand):
     file_help = "名册文件(.xlsx 或 .csv)"
     user_help = "以哪位工作人员的身份导入(用户名);记为登记人、录入人并写入变更历史"
 
-    def run_import(self, *, actor, project, dataset, dry_run, file_name) -> ImportReport:
+    def run_import(self, *, actor, project, dataset, dry_run, file_name) -> RosterImportReport:
         return roster_import(
             actor=actor, project=project, dataset=dataset, dry_run=dry_run, file_name=file_name
         )
 
-    def summary(self, report: ImportReport, dry_run: bool) -> str:
+    def summary(self, report: RosterImportReport, dry_run: bool) -> str:
         if dry_run:
             message = _("试运行:文件无误,可导入 %(h)d 户、%(m)d 名成员;本次未保存任何数据。")
         else:

@@ -1,12 +1,13 @@
-"""Roster import and export in the admin, as a mixin for the household admin.
+"""File import and export in the admin, as a mixin for an app's admin.
 
     class HouseholdAdmin(HouseholdImportExportMixin, ReadOnlyAdmin): ...
 
-The admin runs the same resource and rules as `manage.py import_households`
-(households.resources): the upload form adds the project to import into; the dry run shows
-every problem by Excel row and column, or a summary of what will be created; confirming
-imports the file, all of it or nothing. Importing needs households.import_households,
-exporting households.export_households.
+where the app's mixin (households.admin.HouseholdImportExportMixin) builds on
+`FileImportExportMixin` with its resource, permissions, template and messages. The admin
+runs the same resource and rules as the app's import command: the upload form adds the
+project to import into (among those the user may see); the dry run shows every problem by
+Excel row and column, or a summary of what will be created; confirming imports the file, all
+of it or nothing.
 """
 
 from __future__ import annotations
@@ -19,44 +20,37 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
 from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
 
-from households.access import visible_projects
-from households.import_files import (
+from resettlement.errors import RuleViolation
+from resettlement.imports.base import import_problems
+from resettlement.imports.files import (
     CSV,
     XLSX,
+    XLSX_CONTENT_TYPE,
     FileRejected,
     check_size,
     format_for_name,
     read_roster,
 )
-from households.import_template import XLSX_CONTENT_TYPE
-from households.models import Project
-from households.resources import (
-    EXPORT_PERMISSION,
-    IMPORT_PERMISSION,
-    HouseholdMemberResource,
-    import_problems,
-)
-from resettlement.errors import RuleViolation
+from resettlement.imports.projects import project_scope
 
 # How many problems the admin repeats as messages after a failed confirmation.
 _MESSAGES_SHOWN = 20
 
 
 class _RosterFormat(base_formats.Format):
-    """An import format reading through households.import_files (size, type and bomb checks)."""
+    """An import format reading through resettlement.imports.files (size, type and bomb checks)."""
 
     kind = ""
     content_type = "application/octet-stream"
 
     def __init__(self, encoding: str | None = None) -> None:
-        self.encoding = encoding  # bytes are decoded by import_files (UTF-8 or GBK csv)
+        self.encoding = encoding  # bytes are decoded by imports.files (UTF-8 or GBK csv)
 
     def get_title(self) -> str:
         return self.kind
@@ -91,7 +85,8 @@ class RosterImportForm(ImportForm):
     """The import form with the project to import into; the format follows the file name
     when none is chosen."""
 
-    project = forms.ModelChoiceField(queryset=Project.objects.all(), label=gettext_lazy("项目"))
+    # The queryset is the projects the user may see, set by the admin for each request.
+    project = forms.ModelChoiceField(queryset=None, label=gettext_lazy("项目"))
     field_order = ["project", "resource", "import_file", "format"]
 
     def __init__(self, formats, resources, **kwargs: Any) -> None:
@@ -121,34 +116,28 @@ class RosterImportForm(ImportForm):
 
 
 class RosterConfirmImportForm(ConfirmImportForm):
-    project = forms.ModelChoiceField(queryset=Project.objects.all(), widget=forms.HiddenInput)
+    project = forms.ModelChoiceField(queryset=None, widget=forms.HiddenInput)
 
 
-class HouseholdImportExportMixin(ImportExportMixin):
-    """Import and export of the roster (households with members, one row per member)."""
+class FileImportExportMixin(ImportExportMixin):
+    """Import and export of one resource's files: the project picker, the file checks, the
+    dry-run preview listing every problem, the confirmation. Subclasses set
+    `resource_classes`, `import_template_name`, the permissions and the success message."""
 
-    resource_classes = [HouseholdMemberResource]
     import_form_class = RosterImportForm
     confirm_form_class = RosterConfirmImportForm
-    export_form_class = ExportForm  # the whole roster, so that it imports back
+    export_form_class = ExportForm  # the whole file, so that it imports back
     import_formats = IMPORT_FORMATS
     export_formats = [base_formats.XLSX, base_formats.CSV]
-    import_template_name = "admin/households/import_roster.html"
-
-    def has_import_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(IMPORT_PERMISSION)
-
-    def has_export_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(EXPORT_PERMISSION)
 
     def create_import_form(self, request: HttpRequest):
         form = super().create_import_form(request)
-        form.fields["project"].queryset = visible_projects(request.user)
+        form.fields["project"].queryset = project_scope().visible(request.user)
         return form
 
     def create_confirm_form(self, request: HttpRequest, import_form=None):
         form = super().create_confirm_form(request, import_form)
-        form.fields["project"].queryset = visible_projects(request.user)
+        form.fields["project"].queryset = project_scope().visible(request.user)
         return form
 
     def get_import_resource_kwargs(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
@@ -164,11 +153,6 @@ class HouseholdImportExportMixin(ImportExportMixin):
         if import_form is not None:
             initial["project"] = import_form.cleaned_data["project"].pk
         return initial
-
-    def get_import_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_import_context_data(**kwargs)
-        context["template_url"] = reverse("staff:import-template")
-        return context
 
     def add_data_read_fail_error_to_form(self, form, e: Exception) -> None:
         if isinstance(e, RuleViolation):
@@ -200,13 +184,3 @@ class HouseholdImportExportMixin(ImportExportMixin):
                 reverse(f"admin:{info[0]}_{info[1]}_import", current_app=self.admin_site.name)
             )
         return super().process_result(result, request)
-
-    def add_success_message(self, result, request: HttpRequest) -> None:
-        messages.success(
-            request,
-            _("导入成功:%(h)d 户、%(m)d 名成员。") % {"h": result.households, "m": result.members},
-        )
-
-    def get_export_filename(self, request: HttpRequest, queryset, file_format) -> str:
-        date = timezone.localdate().isoformat()
-        return f"households-members-{date}.{file_format.get_extension()}"

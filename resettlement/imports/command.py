@@ -1,6 +1,6 @@
 """The command-line side of a file import, shared by `manage.py import_households` and
 `manage.py import_apartments`: find the project, the acting user and the file, read it
-through `households.import_files`, run the import, and list every problem (exit status 1)
+through `resettlement.imports.files`, run the import, and list every problem (exit status 1)
 or print the summary."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from households.import_files import check_size, format_for_name, read_roster
-from households.models import Project
 from resettlement.errors import RuleViolation
+from resettlement.imports.files import check_size, format_for_name, read_roster
+from resettlement.imports.projects import project_scope
 
 
 class FileImportCommand(BaseCommand):
@@ -25,7 +25,7 @@ class FileImportCommand(BaseCommand):
     user_help = ""
 
     def run_import(
-        self, *, actor, project: Project, dataset: tablib.Dataset, dry_run: bool, file_name: str
+        self, *, actor, project, dataset: tablib.Dataset, dry_run: bool, file_name: str
     ) -> Any:
         """Import and return a report with `ok` and `problems`."""
         raise NotImplementedError
@@ -40,9 +40,10 @@ class FileImportCommand(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="只检查,不保存(试运行)")
 
     def handle(self, *args, file: str, project: str, user: str, dry_run: bool, **options) -> None:
+        projects = project_scope().model.objects
         try:
-            target = Project.objects.get(code=project)
-        except Project.DoesNotExist:
+            target = projects.get(code=project)
+        except projects.model.DoesNotExist:
             raise CommandError(_("项目 %(p)s 不存在。") % {"p": project}) from None
         try:
             actor = get_user_model().objects.get(username=user)

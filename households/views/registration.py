@@ -1,6 +1,6 @@
 """The clerks' registration screens: search, register a household with its members, see and
-edit one household with its document checklist, download documents. Views parse input,
-call one service and render; rules live in households.services."""
+edit one household with its document checklist, add, change and remove its members. Views
+parse input, call one service and render; rules live in households.services."""
 
 from __future__ import annotations
 
@@ -9,13 +9,11 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from households import selectors, services, services_unmask
 from households.access import projects_q, require_project, visible_projects
 from households.forms import (
     DocumentUploadForm,
@@ -24,20 +22,19 @@ from households.forms import (
     MemberForm,
     MemberFormSet,
     UnmaskForm,
-    apply_errors,
 )
 from households.models import (
     Community,
-    Document,
     Household,
     HouseholdStatus,
     Member,
-    UnmaskRecord,
     VillagerGroup,
 )
-from resettlement.errors import RuleViolation
-from resettlement.personal_data import FULL_PERSONAL_DATA, Unmasked, sees_full_personal_data
-from resettlement.uploads import private_file_response
+from households.selectors import documents, registration
+from households.services import members as households_members
+from households.services import registration as households_registration
+from resettlement.errors import RuleViolation, apply_errors
+from resettlement.personal_data import Unmasked, sees_full_personal_data
 
 registry_view = permission_required("households.view_household", raise_exception=True)
 
@@ -59,9 +56,9 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @registry_view
 def household_list(request: HttpRequest) -> HttpResponse:
-    queryset = selectors.household_list().filter(projects_q(request.user))
+    queryset = registration.household_list().filter(projects_q(request.user))
     term = request.GET.get("q", "")
-    queryset = selectors.household_search(queryset, term, user=request.user)
+    queryset = registration.household_search(queryset, term, user=request.user)
     project = request.GET.get("project")
     if project:
         queryset = queryset.filter(project__code=project)
@@ -94,7 +91,7 @@ def household_register(request: HttpRequest) -> HttpResponse:
     members = MemberFormSet(request.POST or None, prefix="m")
     if request.method == "POST" and form.is_valid() and members.is_valid():
         try:
-            household = services.household_register(
+            household = households_registration.household_register(
                 actor=request.user,
                 project=form.cleaned_data["project"],
                 community=form.cleaned_data["community"],
@@ -104,7 +101,7 @@ def household_register(request: HttpRequest) -> HttpResponse:
             )
         except RuleViolation as exc:
             changed = [f for f in members.forms if f.has_changed()]
-            apply_errors(exc.details or [{"message": exc.message}], form, changed)
+            apply_errors(form, exc.details, exc.message, members=changed)
             messages.error(request, exc.message)
         else:
             messages.success(request, _("已登记 %(h)s 户,请上传证明材料。") % {"h": household.code})
@@ -123,7 +120,7 @@ def household_register(request: HttpRequest) -> HttpResponse:
 
 def _visible_household(request: HttpRequest, pk: int) -> Household:
     try:
-        household = selectors.household_detail(pk)
+        household = registration.household_detail(pk)
     except Household.DoesNotExist:
         raise Http404 from None
     require_project(request.user, household.project_id)
@@ -146,7 +143,7 @@ def _household_page(
         {
             "household": household,
             "members": members,
-            "checklist": selectors.document_checklist(household),
+            "checklist": documents.document_checklist(household),
             "other_documents": [d for d in household.documents.all() if d.kind == "other"],
             "upload_form": DocumentUploadForm(),
             "full_personal_data": full,
@@ -165,71 +162,22 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _household_page(request, _visible_household(request, pk))
 
 
-@never_cache
-@login_required
-@registry_view
-@require_POST
-def household_unmask(request: HttpRequest, pk: int) -> HttpResponse:
-    """Show one ID or phone number of this household in full, in this answer only, to a
-    user who sees them masked; the reason is recorded (households.services_unmask)."""
-    household = _visible_household(request, pk)
-    form = UnmaskForm(request.POST, household=household, members=household.members.all())
-    if not form.is_valid():
-        messages.error(request, _("请选择要查看的一项。"))
-        return _household_page(request, household, unmask_form=form, status=400)
-    member = form.member()
-    try:
-        services_unmask.personal_data_unmask(
-            actor=request.user,
-            household=household,
-            member=member,
-            reason=form.cleaned_data["reason"],
-        )
-    except RuleViolation as exc:
-        apply_errors(exc.details or [{"message": exc.message}], form)
-        messages.error(request, exc.message)
-        return _household_page(request, household, unmask_form=form, status=exc.status_code)
-    messages.info(
-        request,
-        _("已显示完整号码,仅限本页;本次查看已记录(查看人、时间、理由),供纪检监督查阅。"),
-    )
-    unmasked = Unmasked("id_number", member) if member else Unmasked("phone", household)
-    return _household_page(
-        request,
-        household,
-        unmask_form=UnmaskForm(household=household, members=household.members.all()),
-        unmasked=unmasked,
-    )
-
-
-@login_required
-@permission_required("households.view_unmaskrecord", raise_exception=True)
-def unmask_record_list(request: HttpRequest) -> HttpResponse:
-    """For the supervising office: every unmasking, newest first, with who, when, which
-    record and why."""
-    records = (
-        UnmaskRecord.objects.filter(projects_q(request.user))
-        .select_related("project", "household", "user")
-        .order_by("-unmasked_at", "-id")
-    )
-    page = Paginator(records, 50).get_page(request.GET.get("page"))
-    return render(request, "households/unmask_records.html", {"page": page})
-
-
 @login_required
 @permission_required("households.change_household", raise_exception=True)
 def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
     household = get_object_or_404(
         Household.objects.select_related("project").filter(projects_q(request.user)), pk=pk
     )
-    form = HouseholdEditForm(request.POST or None, initial=services.household_values(household))
+    form = HouseholdEditForm(
+        request.POST or None, initial=households_registration.household_values(household)
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.household_update(
+            households_registration.household_update(
                 actor=request.user, household=household, data=form.household_data()
             )
         except RuleViolation as exc:
-            apply_errors(exc.details or [{"message": exc.message}], form)
+            apply_errors(form, exc.details, exc.message)
         else:
             messages.success(request, _("户信息已保存。"))
             return redirect("staff:household-detail", pk=household.pk)
@@ -248,13 +196,15 @@ def member_edit(request: HttpRequest, pk: int, member_pk: int | None = None) -> 
     if request.method == "POST" and form.is_valid():
         try:
             if member:
-                services.member_update(actor=request.user, member=member, data=form.member_data())
+                households_members.member_update(
+                    actor=request.user, member=member, data=form.member_data()
+                )
             else:
-                services.member_add(
+                households_members.member_add(
                     actor=request.user, household=household, data=form.member_data()
                 )
         except RuleViolation as exc:
-            apply_errors(exc.details or [{"message": exc.message}], form)
+            apply_errors(form, exc.details, exc.message)
             messages.error(request, exc.message)
         else:
             messages.success(request, _("成员信息已保存;如该户已审核,将重新审核。"))
@@ -273,53 +223,9 @@ def member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse
         Member.objects.filter(projects_q(request.user)), pk=member_pk, household_id=pk
     )
     try:
-        services.member_remove(actor=request.user, member=member)
+        households_members.member_remove(actor=request.user, member=member)
     except RuleViolation as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("已删除成员 %(n)s。") % {"n": member.name})
     return redirect("staff:household-detail", pk=pk)
-
-
-@login_required
-@require_POST
-def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
-    household = get_object_or_404(Household.objects.filter(projects_q(request.user)), pk=pk)
-    form = DocumentUploadForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, _("请选择要上传的文件。"))
-        return redirect("staff:household-detail", pk=pk)
-    member = None
-    if form.cleaned_data.get("member"):
-        member = get_object_or_404(Member, pk=form.cleaned_data["member"], household=household)
-    try:
-        services.document_upload(
-            actor=request.user,
-            household=household,
-            kind=form.cleaned_data["kind"],
-            upload=form.cleaned_data["file"],
-            member=member,
-        )
-    except RuleViolation as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("材料已上传。"))
-    return redirect("staff:household-detail", pk=pk)
-
-
-@login_required
-@permission_required("households.view_document", raise_exception=True)
-@permission_required(FULL_PERSONAL_DATA, raise_exception=True)
-def document_download(request: HttpRequest, pk: int) -> FileResponse:
-    """Stream a document as an attachment: never inline, never from a public URL. A scan of
-    an ID card or a hukou book shows every number in full, so only the roles that see
-    personal data in full may open one (the others see the checklist: present or missing)."""
-    document = get_object_or_404(
-        Document.objects.filter(projects_q(request.user, "household__project")), pk=pk
-    )
-    return private_file_response(
-        document.file.open("rb"),
-        filename=f"{document.household.code}-{document.kind}{document.extension}",
-        content_type=document.content_type,
-        as_attachment=True,
-    )

@@ -28,8 +28,8 @@ from import_export import resources, widgets
 from import_export.results import Result
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
-from households.access import require_project_access
 from resettlement.errors import RuleViolation
+from resettlement.imports.projects import project_scope
 from resettlement.roles import require_permission
 from resettlement.spreadsheets import export_row
 
@@ -282,7 +282,7 @@ class AllOrNothingResource(resources.ModelResource):
         require_permission(self.user, self.import_permission)
         if self.project is None:
             raise RuleViolation("no_project", _("请选择要导入到哪个项目。"))
-        require_project_access(self.user, self.project)
+        project_scope().require_access(self.user, self.project)
         problems = dataset_problems(
             dataset,
             headers=[column.header for column in self.columns],

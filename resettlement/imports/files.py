@@ -1,15 +1,15 @@
 """Reading an uploaded roster (xlsx or csv) into a table, refusing anything unsafe first.
 
-Used by the admin import and `manage.py import_households` before the rows reach
-`households.resources`. A file is refused, with a message for people, when it is too large,
-empty, not really the spreadsheet its name claims (a text or PDF file renamed .xlsx), a zip
-bomb (checked from the zip directory before anything is decompressed), or has more data
-rows than settings.IMPORT_MAX_ROWS, or data in more than MAX_COLUMNS columns. XML inside the
-xlsx is parsed by openpyxl through defusedxml (a project dependency), which refuses entity
-expansion ("billion laughs") and external entities.
+Used by the admin import and the import commands (`manage.py import_households`,
+`import_apartments`) before the rows reach the app's resource. A file is refused, with a
+message for people, when it is too large, empty, not really the spreadsheet its name claims
+(a text or PDF file renamed .xlsx), a zip bomb (checked from the zip directory before
+anything is decompressed), or has more data rows than settings.IMPORT_MAX_ROWS, or data in
+more than MAX_COLUMNS columns. XML inside the xlsx is parsed by openpyxl through defusedxml
+(a project dependency), which refuses entity expansion ("billion laughs") and external entities.
 
 Formula cells are read as their formula text ("=…"), never as the value Excel cached: the
-import refuses them cell by cell (`households.import_base`), as it does a csv cell that
+import refuses them cell by cell (`resettlement.imports.base`), as it does a csv cell that
 Excel would run as a formula.
 
 The table keeps the sheet's row numbering: the header is row 1 and data row i (0-based) is
@@ -36,6 +36,7 @@ from resettlement.errors import RuleViolation
 XLSX = "xlsx"
 CSV = "csv"
 FORMATS = (XLSX, CSV)
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # A real roster's sheet XML is 10–30 times its compressed size; zip bombs are thousands.
 DEFAULT_MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024

@@ -6,7 +6,8 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.utils.http import content_disposition_header
 
-from households.import_template import FILE_NAME, XLSX_CONTENT_TYPE, roster_template
+from households.import_template import FILE_NAME, roster_template
+from resettlement.imports.files import XLSX_CONTENT_TYPE
 
 
 @login_required

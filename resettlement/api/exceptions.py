@@ -1,4 +1,5 @@
-"""The one mapping of RuleViolation to API responses."""
+"""The one mapping of RuleViolation to API responses (the `EXCEPTION_HANDLER`), the 404 and
+400 handlers for /api/, and the schema hook documenting those refusals."""
 
 from __future__ import annotations
 

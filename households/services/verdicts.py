@@ -1,0 +1,90 @@
+"""The computed qualification verdict each member carries (households.qualification applied to
+the member's facts and the project's policy), set when a member is entered or changed and
+recomputed when the policy changes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from households import qualification
+from households.models import (
+    Household,
+    HouseholdStatus,
+    Member,
+    Project,
+    ReviewStatus,
+)
+from households.selectors.verdicts import resettled_projects_by_id
+from households.services._common import (
+    _REVIEW_FIELDS,
+    _VERDICT_FIELDS,
+    _reopen_review,
+    _save_with_reason,
+    _withdraw_review,
+)
+
+
+def member_facts(member: Member | Mapping[str, Any]) -> qualification.MemberFacts:
+    get = member.get if isinstance(member, Mapping) else lambda f: getattr(member, f)
+    return qualification.MemberFacts(
+        birth_date=get("birth_date"),
+        hukou_nature=get("hukou_nature"),
+        hukou_moved_in=get("hukou_moved_in"),
+        hukou_moved_out=get("hukou_moved_out"),
+        special_status=get("special_status"),
+        housing_welfare=get("housing_welfare"),
+    )
+
+
+def apply_verdict(member: Member, project: Project, resettled_in: tuple[str, ...]) -> None:
+    """Compute and set the member's verdict fields (does not save).
+
+    The evidence is stored as the office's record, in the system's language (Chinese),
+    whatever language the person who triggered the computation is using.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        verdict = qualification.evaluate(member_facts(member), project, resettled_in=resettled_in)
+    member.verdict_qualified = verdict.qualified
+    member.verdict_checks = verdict.as_json()
+    member.verdict_failures = verdict.failures_field()
+
+
+@transaction.atomic
+def project_recompute_verdicts(*, project: Project, actor=None) -> int:
+    """Re-apply the rules to every member not yet approved (after a policy change, which
+    `project_update_policy` makes; `actor` is the person who changed it, for the history).
+
+    A pass the new rules contradict, given without a written reason, goes back to review with
+    its household: it was not an override when it was given, and must not become one
+    silently.
+    """
+    members = list(
+        Member.objects.filter(project=project).exclude(household__status=HouseholdStatus.APPROVED)
+    )
+    resettled = resettled_projects_by_id(
+        [m.id_number for m in members], exclude_project_id=project.pk
+    )
+    for member in members:
+        apply_verdict(member, project, resettled.get(member.id_number, ()))
+    Member.objects.bulk_update(members, _VERDICT_FIELDS, batch_size=1000)
+    stale_passes = [
+        m
+        for m in members
+        if m.review_status == ReviewStatus.PASSED
+        and not m.review_overridden
+        and not m.verdict_qualified
+    ]
+    for member in stale_passes:  # few, and each belongs in the history
+        _withdraw_review(member)
+        reason = _("安置政策调整,成员 %(n)s 重新审核") % {"n": member.name}
+        _save_with_reason(member, reason, actor, update_fields=_VERDICT_FIELDS + _REVIEW_FIELDS)
+        _reopen_review(
+            Household.objects.select_for_update().get(pk=member.household_id), reason, actor
+        )
+    return len(members)
