@@ -10,7 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from resettlement.health import healthz
 from resettlement.reauth import LoginView, confirm_password, second_factor
-from resettlement.views_audit import audit_heads, audit_heads_json
+from resettlement.views.audit import audit_heads, audit_heads_json
 
 # Swagger UI: its start-up script is served as a file (the split view), but its page keeps a
 # small inline <style>; only this page may use inline styles. Like the schema it describes

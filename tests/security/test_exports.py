@@ -204,8 +204,8 @@ def test_every_spreadsheet_the_code_writes_goes_through_the_export_cell_function
                 assert ESCAPED.search(source), f"{path}: writes a spreadsheet without export_cell"
     # The walk above downloads what each of these writes.
     assert sorted(writers) == [
-        "households/import_base.py",
         "households/import_template.py",
         "oversight/export.py",
+        "resettlement/imports/base.py",
         "settlement/export/statements.py",
     ]
