@@ -29,8 +29,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from allocation.models import ApartmentType
-from households.access import chosen_project, visible_projects
-from households.models import Community, Household, Member, Project, Relation
+from households.access import requested_project, visible_projects
+from households.models import Community, Household, Member, Relation
 from lottery.forms import (
     CheckInForm,
     ConfirmForm,
@@ -57,11 +57,6 @@ from lottery.views._common import _session, screen_text, session_page, session_v
 from resettlement.errors import RuleViolation, apply_errors
 from resettlement.reauth import recent_authentication_required
 
-
-def _project(request: HttpRequest) -> Project | None:
-    return chosen_project(request.user, request.GET.get("project") or request.POST.get("project"))
-
-
 # --- The list and the "new session" form -----------------------------------------------------
 
 
@@ -69,7 +64,7 @@ def _project(request: HttpRequest) -> Project | None:
 @login_required
 @session_view
 def session_list(request: HttpRequest) -> HttpResponse:
-    project = _project(request)
+    project = requested_project(request)
     sessions = session_selectors.session_list(project=project) if project else []
     return render(
         request,
@@ -85,7 +80,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("lottery.add_lotterysession", raise_exception=True)
 def session_create(request: HttpRequest) -> HttpResponse:
-    project = _project(request)
+    project = requested_project(request)
     if project is None:
         messages.error(request, _("还没有项目。请先在后台创建项目。"))
         return redirect("lottery:session-list")
