@@ -1,7 +1,6 @@
 """Admin for the housing stock and the demands. Estates (with their floor rule), apartment
-types and the allocation policy are configured here through allocation.services: forms
-check their input by running the service in a transaction that is rolled back (so the
-service's messages appear on the right field), and saving runs it for real. Apartments and
+types and the allocation policy are configured here through allocation.services (resettlement.admin_services: saving runs the
+service once, and its refusal is shown on the right field). Apartments and
 demands are operational records: read-only, changed only by the actions, which call the
 services."""
 

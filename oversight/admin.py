@@ -1,6 +1,6 @@
 """Admin for oversight: working teams, household assignments and return plans are saved
-through `oversight.services` (resettlement.admin_services: the form tries the service first,
-rolled back, so refusals appear on their fields; nothing is deleted here). The ledger and its
+through `oversight.services` (resettlement.admin_services: saving runs the service once, and
+a refusal is shown on the fields it names; nothing is deleted here). The ledger and its
 runs are read-only: the daily task writes them."""
 
 from __future__ import annotations

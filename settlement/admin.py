@@ -1,6 +1,6 @@
 """Admin for settlement. Price rules (with their over-area bands) are saved through
-`settlement.services.prices.price_rules_set`, the form trying the service first (rolled back) so its
-refusals appear on the right field. Everything else is read-only here: statements, approvals
+`settlement.services.prices.price_rules_set` (resettlement.admin_services: saving runs the
+service once, and a refusal is shown on the right field). Everything else is read-only here: statements, approvals
 and payments change only through the services (finance pages, API), agreements, handovers
 and defects through the handover pages."""
 
