@@ -1,8 +1,8 @@
 """Admin for the housing stock and the demands. Estates (with their floor rule), apartment
-types and the allocation policy are configured here through allocation.services (resettlement.admin_services: saving runs the
-service once, and its refusal is shown on the right field). Apartments and
-demands are operational records: read-only, changed only by the actions, which call the
-services."""
+types and the allocation policy are configured here through allocation.services
+(resettlement.admin_services: saving runs the service once, and its refusal is shown on the
+right field). Apartments and demands are operational records: read-only, changed only by
+the actions, which call the services."""
 
 from __future__ import annotations
 
