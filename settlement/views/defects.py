@@ -4,13 +4,13 @@ reporting one for a household."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from households.access import projects_q, visible_projects
 from resettlement.errors import RuleViolation
+from resettlement.paging import page_of
 from resettlement.uploads import private_file_response
 from settlement.forms.defects import DefectAnswerForm, DefectFilterForm, DefectReportForm
 from settlement.models import DefectPhoto, DefectStatus, DefectTicket
@@ -35,9 +35,7 @@ def defect_list(request: HttpRequest) -> HttpResponse:
     tickets = defects.defect_list(project=project, status=status or None).filter(
         projects_q(request.user, "household__project")
     )
-    page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    listing = page_of(request, tickets, PAGE_SIZE)
     return render(
         request,
         "settlement/handover/defect_list.html",
@@ -47,8 +45,7 @@ def defect_list(request: HttpRequest) -> HttpResponse:
             "project": project,
             "status": status,
             "statuses": DefectStatus.choices,
-            "page": page,
-            "query": query.urlencode(),
+            **listing,
         },
     )
 
