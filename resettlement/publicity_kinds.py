@@ -83,6 +83,13 @@ def get(code: str) -> PublicityKind:
     return _KINDS[code]
 
 
+def label_of(code: str) -> str:
+    """The kind's label, or the code itself for a kind no longer registered (a publication
+    outlives its kind)."""
+    kind = _KINDS.get(code)
+    return str(kind.label) if kind is not None else code
+
+
 def all_kinds() -> list[PublicityKind]:
     return list(_KINDS.values())
 

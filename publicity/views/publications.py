@@ -42,13 +42,6 @@ ROWS_PER_PAGE = 100
 publicity_view = permission_required("publicity.view_publication", raise_exception=True)
 
 
-def _kind_label(code: str) -> str:
-    try:
-        return str(publicity_kinds.get(code).label)
-    except KeyError:
-        return code
-
-
 @login_required
 @publicity_view
 def publication_list(request: HttpRequest) -> HttpResponse:
@@ -70,7 +63,7 @@ def publication_list(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(publications, 50).get_page(request.GET.get("page"))
     for publication in page:
-        publication.kind_label = _kind_label(publication.kind)
+        publication.kind_label = publicity_kinds.label_of(publication.kind)
     return render(
         request,
         "publicity/publication_list.html",
@@ -165,7 +158,7 @@ def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "publicity/publication_detail.html",
         {
             "publication": publication,
-            "kind_label": _kind_label(publication.kind),
+            "kind_label": publicity_kinds.label_of(publication.kind),
             "columns": columns,
             "page": page,
             "total_rows": len(rows),
