@@ -1,22 +1,18 @@
 """Admin for the housing stock and the demands. Estates (with their floor rule), apartment
-types and the allocation policy are configured here through allocation.services: forms
-check their input by running the service in a transaction that is rolled back (so the
-service's messages appear on the right field), and saving runs it for real. Apartments and
-demands are operational records: read-only, changed only by the actions, which call the
-services."""
+types and the allocation policy are configured here through allocation.services
+(resettlement.admin_services: saving runs the service once, and its refusal is shown on the
+right field). Apartments and demands are operational records: read-only, changed only by
+the actions, which call the services."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
-from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -43,15 +39,11 @@ from resettlement.errors import RuleViolation
 
 
 class EstateForm(ServiceForm):
+    fixed_once_saved = ("project", "code")
+
     class Meta:
         model = Estate
         fields = ["project", "code", "name", "address", "orientation"]
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            for name in ("project", "code"):
-                self.fields[name].disabled = True
 
     def call(self, actor) -> Estate:
         data = self.cleaned_data
@@ -158,15 +150,11 @@ class EstateAdmin(ProjectScopedAdmin, ServiceAdmin):
 
 
 class ApartmentTypeForm(ServiceForm):
+    fixed_once_saved = ("project", "code")
+
     class Meta:
         model = ApartmentType
         fields = ["project", "code", "name", "nominal_area"]
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            for name in ("project", "code"):
-                self.fields[name].disabled = True
 
     def call(self, actor) -> ApartmentType:
         data = self.cleaned_data
@@ -196,14 +184,11 @@ class ApartmentTypeAdmin(ProjectScopedAdmin, ServiceAdmin):
 
 
 class AllocationPolicyForm(ServiceForm):
+    fixed_once_saved = ("project",)
+
     class Meta:
         model = AllocationPolicy
         fields = ["project", "over_area_cap"]
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.fields["project"].disabled = True
 
     def call(self, actor) -> AllocationPolicy:
         return demands.allocation_policy_update(
@@ -234,17 +219,10 @@ class ApartmentImportExportMixin(HouseholdImportExportMixin):
 
     resource_classes = [ApartmentResource]
     import_template_name = "allocation/admin/import_apartments.html"
-
-    def has_import_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(IMPORT_PERMISSION)
-
-    def has_export_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(EXPORT_PERMISSION)
-
-    def get_import_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_import_context_data(**kwargs)
-        context["template_url"] = reverse("allocation:import-template")
-        return context
+    import_permission = IMPORT_PERMISSION
+    export_permission = EXPORT_PERMISSION
+    template_url_name = "allocation:import-template"
+    export_filename = "apartments"
 
     def add_success_message(self, result, request: HttpRequest) -> None:
         messages.success(
@@ -252,10 +230,6 @@ class ApartmentImportExportMixin(HouseholdImportExportMixin):
             _("导入成功:%(a)d 套房(新建 %(b)d 栋楼、%(s)d 个单元)。")
             % {"a": result.apartments, "b": result.buildings, "s": result.stairs},
         )
-
-    def get_export_filename(self, request: HttpRequest, queryset, file_format) -> str:
-        date = timezone.localdate().isoformat()
-        return f"apartments-{date}.{file_format.get_extension()}"
 
 
 @admin.register(Apartment)

@@ -10,12 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from allocation.selectors import demands, estates
 from resettlement.publicity_kinds import (
-    COMMUNITY,
-    GROUP,
-    HEAD,
-    HOUSEHOLD,
+    HOUSEHOLD_HEAD_FIRST,
     Column,
-    PublicityKind,
     household_cells,
     register,
 )
@@ -68,42 +64,33 @@ def demand_rows(project, community=None) -> list[dict[str, Any]]:
 
 
 HOUSING = register(
-    PublicityKind(
-        code="housing",
-        label=_("安置房源公示"),
-        columns=(
-            Column("estate", _("安置小区")),
-            Column("building", _("楼栋")),
-            Column("stair", _("单元")),
-            Column("code", _("房号")),
-            Column("floor", _("楼层")),
-            Column("area", _("建筑面积(㎡)")),
-            Column("type", _("户型")),
-            Column("orientation", _("朝向")),
-            Column("tier", _("档次")),
-            Column("status", _("状态")),
-        ),
-        build_rows=housing_rows,
-        default_days=7,
-    )
+    code="housing",
+    label=_("安置房源公示"),
+    columns=(
+        Column("estate", _("安置小区")),
+        Column("building", _("楼栋")),
+        Column("stair", _("单元")),
+        Column("code", _("房号")),
+        Column("floor", _("楼层")),
+        Column("area", _("建筑面积(㎡)")),
+        Column("type", _("户型")),
+        Column("orientation", _("朝向")),
+        Column("tier", _("档次")),
+        Column("status", _("状态")),
+    ),
+    build_rows=housing_rows,
 )
 
 DEMAND = register(
-    PublicityKind(
-        code="demand",
-        label=_("应安置面积及户型公示"),
-        columns=(
-            HOUSEHOLD,
-            HEAD,
-            COMMUNITY,
-            GROUP,
-            Column("entitlement_area", _("应安置面积(㎡)")),
-            Column("types", _("所选户型")),
-            Column("chosen_area", _("所选面积(㎡)")),
-            Column("difference", _("面积差(㎡)")),
-            Column("fit", _("面积情况")),
-        ),
-        build_rows=demand_rows,
-        default_days=7,
-    )
+    code="demand",
+    label=_("应安置面积及户型公示"),
+    columns=(
+        *HOUSEHOLD_HEAD_FIRST,
+        Column("entitlement_area", _("应安置面积(㎡)")),
+        Column("types", _("所选户型")),
+        Column("chosen_area", _("所选面积(㎡)")),
+        Column("difference", _("面积差(㎡)")),
+        Column("fit", _("面积情况")),
+    ),
+    build_rows=demand_rows,
 )

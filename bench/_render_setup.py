@@ -2,24 +2,29 @@
 
 What the PDF benchmarks share: a project of approved households made in bulk, and a
 real `celery worker` through Redis as deployed (prefork, prefetch 1) on a queue of the
-run's own, with a wait that gives up when parts stop finishing."""
+run's own, with a wait that gives up when parts stop finishing; without Redis, a pool of
+forked processes running the render task."""
 
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
+from typing import Any
+from unittest import mock
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.db import connections
 from django.test import override_settings
 from django.utils import timezone
 
@@ -35,6 +40,7 @@ from households.models import (
     VillagerGroup,
 )
 from publicity.models import RenderJob, RenderStatus
+from resettlement.pdf import warm_up
 
 SIZES = (3, 2, 4, 3, 1, 5, 3, 3, 2, 4)  # three people per household on average
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
@@ -225,3 +231,26 @@ def celery_worker(redis_url: str, workers: int, name: str) -> Iterator[subproces
                 connection.default_channel.queue_delete(queue)
             app.conf.update(saved)
             app._after_fork()  # forget the pooled broker connections
+
+
+def pool_run(
+    task: Any, run_part: Callable[[int], Any], start: Callable[[], Any], workers: int
+) -> tuple[Any, list, float]:
+    """The project's path without Redis: `start()` with each part `task.delay` queues sent
+    to a pool of `workers` forked, warmed processes running `run_part(part_id)`. Returns
+    what `start` returned, each part's result, and the seconds until every part is done."""
+    connections.close_all()  # forked workers open their own
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers, initializer=warm_up) as pool:
+        pool.map(time.sleep, [0.2] * workers)  # every worker started and warmed
+        pending = []
+
+        def enqueue(part_id: int) -> None:
+            pending.append(pool.apply_async(run_part, (part_id,)))
+
+        started = time.perf_counter()
+        with mock.patch.object(task, "delay", enqueue):
+            value = start()
+        results = [result.get() for result in pending]
+        seconds = time.perf_counter() - started
+    return value, results, seconds

@@ -22,18 +22,16 @@ Target: at least 80 notices per second for the batch.
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
 import os
 import time
-from unittest import mock
 
-from django.db import connections
 from django.utils import timezone
 
 from bench._render_setup import (
     approved_project,
     bench_user,
     celery_worker,
+    pool_run,
     redis_reachable,
     sizes_for_households,
     temporary_media,
@@ -120,20 +118,9 @@ def _run_task(part_id: int) -> tuple[bool, float]:
 
 
 def _pool_run(project: Project, clerk) -> dict:
-    connections.close_all()  # forked workers open their own
-    context = multiprocessing.get_context("fork")
-    with context.Pool(WORKERS, initializer=warm_up) as pool:
-        pool.map(time.sleep, [0.2] * WORKERS)  # every worker started and warmed
-        pending = []
-
-        def enqueue(part_id: int) -> None:
-            pending.append(pool.apply_async(_run_task, (part_id,)))
-
-        started = time.perf_counter()
-        with mock.patch.object(tasks.render_notices_part, "delay", enqueue):
-            job = _start(project, clerk)
-        results = [result.get() for result in pending]
-        seconds = time.perf_counter() - started
+    job, results, seconds = pool_run(
+        tasks.render_notices_part, _run_task, lambda: _start(project, clerk), WORKERS
+    )
     assert all(done for done, _ in results), "a part was not rendered"
     return _outcome(job, seconds, sum(cpu for _, cpu in results))
 

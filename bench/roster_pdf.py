@@ -20,18 +20,16 @@ Target: the project's path at least 3 times as fast (wall time).
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import time
-from unittest import mock
 
-from django.db import connections
 from django.template import engines
 
 from bench._render_setup import (
     approved_project,
     bench_user,
     celery_worker,
+    pool_run,
     redis_reachable,
     sizes_for_persons,
     temporary_media,
@@ -112,20 +110,12 @@ def _run_task(part_id: int) -> str:
 
 
 def _pool_run(publication: Publication, clerk) -> float:
-    connections.close_all()  # forked workers open their own
-    context = multiprocessing.get_context("fork")
-    with context.Pool(WORKERS, initializer=warm_up) as pool:
-        pool.map(time.sleep, [0.2] * WORKERS)  # every worker started and warmed
-        pending = []
-
-        def enqueue(part_id: int) -> None:
-            pending.append(pool.apply_async(_run_task, (part_id,)))
-
-        started = time.perf_counter()
-        with mock.patch.object(tasks.render_roster_part, "delay", enqueue):
-            rendering.roster_render_start(actor=clerk, publication=publication)
-        outcomes = [result.get() for result in pending]
-        seconds = time.perf_counter() - started
+    _job, outcomes, seconds = pool_run(
+        tasks.render_roster_part,
+        _run_task,
+        lambda: rendering.roster_render_start(actor=clerk, publication=publication),
+        WORKERS,
+    )
     assert outcomes == ["rendered"] * len(outcomes), outcomes
     return seconds
 

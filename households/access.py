@@ -60,6 +60,11 @@ def chosen_project(user, code: str | None) -> Project | None:
     return projects.order_by("-created_at", "-id").first()
 
 
+def requested_project(request) -> Project | None:
+    """`chosen_project` for the code a page's picker sent, in the query or the form."""
+    return chosen_project(request.user, request.GET.get("project") or request.POST.get("project"))
+
+
 def can_see_project(user, project: Project | int | None) -> bool:
     if project is None:
         return False

@@ -60,14 +60,14 @@ class ProjectAccessInline(admin.TabularInline):
 
 
 class ProjectForm(ServiceForm):
+    fixed_once_saved = ("code",)
+
     class Meta:
         model = Project
         fields = ["code", *configuration.PROJECT_POLICY_FIELDS]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.fields["code"].disabled = True
         self.recomputed = None
 
     def call(self, actor) -> Project:
@@ -132,15 +132,12 @@ class ProjectAdmin(ProjectScopedAdmin, ServiceHistoryAdmin):
 
 
 class CommunityForm(ServiceForm):
+    # Imports and publications refer to the community by its code.
+    fixed_once_saved = ("project", "code")
+
     class Meta:
         model = Community
         fields = ["project", "code", "name"]
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:  # imports and publications refer to the community by its code
-            for name in ("project", "code"):
-                self.fields[name].disabled = True
 
     def call(self, actor) -> Community:
         data = self.cleaned_data
@@ -162,15 +159,12 @@ class CommunityAdmin(ProjectScopedAdmin, ServiceHistoryAdmin):
 
 
 class VillagerGroupForm(ServiceForm):
+    # Lottery steps are labelled with the group's code.
+    fixed_once_saved = ("community", "code")
+
     class Meta:
         model = VillagerGroup
         fields = ["community", "code", "name"]
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:  # lottery steps are labelled with the group's code
-            for name in ("community", "code"):
-                self.fields[name].disabled = True
 
     def call(self, actor) -> VillagerGroup:
         data = self.cleaned_data
@@ -201,16 +195,20 @@ class HouseholdImportExportMixin(FileImportExportMixin):
 
     resource_classes = [HouseholdMemberResource]
     import_template_name = "admin/households/import_roster.html"
+    import_permission = IMPORT_PERMISSION
+    export_permission = EXPORT_PERMISSION
+    template_url_name = "staff:import-template"  # the blank spreadsheet to fill in
+    export_filename = "households-members"
 
     def has_import_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(IMPORT_PERMISSION)
+        return request.user.has_perm(self.import_permission)
 
     def has_export_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(EXPORT_PERMISSION)
+        return request.user.has_perm(self.export_permission)
 
     def get_import_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_import_context_data(**kwargs)
-        context["template_url"] = reverse("staff:import-template")
+        context["template_url"] = reverse(self.template_url_name)
         return context
 
     def add_success_message(self, result, request: HttpRequest) -> None:
@@ -221,7 +219,7 @@ class HouseholdImportExportMixin(FileImportExportMixin):
 
     def get_export_filename(self, request: HttpRequest, queryset, file_format) -> str:
         date = timezone.localdate().isoformat()
-        return f"households-members-{date}.{file_format.get_extension()}"
+        return f"{self.export_filename}-{date}.{file_format.get_extension()}"
 
 
 @admin.register(Household)

@@ -16,10 +16,9 @@ from resettlement.masking import Mask
 from resettlement.publicity_kinds import (
     COMMUNITY,
     GROUP,
-    HEAD,
     HOUSEHOLD,
+    HOUSEHOLD_HEAD_LAST,
     Column,
-    PublicityKind,
     household_cells,
     register,
 )
@@ -102,57 +101,43 @@ def registration_rows(project, community=None) -> list[dict[str, Any]]:
 
 
 POPULATION = register(
-    PublicityKind(
-        code="population",
-        label=_("安置人口公示"),
-        columns=(
-            HOUSEHOLD,
-            COMMUNITY,
-            GROUP,
-            Column("name", _("姓名"), Mask.NAME),
-            Column("relation", _("与户主关系")),
-            Column("id_number", _("身份证号"), Mask.ID_NUMBER),
-            Column("hukou_nature", _("户口性质")),
-        ),
-        build_rows=population_rows,
-        default_days=7,
-    )
+    code="population",
+    label=_("安置人口公示"),
+    columns=(
+        HOUSEHOLD,
+        COMMUNITY,
+        GROUP,
+        Column("name", _("姓名"), Mask.NAME),
+        Column("relation", _("与户主关系")),
+        Column("id_number", _("身份证号"), Mask.ID_NUMBER),
+        Column("hukou_nature", _("户口性质")),
+    ),
+    build_rows=population_rows,
 )
 
 ENTITLEMENT = register(
-    PublicityKind(
-        code="entitlement",
-        label=_("安置面积公示"),
-        columns=(
-            HOUSEHOLD,
-            COMMUNITY,
-            GROUP,
-            HEAD,
-            Column("population", _("安置人口")),
-            Column("entitlement_area", _("应安置面积(㎡)")),
-        ),
-        build_rows=entitlement_rows,
-        # A compensation and resettlement plan: 30 days of public scrutiny.
-        default_days=30,
-    )
+    code="entitlement",
+    label=_("安置面积公示"),
+    columns=(
+        *HOUSEHOLD_HEAD_LAST,
+        Column("population", _("安置人口")),
+        Column("entitlement_area", _("应安置面积(㎡)")),
+    ),
+    build_rows=entitlement_rows,
+    # A compensation and resettlement plan: 30 days of public scrutiny.
+    default_days=30,
 )
 
 REGISTRATION = register(
-    PublicityKind(
-        code="registration",
-        label=_("登记调查结果公示"),
-        columns=(
-            HOUSEHOLD,
-            COMMUNITY,
-            GROUP,
-            HEAD,
-            Column("address", _("原住址"), Mask.ADDRESS),
-            Column("members", _("家庭人口")),
-            Column("demolished_area", _("被拆迁房屋面积(㎡)")),
-            Column("agreement_number", _("协议编号")),
-            Column("status", _("审核状态")),
-        ),
-        build_rows=registration_rows,
-        default_days=7,
-    )
+    code="registration",
+    label=_("登记调查结果公示"),
+    columns=(
+        *HOUSEHOLD_HEAD_LAST,
+        Column("address", _("原住址"), Mask.ADDRESS),
+        Column("members", _("家庭人口")),
+        Column("demolished_area", _("被拆迁房屋面积(㎡)")),
+        Column("agreement_number", _("协议编号")),
+        Column("status", _("审核状态")),
+    ),
+    build_rows=registration_rows,
 )

@@ -124,30 +124,25 @@ def _arrival(facts: MemberFacts, project: Project) -> Check:
             % {"how": how, "date": arrival, "cutoff": project.hukou_cutoff_date},
         )
     if facts.special_status in _GROWTH:
+        growth = {
+            "kind": SpecialStatus(facts.special_status).label,
+            "how": how,
+            "date": arrival,
+            "deadline": project.growth_deadline,
+        }
         if arrival <= project.growth_deadline:
             return Check(
                 "hukou_arrival",
                 True,
                 "",
                 _("自然增长(%(kind)s):%(how)s日期 %(date)s,不晚于自然增长截止日 %(deadline)s")
-                % {
-                    "kind": SpecialStatus(facts.special_status).label,
-                    "how": how,
-                    "date": arrival,
-                    "deadline": project.growth_deadline,
-                },
+                % growth,
             )
         return Check(
             "hukou_arrival",
             False,
             GROWTH_AFTER_DEADLINE,
-            _("自然增长(%(kind)s):%(how)s日期 %(date)s,晚于自然增长截止日 %(deadline)s")
-            % {
-                "kind": SpecialStatus(facts.special_status).label,
-                "how": how,
-                "date": arrival,
-                "deadline": project.growth_deadline,
-            },
+            _("自然增长(%(kind)s):%(how)s日期 %(date)s,晚于自然增长截止日 %(deadline)s") % growth,
         )
     return Check(
         "hukou_arrival",

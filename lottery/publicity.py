@@ -26,11 +26,8 @@ from lottery import algorithm
 from lottery.models import Allocation, LotterySession, SessionMode, SessionStatus
 from resettlement.publicity_kinds import (
     COMMUNITY,
-    GROUP,
-    HEAD,
-    HOUSEHOLD,
+    HOUSEHOLD_HEAD_FIRST,
     Column,
-    PublicityKind,
     household_cells,
     register,
 )
@@ -235,62 +232,50 @@ def result_rows(project, community=None) -> list[dict[str, Any]]:
 _SESSION = Column("session", gettext_lazy("场次"))
 
 ORIENTATION = register(
-    PublicityKind(
-        code="orientation",
-        label=gettext_lazy("房屋走向公示(房到村)"),
-        columns=(
-            _SESSION,
-            Column("estate", gettext_lazy("安置小区")),
-            Column("number", gettext_lazy("走向顺序")),
-            COMMUNITY,
-            Column("source", gettext_lazy("顺序来源")),
-            Column("buildings", gettext_lazy("楼栋")),
-            Column("types", gettext_lazy("户型及套数")),
-            Column("apartments", gettext_lazy("套数")),
-            Column("area", gettext_lazy("建筑面积合计(㎡)")),
-        ),
-        build_rows=orientation_rows,
-        default_days=7,
-    )
+    code="orientation",
+    label=gettext_lazy("房屋走向公示(房到村)"),
+    columns=(
+        _SESSION,
+        Column("estate", gettext_lazy("安置小区")),
+        Column("number", gettext_lazy("走向顺序")),
+        COMMUNITY,
+        Column("source", gettext_lazy("顺序来源")),
+        Column("buildings", gettext_lazy("楼栋")),
+        Column("types", gettext_lazy("户型及套数")),
+        Column("apartments", gettext_lazy("套数")),
+        Column("area", gettext_lazy("建筑面积合计(㎡)")),
+    ),
+    build_rows=orientation_rows,
 )
 
 GROUP_PACKAGES = register(
-    PublicityKind(
-        code="group_packages",
-        label=gettext_lazy("包到组公示"),
-        columns=(
-            _SESSION,
-            COMMUNITY,
-            Column("number", gettext_lazy("组序")),
-            Column("group", gettext_lazy("村民小组")),
-            Column("share", gettext_lazy("小组房源(户型×套数)")),
-            Column("buildings", gettext_lazy("楼栋")),
-            Column("package", gettext_lazy("房源包")),
-            Column("tiers", gettext_lazy("档次")),
-            Column("apartments", gettext_lazy("包内房号(档次)")),
-        ),
-        build_rows=group_package_rows,
-        default_days=7,
-    )
+    code="group_packages",
+    label=gettext_lazy("包到组公示"),
+    columns=(
+        _SESSION,
+        COMMUNITY,
+        Column("number", gettext_lazy("组序")),
+        Column("group", gettext_lazy("村民小组")),
+        Column("share", gettext_lazy("小组房源(户型×套数)")),
+        Column("buildings", gettext_lazy("楼栋")),
+        Column("package", gettext_lazy("房源包")),
+        Column("tiers", gettext_lazy("档次")),
+        Column("apartments", gettext_lazy("包内房号(档次)")),
+    ),
+    build_rows=group_package_rows,
 )
 
 LOTTERY_RESULTS = register(
-    PublicityKind(
-        code="lottery_results",
-        label=gettext_lazy("摇号结果公示"),
-        columns=(
-            _SESSION,
-            HOUSEHOLD,
-            HEAD,
-            COMMUNITY,
-            GROUP,
-            Column("number", gettext_lazy("摇号顺序")),
-            Column("apartments", gettext_lazy("房号")),
-            Column("areas", gettext_lazy("建筑面积(㎡)")),
-            Column("types", gettext_lazy("户型")),
-            Column("proxy", gettext_lazy("代摇")),
-        ),
-        build_rows=result_rows,
-        default_days=7,
-    )
+    code="lottery_results",
+    label=gettext_lazy("摇号结果公示"),
+    columns=(
+        _SESSION,
+        *HOUSEHOLD_HEAD_FIRST,
+        Column("number", gettext_lazy("摇号顺序")),
+        Column("apartments", gettext_lazy("房号")),
+        Column("areas", gettext_lazy("建筑面积(㎡)")),
+        Column("types", gettext_lazy("户型")),
+        Column("proxy", gettext_lazy("代摇")),
+    ),
+    build_rows=result_rows,
 )

@@ -1,6 +1,6 @@
 """Admin for oversight: working teams, household assignments and return plans are saved
-through `oversight.services` (resettlement.admin_services: the form tries the service first,
-rolled back, so refusals appear on their fields; nothing is deleted here). The ledger and its
+through `oversight.services` (resettlement.admin_services: saving runs the service once, and
+a refusal is shown on the fields it names; nothing is deleted here). The ledger and its
 runs are read-only: the daily task writes them."""
 
 from __future__ import annotations
@@ -109,6 +109,8 @@ def parse_targets(text: str) -> list[tuple[int, int]]:
 
 
 class ReturnPlanForm(ServiceForm):
+    fixed_once_saved = ("project",)
+
     targets = forms.CharField(
         label=gettext_lazy("年度回迁目标"),
         required=False,
@@ -126,7 +128,6 @@ class ReturnPlanForm(ServiceForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.fields["project"].disabled = True
             self.initial.setdefault("targets", targets_text(self.instance))
 
     def clean_targets(self) -> list[tuple[int, int]]:

@@ -69,10 +69,7 @@ class PublicationAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
 
     @admin.display(description=gettext_lazy("公示类型"))
     def kind_label(self, obj: Publication) -> str:
-        try:
-            return str(publicity_kinds.get(obj.kind).label)
-        except KeyError:
-            return obj.kind
+        return publicity_kinds.label_of(obj.kind)
 
     @admin.display(description=gettext_lazy("公开页面"))
     def public_page(self, obj: Publication) -> str:

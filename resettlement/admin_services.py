@@ -33,10 +33,18 @@ class _Refused(Exception):
 class ServiceForm(forms.ModelForm):
     """A model form saved by a service: `call(actor)` runs it (subclasses define it). The
     admin calls it once, when saving; a refusal comes back as `refusal` on the form shown
-    again, and `clean` puts it on the fields it names."""
+    again, and `clean` puts it on the fields it names. The fields in `fixed_once_saved` are
+    shown but not editable on a record that exists (others refer to it by them)."""
 
     actor = None
     refusal: RuleViolation | None = None
+    fixed_once_saved: tuple[str, ...] = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            for name in self.fixed_once_saved:
+                self.fields[name].disabled = True
 
     def call(self, actor) -> Any:  # pragma: no cover - defined by subclasses
         raise NotImplementedError

@@ -44,6 +44,10 @@ HOUSEHOLD = Column("household", _("户编号"))
 HEAD = Column("head", _("户主"), Mask.NAME)
 COMMUNITY = Column("community", _("村/社区"))
 GROUP = Column("group", _("村民小组"))
+# The two orders the household columns stand in: the head's name right after the code, or
+# after the community and group.
+HOUSEHOLD_HEAD_FIRST = (HOUSEHOLD, HEAD, COMMUNITY, GROUP)
+HOUSEHOLD_HEAD_LAST = (HOUSEHOLD, COMMUNITY, GROUP, HEAD)
 
 
 def household_cells(household: Any, *, head: str | None = None) -> dict[str, Any]:
@@ -61,13 +65,29 @@ def household_cells(household: Any, *, head: str | None = None) -> dict[str, Any
 _KINDS: dict[str, PublicityKind] = {}
 
 
-def register(kind: PublicityKind) -> PublicityKind:
+def register(
+    code: str,
+    label: str,
+    columns: tuple[Column, ...],
+    build_rows: Callable[[Any, Any], list[dict[str, Any]]],
+    *,
+    default_days: int = 7,
+) -> PublicityKind:
+    """Declare a kind and make it known to the publicity app."""
+    kind = PublicityKind(code, label, columns, build_rows, default_days)
     _KINDS[kind.code] = kind
     return kind
 
 
 def get(code: str) -> PublicityKind:
     return _KINDS[code]
+
+
+def label_of(code: str) -> str:
+    """The kind's label, or the code itself for a kind no longer registered (a publication
+    outlives its kind)."""
+    kind = _KINDS.get(code)
+    return str(kind.label) if kind is not None else code
 
 
 def all_kinds() -> list[PublicityKind]:

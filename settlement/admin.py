@@ -1,8 +1,8 @@
 """Admin for settlement. Price rules (with their over-area bands) are saved through
-`settlement.services.prices.price_rules_set`, the form trying the service first (rolled back) so its
-refusals appear on the right field. Everything else is read-only here: statements, approvals
-and payments change only through the services (finance pages, API), agreements, handovers
-and defects through the handover pages."""
+`settlement.services.prices.price_rules_set` (resettlement.admin_services: saving runs the
+service once, and a refusal is shown on the right field). Everything else is read-only here:
+statements, approvals and payments change only through the services (finance pages, API),
+agreements, handovers and defects through the handover pages."""
 
 from __future__ import annotations
 
@@ -77,6 +77,8 @@ PRICE_FIELDS = (
 
 
 class PriceRulesForm(ServiceForm):
+    fixed_once_saved = ("project",)
+
     bands = forms.CharField(
         label=gettext_lazy("超面积价格档"),
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -93,7 +95,6 @@ class PriceRulesForm(ServiceForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.fields["project"].disabled = True
             self.initial.setdefault("bands", bands_text(self.instance.project))
 
     def clean_bands(self) -> list[tuple[Any, Any]]:

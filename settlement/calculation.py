@@ -274,6 +274,13 @@ def _line(side: str, rule: str, label: str, amount: Decimal, **inputs) -> LineSp
     )
 
 
+def _area_line(
+    side: str, rule: str, label: str, area_: Decimal, price: Decimal, **inputs
+) -> LineSpec:
+    """A line priced by area: `area_` ㎡ at `price` a ㎡, both kept among its inputs."""
+    return _line(side, rule, label, area_ * price, area=area_, price=price, **inputs)
+
+
 class MissingPrice(ValueError):
     """The inputs need a price the project has not set (e.g. over-area without bands)."""
 
@@ -292,26 +299,24 @@ def statement_lines(inputs: StatementInputs) -> list[LineSpec]:
     demolished = area(inputs.demolished_area)
     if demolished > 0:
         income.append(
-            _line(
+            _area_line(
                 INCOME,
                 "demolition",
                 _("被拆迁房屋补偿"),
-                demolished * p.demolition_price,
-                area=demolished,
-                price=p.demolition_price,
+                demolished,
+                p.demolition_price,
             )
         )
 
     entitlement = area(inputs.entitlement_area)
     if inputs.outcome == MONETISED:
         income.append(
-            _line(
+            _area_line(
                 INCOME,
                 "monetised",
                 _("货币化安置(房票)"),
-                entitlement * p.monetised_price,
-                area=entitlement,
-                price=p.monetised_price,
+                entitlement,
+                p.monetised_price,
             )
         )
     else:
@@ -375,13 +380,12 @@ def _apartment_lines(
     total = area(sum((a.area for a in apartments), ZERO))
     within = min(total, entitlement)
     expenditure.append(
-        _line(
+        _area_line(
             EXPENDITURE,
             "within_entitlement",
             _("应安置面积内购房款"),
-            within * p.base_price,
-            area=within,
-            price=p.base_price,
+            within,
+            p.base_price,
             apartment_area=total,
             entitlement_area=entitlement,
         )
@@ -389,13 +393,12 @@ def _apartment_lines(
     if total < entitlement:
         unused = entitlement - total
         income.append(
-            _line(
+            _area_line(
                 INCOME,
                 "unused_entitlement",
                 _("未用安置面积补偿"),
-                unused * p.unused_area_price,
-                area=unused,
-                price=p.unused_area_price,
+                unused,
+                p.unused_area_price,
             )
         )
     elif total > entitlement:
@@ -405,13 +408,12 @@ def _apartment_lines(
         lower = ZERO
         for number, part, band in split_over_area(over, p.bands):
             expenditure.append(
-                _line(
+                _area_line(
                     EXPENDITURE,
                     f"over_area_band_{number}",
                     _("超面积购房款(第%(n)d档)") % {"n": number},
-                    part * band.price,
-                    area=part,
-                    price=band.price,
+                    part,
+                    band.price,
                     band_from=area(lower),
                     band_to=band.up_to,
                 )

@@ -17,12 +17,8 @@ from django.utils.translation import gettext_lazy
 
 from households.selectors.registration import head
 from resettlement.publicity_kinds import (
-    COMMUNITY,
-    GROUP,
-    HEAD,
-    HOUSEHOLD,
+    HOUSEHOLD_HEAD_FIRST,
     Column,
-    PublicityKind,
     household_cells,
     register,
 )
@@ -88,37 +84,25 @@ def compensation_rows(project, community=None) -> list[dict[str, Any]]:
 
 
 AGREEMENTS_SIGNED = register(
-    PublicityKind(
-        code="agreements_signed",
-        label=gettext_lazy("协议签订情况公示"),
-        columns=(
-            HOUSEHOLD,
-            HEAD,
-            COMMUNITY,
-            GROUP,
-            Column("number", gettext_lazy("协议编号")),
-            Column("signed_on", gettext_lazy("签订日期")),
-        ),
-        build_rows=agreement_rows,
-        default_days=7,
-    )
+    code="agreements_signed",
+    label=gettext_lazy("协议签订情况公示"),
+    columns=(
+        *HOUSEHOLD_HEAD_FIRST,
+        Column("number", gettext_lazy("协议编号")),
+        Column("signed_on", gettext_lazy("签订日期")),
+    ),
+    build_rows=agreement_rows,
 )
 
 COMPENSATION_PAID = register(
-    PublicityKind(
-        code="compensation_paid",
-        label=gettext_lazy("补偿款兑付情况公示"),
-        columns=(
-            HOUSEHOLD,
-            HEAD,
-            COMMUNITY,
-            GROUP,
-            Column("outcome", gettext_lazy("安置方式")),
-            Column("net", gettext_lazy("结算金额(元)")),
-            Column("paid", gettext_lazy("已付/已收(元)")),
-            Column("settled", gettext_lazy("是否结清")),
-        ),
-        build_rows=compensation_rows,
-        default_days=7,
-    )
+    code="compensation_paid",
+    label=gettext_lazy("补偿款兑付情况公示"),
+    columns=(
+        *HOUSEHOLD_HEAD_FIRST,
+        Column("outcome", gettext_lazy("安置方式")),
+        Column("net", gettext_lazy("结算金额(元)")),
+        Column("paid", gettext_lazy("已付/已收(元)")),
+        Column("settled", gettext_lazy("是否结清")),
+    ),
+    build_rows=compensation_rows,
 )

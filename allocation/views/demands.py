@@ -8,7 +8,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,6 +22,7 @@ from allocation.views._common import PAGE_SIZE
 from households.access import projects_q, visible_projects
 from households.models import Community, Household, VillagerGroup
 from resettlement.errors import NotAllowed, RuleViolation
+from resettlement.paging import page_of
 
 demand_view = permission_required("allocation.view_demand", raise_exception=True)
 
@@ -50,17 +50,14 @@ def demand_list(request: HttpRequest, code: str) -> HttpResponse:
     households = demand_selectors.demand_households(
         project=project, community=community, group=group
     )
-    page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    listing = page_of(request, households, PAGE_SIZE)
     return render(
         request,
         "allocation/demand_list.html",
         {
             "project": project,
-            "rows": demand_selectors.demand_rows(page.object_list),
-            "page": page,
-            "query": query.urlencode(),
+            "rows": demand_selectors.demand_rows(listing["page"].object_list),
+            **listing,
             "policy": demand_services.allocation_policy_of(project),
             "summary": demand_selectors.demand_summary(project),
             "types": estate_selectors.apartment_types(project),

@@ -5,7 +5,6 @@ estate's floor rule, buildings and apartments. Views parse input, call selectors
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -14,6 +13,7 @@ from allocation.models import Estate
 from allocation.selectors import estates as estate_selectors
 from allocation.views._common import PAGE_SIZE
 from households.access import projects_q, require_project, visible_projects
+from resettlement.paging import page_of
 
 housing_view = permission_required("allocation.view_estate", raise_exception=True)
 
@@ -49,9 +49,7 @@ def estate_detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = ApartmentFilterForm(request.GET, estate=estate, types=types)
     filters = form.filters()
     apartments = estate_selectors.apartment_list(estate=estate, **filters)
-    page = Paginator(apartments, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    listing = page_of(request, apartments, PAGE_SIZE)
     return render(
         request,
         "allocation/estate_detail.html",
@@ -59,7 +57,6 @@ def estate_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "estate": estate,
             "counts": estate_selectors.estate_counts([estate])[estate.pk],
             "form": form,
-            "page": page,
-            "query": query.urlencode(),
+            **listing,
         },
     )

@@ -3,15 +3,25 @@ may see, and the words the console, big screen and live page scripts use."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import permission_required
+from collections.abc import Callable
+
+from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from households.access import projects_q
 from lottery.models import LotterySession
 
 session_view = permission_required("lottery.view_lotterysession", raise_exception=True)
+
+
+def session_page(view: Callable) -> Callable:
+    """A staff GET of one session's live state (a page or its JSON): never cached, for a
+    signed-in user who may view sessions."""
+    return require_safe(never_cache(login_required(session_view(view))))
 
 
 def screen_text() -> dict[str, str]:

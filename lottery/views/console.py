@@ -13,6 +13,7 @@ services have the last word.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict
@@ -25,12 +26,11 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from allocation.models import ApartmentType
-from households.access import chosen_project, visible_projects
-from households.models import Community, Household, Member, Project, Relation
+from households.access import requested_project, visible_projects
+from households.models import Community, Household, Member, Relation
 from lottery.forms import (
     CheckInForm,
     ConfirmForm,
@@ -53,14 +53,9 @@ from lottery.services.sessions import (
     lottery_session_void,
 )
 from lottery.services.sign_off import lottery_session_sign_off
-from lottery.views._common import _session, screen_text, session_view
+from lottery.views._common import _session, screen_text, session_page, session_view
 from resettlement.errors import RuleViolation, apply_errors
 from resettlement.reauth import recent_authentication_required
-
-
-def _project(request: HttpRequest) -> Project | None:
-    return chosen_project(request.user, request.GET.get("project") or request.POST.get("project"))
-
 
 # --- The list and the "new session" form -----------------------------------------------------
 
@@ -69,7 +64,7 @@ def _project(request: HttpRequest) -> Project | None:
 @login_required
 @session_view
 def session_list(request: HttpRequest) -> HttpResponse:
-    project = _project(request)
+    project = requested_project(request)
     sessions = session_selectors.session_list(project=project) if project else []
     return render(
         request,
@@ -85,7 +80,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("lottery.add_lotterysession", raise_exception=True)
 def session_create(request: HttpRequest) -> HttpResponse:
-    project = _project(request)
+    project = requested_project(request)
     if project is None:
         messages.error(request, _("还没有项目。请先在后台创建项目。"))
         return redirect("lottery:session-list")
@@ -200,10 +195,7 @@ def _complete(state: dict[str, Any]) -> bool:
     return state["position"] >= state["total"] and not state.get("next_picker")
 
 
-@require_safe
-@never_cache
-@login_required
-@session_view
+@session_page
 def console(request: HttpRequest, code: str) -> HttpResponse:
     session = _session(request, code)
     abilities = session_abilities(session, request.user)
@@ -227,10 +219,7 @@ def console(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "lottery/console.html", context)
 
 
-@require_safe
-@never_cache
-@login_required
-@session_view
+@session_page
 def state_json(request: HttpRequest, code: str) -> JsonResponse:
     session = _session(request, code)
     state = _staff_state(session, session_abilities(session, request.user))
@@ -289,111 +278,85 @@ def _require(request: HttpRequest, *perms: str) -> None:
         raise PermissionDenied
 
 
-@require_POST
-@login_required
-def confirm(request: HttpRequest, code: str) -> HttpResponse:
-    _require(request, "lottery.witness_session")
+def console_action(form_class: type, anchor: str, *perms: str) -> Callable:
+    """Make `run(request, session, data) -> message` a console action view: a POST by a
+    signed-in user holding one of `perms`, answered by `_action`."""
 
-    def run(session: LotterySession, data: dict[str, Any]) -> str:
-        lottery_session_confirm(
-            actor=request.user,
-            session=session,
-            participants_sha256=data["participants_sha256"],
-            inventory_sha256=data["inventory_sha256"],
-        )
-        return _("已确认参加户名单与房源快照。")
-
-    return _action(request, code, ConfirmForm, run, "#notary")
-
-
-@require_POST
-@login_required
-def enter_entropy(request: HttpRequest, code: str) -> HttpResponse:
-    _require(request, "lottery.witness_session")
-
-    def run(session: LotterySession, data: dict[str, Any]) -> str:
-        lottery_session_enter_entropy(
-            actor=request.user, session=session, witness_entropy=data["witness_entropy"]
-        )
-        return _("见证随机数已录入,摇号顺序已确定,可以开始摇号。")
-
-    return _action(request, code, EntropyForm, run, "#notary")
-
-
-@require_POST
-@login_required
-def check_in(request: HttpRequest, code: str) -> HttpResponse:
-    _require(request, "lottery.operate_session")
-
-    def run(session: LotterySession, data: dict[str, Any]) -> str:
-        record = lottery_check_in(
-            actor=request.user,
-            session=session,
-            credential=data["credential"],
-            attendee=data["attendee"],
-            identity_confirmed=data["identity_confirmed"],
-        )
-        return _("安置户 %(h)s 已签到(到场人:%(a)s)。") % {
-            "h": record.household.code,
-            "a": record.attendee,
-        }
-
-    return _action(request, code, CheckInForm, run, "#operator")
-
-
-@require_POST
-@login_required
-def draw_next(request: HttpRequest, code: str) -> HttpResponse:
-    _require(request, "lottery.operate_session")
-
-    def run(session: LotterySession, data: dict[str, Any]) -> str:
-        reveal = lottery_draw_next(
-            actor=request.user, session=session, expected_position=data["expected_position"]
-        )
-        return _("第 %(p)d 号摇出:%(who)s") % {"p": reveal.position, "who": reveal.participant}
-
-    return _action(request, code, DrawForm, run, "#operator")
-
-
-@require_POST
-@login_required
-def pick(request: HttpRequest, code: str) -> HttpResponse:
-    _require(request, "lottery.operate_session")
-
-    def run(session: LotterySession, data: dict[str, Any]) -> str:
-        household = Household.objects.filter(
-            project_id=session.project_id, code=data["household"]
-        ).first()
-        if household is None:
-            raise RuleViolation(
-                "unknown_household", _("没有安置户 %(h)s。") % {"h": data["household"]}
+    def decorate(run: Callable[[HttpRequest, LotterySession, dict[str, Any]], str]) -> Callable:
+        @require_POST
+        @login_required
+        @functools.wraps(run)
+        def view(request: HttpRequest, code: str) -> HttpResponse:
+            _require(request, *perms)
+            return _action(
+                request, code, form_class, lambda session, data: run(request, session, data), anchor
             )
-        lottery_pick(
-            actor=request.user,
-            session=session,
-            household=household,
-            apartment_codes=data["apartments"],
-            expected_sequence=data["expected_sequence"],
-        )
-        return _("安置户 %(h)s 已选房:%(a)s") % {
-            "h": household.code,
-            "a": "、".join(sorted(data["apartments"])),
-        }
 
-    return _action(request, code, PickForm, run, "#operator")
+        return view
+
+    return decorate
 
 
-def _pause_or_resume(request: HttpRequest, code: str, *, pause: bool) -> HttpResponse:
-    _require(request, "lottery.operate_session")
+@console_action(ConfirmForm, "#notary", "lottery.witness_session")
+def confirm(request: HttpRequest, session: LotterySession, data: dict[str, Any]) -> str:
+    lottery_session_confirm(
+        actor=request.user,
+        session=session,
+        participants_sha256=data["participants_sha256"],
+        inventory_sha256=data["inventory_sha256"],
+    )
+    return _("已确认参加户名单与房源快照。")
 
-    def run(session: LotterySession, data: dict[str, Any]) -> str:
-        if pause:
-            lottery_pause(actor=request.user, session=session)
-            return _("已暂停摇号。")
-        lottery_resume(actor=request.user, session=session)
-        return _("已继续摇号。")
 
-    return _action(request, code, _EmptyForm, run, "#operator")
+@console_action(EntropyForm, "#notary", "lottery.witness_session")
+def enter_entropy(request: HttpRequest, session: LotterySession, data: dict[str, Any]) -> str:
+    lottery_session_enter_entropy(
+        actor=request.user, session=session, witness_entropy=data["witness_entropy"]
+    )
+    return _("见证随机数已录入,摇号顺序已确定,可以开始摇号。")
+
+
+@console_action(CheckInForm, "#operator", "lottery.operate_session")
+def check_in(request: HttpRequest, session: LotterySession, data: dict[str, Any]) -> str:
+    record = lottery_check_in(
+        actor=request.user,
+        session=session,
+        credential=data["credential"],
+        attendee=data["attendee"],
+        identity_confirmed=data["identity_confirmed"],
+    )
+    return _("安置户 %(h)s 已签到(到场人:%(a)s)。") % {
+        "h": record.household.code,
+        "a": record.attendee,
+    }
+
+
+@console_action(DrawForm, "#operator", "lottery.operate_session")
+def draw_next(request: HttpRequest, session: LotterySession, data: dict[str, Any]) -> str:
+    reveal = lottery_draw_next(
+        actor=request.user, session=session, expected_position=data["expected_position"]
+    )
+    return _("第 %(p)d 号摇出:%(who)s") % {"p": reveal.position, "who": reveal.participant}
+
+
+@console_action(PickForm, "#operator", "lottery.operate_session")
+def pick(request: HttpRequest, session: LotterySession, data: dict[str, Any]) -> str:
+    household = Household.objects.filter(
+        project_id=session.project_id, code=data["household"]
+    ).first()
+    if household is None:
+        raise RuleViolation("unknown_household", _("没有安置户 %(h)s。") % {"h": data["household"]})
+    lottery_pick(
+        actor=request.user,
+        session=session,
+        household=household,
+        apartment_codes=data["apartments"],
+        expected_sequence=data["expected_sequence"],
+    )
+    return _("安置户 %(h)s 已选房:%(a)s") % {
+        "h": household.code,
+        "a": "、".join(sorted(data["apartments"])),
+    }
 
 
 class _EmptyForm:
@@ -408,16 +371,16 @@ class _EmptyForm:
         return True
 
 
-@require_POST
-@login_required
-def pause(request: HttpRequest, code: str) -> HttpResponse:
-    return _pause_or_resume(request, code, pause=True)
+@console_action(_EmptyForm, "#operator", "lottery.operate_session")
+def pause(request: HttpRequest, session: LotterySession, data: dict[str, Any]) -> str:
+    lottery_pause(actor=request.user, session=session)
+    return _("已暂停摇号。")
 
 
-@require_POST
-@login_required
-def resume(request: HttpRequest, code: str) -> HttpResponse:
-    return _pause_or_resume(request, code, pause=False)
+@console_action(_EmptyForm, "#operator", "lottery.operate_session")
+def resume(request: HttpRequest, session: LotterySession, data: dict[str, Any]) -> str:
+    lottery_resume(actor=request.user, session=session)
+    return _("已继续摇号。")
 
 
 @require_POST
@@ -432,13 +395,7 @@ def sign_off(request: HttpRequest, code: str) -> HttpResponse:
     return _action(request, code, SignOffForm, run, "#notary")
 
 
-@require_POST
-@login_required
-def void(request: HttpRequest, code: str) -> HttpResponse:
-    _require(request, "lottery.void_session")
-
-    def run(session: LotterySession, data: dict[str, Any]) -> str:
-        lottery_session_void(actor=request.user, session=session, reason=data["reason"])
-        return _("本场次已作废,作废原因已公开。如需重新摇号,请新建场次。")
-
-    return _action(request, code, VoidForm, run, "#void")
+@console_action(VoidForm, "#void", "lottery.void_session")
+def void(request: HttpRequest, session: LotterySession, data: dict[str, Any]) -> str:
+    lottery_session_void(actor=request.user, session=session, reason=data["reason"])
+    return _("本场次已作废,作废原因已公开。如需重新摇号,请新建场次。")

@@ -3,20 +3,14 @@ staff who may see the session."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
 
 from lottery.selectors.sessions import session_state
-from lottery.views._common import _session, screen_text, session_view
+from lottery.views._common import _session, screen_text, session_page
 
 
-@require_safe
-@never_cache
-@login_required
-@session_view
+@session_page
 def screen(request: HttpRequest, code: str) -> HttpResponse:
     session = _session(request, code)
     return render(
@@ -30,10 +24,7 @@ def screen(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-@require_safe
-@never_cache
-@login_required
-@session_view
+@session_page
 def screen_state_json(request: HttpRequest, code: str) -> JsonResponse:
     """The big screen's state: what the public sees (names masked), rehearsals included."""
     session = _session(request, code)

@@ -94,11 +94,9 @@ def complaint_file(
     errors = complaint_problems(
         category=category, text=text, contact_name=contact_name, contact_phone=contact_phone
     )
-    attachment_type = ""
-    if attachment is not None:
-        attachment_type, problem = attachment_check(attachment)
-        if problem:
-            errors.append(problem)
+    attachment_type, problem = attachment_check(attachment)
+    if problem:
+        errors.append(problem)
     if errors:
         raise invalid_input(errors)
 

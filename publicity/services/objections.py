@@ -24,9 +24,11 @@ from resettlement.uploads import UploadRefused, upload_check
 ATTACHMENT_TYPES = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 
 
-def attachment_check(upload: UploadedFile) -> tuple[str, dict[str, str] | None]:
+def attachment_check(upload: UploadedFile | None) -> tuple[str, dict[str, str] | None]:
     """A file the public attached (to an objection, to a report): its sniffed type, or the
-    error on the "attachment" field that refuses it."""
+    error on the "attachment" field that refuses it; none attached: no type, no error."""
+    if upload is None:
+        return "", None
     try:
         checked = upload_check(
             upload, allowed_types=ATTACHMENT_TYPES, max_bytes=settings.DOCUMENT_MAX_BYTES
@@ -73,11 +75,9 @@ def objection_file(
     code = household_code.strip()
     if code and not Household.objects.filter(project=publication.project, code=code).exists():
         errors.append({"field": "household_code", "message": _("本项目中没有这个户编号。")})
-    attachment_type = ""
-    if attachment is not None:
-        attachment_type, problem = attachment_check(attachment)
-        if problem:
-            errors.append(problem)
+    attachment_type, problem = attachment_check(attachment)
+    if problem:
+        errors.append(problem)
     if errors:
         raise RuleViolation("invalid_input", errors[0]["message"], details=errors)
     objection = Objection(

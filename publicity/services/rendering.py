@@ -246,16 +246,6 @@ def roster_part_render(*, part_id: int) -> Outcome:
     )
 
 
-def roster_jobs(publication: Publication) -> list[RenderJob]:
-    """The publication's roster jobs, newest first, with their parts."""
-    return list(
-        RenderJob.objects.filter(publication=publication, kind=RenderJob.Kind.ROSTER)
-        .select_related("created_by")
-        .prefetch_related("parts")
-        .order_by("-created_at", "-pk")
-    )
-
-
 def roster_part_for_download(*, actor, part_id: int) -> RenderPart:
     """A finished roster part the actor may download."""
     require_permission(actor, PERMISSION)

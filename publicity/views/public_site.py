@@ -50,13 +50,6 @@ SNAPSHOT_MAX_AGE = 300
 PAGE_CACHE_SECONDS = 3600
 
 
-def _kind_label(kind: str) -> str:
-    try:
-        return str(publicity_kinds.get(kind).label)
-    except KeyError:
-        return kind
-
-
 # --- Projects and publications -------------------------------------------------------------
 
 
@@ -75,7 +68,7 @@ def project_detail(request: HttpRequest, code: str) -> HttpResponse:
     publications = [
         {
             "publication": p,
-            "kind_label": _kind_label(p.kind),
+            "kind_label": publicity_kinds.label_of(p.kind),
             "open": public_site.is_open_for_objections(p),
         }
         for p in public_site.project_publications(project)
@@ -158,7 +151,7 @@ def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "public/publication_detail.html",
         {
             "publication": publication,
-            "kind_label": _kind_label(publication.kind),
+            "kind_label": publicity_kinds.label_of(publication.kind),
             "columns": table.columns,
             "page": page,
             # Each cell with its column's label: on a phone the table reads as cards.
@@ -230,7 +223,7 @@ def _objection_publication(pk: int) -> Publication:
 @public_post("objection", upload_bytes=one_attachment)
 def objection_file(request: HttpRequest, pk: int) -> HttpResponse:
     publication = _objection_publication(pk)
-    context = {"publication": publication, "kind_label": _kind_label(publication.kind)}
+    context = {"publication": publication, "kind_label": publicity_kinds.label_of(publication.kind)}
     if not public_site.is_open_for_objections(publication):
         return render(
             request,

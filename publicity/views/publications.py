@@ -19,8 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from households.access import chosen_project, projects_q, visible_projects
-from households.models import Project
+from households.access import projects_q, requested_project, visible_projects
 from publicity.forms.publications import (
     PublicationCreateForm,
     PublicationFilterForm,
@@ -43,23 +42,10 @@ ROWS_PER_PAGE = 100
 publicity_view = permission_required("publicity.view_publication", raise_exception=True)
 
 
-def _project(request: HttpRequest) -> Project | None:
-    """The project chosen with ?project=<code>, else the newest one (the one being worked
-    on; earlier projects are a choice away)."""
-    return chosen_project(request.user, request.GET.get("project") or request.POST.get("project"))
-
-
-def _kind_label(code: str) -> str:
-    try:
-        return str(publicity_kinds.get(code).label)
-    except KeyError:
-        return code
-
-
 @login_required
 @publicity_view
 def publication_list(request: HttpRequest) -> HttpResponse:
-    project = _project(request)
+    project = requested_project(request)
     if project is None:
         return render(request, "publicity/publication_list.html", {"project": None})
     filters = PublicationFilterForm(request.GET, project=project)
@@ -77,7 +63,7 @@ def publication_list(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(publications, 50).get_page(request.GET.get("page"))
     for publication in page:
-        publication.kind_label = _kind_label(publication.kind)
+        publication.kind_label = publicity_kinds.label_of(publication.kind)
     return render(
         request,
         "publicity/publication_list.html",
@@ -93,7 +79,7 @@ def publication_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("publicity.add_publication", raise_exception=True)
 def publication_create(request: HttpRequest) -> HttpResponse:
-    project = _project(request)
+    project = requested_project(request)
     if project is None:
         messages.error(request, _("还没有项目。请先在后台创建项目。"))
         return redirect("publicity_staff:publication-list")
@@ -172,7 +158,7 @@ def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "publicity/publication_detail.html",
         {
             "publication": publication,
-            "kind_label": _kind_label(publication.kind),
+            "kind_label": publicity_kinds.label_of(publication.kind),
             "columns": columns,
             "page": page,
             "total_rows": len(rows),
@@ -254,7 +240,7 @@ def publication_new_version(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @permission_required("households.view_household", raise_exception=True)
 def overview(request: HttpRequest) -> HttpResponse:
-    project = _project(request)
+    project = requested_project(request)
     return render(
         request,
         "publicity/overview.html",

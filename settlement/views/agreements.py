@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from resettlement.errors import NotAllowed, RuleViolation
+from resettlement.errors import RuleViolation
 from resettlement.uploads import private_file_response
 from settlement.forms.agreements import AgreementSignForm
 from settlement.models import Agreement
 from settlement.selectors import handover
 from settlement.services import agreements
-from settlement.views._common import _household
+from settlement.views._common import _household, form_errors_as_messages, refuse_as_message
 from settlement.views.handover import _detail_url
 
 agreement_view = permission_required("settlement.view_agreement", raise_exception=True)
@@ -39,10 +38,8 @@ def agreement_issue(request: HttpRequest, pk: int) -> HttpResponse:
     household = _household(request, pk)
     try:
         agreement, pdf = agreements.agreement_issue(actor=request.user, household=household)
-    except NotAllowed as exc:
-        raise PermissionDenied(exc.message) from exc
     except RuleViolation as exc:
-        messages.error(request, exc.message)
+        refuse_as_message(request, exc)
         return redirect(_detail_url(household))
     return _agreement_pdf(agreement, pdf)
 
@@ -71,9 +68,7 @@ def agreement_sign(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     form = AgreementSignForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        form_errors_as_messages(request, form)
         return redirect(_detail_url(household))
     try:
         agreements.agreement_sign(
@@ -82,10 +77,8 @@ def agreement_sign(request: HttpRequest, pk: int) -> HttpResponse:
             signed_on=form.cleaned_data["signed_on"],
             signer_name=form.cleaned_data["signer_name"],
         )
-    except NotAllowed as exc:
-        raise PermissionDenied(exc.message) from exc
     except RuleViolation as exc:
-        messages.error(request, exc.message)
+        refuse_as_message(request, exc)
     else:
         messages.success(request, _("已登记协议 %(n)s 的签订。") % {"n": agreement.number})
     return redirect(_detail_url(household))

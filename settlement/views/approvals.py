@@ -11,13 +11,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from households.access import projects_q, visible_projects
+from households.access import visible_projects
 from resettlement.errors import NotAllowed, RuleViolation, apply_errors
 from resettlement.reauth import recent_authentication_required
 from settlement.forms.approvals import ApproveForm, SendBackForm, StepFormSet
-from settlement.models import Statement, StatementStatus
+from settlement.models import StatementStatus
 from settlement.services import approvals
-from settlement.views._common import view_statements
+from settlement.views._common import _visible_statement, view_statements
 from settlement.views.statements import _statement, _statement_context
 
 
@@ -26,7 +26,7 @@ from settlement.views.statements import _statement, _statement_context
 @view_statements
 @recent_authentication_required("settlement:statement-detail")
 def statement_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    statement = get_object_or_404(Statement.objects.filter(projects_q(request.user)), pk=pk)
+    statement = _visible_statement(request, pk)
     form = ApproveForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -61,7 +61,7 @@ def statement_send_back(request: HttpRequest, pk: int) -> HttpResponse:
     """Back to draft with a reason. A missing reason is shown on the reason field with the
     page, a statement no longer in the chain as a message; someone who may not take the step
     gets 403."""
-    statement = get_object_or_404(Statement.objects.filter(projects_q(request.user)), pk=pk)
+    statement = _visible_statement(request, pk)
     form = SendBackForm(request.POST)
     if form.is_valid():
         try:

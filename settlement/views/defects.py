@@ -3,22 +3,20 @@ reporting one for a household."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from households.access import projects_q, visible_projects
-from resettlement.errors import NotAllowed, RuleViolation, apply_errors
+from resettlement.errors import RuleViolation
+from resettlement.paging import page_of
 from resettlement.uploads import private_file_response
 from settlement.forms.defects import DefectAnswerForm, DefectFilterForm, DefectReportForm
 from settlement.models import DefectPhoto, DefectStatus, DefectTicket
 from settlement.selectors import defects
 from settlement.services import defects as settlement_defects
-from settlement.views._common import _household
+from settlement.views._common import _household, refuse_as_message, refuse_on_form
 
 PAGE_SIZE = 50
 defect_view = permission_required("settlement.view_defectticket", raise_exception=True)
@@ -37,9 +35,7 @@ def defect_list(request: HttpRequest) -> HttpResponse:
     tickets = defects.defect_list(project=project, status=status or None).filter(
         projects_q(request.user, "household__project")
     )
-    page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    listing = page_of(request, tickets, PAGE_SIZE)
     return render(
         request,
         "settlement/handover/defect_list.html",
@@ -49,8 +45,7 @@ def defect_list(request: HttpRequest) -> HttpResponse:
             "project": project,
             "status": status,
             "statuses": DefectStatus.choices,
-            "page": page,
-            "query": query.urlencode(),
+            **listing,
         },
     )
 
@@ -78,10 +73,8 @@ def defect_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 answer=form.cleaned_data["answer"],
                 close=form.cleaned_data["close"],
             )
-        except NotAllowed as exc:
-            raise PermissionDenied(exc.message) from exc
         except RuleViolation as exc:
-            apply_errors(form, exc.details, exc.message)
+            refuse_on_form(form, exc)
         else:
             return redirect("settlement:defect-detail", pk=ticket.pk)
     return render(
@@ -105,10 +98,8 @@ def defect_close(request: HttpRequest, pk: int) -> HttpResponse:
     )
     try:
         settlement_defects.defect_close(actor=request.user, ticket=ticket)
-    except NotAllowed as exc:
-        raise PermissionDenied(exc.message) from exc
     except RuleViolation as exc:
-        messages.error(request, exc.message)
+        refuse_as_message(request, exc)
     return redirect("settlement:defect-detail", pk=ticket.pk)
 
 
@@ -153,10 +144,8 @@ def defect_report(request: HttpRequest, pk: int) -> HttpResponse:
                 description=form.cleaned_data["description"],
                 photos=form.cleaned_data["photos"],
             )
-        except NotAllowed as exc:
-            raise PermissionDenied(exc.message) from exc
         except RuleViolation as exc:
-            apply_errors(form, exc.details, exc.message)
+            refuse_on_form(form, exc)
         else:
             return redirect("settlement:defect-detail", pk=ticket.pk)
     return render(

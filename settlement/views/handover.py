@@ -3,9 +3,7 @@ recording the keys and the move-in date."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,13 +11,18 @@ from django.views.decorators.http import require_POST
 
 from households.access import visible_projects
 from households.models import Household, VillagerGroup
-from resettlement.errors import NotAllowed, RuleViolation, apply_errors
+from resettlement.errors import RuleViolation
 from settlement.forms.agreements import AgreementSignForm
 from settlement.forms.handover import HandoverForm, MoveInForm
 from settlement.selectors import defects
 from settlement.selectors import handover as handover_selectors
 from settlement.services import handover as settlement_handover
-from settlement.views._common import _household
+from settlement.views._common import (
+    _household,
+    form_errors_as_messages,
+    refuse_as_message,
+    refuse_on_form,
+)
 
 handover_view = permission_required("settlement.view_handover", raise_exception=True)
 
@@ -115,10 +118,8 @@ def handover_record(request: HttpRequest, pk: int) -> HttpResponse:
                 signature_record=data["signature_record"],
                 correct=data["correct"],
             )
-        except NotAllowed as exc:
-            raise PermissionDenied(exc.message) from exc
         except RuleViolation as exc:
-            apply_errors(form, exc.details, exc.message)
+            refuse_on_form(form, exc)
         else:
             return redirect(_detail_url(household))
     return render(
@@ -140,16 +141,12 @@ def handover_move_in(request: HttpRequest, pk: int) -> HttpResponse:
     household = _household(request, pk)
     form = MoveInForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        form_errors_as_messages(request, form)
         return redirect(_detail_url(household))
     try:
         settlement_handover.move_in_record(
             actor=request.user, household=household, moved_in_on=form.cleaned_data["moved_in_on"]
         )
-    except NotAllowed as exc:
-        raise PermissionDenied(exc.message) from exc
     except RuleViolation as exc:
-        messages.error(request, exc.message)
+        refuse_as_message(request, exc)
     return redirect(_detail_url(household))

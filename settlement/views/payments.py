@@ -6,17 +6,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from households.access import projects_q
 from resettlement.errors import RuleViolation
 from resettlement.reauth import recent_authentication_required
 from settlement.forms.payments import PaymentForm
-from settlement.models import Statement, StatementStatus
+from settlement.models import StatementStatus
 from settlement.services import payments
-from settlement.views._common import view_statements
+from settlement.views._common import _visible_statement, view_statements
 
 
 @require_POST
@@ -24,7 +23,7 @@ from settlement.views._common import view_statements
 @view_statements
 @recent_authentication_required("settlement:statement-detail")
 def payment_record(request: HttpRequest, pk: int) -> HttpResponse:
-    statement = get_object_or_404(Statement.objects.filter(projects_q(request.user)), pk=pk)
+    statement = _visible_statement(request, pk)
     form = PaymentForm(request.POST)
     if not form.is_valid():
         problems = [

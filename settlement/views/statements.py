@@ -19,7 +19,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,7 +29,7 @@ from django.views.decorators.http import require_POST, require_safe
 from households.access import projects_q, require_project
 from households.models import Household, HouseholdStatus
 from lottery.selectors.sign_off import binding_allocations
-from resettlement.errors import NotAllowed, RuleViolation, apply_errors
+from resettlement.errors import RuleViolation
 from settlement.forms.approvals import ApproveForm, SendBackForm
 from settlement.forms.payments import PaymentForm
 from settlement.forms.statements import AdjustmentForm, OutcomeForm, TransitionForm
@@ -48,7 +47,7 @@ from settlement.selectors.handover import head_name
 from settlement.services import approvals as settlement_approvals
 from settlement.services import payments as settlement_payments
 from settlement.services import statements as settlement_statements
-from settlement.views._common import _household, _role_label, view_statements
+from settlement.views._common import _household, _role_label, refuse_on_form, view_statements
 
 
 def _statement(request: HttpRequest, pk: int) -> Statement:
@@ -189,12 +188,6 @@ def _page(request: HttpRequest, household: Household, **bound: forms.Form) -> Ht
     return render(request, "settlement/finance_household.html", context)
 
 
-def _refused(form: forms.Form, exc: RuleViolation) -> None:
-    if isinstance(exc, NotAllowed):
-        raise PermissionDenied(exc.message) from exc
-    apply_errors(form, exc.details, exc.message)
-
-
 @require_safe
 @login_required
 @view_statements
@@ -217,7 +210,7 @@ def transition_record(request: HttpRequest, pk: int) -> HttpResponse:
                 promised_by=form.cleaned_data["promised_by"],
             )
         except RuleViolation as exc:
-            _refused(form, exc)
+            refuse_on_form(form, exc)
         else:
             messages.success(request, _("已保存搬迁腾房日期和承诺回迁日期。"))
             return redirect("settlement:household-settlement", pk=household.pk)
@@ -241,7 +234,7 @@ def adjustment_add(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=data["reason"],
             )
         except RuleViolation as exc:
-            _refused(form, exc)
+            refuse_on_form(form, exc)
         else:
             messages.success(
                 request,
@@ -264,7 +257,7 @@ def outcome_choose(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, household=household, outcome=form.cleaned_data["outcome"]
             )
         except RuleViolation as exc:
-            _refused(form, exc)
+            refuse_on_form(form, exc)
         else:
             messages.success(
                 request,
@@ -283,7 +276,7 @@ def statement_compute(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         statement = settlement_statements.statement_compute(actor=request.user, household=household)
     except RuleViolation as exc:
-        _refused(form, exc)
+        refuse_on_form(form, exc)
         return _page(request, household, compute_form=form)
     messages.success(request, _("结算单已计算(第%(n)s次计算)。") % {"n": statement.version})
     return redirect("settlement:statement-detail", pk=statement.pk)
