@@ -80,8 +80,11 @@ class LotterySessionSerializer(serializers.ModelSerializer):
 
 
 class LotterySessionFilterSet(QueryFilterSet):
+    # The code as typed, untrimmed; an empty value is no filter (hence allow_blank).
     project = QueryFilter(
-        serializers.CharField(required=False, trim_whitespace=False, help_text="A project's code."),
+        serializers.CharField(
+            required=False, allow_blank=True, trim_whitespace=False, help_text="A project's code."
+        ),
         field_name="project__code",
     )
 

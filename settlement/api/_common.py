@@ -33,6 +33,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
 
 from households.access import projects_q
 from resettlement.api.base import ErrorSerializer, RegistryViewMixin
@@ -124,3 +125,23 @@ def dated_state_query(states: tuple[str, str], date_field: str) -> QueryFilter:
         return queryset.filter(**{f"{date_field}__isnull": state == states[0]})
 
     return QueryFilter(serializers.ChoiceField(states, required=False), method=by_state)
+
+
+def row_action(
+    request: type[serializers.Serializer] | None,
+    response: type[serializers.Serializer],
+    summary: str,
+    **action_kwargs: Any,
+) -> Callable[[Callable], Callable]:
+    """A POST on one row (/{id}/<action>/) that answers with the row: its route and schema."""
+
+    def decorate(method: Callable) -> Callable:
+        routed = action(detail=True, methods=["post"], **action_kwargs)(method)
+        return extend_schema(
+            request=request,
+            responses={200: response, **WRITE_REFUSALS},
+            summary=summary,
+            parameters=[ID_PARAMETER],
+        )(routed)
+
+    return decorate

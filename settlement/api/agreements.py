@@ -7,7 +7,6 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -17,12 +16,12 @@ from households.selectors.registration import head
 from resettlement.api.base import UserRefSerializer, parsed
 from resettlement.api.filters import HouseholdScopeFilterSet
 from settlement.api._common import (
-    ID_PARAMETER,
     WRITE_REFUSALS,
     HouseholdRowSerializer,
     HouseholdRowViewSet,
     dated_state_query,
     household_rows,
+    row_action,
     state_field,
 )
 from settlement.models import Agreement
@@ -104,13 +103,11 @@ class AgreementViewSet(HouseholdRowViewSet):
             status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED,
         )
 
-    @extend_schema(
-        request=AgreementSignSerializer,
-        responses={200: AgreementSerializer, **WRITE_REFUSALS},
-        summary="Record that the household signed the issued agreement",
-        parameters=[ID_PARAMETER],
+    @row_action(
+        AgreementSignSerializer,
+        AgreementSerializer,
+        "Record that the household signed the issued agreement",
     )
-    @action(detail=True, methods=["post"])
     def sign(self, request: Request, pk: str | None = None) -> Response:
         """Signed once: signing again is refused (400 `already_signed`) and the first
         signing record stays as it was."""

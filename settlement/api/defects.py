@@ -9,7 +9,6 @@ from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,11 +20,11 @@ from households.selectors.registration import head
 from resettlement.api.base import UserRefSerializer, parsed
 from resettlement.api.filters import HouseholdScopeFilterSet, QueryFilter
 from settlement.api._common import (
-    ID_PARAMETER,
     WRITE_REFUSALS,
     HouseholdRowSerializer,
     HouseholdRowViewSet,
     household_rows,
+    row_action,
 )
 from settlement.models import DefectPhoto, DefectStatus, DefectTicket
 from settlement.selectors import defects
@@ -153,13 +152,12 @@ class DefectViewSet(HouseholdRowViewSet):
         )
         return Response(self.row_data(ticket), status=status.HTTP_201_CREATED)
 
-    @extend_schema(
-        request=DefectAnswerSerializer,
-        responses={200: DefectSerializer, **WRITE_REFUSALS},
-        summary="Answer a defect ticket (and optionally close it)",
-        parameters=[ID_PARAMETER],
+    @row_action(
+        DefectAnswerSerializer,
+        DefectSerializer,
+        "Answer a defect ticket (and optionally close it)",
+        parser_classes=JSON_OR_FORM,
     )
-    @action(detail=True, methods=["post"], parser_classes=JSON_OR_FORM)
     def answer(self, request: Request, pk: str | None = None) -> Response:
         """400 `closed` once the ticket is closed."""
         ticket = self.get_object()
@@ -169,13 +167,9 @@ class DefectViewSet(HouseholdRowViewSet):
         )
         return Response(self.row_data(ticket))
 
-    @extend_schema(
-        request=None,
-        responses={200: DefectSerializer, **WRITE_REFUSALS},
-        summary="Close an answered defect ticket",
-        parameters=[ID_PARAMETER],
+    @row_action(
+        None, DefectSerializer, "Close an answered defect ticket", parser_classes=JSON_OR_FORM
     )
-    @action(detail=True, methods=["post"], parser_classes=JSON_OR_FORM)
     def close(self, request: Request, pk: str | None = None) -> Response:
         """400 `not_answered` before it is answered, `closed` when already closed."""
         ticket = self.get_object()

@@ -9,7 +9,6 @@ from typing import Any
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -19,12 +18,12 @@ from households.selectors.registration import head
 from resettlement.api.base import UserRefSerializer, parsed
 from resettlement.api.filters import HouseholdScopeFilterSet
 from settlement.api._common import (
-    ID_PARAMETER,
     WRITE_REFUSALS,
     HouseholdRowSerializer,
     HouseholdRowViewSet,
     dated_state_query,
     household_rows,
+    row_action,
     state_field,
 )
 from settlement.models import Handover
@@ -131,13 +130,7 @@ class HandoverViewSet(HouseholdRowViewSet):
         handover = self._record(request, household, correct=False)
         return Response(self.row_data(handover), status=status.HTTP_201_CREATED)
 
-    @extend_schema(
-        request=HandoverInputSerializer,
-        responses={200: HandoverSerializer, **WRITE_REFUSALS},
-        summary="Correct a recorded handover",
-        parameters=[ID_PARAMETER],
-    )
-    @action(detail=True, methods=["post"])
+    @row_action(HandoverInputSerializer, HandoverSerializer, "Correct a recorded handover")
     def correct(self, request: Request, pk: str | None = None) -> Response:
         """Replaces every value (change permission); the move-in date is kept and must still
         be on or after the handover."""
@@ -145,13 +138,12 @@ class HandoverViewSet(HouseholdRowViewSet):
         handover = self._record(request, handover.household, correct=True)
         return Response(self.row_data(handover))
 
-    @extend_schema(
-        request=MoveInSerializer,
-        responses={200: HandoverSerializer, **WRITE_REFUSALS},
-        summary="Record the date the household moved in",
-        parameters=[ID_PARAMETER],
+    @row_action(
+        MoveInSerializer,
+        HandoverSerializer,
+        "Record the date the household moved in",
+        url_path="move-in",
     )
-    @action(detail=True, methods=["post"], url_path="move-in")
     def move_in(self, request: Request, pk: str | None = None) -> Response:
         handover = self.get_object()
         data = parsed(MoveInSerializer, request.data)
