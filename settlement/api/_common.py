@@ -22,6 +22,7 @@ permission-checked staff downloads.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Model, QuerySet
@@ -54,14 +55,38 @@ LOOKUP = r"[^/]+"
 ID_PARAMETER = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
 
 
-def state_field(component_name: str, states: tuple[str, ...]) -> serializers.CharField:
-    """A read-only state derived from dates, as a named enum component: as a plain enum it
-    would be named after the property ("status"), which other endpoints use for other sets
-    of values."""
-    field_class = extend_schema_field(
-        {"type": "string", "enum": list(states)}, component_name=component_name
-    )(type(component_name + "Field", (serializers.CharField,), {}))
-    return field_class()
+@dataclass(frozen=True)
+class DatedState:
+    """A row's state read from one of its dates: `states[0]` while `date_field` is empty,
+    `states[1]` once it is set. Shown as `status` (`field`), filtered by `?status=`
+    (`query`)."""
+
+    component_name: str
+    states: tuple[str, str]
+    date_field: str
+
+    def of(self, row: Model) -> str:
+        return self.states[1] if getattr(row, self.date_field) else self.states[0]
+
+    def field(self, help_text: str) -> serializers.Field:
+        """The state, as a named enum component: as a plain enum it would be named after
+        the property ("status"), which other endpoints use for other sets of values."""
+        state = self
+
+        @extend_schema_field(
+            {"type": "string", "enum": list(self.states)}, component_name=self.component_name
+        )
+        class StateField(serializers.ReadOnlyField):
+            def to_representation(self, row: Model) -> str:
+                return state.of(row)
+
+        return StateField(source="*", help_text=help_text)
+
+    def query(self) -> QueryFilter:
+        def by_state(queryset: QuerySet, name: str, value: str) -> QuerySet:
+            return queryset.filter(**{f"{self.date_field}__isnull": value == self.states[0]})
+
+        return QueryFilter(serializers.ChoiceField(self.states, required=False), method=by_state)
 
 
 class HouseholdRowSerializer(serializers.Serializer):
@@ -115,16 +140,6 @@ class HouseholdRowViewSet(
 
     def row_data(self, row: Model) -> dict[str, Any]:
         return self.serializer_class(self.rows().get(pk=row.pk)).data
-
-
-def dated_state_query(states: tuple[str, str], date_field: str) -> QueryFilter:
-    """`?status=`, for a state read from a date: the first state while `date_field` is
-    empty, the second once it is set."""
-
-    def by_state(queryset: QuerySet, name: str, state: str) -> QuerySet:
-        return queryset.filter(**{f"{date_field}__isnull": state == states[0]})
-
-    return QueryFilter(serializers.ChoiceField(states, required=False), method=by_state)
 
 
 def row_action(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,17 +17,16 @@ from resettlement.api.base import UserRefSerializer, parsed
 from resettlement.api.filters import HouseholdScopeFilterSet
 from settlement.api._common import (
     WRITE_REFUSALS,
+    DatedState,
     HouseholdRowSerializer,
     HouseholdRowViewSet,
-    dated_state_query,
     household_rows,
     row_action,
-    state_field,
 )
 from settlement.models import Agreement
 from settlement.services import agreements
 
-AGREEMENT_STATES = ("issued", "signed")
+AGREEMENT_STATE = DatedState("AgreementStatus", ("issued", "signed"), "signed_on")
 
 
 # -- agreements -----------------------------------------------------------------------------
@@ -39,7 +38,7 @@ class AgreementSerializer(HouseholdRowSerializer):
 
     id = serializers.IntegerField()
     number = serializers.CharField()
-    status = serializers.SerializerMethodField(help_text="issued: not yet signed; signed: final.")
+    status = AGREEMENT_STATE.field(help_text="issued: not yet signed; signed: final.")
     pdf_sha256 = serializers.CharField(help_text="SHA-256 of the issued PDF.")
     pdf_url = serializers.SerializerMethodField(help_text="The staff download of the PDF.")
     signed_on = serializers.DateField(allow_null=True)
@@ -50,13 +49,9 @@ class AgreementSerializer(HouseholdRowSerializer):
     def get_pdf_url(self, agreement: Agreement) -> str:
         return reverse("settlement:agreement-download", args=[agreement.household_id])
 
-    @extend_schema_field(state_field("AgreementStatus", AGREEMENT_STATES))
-    def get_status(self, agreement: Agreement) -> str:
-        return "signed" if agreement.signed_on else "issued"
-
 
 class AgreementFilterSet(HouseholdScopeFilterSet):
-    status = dated_state_query(AGREEMENT_STATES, "signed_on")
+    status = AGREEMENT_STATE.query()
 
 
 class AgreementIssueSerializer(serializers.Serializer):

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,18 +19,17 @@ from resettlement.api.base import UserRefSerializer, parsed
 from resettlement.api.filters import HouseholdScopeFilterSet
 from settlement.api._common import (
     WRITE_REFUSALS,
+    DatedState,
     HouseholdRowSerializer,
     HouseholdRowViewSet,
-    dated_state_query,
     household_rows,
     row_action,
-    state_field,
 )
 from settlement.models import Handover
 from settlement.services import agreements
 from settlement.services import handover as settlement_handover
 
-HANDOVER_STATES = ("handed_over", "moved_in")
+HANDOVER_STATE = DatedState("HandoverStatus", ("handed_over", "moved_in"), "moved_in_on")
 
 
 # -- handovers ------------------------------------------------------------------------------
@@ -50,9 +49,7 @@ class HandoverSerializer(HouseholdRowSerializer):
     """A household's key handover (date, keys, meter readings, who) and its move-in date."""
 
     id = serializers.IntegerField()
-    status = serializers.SerializerMethodField(
-        help_text="handed_over: keys given; moved_in: moved in too."
-    )
+    status = HANDOVER_STATE.field(help_text="handed_over: keys given; moved_in: moved in too.")
     handed_over_on = serializers.DateField()
     keys = serializers.IntegerField()
     water_reading = serializers.DecimalField(max_digits=10, decimal_places=2)
@@ -64,13 +61,9 @@ class HandoverSerializer(HouseholdRowSerializer):
     moved_in_on = serializers.DateField(allow_null=True)
     recorded_at = serializers.DateTimeField()
 
-    @extend_schema_field(state_field("HandoverStatus", HANDOVER_STATES))
-    def get_status(self, handover: Handover) -> str:
-        return "moved_in" if handover.moved_in_on else "handed_over"
-
 
 class HandoverFilterSet(HouseholdScopeFilterSet):
-    status = dated_state_query(HANDOVER_STATES, "moved_in_on")
+    status = HANDOVER_STATE.query()
 
 
 class HandoverInputSerializer(serializers.Serializer):
