@@ -37,6 +37,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 
 from households.access import projects_q
+from households.selectors.registration import head
 from resettlement.api.base import ErrorSerializer, RegistryViewMixin
 from resettlement.api.filters import HouseholdScopeFilterSet, ListFilterBackend, QueryFilter
 
@@ -125,8 +126,9 @@ class HouseholdRowViewSet(
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Rows about households, of the projects the caller sees; `rows()` reads them with
-    what the serializer shows, `row_data` answers a write with the row as read afresh."""
+    """Rows about households, of the projects the caller sees. A subclass's `rows()` reads
+    them in order with what its serializer shows beyond `HouseholdRowSerializer`; `row_data`
+    answers a write with the row as read afresh."""
 
     lookup_value_regex = LOOKUP
     filter_backends = [ListFilterBackend]
@@ -135,11 +137,18 @@ class HouseholdRowViewSet(
     def rows(self) -> QuerySet:
         raise NotImplementedError
 
+    def _rows(self) -> QuerySet:
+        return (
+            self.rows()
+            .select_related("household__group")
+            .annotate(head_name=head(household="household"))
+        )
+
     def get_queryset(self) -> QuerySet:
-        return self.rows().filter(projects_q(self.request.user, "household__project"))
+        return self._rows().filter(projects_q(self.request.user, "household__project"))
 
     def row_data(self, row: Model) -> dict[str, Any]:
-        return self.serializer_class(self.rows().get(pk=row.pk)).data
+        return self.serializer_class(self._rows().get(pk=row.pk)).data
 
 
 def row_action(

@@ -12,7 +12,6 @@ from rest_framework.response import Response
 
 from households.api.fields import VisibleRelatedField
 from households.models import Household
-from households.selectors.registration import head
 from resettlement.api.base import UserRefSerializer, parsed
 from resettlement.api.filters import HouseholdScopeFilterSet
 from settlement.api._common import (
@@ -73,10 +72,8 @@ class AgreementViewSet(HouseholdRowViewSet):
     filterset_class = AgreementFilterSet
 
     def rows(self) -> QuerySet[Agreement]:
-        return (
-            Agreement.objects.select_related("household__group", "recorded_by")
-            .annotate(head_name=head(household="household"))
-            .order_by("project_id", "number", "pk")
+        return Agreement.objects.select_related("recorded_by").order_by(
+            "project_id", "number", "pk"
         )
 
     @extend_schema(

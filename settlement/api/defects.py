@@ -16,7 +16,6 @@ from rest_framework.response import Response
 from allocation.models import Apartment
 from households.api.fields import VisibleRelatedField
 from households.models import Household
-from households.selectors.registration import head
 from resettlement.api.base import UserRefSerializer, parsed
 from resettlement.api.filters import HouseholdScopeFilterSet, QueryFilter
 from settlement.api._common import (
@@ -124,11 +123,8 @@ class DefectViewSet(HouseholdRowViewSet):
 
     def rows(self) -> QuerySet[DefectTicket]:
         return (
-            DefectTicket.objects.select_related(
-                "household__group", "apartment", "reported_by", "answered_by"
-            )
+            DefectTicket.objects.select_related("apartment", "reported_by", "answered_by")
             .prefetch_related(Prefetch("photos", queryset=DefectPhoto.objects.order_by("pk")))
-            .annotate(head_name=head(household="household"))
             .order_by("-reported_at", "-pk")
         )
 

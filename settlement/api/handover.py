@@ -14,7 +14,6 @@ from rest_framework.response import Response
 
 from households.api.fields import VisibleRelatedField
 from households.models import Household
-from households.selectors.registration import head
 from resettlement.api.base import UserRefSerializer, parsed
 from resettlement.api.filters import HouseholdScopeFilterSet
 from settlement.api._common import (
@@ -99,10 +98,8 @@ class HandoverViewSet(HouseholdRowViewSet):
     filterset_class = HandoverFilterSet
 
     def rows(self) -> QuerySet[Handover]:
-        return (
-            Handover.objects.select_related("household__group", "handed_over_by")
-            .annotate(head_name=head(household="household"))
-            .order_by("household__project_id", "household__code", "pk")
+        return Handover.objects.select_related("handed_over_by").order_by(
+            "household__project_id", "household__code", "pk"
         )
 
     def _record(self, request: Request, household: Household, *, correct: bool) -> Handover:
