@@ -46,13 +46,13 @@ from resettlement.imports.base import (
     AllOrNothingResource,
     ChoiceLabelWidget,
     Column,
-    ImportProblem,
     ImportResult,
     ImportRow,
     TextWidget,
     import_problems,
 )
 from resettlement.imports.files import is_blank
+from resettlement.imports.report import ImportReport
 from resettlement.spreadsheets import imported_cell
 from resettlement.text import clean_text
 
@@ -510,16 +510,10 @@ class ApartmentResource(AllOrNothingResource):
 
 
 @dataclass(frozen=True)
-class ApartmentImportReport:
-    apartments: int
-    buildings: int
-    stairs: int
-    problems: list[ImportProblem]
-    dry_run: bool
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
+class ApartmentImportReport(ImportReport):
+    apartments: int = 0
+    buildings: int = 0
+    stairs: int = 0
 
 
 def apartments_import(
@@ -535,8 +529,14 @@ def apartments_import(
     result = resource.import_data(dataset, dry_run=dry_run)
     problems = import_problems(result)
     if problems:
-        return ApartmentImportReport(0, 0, 0, problems, dry_run)
-    return ApartmentImportReport(result.apartments, result.buildings, result.stairs, [], dry_run)
+        return ApartmentImportReport(problems, dry_run)
+    return ApartmentImportReport(
+        [],
+        dry_run,
+        apartments=result.apartments,
+        buildings=result.buildings,
+        stairs=result.stairs,
+    )
 
 
 def apartments_export(*, actor, project: Project | None = None) -> tablib.Dataset:

@@ -10,12 +10,7 @@ from __future__ import annotations
 from django.db.models import Count, QuerySet
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    extend_schema,
-    extend_schema_field,
-    extend_schema_view,
-)
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -23,6 +18,8 @@ from rest_framework.response import Response
 
 from households.access import projects_q
 from lottery.models import LotterySession, SessionStatus
+from resettlement.api.base import RegistryViewMixin
+from resettlement.api.filters import ListFilterBackend, QueryFilter, QueryFilterSet
 
 
 class LotterySessionSerializer(serializers.ModelSerializer):
@@ -82,20 +79,28 @@ class LotterySessionSerializer(serializers.ModelSerializer):
         return session.revealed_seed
 
 
-@extend_schema_view(
-    list=extend_schema(
-        parameters=[OpenApiParameter("project", str, description="A project's code.")]
+class LotterySessionFilterSet(QueryFilterSet):
+    # The code as typed, untrimmed; an empty value is no filter (hence allow_blank).
+    project = QueryFilter(
+        serializers.CharField(
+            required=False, allow_blank=True, trim_whitespace=False, help_text="A project's code."
+        ),
+        field_name="project__code",
     )
-)
-class LotterySessionViewSet(viewsets.ReadOnlyModelViewSet):
+
+
+@extend_schema_view(list=extend_schema(parameters=[LotterySessionFilterSet.parameters()]))
+class LotterySessionViewSet(RegistryViewMixin, viewsets.ReadOnlyModelViewSet):
     """Lottery sessions, newest first. `?project=<code>` narrows to one project."""
 
     serializer_class = LotterySessionSerializer
     lookup_field = "code"
     lookup_value_regex = "[^/]+"
+    filter_backends = [ListFilterBackend]
+    filterset_class = LotterySessionFilterSet
 
     def get_queryset(self) -> QuerySet[LotterySession]:
-        sessions = (
+        return (
             LotterySession.objects.select_related("project", "estate", "replaces")
             .prefetch_related("communities")
             .annotate(reveal_count=Count("reveals"))
@@ -103,13 +108,6 @@ class LotterySessionViewSet(viewsets.ReadOnlyModelViewSet):
             .order_by("-created_at")
             .filter(projects_q(self.request.user))
         )
-        project = self.request.query_params.get("project")
-        if project:
-            # No code holds a NUL, and PostgreSQL refuses one in a query.
-            sessions = (
-                sessions.filter(project__code=project) if "\x00" not in project else sessions.none()
-            )
-        return sessions
 
     @extend_schema(
         responses={(200, "application/json"): OpenApiTypes.OBJECT},

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -19,7 +18,6 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from allocation.api._filters import ListFilterMixin, ParameterFilter
 from allocation.models import Demand, DemandStatus
 from allocation.selectors import demands as demand_selectors
 from allocation.services import demands as demand_services
@@ -30,10 +28,10 @@ from resettlement.api.base import (
     ErrorSerializer,
     RegistryViewMixin,
     UserRefSerializer,
-    id_filter,
     parsed,
     writes,
 )
+from resettlement.api.filters import ListFilterBackend, ProjectScopeFilterSet, QueryFilter, id_query
 
 
 @extend_schema_field({"type": "string", "enum": DemandStatus.values}, component_name="DemandStatus")
@@ -108,16 +106,17 @@ class LockedCountSerializer(serializers.Serializer):
     locked = serializers.IntegerField()
 
 
-class DemandFilter(django_filters.FilterSet):
-    project = ParameterFilter("project_id", id_filter())
-    household = ParameterFilter("household_id", id_filter())
-    community = ParameterFilter("household__community_id", id_filter())
-    status = ParameterFilter("status", serializers.ChoiceField(DemandStatus.choices))
+class DemandFilterSet(ProjectScopeFilterSet):
+    household = id_query("household_id")
+    community = id_query("household__community_id")
+    status = QueryFilter(serializers.ChoiceField(DemandStatus.choices, required=False))
 
 
-@extend_schema_view(create=writes(DemandChooseSerializer, DemandSerializer, code=201))
+@extend_schema_view(
+    list=extend_schema(parameters=[DemandFilterSet.parameters()]),
+    create=writes(DemandChooseSerializer, DemandSerializer, code=201),
+)
 class DemandViewSet(
-    ListFilterMixin,
     RegistryViewMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -130,7 +129,8 @@ class DemandViewSet(
 
     service_actions = ("lock",)
     serializer_class = DemandSerializer
-    filterset_class = DemandFilter
+    filter_backends = [ListFilterBackend]
+    filterset_class = DemandFilterSet
 
     def get_queryset(self) -> QuerySet[Demand]:
         return demand_selectors.demand_list().filter(projects_q(self.request.user))

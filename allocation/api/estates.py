@@ -7,16 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
 from django.db.models import Prefetch, QuerySet
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
 
-from allocation.api._filters import ListFilterMixin, ParameterFilter
 from allocation.models import Apartment, ApartmentStatus, Estate, FloorTier
 from allocation.selectors import estates as estate_selectors
 from households.access import projects_q
-from resettlement.api.base import RegistryViewMixin, id_filter
+from resettlement.api.base import RegistryViewMixin
+from resettlement.api.filters import ListFilterBackend, ProjectScopeFilterSet, QueryFilter, id_query
 
 
 # Named components of their own: left as plain enums, they would be named by the property
@@ -59,15 +58,13 @@ class EstateSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ProjectScopeFilter(django_filters.FilterSet):
-    project = ParameterFilter("project_id", id_filter())
-
-
-class EstateViewSet(ListFilterMixin, RegistryViewMixin, viewsets.ReadOnlyModelViewSet):
+@extend_schema_view(list=extend_schema(parameters=[ProjectScopeFilterSet.parameters()]))
+class EstateViewSet(RegistryViewMixin, viewsets.ReadOnlyModelViewSet):
     """Resettlement estates with their floor rule (which floors are tier A, B, C)."""
 
     serializer_class = EstateSerializer
-    filterset_class = ProjectScopeFilter
+    filter_backends = [ListFilterBackend]
+    filterset_class = ProjectScopeFilterSet
 
     def get_queryset(self) -> QuerySet[Estate]:
         return (
@@ -113,21 +110,22 @@ class ApartmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ApartmentFilter(django_filters.FilterSet):
-    project = ParameterFilter("project_id", id_filter())
-    estate = ParameterFilter("estate_id", id_filter())
-    status = ParameterFilter("status", serializers.ChoiceField(ApartmentStatus.choices))
-    type = ParameterFilter(
-        "apartment_type__code",
-        serializers.CharField(help_text="Apartment type code, e.g. T90."),
+class ApartmentFilterSet(ProjectScopeFilterSet):
+    estate = id_query("estate_id")
+    status = QueryFilter(serializers.ChoiceField(ApartmentStatus.choices, required=False))
+    type = QueryFilter(
+        serializers.CharField(required=False, help_text="Apartment type code, e.g. T90."),
+        field_name="apartment_type__code",
     )
 
 
-class ApartmentViewSet(ListFilterMixin, RegistryViewMixin, viewsets.ReadOnlyModelViewSet):
+@extend_schema_view(list=extend_schema(parameters=[ApartmentFilterSet.parameters()]))
+class ApartmentViewSet(RegistryViewMixin, viewsets.ReadOnlyModelViewSet):
     """Apartments in housing-orientation order (building sequence, stair, floor, room)."""
 
     serializer_class = ApartmentSerializer
-    filterset_class = ApartmentFilter
+    filter_backends = [ListFilterBackend]
+    filterset_class = ApartmentFilterSet
 
     def get_queryset(self) -> QuerySet[Apartment]:
         return estate_selectors.apartment_list().filter(projects_q(self.request.user))

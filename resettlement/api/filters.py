@@ -1,15 +1,16 @@
-"""List filters for the API: a django-filter FilterSet per resource.
+"""List filters for every app's API: a django-filter FilterSet per resource.
 
 Each filter parses its query parameter with a DRF serializer field, so a bad value is
 refused with the message and code the API's serializers give (and, through
-`resettlement.api.base.RegistryViewMixin`, the one `invalid_input` body); an empty value is
-no filter. The same fields document the parameters in the schema (`parameters()`,
-`ListFilterSchema`). Lists alone are filtered (`ListFilterBackend`): a detail URL or an
-action ignores its query string.
+`resettlement.api.base.RegistryViewMixin`, the one `invalid_input` body, one error per
+parameter); an empty value is no filter. The same fields document the parameters in the
+schema (`parameters()`, `ListFilterSchema`). Lists alone are filtered (`ListFilterBackend`):
+a detail URL or an action ignores its query string.
 
     class DefectFilterSet(HouseholdScopeFilterSet):
         status = QueryFilter(serializers.ChoiceField(DefectStatus.choices, required=False))
 
+    @extend_schema_view(list=extend_schema(parameters=[DefectFilterSet.parameters()]))
     class DefectViewSet(RegistryViewMixin, ...):
         filter_backends = [ListFilterBackend]
         filterset_class = DefectFilterSet

@@ -1,48 +1,31 @@
-"""/api/settlement/agreements/: resettlement agreements (issue, sign)."""
+"""/api/settlement/agreements/: resettlement agreements (issue, sign); what they share with
+the handover and defect endpoints is in `api._common`."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
 from django.urls import reverse
-from drf_spectacular.utils import (
-    extend_schema,
-    extend_schema_field,
-    extend_schema_view,
-)
-from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.decorators import action
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from households.access import projects_q
 from households.api.fields import VisibleRelatedField
 from households.models import Household
-from households.selectors.registration import head
-from resettlement.api.base import RegistryViewMixin, UserRefSerializer, parsed
+from resettlement.api.base import UserRefSerializer, parsed
+from resettlement.api.filters import HouseholdScopeFilterSet
 from settlement.api._common import (
-    ID_PARAMETER,
-    LIST_REFUSALS,
-    LOOKUP,
-    READ_REFUSALS,
     WRITE_REFUSALS,
+    DatedState,
     HouseholdRowSerializer,
-    HouseholdScopeFilter,
+    HouseholdRowViewSet,
+    household_rows,
+    row_action,
 )
 from settlement.models import Agreement
 from settlement.services import agreements
 
-AGREEMENT_STATES = ("issued", "signed")
-
-
-# Named components: as plain enums they would be named after the property ("status"),
-# which other endpoints use for other sets of values.
-@extend_schema_field(
-    {"type": "string", "enum": list(AGREEMENT_STATES)}, component_name="AgreementStatus"
-)
-class AgreementStatusField(serializers.CharField):
-    pass
+AGREEMENT_STATE = DatedState("AgreementStatus", ("issued", "signed"), "signed_on")
 
 
 # -- agreements -----------------------------------------------------------------------------
@@ -54,7 +37,7 @@ class AgreementSerializer(HouseholdRowSerializer):
 
     id = serializers.IntegerField()
     number = serializers.CharField()
-    status = serializers.SerializerMethodField(help_text="issued: not yet signed; signed: final.")
+    status = AGREEMENT_STATE.field(help_text="issued: not yet signed; signed: final.")
     pdf_sha256 = serializers.CharField(help_text="SHA-256 of the issued PDF.")
     pdf_url = serializers.SerializerMethodField(help_text="The staff download of the PDF.")
     signed_on = serializers.DateField(allow_null=True)
@@ -65,13 +48,9 @@ class AgreementSerializer(HouseholdRowSerializer):
     def get_pdf_url(self, agreement: Agreement) -> str:
         return reverse("settlement:agreement-download", args=[agreement.household_id])
 
-    @extend_schema_field(AgreementStatusField())
-    def get_status(self, agreement: Agreement) -> str:
-        return "signed" if agreement.signed_on else "issued"
 
-
-class AgreementFilter(HouseholdScopeFilter):
-    status = serializers.ChoiceField(AGREEMENT_STATES, required=False)
+class AgreementFilterSet(HouseholdScopeFilterSet):
+    status = AGREEMENT_STATE.query()
 
 
 class AgreementIssueSerializer(serializers.Serializer):
@@ -83,51 +62,19 @@ class AgreementSignSerializer(serializers.Serializer):
     signer_name = serializers.CharField(max_length=agreements.NAME_MAX)
 
 
-def agreement_queryset() -> QuerySet[Agreement]:
-    return (
-        Agreement.objects.select_related("household__group", "recorded_by")
-        .annotate(head_name=head(household="household"))
-        .order_by("project_id", "number", "pk")
-    )
-
-
-@extend_schema_view(
-    list=extend_schema(
-        parameters=[AgreementFilter],
-        responses={200: AgreementSerializer(many=True), **LIST_REFUSALS},
-    ),
-    retrieve=extend_schema(
-        parameters=[ID_PARAMETER], responses={200: AgreementSerializer, **READ_REFUSALS}
-    ),
-)
-class AgreementViewSet(
-    RegistryViewMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
+@household_rows(AgreementSerializer, AgreementFilterSet)
+class AgreementViewSet(HouseholdRowViewSet):
     """Resettlement agreements (安置协议) and their signing records."""
 
     # The services check the add/change permissions: issuing again needs change, not add.
     service_actions = ("create", "sign")
     serializer_class = AgreementSerializer
-    lookup_value_regex = LOOKUP
+    filterset_class = AgreementFilterSet
 
-    def get_queryset(self) -> QuerySet[Agreement]:
-        return agreement_queryset().filter(projects_q(self.request.user, "household__project"))
-
-    def filter_queryset(self, queryset: QuerySet[Agreement]) -> QuerySet[Agreement]:
-        if self.action != "list":
-            return queryset
-        filters = self.query(AgreementFilter)
-        state = filters.pop("status", None)
-        if state is not None:
-            queryset = queryset.filter(signed_on__isnull=state == "issued")
-        lookups = HouseholdScopeFilter.lookups
-        return queryset.filter(**{lookups[name]: value for name, value in filters.items()})
-
-    def _render(self, agreement: Agreement) -> dict[str, Any]:
-        return AgreementSerializer(agreement_queryset().get(pk=agreement.pk)).data
+    def rows(self) -> QuerySet[Agreement]:
+        return Agreement.objects.select_related("recorded_by").order_by(
+            "project_id", "number", "pk"
+        )
 
     @extend_schema(
         request=AgreementIssueSerializer,
@@ -144,17 +91,15 @@ class AgreementViewSet(
             actor=request.user, household=data["household"]
         )
         return Response(
-            self._render(agreement),
+            self.row_data(agreement),
             status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED,
         )
 
-    @extend_schema(
-        request=AgreementSignSerializer,
-        responses={200: AgreementSerializer, **WRITE_REFUSALS},
-        summary="Record that the household signed the issued agreement",
-        parameters=[ID_PARAMETER],
+    @row_action(
+        AgreementSignSerializer,
+        AgreementSerializer,
+        "Record that the household signed the issued agreement",
     )
-    @action(detail=True, methods=["post"])
     def sign(self, request: Request, pk: str | None = None) -> Response:
         """Signed once: signing again is refused (400 `already_signed`) and the first
         signing record stays as it was."""
@@ -166,4 +111,4 @@ class AgreementViewSet(
             signed_on=data["signed_on"],
             signer_name=data["signer_name"],
         )
-        return Response(self._render(agreement))
+        return Response(self.row_data(agreement))

@@ -1,4 +1,5 @@
-"""/api/settlement/defects/: after-care defect tickets (report, answer, close)."""
+"""/api/settlement/defects/: after-care defect tickets (report, answer, close); what they
+share with the agreement and handover endpoints is in `api._common`."""
 
 from __future__ import annotations
 
@@ -6,31 +7,23 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
-from drf_spectacular.utils import (
-    extend_schema,
-    extend_schema_field,
-    extend_schema_view,
-)
-from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.decorators import action
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from allocation.models import Apartment
-from households.access import projects_q
 from households.api.fields import VisibleRelatedField
 from households.models import Household
-from households.selectors.registration import head
-from resettlement.api.base import RegistryViewMixin, UserRefSerializer, parsed
+from resettlement.api.base import UserRefSerializer, parsed
+from resettlement.api.filters import HouseholdScopeFilterSet, QueryFilter
 from settlement.api._common import (
-    ID_PARAMETER,
-    LIST_REFUSALS,
-    LOOKUP,
-    READ_REFUSALS,
     WRITE_REFUSALS,
     HouseholdRowSerializer,
-    HouseholdScopeFilter,
+    HouseholdRowViewSet,
+    household_rows,
+    row_action,
 )
 from settlement.models import DefectPhoto, DefectStatus, DefectTicket
 from settlement.selectors import defects
@@ -86,8 +79,8 @@ class DefectSerializer(HouseholdRowSerializer):
         return None if delta is None else int(delta.total_seconds())
 
 
-class DefectFilter(HouseholdScopeFilter):
-    status = serializers.ChoiceField(DefectStatus.choices, required=False)
+class DefectFilterSet(HouseholdScopeFilterSet):
+    status = QueryFilter(serializers.ChoiceField(DefectStatus.choices, required=False))
 
 
 class DefectReportSerializer(serializers.Serializer):
@@ -115,54 +108,25 @@ class DefectAnswerSerializer(serializers.Serializer):
     close = serializers.BooleanField(default=False, help_text="Close the ticket as well.")
 
 
-def defect_queryset() -> QuerySet[DefectTicket]:
-    return (
-        DefectTicket.objects.select_related(
-            "household__group", "apartment", "reported_by", "answered_by"
-        )
-        .prefetch_related(Prefetch("photos", queryset=DefectPhoto.objects.order_by("pk")))
-        .annotate(head_name=head(household="household"))
-        .order_by("-reported_at", "-pk")
-    )
-
-
 JSON_OR_FORM = [JSONParser, FormParser, MultiPartParser]
 
 
-@extend_schema_view(
-    list=extend_schema(
-        parameters=[DefectFilter], responses={200: DefectSerializer(many=True), **LIST_REFUSALS}
-    ),
-    retrieve=extend_schema(
-        parameters=[ID_PARAMETER], responses={200: DefectSerializer, **READ_REFUSALS}
-    ),
-)
-class DefectViewSet(
-    RegistryViewMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
+@household_rows(DefectSerializer, DefectFilterSet)
+class DefectViewSet(HouseholdRowViewSet):
     """After-care defect tickets (售后报修), newest first."""
 
     service_actions = ("create", "answer", "close")
     serializer_class = DefectSerializer
-    lookup_value_regex = LOOKUP
+    filterset_class = DefectFilterSet
     # Reports carry photos; answering and closing take JSON too (see their actions).
     parser_classes = [MultiPartParser, FormParser]
 
-    def get_queryset(self) -> QuerySet[DefectTicket]:
-        return defect_queryset().filter(projects_q(self.request.user, "household__project"))
-
-    def filter_queryset(self, queryset: QuerySet[DefectTicket]) -> QuerySet[DefectTicket]:
-        if self.action != "list":
-            return queryset
-        filters = self.query(DefectFilter)
-        lookups = {**HouseholdScopeFilter.lookups, "status": "status"}
-        return queryset.filter(**{lookups[name]: value for name, value in filters.items()})
-
-    def _render(self, ticket: DefectTicket) -> dict[str, Any]:
-        return DefectSerializer(defect_queryset().get(pk=ticket.pk)).data
+    def rows(self) -> QuerySet[DefectTicket]:
+        return (
+            DefectTicket.objects.select_related("apartment", "reported_by", "answered_by")
+            .prefetch_related(Prefetch("photos", queryset=DefectPhoto.objects.order_by("pk")))
+            .order_by("-reported_at", "-pk")
+        )
 
     @extend_schema(
         request=DefectReportSerializer,
@@ -182,15 +146,14 @@ class DefectViewSet(
             description=data["description"],
             photos=data["photos"],
         )
-        return Response(self._render(ticket), status=status.HTTP_201_CREATED)
+        return Response(self.row_data(ticket), status=status.HTTP_201_CREATED)
 
-    @extend_schema(
-        request=DefectAnswerSerializer,
-        responses={200: DefectSerializer, **WRITE_REFUSALS},
-        summary="Answer a defect ticket (and optionally close it)",
-        parameters=[ID_PARAMETER],
+    @row_action(
+        DefectAnswerSerializer,
+        DefectSerializer,
+        "Answer a defect ticket (and optionally close it)",
+        parser_classes=JSON_OR_FORM,
     )
-    @action(detail=True, methods=["post"], parser_classes=JSON_OR_FORM)
     def answer(self, request: Request, pk: str | None = None) -> Response:
         """400 `closed` once the ticket is closed."""
         ticket = self.get_object()
@@ -198,17 +161,13 @@ class DefectViewSet(
         settlement_defects.defect_answer(
             actor=request.user, ticket=ticket, answer=data["answer"], close=data["close"]
         )
-        return Response(self._render(ticket))
+        return Response(self.row_data(ticket))
 
-    @extend_schema(
-        request=None,
-        responses={200: DefectSerializer, **WRITE_REFUSALS},
-        summary="Close an answered defect ticket",
-        parameters=[ID_PARAMETER],
+    @row_action(
+        None, DefectSerializer, "Close an answered defect ticket", parser_classes=JSON_OR_FORM
     )
-    @action(detail=True, methods=["post"], parser_classes=JSON_OR_FORM)
     def close(self, request: Request, pk: str | None = None) -> Response:
         """400 `not_answered` before it is answered, `closed` when already closed."""
         ticket = self.get_object()
         settlement_defects.defect_close(actor=request.user, ticket=ticket)
-        return Response(self._render(ticket))
+        return Response(self.row_data(ticket))

@@ -36,9 +36,9 @@ from resettlement.api.base import (
     ErrorSerializer,
     RegistryViewMixin,
     UserRefSerializer,
-    id_filter,
     parsed,
 )
+from resettlement.api.filters import ListFilterBackend, ProjectScopeFilterSet, QueryFilter, id_query
 from resettlement.errors import RuleViolation
 from resettlement.reauth import OTP_PARAMETER, require_recent_authentication
 from settlement.models import (
@@ -275,11 +275,10 @@ class PaymentInputSerializer(serializers.Serializer):
     reference = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
 
 
-class StatementFilter(serializers.Serializer):
-    project = id_filter()
-    group = id_filter()
-    household = id_filter()
-    status = serializers.ChoiceField(StatementStatus.choices, required=False)
+class StatementFilterSet(ProjectScopeFilterSet):
+    group = id_query("household__group_id")
+    household = id_query("household_id")
+    status = QueryFilter(serializers.ChoiceField(StatementStatus.choices, required=False))
 
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
@@ -293,7 +292,7 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
 )
 
 
-@extend_schema_view(list=extend_schema(parameters=[StatementFilter]))
+@extend_schema_view(list=extend_schema(parameters=[StatementFilterSet.parameters()]))
 class StatementViewSet(
     RegistryViewMixin,
     mixins.ListModelMixin,
@@ -305,6 +304,8 @@ class StatementViewSet(
 
     service_actions = ("approve", "send_back", "payments")
     serializer_class = StatementSerializer
+    filter_backends = [ListFilterBackend]
+    filterset_class = StatementFilterSet
 
     def get_queryset(self) -> QuerySet[Statement]:
         statements = settlement_statements.statement_list().filter(projects_q(self.request.user))
@@ -318,18 +319,6 @@ class StatementViewSet(
         if self.action == "list":
             return StatementSerializer
         return StatementDetailSerializer
-
-    def filter_queryset(self, queryset: QuerySet[Statement]) -> QuerySet[Statement]:
-        if self.action != "list":
-            return queryset
-        filters = self.query(StatementFilter)
-        lookups = {
-            "project": "project_id",
-            "group": "household__group_id",
-            "household": "household_id",
-            "status": "status",
-        }
-        return queryset.filter(**{lookups[name]: value for name, value in filters.items()})
 
     def _detail(self, statement: Statement) -> dict[str, Any]:
         return StatementDetailSerializer(settlement_statements.statement_detail(statement.pk)).data

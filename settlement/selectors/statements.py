@@ -1,6 +1,6 @@
 """Reading statements: what a household's statement is computed from (`statement_inputs`,
-no writes), the lines it would have today, whether a stored draft is still current, and a
-statement with what its page and the API show."""
+no writes) and its lines (`_lines`, for `services.statements`), whether a stored draft is
+still current, and a statement with what its page and the API show."""
 
 from __future__ import annotations
 
@@ -117,11 +117,6 @@ def _lines(inputs: StatementInputs) -> list[LineSpec]:
         raise RuleViolation(
             "missing_price", str(missing), details=[field_error(missing.field, str(missing))]
         ) from missing
-
-
-def statement_lines(household: Household, *, today: dt.date) -> list[LineSpec]:
-    """The household's statement lines as they would be computed on `today` (no writes)."""
-    return _lines(statement_inputs(household, today=today))
 
 
 def _stored(statement: Statement) -> list[tuple]:

@@ -70,11 +70,6 @@ def _with_money(statements: QuerySet[Statement]) -> QuerySet[Statement]:
     )
 
 
-def _statements(project: Project, status: str | None) -> QuerySet[Statement]:
-    statements = Statement.objects.filter(project=project)
-    return statements.filter(status=status) if status else statements
-
-
 def statement_list(project: Project) -> QuerySet[Statement]:
     """The project's statements in group and household order, with household, group, the
     head's name (`head_name`), `paid` and `outstanding`: one query however many statements."""
@@ -140,17 +135,17 @@ def _totals(row: dict | None) -> Totals:
     )
 
 
-def project_totals(project: Project, *, status: str | None = None) -> Totals:
-    """The totals of the project's statements (in one status, if given): one query."""
-    return _totals(_with_money(_statements(project, status)).aggregate(**_AGGREGATES))
+def project_totals(project: Project) -> Totals:
+    """The totals of the project's statements: one query."""
+    return _totals(_with_money(Statement.objects.filter(project=project)).aggregate(**_AGGREGATES))
 
 
-def group_totals(project: Project, *, status: str | None = None) -> list[GroupTotals]:
+def group_totals(project: Project) -> list[GroupTotals]:
     """Every villager group of the project with the totals of its households' statements
     (zeros for a group without statements), in group code order: two queries."""
     rows = {
         row["household__group"]: row
-        for row in _with_money(_statements(project, status))
+        for row in _with_money(Statement.objects.filter(project=project))
         .values("household__group")
         .annotate(**_AGGREGATES)
         .order_by()
