@@ -248,7 +248,10 @@ class MemberViewSet(
         member = self.get_object()
         data = parsed(UnmaskSerializer, request.data)
         households_unmask.personal_data_unmask(
-            actor=request.user, household=member.household, member=member, reason=data["reason"]
+            actor=request.user,
+            household=member.household,
+            member=member,
+            reason=data.get("reason", ""),
         )
         member = member_queryset().get(pk=member.pk)
         context = {**self.get_serializer_context(), "unmasked": Unmasked("id_number", member)}

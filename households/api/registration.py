@@ -275,7 +275,7 @@ class HouseholdViewSet(
         household = self.get_object()
         data = parsed(UnmaskSerializer, request.data)
         households_unmask.personal_data_unmask(
-            actor=request.user, household=household, reason=data["reason"]
+            actor=request.user, household=household, reason=data.get("reason", "")
         )
         household = registration.household_detail(household.pk)
         context = {**self.get_serializer_context(), "unmasked": Unmasked("phone", household)}

@@ -261,6 +261,10 @@ def test_unmasking_through_the_api(client, household, spouse):
     assert refused.status_code == 400
     assert refused.json()["code"] == "reason_required"
     assert refused.json()["errors"][0]["field"] == "reason"
+    # No reason at all (an empty body) is the same refusal, not a server error.
+    for target in (url, f"/api/households/{household.pk}/unmask/"):
+        empty = client.post(target, {}, content_type="application/json")
+        assert empty.status_code == 400 and empty.json()["code"] == "reason_required"
     done = client.post(url, {"reason": "举报核查需要"}, content_type="application/json")
     assert done.status_code == 200 and done.json()["id_number"] == spouse.id_number
     phone = client.post(
