@@ -49,7 +49,6 @@ from resettlement.imports.base import (
     ImportResult,
     ImportRow,
     TextWidget,
-    import_problems,
 )
 from resettlement.imports.files import is_blank
 from resettlement.imports.report import ImportReport
@@ -527,16 +526,7 @@ def apartments_import(
     validate and write inside a transaction that is then rolled back."""
     resource = ApartmentResource(project=project, user=actor)
     result = resource.import_data(dataset, dry_run=dry_run)
-    problems = import_problems(result)
-    if problems:
-        return ApartmentImportReport(problems, dry_run)
-    return ApartmentImportReport(
-        [],
-        dry_run,
-        apartments=result.apartments,
-        buildings=result.buildings,
-        stairs=result.stairs,
-    )
+    return ApartmentImportReport.of(result, dry_run=dry_run)
 
 
 def apartments_export(*, actor, project: Project | None = None) -> tablib.Dataset:

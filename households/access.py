@@ -60,6 +60,15 @@ def chosen_project(user, code: str | None) -> Project | None:
     return projects.order_by("-created_at", "-id").first()
 
 
+def picked_project(request) -> tuple[list[Project], Project | None]:
+    """For list pages whose project picker may stay empty (?project=<code>): the projects
+    `request.user` may see, by code, and the one picked among them (None when no code or
+    one they do not see was sent)."""
+    projects = list(visible_projects(request.user).order_by("code"))
+    code = request.GET.get("project", "")
+    return projects, next((p for p in projects if p.code == code), None)
+
+
 def requested_project(request) -> Project | None:
     """`chosen_project` for the code a page's picker sent, in the query or the form."""
     return chosen_project(request.user, request.GET.get("project") or request.POST.get("project"))

@@ -60,7 +60,6 @@ from resettlement.imports.base import (
     ImportResult,
     ImportRow,
     TextWidget,
-    import_problems,
 )
 from resettlement.imports.files import is_blank
 from resettlement.imports.report import ImportReport
@@ -581,7 +580,4 @@ def roster_import(
     and write inside a transaction that is then rolled back."""
     resource = HouseholdMemberResource(project=project, user=actor)
     result = resource.import_data(dataset, dry_run=dry_run, file_name=file_name)
-    problems = import_problems(result)
-    if problems:
-        return RosterImportReport(problems, dry_run)
-    return RosterImportReport([], dry_run, households=result.households, members=result.members)
+    return RosterImportReport.of(result, dry_run=dry_run)

@@ -12,7 +12,7 @@ from allocation.forms.estates import ApartmentFilterForm
 from allocation.models import Estate
 from allocation.selectors import estates as estate_selectors
 from allocation.views._common import PAGE_SIZE
-from households.access import projects_q, require_project, visible_projects
+from households.access import picked_project, projects_q, require_project
 from resettlement.paging import page_of
 
 housing_view = permission_required("allocation.view_estate", raise_exception=True)
@@ -21,9 +21,7 @@ housing_view = permission_required("allocation.view_estate", raise_exception=Tru
 @login_required
 @housing_view
 def estate_list(request: HttpRequest) -> HttpResponse:
-    projects = list(visible_projects(request.user).order_by("code"))
-    code = request.GET.get("project", "")
-    project = next((p for p in projects if p.code == code), None)
+    projects, project = picked_project(request)
     estates = list(estate_selectors.estate_list(project=project).filter(projects_q(request.user)))
     counts = estate_selectors.estate_counts(estates)
     return render(

@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from households.models import Household
 from resettlement.errors import RuleViolation
 from resettlement.uploads import private_file_response
 from settlement.forms.agreements import AgreementSignForm
@@ -25,6 +26,15 @@ def _agreement_pdf(agreement: Agreement, pdf: bytes) -> FileResponse:
     return private_file_response(
         pdf, filename=f"{agreement.number}.pdf", content_type="application/pdf", as_attachment=True
     )
+
+
+def _issued(request: HttpRequest, pk: int) -> tuple[Household, Agreement]:
+    """The household (one the user may see) and its issued agreement; 404 before one is."""
+    household = _household(request, pk)
+    agreement = handover.agreement_of(household)
+    if agreement is None:
+        raise Http404
+    return household, agreement
 
 
 # -- agreements -----------------------------------------------------------------------------
@@ -48,10 +58,7 @@ def agreement_issue(request: HttpRequest, pk: int) -> HttpResponse:
 @agreement_view
 def agreement_download(request: HttpRequest, pk: int) -> HttpResponse:
     """The issued text again, exactly the bytes whose hash is recorded."""
-    household = _household(request, pk)
-    agreement = handover.agreement_of(household)
-    if agreement is None:
-        raise Http404
+    agreement = _issued(request, pk)[1]
     pdf = agreements.agreement_pdf_bytes(agreement)
     if pdf is None:
         raise Http404
@@ -62,10 +69,7 @@ def agreement_download(request: HttpRequest, pk: int) -> HttpResponse:
 @agreement_view
 @require_POST
 def agreement_sign(request: HttpRequest, pk: int) -> HttpResponse:
-    household = _household(request, pk)
-    agreement = handover.agreement_of(household)
-    if agreement is None:
-        raise Http404
+    household, agreement = _issued(request, pk)
     form = AgreementSignForm(request.POST)
     if not form.is_valid():
         form_errors_as_messages(request, form)

@@ -8,7 +8,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from households.access import projects_q, visible_projects
+from households.access import picked_project, projects_q
 from resettlement.errors import RuleViolation
 from resettlement.paging import page_of
 from resettlement.uploads import private_file_response
@@ -28,8 +28,7 @@ defect_view = permission_required("settlement.view_defectticket", raise_exceptio
 @login_required
 @defect_view
 def defect_list(request: HttpRequest) -> HttpResponse:
-    projects = list(visible_projects(request.user).order_by("code"))
-    project = next((p for p in projects if p.code == request.GET.get("project", "")), None)
+    projects, project = picked_project(request)
     form = DefectFilterForm(request.GET or None)
     status = form.cleaned_data["status"] if form.is_valid() else ""
     tickets = defects.defect_list(project=project, status=status or None).filter(

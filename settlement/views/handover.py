@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from households.access import visible_projects
+from households.access import picked_project
 from households.models import Household, VillagerGroup
 from resettlement.errors import RuleViolation
 from settlement.forms.agreements import AgreementSignForm
@@ -37,9 +37,7 @@ def _detail_url(household: Household) -> str:
 @login_required
 @handover_view
 def handover_list(request: HttpRequest) -> HttpResponse:
-    projects = list(visible_projects(request.user).order_by("code"))
-    code = request.GET.get("project", "")
-    project = next((p for p in projects if p.code == code), None)
+    projects, project = picked_project(request)
     if project is None and len(projects) == 1:
         project = projects[0]
     groups = list(VillagerGroup.objects.filter(project=project).order_by("code")) if project else []
