@@ -6,7 +6,7 @@ import pytest
 
 from households.models import Household, ReviewStatus
 from tests.browser.conftest import log_in
-from tests.factories import id_number
+from tests.households.factories import id_number
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -43,7 +43,7 @@ from lottery.services.sessions import (
     lottery_session_create,
     lottery_session_enter_entropy,
 )
-from tests.factories import ProjectFactory, id_number
+from tests.households.factories import ProjectFactory, id_number
 
 _names = itertools.cycle(["王建国", "李秀英", "张伟", "刘芳", "陈静", "欧阳明", "赵磊", "孙丽"])
 

@@ -1,4 +1,11 @@
-"""Factories and helpers that build registry data through the same services users call."""
+"""Registry test data.
+
+- `ProjectFactory`, `CommunityFactory`, `VillagerGroupFactory`: factory_boy model factories
+  (a plain row is right: no service makes these).
+- `member_data`, `household_data`, `id_number`: the input a clerk types, for
+  `households.services.registration.household_register` (a household is always registered
+  through the service; see the `register` fixture in tests/conftest.py).
+"""
 
 from __future__ import annotations
 
@@ -7,11 +14,9 @@ import itertools
 from decimal import Decimal
 
 import factory
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 
 from households import idnumbers
-from households.models import Community, Project, ProjectAccess, VillagerGroup
+from households.models import Community, Project, VillagerGroup
 
 _sequence = itertools.count(1)
 
@@ -47,31 +52,6 @@ class VillagerGroupFactory(factory.django.DjangoModelFactory):
     project = factory.SelfAttribute("community.project")
     code = factory.Sequence(lambda n: f"G{n:03d}")
     name = factory.Sequence(lambda n: f"第{n}村民小组")
-
-
-def make_user(username: str, *roles: str, all_projects: bool = True, **extra):
-    """A user with `roles`. By default a district-level user who sees every project
-    (`households.access_all_projects`); `all_projects=False` makes one who sees only the
-    projects granted to them (see `grant`)."""
-    extra.setdefault("is_staff", bool(roles))  # staff may open the admin (review queue)
-    user = get_user_model().objects.create_user(
-        username=username, password="correct horse battery staple", **extra
-    )
-    for role in roles:
-        user.groups.add(Group.objects.get(name=role))
-    if all_projects:
-        user.user_permissions.add(
-            Permission.objects.get(
-                content_type__app_label="households", codename="access_all_projects"
-            )
-        )
-    return user
-
-
-def grant(user, *projects: Project) -> None:
-    """Grant a project-scoped user access to `projects`."""
-    for project in projects:
-        ProjectAccess.objects.get_or_create(user=user, project=project)
 
 
 def id_number(birth: dt.date, sex: str = "M", region: str = "330110") -> str:
