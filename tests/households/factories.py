@@ -2,6 +2,9 @@
 
 - `ProjectFactory`, `CommunityFactory`, `VillagerGroupFactory`: factory_boy model factories
   (a plain row is right: no service makes these).
+- `ApprovedHouseholdFactory`, `HeadFactory`: an approved household and its head as rows,
+  for tests of what comes after the registry (allocation, lottery, settlement): the way
+  there (registration, review, approval) has its own tests.
 - `member_data`, `household_data`, `id_number`: the input a clerk types, for
   `households.services.registration.household_register` (a household is always registered
   through the service; see the `register` fixture in tests/conftest.py).
@@ -14,9 +17,19 @@ import itertools
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 
 from households import idnumbers
-from households.models import Community, Project, VillagerGroup
+from households.models import (
+    Community,
+    Household,
+    HouseholdStatus,
+    HukouNature,
+    Member,
+    Project,
+    Relation,
+    VillagerGroup,
+)
 
 _sequence = itertools.count(1)
 
@@ -52,6 +65,41 @@ class VillagerGroupFactory(factory.django.DjangoModelFactory):
     project = factory.SelfAttribute("community.project")
     code = factory.Sequence(lambda n: f"G{n:03d}")
     name = factory.Sequence(lambda n: f"第{n}村民小组")
+
+
+class ApprovedHouseholdFactory(factory.django.DjangoModelFactory):
+    """An approved household; pass `group` and `registered_by` (who also approved it)."""
+
+    class Meta:
+        model = Household
+
+    group = factory.SubFactory(VillagerGroupFactory)
+    project = factory.SelfAttribute("group.project")
+    community = factory.SelfAttribute("group.community")
+    code = factory.Sequence(lambda n: f"M{n + 1:04d}")
+    address = "南宫河村"
+    status = HouseholdStatus.APPROVED
+    approved_by = factory.SelfAttribute("registered_by")
+    approved_at = factory.LazyFunction(timezone.now)
+    resettlement_population = 3
+    entitlement_area = Decimal("150.00")
+
+
+class HeadFactory(factory.django.DjangoModelFactory):
+    """The head of `household`, a man born 1970-03-15 with an agricultural hukou."""
+
+    class Meta:
+        model = Member
+
+    household = factory.SubFactory(ApprovedHouseholdFactory)
+    project = factory.SelfAttribute("household.project")
+    name = "王建国"
+    sex = "M"
+    birth_date = dt.date(1970, 3, 15)
+    id_number = factory.LazyAttribute(lambda head: id_number(head.birth_date, head.sex))
+    relation = Relation.HEAD
+    hukou_nature = HukouNature.AGRICULTURAL
+    entered_by = factory.SelfAttribute("household.registered_by")
 
 
 def id_number(birth: dt.date, sex: str = "M", region: str = "330110") -> str:

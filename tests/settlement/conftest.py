@@ -21,11 +21,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
-from households.models import Household, HouseholdStatus, HukouNature, Member, Relation
+from households.models import Household
 from settlement.models import Transition
-from tests.households.factories import id_number
+from tests.households.factories import ApprovedHouseholdFactory, HeadFactory
 from tests.settlement.factories import (
     DEMOLISHED_AREA,
     MOVED_OUT_ON,
@@ -62,27 +61,13 @@ def handed_over(household, clerk) -> Household:
 def no_apartment(settlement_project, clerk) -> Household:
     """An approved household of the project that took part in no lottery."""
     other = first_household(settlement_project)
-    household = Household.objects.create(
-        project=other.project,
-        community=other.community,
+    household = ApprovedHouseholdFactory(
         group=other.group,
         code="G11-99",
+        address="",
         registered_by=clerk,
-        status=HouseholdStatus.APPROVED,
-        approved_by=clerk,
-        approved_at=timezone.now(),
         resettlement_population=2,
         entitlement_area="80.00",
     )
-    Member.objects.create(
-        project=household.project,
-        household=household,
-        name="赵无房",
-        relation=Relation.HEAD,
-        id_number=id_number(dt.date(1960, 1, 1)),
-        sex="M",
-        birth_date=dt.date(1960, 1, 1),
-        hukou_nature=HukouNature.AGRICULTURAL,
-        entered_by=clerk,
-    )
+    HeadFactory(household=household, name="赵无房", birth_date=dt.date(1960, 1, 1))
     return household

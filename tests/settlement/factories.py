@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import itertools
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -26,11 +25,7 @@ from PIL import Image
 
 from households.models import (
     Household,
-    HouseholdStatus,
-    HukouNature,
-    Member,
     Project,
-    Relation,
     VillagerGroup,
 )
 from lottery.models import Allocation, LotterySession
@@ -42,10 +37,8 @@ from settlement.models import (
     StatementLine,
 )
 from settlement.services import approvals, handover
-from tests.households.factories import id_number
+from tests.households.factories import ApprovedHouseholdFactory, HeadFactory
 from tests.people import Chain
-
-_codes = itertools.count(1)
 
 # The project's prices (元/㎡, or 元 per person per month for the subsidy).
 PRICES = {
@@ -119,31 +112,12 @@ class Money:
 
 
 def make_household(group: VillagerGroup, *, actor, code: str | None = None) -> Household:
-    household = Household.objects.create(
-        project=group.project,
-        community=group.community,
-        group=group,
-        code=code or f"M{next(_codes):04d}",
-        address="南宫河村",
-        status=HouseholdStatus.APPROVED,
-        registered_by=actor,
-        approved_by=actor,
-        approved_at=timezone.now(),
-        resettlement_population=3,
-        entitlement_area=Decimal("150.00"),
-        demolished_area=Decimal("180.50"),
+    """An approved household (entitlement 150 ㎡, demolished 180.50 ㎡) and its head."""
+    codes = {"code": code} if code else {}
+    household = ApprovedHouseholdFactory(
+        group=group, registered_by=actor, demolished_area=Decimal("180.50"), **codes
     )
-    Member.objects.create(
-        project=group.project,
-        household=household,
-        name="王建国",
-        id_number=id_number(dt.date(1970, 3, 15)),
-        sex="M",
-        birth_date=dt.date(1970, 3, 15),
-        relation=Relation.HEAD,
-        hukou_nature=HukouNature.AGRICULTURAL,
-        entered_by=actor,
-    )
+    HeadFactory(household=household)
     return household
 
 
