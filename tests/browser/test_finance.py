@@ -7,7 +7,7 @@ import pytest
 from lottery.services.draws import lottery_draw_remaining
 from lottery.services.sign_off import lottery_session_sign_off
 from settlement.models import Adjustment, Payment, Statement, StatementStatus, Transition
-from tests.browser.conftest import log_in
+from tests.browser.login import log_in
 from tests.lottery.factories import (
     build_lottery_project,
     clear_lottery_before_flush,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from households.models import Household
-from tests.browser.conftest import log_in
+from tests.browser.login import log_in
 from tests.lottery.factories import (
     build_lottery_project,
     clear_lottery_before_flush,

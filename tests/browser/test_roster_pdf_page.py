@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from publicity import tasks
 from publicity.models import RenderJob
 from publicity.services import rendering
-from tests.browser.conftest import log_in
+from tests.browser.login import log_in
 from tests.publicity.factories import clear_publications_before_flush
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -15,7 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from settlement.models import StatementApproval
-from tests.browser.conftest import log_in
+from tests.browser.login import log_in
 from tests.browser.test_security import forget_recent_password
 from tests.settlement.factories import approve_through, statement_of
 

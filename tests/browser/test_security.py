@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from resettlement.reauth import RECENT_AUTH_AT
 from settlement.models import StatementStatus
-from tests.browser.conftest import log_in
+from tests.browser.login import log_in
 from tests.households.factories import member_data
 from tests.settlement.factories import approve_through, statement_of
 
