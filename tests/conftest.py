@@ -1,17 +1,26 @@
-"""Shared fixtures: roles set up, people with readable names, and a project to work in."""
+"""Fixtures for every test: a project to work in, registering households in it, uploads
+kept in a temporary folder, tasks run in-process.
+
+Where fixtures live: a fixture used in one directory is in that directory's `conftest.py`;
+one used across directories is in a module registered below as a plugin (never imported
+into a test module). Builders of test data are plain functions and factory_boy factories in
+`tests/<app>/factories.py`, imported normally.
+"""
 
 from __future__ import annotations
 
 import pytest
 
 from households.services import registration
-from resettlement.roles import ensure_roles
-from tests.factories import (
-    VillagerGroupFactory,
-    household_data,
-    make_user,
-    member_data,
-)
+from tests.households.factories import VillagerGroupFactory, household_data, member_data
+
+pytest_plugins = [
+    "tests.people",  # the people by role: clerk, reviewer, leader, notary, chain, …
+    "tests.households.fixtures",  # the roster import project (households, security)
+    "tests.lottery.fixtures",  # the lottery project and its sessions (lottery, settlement)
+    "tests.publicity.fixtures",  # a published roster (publicity, browser)
+    "tests.settlement.fixtures",  # money to approve and pay (settlement, security, browser, …)
+]
 
 
 def pytest_configure(config):
@@ -42,44 +51,17 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture
-def roles(db):
-    ensure_roles()
-
-
-@pytest.fixture
-def clerk(roles):
-    return make_user("clerk_li", "clerk", first_name="李登记")
-
-
-@pytest.fixture
-def other_clerk(roles):
-    return make_user("clerk_wang", "clerk", first_name="王登记")
-
-
-@pytest.fixture
-def reviewer(roles):
-    return make_user("reviewer_zhao", "reviewer", first_name="赵审核")
-
-
-@pytest.fixture
-def leader(roles):
-    return make_user("leader_chen", "leader", first_name="陈领导")
-
-
-@pytest.fixture
-def notary(roles):
-    return make_user("notary_sun", "notary")
-
-
-@pytest.fixture
-def outsider(roles):
-    return make_user("outsider", first_name="无角色")
-
-
-@pytest.fixture
-def all_hats(roles):
-    """One person holding clerk, reviewer and leader roles at once."""
-    return make_user("all_hats", "clerk", "reviewer", "leader")
+def private_media(settings, tmp_path):
+    """Uploads and generated files go to the test's own folder, not the developer's
+    private_media/; returns that folder."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "private_media"},
+        },
+    }
+    return tmp_path / "private_media"
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from tests.factories import make_user
+from tests.people import make_user
 
 HUGE = "20331634785388047892480"  # > 2**63
 

@@ -37,12 +37,12 @@ from schemathesis.specs.openapi.checks import (
 
 from resettlement.roles import ROLES, ensure_roles
 from tests.demo.seeding import demo_settings
-from tests.factories import make_user
+from tests.people import make_user
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
 COVERAGE = os.environ.get("FUZZ_COVERAGE") == "1"
 FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # as tests/conftest.py
-PASSWORD = "correct horse battery staple"  # tests.factories.make_user's
+PASSWORD = "correct horse battery staple"  # tests.people.make_user's
 AUTH = {"Authorization": "Basic " + base64.b64encode(f"fuzzer:{PASSWORD}".encode()).decode()}
 CHECKS = [
     not_a_server_error,

@@ -12,12 +12,7 @@ from allocation.services import estates
 from allocation.services.estates import Band
 from households.models import ReviewStatus
 from households.services import review
-from tests.factories import make_user, member_data
-
-
-@pytest.fixture
-def other_leader(roles):
-    return make_user("leader_liu", "leader", first_name="刘领导")
+from tests.households.factories import member_data
 
 
 @pytest.fixture

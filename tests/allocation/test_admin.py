@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from allocation.models import AllocationPolicy, Apartment, ApartmentType, Demand, Estate
 from allocation.services import demands
-from tests.allocation.xlsx_helpers import apartment_row, apartments_xlsx
+from tests.xlsx import apartment_row, apartments_xlsx
 
 
 def _tiers(prefix: str = "floor_tiers", rows=(), initial: int = 0) -> dict:

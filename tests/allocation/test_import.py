@@ -22,7 +22,7 @@ from allocation.resources import (
 from resettlement.errors import NotAllowed
 from resettlement.imports.base import import_problems
 from resettlement.imports.files import read_roster
-from tests.allocation.xlsx_helpers import apartment_row, apartments_xlsx, dataset_of, read_xlsx
+from tests.xlsx import apartment_row, apartments_xlsx, dataset_of, read_xlsx
 
 
 def _good_rows() -> list[dict]:

@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from allocation.models import Apartment, Building, Stair
 from allocation.resources import COLUMN_BY_KEY, HEADERS, apartments_import
 from resettlement.imports.files import FileRejected, read_roster
-from tests.allocation.xlsx_helpers import apartment_row, apartments_xlsx
-from tests.households import hostile_files
+from tests import hostile_files
+from tests.xlsx import apartment_row, apartments_xlsx
 
 FUZZ = settings(
     max_examples=25,

@@ -13,8 +13,9 @@ from allocation.resources import apartments_import
 from allocation.services import estates
 from resettlement.errors import NotAllowed
 from resettlement.imports.files import read_roster
-from tests.allocation.xlsx_helpers import apartment_row, apartments_xlsx
-from tests.factories import ProjectFactory, grant, make_user
+from tests.households.factories import ProjectFactory
+from tests.people import grant, make_user
+from tests.xlsx import apartment_row, apartments_xlsx
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from allocation.selectors import demands as demand_selectors
 from allocation.selectors import estates as estate_selectors
 from allocation.services import demands as demand_services
 from allocation.services import estates as estate_services
-from tests.allocation.xlsx_helpers import apartment_row, dataset_of
+from tests.xlsx import apartment_row, dataset_of
 
 
 def _stock(leader, project, rows) -> None:

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from allocation.models import Apartment, AreaFit, Demand, DemandStatus
 from allocation.services import demands
-from tests.allocation.xlsx_helpers import apartment_row, apartments_xlsx, read_xlsx
+from tests.xlsx import apartment_row, apartments_xlsx, read_xlsx
 
 
 def _html(response) -> str:

@@ -106,11 +106,3 @@ def phone_page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
-
-
-def log_in(page, live_server, username: str) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "correct horse battery staple")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/staff/")

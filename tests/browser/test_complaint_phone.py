@@ -9,7 +9,7 @@ from django.core.cache import cache
 from publicity.models import Complaint, ComplaintStatus
 from publicity.services import complaints
 from tests.browser.test_public_phone import assert_fits_the_screen
-from tests.factories import make_user
+from tests.people import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

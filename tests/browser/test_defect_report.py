@@ -11,15 +11,14 @@ from lottery.services.draws import lottery_draw_remaining
 from lottery.services.sign_off import lottery_session_sign_off
 from settlement.models import DefectPhoto, DefectTicket
 from settlement.services import defects
-from tests.factories import make_user
 from tests.lottery.factories import (
     build_lottery_project,
     clear_lottery_before_flush,
     create_session,
     start_drawing,
 )
-from tests.settlement.handover_fixtures import hand_over, jpeg_bytes
-from tests.settlement.handover_fixtures import private_media as private_media  # noqa: F401
+from tests.people import make_user
+from tests.settlement.factories import hand_over, jpeg_bytes
 
 pytestmark = [
     pytest.mark.browser,

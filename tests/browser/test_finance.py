@@ -7,21 +7,15 @@ import pytest
 from lottery.services.draws import lottery_draw_remaining
 from lottery.services.sign_off import lottery_session_sign_off
 from settlement.models import Adjustment, Payment, Statement, StatementStatus, Transition
-from tests.browser.conftest import log_in
-from tests.factories import make_user
+from tests.browser.login import log_in
 from tests.lottery.factories import (
     build_lottery_project,
     clear_lottery_before_flush,
     create_session,
     start_drawing,
 )
-from tests.settlement.conftest import MOVED_OUT_ON, set_price_rules
-from tests.settlement.money_fixtures import (  # noqa: F401 (fixtures)
-    approve_through,
-    chain,
-    money,
-    statement_of,
-)
+from tests.people import make_user
+from tests.settlement.factories import MOVED_OUT_ON, approve_through, set_price_rules, statement_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -29,8 +23,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_finance_officer_approves_the_last_step_and_records_the_payment(
     phone_page,
     live_server,
-    money,  # noqa: F811
-    chain,  # noqa: F811
+    money,
+    chain,
 ):
     page = phone_page
     statement = approve_through(statement_of(money.elsewhere), chain, steps=6)

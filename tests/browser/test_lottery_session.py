@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 
 from households.models import Household
-from tests.browser.conftest import log_in
-from tests.factories import make_user
+from tests.browser.login import log_in
 from tests.lottery.factories import (
     build_lottery_project,
     clear_lottery_before_flush,
     create_session,
 )
+from tests.people import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

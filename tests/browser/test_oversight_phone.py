@@ -9,8 +9,8 @@ import pytest
 
 from bench._progress_setup import MONETISED, Spec, build_progress_project
 from oversight.services import ledger
-from tests.browser.conftest import log_in
-from tests.publicity.public_data import clear_publications_before_flush
+from tests.browser.login import log_in
+from tests.publicity.factories import clear_publications_before_flush
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

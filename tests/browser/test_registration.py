@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 
 from households.models import Household, ReviewStatus
-from tests.browser.conftest import log_in
-from tests.factories import id_number
+from tests.browser.login import log_in
+from tests.households.factories import id_number
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

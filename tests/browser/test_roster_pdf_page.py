@@ -12,11 +12,8 @@ from playwright.sync_api import expect
 from publicity import tasks
 from publicity.models import RenderJob
 from publicity.services import rendering
-from tests.browser.conftest import log_in
-from tests.publicity.public_data import clear_publications_before_flush
-from tests.publicity.roster_fixtures import private_media as private_media  # noqa: F401
-from tests.publicity.roster_fixtures import roster as roster  # noqa: F401 - fixture
-from tests.publicity.roster_fixtures import two_communities as two_communities  # noqa: F401
+from tests.browser.login import log_in
+from tests.publicity.factories import clear_publications_before_flush
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -15,14 +15,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from settlement.models import StatementApproval
-from tests.browser.conftest import log_in
+from tests.browser.login import log_in
 from tests.browser.test_security import forget_recent_password
-from tests.settlement.money_fixtures import (  # noqa: F401 (fixtures)
-    approve_through,
-    chain,
-    money,
-    statement_of,
-)
+from tests.settlement.factories import approve_through, statement_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -41,8 +36,8 @@ def test_a_leader_enrols_an_authenticator_and_signs_an_approval(
     page,
     live_server,
     settings,
-    money,  # noqa: F811
-    chain,  # noqa: F811
+    money,
+    chain,
 ):
     settings.REQUIRE_2FA = True
     statement = approve_through(statement_of(money.owed), chain, steps=1)  # waits for a leader

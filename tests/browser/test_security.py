@@ -11,14 +11,9 @@ from playwright.sync_api import expect
 
 from resettlement.reauth import RECENT_AUTH_AT
 from settlement.models import StatementStatus
-from tests.browser.conftest import log_in
-from tests.factories import member_data
-from tests.settlement.money_fixtures import (  # noqa: F401 (fixtures)
-    approve_through,
-    chain,
-    money,
-    statement_of,
-)
+from tests.browser.login import log_in
+from tests.households.factories import member_data
+from tests.settlement.factories import approve_through, statement_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,8 +30,8 @@ def forget_recent_password(page) -> None:
 def test_an_old_login_confirms_the_password_before_approving(
     page,
     live_server,
-    money,  # noqa: F811
-    chain,  # noqa: F811
+    money,
+    chain,
 ):
     statement = approve_through(statement_of(money.elsewhere), chain, steps=6)
     log_in(page, live_server, chain.cashier.username)

@@ -19,7 +19,6 @@ from playwright.sync_api import expect
 from lottery import algorithm
 from lottery.services.draws import lottery_draw_remaining
 from lottery.services.sign_off import lottery_session_sign_off
-from tests.factories import make_user
 from tests.lottery.factories import (
     build_lottery_project,
     clear_lottery_before_flush,
@@ -27,6 +26,7 @@ from tests.lottery.factories import (
     start_drawing,
 )
 from tests.lottery.test_verify_script import make_bundle
+from tests.people import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -29,7 +29,8 @@ from households.models import (
 )
 from households.services import documents, review
 from households.services import registration as households_registration
-from tests.factories import VillagerGroupFactory, household_data, make_user, member_data
+from tests.households.factories import VillagerGroupFactory, household_data, member_data
+from tests.people import make_user
 from tests.reauth import recently_authenticated
 
 HOUSEHOLDS = "/api/households/"

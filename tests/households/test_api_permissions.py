@@ -19,7 +19,8 @@ from rest_framework.test import APIClient
 from households.models import Document, Household, Member, Project, ReviewStatus
 from households.services import documents, review
 from households.services import registration as households_registration
-from tests.factories import household_data, make_user, member_data
+from tests.households.factories import household_data, member_data
+from tests.people import make_user
 from tests.reauth import recently_authenticated
 
 ROLES = ("clerk", "reviewer", "leader", "operator", "notary", "finance")

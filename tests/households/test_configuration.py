@@ -18,7 +18,8 @@ from households.models import Community, Project, VillagerGroup
 from households.services import configuration
 from resettlement.errors import NotAllowed, RuleViolation
 from resettlement.models import AuditEntry
-from tests.factories import VillagerGroupFactory, grant, make_user, member_data
+from tests.households.factories import VillagerGroupFactory, member_data
+from tests.people import grant, make_user
 
 POLICY = {
     "name": "南宫河社区2015年安置项目",

@@ -16,22 +16,12 @@ from households.models import Document, DocumentKind
 from households.selectors import documents
 from households.services import documents as households_documents
 from resettlement.errors import RuleViolation
-from tests.factories import member_data
+from tests.households.factories import member_data
+
+# Uploads go to the test's own folder, not the developer's private_media/.
+pytestmark = pytest.mark.usefixtures("private_media")
 
 STORED_NAME = re.compile(r"^documents/(\d+)/([0-9a-f]{32})\.(pdf|png|jpg)$")
-
-
-@pytest.fixture(autouse=True)
-def private_media(settings, tmp_path):
-    """Uploaded files go to a temporary directory, not the developer's private_media/."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path)},
-        },
-    }
-    return tmp_path
 
 
 def stored_files(root) -> list:

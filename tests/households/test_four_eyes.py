@@ -7,7 +7,8 @@ import pytest
 from households.models import Household, HouseholdStatus, Member, ReviewStatus
 from households.services import members, review
 from resettlement.errors import NotAllowed, RuleViolation
-from tests.factories import make_user, member_data
+from tests.households.factories import member_data
+from tests.people import make_user
 
 HistoricalMember = Member.history.model
 

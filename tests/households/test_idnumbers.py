@@ -6,7 +6,7 @@ import pytest
 
 from households import idnumbers
 from households.validation import clean_member
-from tests.factories import member_data
+from tests.households.factories import member_data
 
 # The standard's own published example: a woman born on 31 December 1949 in Beijing's
 # Chaoyang district. Its 17 digits weigh 167 in total; 167 mod 11 = 2, which maps to "X".

@@ -23,23 +23,9 @@ from households.resources import HEADERS, HouseholdMemberResource, roster_import
 from resettlement.errors import NotAllowed
 from resettlement.imports.base import ImportProblem, import_problems
 from resettlement.imports.files import FileRejected, read_roster
-from tests.factories import (
-    CommunityFactory,
-    ProjectFactory,
-    VillagerGroupFactory,
-)
-from tests.households import roster_fixtures
-from tests.households.roster_fixtures import nothing_saved
-from tests.households.xlsx_helpers import (
-    household_rows,
-    member_row,
-    read_xlsx,
-    roster_csv,
-    roster_xlsx,
-)
-
-roster_project = roster_fixtures.roster_project
-registered = roster_fixtures.registered
+from tests.households.factories import CommunityFactory, ProjectFactory, VillagerGroupFactory
+from tests.households.fixtures import nothing_saved
+from tests.xlsx import household_rows, member_row, read_xlsx, roster_csv, roster_xlsx
 
 
 def import_file(data: bytes, *, actor, project, dry_run=False, kind="xlsx"):

@@ -12,23 +12,13 @@ from django.urls import reverse
 from households.models import Household, Member
 from households.resources import HEADERS
 from households.services import registration
-from tests.factories import household_data, member_data
-from tests.households import roster_fixtures
-from tests.households.roster_fixtures import nothing_saved
-from tests.households.xlsx_helpers import (
-    household_rows,
-    member_row,
-    read_xlsx,
-    roster_csv,
-    roster_xlsx,
-)
+from tests.households.factories import household_data, member_data
+from tests.households.fixtures import nothing_saved
+from tests.xlsx import household_rows, member_row, read_xlsx, roster_csv, roster_xlsx
 
 IMPORT_URL = "/admin/households/household/import/"
 PROCESS_URL = "/admin/households/household/process_import/"
 EXPORT_URL = "/admin/households/household/export/"
-
-roster_project = roster_fixtures.roster_project
-registered = roster_fixtures.registered
 
 
 def upload(client, project, data: bytes, name: str = "roster.xlsx"):

@@ -19,11 +19,9 @@ from hypothesis import strategies as st
 from households.models import Member
 from households.resources import COLUMN_BY_KEY, HEADERS, roster_import
 from resettlement.imports.files import MAX_COLUMNS, FileRejected, read_roster
-from tests.households import hostile_files, roster_fixtures
-from tests.households.roster_fixtures import nothing_saved
-from tests.households.xlsx_helpers import as_cells, household_rows, roster_csv, roster_xlsx
-
-roster_project = roster_fixtures.roster_project
+from tests import hostile_files
+from tests.households.fixtures import nothing_saved
+from tests.xlsx import as_cells, household_rows, roster_csv, roster_xlsx
 
 FUZZ = settings(
     max_examples=25,

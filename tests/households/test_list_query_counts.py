@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from households.models import Household, Member, ReviewStatus
 from households.services.verdicts import apply_verdict
-from tests.factories import id_number
+from tests.households.factories import id_number
 
 
 def _bulk_households(group, clerk, count: int, start: int) -> None:

@@ -28,28 +28,19 @@ from households.services.access import project_access_grant, project_access_revo
 from oversight.models import WorkingTeam
 from resettlement.errors import NotAllowed
 from resettlement.imports.files import read_roster
-from tests.factories import VillagerGroupFactory, grant, household_data, make_user, member_data
-from tests.households import roster_fixtures
-from tests.households.xlsx_helpers import household_rows, roster_xlsx
+from tests.households.factories import VillagerGroupFactory, household_data, member_data
+from tests.people import grant, make_user
+from tests.xlsx import household_rows, roster_xlsx
 
-roster_project = roster_fixtures.roster_project
+# Uploads go to the test's own folder, not the developer's private_media/.
+pytestmark = pytest.mark.usefixtures("private_media")
+
 
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
     b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00"
     b"\x00\x00IEND\xaeB`\x82"
 )
-
-
-@pytest.fixture(autouse=True)
-def private_media(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path)},
-        },
-    }
 
 
 @pytest.fixture

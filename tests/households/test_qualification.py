@@ -23,7 +23,7 @@ from households.qualification import (
 )
 from households.services import review, verdicts
 from resettlement.errors import RuleViolation
-from tests.factories import ProjectFactory, VillagerGroupFactory, id_number, member_data
+from tests.households.factories import ProjectFactory, VillagerGroupFactory, id_number, member_data
 
 CUTOFF = dt.date(2013, 6, 30)
 GROWTH_DEADLINE = dt.date(2013, 12, 31)

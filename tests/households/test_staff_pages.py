@@ -10,7 +10,8 @@ from PIL import Image
 
 from households.models import Household, HouseholdStatus, Member, ReviewStatus
 from households.services import review
-from tests.factories import id_number, make_user
+from tests.households.factories import id_number
+from tests.people import make_user
 from tests.reauth import recently_authenticated
 
 PASSWORD = "correct horse battery staple"

@@ -1,13 +1,18 @@
-"""Lottery test data: a project with communities, villager groups and approved households
-whose apartment-type choices are locked, and an estate with tiered apartments.
+"""Lottery test data.
 
-Rows are written with the ORM directly (fast, and independent of the registry and demand
-services, which have their own tests); the shapes are what those services produce.
+Plain rows (fast, and independent of the registry and demand services, which have their own
+tests; the shapes are what those services produce): `make_participant` (an approved
+household with its head and a locked apartment-type choice), `make_estate`,
+`make_apartments`, and `build_lottery_project`, which puts them together (the
+`lottery_project` fixture, tests/lottery/fixtures.py).
+
+Through the services (a session's snapshots, commitment and draws must be the service's):
+`create_session`, `start_drawing` (the notary confirms and enters the entropy), `pick_all`
+(choose mode). `clear_lottery_before_flush`: for transactional tests on SQLite.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -29,11 +34,7 @@ from allocation.models import (
 from households.models import (
     Community,
     Household,
-    HouseholdStatus,
-    HukouNature,
-    Member,
     Project,
-    Relation,
     VillagerGroup,
 )
 from lottery.models import LotterySession
@@ -43,7 +44,7 @@ from lottery.services.sessions import (
     lottery_session_create,
     lottery_session_enter_entropy,
 )
-from tests.factories import ProjectFactory, id_number
+from tests.households.factories import ApprovedHouseholdFactory, HeadFactory, ProjectFactory
 
 _names = itertools.cycle(["王建国", "李秀英", "张伟", "刘芳", "陈静", "欧阳明", "赵磊", "孙丽"])
 
@@ -83,30 +84,10 @@ def make_participant(
     project = group.project
     chosen = sum((types[t].nominal_area * n for t, n in demand.items()), Decimal("0"))
     entitlement = chosen
-    household = Household.objects.create(
-        project=project,
-        community=group.community,
-        group=group,
-        code=code,
-        address="南宫河村",
-        status=HouseholdStatus.APPROVED,
-        registered_by=actor,
-        approved_by=actor,
-        approved_at=timezone.now(),
-        resettlement_population=3,
-        entitlement_area=entitlement,
+    household = ApprovedHouseholdFactory(
+        group=group, code=code, registered_by=actor, entitlement_area=entitlement
     )
-    Member.objects.create(
-        project=project,
-        household=household,
-        name=name or next(_names),
-        id_number=id_number(dt.date(1970, 3, 15)),
-        sex="M",
-        birth_date=dt.date(1970, 3, 15),
-        relation=Relation.HEAD,
-        hukou_nature=HukouNature.AGRICULTURAL,
-        entered_by=actor,
-    )
+    HeadFactory(household=household, name=name or next(_names))
     now = timezone.now()
     made = Demand.objects.create(
         household=household,

@@ -11,8 +11,9 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from resettlement.errors import NotAllowed
-from tests.factories import ProjectFactory, grant, make_user
+from tests.households.factories import ProjectFactory
 from tests.lottery.factories import create_session
+from tests.people import grant, make_user
 
 
 @pytest.fixture

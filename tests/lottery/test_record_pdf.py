@@ -16,7 +16,7 @@ from lottery.pdf.notarial_record import notarial_record_pdf
 from lottery.services.draws import lottery_draw_remaining
 from lottery.services.sessions import lottery_session_void
 from tests.lottery.factories import create_session, start_drawing
-from tests.publicity.roster_fixtures import pdf_pages, squeezed
+from tests.pdf import pdf_pages, squeezed
 
 FULL_ID = re.compile(r"\d{17}[\dX]")
 

@@ -22,8 +22,8 @@ from lottery.services.sessions import (
 )
 from lottery.services.sign_off import lottery_session_sign_off
 from resettlement.errors import NotAllowed, RuleViolation
-from tests.factories import make_user
 from tests.lottery.factories import create_session, make_estate, make_participant, start_drawing
+from tests.people import make_user
 
 
 def test_creating_a_session_publishes_the_commitment_of_a_fresh_secret(open_session):

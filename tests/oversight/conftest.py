@@ -6,13 +6,6 @@ from __future__ import annotations
 import pytest
 
 from bench._progress_setup import Spec, build_progress_project
-from tests.factories import make_user
-
-
-@pytest.fixture
-def office(roles):
-    """The person recorded on the built rows (registrar, approver, cashier)."""
-    return make_user("office_he", "clerk", first_name="何办公室")
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from settlement.models import (
     StatementStatus,
     Transition,
 )
-from tests.factories import VillagerGroupFactory
+from tests.households.factories import VillagerGroupFactory
 
 TODAY = dt.datetime(2026, 1, 10, 9, 0, tzinfo=dt.UTC)
 

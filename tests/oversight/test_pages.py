@@ -109,7 +109,7 @@ def test_the_export_reads_back_with_every_level(client, leader, project):
 
 
 def test_a_leader_of_another_project_sees_nothing_of_this_one(client, roles, project, build):
-    from tests.factories import grant, make_user
+    from tests.people import grant, make_user
 
     build("OTHER", [Spec("registered")])
     local = make_user("leader_local", "leader", all_projects=False)

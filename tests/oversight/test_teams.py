@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from oversight.models import HouseholdAssignment, WorkingTeam
 from oversight.services import ledger, teams
 from resettlement.errors import NotAllowed, RuleViolation
-from tests.factories import VillagerGroupFactory, make_user
+from tests.households.factories import VillagerGroupFactory
+from tests.people import make_user
 
 
 @pytest.fixture
@@ -197,7 +198,7 @@ def test_the_admin_sets_a_return_plan_with_its_targets(client, leader, project):
 
 
 def test_a_leader_of_another_project_cannot_form_its_teams(roles, project, register):
-    from tests.factories import make_user
+    from tests.people import make_user
 
     local = make_user("leader_local", "leader", all_projects=False)
     with pytest.raises(NotAllowed):

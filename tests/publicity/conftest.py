@@ -9,7 +9,7 @@ from django.core.cache import cache
 from households.models import ReviewStatus
 from households.services import review
 from publicity.services import publications
-from tests.factories import member_data
+from tests.households.factories import member_data
 
 
 @pytest.fixture
@@ -34,16 +34,9 @@ def published_population(approved_household, leader):
 
 
 @pytest.fixture
-def fresh_limits_and_private_media(settings, tmp_path):
+def fresh_limits_and_private_media(private_media):
     """Rate-limit counters live in the cache: every test starts with none used. Uploads go
-    to the test's own folder."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "private_media"},
-        },
-    }
+    to the test's own folder (`private_media`)."""
     cache.clear()
     yield
     cache.clear()

@@ -13,17 +13,11 @@ from django.urls import reverse
 from publicity.models import Complaint, ComplaintStatus
 from publicity.services import complaints
 from resettlement.errors import NotAllowed, RuleViolation
-from tests.factories import make_user
-from tests.publicity.public_data import PNG
+from tests.publicity.factories import PNG
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_limits_and_private_media")]
 
 ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 200
-
-
-@pytest.fixture
-def supervisor(roles):
-    return make_user("supervisor_han", "supervisor", first_name="韩纪检")
 
 
 def _form(**overrides) -> dict:

@@ -14,7 +14,7 @@ from publicity.models import Objection
 from publicity.services import complaints, objections
 from resettlement.public_site import normalise_lookup_code
 from settlement.models import DefectTicket
-from tests.factories import make_user
+from tests.people import make_user
 
 pytestmark = pytest.mark.usefixtures("fresh_limits_and_private_media")
 

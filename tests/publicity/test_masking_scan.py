@@ -29,8 +29,8 @@ from publicity.models import Objection
 from publicity.services import objections, publications
 from publicity.views import public_site
 from resettlement.masking import Mask, mask
-from tests.factories import CommunityFactory, VillagerGroupFactory, member_data
-from tests.publicity.public_data import approve, publish, roster_part
+from tests.households.factories import CommunityFactory, VillagerGroupFactory, member_data
+from tests.publicity.factories import approve, publish, roster_part
 
 # 17 digits and a check character: a full resident ID number, wherever it appears.
 FULL_ID = re.compile(r"(?<![0-9])\d{17}[0-9Xx](?![0-9A-Za-z])")
@@ -44,14 +44,7 @@ PHONES = ["13812340001", "13912340002", "13712340003", "15012340004", "186123400
 
 
 @pytest.fixture(autouse=True)
-def fresh_limits_and_private_media(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "private_media"},
-        },
-    }
+def fresh_limits_and_private_media(private_media, settings):
     settings.PUBLIC_LOOKUP_RATE = "1000/m"  # the crawl is one client asking a lot
     cache.clear()
     yield

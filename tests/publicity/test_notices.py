@@ -26,7 +26,7 @@ from publicity.tasks import render_notices_part
 from resettlement.errors import NotAllowed, RuleViolation
 from resettlement.masking import Mask, mask
 from resettlement.public_site import normalise_lookup_code
-from tests.factories import VillagerGroupFactory, member_data
+from tests.households.factories import VillagerGroupFactory, member_data
 
 LOTTERY = {
     "starts_at": "2031-05-17T08:30",

@@ -15,7 +15,7 @@ from households.models import HouseholdStatus, ReviewStatus
 from households.services import review
 from publicity.models import Objection, ObjectionStatus, Publication, PublicationStatus
 from publicity.services import objections, publications
-from tests.publicity.public_data import PNG, publish
+from tests.publicity.factories import PNG, publish
 
 pytestmark = pytest.mark.usefixtures("fresh_limits_and_private_media")
 

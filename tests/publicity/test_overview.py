@@ -16,7 +16,12 @@ from households.services import review
 from publicity.models import Objection, Publication, PublicationStatus
 from publicity.selectors.overview import project_overview
 from publicity.services import objections, publications
-from tests.factories import CommunityFactory, ProjectFactory, VillagerGroupFactory, member_data
+from tests.households.factories import (
+    CommunityFactory,
+    ProjectFactory,
+    VillagerGroupFactory,
+    member_data,
+)
 
 DAY_ONE = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 

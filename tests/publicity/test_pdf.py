@@ -12,14 +12,8 @@ from django.test import override_settings
 from publicity.models import Publication
 from publicity.pdf import rosters
 from publicity.services import publications
-from tests.publicity.roster_fixtures import (
-    long_roster,
-    pdf_pages,
-    row_lines,
-    squeezed,
-)
-from tests.publicity.roster_fixtures import roster as roster  # noqa: F401 - fixture
-from tests.publicity.roster_fixtures import two_communities as two_communities  # noqa: F401
+from tests.pdf import pdf_pages, row_lines, squeezed
+from tests.publicity.factories import long_roster
 
 FULL_ID = re.compile(r"\d{17}[\dX]")
 PHONE = re.compile(r"1\d{10}")

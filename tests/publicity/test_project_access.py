@@ -9,7 +9,8 @@ from django.urls import reverse
 from publicity.models import Publication
 from publicity.services import publications
 from resettlement.errors import NotAllowed
-from tests.factories import ProjectFactory, grant, make_user
+from tests.households.factories import ProjectFactory
+from tests.people import grant, make_user
 from tests.reauth import recently_authenticated
 
 

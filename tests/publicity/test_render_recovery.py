@@ -17,14 +17,11 @@ from publicity.pdf import rosters
 from publicity.services import rendering
 from publicity.tasks import render_roster_part
 from resettlement.celery import app
-from tests.publicity.public_data import clear_publications_before_flush
-from tests.publicity.roster_fixtures import private_media as private_media  # noqa: F401
-from tests.publicity.roster_fixtures import roster as roster  # noqa: F401 - fixture
-from tests.publicity.roster_fixtures import two_communities as two_communities  # noqa: F401
+from tests.publicity.factories import clear_publications_before_flush
 
 
 @pytest.fixture
-def queued_part(roster, clerk):  # noqa: F811
+def queued_part(roster, clerk):
     """A part of a roster job, queued and not yet rendered (no task sent for it)."""
     job = RenderJob.objects.create(
         kind=RenderJob.Kind.ROSTER, project=roster.project, publication=roster, created_by=clerk
@@ -54,7 +51,7 @@ def test_a_long_render_whose_worker_keeps_touching_it_is_not_taken_over(queued_p
 @pytest.mark.django_db
 def test_a_part_whose_worker_went_silent_is_taken_over_and_its_file_replaced(
     queued_part,
-    private_media,  # noqa: F811
+    private_media,
 ):
     # The lost attempt had recorded its file and written it (half of it) when it died.
     lost_file = f"pdf/{queued_part.job.project_id}/{queued_part.job_id}/lost-attempt.pdf"
@@ -95,7 +92,7 @@ def test_the_worker_touches_its_part_while_it_renders(
     queued_part,
     settings,
     monkeypatch,
-    private_media,  # noqa: F811
+    private_media,
 ):
     """The touches come from a thread of the rendering process, on its own connection."""
     settings.RENDER_HEARTBEAT_SECONDS = 0.1

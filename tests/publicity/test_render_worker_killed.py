@@ -35,10 +35,7 @@ from publicity.models import RenderPart, RenderStatus
 from publicity.services import rendering
 from resettlement.celery import app
 from tests.publicity import worker_settings
-from tests.publicity.public_data import clear_publications_before_flush
-from tests.publicity.roster_fixtures import private_media as private_media  # noqa: F401
-from tests.publicity.roster_fixtures import roster as roster  # noqa: F401 - fixture
-from tests.publicity.roster_fixtures import two_communities as two_communities  # noqa: F401
+from tests.publicity.factories import clear_publications_before_flush
 
 BROKER = os.environ.get("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/6")
 
@@ -126,7 +123,7 @@ class Workers:
 
 
 @pytest.fixture
-def workers(private_media):  # noqa: F811
+def workers(private_media):
     """The project's Celery app sends to this test's queue under its key prefix, as the web
     process would; the workers consume it. Everything under the prefix is deleted after."""
     client = redis.Redis.from_url(BROKER, socket_connect_timeout=2)
@@ -176,9 +173,9 @@ def _pdfs(media: Path) -> list[str]:
 
 
 def test_a_part_of_a_killed_worker_is_rendered_again_once_and_leaves_one_file(
-    roster,  # noqa: F811
+    roster,
     clerk,
-    private_media,  # noqa: F811
+    private_media,
     workers,
 ):
     # The first worker holds each file it has written before marking the part done.

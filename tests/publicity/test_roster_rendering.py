@@ -21,10 +21,8 @@ from publicity.services import rendering as publicity_rendering
 from publicity.tasks import close_expired_publications, render_roster_part
 from resettlement.celery import app
 from resettlement.errors import NotAllowed, RuleViolation
-from tests.publicity.roster_fixtures import long_roster, pdf_pages, squeezed
-from tests.publicity.roster_fixtures import private_media as private_media  # noqa: F401
-from tests.publicity.roster_fixtures import roster as roster  # noqa: F401 - fixture
-from tests.publicity.roster_fixtures import two_communities as two_communities  # noqa: F401
+from tests.pdf import pdf_pages, squeezed
+from tests.publicity.factories import long_roster
 
 
 def _start(actor, publication, capture, *, execute: bool = True) -> RenderJob:

@@ -26,11 +26,8 @@ from publicity.models import RenderStatus
 from publicity.services import rendering
 from publicity.tasks import render_roster_part
 from resettlement.celery import app as project_app
-from tests.publicity.public_data import clear_publications_before_flush
-from tests.publicity.roster_fixtures import pdf_pages, squeezed
-from tests.publicity.roster_fixtures import private_media as private_media  # noqa: F401
-from tests.publicity.roster_fixtures import roster as roster  # noqa: F401 - fixture
-from tests.publicity.roster_fixtures import two_communities as two_communities  # noqa: F401
+from tests.pdf import pdf_pages, squeezed
+from tests.publicity.factories import clear_publications_before_flush
 
 BROKER = os.environ.get("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/6")
 

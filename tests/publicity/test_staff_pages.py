@@ -13,7 +13,7 @@ from households.models import HouseholdStatus, ReviewStatus
 from households.services import review
 from publicity.models import Publication, PublicationStatus
 from publicity.services import objections, publications
-from tests.factories import CommunityFactory
+from tests.households.factories import CommunityFactory
 from tests.reauth import recently_authenticated
 
 

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from tests.factories import grant, make_user
+from tests.people import grant, make_user
 from tests.resettlement.audit_helpers import make_chain
 
 pytestmark = pytest.mark.django_db

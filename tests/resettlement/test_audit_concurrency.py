@@ -16,7 +16,7 @@ from django.db import connection, connections, transaction
 
 from resettlement.audit import audit_record, audit_verify
 from resettlement.models import AuditEntry
-from tests.factories import make_user
+from tests.people import make_user
 
 pytestmark = [
     pytest.mark.skipif(

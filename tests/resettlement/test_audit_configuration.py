@@ -15,7 +15,8 @@ from resettlement.errors import NotAllowed
 from resettlement.models import AuditEntry
 from settlement.services import prices
 from settlement.services.approvals import StepSpec, approval_chain_set
-from tests.factories import VillagerGroupFactory, grant, make_user
+from tests.households.factories import VillagerGroupFactory
+from tests.people import grant, make_user
 
 PRICES = {
     "base_price": "3000.00",

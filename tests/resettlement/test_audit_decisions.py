@@ -22,35 +22,12 @@ from resettlement.audit import audit_verify
 from resettlement.errors import RuleViolation
 from resettlement.models import AuditEntry
 from settlement.services import approvals, payments
-from tests.factories import make_user, member_data
 from tests.lottery.factories import build_lottery_project, create_session, start_drawing
+from tests.people import make_user
 from tests.resettlement.audit_helpers import entries, only_entry
-from tests.settlement.money_fixtures import (  # noqa: F401 (fixtures)
-    approve_through,
-    chain,
-    money,
-    statement_of,
-)
+from tests.settlement.factories import approve_through, statement_of
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def reviewed(register, reviewer):
-    household = register(
-        members=[
-            member_data(name="王建国"),
-            member_data("spouse", name="李秀英", sex="F", birth_date=dt.date(1972, 4, 5)),
-        ]
-    )
-    for member in household.members.all():
-        review.member_review(actor=reviewer, member=member, decision=ReviewStatus.PASSED)
-    return household
-
-
-@pytest.fixture
-def approved(reviewed, leader):
-    return review.household_approve(actor=leader, household=reviewed)
 
 
 # -- qualification --------------------------------------------------------------------------
@@ -113,14 +90,6 @@ def test_sending_a_household_back_is_recorded_with_the_reason(approved, leader):
 
 
 # -- publicity ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def published(approved, leader):
-    draft = publications.publication_create(
-        actor=leader, project=approved.project, kind="population"
-    )
-    return publications.publication_publish(actor=leader, publication=draft)
 
 
 def test_publishing_records_the_kind_period_and_content_hash(published, leader):
@@ -229,7 +198,7 @@ def test_voiding_a_session_is_recorded_with_its_reason(drawing, notary):
 # -- settlement -----------------------------------------------------------------------------
 
 
-def test_each_approval_step_is_recorded_with_its_approver(money, chain):  # noqa: F811
+def test_each_approval_step_is_recorded_with_its_approver(money, chain):
     statement = approve_through(statement_of(money.elsewhere), chain)
     steps = list(AuditEntry.objects.filter(action="statement.approve").order_by("sequence"))
     assert [e.actor for e in steps] == chain.people
@@ -239,7 +208,7 @@ def test_each_approval_step_is_recorded_with_its_approver(money, chain):  # noqa
     assert steps[0].payload["household"] == "H101" and steps[0].payload["net"] == "8000.00"
 
 
-def test_a_statement_sent_back_is_recorded_with_the_step_and_reason(money, chain):  # noqa: F811
+def test_a_statement_sent_back_is_recorded_with_the_step_and_reason(money, chain):
     statement = approve_through(statement_of(money.owed), chain, steps=2)
     approvals.statement_send_back(
         actor=chain.director, statement=statement, reason="协议面积与登记不符"
@@ -254,7 +223,7 @@ def test_a_statement_sent_back_is_recorded_with_the_step_and_reason(money, chain
     assert audit_verify().ok
 
 
-def test_a_payment_is_recorded_once_and_its_repeat_adds_nothing(money, chain):  # noqa: F811
+def test_a_payment_is_recorded_once_and_its_repeat_adds_nothing(money, chain):
     statement = approve_through(statement_of(money.elsewhere), chain)
     payment, created = payments.payment_record(
         actor=chain.cashier,
@@ -281,7 +250,7 @@ def test_a_payment_is_recorded_once_and_its_repeat_adds_nothing(money, chain):  
     assert AuditEntry.objects.count() == count
 
 
-def test_a_refused_payment_leaves_no_entry(money, chain):  # noqa: F811
+def test_a_refused_payment_leaves_no_entry(money, chain):
     statement = approve_through(statement_of(money.elsewhere), chain)
     count = AuditEntry.objects.count()
     with pytest.raises(RuleViolation):

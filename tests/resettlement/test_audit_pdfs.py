@@ -17,9 +17,10 @@ from publicity.pdf import rosters
 from publicity.services import publications
 from resettlement.audit import audit_head
 from resettlement.models import AuditEntry
-from tests.factories import make_user, member_data
+from tests.households.factories import member_data
 from tests.lottery.factories import build_lottery_project, create_session, start_drawing
-from tests.publicity.roster_fixtures import pdf_pages, squeezed
+from tests.pdf import pdf_pages, squeezed
+from tests.people import make_user
 from tests.resettlement.audit_helpers import verify_command
 
 pytestmark = pytest.mark.django_db

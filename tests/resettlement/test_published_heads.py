@@ -17,14 +17,9 @@ from lottery.services.sign_off import lottery_session_sign_off
 from resettlement.audit import audit_head, audit_head_publish, audit_verify, entry_hash
 from resettlement.models import AuditEntry, HeadOccasion, PublishedHead
 from resettlement.tasks import publish_audit_head
-from tests.factories import make_user
 from tests.lottery.factories import build_lottery_project, create_session, start_drawing
+from tests.people import make_user
 from tests.resettlement.audit_helpers import make_chain, rewrite_from, tamper, verify_command
-from tests.resettlement.test_audit_decisions import (  # noqa: F401 (fixtures)
-    approved,
-    published,
-    reviewed,
-)
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +68,7 @@ def forge_after(entry: AuditEntry, count: int, actor) -> list[AuditEntry]:
 # -- publishing --------------------------------------------------------------------------------
 
 
-def test_publishing_a_publication_publishes_the_head_it_made(published):  # noqa: F811
+def test_publishing_a_publication_publishes_the_head_it_made(published):
     entry = AuditEntry.objects.get(action="publication.publish")
     assert published_heads() == [(entry.sequence, entry.hash, HeadOccasion.PUBLICATION)]
     assert audit_head() == (entry.sequence, entry.hash)

@@ -40,7 +40,8 @@ from resettlement.audit import audit_head
 from resettlement.models import AuditEntry
 from resettlement.roles import ROLES, ensure_roles
 from tests.demo.seeding import demo_settings
-from tests.factories import VillagerGroupFactory, grant, make_user, member_data
+from tests.households.factories import VillagerGroupFactory, member_data
+from tests.people import grant, make_user
 
 OUR_APPS = ("households", "allocation", "lottery", "settlement", "publicity", "oversight")
 APPS = (*OUR_APPS, "resettlement")

@@ -27,9 +27,8 @@ from allocation.services.estates import Band
 from bench._progress_setup import Spec, build_progress_project
 from households.models import Community, Household, Member, Project, VillagerGroup
 from oversight.models import WorkingTeam
-from tests.allocation.xlsx_helpers import apartment_row, dataset_of
-from tests.factories import make_user
-from tests.settlement.money_fixtures import money  # noqa: F401 (fixture)
+from tests.people import make_user
+from tests.xlsx import apartment_row, dataset_of
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -52,7 +51,7 @@ def _rename_everything(model, field: str) -> None:
 
 
 @pytest.fixture
-def hostile(money, roles):  # noqa: F811
+def hostile(money, roles):
     """A project with statements, housing and a dashboard, every name a formula."""
     leader = make_user("leader_x", "leader")
     project = money.project

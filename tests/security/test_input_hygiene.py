@@ -20,13 +20,11 @@ from publicity.models import Complaint
 from resettlement.errors import RuleViolation
 from resettlement.imports.files import read_roster
 from resettlement.text import TEXT_MAX_LENGTH, clean_text
-from tests.factories import household_data, member_data
-from tests.households import roster_fixtures
-from tests.households.xlsx_helpers import household_rows, roster_xlsx
+from tests.households.factories import household_data, member_data
+from tests.xlsx import household_rows, roster_xlsx
 
 pytestmark = pytest.mark.django_db
 
-roster_project = roster_fixtures.roster_project
 
 RLO, PDF, LRI, PDI = "\u202e", "\u202c", "\u2066", "\u2069"
 # Shows as "王某 户主" but is stored, searched and masked as something else.

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from resettlement.models import AuditEntry
-from tests.factories import make_user
+from tests.people import make_user
 
 PASSWORD = "correct horse battery staple"
 

@@ -19,7 +19,8 @@ from households.models import Relation, UnmaskRecord
 from resettlement.masking import Mask, mask
 from resettlement.models import AuditEntry
 from resettlement.roles import ensure_roles
-from tests.factories import VillagerGroupFactory, grant, make_user, member_data
+from tests.households.factories import VillagerGroupFactory, member_data
+from tests.people import grant, make_user
 from tests.publicity.test_notices import page_texts
 
 MASKED_ROLES = ("operator", "notary", "finance", "supervisor")

@@ -24,7 +24,7 @@ from rest_framework.test import APIClient
 
 from resettlement.models import AuditEntry
 from resettlement.reauth import RECENT_SECOND_FACTOR_AT
-from tests.factories import make_user
+from tests.people import make_user
 from tests.reauth import (
     code_for,
     current_code,
@@ -33,12 +33,7 @@ from tests.reauth import (
     secret_shown,
     signed_secret,
 )
-from tests.settlement.money_fixtures import (  # noqa: F401 (fixtures)
-    approve_through,
-    chain,
-    money,
-    statement_of,
-)
+from tests.settlement.factories import approve_through, statement_of
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +64,7 @@ def logged_in(user) -> Client:
     return client
 
 
-def test_a_password_just_entered_at_login_is_not_enough(money, chain):  # noqa: F811
+def test_a_password_just_entered_at_login_is_not_enough(money, chain):
     statement = statement_of(money.owed)
     enrolled(chain.reviewer)
     client = logged_in(chain.reviewer)
@@ -93,7 +88,7 @@ class Desk:
 
 
 @pytest.fixture
-def desk(money, chain) -> Desk:  # noqa: F811
+def desk(money, chain) -> Desk:
     statement = statement_of(money.owed)
     device = enrolled(chain.reviewer)
     return Desk(statement, device, logged_in(chain.reviewer), page_of(statement))
@@ -132,7 +127,7 @@ def test_a_wrong_password_does_not_spend_the_code(desk):
     assert client.post(CONFIRM, {"password": PASSWORD, "code": code, "next": page}).url == page
 
 
-def test_a_code_is_accepted_once(money, chain):  # noqa: F811
+def test_a_code_is_accepted_once(money, chain):
     statement = statement_of(money.owed)
     device = enrolled(chain.reviewer)
     page = page_of(statement)
@@ -145,7 +140,7 @@ def test_a_code_is_accepted_once(money, chain):  # noqa: F811
     assert replay.status_code == 200 and "已使用过" in replay.content.decode()
 
 
-def test_the_confirmation_with_the_code_lasts_ten_minutes(money, chain):  # noqa: F811
+def test_the_confirmation_with_the_code_lasts_ten_minutes(money, chain):
     statement = statement_of(money.owed)
     device = enrolled(chain.reviewer)
     with time_machine.travel(timezone.now(), tick=False) as clock:
@@ -158,7 +153,7 @@ def test_the_confirmation_with_the_code_lasts_ten_minutes(money, chain):  # noqa
         assert statement.approvals.count() == 0
 
 
-def test_a_user_without_an_authenticator_is_sent_to_enrol_one(money, chain):  # noqa: F811
+def test_a_user_without_an_authenticator_is_sent_to_enrol_one(money, chain):
     statement = statement_of(money.owed)
     client = logged_in(chain.reviewer)
     page = page_of(statement)
@@ -184,7 +179,7 @@ def test_a_user_without_an_authenticator_is_sent_to_enrol_one(money, chain):  # 
     assert statement.approvals.count() == 1
 
 
-def test_enrolling_needs_the_password_and_a_right_code(money, chain):  # noqa: F811
+def test_enrolling_needs_the_password_and_a_right_code(money, chain):
     client = logged_in(chain.reviewer)
     html = client.get(ENROL).content.decode()
     secret, signed = secret_shown(html), signed_secret(html)
@@ -201,7 +196,7 @@ def test_enrolling_needs_the_password_and_a_right_code(money, chain):  # noqa: F
     assert TOTPDevice.objects.count() == 0
 
 
-def test_an_enrolled_authenticator_cannot_be_replaced_from_the_page(money, chain):  # noqa: F811
+def test_an_enrolled_authenticator_cannot_be_replaced_from_the_page(money, chain):
     enrolled(chain.reviewer)
     client = logged_in(chain.reviewer)
     html = client.get(ENROL).content.decode()
@@ -210,8 +205,8 @@ def test_an_enrolled_authenticator_cannot_be_replaced_from_the_page(money, chain
 
 
 def test_an_administrator_removes_a_lost_authenticator_and_it_is_audited(
-    money,  # noqa: F811
-    chain,  # noqa: F811
+    money,
+    chain,
     admin_user,
 ):
     enrolled(chain.reviewer)
@@ -231,7 +226,7 @@ def basic(user, **headers) -> APIClient:
     return api
 
 
-def test_basic_authentication_needs_a_code_in_the_otp_header(money, chain):  # noqa: F811
+def test_basic_authentication_needs_a_code_in_the_otp_header(money, chain):
     statement = statement_of(money.owed)
     device = enrolled(chain.reviewer)
     url = f"/api/settlement/statements/{statement.pk}/approve/"
@@ -255,7 +250,7 @@ def test_basic_authentication_needs_a_code_in_the_otp_header(money, chain):  # n
     assert statement.approvals.count() == 1
 
 
-def test_a_code_sent_to_the_api_is_spent(money, chain):  # noqa: F811
+def test_a_code_sent_to_the_api_is_spent(money, chain):
     statement = approve_through(statement_of(money.elsewhere), chain)
     device = enrolled(chain.cashier)
     url = f"/api/settlement/statements/{statement.pk}/payments/"
@@ -267,7 +262,7 @@ def test_a_code_sent_to_the_api_is_spent(money, chain):  # noqa: F811
     assert statement.payments.count() == 1
 
 
-def test_a_session_needs_the_code_confirmed_recently(money, chain):  # noqa: F811
+def test_a_session_needs_the_code_confirmed_recently(money, chain):
     statement = statement_of(money.owed)
     api = APIClient()
     api.force_login(chain.reviewer)
@@ -283,8 +278,8 @@ def test_a_session_needs_the_code_confirmed_recently(money, chain):  # noqa: F81
 
 
 def test_a_user_without_an_authenticator_is_told_to_enrol_through_the_api(
-    money,  # noqa: F811
-    chain,  # noqa: F811
+    money,
+    chain,
 ):
     statement = statement_of(money.owed)
     url = f"/api/settlement/statements/{statement.pk}/approve/"
@@ -296,7 +291,7 @@ def test_a_user_without_an_authenticator_is_told_to_enrol_through_the_api(
 # --- on and off --------------------------------------------------------------------------------
 
 
-def test_without_require_2fa_the_password_alone_confirms(settings, money, chain):  # noqa: F811
+def test_without_require_2fa_the_password_alone_confirms(settings, money, chain):
     settings.REQUIRE_2FA = False
     statement = statement_of(money.owed)
     client = Client()

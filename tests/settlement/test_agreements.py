@@ -17,10 +17,7 @@ from households.models import Member, Relation
 from resettlement.errors import NotAllowed, RuleViolation
 from settlement.models import Agreement, Outcome, Statement
 from settlement.services import agreements
-from tests.publicity.roster_fixtures import pdf_pages, squeezed
-from tests.settlement.handover_fixtures import household as household  # noqa: F401
-from tests.settlement.handover_fixtures import no_apartment as no_apartment  # noqa: F401
-from tests.settlement.handover_fixtures import private_media as private_media  # noqa: F401
+from tests.pdf import pdf_pages, squeezed
 
 pytestmark = pytest.mark.usefixtures("private_media")
 FULL_ID = re.compile(r"\d{17}[\dX]")

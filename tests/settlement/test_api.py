@@ -11,14 +11,7 @@ from rest_framework.test import APIClient
 from settlement.models import Payment
 from settlement.services import approvals, payments
 from tests.reauth import recently_authenticated
-from tests.settlement.money_fixtures import (  # noqa: F401 (fixtures)
-    approve_through,
-    chain,
-    make_household,
-    make_statement,
-    money,
-    statement_of,
-)
+from tests.settlement.factories import approve_through, make_household, make_statement, statement_of
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +24,7 @@ def client_for(user) -> APIClient:
     return recently_authenticated(client)
 
 
-def test_statements_are_listed_and_filtered(money, chain):  # noqa: F811
+def test_statements_are_listed_and_filtered(money, chain):
     response = client_for(chain.cashier).get(
         "/api/settlement/statements/", {"group": money.group.pk}
     )
@@ -42,7 +35,7 @@ def test_statements_are_listed_and_filtered(money, chain):  # noqa: F811
     assert rows[0]["status"] == "draft"
 
 
-def test_the_statement_list_takes_the_same_queries_whatever_its_size(money, chain):  # noqa: F811
+def test_the_statement_list_takes_the_same_queries_whatever_its_size(money, chain):
     client = client_for(chain.cashier)
     client.get("/api/settlement/statements/")
     with CaptureQueriesContext(connection) as small:
@@ -54,7 +47,7 @@ def test_the_statement_list_takes_the_same_queries_whatever_its_size(money, chai
     assert len(big) == len(small)
 
 
-def test_a_statement_shows_its_lines_approvals_and_next_step(money, chain):  # noqa: F811
+def test_a_statement_shows_its_lines_approvals_and_next_step(money, chain):
     statement = approve_through(statement_of(money.owed), chain, steps=2)
     body = client_for(chain.cashier).get(f"/api/settlement/statements/{statement.pk}/").json()
     assert [line["label"] for line in body["lines"]] == ["被拆迁房屋补偿", "应安置面积内购房款"]
@@ -64,7 +57,7 @@ def test_a_statement_shows_its_lines_approvals_and_next_step(money, chain):  # n
     assert body["status"] == "approving"
 
 
-def test_a_statement_reads_in_the_same_queries_whatever_its_record(money, chain):  # noqa: F811
+def test_a_statement_reads_in_the_same_queries_whatever_its_record(money, chain):
     plain = approve_through(statement_of(money.owed_too), chain)
     busy = approve_through(statement_of(money.elsewhere), chain, steps=2)
     approvals.statement_send_back(actor=chain.director, statement=busy, reason="面积有误")
@@ -84,7 +77,7 @@ def test_a_statement_reads_in_the_same_queries_whatever_its_record(money, chain)
     assert len(many) == len(few)
 
 
-def test_approving_through_the_api(money, chain):  # noqa: F811
+def test_approving_through_the_api(money, chain):
     statement = statement_of(money.owed)
     response = client_for(chain.reviewer).post(
         f"/api/settlement/statements/{statement.pk}/approve/",
@@ -105,7 +98,7 @@ def test_approving_through_the_api(money, chain):  # noqa: F811
     assert wrong.json()["code"] == "wrong_role"
 
 
-def test_nobody_outside_the_roles_reads_statements(money, outsider):  # noqa: F811
+def test_nobody_outside_the_roles_reads_statements(money, outsider):
     assert client_for(outsider).get("/api/settlement/statements/").status_code == 403
     assert (
         client_for(outsider)
@@ -116,7 +109,7 @@ def test_nobody_outside_the_roles_reads_statements(money, outsider):  # noqa: F8
     assert APIClient().get("/api/settlement/statements/").status_code in {401, 403}
 
 
-def test_a_payment_needs_an_idempotency_key(money, chain):  # noqa: F811
+def test_a_payment_needs_an_idempotency_key(money, chain):
     statement = approve_through(statement_of(money.elsewhere), chain)
     url = f"/api/settlement/statements/{statement.pk}/payments/"
     response = client_for(chain.cashier).post(url, {"amount": "8000.00"}, format="json")
@@ -125,7 +118,7 @@ def test_a_payment_needs_an_idempotency_key(money, chain):  # noqa: F811
     assert Payment.objects.count() == 0
 
 
-def test_a_repeated_payment_request_answers_200_with_the_same_payment(money, chain):  # noqa: F811
+def test_a_repeated_payment_request_answers_200_with_the_same_payment(money, chain):
     statement = approve_through(statement_of(money.elsewhere), chain)
     url = f"/api/settlement/statements/{statement.pk}/payments/"
     client = client_for(chain.cashier)
@@ -146,7 +139,7 @@ def test_a_repeated_payment_request_answers_200_with_the_same_payment(money, cha
     assert len(detail["payments"]) == 1
 
 
-def test_collect_first_over_the_api(money, chain):  # noqa: F811
+def test_collect_first_over_the_api(money, chain):
     for household in (money.owes, money.owed, money.owed_too):
         approve_through(statement_of(household), chain)
     owed = statement_of(money.owed)
@@ -161,7 +154,7 @@ def test_collect_first_over_the_api(money, chain):  # noqa: F811
     assert "H001" in response.json()["detail"]
 
 
-def test_only_finance_records_payments_over_the_api(money, chain, leader):  # noqa: F811
+def test_only_finance_records_payments_over_the_api(money, chain, leader):
     statement = approve_through(statement_of(money.elsewhere), chain)
     response = client_for(leader).post(
         f"/api/settlement/statements/{statement.pk}/payments/",
@@ -172,7 +165,7 @@ def test_only_finance_records_payments_over_the_api(money, chain, leader):  # no
     assert response.status_code == 403
 
 
-def test_group_settlements(money, chain):  # noqa: F811
+def test_group_settlements(money, chain):
     approve_through(statement_of(money.elsewhere), chain)
     client = client_for(chain.cashier)
     client.post(
@@ -191,7 +184,7 @@ def test_group_settlements(money, chain):  # noqa: F811
     assert client.get("/api/settlement/groups/999999/").status_code == 404
 
 
-def test_the_api_approval_names_the_step_and_a_stale_one_is_refused(money, chain):  # noqa: F811
+def test_the_api_approval_names_the_step_and_a_stale_one_is_refused(money, chain):
     statement = approve_through(statement_of(money.owed), chain, steps=1)
     url = f"/api/settlement/statements/{statement.pk}/approve/"
     shown = client_for(chain.director).get(f"/api/settlement/statements/{statement.pk}/")
@@ -208,7 +201,7 @@ def test_the_api_approval_names_the_step_and_a_stale_one_is_refused(money, chain
     assert statement.approvals.count() == 2
 
 
-def test_the_schema_requires_the_expected_position(money, chain):  # noqa: F811
+def test_the_schema_requires_the_expected_position(money, chain):
     schema = client_for(chain.reviewer).get("/api/schema/", {"format": "json"}).json()
     operation = schema["paths"]["/api/settlement/statements/{id}/approve/"]["post"]
     ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]

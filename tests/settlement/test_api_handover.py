@@ -15,17 +15,7 @@ from households.models import Member, Relation
 from settlement.models import Agreement, DefectStatus, DefectTicket, Handover
 from settlement.services import agreements, defects
 from settlement.services import handover as settlement_handover
-from tests.settlement.handover_fixtures import (
-    HANDED_OVER_ON,
-    hand_over,
-    jpeg_bytes,
-    png_bytes,
-    upload,
-)
-from tests.settlement.handover_fixtures import handed_over as handed_over  # noqa: F401
-from tests.settlement.handover_fixtures import household as household  # noqa: F401
-from tests.settlement.handover_fixtures import no_apartment as no_apartment  # noqa: F401
-from tests.settlement.handover_fixtures import private_media as private_media  # noqa: F401
+from tests.settlement.factories import HANDED_OVER_ON, hand_over, jpeg_bytes, png_bytes, upload
 
 pytestmark = pytest.mark.usefixtures("private_media")
 
@@ -430,7 +420,8 @@ def test_another_projects_agreements_handovers_and_defects_are_not_there(
     settlement_project, handed_over, clerk
 ):
     household = handed_over
-    from tests.factories import ProjectFactory, grant, make_user
+    from tests.households.factories import ProjectFactory
+    from tests.people import grant, make_user
 
     stranger = make_user("clerk_b", "clerk", all_projects=False)
     grant(stranger, ProjectFactory(code="OTHER", name="另一个项目"))

@@ -12,17 +12,12 @@ import pytest
 from resettlement.models import AuditEntry
 from settlement.services import approvals
 from tests.races import at_once, needs_postgresql
-from tests.settlement.money_fixtures import (  # noqa: F401 (fixtures)
-    approve_through,
-    chain,
-    money,
-    statement_of,
-)
+from tests.settlement.factories import approve_through, statement_of
 
 pytestmark = [needs_postgresql, pytest.mark.django_db(transaction=True)]
 
 
-def test_two_leaders_approving_step_two_at_once_take_it_once(money, chain):  # noqa: F811
+def test_two_leaders_approving_step_two_at_once_take_it_once(money, chain):
     statement = approve_through(statement_of(money.owed), chain, steps=1)
     entries = AuditEntry.objects.count()
 

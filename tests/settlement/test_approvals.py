@@ -12,19 +12,13 @@ from resettlement.errors import NotAllowed, RuleViolation
 from settlement.models import ApprovalStep, StatementApproval, StatementStatus
 from settlement.services import approvals
 from settlement.services.approvals import StepSpec
-from tests.factories import make_user
-from tests.settlement.money_fixtures import (  # noqa: F401 (fixtures)
-    approve_next,
-    approve_through,
-    chain,
-    money,
-    statement_of,
-)
+from tests.people import make_user
+from tests.settlement.factories import approve_next, approve_through, statement_of
 
 pytestmark = pytest.mark.django_db
 
 
-def test_default_chain_is_the_seven_steps_of_seed_003(money):  # noqa: F811
+def test_default_chain_is_the_seven_steps_of_seed_003(money):
     steps = approvals.approval_chain(money.project)
     assert [s.label for s in steps] == [
         "补偿协议审核",
@@ -45,7 +39,7 @@ def test_default_chain_is_the_seven_steps_of_seed_003(money):  # noqa: F811
     assert [s.label for s in approvals.approval_chain(money.project)] == [s.label for s in steps]
 
 
-def test_steps_are_taken_in_order_and_the_last_approves(money, chain):  # noqa: F811
+def test_steps_are_taken_in_order_and_the_last_approves(money, chain):
     statement = statement_of(money.owed)
     for position, person in enumerate(chain.people, start=1):
         approval = approve_next(actor=person, statement=statement, comment=f"同意 {position}")
@@ -62,7 +56,7 @@ def test_steps_are_taken_in_order_and_the_last_approves(money, chain):  # noqa: 
     assert list(statement.approvals.values_list("label", flat=True))[-1] == "补偿款拨付至安置户账户"
 
 
-def test_an_over_long_comment_is_refused_and_nothing_is_taken(money, chain):  # noqa: F811
+def test_an_over_long_comment_is_refused_and_nothing_is_taken(money, chain):
     statement = statement_of(money.owed)
     too_long = "意" * (approvals.APPROVAL_COMMENT_MAX + 1)
     with pytest.raises(RuleViolation) as refused:
@@ -75,7 +69,7 @@ def test_an_over_long_comment_is_refused_and_nothing_is_taken(money, chain):  # 
     assert approval.comment == at_most
 
 
-def test_the_first_step_freezes_the_statement(money, chain):  # noqa: F811
+def test_the_first_step_freezes_the_statement(money, chain):
     statement = statement_of(money.owed)
     assert statement.status == StatementStatus.DRAFT
     approve_next(actor=chain.reviewer, statement=statement)
@@ -89,7 +83,7 @@ def test_the_first_step_freezes_the_statement(money, chain):  # noqa: F811
         statement_compute(actor=chain.finance_leader, household=money.owed)
 
 
-def test_the_same_person_cannot_take_two_steps(money, chain):  # noqa: F811
+def test_the_same_person_cannot_take_two_steps(money, chain):
     statement = statement_of(money.owed)
     approve_through(statement, chain, steps=2)
     # The leader who pre-reviewed may not also be the office director.
@@ -99,7 +93,7 @@ def test_the_same_person_cannot_take_two_steps(money, chain):  # noqa: F811
     assert statement.approvals.count() == 2
 
 
-def test_one_person_holding_two_roles_still_takes_only_one_step(money, chain, roles):  # noqa: F811
+def test_one_person_holding_two_roles_still_takes_only_one_step(money, chain, roles):
     both = make_user("two_hats", "reviewer", "leader")
     statement = statement_of(money.owed)
     approve_next(actor=both, statement=statement)
@@ -108,7 +102,7 @@ def test_one_person_holding_two_roles_still_takes_only_one_step(money, chain, ro
     assert refused.value.code == "separation_of_duties"
 
 
-def test_the_database_refuses_a_second_step_by_the_same_person(money, chain):  # noqa: F811
+def test_the_database_refuses_a_second_step_by_the_same_person(money, chain):
     statement = statement_of(money.owed)
     first = approve_next(actor=chain.reviewer, statement=statement)
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -117,7 +111,7 @@ def test_the_database_refuses_a_second_step_by_the_same_person(money, chain):  #
         )
 
 
-def test_a_step_needs_its_role(money, chain):  # noqa: F811
+def test_a_step_needs_its_role(money, chain):
     statement = statement_of(money.owed)
     # The first step is the reviewer's: a finance officer may not take it.
     with pytest.raises(NotAllowed) as refused:
@@ -132,20 +126,20 @@ def test_a_step_needs_its_role(money, chain):  # noqa: F811
     assert statement.approvals.count() == 1
 
 
-def test_a_user_without_the_permission_is_refused(money, outsider):  # noqa: F811
+def test_a_user_without_the_permission_is_refused(money, outsider):
     with pytest.raises(NotAllowed) as refused:
         approve_next(actor=outsider, statement=statement_of(money.owed))
     assert refused.value.code == "permission_denied"
 
 
-def test_an_approved_statement_has_no_further_step(money, chain, roles):  # noqa: F811
+def test_an_approved_statement_has_no_further_step(money, chain, roles):
     statement = approve_through(statement_of(money.owed), chain)
     with pytest.raises(RuleViolation) as refused:
         approve_next(actor=make_user("extra_fin", "finance"), statement=statement)
     assert refused.value.code == "not_approvable"
 
 
-def test_a_statement_owing_nothing_is_settled_when_approved(money, chain):  # noqa: F811
+def test_a_statement_owing_nothing_is_settled_when_approved(money, chain):
     statement = statement_of(money.owed)
     statement.income_total = statement.expenditure_total
     statement.net = 0
@@ -155,7 +149,7 @@ def test_a_statement_owing_nothing_is_settled_when_approved(money, chain):  # no
     assert statement.settled_at is not None
 
 
-def test_a_leader_reorders_relabels_and_changes_roles(money, chain, leader):  # noqa: F811
+def test_a_leader_reorders_relabels_and_changes_roles(money, chain, leader):
     steps = approvals.approval_chain_set(
         actor=leader,
         project=money.project,
@@ -177,7 +171,7 @@ def test_a_leader_reorders_relabels_and_changes_roles(money, chain, leader):  # 
     assert statement.status == StatementStatus.APPROVED
 
 
-def test_the_chain_cannot_change_once_a_statement_is_in_it(money, chain, leader):  # noqa: F811
+def test_the_chain_cannot_change_once_a_statement_is_in_it(money, chain, leader):
     approve_next(actor=chain.reviewer, statement=statement_of(money.owed))
     with pytest.raises(RuleViolation) as refused:
         approvals.approval_chain_set(
@@ -187,7 +181,7 @@ def test_the_chain_cannot_change_once_a_statement_is_in_it(money, chain, leader)
     assert len(approvals.approval_chain(money.project)) == 7
 
 
-def test_only_leaders_change_the_chain_and_roles_must_approve(money, chain, clerk, leader):  # noqa: F811
+def test_only_leaders_change_the_chain_and_roles_must_approve(money, chain, clerk, leader):
     with pytest.raises(NotAllowed):
         approvals.approval_chain_set(
             actor=clerk, project=money.project, steps=[StepSpec("a", "一步", "leader")]
@@ -255,7 +249,7 @@ def test_a_computed_statement_goes_through_the_seven_steps(
 # -- the step the approver saw (issue 11, finding 7) ------------------------------------------
 
 
-def test_an_approval_of_a_step_someone_else_took_is_refused_not_moved_on(money, chain):  # noqa: F811
+def test_an_approval_of_a_step_someone_else_took_is_refused_not_moved_on(money, chain):
     statement = approve_through(statement_of(money.owed), chain, steps=1)
     # Both leaders open the page at step 2; the pre-reviewing leader clicks first.
     approvals.statement_approve(actor=chain.leader, statement=statement, expected_position=2)
@@ -277,7 +271,7 @@ def test_an_approval_of_a_step_someone_else_took_is_refused_not_moved_on(money, 
     assert third.position == 3 and third.actor == chain.director
 
 
-def test_an_approval_of_a_step_not_yet_reached_is_refused(money, chain):  # noqa: F811
+def test_an_approval_of_a_step_not_yet_reached_is_refused(money, chain):
     statement = statement_of(money.owed)
     with pytest.raises(RuleViolation) as refused:
         approvals.statement_approve(actor=chain.reviewer, statement=statement, expected_position=2)
@@ -286,7 +280,7 @@ def test_an_approval_of_a_step_not_yet_reached_is_refused(money, chain):  # noqa
     assert statement.status == StatementStatus.DRAFT and not statement.approvals.exists()
 
 
-def test_a_refused_stale_approval_writes_no_audit_entry(money, chain):  # noqa: F811
+def test_a_refused_stale_approval_writes_no_audit_entry(money, chain):
     from resettlement.models import AuditEntry
 
     statement = approve_through(statement_of(money.owed), chain, steps=2)

@@ -16,10 +16,7 @@ from resettlement.errors import NotAllowed, RuleViolation
 from settlement.models import DefectPhoto, DefectStatus, DefectTicket
 from settlement.selectors import defects
 from settlement.services import defects as settlement_defects
-from tests.settlement.handover_fixtures import hand_over, jpeg_bytes, png_bytes, upload
-from tests.settlement.handover_fixtures import handed_over as handed_over  # noqa: F401
-from tests.settlement.handover_fixtures import household as household  # noqa: F401
-from tests.settlement.handover_fixtures import private_media as private_media  # noqa: F401
+from tests.settlement.factories import hand_over, jpeg_bytes, png_bytes, upload
 
 pytestmark = pytest.mark.usefixtures("private_media")
 

@@ -12,13 +12,7 @@ from django.test import Client
 from settlement.models import Payment, StatementStatus
 from settlement.services import approvals, payments
 from tests.reauth import recently_authenticated
-from tests.settlement.money_fixtures import (  # noqa: F401 (fixtures)
-    approve_next,
-    approve_through,
-    chain,
-    money,
-    statement_of,
-)
+from tests.settlement.factories import approve_next, approve_through, statement_of
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +27,7 @@ def key_of(html: str) -> str:
     return re.search(r'name="idempotency_key" value="([0-9a-f]+)"', html).group(1)
 
 
-def test_the_project_page_lists_groups_with_their_settlement(money, chain):  # noqa: F811
+def test_the_project_page_lists_groups_with_their_settlement(money, chain):
     approve_through(statement_of(money.elsewhere), chain)
     payments.payment_record(
         actor=chain.cashier,
@@ -50,13 +44,13 @@ def test_the_project_page_lists_groups_with_their_settlement(money, chain):  # n
     assert "补偿款拨付至安置户账户" in html  # the chain is shown
 
 
-def test_the_home_page_goes_to_the_only_project(money, chain):  # noqa: F811
+def test_the_home_page_goes_to_the_only_project(money, chain):
     response = client_for(chain.cashier).get("/staff/settlement/")
     assert response.status_code == 302
     assert response.url.endswith(f"/projects/{money.project.code}/")
 
 
-def test_the_group_page_shows_each_household(money, chain):  # noqa: F811
+def test_the_group_page_shows_each_household(money, chain):
     response = client_for(chain.cashier).get(f"/staff/settlement/groups/{money.group.pk}/")
     html = response.content.decode()
     assert response.status_code == 200
@@ -66,7 +60,7 @@ def test_the_group_page_shows_each_household(money, chain):  # noqa: F811
     assert "先收后支" in html
 
 
-def test_outsiders_see_no_finance_page(money, outsider):  # noqa: F811
+def test_outsiders_see_no_finance_page(money, outsider):
     client = client_for(outsider)
     assert client.get(f"/staff/settlement/groups/{money.group.pk}/").status_code == 403
     statement = statement_of(money.owed)
@@ -74,7 +68,7 @@ def test_outsiders_see_no_finance_page(money, outsider):  # noqa: F811
     assert Client().get("/staff/settlement/").status_code == 302  # to the login page
 
 
-def test_the_statement_page_offers_the_next_step_to_whoever_may_take_it(money, chain):  # noqa: F811
+def test_the_statement_page_offers_the_next_step_to_whoever_may_take_it(money, chain):
     statement = statement_of(money.owed)
     url = f"/staff/settlement/statements/{statement.pk}/"
     html = client_for(chain.reviewer).get(url).content.decode()
@@ -97,7 +91,7 @@ def test_the_statement_page_offers_the_next_step_to_whoever_may_take_it(money, c
     assert 'id="approve-form"' not in html  # the same person never takes a second step
 
 
-def test_a_refused_approval_is_a_message(money, chain):  # noqa: F811
+def test_a_refused_approval_is_a_message(money, chain):
     statement = statement_of(money.owed)
     url = f"/staff/settlement/statements/{statement.pk}/"
     response = client_for(chain.cashier).post(
@@ -111,7 +105,7 @@ def test_a_refused_approval_is_a_message(money, chain):  # noqa: F811
     assert statement.approvals.count() == 0
 
 
-def test_a_double_submitted_payment_is_recorded_once(money, chain):  # noqa: F811
+def test_a_double_submitted_payment_is_recorded_once(money, chain):
     statement = approve_through(statement_of(money.elsewhere), chain)
     url = f"/staff/settlement/statements/{statement.pk}/"
     client = client_for(chain.cashier)
@@ -127,7 +121,7 @@ def test_a_double_submitted_payment_is_recorded_once(money, chain):  # noqa: F81
     assert statement_of(money.elsewhere).status == StatementStatus.SETTLED
 
 
-def test_the_payment_form_is_shown_only_to_who_may_record_one(money, chain):  # noqa: F811
+def test_the_payment_form_is_shown_only_to_who_may_record_one(money, chain):
     draft = statement_of(money.owes)
     approved = approve_through(statement_of(money.elsewhere), chain)
     draft_url = f"/staff/settlement/statements/{draft.pk}/"
@@ -147,14 +141,14 @@ def test_the_payment_form_is_shown_only_to_who_may_record_one(money, chain):  # 
     assert "尚未收付 0.00 元" in html
 
 
-def test_each_rendering_of_the_form_has_its_own_key(money, chain):  # noqa: F811
+def test_each_rendering_of_the_form_has_its_own_key(money, chain):
     statement = approve_through(statement_of(money.elsewhere), chain)
     client = client_for(chain.cashier)
     url = f"/staff/settlement/statements/{statement.pk}/"
     assert key_of(client.get(url).content.decode()) != key_of(client.get(url).content.decode())
 
 
-def test_collect_first_on_the_statement_page(money, chain):  # noqa: F811
+def test_collect_first_on_the_statement_page(money, chain):
     for household in (money.owes, money.owed, money.owed_too):
         approve_through(statement_of(household), chain)
     statement = statement_of(money.owed)
@@ -169,7 +163,7 @@ def test_collect_first_on_the_statement_page(money, chain):  # noqa: F811
     assert Payment.objects.count() == 0
 
 
-def test_an_over_payment_and_a_bad_amount_are_messages(money, chain):  # noqa: F811
+def test_an_over_payment_and_a_bad_amount_are_messages(money, chain):
     statement = approve_through(statement_of(money.elsewhere), chain)
     url = f"/staff/settlement/statements/{statement.pk}/pay/"
     client = client_for(chain.cashier)
@@ -180,7 +174,7 @@ def test_an_over_payment_and_a_bad_amount_are_messages(money, chain):  # noqa: F
     assert Payment.objects.count() == 0
 
 
-def test_a_leader_edits_the_chain_on_its_page(money, chain, leader):  # noqa: F811
+def test_a_leader_edits_the_chain_on_its_page(money, chain, leader):
     url = f"/staff/settlement/projects/{money.project.code}/chain/"
     client = client_for(leader)
     html = client.get(url).content.decode()
@@ -216,7 +210,7 @@ def test_a_leader_edits_the_chain_on_its_page(money, chain, leader):  # noqa: F8
     assert client_for(chain.cashier).get(url).status_code == 403
 
 
-def test_the_chain_page_is_read_only_once_a_statement_is_in_it(money, chain, leader):  # noqa: F811
+def test_the_chain_page_is_read_only_once_a_statement_is_in_it(money, chain, leader):
     approve_next(actor=chain.reviewer, statement=statement_of(money.owed))
     html = client_for(leader).get(f"/staff/settlement/projects/{money.project.code}/chain/")
     assert "不能再修改" in html.content.decode()
@@ -236,7 +230,7 @@ def test_the_chain_page_is_read_only_once_a_statement_is_in_it(money, chain, lea
     assert len(approvals.approval_chain(money.project)) == 7
 
 
-def test_the_statement_page_links_its_pdf(money, chain):  # noqa: F811
+def test_the_statement_page_links_its_pdf(money, chain):
     statement = approve_through(statement_of(money.owed), chain, steps=3)
     client = client_for(chain.cashier)
     html = client.get(f"/staff/settlement/statements/{statement.pk}/").content.decode()
@@ -252,7 +246,7 @@ def test_the_statement_page_links_its_pdf(money, chain):  # noqa: F811
     assert b"".join(response.streaming_content).startswith(b"%PDF")
 
 
-def test_the_approve_form_carries_the_step_shown_and_a_stale_one_is_refused(money, chain):  # noqa: F811
+def test_the_approve_form_carries_the_step_shown_and_a_stale_one_is_refused(money, chain):
     """Two leaders have the page open at step 2; the second click is refused with a message
     instead of taking step 3, which the second leader never saw."""
     statement = approve_through(statement_of(money.owed), chain, steps=1)

@@ -11,14 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from settlement.selectors import groups
 from settlement.services import payments
-from tests.settlement.money_fixtures import (  # noqa: F401 (fixtures)
-    approve_through,
-    chain,
-    make_household,
-    make_statement,
-    money,
-    statement_of,
-)
+from tests.settlement.factories import approve_through, make_household, make_statement, statement_of
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +22,7 @@ def pay(actor, household, amount, key):
     )
 
 
-def test_a_group_is_settled_only_when_every_household_is(money, chain):  # noqa: F811
+def test_a_group_is_settled_only_when_every_household_is(money, chain):
     for household in (money.owes, money.owed, money.owed_too):
         approve_through(statement_of(household), chain)
     summary = groups.group_settlement(money.group)
@@ -54,7 +47,7 @@ def test_a_group_is_settled_only_when_every_household_is(money, chain):  # noqa:
     assert [row.state for row in summary.households] == ["settled"] * 3
 
 
-def test_a_household_without_a_statement_keeps_the_group_open(money, chain):  # noqa: F811
+def test_a_household_without_a_statement_keeps_the_group_open(money, chain):
     approve_through(statement_of(money.elsewhere), chain)
     pay(chain.cashier, money.elsewhere, "8000.00", "k1")
     assert groups.group_settlement(money.other_group).settled
@@ -72,7 +65,7 @@ def test_a_household_without_a_statement_keeps_the_group_open(money, chain):  # 
     assert groups.group_settlement(money.other_group).settled
 
 
-def test_project_totals_add_up_the_groups(money, chain):  # noqa: F811
+def test_project_totals_add_up_the_groups(money, chain):
     for household in (money.owes, money.elsewhere):
         approve_through(statement_of(household), chain)
     pay(chain.cashier, money.owes, "5000.00", "k1")
@@ -86,7 +79,7 @@ def test_project_totals_add_up_the_groups(money, chain):  # noqa: F811
     assert summary.settled_groups == 0
 
 
-def test_the_project_summary_takes_the_same_queries_whatever_its_size(money, chain):  # noqa: F811
+def test_the_project_summary_takes_the_same_queries_whatever_its_size(money, chain):
     with CaptureQueriesContext(connection) as small:
         groups.project_settlement(money.project)
     for n in range(10):

@@ -17,10 +17,7 @@ from resettlement.errors import NotAllowed, RuleViolation
 from settlement.models import Handover
 from settlement.services import handover as settlement_handover
 from settlement.services import statements
-from tests.settlement.handover_fixtures import HANDED_OVER_ON, hand_over
-from tests.settlement.handover_fixtures import handed_over as handed_over  # noqa: F401
-from tests.settlement.handover_fixtures import household as household  # noqa: F401
-from tests.settlement.handover_fixtures import no_apartment as no_apartment  # noqa: F401
+from tests.settlement.factories import HANDED_OVER_ON, hand_over
 
 
 def test_a_handover_records_keys_readings_and_who(settlement_project, household, clerk):

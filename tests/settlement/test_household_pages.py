@@ -25,8 +25,7 @@ from settlement.models import (
 )
 from settlement.services import prices
 from settlement.services import statements as services_statements
-from tests.settlement.conftest import MOVED_OUT_ON
-from tests.settlement.money_fixtures import approve_next
+from tests.settlement.factories import MOVED_OUT_ON, approve_next
 
 pytestmark = pytest.mark.django_db
 

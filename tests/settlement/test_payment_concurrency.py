@@ -17,12 +17,7 @@ import pytest
 from settlement.models import Payment, StatementStatus
 from settlement.services import payments
 from tests.races import at_once, needs_postgresql
-from tests.settlement.money_fixtures import (  # noqa: F401 (fixtures)
-    approve_through,
-    chain,
-    money,
-    statement_of,
-)
+from tests.settlement.factories import approve_through, statement_of
 
 pytestmark = [needs_postgresql, pytest.mark.django_db(transaction=True)]
 
@@ -40,11 +35,11 @@ def race(call) -> tuple[Counter, list]:
 
 
 @pytest.fixture
-def approved_elsewhere(money, chain):  # noqa: F811
+def approved_elsewhere(money, chain):
     return approve_through(statement_of(money.elsewhere), chain)
 
 
-def test_fifty_identical_requests_record_one_payment(approved_elsewhere, chain):  # noqa: F811
+def test_fifty_identical_requests_record_one_payment(approved_elsewhere, chain):
     outcomes, payment_ids = race(
         lambda i: payments.payment_record(
             actor=chain.cashier,
@@ -59,7 +54,7 @@ def test_fifty_identical_requests_record_one_payment(approved_elsewhere, chain):
     assert set(payment_ids) == {Payment.objects.get().pk}
 
 
-def test_fifty_requests_for_the_full_amount_pay_it_once(approved_elsewhere, chain):  # noqa: F811
+def test_fifty_requests_for_the_full_amount_pay_it_once(approved_elsewhere, chain):
     outcomes, _ids = race(
         lambda i: payments.payment_record(
             actor=chain.cashier,
@@ -74,7 +69,7 @@ def test_fifty_requests_for_the_full_amount_pay_it_once(approved_elsewhere, chai
     assert statement.status == StatementStatus.SETTLED
 
 
-def test_fifty_partial_requests_never_exceed_the_approved_amount(approved_elsewhere, chain):  # noqa: F811
+def test_fifty_partial_requests_never_exceed_the_approved_amount(approved_elsewhere, chain):
     outcomes, _ids = race(
         lambda i: payments.payment_record(
             actor=chain.cashier,

@@ -10,18 +10,13 @@ import pytest
 from resettlement.errors import NotAllowed, RuleViolation
 from settlement.models import Payment, PaymentDirection, StatementStatus
 from settlement.services import payments
-from tests.settlement.money_fixtures import (  # noqa: F401 (fixtures)
-    approve_through,
-    chain,
-    money,
-    statement_of,
-)
+from tests.settlement.factories import approve_through, statement_of
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def approved(money, chain):  # noqa: F811
+def approved(money, chain):
     """Every statement of the project approved through the chain."""
     for household in (money.owes, money.owed, money.owed_too, money.elsewhere):
         approve_through(statement_of(household), chain)
@@ -38,7 +33,7 @@ def pay(actor, household, amount, key, reference=""):
     )
 
 
-def test_a_collection_settles_the_statement_that_owes(approved, chain):  # noqa: F811
+def test_a_collection_settles_the_statement_that_owes(approved, chain):
     payment, created = pay(chain.cashier, approved.owes, "20000.00", "k-owes-1", "BANK-001")
     assert created
     assert payment.direction == PaymentDirection.COLLECT
@@ -48,14 +43,14 @@ def test_a_collection_settles_the_statement_that_owes(approved, chain):  # noqa:
     assert statement.settled_at is not None
 
 
-def test_partial_payments_settle_when_the_total_is_reached(approved, chain):  # noqa: F811
+def test_partial_payments_settle_when_the_total_is_reached(approved, chain):
     pay(chain.cashier, approved.owes, "5000.00", "k1")
     assert statement_of(approved.owes).status == StatementStatus.APPROVED
     pay(chain.cashier, approved.owes, "15000.00", "k2")
     assert statement_of(approved.owes).status == StatementStatus.SETTLED
 
 
-def test_a_payment_never_exceeds_what_was_approved(approved, chain):  # noqa: F811
+def test_a_payment_never_exceeds_what_was_approved(approved, chain):
     pay(chain.cashier, approved.owes, "15000.00", "k1")
     with pytest.raises(RuleViolation) as refused:
         pay(chain.cashier, approved.owes, "5000.01", "k2")
@@ -66,27 +61,27 @@ def test_a_payment_never_exceeds_what_was_approved(approved, chain):  # noqa: F8
     assert Payment.objects.count() == 1
 
 
-def test_a_settled_statement_takes_no_more_payments(approved, chain):  # noqa: F811
+def test_a_settled_statement_takes_no_more_payments(approved, chain):
     pay(chain.cashier, approved.elsewhere, "8000.00", "k1")
     with pytest.raises(RuleViolation) as refused:
         pay(chain.cashier, approved.elsewhere, "1.00", "k2")
     assert refused.value.code == "already_settled"
 
 
-def test_only_approved_statements_are_paid(money, chain):  # noqa: F811
+def test_only_approved_statements_are_paid(money, chain):
     approve_through(statement_of(money.elsewhere), chain, steps=6)
     with pytest.raises(RuleViolation) as refused:
         pay(chain.cashier, money.elsewhere, "8000.00", "k1")
     assert refused.value.code == "not_approved"
 
 
-def test_only_finance_records_payments(approved, leader):  # noqa: F811
+def test_only_finance_records_payments(approved, leader):
     with pytest.raises(NotAllowed):
         pay(leader, approved.elsewhere, "8000.00", "k1")
 
 
 @pytest.mark.parametrize("amount", ["0", "-5", "1.001", "abc"])
-def test_an_amount_must_be_positive_money(approved, chain, amount):  # noqa: F811
+def test_an_amount_must_be_positive_money(approved, chain, amount):
     with pytest.raises(RuleViolation) as refused:
         payments.payment_record(
             actor=chain.cashier,
@@ -97,13 +92,13 @@ def test_an_amount_must_be_positive_money(approved, chain, amount):  # noqa: F81
     assert refused.value.code == "invalid_input"
 
 
-def test_a_key_is_required(approved, chain):  # noqa: F811
+def test_a_key_is_required(approved, chain):
     with pytest.raises(RuleViolation) as refused:
         pay(chain.cashier, approved.elsewhere, "8000.00", " ")
     assert refused.value.code == "idempotency_key_invalid"
 
 
-def test_a_repeated_request_returns_the_first_payment(approved, chain):  # noqa: F811
+def test_a_repeated_request_returns_the_first_payment(approved, chain):
     first, created = pay(chain.cashier, approved.elsewhere, "3000.00", "same-key", "R1")
     again, created_again = pay(chain.cashier, approved.elsewhere, "3000.00", "same-key", "R1")
     assert created and not created_again
@@ -115,7 +110,7 @@ def test_a_repeated_request_returns_the_first_payment(approved, chain):  # noqa:
     assert third.pk == first.pk and not created_third
 
 
-def test_a_reused_key_with_different_data_is_refused(approved, chain):  # noqa: F811
+def test_a_reused_key_with_different_data_is_refused(approved, chain):
     pay(chain.cashier, approved.elsewhere, "3000.00", "same-key")
     with pytest.raises(RuleViolation) as refused:
         pay(chain.cashier, approved.elsewhere, "3000.01", "same-key")
@@ -126,7 +121,7 @@ def test_a_reused_key_with_different_data_is_refused(approved, chain):  # noqa: 
     assert Payment.objects.count() == 1
 
 
-def test_collect_first_then_pay(approved, chain):  # noqa: F811
+def test_collect_first_then_pay(approved, chain):
     # H001 still owes 20,000: nobody in its group is paid yet; the message names it.
     with pytest.raises(RuleViolation) as refused:
         pay(chain.cashier, approved.owed, "30000.00", "k1")
@@ -144,7 +139,7 @@ def test_collect_first_then_pay(approved, chain):  # noqa: F811
     assert created and payment.direction == PaymentDirection.PAY
 
 
-def test_a_household_without_an_approved_statement_holds_payouts(money, chain):  # noqa: F811
+def test_a_household_without_an_approved_statement_holds_payouts(money, chain):
     approve_through(statement_of(money.owes), chain)
     approve_through(statement_of(money.owed), chain)
     pay(chain.cashier, money.owes, "20000.00", "k1")

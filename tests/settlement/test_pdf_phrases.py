@@ -9,9 +9,9 @@ import pytest
 
 from resettlement.templatetags import pdf_pages
 from settlement.pdf.statement import statement_pdf
-from tests.publicity.roster_fixtures import pdf_pages as pages_of
-from tests.publicity.roster_fixtures import squeezed
-from tests.settlement.money_fixtures import money, statement_of  # noqa: F401 (fixtures)
+from tests.pdf import pdf_pages as pages_of
+from tests.pdf import squeezed
+from tests.settlement.factories import statement_of
 
 
 def test_the_page_counter_is_one_phrase_around_the_css_counters():
@@ -26,7 +26,7 @@ def test_a_translation_may_reorder_the_counters_and_cannot_break_the_stylesheet(
 
 
 @pytest.mark.django_db
-def test_the_statement_pdf_prints_its_phrases_whole(money):  # noqa: F811
+def test_the_statement_pdf_prints_its_phrases_whole(money):
     text = "".join(squeezed(page) for page in pages_of(statement_pdf(statement_of(money.owed))))
     assert "第1次计算" in text
     assert "第1页/共1页" in text

@@ -7,12 +7,10 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from tests.factories import ProjectFactory, grant, make_user
+from tests.households.factories import ProjectFactory
+from tests.people import grant, make_user
 from tests.reauth import recently_authenticated
-from tests.settlement import money_fixtures
-from tests.settlement.money_fixtures import statement_of
-
-money = money_fixtures.money
+from tests.settlement.factories import statement_of
 
 
 @pytest.fixture

@@ -12,12 +12,7 @@ from rest_framework.test import APIClient
 
 from settlement.models import Payment
 from tests.reauth import recently_authenticated
-from tests.settlement.money_fixtures import (  # noqa: F401 (fixtures)
-    approve_through,
-    chain,
-    money,
-    statement_of,
-)
+from tests.settlement.factories import approve_through, statement_of
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +25,7 @@ def logged_in_long_ago(user) -> Client:
     return client
 
 
-def test_an_approval_waits_for_the_password_and_then_goes_through(money, chain):  # noqa: F811
+def test_an_approval_waits_for_the_password_and_then_goes_through(money, chain):
     statement = statement_of(money.owed)
     page = f"/staff/settlement/statements/{statement.pk}/"
     client = logged_in_long_ago(chain.reviewer)
@@ -58,7 +53,7 @@ def test_an_approval_waits_for_the_password_and_then_goes_through(money, chain):
     assert statement.approvals.count() == 1
 
 
-def test_a_payment_is_not_recorded_without_a_recent_password(money, chain):  # noqa: F811
+def test_a_payment_is_not_recorded_without_a_recent_password(money, chain):
     statement = approve_through(statement_of(money.elsewhere), chain)
     page = f"/staff/settlement/statements/{statement.pk}/"
     client = logged_in_long_ago(chain.cashier)
@@ -71,7 +66,7 @@ def test_a_payment_is_not_recorded_without_a_recent_password(money, chain):  # n
     assert Payment.objects.count() == 1
 
 
-def test_the_api_refuses_a_stale_session_and_says_why(money, chain):  # noqa: F811
+def test_the_api_refuses_a_stale_session_and_says_why(money, chain):
     statement = statement_of(money.owed)
     api = APIClient()
     api.force_login(chain.reviewer)
@@ -89,7 +84,7 @@ def test_the_api_refuses_a_stale_session_and_says_why(money, chain):  # noqa: F8
     assert paid.status_code == 403 and paid.json()["code"] == "reauthentication_required"
 
 
-def test_the_api_with_basic_authentication_needs_no_extra_step(money, chain):  # noqa: F811
+def test_the_api_with_basic_authentication_needs_no_extra_step(money, chain):
     statement = statement_of(money.owed)
     api = APIClient()
     token = base64.b64encode(f"{chain.reviewer.username}:{PASSWORD}".encode()).decode()

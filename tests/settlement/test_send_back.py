@@ -16,14 +16,8 @@ from resettlement.errors import NotAllowed, RuleViolation
 from settlement.models import StatementApproval, StatementSendBack, StatementStatus
 from settlement.pdf.statement import statement_pdf
 from settlement.services import approvals, statements
-from tests.publicity.roster_fixtures import pdf_pages, squeezed
-from tests.settlement.money_fixtures import (  # noqa: F401 (fixtures)
-    approve_next,
-    approve_through,
-    chain,
-    money,
-    statement_of,
-)
+from tests.pdf import pdf_pages, squeezed
+from tests.settlement.factories import approve_next, approve_through, statement_of
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +33,7 @@ def pdf_text(statement) -> str:
 # -- the service ----------------------------------------------------------------------------
 
 
-def test_the_next_steps_approver_sends_a_statement_back_to_draft(money, chain):  # noqa: F811
+def test_the_next_steps_approver_sends_a_statement_back_to_draft(money, chain):
     statement = approve_through(statement_of(money.owed), chain, steps=2)
     record = send_back(chain.director, statement)  # step 3 is the office director's
     statement.refresh_from_db()
@@ -50,14 +44,14 @@ def test_the_next_steps_approver_sends_a_statement_back_to_draft(money, chain): 
     assert record.reason == "协议面积与登记不符,请核对"
 
 
-def test_the_approvals_already_given_stay_on_record(money, chain):  # noqa: F811
+def test_the_approvals_already_given_stay_on_record(money, chain):
     statement = approve_through(statement_of(money.owed), chain, steps=2)
     send_back(chain.director, statement)
     kept = StatementApproval.objects.filter(statement=statement).order_by("position")
     assert [(a.round, a.actor) for a in kept] == [(1, chain.reviewer), (1, chain.leader)]
 
 
-def test_the_chain_starts_again_from_step_one(money, chain):  # noqa: F811
+def test_the_chain_starts_again_from_step_one(money, chain):
     statement = approve_through(statement_of(money.owed), chain, steps=3)
     send_back(chain.finance_leader, statement)
     statement.refresh_from_db()
@@ -69,7 +63,7 @@ def test_the_chain_starts_again_from_step_one(money, chain):  # noqa: F811
     assert rounds == [1, 1, 1] + [2] * 7
 
 
-def test_a_statement_sent_back_twice_keeps_both_rounds(money, chain):  # noqa: F811
+def test_a_statement_sent_back_twice_keeps_both_rounds(money, chain):
     statement = approve_through(statement_of(money.owed), chain, steps=1)
     send_back(chain.leader, statement, "第一次退回")
     approve_through(statement, chain, steps=2)
@@ -83,7 +77,7 @@ def test_a_statement_sent_back_twice_keeps_both_rounds(money, chain):  # noqa: F
     assert statement.approvals.count() == 3
 
 
-def test_a_reason_is_required(money, chain):  # noqa: F811
+def test_a_reason_is_required(money, chain):
     statement = approve_through(statement_of(money.owed), chain, steps=1)
     for empty in ("", "   "):
         with pytest.raises(RuleViolation) as refused:
@@ -95,7 +89,7 @@ def test_a_reason_is_required(money, chain):  # noqa: F811
     assert not StatementSendBack.objects.exists()
 
 
-def test_only_who_may_take_the_waiting_step_sends_back(money, chain, clerk, outsider):  # noqa: F811
+def test_only_who_may_take_the_waiting_step_sends_back(money, chain, clerk, outsider):
     statement = approve_through(statement_of(money.owed), chain, steps=2)  # waits for step 3
     for person, code in (
         (chain.cashier, "wrong_role"),  # finance: step 3 is a leader's
@@ -110,7 +104,7 @@ def test_only_who_may_take_the_waiting_step_sends_back(money, chain, clerk, outs
     assert statement.status == StatementStatus.APPROVING and statement.approval_round == 1
 
 
-def test_only_a_statement_in_the_chain_is_sent_back(money, chain):  # noqa: F811
+def test_only_a_statement_in_the_chain_is_sent_back(money, chain):
     draft = statement_of(money.owed)
     with pytest.raises(RuleViolation) as refused:
         send_back(chain.reviewer, draft)
@@ -121,7 +115,7 @@ def test_only_a_statement_in_the_chain_is_sent_back(money, chain):  # noqa: F811
     assert refused.value.code == "not_in_chain"
 
 
-def test_the_database_keeps_one_send_back_per_round(money, chain):  # noqa: F811
+def test_the_database_keeps_one_send_back_per_round(money, chain):
     statement = approve_through(statement_of(money.owed), chain, steps=1)
     send_back(chain.leader, statement)
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -177,7 +171,7 @@ def client_for(user) -> Client:
     return client
 
 
-def test_the_page_offers_send_back_only_to_the_next_steps_approver(money, chain):  # noqa: F811
+def test_the_page_offers_send_back_only_to_the_next_steps_approver(money, chain):
     statement = approve_through(statement_of(money.owed), chain, steps=2)
     url = f"/staff/settlement/statements/{statement.pk}/"
     assert 'id="send-back-form"' in client_for(chain.director).get(url).content.decode()
@@ -185,7 +179,7 @@ def test_the_page_offers_send_back_only_to_the_next_steps_approver(money, chain)
         assert 'id="send-back-form"' not in client_for(person).get(url).content.decode()
 
 
-def test_sending_back_on_the_page(money, chain):  # noqa: F811
+def test_sending_back_on_the_page(money, chain):
     statement = approve_through(statement_of(money.owed), chain, steps=2)
     client = client_for(chain.director)
     response = client.post(
@@ -204,7 +198,7 @@ def test_sending_back_on_the_page(money, chain):  # noqa: F811
     assert statement.status == StatementStatus.DRAFT
 
 
-def test_an_empty_reason_is_shown_on_the_field(money, chain):  # noqa: F811
+def test_an_empty_reason_is_shown_on_the_field(money, chain):
     statement = approve_through(statement_of(money.owed), chain, steps=2)
     response = client_for(chain.director).post(
         f"/staff/settlement/statements/{statement.pk}/send-back/", {"reason": " "}
@@ -216,7 +210,7 @@ def test_an_empty_reason_is_shown_on_the_field(money, chain):  # noqa: F811
     assert statement.status == StatementStatus.APPROVING
 
 
-def test_outsiders_and_wrong_roles_cannot_send_back(money, chain, outsider):  # noqa: F811
+def test_outsiders_and_wrong_roles_cannot_send_back(money, chain, outsider):
     statement = approve_through(statement_of(money.owed), chain, steps=2)
     url = f"/staff/settlement/statements/{statement.pk}/send-back/"
     for person in (outsider, chain.cashier):
@@ -225,7 +219,7 @@ def test_outsiders_and_wrong_roles_cannot_send_back(money, chain, outsider):  # 
     assert statement.status == StatementStatus.APPROVING
 
 
-def test_a_statement_not_in_the_chain_is_a_message_not_an_error(money, chain):  # noqa: F811
+def test_a_statement_not_in_the_chain_is_a_message_not_an_error(money, chain):
     statement = statement_of(money.owed)  # a draft
     response = client_for(chain.reviewer).post(
         f"/staff/settlement/statements/{statement.pk}/send-back/", {"reason": "不同意"}, follow=True
@@ -243,7 +237,7 @@ def api_for(user) -> APIClient:
     return client
 
 
-def test_sending_back_over_the_api(money, chain):  # noqa: F811
+def test_sending_back_over_the_api(money, chain):
     statement = approve_through(statement_of(money.owed), chain, steps=2)
     response = api_for(chain.director).post(
         f"/api/settlement/statements/{statement.pk}/send-back/",
@@ -263,7 +257,7 @@ def test_sending_back_over_the_api(money, chain):  # noqa: F811
     ]
 
 
-def test_the_api_refuses_a_send_back_without_reason_or_by_the_wrong_person(money, chain):  # noqa: F811
+def test_the_api_refuses_a_send_back_without_reason_or_by_the_wrong_person(money, chain):
     statement = approve_through(statement_of(money.owed), chain, steps=2)
     url = f"/api/settlement/statements/{statement.pk}/send-back/"
     response = api_for(chain.director).post(url, {}, format="json")
@@ -279,7 +273,7 @@ def test_the_api_refuses_a_send_back_without_reason_or_by_the_wrong_person(money
 # -- the PDF --------------------------------------------------------------------------------
 
 
-def test_the_pdf_shows_the_send_back_history(money, chain):  # noqa: F811
+def test_the_pdf_shows_the_send_back_history(money, chain):
     statement = approve_through(statement_of(money.owed), chain, steps=2)
     send_back(chain.director, statement, "请补充腾房证明")
     approve_next(actor=chain.reviewer, statement=statement)

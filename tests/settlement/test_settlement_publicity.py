@@ -16,7 +16,6 @@ from resettlement import publicity_kinds
 from resettlement.masking import Mask, mask
 from settlement.models import Payment, PaymentDirection, Statement, StatementStatus
 from settlement.services import agreements
-from tests.settlement.handover_fixtures import private_media as private_media  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("private_media")
 

@@ -15,27 +15,20 @@ from django.urls import reverse
 from households.models import Member, Relation, VillagerGroup
 from settlement.export.statements import HEADER_ROW, headers, statements_workbook
 from settlement.services import payments
-from tests.settlement.money_fixtures import (  # noqa: F401 (fixtures)
-    approve_through,
-    chain,
-    make_household,
-    make_statement,
-    money,
-    statement_of,
-)
+from tests.settlement.factories import approve_through, make_household, make_statement, statement_of
 
 pytestmark = pytest.mark.django_db
 AMOUNTS = ["收入合计(元)", "支出合计(元)", "净额(元)", "已收付(元)", "未收付(元)"]
 
 
-def _pay(statement, chain, amount: str, key: str) -> None:  # noqa: F811
+def _pay(statement, chain, amount: str, key: str) -> None:
     payments.payment_record(
         actor=chain.cashier, statement=statement, amount=Decimal(amount), idempotency_key=key
     )
 
 
 @pytest.fixture
-def paid_in_part(money, chain):  # noqa: F811
+def paid_in_part(money, chain):
     """Group 1: H001 owed 20,000 and paid it, H002 is owed 30,000 and got 10,000, H003 is
     owed 15,000 (approved, nothing paid yet). Group 2: H101 is owed 8,000 and got 5,000.
     Group 3: H201's statement (+12,000) is still being approved."""
@@ -123,7 +116,7 @@ def test_group_and_project_totals_equal_the_sum_of_the_rows(paid_in_part):
     assert project["未收付(元)"] == Decimal("38000.00")
 
 
-def test_a_head_named_like_a_formula_stays_text(money):  # noqa: F811
+def test_a_head_named_like_a_formula_stays_text(money):
     Member.objects.filter(household=money.owes, relation=Relation.HEAD).update(
         name='=HYPERLINK("http://evil.example","点我")'
     )
@@ -144,7 +137,7 @@ def test_the_export_reads_in_four_queries_however_many_households(
         statements_workbook(paid_in_part.project)
 
 
-def test_finance_downloads_it_from_the_project_page(client, paid_in_part, chain, outsider):  # noqa: F811
+def test_finance_downloads_it_from_the_project_page(client, paid_in_part, chain, outsider):
     project = paid_in_part.project
     client.force_login(chain.cashier)
     page = client.get(reverse("settlement:project-groups", args=[project.code]))
@@ -162,8 +155,9 @@ def test_finance_downloads_it_from_the_project_page(client, paid_in_part, chain,
     assert client.get(url).status_code == 403
 
 
-def test_another_projects_statements_cannot_be_exported(client, roles, money):  # noqa: F811
-    from tests.factories import ProjectFactory, grant, make_user
+def test_another_projects_statements_cannot_be_exported(client, roles, money):
+    from tests.households.factories import ProjectFactory
+    from tests.people import grant, make_user
 
     stranger = make_user("finance_b", "finance", all_projects=False)
     grant(stranger, ProjectFactory(code="OTHER", name="另一个项目"))
@@ -172,7 +166,7 @@ def test_another_projects_statements_cannot_be_exported(client, roles, money):  
     assert client.get(url).status_code == 404
 
 
-def test_the_group_page_the_export_and_the_api_agree_on_a_refund(money, chain):  # noqa: F811
+def test_the_group_page_the_export_and_the_api_agree_on_a_refund(money, chain):
     """One rule, one sign (issue 12, item 5): H001 owes 20,000, paid 5,000 and was handed
     1,000 back (a refund, recorded outside the payment rule). The group page, the group API
     and the export all say paid −4,000 and outstanding −16,000; before, the page and the API

@@ -16,8 +16,8 @@ from households.models import Member, Relation
 from settlement.calculation import amount_in_words
 from settlement.pdf.statement import figure, inputs_text, statement_pdf
 from settlement.services import statements
-from tests.publicity.roster_fixtures import pdf_pages, squeezed
-from tests.settlement.money_fixtures import approve_next
+from tests.pdf import pdf_pages, squeezed
+from tests.settlement.factories import approve_next
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ from settlement.selectors import statements as statements_selectors
 from settlement.services import prices
 from settlement.services import statements as settlement_statements
 from tests.lottery.factories import make_participant
-from tests.settlement.money_fixtures import approve_next
+from tests.settlement.factories import approve_next
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,14 @@
-"""Factories and helpers that build registry data through the same services users call."""
+"""Registry test data.
+
+- `ProjectFactory`, `CommunityFactory`, `VillagerGroupFactory`: factory_boy model factories
+  (a plain row is right: no service makes these).
+- `ApprovedHouseholdFactory`, `HeadFactory`: an approved household and its head as rows,
+  for tests of what comes after the registry (allocation, lottery, settlement): the way
+  there (registration, review, approval) has its own tests.
+- `member_data`, `household_data`, `id_number`: the input a clerk types, for
+  `households.services.registration.household_register` (a household is always registered
+  through the service; see the `register` fixture in tests/conftest.py).
+"""
 
 from __future__ import annotations
 
@@ -7,11 +17,19 @@ import itertools
 from decimal import Decimal
 
 import factory
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.utils import timezone
 
 from households import idnumbers
-from households.models import Community, Project, ProjectAccess, VillagerGroup
+from households.models import (
+    Community,
+    Household,
+    HouseholdStatus,
+    HukouNature,
+    Member,
+    Project,
+    Relation,
+    VillagerGroup,
+)
 
 _sequence = itertools.count(1)
 
@@ -49,29 +67,39 @@ class VillagerGroupFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"第{n}村民小组")
 
 
-def make_user(username: str, *roles: str, all_projects: bool = True, **extra):
-    """A user with `roles`. By default a district-level user who sees every project
-    (`households.access_all_projects`); `all_projects=False` makes one who sees only the
-    projects granted to them (see `grant`)."""
-    extra.setdefault("is_staff", bool(roles))  # staff may open the admin (review queue)
-    user = get_user_model().objects.create_user(
-        username=username, password="correct horse battery staple", **extra
-    )
-    for role in roles:
-        user.groups.add(Group.objects.get(name=role))
-    if all_projects:
-        user.user_permissions.add(
-            Permission.objects.get(
-                content_type__app_label="households", codename="access_all_projects"
-            )
-        )
-    return user
+class ApprovedHouseholdFactory(factory.django.DjangoModelFactory):
+    """An approved household; pass `group` and `registered_by` (who also approved it)."""
+
+    class Meta:
+        model = Household
+
+    group = factory.SubFactory(VillagerGroupFactory)
+    project = factory.SelfAttribute("group.project")
+    community = factory.SelfAttribute("group.community")
+    code = factory.Sequence(lambda n: f"M{n + 1:04d}")
+    address = "南宫河村"
+    status = HouseholdStatus.APPROVED
+    approved_by = factory.SelfAttribute("registered_by")
+    approved_at = factory.LazyFunction(timezone.now)
+    resettlement_population = 3
+    entitlement_area = Decimal("150.00")
 
 
-def grant(user, *projects: Project) -> None:
-    """Grant a project-scoped user access to `projects`."""
-    for project in projects:
-        ProjectAccess.objects.get_or_create(user=user, project=project)
+class HeadFactory(factory.django.DjangoModelFactory):
+    """The head of `household`, a man born 1970-03-15 with an agricultural hukou."""
+
+    class Meta:
+        model = Member
+
+    household = factory.SubFactory(ApprovedHouseholdFactory)
+    project = factory.SelfAttribute("household.project")
+    name = "王建国"
+    sex = "M"
+    birth_date = dt.date(1970, 3, 15)
+    id_number = factory.LazyAttribute(lambda head: id_number(head.birth_date, head.sex))
+    relation = Relation.HEAD
+    hukou_nature = HukouNature.AGRICULTURAL
+    entered_by = factory.SelfAttribute("household.registered_by")
 
 
 def id_number(birth: dt.date, sex: str = "M", region: str = "330110") -> str:

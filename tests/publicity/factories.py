@@ -1,4 +1,13 @@
-"""Building published rosters for the public-site tests, through the services people use."""
+"""Publicity test data.
+
+Through the services people use (the row must be what the service makes): `approve`
+(review and approval of a registered household), `register_family`, `publish`, `draft`.
+
+Plain rows: `long_roster` (a published roster of many rows, made directly: the services
+would take minutes to register so many), `roster_part` (a finished roster PDF part, as the
+rendering task leaves it). `PNG`, `PDF_BYTES`: the smallest files the upload and download
+checks accept. `clear_publications_before_flush`: for transactional tests on SQLite.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +20,13 @@ from django.utils import timezone
 
 from households.models import Household, ReviewStatus
 from households.services import review
-from publicity.models import Publication, RenderJob, RenderPart, RenderStatus
+from publicity.models import Publication, PublicationStatus, RenderJob, RenderPart, RenderStatus
 from publicity.services import publications
-from tests.factories import member_data
+from publicity.snapshot import content_hash, hashed_document
+from resettlement.masking import Mask, mask
+from tests.households.factories import member_data
+
+POPULATION_COLUMNS = ["户编号", "村/社区", "村民小组", "姓名", "与户主关系", "身份证号", "户口性质"]
 
 # The smallest PNG there is: the upload checks sniff it as image/png.
 PNG = (
@@ -103,3 +116,38 @@ def clear_publications_before_flush() -> None:
         cursor.execute("DELETE FROM publicity_publication")
         for statement in frozen.SQLITE:
             cursor.execute(statement)
+
+
+def long_roster(project, leader, *, rows: int, community: str = "南宫河村", **fields):
+    """A published population roster of `rows` people in one community, made directly (the
+    services would take minutes to register so many)."""
+    people = [
+        [
+            f"H{i // 3:05d}",
+            community,
+            f"第{i % 4 + 1}村民小组",
+            mask("张" + "伟芳"[i % 2], Mask.NAME),
+            ("户主", "配偶", "子女")[i % 3],
+            mask(f"33011019800101{i:03d}{i % 10}", Mask.ID_NUMBER),
+            "农业",
+        ]
+        for i in range(rows)
+    ]
+    publication = Publication(
+        project=project,
+        kind="population",
+        title=fields.pop("title", f"{project.name} 安置人口公示"),
+        starts_on=dt.date(2026, 3, 2),
+        ends_on=dt.date(2026, 3, 8),
+        columns=POPULATION_COLUMNS,
+        rows=people,
+        row_count=rows,
+        status=fields.pop("status", PublicationStatus.PUBLISHED),
+        created_by=leader,
+        published_by=leader,
+        published_at=timezone.now(),
+        **fields,
+    )
+    publication.content_hash = content_hash(hashed_document(publication))
+    publication.save()
+    return publication

@@ -1,5 +1,7 @@
-"""Fixtures for the roster import tests: a project with known community and group codes,
-and a household registered on screen with cells a spreadsheet would run as formulas."""
+"""Registry fixtures other test directories use too (a pytest plugin registered in
+tests/conftest.py): for the roster import tests, a project with known community and group
+codes, and a household registered on screen with cells a spreadsheet would run as
+formulas; `nothing_saved(project)`, what a refused import leaves."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import pytest
 
 from households.models import Household, Member
 from households.services import registration
-from tests.factories import (
+from tests.households.factories import (
     CommunityFactory,
     ProjectFactory,
     VillagerGroupFactory,

@@ -1,0 +1,39 @@
+"""Resettlement (audit) fixtures: a household taken through review and approval by the
+registry's services, and a population roster published from it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from households.models import ReviewStatus
+from households.services import review
+from publicity.services import publications
+from tests.households.factories import member_data
+
+
+@pytest.fixture
+def reviewed(register, reviewer):
+    household = register(
+        members=[
+            member_data(name="王建国"),
+            member_data("spouse", name="李秀英", sex="F", birth_date=dt.date(1972, 4, 5)),
+        ]
+    )
+    for member in household.members.all():
+        review.member_review(actor=reviewer, member=member, decision=ReviewStatus.PASSED)
+    return household
+
+
+@pytest.fixture
+def approved(reviewed, leader):
+    return review.household_approve(actor=leader, household=reviewed)
+
+
+@pytest.fixture
+def published(approved, leader):
+    draft = publications.publication_create(
+        actor=leader, project=approved.project, kind="population"
+    )
+    return publications.publication_publish(actor=leader, publication=draft)
