@@ -10,9 +10,7 @@ import pytest
 
 from allocation.services import estates
 from allocation.services.estates import Band
-from households.models import ReviewStatus
-from households.services import review
-from tests.households.factories import member_data
+from tests.households.factories import approve, member_data
 
 
 @pytest.fixture
@@ -62,14 +60,7 @@ def approve_household(register, reviewer, leader):
                 )
             )
         household = register(members=members, **household_fields)
-        for member in household.members.all():
-            review.member_review(
-                actor=reviewer,
-                member=member,
-                decision=ReviewStatus.PASSED,
-                reason="" if member.verdict_qualified else "经调查核实,予以通过",
-            )
-        return review.household_approve(actor=leader, household=household)
+        return approve(household, reviewer=reviewer, leader=leader)
 
     return _approve
 

@@ -9,8 +9,8 @@ import pytest
 from django.core.cache import cache
 
 from publicity.models import Objection
-from tests.households.factories import member_data
-from tests.publicity.factories import approve, clear_publications_before_flush, publish
+from tests.households.factories import approve, member_data
+from tests.publicity.factories import clear_publications_before_flush, publish
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

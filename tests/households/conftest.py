@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from households.models import Household, ReviewStatus
-from households.services import review
+from households.models import Household
+from tests.households import factories
 
 
 @pytest.fixture
@@ -14,26 +14,17 @@ def pass_all(reviewer):
     """The reviewer passes every member (with a reason where that overrides the verdict)."""
 
     def _pass_all(household: Household, *, actor=None) -> Household:
-        for member in household.members.all():
-            review.member_review(
-                actor=actor or reviewer,
-                member=member,
-                decision=ReviewStatus.PASSED,
-                reason="" if member.verdict_qualified else "经调查核实,予以通过",
-            )
-        household.refresh_from_db()
-        return household
+        return factories.pass_all(household, reviewer=actor or reviewer)
 
     return _pass_all
 
 
 @pytest.fixture
-def approve(pass_all, leader):
+def approve(reviewer, leader):
     """Pass every member, then the leader approves the household."""
 
     def _approve(household: Household) -> Household:
-        pass_all(household)
-        review.household_approve(actor=leader, household=household)
+        factories.approve(household, reviewer=reviewer, leader=leader)
         household.refresh_from_db()
         return household
 

@@ -6,10 +6,8 @@ import datetime as dt
 import pytest
 from django.core.cache import cache
 
-from households.models import ReviewStatus
-from households.services import review
 from publicity.services import publications
-from tests.households.factories import member_data
+from tests.households.factories import approve, member_data
 
 
 @pytest.fixture
@@ -20,9 +18,7 @@ def approved_household(register, reviewer, leader):
             member_data("spouse", name="李秀英", sex="F", birth_date=dt.date(1972, 4, 5)),
         ]
     )
-    for member in household.members.all():
-        review.member_review(actor=reviewer, member=member, decision=ReviewStatus.PASSED)
-    return review.household_approve(actor=leader, household=household)
+    return approve(household, reviewer=reviewer, leader=leader)
 
 
 @pytest.fixture

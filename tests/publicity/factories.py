@@ -1,7 +1,7 @@
 """Publicity test data.
 
-Through the services people use (the row must be what the service makes): `approve`
-(review and approval of a registered household), `register_family`, `publish`, `draft`.
+Through the services people use (the row must be what the service makes): `register_family`,
+`publish`, `draft` (review and approval: `approve` in tests/households/factories.py).
 
 Plain rows: `long_roster` (a published roster of many rows, made directly: the services
 would take minutes to register so many), `roster_part` (a finished roster PDF part, as the
@@ -18,8 +18,7 @@ from django.core.files.base import ContentFile
 from django.db import connection
 from django.utils import timezone
 
-from households.models import Household, ReviewStatus
-from households.services import review
+from households.models import Household
 from publicity.models import Publication, PublicationStatus, RenderJob, RenderPart, RenderStatus
 from publicity.services import publications
 from publicity.snapshot import content_hash, hashed_document
@@ -36,15 +35,6 @@ PNG = (
 )
 # A made-up PDF is enough for the download view: it streams bytes, it does not read them.
 PDF_BYTES = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-def approve(household: Household, *, reviewer, leader) -> Household:
-    """Pass every member and approve the household (the reviewer and leader are not the
-    clerk who registered it: four-eyes)."""
-    for member in household.members.all():
-        if member.review_status == ReviewStatus.PENDING:
-            review.member_review(actor=reviewer, member=member, decision=ReviewStatus.PASSED)
-    return review.household_approve(actor=leader, household=household)
 
 
 def register_family(register, *, head: str, spouse: str, phone: str, **household) -> Household:

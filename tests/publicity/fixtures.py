@@ -12,10 +12,8 @@ import datetime as dt
 
 import pytest
 
-from households.models import ReviewStatus
-from households.services import review
 from publicity.services import publications
-from tests.households.factories import VillagerGroupFactory, member_data
+from tests.households.factories import VillagerGroupFactory, approve, member_data
 
 
 @pytest.fixture
@@ -43,9 +41,7 @@ def roster(two_communities, register_in, reviewer, leader):
         register_in(west, members=[member_data(name="欧阳明月", sex="F")], phone="13698765432"),
     ]
     for household in households:
-        for member in household.members.all():
-            review.member_review(actor=reviewer, member=member, decision=ReviewStatus.PASSED)
-        review.household_approve(actor=leader, household=household)
+        approve(household, reviewer=reviewer, leader=leader)
     draft = publications.publication_create(
         actor=leader,
         project=east.project,

@@ -29,8 +29,13 @@ from publicity.models import Objection
 from publicity.services import objections, publications
 from publicity.views import public_site
 from resettlement.masking import Mask, mask
-from tests.households.factories import CommunityFactory, VillagerGroupFactory, member_data
-from tests.publicity.factories import approve, publish, roster_part
+from tests.households.factories import (
+    CommunityFactory,
+    VillagerGroupFactory,
+    approve,
+    member_data,
+)
+from tests.publicity.factories import publish, roster_part
 
 # 17 digits and a check character: a full resident ID number, wherever it appears.
 FULL_ID = re.compile(r"(?<![0-9])\d{17}[0-9Xx](?![0-9A-Za-z])")

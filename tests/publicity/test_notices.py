@@ -17,8 +17,7 @@ from django.utils import timezone
 from PIL import Image
 
 from households import idnumbers
-from households.models import Household, ReviewStatus, new_lookup_code
-from households.services import review
+from households.models import Household, new_lookup_code
 from publicity.models import NoticeType, RenderJob, RenderPart, RenderStatus
 from publicity.pdf import notices as publicity_notices
 from publicity.services import notices, rendering
@@ -26,7 +25,7 @@ from publicity.tasks import render_notices_part
 from resettlement.errors import NotAllowed, RuleViolation
 from resettlement.masking import Mask, mask
 from resettlement.public_site import normalise_lookup_code
-from tests.households.factories import VillagerGroupFactory, member_data
+from tests.households.factories import VillagerGroupFactory, approve, member_data
 
 LOTTERY = {
     "starts_at": "2031-05-17T08:30",
@@ -70,12 +69,6 @@ def embedded_images(pdf: bytes) -> int:
     return len(out.stdout.decode().splitlines()) - 2  # two header lines
 
 
-def _approve(household: Household, reviewer, leader) -> Household:
-    for member in household.members.all():
-        review.member_review(actor=reviewer, member=member, decision=ReviewStatus.PASSED)
-    return review.household_approve(actor=leader, household=household)
-
-
 def neighbour_id(id_number: str, step: int = 0) -> str:
     """A valid ID number differing from `id_number` only in the sequence digits (far enough
     along the sequence that the factories do not hand it out in the same test)."""
@@ -93,7 +86,7 @@ def neighbour(register, approved_household, reviewer, leader):
         members=[member_data(name="赵铁柱", id_number=neighbour_id(head.id_number))],
         address="南宫河村3组14号",
     )
-    return _approve(household, reviewer, leader)
+    return approve(household, reviewer=reviewer, leader=leader)
 
 
 def _ids_and_names(household: Household) -> list[str]:
@@ -244,8 +237,12 @@ def test_new_lookup_codes_do_not_repeat():
 def group_of_four(register, approved_household, neighbour, reviewer, leader):
     """Four approved households in one group (and one unapproved, who gets no lottery
     notice), plus an approved household in another group of the same project."""
-    third = _approve(register(members=[member_data(name="孙大海")]), reviewer, leader)
-    fourth = _approve(register(members=[member_data(name="周小梅", sex="F")]), reviewer, leader)
+    third = approve(
+        register(members=[member_data(name="孙大海")]), reviewer=reviewer, leader=leader
+    )
+    fourth = approve(
+        register(members=[member_data(name="周小梅", sex="F")]), reviewer=reviewer, leader=leader
+    )
     register(members=[member_data(name="吴未批")])
     return [approved_household, neighbour, third, fourth]
 
@@ -284,7 +281,11 @@ def test_a_project_batch_makes_one_part_per_group_with_households_to_notify(
 ):
     project = group_of_four[0].project
     other_group = VillagerGroupFactory(project=project, community=group_of_four[0].community)
-    _approve(register_in(other_group, members=[member_data(name="郑其他")]), reviewer, leader)
+    approve(
+        register_in(other_group, members=[member_data(name="郑其他")]),
+        reviewer=reviewer,
+        leader=leader,
+    )
     VillagerGroupFactory(project=project, community=group_of_four[0].community)  # empty
     job = _start(clerk, project, "allocation", django_capture_on_commit_callbacks)
     parts = {part.group_id: part for part in job.parts.all()}

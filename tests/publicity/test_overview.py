@@ -11,8 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from households.models import Household, HouseholdStatus, ReviewStatus
-from households.services import review
+from households.models import Household, HouseholdStatus
 from publicity.models import Objection, Publication, PublicationStatus
 from publicity.selectors.overview import project_overview
 from publicity.services import objections, publications
@@ -20,7 +19,9 @@ from tests.households.factories import (
     CommunityFactory,
     ProjectFactory,
     VillagerGroupFactory,
+    approve,
     member_data,
+    pass_all,
 )
 
 DAY_ONE = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -59,11 +60,9 @@ def stages(places, register_in, reviewer, leader):
         h = register_in(places[place], code=code, members=[member_data(name="王建国")])
         if stage == "registered":
             return h
-        for member in h.members.all():
-            review.member_review(actor=reviewer, member=member, decision=ReviewStatus.PASSED)
         if stage == "approved":
-            review.household_approve(actor=leader, household=h)
-        return h
+            return approve(h, reviewer=reviewer, leader=leader)
+        return pass_all(h, reviewer=reviewer)
 
     with time_machine.travel(DAY_ONE, tick=True) as traveller:
         household("A", "A-1", "registered")

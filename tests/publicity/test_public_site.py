@@ -21,8 +21,8 @@ from publicity.models import RenderJob
 from publicity.services import publications
 from publicity.views import public_site
 from resettlement.masking import Mask, mask
-from tests.households.factories import VillagerGroupFactory
-from tests.publicity.factories import approve, draft, publish, register_family, roster_part
+from tests.households.factories import VillagerGroupFactory, approve
+from tests.publicity.factories import draft, publish, register_family, roster_part
 
 pytestmark = pytest.mark.usefixtures("fresh_limits_and_private_media")
 

@@ -7,10 +7,9 @@ import datetime as dt
 
 import pytest
 
-from households.models import ReviewStatus
 from households.services import review
 from publicity.services import publications
-from tests.households.factories import member_data
+from tests.households.factories import member_data, pass_all
 
 
 @pytest.fixture
@@ -21,9 +20,7 @@ def reviewed(register, reviewer):
             member_data("spouse", name="李秀英", sex="F", birth_date=dt.date(1972, 4, 5)),
         ]
     )
-    for member in household.members.all():
-        review.member_review(actor=reviewer, member=member, decision=ReviewStatus.PASSED)
-    return household
+    return pass_all(household, reviewer=reviewer)
 
 
 @pytest.fixture
