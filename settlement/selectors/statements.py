@@ -126,6 +126,21 @@ def _stored(statement: Statement) -> list[tuple]:
     ]
 
 
+def matches(
+    statement: Statement, *, outcome: str, inputs: StatementInputs, lines: list[LineSpec]
+) -> bool:
+    """Whether the stored statement is exactly what `inputs` and `lines` give: the one test
+    behind "nothing changed, no new version" (services) and "the draft is current" (pages)."""
+    sums = calculation.totals(lines)
+    return (
+        statement.outcome == outcome
+        and statement.inputs == inputs.as_record()
+        and statement.income_total == sums.income
+        and statement.expenditure_total == sums.expenditure
+        and _stored(statement) == [(s.side, s.rule, s.label, s.inputs, s.amount) for s in lines]
+    )
+
+
 def statement_is_current(statement: Statement, *, today: dt.date) -> bool:
     """Whether the stored statement is what its inputs give on `today` (no writes): the
     same comparison `services.statements` makes before it counts a new version. Only a draft
@@ -142,9 +157,7 @@ def statement_is_current(statement: Statement, *, today: dt.date) -> bool:
         lines = _lines(inputs)
     except RuleViolation:
         return False
-    return statement.inputs == inputs.as_record() and _stored(statement) == [
-        (line.side, line.rule, line.label, line.inputs, line.amount) for line in lines
-    ]
+    return matches(statement, outcome=statement.outcome, inputs=inputs, lines=lines)
 
 
 def with_detail(statements: QuerySet[Statement]) -> QuerySet[Statement]:

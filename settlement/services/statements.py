@@ -41,7 +41,7 @@ from settlement.models import (
     StatementStatus,
     Transition,
 )
-from settlement.selectors.statements import _lines, _stored, statement_inputs
+from settlement.selectors.statements import _lines, matches, statement_inputs
 
 FROZEN = (StatementStatus.APPROVING, StatementStatus.APPROVED, StatementStatus.SETTLED)
 CENT = Decimal("0.01")
@@ -224,14 +224,7 @@ def _compute(
             version=1,
         )
     else:
-        unchanged = (
-            statement.outcome == outcome
-            and statement.inputs == record
-            and statement.income_total == sums.income
-            and statement.expenditure_total == sums.expenditure
-            and _stored(statement) == [(s.side, s.rule, s.label, s.inputs, s.amount) for s in lines]
-        )
-        if unchanged:
+        if matches(statement, outcome=outcome, inputs=inputs, lines=lines):
             if chosen_by is not None and statement.outcome_chosen_by_id != chosen_by.pk:
                 statement.outcome_chosen_by = chosen_by
                 statement.save(update_fields=["outcome_chosen_by"])
