@@ -48,6 +48,14 @@ def allocation_policy_of(project: Project) -> AllocationPolicy:
     )
 
 
+def _policy_saved(project: Project) -> AllocationPolicy:
+    """The project's policy, locked, saved with the defaults if it was only read until now:
+    a write (a new cap, a household's choice) works on a saved row, so the cap a choice was
+    checked against stays the project's until someone changes it."""
+    AllocationPolicy.objects.get_or_create(project=project)
+    return AllocationPolicy.objects.select_for_update().get(project=project)
+
+
 @transaction.atomic
 def allocation_policy_update(*, actor, project: Project, over_area_cap: Any) -> AllocationPolicy:
     """Change the over-area cap. Choices already made keep what they were checked against."""
@@ -61,8 +69,7 @@ def allocation_policy_update(*, actor, project: Project, over_area_cap: Any) -> 
         raise invalid_input(
             [field_error("over_area_cap", _("超面积上限必须是不小于0的数字,最多两位小数"))]
         )
-    AllocationPolicy.objects.get_or_create(project=project)
-    policy = AllocationPolicy.objects.select_for_update().get(project=project)
+    policy = _policy_saved(project)
     before = policy.over_area_cap
     if before == cap:
         return policy
@@ -181,8 +188,7 @@ def demand_choose(*, actor, household: Household, items: Mapping[str, int]) -> D
     chosen = chosen.quantize(TWO_PLACES)
     entitlement = household.entitlement_area
     difference = chosen - entitlement
-    # The first choice saves the project's policy: choices are checked against a saved cap.
-    cap = AllocationPolicy.objects.get_or_create(project=project)[0].over_area_cap
+    cap = _policy_saved(project).over_area_cap
     if difference > cap:
         raise RuleViolation(
             "over_cap",
