@@ -218,6 +218,11 @@ class Household(models.Model):
         verbose_name=_("审批人"),
     )
     approved_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    # When a fact that feeds the entitlement or a statement (members, hukou facts, demolished
+    # area, agreement number) last changed after the household was reviewed (change control,
+    # households.services). A publication that froze the household before this moment no longer
+    # shows it as it is: "changed after publication" until a new version is published.
+    facts_changed_at = models.DateTimeField(_("审核后信息变更时间"), null=True, blank=True)
     resettlement_population = models.PositiveSmallIntegerField(_("安置人口"), null=True, blank=True)
     entitlement_area = models.DecimalField(_("应安置面积(㎡)"), null=True, blank=True, **AREA)
     history = HistoricalRecords()
