@@ -1,6 +1,6 @@
 from django.urls import path
 
-from households.views import documents, imports, registration, unmask
+from households.views import documents, imports, registration, review, unmask
 
 app_name = "staff"
 
@@ -24,6 +24,8 @@ urlpatterns = [
     ),
     path("households/<int:pk>/documents/", documents.document_upload, name="document-upload"),
     path("documents/<int:pk>/download/", documents.document_download, name="document-download"),
+    path("review/", review.review_queue, name="review-queue"),
+    path("approval/", review.approval_queue, name="approval-queue"),
     path("personal-data/unmasked/", unmask.unmask_record_list, name="unmask-records"),
     # Import pages: the template download (the upload with preview is the admin's).
     path("import/template/", imports.import_template, name="import-template"),
