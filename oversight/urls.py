@@ -1,8 +1,10 @@
-"""Oversight pages, included by resettlement/urls.py under /staff/oversight/."""
+"""Oversight pages, included by resettlement/urls.py under /staff/oversight/; and the staff
+home (the inbox), which resettlement/urls.py mounts at /staff/ ahead of households' pages
+(`home_patterns`), so that `staff:home` opens it."""
 
 from django.urls import path
 
-from oversight.views import dashboard, ledger
+from oversight.views import dashboard, inbox, ledger
 
 app_name = "oversight"
 
@@ -10,4 +12,8 @@ urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("export.xlsx", dashboard.dashboard_export, name="dashboard-export"),
     path("ledger/", ledger.ledger, name="ledger"),
+    path("inbox/", inbox.inbox, name="inbox"),
 ]
+
+# /staff/ itself: the inbox. households.urls names this address `staff:home`.
+home_patterns = [path("", inbox.inbox)]

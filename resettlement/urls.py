@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from oversight.urls import home_patterns as staff_home_patterns
 from resettlement.health import healthz
 from resettlement.reauth import LoginView, confirm_password, second_factor
 from resettlement.views.audit import audit_heads, audit_heads_json
@@ -30,6 +31,8 @@ urlpatterns = [
     path("accounts/second-factor/", second_factor, name="second-factor"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # /staff/ itself is the inbox (工作台), oversight's; households.urls names it staff:home.
+    path("staff/", include(staff_home_patterns)),
     # /staff/objections/, /staff/complaints/, /staff/publicity/, /staff/notices/
     path("staff/", include("publicity.urls")),
     path("staff/allocation/", include("allocation.urls")),

@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -37,20 +36,6 @@ from resettlement.errors import RuleViolation, apply_errors
 from resettlement.personal_data import Unmasked, sees_full_personal_data
 
 registry_view = permission_required("households.view_household", raise_exception=True)
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    projects = visible_projects(request.user).annotate(
-        household_count=Count("households", distinct=True),
-        approved=Count(
-            "households", filter=Q(households__status=HouseholdStatus.APPROVED), distinct=True
-        ),
-        reviewed=Count(
-            "households", filter=Q(households__status=HouseholdStatus.REVIEWED), distinct=True
-        ),
-    )
-    return render(request, "households/home.html", {"projects": projects})
 
 
 @login_required

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from households.access import visible_projects
 from oversight.export import dashboard_workbook
 from oversight.selectors import dashboard as dashboard_selectors
+from oversight.selectors.inbox import answer_working_days, overdue_objections
 from oversight.views._common import _project
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -45,7 +46,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if project is not None:
         progress = dashboard_selectors.project_progress(project)
         ranking = dashboard_selectors.team_ranking(project, week)
+        open_objections, late_objections = overdue_objections(project)
         context |= {
+            "open_objections": open_objections,
+            "late_objections": late_objections,
+            "answer_days": answer_working_days(),
             "progress": progress,
             "ranking": ranking,
             "most_points": max((r.points for r in ranking), default=0),

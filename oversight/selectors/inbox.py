@@ -1,0 +1,443 @@
+"""The inbox (工作台): for one user, what waits for them, project by project.
+
+Each line is one kind of decision the user may take — members to review, households to
+approve, publications to publish, objections and complaints to answer, lottery sessions to
+confirm or sign, statements at the approval step their role holds, payments to record,
+defects to answer, stale statements to recompute — with how many wait, the link that opens
+the decision page (the oldest item's page, or the queue the decision is taken on) and, for
+answers owed to the public, the days left before the most urgent one is due.
+
+Only projects the user may see (`households.access.projects_q`), and only the lines their
+permissions let them act on, with the four-eyes rules of the services applied as filters (a
+clerk's own household never waits for their review; nobody publishes their own draft; nobody
+takes two steps of one statement). The counts take a constant number of queries whatever the
+number of households: one grouped aggregate per line kind (`tests/oversight/test_inbox.py`
+and `python -m bench inbox` hold it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, Exists, F, IntegerField, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, TruncDate
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from households.access import projects_q, sees_all_projects
+from households.models import Household, HouseholdStatus, Member, Project, ReviewStatus
+from lottery.models import LotterySession, SessionStatus
+from publicity.models import (
+    Complaint,
+    ComplaintStatus,
+    Objection,
+    ObjectionStatus,
+    Publication,
+    PublicationStatus,
+)
+from resettlement import periods
+from settlement.models import (
+    ApprovalStep,
+    DefectStatus,
+    DefectTicket,
+    Statement,
+    StatementApproval,
+    StatementStatus,
+)
+from settlement.services.approvals import DEFAULT_CHAIN
+
+# Working days an objection (or a complaint) may wait for its written answer before it shows as
+# overdue, unless the settings say otherwise.
+ANSWER_WORKING_DAYS = 5
+
+
+def answer_working_days() -> int:
+    return int(getattr(settings, "OBJECTION_ANSWER_WORKING_DAYS", ANSWER_WORKING_DAYS))
+
+
+def answer_due(filed_on: dt.date) -> dt.date:
+    """The day an objection or complaint filed on `filed_on` must be answered by: N working
+    days later (`OBJECTION_ANSWER_WORKING_DAYS`, default 5). The one place the inbox and the
+    dashboard take the deadline from."""
+    return periods.add_working_days(filed_on, answer_working_days())
+
+
+def stale_statements_q(prefix: str = "") -> Q:
+    """Statements in the chain or waiting for it whose basis moved under them: the household
+    is no longer approved (sent back), or change control touched one of its entitlement facts
+    after the statement was computed. A query, so the inbox can count them at once; the
+    statement's page makes the full comparison (`settlement.selectors.statements`)."""
+    return Q(**{f"{prefix}status__in": [StatementStatus.DRAFT, StatementStatus.APPROVING]}) & (
+        ~Q(**{f"{prefix}household__status": HouseholdStatus.APPROVED})
+        | Q(**{f"{prefix}household__facts_changed_at__gt": F(f"{prefix}computed_at")})
+    )
+
+
+@dataclass(frozen=True)
+class InboxLine:
+    """One kind of decision waiting in one project."""
+
+    kind: str
+    label: str
+    count: int
+    url: str
+    list_url: str = ""
+    due: periods.DaysLeft | None = None  # the most urgent deadline among them
+    overdue: int = 0
+
+
+@dataclass
+class ProjectInbox:
+    project: Project | None  # None: complaints that name no project
+    lines: list[InboxLine] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(line.count for line in self.lines)
+
+
+@dataclass(frozen=True)
+class _Group:
+    """One grouped row of a line's aggregate: a project, a count, the oldest item."""
+
+    project_id: int | None
+    count: int
+    first: object
+    filed_on: dt.date | None = None
+
+
+def _grouped(queryset: QuerySet, project: str, first: str = "pk") -> list[_Group]:
+    rows = queryset.values(project).annotate(n=Count("pk"), first=Min(first)).order_by()
+    return [_Group(row[project], row["n"], row["first"]) for row in rows]
+
+
+def _grouped_by_day(queryset: QuerySet, project: str) -> list[_Group]:
+    """As `_grouped`, per project and per filing day (Asia/Shanghai): few rows, whatever the
+    number of households, from which each day's deadline is computed."""
+    rows = (
+        queryset.annotate(day=TruncDate("filed_at", tzinfo=periods.SHANGHAI))
+        .values(project, "day")
+        .annotate(n=Count("pk"), first=Min("pk"))
+        .order_by()
+    )
+    return [_Group(row[project], row["n"], row["first"], row["day"]) for row in rows]
+
+
+def _edited_by(user, field: str) -> Q:
+    """Rows whose JSON list of editors (`field`) holds `user`. PostgreSQL only (SQLite, for a
+    quick local try, has no JSON containment: there only the service refuses the editor)."""
+    if connection.vendor != "postgresql":
+        return Q(pk__in=[])
+    return Q(**{f"{field}__contains": [user.pk]})
+
+
+def _handled_by(user, prefix: str = "") -> Q:
+    """Rows of a household (at `prefix`) `user` registered or changed: four-eyes keeps them
+    out of the user's review and approval (households.services.review._handled)."""
+    return Q(**{f"{prefix}registered_by": user.pk}) | _edited_by(user, f"{prefix}editor_ids")
+
+
+def members_to_review(user) -> list[_Group]:
+    members = Member.objects.filter(projects_q(user), review_status=ReviewStatus.PENDING).exclude(
+        Q(entered_by=user.pk) | _edited_by(user, "editor_ids") | _handled_by(user, "household__")
+    )
+    return _grouped(members, "project_id")
+
+
+def households_to_approve(user) -> list[_Group]:
+    handled_member = Member.objects.filter(household=OuterRef("pk")).filter(
+        Q(entered_by=user.pk) | _edited_by(user, "editor_ids")
+    )
+    households = (
+        Household.objects.filter(projects_q(user), status=HouseholdStatus.REVIEWED)
+        .exclude(_handled_by(user))
+        .exclude(Exists(handled_member))
+    )
+    return _grouped(households, "project_id")
+
+
+def publications_to_publish(user) -> list[_Group]:
+    drafts = Publication.objects.filter(projects_q(user), status=PublicationStatus.DRAFT).exclude(
+        created_by=user.pk
+    )
+    return _grouped(drafts, "project_id")
+
+
+def objections_to_answer(user) -> list[_Group]:
+    objections = Objection.objects.filter(
+        projects_q(user, "publication__project"), status=ObjectionStatus.OPEN
+    )
+    return _grouped_by_day(objections, "publication__project_id")
+
+
+_OPEN_COMPLAINTS = (ComplaintStatus.RECEIVED, ComplaintStatus.HANDLING)
+
+
+def complaints_to_answer(user) -> list[_Group]:
+    complaints = Complaint.objects.filter(status__in=_OPEN_COMPLAINTS)
+    if not sees_all_projects(user):
+        complaints = complaints.filter(projects_q(user))
+    return _grouped_by_day(complaints, "project_id")
+
+
+def sessions_to_witness(user, status: str) -> list[_Group]:
+    sessions = LotterySession.objects.filter(projects_q(user), status=status)
+    return _grouped(sessions, "project_id", first="code")
+
+
+def _role_names(user) -> set[str]:
+    return set(user.groups.values_list("name", flat=True))
+
+
+def statements_at_my_step(user, project_ids: Iterable[int]) -> list[_Group]:
+    """Statements whose next approval step is one the user's role holds and who has taken no
+    other step of this round (the rules of `settlement.services.approvals.statement_approve`,
+    as one query): steps are taken in order, so a statement with k steps taken this round
+    waits for the chain's (k+1)-th step. Projects without a saved chain use the default one.
+    Stale statements are left to finance's recompute line."""
+    roles = _role_names(user)
+    project_ids = list(project_ids)
+    if not roles or not project_ids:
+        return []
+    chains: dict[int, list[str]] = defaultdict(list)
+    for project_id, role in (
+        ApprovalStep.objects.filter(project_id__in=project_ids)
+        .order_by("project_id", "position")
+        .values_list("project_id", "role")
+    ):
+        chains[project_id].append(role)
+    default = [role for _code, _label, role in DEFAULT_CHAIN]
+    waiting = Q()
+    for project_id in project_ids:
+        held = [i for i, role in enumerate(chains.get(project_id) or default) if role in roles]
+        if held:
+            waiting |= Q(project_id=project_id, taken__in=held)
+    if not waiting:
+        return []
+    this_round = StatementApproval.objects.filter(
+        statement=OuterRef("pk"), round=OuterRef("approval_round")
+    )
+    taken = this_round.order_by().values("statement").annotate(c=Count("pk")).values("c")[:1]
+    statements = (
+        Statement.objects.filter(status__in=[StatementStatus.DRAFT, StatementStatus.APPROVING])
+        .annotate(taken=Coalesce(Subquery(taken, output_field=IntegerField()), 0))
+        .filter(waiting)
+        .exclude(Exists(this_round.filter(actor=user.pk)))
+        .exclude(stale_statements_q())
+    )
+    return _grouped(statements, "project_id")
+
+
+def payments_to_record(user) -> list[_Group]:
+    return _grouped(
+        Statement.objects.filter(projects_q(user), status=StatementStatus.APPROVED), "project_id"
+    )
+
+
+def stale_statements(user) -> list[_Group]:
+    return _grouped(
+        Statement.objects.filter(projects_q(user)).filter(stale_statements_q()), "project_id"
+    )
+
+
+def defects_to_answer(user) -> list[_Group]:
+    defects = DefectTicket.objects.filter(
+        projects_q(user, "household__project"), status=DefectStatus.OPEN
+    )
+    return _grouped(defects, "household__project_id")
+
+
+# -- the lines -----------------------------------------------------------------------------
+
+
+def _deadlines(groups: list[_Group], today: dt.date) -> dict[int | None, tuple]:
+    """Per project: (count, overdue count, most urgent DaysLeft, oldest item's pk)."""
+    out: dict[int | None, tuple] = {}
+    for group in sorted(groups, key=lambda g: (g.filed_on, g.first)):
+        due = periods.working_days_left(answer_due(group.filed_on), on=today)
+        count, overdue, first_due, first = out.get(group.project_id, (0, 0, due, group.first))
+        out[group.project_id] = (
+            count + group.count,
+            overdue + (group.count if due.overdue else 0),
+            first_due,
+            first,
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """A line kind: who sees it, how it is counted, how it is labelled and linked."""
+
+    kind: str
+    permission: str
+    label: Callable[[], str]
+    groups: Callable[..., list[_Group]]
+    url: Callable[[_Group, Project | None], str]
+    list_url: Callable[[Project | None], str] = lambda project: ""
+    deadline: bool = False
+
+
+def _q(project: Project | None) -> str:
+    return f"?project={project.code}" if project is not None else ""
+
+
+_KINDS: tuple[_Kind, ...] = (
+    _Kind(
+        "members",
+        "households.review_member",
+        lambda: _("待审核成员"),
+        members_to_review,
+        lambda g, p: reverse("staff:review-queue") + _q(p),
+    ),
+    _Kind(
+        "households",
+        "households.approve_household",
+        lambda: _("待审批安置户"),
+        households_to_approve,
+        lambda g, p: reverse("staff:approval-queue") + _q(p),
+    ),
+    _Kind(
+        "publications",
+        "publicity.publish_publication",
+        lambda: _("待发布公示(他人起草)"),
+        publications_to_publish,
+        lambda g, p: reverse("publicity_staff:publication-detail", args=[g.first]),
+        lambda p: reverse("publicity_staff:publication-list") + _q(p) + "&status=draft",
+    ),
+    _Kind(
+        "objections",
+        "publicity.answer_objection",
+        lambda: _("待答复异议"),
+        objections_to_answer,
+        lambda g, p: reverse("objections:detail", args=[g.first]),
+        lambda p: reverse("objections:list") + _q(p),
+        deadline=True,
+    ),
+    _Kind(
+        "complaints",
+        "publicity.handle_complaint",
+        lambda: _("待办理举报投诉"),
+        complaints_to_answer,
+        lambda g, p: reverse("complaints:detail", args=[g.first]),
+        lambda p: reverse("complaints:list") + _q(p),
+        deadline=True,
+    ),
+    _Kind(
+        "sessions_confirm",
+        "lottery.witness_session",
+        lambda: _("待确认摇号场次(名单与房源)"),
+        lambda user: sessions_to_witness(user, SessionStatus.COMMITTED),
+        lambda g, p: reverse("lottery:console", args=[g.first]),
+        lambda p: reverse("lottery:session-list") + _q(p),
+    ),
+    _Kind(
+        "sessions_sign",
+        "lottery.witness_session",
+        lambda: _("待签署摇号场次"),
+        lambda user: sessions_to_witness(user, SessionStatus.DRAWING),
+        lambda g, p: reverse("lottery:console", args=[g.first]),
+        lambda p: reverse("lottery:session-list") + _q(p),
+    ),
+    _Kind(
+        "approvals",
+        "settlement.approve_statement",
+        lambda: _("待我审批的结算单"),
+        statements_at_my_step,
+        lambda g, p: reverse("settlement:statement-detail", args=[g.first]),
+        lambda p: reverse("settlement:project-groups", args=[p.code]) if p else "",
+    ),
+    _Kind(
+        "payments",
+        "settlement.record_payment",
+        lambda: _("待登记收付款"),
+        payments_to_record,
+        lambda g, p: reverse("settlement:statement-detail", args=[g.first]),
+        lambda p: reverse("settlement:project-groups", args=[p.code]) if p else "",
+    ),
+    _Kind(
+        "stale",
+        "settlement.compute_statement",
+        lambda: _("待重新计算的结算单(依据已变更)"),
+        stale_statements,
+        lambda g, p: reverse("settlement:statement-detail", args=[g.first]),
+        lambda p: reverse("settlement:project-groups", args=[p.code]) if p else "",
+    ),
+    _Kind(
+        "defects",
+        "settlement.answer_defect",
+        lambda: _("待答复报修"),
+        defects_to_answer,
+        lambda g, p: reverse("settlement:defect-detail", args=[g.first]),
+        lambda p: reverse("settlement:defect-list") + "?status=open",
+    ),
+)
+
+
+def inbox(user, *, today: dt.date | None = None) -> list[ProjectInbox]:
+    """What waits for `user`, by project: every project they may see, newest first (with no
+    lines when nothing waits there), then complaints naming no project."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return []
+    today = today or periods.today()
+    projects = list(Project.objects.filter(projects_q(user, "pk")).order_by("-created_at", "-id"))
+    by_id = {project.pk: project for project in projects}
+    lines: dict[int | None, list[InboxLine]] = defaultdict(list)
+    for kind in _KINDS:
+        if not user.has_perm(kind.permission):
+            continue
+        if kind.groups is statements_at_my_step:
+            groups = statements_at_my_step(user, by_id)
+        else:
+            groups = kind.groups(user)
+        if kind.deadline:
+            for project_id, (count, overdue, due, first) in _deadlines(groups, today).items():
+                project = by_id.get(project_id)
+                if project is None and project_id is not None:
+                    continue
+                group = _Group(project_id, count, first)
+                lines[project_id].append(
+                    InboxLine(
+                        kind.kind,
+                        kind.label(),
+                        count,
+                        kind.url(group, project),
+                        kind.list_url(project),
+                        due,
+                        overdue,
+                    )
+                )
+            continue
+        for group in groups:
+            project = by_id.get(group.project_id)
+            if project is None:
+                continue
+            lines[group.project_id].append(
+                InboxLine(
+                    kind.kind,
+                    kind.label(),
+                    group.count,
+                    kind.url(group, project),
+                    kind.list_url(project),
+                )
+            )
+    result = [ProjectInbox(project, lines[project.pk]) for project in projects]
+    if lines[None]:
+        result.append(ProjectInbox(None, lines[None]))
+    return result
+
+
+def overdue_objections(project: Project, *, today: dt.date | None = None) -> tuple[int, int]:
+    """(open objections, of which overdue) in `project`, for the dashboard."""
+    today = today or periods.today()
+    groups = _grouped_by_day(
+        Objection.objects.filter(publication__project=project, status=ObjectionStatus.OPEN),
+        "publication__project_id",
+    )
+    count, overdue, _due, _first = _deadlines(groups, today).get(project.pk, (0, 0, None, None))
+    return count, overdue
