@@ -212,6 +212,8 @@ PARAMETERS: dict[str, Callable[[], list[dict]]] = {
         )
     },
     "staff:member-edit": members,
+    "staff:member-review": lambda: [{"pk": m["member_pk"]} for m in members()],
+    "staff:household-approval": household_ids,
     "staff:member-remove": members,
     "staff:document-download": with_pk(lambda: pks(Document.objects.all())),
 }
