@@ -1,5 +1,5 @@
-"""Admin: the review queue for officials, read-only registry views with history, and the
-leader's approval action; projects, communities and villager groups are configured here
+"""Admin: read-only registry views with history (review and approval are staff pages:
+households.views.review); projects, communities and villager groups are configured here
 through their services; the roster is imported and exported here. Every change goes through
 households.services; the admin never saves a project, community, group, household, member or
 document itself, and its history pages are scoped and read-only."""
@@ -8,15 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
@@ -25,25 +22,22 @@ from households.models import (
     Community,
     Document,
     Household,
-    HouseholdStatus,
     Member,
     Project,
     ProjectAccess,
-    ReviewStatus,
     UnmaskRecord,
     VillagerGroup,
 )
-from households.qualification import REASON_LABELS, RULE_LABELS
+from households.qualification import REASON_LABELS
 from households.resources import EXPORT_PERMISSION, IMPORT_PERMISSION, HouseholdMemberResource
 from households.selectors import registration
-from households.services import access, configuration, review
+from households.services import access, configuration
 from resettlement.admin_readonly import ReadOnlyAdmin, ReadOnlyHistoryAdmin
 from resettlement.admin_services import ServiceForm, ServiceHistoryAdmin
 from resettlement.errors import RuleViolation
 from resettlement.imports.admin import FileImportExportMixin
 from resettlement.masking import Mask
 from resettlement.personal_data import PersonalDataAdminMixin
-from resettlement.reauth import ask_to_reauthenticate, is_recently_authenticated
 
 
 class ProjectAccessInline(admin.TabularInline):
@@ -245,7 +239,6 @@ class HouseholdAdmin(
     )
     search_fields = ("code",)
     search_help_text = gettext_lazy("按户编号、户主或成员姓名、身份证号查找")
-    actions = ["approve_selected"]
     readonly_fields = ("head_name",)
     list_per_page = 50
 
@@ -265,28 +258,6 @@ class HouseholdAdmin(
             '<a href="{}">{}</a>', reverse("staff:household-detail", args=[obj.pk]), _("打开")
         )
 
-    def has_approve_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("households.approve_household")
-
-    @admin.action(description=gettext_lazy("审批所选安置户"), permissions=["approve"])
-    def approve_selected(
-        self, request: HttpRequest, queryset: QuerySet[Household]
-    ) -> HttpResponse | None:
-        if not is_recently_authenticated(request):
-            # Nothing is approved: the leader confirms and comes back to select again.
-            return ask_to_reauthenticate(request, request.get_full_path())
-        approved, refused = 0, []
-        for household in queryset:
-            try:
-                review.household_approve(actor=request.user, household=household)
-                approved += 1
-            except RuleViolation as exc:
-                refused.append(f"{household.code}:{exc.message}")
-        if approved:
-            self.message_user(request, _("已审批 %(n)d 户。") % {"n": approved}, messages.SUCCESS)
-        for line in refused:
-            self.message_user(request, line, messages.ERROR)
-
 
 class FailedRuleFilter(admin.SimpleListFilter):
     title = gettext_lazy("未通过的规则")
@@ -299,23 +270,6 @@ class FailedRuleFilter(admin.SimpleListFilter):
         if self.value() in REASON_LABELS:
             return queryset.filter(verdict_failures__contains=f",{self.value()},")
         return queryset
-
-
-class ReviewForm(forms.Form):
-    decision = forms.ChoiceField(
-        label=gettext_lazy("审核结果"),
-        choices=[
-            (ReviewStatus.PASSED, ReviewStatus.PASSED.label),
-            (ReviewStatus.REJECTED, ReviewStatus.REJECTED.label),
-        ],
-        widget=forms.RadioSelect,
-    )
-    reason = forms.CharField(
-        label=gettext_lazy("审核意见 / 理由"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        help_text=gettext_lazy("不通过或改变系统判定时必须填写。"),
-    )
 
 
 @admin.register(Member)
@@ -348,7 +302,6 @@ class MemberAdmin(PersonalDataAdminMixin, ProjectScopedAdmin, ReadOnlyHistoryAdm
     )
     search_fields = ("name", "=id_number", "=household__code")
     list_select_related = ("household__community", "household__group", "reviewed_by")
-    actions = ["pass_qualified"]
     list_per_page = 50
 
     @admin.display(description=gettext_lazy("户编号"), ordering="household__code")
@@ -380,103 +333,8 @@ class MemberAdmin(PersonalDataAdminMixin, ProjectScopedAdmin, ReadOnlyHistoryAdm
 
     @admin.display(description=gettext_lazy("审核"))
     def review_link(self, obj: Member) -> str:
-        url = reverse("admin:households_member_review", args=[obj.pk])
+        url = reverse("staff:member-review", args=[obj.pk])
         return format_html('<a class="button" href="{}">{}</a>', url, _("审核"))
-
-    def has_review_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("households.review_member")
-
-    @admin.action(
-        description=gettext_lazy("通过所选成员(仅限系统判定符合者)"), permissions=["review"]
-    )
-    def pass_qualified(self, request: HttpRequest, queryset: QuerySet[Member]) -> None:
-        passed, refused = 0, []
-        for member in queryset.select_related("household"):
-            if not member.verdict_qualified:
-                refused.append(
-                    _("%(m)s(%(h)s):系统判定不符合,请逐一审核并填写理由")
-                    % {"m": member.name, "h": member.household.code}
-                )
-                continue
-            try:
-                review.member_review(
-                    actor=request.user, member=member, decision=ReviewStatus.PASSED
-                )
-                passed += 1
-            except RuleViolation as exc:
-                refused.append(f"{member.name}({member.household.code}):{exc.message}")
-        if passed:
-            self.message_user(request, _("已通过 %(n)d 人。") % {"n": passed}, messages.SUCCESS)
-        for line in refused:
-            self.message_user(request, line, messages.ERROR)
-
-    def get_urls(self):
-        return [
-            path(
-                "<int:pk>/review/",
-                self.admin_site.admin_view(self.review_view),
-                name="households_member_review",
-            )
-        ] + super().get_urls()
-
-    def review_view(self, request: HttpRequest, pk: int):
-        member = get_object_or_404(
-            self.get_queryset(request).select_related(
-                "household__community", "household__group", "household__project", "reviewed_by"
-            ),
-            pk=pk,
-        )
-        if not self.has_view_permission(request, member):
-            raise admin.sites.PermissionDenied
-        form = ReviewForm(
-            request.POST or None,
-            initial={
-                "decision": ReviewStatus.PASSED
-                if member.verdict_qualified
-                else ReviewStatus.REJECTED
-            },
-        )
-        if request.method == "POST" and form.is_valid():
-            try:
-                review.member_review(
-                    actor=request.user,
-                    member=member,
-                    decision=form.cleaned_data["decision"],
-                    reason=form.cleaned_data["reason"],
-                )
-            except RuleViolation as exc:
-                form.add_error(None, exc.message)
-            else:
-                self.message_user(
-                    request, _("已记录对 %(m)s 的审核。") % {"m": member.name}, messages.SUCCESS
-                )
-                return HttpResponseRedirect(
-                    reverse("admin:households_member_changelist") + "?review_status__exact=pending"
-                )
-        checks = format_html_join(
-            "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-            (
-                (
-                    "✔" if c["passed"] else "✘",
-                    _(RULE_LABELS.get(c["rule"], c["rule"])),
-                    c["evidence"],
-                )
-                for c in member.verdict_checks
-            ),
-        )
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": _("资格审核:%(m)s") % {"m": member.name},
-            "member": member,
-            "household": member.household,
-            "form": form,
-            "checks": checks,
-            "can_review": self.has_review_permission(request),
-            "household_approved": member.household.status == HouseholdStatus.APPROVED,
-        }
-        return TemplateResponse(request, "admin/households/member/review.html", context)
 
 
 @admin.register(Document)

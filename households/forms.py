@@ -17,6 +17,7 @@ from households.models import (
     MaritalStatus,
     Project,
     Relation,
+    ReviewStatus,
     Sex,
     SpecialStatus,
     VillagerGroup,
@@ -139,3 +140,56 @@ class UnmaskForm(forms.Form):
     def member(self):
         """The member whose ID number was chosen, or None for the household's phone."""
         return self._members.get(self.cleaned_data["record"])
+
+
+class MemberReviewForm(forms.Form):
+    """A reviewer's finding on one member (households.services.review.member_review): the
+    service decides whether it overrides the verdict and refuses a missing reason."""
+
+    decision = forms.ChoiceField(
+        label=_("审核结果"),
+        choices=[(ReviewStatus.PASSED, _("通过")), (ReviewStatus.REJECTED, _("不通过"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("审核意见 / 理由"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("不通过或改变系统判定时必须填写。"),
+    )
+
+
+class HouseholdApprovalForm(forms.Form):
+    """A leader's approval of one household: the 审批意见 and, when documents are missing,
+    the written reason for approving without them."""
+
+    opinion = forms.CharField(
+        label=_("审批意见"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    documents_override_reason = forms.CharField(
+        label=_("缺少材料仍予审批的理由"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class BulkApprovalForm(forms.Form):
+    """The households chosen on the approval queue and one 审批意见 for all of them;
+    `confirmed` is set only by the confirmation page that named their count."""
+
+    households = forms.CharField(required=False)
+    opinion = forms.CharField(label=_("审批意见"), required=False, max_length=2000)
+    confirmed = forms.BooleanField(required=False)
+
+    def __init__(self, data=None, **kwargs) -> None:
+        super().__init__(data, **kwargs)
+        self.chosen: list[int] = []
+        if data is not None:
+            values = data.getlist("household") if hasattr(data, "getlist") else []
+            values += (data.get("households") or "").split(",")
+            self.chosen = sorted({int(v) for v in values if str(v).strip().isdigit()})

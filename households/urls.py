@@ -28,7 +28,12 @@ urlpatterns = [
     path("households/<int:pk>/documents/", documents.document_upload, name="document-upload"),
     path("documents/<int:pk>/download/", documents.document_download, name="document-download"),
     path("review/", review.review_queue, name="review-queue"),
+    path("review/export/", review.review_export, name="review-export"),
+    path("review/members/<int:pk>/", review.member_review, name="member-review"),
     path("approval/", review.approval_queue, name="approval-queue"),
+    path("approval/export/", review.approval_export, name="approval-export"),
+    path("approval/bulk/", review.approval_bulk, name="approval-bulk"),
+    path("approval/households/<int:pk>/", review.household_approval, name="household-approval"),
     path("personal-data/unmasked/", unmask.unmask_record_list, name="unmask-records"),
     # Import pages: the template download (the upload with preview is the admin's).
     path("import/template/", imports.import_template, name="import-template"),

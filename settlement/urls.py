@@ -19,6 +19,7 @@ urlpatterns = [
         name="statements-xlsx",
     ),
     path("groups/<int:pk>/", settlement_groups.group_detail, name="group-detail"),
+    path("groups/<int:pk>/approve/", approvals.group_approve, name="group-approve"),
     path("statements/<int:pk>/", settlement_statements.statement_detail, name="statement-detail"),
     path(
         "statements/<int:pk>/statement.pdf",

@@ -71,3 +71,16 @@ class BaseStepFormSet(forms.BaseFormSet):
 
 
 StepFormSet = forms.formset_factory(StepForm, formset=BaseStepFormSet, extra=2, max_num=30)
+
+
+class GroupApproveForm(ApproveForm):
+    """The statements of one villager group chosen for one step, and whether the
+    confirmation page that named their count was seen."""
+
+    statements = forms.CharField(required=False)
+    confirmed = forms.BooleanField(required=False)
+
+    def chosen(self) -> list[int]:
+        values = self.data.getlist("statement") if hasattr(self.data, "getlist") else []
+        values += (self.cleaned_data.get("statements") or "").split(",")
+        return sorted({int(v) for v in values if str(v).strip().isdigit()})

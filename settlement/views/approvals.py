@@ -8,14 +8,20 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from households.access import visible_projects
+from households.access import projects_q, visible_projects
+from households.models import VillagerGroup
 from resettlement.errors import NotAllowed, RuleViolation, apply_errors
-from resettlement.reauth import recent_authentication_required
-from settlement.forms.approvals import ApproveForm, SendBackForm, StepFormSet
-from settlement.models import StatementStatus
+from resettlement.reauth import (
+    ask_to_reauthenticate,
+    is_recently_authenticated,
+    recent_authentication_required,
+)
+from settlement.forms.approvals import ApproveForm, GroupApproveForm, SendBackForm, StepFormSet
+from settlement.models import Statement, StatementStatus
 from settlement.services import approvals
 from settlement.views._common import _visible_statement, view_statements
 from settlement.views.statements import _statement, _statement_context
@@ -114,3 +120,118 @@ def chain_edit(request: HttpRequest, code: str) -> HttpResponse:
         "settlement/finance_chain.html",
         {"project": project, "formset": formset, "locked": locked},
     )
+
+
+# -- a villager group's statements, in bulk, at the step the user holds --------------------
+
+
+def _group(request: HttpRequest, pk: int) -> VillagerGroup:
+    return get_object_or_404(
+        VillagerGroup.objects.select_related("project", "community").filter(
+            projects_q(request.user)
+        ),
+        pk=pk,
+    )
+
+
+def _waiting_at_steps(group: VillagerGroup, user) -> list[dict]:
+    """For each step of the chain whose role `user` holds: the group's statements waiting
+    for that step which `user` may approve now, and those they may not (with why)."""
+    chain = approvals.approval_chain(group.project)
+    steps = {s.position: {"step": s, "ready": [], "refused": []} for s in chain}
+    statements = (
+        Statement.objects.filter(
+            household__group=group,
+            status__in=(StatementStatus.DRAFT, StatementStatus.APPROVING),
+        )
+        .select_related("household", "project")
+        .order_by("household__code")
+    )
+    held = {s.position for s in chain if approvals.holds_role(user, s.role)}
+    for statement in statements:
+        step = approvals.next_step(statement)
+        if step is None or step.position not in held:
+            continue
+        refusal = approvals.approval_refusal(user, statement, step)
+        entry = steps[step.position]
+        if refusal is None:
+            entry["ready"].append(statement)
+        else:
+            entry["refused"].append((statement, refusal.message))
+    return [e for p, e in sorted(steps.items()) if p in held and (e["ready"] or e["refused"])]
+
+
+@login_required
+@view_statements
+@permission_required("settlement.approve_statement", raise_exception=True)
+def group_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    """The group's statements at the approval steps the user holds (GET); approving the
+    chosen ones of one step in bulk (POST): first a confirmation naming the count (nothing
+    approved), then each statement through `statement_approve` with the step the user saw,
+    each refusal listed with its household."""
+    group = _group(request, pk)
+    here = reverse("settlement:group-approve", args=[group.pk])
+    if request.method != "POST":
+        return render(
+            request,
+            "settlement/group_approve.html",
+            {
+                "group": group,
+                "project": group.project,
+                "steps": _waiting_at_steps(group, request.user),
+            },
+        )
+    if not is_recently_authenticated(request):
+        return ask_to_reauthenticate(request, here)
+    form = GroupApproveForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, errors[0])
+        return redirect(here)
+    position = form.cleaned_data["expected_position"]
+    chosen = form.chosen()
+    statements = list(
+        Statement.objects.filter(household__group=group, pk__in=chosen)
+        .select_related("household")
+        .order_by("household__code")
+    )
+    if not statements:
+        messages.error(request, _("请先选择要审批的结算单。"))
+        return redirect(here)
+    step = next(
+        (s for s in approvals.approval_chain(group.project) if s.position == position), None
+    )
+    if not form.cleaned_data["confirmed"]:
+        return render(
+            request,
+            "settlement/group_approve_confirm.html",
+            {
+                "group": group,
+                "project": group.project,
+                "step": step,
+                "statements": statements,
+                "ids": ",".join(str(s.pk) for s in statements),
+                "comment": form.cleaned_data["comment"],
+                "count": len(statements),
+            },
+        )
+    approved = 0
+    for statement in statements:
+        try:
+            approvals.statement_approve(
+                actor=request.user,
+                statement=statement,
+                expected_position=position,
+                comment=form.cleaned_data["comment"],
+            )
+        except RuleViolation as exc:
+            messages.error(request, f"{statement.household.code}:{exc.message}")
+        else:
+            approved += 1
+    if approved:
+        messages.success(
+            request,
+            _("已审批 %(n)d 份结算单(“%(step)s”)。")
+            % {"n": approved, "step": step.label if step else position},
+        )
+    return redirect(here)

@@ -89,15 +89,15 @@ def test_swagger_ui_loads_under_the_policy(page, live_server, clerk):
 
 
 def test_the_admin_pages_staff_use_keep_to_the_policy(page, live_server, register, reviewer):
-    """The review queue and the approval list live in Django's admin."""
+    """The review queue and a member's review page (staff pages), and the admin."""
     household = register()
     member = household.members.get()
     log_in(page, live_server, reviewer.username)
     for path in (
         "/admin/",
-        "/admin/households/member/?review_status__exact=pending",
-        f"/admin/households/member/{member.pk}/review/",
+        "/staff/review/",
+        f"/staff/review/members/{member.pk}/",
     ):
         response = page.goto(f"{live_server.url}{path}")
         assert response.status == 200, path
-    assert page.locator("table.full-width").count() == 1
+    assert page.locator("table.checks").count() == 1

@@ -163,6 +163,14 @@ PARAMETERS: dict[str, Callable[[], list[dict]]] = {
     "settlement:project-groups": project_codes,
     "settlement:chain-edit": project_codes,
     "settlement:statements-xlsx": project_codes,
+    "settlement:group-approve": with_pk(
+        lambda: (
+            VillagerGroup.objects.filter(households__statement__isnull=False)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+            .distinct()
+        )
+    ),
     "settlement:group-detail": with_pk(
         lambda: (
             VillagerGroup.objects.filter(households__statement__isnull=False)
@@ -212,6 +220,8 @@ PARAMETERS: dict[str, Callable[[], list[dict]]] = {
         )
     },
     "staff:member-edit": members,
+    "staff:member-review": lambda: [{"pk": m["member_pk"]} for m in members()],
+    "staff:household-approval": household_ids,
     "staff:member-remove": members,
     "staff:document-download": with_pk(lambda: pks(Document.objects.all())),
 }

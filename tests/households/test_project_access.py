@@ -295,7 +295,7 @@ def test_no_admin_changelist_names_another_project(client, household_a, househol
 def test_admin_pages_of_another_projects_rows_are_not_found(client, reviewer_a, household_b):
     client.force_login(reviewer_a)
     member = household_b.members.get()
-    review = client.get(reverse("admin:households_member_review", args=[member.pk]))
+    review = client.get(reverse("staff:member-review", args=[member.pk]))
     assert review.status_code == 404
     change = client.get(reverse("admin:households_household_change", args=[household_b.pk]))
     # The admin answers a row it cannot find with a redirect and "does not exist".

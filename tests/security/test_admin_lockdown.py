@@ -350,6 +350,15 @@ def test_every_admin_is_read_only_or_saves_through_a_service_and_scopes_its_hist
     assert "delete_selected" not in dict(admin.site.actions)
 
 
+def test_review_and_approval_are_no_longer_admin_actions():
+    """Members are reviewed and households approved on the staff pages (/staff/review/,
+    /staff/approval/), with evidence, 审批意见 and a confirmation naming the count."""
+    from households.models import Household, Member
+
+    for model in (Household, Member):
+        assert not admin.site._registry[model].actions, model._meta.label
+
+
 # -- the sweep: every admin form of every model, as every role ------------------------------
 
 
