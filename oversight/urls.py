@@ -15,5 +15,6 @@ urlpatterns = [
     path("inbox/", inbox.inbox, name="inbox"),
 ]
 
-# /staff/ itself: the inbox. households.urls names this address `staff:home`.
-home_patterns = [path("", inbox.inbox)]
+# /staff/ itself: the inbox. households.urls names this address `staff:home` (which pages
+# link to); this name is for the crawl of every staff URL.
+home_patterns = [path("", inbox.inbox, name="inbox-home")]
