@@ -151,3 +151,44 @@ def publication_clearance(
         if problems:
             missing[household.pk] = ";".join(problems)
     return missing
+
+
+def changed_since(publication: Publication, codes: Iterable[str]) -> list[Household]:
+    """The households shown in `publication` (their `codes`) whose entitlement facts changed
+    after it was published, oldest change first: until a new version is published, what it
+    shows of them is no longer what they are. None for a draft. One query."""
+    if publication.published_at is None:
+        return []
+    return list(
+        Household.objects.filter(
+            project_id=publication.project_id,
+            code__in=list(codes),
+            facts_changed_at__gt=publication.published_at,
+        )
+        .only("pk", "code", "facts_changed_at")
+        .order_by("facts_changed_at", "code")
+    )
+
+
+def household_codes_of(publication: Publication, rows: list[list[str]]) -> list[str]:
+    """The household codes in a publication's rows (its kind's household column); none when
+    the kind has no such column or is no longer registered."""
+    try:
+        index = _household_column(publication.kind)
+    except (KeyError, ValueError):
+        return []
+    return [row[index] for row in rows if len(row) > index and row[index]]
+
+
+def changed_households_by_code(
+    project: Project, households: Iterable[Household]
+) -> dict[str, Appearance]:
+    """Of `households`, those changed after the latest entitlement roster showing them, with
+    that roster (for the household pages: "changed after publication"). One query."""
+    households = list(households)
+    latest = latest_appearances(project, [h.code for h in households])
+    return {
+        h.code: latest[h.code]
+        for h in households
+        if changed_after_publication(h, latest.get(h.code))
+    }

@@ -14,6 +14,7 @@ from households.services import review
 from publicity.models import Publication, PublicationStatus
 from publicity.services import objections, publications
 from tests.households.factories import CommunityFactory
+from tests.publicity.factories import drafter
 from tests.reauth import recently_authenticated
 
 
@@ -41,7 +42,7 @@ def _text(response) -> str:
 @pytest.fixture
 def draft(approved_household, leader):
     return publications.publication_create(
-        actor=leader, project=approved_household.project, kind="population"
+        actor=drafter(), project=approved_household.project, kind="population"
     )
 
 
@@ -345,10 +346,12 @@ def test_the_list_filters_by_kind_status_and_community(
     client, leader, published_population, approved_household
 ):
     project = approved_household.project
-    entitlement = publications.publication_create(actor=leader, project=project, kind="entitlement")
+    entitlement = publications.publication_create(
+        actor=drafter(), project=project, kind="entitlement"
+    )
     community = CommunityFactory(project=project, name="上湾桥社区")
     for_community = publications.publication_create(
-        actor=leader, project=project, kind="registration", community=community
+        actor=drafter(), project=project, kind="registration", community=community
     )
     client.force_login(leader)
 
