@@ -3,6 +3,7 @@ after the registry stage (demo.households), as the demo users would:
 
 - the earlier project YH2011's population and entitlement rosters ran their period long
   ago (published and closed);
+- the leader sets the project's entitlement roster period (30 days, `PublicityPeriod`);
 - `leader2` drafts and the leader publishes (four-eyes) the main project's registration
   results, resettlement population and entitlement rosters (for the whole project), with
   periods that began `PUBLICITY_DAYS_AGO` days ago, so that they have ended by the lottery
@@ -48,6 +49,7 @@ from publicity import models
 from publicity.models import Objection, Publication, RenderJob
 from publicity.services import notices, publications
 from publicity.services import objections as publicity_objections
+from publicity.services import periods as period_services
 from resettlement import periods
 
 # The correction the demo plays out: hukou moved in after the cut-off on the register, but
@@ -64,6 +66,7 @@ EARLIER_PUBLICITY_STARTS = dt.date(2010, 9, 1)
 # 30 days have ended by the lottery day); objections came in a few days into the period and the
 # corrections were published `CORRECTED_AFTER` days into it.
 PUBLICITY_DAYS_AGO = 45
+ENTITLEMENT_DAYS = 30
 OBJECTIONS_AFTER = 3
 CORRECTED_AFTER = 10
 
@@ -228,6 +231,11 @@ def seed_publicity(
     project = Project.objects.get(code=MAIN_PROJECT_CODE)
     closed = _earlier_project_publicity(drafter, leader)
 
+    # The leader records the project's statutory period for the entitlement roster (a
+    # compensation and resettlement plan: 30 days), as the project's own setting.
+    period_services.publicity_period_set(
+        actor=leader, project=project, kind="entitlement", days=ENTITLEMENT_DAYS
+    )
     starts_on = periods.today() - dt.timedelta(days=PUBLICITY_DAYS_AGO)
     registration = _publish(drafter, leader, project, "registration", starts_on)
     population = _publish(drafter, leader, project, "population", starts_on)

@@ -35,9 +35,10 @@ def require_publicity_cleared(project: Project, household_codes: Iterable[str]) 
         }
         for code, what in refused
     ]
+    heading = _("以下 %(n)d 户尚未完成公示,不能参加摇号:") % {"n": len(refused)}
     raise RuleViolation(
         "not_cleared_by_publicity",
-        _("以下 %(n)d 户尚未完成公示,不能参加摇号:%(list)s")
-        % {"n": len(refused), "list": ";".join(d["message"] for d in details)},
-        details=details,
+        heading + ";".join(d["message"] for d in details),
+        # The heading, then one line per household (the new-session form shows each).
+        details=[{"field": "communities", "message": heading}, *details],
     )

@@ -171,3 +171,22 @@ def test_publicity_pages_show_the_days_left_of_a_running_period(client, group, l
         reverse("publicity_staff:publication-list") + f"?project={group.project.code}",
     ):
         assert "剩余 24 天" in client.get(url).content.decode(), url
+
+
+def test_an_objection_about_a_changed_household_says_it_changed_after_publication(
+    client, group, leader
+):
+    (household,) = _households(group, 1)
+    roster = publish_roster_ended(group.project, days_ago=5)
+    objection = objections.objection_file(
+        publication=roster,
+        contact_name="王某",
+        contact_phone="13812345678",
+        text="面积不对",
+        household_code=household.code,
+    )
+    Household.objects.filter(pk=household.pk).update(facts_changed_at=timezone.now())
+    client.force_login(leader)
+    text = client.get(reverse("objections:detail", args=[objection.pk])).content.decode()
+    assert 'id="changed-after-publication"' in text
+    assert "第1版安置面积公示发布后信息已变更" in text

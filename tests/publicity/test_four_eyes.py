@@ -67,3 +67,11 @@ def test_a_drafter_posting_anyway_is_refused_once(client, own_draft, leader):
     assert text.count("须由另一位有发布权限的人员核对后发布") == 1
     own_draft.refresh_from_db()
     assert own_draft.status == PublicationStatus.DRAFT
+
+
+def test_a_draft_waits_for_a_publisher_other_than_its_drafter(own_draft, leader, leader2, clerk):
+    from publicity.selectors.drafts import drafts_awaiting_publisher
+
+    assert list(drafts_awaiting_publisher(leader2)) == [own_draft]
+    assert not drafts_awaiting_publisher(leader).exists()  # their own draft
+    assert not drafts_awaiting_publisher(clerk).exists()  # may not publish

@@ -159,3 +159,11 @@ def test_the_objection_list_shows_the_days_left_and_the_overdue(client, roster, 
     assert "答复期限 2026-03-10(剩余 1 个工作日)" in text
     assert "2026-03-04(已逾期 5 天)" in overdue_only
     assert "2026-03-10" not in overdue_only
+
+
+def test_the_objection_page_shows_its_answer_deadline(client, roster, leader):
+    objection = _objection(roster, filed=_at("2026-03-03"))
+    client.force_login(leader)
+    with time_machine.travel(_at("2026-03-09")):
+        text = client.get(reverse("objections:detail", args=[objection.pk])).content.decode()
+    assert "2026-03-10(剩余 1 个工作日)" in text
