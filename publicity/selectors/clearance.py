@@ -65,10 +65,10 @@ def appearances(
     index = int(_household_column(kind))
     table = Publication._meta.db_table
     sql = (
-        f"SELECT row.value ->> {index}, p.id, p.title, p.version, p.starts_on, p.ends_on, "  # noqa: S608
-        f"p.published_at FROM {table} p CROSS JOIN LATERAL jsonb_array_elements(p.rows) row "
+        f"SELECT r.value ->> {index}, p.id, p.title, p.version, p.starts_on, p.ends_on, "  # noqa: S608
+        f"p.published_at FROM {table} p CROSS JOIN LATERAL jsonb_array_elements(p.rows) r "
         "WHERE p.project_id = %s AND p.kind = %s AND p.status = ANY(%s) "
-        f"AND row.value ->> {index} = ANY(%s) ORDER BY p.published_at, p.id"
+        f"AND r.value ->> {index} = ANY(%s) ORDER BY p.published_at, p.id"
     )
     found: dict[str, list[Appearance]] = defaultdict(list)
     with connection.cursor() as cursor:

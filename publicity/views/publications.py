@@ -157,7 +157,9 @@ def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     changed = (
         clearance.changed_since(publication, clearance.household_codes_of(publication, rows))
+        # (a version already corrected by a published one points there instead)
         if publication.status in (PublicationStatus.PUBLISHED, PublicationStatus.CLOSED)
+        and (next_version is None or next_version.status == PublicationStatus.DRAFT)
         else []
     )
     user = request.user
