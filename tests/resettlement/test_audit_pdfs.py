@@ -21,6 +21,7 @@ from tests.households.factories import member_data
 from tests.lottery.factories import build_lottery_project, create_session, start_drawing
 from tests.pdf import pdf_pages, squeezed
 from tests.people import make_user
+from tests.publicity.factories import drafter
 from tests.resettlement.audit_helpers import verify_command
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +43,7 @@ def test_a_publicity_roster_prints_the_chain_head(register, reviewer, leader):
         review.member_review(actor=reviewer, member=member, decision=ReviewStatus.PASSED)
     review.household_approve(actor=leader, household=household)
     draft = publications.publication_create(
-        actor=leader, project=household.project, kind="population"
+        actor=drafter(), project=household.project, kind="population"
     )
     publication = publications.publication_publish(actor=leader, publication=draft)
     head = audit_head()
