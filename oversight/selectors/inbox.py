@@ -22,24 +22,18 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Exists, F, IntegerField, Min, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from households.access import projects_q, sees_all_projects
 from households.models import Household, HouseholdStatus, Member, Project, ReviewStatus
 from lottery.models import LotterySession, SessionStatus
-from publicity.models import (
-    Complaint,
-    ComplaintStatus,
-    Objection,
-    ObjectionStatus,
-    Publication,
-    PublicationStatus,
-)
+from publicity.models import Complaint, Objection
+from publicity.selectors import objections as answer_deadlines
+from publicity.selectors.drafts import drafts_awaiting_publisher
 from resettlement import periods
 from settlement.models import (
     ApprovalStep,
@@ -50,21 +44,6 @@ from settlement.models import (
     StatementStatus,
 )
 from settlement.services.approvals import DEFAULT_CHAIN
-
-# Working days an objection (or a complaint) may wait for its written answer before it shows as
-# overdue, unless the settings say otherwise.
-ANSWER_WORKING_DAYS = 5
-
-
-def answer_working_days() -> int:
-    return int(getattr(settings, "OBJECTION_ANSWER_WORKING_DAYS", ANSWER_WORKING_DAYS))
-
-
-def answer_due(filed_on: dt.date) -> dt.date:
-    """The day an objection or complaint filed on `filed_on` must be answered by: N working
-    days later (`OBJECTION_ANSWER_WORKING_DAYS`, default 5). The one place the inbox and the
-    dashboard take the deadline from."""
-    return periods.add_working_days(filed_on, answer_working_days())
 
 
 def stale_statements_q(prefix: str = "") -> Q:
@@ -103,12 +82,14 @@ class ProjectInbox:
 
 @dataclass(frozen=True)
 class _Group:
-    """One grouped row of a line's aggregate: a project, a count, the oldest item."""
+    """One grouped row of a line's aggregate: a project, a count, the oldest item; for
+    answers owed, how many are overdue and when the oldest was filed."""
 
     project_id: int | None
     count: int
     first: object
-    filed_on: dt.date | None = None
+    overdue: int = 0
+    oldest: dt.datetime | None = None
 
 
 def _grouped(queryset: QuerySet, project: str, first: str = "pk") -> list[_Group]:
@@ -116,16 +97,21 @@ def _grouped(queryset: QuerySet, project: str, first: str = "pk") -> list[_Group
     return [_Group(row[project], row["n"], row["first"]) for row in rows]
 
 
-def _grouped_by_day(queryset: QuerySet, project: str) -> list[_Group]:
-    """As `_grouped`, per project and per filing day (Asia/Shanghai): few rows, whatever the
-    number of households, from which each day's deadline is computed."""
+def _grouped_answers(queryset: QuerySet, project: str, today: dt.date) -> list[_Group]:
+    """As `_grouped`, with how many are past their answer deadline on `today` (one moment
+    divides them: `publicity.selectors.objections.overdue_filed_before`) and the oldest
+    filing, whose deadline is the most urgent."""
+    late = Q(filed_at__lt=answer_deadlines.overdue_filed_before(today))
     rows = (
-        queryset.annotate(day=TruncDate("filed_at", tzinfo=periods.SHANGHAI))
-        .values(project, "day")
-        .annotate(n=Count("pk"), first=Min("pk"))
+        queryset.values(project)
+        .annotate(
+            n=Count("pk"), late=Count("pk", filter=late), oldest=Min("filed_at"), first=Min("pk")
+        )
         .order_by()
     )
-    return [_Group(row[project], row["n"], row["first"], row["day"]) for row in rows]
+    return [
+        _Group(row[project], row["n"], row["first"], row["late"], row["oldest"]) for row in rows
+    ]
 
 
 def _edited_by(user, field: str) -> Q:
@@ -162,27 +148,21 @@ def households_to_approve(user) -> list[_Group]:
 
 
 def publications_to_publish(user) -> list[_Group]:
-    drafts = Publication.objects.filter(projects_q(user), status=PublicationStatus.DRAFT).exclude(
-        created_by=user.pk
-    )
-    return _grouped(drafts, "project_id")
+    return _grouped(drafts_awaiting_publisher(user), "project_id")
 
 
-def objections_to_answer(user) -> list[_Group]:
+def objections_to_answer(user, today: dt.date) -> list[_Group]:
     objections = Objection.objects.filter(
-        projects_q(user, "publication__project"), status=ObjectionStatus.OPEN
+        projects_q(user, "publication__project"), status__in=answer_deadlines.OPEN_OBJECTION
     )
-    return _grouped_by_day(objections, "publication__project_id")
+    return _grouped_answers(objections, "publication__project_id", today)
 
 
-_OPEN_COMPLAINTS = (ComplaintStatus.RECEIVED, ComplaintStatus.HANDLING)
-
-
-def complaints_to_answer(user) -> list[_Group]:
-    complaints = Complaint.objects.filter(status__in=_OPEN_COMPLAINTS)
+def complaints_to_answer(user, today: dt.date) -> list[_Group]:
+    complaints = Complaint.objects.filter(status__in=answer_deadlines.OPEN_COMPLAINT)
     if not sees_all_projects(user):
         complaints = complaints.filter(projects_q(user))
-    return _grouped_by_day(complaints, "project_id")
+    return _grouped_answers(complaints, "project_id", today)
 
 
 def sessions_to_witness(user, status: str) -> list[_Group]:
@@ -255,19 +235,11 @@ def defects_to_answer(user) -> list[_Group]:
 # -- the lines -----------------------------------------------------------------------------
 
 
-def _deadlines(groups: list[_Group], today: dt.date) -> dict[int | None, tuple]:
-    """Per project: (count, overdue count, most urgent DaysLeft, oldest item's pk)."""
-    out: dict[int | None, tuple] = {}
-    for group in sorted(groups, key=lambda g: (g.filed_on, g.first)):
-        due = periods.working_days_left(answer_due(group.filed_on), on=today)
-        count, overdue, first_due, first = out.get(group.project_id, (0, 0, due, group.first))
-        out[group.project_id] = (
-            count + group.count,
-            overdue + (group.count if due.overdue else 0),
-            first_due,
-            first,
-        )
-    return out
+def _due(group: _Group, today: dt.date) -> periods.DaysLeft:
+    """How the most urgent answer of `group` (its oldest filing) stands on `today`."""
+    filed_on = periods.local_date(group.oldest)
+    deadline = periods.add_working_days(filed_on, answer_deadlines.answer_days())
+    return periods.working_days_left(deadline, on=today)
 
 
 @dataclass(frozen=True)
@@ -393,30 +365,14 @@ def inbox(user, *, today: dt.date | None = None) -> list[ProjectInbox]:
             continue
         if kind.groups is statements_at_my_step:
             groups = statements_at_my_step(user, by_id)
+        elif kind.deadline:
+            groups = kind.groups(user, today)
         else:
             groups = kind.groups(user)
-        if kind.deadline:
-            for project_id, (count, overdue, due, first) in _deadlines(groups, today).items():
-                project = by_id.get(project_id)
-                if project is None and project_id is not None:
-                    continue
-                group = _Group(project_id, count, first)
-                lines[project_id].append(
-                    InboxLine(
-                        kind.kind,
-                        kind.label(),
-                        count,
-                        kind.url(group, project),
-                        kind.list_url(project),
-                        due,
-                        overdue,
-                    )
-                )
-            continue
         for group in groups:
             project = by_id.get(group.project_id)
-            if project is None:
-                continue
+            if project is None and group.project_id is not None:
+                continue  # complaints naming no project are shown on their own
             lines[group.project_id].append(
                 InboxLine(
                     kind.kind,
@@ -424,6 +380,8 @@ def inbox(user, *, today: dt.date | None = None) -> list[ProjectInbox]:
                     group.count,
                     kind.url(group, project),
                     kind.list_url(project),
+                    _due(group, today) if kind.deadline else None,
+                    group.overdue,
                 )
             )
     result = [ProjectInbox(project, lines[project.pk]) for project in projects]
@@ -432,12 +390,13 @@ def inbox(user, *, today: dt.date | None = None) -> list[ProjectInbox]:
     return result
 
 
-def overdue_objections(project: Project, *, today: dt.date | None = None) -> tuple[int, int]:
-    """(open objections, of which overdue) in `project`, for the dashboard."""
-    today = today or periods.today()
-    groups = _grouped_by_day(
-        Objection.objects.filter(publication__project=project, status=ObjectionStatus.OPEN),
+def objections_waiting(project: Project, *, today: dt.date | None = None) -> tuple[int, int]:
+    """(open objections, of which past their answer deadline) in `project`: the dashboard's."""
+    groups = _grouped_answers(
+        Objection.objects.filter(
+            publication__project=project, status__in=answer_deadlines.OPEN_OBJECTION
+        ),
         "publication__project_id",
+        today or periods.today(),
     )
-    count, overdue, _due, _first = _deadlines(groups, today).get(project.pk, (0, 0, None, None))
-    return count, overdue
+    return (groups[0].count, groups[0].overdue) if groups else (0, 0)

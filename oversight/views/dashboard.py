@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from households.access import visible_projects
 from oversight.export import dashboard_workbook
 from oversight.selectors import dashboard as dashboard_selectors
-from oversight.selectors.inbox import answer_working_days, overdue_objections
+from oversight.selectors.inbox import objections_waiting
 from oversight.views._common import _project
+from publicity.selectors.objections import answer_days
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -46,11 +47,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if project is not None:
         progress = dashboard_selectors.project_progress(project)
         ranking = dashboard_selectors.team_ranking(project, week)
-        open_objections, late_objections = overdue_objections(project)
+        open_objections, late_objections = objections_waiting(project)
         context |= {
             "open_objections": open_objections,
             "late_objections": late_objections,
-            "answer_days": answer_working_days(),
+            "answer_days": answer_days(),
             "progress": progress,
             "ranking": ranking,
             "most_points": max((r.points for r in ranking), default=0),

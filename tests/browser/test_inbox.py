@@ -12,12 +12,13 @@ from households.models import HouseholdStatus, ReviewStatus
 from lottery.models import SessionStatus
 from publicity.models import Objection, ObjectionStatus, PublicationStatus
 from publicity.services.objections import objection_file
+from publicity.services.publications import publication_create
 from resettlement import periods
 from settlement.models import DefectStatus, DefectTicket, StatementApproval
 from tests.browser.login import log_in
 from tests.households.factories import approve, member_data, pass_all
 from tests.lottery.factories import clear_lottery_before_flush
-from tests.publicity.factories import draft, publish
+from tests.publicity.factories import publish
 from tests.settlement.factories import approve_through, statement_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -86,7 +87,7 @@ def test_a_leader_publishes_a_roster_another_leader_drafted(
 ):
     page = phone_page
     approve(_family(register, clerk), reviewer=reviewer, leader=leader)
-    publication = draft(leader, project)
+    publication = publication_create(actor=leader, project=project, kind="population")
     _open_line(page, live_server, leader2.username, "publications", "待发布公示")
     page.wait_for_url(f"**/staff/publicity/{publication.pk}/")
     page.check("#publish-form input[name=confirm]")

@@ -6,19 +6,21 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from households.models import Household, HouseholdStatus
-from oversight.selectors.inbox import answer_due, inbox
+from oversight.selectors.inbox import inbox
 from publicity.models import Objection
 from publicity.services.objections import objection_file
+from publicity.services.publications import publication_create
 from resettlement import periods
 from settlement.models import DefectTicket
 from tests.households.factories import VillagerGroupFactory, member_data, pass_all
 from tests.people import grant, make_user
-from tests.publicity.factories import draft, publish
+from tests.publicity.factories import publish
 from tests.settlement.factories import approve_next, approve_through
 
 
@@ -66,7 +68,7 @@ def test_a_reviewed_household_waits_for_a_leader_in_the_approval_queue(
 
 
 def test_a_draft_waits_for_a_leader_other_than_its_drafter(leader, leader2, project):
-    publication = draft(leader, project)
+    publication = publication_create(actor=leader, project=project, kind="population")
     assert "publications" not in _lines(leader)
     line = _lines(leader2)["publications"]
     assert line.count == 1
@@ -96,7 +98,7 @@ def test_an_objection_unanswered_past_its_deadline_shows_overdue_with_the_days(
     line = _lines(reviewer)["objections"]
     assert (line.count, line.overdue) == (2, 1)
     assert line.due.overdue
-    due = answer_due(today - dt.timedelta(days=28))
+    due = periods.add_working_days(today - dt.timedelta(days=28), settings.ANSWER_WORKING_DAYS)
     assert str(line.due) == f"已逾期 {(today - due).days} 天"
     assert line.url == reverse("objections:detail", args=[late.pk])
 
