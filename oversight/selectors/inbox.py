@@ -214,9 +214,14 @@ def statements_at_my_step(user, project_ids: Iterable[int]) -> list[_Group]:
 
 
 def payments_to_record(user) -> list[_Group]:
-    return _grouped(
-        Statement.objects.filter(projects_q(user), status=StatementStatus.APPROVED), "project_id"
+    """Approved statements not yet settled, of households still approved (the payment gate
+    refuses the others)."""
+    statements = Statement.objects.filter(
+        projects_q(user),
+        status=StatementStatus.APPROVED,
+        household__status=HouseholdStatus.APPROVED,
     )
+    return _grouped(statements, "project_id")
 
 
 def stale_statements(user) -> list[_Group]:

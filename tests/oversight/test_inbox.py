@@ -14,6 +14,7 @@ from django.urls import reverse
 from households.models import Household, HouseholdStatus
 from oversight.selectors.inbox import inbox
 from publicity.models import Objection
+from publicity.services.complaints import complaint_file
 from publicity.services.objections import objection_file
 from publicity.services.publications import publication_create
 from resettlement import periods
@@ -138,6 +139,25 @@ def test_a_statement_of_a_household_sent_back_is_stale_for_finance_not_approvabl
     Household.objects.filter(pk=money.owed.pk).update(status=HouseholdStatus.REGISTERED)
     assert _lines(chain.cashier)["stale"].count == 1
     assert _lines(chain.reviewer)["approvals"].count == 3
+
+
+def test_reports_wait_for_the_supervisor_those_naming_no_project_on_their_own(
+    supervisor, reviewer, project
+):
+    complaint_file(category="funds", text="补偿款被截留。", project=project)
+    anonymous, _code = complaint_file(category="conduct", text="收受好处费。")
+    boxes = inbox(supervisor)
+    assert [line.count for line in boxes[0].lines if line.kind == "complaints"] == [1]
+    assert boxes[-1].project is None
+    (line,) = boxes[-1].lines
+    assert (line.kind, line.count, line.overdue, str(line.due)) == (
+        "complaints",
+        1,
+        0,
+        "剩余 5 个工作日",
+    )
+    assert line.url == reverse("complaints:detail", args=[anonymous.pk])
+    assert all(line.kind != "complaints" for box in inbox(reviewer) for line in box.lines)
 
 
 def test_an_open_defect_waits_for_the_clerk(money, clerk):
