@@ -10,7 +10,7 @@ from PIL import Image
 
 from households.models import Household, HouseholdStatus, Member, ReviewStatus
 from households.services import review
-from tests.households.factories import id_number
+from tests.households.factories import hand_in_documents, id_number
 from tests.people import make_user
 from tests.reauth import recently_authenticated
 
@@ -165,6 +165,7 @@ def test_reviewer_reviews_in_the_admin_queue_and_leader_approves(
     assert member.review_status == ReviewStatus.PASSED
     client.force_login(leader)
     recently_authenticated(client)
+    hand_in_documents(household)
     client.post(
         reverse("admin:households_household_changelist"),
         {"action": "approve_selected", "_selected_action": [household.pk]},
@@ -181,6 +182,7 @@ def test_approving_in_the_admin_asks_for_the_password_first(client, reviewer, le
     )
     changelist = reverse("admin:households_household_changelist")
     client.force_login(leader)  # logged in long ago: no password checked recently
+    hand_in_documents(household)
     action = {"action": "approve_selected", "_selected_action": [household.pk]}
     asked = client.post(changelist, action)
     assert asked.status_code == 302
@@ -286,6 +288,7 @@ def test_changing_a_member_on_the_staff_page_sends_an_approved_household_back_to
     household = register()
     member = household.members.get()
     review.member_review(actor=reviewer, member=member, decision=ReviewStatus.PASSED)
+    hand_in_documents(household)
     review.household_approve(actor=leader, household=household)
     client.force_login(other_clerk)
     url = reverse("staff:member-edit", args=[household.pk, member.pk])
