@@ -3,7 +3,7 @@ concurrent registration, sending a household back to review,"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -63,13 +63,27 @@ def _withdraw_review(member: Member) -> None:
     member.reviewed_at = None
 
 
-def _reopen_review(household: Household, reason: str, actor) -> None:
-    """A change to a member after review or approval sends the household back to review."""
+def _reopen_review(
+    household: Household, reason: str, actor, *, released: Sequence[str] = ()
+) -> None:
+    """A change to a member after review or approval sends the household back to review.
+
+    Returns the ID numbers no longer resettled here when the household was approved (its
+    members', plus `released`: a member removed, an ID number corrected), [] otherwise: the
+    caller passes them to `services.verdicts.refresh_resettled_elsewhere` so the same people's
+    verdicts in other projects are recomputed.
+    """
     if household.status == HouseholdStatus.REGISTERED:
-        return
+        return []
+    was_approved = household.status == HouseholdStatus.APPROVED
     household.status = HouseholdStatus.REGISTERED
     household.approved_by = None
     household.approved_at = None
+    household.approval_opinion = ""
+    household.documents_override_reason = ""
     household.resettlement_population = None
     household.entitlement_area = None
     _save_with_reason(household, reason, actor)
+    if not was_approved:
+        return []
+    return [*household.members.values_list("id_number", flat=True), *released]

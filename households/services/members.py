@@ -23,7 +23,7 @@ from households.services._common import (
     _save_with_reason,
 )
 from households.services.registration import id_numbers_taken
-from households.services.verdicts import apply_verdict
+from households.services.verdicts import apply_verdict, refresh_resettled_elsewhere
 from households.validation import (
     MEMBER_FIELDS,
     FieldError,
@@ -79,7 +79,8 @@ def member_add(*, actor, household: Household, data: Mapping[str, Any]) -> Membe
     with _concurrent_registration():
         _save_with_reason(member, _("新增成员"), actor)
     _check_heads(household)
-    _reopen_review(household, _("新增成员 %(n)s,重新审核") % {"n": member.name}, actor)
+    released = _reopen_review(household, _("新增成员 %(n)s,重新审核") % {"n": member.name}, actor)
+    refresh_resettled_elsewhere(released, actor=actor)
     return member
 
 
@@ -121,7 +122,13 @@ def member_update(*, actor, member: Member, data: Mapping[str, Any]) -> Member:
     with _concurrent_registration():
         _save_with_reason(member, _("修改成员信息(%(f)s),重新审核") % {"f": changed}, actor)
     _check_heads(household)
-    _reopen_review(household, _("成员 %(n)s 信息变更,重新审核") % {"n": member.name}, actor)
+    released = _reopen_review(
+        household,
+        _("成员 %(n)s 信息变更,重新审核") % {"n": member.name},
+        actor,
+        released=[before["id_number"]],
+    )
+    refresh_resettled_elsewhere(released, actor=actor)
     return member
 
 
@@ -129,7 +136,7 @@ def member_update(*, actor, member: Member, data: Mapping[str, Any]) -> Member:
 def member_remove(*, actor, member: Member) -> None:
     require_permission(actor, "households.delete_member")
     household = Household.objects.select_for_update().get(pk=member.household_id)
-    name = member.name
+    name, id_number = member.name, member.id_number
     member._change_reason = _("删除成员")
     member._history_user = actor
     member.delete()
@@ -139,7 +146,10 @@ def member_remove(*, actor, member: Member) -> None:
     # leader rather than sitting in neither queue.
     if actor.pk not in household.editor_ids:
         household.editor_ids = [*household.editor_ids, actor.pk]
-    _reopen_review(household, _("删除成员 %(n)s,重新审核") % {"n": name}, actor)
+    released = _reopen_review(
+        household, _("删除成员 %(n)s,重新审核") % {"n": name}, actor, released=[id_number]
+    )
     if not household.members.filter(review_status=ReviewStatus.PENDING).exists():
         household.status = HouseholdStatus.REVIEWED
     _save_with_reason(household, _("删除成员 %(n)s") % {"n": name}, actor)
+    refresh_resettled_elsewhere(released, actor=actor)

@@ -11,7 +11,12 @@ from households.models import Household, HouseholdStatus, Member, ReviewStatus
 from households.services import members as households_members
 from households.services import registration, review
 from resettlement.errors import RuleViolation
-from tests.households.factories import ProjectFactory, VillagerGroupFactory, member_data
+from tests.households.factories import (
+    ProjectFactory,
+    VillagerGroupFactory,
+    hand_in_documents,
+    member_data,
+)
 
 
 def a_family() -> list[dict]:
@@ -353,6 +358,7 @@ def test_removing_a_member_after_approval_sends_the_household_back_to_the_leader
     # The others' findings still hold, so it waits for approval, not for review.
     assert household.status == HouseholdStatus.REVIEWED
     assert household.entitlement_area is None
+    hand_in_documents(household)
     review.household_approve(actor=leader, household=household)
     household.refresh_from_db()
     assert (household.resettlement_population, household.entitlement_area) == (
@@ -448,6 +454,7 @@ def test_a_reviewer_who_rejects_someone_shrinks_the_entitlement(register, review
         actor=reviewer, member=son, decision=ReviewStatus.REJECTED, reason="已在城区购买房改房"
     )
 
+    hand_in_documents(household)
     review.household_approve(actor=leader, household=household)
 
     household.refresh_from_db()
@@ -510,6 +517,7 @@ def test_the_worked_example_in_the_qualification_guide(register, reviewer, leade
             actor=reviewer, member=member, decision=decision, reason=reasons.get(member.name, "")
         )
 
+    hand_in_documents(household)
     review.household_approve(actor=leader, household=household)
 
     household.refresh_from_db()
@@ -526,6 +534,7 @@ def test_a_household_where_nobody_passed_is_approved_with_nothing(register, revi
         reason="已购经济适用房",
     )
 
+    hand_in_documents(household)
     review.household_approve(actor=leader, household=household)
 
     household.refresh_from_db()

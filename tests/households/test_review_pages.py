@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from households.models import DocumentKind, HouseholdStatus, Member, ReviewStatus
-from households.services import documents
+from households.services import documents, review
 from resettlement.models import AuditEntry
 from tests.households.factories import VillagerGroupFactory, member_data
 from tests.people import grant, make_user
@@ -44,6 +44,14 @@ def upload_all(household, clerk) -> None:
     put(DocumentKind.HUKOU_BOOK)
     for member in household.members.all():
         put(DocumentKind.ID_CARD, member)
+
+
+def reviewed_without_documents(household, reviewer):
+    """Every member passed by the reviewer, no document handed in."""
+    for member in household.members.all():
+        review.member_review(actor=reviewer, member=member, decision=ReviewStatus.PASSED)
+    household.refresh_from_db()
+    return household
 
 
 def audit_actions() -> list[str]:
@@ -184,11 +192,10 @@ def test_review_export_is_a_workbook_of_the_filtered_queue(
 
 
 def test_approval_queue_lists_reviewed_households_with_their_missing_documents(
-    client, leader, clerk, register, pass_all
+    client, leader, reviewer, register, pass_all
 ):
     complete = pass_all(register(code="A-001"))
-    upload_all(complete, clerk)
-    lacking = pass_all(register(code="A-002"))
+    lacking = reviewed_without_documents(register(code="A-002"), reviewer)
     pending = register(code="A-003")
     client.force_login(leader)
     url = reverse("staff:approval-queue")
@@ -201,10 +208,9 @@ def test_approval_queue_lists_reviewed_households_with_their_missing_documents(
 
 
 def test_one_household_is_approved_with_its_opinion_and_the_audit_entry(
-    client, leader, clerk, register, pass_all
+    client, leader, register, pass_all
 ):
     household = pass_all(register())
-    upload_all(household, clerk)
     client.force_login(leader)
     recently_authenticated(client)
     page = reverse("staff:household-approval", args=[household.pk])
@@ -213,17 +219,36 @@ def test_one_household_is_approved_with_its_opinion_and_the_audit_entry(
     assert f"已审批 {household.code} 户" in response.content.decode()
     household.refresh_from_db()
     assert household.status == HouseholdStatus.APPROVED and household.approved_by == leader
+    assert household.approval_opinion == "符合安置条件,同意"
     entry = AuditEntry.objects.get(action="household.approve")
     assert entry.payload["household"] == household.code
+    assert entry.payload["opinion"] == "符合安置条件,同意"
+
+
+def test_missing_documents_are_shown_and_approval_needs_a_written_override(
+    client, leader, reviewer, register
+):
+    household = reviewed_without_documents(register(), reviewer)
+    client.force_login(leader)
+    recently_authenticated(client)
+    page = reverse("staff:household-approval", args=[household.pk])
+    shown = client.get(page).content.decode()
+    assert "缺少" in shown and "身份证" in shown and "缺少材料仍予审批的理由" in shown
+    refused = client.post(page, {"opinion": "同意"}, follow=True).content.decode()
+    assert household.code in refused and "身份证" in refused
+    household.refresh_from_db()
+    assert household.status == HouseholdStatus.REVIEWED
+    client.post(page, {"opinion": "同意", "documents_override_reason": "原件已核验,扫描件补交"})
+    household.refresh_from_db()
+    assert household.status == HouseholdStatus.APPROVED
+    assert household.documents_override_reason == "原件已核验,扫描件补交"
 
 
 def test_bulk_approval_asks_to_confirm_the_count_and_approves_exactly_those(
-    client, leader, clerk, register, pass_all
+    client, leader, register, pass_all
 ):
     chosen = [pass_all(register(code=f"A-00{n}")) for n in (1, 2)]
     left = pass_all(register(code="A-003"))
-    for household in [*chosen, left]:
-        upload_all(household, clerk)
     client.force_login(leader)
     recently_authenticated(client)
     bulk = reverse("staff:approval-bulk")
@@ -249,6 +274,24 @@ def test_bulk_approval_asks_to_confirm_the_count_and_approves_exactly_those(
     statuses = dict(type(left).objects.values_list("code", "status"))
     assert statuses == {"A-001": "approved", "A-002": "approved", "A-003": "reviewed"}
     assert audit_actions().count("household.approve") == 2
+
+
+def test_bulk_approval_lists_the_household_refused_for_missing_documents(
+    client, leader, reviewer, register, pass_all
+):
+    ready = pass_all(register(code="A-001"))
+    lacking = reviewed_without_documents(register(code="A-002"), reviewer)
+    client.force_login(leader)
+    recently_authenticated(client)
+    response = client.post(
+        reverse("staff:approval-bulk"),
+        {"project": ready.project.code, "households": f"{ready.pk},{lacking.pk}", "confirmed": "1"},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "已审批 1 户" in page and "A-002" in page and "身份证" in page
+    lacking.refresh_from_db()
+    assert lacking.status == HouseholdStatus.REVIEWED
 
 
 def test_bulk_approval_of_the_whole_filter_names_its_count(
