@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST, require_safe
 
+from households import gates
 from households.access import chosen_project, projects_q, require_project, visible_projects
 from households.forms import BulkApprovalForm, HouseholdApprovalForm, MemberReviewForm
 from households.models import Community, Household, HouseholdStatus, Member, ReviewStatus
@@ -85,6 +86,16 @@ def _failed(member: Member) -> str:
     return pgettext("list separator", "、").join(_(REASON_LABELS.get(c, c)) for c in codes)
 
 
+def _blocked(gate, *args) -> str:
+    """Why the user may not take this decision at all (four-eyes), so the page says so
+    instead of offering a form they cannot use; "" when they may."""
+    try:
+        gate(*args)
+    except RuleViolation as exc:
+        return exc.message
+    return ""
+
+
 def _xlsx(title: str, header: list[str], rows: list[list], filename: str) -> FileResponse:
     book = openpyxl.Workbook()
     sheet = book.active
@@ -114,11 +125,13 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     missing = queues.households_missing_documents(
         Household.objects.filter(pk__in={m.household_id for m in rows})
     )
+    may_not = pgettext("four-eyes: may not", "审核其成员")
     context["rows"] = [
         {
             "member": m,
             "checks": _checks(m),
             "missing": missing.get(m.household_id, []),
+            "blocked": _blocked(gates.four_eyes, request.user, m.household, [m], may_not),
         }
         for m in rows
     ]
@@ -223,6 +236,13 @@ def member_review(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "households/member_review.html",
         {
+            "blocked": _blocked(
+                gates.four_eyes,
+                request.user,
+                household,
+                [member],
+                pgettext("four-eyes: may not", "审核其成员"),
+            ),
             "member": member,
             "household": household,
             "checks": _checks(member),
@@ -339,6 +359,7 @@ def household_approval(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "households/household_approval.html",
         {
+            "blocked": _blocked(gates.approval_four_eyes, request.user, household, members),
             "household": household,
             "members": [{"member": m, "checks": _checks(m)} for m in members],
             "population": population,

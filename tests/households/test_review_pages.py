@@ -164,10 +164,12 @@ def test_the_four_eyes_refusal_on_the_queue_is_shown_once(client, all_hats, regi
     member = household.members.get()
     client.force_login(all_hats)
     queue = reverse("staff:review-queue")
-    response = client.post(
-        reverse("staff:member-review", args=[member.pk]),
-        {"decision": "passed", "reason": "", "next": queue},
-        follow=True,
+    page = client.get(queue).content.decode()
+    assert "四眼原则" in page and 'class="review-decision"' not in page  # no form offered
+    page = client.get(reverse("staff:member-review", args=[member.pk])).content.decode()
+    assert "四眼原则" in page and 'name="decision"' not in page
+    response = client.post(  # posted anyway: refused, and said once
+        reverse("staff:member-review", args=[member.pk]), {"decision": "passed", "reason": ""}
     )
     assert response.content.decode().count("四眼原则") == 1
     assert Member.objects.get(pk=member.pk).review_status == ReviewStatus.PENDING
@@ -330,6 +332,16 @@ def test_another_projects_household_is_invisible_to_a_project_leader(
     )
     other.refresh_from_db()
     assert other.status == HouseholdStatus.REVIEWED
+
+
+def test_a_leader_who_reviewed_sees_why_instead_of_an_approval_form(
+    client, register, pass_all, roles
+):
+    reviewing_leader = make_user("reviewing_leader", "reviewer", "leader")
+    household = pass_all(register(), actor=reviewing_leader)
+    client.force_login(reviewing_leader)
+    page = client.get(reverse("staff:household-approval", args=[household.pk])).content.decode()
+    assert "四眼原则:您审核过" in page and 'id="approval-form"' not in page
 
 
 def test_approval_export_lists_the_queue(client, leader, register, pass_all):
