@@ -359,3 +359,15 @@ def test_the_staff_menu_links_the_review_and_approval_queues(client, all_hats, r
     page = client.get(reverse("staff:household-detail", args=[household.pk])).content.decode()
     assert reverse("staff:review-queue") in page and reverse("staff:approval-queue") in page
     assert reverse("staff:member-review", args=[household.members.get().pk]) in page
+
+
+def test_the_queues_read_in_english(client, leader, reviewer, register, pass_all, settings):
+    pass_all(register(code="A-001"))
+    register(code="A-002")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(reviewer)
+    assert "1 member awaiting review" in client.get(reverse("staff:review-queue")).content.decode()
+    client.force_login(leader)
+    recently_authenticated(client)
+    page = client.get(reverse("staff:approval-queue")).content.decode()
+    assert "1 household awaiting approval" in page
