@@ -10,6 +10,8 @@ import io
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from households.models import DocumentKind, HouseholdStatus, Member, ReviewStatus
@@ -371,3 +373,24 @@ def test_the_queues_read_in_english(client, leader, reviewer, register, pass_all
     recently_authenticated(client)
     page = client.get(reverse("staff:approval-queue")).content.decode()
     assert "1 household awaiting approval" in page
+
+
+def test_the_queues_take_the_same_number_of_queries_for_more_rows(
+    client, reviewer, leader, register, pass_all
+):
+    def counts() -> tuple[int, int]:
+        client.force_login(reviewer)
+        with CaptureQueriesContext(connection) as review_queries:
+            client.get(reverse("staff:review-queue"))
+        client.force_login(leader)
+        with CaptureQueriesContext(connection) as approval_queries:
+            client.get(reverse("staff:approval-queue"))
+        return len(review_queries), len(approval_queries)
+
+    register()
+    pass_all(register())
+    few = counts()
+    for _ in range(4):
+        register(members=[member_data(), member_data("spouse", sex="F")])
+        pass_all(register())
+    assert counts() == few
