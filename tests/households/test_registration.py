@@ -11,7 +11,12 @@ from households.models import Household, HouseholdStatus, Member, ReviewStatus
 from households.services import members as households_members
 from households.services import registration, review
 from resettlement.errors import RuleViolation
-from tests.households.factories import ProjectFactory, VillagerGroupFactory, hand_in_documents, member_data
+from tests.households.factories import (
+    ProjectFactory,
+    VillagerGroupFactory,
+    hand_in_documents,
+    member_data,
+)
 
 
 def a_family() -> list[dict]:
