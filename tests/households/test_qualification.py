@@ -477,7 +477,9 @@ def test_removing_the_person_from_the_approved_household_clears_the_flag_elsewhe
     waiting = register_in(project_b_group, members=[person()]).members.get()
     assert not waiting.verdict_qualified
 
-    members.member_remove(actor=other_clerk, member=first.members.get(name="王五"))
+    members.member_remove(
+        actor=other_clerk, member=first.members.get(name="王五"), reason="户口已迁出"
+    )
 
     waiting.refresh_from_db()
     assert waiting.verdict_qualified
