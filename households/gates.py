@@ -95,3 +95,29 @@ def approval_resettled_once(household: Household, members: Sequence[Member]) -> 
             )
             % {"h": household.code, "c": pgettext("list separator", "、").join(clashes)},
         )
+
+
+def under_change_control(household: Household) -> bool:
+    """Has a gate been passed on this household's facts: is it reviewed or approved, or is
+    any of its members reviewed? From then on a change to a fact that feeds the entitlement
+    or a statement needs a written reason (docs/qualification.md §6)."""
+    if household.status != HouseholdStatus.REGISTERED:
+        return True
+    # Through .all(): the page that shows the household has its members prefetched.
+    return any(m.review_status != ReviewStatus.PENDING for m in household.members.all())
+
+
+def change_reason(household: Household, reason: str) -> str:
+    """A change under change control is refused without a written reason (field `reason`)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise RuleViolation(
+            "reason_required",
+            _(
+                "%(h)s 户已审核,修改成员、户口情况、被拆迁房屋面积或协议编号须填写变更原因;"
+                "保存后该户将重新审核。"
+            )
+            % {"h": household.code},
+            details=[FieldError("reason", _("请填写变更原因")).as_dict()],
+        )
+    return reason

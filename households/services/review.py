@@ -29,6 +29,7 @@ from households.services._common import (
     _save_with_reason,
     _withdraw_review,
 )
+from households.signals import facts_changed
 from households.validation import (
     FieldError,
 )
@@ -214,7 +215,8 @@ def _approval_facts(household: Household, members: Sequence[Member]) -> dict[str
 @transaction.atomic
 def household_send_back(*, actor, household: Household, reason: str) -> Household:
     """Send a household back to review (e.g. an upheld publicity objection): every member's
-    finding is withdrawn and the approval with its entitlement cleared."""
+    finding is withdrawn and the approval with its entitlement cleared; the later stages hear
+    `facts_changed` with fields ["status"] (households.signals)."""
     require_permission(actor, "households.send_back_household")
     household = Household.objects.select_for_update().get(pk=household.pk)
     for member in household.members.select_for_update():
@@ -227,5 +229,8 @@ def household_send_back(*, actor, household: Household, reason: str) -> Househol
         action="household.send_back",
         obj=household,
         payload={"household": household.code, "reason": reason},
+    )
+    facts_changed.send(
+        sender=Household, household=household, fields=["status"], actor=actor, reason=reason
     )
     return household

@@ -57,6 +57,17 @@ def apply_verdict(member: Member, project: Project, resettled_in: tuple[str, ...
     member.verdict_failures = verdict.failures_field()
 
 
+def withdrawn_by_policy_change(member: Member) -> bool:
+    """Does a policy change that leaves `member` with this (recomputed) verdict withdraw its
+    finding? Only a pass the verdict now contradicts that was given without a written reason:
+    a reviewer who wrote why they passed decided on more than the rules, and that stands."""
+    return (
+        member.review_status == ReviewStatus.PASSED
+        and not member.review_reason.strip()
+        and not member.verdict_qualified
+    )
+
+
 @transaction.atomic
 def project_recompute_verdicts(*, project: Project, actor=None) -> int:
     """Re-apply the rules to every member not yet approved (after a policy change, which
@@ -64,7 +75,8 @@ def project_recompute_verdicts(*, project: Project, actor=None) -> int:
 
     A pass the new rules contradict, given without a written reason, goes back to review with
     its household: it was not an override when it was given, and must not become one
-    silently.
+    silently. A pass given with a written reason (every override, and any pass the reviewer
+    explained) stands, as do rejections (docs/qualification.md §6, case 5).
     """
     members = list(
         Member.objects.filter(project=project).exclude(household__status=HouseholdStatus.APPROVED)
@@ -75,13 +87,7 @@ def project_recompute_verdicts(*, project: Project, actor=None) -> int:
     for member in members:
         apply_verdict(member, project, resettled.get(member.id_number, ()))
     Member.objects.bulk_update(members, _VERDICT_FIELDS, batch_size=1000)
-    stale_passes = [
-        m
-        for m in members
-        if m.review_status == ReviewStatus.PASSED
-        and not m.review_overridden
-        and not m.verdict_qualified
-    ]
+    stale_passes = [m for m in members if withdrawn_by_policy_change(m)]
     for member in stale_passes:  # few, and each belongs in the history
         _withdraw_review(member)
         reason = _("安置政策调整,成员 %(n)s 重新审核") % {"n": member.name}

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from households import gates
 from households.access import projects_q, require_project, visible_projects
 from households.forms import (
     DocumentUploadForm,
@@ -22,6 +23,7 @@ from households.forms import (
     MemberForm,
     MemberFormSet,
     UnmaskForm,
+    add_change_reason,
 )
 from households.models import (
     Community,
@@ -144,6 +146,7 @@ def _household_page(
             "household": household,
             "members": members,
             "checklist": documents.document_checklist(household),
+            "change_control": gates.under_change_control(household),
             "other_documents": [d for d in household.documents.all() if d.kind == "other"],
             "upload_form": DocumentUploadForm(),
             "full_personal_data": full,
@@ -171,10 +174,15 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = HouseholdEditForm(
         request.POST or None, initial=households_registration.household_values(household)
     )
+    if gates.under_change_control(household):
+        add_change_reason(form)
     if request.method == "POST" and form.is_valid():
         try:
             households_registration.household_update(
-                actor=request.user, household=household, data=form.household_data()
+                actor=request.user,
+                household=household,
+                data=form.household_data(),
+                reason=form.cleaned_data.get("reason", ""),
             )
         except RuleViolation as exc:
             apply_errors(form, exc.details, exc.message)
@@ -193,15 +201,19 @@ def member_edit(request: HttpRequest, pk: int, member_pk: int | None = None) -> 
         raise PermissionDenied
     initial = {f: getattr(member, f) for f in MemberForm.base_fields} if member else None
     form = MemberForm(request.POST or None, initial=initial)
+    if gates.under_change_control(household):
+        add_change_reason(form)
     if request.method == "POST" and form.is_valid():
+        data = form.member_data()
+        reason = data.pop("reason", "")
         try:
             if member:
                 households_members.member_update(
-                    actor=request.user, member=member, data=form.member_data()
+                    actor=request.user, member=member, data=data, reason=reason
                 )
             else:
                 households_members.member_add(
-                    actor=request.user, household=household, data=form.member_data()
+                    actor=request.user, household=household, data=data, reason=reason
                 )
         except RuleViolation as exc:
             apply_errors(form, exc.details, exc.message)
@@ -223,7 +235,9 @@ def member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse
         Member.objects.filter(projects_q(request.user)), pk=member_pk, household_id=pk
     )
     try:
-        households_members.member_remove(actor=request.user, member=member)
+        households_members.member_remove(
+            actor=request.user, member=member, reason=request.POST.get("reason", "")
+        )
     except RuleViolation as exc:
         messages.error(request, exc.message)
     else:

@@ -477,7 +477,9 @@ def test_removing_the_person_from_the_approved_household_clears_the_flag_elsewhe
     waiting = register_in(project_b_group, members=[person()]).members.get()
     assert not waiting.verdict_qualified
 
-    members.member_remove(actor=other_clerk, member=first.members.get(name="王五"))
+    members.member_remove(
+        actor=other_clerk, member=first.members.get(name="王五"), reason="户口已迁出"
+    )
 
     waiting.refresh_from_db()
     assert waiting.verdict_qualified
@@ -534,3 +536,44 @@ def test_an_override_with_a_written_reason_survives_a_policy_change(register, pa
     assert (member.review_status, member.review_overridden) == (ReviewStatus.PASSED, True)
     household.refresh_from_db()
     assert household.status == HouseholdStatus.REVIEWED
+
+
+def test_a_pass_the_reviewer_explained_in_writing_survives_a_policy_change(
+    register, reviewer, project
+):
+    household = register(members=[member_data(hukou_nature="resident")])
+    review.member_review(
+        actor=reviewer,
+        member=household.members.get(),
+        decision=ReviewStatus.PASSED,
+        reason="居民户口系村集体经济组织成员,经村民代表会议确认",
+    )
+    project.resident_eligible = False
+    project.save()
+
+    verdicts.project_recompute_verdicts(project=project)
+
+    member = household.members.get()
+    assert member.verdict_failures == ",HUKOU_NATURE_INELIGIBLE,"
+    assert member.review_status == ReviewStatus.PASSED
+    household.refresh_from_db()
+    assert household.status == HouseholdStatus.REVIEWED
+
+
+def test_an_override_stays_when_the_policy_agrees_and_then_disagrees_again(
+    register, pass_all, project
+):
+    household = pass_all(register(members=[member_data(hukou_nature="resident")]))
+    project.resident_eligible = False
+    project.save()
+    verdicts.project_recompute_verdicts(project=project)  # plain pass withdrawn
+    household = pass_all(household)  # passed again, now an override with a reason
+    project.resident_eligible = True
+    project.save()
+    verdicts.project_recompute_verdicts(project=project)
+    project.resident_eligible = False
+    project.save()
+
+    verdicts.project_recompute_verdicts(project=project)
+
+    assert household.members.get().review_status == ReviewStatus.PASSED

@@ -219,7 +219,10 @@ def test_changing_a_member_after_approval_reopens_review(register, approve, othe
     son = household.members.get(name="张小明")
 
     households_members.member_update(
-        actor=other_clerk, member=son, data={"hukou_moved_out": dt.date(2013, 3, 1)}
+        actor=other_clerk,
+        member=son,
+        data={"hukou_moved_out": dt.date(2013, 3, 1)},
+        reason="派出所出具户口迁出证明",
     )
 
     household.refresh_from_db()
@@ -244,12 +247,16 @@ def test_the_history_records_why_a_member_and_household_changed(register, approv
     son = household.members.get(name="张小明")
 
     households_members.member_update(
-        actor=other_clerk, member=son, data={"hukou_moved_out": dt.date(2013, 3, 1)}
+        actor=other_clerk,
+        member=son,
+        data={"hukou_moved_out": dt.date(2013, 3, 1)},
+        reason="派出所出具户口迁出证明",
     )
 
     latest = son.history.first()
     assert "hukou_moved_out" in latest.history_change_reason
     assert "重新审核" in latest.history_change_reason
+    assert "派出所出具户口迁出证明" in latest.history_change_reason
     assert latest.history_user == other_clerk
     assert latest.hukou_moved_out == dt.date(2013, 3, 1)
     assert son.history.count() == 3  # registered, passed, changed
@@ -300,6 +307,7 @@ def test_adding_a_member_after_approval_reopens_review(register, approve, other_
             marital_status="unmarried",
             special_status="newborn",
         ),
+        reason="新生儿落户",
     )
 
     household.refresh_from_db()
@@ -351,7 +359,9 @@ def test_removing_a_member_after_approval_sends_the_household_back_to_the_leader
 ):
     household = approve(register(members=a_family()))
 
-    households_members.member_remove(actor=other_clerk, member=household.members.get(name="张小明"))
+    households_members.member_remove(
+        actor=other_clerk, member=household.members.get(name="张小明"), reason="已迁往外地落户"
+    )
 
     household.refresh_from_db()
     assert household.members.count() == 2

@@ -289,12 +289,18 @@ def test_changing_a_member_on_the_staff_page_sends_an_approved_household_back_to
         "special_status": member.special_status,
         "housing_welfare": member.housing_welfare,
     }
+    refused = client.post(url, data)
+    assert refused.status_code == 200  # the form again, with the reason asked for
+    assert "请填写变更原因" in refused.content.decode()
+    assert household.code in refused.content.decode()
+    data["reason"] = "户口性质经派出所核实为居民户口"
     assert client.post(url, data).status_code == 302
     household.refresh_from_db()
     member.refresh_from_db()
     assert household.status == HouseholdStatus.REGISTERED
     assert member.review_status == ReviewStatus.PENDING
     assert member.hukou_nature == "resident"
+    assert "户口性质经派出所核实为居民户口" in member.history.first().history_change_reason
 
 
 def test_adding_a_member_with_a_bad_id_shows_the_error_on_the_page(client, clerk, register):
