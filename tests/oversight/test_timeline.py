@@ -3,94 +3,28 @@ case, in order, with the audit chain's sequence numbers."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.test import Client
 
-from allocation.services.demands import demand_choose, demand_lock
-from households.models import Household, VillagerGroup
-from households.services.registration import household_register
-from lottery.services.check_in import lottery_check_in
-from lottery.services.draws import lottery_draw_remaining
-from lottery.services.sign_off import lottery_session_sign_off
 from oversight.selectors.timeline import household_timeline
-from publicity.services.objections import objection_answer, objection_file
 from resettlement.models import AuditEntry
-from settlement.models import Statement
-from settlement.services import agreements, payments, statements
-from settlement.services.defects import defect_report
-from settlement.services.handover import move_in_record
-from tests.households.factories import approve, household_data, member_data
-from tests.lottery.factories import build_lottery_project, create_session, start_drawing
 from tests.people import make_user
-from tests.publicity.factories import publish
-from tests.settlement.factories import approve_through, hand_over, set_price_rules
+from tests.settlement.walk import walk_every_stage
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def walked(clerk, other_clerk, reviewer, leader, operator, notary, chain, finance_wu):
-    """A household taken through every stage by the services, from registration to a defect
-    report after moving in."""
-    lp = build_lottery_project(clerk, communities=1, groups_per_community=1, households_per_group=1)
-    # A group of its own: the group is settled together (collect first, pay later).
-    group = VillagerGroup.objects.create(
-        project=lp.project, community=lp.communities[0], code="GW", name="走访组"
+def walked(clerk, reviewer, leader, operator, notary, chain, finance_wu):
+    return walk_every_stage(
+        clerk=clerk,
+        reviewer=reviewer,
+        leader=leader,
+        operator=operator,
+        notary=notary,
+        chain=chain,
+        finance=finance_wu,
     )
-    household = household_register(
-        actor=clerk,
-        project=lp.project,
-        community=group.community,
-        group=group,
-        household=household_data(code="W001", phone="13812345678"),
-        members=[member_data(name="李走完")],
-    )
-    household = approve(household, reviewer=reviewer, leader=leader)
-    roster = publish(leader, lp.project, "entitlement")
-    objection = objection_file(
-        publication=roster,
-        contact_name="李走完",
-        contact_phone="13900001111",
-        text="面积有误,请联系 13900001111",
-        household_code="W001",
-    )
-    objection_answer(actor=leader, objection=objection, answer="经核实面积无误。", upheld=False)
-    demand_choose(actor=clerk, household=household, items={"T60": 1})
-    demand_lock(actor=leader, project=lp.project, households=[household])
-    session = start_drawing(create_session(lp, leader), notary)
-    lottery_check_in(
-        actor=operator,
-        session=session,
-        credential=household.lookup_code,
-        attendee="李走完",
-        identity_confirmed=True,
-    )
-    lottery_draw_remaining(actor=operator, session=session)
-    lottery_session_sign_off(actor=notary, session=session, witnesses="村民代表 王某")
-    set_price_rules(lp.project, leader)
-    statements.transition_record(
-        actor=clerk, household=household, moved_out_on=dt.date(2025, 11, 20)
-    )
-    statement = statements.statement_compute(actor=finance_wu, household=household)
-    approve_through(statement, chain)
-    statement = Statement.objects.get(pk=statement.pk)
-    payments.payment_record(
-        actor=chain.cashier,
-        statement=statement,
-        amount=abs(statement.net),
-        idempotency_key="walk-1",
-        reference="BANK-0001",
-    )
-    agreement, _pdf = agreements.agreement_issue(actor=clerk, household=household)
-    agreements.agreement_sign(
-        actor=clerk, agreement=agreement, signed_on=dt.date(2026, 1, 5), signer_name="李走完"
-    )
-    hand_over(household, clerk)
-    move_in_record(actor=clerk, household=household, moved_in_on=dt.date(2026, 1, 20))
-    defect_report(household=household, location="卫生间", description="漏水,电话 13900001111")
-    return Household.objects.get(pk=household.pk)
 
 
 def test_a_household_walked_through_every_stage_shows_its_events_in_order(walked):
