@@ -160,7 +160,7 @@ def _participant_rows(session: LotterySession) -> list[dict[str, Any]]:
     households = list(
         Household.objects.filter(
             project=session.project, code__in=[p["code"] for p in session.participants or []]
-        ).only("pk", "code", "status", "project_id", "community_id", "approved_at")
+        ).only("pk", "code", "status", "lookup_code")
     )
     by_pk = stages_of(households)
     stages = {h.code: by_pk[h.pk] for h in households}

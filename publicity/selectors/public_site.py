@@ -318,8 +318,8 @@ def resident_record(lookup_code: str) -> ResidentRecord:
     same queries of the journey's sections (the apartment, lottery result, statement,
     agreement, keys and defects that later stages register in
     `resettlement.resident_journey`), so the response does not reveal by its path (or its
-    timing, beyond the rows found) whether a guess came close. Only a found, approved
-    household's stage costs one query more.
+    timing, beyond the rows found) whether a guess came close; so does the household's stage
+    (`households.stages`).
     """
     code = normalise_lookup_code(lookup_code)
     household = (
@@ -356,12 +356,14 @@ def resident_record(lookup_code: str) -> ResidentRecord:
         .exclude(household_code="")
         .order_by("filed_at")
     ]
+    # An unknown code asks for the stage of a household with that code, by the same query.
+    stage = stage_of(household or Household(lookup_code=code))
     return ResidentRecord(
         household=household,
         members=members,
         publications=included,
         objections=objections,
-        stage=stage_of(household) if household else None,
+        stage=stage if household else None,
         journey=[_masked(section) for section in resident_journey.sections_for(code)],
     )
 

@@ -27,13 +27,15 @@ from settlement.models import Outcome, StatementStatus
 
 
 def household_stages(households: Sequence[Household]) -> dict[int, Stage]:
-    """{household id: stage} for the households given (one query)."""
-    approved = [h.pk for h in households if h.status == HouseholdStatus.APPROVED]
+    """{household id: stage} for the households given: one query whatever their number and
+    status, selecting them by their (unique) lookup codes — so the resident's page asks the
+    same of a known code and of an unknown one (a household not saved, with that code)."""
     stages = {h.pk: own_stage(h) for h in households}
-    if not approved:
+    if not households:
         return stages
+    approved = {h.pk for h in households if h.status == HouseholdStatus.APPROVED}
     rows = (
-        Household.objects.filter(pk__in=approved)
+        Household.objects.filter(lookup_code__in=[h.lookup_code for h in households])
         .annotate(
             published=published_after_approval(),
             drawn=Exists(signed_allocations().filter(household=OuterRef("pk"))),
@@ -54,7 +56,8 @@ def household_stages(households: Sequence[Household]) -> dict[int, Stage]:
         .order_by()
     )
     for row in rows:
-        stages[row["pk"]] = _furthest(row)
+        if row["pk"] in approved:
+            stages[row["pk"]] = _furthest(row)
     return stages
 
 
