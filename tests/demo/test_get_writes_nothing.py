@@ -211,6 +211,9 @@ PARAMETERS: dict[str, Callable[[], list[dict]]] = {
             "document-upload",
         )
     },
+    # The timeline reads every stage: households at each status and with each statement's.
+    "oversight:household-timeline": with_pk(lambda: households() + statement_households()),
+    "oversight:household-timeline-pdf": with_pk(lambda: statement_households()[:1]),
     "staff:member-edit": members,
     "staff:member-remove": members,
     "staff:document-download": with_pk(lambda: pks(Document.objects.all())),
