@@ -6,12 +6,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from households.models import Household, HouseholdStatus
 from households.stages import Stage, stage_of, stages_of
 from settlement.models import Agreement, Outcome, StatementStatus
 from tests.households.factories import ApprovedHouseholdFactory, VillagerGroupFactory
+from tests.people import make_user
 from tests.publicity.factories import publish
 from tests.settlement.factories import hand_over, make_statement
 
@@ -88,3 +90,20 @@ def test_stages_take_one_query_for_any_number_of_households(
         stages = stages_of(households)
     assert set(stages.values()) == {Stage.APPROVED}
     assert len(stages) == count
+
+
+def test_the_stage_is_shown_on_the_household_handover_and_group_pages(household, clerk, roles):
+    client = Client()
+    client.force_login(clerk)
+    listed = client.get("/staff/households/", {"q": household.code}).content.decode()
+    assert 'class="case-stage case-drawn"' in listed and "已摇号" in listed
+    detail = client.get(f"/staff/households/{household.pk}/").content.decode()
+    assert "已摇号" in detail
+    finance = make_user("c_finance", "finance")
+    client.force_login(finance)
+    handover = client.get(
+        "/staff/settlement/handover/", {"project": household.project.code}
+    ).content.decode()
+    assert 'class="case-stage case-drawn"' in handover
+    group = client.get(f"/staff/settlement/groups/{household.group_id}/").content.decode()
+    assert 'class="case-stage case-drawn"' in group
