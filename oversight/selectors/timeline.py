@@ -138,9 +138,15 @@ def household_timeline(household: Household) -> Timeline:
     """Every event of the household's case, oldest first."""
     h = household
     members = {m.pk: m for m in Member.objects.filter(household=h)}
+    # Only rosters with a household column can list it (not the housing stock, say).
+    per_household = [
+        kind.code
+        for kind in publicity_kinds.all_kinds()
+        if any(column.key == "household" for column in kind.columns)
+    ]
     publications = [
         p
-        for p in Publication.objects.filter(project=h.project_id)
+        for p in Publication.objects.filter(project=h.project_id, kind__in=per_household)
         .exclude(status=PublicationStatus.DRAFT)
         .filter(Q(community__isnull=True) | Q(community=h.community_id))
         .select_related("published_by")
