@@ -15,11 +15,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def walked(clerk, reviewer, leader, operator, notary, chain, finance_wu):
+def walked(clerk, reviewer, leader, leader2, operator, notary, chain, finance_wu):
     return walk_every_stage(
         clerk=clerk,
         reviewer=reviewer,
         leader=leader,
+        publisher=leader2,
         operator=operator,
         notary=notary,
         chain=chain,

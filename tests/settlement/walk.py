@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
+
 from allocation.services.demands import demand_choose, demand_lock
 from households.models import Household, VillagerGroup
 from households.services.registration import household_register
 from lottery.services.check_in import lottery_check_in
 from lottery.services.draws import lottery_draw_remaining
 from lottery.services.sign_off import lottery_session_sign_off
+from publicity.services import publications
 from publicity.services.objections import objection_answer, objection_file
 from settlement.models import Statement
 from settlement.services import agreements, payments, statements
@@ -19,15 +22,15 @@ from settlement.services.handover import move_in_record
 from tests.households.factories import approve, household_data, member_data
 from tests.lottery.factories import build_lottery_project, create_session, start_drawing
 from tests.people import Chain
-from tests.publicity.factories import publish
 from tests.settlement.factories import approve_through, hand_over, set_price_rules
 
 
 def walk_every_stage(
-    *, clerk, reviewer, leader, operator, notary, chain: Chain, finance
+    *, clerk, reviewer, leader, publisher, operator, notary, chain: Chain, finance
 ) -> Household:
     """Household W001 (head 李走完, phone 13812345678): registered, reviewed, approved,
-    published in the entitlement roster (an objection answered), its choice locked, checked
+    published in the entitlement roster (its period ended) and the population roster (an
+    objection filed and answered; drafter and publisher differ), its choice locked, checked
     in and drawn in signed session S1, its statement computed, approved through the chain
     and paid, its agreement signed, keys handed over, moved in, and a defect reported."""
     lp = build_lottery_project(clerk, communities=1, groups_per_community=1, households_per_group=1)
@@ -44,7 +47,23 @@ def walk_every_stage(
         members=[member_data(name="李走完")],
     )
     household = approve(household, reviewer=reviewer, leader=leader)
-    roster = publish(leader, lp.project, "entitlement")
+    # The entitlement roster's period has ended (the lottery needs it); the population
+    # roster is still open for the objection. Drafted by one leader, published by another.
+    today = timezone.localdate()
+    for kind, starts_on, ends_on in (
+        ("entitlement", today - dt.timedelta(days=40), today - dt.timedelta(days=11)),
+        ("population", today, None),
+    ):
+        roster = publications.publication_publish(
+            actor=publisher,
+            publication=publications.publication_create(
+                actor=leader,
+                project=lp.project,
+                kind=kind,
+                starts_on=starts_on,
+                ends_on=ends_on,
+            ),
+        )
     objection = objection_file(
         publication=roster,
         contact_name="李走完",
