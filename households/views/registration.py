@@ -35,6 +35,7 @@ from households.models import (
 from households.selectors import documents, registration
 from households.services import members as households_members
 from households.services import registration as households_registration
+from households.stages import stage_of, with_stages
 from resettlement.errors import RuleViolation, apply_errors
 from resettlement.personal_data import Unmasked, sees_full_personal_data
 
@@ -68,6 +69,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
     if status in HouseholdStatus.values:
         queryset = queryset.filter(status=status)
     page = Paginator(queryset, 25).get_page(request.GET.get("page"))
+    page.object_list = with_stages(page.object_list)
     return render(
         request,
         "households/household_list.html",
@@ -138,6 +140,7 @@ def _household_page(
     status: int = 200,
 ) -> HttpResponse:
     members = household.members.all()
+    household.stage = stage_of(household)
     full = sees_full_personal_data(request.user)
     return render(
         request,
