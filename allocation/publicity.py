@@ -1,6 +1,7 @@
 """The publicity kinds whose rows come from the housing stock and the demands (公示: 安置房源、
 应安置面积及户型). Registered with `resettlement.publicity_kinds`; the publicity app freezes
-and masks them (this module never imports the publicity app)."""
+and masks them (this module never imports the publicity app). The household's choice is also a
+section of the resident's own page (`resettlement.resident_journey`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from allocation.models import Demand
 from allocation.selectors import demands, estates
 from resettlement.publicity_kinds import (
     HOUSEHOLD_HEAD_FIRST,
@@ -15,6 +17,7 @@ from resettlement.publicity_kinds import (
     household_cells,
     register,
 )
+from resettlement.resident_journey import Fact, JourneySection, register_section
 
 
 def housing_rows(project, community=None) -> list[dict[str, Any]]:
@@ -94,3 +97,32 @@ DEMAND = register(
     ),
     build_rows=demand_rows,
 )
+
+
+# --- The resident's own page (resettlement.resident_journey) -------------------------------
+
+
+def journey_choice(lookup_code: str) -> JourneySection | None:
+    """The apartment types the household chose (户型选择) and how they fit its entitlement."""
+    demand = (
+        Demand.objects.filter(household__lookup_code=lookup_code)
+        .prefetch_related("items__apartment_type")
+        .first()
+    )
+    if demand is None:
+        return None
+    types = "、".join(f"{item.apartment_type.name}×{item.count}" for item in demand.items.all())
+    return JourneySection(
+        key="choice",
+        title=_("户型选择"),
+        facts=[
+            Fact(_("所选户型"), types),
+            Fact(_("所选面积"), f"{demand.chosen_area:.2f} ㎡"),
+            Fact(_("应安置面积"), f"{demand.entitlement_area:.2f} ㎡"),
+            Fact(_("面积情况"), str(demand.get_area_fit_display())),
+            Fact(_("状态"), str(demand.get_status_display())),
+        ],
+    )
+
+
+register_section("choice", journey_choice, order=20)

@@ -46,7 +46,7 @@ from households.models import (
     ReviewStatus,
     VillagerGroup,
 )
-from households.selectors.documents import document_checklist
+from households.selectors.documents import document_checklist, required_missing
 from households.services import configuration, registration, review
 from households.services import documents as households_documents
 
@@ -204,6 +204,25 @@ def _upload_paperwork(
 
 # --- review ------------------------------------------------------------------------------
 
+# Said by the leader who approves a household whose scans are still incomplete (the approval
+# gate asks for a written reason, households.gates).
+DOCUMENTS_OVERRIDE_REASON = (
+    "申请人已于入户核查时出示上述材料原件,经工作组核验无误并登记在案;扫描件由村委会补传。"
+)
+
+
+def approve(*, leader, household: Household, opinion: str = "同意按政策安置。") -> Household:
+    """The leader approves: with the required documents on file, or, where a scan is still
+    missing, with the written reason the approval gate asks for."""
+    missing = required_missing(household)
+    return review.household_approve(
+        actor=leader,
+        household=household,
+        opinion=opinion,
+        documents_override_reason=DOCUMENTS_OVERRIDE_REASON if missing else "",
+    )
+
+
 _PASS_OVERRIDE_REASONS = {
     qualification.HUKOU_AFTER_CUTOFF: (
         "经派出所核实,该成员户口迁移申请于截止日前已受理,迁入登记延后系户籍窗口原因;"
@@ -321,7 +340,8 @@ class _Run:
             decision, reason = _decide(person, member)
             review.member_review(actor=reviewer, member=member, decision=decision, reason=reason)
         if plan.stage == Stage.APPROVED:
-            review.household_approve(actor=self.users["leader"], household=household)
+            household.refresh_from_db()
+            approve(leader=self.users["leader"], household=household)
 
 
 # --- summary -----------------------------------------------------------------------------

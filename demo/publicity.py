@@ -33,6 +33,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from demo import households as demo_households
 from demo.households import EARLIER_PROJECT_CODE, MAIN_PROJECT_CODE, ready_users
 from households.models import (
     Household,
@@ -217,7 +218,7 @@ def _uphold_and_correct(
         review.member_review(
             actor=users["reviewer"], member=other, decision=decision, reason=reason
         )
-    review.household_approve(actor=users["leader"], household=household)
+    demo_households.approve(leader=users["leader"], household=household)
 
 
 def seed_publicity(

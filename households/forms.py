@@ -105,6 +105,19 @@ class BaseMemberFormSet(forms.BaseFormSet):
 MemberFormSet = formset_factory(MemberForm, formset=BaseMemberFormSet, extra=1, max_num=15)
 
 
+def add_change_reason(form: forms.Form) -> forms.Form:
+    """Ask for the written reason change control needs (households.gates.change_reason): the
+    service's refusal names the field `reason`, so it lands on it."""
+    form.fields["reason"] = forms.CharField(
+        label=_("变更原因"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("该户已审核:修改成员、户口情况、面积或协议编号须写明原因,保存后重新审核。"),
+    )
+    return form
+
+
 class DocumentUploadForm(forms.Form):
     kind = forms.ChoiceField(label=_("材料类型"), choices=DocumentKind.choices)
     member = forms.IntegerField(required=False, widget=forms.HiddenInput)

@@ -2,6 +2,13 @@
 
 The 18th character is computed from the first 17 with weights 2^(17-i) mod 11 and the
 table below; the birth date is digits 7–14, and the 17th digit is odd for men, even for women.
+
+The first six digits are the administrative division (region) code of the place where the
+number was first issued. It must be a code that has existed (python-stdnum's `cn/loc` table
+of GB/T 2260 codes, past and present) — but not necessarily on the holder's birth date: a
+number carries the code of the office that issued it, which can be younger than its holder
+(330110, 余杭区 since 2001, is on numbers of people born in 1985). So stdnum's own
+`cn.ric.validate`, which requires the code to have existed in the birth year, is not used.
 """
 
 from __future__ import annotations
@@ -12,6 +19,9 @@ import unicodedata
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from stdnum import numdb
+
+from resettlement.periods import today
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
@@ -32,6 +42,12 @@ class ParsedID:
     number: str
     birth_date: dt.date
     sex: str  # "M" or "F"
+
+
+def region_known(code: str) -> bool:
+    """Has this six-digit division code ever existed (province and county known)?"""
+    found = {key for _part, props in numdb.get("cn/loc").info(code) for key in props}
+    return {"province", "county"} <= found
 
 
 def check_character(first17: str) -> str:
@@ -57,8 +73,18 @@ def parse(raw: object) -> ParsedID:
         raise InvalidIDNumber("id_birth_date", _("身份证号中的出生日期不存在。")) from None
     if birth.year < 1900:
         raise InvalidIDNumber("id_birth_date", _("身份证号中的出生日期早于1900年。"))
+    if birth > today():
+        raise InvalidIDNumber(
+            "id_birth_date", _("身份证号中的出生日期 %(d)s 晚于今天。") % {"d": birth.isoformat()}
+        )
     if check_character(number[:17]) != number[17]:
         raise InvalidIDNumber("id_checksum", _("身份证号校验码错误,请核对是否录错。"))
+    if not region_known(number[:6]):
+        raise InvalidIDNumber(
+            "id_region",
+            _("身份证号前6位地区码 %(r)s 不是任何时期存在过的行政区划代码,请核对。")
+            % {"r": number[:6]},
+        )
     sex = "M" if int(number[16]) % 2 == 1 else "F"
     return ParsedID(number=number, birth_date=birth, sex=sex)
 

@@ -21,6 +21,12 @@ from simple_history.models import HistoricalRecords
 AREA = {"max_digits": 10, "decimal_places": 2}
 
 
+def default_required_documents() -> list[str]:
+    """The approval checklist a new project starts with (households.gates): the household's
+    hukou book and an ID card of every member aged 16 or over."""
+    return ["hukou_book", "id_card"]
+
+
 class Project(models.Model):
     """A resettlement project and the policy parameters its qualification rules use."""
 
@@ -43,6 +49,14 @@ class Project(models.Model):
     agricultural_eligible = models.BooleanField(_("农业户口可安置"), default=True)
     non_agricultural_eligible = models.BooleanField(_("非农业户口可安置"), default=False)
     resident_eligible = models.BooleanField(_("居民户口可安置"), default=True)
+    # Kinds of DocumentKind a household must hold before it is approved (households.gates):
+    # household-level kinds once, per-member kinds for each member the checklist asks it of.
+    required_documents = models.JSONField(
+        _("审批必备材料"),
+        default=default_required_documents,
+        blank=True,
+        help_text=_("审批前必须上传的材料类型;缺少时不能审批,除非审批人书面说明理由。"),
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     history = HistoricalRecords()
 
@@ -218,6 +232,9 @@ class Household(models.Model):
         verbose_name=_("审批人"),
     )
     approved_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    approval_opinion = models.TextField(_("审批意见"), blank=True)
+    # Why the leader approved although a required document was missing (households.gates).
+    documents_override_reason = models.TextField(_("材料缺失审批理由"), blank=True)
     # When a fact that feeds the entitlement or a statement (members, hukou facts, demolished
     # area, agreement number) last changed after the household was reviewed (change control,
     # households.services). A publication that froze the household before this moment no longer

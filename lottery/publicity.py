@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -31,6 +32,7 @@ from resettlement.publicity_kinds import (
     household_cells,
     register,
 )
+from resettlement.resident_journey import Fact, JourneySection, register_section
 
 
 def published_sessions(project) -> list[LotterySession]:
@@ -279,3 +281,60 @@ LOTTERY_RESULTS = register(
     ),
     build_rows=result_rows,
 )
+
+
+# --- The resident's own page (resettlement.resident_journey) -------------------------------
+
+
+def journey_lottery(lookup_code: str) -> JourneySection | None:
+    """The household's lottery result and the apartments it won: binding allocations of
+    signed sessions that are not rehearsals (what the results publication shows)."""
+    allocations = list(
+        Allocation.objects.filter(
+            household__lookup_code=lookup_code,
+            binding=True,
+            session__status=SessionStatus.SIGNED,
+            session__rehearsal=False,
+        )
+        .select_related(
+            "session", "apartment__estate", "apartment__building", "apartment__apartment_type"
+        )
+        .order_by("apartment__code")
+    )
+    if not allocations:
+        return None
+    first = allocations[0]
+    facts = [
+        Fact(gettext_lazy("摇号场次"), f"{first.session.code} {first.session.title}"),
+        Fact(gettext_lazy("签署日期"), timezone.localdate(first.session.closed_at).isoformat()),
+        Fact(gettext_lazy("选房序号"), str(first.sequence)),
+    ]
+    if any(a.proxy for a in allocations):
+        facts.append(Fact(gettext_lazy("摇号方式"), _("代摇")))
+    return JourneySection(
+        key="lottery",
+        title=gettext_lazy("摇号结果与安置房"),
+        facts=facts,
+        columns=(
+            gettext_lazy("安置小区"),
+            gettext_lazy("楼栋"),
+            gettext_lazy("房号"),
+            gettext_lazy("楼层"),
+            gettext_lazy("户型"),
+            gettext_lazy("建筑面积(㎡)"),
+        ),
+        rows=[
+            (
+                a.apartment.estate.name,
+                a.apartment.building.code,
+                a.apartment.code,
+                str(a.apartment.floor),
+                a.apartment.apartment_type.name,
+                f"{a.apartment.area:.2f}",
+            )
+            for a in allocations
+        ],
+    )
+
+
+register_section("lottery", journey_lottery, order=30)

@@ -4,7 +4,7 @@ home (the inbox), which resettlement/urls.py mounts at /staff/ ahead of househol
 
 from django.urls import path
 
-from oversight.views import dashboard, inbox, ledger
+from oversight.views import dashboard, inbox, ledger, timeline
 
 app_name = "oversight"
 
@@ -13,6 +13,16 @@ urlpatterns = [
     path("export.xlsx", dashboard.dashboard_export, name="dashboard-export"),
     path("ledger/", ledger.ledger, name="ledger"),
     path("inbox/", inbox.inbox, name="inbox"),
+    path(
+        "households/<int:pk>/timeline/",
+        timeline.household_timeline_page,
+        name="household-timeline",
+    ),
+    path(
+        "households/<int:pk>/timeline.pdf",
+        timeline.household_timeline_pdf,
+        name="household-timeline-pdf",
+    ),
 ]
 
 # /staff/ itself: the inbox. households.urls names this address `staff:home` (which pages

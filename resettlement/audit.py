@@ -48,6 +48,7 @@ class AuditAction(models.TextChoices):
     MEMBER_REVIEW = "member.review", gettext_lazy("成员资格审核")
     HOUSEHOLD_APPROVE = "household.approve", gettext_lazy("安置户审批")
     HOUSEHOLD_SEND_BACK = "household.send_back", gettext_lazy("退回重新审核")
+    HOUSEHOLD_FACTS_CHANGE = "household.facts_change", gettext_lazy("审核后变更安置户信息")
     PUBLICATION_PUBLISH = "publication.publish", gettext_lazy("发布公示")
     PUBLICATION_WITHDRAW = "publication.withdraw", gettext_lazy("撤回公示")
     PUBLICATION_CLOSE = "publication.close", gettext_lazy("公示期满结束")

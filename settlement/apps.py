@@ -6,3 +6,10 @@ class SettlementConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "settlement"
     verbose_name = _("结算与交房")
+
+    def ready(self) -> None:
+        # Settlement reads every earlier stage: it derives each household's stage for all.
+        from households.stages import register_stage_reader
+        from settlement.selectors.cases import household_stages
+
+        register_stage_reader(household_stages)

@@ -12,6 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import OuterRef, Subquery, Sum
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -22,7 +24,16 @@ from resettlement.publicity_kinds import (
     household_cells,
     register,
 )
-from settlement.models import Agreement, Payment, Statement, StatementStatus
+from resettlement.resident_journey import Fact, JourneySection, register_section
+from settlement.models import (
+    Agreement,
+    DefectTicket,
+    Handover,
+    Payment,
+    Statement,
+    StatementStatus,
+)
+from settlement.selectors.payments import paid_so_far
 
 
 def agreement_rows(project, community=None) -> list[dict[str, Any]]:
@@ -106,3 +117,111 @@ COMPENSATION_PAID = register(
     ),
     build_rows=compensation_rows,
 )
+
+
+# --- The resident's own page (resettlement.resident_journey) -------------------------------
+
+
+def _yuan(amount: Decimal) -> str:
+    return f"{amount:,.2f} 元"
+
+
+def journey_statement(lookup_code: str) -> JourneySection | None:
+    """The statement's summary: outcome, totals, the net either way, what was paid so far."""
+    statement = (
+        Statement.objects.filter(household__lookup_code=lookup_code)
+        .prefetch_related("payments")
+        .first()
+    )
+    if statement is None:
+        return None
+    if statement.net > 0:
+        net = _("应付给本户 %(a)s") % {"a": _yuan(statement.net)}
+    elif statement.net < 0:
+        net = _("本户应交 %(a)s") % {"a": _yuan(-statement.net)}
+    else:
+        net = _yuan(Decimal("0"))
+    facts = [
+        Fact(gettext_lazy("安置方式"), str(statement.get_outcome_display())),
+        Fact(gettext_lazy("状态"), str(statement.get_status_display())),
+        Fact(gettext_lazy("收入合计"), _yuan(statement.income_total)),
+        Fact(gettext_lazy("支出合计"), _yuan(statement.expenditure_total)),
+        Fact(gettext_lazy("结算金额"), net),
+    ]
+    if statement.status in (StatementStatus.APPROVED, StatementStatus.SETTLED):
+        facts.append(Fact(gettext_lazy("已付/已收"), _yuan(paid_so_far(statement))))
+    return JourneySection(key="statement", title=gettext_lazy("结算单"), facts=facts)
+
+
+def journey_agreement(lookup_code: str) -> JourneySection | None:
+    agreement = Agreement.objects.filter(household__lookup_code=lookup_code).first()
+    if agreement is None:
+        return None
+    signed = agreement.signed_on.isoformat() if agreement.signed_on else _("已出具,待签订")
+    return JourneySection(
+        key="agreement",
+        title=gettext_lazy("安置协议"),
+        facts=[
+            Fact(gettext_lazy("协议编号"), agreement.number),
+            Fact(gettext_lazy("签订日期"), signed),
+        ],
+    )
+
+
+def journey_handover(lookup_code: str) -> JourneySection | None:
+    handover = Handover.objects.filter(household__lookup_code=lookup_code).first()
+    if handover is None:
+        return None
+    return JourneySection(
+        key="handover",
+        title=gettext_lazy("交房与入住"),
+        facts=[
+            Fact(gettext_lazy("交房日期"), handover.handed_over_on.isoformat()),
+            Fact(gettext_lazy("钥匙数量"), str(handover.keys)),
+            Fact(
+                gettext_lazy("入住日期"),
+                handover.moved_in_on.isoformat() if handover.moved_in_on else _("尚未入住"),
+            ),
+        ],
+    )
+
+
+def journey_defects(lookup_code: str) -> JourneySection | None:
+    tickets = list(
+        DefectTicket.objects.filter(household__lookup_code=lookup_code)
+        .select_related("apartment")
+        .order_by("-reported_at", "-pk")
+    )
+    if not tickets:
+        return None
+    return JourneySection(
+        key="defects",
+        title=gettext_lazy("报修"),
+        columns=(
+            gettext_lazy("报修日期"),
+            gettext_lazy("房号"),
+            gettext_lazy("位置"),
+            gettext_lazy("问题描述"),
+            gettext_lazy("状态"),
+            gettext_lazy("处理答复"),
+        ),
+        rows=[
+            (
+                timezone.localdate(t.reported_at).isoformat(),
+                t.apartment.code if t.apartment_id else "",
+                t.location,
+                t.description,
+                str(t.get_status_display()),
+                t.answer,
+            )
+            for t in tickets
+        ],
+        link=reverse("settlement-public:household", args=[lookup_code]),
+        link_label=gettext_lazy("报修与售后服务"),
+    )
+
+
+register_section("statement", journey_statement, order=40)
+register_section("agreement", journey_agreement, order=50)
+register_section("handover", journey_handover, order=60)
+register_section("defects", journey_defects, order=70)

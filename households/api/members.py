@@ -136,7 +136,17 @@ class MemberInputSerializer(serializers.Serializer):
     housing_welfare = serializers.ChoiceField(HousingWelfare.choices, required=False)
 
 
-class MemberCreateSerializer(MemberInputSerializer):
+CHANGE_REASON_HELP = (
+    "The written reason for the change (变更原因): required once the household or any of its "
+    "members is reviewed (400 `reason_required`); the change is audited."
+)
+
+
+class MemberUpdateSerializer(MemberInputSerializer):
+    reason = serializers.CharField(required=False, allow_blank=True, help_text=CHANGE_REASON_HELP)
+
+
+class MemberCreateSerializer(MemberUpdateSerializer):
     household = VisibleRelatedField(queryset=Household.objects.all())
 
 
@@ -190,7 +200,7 @@ def member_queryset() -> QuerySet[Member]:
 @extend_schema_view(
     list=extend_schema(parameters=[MemberFilterSet.parameters()]),
     create=writes(MemberCreateSerializer, MemberSerializer, code=201),
-    partial_update=writes(MemberInputSerializer, MemberSerializer),
+    partial_update=writes(MemberUpdateSerializer, MemberSerializer),
     destroy=extend_schema(responses={204: None, 400: ErrorSerializer, 403: ErrorSerializer}),
 )
 class MemberViewSet(
@@ -214,7 +224,7 @@ class MemberViewSet(
         return {
             "list": MemberListSerializer,
             "create": MemberCreateSerializer,
-            "partial_update": MemberInputSerializer,
+            "partial_update": MemberUpdateSerializer,
             "review": ReviewSerializer,
             "unmask": UnmaskSerializer,
         }.get(self.action, MemberSerializer)
@@ -226,17 +236,23 @@ class MemberViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = parsed(MemberCreateSerializer, request.data, request=request)
         household = data.pop("household")
-        member = members.member_add(actor=request.user, household=household, data=data)
+        reason = data.pop("reason", "")
+        member = members.member_add(
+            actor=request.user, household=household, data=data, reason=reason
+        )
         return self.render(member, status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         member = self.get_object()
-        data = parsed(MemberInputSerializer, request.data, partial=True)
-        member = members.member_update(actor=request.user, member=member, data=data)
+        data = parsed(MemberUpdateSerializer, request.data, partial=True)
+        reason = data.pop("reason", "")
+        member = members.member_update(actor=request.user, member=member, data=data, reason=reason)
         return self.render(member)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        members.member_remove(actor=request.user, member=self.get_object())
+        # The reason for a removal under change control: in the body, or as ?reason=.
+        reason = request.data.get("reason") or request.query_params.get("reason", "")
+        members.member_remove(actor=request.user, member=self.get_object(), reason=str(reason))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @writes(UnmaskSerializer, MemberSerializer, summary="See this member's ID number in full")

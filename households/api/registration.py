@@ -146,6 +146,29 @@ class HouseholdFieldsSerializer(serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True)
 
 
+CHANGE_REASON_HELP = (
+    "The written reason for the change (变更原因): required once the household or any of its "
+    "members is reviewed, for a change to the members, the agreement number or the demolished "
+    "area (400 `reason_required`). The change is audited and sends the household back to review."
+)
+
+
+class HouseholdUpdateSerializer(HouseholdFieldsSerializer):
+    reason = serializers.CharField(required=False, allow_blank=True, help_text=CHANGE_REASON_HELP)
+
+
+class ApproveSerializer(serializers.Serializer):
+    opinion = serializers.CharField(
+        required=False, allow_blank=True, help_text="The approver's opinion (审批意见)."
+    )
+    documents_override_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="Why the household is approved although a required document is missing; "
+        "without it such an approval is refused (400 `documents_missing`).",
+    )
+
+
 class HouseholdRegisterSerializer(HouseholdFieldsSerializer):
     """A new household with all its members, registered in one step."""
 
@@ -188,7 +211,7 @@ def household_list_queryset() -> QuerySet[Household]:
     list=extend_schema(parameters=[HouseholdFilterSet.parameters()]),
     retrieve=extend_schema(responses=HouseholdDetailSerializer),
     create=writes(HouseholdRegisterSerializer, HouseholdDetailSerializer, code=201),
-    partial_update=writes(HouseholdFieldsSerializer, HouseholdDetailSerializer),
+    partial_update=writes(HouseholdUpdateSerializer, HouseholdDetailSerializer),
 )
 class HouseholdViewSet(
     RegistryViewMixin,
@@ -213,7 +236,7 @@ class HouseholdViewSet(
         return {
             "list": HouseholdSerializer,
             "create": HouseholdRegisterSerializer,
-            "partial_update": HouseholdFieldsSerializer,
+            "partial_update": HouseholdUpdateSerializer,
             "unmask": UnmaskSerializer,
         }.get(self.action, HouseholdDetailSerializer)
 
@@ -243,12 +266,15 @@ class HouseholdViewSet(
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         household = self.get_object()
-        data = parsed(HouseholdFieldsSerializer, request.data, partial=True)
-        households_registration.household_update(actor=request.user, household=household, data=data)
+        data = parsed(HouseholdUpdateSerializer, request.data, partial=True)
+        reason = data.pop("reason", "")
+        households_registration.household_update(
+            actor=request.user, household=household, data=data, reason=reason
+        )
         return self.render(household.pk)
 
     @writes(
-        None,
+        ApproveSerializer,
         HouseholdDetailSerializer,
         summary="Approve a reviewed household",
         parameters=[OTP_PARAMETER],
@@ -258,12 +284,20 @@ class HouseholdViewSet(
         """A leader approves a household whose members are all reviewed; its resettlement
         population and entitlement area follow. Nobody who registered, entered or reviewed
         any of its members may approve it (403 `four_eyes`); a household with members still
-        pending is refused (400 `not_reviewed`). With session authentication the password
-        (and, with REQUIRE_2FA, a one-time code) must have been confirmed recently (403
-        `reauthentication_required`); with HTTP Basic and REQUIRE_2FA the `X-OTP` header
-        carries the code (403 `second_factor_required`)."""
+        pending is refused (400 `not_reviewed`), one lacking a required document without a
+        written `documents_override_reason` too (400 `documents_missing`), and one with a
+        member already resettled in another project (400 `resettled_elsewhere`). With session
+        authentication the password (and, with REQUIRE_2FA, a one-time code) must have been
+        confirmed recently (403 `reauthentication_required`); with HTTP Basic and REQUIRE_2FA
+        the `X-OTP` header carries the code (403 `second_factor_required`)."""
         require_recent_authentication(request)
-        household = review.household_approve(actor=request.user, household=self.get_object())
+        data = parsed(ApproveSerializer, request.data)
+        household = review.household_approve(
+            actor=request.user,
+            household=self.get_object(),
+            opinion=data.get("opinion", ""),
+            documents_override_reason=data.get("documents_override_reason", ""),
+        )
         return self.render(household.pk)
 
     @writes(UnmaskSerializer, HouseholdDetailSerializer, summary="See the phone in full")

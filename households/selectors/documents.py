@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.utils import timezone
+from django.db.models import prefetch_related_objects
 
 from households.models import (
     Document,
@@ -12,6 +13,7 @@ from households.models import (
     Household,
     SpecialStatus,
 )
+from resettlement.periods import today as local_today
 
 
 @dataclass(frozen=True)
@@ -21,10 +23,17 @@ class ChecklistItem:
     member_id: int | None
     member_name: str
     documents: tuple[Document, ...]
+    # On the project's approval checklist (Project.required_documents): missing blocks
+    # approval unless the approver writes why (households.gates).
+    required: bool = False
 
     @property
     def present(self) -> bool:
         return bool(self.documents)
+
+    @property
+    def display(self) -> str:
+        return f"{self.label}({self.member_name})" if self.member_name else str(self.label)
 
 
 def document_checklist(household: Household) -> list[ChecklistItem]:
@@ -32,11 +41,13 @@ def document_checklist(household: Household) -> list[ChecklistItem]:
 
     Always: the compensation agreement and the hukou book. Per member aged 16 or over: an ID
     card. Per spouse who married in: a marriage certificate. Per member claiming a one-child
-    certificate: that certificate. Uses prefetched members and documents when present.
+    certificate: that certificate. Uses prefetched members and documents when present. An item
+    is `required` when its kind is on the project's approval checklist.
     """
     members = list(household.members.all())
     documents = list(household.documents.all())
-    today = timezone.localdate()
+    today = local_today()
+    required = set(household.project.required_documents or ())
 
     def docs(kind: str, member_id: int | None) -> tuple[Document, ...]:
         return tuple(d for d in documents if d.kind == kind and d.member_id == member_id)
@@ -48,6 +59,7 @@ def document_checklist(household: Household) -> list[ChecklistItem]:
             None,
             "",
             docs(DocumentKind.AGREEMENT, None),
+            DocumentKind.AGREEMENT in required,
         ),
         ChecklistItem(
             DocumentKind.HUKOU_BOOK,
@@ -55,6 +67,7 @@ def document_checklist(household: Household) -> list[ChecklistItem]:
             None,
             "",
             docs(DocumentKind.HUKOU_BOOK, None),
+            DocumentKind.HUKOU_BOOK in required,
         ),
     ]
     for member in members:
@@ -72,14 +85,34 @@ def document_checklist(household: Household) -> list[ChecklistItem]:
             wanted.append(DocumentKind.ONE_CHILD_CERTIFICATE)
         for kind in wanted:
             items.append(
-                ChecklistItem(kind, kind.label, member.pk, member.name, docs(kind, member.pk))
+                ChecklistItem(
+                    kind,
+                    kind.label,
+                    member.pk,
+                    member.name,
+                    docs(kind, member.pk),
+                    kind in required,
+                )
             )
     return items
 
 
-def missing_documents(household: Household) -> list[str]:
+def checklist_missing(household: Household) -> list[str]:
+    """Every item of the checklist not yet uploaded, as people read it (the notices)."""
+    return [item.display for item in document_checklist(household) if not item.present]
+
+
+def required_missing(household: Household) -> list[str]:
+    """The items of the project's approval checklist not yet uploaded (households.gates)."""
     return [
-        f"{item.label}({item.member_name})" if item.member_name else str(item.label)
-        for item in document_checklist(household)
-        if not item.present
+        item.display for item in document_checklist(household) if item.required and not item.present
     ]
+
+
+def missing_documents(households: Iterable[Household]) -> dict[int, list[str]]:
+    """For each household, the approval-checklist documents it still lacks (human labels,
+    e.g. "身份证(王建国)"); households lacking none map to []. Three queries whatever the
+    number of households (members, documents, projects)."""
+    households = list(households)
+    prefetch_related_objects(households, "members", "documents", "project")
+    return {household.pk: required_missing(household) for household in households}

@@ -61,14 +61,14 @@ def queue_filters(project: Project, params) -> QueueFilters:
 
 
 def households_missing_documents(households: Iterable[Household]) -> dict[int, list[str]]:
-    """For each household (members and documents prefetched), what its checklist still
-    lacks, by label (empty: nothing missing)."""
-    return {h.pk: documents.missing_documents(h) for h in households}
+    """For each household, the documents of the project's approval checklist it still lacks,
+    by label (empty: nothing missing): `documents.missing_documents`, in constant queries."""
+    return documents.missing_documents(households)
 
 
 def _with_missing_documents(project: Project, households: QuerySet[Household]) -> list[int]:
     """The ids of `households` (of `project`) whose document checklist is incomplete."""
-    candidates = households.filter(project=project).prefetch_related("members", "documents")
+    candidates = households.filter(project=project)
     return [pk for pk, missing in households_missing_documents(candidates).items() if missing]
 
 

@@ -19,11 +19,14 @@ from households.models import (
 from households.selectors.verdicts import resettled_projects_by_id
 from households.services._common import (
     _concurrent_registration,
+    _facts_changed,
+    _facts_changing,
     _reopen_review,
     _save_with_reason,
+    _with_reason,
 )
 from households.services.registration import id_numbers_taken
-from households.services.verdicts import apply_verdict
+from households.services.verdicts import apply_verdict, refresh_resettled_elsewhere
 from households.validation import (
     MEMBER_FIELDS,
     FieldError,
@@ -61,7 +64,9 @@ def _check_heads(household: Household) -> None:
 
 
 @transaction.atomic
-def member_add(*, actor, household: Household, data: Mapping[str, Any]) -> Member:
+def member_add(*, actor, household: Household, data: Mapping[str, Any], reason: str = "") -> Member:
+    """Add a member; the household's review reopens. Under change control (the household or
+    a member reviewed) a written `reason` is required (docs/qualification.md §6)."""
     require_permission(actor, "households.add_member")
     household = Household.objects.select_for_update().select_related("project").get(pk=household.pk)
     cleaned, field_errors = clean_member(data)
@@ -71,21 +76,33 @@ def member_add(*, actor, household: Household, data: Mapping[str, Any]) -> Membe
     if errors:
         raise invalid_input(errors)
     _forbid_second_head(household, cleaned["relation"])
+    reason = _facts_changing(actor=actor, household=household, fields=["members"], reason=reason)
     member = Member(project=household.project, household=household, entered_by=actor, **cleaned)
     resettled = resettled_projects_by_id(
         [member.id_number], exclude_project_id=household.project_id
     )
     apply_verdict(member, household.project, resettled.get(member.id_number, ()))
     with _concurrent_registration():
-        _save_with_reason(member, _("新增成员"), actor)
+        _save_with_reason(member, _with_reason(_("新增成员"), reason), actor)
     _check_heads(household)
-    _reopen_review(household, _("新增成员 %(n)s,重新审核") % {"n": member.name}, actor)
+    released = _reopen_review(household, _("新增成员 %(n)s,重新审核") % {"n": member.name}, actor)
+    refresh_resettled_elsewhere(released, actor=actor)
+    if reason:
+        _facts_changed(
+            actor=actor,
+            household=household,
+            fields=["members"],
+            reason=reason,
+            facts={"member_added": member.name},
+        )
     return member
 
 
 @transaction.atomic
-def member_update(*, actor, member: Member, data: Mapping[str, Any]) -> Member:
-    """Change a member. Any change of substance resets its review and reopens the household."""
+def member_update(*, actor, member: Member, data: Mapping[str, Any], reason: str = "") -> Member:
+    """Change a member. Any change of substance resets its review and reopens the household.
+    Under change control (the household or a member reviewed) a written `reason` is required
+    (docs/qualification.md §6)."""
     require_permission(actor, "households.change_member")
     household = (
         Household.objects.select_for_update().select_related("project").get(pk=member.household_id)
@@ -103,6 +120,8 @@ def member_update(*, actor, member: Member, data: Mapping[str, Any]) -> Member:
     if cleaned == before:
         return member
     _forbid_second_head(household, cleaned["relation"], member_pk=member.pk)
+    changed_fields = [f for f in MEMBER_FIELDS if cleaned[f] != before[f]]
+    reason = _facts_changing(actor=actor, household=household, fields=["members"], reason=reason)
     for field, value in cleaned.items():
         setattr(member, field, value)
     # The person who changed the record may no longer review it (four-eyes).
@@ -117,20 +136,44 @@ def member_update(*, actor, member: Member, data: Mapping[str, Any]) -> Member:
         [member.id_number], exclude_project_id=household.project_id
     )
     apply_verdict(member, household.project, resettled.get(member.id_number, ()))
-    changed = ", ".join(f for f in MEMBER_FIELDS if cleaned[f] != before[f])
+    changed = ", ".join(changed_fields)
     with _concurrent_registration():
-        _save_with_reason(member, _("修改成员信息(%(f)s),重新审核") % {"f": changed}, actor)
+        _save_with_reason(
+            member,
+            _with_reason(_("修改成员信息(%(f)s),重新审核") % {"f": changed}, reason),
+            actor,
+        )
     _check_heads(household)
-    _reopen_review(household, _("成员 %(n)s 信息变更,重新审核") % {"n": member.name}, actor)
+    released = _reopen_review(
+        household,
+        _("成员 %(n)s 信息变更,重新审核") % {"n": member.name},
+        actor,
+        released=[before["id_number"]],
+    )
+    refresh_resettled_elsewhere(released, actor=actor)
+    if reason:
+        _facts_changed(
+            actor=actor,
+            household=household,
+            fields=["members"],
+            reason=reason,
+            facts={
+                "member": member.name,
+                "changed": {f: [str(before[f]), str(cleaned[f])] for f in changed_fields},
+            },
+        )
     return member
 
 
 @transaction.atomic
-def member_remove(*, actor, member: Member) -> None:
+def member_remove(*, actor, member: Member, reason: str = "") -> None:
+    """Remove a member. Under change control (the household or a member reviewed) a written
+    `reason` is required (docs/qualification.md §6)."""
     require_permission(actor, "households.delete_member")
     household = Household.objects.select_for_update().get(pk=member.household_id)
-    name = member.name
-    member._change_reason = _("删除成员")
+    name, id_number = member.name, member.id_number
+    reason = _facts_changing(actor=actor, household=household, fields=["members"], reason=reason)
+    member._change_reason = _with_reason(_("删除成员"), reason)
     member._history_user = actor
     member.delete()
     _check_heads(household)
@@ -139,7 +182,18 @@ def member_remove(*, actor, member: Member) -> None:
     # leader rather than sitting in neither queue.
     if actor.pk not in household.editor_ids:
         household.editor_ids = [*household.editor_ids, actor.pk]
-    _reopen_review(household, _("删除成员 %(n)s,重新审核") % {"n": name}, actor)
+    released = _reopen_review(
+        household, _("删除成员 %(n)s,重新审核") % {"n": name}, actor, released=[id_number]
+    )
     if not household.members.filter(review_status=ReviewStatus.PENDING).exists():
         household.status = HouseholdStatus.REVIEWED
     _save_with_reason(household, _("删除成员 %(n)s") % {"n": name}, actor)
+    refresh_resettled_elsewhere(released, actor=actor)
+    if reason:
+        _facts_changed(
+            actor=actor,
+            household=household,
+            fields=["members"],
+            reason=reason,
+            facts={"member_removed": name},
+        )

@@ -13,16 +13,23 @@ from households.access import require_project_access
 from households.models import (
     Community,
     Household,
+    HouseholdStatus,
     Member,
     Project,
+    ReviewStatus,
     VillagerGroup,
 )
 from households.selectors.verdicts import resettled_projects_by_id
 from households.services._common import (
+    HOUSEHOLD_FACT_FIELDS,
     _concurrent_registration,
+    _facts_changed,
+    _facts_changing,
+    _reopen_review,
     _save_with_reason,
+    _with_reason,
 )
-from households.services.verdicts import apply_verdict
+from households.services.verdicts import apply_verdict, refresh_resettled_elsewhere
 from households.validation import (
     HOUSEHOLD_FIELDS,
     FieldError,
@@ -191,24 +198,55 @@ def households_register_bulk(
 
 
 @transaction.atomic
-def household_update(*, actor, household: Household, data: Mapping[str, Any]) -> Household:
-    """Change the household's own fields (code, address, phone, agreement, area, notes)."""
+def household_update(
+    *, actor, household: Household, data: Mapping[str, Any], reason: str = ""
+) -> Household:
+    """Change the household's own fields (code, address, phone, agreement, area, notes).
+
+    Change control: once the household is reviewed (or any member is), changing the
+    agreement number or the demolished area needs a written `reason`; the change is audited,
+    sends the household back to the leader (its members' findings stand) and tells the later
+    stages (households.signals). Address, phone and notes change freely.
+    """
     require_permission(actor, "households.change_household")
-    household = Household.objects.select_for_update().get(pk=household.pk)
-    cleaned, field_errors = clean_household({**household_values(household), **data})
+    household = Household.objects.select_for_update().select_related("project").get(pk=household.pk)
+    before = household_values(household)
+    cleaned, field_errors = clean_household({**before, **data})
     errors = [e.as_dict() for e in field_errors]
     if cleaned["code"] != household.code:
         taken = household_codes_taken(household.project, [cleaned["code"]])
         errors += [error.as_dict() for error in taken.values()]
     if errors:
         raise invalid_input(errors)
-    if cleaned == household_values(household):
+    if cleaned == before:
         return household
+    facts = [f for f in HOUSEHOLD_FACT_FIELDS if cleaned[f] != before[f]]
+    if facts:
+        reason = _facts_changing(actor=actor, household=household, fields=facts, reason=reason)
+    else:
+        reason = ""
     for field, value in cleaned.items():
         setattr(household, field, value)
     if actor.pk not in household.editor_ids:
         household.editor_ids = [*household.editor_ids, actor.pk]
-    _save_with_reason(household, _("修改户信息"), actor)
+    _save_with_reason(household, _with_reason(_("修改户信息"), reason), actor)
+    if reason:
+        if household.status == HouseholdStatus.APPROVED:
+            # The members' findings stand: the household goes back to the leader.
+            released = _reopen_review(
+                household, _("户信息变更(%(f)s),重新审批") % {"f": ", ".join(facts)}, actor
+            )
+            if not household.members.filter(review_status=ReviewStatus.PENDING).exists():
+                household.status = HouseholdStatus.REVIEWED
+                _save_with_reason(household, _("成员审核完成"), actor, update_fields=["status"])
+            refresh_resettled_elsewhere(released, actor=actor)
+        _facts_changed(
+            actor=actor,
+            household=household,
+            fields=facts,
+            reason=reason,
+            facts={f: [str(before[f]), str(cleaned[f])] for f in facts},
+        )
     return household
 
 

@@ -4,7 +4,8 @@ back to review."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from households import gates
 from households.models import (
     Household,
     HouseholdStatus,
@@ -20,37 +22,20 @@ from households.models import (
     Project,
     ReviewStatus,
 )
-from households.selectors.verdicts import resettled_projects_by_id
+from households.services import verdicts
 from households.services._common import (
     _REVIEW_FIELDS,
-    _VERDICT_FIELDS,
     _reopen_review,
     _save_with_reason,
     _withdraw_review,
 )
-from households.services.verdicts import apply_verdict
+from households.signals import facts_changed
 from households.validation import (
     FieldError,
 )
 from resettlement.audit import audit_record
-from resettlement.errors import NotAllowed, RuleViolation
+from resettlement.errors import RuleViolation
 from resettlement.roles import require_permission
-
-
-def _handled(actor, household: Household, members: Sequence[Member]) -> bool:
-    """Did `actor` register, enter or change this household or any of these members?"""
-    if household.registered_by_id == actor.pk or actor.pk in household.editor_ids:
-        return True
-    return any(m.entered_by_id == actor.pk or actor.pk in m.editor_ids for m in members)
-
-
-def _forbid_entered_by(actor, household: Household, members: Sequence[Member], act: str) -> None:
-    if _handled(actor, household, members):
-        raise NotAllowed(
-            "four_eyes",
-            _("四眼原则:您登记或修改过 %(h)s 户的信息,不能%(act)s。请由其他工作人员办理。")
-            % {"h": household.code, "act": act},
-        )
 
 
 @transaction.atomic
@@ -64,7 +49,7 @@ def member_review(*, actor, member: Member, decision: str, reason: str = "") -> 
     require_permission(actor, "households.review_member")
     household = Household.objects.select_for_update().get(pk=member.household_id)
     member = Member.objects.select_for_update().get(pk=member.pk)
-    _forbid_entered_by(actor, household, [member], pgettext("four-eyes: may not", "审核其成员"))
+    gates.four_eyes(actor, household, [member], pgettext("four-eyes: may not", "审核其成员"))
     if household.status == HouseholdStatus.APPROVED:
         raise RuleViolation(
             "already_approved",
@@ -134,30 +119,32 @@ def entitlement_for(project: Project, members: Sequence[Member]) -> tuple[int, D
 
 
 @transaction.atomic
-def household_approve(*, actor, household: Household) -> Household:
-    """A leader approves a fully reviewed household; its population and entitlement follow.
+def household_approve(
+    *, actor, household: Household, opinion: str = "", documents_override_reason: str = ""
+) -> Household:
+    """A leader approves a fully reviewed household with an opinion (审批意见); its
+    population and entitlement follow.
 
-    The approver may not be the registrar, anyone who entered a member, or any reviewer of
-    its members.
+    Gates (households.gates): the approver may not be the registrar, anyone who entered or
+    changed a member, or any reviewer of its members; every member is reviewed; the project's
+    required documents are uploaded, or `documents_override_reason` says in writing why it is
+    approved without them (recorded on the household and in the audit entry); no passed
+    member is already resettled in another project.
     """
     require_permission(actor, "households.approve_household")
     household = Household.objects.select_for_update().select_related("project").get(pk=household.pk)
     members = list(household.members.all())
-    _forbid_entered_by(actor, household, members, pgettext("four-eyes: may not", "审批"))
-    if any(m.reviewed_by_id == actor.pk for m in members):
-        raise NotAllowed(
-            "four_eyes",
-            _("四眼原则:您审核过 %(h)s 户的成员,不能再审批该户。") % {"h": household.code},
-        )
-    if household.status != HouseholdStatus.REVIEWED:
-        raise RuleViolation(
-            "not_reviewed",
-            _("%(h)s 户尚未完成全部成员的审核,不能审批。") % {"h": household.code},
-        )
+    gates.approval_four_eyes(actor, household, members)
+    gates.approval_reviewed(household)
+    override = (documents_override_reason or "").strip()
+    missing = gates.approval_documents(household, override)
+    gates.approval_resettled_once(household, members)
     population, area = entitlement_for(household.project, members)
     household.status = HouseholdStatus.APPROVED
     household.approved_by = actor
     household.approved_at = timezone.now()
+    household.approval_opinion = (opinion or "").strip()
+    household.documents_override_reason = override if missing else ""
     household.resettlement_population = population
     household.entitlement_area = area
     _save_with_reason(
@@ -165,14 +152,54 @@ def household_approve(*, actor, household: Household) -> Household:
         _("审批通过:安置人口 %(p)d,应安置面积 %(a)s㎡") % {"p": population, "a": area},
         actor,
     )
-    _refresh_other_projects(household, actor)
+    verdicts.refresh_resettled_elsewhere(
+        [m.id_number for m in members if m.review_status == ReviewStatus.PASSED], actor=actor
+    )
     audit_record(
         actor=actor,
         action="household.approve",
         obj=household,
-        payload=_approval_facts(household, members),
+        payload={
+            **_approval_facts(household, members),
+            "opinion": household.approval_opinion,
+            "documents_missing": missing,
+            "documents_override_reason": household.documents_override_reason,
+        },
     )
     return household
+
+
+@dataclass(frozen=True)
+class Refusal:
+    household: Household
+    message: str
+    code: str
+
+
+@dataclass(frozen=True)
+class ApprovalBatch:
+    """What a bulk approval did: the households approved and those refused, with why."""
+
+    approved: list[Household] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
+
+
+def households_approve_many(
+    *, actor, households: Iterable[Household], opinion: str
+) -> ApprovalBatch:
+    """Approve several households with one opinion, each in its own transaction: a household
+    a gate refuses (four-eyes, unreviewed, documents missing — a bulk approval records no
+    override — resettled elsewhere) is listed with the refusal and the others still go
+    through."""
+    batch = ApprovalBatch()
+    for household in households:
+        try:
+            batch.approved.append(
+                household_approve(actor=actor, household=household, opinion=opinion)
+            )
+        except RuleViolation as refusal:
+            batch.refused.append(Refusal(household, refusal.message, refusal.code))
+    return batch
 
 
 def _approval_facts(household: Household, members: Sequence[Member]) -> dict[str, Any]:
@@ -185,50 +212,25 @@ def _approval_facts(household: Household, members: Sequence[Member]) -> dict[str
     }
 
 
-def _refresh_other_projects(household: Household, actor) -> None:
-    """Flag the same people in other projects' open reviews as resettled here.
-
-    A pass recorded there was given on evidence that no longer holds, so it goes back to
-    review and its household with it: otherwise that project's leader could approve the same
-    person a second time on the stale pass. Rejections stand.
-    """
-    numbers = [
-        m.id_number for m in household.members.all() if m.review_status == ReviewStatus.PASSED
-    ]
-    others = Member.objects.filter(id_number__in=numbers).exclude(project_id=household.project_id)
-    others = others.exclude(household__status=HouseholdStatus.APPROVED).select_related("project")
-    for other in others:
-        resettled = resettled_projects_by_id([other.id_number], exclude_project_id=other.project_id)
-        apply_verdict(other, other.project, resettled.get(other.id_number, ()))
-        fields = list(_VERDICT_FIELDS)
-        reopen = other.review_status == ReviewStatus.PASSED
-        if reopen:
-            _withdraw_review(other)
-            fields += _REVIEW_FIELDS
-        _save_with_reason(other, _("已在其他项目安置,重新判定"), actor, update_fields=fields)
-        if reopen:
-            _reopen_review(
-                Household.objects.select_for_update().get(pk=other.household_id),
-                _("成员 %(n)s 已在项目 %(p)s 安置,重新审核")
-                % {"n": other.name, "p": household.project.code},
-                actor,
-            )
-
-
 @transaction.atomic
 def household_send_back(*, actor, household: Household, reason: str) -> Household:
     """Send a household back to review (e.g. an upheld publicity objection): every member's
-    finding is withdrawn and the approval with its entitlement cleared."""
+    finding is withdrawn and the approval with its entitlement cleared; the later stages hear
+    `facts_changed` with fields ["status"] (households.signals)."""
     require_permission(actor, "households.send_back_household")
     household = Household.objects.select_for_update().get(pk=household.pk)
     for member in household.members.select_for_update():
         _withdraw_review(member)
         _save_with_reason(member, reason, actor, update_fields=_REVIEW_FIELDS)
-    _reopen_review(household, reason, actor)
+    released = _reopen_review(household, reason, actor)
+    verdicts.refresh_resettled_elsewhere(released, actor=actor)
     audit_record(
         actor=actor,
         action="household.send_back",
         obj=household,
         payload={"household": household.code, "reason": reason},
+    )
+    facts_changed.send(
+        sender=Household, household=household, fields=["status"], actor=actor, reason=reason
     )
     return household

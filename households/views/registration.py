@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from households import gates
 from households.access import projects_q, require_project, visible_projects
 from households.forms import (
     DocumentUploadForm,
@@ -21,6 +22,7 @@ from households.forms import (
     MemberForm,
     MemberFormSet,
     UnmaskForm,
+    add_change_reason,
 )
 from households.models import (
     Community,
@@ -32,6 +34,7 @@ from households.models import (
 from households.selectors import documents, registration
 from households.services import members as households_members
 from households.services import registration as households_registration
+from households.stages import stage_of, with_stages
 from resettlement.errors import RuleViolation, apply_errors
 from resettlement.personal_data import Unmasked, sees_full_personal_data
 
@@ -51,6 +54,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
     if status in HouseholdStatus.values:
         queryset = queryset.filter(status=status)
     page = Paginator(queryset, 25).get_page(request.GET.get("page"))
+    page.object_list = with_stages(page.object_list)
     return render(
         request,
         "households/household_list.html",
@@ -121,6 +125,7 @@ def _household_page(
     status: int = 200,
 ) -> HttpResponse:
     members = household.members.all()
+    household.stage = stage_of(household)
     full = sees_full_personal_data(request.user)
     return render(
         request,
@@ -129,6 +134,7 @@ def _household_page(
             "household": household,
             "members": members,
             "checklist": documents.document_checklist(household),
+            "change_control": gates.under_change_control(household),
             "other_documents": [d for d in household.documents.all() if d.kind == "other"],
             "upload_form": DocumentUploadForm(),
             "full_personal_data": full,
@@ -156,10 +162,15 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = HouseholdEditForm(
         request.POST or None, initial=households_registration.household_values(household)
     )
+    if gates.under_change_control(household):
+        add_change_reason(form)
     if request.method == "POST" and form.is_valid():
         try:
             households_registration.household_update(
-                actor=request.user, household=household, data=form.household_data()
+                actor=request.user,
+                household=household,
+                data=form.household_data(),
+                reason=form.cleaned_data.get("reason", ""),
             )
         except RuleViolation as exc:
             apply_errors(form, exc.details, exc.message)
@@ -178,15 +189,19 @@ def member_edit(request: HttpRequest, pk: int, member_pk: int | None = None) -> 
         raise PermissionDenied
     initial = {f: getattr(member, f) for f in MemberForm.base_fields} if member else None
     form = MemberForm(request.POST or None, initial=initial)
+    if gates.under_change_control(household):
+        add_change_reason(form)
     if request.method == "POST" and form.is_valid():
+        data = form.member_data()
+        reason = data.pop("reason", "")
         try:
             if member:
                 households_members.member_update(
-                    actor=request.user, member=member, data=form.member_data()
+                    actor=request.user, member=member, data=data, reason=reason
                 )
             else:
                 households_members.member_add(
-                    actor=request.user, household=household, data=form.member_data()
+                    actor=request.user, household=household, data=data, reason=reason
                 )
         except RuleViolation as exc:
             apply_errors(form, exc.details, exc.message)
@@ -208,7 +223,9 @@ def member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse
         Member.objects.filter(projects_q(request.user)), pk=member_pk, household_id=pk
     )
     try:
-        households_members.member_remove(actor=request.user, member=member)
+        households_members.member_remove(
+            actor=request.user, member=member, reason=request.POST.get("reason", "")
+        )
     except RuleViolation as exc:
         messages.error(request, exc.message)
     else:

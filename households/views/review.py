@@ -5,7 +5,6 @@ households.services.review and render; the rules live in the services."""
 
 from __future__ import annotations
 
-import inspect
 import io
 
 import openpyxl
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST, require_safe
 
+from households import gates
 from households.access import chosen_project, projects_q, require_project, visible_projects
 from households.forms import BulkApprovalForm, HouseholdApprovalForm, MemberReviewForm
 from households.models import Community, Household, HouseholdStatus, Member, ReviewStatus
@@ -86,6 +86,16 @@ def _failed(member: Member) -> str:
     return pgettext("list separator", "、").join(_(REASON_LABELS.get(c, c)) for c in codes)
 
 
+def _blocked(gate, *args) -> str:
+    """Why the user may not take this decision at all (four-eyes), so the page says so
+    instead of offering a form they cannot use; "" when they may."""
+    try:
+        gate(*args)
+    except RuleViolation as exc:
+        return exc.message
+    return ""
+
+
 def _xlsx(title: str, header: list[str], rows: list[list], filename: str) -> FileResponse:
     book = openpyxl.Workbook()
     sheet = book.active
@@ -113,15 +123,15 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     context = {**_queue_context(request, project, filters), **page_of(request, members, PER_PAGE)}
     rows = list(context["page"])
     missing = queues.households_missing_documents(
-        Household.objects.filter(pk__in={m.household_id for m in rows}).prefetch_related(
-            "members", "documents"
-        )
+        Household.objects.filter(pk__in={m.household_id for m in rows})
     )
+    may_not = pgettext("four-eyes: may not", "审核其成员")
     context["rows"] = [
         {
             "member": m,
             "checks": _checks(m),
             "missing": missing.get(m.household_id, []),
+            "blocked": _blocked(gates.four_eyes, request.user, m.household, [m], may_not),
         }
         for m in rows
     ]
@@ -136,9 +146,7 @@ def review_export(request: HttpRequest) -> FileResponse:
     filters = queues.queue_filters(project, request.GET)
     members = list(queues.review_queue(project, filters, user=request.user))
     missing = queues.households_missing_documents(
-        Household.objects.filter(pk__in={m.household_id for m in members}).prefetch_related(
-            "members", "documents"
-        )
+        Household.objects.filter(pk__in={m.household_id for m in members})
     )
     rows = [
         [
@@ -223,13 +231,18 @@ def member_review(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("请选择审核结果。"))
         return redirect(back)
     household = member.household
-    missing = queues.households_missing_documents(
-        Household.objects.filter(pk=household.pk).prefetch_related("members", "documents")
-    )
+    missing = queues.households_missing_documents([household])
     return render(
         request,
         "households/member_review.html",
         {
+            "blocked": _blocked(
+                gates.four_eyes,
+                request.user,
+                household,
+                [member],
+                pgettext("four-eyes: may not", "审核其成员"),
+            ),
             "member": member,
             "household": household,
             "checks": _checks(member),
@@ -243,45 +256,6 @@ def member_review(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # -- household approval -------------------------------------------------------------------
-
-
-def _approve_one(actor, household: Household, opinion: str, override: str) -> Household:
-    """`household_approve` with the 审批意见 and the reason for approving without documents,
-    on the signature that takes them (i13-hh), or without them before it is merged."""
-    parameters = inspect.signature(review.household_approve).parameters
-    extra = {}
-    if "opinion" in parameters:
-        extra["opinion"] = opinion
-    if "documents_override_reason" in parameters:
-        extra["documents_override_reason"] = override
-    return review.household_approve(actor=actor, household=household, **extra)
-
-
-def _approve_many(actor, households: list[Household], opinion: str) -> tuple[list, list[str]]:
-    """(approved households, refusal messages naming each household)."""
-    many = getattr(review, "households_approve_many", None)
-    if many is not None:
-        batch = many(actor=actor, households=households, opinion=opinion)
-        return list(batch.approved), [str(m) for m in batch.refused_messages()] if hasattr(
-            batch, "refused_messages"
-        ) else _refusal_lines(batch.refused)
-    approved, refused = [], []
-    for household in households:
-        try:
-            approved.append(_approve_one(actor, household, opinion, ""))
-        except RuleViolation as exc:
-            refused.append(exc.message)
-    return approved, refused
-
-
-def _refusal_lines(refused) -> list[str]:
-    lines = []
-    for entry in refused:
-        message = getattr(entry, "message", None)
-        if message is None and isinstance(entry, tuple | list):
-            message = entry[-1]
-        lines.append(str(getattr(message, "message", message) or entry))
-    return lines
 
 
 @require_safe
@@ -364,11 +338,11 @@ def household_approval(request: HttpRequest, pk: int) -> HttpResponse:
             return ask_to_reauthenticate(request, here)
         if form.is_valid():
             try:
-                _approve_one(
-                    request.user,
-                    household,
-                    form.cleaned_data["opinion"],
-                    form.cleaned_data["documents_override_reason"],
+                review.household_approve(
+                    actor=request.user,
+                    household=household,
+                    opinion=form.cleaned_data["opinion"],
+                    documents_override_reason=form.cleaned_data["documents_override_reason"],
                 )
             except RuleViolation as exc:
                 messages.error(request, exc.message)
@@ -385,6 +359,7 @@ def household_approval(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "households/household_approval.html",
         {
+            "blocked": _blocked(gates.approval_four_eyes, request.user, household, members),
             "household": household,
             "members": [{"member": m, "checks": _checks(m)} for m in members],
             "population": population,
@@ -443,9 +418,11 @@ def approval_bulk(request: HttpRequest) -> HttpResponse:
                 "count": len(households),
             },
         )
-    approved, refused = _approve_many(request.user, households, opinion)
-    if approved:
-        messages.success(request, _("已审批 %(n)d 户。") % {"n": len(approved)})
-    for line in refused:
-        messages.error(request, line)
+    batch = review.households_approve_many(
+        actor=request.user, households=households, opinion=opinion
+    )
+    if batch.approved:
+        messages.success(request, _("已审批 %(n)d 户。") % {"n": len(batch.approved)})
+    for refusal in batch.refused:
+        messages.error(request, refusal.message)
     return redirect(queue_url)

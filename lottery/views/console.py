@@ -31,6 +31,7 @@ from django.views.decorators.http import require_POST, require_safe
 from allocation.models import ApartmentType
 from households.access import requested_project, visible_projects
 from households.models import Community, Household, Member, Relation
+from households.stages import stages_of
 from lottery.forms import (
     CheckInForm,
     ConfirmForm,
@@ -156,9 +157,17 @@ def _participant_rows(session: LotterySession) -> list[dict[str, Any]]:
     communities = dict(
         Community.objects.filter(project=session.project).values_list("code", "name")
     )
+    households = list(
+        Household.objects.filter(
+            project=session.project, code__in=[p["code"] for p in session.participants or []]
+        ).only("pk", "code", "status", "lookup_code")
+    )
+    by_pk = stages_of(households)
+    stages = {h.code: by_pk[h.pk] for h in households}
     return [
         {
             "code": p["code"],
+            "stage": stages.get(p["code"]),
             "head": names.get(p["code"], ""),
             "community": communities.get(p["community"], p["community"]),
             "group": p["group"],

@@ -35,7 +35,7 @@ from django.utils.translation import gettext_lazy
 from PIL import Image
 
 from households.models import Household, Member, Project, Relation
-from households.selectors.documents import missing_documents
+from households.selectors.documents import checklist_missing
 from publicity.models import NoticeType, Publication, PublicationStatus
 from resettlement import publicity_kinds
 from resettlement.pdf import render_pdf
@@ -215,7 +215,7 @@ def _notice(household: Household, notice_type: str, publications: list[Publicati
         # The lottery is for the resettlement population: the members who passed review.
         notice.members = [m for m in members if m.is_qualified]
     if notice_type == NoticeType.REGISTRATION:
-        notice.missing_documents = missing_documents(household)
+        notice.missing_documents = checklist_missing(household)
     if notice_type == NoticeType.PUBLICITY:
         notice.publications = _publication_lines(household, publications)
     return notice

@@ -7,6 +7,7 @@ full names) passes through `resettlement.masking.mask` on its way out.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -19,6 +20,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from households.models import Household, Member, Project
+from households.stages import Stage, stage_of
 from publicity.models import (
     Complaint,
     ComplaintCategory,
@@ -31,9 +33,10 @@ from publicity.models import (
     RenderPart,
     RenderStatus,
 )
-from resettlement import publicity_kinds
+from resettlement import publicity_kinds, resident_journey
 from resettlement.masking import Mask, mask
 from resettlement.public_site import normalise_lookup_code
+from resettlement.resident_journey import Fact, JourneySection
 
 # --- Publications -------------------------------------------------------------------------
 
@@ -311,6 +314,9 @@ class ResidentRecord:
     members: list[Member] = field(default_factory=list)
     publications: list[IncludedPublication] = field(default_factory=list)
     objections: list[PublicObjection] = field(default_factory=list)
+    stage: Stage | None = None
+    # What later stages registered (resettlement.resident_journey), every value masked.
+    journey: list[JourneySection] = field(default_factory=list)
 
     @property
     def found(self) -> bool:
@@ -320,9 +326,12 @@ class ResidentRecord:
 def resident_record(lookup_code: str) -> ResidentRecord:
     """Everything the household with this lookup code may see about itself.
 
-    Known and unknown codes run the same four queries, each filtered by the code, so the
-    response does not reveal by its path (or its timing, beyond the rows found) whether a
-    guess came close.
+    Known and unknown codes run the same four queries, each filtered by the code, and the
+    same queries of the journey's sections (the apartment, lottery result, statement,
+    agreement, keys and defects that later stages register in
+    `resettlement.resident_journey`), so the response does not reveal by its path (or its
+    timing, beyond the rows found) whether a guess came close; so does the household's stage
+    (`households.stages`).
     """
     code = normalise_lookup_code(lookup_code)
     household = (
@@ -359,8 +368,25 @@ def resident_record(lookup_code: str) -> ResidentRecord:
         .exclude(household_code="")
         .order_by("filed_at")
     ]
+    # An unknown code asks for the stage of a household with that code, by the same query.
+    stage = stage_of(household or Household(lookup_code=code))
     return ResidentRecord(
-        household=household, members=members, publications=included, objections=objections
+        household=household,
+        members=members,
+        publications=included,
+        objections=objections,
+        stage=stage if household else None,
+        journey=[_masked(section) for section in resident_journey.sections_for(code)],
+    )
+
+
+def _masked(section: JourneySection) -> JourneySection:
+    """The section with every value through the one masking function (free-text kind: ID
+    numbers and phone numbers in it are masked)."""
+    return dataclasses.replace(
+        section,
+        facts=[Fact(f.label, mask(f.value, Mask.TEXT)) for f in section.facts],
+        rows=[tuple(mask(cell, Mask.TEXT) for cell in row) for row in section.rows],
     )
 
 

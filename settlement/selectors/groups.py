@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 
 from households.models import Household, HouseholdStatus, Project, VillagerGroup
 from households.selectors.registration import head
+from households.stages import with_stages
 from settlement.models import (
     Statement,
     StatementStatus,
@@ -156,7 +157,7 @@ def _groups(
 
 def group_settlement(group: VillagerGroup) -> GroupSettlement:
     """One villager group: each approved household's statement state and the totals."""
-    households = settlement_households().filter(group=group)
+    households = with_stages(settlement_households().filter(group=group))
     money = money_by_statement(Statement.objects.filter(household__group=group))
     return _groups([group], households, money)[0]
 

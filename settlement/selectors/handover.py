@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from allocation.models import Apartment
 from households.models import Household, Member, Project, Relation, VillagerGroup
 from households.selectors.registration import head
+from households.stages import with_stages
 from lottery.selectors.sign_off import binding_allocations, signed_allocations
 from settlement.models import Agreement, DefectStatus, DefectTicket, Handover, Statement
 
@@ -84,7 +85,7 @@ def project_progress(
     )
     if group is not None:
         households = households.filter(group=group)
-    households = list(households)
+    households = with_stages(households)
     ids = [h.pk for h in households]
     agreements = {a.household_id: a for a in Agreement.objects.filter(household_id__in=ids)}
     handovers = {h.household_id: h for h in Handover.objects.filter(household_id__in=ids)}

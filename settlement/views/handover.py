@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from households.access import picked_project
 from households.models import Household, VillagerGroup
+from households.stages import stage_of
 from resettlement.errors import RuleViolation
 from settlement.forms.agreements import AgreementSignForm
 from settlement.forms.handover import HandoverForm, MoveInForm
@@ -67,6 +68,7 @@ def handover_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "settlement/handover/detail.html",
         {
             "household": household,
+            "stage": stage_of(household),
             "head": head,
             "apartments": handover_selectors.household_apartments(household),
             "statement": handover_selectors.statement_of(household),

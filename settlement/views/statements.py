@@ -28,6 +28,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from households.access import projects_q, require_project
 from households.models import Household, HouseholdStatus
+from households.stages import stage_of
 from lottery.selectors.sign_off import binding_allocations
 from resettlement.errors import RuleViolation
 from settlement.forms.approvals import ApproveForm, SendBackForm
@@ -98,6 +99,7 @@ def _statement_context(
     return {
         "statement": statement,
         "household": statement.household,
+        "stage": stage_of(statement.household),
         "project": statement.project,
         "income_lines": [line for line in lines if line.side == LineSide.INCOME],
         "expenditure_lines": [line for line in lines if line.side == LineSide.EXPENDITURE],
@@ -162,6 +164,7 @@ def _page(request: HttpRequest, household: Household, **bound: forms.Form) -> Ht
     )
     context: dict[str, Any] = {
         "household": household,
+        "stage": stage_of(household),
         "project": household.project,
         "head": head_name(household),
         "approved": household.status == HouseholdStatus.APPROVED,

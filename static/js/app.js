@@ -2,7 +2,8 @@
    the Content-Security-Policy allows scripts from static files only).
    - <select data-autosubmit>: choosing an option submits its form.
    - <select data-navigate>: choosing an option opens the URL in its value.
-   - <form data-confirm-submit="question">: asks before submitting. */
+   - <form data-confirm-submit="question">: asks before submitting.
+   - <button data-print>: prints the page (the print stylesheet keeps only the content). */
 (function () {
   "use strict";
   document.addEventListener("change", function (event) {
@@ -22,4 +23,10 @@
       event.preventDefault();
     }
   }, true);
+  document.addEventListener("click", function (event) {
+    var target = event.target;
+    if (target instanceof Element && target.closest("[data-print]")) {
+      window.print();
+    }
+  });
 }());

@@ -219,6 +219,9 @@ PARAMETERS: dict[str, Callable[[], list[dict]]] = {
             "document-upload",
         )
     },
+    # The timeline reads every stage: households at each status and with each statement's.
+    "oversight:household-timeline": with_pk(lambda: households() + statement_households()),
+    "oversight:household-timeline-pdf": with_pk(lambda: statement_households()[:1]),
     "staff:member-edit": members,
     "staff:member-review": lambda: [{"pk": m["member_pk"]} for m in members()],
     "staff:household-approval": household_ids,

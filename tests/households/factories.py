@@ -10,7 +10,8 @@
   through the service; see the `register` fixture in tests/conftest.py).
 - `pass_all`, `approve`: review every pending member as passed, then (`approve`) a leader
   approves the household, through `households.services.review` (the one way tests take a
-  registered household to approval; the fixtures of the same names wrap these).
+  registered household to approval; the fixtures of the same names wrap these). Both first
+  `hand_in_documents`: the project's required documents (the approval gate) as rows.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from django.utils import timezone
 from households import idnumbers
 from households.models import (
     Community,
+    Document,
     Household,
     HouseholdStatus,
     HukouNature,
@@ -34,6 +36,7 @@ from households.models import (
     ReviewStatus,
     VillagerGroup,
 )
+from households.selectors.documents import document_checklist
 from households.services import review
 
 _sequence = itertools.count(1)
@@ -110,9 +113,30 @@ class HeadFactory(factory.django.DjangoModelFactory):
 OVERRIDE_REASON = "经调查核实,予以通过"
 
 
+def hand_in_documents(household: Household) -> Household:
+    """Every document the project's approval checklist asks of this household is on file
+    (rows with a placeholder file: nothing in these tests reads the scan)."""
+    for item in document_checklist(household):
+        if item.required and not item.present:
+            Document.objects.create(
+                household=household,
+                member_id=item.member_id,
+                kind=item.kind,
+                file=f"documents/test/{household.pk}-{item.kind}-{item.member_id}.pdf",
+                original_name=f"{item.kind}.pdf",
+                content_type="application/pdf",
+                size=1024,
+                sha256="0" * 64,
+                uploaded_by=household.registered_by,
+            )
+    return household
+
+
 def pass_all(household: Household, *, reviewer) -> Household:
     """The reviewer passes every pending member (with a written reason where passing goes
-    against the computed verdict, as the service requires); `household` is refreshed."""
+    against the computed verdict, as the service requires), the required documents handed in
+    (`hand_in_documents`); `household` is refreshed."""
+    hand_in_documents(household)
     for member in household.members.all():
         if member.review_status == ReviewStatus.PENDING:
             review.member_review(

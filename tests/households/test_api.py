@@ -29,7 +29,12 @@ from households.models import (
 )
 from households.services import documents, review
 from households.services import registration as households_registration
-from tests.households.factories import VillagerGroupFactory, household_data, member_data
+from tests.households.factories import (
+    VillagerGroupFactory,
+    hand_in_documents,
+    household_data,
+    member_data,
+)
 from tests.people import make_user
 from tests.reauth import recently_authenticated
 
@@ -75,6 +80,7 @@ def registration(group, *, members=None, **household_fields) -> dict:
 
 
 def pass_all(household: Household, reviewer) -> None:
+    hand_in_documents(household)
     for member in household.members.all():
         review.member_review(actor=reviewer, member=member, decision=ReviewStatus.PASSED)
 
@@ -352,8 +358,17 @@ def test_changing_a_reviewed_member_sends_the_household_back_to_review(
     pass_all(household, reviewer)
     head = household.members.get()
 
-    response = api(clerk).patch(
+    refused = api(clerk).patch(
         f"{MEMBERS}{head.pk}/", {"hukou_moved_in": "2014-03-01"}, format="json"
+    )
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "reason_required"
+    assert household.code in refused.json()["detail"]
+
+    response = api(clerk).patch(
+        f"{MEMBERS}{head.pk}/",
+        {"hukou_moved_in": "2014-03-01", "reason": "派出所更正迁入日期"},
+        format="json",
     )
 
     assert response.status_code == 200, response.json()

@@ -278,12 +278,16 @@ def test_uploaded_documents_are_ticked_off_and_the_rest_listed_as_missing(family
         ("marriage_certificate", "刘芳", True),
         ("one_child_certificate", "张小宝", False),
     ]
-    assert documents.missing_documents(family) == [
+    assert documents.checklist_missing(family) == [
         "户口簿",
         "身份证(张三)",
         "身份证(刘芳)",
         "独生子女证(张小宝)",
     ]
+    # the approval checklist (the project's default): hukou book and ID cards only
+    assert documents.missing_documents([family]) == {
+        family.pk: ["户口簿", "身份证(张三)", "身份证(刘芳)"]
+    }
 
 
 @time_machine.travel(TODAY)

@@ -7,7 +7,7 @@ import pytest
 from households.models import Household, HouseholdStatus, Member, ReviewStatus
 from households.services import members, review
 from resettlement.errors import NotAllowed, RuleViolation
-from tests.households.factories import member_data
+from tests.households.factories import hand_in_documents, member_data
 from tests.people import make_user
 
 HistoricalMember = Member.history.model
@@ -19,6 +19,7 @@ def test_reviewer_passes_and_leader_approves_a_household(register, reviewer, lea
     review.member_review(actor=reviewer, member=head, decision=ReviewStatus.PASSED)
     household.refresh_from_db()
     assert household.status == HouseholdStatus.REVIEWED
+    hand_in_documents(household)
     review.household_approve(actor=leader, household=household)
     household.refresh_from_db()
     assert household.status == HouseholdStatus.APPROVED
@@ -190,6 +191,7 @@ def test_a_clerk_who_changed_a_member_cannot_approve_the_household(
     error = refused(review.household_approve, actor=clerk_and_leader, household=household)
 
     assert error.code == "four_eyes"
+    hand_in_documents(household)
     review.household_approve(actor=leader, household=household)  # another leader may
 
 
@@ -391,6 +393,7 @@ def test_an_approved_household_cannot_be_re_reviewed_without_a_change(register, 
     household = register()
     head = household.members.get()
     review.member_review(actor=reviewer, member=head, decision=ReviewStatus.PASSED)
+    hand_in_documents(household)
     review.household_approve(actor=leader, household=household)
     before = snapshot(household)
 

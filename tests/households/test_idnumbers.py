@@ -1,8 +1,10 @@
 """Resident ID numbers (GB 11643-1999): what the registry accepts, refuses and reads from them."""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from households import idnumbers
 from households.validation import clean_member
@@ -219,3 +221,51 @@ def test_clean_member_reports_a_bad_checksum_on_the_id_number_field():
 
 def test_clean_member_requires_an_id_number():
     assert errors_by_field(member_data(id_number="")) == {"id_number": "required"}
+
+
+# The region code (first six digits) and the birth date against today
+
+
+@pytest.mark.parametrize("region", ["999999", "000000", "119999"])
+def test_a_region_code_that_never_existed_is_refused(region):
+    number = with_check_character(f"{region}19850101001")
+
+    with pytest.raises(idnumbers.InvalidIDNumber) as refused:
+        idnumbers.parse(number)
+
+    assert refused.value.code == "id_region"
+    assert region in str(refused.value)
+
+
+def test_a_region_code_younger_than_its_holder_is_accepted():
+    # 330110 (余杭区) exists since 2001; numbers issued there carry it whatever the birth year.
+    number = with_check_character("33011019850101001")
+
+    assert idnumbers.parse(number).birth_date == dt.date(1985, 1, 1)
+
+
+def test_a_region_code_since_abolished_is_accepted():
+    # 330125 (余杭县) until 1994: numbers issued then are still carried today.
+    assert idnumbers.parse(with_check_character("33012519700315001")).sex == "M"
+
+
+@time_machine.travel(dt.datetime(2026, 6, 1, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+def test_a_birth_date_in_the_future_is_refused():
+    number = with_check_character("33011020300101001")
+
+    with pytest.raises(idnumbers.InvalidIDNumber) as refused:
+        idnumbers.parse(number)
+
+    assert refused.value.code == "id_birth_date"
+    assert "2030-01-01" in str(refused.value)
+
+
+@time_machine.travel(dt.datetime(2026, 6, 1, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+def test_a_child_born_today_is_accepted():
+    assert idnumbers.parse(with_check_character("33011020260601002")).sex == "F"
+
+
+def test_the_region_refusal_reaches_the_member_form():
+    _, errors = clean_member(member_data(id_number=with_check_character("99999919850101001")))
+
+    assert [(e.field, e.code) for e in errors] == [("id_number", "id_region")]

@@ -21,9 +21,15 @@ from households.qualification import (
     RESETTLED_ELSEWHERE,
     MemberFacts,
 )
-from households.services import review, verdicts
+from households.services import members, review, verdicts
 from resettlement.errors import RuleViolation
-from tests.households.factories import ProjectFactory, VillagerGroupFactory, id_number, member_data
+from tests.households.factories import (
+    ProjectFactory,
+    VillagerGroupFactory,
+    hand_in_documents,
+    id_number,
+    member_data,
+)
 
 CUTOFF = dt.date(2013, 6, 30)
 GROWTH_DEADLINE = dt.date(2013, 12, 31)
@@ -384,6 +390,7 @@ def test_a_person_rejected_in_an_approved_household_elsewhere_is_not_flagged(
     review.member_review(
         actor=reviewer, member=wang, decision=ReviewStatus.REJECTED, reason="户口已迁往外地"
     )
+    hand_in_documents(household)
     review.household_approve(actor=leader, household=household)
 
     again = register_in(project_b_group, members=[person()]).members.get()
@@ -427,16 +434,55 @@ def test_a_pass_given_before_the_person_was_resettled_elsewhere_goes_back_to_rev
     assert error.value.code == "not_reviewed"
 
 
-def test_a_household_already_approved_elsewhere_is_left_as_it_was(
-    register_in, approve, project_a_group, project_b_group, person
+def test_a_person_approved_in_one_project_cannot_be_approved_in_another(
+    register_in, approve, pass_all, leader, project_a_group, project_b_group, person
 ):
-    first = approve(register_in(project_b_group, members=[person()]))
-    # The same ID is approved in A later (a reviewer overrode the RESETTLED_ELSEWHERE flag).
-    approve(register_in(project_a_group, members=[person()]))
+    first = approve(register_in(project_a_group, members=[person()]))
+    # B's reviewer overrides the RESETTLED_ELSEWHERE flag; B's leader must still be refused.
+    second = pass_all(register_in(project_b_group, members=[person()]))
 
+    with pytest.raises(RuleViolation) as error:
+        review.household_approve(actor=leader, household=second)
+
+    assert error.value.code == "resettled_elsewhere"
+    assert second.code in error.value.message and "A2013" in error.value.message
     first.refresh_from_db()
     assert first.status == HouseholdStatus.APPROVED
-    assert first.members.get().verdict_qualified
+
+
+def test_sending_back_the_first_approval_clears_the_flag_in_the_other_project(
+    register_in, approve, leader, project_a_group, project_b_group, person
+):
+    first = approve(register_in(project_a_group, members=[person()]))
+    waiting = register_in(project_b_group, members=[person()]).members.get()
+    assert waiting.verdict_failures == ",RESETTLED_ELSEWHERE,"
+
+    review.household_send_back(actor=leader, household=first, reason="异议成立,重新审核")
+
+    waiting.refresh_from_db()
+    assert waiting.verdict_qualified
+    assert waiting.history.first().history_change_reason == "其他项目的安置已撤回,重新判定"
+    # and now B may take the person through to approval
+    approve(waiting.household)
+    waiting.household.refresh_from_db()
+    assert waiting.household.status == HouseholdStatus.APPROVED
+
+
+def test_removing_the_person_from_the_approved_household_clears_the_flag_elsewhere(
+    register_in, approve, other_clerk, project_a_group, project_b_group, person
+):
+    first = approve(
+        register_in(project_a_group, members=[member_data(), person() | {"relation": "child"}])
+    )
+    waiting = register_in(project_b_group, members=[person()]).members.get()
+    assert not waiting.verdict_qualified
+
+    members.member_remove(
+        actor=other_clerk, member=first.members.get(name="王五"), reason="户口已迁出"
+    )
+
+    waiting.refresh_from_db()
+    assert waiting.verdict_qualified
 
 
 # A policy change recomputes verdicts that are still open
@@ -490,3 +536,44 @@ def test_an_override_with_a_written_reason_survives_a_policy_change(register, pa
     assert (member.review_status, member.review_overridden) == (ReviewStatus.PASSED, True)
     household.refresh_from_db()
     assert household.status == HouseholdStatus.REVIEWED
+
+
+def test_a_pass_the_reviewer_explained_in_writing_survives_a_policy_change(
+    register, reviewer, project
+):
+    household = register(members=[member_data(hukou_nature="resident")])
+    review.member_review(
+        actor=reviewer,
+        member=household.members.get(),
+        decision=ReviewStatus.PASSED,
+        reason="居民户口系村集体经济组织成员,经村民代表会议确认",
+    )
+    project.resident_eligible = False
+    project.save()
+
+    verdicts.project_recompute_verdicts(project=project)
+
+    member = household.members.get()
+    assert member.verdict_failures == ",HUKOU_NATURE_INELIGIBLE,"
+    assert member.review_status == ReviewStatus.PASSED
+    household.refresh_from_db()
+    assert household.status == HouseholdStatus.REVIEWED
+
+
+def test_an_override_stays_when_the_policy_agrees_and_then_disagrees_again(
+    register, pass_all, project
+):
+    household = pass_all(register(members=[member_data(hukou_nature="resident")]))
+    project.resident_eligible = False
+    project.save()
+    verdicts.project_recompute_verdicts(project=project)  # plain pass withdrawn
+    household = pass_all(household)  # passed again, now an override with a reason
+    project.resident_eligible = True
+    project.save()
+    verdicts.project_recompute_verdicts(project=project)
+    project.resident_eligible = False
+    project.save()
+
+    verdicts.project_recompute_verdicts(project=project)
+
+    assert household.members.get().review_status == ReviewStatus.PASSED

@@ -11,7 +11,12 @@ from households.models import Household, HouseholdStatus, Member, ReviewStatus
 from households.services import members as households_members
 from households.services import registration, review
 from resettlement.errors import RuleViolation
-from tests.households.factories import ProjectFactory, VillagerGroupFactory, member_data
+from tests.households.factories import (
+    ProjectFactory,
+    VillagerGroupFactory,
+    hand_in_documents,
+    member_data,
+)
 
 
 def a_family() -> list[dict]:
@@ -214,7 +219,10 @@ def test_changing_a_member_after_approval_reopens_review(register, approve, othe
     son = household.members.get(name="张小明")
 
     households_members.member_update(
-        actor=other_clerk, member=son, data={"hukou_moved_out": dt.date(2013, 3, 1)}
+        actor=other_clerk,
+        member=son,
+        data={"hukou_moved_out": dt.date(2013, 3, 1)},
+        reason="派出所出具户口迁出证明",
     )
 
     household.refresh_from_db()
@@ -239,12 +247,16 @@ def test_the_history_records_why_a_member_and_household_changed(register, approv
     son = household.members.get(name="张小明")
 
     households_members.member_update(
-        actor=other_clerk, member=son, data={"hukou_moved_out": dt.date(2013, 3, 1)}
+        actor=other_clerk,
+        member=son,
+        data={"hukou_moved_out": dt.date(2013, 3, 1)},
+        reason="派出所出具户口迁出证明",
     )
 
     latest = son.history.first()
     assert "hukou_moved_out" in latest.history_change_reason
     assert "重新审核" in latest.history_change_reason
+    assert "派出所出具户口迁出证明" in latest.history_change_reason
     assert latest.history_user == other_clerk
     assert latest.hukou_moved_out == dt.date(2013, 3, 1)
     assert son.history.count() == 3  # registered, passed, changed
@@ -295,6 +307,7 @@ def test_adding_a_member_after_approval_reopens_review(register, approve, other_
             marital_status="unmarried",
             special_status="newborn",
         ),
+        reason="新生儿落户",
     )
 
     household.refresh_from_db()
@@ -346,13 +359,16 @@ def test_removing_a_member_after_approval_sends_the_household_back_to_the_leader
 ):
     household = approve(register(members=a_family()))
 
-    households_members.member_remove(actor=other_clerk, member=household.members.get(name="张小明"))
+    households_members.member_remove(
+        actor=other_clerk, member=household.members.get(name="张小明"), reason="已迁往外地落户"
+    )
 
     household.refresh_from_db()
     assert household.members.count() == 2
     # The others' findings still hold, so it waits for approval, not for review.
     assert household.status == HouseholdStatus.REVIEWED
     assert household.entitlement_area is None
+    hand_in_documents(household)
     review.household_approve(actor=leader, household=household)
     household.refresh_from_db()
     assert (household.resettlement_population, household.entitlement_area) == (
@@ -448,6 +464,7 @@ def test_a_reviewer_who_rejects_someone_shrinks_the_entitlement(register, review
         actor=reviewer, member=son, decision=ReviewStatus.REJECTED, reason="已在城区购买房改房"
     )
 
+    hand_in_documents(household)
     review.household_approve(actor=leader, household=household)
 
     household.refresh_from_db()
@@ -510,6 +527,7 @@ def test_the_worked_example_in_the_qualification_guide(register, reviewer, leade
             actor=reviewer, member=member, decision=decision, reason=reasons.get(member.name, "")
         )
 
+    hand_in_documents(household)
     review.household_approve(actor=leader, household=household)
 
     household.refresh_from_db()
@@ -526,6 +544,7 @@ def test_a_household_where_nobody_passed_is_approved_with_nothing(register, revi
         reason="已购经济适用房",
     )
 
+    hand_in_documents(household)
     review.household_approve(actor=leader, household=household)
 
     household.refresh_from_db()

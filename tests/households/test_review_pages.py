@@ -10,10 +10,12 @@ import io
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from households.models import DocumentKind, HouseholdStatus, Member, ReviewStatus
-from households.services import documents
+from households.services import documents, review
 from resettlement.models import AuditEntry
 from tests.households.factories import VillagerGroupFactory, member_data
 from tests.people import grant, make_user
@@ -44,6 +46,14 @@ def upload_all(household, clerk) -> None:
     put(DocumentKind.HUKOU_BOOK)
     for member in household.members.all():
         put(DocumentKind.ID_CARD, member)
+
+
+def reviewed_without_documents(household, reviewer):
+    """Every member passed by the reviewer, no document handed in."""
+    for member in household.members.all():
+        review.member_review(actor=reviewer, member=member, decision=ReviewStatus.PASSED)
+    household.refresh_from_db()
+    return household
 
 
 def audit_actions() -> list[str]:
@@ -156,10 +166,12 @@ def test_the_four_eyes_refusal_on_the_queue_is_shown_once(client, all_hats, regi
     member = household.members.get()
     client.force_login(all_hats)
     queue = reverse("staff:review-queue")
-    response = client.post(
-        reverse("staff:member-review", args=[member.pk]),
-        {"decision": "passed", "reason": "", "next": queue},
-        follow=True,
+    page = client.get(queue).content.decode()
+    assert "四眼原则" in page and 'class="review-decision"' not in page  # no form offered
+    page = client.get(reverse("staff:member-review", args=[member.pk])).content.decode()
+    assert "四眼原则" in page and 'name="decision"' not in page
+    response = client.post(  # posted anyway: refused, and said once
+        reverse("staff:member-review", args=[member.pk]), {"decision": "passed", "reason": ""}
     )
     assert response.content.decode().count("四眼原则") == 1
     assert Member.objects.get(pk=member.pk).review_status == ReviewStatus.PENDING
@@ -184,11 +196,10 @@ def test_review_export_is_a_workbook_of_the_filtered_queue(
 
 
 def test_approval_queue_lists_reviewed_households_with_their_missing_documents(
-    client, leader, clerk, register, pass_all
+    client, leader, reviewer, register, pass_all
 ):
     complete = pass_all(register(code="A-001"))
-    upload_all(complete, clerk)
-    lacking = pass_all(register(code="A-002"))
+    lacking = reviewed_without_documents(register(code="A-002"), reviewer)
     pending = register(code="A-003")
     client.force_login(leader)
     url = reverse("staff:approval-queue")
@@ -201,10 +212,9 @@ def test_approval_queue_lists_reviewed_households_with_their_missing_documents(
 
 
 def test_one_household_is_approved_with_its_opinion_and_the_audit_entry(
-    client, leader, clerk, register, pass_all
+    client, leader, register, pass_all
 ):
     household = pass_all(register())
-    upload_all(household, clerk)
     client.force_login(leader)
     recently_authenticated(client)
     page = reverse("staff:household-approval", args=[household.pk])
@@ -213,17 +223,36 @@ def test_one_household_is_approved_with_its_opinion_and_the_audit_entry(
     assert f"已审批 {household.code} 户" in response.content.decode()
     household.refresh_from_db()
     assert household.status == HouseholdStatus.APPROVED and household.approved_by == leader
+    assert household.approval_opinion == "符合安置条件,同意"
     entry = AuditEntry.objects.get(action="household.approve")
     assert entry.payload["household"] == household.code
+    assert entry.payload["opinion"] == "符合安置条件,同意"
+
+
+def test_missing_documents_are_shown_and_approval_needs_a_written_override(
+    client, leader, reviewer, register
+):
+    household = reviewed_without_documents(register(), reviewer)
+    client.force_login(leader)
+    recently_authenticated(client)
+    page = reverse("staff:household-approval", args=[household.pk])
+    shown = client.get(page).content.decode()
+    assert "缺少" in shown and "身份证" in shown and "缺少材料仍予审批的理由" in shown
+    refused = client.post(page, {"opinion": "同意"}, follow=True).content.decode()
+    assert household.code in refused and "身份证" in refused
+    household.refresh_from_db()
+    assert household.status == HouseholdStatus.REVIEWED
+    client.post(page, {"opinion": "同意", "documents_override_reason": "原件已核验,扫描件补交"})
+    household.refresh_from_db()
+    assert household.status == HouseholdStatus.APPROVED
+    assert household.documents_override_reason == "原件已核验,扫描件补交"
 
 
 def test_bulk_approval_asks_to_confirm_the_count_and_approves_exactly_those(
-    client, leader, clerk, register, pass_all
+    client, leader, register, pass_all
 ):
     chosen = [pass_all(register(code=f"A-00{n}")) for n in (1, 2)]
     left = pass_all(register(code="A-003"))
-    for household in [*chosen, left]:
-        upload_all(household, clerk)
     client.force_login(leader)
     recently_authenticated(client)
     bulk = reverse("staff:approval-bulk")
@@ -249,6 +278,24 @@ def test_bulk_approval_asks_to_confirm_the_count_and_approves_exactly_those(
     statuses = dict(type(left).objects.values_list("code", "status"))
     assert statuses == {"A-001": "approved", "A-002": "approved", "A-003": "reviewed"}
     assert audit_actions().count("household.approve") == 2
+
+
+def test_bulk_approval_lists_the_household_refused_for_missing_documents(
+    client, leader, reviewer, register, pass_all
+):
+    ready = pass_all(register(code="A-001"))
+    lacking = reviewed_without_documents(register(code="A-002"), reviewer)
+    client.force_login(leader)
+    recently_authenticated(client)
+    response = client.post(
+        reverse("staff:approval-bulk"),
+        {"project": ready.project.code, "households": f"{ready.pk},{lacking.pk}", "confirmed": "1"},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "已审批 1 户" in page and "A-002" in page and "身份证" in page
+    lacking.refresh_from_db()
+    assert lacking.status == HouseholdStatus.REVIEWED
 
 
 def test_bulk_approval_of_the_whole_filter_names_its_count(
@@ -289,6 +336,16 @@ def test_another_projects_household_is_invisible_to_a_project_leader(
     assert other.status == HouseholdStatus.REVIEWED
 
 
+def test_a_leader_who_reviewed_sees_why_instead_of_an_approval_form(
+    client, register, pass_all, roles
+):
+    reviewing_leader = make_user("reviewing_leader", "reviewer", "leader")
+    household = pass_all(register(), actor=reviewing_leader)
+    client.force_login(reviewing_leader)
+    page = client.get(reverse("staff:household-approval", args=[household.pk])).content.decode()
+    assert "四眼原则:您审核过" in page and 'id="approval-form"' not in page
+
+
 def test_approval_export_lists_the_queue(client, leader, register, pass_all):
     pass_all(register(code="A-001"))
     client.force_login(leader)
@@ -304,3 +361,36 @@ def test_the_staff_menu_links_the_review_and_approval_queues(client, all_hats, r
     page = client.get(reverse("staff:household-detail", args=[household.pk])).content.decode()
     assert reverse("staff:review-queue") in page and reverse("staff:approval-queue") in page
     assert reverse("staff:member-review", args=[household.members.get().pk]) in page
+
+
+def test_the_queues_read_in_english(client, leader, reviewer, register, pass_all, settings):
+    pass_all(register(code="A-001"))
+    register(code="A-002")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(reviewer)
+    assert "1 member awaiting review" in client.get(reverse("staff:review-queue")).content.decode()
+    client.force_login(leader)
+    recently_authenticated(client)
+    page = client.get(reverse("staff:approval-queue")).content.decode()
+    assert "1 household awaiting approval" in page
+
+
+def test_the_queues_take_the_same_number_of_queries_for_more_rows(
+    client, reviewer, leader, register, pass_all
+):
+    def counts() -> tuple[int, int]:
+        client.force_login(reviewer)
+        with CaptureQueriesContext(connection) as review_queries:
+            client.get(reverse("staff:review-queue"))
+        client.force_login(leader)
+        with CaptureQueriesContext(connection) as approval_queries:
+            client.get(reverse("staff:approval-queue"))
+        return len(review_queries), len(approval_queries)
+
+    register()
+    pass_all(register())
+    few = counts()
+    for _ in range(4):
+        register(members=[member_data(), member_data("spouse", sex="F")])
+        pass_all(register())
+    assert counts() == few

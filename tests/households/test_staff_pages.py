@@ -11,7 +11,7 @@ from PIL import Image
 
 from households.models import Household, HouseholdStatus, Member, ReviewStatus
 from households.services import review
-from tests.households.factories import id_number
+from tests.households.factories import hand_in_documents, id_number
 from tests.people import make_user
 from tests.reauth import recently_authenticated
 
@@ -164,6 +164,7 @@ def test_reviewer_reviews_in_the_staff_queue_and_leader_approves(
     assert member.review_status == ReviewStatus.PASSED
     client.force_login(leader)
     recently_authenticated(client)
+    hand_in_documents(household)
     client.post(reverse("staff:household-approval", args=[household.pk]), {"opinion": "同意"})
     household.refresh_from_db()
     assert household.status == HouseholdStatus.APPROVED
@@ -179,6 +180,7 @@ def test_approving_on_the_staff_page_asks_for_the_password_first(
     )
     page = reverse("staff:household-approval", args=[household.pk])
     client.force_login(leader)  # logged in long ago: no password checked recently
+    hand_in_documents(household)
     asked = client.post(page, {"opinion": "同意"})
     assert asked.status_code == 302
     assert asked.url == f"/accounts/confirm-password/?next={quote(page, safe='')}"
@@ -270,6 +272,7 @@ def test_changing_a_member_on_the_staff_page_sends_an_approved_household_back_to
     household = register()
     member = household.members.get()
     review.member_review(actor=reviewer, member=member, decision=ReviewStatus.PASSED)
+    hand_in_documents(household)
     review.household_approve(actor=leader, household=household)
     client.force_login(other_clerk)
     url = reverse("staff:member-edit", args=[household.pk, member.pk])
@@ -286,12 +289,18 @@ def test_changing_a_member_on_the_staff_page_sends_an_approved_household_back_to
         "special_status": member.special_status,
         "housing_welfare": member.housing_welfare,
     }
+    refused = client.post(url, data)
+    assert refused.status_code == 200  # the form again, with the reason asked for
+    assert "请填写变更原因" in refused.content.decode()
+    assert household.code in refused.content.decode()
+    data["reason"] = "户口性质经派出所核实为居民户口"
     assert client.post(url, data).status_code == 302
     household.refresh_from_db()
     member.refresh_from_db()
     assert household.status == HouseholdStatus.REGISTERED
     assert member.review_status == ReviewStatus.PENDING
     assert member.hukou_nature == "resident"
+    assert "户口性质经派出所核实为居民户口" in member.history.first().history_change_reason
 
 
 def test_adding_a_member_with_a_bad_id_shows_the_error_on_the_page(client, clerk, register):

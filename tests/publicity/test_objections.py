@@ -15,6 +15,7 @@ from households.models import HouseholdStatus, ReviewStatus
 from households.services import review
 from publicity.models import Objection, ObjectionStatus, Publication, PublicationStatus
 from publicity.services import objections, publications
+from tests.households.factories import hand_in_documents
 from tests.publicity.factories import PNG, drafter, publish
 
 pytestmark = pytest.mark.usefixtures("fresh_limits_and_private_media")
@@ -371,6 +372,7 @@ def test_an_upheld_objection_leads_to_a_new_version_and_the_old_one_stays_as_it_
         member=approved_household.members.get(relation="head"),
         decision=ReviewStatus.PASSED,
     )
+    hand_in_documents(approved_household)
     household = review.household_approve(actor=leader, household=approved_household)
     assert household.resettlement_population == 1
 

@@ -13,7 +13,7 @@ from households.models import HouseholdStatus, ReviewStatus
 from households.services import review
 from publicity.models import Publication, PublicationStatus
 from publicity.services import objections, publications
-from tests.households.factories import CommunityFactory
+from tests.households.factories import CommunityFactory, hand_in_documents
 from tests.publicity.factories import drafter
 from tests.reauth import recently_authenticated
 
@@ -306,6 +306,7 @@ def test_an_upheld_objection_leads_to_a_new_version_with_the_correction(
     review.member_review(
         actor=reviewer, member=spouse, decision=ReviewStatus.REJECTED, reason="户口已迁出"
     )
+    hand_in_documents(approved_household)
     review.household_approve(actor=leader, household=approved_household)
 
     client.force_login(leader)

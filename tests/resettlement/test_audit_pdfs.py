@@ -17,7 +17,7 @@ from publicity.pdf import rosters
 from publicity.services import publications
 from resettlement.audit import audit_head
 from resettlement.models import AuditEntry
-from tests.households.factories import member_data
+from tests.households.factories import hand_in_documents, member_data
 from tests.lottery.factories import build_lottery_project, create_session, start_drawing
 from tests.pdf import pdf_pages, squeezed
 from tests.people import make_user
@@ -41,6 +41,7 @@ def test_a_publicity_roster_prints_the_chain_head(register, reviewer, leader):
     )
     for member in household.members.all():
         review.member_review(actor=reviewer, member=member, decision=ReviewStatus.PASSED)
+    hand_in_documents(household)
     review.household_approve(actor=leader, household=household)
     draft = publications.publication_create(
         actor=drafter(), project=household.project, kind="population"
