@@ -164,7 +164,8 @@ def test_other_versions_are_linked_from_each_version(client, published_populatio
     second_html = _html(client.get(_publication_url(second)))
     assert _publication_url(second) in first_html
     assert _publication_url(published_population) in second_html
-    assert "公示期满" in first_html  # v1 closed when v2 was published
+    # v1 closed when v2 was published: it reads as corrected, not as a period that ran out
+    assert "已更正,见第2版" in first_html and "公示期满" not in first_html
 
 
 def test_a_notice_board_roster_with_full_names_still_shows_masked_names_online(
