@@ -3,15 +3,20 @@ after the registry stage (demo.households), as the demo users would:
 
 - the earlier project YH2011's population and entitlement rosters ran their period long
   ago (published and closed);
-- the leader publishes the main project's registration results, resettlement population
-  and entitlement rosters (for the whole project, starting today);
-- residents object (services.objection_file, as the public form does): one about a family
-  member left off the population roster, one asking why another member was rejected, one
-  about how entitlement areas are computed, and two still waiting for an answer;
+- the leader sets the project's entitlement roster period (30 days, `PublicityPeriod`);
+- `leader2` drafts and the leader publishes (four-eyes) the main project's registration
+  results, resettlement population and entitlement rosters (for the whole project), with
+  periods that began `PUBLICITY_DAYS_AGO` days ago, so that they have ended by the lottery
+  day (the lottery gate, lottery.gates, asks it of every household drawn);
+- residents object during the period (services.objection_file, as the public form does):
+  one about a family member left off the population roster, one asking why another member
+  was rejected, one about how entitlement areas are computed, and two still waiting for an
+  answer (neither names a household: one naming a household would hold it out of the lottery);
 - the reviewer answers the questions, the leader upholds the first objection: the household
   goes back to review, the reviewer passes the member with a written reason, the leader
-  approves again, and the population roster is published as version 2 (version 1 closes);
-  the entitlement roster's version 2 waits as a draft for the leader to check;
+  approves again, and the population and entitlement rosters are published as version 2
+  (version 1 closes) ten days into the first period, so the corrected household's new
+  entitlement has been public for its full period before the lottery;
 - a clerk starts the publicity notices (公示通知书) of the first villager group, for
   door-to-door delivery. Celery renders them after the seeding commits (in the embedded
   setup, at once); only one group, to keep `make run` quick: the other groups' batches are
@@ -29,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from demo import households as demo_households
-from demo.households import EARLIER_PROJECT_CODE, MAIN_PROJECT_CODE
+from demo.households import EARLIER_PROJECT_CODE, MAIN_PROJECT_CODE, ready_users
 from households.models import (
     Household,
     HouseholdStatus,
@@ -45,6 +50,8 @@ from publicity import models
 from publicity.models import Objection, Publication, RenderJob
 from publicity.services import notices, publications
 from publicity.services import objections as publicity_objections
+from publicity.services import periods as period_services
+from resettlement import periods
 
 # The correction the demo plays out: hukou moved in after the cut-off on the register, but
 # the police station had accepted the move before it (a written exception the rules allow).
@@ -56,6 +63,13 @@ _CORRECTION_REASON = (
 
 # When the earlier project's rosters were publicised (its hukou cut-off was 2010-06-30).
 EARLIER_PUBLICITY_STARTS = dt.date(2010, 9, 1)
+# The main project's rosters began this many days before the seeding (the entitlement roster's
+# 30 days have ended by the lottery day); objections came in a few days into the period and the
+# corrections were published `CORRECTED_AFTER` days into it.
+PUBLICITY_DAYS_AGO = 45
+ENTITLEMENT_DAYS = 30
+OBJECTIONS_AFTER = 3
+CORRECTED_AFTER = 10
 
 
 @dataclass
@@ -95,20 +109,31 @@ class PublicitySummary:
         return lines
 
 
-def _publish(actor, project: Project, kind: str, starts_on: dt.date | None = None) -> Publication:
+def _publish(
+    drafter, publisher, project: Project, kind: str, starts_on: dt.date | None = None
+) -> Publication:
+    """One drafts, another publishes (four-eyes on publicity)."""
     draft = publications.publication_create(
-        actor=actor, project=project, kind=kind, starts_on=starts_on
+        actor=drafter, project=project, kind=kind, starts_on=starts_on
     )
-    return publications.publication_publish(actor=actor, publication=draft)
+    return publications.publication_publish(actor=publisher, publication=draft)
 
 
-def _earlier_project_publicity(leader) -> list[Publication]:
+def _correct(drafter, publisher, publication: Publication, starts_on: dt.date) -> Publication:
+    """A corrected version, drafted by one and published by another."""
+    corrected = publications.publication_new_version(
+        actor=drafter, publication=publication, starts_on=starts_on
+    )
+    return publications.publication_publish(actor=publisher, publication=corrected)
+
+
+def _earlier_project_publicity(drafter, leader) -> list[Publication]:
     """The earlier project's rosters, publicised (and closed) long ago."""
     project = Project.objects.filter(code=EARLIER_PROJECT_CODE).first()
     if project is None:
         return []
     published = [
-        _publish(leader, project, kind, EARLIER_PUBLICITY_STARTS)
+        _publish(drafter, leader, project, kind, EARLIER_PUBLICITY_STARTS)
         for kind in ("population", "entitlement")
     ]
     publications.publications_close_expired()
@@ -152,21 +177,24 @@ def _contestable(member: Member) -> bool:
     return member.verdict_failures.strip(",") == HUKOU_AFTER_CUTOFF
 
 
-def _object(publication: Publication, household: Household | None, text: str, rng) -> Objection:
-    """An objection as a resident files it on the public form."""
+def _object(
+    publication: Publication, household: Household | None, text: str, rng, *, name: str = ""
+) -> Objection:
+    """An objection as a resident files it on the public form, a few days into the period."""
     if household is not None:
         head = household.members.filter(relation=Relation.HEAD).first()
         name = head.name if head else "户主"
         phone = household.phone or f"139{rng.randrange(10**8):08d}"
         code = household.code
     else:
-        name, phone, code = "陈女士", f"158{rng.randrange(10**8):08d}", ""
+        name, phone, code = name or "陈女士", f"158{rng.randrange(10**8):08d}", ""
     return publicity_objections.objection_file(
         publication=publication,
         contact_name=name,
         contact_phone=phone,
         text=text,
         household_code=code,
+        today=publication.starts_on + dt.timedelta(days=OBJECTIONS_AFTER),
     )
 
 
@@ -200,19 +228,25 @@ def seed_publicity(
     docstring). Precondition: demo.households has seeded the project in this transaction."""
     rng = random.Random(f"{seed}:publicity")
     leader, reviewer = users["leader"], users["reviewer"]
+    drafter = ready_users({"leader2": "publicity.add_publication"})["leader2"]
     project = Project.objects.get(code=MAIN_PROJECT_CODE)
-    closed = _earlier_project_publicity(leader)
+    closed = _earlier_project_publicity(drafter, leader)
 
-    registration = _publish(leader, project, "registration")
-    population = _publish(leader, project, "population")
-    entitlement = _publish(leader, project, "entitlement")
+    # The leader records the project's statutory period for the entitlement roster (a
+    # compensation and resettlement plan: 30 days), as the project's own setting.
+    period_services.publicity_period_set(
+        actor=leader, project=project, kind="entitlement", days=ENTITLEMENT_DAYS
+    )
+    starts_on = periods.today() - dt.timedelta(days=PUBLICITY_DAYS_AGO)
+    registration = _publish(drafter, leader, project, "registration", starts_on)
+    population = _publish(drafter, leader, project, "population", starts_on)
+    entitlement = _publish(drafter, leader, project, "entitlement", starts_on)
 
     rejected = _rejected_members(project)
     contestable = [m for m in rejected if _contestable(m)]
     contested = rng.choice(contestable) if contestable else None
     others = [m for m in rejected if contested is None or m.household_id != contested.household_id]
     questioned = rng.choice(others) if others else None
-    households = list(Household.objects.filter(project=project).order_by("code"))
 
     objections: list[Objection] = []
     answered = upheld = 0
@@ -261,15 +295,15 @@ def seed_publicity(
     )
     objections.append(objection)
     answered += 1
-    if households:
-        objections.append(
-            _object(
-                population,
-                rng.choice(households),
-                "我家户主的村民小组登记错了,应为第三村民小组,请核实。",
-                rng,
-            )
+    objections.append(
+        _object(
+            population,
+            None,
+            "我家户主的村民小组登记错了,应为第三村民小组,请核实。",
+            rng,
+            name="王先生",
         )
+    )
     objections.append(
         _object(registration, None, "公示栏上的名单字太小,能否在社区办公室提供纸质名册查阅?", rng)
     )
@@ -277,9 +311,9 @@ def seed_publicity(
     published = [registration, population, entitlement]
     drafts = []
     if upheld:
-        corrected = publications.publication_new_version(actor=leader, publication=population)
-        published[1] = publications.publication_publish(actor=leader, publication=corrected)
-        drafts.append(publications.publication_new_version(actor=leader, publication=entitlement))
+        corrected_on = starts_on + dt.timedelta(days=CORRECTED_AFTER)
+        published[1] = _correct(drafter, leader, population, corrected_on)
+        published[2] = _correct(drafter, leader, entitlement, corrected_on)
     job = _start_notices(users["clerk"], project)
     progress(f"  {MAIN_PROJECT_CODE}: publicity published, {len(objections)} objections")
     return PublicitySummary(

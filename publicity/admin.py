@@ -4,6 +4,7 @@ a published snapshot cannot be changed here (nor anywhere: the database refuses)
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 from django.urls import reverse
@@ -13,9 +14,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from households.access import ProjectScopedAdmin
-from publicity.models import Objection, ObjectionStatus, Publication
+from publicity.models import Objection, ObjectionStatus, Publication, PublicityPeriod
+from publicity.services import periods as period_services
 from resettlement import publicity_kinds
 from resettlement.admin_readonly import ReadOnlyAdmin
+from resettlement.admin_services import ServiceAdmin, ServiceForm
 from resettlement.masking import Mask
 from resettlement.personal_data import PersonalDataAdminMixin
 
@@ -178,3 +181,32 @@ class ObjectionAdmin(PersonalDataAdminMixin, ProjectScopedAdmin, ReadOnlyAdmin):
         return format_html(
             '<a href="{}">{}</a>', reverse("objections:detail", args=[obj.pk]), label
         )
+
+
+class PublicityPeriodForm(ServiceForm):
+    fixed_once_saved = ("project", "kind")
+    kind = forms.ChoiceField(label=gettext_lazy("公示类型"), choices=publicity_kinds.choices)
+
+    class Meta:
+        model = PublicityPeriod
+        fields = ["project", "kind", "days"]
+
+    def call(self, actor) -> PublicityPeriod:
+        data = self.cleaned_data
+        return period_services.publicity_period_set(
+            actor=actor, project=data["project"], kind=data["kind"], days=data["days"]
+        )
+
+
+@admin.register(PublicityPeriod)
+class PublicityPeriodAdmin(ProjectScopedAdmin, ServiceAdmin):
+    """A project's own publication period for a kind (otherwise the kind's default)."""
+
+    form = PublicityPeriodForm
+    list_display = ("project", "kind_label", "days", "changed_by", "changed_at")
+    list_filter = (("project", admin.RelatedOnlyFieldListFilter),)
+    list_select_related = ("project", "changed_by")
+
+    @admin.display(description=gettext_lazy("公示类型"))
+    def kind_label(self, obj: PublicityPeriod) -> str:
+        return publicity_kinds.label_of(obj.kind)

@@ -355,3 +355,36 @@ class Complaint(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+
+class PublicityPeriod(models.Model):
+    """How many calendar days a kind of publication of one project runs, when the project
+    sets its own (the kind's default, or settings.PUBLICITY_DAYS, otherwise). Set through
+    publicity.services.periods."""
+
+    project = models.ForeignKey(
+        Project, on_delete=models.PROTECT, related_name="publicity_periods", verbose_name=_("项目")
+    )
+    kind = models.CharField(_("公示类型"), max_length=32)
+    days = models.PositiveSmallIntegerField(_("公示天数"))
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("设置人"),
+    )
+    changed_at = models.DateTimeField(_("设置时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("公示期限")
+        verbose_name_plural = _("公示期限")
+        ordering = ["project", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "kind"], name="publicity_period_unique"),
+            models.CheckConstraint(condition=Q(days__gte=1), name="publicity_period_days_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project.code} {self.kind}: {self.days}"

@@ -28,6 +28,7 @@ roster_pdf_patterns = [
     path("<int:pk>/pdf/start/", rendering.roster_start, name="start"),
     path("pdf/jobs/<int:pk>/status/", rendering.job_status, name="job-status"),
     path("pdf/parts/<int:pk>/download/", rendering.part_download, name="part-download"),
+    path("pdf/jobs/<int:pk>/zip/", rendering.job_zip, name="job-zip"),
 ]
 
 objection_patterns = [

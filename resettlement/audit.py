@@ -78,6 +78,7 @@ class AuditAction(models.TextChoices):
     APARTMENT_TYPE_CREATE = "apartment_type.create", gettext_lazy("新建户型")
     APARTMENT_TYPE_UPDATE = "apartment_type.update", gettext_lazy("修改户型参数")
     ALLOCATION_POLICY_UPDATE = "allocation_policy.update", gettext_lazy("设置超面积上限")
+    PUBLICITY_PERIOD_SET = "publicity_period.set", gettext_lazy("设置公示期限")
     TEAM_SAVE = "team.save", gettext_lazy("设置工作组")
     RETURN_PLAN_SET = "return_plan.set", gettext_lazy("设置回迁计划")
     SECOND_FACTOR_ENROL = "second_factor.enrol", gettext_lazy("绑定身份验证器")

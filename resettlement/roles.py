@@ -141,6 +141,10 @@ ROLES: tuple[Role, ...] = (
             "households.send_back_household",
             "publicity.add_publication",
             "publicity.publish_publication",
+            # A project's own publication periods (publicity.services.periods).
+            "publicity.view_publicityperiod",
+            "publicity.add_publicityperiod",
+            "publicity.change_publicityperiod",
             "resettlement.view_auditentry",  # the audit trail, read-only in the admin
             "publicity.answer_objection",
             # The housing stock and the allocation scheme.

@@ -201,8 +201,12 @@ DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", str(10 * 1024 * 10
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "50000"))
 
-# Publicity periods in days per kind, overriding each kind's own default.
+# Publicity periods in days per kind, overriding each kind's own default (a project may set
+# its own: publicity.models.PublicityPeriod).
 PUBLICITY_DAYS: dict[str, int] = {}
+# An objection to a publication, or a report to the supervising office, unanswered after this
+# many working days is overdue (publicity.selectors.objections).
+ANSWER_WORKING_DAYS = int(os.environ.get("ANSWER_WORKING_DAYS", "5"))
 
 # Where residents reach the public site: printed on notices and in their QR codes, so it
 # must be the address people outside the office network can open.

@@ -35,6 +35,7 @@ from allocation.models import Apartment, ApartmentStatus, ApartmentType, Estate
 from households.access import require_project_access
 from households.models import Community, Project
 from lottery import algorithm
+from lottery.gates import require_publicity_cleared
 from lottery.models import Allocation, LotterySession, SessionEventKind, SessionMode, SessionStatus
 from lottery.selectors.draws import scheme_for
 from lottery.selectors.sessions import (
@@ -111,9 +112,11 @@ def lottery_session_create(
     """Open a session: draw its secret, publish the commitment, snapshot who takes part
     and which apartments are available (DESIGN §5 item 1).
 
-    Refused when the participant list is empty, a household of the communities has no
-    locked apartment-type choice, an apartment type is short, another binding session is
-    open on the estate, or `fixed_village_order` does not list each community once.
+    Refused when the participant list is empty, a participant of a binding session has not
+    been through publicity (`lottery.gates.require_publicity_cleared`), a household of the
+    communities has no locked apartment-type choice, an apartment type is short, another
+    binding session is open on the estate, or `fixed_village_order` does not list each
+    community once.
     """
     require_permission(actor, "lottery.add_lotterysession")
     require_project_access(actor, project)
@@ -200,6 +203,8 @@ def lottery_session_create(
             "communities",
             _("所选村/社区没有已审批、户型已锁定且尚未分房的安置户。"),
         )
+    if not rehearsal:
+        require_publicity_cleared(project, [p["code"] for p in participants])
     present = {p["community"] for p in participants}
     empty = [c for c in codes if c not in present]
     if empty:

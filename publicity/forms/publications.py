@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from households.models import Community, Project
 from publicity.models import Publication, PublicationStatus
-from publicity.services.publications import default_period
+from publicity.services.periods import period_days
 from resettlement import publicity_kinds
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -21,14 +21,12 @@ MASK_CHOICES = (
 )
 
 
-def default_days_by_kind() -> list[tuple[str, int]]:
-    """(kind label, days) for the form's hint: each kind's default period, with settings."""
-    today = timezone.localdate()
-    rows = []
-    for kind in publicity_kinds.all_kinds():
-        start, end = default_period(kind.code, today)
-        rows.append((str(kind.label), (end - start).days + 1))
-    return rows
+def default_days_by_kind(project: Project | None = None) -> list[tuple[str, int]]:
+    """(kind label, days) for the form's hint: each kind's default period, with settings
+    and the project's own periods."""
+    return [
+        (str(kind.label), period_days(kind.code, project)) for kind in publicity_kinds.all_kinds()
+    ]
 
 
 class PublicationCreateForm(forms.Form):

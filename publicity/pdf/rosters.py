@@ -37,7 +37,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from publicity.models import Publication, PublicationStatus
-from resettlement import publicity_kinds
+from resettlement import periods, publicity_kinds
 from resettlement.audit import audit_head
 from resettlement.pdf import render_pdf
 
@@ -241,10 +241,28 @@ def _date_text(day: dt.date) -> str:
     return _("%(y)d年%(m)d月%(d)d日") % {"y": day.year, "m": day.month, "d": day.day}
 
 
-def roster_context(publication: Publication, community: str) -> dict:
+def objection_notice(publication: Publication, options: dict | None) -> dict:
+    """How to object, printed under the roster: until when, where, the contact, the issuing
+    office and date (`options`: as the print job was started, publicity.services.rendering
+    .roster_options; issued on the day of publishing unless they say otherwise)."""
+    options = options or {}
+    issued = options.get("issued_on") or (
+        periods.local_date(publication.published_at).isoformat() if publication.published_at else ""
+    )
+    return {
+        "until": _date_text(publication.ends_on),
+        "office": options.get("office", ""),
+        "contact": options.get("contact", ""),
+        "issuer": options.get("issuer", ""),
+        "issued_on": _date_text(dt.date.fromisoformat(issued)) if issued else "",
+    }
+
+
+def roster_context(publication: Publication, community: str, options: dict | None = None) -> dict:
     columns, rows = community_rows(publication, community)
     table, layout = table_html(columns, rows)
     return {
+        "objecting": objection_notice(publication, options),
         "publication": publication,
         "project": publication.project,
         "community": community,
@@ -259,10 +277,13 @@ def roster_context(publication: Publication, community: str) -> dict:
     }
 
 
-def roster_pdf(publication: Publication, community: str) -> tuple[bytes, int]:
+def roster_pdf(
+    publication: Publication, community: str, options: dict | None = None
+) -> tuple[bytes, int]:
     """One community's roster of a public publication as PDF bytes and its page count,
-    always in the site's language (it is posted for residents, whoever starts it)."""
+    always in the site's language (it is posted for residents, whoever starts it).
+    `options`: the issuer, office and contact the print job was started with."""
     if publication.status == PublicationStatus.DRAFT:
         raise ValueError("a draft publication is not printed for the public")
     with translation.override(settings.LANGUAGE_CODE):
-        return render_pdf(TEMPLATE, roster_context(publication, community))
+        return render_pdf(TEMPLATE, roster_context(publication, community, options))

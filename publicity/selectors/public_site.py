@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from households.models import Household, Member, Project
@@ -46,6 +46,17 @@ def public_publications() -> QuerySet[Publication]:
     return Publication.objects.exclude(status=PublicationStatus.DRAFT)
 
 
+def with_correction(queryset: QuerySet[Publication]) -> QuerySet[Publication]:
+    """Annotate each publication with the public version that corrected it, if any
+    (`corrected_pk`, `corrected_version`): a superseded version reads "已更正,见第N版" with a
+    link to it, not the status its period left it in."""
+    newer = public_publications().filter(previous=OuterRef("pk")).order_by().values("pk", "version")
+    return queryset.annotate(
+        corrected_pk=Subquery(newer.values("pk")[:1]),
+        corrected_version=Subquery(newer.values("version")[:1]),
+    )
+
+
 def public_projects() -> QuerySet[Project]:
     return Project.objects.annotate(
         publication_count=Count(
@@ -58,7 +69,7 @@ def public_projects() -> QuerySet[Project]:
 
 
 def project_publications(project: Project) -> QuerySet[Publication]:
-    return (
+    return with_correction(
         public_publications()
         .filter(project=project)
         .select_related("community")
@@ -70,14 +81,15 @@ def project_publications(project: Project) -> QuerySet[Publication]:
 def publication_versions(publication: Publication) -> list[Publication]:
     """All public versions of the same roster (same project, kind and community), oldest first."""
     return list(
-        public_publications()
-        .filter(
-            project_id=publication.project_id,
-            kind=publication.kind,
-            community_id=publication.community_id,
-        )
-        .only("pk", "version", "status", "published_at")
-        .order_by("version")
+        with_correction(
+            public_publications()
+            .filter(
+                project_id=publication.project_id,
+                kind=publication.kind,
+                community_id=publication.community_id,
+            )
+            .only("pk", "version", "status", "published_at")
+        ).order_by("version")
     )
 
 

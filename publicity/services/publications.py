@@ -13,17 +13,19 @@ from django.utils.translation import gettext as _
 from households.access import require_project_access
 from households.models import Community, Project
 from publicity.models import Publication, PublicationStatus
+from publicity.services import periods
 from publicity.snapshot import content_hash, frozen_rows, hashed_document
 from resettlement import publicity_kinds
 from resettlement.audit import audit_record
-from resettlement.errors import RuleViolation
+from resettlement.errors import NotAllowed, RuleViolation
 from resettlement.roles import require_permission
 
 
-def default_period(kind_code: str, starts_on: dt.date) -> tuple[dt.date, dt.date]:
-    """The default publicity period for a kind, overridable by settings.PUBLICITY_DAYS."""
-    days = settings.PUBLICITY_DAYS.get(kind_code, publicity_kinds.get(kind_code).default_days)
-    return starts_on, starts_on + dt.timedelta(days=days - 1)
+def default_period(
+    kind_code: str, starts_on: dt.date, project: Project | None = None
+) -> tuple[dt.date, dt.date]:
+    """The default publicity period for a kind (publicity.services.periods)."""
+    return periods.default_period(kind_code, starts_on, project)
 
 
 def default_title(project: Project, spec, community: Community | None) -> str:
@@ -54,7 +56,7 @@ def publication_create(
         raise RuleViolation("unknown_kind", _("未知的公示类型:%(k)s") % {"k": kind}) from None
     if community is not None and community.project_id != project.pk:
         raise RuleViolation("bad_community", _("该村/社区不属于本项目。"))
-    start, default_end = default_period(kind, starts_on or timezone.localdate())
+    start, default_end = default_period(kind, starts_on or timezone.localdate(), project)
     end = ends_on or default_end
     if end < start:
         raise RuleViolation("bad_period", _("公示结束日期不能早于开始日期。"))
@@ -74,17 +76,40 @@ def publication_create(
     )
 
 
+def can_publish(actor, publication: Publication) -> bool:
+    """Whether `actor` may publish this draft: the permission, and not its drafter."""
+    return (
+        publication.status == PublicationStatus.DRAFT
+        and actor.has_perm("publicity.publish_publication")
+        and publication.created_by_id != actor.pk
+    )
+
+
+def require_not_drafter(actor, publication: Publication) -> None:
+    """Four-eyes on publicity: the person who drafted a publication never publishes it; a
+    second person with the right checks the preview and publishes."""
+    if publication.created_by_id == actor.pk:
+        raise NotAllowed(
+            "four_eyes",
+            _("“%(title)s”第%(v)d版由您起草,须由另一位有发布权限的人员核对后发布(四眼原则)。")
+            % {"title": publication.title, "v": publication.version},
+        )
+
+
 @transaction.atomic
 def publication_publish(*, actor, publication: Publication) -> Publication:
-    """Freeze the rows as the public will see them (masked), hash them and publish."""
+    """Freeze the rows as the public will see them (masked), hash them and publish; never
+    by the person who drafted it (four-eyes: `require_not_drafter`)."""
     require_permission(actor, "publicity.publish_publication")
     publication = (
         Publication.objects.select_for_update(of=("self",))
         .select_related("project", "community")
         .get(pk=publication.pk)
     )
+    require_project_access(actor, publication.project)
     if publication.status != PublicationStatus.DRAFT:
         raise RuleViolation("not_draft", _("只有草稿可以发布;已发布的公示不能修改。"))
+    require_not_drafter(actor, publication)
     publication.columns, publication.rows = frozen_rows(publication)
     publication.row_count = len(publication.rows)
     publication.content_hash = content_hash(hashed_document(publication))
@@ -154,7 +179,9 @@ def publication_new_version(
         raise RuleViolation("still_draft", _("草稿可以直接发布,无需新版本。"))
     if Publication.objects.filter(previous=publication).exists():
         raise RuleViolation("has_next", _("该公示已有新版本。"))
-    start, end = default_period(publication.kind, starts_on or timezone.localdate())
+    start, end = default_period(
+        publication.kind, starts_on or timezone.localdate(), publication.project
+    )
     version = (
         Publication.objects.filter(
             project=publication.project, kind=publication.kind, community=publication.community

@@ -37,6 +37,7 @@ from households.access import projects_q
 from households.models import Community
 from publicity.models import Publication, PublicationStatus, RenderJob, RenderPart, RenderStatus
 from publicity.pdf import rosters as pdf_rosters
+from resettlement import periods
 from resettlement.errors import RuleViolation
 from resettlement.roles import require_permission
 
@@ -75,14 +76,49 @@ def longest_run() -> dt.timedelta:
     return dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT) + stale_after()
 
 
+def roster_options(publication: Publication, options: dict | None = None) -> dict:
+    """Who issues a printed roster and where to object (issuer, office, contact, issued_on),
+    as the staff give them; by default the project's resettlement leading group, the
+    community resettlement office (as on a publicity notice, services.notices), no phone, on
+    the day the roster was published. Refused (RuleViolation naming the field) when a date
+    is not one."""
+    given = {
+        key: " ".join(str(value or "").split())[:200] for key, value in (options or {}).items()
+    }
+    published = (
+        periods.local_date(publication.published_at).isoformat()
+        if publication.published_at
+        else periods.today().isoformat()
+    )
+    issued_on = given.get("issued_on") or published
+    try:
+        issued_on = dt.date.fromisoformat(issued_on).isoformat()
+    except ValueError:
+        message = _("日期格式应为 年-月-日。")
+        raise RuleViolation(
+            "invalid_options", message, details=[{"field": "issued_on", "message": message}]
+        ) from None
+    return {
+        "issuer": given.get("issuer")
+        or _("%(project)s安置工作领导小组") % {"project": publication.project.name},
+        "office": given.get("office") or _("社区安置工作办公室"),
+        "contact": given.get("contact", ""),
+        "issued_on": issued_on,
+    }
+
+
 @transaction.atomic
-def roster_render_start(*, actor, publication: Publication) -> RenderJob:
+def roster_render_start(
+    *, actor, publication: Publication, options: dict | None = None
+) -> RenderJob:
     """Start printing a public roster: one part per community, rendered by Celery after
-    commit."""
+    commit. `options` (issuer, office, contact, issued_on) say who issues it and where to
+    object; what is not given takes the defaults (pdf.rosters.roster_options)."""
     require_permission(actor, PERMISSION)
     publication = Publication.objects.select_related("project", "community").get(pk=publication.pk)
     if publication.status not in PRINTABLE:
         raise RuleViolation("not_published", _("只有已发布的公示可以生成PDF。"))
+    printed = roster_options(publication, options)
     communities = pdf_rosters.roster_communities(publication)
     if not communities:
         raise RuleViolation("empty", _("该公示没有内容,无需生成PDF。"))
@@ -93,6 +129,7 @@ def roster_render_start(*, actor, publication: Publication) -> RenderJob:
         kind=RenderJob.Kind.ROSTER,
         project=publication.project,
         publication=publication,
+        options=printed,
         created_by=actor,
     )
     parts = RenderPart.objects.bulk_create(
@@ -242,7 +279,9 @@ def roster_part_render(*, part_id: int) -> Outcome:
     return part_render(
         part_id=part_id,
         kind=RenderJob.Kind.ROSTER,
-        render=lambda part: pdf_rosters.roster_pdf(part.job.publication, part.label),
+        render=lambda part: pdf_rosters.roster_pdf(
+            part.job.publication, part.label, part.job.options
+        ),
     )
 
 
@@ -263,3 +302,18 @@ def roster_part_for_download(*, actor, part_id: int) -> RenderPart:
     if part is None:
         raise RuleViolation("not_found", _("没有这个PDF,或尚未生成完成。"))
     return part
+
+
+def roster_job_for_download(*, actor, job_id: int) -> tuple[RenderJob, list[RenderPart]]:
+    """A roster job whose every part is finished, with its parts, for the actor to download
+    as one zip (one PDF per community)."""
+    require_permission(actor, PERMISSION)
+    job = (
+        RenderJob.objects.filter(projects_q(actor), pk=job_id, kind=RenderJob.Kind.ROSTER)
+        .select_related("publication")
+        .first()
+    )
+    parts = list(job.parts.order_by("label")) if job is not None else []
+    if not parts or any(p.status != RenderStatus.DONE or not p.file for p in parts):
+        raise RuleViolation("not_found", _("该任务的PDF尚未全部生成完成。"))
+    return job, parts

@@ -23,6 +23,7 @@ from households.models import Project
 from publicity.forms.complaints import ComplaintAnswerForm, ComplaintForm, ComplaintStatusForm
 from publicity.models import Complaint, ComplaintCategory, ComplaintStatus
 from publicity.selectors import public_site
+from publicity.selectors.objections import answer_time_left
 from publicity.services import complaints as services
 from publicity.views.objections import public_attachment_response, query_param
 from resettlement.errors import RuleViolation, apply_errors
@@ -148,6 +149,8 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
             | Q(text__contains=term)
         )
     page = Paginator(complaints, 25).get_page(request.GET.get("page"))
+    for complaint in page:
+        complaint.answer_left = answer_time_left(complaint)
     return render(
         request,
         "publicity/complaint_list.html",

@@ -20,6 +20,8 @@ from households.access import projects_q, visible_projects
 from households.models import Household
 from publicity.forms.objections import AnswerForm
 from publicity.models import Complaint, Objection, ObjectionStatus
+from publicity.selectors.clearance import changed_households_by_code
+from publicity.selectors.objections import answer_time_left, overdue_objections
 from publicity.services import objections as services
 from resettlement.errors import RuleViolation, apply_errors
 from resettlement.uploads import private_file_response
@@ -61,7 +63,12 @@ def objection_list(request: HttpRequest) -> HttpResponse:
             | Q(contact_name__contains=term)
             | Q(text__contains=term)
         )
+    overdue_only = query_param(request, "overdue") == "1"
+    if overdue_only:
+        objections = overdue_objections(objections)
     page = Paginator(objections, 25).get_page(request.GET.get("page"))
+    for objection in page:
+        objection.answer_left = answer_time_left(objection)
     return render(
         request,
         "publicity/objection_list.html",
@@ -73,6 +80,7 @@ def objection_list(request: HttpRequest) -> HttpResponse:
             "project": project,
             "publication": publication,
             "q": term,
+            "overdue_only": overdue_only,
         },
     )
 
@@ -110,10 +118,22 @@ def objection_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _answered_message(objection))
             return redirect("objections:detail", pk=objection.pk)
+    household = _household(objection)
+    changed = (
+        changed_households_by_code(objection.publication.project, [household])
+        if household is not None
+        else {}
+    )
     return render(
         request,
         "publicity/objection_detail.html",
-        {"objection": objection, "household": _household(objection), "form": form},
+        {
+            "objection": objection,
+            "household": household,
+            "form": form,
+            "answer_left": answer_time_left(objection),
+            "changed_after": changed.get(household.code) if household is not None else None,
+        },
     )
 
 

@@ -137,7 +137,10 @@ def _snapshot_cache(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
 @_kept_under_etag
 def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
     publication = get_object_or_404(
-        public_site.public_publications().select_related("project", "community"), pk=pk
+        public_site.with_correction(public_site.public_publications()).select_related(
+            "project", "community"
+        ),
+        pk=pk,
     )
     table = public_site.public_table(publication)
     # The query is echoed on the page (and in its pager links): an ID or phone number typed

@@ -27,7 +27,9 @@ from publicity.forms.publications import (
     default_days_by_kind,
 )
 from publicity.models import ObjectionStatus, Publication, PublicationStatus
+from publicity.selectors import clearance
 from publicity.selectors.overview import STAGES, project_overview
+from publicity.selectors.public_site import with_correction
 from publicity.services import publications as services
 from publicity.snapshot import frozen_rows
 from resettlement import publicity_kinds
@@ -50,7 +52,7 @@ def publication_list(request: HttpRequest) -> HttpResponse:
         return render(request, "publicity/publication_list.html", {"project": None})
     filters = PublicationFilterForm(request.GET, project=project)
     publications = filters.filtered(
-        Publication.objects.filter(project=project)
+        with_correction(Publication.objects.filter(project=project))
         # The snapshot can hold tens of thousands of rows; the list needs none of them.
         .defer("rows", "columns")
         .select_related("community")
@@ -109,7 +111,7 @@ def publication_create(request: HttpRequest) -> HttpResponse:
             "form": form,
             "project": project,
             "projects": visible_projects(request.user).order_by("code"),
-            "default_days": default_days_by_kind(),
+            "default_days": default_days_by_kind(project),
         },
     )
 
@@ -150,7 +152,16 @@ def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
         answered=Count("id", filter=Q(status=ObjectionStatus.ANSWERED)),
         upheld=Count("id", filter=Q(upheld=True)),
     )
-    next_version = Publication.objects.filter(previous=publication).only("pk", "version").first()
+    next_version = (
+        Publication.objects.filter(previous=publication).only("pk", "version", "status").first()
+    )
+    changed = (
+        clearance.changed_since(publication, clearance.household_codes_of(publication, rows))
+        # (a version already corrected by a published one points there instead)
+        if publication.status in (PublicationStatus.PUBLISHED, PublicationStatus.CLOSED)
+        and (next_version is None or next_version.status == PublicationStatus.DRAFT)
+        else []
+    )
     user = request.user
     is_draft = publication.status == PublicationStatus.DRAFT
     return render(
@@ -167,13 +178,15 @@ def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "objection_counts": counts,
             "objections_url": f"{OBJECTIONS_PATH}?publication={publication.pk}",
             "next_version": next_version,
-            "can_publish": is_draft and user.has_perm("publicity.publish_publication"),
+            "can_publish": services.can_publish(user, publication),
+            "drafted_by_you": is_draft and publication.created_by_id == user.pk,
             "can_withdraw": publication.status == PublicationStatus.PUBLISHED
             and user.has_perm("publicity.publish_publication"),
             "can_new_version": not is_draft
             and next_version is None
             and user.has_perm("publicity.add_publication"),
             "withdraw_form": WithdrawForm(),
+            "changed_households": changed,
         },
     )
 

@@ -5,6 +5,10 @@ publicity.services.rendering."""
 
 from __future__ import annotations
 
+import io
+import zipfile
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
@@ -19,6 +23,9 @@ from publicity.models import Publication, RenderJob, RenderPart, RenderStatus
 from publicity.selectors import rendering as rendering_selectors
 from publicity.services import rendering
 from resettlement.errors import RuleViolation
+
+# What the staff say when printing a roster: who issues it and where to object.
+ROSTER_OPTIONS = ("issuer", "office", "contact", "issued_on")
 
 pdf_permission = permission_required(rendering.PERMISSION, raise_exception=True)
 
@@ -47,10 +54,14 @@ def roster_jobs(request: HttpRequest, pk: int) -> HttpResponse:
         (job, rendering_selectors.job_progress(job))
         for job in rendering_selectors.roster_jobs(publication)
     ]
+    printed = (
+        rendering.roster_options(publication) if publication.status in rendering.PRINTABLE else {}
+    )
     return render(
         request,
         "publicity/roster_jobs.html",
         {
+            "options": printed,
             "publication": publication,
             "jobs": jobs,
             "printable": publication.status in rendering.PRINTABLE,
@@ -64,7 +75,11 @@ def roster_jobs(request: HttpRequest, pk: int) -> HttpResponse:
 def roster_start(request: HttpRequest, pk: int) -> HttpResponse:
     publication = get_object_or_404(Publication.objects.filter(projects_q(request.user)), pk=pk)
     try:
-        job = rendering.roster_render_start(actor=request.user, publication=publication)
+        job = rendering.roster_render_start(
+            actor=request.user,
+            publication=publication,
+            options={key: request.POST.get(key, "") for key in ROSTER_OPTIONS},
+        )
     except RuleViolation as exc:
         messages.error(request, exc.message)
     else:
@@ -116,6 +131,33 @@ def part_download(request: HttpRequest, pk: int) -> FileResponse:
         filename=f"{publication.title}-v{publication.version}-{part.label}.pdf",
         content_type="application/pdf",
     )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@pdf_permission
+@require_GET
+def job_zip(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every community PDF of a finished roster job, as one zip."""
+    try:
+        job, parts = rendering.roster_job_for_download(actor=request.user, job_id=pk)
+    except RuleViolation:
+        raise Http404 from None
+    publication = job.publication
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for part in parts:
+            try:
+                with part.file.open("rb") as handle:
+                    data = handle.read()
+            except FileNotFoundError:
+                raise Http404 from None
+            archive.writestr(f"{publication.title}-v{publication.version}-{part.label}.pdf", data)
+    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+    name = f"{publication.title}-v{publication.version}.zip"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -7,6 +7,7 @@ from allocation.services import demands
 from publicity.models import PublicationStatus
 from publicity.services import publications
 from resettlement import publicity_kinds
+from tests.publicity.factories import drafter
 
 
 def test_both_kinds_are_registered():
@@ -16,7 +17,7 @@ def test_both_kinds_are_registered():
 
 
 def test_the_housing_stock_is_published(leader, apartment, project):
-    draft = publications.publication_create(actor=leader, project=project, kind="housing")
+    draft = publications.publication_create(actor=drafter(), project=project, kind="housing")
     publication = publications.publication_publish(actor=leader, publication=draft)
     assert publication.status == PublicationStatus.PUBLISHED
     assert publication.columns[:4] == ["安置小区", "楼栋", "单元", "房号"]
@@ -41,7 +42,9 @@ def test_the_demands_are_published_with_the_heads_name_masked(
 ):
     demands.demand_choose(actor=clerk, household=household, items={"T90": 1, "T60": 1})
     waiting = approve_household(2)
-    draft = publications.publication_create(actor=leader, project=household.project, kind="demand")
+    draft = publications.publication_create(
+        actor=drafter(), project=household.project, kind="demand"
+    )
     publication = publications.publication_publish(actor=leader, publication=draft)
     assert publication.columns == [
         "户编号",
@@ -63,7 +66,7 @@ def test_the_demands_are_published_with_the_heads_name_masked(
 
 def test_a_communitys_demand_publication_lists_only_its_households(leader, clerk, types, household):
     draft = publications.publication_create(
-        actor=leader, project=household.project, kind="demand", community=household.community
+        actor=drafter(), project=household.project, kind="demand", community=household.community
     )
     publication = publications.publication_publish(actor=leader, publication=draft)
     assert [row[0] for row in publication.rows] == [household.code]

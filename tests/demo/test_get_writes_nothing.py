@@ -134,6 +134,7 @@ PARAMETERS: dict[str, Callable[[], list[dict]]] = {
     "publicity_pdf:start": publication_ids,
     "publicity_pdf:job-status": render_job_ids,
     "publicity_pdf:part-download": render_part_ids,
+    "publicity_pdf:job-zip": render_job_ids,
     "notices:job": render_job_ids,
     "notices:part-download": render_part_ids,
     "notices:household": household_notices,

@@ -55,6 +55,7 @@ from publicity.models import (
 from publicity.selectors.overview import project_overview
 from publicity.services import objections as publicity_objections
 from publicity.snapshot import content_hash, hashed_document
+from resettlement import periods
 from settlement.models import (
     Adjustment,
     Agreement,
@@ -460,12 +461,16 @@ class TestWhatItBuilds:
             PublicationStatus.PUBLISHED,
         ]
         assert [p.status for p in entitlement] == [
+            PublicationStatus.CLOSED,
             PublicationStatus.PUBLISHED,
-            PublicationStatus.DRAFT,
         ]
         published = Publication.objects.filter(project=main).exclude(status=PublicationStatus.DRAFT)
         for publication in published:
+            # four-eyes: one leader drafts, the other publishes
+            assert publication.created_by.username == "leader2"
             assert publication.published_by.username == "leader"
+            # the periods have ended before the lottery day (lottery.gates)
+            assert publication.ends_on < periods.today()
             assert publication.content_hash == content_hash(hashed_document(publication))
         assert (entitlement[0].ends_on - entitlement[0].starts_on).days == 30 - 1
         assert (population[1].ends_on - population[1].starts_on).days == 7 - 1

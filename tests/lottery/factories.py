@@ -45,6 +45,7 @@ from lottery.services.sessions import (
     lottery_session_enter_entropy,
 )
 from tests.households.factories import ApprovedHouseholdFactory, HeadFactory, ProjectFactory
+from tests.publicity.factories import publish_roster_ended
 
 _names = itertools.cycle(["王建国", "李秀英", "张伟", "刘芳", "陈静", "欧阳明", "赵磊", "孙丽"])
 
@@ -151,11 +152,18 @@ def make_apartments(
 
 
 def build_lottery_project(
-    actor, *, communities: int = 2, groups_per_community: int = 2, households_per_group: int = 3
+    actor,
+    *,
+    communities: int = 2,
+    groups_per_community: int = 2,
+    households_per_group: int = 3,
+    published: bool = True,
 ) -> LotteryProject:
     """Communities C1, C2…; groups G11, G12, G21…; households H<community><group><n>,
     demands cycling through DEMANDS; estate E1 with 24 apartments (12 × T90, 6 × T60,
-    6 × T120), enough for the default 12 households."""
+    6 × T120), enough for the default 12 households. `published`: the households appear in an
+    entitlement roster whose period has ended, as the lottery gate asks
+    (tests.publicity.factories.publish_roster_ended)."""
     project = ProjectFactory()
     types = {
         code: ApartmentType.objects.create(
@@ -184,6 +192,8 @@ def build_lottery_project(
                 )
     estate = make_estate(project)
     apartments = make_apartments(estate, types, [["T90", "T60"], ["T120", "T90"]])
+    if published:
+        publish_roster_ended(project)
     return LotteryProject(project, made_communities, groups, households, estate, types, apartments)
 
 

@@ -13,11 +13,12 @@ from publicity.services import publications
 from resettlement import publicity_kinds
 from resettlement.masking import Mask, mask
 from tests.lottery.factories import create_session, pick_all, start_drawing
+from tests.publicity.factories import drafter
 
 
 def _publish(leader, project, kind, community=None):
     draft = publications.publication_create(
-        actor=leader, project=project, kind=kind, community=community
+        actor=drafter(), project=project, kind=kind, community=community
     )
     return publications.publication_publish(actor=leader, publication=draft)
 

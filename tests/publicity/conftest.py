@@ -8,6 +8,7 @@ from django.core.cache import cache
 
 from publicity.services import publications
 from tests.households.factories import approve, member_data
+from tests.publicity.factories import drafter
 
 
 @pytest.fixture
@@ -24,7 +25,7 @@ def approved_household(register, reviewer, leader):
 @pytest.fixture
 def published_population(approved_household, leader):
     draft = publications.publication_create(
-        actor=leader, project=approved_household.project, kind="population"
+        actor=drafter(), project=approved_household.project, kind="population"
     )
     return publications.publication_publish(actor=leader, publication=draft)
 

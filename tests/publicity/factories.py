@@ -1,7 +1,9 @@
 """Publicity test data.
 
 Through the services people use (the row must be what the service makes): `register_family`,
-`publish`, `draft` (review and approval: `approve` in tests/households/factories.py).
+`publish`, `draft` (review and approval: `approve` in tests/households/factories.py), and
+`publish_roster_ended` (the entitlement roster published long enough ago that its period has
+ended: what the lottery gate asks of every household drawn).
 
 Plain rows: `long_roster` (a published roster of many rows, made directly: the services
 would take minutes to register so many), `roster_part` (a finished roster PDF part, as the
@@ -14,6 +16,8 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 
+import time_machine
+from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import connection
 from django.utils import timezone
@@ -24,6 +28,7 @@ from publicity.services import publications
 from publicity.snapshot import content_hash, hashed_document
 from resettlement.masking import Mask, mask
 from tests.households.factories import member_data
+from tests.people import make_user
 
 POPULATION_COLUMNS = ["户编号", "村/社区", "村民小组", "姓名", "与户主关系", "身份证号", "户口性质"]
 
@@ -59,7 +64,7 @@ def publish(
     mask_names: bool = True,
 ) -> Publication:
     draft = publications.publication_create(
-        actor=leader,
+        actor=drafter(),
         project=project,
         kind=kind,
         community=community,
@@ -70,8 +75,35 @@ def publish(
     return publications.publication_publish(actor=leader, publication=draft)
 
 
+def _leader(username: str, name: str):
+    existing = get_user_model().objects.filter(username=username).first()
+    return existing or make_user(username, "leader", first_name=name)
+
+
+def drafter():
+    """The leader who drafts publications in the tests (`roster_drafter`, made on first use):
+    four-eyes on publicity, so the `leader` fixture publishes what this one drafted."""
+    return _leader("roster_drafter", "周起草")
+
+
+def publish_roster_ended(
+    project, *, community=None, drafted_by=None, published_by=None, days_ago: int = 40
+) -> Publication:
+    """The entitlement roster (安置面积公示) of `project` (or one community), drafted by one
+    leader and published by another `days_ago` days ago with the default 30-day period, so
+    its period has ended today: the households approved now are shown in it and cleared for
+    the lottery (publicity.selectors.clearance)."""
+    drafted_by = drafted_by or drafter()
+    published_by = published_by or _leader("roster_publisher", "吴发布")
+    with time_machine.travel(timezone.now() - dt.timedelta(days=days_ago), tick=False):
+        made = publications.publication_create(
+            actor=drafted_by, project=project, kind="entitlement", community=community
+        )
+        return publications.publication_publish(actor=published_by, publication=made)
+
+
 def draft(leader, project, kind: str = "population") -> Publication:
-    return publications.publication_create(actor=leader, project=project, kind=kind)
+    return publications.publication_create(actor=drafter(), project=project, kind=kind)
 
 
 def roster_part(publication: Publication, *, actor, label: str = "南宫河村") -> RenderPart:

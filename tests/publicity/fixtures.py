@@ -14,6 +14,7 @@ import pytest
 
 from publicity.services import publications
 from tests.households.factories import VillagerGroupFactory, approve, member_data
+from tests.publicity.factories import drafter
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def roster(two_communities, register_in, reviewer, leader):
     for household in households:
         approve(household, reviewer=reviewer, leader=leader)
     draft = publications.publication_create(
-        actor=leader,
+        actor=drafter(),
         project=east.project,
         kind="population",
         starts_on=dt.date(2026, 3, 2),

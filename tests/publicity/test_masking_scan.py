@@ -35,7 +35,7 @@ from tests.households.factories import (
     approve,
     member_data,
 )
-from tests.publicity.factories import publish, roster_part
+from tests.publicity.factories import drafter, publish, roster_part
 
 # 17 digits and a check character: a full resident ID number, wherever it appears.
 FULL_ID = re.compile(r"(?<![0-9])\d{17}[0-9Xx](?![0-9A-Za-z])")
@@ -123,7 +123,7 @@ def published_project(register_in, reviewer, leader, monkeypatch):
         text=f"尚未答复的异议,身份证 {other.id_number}",
     )
     # A correction published as a second version.
-    second = publications.publication_new_version(actor=leader, publication=population)
+    second = publications.publication_new_version(actor=drafter(), publication=population)
     publications.publication_publish(actor=leader, publication=second)
     return project
 

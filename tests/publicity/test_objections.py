@@ -16,7 +16,7 @@ from households.services import review
 from publicity.models import Objection, ObjectionStatus, Publication, PublicationStatus
 from publicity.services import objections, publications
 from tests.households.factories import hand_in_documents
-from tests.publicity.factories import PNG, publish
+from tests.publicity.factories import PNG, drafter, publish
 
 pytestmark = pytest.mark.usefixtures("fresh_limits_and_private_media")
 
@@ -377,7 +377,7 @@ def test_an_upheld_objection_leads_to_a_new_version_and_the_old_one_stays_as_it_
     assert household.resettlement_population == 1
 
     # The correction is published as version 2.
-    v2 = publications.publication_new_version(actor=leader, publication=v1)
+    v2 = publications.publication_new_version(actor=drafter(), publication=v1)
     v2 = publications.publication_publish(actor=leader, publication=v2)
     assert v2.version == 2 and v2.row_count == 1
 

@@ -23,6 +23,7 @@ from tests.households.factories import (
     member_data,
     pass_all,
 )
+from tests.publicity.factories import drafter
 
 DAY_ONE = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
@@ -71,14 +72,14 @@ def stages(places, register_in, reviewer, leader):
         household("B", "B-1", "approved")
         traveller.shift(dt.timedelta(hours=1))
         roster = publications.publication_create(
-            actor=leader,
+            actor=drafter(),
             project=places["A"].project,
             kind="population",
             community=places["A"].community,
         )
         roster = publications.publication_publish(actor=leader, publication=roster)
         results = publications.publication_create(
-            actor=leader, project=places["A"].project, kind="registration"
+            actor=drafter(), project=places["A"].project, kind="registration"
         )
         results = publications.publication_publish(actor=leader, publication=results)
         traveller.shift(dt.timedelta(hours=1))
@@ -112,7 +113,7 @@ def test_a_project_wide_entitlement_roster_publishes_every_approved_household_un
 ):
     with time_machine.travel(DAY_ONE + dt.timedelta(hours=3), tick=True):
         plan = publications.publication_create(
-            actor=leader, project=stages["project"], kind="entitlement"
+            actor=drafter(), project=stages["project"], kind="entitlement"
         )
         plan = publications.publication_publish(actor=leader, publication=plan)
     overview = project_overview(stages["project"])
@@ -219,7 +220,7 @@ def _bulk(project, clerk, leader, *, communities: int, households: int, start: i
 def test_the_overview_makes_the_same_number_of_queries_for_100_and_1000_households(
     client, project, clerk, leader
 ):
-    roster = publications.publication_create(actor=leader, project=project, kind="entitlement")
+    roster = publications.publication_create(actor=drafter(), project=project, kind="entitlement")
     publications.publication_publish(actor=leader, publication=roster)
     client.force_login(leader)
     url = reverse("publicity_staff:overview")

@@ -13,7 +13,7 @@ from publicity.models import Publication
 from publicity.pdf import rosters
 from publicity.services import publications
 from tests.pdf import pdf_pages, row_lines, squeezed
-from tests.publicity.factories import long_roster
+from tests.publicity.factories import drafter, long_roster
 
 FULL_ID = re.compile(r"\d{17}[\dX]")
 PHONE = re.compile(r"1\d{10}")
@@ -100,7 +100,7 @@ def test_html_in_the_data_is_printed_as_text(project, leader):
 
 def test_a_draft_is_not_printed(approved_household, leader):
     draft = publications.publication_create(
-        actor=leader, project=approved_household.project, kind="population"
+        actor=drafter(), project=approved_household.project, kind="population"
     )
     with pytest.raises(ValueError, match="draft"):
         rosters.roster_pdf(draft, "")
@@ -181,7 +181,7 @@ def test_a_table_too_wide_for_the_page_gets_a_smaller_font():
 
 def test_rosters_of_every_registered_kind_render(roster, leader):
     for kind in ("entitlement", "registration"):
-        draft = publications.publication_create(actor=leader, project=roster.project, kind=kind)
+        draft = publications.publication_create(actor=drafter(), project=roster.project, kind=kind)
         publication = publications.publication_publish(actor=leader, publication=draft)
         for community in rosters.roster_communities(publication):
             columns, rows = rosters.community_rows(publication, community)

@@ -22,7 +22,7 @@ from publicity.services import publications
 from publicity.views import public_site
 from resettlement.masking import Mask, mask
 from tests.households.factories import VillagerGroupFactory, approve
-from tests.publicity.factories import draft, publish, register_family, roster_part
+from tests.publicity.factories import draft, drafter, publish, register_family, roster_part
 
 pytestmark = pytest.mark.usefixtures("fresh_limits_and_private_media")
 
@@ -158,13 +158,14 @@ def test_the_table_is_paginated(client, published_population, monkeypatch):
 
 
 def test_other_versions_are_linked_from_each_version(client, published_population, leader):
-    second = publications.publication_new_version(actor=leader, publication=published_population)
+    second = publications.publication_new_version(actor=drafter(), publication=published_population)
     second = publications.publication_publish(actor=leader, publication=second)
     first_html = _html(client.get(_publication_url(published_population)))
     second_html = _html(client.get(_publication_url(second)))
     assert _publication_url(second) in first_html
     assert _publication_url(published_population) in second_html
-    assert "公示期满" in first_html  # v1 closed when v2 was published
+    # v1 closed when v2 was published: it reads as corrected, not as a period that ran out
+    assert "已更正,见第2版" in first_html and "公示期满" not in first_html
 
 
 def test_a_notice_board_roster_with_full_names_still_shows_masked_names_online(
@@ -468,7 +469,7 @@ def test_a_closed_publication_page_links_the_next_version_as_soon_as_it_is_publi
     before = client.get(url)
     assert "第 2 版" not in _html(before)
 
-    v2 = publications.publication_new_version(actor=leader, publication=published_population)
+    v2 = publications.publication_new_version(actor=drafter(), publication=published_population)
     publications.publication_publish(actor=leader, publication=v2)
     after = client.get(url, HTTP_IF_NONE_MATCH=before["ETag"])
 

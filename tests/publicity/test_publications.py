@@ -9,6 +9,7 @@ from publicity.models import Publication, PublicationStatus
 from publicity.services import publications
 from publicity.snapshot import content_hash, hashed_document
 from resettlement.errors import NotAllowed, RuleViolation
+from tests.publicity.factories import drafter
 
 
 def test_leader_publishes_the_population_roster_with_masked_ids_and_names(
@@ -33,7 +34,7 @@ def test_the_hash_is_sha256_of_the_canonical_snapshot(published_population):
 
 def test_a_compensation_plan_is_publicised_for_thirty_days(approved_household, leader):
     draft = publications.publication_create(
-        actor=leader,
+        actor=drafter(),
         project=approved_household.project,
         kind="entitlement",
         starts_on=dt.date(2026, 1, 1),
@@ -43,7 +44,7 @@ def test_a_compensation_plan_is_publicised_for_thirty_days(approved_household, l
 
 def test_a_clerk_cannot_publish(approved_household, leader, clerk):
     draft = publications.publication_create(
-        actor=leader, project=approved_household.project, kind="population"
+        actor=drafter(), project=approved_household.project, kind="population"
     )
     with pytest.raises(NotAllowed):
         publications.publication_publish(actor=clerk, publication=draft)
@@ -96,7 +97,7 @@ def test_withdrawing_needs_a_public_reason(published_population, leader):
 
 
 def test_a_correction_is_a_new_version_and_the_old_one_stays(published_population, leader):
-    draft = publications.publication_new_version(actor=leader, publication=published_population)
+    draft = publications.publication_new_version(actor=drafter(), publication=published_population)
     assert draft.version == 2
     new = publications.publication_publish(actor=leader, publication=draft)
     old = Publication.objects.get(pk=published_population.pk)
@@ -117,7 +118,7 @@ def test_a_leader_working_in_english_still_publishes_the_chinese_record(approved
 
     with translation.override("en"):
         draft = publications.publication_create(
-            actor=leader, project=approved_household.project, kind="population"
+            actor=drafter(), project=approved_household.project, kind="population"
         )
         published = publications.publication_publish(actor=leader, publication=draft)
     assert "安置人口公示" in published.title

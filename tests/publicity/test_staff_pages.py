@@ -14,6 +14,7 @@ from households.services import review
 from publicity.models import Publication, PublicationStatus
 from publicity.services import objections, publications
 from tests.households.factories import CommunityFactory, hand_in_documents
+from tests.publicity.factories import drafter
 from tests.reauth import recently_authenticated
 
 
@@ -41,7 +42,7 @@ def _text(response) -> str:
 @pytest.fixture
 def draft(approved_household, leader):
     return publications.publication_create(
-        actor=leader, project=approved_household.project, kind="population"
+        actor=drafter(), project=approved_household.project, kind="population"
     )
 
 
@@ -291,7 +292,7 @@ def test_the_publication_page_counts_its_objections_and_links_to_answer_them(
 
 
 def test_an_upheld_objection_leads_to_a_new_version_with_the_correction(
-    client, leader, reviewer, published_population, approved_household
+    client, leader, leader2, reviewer, published_population, approved_household
 ):
     objection = _object(published_population, approved_household)
     objections.objection_answer(
@@ -319,6 +320,10 @@ def test_an_upheld_objection_leads_to_a_new_version_with_the_correction(
     preview = _text(client.get(response.url))
     assert "共 1 行" in preview and "王**" in preview and "李**" not in preview
 
+    # Four-eyes: the leader who drafted the correction is not offered the form; another does.
+    assert 'id="publish-form"' not in preview
+    client.force_login(leader2)
+    recently_authenticated(client)
     client.post(_url("publication-publish", second.pk), {"confirm": "yes"})
     published_population.refresh_from_db()
     second.refresh_from_db()
@@ -329,7 +334,7 @@ def test_an_upheld_objection_leads_to_a_new_version_with_the_correction(
     assert 'id="new-version"' not in old_page
     assert "本版本已被第 2 版取代" in old_page
     assert f'href="{_url("publication-detail", second.pk)}"' in old_page
-    assert "已有新版本" in _text(client.get(_url("publication-list")))
+    assert "已更正,见第2版" in _text(client.get(_url("publication-list")))
 
 
 def test_a_draft_needs_no_new_version(client, leader, draft):
@@ -346,10 +351,12 @@ def test_the_list_filters_by_kind_status_and_community(
     client, leader, published_population, approved_household
 ):
     project = approved_household.project
-    entitlement = publications.publication_create(actor=leader, project=project, kind="entitlement")
+    entitlement = publications.publication_create(
+        actor=drafter(), project=project, kind="entitlement"
+    )
     community = CommunityFactory(project=project, name="上湾桥社区")
     for_community = publications.publication_create(
-        actor=leader, project=project, kind="registration", community=community
+        actor=drafter(), project=project, kind="registration", community=community
     )
     client.force_login(leader)
 

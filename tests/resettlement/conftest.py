@@ -10,6 +10,7 @@ import pytest
 from households.services import review
 from publicity.services import publications
 from tests.households.factories import member_data, pass_all
+from tests.publicity.factories import drafter
 
 
 @pytest.fixture
@@ -31,6 +32,6 @@ def approved(reviewed, leader):
 @pytest.fixture
 def published(approved, leader):
     draft = publications.publication_create(
-        actor=leader, project=approved.project, kind="population"
+        actor=drafter(), project=approved.project, kind="population"
     )
     return publications.publication_publish(actor=leader, publication=draft)

@@ -21,6 +21,7 @@ from tests.households.factories import hand_in_documents, member_data
 from tests.lottery.factories import build_lottery_project, create_session, start_drawing
 from tests.pdf import pdf_pages, squeezed
 from tests.people import make_user
+from tests.publicity.factories import drafter
 from tests.resettlement.audit_helpers import verify_command
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +44,7 @@ def test_a_publicity_roster_prints_the_chain_head(register, reviewer, leader):
     hand_in_documents(household)
     review.household_approve(actor=leader, household=household)
     draft = publications.publication_create(
-        actor=leader, project=household.project, kind="population"
+        actor=drafter(), project=household.project, kind="population"
     )
     publication = publications.publication_publish(actor=leader, publication=draft)
     head = audit_head()

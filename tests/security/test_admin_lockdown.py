@@ -328,6 +328,7 @@ CONFIGURATION = {
     "allocation.ApartmentType",
     "allocation.AllocationPolicy",
     "settlement.PriceRules",
+    "publicity.PublicityPeriod",
     "oversight.WorkingTeam",
     "oversight.HouseholdAssignment",
     "oversight.ReturnPlan",

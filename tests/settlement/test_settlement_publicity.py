@@ -16,13 +16,14 @@ from resettlement import publicity_kinds
 from resettlement.masking import Mask, mask
 from settlement.models import Payment, PaymentDirection, Statement, StatementStatus
 from settlement.services import agreements
+from tests.publicity.factories import drafter
 
 pytestmark = pytest.mark.usefixtures("private_media")
 
 
 def _publish(leader, project, kind, community=None):
     draft = publications.publication_create(
-        actor=leader, project=project, kind=kind, community=community
+        actor=drafter(), project=project, kind=kind, community=community
     )
     return publications.publication_publish(actor=leader, publication=draft)
 
