@@ -10,4 +10,5 @@ urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("export.xlsx", dashboard.dashboard_export, name="dashboard-export"),
     path("ledger/", ledger.ledger, name="ledger"),
+    path("ledger/refresh/", ledger.ledger_refresh, name="ledger-refresh"),
 ]
