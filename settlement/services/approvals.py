@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
 
 from households.access import require_project_access
 from households.models import Project
@@ -50,6 +50,7 @@ from settlement.models import (
     StepDirection,
 )
 from settlement.services.statements import FROZEN, statement_refresh
+from settlement.wording import step_label
 
 APPROVAL_COMMENT_MAX = 2000
 
@@ -72,21 +73,22 @@ class StepSpec:
 # say what happens to money paid to the household; a statement collecting from it goes through
 # the first five and then a step confirming the money received instead (a collection is no
 # bank payment and nothing is transferred to the household). A statement owing nothing either
-# way takes the first five only.
-DEFAULT_CHAIN: tuple[tuple[str, object, str, str], ...] = (
-    ("agreement_review", gettext_lazy("补偿协议审核"), "reviewer", StepDirection.BOTH),
-    ("leader_pre_review", gettext_lazy("分管领导预审"), "leader", StepDirection.BOTH),
-    ("office_director_review", gettext_lazy("办公室主任审核"), "leader", StepDirection.BOTH),
-    ("finance_leader_approval", gettext_lazy("分管财务领导审批"), "finance", StepDirection.BOTH),
-    ("company_approval", gettext_lazy("公司审批"), "finance", StepDirection.BOTH),
-    ("bank_payment", gettext_lazy("代理银行付款"), "finance", StepDirection.PAY),
+# way takes the first five only. The names are saved in the system's language (the source
+# text, whoever saves them) and shown translated (`settlement.wording.step_label`).
+DEFAULT_CHAIN: tuple[tuple[str, str, str, str], ...] = (
+    ("agreement_review", gettext_noop("补偿协议审核"), "reviewer", StepDirection.BOTH),
+    ("leader_pre_review", gettext_noop("分管领导预审"), "leader", StepDirection.BOTH),
+    ("office_director_review", gettext_noop("办公室主任审核"), "leader", StepDirection.BOTH),
+    ("finance_leader_approval", gettext_noop("分管财务领导审批"), "finance", StepDirection.BOTH),
+    ("company_approval", gettext_noop("公司审批"), "finance", StepDirection.BOTH),
+    ("bank_payment", gettext_noop("代理银行付款"), "finance", StepDirection.PAY),
     (
         "transfer_to_household",
-        gettext_lazy("补偿款拨付至安置户账户"),
+        gettext_noop("补偿款拨付至安置户账户"),
         "finance",
         StepDirection.PAY,
     ),
-    ("collection_receipt", gettext_lazy("确认收款入账"), "finance", StepDirection.COLLECT),
+    ("collection_receipt", gettext_noop("确认收款入账"), "finance", StepDirection.COLLECT),
 )
 
 # Statements in these states are in the chain (or through it): the chain no longer changes.
@@ -104,7 +106,7 @@ def approval_chain(project: Project) -> list[ApprovalStep]:
             project=project,
             position=i,
             code=code,
-            label=str(label),
+            label=label,
             role=role,
             applies_to=applies_to,
         )
@@ -262,13 +264,14 @@ def approval_refusal(
         return NotAllowed(
             "wrong_role",
             _("“%(step)s”须由%(role)s审批,您不是%(role)s。")
-            % {"step": step.label, "role": role.label if role else step.role},
+            % {"step": step_label(step.label), "role": role.label if role else step.role},
         )
     earlier = statement.approvals.filter(round=statement.approval_round, actor=actor).first()
     if earlier is not None:
         return NotAllowed(
             "separation_of_duties",
-            _("您已审批过本结算单的“%(step)s”,同一人不能审批两个步骤。") % {"step": earlier.label},
+            _("您已审批过本结算单的“%(step)s”,同一人不能审批两个步骤。")
+            % {"step": step_label(earlier.label)},
         )
     return None
 
@@ -284,7 +287,12 @@ def step_changed_refusal(
     message = _(
         "您审批的是第 %(e)s 步,但结算单“%(s)s”现在等待第 %(p)d 步“%(label)s”:"
         "审批已有变化,本次未作任何审批。请刷新页面核对后再审批。"
-    ) % {"e": expected_position, "s": statement, "p": step.position, "label": step.label}
+    ) % {
+        "e": expected_position,
+        "s": statement,
+        "p": step.position,
+        "label": step_label(step.label),
+    }
     return RuleViolation(
         "approval_step_changed",
         message,
