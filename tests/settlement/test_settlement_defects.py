@@ -5,9 +5,12 @@ approval, people named by name, and a group filter naming each group with its co
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from decimal import Decimal as D
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
@@ -17,6 +20,7 @@ from households.models import Community, Project, VillagerGroup
 from publicity.services.notices import default_options
 from resettlement.money import money_text
 from resettlement.people import issuing_body, person_name
+from settlement import calculation as c
 from settlement.models import Agreement, StatementStatus
 from settlement.pdf.statement import statement_pdf
 from settlement.services import agreements, approvals, payments, statements
@@ -40,6 +44,7 @@ def _back_to_the_system_language():
     """A page asked for in English leaves English active in the test's thread."""
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
 
 # An amount as the pages printed it before: a figure of four or more digits without
 # thousands separators ("256096.00", "8000.00"), or more than two decimals on an amount
@@ -307,3 +312,71 @@ def test_the_handover_group_filter_names_each_group_once_with_its_community(mone
     assert options.count("北关社区 第一村民小组") == 1
     assert "第一村民小组" not in options
     assert len(options) == len(set(options))
+
+
+# -- 10. what docs/settlement.md says, as the code does it -----------------------------------
+
+
+def test_floor_price_lines_follow_apartment_codes_and_rewards_the_order_they_were_added():
+    prices = c.Prices(
+        base_price=D("3000"),
+        unused_area_price=D("2000"),
+        demolition_price=D("1500"),
+        monetised_price=D("5000"),
+        tier_coefficients={"A": D("1.02"), "B": D("1.01"), "C": D("0.98")},
+        subsidy_basis="persons",
+        subsidy_rate=D("500"),
+        bands=(c.BandInput(None, D("4500")),),
+    )
+    inputs = c.StatementInputs(
+        entitlement_area=D("150"),
+        population=3,
+        demolished_area=D("100"),
+        outcome=c.APARTMENT,
+        prices=prices,
+        # As binding_allocations gives them: by apartment code.
+        apartments=(
+            c.ApartmentInput("E1-101", D("60"), "C", "T60"),
+            c.ApartmentInput("E1-501", D("60"), "A", "T60"),
+            c.ApartmentInput("E2-301", D("40"), "B", "T40"),
+        ),
+        adjustments=(
+            c.AdjustmentInput("reward", D("2000"), "提前腾房"),
+            c.AdjustmentInput("deduction", D("300"), "水电欠费"),
+            c.AdjustmentInput("reward", D("1000"), "签约奖励"),
+        ),
+    )
+    rules = [
+        (line.rule, line.inputs.get("apartment") or line.inputs.get("reason"))
+        for line in c.statement_lines(inputs)
+    ]
+    assert rules == [
+        ("demolition", None),
+        ("tier_difference", "E1-101"),
+        ("reward", "提前腾房"),
+        ("reward", "签约奖励"),
+        ("within_entitlement", None),
+        ("over_area_band_1", None),
+        ("tier_difference", "E1-501"),
+        ("tier_difference", "E2-301"),
+        ("deduction", "水电欠费"),
+    ]
+    doc = (settings.BASE_DIR / "docs" / "settlement.md").read_text()
+    assert "apartment code order" in doc and "order they were added" in doc
+
+
+def test_a_statements_day_is_the_date_in_shanghai(settlement_project, household, finance_wu, clerk):
+    # 16:30 UTC on 31 January is 00:30 on 1 February in Beijing.
+    with time_machine.travel(dt.datetime(2026, 1, 31, 16, 30, tzinfo=dt.UTC), tick=False):
+        statements.transition_record(
+            actor=clerk, household=household, moved_out_on=dt.date(2025, 12, 31)
+        )
+        statement = statements.statement_compute(actor=finance_wu, household=household)
+    assert statement.inputs["subsidy_until"] == "2026-02-01"
+    # 31 Dec + 1 month = 31 Jan: 1 February is one day into the second month.
+    assert statement.lines.get(rule="transition_subsidy").inputs["months"] == 2
+    doc = (settings.BASE_DIR / "docs" / "settlement.md").read_text()
+    assert "Asia/Shanghai" in doc
+    triggers = doc.split("**What triggers a recomputation.**")[1].split("- `statement_compute`")[0]
+    for field in ("entitlement area", "resettlement population", "demolished area"):
+        assert field in triggers
