@@ -380,3 +380,29 @@ def test_a_statements_day_is_the_date_in_shanghai(settlement_project, household,
     triggers = doc.split("**What triggers a recomputation.**")[1].split("- `statement_compute`")[0]
     for field in ("entitlement area", "resettlement population", "demolished area"):
         assert field in triggers
+
+
+def test_a_statement_computed_in_english_stores_its_labels_in_the_source_language():
+    prices = c.Prices(
+        base_price=D("3000"),
+        unused_area_price=D("2000"),
+        demolition_price=D("1500"),
+        monetised_price=D("5000"),
+        tier_coefficients={},
+        subsidy_basis="persons",
+        subsidy_rate=D("500"),
+    )
+    inputs = c.StatementInputs(
+        entitlement_area=D("90"),
+        population=3,
+        demolished_area=D("100"),
+        outcome=c.MONETISED,
+        prices=prices,
+    )
+    with translation.override("en"):
+        labels = [line.label for line in c.statement_lines(inputs)]
+        assert [line_label(r, "", {}) for r in ("demolition", "monetised")] == [
+            "Compensation for the demolished house",
+            "Monetised resettlement (house ticket)",
+        ]
+    assert labels == ["被拆迁房屋补偿", "货币化安置(房票)"]
