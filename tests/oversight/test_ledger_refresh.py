@@ -9,11 +9,13 @@ import time_machine
 from django.conf import settings
 from django.test import Client
 
-from oversight.models import LedgerEntry
+from oversight.models import LedgerEntry, LedgerRun
 from oversight.services import ledger
 from resettlement.models import AuditEntry
+from settlement.services import payments
 from tests.oversight.test_ledger import TODAY, ledger_project, settled_with_subsidy  # noqa: F401
 from tests.reauth import recently_authenticated
+from tests.settlement.factories import approve_through, statement_of
 
 pytestmark = pytest.mark.django_db
 
@@ -104,3 +106,16 @@ def test_the_explanations_are_in_english_too(ledger_project, leader):  # noqa: F
     assert "Refresh the ledger now" in html
     html = client.get(f"/staff/oversight/?project={ledger_project.code}").content.decode()
     assert "How progress is counted" in html
+
+
+def test_a_payment_recorded_refreshes_its_projects_ledger_after_commit(
+    money, chain, django_capture_on_commit_callbacks
+):
+    statement = approve_through(statement_of(money.elsewhere), chain)
+    before = LedgerRun.objects.count()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        payments.payment_record(
+            actor=chain.cashier, statement=statement, amount="1000.00", idempotency_key="p1"
+        )
+    assert callbacks  # queued for after the commit, not run inside the payment
+    assert LedgerRun.objects.count() > before
