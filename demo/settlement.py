@@ -185,9 +185,10 @@ def _groups_with_apartments(households: list[Household], several: int) -> list[V
 
 
 def _approve(statement: Statement, users: dict, *, steps: int | None = None) -> None:
-    """Take the chain's next `steps` steps (all by default), each by the next person of the
-    step's role who has not yet taken a step on this statement."""
-    chain = approvals.approval_chain(statement.project)
+    """Take the chain's next `steps` steps (all that apply to the statement by default: a
+    collection has no payment steps), each by the next person of the step's role who has not
+    yet taken a step on this statement."""
+    chain = approvals.statement_chain(statement)
     current = statement.approvals.filter(round=statement.approval_round)
     taken = set(current.values_list("actor__username", flat=True))
     done = set(current.values_list("position", flat=True))
@@ -380,8 +381,8 @@ def seed_settlement(
 
     partial_steps: dict[str, int] = {}
     if partial_group is not None:
-        chain = approvals.approval_chain(project)
         for index, household in enumerate(h for h in households if h.group_id == partial_group.pk):
+            chain = approvals.statement_chain(statements[household.pk])
             steps = 1 + index % (len(chain) - 1)  # never the last: mid-chain
             _approve(statements[household.pk], users, steps=steps)
             code = chain[steps - 1].code

@@ -84,6 +84,7 @@ class AuditAction(models.TextChoices):
     SECOND_FACTOR_ENROL = "second_factor.enrol", gettext_lazy("绑定身份验证器")
     SECOND_FACTOR_RESET = "second_factor.reset", gettext_lazy("解除身份验证器绑定")
     LOGIN_UNLOCK = "login.unlock", gettext_lazy("解除登录锁定")
+    LEDGER_REFRESH = "ledger.refresh", gettext_lazy("更新超期回迁台账")
 
 
 class AuditHead(NamedTuple):

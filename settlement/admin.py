@@ -226,7 +226,7 @@ class ApprovalStepAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
     """Read-only: a project's chain is set on the finance page 审批流程设置 through
     `settlement.services.approvals.approval_chain_set` (permission, project, audit entry)."""
 
-    list_display = ("project", "position", "code", "label", "role")
+    list_display = ("project", "position", "code", "label", "role", "applies_to")
     list_filter = (("project", admin.RelatedOnlyFieldListFilter),)
     list_select_related = ("project",)
 

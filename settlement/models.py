@@ -19,6 +19,7 @@ from django.utils.translation import pgettext_lazy
 
 from allocation.models import Apartment
 from households.models import AREA, Household, Project
+from settlement.wording import line_basis, line_label, step_label
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 PRICE = {"max_digits": 12, "decimal_places": 2}
@@ -310,10 +311,30 @@ class StatementLine(models.Model):
     def __str__(self) -> str:
         return f"{self.label} {self.amount}"
 
+    @property
+    def display_label(self) -> str:
+        """The line's name in the reader's language (settlement.wording)."""
+        return line_label(self.rule, self.label, self.inputs)
+
+    @property
+    def basis(self) -> str:
+        """How the amount was reached, in words (settlement.wording)."""
+        return line_basis(self.rule, self.inputs)
+
+
+class StepDirection(models.TextChoices):
+    """Which statements a step of the chain applies to, by the direction of their net."""
+
+    BOTH = "both", _("所有结算单")
+    PAY = "pay", _("仅付款结算单(应付给安置户)")
+    COLLECT = "collect", _("仅收款结算单(向安置户收取)")
+
 
 class ApprovalStep(models.Model):
     """One step of a project's fund-approval chain (资金审批), in order, with the role that
-    may take it. Defaults: the seven steps of seed 003."""
+    may take it and the statements it applies to (`applies_to`: all, those paying the
+    household, or those collecting from it — a bank payment is no step of a collection).
+    Defaults: the steps of seed 003 (settlement.services.approvals.DEFAULT_CHAIN)."""
 
     project = models.ForeignKey(
         Project, on_delete=models.CASCADE, related_name="approval_steps", verbose_name=_("项目")
@@ -322,6 +343,9 @@ class ApprovalStep(models.Model):
     code = models.CharField(_("步骤编号"), max_length=32)
     label = models.CharField(_("步骤名称"), max_length=100)
     role = models.CharField(_("可审批角色"), max_length=32)
+    applies_to = models.CharField(
+        _("适用结算单"), max_length=8, choices=StepDirection.choices, default=StepDirection.BOTH
+    )
 
     class Meta:
         verbose_name = _("资金审批步骤")
@@ -336,6 +360,11 @@ class ApprovalStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.position}. {self.label}"
+
+    @property
+    def display_label(self) -> str:
+        """The step's name in the reader's language when it is a default name."""
+        return step_label(self.label)
 
 
 class StatementApproval(models.Model):
@@ -379,6 +408,11 @@ class StatementApproval(models.Model):
     def __str__(self) -> str:
         return f"{self.statement} {self.label}"
 
+    @property
+    def display_label(self) -> str:
+        """The step's name in the reader's language when it is a default name."""
+        return step_label(self.label)
+
 
 class StatementSendBack(models.Model):
     """A statement sent back (退回) from the approval chain to draft, with the written reason,
@@ -415,6 +449,11 @@ class StatementSendBack(models.Model):
 
     def __str__(self) -> str:
         return f"{self.statement} {self.label}"
+
+    @property
+    def display_label(self) -> str:
+        """The step's name in the reader's language when it is a default name."""
+        return step_label(self.label)
 
 
 class PaymentDirection(models.TextChoices):

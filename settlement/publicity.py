@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from households.selectors.registration import head
+from resettlement.money import money_figure
 from resettlement.publicity_kinds import (
     HOUSEHOLD_HEAD_FIRST,
     Column,
@@ -77,9 +78,9 @@ def compensation_rows(project, community=None) -> list[dict[str, Any]]:
     rows = []
     for s in statements:
         if s.net > 0:
-            direction = _("应付 %(a)s") % {"a": f"{s.net:.2f}"}
+            direction = _("应付 %(a)s") % {"a": money_figure(s.net)}
         elif s.net < 0:
-            direction = _("应收 %(a)s") % {"a": f"{-s.net:.2f}"}
+            direction = _("应收 %(a)s") % {"a": money_figure(-s.net)}
         else:
             direction = "0.00"
         rows.append(
@@ -87,7 +88,7 @@ def compensation_rows(project, community=None) -> list[dict[str, Any]]:
             | {
                 "outcome": str(s.get_outcome_display()),
                 "net": direction,
-                "paid": f"{(s.paid_total or Decimal('0')):.2f}",
+                "paid": money_figure(s.paid_total or Decimal('0')),
                 "settled": _("已结清") if s.status == StatementStatus.SETTLED else _("未结清"),
             }
         )

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from households.models import Household, HouseholdStatus
 from resettlement.audit import audit_record
 from resettlement.errors import NotAllowed, RuleViolation
+from resettlement.money import money_figure
 from resettlement.roles import require_permission
 from settlement.models import (
     Payment,
@@ -125,7 +126,7 @@ def _repeat(payment: Payment, *, statement: Statement, amount: Decimal, referenc
         raise RuleViolation(
             "idempotency_key_reused",
             _("该幂等键已用于另一笔不同的收付款(%(s)s,%(a)s 元),本次请求未登记。")
-            % {"s": payment.statement, "a": payment.amount},
+            % {"s": payment.statement, "a": money_figure(payment.amount)},
         )
     return payment
 
@@ -192,9 +193,9 @@ def _payment_write(
             "over_payment",
             _("金额 %(a)s 元超过尚未%(what)s的 %(r)s 元。")
             % {
-                "a": amount,
+                "a": money_figure(amount),
                 "what": _("支付") if direction == PaymentDirection.PAY else _("收取"),
-                "r": remaining,
+                "r": money_figure(remaining),
             },
         )
     if direction == PaymentDirection.PAY:

@@ -31,6 +31,7 @@ from households.models import Household, HouseholdStatus
 from households.stages import stage_of
 from lottery.selectors.sign_off import binding_allocations
 from resettlement.errors import RuleViolation
+from resettlement.money import money_figure
 from settlement.forms.approvals import ApproveForm, SendBackForm
 from settlement.forms.payments import PaymentForm
 from settlement.forms.statements import AdjustmentForm, OutcomeForm, TransitionForm
@@ -79,7 +80,7 @@ def _statement_context(
     request: HttpRequest, statement: Statement, *, send_back_form: SendBackForm | None = None
 ) -> dict[str, Any]:
     user = request.user
-    chain = settlement_approvals.approval_chain(statement.project)
+    chain = settlement_approvals.statement_chain(statement)
     taken = {a.position: a for a in approvals.current_approvals(statement)}
     step = settlement_approvals.next_step(statement)
     refusal = settlement_approvals.approval_refusal(user, statement, step) if step else None
@@ -242,7 +243,10 @@ def adjustment_add(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request,
                 _("已添加%(kind)s %(amount)s 元。")
-                % {"kind": adjustment.get_kind_display(), "amount": adjustment.amount},
+                % {
+                    "kind": adjustment.get_kind_display(),
+                    "amount": money_figure(adjustment.amount),
+                },
             )
             return redirect("settlement:household-settlement", pk=household.pk)
     return _page(request, household, adjustment_form=form)

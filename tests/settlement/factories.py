@@ -169,8 +169,11 @@ def approve_next(*, actor, statement: Statement, comment: str = ""):
 
 
 def approve_through(statement: Statement, chain: Chain, *, steps: int | None = None) -> Statement:
-    """Take the first `steps` steps of the default chain (all of them by default)."""
+    """Take the first `steps` steps of the default chain (all that apply to the statement by
+    default: a collection has six, a payment seven), one person of `chain` each."""
     for person in chain.people[: steps if steps is not None else len(chain.people)]:
+        if steps is None and approvals.next_step(Statement.objects.get(pk=statement.pk)) is None:
+            break
         approve_next(actor=person, statement=statement)
     statement.refresh_from_db()
     return statement

@@ -18,7 +18,7 @@ from tests.settlement.factories import approve_next, approve_through, statement_
 pytestmark = pytest.mark.django_db
 
 
-def test_default_chain_is_the_seven_steps_of_seed_003(money):
+def test_default_chain_is_the_seven_steps_of_seed_003_and_a_collection_step(money):
     steps = approvals.approval_chain(money.project)
     assert [s.label for s in steps] == [
         "补偿协议审核",
@@ -28,14 +28,16 @@ def test_default_chain_is_the_seven_steps_of_seed_003(money):
         "公司审批",
         "代理银行付款",
         "补偿款拨付至安置户账户",
+        "确认收款入账",
     ]
-    assert [s.role for s in steps] == ["reviewer", "leader", "leader"] + ["finance"] * 4
+    assert [s.role for s in steps] == ["reviewer", "leader", "leader"] + ["finance"] * 5
+    assert [s.applies_to for s in steps] == ["both"] * 5 + ["pay", "pay", "collect"]
     # Reading the chain writes nothing (a GET never writes); the first approval saves it,
     # once, however often it is asked.
     assert ApprovalStep.objects.filter(project=money.project).count() == 0
     approvals.approval_chain_fix(money.project)
     approvals.approval_chain_fix(money.project)
-    assert ApprovalStep.objects.filter(project=money.project).count() == 7
+    assert ApprovalStep.objects.filter(project=money.project).count() == 8
     assert [s.label for s in approvals.approval_chain(money.project)] == [s.label for s in steps]
 
 
@@ -178,7 +180,7 @@ def test_the_chain_cannot_change_once_a_statement_is_in_it(money, chain, leader)
             actor=leader, project=money.project, steps=[StepSpec("a", "一步", "leader")]
         )
     assert refused.value.code == "chain_in_use"
-    assert len(approvals.approval_chain(money.project)) == 7
+    assert len(approvals.approval_chain(money.project)) == 8
 
 
 def test_only_leaders_change_the_chain_and_roles_must_approve(money, chain, clerk, leader):
@@ -239,6 +241,8 @@ def test_a_computed_statement_goes_through_the_seven_steps(
     computed, reviewer, leader, leader2, finance_wu, finance_zheng, finance_feng, finance_jiang
 ):
     people = [reviewer, leader, leader2, finance_wu, finance_zheng, finance_feng, finance_jiang]
+    if computed.net <= 0:  # a collection (or nothing owed) has no payment steps
+        people = people[: 6 if computed.net < 0 else 5]
     for person in people:
         approve_next(actor=person, statement=computed)
     computed.refresh_from_db()

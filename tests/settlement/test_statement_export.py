@@ -13,6 +13,7 @@ import pytest
 from django.urls import reverse
 
 from households.models import Member, Relation, VillagerGroup
+from resettlement.money import money_text
 from settlement.export.statements import HEADER_ROW, headers, statements_workbook
 from settlement.services import payments
 from tests.settlement.factories import approve_through, make_household, make_statement, statement_of
@@ -202,7 +203,8 @@ def test_the_group_page_the_export_and_the_api_agree_on_a_refund(money, chain):
     page.force_login(chain.cashier)
     html = page.get(f"/staff/settlement/groups/{money.group.pk}/").content.decode()
     shown = html.split(f'<tr id="h{money.owes.pk}">')[1].split("</tr>")[0]
-    assert f">{paid}</td>" in shown and f">{outstanding}</td>" in shown
+    assert f">{money_text(paid)}</td>" in shown
+    assert f">{money_text(outstanding)}</td>" in shown
 
     api_client = APIClient()
     api_client.force_login(chain.cashier)
