@@ -6,3 +6,13 @@ class SettlementConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "settlement"
     verbose_name = _("结算与交房")
+
+    def ready(self) -> None:
+        # Change control: settlement hears the registry's changes (households.signals).
+        from households.signals import facts_changed, facts_changing
+        from settlement import receivers
+
+        facts_changing.connect(
+            receivers.refuse_change_after_settlement, dispatch_uid="settlement.facts_changing"
+        )
+        facts_changed.connect(receivers.reopen_statement, dispatch_uid="settlement.facts_changed")

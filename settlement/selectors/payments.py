@@ -17,12 +17,45 @@ ZERO = Decimal("0.00")
 APPROVED_STATES = (StatementStatus.APPROVED, StatementStatus.SETTLED)
 
 
+def signed_paid(statement: Statement) -> Decimal:
+    """Paid to (+) or collected from (−) the household so far, signed like the net (the
+    `paid` of `selectors.totals`). Prefetched payments are used."""
+    return sum(
+        (
+            -p.amount if p.direction == PaymentDirection.COLLECT else p.amount
+            for p in statement.payments.all()
+        ),
+        ZERO,
+    )
+
+
+def direction(statement: Statement) -> str | None:
+    """Which way the money still goes: the sign of what remains (`net − paid`, signed) on an
+    approved statement, else of the net. A corrected statement (a new version after
+    settlement) nets off what was paid: when it gives less than was paid, the remainder is
+    collected back, whatever the sign of its net."""
+    remaining = statement.net
+    if statement.status in APPROVED_STATES:
+        remaining = statement.net - signed_paid(statement)
+        if remaining == 0:
+            remaining = statement.net
+    if remaining > 0:
+        return PaymentDirection.PAY
+    if remaining < 0:
+        return PaymentDirection.COLLECT
+    return None
+
+
 def outstanding(statement: Statement, paid: Decimal) -> Decimal:
-    """Still to pay (net > 0) or collect (net < 0) on an approved statement, `paid` having
-    been paid or collected so far; nothing before it is approved."""
+    """Still to pay or collect (in `direction`) on an approved statement, `paid` having
+    been paid or collected so far in that direction (`paid_so_far`); nothing before it is
+    approved."""
     if statement.status not in APPROVED_STATES:
         return ZERO
-    return abs(statement.net) - paid
+    toward_net = (
+        statement.net if direction(statement) != PaymentDirection.COLLECT else -statement.net
+    )
+    return toward_net - paid
 
 
 def payout_blocker(statement: Statement | None) -> str | None:
@@ -33,17 +66,25 @@ def payout_blocker(statement: Statement | None) -> str | None:
         return _("尚无结算单")
     if statement.status not in APPROVED_STATES:
         return _("结算单尚未审批完成")
-    if statement.net < 0 and statement.status != StatementStatus.SETTLED:
+    if (
+        statement.status != StatementStatus.SETTLED
+        and direction(statement) == PaymentDirection.COLLECT
+    ):
         return _("应收款尚未收齐")
     return None
 
 
 def paid_so_far(statement: Statement) -> Decimal:
-    """Paid to, or collected from, the household so far, in the direction of the statement's
-    net: the signed paid of `selectors.totals` without its sign (a payment the other way, a
-    refund, counts against it). Prefetched payments are used."""
-    toward = PaymentDirection.COLLECT if statement.net < 0 else PaymentDirection.PAY
-    return sum(
-        (p.amount if p.direction == toward else -p.amount for p in statement.payments.all()),
-        ZERO,
-    )
+    """Paid to, or collected from, the household so far, in the statement's `direction`: the
+    signed paid of `selectors.totals` without its sign (a payment the other way, a refund,
+    counts against it). Prefetched payments are used."""
+    paid = signed_paid(statement)
+    return -paid if direction(statement) == PaymentDirection.COLLECT else paid
+
+
+def remaining(statement: Statement) -> Decimal:
+    """What is still to pay (+) or collect (−), signed like the net: `net − paid` on an
+    approved statement (the `outstanding` of `selectors.totals`), nothing before."""
+    if statement.status not in APPROVED_STATES:
+        return ZERO
+    return statement.net - signed_paid(statement)

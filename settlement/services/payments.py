@@ -15,13 +15,15 @@ from households.models import Household, HouseholdStatus
 from resettlement.audit import audit_record
 from resettlement.errors import NotAllowed, RuleViolation
 from resettlement.roles import require_permission
+from settlement import gates
 from settlement.models import (
     Payment,
     PaymentDirection,
     Statement,
     StatementStatus,
 )
-from settlement.selectors.payments import outstanding, paid_so_far, payout_blocker
+from settlement.selectors.payments import direction, outstanding, paid_so_far, payout_blocker
+from settlement.services.corrections import correction_close_if_settled
 
 TWO_PLACES = Decimal("0.01")
 IDEMPOTENCY_KEY_MAX = 64
@@ -31,11 +33,8 @@ IDEMPOTENCY_KEY_MAX = 64
 
 
 def direction_of(statement: Statement) -> str | None:
-    if statement.net > 0:
-        return PaymentDirection.PAY
-    if statement.net < 0:
-        return PaymentDirection.COLLECT
-    return None
+    """Pay or collect: the sign of what remains (`selectors.payments.direction`)."""
+    return direction(statement)
 
 
 def payment_refusal(actor, statement: Statement, paid: Decimal) -> RuleViolation | None:
@@ -59,6 +58,10 @@ def payment_refusal(actor, statement: Statement, paid: Decimal) -> RuleViolation
         )
     if outstanding(statement, paid) <= 0:  # pragma: no cover - such a statement is settled
         return RuleViolation("already_settled", _("结算单“%(s)s”已结清。") % {"s": statement})
+    try:
+        gates.payable(statement)
+    except RuleViolation as exc:
+        return exc
     return None
 
 
@@ -222,6 +225,7 @@ def _payment_write(
         statement.status = StatementStatus.SETTLED
         statement.settled_at = timezone.now()
         statement.save(update_fields=["status", "settled_at"])
+        correction_close_if_settled(statement, actor=actor)
     audit_record(actor=actor, action="payment.record", obj=payment, payload=_payment_facts(payment))
     return payment, True
 

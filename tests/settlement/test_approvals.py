@@ -207,22 +207,30 @@ def computed(settlement_project, finance_wu):
     return statement_compute(actor=finance_wu, household=household)
 
 
-def test_the_first_step_recomputes_a_stale_draft_then_freezes_it(
-    settlement_project, computed, reviewer, leader
+def test_the_first_step_refuses_a_stale_draft_until_finance_recomputes_it(
+    settlement_project, computed, reviewer, leader, finance_wu
 ):
     from settlement.models import PriceRules
-    from settlement.services.statements import statement_refresh
+    from settlement.services.statements import statement_compute, statement_refresh
 
     before = computed.net
-    # A price changed without the statement being refreshed: the first step brings it up to
-    # date before freezing it.
+    # A price changed without the statement being refreshed: the approver is not asked to
+    # approve figures its inputs no longer give, nor are they recomputed behind their back.
     PriceRules.objects.filter(project=settlement_project.project).update(
         demolition_price=Decimal("1600.00")
     )
+    with pytest.raises(RuleViolation) as refused:
+        approve_next(actor=reviewer, statement=computed)
+    assert refused.value.code == "statement_stale"
+    assert computed.household.code in refused.value.message
+    assert "须由财务重新计算" in refused.value.message
+    computed.refresh_from_db()
+    assert computed.status == StatementStatus.DRAFT and computed.net == before
+    statement_compute(actor=finance_wu, household=computed.household)
     approve_next(actor=reviewer, statement=computed)
     computed.refresh_from_db()
     assert computed.status == StatementStatus.APPROVING
-    assert computed.net > before
+    assert computed.net > before and computed.version == 2
     frozen_net, frozen_lines = computed.net, list(computed.lines.values_list("amount", flat=True))
     # From now on nothing recomputes it.
     PriceRules.objects.filter(project=settlement_project.project).update(
