@@ -30,6 +30,7 @@ from households.models import (
     VillagerGroup,
 )
 from lottery.models import Allocation, LotterySession
+from lottery.selectors.sign_off import binding_allocations
 from settlement.models import (
     Adjustment,
     AdjustmentKind,
@@ -235,7 +236,8 @@ def settle(household: Household) -> Statement:
 def hand_over(household, clerk, *, on: dt.date = HANDED_OVER_ON, **overrides):
     """Keys handed over through the service; the statement is settled first (`settle`)
     unless the test says otherwise (`settled=False`)."""
-    if overrides.pop("settled", True) and not overrides.get("correct"):
+    settled = overrides.pop("settled", True)
+    if settled and not overrides.get("correct") and binding_allocations(household).exists():
         settle(household)
     values = {
         "handed_over_on": on,

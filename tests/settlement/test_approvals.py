@@ -13,7 +13,13 @@ from settlement.models import ApprovalStep, StatementApproval, StatementStatus
 from settlement.services import approvals
 from settlement.services.approvals import StepSpec
 from tests.people import make_user
-from tests.settlement.factories import approve_next, approve_through, statement_of
+from tests.settlement.factories import (
+    approve_next,
+    approve_through,
+    make_household,
+    make_statement,
+    statement_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -140,10 +146,8 @@ def test_an_approved_statement_has_no_further_step(money, chain, roles):
 
 
 def test_a_statement_owing_nothing_is_settled_when_approved(money, chain):
-    statement = statement_of(money.owed)
-    statement.income_total = statement.expenditure_total
-    statement.net = 0
-    statement.save()
+    even = make_household(money.group, actor=money.owed.registered_by, code="H009")
+    statement = make_statement(even, "0.00")
     statement = approve_through(statement, chain)
     assert statement.status == StatementStatus.SETTLED
     assert statement.settled_at is not None
