@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from households.models import Household, HouseholdStatus
 from lottery.selectors.sign_off import binding_allocations
@@ -70,14 +71,14 @@ def current(statement: Statement, *, doing: str) -> None:
 
 def approvable(statement: Statement) -> None:
     """A step of the approval chain: the household still approved, the statement current."""
-    doing = _("审批结算单")
+    doing = pgettext("gate", "审批结算单")
     household_approved(statement.household, doing=doing)
     current(statement, doing=doing)
 
 
 def payable(statement: Statement) -> None:
     """A payment or collection: the household still approved, the statement current."""
-    doing = _("登记收付款")
+    doing = pgettext("gate", "登记收付款")
     household_approved(statement.household, doing=doing)
     current(statement, doing=doing)
 
