@@ -111,7 +111,9 @@ class GroupSettlement:
     @property
     def collections_done(self) -> bool:
         """Collect first: payouts may start once nothing is left to collect or approve."""
-        return all(payout_blocker(row.statement) is None for row in self.households)
+        return all(
+            payout_blocker(row.statement, row.outstanding) is None for row in self.households
+        )
 
 
 @dataclass

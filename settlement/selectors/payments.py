@@ -58,18 +58,19 @@ def outstanding(statement: Statement, paid: Decimal) -> Decimal:
     return toward_net - paid
 
 
-def payout_blocker(statement: Statement | None) -> str | None:
+def payout_blocker(statement: Statement | None, outstanding: Decimal | None = None) -> str | None:
     """Collect first, pay later (seed 000): why an approved household with this statement
     (None: none yet) keeps its villager group's payouts waiting, or None when it does not.
-    It may still turn out to owe, or it owes and has not paid in full."""
+    It may still turn out to owe, or it owes and has not paid in full. `outstanding` is what
+    remains, signed like the net (`remaining`, or the finance totals' figure) when the caller
+    has it: a corrected version may owe a collection back whatever its net's sign; without
+    it, the net's sign says who owes."""
     if statement is None:
         return _("尚无结算单")
     if statement.status not in APPROVED_STATES:
         return _("结算单尚未审批完成")
-    if (
-        statement.status != StatementStatus.SETTLED
-        and direction(statement) == PaymentDirection.COLLECT
-    ):
+    owes = outstanding < 0 if outstanding is not None else statement.net < 0
+    if owes and statement.status != StatementStatus.SETTLED:
         return _("应收款尚未收齐")
     return None
 

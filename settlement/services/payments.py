@@ -22,7 +22,15 @@ from settlement.models import (
     Statement,
     StatementStatus,
 )
-from settlement.selectors.payments import direction, outstanding, paid_so_far, payout_blocker
+from settlement.selectors.payments import (
+    direction,
+    outstanding,
+    paid_so_far,
+    payout_blocker,
+)
+from settlement.selectors.payments import (
+    remaining as signed_remaining,
+)
 from settlement.services.corrections import correction_close_if_settled
 
 TWO_PLACES = Decimal("0.01")
@@ -86,7 +94,8 @@ def payout_blockers(statement: Statement) -> list[Blocker]:
     )
     blockers = []
     for other in households:
-        reason = payout_blocker(getattr(other, "statement", None))
+        theirs = getattr(other, "statement", None)
+        reason = payout_blocker(theirs, signed_remaining(theirs) if theirs is not None else None)
         if reason is not None:
             blockers.append(Blocker(other, reason))
     return blockers

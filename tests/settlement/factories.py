@@ -214,6 +214,8 @@ def settle(household: Household) -> Statement:
     `settlement.gates.handover_ready`)."""
     statement = Statement.objects.filter(household=household).first()
     if statement is None:
+        if not PriceRules.objects.filter(project=household.project).exists():
+            set_price_rules(household.project, household.registered_by)
         with transaction.atomic():
             statement = settlement_statements._compute(household, actor=None)
     if statement.status != StatementStatus.SETTLED:
