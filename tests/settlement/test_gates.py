@@ -155,6 +155,31 @@ def test_an_area_change_restarts_the_approvals_of_a_statement_in_the_chain(
     assert entry.payload["status_before"] == "approving" and entry.payload["round"] == 2
 
 
+def test_a_send_back_heard_through_the_signal_stops_the_statement(
+    computed, household, approvers, leader
+):
+    approve_next(actor=approvers[0], statement=computed)
+    household_send_back(actor=leader, household=household, reason="公示异议成立")
+    household.refresh_from_db()
+    facts_changed.send(
+        sender=Household,
+        household=household,
+        fields=["status"],
+        actor=leader,
+        reason="公示异议成立",
+    )
+    computed.refresh_from_db()
+    # Back to draft in a new round, its figures kept but no longer what its inputs give.
+    assert computed.status == StatementStatus.DRAFT and computed.approval_round == 2
+    assert computed.version == 1
+    [entry] = _audits("statement.restart")
+    assert entry.payload["recomputed"] is False
+    with pytest.raises(RuleViolation) as refused:
+        approve_next(actor=approvers[0], statement=computed)
+    assert refused.value.code == "household_not_approved"
+    assert household.code in refused.value.message
+
+
 # -- payment -----------------------------------------------------------------------------------
 
 
