@@ -660,3 +660,54 @@ class DefectPhoto(models.Model):
 
     def __str__(self) -> str:
         return self.file.name
+
+
+class StatementCorrection(models.Model):
+    """A correction after settlement (结算后更正), opened by a leader with a written reason.
+
+    A settled statement's figures change only while a correction of its household is open:
+    the household's facts may then change (households.signals), and the statement is
+    recomputed as a new version with its own approval round and payments. Its totals net off
+    what was paid (docs/settlement.md, "Correction after settlement"): what the household
+    is owed or owes now is the new net minus what was paid or collected. The settled figures
+    are kept here as they were, and the correction closes when the new version is settled.
+    """
+
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="corrections", verbose_name=_("安置户")
+    )
+    statement = models.ForeignKey(
+        Statement, on_delete=models.PROTECT, related_name="corrections", verbose_name=_("结算单")
+    )
+    reason = models.TextField(_("更正原因"))
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("开启人"),
+    )
+    opened_at = models.DateTimeField(_("开启时间"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+    # The statement as it was settled when the correction was opened.
+    settled_version = models.PositiveIntegerField(_("已结算版本"))
+    settled_round = models.PositiveSmallIntegerField(_("已结算审批轮次"))
+    settled_net = models.DecimalField(_("已结算净额(元)"), **MONEY)
+    settled_paid = models.DecimalField(_("已收付(元)"), **MONEY)
+    settled_lines = models.JSONField(_("已结算明细"), default=list)
+
+    class Meta:
+        verbose_name = _("结算更正")
+        verbose_name_plural = pgettext_lazy("plural", "结算更正")
+        ordering = ["household", "opened_at"]
+        permissions = [("open_correction", _("开启结算后更正"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=Q(closed_at__isnull=True),
+                name="statement_correction_one_open",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="statement_correction_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household} {self.opened_at:%Y-%m-%d}"

@@ -138,7 +138,9 @@ class GroupSettlement:
         group without households has nothing collected and nothing to pay: not done."""
         if self.empty:
             return False
-        return all(payout_blocker(row.statement) is None for row in self.households)
+        return all(
+            payout_blocker(row.statement, row.outstanding) is None for row in self.households
+        )
 
 
 @dataclass

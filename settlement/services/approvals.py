@@ -41,6 +41,7 @@ from households.models import Project
 from resettlement.audit import audit_record
 from resettlement.errors import NotAllowed, RuleViolation, field_error, invalid_input
 from resettlement.roles import ROLE_BY_CODE, require_permission
+from settlement import gates
 from settlement.models import (
     ApprovalStep,
     Statement,
@@ -49,6 +50,8 @@ from settlement.models import (
     StatementStatus,
     StepDirection,
 )
+from settlement.selectors.payments import remaining
+from settlement.services.corrections import correction_close_if_settled
 from settlement.services.statements import FROZEN, statement_refresh
 from settlement.wording import step_label
 
@@ -246,9 +249,11 @@ def next_step(statement: Statement) -> ApprovalStep | None:
 
 
 def approval_refusal(
-    actor, statement: Statement, step: ApprovalStep | None
+    actor, statement: Statement, step: ApprovalStep | None, *, gated: bool = True
 ) -> RuleViolation | None:
-    """Why `actor` may not take `step` on `statement` now, or None when they may."""
+    """Why `actor` may not take `step` on `statement` now, or None when they may. With
+    `gated` (approving, not sending back) the settlement gate too: the household still
+    approved and the statement current (`settlement.gates.approvable`)."""
     if step is None:
         return RuleViolation(
             "not_approvable",
@@ -273,6 +278,11 @@ def approval_refusal(
             _("您已审批过本结算单的“%(step)s”,同一人不能审批两个步骤。")
             % {"step": step_label(earlier.label)},
         )
+    if gated:
+        try:
+            gates.approvable(statement)
+        except RuleViolation as exc:
+            return exc
     return None
 
 
@@ -311,9 +321,11 @@ def statement_approve(
     (code `approval_step_changed`) instead of taking the step after it, which the approver
     never saw. The actor must hold `settlement.approve_statement` and the step's role, and
     must not have taken another step on this statement; the comment is at most
-    `APPROVAL_COMMENT_MAX` characters. The first step recomputes the draft one last time and
-    freezes it (→ approving); the last approves it (→ approved, or settled when nothing is
-    owed either way).
+    `APPROVAL_COMMENT_MAX` characters. Every step passes the settlement gate
+    (`settlement.gates.approvable`: the household still approved, the statement what its
+    inputs give now — a stale draft is refused, never recomputed behind the approver's
+    back). The first step freezes the draft (→ approving); the last approves it (→ approved,
+    or settled when nothing remains owed either way), closing an open correction.
     """
     require_permission(actor, "settlement.approve_statement")
     statement = Statement.objects.select_for_update().get(pk=statement.pk)
@@ -330,10 +342,7 @@ def statement_approve(
     if len(comment) > APPROVAL_COMMENT_MAX:
         raise invalid_input([field_error("comment", _("审批意见过长。"), "too_long")])
     if statement.status == StatementStatus.DRAFT:
-        statement_refresh(statement.household)  # one last time, before it is frozen
-        statement.refresh_from_db()
-        if statement.status != StatementStatus.DRAFT:  # pragma: no cover - we hold the lock
-            raise RuleViolation("not_approvable", _("结算单状态已改变,请刷新后重试。"))
+        # The gate (approval_refusal) found the draft current: it is frozen as it is.
         statement.status = StatementStatus.APPROVING
         statement.save(update_fields=["status"])
     try:
@@ -358,11 +367,14 @@ def statement_approve(
         statement.status = StatementStatus.APPROVED
         statement.approved_at = now
         fields = ["status", "approved_at"]
-        if statement.net == 0:
+        # Nothing owed either way (a corrected version: nothing beyond what was paid).
+        if remaining(statement) == 0:
             statement.status = StatementStatus.SETTLED
             statement.settled_at = now
             fields.append("settled_at")
         statement.save(update_fields=fields)
+        if statement.status == StatementStatus.SETTLED:
+            correction_close_if_settled(statement, actor=actor)
     audit_record(
         actor=actor,
         action="statement.approve",
@@ -405,7 +417,7 @@ def send_back_refusal(
             _("结算单“%(s)s”当前状态为“%(status)s”,不在审批中,不能退回。")
             % {"s": statement, "status": statement.get_status_display()},
         )
-    return approval_refusal(actor, statement, step)
+    return approval_refusal(actor, statement, step, gated=False)
 
 
 @transaction.atomic

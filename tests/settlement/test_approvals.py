@@ -13,7 +13,13 @@ from settlement.models import ApprovalStep, StatementApproval, StatementStatus
 from settlement.services import approvals
 from settlement.services.approvals import StepSpec
 from tests.people import make_user
-from tests.settlement.factories import approve_next, approve_through, statement_of
+from tests.settlement.factories import (
+    approve_next,
+    approve_through,
+    make_household,
+    make_statement,
+    statement_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -142,10 +148,8 @@ def test_an_approved_statement_has_no_further_step(money, chain, roles):
 
 
 def test_a_statement_owing_nothing_is_settled_when_approved(money, chain):
-    statement = statement_of(money.owed)
-    statement.income_total = statement.expenditure_total
-    statement.net = 0
-    statement.save()
+    even = make_household(money.group, actor=money.owed.registered_by, code="H009")
+    statement = make_statement(even, "0.00")
     statement = approve_through(statement, chain)
     assert statement.status == StatementStatus.SETTLED
     assert statement.settled_at is not None
@@ -209,22 +213,30 @@ def computed(settlement_project, finance_wu):
     return statement_compute(actor=finance_wu, household=household)
 
 
-def test_the_first_step_recomputes_a_stale_draft_then_freezes_it(
-    settlement_project, computed, reviewer, leader
+def test_the_first_step_refuses_a_stale_draft_until_finance_recomputes_it(
+    settlement_project, computed, reviewer, leader, finance_wu
 ):
     from settlement.models import PriceRules
-    from settlement.services.statements import statement_refresh
+    from settlement.services.statements import statement_compute, statement_refresh
 
     before = computed.net
-    # A price changed without the statement being refreshed: the first step brings it up to
-    # date before freezing it.
+    # A price changed without the statement being refreshed: the approver is not asked to
+    # approve figures its inputs no longer give, nor are they recomputed behind their back.
     PriceRules.objects.filter(project=settlement_project.project).update(
         demolition_price=Decimal("1600.00")
     )
+    with pytest.raises(RuleViolation) as refused:
+        approve_next(actor=reviewer, statement=computed)
+    assert refused.value.code == "statement_stale"
+    assert computed.household.code in refused.value.message
+    assert "须由财务重新计算" in refused.value.message
+    computed.refresh_from_db()
+    assert computed.status == StatementStatus.DRAFT and computed.net == before
+    statement_compute(actor=finance_wu, household=computed.household)
     approve_next(actor=reviewer, statement=computed)
     computed.refresh_from_db()
     assert computed.status == StatementStatus.APPROVING
-    assert computed.net > before
+    assert computed.net > before and computed.version == 2
     frozen_net, frozen_lines = computed.net, list(computed.lines.values_list("amount", flat=True))
     # From now on nothing recomputes it.
     PriceRules.objects.filter(project=settlement_project.project).update(
