@@ -583,6 +583,32 @@ def test_leader_approves_and_the_entitlement_follows(api, leader, reviewer, regi
     assert body["entitlement_area"] == "100.00"
 
 
+def test_approving_without_the_id_scans_needs_a_written_reason_in_the_api(
+    api, leader, reviewer, register
+):
+    household = register()
+    pass_all(household, reviewer)
+    Document.objects.filter(household=household, kind="id_card").delete()
+    url = f"{HOUSEHOLDS}{household.pk}/approve/"
+
+    refused = api(leader).post(url, {"opinion": "同意"}, format="json")
+
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "documents_missing"
+    assert household.code in refused.json()["detail"]
+    approved = api(leader).post(
+        url,
+        {"opinion": "同意", "documents_override_reason": "身份证原件已现场核验"},
+        format="json",
+    )
+    assert approved.status_code == 200, approved.json()
+    household.refresh_from_db()
+    assert (household.approval_opinion, household.documents_override_reason) == (
+        "同意",
+        "身份证原件已现场核验",
+    )
+
+
 # --- documents --------------------------------------------------------------------------
 
 
