@@ -23,6 +23,7 @@ urlpatterns = [
         timeline.household_timeline_pdf,
         name="household-timeline-pdf",
     ),
+    path("ledger/refresh/", ledger.ledger_refresh, name="ledger-refresh"),
 ]
 
 # /staff/ itself: the inbox. households.urls names this address `staff:home` (which pages

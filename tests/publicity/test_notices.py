@@ -17,7 +17,7 @@ from django.utils import timezone
 from PIL import Image
 
 from households import idnumbers
-from households.models import Household, new_lookup_code
+from households.models import Document, Household, new_lookup_code
 from publicity.models import NoticeType, RenderJob, RenderPart, RenderStatus
 from publicity.pdf import notices as publicity_notices
 from publicity.services import notices, rendering
@@ -130,6 +130,8 @@ def test_allocation_notice_is_refused_for_a_household_not_yet_approved(register,
 def test_registration_notice_lists_the_members_and_the_documents_still_missing(
     approved_household, clerk
 ):
+    # The scans handed in for approval (tests.households.factories) are not on file here.
+    Document.objects.filter(household=approved_household).delete()
     pdf = notices.notice_pdf(
         actor=clerk,
         household=approved_household,
