@@ -42,6 +42,7 @@ from settlement.models import (
     Statement,
     StatementApproval,
     StatementStatus,
+    StepDirection,
 )
 from settlement.services.approvals import DEFAULT_CHAIN
 
@@ -174,29 +175,42 @@ def _role_names(user) -> set[str]:
     return set(user.groups.values_list("name", flat=True))
 
 
+# The statements of each direction (settlement.services.approvals.statement_direction) and the
+# steps that apply to them (`step_applies`): by the sign of their net.
+_DIRECTIONS = (
+    (Q(net__gt=0), (StepDirection.BOTH, StepDirection.PAY)),
+    (Q(net__lt=0), (StepDirection.BOTH, StepDirection.COLLECT)),
+    (Q(net=0), (StepDirection.BOTH,)),
+)
+
+
 def statements_at_my_step(user, project_ids: Iterable[int]) -> list[_Group]:
     """Statements whose next approval step is one the user's role holds and who has taken no
     other step of this round (the rules of `settlement.services.approvals.statement_approve`,
-    as one query): steps are taken in order, so a statement with k steps taken this round
-    waits for the chain's (k+1)-th step. Projects without a saved chain use the default one.
-    Stale statements are left to finance's recompute line."""
+    as one query): a statement goes through the steps of its project's chain that apply to
+    its direction (paid, collected, or nothing owed), in order, so one with k steps taken
+    this round waits for the (k+1)-th of them. Projects without a saved chain use the
+    default one. Stale statements are left to finance's recompute line."""
     roles = _role_names(user)
     project_ids = list(project_ids)
     if not roles or not project_ids:
         return []
-    chains: dict[int, list[str]] = defaultdict(list)
-    for project_id, role in (
+    chains: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for project_id, role, applies_to in (
         ApprovalStep.objects.filter(project_id__in=project_ids)
         .order_by("project_id", "position")
-        .values_list("project_id", "role")
+        .values_list("project_id", "role", "applies_to")
     ):
-        chains[project_id].append(role)
-    default = [role for _code, _label, role in DEFAULT_CHAIN]
+        chains[project_id].append((role, applies_to or StepDirection.BOTH))
+    default = [(role, applies_to) for _code, _label, role, applies_to in DEFAULT_CHAIN]
     waiting = Q()
     for project_id in project_ids:
-        held = [i for i, role in enumerate(chains.get(project_id) or default) if role in roles]
-        if held:
-            waiting |= Q(project_id=project_id, taken__in=held)
+        chain = chains.get(project_id) or default
+        for direction, applying in _DIRECTIONS:
+            steps = [role for role, applies_to in chain if applies_to in applying]
+            held = [i for i, role in enumerate(steps) if role in roles]
+            if held:
+                waiting |= Q(project_id=project_id, taken__in=held) & direction
     if not waiting:
         return []
     this_round = StatementApproval.objects.filter(
