@@ -18,7 +18,8 @@ from publicity.services.complaints import complaint_file
 from publicity.services.objections import objection_file
 from publicity.services.publications import publication_create
 from resettlement import periods
-from settlement.models import DefectTicket
+from settlement.models import DefectTicket, StepDirection
+from settlement.services.approvals import StepSpec, approval_chain_set
 from tests.households.factories import VillagerGroupFactory, member_data, pass_all
 from tests.people import grant, make_user
 from tests.publicity.factories import publish
@@ -126,6 +127,29 @@ def test_each_statement_waits_for_the_holder_of_its_next_step(money, chain, fina
     assert "approvals" not in _lines(chain.leader)
     assert _lines(chain.director)["approvals"].count == 1
     assert "approvals" not in _lines(finance_wu)
+
+
+def test_a_statement_waits_for_the_steps_of_its_direction(money, chain, leader, finance_wu):
+    """A chain whose second step is the leader's for statements collecting money and
+    finance's for those paying: after step 1 each statement waits for its own."""
+    approval_chain_set(
+        actor=leader,
+        project=money.project,
+        steps=[
+            StepSpec("review", "补偿协议审核", "reviewer"),
+            StepSpec("collect", "确认收款", "leader", StepDirection.COLLECT),
+            StepSpec("pay", "拨付", "finance", StepDirection.PAY),
+        ],
+    )
+    approve_next(actor=chain.reviewer, statement=money.owes.statement)  # net < 0
+    approve_next(actor=chain.reviewer, statement=money.owed.statement)  # net > 0
+    assert _lines(chain.director)["approvals"].url == reverse(
+        "settlement:statement-detail", args=[money.owes.statement.pk]
+    )
+    assert _lines(chain.director)["approvals"].count == 1
+    assert _lines(finance_wu)["approvals"].url == reverse(
+        "settlement:statement-detail", args=[money.owed.statement.pk]
+    )
 
 
 def test_an_approved_statement_waits_for_its_payment(money, chain):
