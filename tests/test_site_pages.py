@@ -101,3 +101,14 @@ def test_the_language_menus_name_each_language_in_its_own_name(client, clerk):
     for page in (staff, public):
         assert "English" in page and "简体中文" in page
         assert "英语" not in page
+
+
+def test_in_english_a_statements_line_item_column_is_item_not_project(client, finance_wu, money):
+    from settlement.models import Statement
+
+    statement = Statement.objects.filter(household=money.owes).latest("version")
+    client.force_login(finance_wu)
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+    url = reverse("settlement:statement-detail", args=[statement.pk])
+    page = client.get(url).content.decode()
+    assert "<th>Item</th>" in page and "<th>Project</th>" not in page
