@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings as django_settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.test import RequestFactory
 from django.urls import reverse
@@ -112,3 +113,14 @@ def test_in_english_a_statements_line_item_column_is_item_not_project(client, fi
     url = reverse("settlement:statement-detail", args=[statement.pk])
     page = client.get(url).content.decode()
     assert "<th>Item</th>" in page and "<th>Project</th>" not in page
+
+
+def test_the_admin_names_the_login_lockout_in_the_users_language(client, db):
+    make_user("root", is_superuser=True, is_staff=True)
+    client.force_login(get_user_model().objects.get(username="root"))
+    chinese = client.get(reverse("admin:index")).content.decode()
+    assert "登录锁定" in chinese and "登录失败计数" in chinese
+    assert "Axes" not in chinese and "AXES" not in chinese and "Access attempts" not in chinese
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(reverse("admin:index")).content.decode()
+    assert "Login lockout" in english and "Failed login counts" in english
