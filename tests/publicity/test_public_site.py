@@ -192,6 +192,9 @@ def test_pages_are_in_chinese_until_the_visitor_chooses_english_with_the_switch(
     english = client.get(url)
     assert english["Content-Language"] == "en" and "Cookie" in english["Vary"]
     assert "Content hash (SHA-256)" in _html(english)
+    # The frozen table: its column labels and enumerated cells in English, names as they are.
+    assert "<th>Household code</th>" in _html(english) and "Head of household" in _html(english)
+    assert "王**" in _html(english)
     assert ">简体中文</a>" in _html(english)
     # Kept pages and their ETags are per language: the English page is not a 304 of the
     # Chinese one, nor the Chinese page kept on the server.
