@@ -124,3 +124,13 @@ def test_the_admin_names_the_login_lockout_in_the_users_language(client, db):
     client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
     english = client.get(reverse("admin:index")).content.decode()
     assert "Login lockout" in english and "Failed login counts" in english
+
+
+def test_an_expired_form_is_a_chinese_page_not_djangos_english_csrf_page(db, production):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    response = browser.post(reverse("login"), {"username": "a", "password": "b"})
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert "页面已过期" in page and "CSRF verification failed" not in page
