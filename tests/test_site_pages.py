@@ -115,6 +115,18 @@ def test_in_english_a_statements_line_item_column_is_item_not_project(client, fi
     assert "<th>Item</th>" in page and "<th>Project</th>" not in page
 
 
+def test_naming_axes_leaves_the_projects_own_app_config_in_charge():
+    # (Two configs in one apps.py made Django skip ResettlementConfig.ready: no session
+    # timestamps at login, no text cleaning.)
+    from django.apps import apps
+
+    from resettlement.apps import ResettlementConfig
+    from resettlement.axes_app import LockoutConfig
+
+    assert type(apps.get_app_config("resettlement")) is ResettlementConfig
+    assert type(apps.get_app_config("axes")) is LockoutConfig
+
+
 def test_the_admin_names_the_login_lockout_in_the_users_language(client, db):
     make_user("root", is_superuser=True, is_staff=True)
     client.force_login(get_user_model().objects.get(username="root"))
