@@ -538,3 +538,26 @@ def test_notice_texts_are_chinese_whatever_the_staff_language(approved_household
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert "分房摇号通知书" in page_texts(response.content)[0]
+
+
+def test_an_english_copy_of_a_notice_is_printed_when_the_batch_asks_for_it(
+    approved_household, clerk, client
+):
+    pdf = notices.notice_pdf(
+        actor=clerk,
+        household=approved_household,
+        notice_type="allocation",
+        options={**LOTTERY, "language": "en"},
+    )
+    (text,) = page_texts(pdf)
+    assert "Housinglotterynotice" in text or "Housingallocationlotterynotice" in text
+    assert "分房摇号通知书" not in text
+    client.force_login(clerk)
+    client.cookies["django_language"] = "en"
+    form = client.get(reverse("notices:start")).content.decode()
+    assert 'name="language"' in form and ">English</option>" in form
+    # Anything else than a language of the site prints the official Chinese.
+    cleaned = notices.clean_options(
+        project=approved_household.project, notice_type="allocation", options={"language": "xx"}
+    )
+    assert cleaned["language"] == "zh-hans"
