@@ -42,6 +42,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from demo.households import MAIN_PROJECT_CODE, missing_users, ready_users
+from demo.households import approve as demo_approve
 from households.models import Household, HouseholdStatus, Project, VillagerGroup
 from households.services.registration import household_update
 from households.services.unmask import personal_data_unmask
@@ -327,7 +328,17 @@ def _correction(members: list[Household], users: dict) -> str | None:
         actor=users["clerk"],
         household=household,
         data={"demolished_area": household.demolished_area + CORRECTION_AREA},
+        reason=CORRECTION_REASON,
     )
+    # The change sent the household back to 已审核 (change control): the leader approves it
+    # again, and finance recomputes the statement on the corrected area.
+    demo_approve(
+        leader=users["leader"],
+        household=Household.objects.get(pk=household.pk),
+        opinion="更正后的被拆迁面积经复核无误,同意。",
+    )
+    household.refresh_from_db()
+    settlement_statements.statement_compute(actor=users["finance"], household=household)
     statement = Statement.objects.get(household=household)
     if statement.status == StatementStatus.SETTLED:
         # The registry did not reopen the statement (households.signals not sent): the
