@@ -15,15 +15,20 @@ the relocation subsidy paid in full):
   (reviewer, leader, leader2, finance, finance2, finance3, finance4: one person a step),
   collections recorded before payouts (`finance4`, with idempotency keys; one request is
   repeated, as a double-clicked button would), the group settled, keys handed over with the
-  meter readings, most households moved in; three defect tickets: one reported by a resident
-  through the lookup code and answered by `clerk`, one taken by `clerk2` on the phone,
-  answered and closed, and one a resident reported that waits for an answer;
-- the next such group is partly through the chain: its statements stopped at different steps.
+  meter readings to all but its last household (settled, keys not yet collected), most of
+  those moved in; three defect tickets: one reported by a resident through the lookup code
+  and answered by `clerk`, one taken by `clerk2` on the phone, answered and closed, and one
+  a resident reported that waits for an answer;
+- the next such group is partly through the chain: its statements stopped at different
+  steps, the first household's agreement already signed;
+- households approved after the lottery day wait for their publicity and the next session
+  (no statement yet), but for one whose family chose monetised resettlement.
 
-The demo compresses time: the lottery ran today, so everything after it (signing, payments,
-handover, moving in) happens today too; only the moving-out dates lie in the past. Inputs are
-deterministic for a given seed; the amounts depend on the apartments drawn (the draw's secret
-is random, see demo/lottery.py). Runs inside seed_demo's transaction.
+Dates (demo.dates): the agreements were signed, the keys handed over and the families moved
+in on days in the past, in that order, after the (notional) lottery day; the acts the
+services stamp (approvals, payments) carry the seeding's time. Inputs are deterministic for a
+given seed; the amounts depend on the apartments drawn (the draw's secret is random, see
+demo/lottery.py). Runs inside seed_demo's transaction.
 """
 
 from __future__ import annotations
@@ -37,10 +42,12 @@ from decimal import Decimal
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from allocation.models import Demand
+from demo import dates
 from demo.households import MAIN_PROJECT_CODE, missing_users, ready_users
 from households.models import Household, HouseholdStatus, Project, VillagerGroup
 from households.services.unmask import personal_data_unmask
-from lottery.selectors.sign_off import binding_allocations
+from lottery.selectors.sign_off import binding_allocations, signed_allocations
 from settlement.models import AdjustmentKind, Outcome, Statement, StatementStatus
 from settlement.selectors.groups import group_settlement
 from settlement.selectors.handover import head_name
@@ -249,25 +256,26 @@ def _settle(statements: list[Statement], users: dict, rng: random.Random) -> tup
 
 
 def _agreements(households: list[Household], users: dict) -> None:
-    today = timezone.localdate()
+    signed_on = dates.days_ago(dates.AGREEMENTS_SIGNED)
     for household in households:
         agreement, _pdf = agreements.agreement_issue(actor=users["clerk"], household=household)
         agreements.agreement_sign(
             actor=users["clerk"],
             agreement=agreement,
-            signed_on=today,
+            signed_on=signed_on,
             signer_name=head_name(household) or household.code,
         )
 
 
 def _handovers(households: list[Household], users: dict, rng: random.Random) -> None:
-    today = timezone.localdate()
+    handed_over_on = dates.days_ago(dates.KEYS_HANDED_OVER)
+    earliest, latest = dates.MOVED_IN
     for index, household in enumerate(households):
         apartments = binding_allocations(household).count()
         handover.handover_record(
             actor=users["clerk"],
             household=household,
-            handed_over_on=today,
+            handed_over_on=handed_over_on,
             keys=3 * apartments,
             water_reading=f"{rng.randint(0, 3)}.{rng.randint(0, 99):02d}",
             electricity_reading=f"{rng.randint(0, 12)}.{rng.randint(0, 99):02d}",
@@ -275,8 +283,11 @@ def _handovers(households: list[Household], users: dict, rng: random.Random) -> 
             received_by=head_name(household) or household.code,
             signature_record=f"交房确认单 {MAIN_PROJECT_CODE}-JF-{household.code}",
         )
-        if index % 3 != 2:  # most have moved in
-            handover.move_in_record(actor=users["clerk"], household=household, moved_in_on=today)
+        if index < len(households) - 1:  # all but the last moved in, after the handover
+            moved_in_on = dates.days_ago(rng.randint(latest, earliest))
+            handover.move_in_record(
+                actor=users["clerk"], household=household, moved_in_on=moved_in_on
+            )
 
 
 def _defects(households: list[Household], users: dict) -> int:
@@ -298,10 +309,15 @@ def _defects(households: list[Household], users: dict) -> int:
 
 
 def _monetised(households: list[Household], users: dict) -> list[str]:
-    """Monetised resettlement for every approved household without apartments."""
+    """Monetised resettlement for every approved household without apartments that chose
+    none (nobody qualified, or the family chose money); a household whose choice waits for
+    the next lottery session is left to it."""
     codes = []
+    waiting = set(
+        Demand.objects.filter(household__in=households).values_list("household_id", flat=True)
+    )
     for household in households:
-        if not binding_allocations(household).exists():
+        if household.pk not in waiting and not binding_allocations(household).exists():
             settlement_statements.outcome_choose(
                 actor=users["finance"], household=household, outcome=Outcome.MONETISED
             )
@@ -352,10 +368,15 @@ def seed_settlement(
         )
     monetised = _monetised(households, users)
     statements = {}
+    drawn = set(
+        signed_allocations().filter(household__in=households).values_list("household_id", flat=True)
+    )
     for household in households:
         if household.code in monetised:
             statements[household.pk] = Statement.objects.get(household=household)
             continue
+        if household.pk not in drawn:
+            continue  # waits for the next lottery session
         statements[household.pk] = settlement_statements.statement_compute(
             actor=finance, household=household
         )
@@ -372,8 +393,10 @@ def seed_settlement(
         # Finance sees phone numbers masked; to ring a family about its payment the officer
         # unmasks that one number, and the reason is recorded for the supervising office.
         personal_data_unmask(actor=finance, household=members[0], reason=UNMASK_REASON)
-        _handovers(members, users, rng)
-        defects = _defects(members, users)
+        # Keys for all but the last household (settled; the family has not come for them).
+        keyed = members[:-1] if len(members) >= 3 else members
+        _handovers(keyed, users, rng)
+        defects = _defects(keyed, users)
         if not group_settlement(settled_group).settled:  # pragma: no cover - a broken stage
             raise RuntimeError(f"the demo group {settled_group.code} did not settle")
         progress(f"  {MAIN_PROJECT_CODE}: group {settled_group.code} settled and handed over")
@@ -381,11 +404,13 @@ def seed_settlement(
     partial_steps: dict[str, int] = {}
     if partial_group is not None:
         chain = approvals.approval_chain(project)
-        for index, household in enumerate(h for h in households if h.group_id == partial_group.pk):
+        partial = [h for h in households if h.group_id == partial_group.pk]
+        for index, household in enumerate(partial):
             steps = 1 + index % (len(chain) - 1)  # never the last: mid-chain
             _approve(statements[household.pk], users, steps=steps)
             code = chain[steps - 1].code
             partial_steps[code] = partial_steps.get(code, 0) + 1
+        _agreements(partial[:1], users)  # signed while its statement is being approved
         progress(f"  {MAIN_PROJECT_CODE}: group {partial_group.code} partly approved")
 
     return SettlementSummary(
