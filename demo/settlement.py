@@ -19,6 +19,10 @@ the relocation subsidy paid in full):
   those moved in; three defect tickets: one reported by a resident through the lookup code
   and answered by `clerk`, one taken by `clerk2` on the phone, answered and closed, and one
   a resident reported that waits for an answer;
+- after the keys, one household of that group that was paid has its demolished area
+  corrected (an annex the survey missed): `leader` opens a correction after settlement with
+  the reason, `clerk` corrects the area in the registry, the statement becomes a new version
+  that goes through the seven steps again, and the difference is paid;
 - the next such group is partly through the chain: its statements stopped at different
   steps, the first household's agreement already signed;
 - households approved after the lottery day wait for their publicity and the next session
@@ -44,14 +48,17 @@ from django.utils import timezone
 
 from allocation.models import Demand
 from demo import dates
+from demo import households as demo_households
 from demo.households import MAIN_PROJECT_CODE, missing_users, ready_users
 from households.models import Household, HouseholdStatus, Project, VillagerGroup
+from households.services.registration import household_update
 from households.services.unmask import personal_data_unmask
 from lottery.selectors.sign_off import binding_allocations, signed_allocations
 from settlement.models import AdjustmentKind, Outcome, Statement, StatementStatus
 from settlement.selectors.groups import group_settlement
 from settlement.selectors.handover import head_name
-from settlement.services import agreements, approvals, handover, payments, prices
+from settlement.selectors.payments import remaining
+from settlement.services import agreements, approvals, corrections, handover, payments, prices
 from settlement.services import defects as settlement_defects
 from settlement.services import statements as settlement_statements
 
@@ -88,6 +95,10 @@ BANDS = [("10.00", "3000.00"), (None, "6000.00")]
 REWARD = ("1500.00", "按期签约腾房奖励")
 DEDUCTION = ("800.00", "腾房时拆除附属用房未清运,代为清运费用")
 UNMASK_REASON = "电话通知该户领取补偿款"
+# The correction after settlement: the survey of one settled household missed an annex.
+CORRECTION_REASON = "复核测量发现漏计附属用房 5.00 ㎡,经领导小组研究同意更正被拆迁面积"
+CORRECTION_AREA = Decimal("5.00")
+REAPPROVAL_OPINION = "被拆迁面积更正已核实,同意按更正后面积重新审批。"
 # Several approved households, all with apartments: the group the demo settles.
 SEVERAL = 3
 DEFECTS = (
@@ -110,6 +121,7 @@ class SettlementSummary:
     partial_group: str | None
     partial_steps: dict[str, int] = field(default_factory=dict)
     defects: int = 0
+    corrected: str | None = None
 
     def lines(self) -> list[str]:
         lines = [
@@ -123,6 +135,8 @@ class SettlementSummary:
                 f"(collected {self.collected} 元, paid {self.paid} 元), keys handed over, "
                 f"{self.defects} defect tickets"
             )
+        if self.corrected:
+            lines.append(f"  {self.corrected}: corrected after settlement ({CORRECTION_REASON})")
         if self.partial_group:
             steps = ", ".join(f"{code} {n}" for code, n in sorted(self.partial_steps.items()))
             lines.append(f"  group {self.partial_group}: partly approved ({steps})")
@@ -192,9 +206,10 @@ def _groups_with_apartments(households: list[Household], several: int) -> list[V
 
 
 def _approve(statement: Statement, users: dict, *, steps: int | None = None) -> None:
-    """Take the chain's next `steps` steps (all by default), each by the next person of the
-    step's role who has not yet taken a step on this statement."""
-    chain = approvals.approval_chain(statement.project)
+    """Take the chain's next `steps` steps (all that apply to the statement by default: a
+    collection has no payment steps), each by the next person of the step's role who has not
+    yet taken a step on this statement."""
+    chain = approvals.statement_chain(statement)
     current = statement.approvals.filter(round=statement.approval_round)
     taken = set(current.values_list("actor__username", flat=True))
     done = set(current.values_list("position", flat=True))
@@ -305,6 +320,57 @@ def _defects(households: list[Household], users: dict) -> int:
     return 3
 
 
+# -- a correction after settlement ----------------------------------------------------------
+
+
+def _correction(members: list[Household], users: dict) -> str | None:
+    """One settled household paid (net > 0) has its demolished area corrected after
+    settlement: a leader opens a correction with the reason, the clerk corrects the area in
+    the registry (which reopens the statement as a new version, households.signals), the
+    new version goes through the chain again and the difference is paid. Payouts only, so
+    collections still come first."""
+    paid_out = [h for h in members if Statement.objects.get(household=h).net > 0]
+    if not paid_out:
+        return None
+    household = Household.objects.get(pk=paid_out[-1].pk)
+    corrections.correction_open(
+        actor=users["leader"], household=household, reason=CORRECTION_REASON
+    )
+    # Through the registry's change control, with the reason: the household goes back to
+    # the leader, who approves it again; the statement reopens as a new version.
+    household = household_update(
+        actor=users["clerk"],
+        household=household,
+        data={"demolished_area": household.demolished_area + CORRECTION_AREA},
+        reason=CORRECTION_REASON,
+    )
+    if household.status != HouseholdStatus.APPROVED:
+        household = demo_households.approve(
+            leader=users["leader"], household=household, opinion=REAPPROVAL_OPINION
+        )
+    statement = Statement.objects.get(household=household)
+    if statement.status != StatementStatus.SETTLED:
+        # Finance computes the new version from the corrected area.
+        statement = settlement_statements.statement_compute(
+            actor=users["finance"], household=household
+        )
+    if statement.status == StatementStatus.SETTLED:
+        # The registry did not reopen the statement (households.signals not sent): the
+        # correction stays open, shown on the household's settlement page.
+        return household.code
+    _approve(statement, users)
+    statement.refresh_from_db()
+    key = f"{MAIN_PROJECT_CODE}-{household.code}-correction-pay"
+    payments.payment_record(
+        actor=users[CASHIER],
+        statement=statement,
+        amount=remaining(statement),
+        idempotency_key=key,
+        reference=f"转账凭证 {key}",
+    )
+    return household.code
+
+
 # -- the stage ------------------------------------------------------------------------------
 
 
@@ -384,6 +450,7 @@ def seed_settlement(
 
     collected = paid = Decimal("0.00")
     defects = 0
+    corrected = None
     if settled_group is not None:
         _agreements(members, users)
         group_statements = [statements[h.pk] for h in members]
@@ -397,15 +464,16 @@ def seed_settlement(
         keyed = members[:-1] if len(members) >= 3 else members
         _handovers(keyed, users, rng)
         defects = _defects(keyed, users)
+        corrected = _correction(keyed, users)
         if not group_settlement(settled_group).settled:  # pragma: no cover - a broken stage
             raise RuntimeError(f"the demo group {settled_group.code} did not settle")
         progress(f"  {MAIN_PROJECT_CODE}: group {settled_group.code} settled and handed over")
 
     partial_steps: dict[str, int] = {}
     if partial_group is not None:
-        chain = approvals.approval_chain(project)
         partial = [h for h in households if h.group_id == partial_group.pk]
         for index, household in enumerate(partial):
+            chain = approvals.statement_chain(statements[household.pk])
             steps = 1 + index % (len(chain) - 1)  # never the last: mid-chain
             _approve(statements[household.pk], users, steps=steps)
             code = chain[steps - 1].code
@@ -423,4 +491,5 @@ def seed_settlement(
         partial_group=partial_group.code if partial_group else None,
         partial_steps=partial_steps,
         defects=defects,
+        corrected=corrected,
     )

@@ -20,4 +20,5 @@ urlpatterns = [
         timeline.household_timeline_pdf,
         name="household-timeline-pdf",
     ),
+    path("ledger/refresh/", ledger.ledger_refresh, name="ledger-refresh"),
 ]

@@ -20,15 +20,14 @@ from resettlement import publicity_kinds
 from resettlement.admin_readonly import ReadOnlyAdmin
 from resettlement.admin_services import ServiceAdmin, ServiceForm
 from resettlement.masking import Mask
+from resettlement.people import person_name
 from resettlement.personal_data import PersonalDataAdminMixin
 
 PREVIEW_ROWS = 20
 
 
 def _who(user) -> str:
-    if user is None:
-        return ""
-    return user.first_name or user.username
+    return person_name(user)
 
 
 @admin.register(Publication)

@@ -59,6 +59,11 @@ class AuditAction(models.TextChoices):
     STATEMENT_APPROVE = "statement.approve", gettext_lazy("结算单审批")
     STATEMENT_SEND_BACK = "statement.send_back", gettext_lazy("结算单退回")
     PAYMENT_RECORD = "payment.record", gettext_lazy("登记收付款")
+    # Change control in settlement (issue 13): a statement restarted after the household's
+    # facts changed, and a leader's correction after settlement.
+    STATEMENT_RESTART = "statement.restart", gettext_lazy("信息变更后结算单重算并重新审批")
+    CORRECTION_OPEN = "statement_correction.open", gettext_lazy("开启结算后更正")
+    CORRECTION_CLOSE = "statement_correction.close", gettext_lazy("结算后更正关闭")
     ACCESS_GRANT = "access.grant", gettext_lazy("授予项目权限")
     ACCESS_REVOKE = "access.revoke", gettext_lazy("收回项目权限")
     PERSONAL_DATA_UNMASK = "personal_data.unmask", gettext_lazy("查看完整个人信息")
@@ -84,6 +89,7 @@ class AuditAction(models.TextChoices):
     SECOND_FACTOR_ENROL = "second_factor.enrol", gettext_lazy("绑定身份验证器")
     SECOND_FACTOR_RESET = "second_factor.reset", gettext_lazy("解除身份验证器绑定")
     LOGIN_UNLOCK = "login.unlock", gettext_lazy("解除登录锁定")
+    LEDGER_REFRESH = "ledger.refresh", gettext_lazy("更新超期回迁台账")
 
 
 class AuditHead(NamedTuple):

@@ -167,6 +167,8 @@ ROLES: tuple[Role, ...] = (
             "settlement.delete_overareaband",
             "settlement.change_approvalstep",
             "settlement.approve_statement",
+            # A correction after settlement is opened by a leader, with a reason (issue 13).
+            "settlement.open_correction",
             # Oversight (stage 8): the progress dashboard and the overdue-return ledger, and
             # the working teams, household assignments and return plans behind them.
             "oversight.view_dashboard",

@@ -29,6 +29,7 @@ from settlement.models import (
     PriceRules,
     Statement,
     StatementApproval,
+    StatementCorrection,
     StatementLine,
     StatementSendBack,
     Transition,
@@ -226,7 +227,7 @@ class ApprovalStepAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
     """Read-only: a project's chain is set on the finance page 审批流程设置 through
     `settlement.services.approvals.approval_chain_set` (permission, project, audit entry)."""
 
-    list_display = ("project", "position", "code", "label", "role")
+    list_display = ("project", "position", "code", "label", "role", "applies_to")
     list_filter = (("project", admin.RelatedOnlyFieldListFilter),)
     list_select_related = ("project",)
 
@@ -245,6 +246,22 @@ class StatementSendBackAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
     list_display = ("statement", "round", "label", "actor", "at", "reason")
     search_fields = ("statement__household__code", "reason")
     list_select_related = ("statement__household", "actor")
+
+
+@admin.register(StatementCorrection)
+class StatementCorrectionAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
+    project_path = "household__project"
+    list_display = (
+        "household",
+        "opened_by",
+        "opened_at",
+        "settled_version",
+        "settled_net",
+        "settled_paid",
+        "closed_at",
+    )
+    search_fields = ("household__code", "reason")
+    list_select_related = ("household", "opened_by")
 
 
 @admin.register(Payment)

@@ -13,3 +13,12 @@ class SettlementConfig(AppConfig):
         from settlement.selectors.cases import household_stages
 
         register_stage_reader(household_stages)
+
+        # Change control: settlement hears the registry's changes (households.signals).
+        from households.signals import facts_changed, facts_changing
+        from settlement import receivers
+
+        facts_changing.connect(
+            receivers.refuse_change_after_settlement, dispatch_uid="settlement.facts_changing"
+        )
+        facts_changed.connect(receivers.reopen_statement, dispatch_uid="settlement.facts_changed")

@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 CENT = Decimal("0.01")
@@ -291,7 +293,14 @@ class MissingPrice(ValueError):
 
 def statement_lines(inputs: StatementInputs) -> list[LineSpec]:
     """Every line of the household's statement, incomes first, in the order of
-    docs/settlement.md; lines whose amount is 0 are left out."""
+    docs/settlement.md; lines whose amount is 0 are left out. Labels are written in the
+    system's language whoever computes (pages and the PDF name a line from its rule in the
+    reader's language: settlement.wording)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _statement_lines(inputs)
+
+
+def _statement_lines(inputs: StatementInputs) -> list[LineSpec]:
     p = inputs.prices
     income: list[LineSpec] = []
     expenditure: list[LineSpec] = []

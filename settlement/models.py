@@ -19,6 +19,7 @@ from django.utils.translation import pgettext_lazy
 
 from allocation.models import Apartment
 from households.models import AREA, Household, Project
+from settlement.wording import line_basis, line_label, step_label
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 PRICE = {"max_digits": 12, "decimal_places": 2}
@@ -310,10 +311,30 @@ class StatementLine(models.Model):
     def __str__(self) -> str:
         return f"{self.label} {self.amount}"
 
+    @property
+    def display_label(self) -> str:
+        """The line's name in the reader's language (settlement.wording)."""
+        return line_label(self.rule, self.label, self.inputs)
+
+    @property
+    def basis(self) -> str:
+        """How the amount was reached, in words (settlement.wording)."""
+        return line_basis(self.rule, self.inputs)
+
+
+class StepDirection(models.TextChoices):
+    """Which statements a step of the chain applies to, by the direction of their net."""
+
+    BOTH = "both", _("所有结算单")
+    PAY = "pay", _("仅付款结算单(应付给安置户)")
+    COLLECT = "collect", _("仅收款结算单(向安置户收取)")
+
 
 class ApprovalStep(models.Model):
     """One step of a project's fund-approval chain (资金审批), in order, with the role that
-    may take it. Defaults: the seven steps of seed 003."""
+    may take it and the statements it applies to (`applies_to`: all, those paying the
+    household, or those collecting from it — a bank payment is no step of a collection).
+    Defaults: the steps of seed 003 (settlement.services.approvals.DEFAULT_CHAIN)."""
 
     project = models.ForeignKey(
         Project, on_delete=models.CASCADE, related_name="approval_steps", verbose_name=_("项目")
@@ -322,6 +343,9 @@ class ApprovalStep(models.Model):
     code = models.CharField(_("步骤编号"), max_length=32)
     label = models.CharField(_("步骤名称"), max_length=100)
     role = models.CharField(_("可审批角色"), max_length=32)
+    applies_to = models.CharField(
+        _("适用结算单"), max_length=8, choices=StepDirection.choices, default=StepDirection.BOTH
+    )
 
     class Meta:
         verbose_name = _("资金审批步骤")
@@ -336,6 +360,11 @@ class ApprovalStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.position}. {self.label}"
+
+    @property
+    def display_label(self) -> str:
+        """The step's name in the reader's language when it is a default name."""
+        return step_label(self.label)
 
 
 class StatementApproval(models.Model):
@@ -379,6 +408,11 @@ class StatementApproval(models.Model):
     def __str__(self) -> str:
         return f"{self.statement} {self.label}"
 
+    @property
+    def display_label(self) -> str:
+        """The step's name in the reader's language when it is a default name."""
+        return step_label(self.label)
+
 
 class StatementSendBack(models.Model):
     """A statement sent back (退回) from the approval chain to draft, with the written reason,
@@ -415,6 +449,11 @@ class StatementSendBack(models.Model):
 
     def __str__(self) -> str:
         return f"{self.statement} {self.label}"
+
+    @property
+    def display_label(self) -> str:
+        """The step's name in the reader's language when it is a default name."""
+        return step_label(self.label)
 
 
 class PaymentDirection(models.TextChoices):
@@ -621,3 +660,54 @@ class DefectPhoto(models.Model):
 
     def __str__(self) -> str:
         return self.file.name
+
+
+class StatementCorrection(models.Model):
+    """A correction after settlement (结算后更正), opened by a leader with a written reason.
+
+    A settled statement's figures change only while a correction of its household is open:
+    the household's facts may then change (households.signals), and the statement is
+    recomputed as a new version with its own approval round and payments. Its totals net off
+    what was paid (docs/settlement.md, "Correction after settlement"): what the household
+    is owed or owes now is the new net minus what was paid or collected. The settled figures
+    are kept here as they were, and the correction closes when the new version is settled.
+    """
+
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="corrections", verbose_name=_("安置户")
+    )
+    statement = models.ForeignKey(
+        Statement, on_delete=models.PROTECT, related_name="corrections", verbose_name=_("结算单")
+    )
+    reason = models.TextField(_("更正原因"))
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("开启人"),
+    )
+    opened_at = models.DateTimeField(_("开启时间"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+    # The statement as it was settled when the correction was opened.
+    settled_version = models.PositiveIntegerField(_("已结算版本"))
+    settled_round = models.PositiveSmallIntegerField(_("已结算审批轮次"))
+    settled_net = models.DecimalField(_("已结算净额(元)"), **MONEY)
+    settled_paid = models.DecimalField(_("已收付(元)"), **MONEY)
+    settled_lines = models.JSONField(_("已结算明细"), default=list)
+
+    class Meta:
+        verbose_name = _("结算更正")
+        verbose_name_plural = pgettext_lazy("plural", "结算更正")
+        ordering = ["household", "opened_at"]
+        permissions = [("open_correction", _("开启结算后更正"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=Q(closed_at__isnull=True),
+                name="statement_correction_one_open",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="statement_correction_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household} {self.opened_at:%Y-%m-%d}"

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from households.selectors.registration import head
+from resettlement.money import money_figure, money_text
 from resettlement.publicity_kinds import (
     HOUSEHOLD_HEAD_FIRST,
     Column,
@@ -77,9 +78,9 @@ def compensation_rows(project, community=None) -> list[dict[str, Any]]:
     rows = []
     for s in statements:
         if s.net > 0:
-            direction = _("应付 %(a)s") % {"a": f"{s.net:.2f}"}
+            direction = _("应付 %(a)s") % {"a": money_figure(s.net)}
         elif s.net < 0:
-            direction = _("应收 %(a)s") % {"a": f"{-s.net:.2f}"}
+            direction = _("应收 %(a)s") % {"a": money_figure(-s.net)}
         else:
             direction = "0.00"
         rows.append(
@@ -87,7 +88,7 @@ def compensation_rows(project, community=None) -> list[dict[str, Any]]:
             | {
                 "outcome": str(s.get_outcome_display()),
                 "net": direction,
-                "paid": f"{(s.paid_total or Decimal('0')):.2f}",
+                "paid": money_figure(s.paid_total or Decimal("0")),
                 "settled": _("已结清") if s.status == StatementStatus.SETTLED else _("未结清"),
             }
         )
@@ -122,10 +123,6 @@ COMPENSATION_PAID = register(
 # --- The resident's own page (resettlement.resident_journey) -------------------------------
 
 
-def _yuan(amount: Decimal) -> str:
-    return f"{amount:,.2f} 元"
-
-
 def journey_statement(lookup_code: str) -> JourneySection | None:
     """The statement's summary: outcome, totals, the net either way, what was paid so far."""
     statement = (
@@ -136,20 +133,20 @@ def journey_statement(lookup_code: str) -> JourneySection | None:
     if statement is None:
         return None
     if statement.net > 0:
-        net = _("应付给本户 %(a)s") % {"a": _yuan(statement.net)}
+        net = _("应付给本户 %(a)s") % {"a": money_text(statement.net)}
     elif statement.net < 0:
-        net = _("本户应交 %(a)s") % {"a": _yuan(-statement.net)}
+        net = _("本户应交 %(a)s") % {"a": money_text(-statement.net)}
     else:
-        net = _yuan(Decimal("0"))
+        net = money_text(Decimal("0"))
     facts = [
         Fact(gettext_lazy("安置方式"), str(statement.get_outcome_display())),
         Fact(gettext_lazy("状态"), str(statement.get_status_display())),
-        Fact(gettext_lazy("收入合计"), _yuan(statement.income_total)),
-        Fact(gettext_lazy("支出合计"), _yuan(statement.expenditure_total)),
+        Fact(gettext_lazy("收入合计"), money_text(statement.income_total)),
+        Fact(gettext_lazy("支出合计"), money_text(statement.expenditure_total)),
         Fact(gettext_lazy("结算金额"), net),
     ]
     if statement.status in (StatementStatus.APPROVED, StatementStatus.SETTLED):
-        facts.append(Fact(gettext_lazy("已付/已收"), _yuan(paid_so_far(statement))))
+        facts.append(Fact(gettext_lazy("已付/已收"), money_text(paid_so_far(statement))))
     return JourneySection(key="statement", title=gettext_lazy("结算单"), facts=facts)
 
 

@@ -40,6 +40,7 @@ urlpatterns = [
     path("households/<int:pk>/adjustments/", statements.adjustment_add, name="adjustment-add"),
     path("households/<int:pk>/outcome/", statements.outcome_choose, name="outcome-choose"),
     path("households/<int:pk>/compute/", statements.statement_compute, name="statement-compute"),
+    path("households/<int:pk>/correction/", statements.correction_open, name="correction-open"),
     path("handover/", handover.handover_list, name="handover-list"),
     path("handover/<int:pk>/", handover.handover_detail, name="handover-detail"),
     path("handover/<int:pk>/keys/", handover.handover_record, name="handover-record"),

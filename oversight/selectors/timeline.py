@@ -34,6 +34,8 @@ from publicity.models import Objection, Publication, PublicationStatus
 from resettlement import publicity_kinds
 from resettlement.audit import AuditAction
 from resettlement.models import AuditEntry
+from resettlement.money import money_text
+from resettlement.people import person_name
 from settlement.models import (
     Agreement,
     DefectTicket,
@@ -66,14 +68,10 @@ class Timeline:
 
 
 def person(user: Any) -> str:
-    """A user as people know them: the full name, else the first name, else the user name."""
+    """A user as people know them (`resettlement.people.person_name`); the system for nobody."""
     if user is None:
         return _("系统")
-    return user.get_full_name() or user.first_name or user.get_username()
-
-
-def _yuan(amount: Decimal) -> str:
-    return f"{amount:,.2f} 元"
+    return person_name(user)
 
 
 def _key(obj: Any) -> tuple[str, str]:
@@ -396,7 +394,7 @@ def _statement_events(
                 entry,
                 _("结算单计算(第 %(v)s 次)") % {"v": p.get("version")},
                 _("%(outcome)s,应付(+)/应收(−) %(net)s")
-                % {"outcome": _outcome(p.get("outcome")), "net": _yuan(Decimal(str(p["net"])))}
+                % {"outcome": _outcome(p.get("outcome")), "net": money_text(Decimal(str(p["net"])))}
                 if p.get("net") is not None
                 else "",
                 "statement",
@@ -409,7 +407,7 @@ def _statement_events(
                 kind="statement",
                 title=_("结算单计算(第 %(v)s 次)") % {"v": statement.version},
                 detail=_("%(outcome)s,应付(+)/应收(−) %(net)s")
-                % {"outcome": statement.get_outcome_display(), "net": _yuan(statement.net)},
+                % {"outcome": statement.get_outcome_display(), "net": money_text(statement.net)},
                 actor=person(statement.computed_by) if statement.computed_by else _("系统"),
             )
         )
@@ -447,7 +445,8 @@ def _statement_events(
             Event(
                 at=pay.recorded_at,
                 kind="payment",
-                title=_("登记%(what)s %(amount)s") % {"what": what, "amount": _yuan(pay.amount)},
+                title=_("登记%(what)s %(amount)s")
+                % {"what": what, "amount": money_text(pay.amount)},
                 detail=pay.reference,
                 actor=person(pay.recorded_by),
                 sequence=entry.sequence if entry else None,

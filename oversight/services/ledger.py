@@ -2,8 +2,12 @@
 overdue-return ledger.
 
 Keyword-only, `actor` first where a person acts; `require_permission` holds for every
-caller (admin, demo, commands). `ledger_refresh` is the system's own job (Celery beat), run
-without an actor like `publicity.services.publications.publications_close_expired`.
+caller (admin, demo, commands). `ledger_refresh` is the system's own job, run without an actor like
+`publicity.services.publications.publications_close_expired`: daily for every project (Celery
+beat), and for one project as soon as something that changes its figures commits — a
+payment recorded, a statement settled, a handover or a transition saved
+(`oversight.receivers`). `ledger_refresh_now` is the same for one project on demand, by a
+person, from the ledger page (audited).
 """
 
 from __future__ import annotations
@@ -162,24 +166,30 @@ def _paid_subsidy(household_ids: list[int]) -> dict[int, tuple[Decimal, int]]:
 
 
 @transaction.atomic
-def ledger_refresh(*, today: dt.date | None = None) -> LedgerRun:
-    """Recompute the ledger as of `today`: one entry for every household in transition
-    whose keys have not been handed over (overdue or not), with months overdue, subsidy
-    owed and paid, and the late-subsidy flag (with the day it was first raised, kept while
-    it stays raised). Entries of households that got their keys are removed. A fixed number
-    of queries, whatever the number of households."""
+def ledger_refresh(*, today: dt.date | None = None, project: Project | None = None) -> LedgerRun:
+    """Recompute the ledger as of `today` (every project, or only `project`): one entry for
+    every household in transition whose keys have not been handed over (overdue or not), with
+    months overdue, subsidy owed and paid, and the late-subsidy flag (with the day it was
+    first raised, kept while it stays raised). Entries of households that got their keys are
+    removed. A fixed number of queries, whatever the number of households. The run is
+    recorded (`LedgerRun`, its counts those of the households refreshed)."""
     started = timezone.now()
     today = today or timezone.localdate()
+    transitions = Transition.objects.filter(moved_out_on__lte=today)
+    entries_in_scope = LedgerEntry.objects.all()
+    if project is not None:
+        transitions = transitions.filter(household__project=project)
+        entries_in_scope = entries_in_scope.filter(project=project)
     transitions = list(
-        Transition.objects.filter(moved_out_on__lte=today)
-        .exclude(household__in=Handover.objects.values("household"))
-        .select_related("household")
+        transitions.exclude(household__in=Handover.objects.values("household")).select_related(
+            "household"
+        )
     )
     households = [t.household_id for t in transitions]
     rules = {r.project_id: r for r in PriceRules.objects.all()}
     grace = dict(ReturnPlan.objects.values_list("project_id", "subsidy_grace_days"))
     paid = _paid_subsidy(households)
-    existing = {e.household_id: e for e in LedgerEntry.objects.select_for_update()}
+    existing = {e.household_id: e for e in entries_in_scope.select_for_update()}
 
     creating, updating = [], []
     for transition in transitions:
@@ -245,3 +255,25 @@ def ledger_refresh(*, today: dt.date | None = None) -> LedgerRun:
         overdue=sum(1 for e in entries if e.months_overdue > 0),
         late=sum(1 for e in entries if e.subsidy_late),
     )
+
+
+@transaction.atomic
+def ledger_refresh_now(*, actor, project: Project) -> LedgerRun:
+    """Refresh the project's ledger now, on demand (the ledger page's button): whoever may
+    read the ledger may bring it up to date; the refresh is audited."""
+    require_permission(actor, "oversight.view_ledger")
+    require_project_access(actor, project)
+    run = ledger_refresh(project=project)
+    audit_record(
+        actor=actor,
+        action="ledger.refresh",
+        obj=project,
+        payload={
+            "project": project.code,
+            "as_of": run.as_of,
+            "households": run.households,
+            "overdue": run.overdue,
+            "late": run.late,
+        },
+    )
+    return run

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required, permission_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from urllib.parse import quote
 
-from households.access import visible_projects
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from households.access import chosen_project, visible_projects
 from oversight.selectors import ledger as ledger_selectors
+from oversight.services import ledger as ledger_services
 from oversight.views._common import _project
+from resettlement.errors import RuleViolation
 
 ledger_view = permission_required("oversight.view_ledger", raise_exception=True)
 
@@ -31,3 +39,24 @@ def ledger(request: HttpRequest) -> HttpResponse:
             "returns": ledger_selectors.return_progress(project),
         }
     return render(request, "oversight/ledger.html", context)
+
+
+@login_required
+@ledger_view
+@require_POST
+def ledger_refresh(request: HttpRequest) -> HttpResponse:
+    """Bring the chosen project's ledger up to date now (audited), then back to the page."""
+    project = chosen_project(request.user, request.POST.get("project"))
+    if project is None:
+        raise Http404
+    try:
+        run = ledger_services.ledger_refresh_now(actor=request.user, project=project)
+    except RuleViolation as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("台账已更新:过渡中 %(n)d 户,超期 %(o)d 户,过渡费未按时发放 %(l)d 户。")
+            % {"n": run.households, "o": run.overdue, "l": run.late},
+        )
+    return redirect(f"{reverse('oversight:ledger')}?project={quote(project.code)}")

@@ -31,6 +31,7 @@ from publicity.models import NoticeType, RenderJob, RenderPart
 from publicity.pdf import notices as pdf_notices
 from publicity.services.rendering import Outcome, part_render, parts_queue
 from resettlement.errors import RuleViolation
+from resettlement.people import issuing_body
 from resettlement.roles import require_permission
 
 logger = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ def default_options(*, project: Project, notice_type: str, today: dt.date | None
     its notices says the same."""
     today = today or timezone.localdate()
     options: dict[str, Any] = {
-        "issuer": _("%(project)s安置工作领导小组") % {"project": project.name},
+        "issuer": issuing_body(_("%(project)s安置工作领导小组"), project.name),
         "issued_on": today.isoformat(),
         "contact": "",
     }

@@ -21,11 +21,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from households.models import Project
+from resettlement.money import XLSX_MONEY_FORMAT
 from resettlement.spreadsheets import export_cell
 from settlement.selectors import totals as settlement_totals
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MONEY_FORMAT = "#,##0.00"
+MONEY_FORMAT = XLSX_MONEY_FORMAT
 HEADER_ROW = 3
 _BOLD = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")

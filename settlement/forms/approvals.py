@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from resettlement.roles import ROLES
+from settlement.models import StepDirection
 from settlement.services.approvals import APPROVAL_COMMENT_MAX, StepSpec
 
 NO_STEP_SHOWN = _("页面缺少审批步骤,未作任何审批。请刷新页面后再审批。")
@@ -45,6 +46,12 @@ class StepForm(forms.Form):
     code = forms.CharField(label=_("步骤编号"), max_length=32, required=False)
     label = forms.CharField(label=_("步骤名称"), max_length=100, required=False)
     role = forms.ChoiceField(label=_("可审批角色"), choices=ROLE_CHOICES, required=False)
+    applies_to = forms.ChoiceField(
+        label=_("适用结算单"),
+        choices=StepDirection.choices,
+        required=False,
+        initial=StepDirection.BOTH,
+    )
 
     def is_blank(self) -> bool:
         data = self.cleaned_data
@@ -65,6 +72,7 @@ class BaseStepFormSet(forms.BaseFormSet):
                 code=(data.get("code") or "").strip(),
                 label=(data.get("label") or "").strip(),
                 role=data.get("role") or "",
+                applies_to=data.get("applies_to") or StepDirection.BOTH,
             )
             for _position, _index, data in rows
         ]

@@ -20,14 +20,16 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from households.models import Household, Member
+from resettlement.money import money_figure
 from resettlement.pdf import render_pdf
+from resettlement.people import issuing_body
 from settlement.models import Outcome, Statement
 
 TEMPLATE = "settlement/pdf/agreement.html"
 
 
 def _money(amount: Decimal) -> str:
-    return f"{amount:,.2f}"
+    return money_figure(amount)
 
 
 def agreement_context(
@@ -54,6 +56,7 @@ def agreement_context(
     return {
         "household": household,
         "project": household.project,
+        "party_a": issuing_body(_("%(project)s安置工作办公室"), household.project.name),
         "number": number,
         "head": head,
         "members": members,

@@ -2,12 +2,12 @@
 
 From the stored statement alone (never recomputed here): the household, its head, how many
 members, its apartments (or the monetised outcome), every income and expenditure line with
-its rule and inputs, the totals, the net to pay or to collect in figures and in Chinese
-capitals (大写金额), the approval steps taken so far in the current round, every earlier round
-that was sent back (who, when, at which step, why, and the approvals it superseded), and
-signature boxes. A draft says on
-every page that it is not yet approved. No ID number is printed. Always rendered in the
-system's language: it is a record the household signs.
+how its amount was reached in words (`settlement.wording`), the totals, the net to pay or to
+collect in figures and in Chinese capitals (大写金额), the approval steps taken so far in the
+current round, every earlier round that was sent back (who, when, at which step, why, and the
+approvals it superseded), and signature boxes. A draft says on every page that it is not yet
+approved. No ID number is printed. Always rendered in the system's language: it is a record
+the household signs.
 """
 
 from __future__ import annotations
@@ -21,17 +21,20 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from households.models import Member, Relation
+from resettlement.money import money_figure
 from resettlement.pdf import render_pdf
+from resettlement.people import person_name
 from settlement.calculation import amount_in_words
 from settlement.models import LineSide, Statement, StatementApproval, StatementStatus
 from settlement.selectors.approvals import current_approvals, send_back_history
+from settlement.wording import generic_basis, line_basis, line_label, step_label
 
 TEMPLATE = "settlement/pdf/statement.html"
 
 
 def figure(amount: Decimal) -> str:
     """An amount in figures with thousands separators: 1,234,567.89."""
-    return f"{amount:,.2f}"
+    return money_figure(amount)
 
 
 def _when(value: dt.datetime | None) -> str:
@@ -39,52 +42,20 @@ def _when(value: dt.datetime | None) -> str:
 
 
 def _who(user) -> str:
-    if user is None:
-        return ""
-    name = user.get_full_name()
-    return f"{name}({user.username})" if name else user.username
-
-
-def _input_labels() -> dict[str, str]:
-    return {
-        "area": _("面积(㎡)"),
-        "price": _("单价(元/㎡)"),
-        "apartment_area": _("安置房面积(㎡)"),
-        "entitlement_area": _("应安置面积(㎡)"),
-        "band_from": _("超出面积自(㎡)"),
-        "band_to": _("至(㎡)"),
-        "apartment": _("房号"),
-        "tier": _("楼层档次"),
-        "coefficient": _("楼层系数"),
-        "rate": _("标准(元/月)"),
-        "persons": _("人数"),
-        "months": _("月数"),
-        "moved_out_on": _("腾房日期"),
-        "until": _("截止日期"),
-        "reason": _("原因"),
-    }
+    return person_name(user)
 
 
 def inputs_text(inputs: dict[str, Any]) -> str:
     """A line's inputs as people read them: “面积(㎡) 90.00;单价(元/㎡) 3000.00”."""
-    labels = _input_labels()
-    parts = []
-    for key, value in inputs.items():
-        if key == "reason":
-            continue  # already in the label
-        if value is None:
-            value = _("以上全部")
-        parts.append(f"{labels.get(key, key)} {value}")
-    return ";".join(parts)
+    return generic_basis(inputs)
 
 
 def _lines(statement: Statement, side: str) -> list[dict[str, str]]:
     return [
         {
             "position": line.position,
-            "label": line.label,
-            "rule": line.rule,
-            "inputs": inputs_text(line.inputs),
+            "label": line_label(line.rule, line.label, line.inputs),
+            "basis": line_basis(line.rule, line.inputs),
             "amount": figure(line.amount),
         }
         for line in statement.lines.all()
@@ -95,7 +66,7 @@ def _lines(statement: Statement, side: str) -> list[dict[str, str]]:
 def _approval(approval: StatementApproval) -> dict[str, Any]:
     return {
         "position": approval.position,
-        "label": approval.label,
+        "label": step_label(approval.label),
         "actor": _who(approval.actor),
         "at": _when(approval.at),
         "comment": approval.comment,
@@ -116,7 +87,7 @@ def statement_context(statement: Statement) -> dict[str, Any]:
     send_backs = [
         {
             "round": r.send_back.round,
-            "label": r.send_back.label,
+            "label": step_label(r.send_back.label),
             "actor": _who(r.send_back.actor),
             "at": _when(r.send_back.at),
             "reason": r.send_back.reason,

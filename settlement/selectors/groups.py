@@ -63,12 +63,23 @@ class Totals:
     collected: Decimal = ZERO
     to_pay: Decimal = ZERO
     paid: Decimal = ZERO
+    # What the statements still waiting for approval (draft or in the chain) would collect
+    # and pay: not owed yet, but not nothing — a header saying 应收 0.00 while its rows wait
+    # for approval reads as if there were nothing to collect.
+    awaiting_collect: Decimal = ZERO
+    awaiting_pay: Decimal = ZERO
 
     def add(self, row: HouseholdSettlement) -> None:
         self.households += 1
         self.settled_households += row.settled
         if not row.approved:
             self.pending += 1
+            if row.statement is not None:
+                net = row.statement.net
+                if net < 0:
+                    self.awaiting_collect += -net
+                elif net > 0:
+                    self.awaiting_pay += net
             return
         # The two sides of the signed figures: amounts to collect are the negative nets,
         # collected is minus what was "paid" on them.
@@ -83,7 +94,14 @@ class Totals:
     def merge(self, other: Totals) -> None:
         for name in ("households", "settled_households", "pending"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        for name in ("to_collect", "collected", "to_pay", "paid"):
+        for name in (
+            "to_collect",
+            "collected",
+            "to_pay",
+            "paid",
+            "awaiting_collect",
+            "awaiting_pay",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     @property
@@ -110,9 +128,19 @@ class GroupSettlement:
         return self.totals.settled
 
     @property
+    def empty(self) -> bool:
+        """No approved household in the group: nothing to collect, pay or settle."""
+        return not self.households
+
+    @property
     def collections_done(self) -> bool:
-        """Collect first: payouts may start once nothing is left to collect or approve."""
-        return all(payout_blocker(row.statement) is None for row in self.households)
+        """Collect first: payouts may start once nothing is left to collect or approve. A
+        group without households has nothing collected and nothing to pay: not done."""
+        if self.empty:
+            return False
+        return all(
+            payout_blocker(row.statement, row.outstanding) is None for row in self.households
+        )
 
 
 @dataclass

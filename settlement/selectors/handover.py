@@ -115,3 +115,17 @@ def project_progress(
             )
         )
     return list(groups.values())
+
+
+def group_choices(project: Project) -> list[VillagerGroup]:
+    """The project's villager groups for a filter, each once, by community then group code;
+    each carries `choice_label`, “南宫河村 第一村民小组”: many communities have a group of the
+    same name, so a group is named with its community."""
+    groups = list(
+        VillagerGroup.objects.filter(project=project)
+        .select_related("community")
+        .order_by("community__code", "code", "pk")
+    )
+    for group in groups:
+        group.choice_label = f"{group.community.name} {group.name}"
+    return groups

@@ -63,7 +63,9 @@ def statement_inputs(
     household: Household, *, today: dt.date, outcome: str | None = None
 ) -> StatementInputs:
     """Everything the household's statement is computed from, read from the database.
-    The subsidy ends on the handover day when the keys were handed over, else on `today`."""
+    The subsidy ends on the handover day when the keys were handed over, else on `today`.
+    Whether a statement may be computed at all (approved, an allocation or monetised) is
+    `settlement.gates.computable`'s to say."""
     if outcome is None:
         current = Statement.objects.filter(household=household).values_list("outcome", flat=True)
         outcome = current.first() or Outcome.APARTMENT
@@ -85,13 +87,6 @@ def statement_inputs(
             )
             for a in binding_allocations(household)
         )
-        if not apartments:
-            raise RuleViolation(
-                "no_allocation",
-                _("户 %(h)s 还没有分得安置房(摇号结果未签署),不能按实物安置结算。")
-                % {"h": household.code},
-                details=[field_error("outcome", _("尚未分得安置房"), "no_allocation")],
-            )
     transition = Transition.objects.filter(household=household).first()
     handover = Handover.objects.filter(household=household).only("handed_over_on").first()
     return StatementInputs(

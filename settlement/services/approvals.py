@@ -1,11 +1,14 @@
 """The money side of settlement: the fund-approval chain and payments.
 
 The fund-approval chain (资金审批) is a project's ordered list of steps (`ApprovalStep`), each
-taken by a user holding the step's role. By default it is the seven steps of seed 003. A
-statement goes through the steps in order; nobody takes two steps on the same statement
-(separation of duties, backed by the `statement_approval_actor_once` constraint). The first
-step freezes the statement (draft → approving: `statement_compute` refuses from then on); the
-last approves it (→ approved). A statement whose net is zero is settled when approved.
+taken by a user holding the step's role, and applying to all statements or only to those
+paying (net > 0) or collecting (net < 0) — `ApprovalStep.applies_to`. By default it is the
+seven steps of seed 003 for a payment; a collection takes the first five and "确认收款入账"
+(`DEFAULT_CHAIN`). A statement goes through the steps that apply to it, in order; nobody
+takes two steps on the same statement (separation of duties, backed by the
+`statement_approval_actor_once` constraint). The first step freezes the statement (draft →
+approving: `statement_compute` refuses from then on); the last approves it (→ approved). A
+statement whose net is zero is settled when approved.
 
 While a statement is in the chain, whoever may take the step it waits for may instead send it
 back (退回) to draft with a written reason (`statement_send_back`): the approvals given so far
@@ -31,21 +34,26 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
 
 from households.access import require_project_access
 from households.models import Project
 from resettlement.audit import audit_record
 from resettlement.errors import NotAllowed, RuleViolation, field_error, invalid_input
 from resettlement.roles import ROLE_BY_CODE, require_permission
+from settlement import gates
 from settlement.models import (
     ApprovalStep,
     Statement,
     StatementApproval,
     StatementSendBack,
     StatementStatus,
+    StepDirection,
 )
+from settlement.selectors.payments import remaining
+from settlement.services.corrections import correction_close_if_settled
 from settlement.services.statements import FROZEN, statement_refresh
+from settlement.wording import step_label
 
 APPROVAL_COMMENT_MAX = 2000
 
@@ -54,23 +62,36 @@ APPROVAL_COMMENT_MAX = 2000
 
 @dataclass(frozen=True)
 class StepSpec:
-    """One step of a chain as a leader writes it: a code, a label and the role taking it."""
+    """One step of a chain as a leader writes it: a code, a label, the role taking it and the
+    statements it applies to (`StepDirection`: both, pay, collect)."""
 
     code: str
     label: str
     role: str
+    applies_to: str = StepDirection.BOTH
 
 
 # Seed 003: "补偿协议审核、分管领导预审、办公室主任审核、棚改办分管财务领导审批、县立鑫公司审批、
-# 代理银行付款、补偿款拨付征迁户账户" — seven fund-approval steps.
-DEFAULT_CHAIN: tuple[tuple[str, object, str], ...] = (
-    ("agreement_review", gettext_lazy("补偿协议审核"), "reviewer"),
-    ("leader_pre_review", gettext_lazy("分管领导预审"), "leader"),
-    ("office_director_review", gettext_lazy("办公室主任审核"), "leader"),
-    ("finance_leader_approval", gettext_lazy("分管财务领导审批"), "finance"),
-    ("company_approval", gettext_lazy("公司审批"), "finance"),
-    ("bank_payment", gettext_lazy("代理银行付款"), "finance"),
-    ("transfer_to_household", gettext_lazy("补偿款拨付至安置户账户"), "finance"),
+# 代理银行付款、补偿款拨付征迁户账户" — seven fund-approval steps for a payment. The last two
+# say what happens to money paid to the household; a statement collecting from it goes through
+# the first five and then a step confirming the money received instead (a collection is no
+# bank payment and nothing is transferred to the household). A statement owing nothing either
+# way takes the first five only. The names are saved in the system's language (the source
+# text, whoever saves them) and shown translated (`settlement.wording.step_label`).
+DEFAULT_CHAIN: tuple[tuple[str, str, str, str], ...] = (
+    ("agreement_review", gettext_noop("补偿协议审核"), "reviewer", StepDirection.BOTH),
+    ("leader_pre_review", gettext_noop("分管领导预审"), "leader", StepDirection.BOTH),
+    ("office_director_review", gettext_noop("办公室主任审核"), "leader", StepDirection.BOTH),
+    ("finance_leader_approval", gettext_noop("分管财务领导审批"), "finance", StepDirection.BOTH),
+    ("company_approval", gettext_noop("公司审批"), "finance", StepDirection.BOTH),
+    ("bank_payment", gettext_noop("代理银行付款"), "finance", StepDirection.PAY),
+    (
+        "transfer_to_household",
+        gettext_noop("补偿款拨付至安置户账户"),
+        "finance",
+        StepDirection.PAY,
+    ),
+    ("collection_receipt", gettext_noop("确认收款入账"), "finance", StepDirection.COLLECT),
 )
 
 # Statements in these states are in the chain (or through it): the chain no longer changes.
@@ -84,9 +105,37 @@ def approval_chain(project: Project) -> list[ApprovalStep]:
     if steps:
         return steps
     return [
-        ApprovalStep(project=project, position=i, code=code, label=str(label), role=role)
-        for i, (code, label, role) in enumerate(DEFAULT_CHAIN, start=1)
+        ApprovalStep(
+            project=project,
+            position=i,
+            code=code,
+            label=label,
+            role=role,
+            applies_to=applies_to,
+        )
+        for i, (code, label, role, applies_to) in enumerate(DEFAULT_CHAIN, start=1)
     ]
+
+
+def statement_direction(statement: Statement) -> str:
+    """pay (net > 0), collect (net < 0) or "" (nothing owed either way)."""
+    if statement.net > 0:
+        return StepDirection.PAY
+    if statement.net < 0:
+        return StepDirection.COLLECT
+    return ""
+
+
+def step_applies(step: ApprovalStep, statement: Statement) -> bool:
+    """Whether the statement goes through the step: a step for all statements always, a
+    pay or collect step when the statement's net goes that way."""
+    applies_to = step.applies_to or StepDirection.BOTH
+    return applies_to == StepDirection.BOTH or applies_to == statement_direction(statement)
+
+
+def statement_chain(statement: Statement) -> list[ApprovalStep]:
+    """The steps of its project's chain the statement goes through, in order."""
+    return [s for s in approval_chain(statement.project) if step_applies(s, statement)]
 
 
 def approval_chain_fix(project: Project) -> None:
@@ -132,6 +181,10 @@ def approval_chain_set(*, actor, project: Project, steps: Sequence[StepSpec]) ->
     seen: set[str] = set()
     for index, step in enumerate(steps, start=1):
         code, label, role = step.code.strip(), step.label.strip(), step.role.strip()
+        if step.applies_to not in StepDirection.values:
+            problems.append(
+                _("第 %(n)d 步的适用结算单“%(a)s”不存在。") % {"n": index, "a": step.applies_to}
+            )
         if not code:
             problems.append(_("第 %(n)d 步缺少步骤编号。") % {"n": index})
         elif code in seen:
@@ -156,6 +209,7 @@ def approval_chain_set(*, actor, project: Project, steps: Sequence[StepSpec]) ->
             code=step.code.strip(),
             label=step.label.strip(),
             role=step.role.strip(),
+            applies_to=step.applies_to,
         )
         for i, step in enumerate(steps, start=1)
     )
@@ -165,7 +219,7 @@ def approval_chain_set(*, actor, project: Project, steps: Sequence[StepSpec]) ->
         obj=project,
         payload={
             "project": project.code,
-            "steps": [[step.code, step.label, step.role] for step in chain],
+            "steps": [[step.code, step.label, step.role, step.applies_to] for step in chain],
         },
     )
     return chain
@@ -181,7 +235,9 @@ def holds_role(user, role: str) -> bool:
 
 
 def next_step(statement: Statement) -> ApprovalStep | None:
-    """The step the statement waits for, or None once through the chain (or settled)."""
+    """The step the statement waits for, or None once through the chain (or settled): the
+    first step of `statement_chain` (the steps that apply to its direction) not taken in the
+    current round."""
     if statement.status not in (StatementStatus.DRAFT, StatementStatus.APPROVING):
         return None
     taken = set(
@@ -189,13 +245,15 @@ def next_step(statement: Statement) -> ApprovalStep | None:
             "position", flat=True
         )
     )
-    return next((s for s in approval_chain(statement.project) if s.position not in taken), None)
+    return next((s for s in statement_chain(statement) if s.position not in taken), None)
 
 
 def approval_refusal(
-    actor, statement: Statement, step: ApprovalStep | None
+    actor, statement: Statement, step: ApprovalStep | None, *, gated: bool = True
 ) -> RuleViolation | None:
-    """Why `actor` may not take `step` on `statement` now, or None when they may."""
+    """Why `actor` may not take `step` on `statement` now, or None when they may. With
+    `gated` (approving, not sending back) the settlement gate too: the household still
+    approved and the statement current (`settlement.gates.approvable`)."""
     if step is None:
         return RuleViolation(
             "not_approvable",
@@ -211,14 +269,20 @@ def approval_refusal(
         return NotAllowed(
             "wrong_role",
             _("“%(step)s”须由%(role)s审批,您不是%(role)s。")
-            % {"step": step.label, "role": role.label if role else step.role},
+            % {"step": step_label(step.label), "role": role.label if role else step.role},
         )
     earlier = statement.approvals.filter(round=statement.approval_round, actor=actor).first()
     if earlier is not None:
         return NotAllowed(
             "separation_of_duties",
-            _("您已审批过本结算单的“%(step)s”,同一人不能审批两个步骤。") % {"step": earlier.label},
+            _("您已审批过本结算单的“%(step)s”,同一人不能审批两个步骤。")
+            % {"step": step_label(earlier.label)},
         )
+    if gated:
+        try:
+            gates.approvable(statement)
+        except RuleViolation as exc:
+            return exc
     return None
 
 
@@ -233,7 +297,12 @@ def step_changed_refusal(
     message = _(
         "您审批的是第 %(e)s 步,但结算单“%(s)s”现在等待第 %(p)d 步“%(label)s”:"
         "审批已有变化,本次未作任何审批。请刷新页面核对后再审批。"
-    ) % {"e": expected_position, "s": statement, "p": step.position, "label": step.label}
+    ) % {
+        "e": expected_position,
+        "s": statement,
+        "p": step.position,
+        "label": step_label(step.label),
+    }
     return RuleViolation(
         "approval_step_changed",
         message,
@@ -252,9 +321,11 @@ def statement_approve(
     (code `approval_step_changed`) instead of taking the step after it, which the approver
     never saw. The actor must hold `settlement.approve_statement` and the step's role, and
     must not have taken another step on this statement; the comment is at most
-    `APPROVAL_COMMENT_MAX` characters. The first step recomputes the draft one last time and
-    freezes it (→ approving); the last approves it (→ approved, or settled when nothing is
-    owed either way).
+    `APPROVAL_COMMENT_MAX` characters. Every step passes the settlement gate
+    (`settlement.gates.approvable`: the household still approved, the statement what its
+    inputs give now — a stale draft is refused, never recomputed behind the approver's
+    back). The first step freezes the draft (→ approving); the last approves it (→ approved,
+    or settled when nothing remains owed either way), closing an open correction.
     """
     require_permission(actor, "settlement.approve_statement")
     statement = Statement.objects.select_for_update().get(pk=statement.pk)
@@ -271,10 +342,7 @@ def statement_approve(
     if len(comment) > APPROVAL_COMMENT_MAX:
         raise invalid_input([field_error("comment", _("审批意见过长。"), "too_long")])
     if statement.status == StatementStatus.DRAFT:
-        statement_refresh(statement.household)  # one last time, before it is frozen
-        statement.refresh_from_db()
-        if statement.status != StatementStatus.DRAFT:  # pragma: no cover - we hold the lock
-            raise RuleViolation("not_approvable", _("结算单状态已改变,请刷新后重试。"))
+        # The gate (approval_refusal) found the draft current: it is frozen as it is.
         statement.status = StatementStatus.APPROVING
         statement.save(update_fields=["status"])
     try:
@@ -299,11 +367,14 @@ def statement_approve(
         statement.status = StatementStatus.APPROVED
         statement.approved_at = now
         fields = ["status", "approved_at"]
-        if statement.net == 0:
+        # Nothing owed either way (a corrected version: nothing beyond what was paid).
+        if remaining(statement) == 0:
             statement.status = StatementStatus.SETTLED
             statement.settled_at = now
             fields.append("settled_at")
         statement.save(update_fields=fields)
+        if statement.status == StatementStatus.SETTLED:
+            correction_close_if_settled(statement, actor=actor)
     audit_record(
         actor=actor,
         action="statement.approve",
@@ -346,7 +417,7 @@ def send_back_refusal(
             _("结算单“%(s)s”当前状态为“%(status)s”,不在审批中,不能退回。")
             % {"s": statement, "status": statement.get_status_display()},
         )
-    return approval_refusal(actor, statement, step)
+    return approval_refusal(actor, statement, step, gated=False)
 
 
 @transaction.atomic

@@ -13,6 +13,7 @@ from households.models import Household
 from lottery.selectors import sign_off
 from resettlement.errors import RuleViolation
 from resettlement.roles import require_permission
+from settlement import gates
 from settlement.models import (
     Handover,
 )
@@ -62,7 +63,8 @@ def handover_record(
     signature_record: str,
     correct: bool = False,
 ) -> Handover:
-    """Record the key handover of the household's apartments.
+    """Record the key handover of the household's apartments: only once its statement is
+    settled (`settlement.gates.handover_ready`).
 
     Once recorded, a second call is refused unless `correct=True` (change permission): the
     correction replaces the values and keeps the move-in date, which must still be on or
@@ -89,6 +91,8 @@ def handover_record(
             "no_apartment",
             _("%(h)s 户没有摇号取得的安置房,不能登记交房。") % {"h": household.code},
         )
+    if not correct:
+        gates.handover_ready(household)  # keys only after settlement
     errors: list[dict[str, str]] = []
     if handed_over_on is None:
         errors.append(_field_error("handed_over_on", _("请填写交房日期。")))

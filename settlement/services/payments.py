@@ -14,14 +14,25 @@ from django.utils.translation import gettext as _
 from households.models import Household, HouseholdStatus
 from resettlement.audit import audit_record
 from resettlement.errors import NotAllowed, RuleViolation
+from resettlement.money import money_figure
 from resettlement.roles import require_permission
+from settlement import gates
 from settlement.models import (
     Payment,
     PaymentDirection,
     Statement,
     StatementStatus,
 )
-from settlement.selectors.payments import outstanding, paid_so_far, payout_blocker
+from settlement.selectors.payments import (
+    direction,
+    outstanding,
+    paid_so_far,
+    payout_blocker,
+)
+from settlement.selectors.payments import (
+    remaining as signed_remaining,
+)
+from settlement.services.corrections import correction_close_if_settled
 
 TWO_PLACES = Decimal("0.01")
 IDEMPOTENCY_KEY_MAX = 64
@@ -31,11 +42,8 @@ IDEMPOTENCY_KEY_MAX = 64
 
 
 def direction_of(statement: Statement) -> str | None:
-    if statement.net > 0:
-        return PaymentDirection.PAY
-    if statement.net < 0:
-        return PaymentDirection.COLLECT
-    return None
+    """Pay or collect: the sign of what remains (`selectors.payments.direction`)."""
+    return direction(statement)
 
 
 def payment_refusal(actor, statement: Statement, paid: Decimal) -> RuleViolation | None:
@@ -59,6 +67,10 @@ def payment_refusal(actor, statement: Statement, paid: Decimal) -> RuleViolation
         )
     if outstanding(statement, paid) <= 0:  # pragma: no cover - such a statement is settled
         return RuleViolation("already_settled", _("结算单“%(s)s”已结清。") % {"s": statement})
+    try:
+        gates.payable(statement)
+    except RuleViolation as exc:
+        return exc
     return None
 
 
@@ -83,7 +95,8 @@ def payout_blockers(statement: Statement) -> list[Blocker]:
     )
     blockers = []
     for other in households:
-        reason = payout_blocker(getattr(other, "statement", None))
+        theirs = getattr(other, "statement", None)
+        reason = payout_blocker(theirs, signed_remaining(theirs) if theirs is not None else None)
         if reason is not None:
             blockers.append(Blocker(other, reason))
     return blockers
@@ -125,7 +138,7 @@ def _repeat(payment: Payment, *, statement: Statement, amount: Decimal, referenc
         raise RuleViolation(
             "idempotency_key_reused",
             _("该幂等键已用于另一笔不同的收付款(%(s)s,%(a)s 元),本次请求未登记。")
-            % {"s": payment.statement, "a": payment.amount},
+            % {"s": payment.statement, "a": money_figure(payment.amount)},
         )
     return payment
 
@@ -192,9 +205,9 @@ def _payment_write(
             "over_payment",
             _("金额 %(a)s 元超过尚未%(what)s的 %(r)s 元。")
             % {
-                "a": amount,
+                "a": money_figure(amount),
                 "what": _("支付") if direction == PaymentDirection.PAY else _("收取"),
-                "r": remaining,
+                "r": money_figure(remaining),
             },
         )
     if direction == PaymentDirection.PAY:
@@ -222,6 +235,7 @@ def _payment_write(
         statement.status = StatementStatus.SETTLED
         statement.settled_at = timezone.now()
         statement.save(update_fields=["status", "settled_at"])
+        correction_close_if_settled(statement, actor=actor)
     audit_record(actor=actor, action="payment.record", obj=payment, payload=_payment_facts(payment))
     return payment, True
 

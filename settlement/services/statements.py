@@ -26,12 +26,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from households.models import Household, HouseholdStatus
+from households.models import Household
 from lottery.models import Allocation
 from resettlement.audit import audit_record
 from resettlement.errors import NotAllowed, RuleViolation, field_error, invalid_input
 from resettlement.roles import require_permission
-from settlement import calculation
+from settlement import calculation, gates
 from settlement.models import (
     Adjustment,
     AdjustmentKind,
@@ -94,12 +94,7 @@ def _refuse_if_frozen(household: Household) -> None:
 
 
 def _approved(household: Household) -> None:
-    if household.status != HouseholdStatus.APPROVED:
-        raise RuleViolation(
-            "household_not_approved",
-            _("户 %(h)s 尚未审批通过,不能办理结算。") % {"h": household.code},
-            details=[field_error("household", _("安置户尚未审批通过"))],
-        )
+    gates.household_approved(household, doing=_("办理结算"))
 
 
 @transaction.atomic
@@ -210,6 +205,7 @@ def _compute(
         raise _frozen_error(statement)
     if outcome is None:
         outcome = statement.outcome if statement is not None else Outcome.APARTMENT
+    gates.computable(household, outcome=outcome)
     inputs = statement_inputs(household, today=timezone.localdate(), outcome=outcome)
     lines = _lines(inputs)
     sums = calculation.totals(lines)
@@ -297,3 +293,82 @@ def statement_refresh(household: Household) -> Statement | None:
             return _compute(household, actor=None)
     except RuleViolation:
         return statement
+
+
+# -- change control: the household's facts changed -------------------------------------------
+
+
+@transaction.atomic
+def statement_reopen(
+    *, household: Household, actor, fields=(), reason: str = ""
+) -> Statement | None:
+    """The household's facts changed (`households.signals.facts_changed`, inside the
+    registry's transaction): its statement, unless settled, is taken back to draft — the
+    approvals of its round stay on record, the chain starts again in a new round — and
+    recomputed, a new version when its inputs give other figures. A settled statement is
+    reopened only under an open correction (`settlement.gates.facts_may_change`), and only
+    when the figures differ. When the inputs no longer give a statement (the household sent
+    back, its entitlement cleared) the draft keeps its figures and is stale: the gates
+    refuse its approval and payment until the household is approved and finance recomputes.
+    One audit entry (`statement.restart`) when anything changed."""
+    statement = Statement.objects.select_for_update().filter(household=household).first()
+    if statement is None:
+        return None
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    before = {
+        "status": statement.status,
+        "version": statement.version,
+        "round": statement.approval_round,
+    }
+    if statement.status == StatementStatus.SETTLED:
+        gates.facts_may_change(household)
+        if _gives_same(statement, household):
+            return statement
+    if statement.status != StatementStatus.DRAFT:
+        statement.status = StatementStatus.DRAFT
+        statement.approval_round += 1
+        statement.approved_at = None
+        statement.settled_at = None
+        statement.save(update_fields=["status", "approval_round", "approved_at", "settled_at"])
+    recomputed = True
+    try:
+        with transaction.atomic():
+            statement = _compute(household, actor=None)
+    except RuleViolation:
+        recomputed = False
+        statement.refresh_from_db()
+    if (
+        recomputed
+        and statement.status == before["status"]
+        and statement.version == before["version"]
+    ):
+        return statement  # a draft whose figures did not change
+    audit_record(
+        actor=actor,
+        action="statement.restart",
+        obj=statement,
+        payload={
+            "statement_id": statement.pk,
+            "household": household.code,
+            "fields": list(fields or ()),
+            "reason": reason or "",
+            "status_before": before["status"],
+            "version_before": before["version"],
+            "version": statement.version,
+            "round_before": before["round"],
+            "round": statement.approval_round,
+            "recomputed": recomputed,
+            "net": statement.net,
+        },
+    )
+    return statement
+
+
+def _gives_same(statement: Statement, household: Household) -> bool:
+    """Whether the statement's inputs still give exactly its figures."""
+    try:
+        gates.computable(household, outcome=statement.outcome)
+        inputs = statement_inputs(household, today=timezone.localdate(), outcome=statement.outcome)
+        return matches(statement, outcome=statement.outcome, inputs=inputs, lines=_lines(inputs))
+    except RuleViolation:
+        return False

@@ -44,14 +44,20 @@ def _issued(request: HttpRequest, pk: int) -> tuple[Household, Agreement]:
 @agreement_view
 @require_POST
 def agreement_issue(request: HttpRequest, pk: int) -> HttpResponse:
-    """Issue (or re-issue) the agreement and hand the PDF straight to the clerk to print."""
+    """Issue (or re-issue) the agreement, then back to the household's page, which now shows
+    the issued agreement (number, hash) and its download for the clerk to print. (Answering
+    the POST with the PDF itself left the page as it was: "not issued yet", button and all.)"""
     household = _household(request, pk)
     try:
-        agreement, pdf = agreements.agreement_issue(actor=request.user, household=household)
+        agreement, _pdf = agreements.agreement_issue(actor=request.user, household=household)
     except RuleViolation as exc:
         refuse_as_message(request, exc)
-        return redirect(_detail_url(household))
-    return _agreement_pdf(agreement, pdf)
+    else:
+        messages.success(
+            request,
+            _("已出具安置协议 %(n)s,请下载打印后交安置户签字。") % {"n": agreement.number},
+        )
+    return redirect(f"{_detail_url(household)}#agreement")
 
 
 @login_required

@@ -102,7 +102,14 @@ def chain_edit(request: HttpRequest, code: str) -> HttpResponse:
     chain = approvals.approval_chain(project)
     locked = approvals.chain_locked(project)
     initial = [
-        {"position": s.position, "code": s.code, "label": s.label, "role": s.role} for s in chain
+        {
+            "position": s.position,
+            "code": s.code,
+            "label": s.label,
+            "role": s.role,
+            "applies_to": s.applies_to,
+        }
+        for s in chain
     ]
     formset = StepFormSet(request.POST or None, initial=initial, prefix="steps")
     if request.method == "POST" and formset.is_valid():

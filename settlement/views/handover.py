@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from households.access import picked_project
-from households.models import Household, VillagerGroup
+from households.models import Household
 from households.stages import stage_of
 from resettlement.errors import RuleViolation
 from settlement.forms.agreements import AgreementSignForm
@@ -41,7 +41,7 @@ def handover_list(request: HttpRequest) -> HttpResponse:
     projects, project = picked_project(request)
     if project is None and len(projects) == 1:
         project = projects[0]
-    groups = list(VillagerGroup.objects.filter(project=project).order_by("code")) if project else []
+    groups = handover_selectors.group_choices(project) if project else []
     group_id = request.GET.get("group", "")
     group = next((g for g in groups if str(g.pk) == group_id), None)
     progress = handover_selectors.project_progress(project, group=group) if project else []

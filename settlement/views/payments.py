@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from resettlement.errors import RuleViolation
+from resettlement.money import money_figure
 from resettlement.reauth import recent_authentication_required
 from settlement.forms.payments import PaymentForm
 from settlement.models import StatementStatus
@@ -48,7 +49,7 @@ def payment_record(request: HttpRequest, pk: int) -> HttpResponse:
         statement.refresh_from_db()
         message = _("已登记%(d)s %(a)s 元。") % {
             "d": payment.get_direction_display(),
-            "a": payment.amount,
+            "a": money_figure(payment.amount),
         }
         if statement.status == StatementStatus.SETTLED:
             message += " " + _("该户已结清。")
@@ -59,7 +60,7 @@ def payment_record(request: HttpRequest, pk: int) -> HttpResponse:
             _("这笔%(d)s %(a)s 元已于 %(t)s 登记过(重复提交),没有重复登记。")
             % {
                 "d": payment.get_direction_display(),
-                "a": payment.amount,
+                "a": money_figure(payment.amount),
                 "t": payment.recorded_at.strftime("%Y-%m-%d %H:%M"),
             },
         )

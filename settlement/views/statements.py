@@ -31,7 +31,9 @@ from households.models import Household, HouseholdStatus
 from households.stages import stage_of
 from lottery.selectors.sign_off import binding_allocations
 from resettlement.errors import RuleViolation
+from resettlement.money import money_figure
 from settlement.forms.approvals import ApproveForm, SendBackForm
+from settlement.forms.corrections import CorrectionForm
 from settlement.forms.payments import PaymentForm
 from settlement.forms.statements import AdjustmentForm, OutcomeForm, TransitionForm
 from settlement.models import (
@@ -40,12 +42,15 @@ from settlement.models import (
     Outcome,
     PaymentDirection,
     Statement,
+    StatementStatus,
     Transition,
 )
 from settlement.pdf.statement import statement_pdf as render_statement_pdf
 from settlement.selectors import approvals, payments, statements
+from settlement.selectors import corrections as settlement_corrections
 from settlement.selectors.handover import head_name
 from settlement.services import approvals as settlement_approvals
+from settlement.services import corrections as correction_services
 from settlement.services import payments as settlement_payments
 from settlement.services import statements as settlement_statements
 from settlement.views._common import _household, _role_label, refuse_on_form, view_statements
@@ -79,7 +84,7 @@ def _statement_context(
     request: HttpRequest, statement: Statement, *, send_back_form: SendBackForm | None = None
 ) -> dict[str, Any]:
     user = request.user
-    chain = settlement_approvals.approval_chain(statement.project)
+    chain = settlement_approvals.statement_chain(statement)
     taken = {a.position: a for a in approvals.current_approvals(statement)}
     step = settlement_approvals.next_step(statement)
     refusal = settlement_approvals.approval_refusal(user, statement, step) if step else None
@@ -157,6 +162,7 @@ def _page(request: HttpRequest, household: Household, **bound: forms.Form) -> Ht
     # The draft as stored, and whether its inputs changed since (a lottery signed, a month
     # passed): the compute button recomputes it; a GET never does.
     statement = Statement.objects.filter(household=household).first()
+    corrections = settlement_corrections.household_corrections(household)
     initial_transition = (
         {"moved_out_on": transition.moved_out_on, "promised_by": transition.promised_by}
         if transition
@@ -186,6 +192,15 @@ def _page(request: HttpRequest, household: Household, **bound: forms.Form) -> Ht
             initial={"outcome": statement.outcome if statement else Outcome.APARTMENT}
         ),
         "compute_form": forms.Form(),
+        "corrections": corrections,
+        "open_correction": next((c for c in corrections if c.closed_at is None), None),
+        "may_open_correction": (
+            statement is not None
+            and statement.status == StatementStatus.SETTLED
+            and not any(c.closed_at is None for c in corrections)
+            and request.user.has_perm("settlement.open_correction")
+        ),
+        "correction_form": CorrectionForm(),
     }
     context.update(bound)
     return render(request, "settlement/finance_household.html", context)
@@ -242,7 +257,10 @@ def adjustment_add(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request,
                 _("已添加%(kind)s %(amount)s 元。")
-                % {"kind": adjustment.get_kind_display(), "amount": adjustment.amount},
+                % {
+                    "kind": adjustment.get_kind_display(),
+                    "amount": money_figure(adjustment.amount),
+                },
             )
             return redirect("settlement:household-settlement", pk=household.pk)
     return _page(request, household, adjustment_form=form)
@@ -283,3 +301,28 @@ def statement_compute(request: HttpRequest, pk: int) -> HttpResponse:
         return _page(request, household, compute_form=form)
     messages.success(request, _("结算单已计算(第%(n)s次计算)。") % {"n": statement.version})
     return redirect("settlement:statement-detail", pk=statement.pk)
+
+
+@require_POST
+@login_required
+@view_statements
+def correction_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """A leader opens a correction of the household's settled statement, with a reason."""
+    household = _household(request, pk)
+    form = CorrectionForm(request.POST)
+    if form.is_valid():
+        try:
+            correction_services.correction_open(
+                actor=request.user, household=household, reason=form.cleaned_data["reason"]
+            )
+        except RuleViolation as exc:
+            refuse_on_form(form, exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "已开启结算后更正:该户信息现在可以修改,差额将形成新版本结算单,重新审批和收付款。"
+                ),
+            )
+            return redirect("settlement:household-settlement", pk=household.pk)
+    return _page(request, household, correction_form=form)

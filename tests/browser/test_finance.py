@@ -96,7 +96,7 @@ def test_finance_officer_starts_a_statement_from_the_group_page(
     assert not Adjustment.objects.exists()
     page.fill("#id_amount", "2000")
     page.click("#adjustment-form button[type=submit]")
-    page.wait_for_selector("text=已添加奖励 2000.00 元")
+    page.wait_for_selector("text=已添加奖励 2,000.00 元")
     assert "提前腾房奖励" in page.inner_text("#adjustments table")
 
     page.click("#compute-form button[type=submit]")

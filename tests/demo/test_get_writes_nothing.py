@@ -198,6 +198,7 @@ PARAMETERS: dict[str, Callable[[], list[dict]]] = {
             "adjustment-add",
             "outcome-choose",
             "statement-compute",
+            "correction-open",
             "handover-detail",
             "handover-record",
             "handover-move-in",

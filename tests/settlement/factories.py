@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.utils import timezone
 from PIL import Image
 
@@ -29,14 +30,20 @@ from households.models import (
     VillagerGroup,
 )
 from lottery.models import Allocation, LotterySession
+from lottery.selectors.sign_off import binding_allocations
 from settlement.models import (
-    LineSide,
+    Adjustment,
+    AdjustmentKind,
+    Outcome,
     OverAreaBand,
+    Payment,
+    PaymentDirection,
     PriceRules,
     Statement,
-    StatementLine,
+    StatementStatus,
 )
 from settlement.services import approvals, handover
+from settlement.services import statements as settlement_statements
 from tests.households.factories import ApprovedHouseholdFactory, HeadFactory
 from tests.people import Chain
 
@@ -122,38 +129,36 @@ def make_household(group: VillagerGroup, *, actor, code: str | None = None) -> H
 
 
 def make_statement(household: Household, net: Decimal | str) -> Statement:
-    """A draft statement with one income and one expenditure line giving `net`."""
+    """A draft statement with one income and one expenditure line giving `net`, computed by
+    the statement service from real inputs (so the settlement gates find it current): the
+    project's prices pay 1.00 元 per ㎡ of demolished house and nothing else, the household
+    is monetised (no apartments needed), its demolished area is the income and a deduction
+    ("应安置面积内购房款") the expenditure of 100,000.00 元."""
     net = Decimal(net)
     expenditure = Decimal("100000.00")
     income = expenditure + net
-    statement = Statement.objects.create(
+    actor = household.registered_by
+    if not PriceRules.objects.filter(project=household.project).exists():
+        set_price_rules(
+            household.project,
+            actor,
+            bands=[(None, Decimal("0.00"))],
+            base_price=Decimal("0.00"),
+            unused_area_price=Decimal("0.00"),
+            demolition_price=Decimal("1.00"),
+            monetised_price=Decimal("0.00"),
+            subsidy_rate=Decimal("0.00"),
+        )
+    Household.objects.filter(pk=household.pk).update(demolished_area=income)
+    Adjustment.objects.create(
         household=household,
-        project=household.project,
-        income_total=income,
-        expenditure_total=expenditure,
-        net=net,
-        inputs={"test": True},
-        computed_at=timezone.now(),
-    )
-    StatementLine.objects.create(
-        statement=statement,
-        position=1,
-        side=LineSide.INCOME,
-        rule="demolition",
-        label="被拆迁房屋补偿",
-        inputs={"area": "180.50"},
-        amount=income,
-    )
-    StatementLine.objects.create(
-        statement=statement,
-        position=2,
-        side=LineSide.EXPENDITURE,
-        rule="within_entitlement",
-        label="应安置面积内购房款",
-        inputs={"area": "150.00"},
+        kind=AdjustmentKind.DEDUCTION,
         amount=expenditure,
+        reason="应安置面积内购房款",
+        created_by=actor,
     )
-    return statement
+    with transaction.atomic():
+        return settlement_statements._compute(household, actor=None, outcome=Outcome.MONETISED)
 
 
 def approve_next(*, actor, statement: Statement, comment: str = ""):
@@ -169,8 +174,11 @@ def approve_next(*, actor, statement: Statement, comment: str = ""):
 
 
 def approve_through(statement: Statement, chain: Chain, *, steps: int | None = None) -> Statement:
-    """Take the first `steps` steps of the default chain (all of them by default)."""
+    """Take the first `steps` steps of the default chain (all that apply to the statement by
+    default: a collection has six, a payment seven), one person of `chain` each."""
     for person in chain.people[: steps if steps is not None else len(chain.people)]:
+        if steps is None and approvals.next_step(Statement.objects.get(pk=statement.pk)) is None:
+            break
         approve_next(actor=person, statement=statement)
     statement.refresh_from_db()
     return statement
@@ -203,7 +211,39 @@ def first_household(sp) -> Household:
     return sorted(sp.households, key=lambda h: h.code)[0]
 
 
+def settle(household: Household) -> Statement:
+    """The household's statement computed (if it has none) and settled, written directly: the
+    chain approved it and the whole net was paid or collected (keys come only after that,
+    `settlement.gates.handover_ready`)."""
+    statement = Statement.objects.filter(household=household).first()
+    if statement is None:
+        if not PriceRules.objects.filter(project=household.project).exists():
+            set_price_rules(household.project, household.registered_by)
+        with transaction.atomic():
+            statement = settlement_statements._compute(household, actor=None)
+    if statement.status != StatementStatus.SETTLED:
+        now = timezone.now()
+        Statement.objects.filter(pk=statement.pk).update(
+            status=StatementStatus.SETTLED, approved_at=now, settled_at=now
+        )
+        if statement.net:
+            Payment.objects.create(
+                statement=statement,
+                direction=PaymentDirection.PAY if statement.net > 0 else PaymentDirection.COLLECT,
+                amount=abs(statement.net),
+                idempotency_key=f"settle-{statement.pk}",
+                recorded_by=household.registered_by,
+            )
+        statement.refresh_from_db()
+    return statement
+
+
 def hand_over(household, clerk, *, on: dt.date = HANDED_OVER_ON, **overrides):
+    """Keys handed over through the service; the statement is settled first (`settle`)
+    unless the test says otherwise (`settled=False`)."""
+    settled = overrides.pop("settled", True)
+    if settled and not overrides.get("correct") and binding_allocations(household).exists():
+        settle(household)
     values = {
         "handed_over_on": on,
         "keys": 3,

@@ -138,14 +138,21 @@ def test_staff_pages_issue_download_and_record_signing(
     client.force_login(clerk)
     page = reverse("settlement:handover-detail", args=[household.pk])
     assert "尚未出具" in client.get(page).content.decode()
-    issued = client.post(reverse("settlement:agreement-issue", args=[household.pk]))
-    assert issued.status_code == 200 and issued["Content-Type"] == "application/pdf"
-    assert issued["Content-Disposition"].startswith("attachment")
-    assert f"{household.code}.pdf" in issued["Content-Disposition"]
+    issued = client.post(reverse("settlement:agreement-issue", args=[household.pk]), follow=True)
     agreement = Agreement.objects.get(household=household)
-    assert hashlib.sha256(b"".join(issued.streaming_content)).hexdigest() == agreement.pdf_sha256
-    download = client.get(reverse("settlement:agreement-download", args=[household.pk]))
+    download_url = reverse("settlement:agreement-download", args=[household.pk])
+    # Back on the household's page: the issued agreement and its download, no "not issued".
+    html = issued.content.decode()
+    assert issued.redirect_chain[-1][0].startswith(page)
+    assert "尚未出具安置协议" not in html
+    assert "出具安置协议(PDF)" not in html
+    assert f"已出具安置协议 {agreement.number}" in html
+    assert agreement.number in html and agreement.pdf_sha256 in html
+    assert f'href="{download_url}"' in html
+    download = client.get(download_url)
     assert download.status_code == 200
+    assert download["Content-Disposition"].startswith("attachment")
+    assert f"{household.code}.pdf" in download["Content-Disposition"]
     assert hashlib.sha256(b"".join(download.streaming_content)).hexdigest() == (
         agreement.pdf_sha256
     )

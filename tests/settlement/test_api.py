@@ -50,7 +50,10 @@ def test_the_statement_list_takes_the_same_queries_whatever_its_size(money, chai
 def test_a_statement_shows_its_lines_approvals_and_next_step(money, chain):
     statement = approve_through(statement_of(money.owed), chain, steps=2)
     body = client_for(chain.cashier).get(f"/api/settlement/statements/{statement.pk}/").json()
-    assert [line["label"] for line in body["lines"]] == ["被拆迁房屋补偿", "应安置面积内购房款"]
+    assert [line["label"] for line in body["lines"]] == [
+        "被拆迁房屋补偿",
+        "扣减:应安置面积内购房款",
+    ]
     assert [a["actor"]["username"] for a in body["approvals"]] == ["m_reviewer", "m_leader"]
     assert body["next_step"]["label"] == "办公室主任审核"
     assert body["next_step"]["role"] == "leader"

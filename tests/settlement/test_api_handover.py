@@ -15,7 +15,14 @@ from households.models import Member, Relation
 from settlement.models import Agreement, DefectStatus, DefectTicket, Handover
 from settlement.services import agreements, defects
 from settlement.services import handover as settlement_handover
-from tests.settlement.factories import HANDED_OVER_ON, hand_over, jpeg_bytes, png_bytes, upload
+from tests.settlement.factories import (
+    HANDED_OVER_ON,
+    hand_over,
+    jpeg_bytes,
+    png_bytes,
+    settle,
+    upload,
+)
 
 pytestmark = pytest.mark.usefixtures("private_media")
 
@@ -193,6 +200,7 @@ def test_agreements_filter_by_state_group_and_household(settlement_project, cler
 
 
 def test_keys_are_handed_over_corrected_and_moved_in(settlement_project, household, clerk):
+    settle(household)
     client = client_for(clerk)
     created = client.post(HANDOVERS, keys_form(household=household.pk), format="json")
     assert created.status_code == 201, created.content
@@ -248,6 +256,7 @@ def test_bad_handover_input_is_refused_on_its_field(
 def test_a_future_handover_or_no_apartment_is_refused(
     settlement_project, household, no_apartment, clerk
 ):
+    settle(household)
     client = client_for(clerk)
     future = client.post(
         HANDOVERS, keys_form(household=household.pk, handed_over_on=tomorrow()), format="json"

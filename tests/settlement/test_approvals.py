@@ -13,12 +13,18 @@ from settlement.models import ApprovalStep, StatementApproval, StatementStatus
 from settlement.services import approvals
 from settlement.services.approvals import StepSpec
 from tests.people import make_user
-from tests.settlement.factories import approve_next, approve_through, statement_of
+from tests.settlement.factories import (
+    approve_next,
+    approve_through,
+    make_household,
+    make_statement,
+    statement_of,
+)
 
 pytestmark = pytest.mark.django_db
 
 
-def test_default_chain_is_the_seven_steps_of_seed_003(money):
+def test_default_chain_is_the_seven_steps_of_seed_003_and_a_collection_step(money):
     steps = approvals.approval_chain(money.project)
     assert [s.label for s in steps] == [
         "补偿协议审核",
@@ -28,14 +34,16 @@ def test_default_chain_is_the_seven_steps_of_seed_003(money):
         "公司审批",
         "代理银行付款",
         "补偿款拨付至安置户账户",
+        "确认收款入账",
     ]
-    assert [s.role for s in steps] == ["reviewer", "leader", "leader"] + ["finance"] * 4
+    assert [s.role for s in steps] == ["reviewer", "leader", "leader"] + ["finance"] * 5
+    assert [s.applies_to for s in steps] == ["both"] * 5 + ["pay", "pay", "collect"]
     # Reading the chain writes nothing (a GET never writes); the first approval saves it,
     # once, however often it is asked.
     assert ApprovalStep.objects.filter(project=money.project).count() == 0
     approvals.approval_chain_fix(money.project)
     approvals.approval_chain_fix(money.project)
-    assert ApprovalStep.objects.filter(project=money.project).count() == 7
+    assert ApprovalStep.objects.filter(project=money.project).count() == 8
     assert [s.label for s in approvals.approval_chain(money.project)] == [s.label for s in steps]
 
 
@@ -140,10 +148,8 @@ def test_an_approved_statement_has_no_further_step(money, chain, roles):
 
 
 def test_a_statement_owing_nothing_is_settled_when_approved(money, chain):
-    statement = statement_of(money.owed)
-    statement.income_total = statement.expenditure_total
-    statement.net = 0
-    statement.save()
+    even = make_household(money.group, actor=money.owed.registered_by, code="H009")
+    statement = make_statement(even, "0.00")
     statement = approve_through(statement, chain)
     assert statement.status == StatementStatus.SETTLED
     assert statement.settled_at is not None
@@ -178,7 +184,7 @@ def test_the_chain_cannot_change_once_a_statement_is_in_it(money, chain, leader)
             actor=leader, project=money.project, steps=[StepSpec("a", "一步", "leader")]
         )
     assert refused.value.code == "chain_in_use"
-    assert len(approvals.approval_chain(money.project)) == 7
+    assert len(approvals.approval_chain(money.project)) == 8
 
 
 def test_only_leaders_change_the_chain_and_roles_must_approve(money, chain, clerk, leader):
@@ -207,22 +213,30 @@ def computed(settlement_project, finance_wu):
     return statement_compute(actor=finance_wu, household=household)
 
 
-def test_the_first_step_recomputes_a_stale_draft_then_freezes_it(
-    settlement_project, computed, reviewer, leader
+def test_the_first_step_refuses_a_stale_draft_until_finance_recomputes_it(
+    settlement_project, computed, reviewer, leader, finance_wu
 ):
     from settlement.models import PriceRules
-    from settlement.services.statements import statement_refresh
+    from settlement.services.statements import statement_compute, statement_refresh
 
     before = computed.net
-    # A price changed without the statement being refreshed: the first step brings it up to
-    # date before freezing it.
+    # A price changed without the statement being refreshed: the approver is not asked to
+    # approve figures its inputs no longer give, nor are they recomputed behind their back.
     PriceRules.objects.filter(project=settlement_project.project).update(
         demolition_price=Decimal("1600.00")
     )
+    with pytest.raises(RuleViolation) as refused:
+        approve_next(actor=reviewer, statement=computed)
+    assert refused.value.code == "statement_stale"
+    assert computed.household.code in refused.value.message
+    assert "须由财务重新计算" in refused.value.message
+    computed.refresh_from_db()
+    assert computed.status == StatementStatus.DRAFT and computed.net == before
+    statement_compute(actor=finance_wu, household=computed.household)
     approve_next(actor=reviewer, statement=computed)
     computed.refresh_from_db()
     assert computed.status == StatementStatus.APPROVING
-    assert computed.net > before
+    assert computed.net > before and computed.version == 2
     frozen_net, frozen_lines = computed.net, list(computed.lines.values_list("amount", flat=True))
     # From now on nothing recomputes it.
     PriceRules.objects.filter(project=settlement_project.project).update(
@@ -239,6 +253,8 @@ def test_a_computed_statement_goes_through_the_seven_steps(
     computed, reviewer, leader, leader2, finance_wu, finance_zheng, finance_feng, finance_jiang
 ):
     people = [reviewer, leader, leader2, finance_wu, finance_zheng, finance_feng, finance_jiang]
+    if computed.net <= 0:  # a collection (or nothing owed) has no payment steps
+        people = people[: 6 if computed.net < 0 else 5]
     for person in people:
         approve_next(actor=person, statement=computed)
     computed.refresh_from_db()

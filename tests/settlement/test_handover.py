@@ -17,7 +17,7 @@ from resettlement.errors import NotAllowed, RuleViolation
 from settlement.models import Handover
 from settlement.services import handover as settlement_handover
 from settlement.services import statements
-from tests.settlement.factories import HANDED_OVER_ON, hand_over
+from tests.settlement.factories import HANDED_OVER_ON, hand_over, settle
 
 
 def test_a_handover_records_keys_readings_and_who(settlement_project, household, clerk):
@@ -104,6 +104,7 @@ def test_outsiders_record_nothing(settlement_project, household, outsider):
 
 
 def test_the_phone_form_records_a_handover(client, settlement_project, household, clerk):
+    settle(household)
     client.force_login(clerk)
     url = reverse("settlement:handover-record", args=[household.pk])
     page = client.get(url)
@@ -153,15 +154,17 @@ def test_the_status_list_shows_each_group(client, settlement_project, handed_ove
     assert client.get(url).status_code == 403
 
 
-def test_a_handover_ends_the_subsidy_on_a_draft_statement(
-    settlement_project, household, clerk, finance_wu
-):
-    before = statements.statement_compute(actor=finance_wu, household=household)
-    hand_over(household, clerk)
-    before_version = before.version
-    before.refresh_from_db()
-    assert before.version == before_version + 1
-    assert HANDED_OVER_ON.isoformat() in str(before.inputs)
+def test_keys_wait_for_the_settled_statement(settlement_project, household, clerk, finance_wu):
+    statement = statements.statement_compute(actor=finance_wu, household=household)
+    with pytest.raises(RuleViolation) as refused:
+        hand_over(household, clerk, settled=False)
+    assert refused.value.code == "not_settled" and household.code in refused.value.message
+    settle(household)
+    hand_over(household, clerk, settled=False)
+    # The settled statement keeps its figures: the handover recomputes nothing.
+    version = statement.version
+    statement.refresh_from_db()
+    assert statement.version == version and statement.status == "settled"
 
 
 def _queries(client, url, params) -> int:

@@ -15,6 +15,7 @@ from django.test import Client
 
 from households.models import Household, HouseholdStatus
 from resettlement.models import AuditEntry
+from resettlement.money import money_figure, money_text
 from settlement.models import (
     Adjustment,
     Outcome,
@@ -196,9 +197,9 @@ def test_finance_adds_a_reward_and_sees_it_listed(household, finance_wu):
         follow=True,
     )
     page = response.content.decode()
-    assert "已添加奖励 2000.00 元" in page
+    assert "已添加奖励 2,000.00 元" in page
     listed = re.search(r'<section class="card" id="adjustments">.*?</section>', page, re.S).group(0)
-    assert "提前腾房奖励" in listed and "2000.00" in listed and "吴财务" in listed
+    assert "提前腾房奖励" in listed and "2,000.00 元" in listed and "吴财务" in listed
     statement.refresh_from_db()
     assert statement.lines.filter(rule="reward", amount="2000.00").exists()
 
@@ -285,7 +286,7 @@ def test_a_draft_statement_page_shows_the_numbers_as_the_inputs_are_now(
     statement = services_statements.statement_compute(actor=finance_wu, household=household)
     page_url = f"/staff/settlement/statements/{statement.pk}/"
     client = client_for(finance_wu)
-    assert f"<dd>{statement.income_total}</dd>" in client.get(page_url).content.decode()
+    assert f"<dd>{money_text(statement.income_total)}</dd>" in client.get(page_url).content.decode()
     old_demolition = statement.lines.get(rule="demolition").amount
     # A price changed behind the statement's back (no refresh): the page says so and offers
     # finance a recompute; the GET itself writes nothing (issue 12, item 6).
@@ -301,10 +302,11 @@ def test_a_draft_statement_page_shows_the_numbers_as_the_inputs_are_now(
     statement.refresh_from_db()
     assert statement.version == 2
     assert 'id="stale"' not in page
-    assert f"<dd>{statement.income_total}</dd>" in page
+    assert f"<dd>{money_text(statement.income_total)}</dd>" in page
     demolition = statement.lines.get(rule="demolition").amount
     assert demolition == old_demolition + 15000  # 150.00 ㎡ × 100 元 more
-    assert f">{demolition}</td>" in page and f">{old_demolition}</td>" not in page
+    assert f">{money_text(demolition)}</td>" in page
+    assert f">{money_text(old_demolition)}</td>" not in page
 
 
 def test_the_households_page_shows_its_draft_as_the_inputs_are_now(
@@ -326,7 +328,7 @@ def test_the_households_page_shows_its_draft_as_the_inputs_are_now(
     assert statement.version == 2
     state = re.search(r'<dd id="statement-state">.*?</dd>', page, re.S).group(0)
     assert "第2次计算" in state and 'id="stale"' not in state
-    assert f"收入合计 {statement.income_total} 元" in page
+    assert f"收入合计 {money_figure(statement.income_total)} 元" in page
 
 
 # -- a GET only reads (issue 12, item 6) ------------------------------------------------------
@@ -406,4 +408,4 @@ def test_a_price_change_through_the_service_shows_at_once(
     page = client_for(finance_wu).get(f"/staff/settlement/statements/{statement.pk}/")
     page = page.content.decode()
     assert 'id="stale"' not in page
-    assert f"<dd>{statement.income_total}</dd>" in page
+    assert f"<dd>{money_text(statement.income_total)}</dd>" in page

@@ -279,5 +279,5 @@ def test_the_pdf_shows_the_send_back_history(money, chain):
     approve_next(actor=chain.reviewer, statement=statement)
     text = pdf_text(statement)
     assert "第2轮审批" in text
-    assert "请补充腾房证明" in text and "m_director" in text
+    assert "请补充腾房证明" in text and "钱主任" in text
     assert "(已作废)2.分管领导预审" in text  # the superseded approval of step 2

@@ -120,12 +120,12 @@ def test_compensation_paid_lists_approved_statements_with_what_was_paid(
     publication = _publish(leader, settlement_project.project, "compensation_paid")
     rows = {row["户编号"]: row for row in _rows(publication)}
     assert set(rows) == {pays.code, collects.code, settled.code}
-    assert rows[pays.code]["结算金额(元)"] == "应付 30000.00"
+    assert rows[pays.code]["结算金额(元)"] == "应付 30,000.00"
     assert rows[pays.code]["已付/已收(元)"] == "0.00"
     assert rows[pays.code]["是否结清"] == "未结清"
-    assert rows[collects.code]["结算金额(元)"] == "应收 30000.50"
-    assert rows[collects.code]["已付/已收(元)"] == "10000.00"
-    assert rows[settled.code]["已付/已收(元)"] == "8000.00"
+    assert rows[collects.code]["结算金额(元)"] == "应收 30,000.50"
+    assert rows[collects.code]["已付/已收(元)"] == "10,000.00"
+    assert rows[settled.code]["已付/已收(元)"] == "8,000.00"
     assert rows[settled.code]["是否结清"] == "已结清"
     heads = _heads()
     for code, row in rows.items():

@@ -13,6 +13,7 @@ import pytest
 import time_machine
 
 from households.models import Member, Relation
+from resettlement.people import person_name
 from settlement.calculation import amount_in_words
 from settlement.pdf.statement import figure, inputs_text, statement_pdf
 from settlement.services import statements
@@ -60,10 +61,11 @@ def test_a_draft_statement_reads_back(settlement_project, finance_wu):
         assert apartment.code in text
     for line in statement.lines.all():
         assert squeezed(line.label) in text
-        assert line.rule in text
+        assert line.rule not in text  # people read words, not the rule's code
         assert figure(line.amount) in text
-    assert "面积(㎡)150.00;单价(元/㎡)1500.00" in text  # the demolition line's inputs
-    assert "月数3" in text  # the subsidy's months
+    assert "规则" not in text
+    assert "150.00㎡×1,500.00元/㎡" in text  # the demolition line, in words
+    assert "×3个月" in text  # the subsidy's months
     assert f"收入合计:{figure(statement.income_total)}元" in text
     assert f"支出合计:{figure(statement.expenditure_total)}元" in text
     net = statement.net
@@ -86,5 +88,5 @@ def test_an_approving_statement_lists_the_steps_taken(
     assert "草稿" not in text
     for approval in statement.approvals.all():
         assert squeezed(approval.label) in text
-        assert approval.actor.username in text
+        assert person_name(approval.actor) in text
     assert "协议已核对" in text

@@ -1,0 +1,75 @@
+"""Keep the overdue-return ledger current: the events that change a project's figures
+refresh that project's ledger once their transaction has committed.
+
+Oversight sits above settlement, so it listens to settlement's rows (post_save) rather than
+settlement calling it: a payment recorded, a statement saved as settled, a handover recorded
+(its household leaves the ledger), a transition saved (moving-out or promised date). Nothing
+runs if the transaction rolls back. A refresh is a fixed number of queries for the project;
+one that fails is logged and left to the next event or the daily run — the payment stands.
+Connected in `OversightConfig.ready`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.db.models.signals import post_save
+
+from households.models import Household, Project
+from oversight.services.ledger import ledger_refresh
+from settlement.models import Handover, Payment, Statement, StatementStatus, Transition
+
+logger = logging.getLogger(__name__)
+
+
+def _refresh(project_id: int) -> None:
+    try:
+        ledger_refresh(project=Project.objects.get(pk=project_id))
+    except Exception:  # the event committed; the daily run catches up
+        logger.exception("overdue ledger refresh failed for project %s", project_id)
+
+
+def ledger_refresh_after_commit(project_id: int | None) -> None:
+    """Refresh the project's ledger once the current transaction commits (at once outside
+    one)."""
+    if project_id is None:
+        return
+    transaction.on_commit(lambda: _refresh(project_id))
+
+
+def _payment_saved(sender, instance: Payment, created: bool, **kwargs) -> None:
+    if kwargs.get("raw"):
+        return
+    ledger_refresh_after_commit(
+        Statement.objects.filter(pk=instance.statement_id)
+        .values_list("project_id", flat=True)
+        .first()
+    )
+
+
+def _statement_saved(sender, instance: Statement, **kwargs) -> None:
+    if kwargs.get("raw") or instance.status != StatementStatus.SETTLED:
+        return
+    ledger_refresh_after_commit(instance.project_id)
+
+
+def _household_row_saved(sender, instance, **kwargs) -> None:
+    if kwargs.get("raw"):
+        return
+    ledger_refresh_after_commit(
+        Household.objects.filter(pk=instance.household_id)
+        .values_list("project_id", flat=True)
+        .first()
+    )
+
+
+def connect() -> None:
+    post_save.connect(_payment_saved, sender=Payment, dispatch_uid="oversight_ledger_payment")
+    post_save.connect(_statement_saved, sender=Statement, dispatch_uid="oversight_ledger_statement")
+    post_save.connect(
+        _household_row_saved, sender=Handover, dispatch_uid="oversight_ledger_handover"
+    )
+    post_save.connect(
+        _household_row_saved, sender=Transition, dispatch_uid="oversight_ledger_transition"
+    )
