@@ -32,10 +32,22 @@ def _refresh(project_id: int) -> None:
 
 def ledger_refresh_after_commit(project_id: int | None) -> None:
     """Refresh the project's ledger once the current transaction commits (at once outside
-    one)."""
+    one): once per project however many events the transaction holds (a group's payments,
+    a seeding of hundreds), since the refresh reads the committed state whole — each
+    event's callback stands down when a later one for the same project is still to run
+    (one in a rolled-back savepoint is dropped, so the last surviving one refreshes)."""
     if project_id is None:
         return
-    transaction.on_commit(lambda: _refresh(project_id))
+
+    def refresh() -> None:
+        waiting = [entry[1] for entry in transaction.get_connection().run_on_commit]
+        later = waiting[waiting.index(refresh) + 1 :] if refresh in waiting else waiting
+        if any(getattr(callback, "ledger_project_id", None) == project_id for callback in later):
+            return
+        _refresh(project_id)
+
+    refresh.ledger_project_id = project_id
+    transaction.on_commit(refresh)
 
 
 def _payment_saved(sender, instance: Payment, created: bool, **kwargs) -> None:
