@@ -33,20 +33,23 @@ def _refresh(project_id: int) -> None:
 def ledger_refresh_after_commit(project_id: int | None) -> None:
     """Refresh the project's ledger once the current transaction commits (at once outside
     one): once per project however many events the transaction holds (a group's payments,
-    a seeding of hundreds), since the refresh reads the committed state whole — each
-    event's callback stands down when a later one for the same project is still to run
-    (one in a rolled-back savepoint is dropped, so the last surviving one refreshes)."""
+    a seeding of hundreds), since the refresh reads the committed state whole. The callbacks
+    of one transaction share a record of the projects refreshed (`ledger_done`); a callback
+    dropped with a rolled-back savepoint never runs, and the others still refresh."""
     if project_id is None:
         return
+    pending = (entry[1] for entry in transaction.get_connection().run_on_commit)
+    done = next((c.ledger_done for c in pending if hasattr(c, "ledger_done")), None)
+    if done is None:
+        done = set()
 
     def refresh() -> None:
-        waiting = [entry[1] for entry in transaction.get_connection().run_on_commit]
-        later = waiting[waiting.index(refresh) + 1 :] if refresh in waiting else waiting
-        if any(getattr(callback, "ledger_project_id", None) == project_id for callback in later):
+        if project_id in done:
             return
+        done.add(project_id)
         _refresh(project_id)
 
-    refresh.ledger_project_id = project_id
+    refresh.ledger_done = done
     transaction.on_commit(refresh)
 
 
