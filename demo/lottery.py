@@ -364,6 +364,8 @@ def _refused_session(project: Project, estate, users: dict, late: list[Household
                 mode=SessionMode.DIRECT,
             )
     except RuleViolation as refusal:
+        if refusal.code != "not_cleared_by_publicity":
+            raise
         return refusal.message
     raise RuntimeError("the lottery gate let households through before their publicity ended")
 
