@@ -408,7 +408,7 @@ def summarise(project: Project) -> ProjectSummary:
         population=Sum("resettlement_population"), area=Sum("entitlement_area")
     )
     missing = 0
-    for household in households.prefetch_related("members", "documents"):
+    for household in households.select_related("project").prefetch_related("members", "documents"):
         if any(not item.present for item in document_checklist(household)):
             missing += 1
     return ProjectSummary(

@@ -847,7 +847,8 @@ def _twist(
         household.notes = f"{person.name}户口因服兵役临时迁出,已提供部队证明。"
     elif twist == Twist.MOVED_OUT:
         start = max(_years_after(person.birth_date, 18), dt.date(2003, 1, 1))
-        person.hukou_moved_out = _date_between(rng, start, dt.date(2012, 12, 31))
+        # Moved out by the cut-off: the verdict judges the hukou as of that day.
+        person.hukou_moved_out = _date_between(rng, start, min(cutoff, dt.date(2012, 12, 31)))
     elif twist == Twist.MOVED_IN_AFTER_CUTOFF:
         end = cutoff + dt.timedelta(days=540)
         person.hukou_moved_in = _date_between(rng, after_cutoff, end)

@@ -104,7 +104,7 @@ def evaluate(
     return Verdict(
         checks=(
             _arrival(facts, project),
-            _not_moved_out(facts),
+            _not_moved_out(facts, project),
             _hukou_nature(facts, project),
             _housing_welfare(facts),
             _resettled_elsewhere(resettled_in),
@@ -112,25 +112,44 @@ def evaluate(
     )
 
 
+def came_back(facts: MemberFacts) -> bool:
+    """A moved-out date before the moved-in date records a hukou that was here from birth,
+    moved out, and came back on the moved-in date (students, servicemen, returnees)."""
+    return (
+        facts.hukou_moved_in is not None
+        and facts.hukou_moved_out is not None
+        and facts.hukou_moved_out < facts.hukou_moved_in
+    )
+
+
+def arrival(facts: MemberFacts) -> dt.date:
+    """When the hukou first came to the village: the moved-in date, or the birth date for a
+    hukou registered here at birth (also for one that moved out and came back)."""
+    if facts.hukou_moved_in is None or came_back(facts):
+        return facts.birth_date
+    return facts.hukou_moved_in
+
+
 def _arrival(facts: MemberFacts, project: Project) -> Check:
-    arrival = facts.hukou_moved_in or facts.birth_date
-    how = _("迁入") if facts.hukou_moved_in else _("出生落户")
-    if arrival <= project.hukou_cutoff_date:
+    arrival_date = arrival(facts)
+    born_here = facts.hukou_moved_in is None or came_back(facts)
+    how = _("出生落户") if born_here else _("迁入")
+    if arrival_date <= project.hukou_cutoff_date:
         return Check(
             "hukou_arrival",
             True,
             "",
             _("%(how)s日期 %(date)s,不晚于户口截止日 %(cutoff)s")
-            % {"how": how, "date": arrival, "cutoff": project.hukou_cutoff_date},
+            % {"how": how, "date": arrival_date, "cutoff": project.hukou_cutoff_date},
         )
     if facts.special_status in _GROWTH:
         growth = {
             "kind": SpecialStatus(facts.special_status).label,
             "how": how,
-            "date": arrival,
+            "date": arrival_date,
             "deadline": project.growth_deadline,
         }
-        if arrival <= project.growth_deadline:
+        if arrival_date <= project.growth_deadline:
             return Check(
                 "hukou_arrival",
                 True,
@@ -149,26 +168,63 @@ def _arrival(facts: MemberFacts, project: Project) -> Check:
         False,
         HUKOU_AFTER_CUTOFF,
         _("%(how)s日期 %(date)s,晚于户口截止日 %(cutoff)s,且不属于自然增长")
-        % {"how": how, "date": arrival, "cutoff": project.hukou_cutoff_date},
+        % {"how": how, "date": arrival_date, "cutoff": project.hukou_cutoff_date},
     )
 
 
-def _not_moved_out(facts: MemberFacts) -> Check:
-    if facts.hukou_moved_out is None:
+def reference_date(facts: MemberFacts, project: Project) -> dt.date:
+    """The day the member's hukou is judged on: the cut-off date, or for someone who arrived
+    after it (natural growth) the growth deadline."""
+    if arrival(facts) <= project.hukou_cutoff_date:
+        return project.hukou_cutoff_date
+    return project.growth_deadline
+
+
+def _not_moved_out(facts: MemberFacts, project: Project) -> Check:
+    """Was the hukou in the village on the reference date (docs/qualification.md §2.3)?
+    Moved out on or before it and not back by it: fails. Moved out and back in by it, or
+    moved out only after it: passes."""
+    out = facts.hukou_moved_out
+    on = reference_date(facts, project)
+    back = facts.hukou_moved_in if came_back(facts) else None
+    if out is None:
         return Check("not_moved_out", True, "", _("户口未迁出"))
+    if out > on:
+        return Check(
+            "not_moved_out",
+            True,
+            "",
+            _("户口于 %(out)s 迁出,晚于 %(on)s,该日户口仍在本村") % {"out": out, "on": on},
+        )
+    if back is not None and back <= on:
+        return Check(
+            "not_moved_out",
+            True,
+            "",
+            _("户口于 %(out)s 迁出、%(back)s 迁回,%(on)s 时户口在本村")
+            % {"out": out, "back": back, "on": on},
+        )
     if facts.special_status in _TEMPORARILY_AWAY:
         return Check(
             "not_moved_out",
             True,
             "",
             _("户口于 %(date)s 临时迁出(%(kind)s),视为未迁出")
-            % {"date": facts.hukou_moved_out, "kind": SpecialStatus(facts.special_status).label},
+            % {"date": out, "kind": SpecialStatus(facts.special_status).label},
+        )
+    if back is not None:
+        return Check(
+            "not_moved_out",
+            False,
+            HUKOU_MOVED_OUT,
+            _("户口于 %(out)s 迁出,%(back)s 才迁回,%(on)s 时不在本村")
+            % {"out": out, "back": back, "on": on},
         )
     return Check(
         "not_moved_out",
         False,
         HUKOU_MOVED_OUT,
-        _("户口已于 %(date)s 迁出") % {"date": facts.hukou_moved_out},
+        _("户口已于 %(date)s 迁出") % {"date": out},
     )
 
 

@@ -220,8 +220,10 @@ def clean_member(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[FieldErro
         errors.append(FieldError("hukou_moved_in", _("户口迁入日期不能早于出生日期")))
     if moved_in and moved_in > today:
         errors.append(FieldError("hukou_moved_in", _("户口迁入日期不能晚于今天")))
-    if moved_out and moved_in and moved_out < moved_in:
-        errors.append(FieldError("hukou_moved_out", _("户口迁出日期不能早于迁入日期")))
+    # A moved-out date before the moved-in date is a hukou that moved out and came back
+    # (households.qualification.came_back); one before the member's birth cannot be.
+    if moved_out and birth and moved_out < birth:
+        errors.append(FieldError("hukou_moved_out", _("户口迁出日期不能早于出生日期")))
     if moved_out and moved_out > today:
         errors.append(FieldError("hukou_moved_out", _("户口迁出日期不能晚于今天")))
     data["hukou_moved_in"] = moved_in

@@ -2,6 +2,10 @@ from django.apps import AppConfig
 
 
 class ResettlementConfig(AppConfig):
+    # The one config of this module Django picks (resettlement.axes_app holds django-axes'
+    # own: a second AppConfig here would make Django fall back to a plain one, skipping
+    # ready() below).
+    default = True
     name = "resettlement"
     verbose_name = "Resettlement"
 

@@ -29,3 +29,11 @@ def warm_up() -> None:
     from weasyprint import HTML
 
     HTML(string='<p style="font-family: Noto Sans CJK SC">预热 0-9</p>').write_pdf()
+
+
+def document_language(language: str | None) -> str:
+    """The language a printed document is in: Simplified Chinese — the official text that
+    residents, notaries and notice boards read — unless another of the site's languages is
+    asked for explicitly (an English copy for whoever works in English)."""
+    known = {code for code, _name in settings.LANGUAGES}
+    return language if language in known else settings.LANGUAGE_CODE

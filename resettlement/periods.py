@@ -110,9 +110,9 @@ class DaysLeft:
         if self.days == 0:
             return _("今天截止")
         if self.working:
-            return ngettext(
-                "剩余 %(n)d 个工作日", "剩余 %(n)d 个工作日", self.days
-            ) % {"n": self.days}
+            return ngettext("剩余 %(n)d 个工作日", "剩余 %(n)d 个工作日", self.days) % {
+                "n": self.days
+            }
         return ngettext("剩余 %(n)d 天", "剩余 %(n)d 天", self.days) % {"n": self.days}
 
 

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 from django_ratelimit import ALL
 from django_ratelimit.core import is_ratelimited
@@ -47,16 +47,24 @@ DEFAULT_RATES = {
 
 
 def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Render in the site's language whatever the visitor's language cookie says."""
+    """A public page: in Simplified Chinese unless the visitor chose another language with
+    the site's switch (the language cookie, `resettlement.middleware`). A page kept by a
+    browser or proxy is kept per language (`Vary: Cookie`); pages kept on the server or
+    answered with 304 carry the language in their key (`language_tag`)."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        with translation.override(settings.LANGUAGE_CODE):
-            response = view(request, *args, **kwargs)
-        response.headers["Content-Language"] = settings.LANGUAGE_CODE
+        response = view(request, *args, **kwargs)
+        response.headers["Content-Language"] = translation.get_language()
+        patch_vary_headers(response, ("Cookie",))
         return response
 
     return wrapper
+
+
+def language_tag() -> str:
+    """The active language, for keys of pages kept per language (ETags, the page cache)."""
+    return translation.get_language() or settings.LANGUAGE_CODE
 
 
 def private(response: HttpResponse) -> HttpResponse:

@@ -53,7 +53,8 @@ INSTALLED_APPS = [
     "django_filters",
     "import_export",
     "simple_history",
-    "axes",
+    # django-axes, named in the admin in the user's language (resettlement.axes_app).
+    "resettlement.axes_app.LockoutConfig",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "csp",

@@ -11,6 +11,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from resettlement.health import healthz
 from resettlement.reauth import LoginView, confirm_password, second_factor
 from resettlement.views.audit import audit_heads, audit_heads_json
+from resettlement.views.language import choose_language
 
 # Swagger UI: its start-up script is served as a file (the split view), but its page keeps a
 # small inline <style>; only this page may use inline styles. Like the schema it describes
@@ -22,13 +23,16 @@ api_docs = login_required(
 )
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="staff:home", permanent=False)),
+    # The root is the public site's home: residents come here first; staff sign in from its
+    # "工作人员登录" link or at /staff/.
+    path("", RedirectView.as_view(pattern_name="public:project-list", permanent=False)),
     path("healthz/", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/confirm-password/", confirm_password, name="confirm-password"),
     path("accounts/second-factor/", second_factor, name="second-factor"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/choose/<str:language>/", choose_language, name="choose-language"),
     path("i18n/", include("django.conf.urls.i18n")),
     # /staff/objections/, /staff/complaints/, /staff/publicity/, /staff/notices/
     path("staff/", include("publicity.urls")),
@@ -52,6 +56,8 @@ urlpatterns = [
 
 handler404 = "resettlement.api.exceptions.not_found"
 handler400 = "resettlement.api.exceptions.bad_request"
+handler403 = "resettlement.views.errors.permission_denied"
+handler500 = "resettlement.views.errors.server_error"
 
 admin.site.site_header = _("安置管理系统")
 admin.site.site_title = _("安置管理系统")

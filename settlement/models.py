@@ -292,7 +292,7 @@ class StatementLine(models.Model):
     side = models.CharField(_("收支"), max_length=12, choices=LineSide.choices)
     # The rule that produced the line (e.g. "within_entitlement", "over_area_band_1").
     rule = models.CharField(_("规则"), max_length=40)
-    label = models.CharField(_("项目"), max_length=200)
+    label = models.CharField(pgettext_lazy("line item", "项目"), max_length=200)
     # The rule's inputs as written on the statement, e.g. {"area": "90.00", "price": "…"}.
     inputs = models.JSONField(_("计算依据"), default=dict)
     amount = models.DecimalField(_("金额(元)"), **MONEY)

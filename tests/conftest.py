@@ -45,6 +45,17 @@ def celery_eager_unless_real_worker(request, settings):
 
 
 @pytest.fixture(autouse=True)
+def site_language_after_each_test():
+    """A request with an English cookie leaves English active in the thread; the next test
+    (a message checked in Chinese) starts in the site's language again."""
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Tests create many users; the production hasher's deliberate slowness is not tested."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

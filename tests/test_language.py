@@ -103,7 +103,7 @@ def test_staff_home_page_in_english(client, clerk, group):
         "Register a new resettled household",
         "Find resettled households",
         "API documentation",
-        "Resettled households",  # the menu
+        "Households",  # the menu
         "Register",
         "Log out",
     ):

@@ -157,7 +157,7 @@ class HouseholdUpdateSerializer(HouseholdFieldsSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, help_text=CHANGE_REASON_HELP)
 
 
-class ApproveSerializer(serializers.Serializer):
+class HouseholdApproveSerializer(serializers.Serializer):
     opinion = serializers.CharField(
         required=False, allow_blank=True, help_text="The approver's opinion (审批意见)."
     )
@@ -274,7 +274,7 @@ class HouseholdViewSet(
         return self.render(household.pk)
 
     @writes(
-        ApproveSerializer,
+        HouseholdApproveSerializer,
         HouseholdDetailSerializer,
         summary="Approve a reviewed household",
         parameters=[OTP_PARAMETER],
@@ -291,7 +291,7 @@ class HouseholdViewSet(
         confirmed recently (403 `reauthentication_required`); with HTTP Basic and REQUIRE_2FA
         the `X-OTP` header carries the code (403 `second_factor_required`)."""
         require_recent_authentication(request)
-        data = parsed(ApproveSerializer, request.data)
+        data = parsed(HouseholdApproveSerializer, request.data)
         household = review.household_approve(
             actor=request.user,
             household=self.get_object(),

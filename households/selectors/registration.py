@@ -14,6 +14,7 @@ from households.models import (
     ReviewStatus,
 )
 from resettlement.personal_data import sees_full_personal_data
+from resettlement.public_site import normalise_lookup_code
 
 
 def head(field: str = "name", *, household: str = "pk") -> Subquery:
@@ -36,7 +37,8 @@ def household_list(*, user=None) -> QuerySet[Household]:
 
 
 def household_search(queryset: QuerySet[Household], term: str, *, user=None) -> QuerySet[Household]:
-    """Search by household code, head's (or any member's) name, or ID number.
+    """Search by household code, head's (or any member's) name, ID number, or the lookup code
+    on the household's notices (as printed, ABCD-EF23-45, or keyed in any way).
 
     An ID number matches by its start for those who see ID numbers in full; for everyone
     else only a whole ID number matches: searching digit by digit would read a masked
@@ -51,7 +53,10 @@ def household_search(queryset: QuerySet[Household], term: str, *, user=None) -> 
     matching_members = Member.objects.filter(Q(name__contains=term) | by_number).values(
         "household_id"
     )
-    return queryset.filter(Q(code__icontains=term) | Q(pk__in=matching_members))
+    by_code = Q(code__icontains=term)
+    if lookup := normalise_lookup_code(term):
+        by_code |= Q(lookup_code=lookup)
+    return queryset.filter(by_code | Q(pk__in=matching_members))
 
 
 def household_detail(pk: int) -> Household:

@@ -9,13 +9,14 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
+from django.forms import HiddenInput
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from households import gates
-from households.access import projects_q, require_project, visible_projects
+from households.access import chosen_project, projects_q, require_project, visible_projects
 from households.forms import (
     DocumentUploadForm,
     HouseholdEditForm,
@@ -87,11 +88,20 @@ def household_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("households.add_household", raise_exception=True)
 def household_register(request: HttpRequest) -> HttpResponse:
-    projects = visible_projects(request.user)
-    form = HouseholdForm(request.POST or None, initial={"project": projects.first()})
+    """The project first (?project=<code>, by default the newest the clerk sees: the one being
+    registered), then the form with that project's communities and groups only."""
+    projects = visible_projects(request.user).order_by("code")
+    posted = request.POST.get("project", "")
+    project = (
+        projects.filter(pk=posted).first()
+        if request.method == "POST" and posted.isdigit()
+        else None
+    ) or chosen_project(request.user, request.GET.get("project"))
+    form = HouseholdForm(request.POST or None, initial={"project": project})
     form.fields["project"].queryset = projects
-    form.fields["community"].queryset = Community.objects.filter(projects_q(request.user))
-    form.fields["group"].queryset = form.fields["group"].queryset.filter(projects_q(request.user))
+    form.fields["project"].widget = HiddenInput()
+    form.fields["community"].queryset = Community.objects.filter(project=project).order_by("code")
+    form.fields["group"].queryset = form.fields["group"].queryset.filter(project=project)
     members = MemberFormSet(request.POST or None, prefix="m")
     if request.method == "POST" and form.is_valid() and members.is_valid():
         try:
@@ -110,15 +120,17 @@ def household_register(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("已登记 %(h)s 户,请上传证明材料。") % {"h": household.code})
             return redirect("staff:household-detail", pk=household.pk)
-    groups = (
-        VillagerGroup.objects.filter(projects_q(request.user))
-        .select_related("community")
-        .order_by("code")
-    )
+    groups = VillagerGroup.objects.filter(project=project).order_by("code")
     return render(
         request,
         "households/household_register.html",
-        {"form": form, "members": members, "groups": groups},
+        {
+            "form": form,
+            "members": members,
+            "groups": groups,
+            "projects": projects,
+            "project": project,
+        },
     )
 
 

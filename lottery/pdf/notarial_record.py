@@ -21,14 +21,13 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from households.models import Community, Member, Relation, VillagerGroup
 from lottery.models import Allocation, CheckIn, LotterySession, Reveal, SessionEvent
 from resettlement.audit import audit_head
-from resettlement.pdf import render_pdf
+from resettlement.pdf import document_language, render_pdf
 
 TEMPLATE = "lottery/pdf/record.html"
 
@@ -228,8 +227,9 @@ def record_context(session: LotterySession) -> dict[str, Any]:
     }
 
 
-def notarial_record_pdf(session: LotterySession) -> bytes:
-    """The session's notarial record as PDF bytes (see the module docstring)."""
-    with translation.override(settings.LANGUAGE_CODE):
+def notarial_record_pdf(session: LotterySession, *, language: str | None = None) -> bytes:
+    """The session's notarial record as PDF bytes (see the module docstring): in Chinese,
+    or in `language` when one of the site's languages is asked for (an English copy)."""
+    with translation.override(document_language(language)):
         pdf, _pages = render_pdf(TEMPLATE, record_context(session))
     return pdf

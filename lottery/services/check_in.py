@@ -6,13 +6,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from households import idnumbers
 from households.models import Household, Member
 from lottery.models import CheckIn, CheckInMethod, LotterySession
 from lottery.services._common import OPEN_STATUSES, OPERATE, _lock, _require_status
 from lottery.services.four_eyes import _require_operator
 from resettlement.errors import RuleViolation
 from resettlement.masking import Mask, mask
+from resettlement.public_site import normalise_lookup_code
 from resettlement.roles import require_permission
 
 
@@ -35,7 +35,9 @@ def lottery_check_in(
         raise RuleViolation("attendee_blank", _("请填写到场人姓名。"))
     if len(attendee) > 50:
         raise RuleViolation("attendee_too_long", _("到场人姓名不能超过50个字符。"))
-    value = idnumbers.normalise(credential or "")
+    # As printed on the notice (ABCD-EF23-45) or keyed in any way: dashes, spaces, lower
+    # case and full-width characters do not matter, for the code as for an ID number.
+    value = normalise_lookup_code(credential or "")
     if not value:
         raise RuleViolation("credential_blank", _("请输入通知书查询码或身份证号。"))
     household = Household.objects.filter(project_id=session.project_id, lookup_code=value).first()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_GET
 from households.access import projects_q
 from lottery.models import LotterySession
 from lottery.pdf.notarial_record import notarial_record_pdf
+from resettlement.pdf import document_language
 
 
 @login_required
@@ -19,9 +21,13 @@ from lottery.pdf.notarial_record import notarial_record_pdf
 @require_GET
 @never_cache
 def record_pdf(request: HttpRequest, code: str) -> HttpResponse:
+    """In Chinese, the notary's text; `?language=en` gives an English copy."""
     session = get_object_or_404(LotterySession.objects.filter(projects_q(request.user)), code=code)
-    response = HttpResponse(notarial_record_pdf(session), content_type="application/pdf")
+    language = document_language(request.GET.get("language"))
+    pdf = notarial_record_pdf(session, language=language)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    suffix = "" if language == settings.LANGUAGE_CODE else f"-{language}"
     response["Content-Disposition"] = content_disposition_header(
-        True, f"notarial-record-{session.code}.pdf"
+        True, f"notarial-record-{session.code}{suffix}.pdf"
     )
     return response

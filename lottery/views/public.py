@@ -15,6 +15,7 @@ from functools import wraps
 from pathlib import Path
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -26,6 +27,7 @@ from lottery import algorithm
 from lottery.models import LotterySession, SessionStatus
 from lottery.selectors import sessions as session_selectors
 from lottery.views._common import screen_text
+from resettlement.masking import Mask, mask
 from resettlement.public_site import over_limit, public_page
 
 VERIFIER = Path(settings.BASE_DIR) / "docs" / "verify_lottery.py"
@@ -71,29 +73,60 @@ def session_list(request: HttpRequest) -> HttpResponse:
 def session_detail(request: HttpRequest, code: str) -> HttpResponse:
     session = _published(code)
     state = session_selectors.session_state(session, public=True)
+    signed = session.status == SessionStatus.SIGNED
+    # The query is echoed on the page and in its pager links: an ID or phone number typed
+    # into it is masked like everything else (the rows are masked, it could not match).
+    query = mask(request.GET.get("q", "").strip()[:100], Mask.TEXT)
+    results = _search(_results(state), query) if signed else []
+    page = Paginator(results, RESULTS_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "lottery/public/session_detail.html",
         {
             "session": session,
             "state": state,
-            "signed": session.status == SessionStatus.SIGNED,
+            "signed": signed,
             "confirmed": bool(session.confirmed_at),
-            "results": _results(state) if session.status == SessionStatus.SIGNED else [],
+            "results": page,
+            "q": query,
             "replaced_by": LotterySession.objects.filter(replaces=session, rehearsal=False).first(),
         },
     )
 
 
+# Results a page: a session of 500 households was a 33,000-pixel page on a phone.
+RESULTS_PAGE_SIZE = 50
+
+
 def _results(state: dict) -> list[dict]:
-    """The household reveals with what each got, in call order (masked names)."""
+    """The household reveals with what each got, in call order (masked names), numbered
+    from 1: the draw's positions count the village-level reveals too (a session of two
+    villages drew its first household at position 3)."""
     picks = {row["household"]: row["apartments"] for row in state.get("allocations") or []}
     picks.update({row["household"]: row["apartments"] for row in state.get("picks") or []})
+    households = [r for r in state["reveals"] if r["level"] == "household"]
     return [
-        {**r, "apartments": picks.get(r["participant"], r.get("apartments") or [])}
-        for r in state["reveals"]
-        if r["level"] == "household"
+        {
+            **r,
+            "number": number,
+            "apartments": picks.get(r["participant"], r.get("apartments") or []),
+        }
+        for number, r in enumerate(households, start=1)
     ]
+
+
+def _search(results: list[dict], query: str) -> list[dict]:
+    """Rows with a cell containing every word of the query (case-insensitive): the masked
+    name, the villager group, the household code, an apartment."""
+    words = [word.casefold() for word in query.split()]
+    if not words:
+        return results
+
+    def text(row: dict) -> str:
+        cells = (row.get("name"), row.get("group_name"), row["participant"], *row["apartments"])
+        return " ".join(str(cell or "") for cell in cells).casefold()
+
+    return [row for row in results if all(word in text(row) for word in words)]
 
 
 @require_safe

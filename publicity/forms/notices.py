@@ -7,6 +7,8 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from households.models import Project, VillagerGroup
@@ -18,7 +20,7 @@ TYPE_FIELDS = {
     NoticeType.REGISTRATION: ("deadline", "office"),
     NoticeType.PUBLICITY: ("office",),
 }
-COMMON_FIELDS = ("issuer", "issued_on", "contact")
+COMMON_FIELDS = ("issuer", "issued_on", "contact", "language")
 
 
 def _group_label(group: VillagerGroup) -> str:
@@ -60,6 +62,14 @@ class NoticesStartForm(forms.Form):
         label=_("落款日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     contact = forms.CharField(label=_("咨询电话"), max_length=50, required=False)
+    language = forms.ChoiceField(
+        label=_("印制语言"),
+        choices=[
+            (code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES
+        ],
+        required=False,
+        help_text=_("发给安置户的通知书用中文;英文版供英文工作人员核对。"),
+    )
 
     def __init__(self, *args: Any, project: Project, notice_type: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

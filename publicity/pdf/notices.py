@@ -38,7 +38,7 @@ from households.models import Household, Member, Project, Relation
 from households.selectors.documents import checklist_missing
 from publicity.models import NoticeType, Publication, PublicationStatus
 from resettlement import publicity_kinds
-from resettlement.pdf import render_pdf
+from resettlement.pdf import document_language, render_pdf
 
 TEMPLATE = "pdf/notices.html"
 
@@ -249,9 +249,11 @@ def notices_html_context(
 def notices_render(
     *, households: list[Household], notice_type: str, options: Mapping[str, Any]
 ) -> tuple[bytes, int]:
-    """The PDF of these households' notices, one page each, always in Chinese (residents
-    read it, whatever the staff member's interface language). Returns bytes and pages."""
-    with translation.override(settings.LANGUAGE_CODE):
+    """The PDF of these households' notices, one page each: in Chinese (residents read it,
+    whatever the staff member's interface language) unless the batch's options ask for
+    another of the site's languages ("language", an English copy). Returns bytes and
+    pages."""
+    with translation.override(document_language(options.get("language"))):
         context = notices_html_context(
             households=households, notice_type=notice_type, options=options
         )

@@ -19,6 +19,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -31,6 +32,7 @@ from publicity.models import NoticeType, RenderJob, RenderPart
 from publicity.pdf import notices as pdf_notices
 from publicity.services.rendering import Outcome, part_render, parts_queue
 from resettlement.errors import RuleViolation
+from resettlement.pdf import document_language
 from resettlement.people import issuing_body
 from resettlement.roles import require_permission
 
@@ -73,6 +75,8 @@ def default_options(*, project: Project, notice_type: str, today: dt.date | None
         "issuer": issuing_body(_("%(project)s安置工作领导小组"), project.name),
         "issued_on": today.isoformat(),
         "contact": "",
+        # Chinese, the official text; "en" prints an English copy.
+        "language": settings.LANGUAGE_CODE,
     }
     if notice_type == NoticeType.ALLOCATION:
         starts = dt.datetime.combine(today + dt.timedelta(days=14), dt.time(8, 30))
@@ -109,6 +113,7 @@ def clean_options(
     cleaned = default_options(project=project, notice_type=notice_type, today=today)
     given = {key: value for key, value in (options or {}).items() if key in cleaned}
     cleaned.update(given)
+    cleaned["language"] = document_language(str(cleaned["language"]))
     errors: list[dict[str, str]] = []
     for key in ("issuer", "contact", "place", "office"):
         if key in cleaned:

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from households.access import projects_q, visible_projects
+from households.access import chosen_project, projects_q, visible_projects
 from households.models import Household
 from publicity.forms.notices import NoticesStartForm
 from publicity.models import NoticeType, RenderJob, RenderPart, RenderStatus
@@ -47,8 +47,9 @@ def _pdf_response(content, filename: str, *, attachment: bool) -> HttpResponse |
 def notices_start(request: HttpRequest) -> HttpResponse:
     """Choose a project and a notice type (GET), then the options, and start the batch."""
     projects = visible_projects(request.user)
+    # With no project chosen, the newest one the user sees: the one being worked on.
     code = request.GET.get("project") or request.POST.get("project")
-    project = projects.filter(code=code).first() if code else projects.first()
+    project = chosen_project(request.user, code)
     notice_type = request.GET.get("type") or request.POST.get("type") or NoticeType.ALLOCATION
     if notice_type not in NoticeType.values:
         notice_type = NoticeType.ALLOCATION

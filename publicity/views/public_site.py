@@ -1,8 +1,8 @@
 """The public site (no login): projects, publications with their searchable tables, roster
 PDFs, the objection form and the resident's own page reached by the lookup code.
 
-Pages are in Simplified Chinese, the language of the official publicity, whatever language
-a visitor chose on the staff pages: so a cached page is the same for everyone. Personal
+Pages are in Simplified Chinese, the language of the official publicity, unless the visitor
+chose English with the site's switch; kept pages are kept per language. Personal
 data shown here is either a frozen, masked snapshot or passes through the one masking
 function (see publicity.selectors.public_site).
 """
@@ -35,6 +35,7 @@ from resettlement.errors import RuleViolation, apply_errors
 from resettlement.masking import Mask, mask
 from resettlement.public_site import (
     LookupForm,
+    language_tag,
     one_attachment,
     over_lookup_limit,
     private,
@@ -83,9 +84,11 @@ def project_detail(request: HttpRequest, code: str) -> HttpResponse:
 def _publication_etag(request: HttpRequest, pk: int) -> str | None:
     """Computed once per request: the conditional answer and the page cache both use it."""
     if not hasattr(request, "publication_etag"):
-        request.publication_etag = public_site.publication_etag(
+        etag = public_site.publication_etag(
             pk, page=request.GET.get("page", ""), query=request.GET.get("q", "").strip()
         )
+        # Per language: a page in English is not the page in Chinese (nor its 304).
+        request.publication_etag = etag and f"{etag}-{language_tag()}"
     return request.publication_etag
 
 

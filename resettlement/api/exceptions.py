@@ -1,5 +1,6 @@
 """The one mapping of RuleViolation to API responses (the `EXCEPTION_HANDLER`), the 404 and
-400 handlers for /api/, and the schema hook documenting those refusals."""
+400 handlers (JSON for /api/, the site's own pages elsewhere), and the schema hook
+documenting those refusals."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from resettlement.errors import RuleViolation
+from resettlement.views import errors
 
 
 def exception_handler(exc, context):
@@ -29,12 +31,12 @@ def exception_handler(exc, context):
 
 
 def not_found(request, exception=None):
-    """404 for a URL no route matches: JSON under /api/ (what API clients parse), the usual
-    page elsewhere."""
+    """404 for a URL no route matches: JSON under /api/ (what API clients parse), the site's
+    own page elsewhere (`resettlement.views.errors`)."""
     if request.path.startswith("/api/"):
         detail = str(NotFound.default_detail)
         return JsonResponse({"code": "not_found", "detail": detail}, status=404)
-    return defaults.page_not_found(request, exception)
+    return errors.page_not_found(request, exception)
 
 
 def bad_request(request, exception=None):

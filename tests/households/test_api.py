@@ -144,8 +144,7 @@ def test_a_bad_id_checksum_names_the_member_and_field_and_nothing_is_saved(api, 
 
 
 def test_every_problem_in_a_registration_is_listed_at_once(api, clerk, group):
-    no_head = member_data("child", hukou_moved_out=dt.date(2001, 1, 1))
-    no_head["hukou_moved_in"] = dt.date(2005, 1, 1)  # moved out before moving in
+    no_head = member_data("child", hukou_moved_out=dt.date(1960, 1, 1))  # before birth
     response = api(clerk).post(
         HOUSEHOLDS, registration(group, phone="12345", members=[no_head]), format="json"
     )
@@ -582,6 +581,32 @@ def test_leader_approves_and_the_entitlement_follows(api, leader, reviewer, regi
     assert body["approved_by"]["username"] == leader.username
     assert body["resettlement_population"] == 2
     assert body["entitlement_area"] == "100.00"
+
+
+def test_approving_without_the_id_scans_needs_a_written_reason_in_the_api(
+    api, leader, reviewer, register
+):
+    household = register()
+    pass_all(household, reviewer)
+    Document.objects.filter(household=household, kind="id_card").delete()
+    url = f"{HOUSEHOLDS}{household.pk}/approve/"
+
+    refused = api(leader).post(url, {"opinion": "同意"}, format="json")
+
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "documents_missing"
+    assert household.code in refused.json()["detail"]
+    approved = api(leader).post(
+        url,
+        {"opinion": "同意", "documents_override_reason": "身份证原件已现场核验"},
+        format="json",
+    )
+    assert approved.status_code == 200, approved.json()
+    household.refresh_from_db()
+    assert (household.approval_opinion, household.documents_override_reason) == (
+        "同意",
+        "身份证原件已现场核验",
+    )
 
 
 # --- documents --------------------------------------------------------------------------

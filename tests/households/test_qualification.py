@@ -22,6 +22,7 @@ from households.qualification import (
     MemberFacts,
 )
 from households.services import members, review, verdicts
+from households.validation import clean_member
 from resettlement.errors import RuleViolation
 from tests.households.factories import (
     ProjectFactory,
@@ -179,9 +180,47 @@ def test_a_student_or_serviceman_whose_hukou_is_temporarily_away_passes(policy, 
 
 @pytest.mark.parametrize("status", ["newborn", "new_spouse"])
 def test_natural_growth_does_not_excuse_a_moved_out_hukou(policy, status):
+    # Arrived after the cut-off as natural growth: judged as of the growth deadline.
     assert HUKOU_MOVED_OUT in failures(
-        policy, hukou_moved_in=CUTOFF, hukou_moved_out=dt.date(2014, 1, 1), special_status=status
+        policy,
+        hukou_moved_in=CUTOFF + ONE_DAY,
+        hukou_moved_out=dt.date(2013, 11, 1),
+        special_status=status,
     )
+
+
+# Moves judged as of the cut-off (docs/qualification.md §2.3)
+
+
+def test_a_hukou_that_moved_out_and_came_back_before_the_cutoff_is_in_the_village(policy):
+    moved = check(
+        policy,
+        "not_moved_out",
+        hukou_moved_out=dt.date(2008, 9, 1),
+        hukou_moved_in=dt.date(2012, 7, 1),
+    )
+
+    assert moved.passed
+    assert "2008-09-01" in moved.evidence and "2012-07-01" in moved.evidence
+    # born here: the return is not an arrival after the cut-off
+    assert failures(policy, hukou_moved_out=dt.date(2008, 9, 1), hukou_moved_in=CUTOFF) == []
+
+
+def test_a_hukou_that_came_back_only_after_the_cutoff_was_not_in_the_village(policy):
+    assert failures(
+        policy, hukou_moved_out=dt.date(2008, 9, 1), hukou_moved_in=CUTOFF + ONE_DAY
+    ) == [HUKOU_MOVED_OUT]
+
+
+def test_a_hukou_moved_out_on_the_cutoff_fails_and_the_day_after_passes(policy):
+    assert failures(policy, hukou_moved_out=CUTOFF) == [HUKOU_MOVED_OUT]
+    assert failures(policy, hukou_moved_out=CUTOFF + ONE_DAY) == []
+
+
+def test_a_spouse_who_moved_in_and_out_again_before_the_cutoff_fails(policy):
+    assert failures(
+        policy, hukou_moved_in=dt.date(2005, 1, 1), hukou_moved_out=dt.date(2010, 1, 1)
+    ) == [HUKOU_MOVED_OUT]
 
 
 # Hukou nature (户口性质): which natures the project resettles
@@ -238,7 +277,7 @@ def test_every_failed_rule_is_reported_not_just_the_first(policy):
     verdict = qualification.evaluate(
         facts(
             hukou_moved_in=CUTOFF + ONE_DAY,
-            hukou_moved_out=dt.date(2014, 3, 1),
+            hukou_moved_out=dt.date(2013, 9, 1),
             hukou_nature="non_agricultural",
             housing_welfare="low_rent",
         ),
@@ -333,7 +372,11 @@ def test_a_birth_date_after_today_is_refused_at_registration(register):
                 ),
             ]
         )
-    assert {(d["member"], d["field"]) for d in error.value.details} == {(1, "birth_date")}
+    # the ID number carries the same future birth date, and is refused for it too
+    assert {(d["member"], d["field"]) for d in error.value.details} == {
+        (1, "birth_date"),
+        (1, "id_number"),
+    }
 
 
 # Resettled elsewhere (已在其他项目安置): the same ID number approved in another project
@@ -577,3 +620,28 @@ def test_an_override_stays_when_the_policy_agrees_and_then_disagrees_again(
     verdicts.project_recompute_verdicts(project=project)
 
     assert household.members.get().review_status == ReviewStatus.PASSED
+
+
+# Recording the moves (households.validation.clean_member)
+
+
+def test_a_moved_out_date_before_the_moved_in_date_is_recorded_as_a_return():
+    data, errors = clean_member(
+        member_data(hukou_moved_out=dt.date(2008, 9, 1), hukou_moved_in=dt.date(2012, 7, 1))
+    )
+
+    assert errors == []
+    assert (data["hukou_moved_out"], data["hukou_moved_in"]) == (
+        dt.date(2008, 9, 1),
+        dt.date(2012, 7, 1),
+    )
+
+
+def test_a_moved_out_date_before_the_members_birth_is_refused():
+    _, errors = clean_member(
+        member_data(birth_date=dt.date(1990, 5, 1), hukou_moved_out=dt.date(1989, 1, 1))
+    )
+
+    assert [(e.field, str(e.message)) for e in errors] == [
+        ("hukou_moved_out", "户口迁出日期不能早于出生日期")
+    ]

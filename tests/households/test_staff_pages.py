@@ -103,6 +103,18 @@ def test_search_finds_a_household_by_head_name_and_by_id_number(client, clerk, r
     assert household.code not in nothing.content.decode()
 
 
+def test_search_finds_a_household_by_the_lookup_code_as_printed_on_its_notice(
+    client, clerk, register
+):
+    household = register()
+    other = register()
+    code = household.lookup_code
+    printed = f"{code[:4]}-{code[4:8]}-{code[8:]}".lower()
+    client.force_login(clerk)
+    page = client.get(reverse("staff:household-list"), {"q": printed}).content.decode()
+    assert household.code in page and other.code not in page
+
+
 def test_uploaded_document_downloads_as_an_attachment_only_for_staff(
     client, clerk, outsider, register, settings, tmp_path
 ):

@@ -22,6 +22,7 @@ from lottery.services.draws import (
 )
 from lottery.services.sessions import lottery_session_confirm
 from lottery.services.sign_off import lottery_session_sign_off
+from publicity.pdf.notices import lookup_code_display
 from resettlement.errors import NotAllowed, RuleViolation
 from tests.lottery.factories import create_session, pick_all, start_drawing
 
@@ -50,6 +51,22 @@ def test_check_in_by_the_notice_code(open_session, operator):
     made = check_in(open_session, operator, household.lookup_code.lower())
     assert made.household == household and made.method == "notice_code"
     assert made.checked_in_by == operator
+
+
+def test_check_in_takes_the_code_exactly_as_printed_on_the_notice(open_session, operator):
+    household = Household.objects.get(code="H1101")
+    printed = lookup_code_display(household.lookup_code)  # e.g. LAM8-3DUZ-L6
+    assert "-" in printed
+    made = check_in(open_session, operator, printed)
+    assert made.household == household and made.method == "notice_code"
+
+
+def test_check_in_takes_the_printed_code_read_aloud_with_spaces_in_lower_case(
+    open_session, operator
+):
+    household = Household.objects.get(code="H1101")
+    typed = " " + lookup_code_display(household.lookup_code).replace("-", " ").lower() + " "
+    assert check_in(open_session, operator, typed).household == household
 
 
 def test_check_in_by_a_members_id_number_typed_full_width(open_session, operator):

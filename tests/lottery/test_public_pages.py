@@ -139,3 +139,40 @@ def test_too_many_requests_from_one_address_are_refused(client, settings, open_s
     assert refused["Retry-After"] == "60"
     assert "您的请求过于频繁,请一分钟后再试。" in refused.content.decode()
     assert 'href="/public/lottery/"' in refused.content.decode()  # the way back
+
+
+def _result_numbers(html: str) -> list[int]:
+    results = html[html.index('id="results"') :]
+    return [int(n) for n in re.findall(r'data-label="序号">(\d+)</td>', results)]
+
+
+def test_the_results_are_numbered_from_one_in_call_order(client, signed_session):
+    # Two villages are drawn first (positions 1 and 2); the first household is still 序号 1.
+    html = page(client, f"/public/lottery/{signed_session.code}/")
+    assert _result_numbers(html) == list(range(1, 13))
+
+
+def test_the_results_come_a_page_at_a_time(client, signed_session, monkeypatch):
+    from lottery.views import public
+
+    monkeypatch.setattr(public, "RESULTS_PAGE_SIZE", 5)
+    first = page(client, f"/public/lottery/{signed_session.code}/")
+    assert _result_numbers(first) == [1, 2, 3, 4, 5]
+    assert "第 1 / 3 页" in first and "page=2#results" in first
+    third = page(client, f"/public/lottery/{signed_session.code}/?page=3")
+    assert _result_numbers(third) == [11, 12]
+
+
+def test_a_household_finds_its_result_by_group_code_or_apartment(client, signed_session):
+    row = signed_session.bundle["allocation"][0]
+    household, apartment = row["household"], row["apartments"][0]
+    url = f"/public/lottery/{signed_session.code}/"
+    by_code = page(client, f"{url}?q={household}")
+    assert household in by_code and "找到 1 行" in by_code
+    by_apartment = page(client, f"{url}?q={apartment}")
+    assert household in by_apartment
+    by_group = page(client, f"{url}?q=1村第1组")
+    assert "找到 3 行" in by_group
+    head = Member.objects.get(household__code=household, relation="head")
+    by_full_name = page(client, f"{url}?q={head.name}")  # the rows show surnames only
+    assert "找到 0 行" in by_full_name and _result_numbers(by_full_name) == []

@@ -114,3 +114,20 @@ def test_staff_download_it_as_an_attachment_and_outsiders_get_403(
     assert response.content.startswith(b"%PDF")
     client.logout()
     assert client.get(url).status_code == 302  # to the login page
+
+
+@pytest.mark.django_db
+def test_the_record_is_chinese_and_an_english_copy_is_printed_on_request(
+    client, signed_session, notary
+):
+    url = reverse("lottery:record", args=[signed_session.code])
+    client.force_login(notary)
+    client.cookies["django_language"] = "en"
+    official = squeezed(pdf_pages(client.get(url).content)[0])
+    assert "摇号公证记录" in official
+    english = client.get(url + "?language=en")
+    assert english["Content-Disposition"].endswith('-en.pdf"')
+    first = pdf_pages(english.content)[0]
+    assert "Notarial record of the lottery" in first and "摇号公证记录" not in first
+    console = client.get(reverse("lottery:console", args=[signed_session.code])).content
+    assert f"{url}?language=en".encode() in console

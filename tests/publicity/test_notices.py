@@ -17,7 +17,7 @@ from django.utils import timezone
 from PIL import Image
 
 from households import idnumbers
-from households.models import Household, new_lookup_code
+from households.models import Document, Household, new_lookup_code
 from publicity.models import NoticeType, RenderJob, RenderPart, RenderStatus
 from publicity.pdf import notices as publicity_notices
 from publicity.services import notices, rendering
@@ -130,6 +130,8 @@ def test_allocation_notice_is_refused_for_a_household_not_yet_approved(register,
 def test_registration_notice_lists_the_members_and_the_documents_still_missing(
     approved_household, clerk
 ):
+    # The scans handed in for approval (tests.households.factories) are not on file here.
+    Document.objects.filter(household=approved_household).delete()
     pdf = notices.notice_pdf(
         actor=clerk,
         household=approved_household,
@@ -536,3 +538,26 @@ def test_notice_texts_are_chinese_whatever_the_staff_language(approved_household
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert "分房摇号通知书" in page_texts(response.content)[0]
+
+
+def test_an_english_copy_of_a_notice_is_printed_when_the_batch_asks_for_it(
+    approved_household, clerk, client
+):
+    pdf = notices.notice_pdf(
+        actor=clerk,
+        household=approved_household,
+        notice_type="allocation",
+        options={**LOTTERY, "language": "en"},
+    )
+    (text,) = page_texts(pdf)
+    assert "Housinglotterynotice" in text or "Housingallocationlotterynotice" in text
+    assert "分房摇号通知书" not in text
+    client.force_login(clerk)
+    client.cookies["django_language"] = "en"
+    form = client.get(reverse("notices:start")).content.decode()
+    assert 'name="language"' in form and ">English</option>" in form
+    # Anything else than a language of the site prints the official Chinese.
+    cleaned = notices.clean_options(
+        project=approved_household.project, notice_type="allocation", options={"language": "xx"}
+    )
+    assert cleaned["language"] == "zh-hans"

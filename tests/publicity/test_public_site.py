@@ -9,7 +9,6 @@ import json
 import re
 
 import pytest
-from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
@@ -180,11 +179,33 @@ def test_a_notice_board_roster_with_full_names_still_shows_masked_names_online(
     assert "找到 0 行" in searched
 
 
-def test_pages_are_in_chinese_whatever_the_language_cookie(client, published_population):
-    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
-    response = client.get(_publication_url(published_population))
-    assert response["Content-Language"] == "zh-hans"
-    assert "内容哈希" in _html(response)
+def test_pages_are_in_chinese_until_the_visitor_chooses_english_with_the_switch(
+    client, published_population
+):
+    url = _publication_url(published_population)
+    chinese = client.get(url)
+    assert chinese["Content-Language"] == "zh-hans" and "内容哈希" in _html(chinese)
+    # To the same page (its path only: a search typed into it is not echoed unmasked).
+    switch = reverse("choose-language", args=["en"]) + "?next=" + url
+    assert switch in _html(chinese)
+    assert ">English</a>" in _html(chinese)
+    assert client.get(switch).url == url
+    english = client.get(url)
+    assert english["Content-Language"] == "en" and "Cookie" in english["Vary"]
+    assert "Content hash (SHA-256)" in _html(english)
+    # The frozen table: its column labels and enumerated cells in English, names as they are.
+    assert "<th>Household code</th>" in _html(english) and "Head of household" in _html(english)
+    assert "王**" in _html(english)
+    assert ">简体中文</a>" in _html(english)
+    # Kept pages and their ETags are per language: the English page is not a 304 of the
+    # Chinese one, nor the Chinese page kept on the server.
+    assert english["ETag"] != chinese["ETag"]
+
+
+def test_the_language_switch_goes_back_only_to_this_site(client, db):
+    response = client.get(reverse("choose-language", args=["en"]) + "?next=https://evil.example/")
+    assert response.url == reverse("public:project-list")
+    assert client.get(reverse("choose-language", args=["fr"])).status_code == 404
 
 
 # --- Checking the hash --------------------------------------------------------------------
