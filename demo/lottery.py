@@ -21,7 +21,14 @@ before the real day):
   drawn), `notary` confirms and enters the entropy, `operator` checks in most households
   (by the notice's lookup code, some by the head's ID number) and draws; the absent ones
   are drawn by proxy (代摇); `notary` signs off with the witnesses, and the bundle is
-  verified before the stage ends.
+  verified before the stage ends;
+- after the lottery day, households the leader approves late (reviewed before, approved
+  only now): the first is posted in a supplementary entitlement roster of its community
+  (补充公示, period running), the second in none; their choices are entered and locked, and
+  the leader's attempt to open a second session for them is refused by the lottery gate
+  (lottery.gates: "not yet through publicity"), the refusal printed in the summary and
+  both households listed on the new-session page as held back, with the reason; the third
+  family chooses monetised resettlement instead (recorded in the settlement stage).
 
 The inputs are deterministic for a given seed (the same apartments, choices, check-ins and
 entropy); the draw itself is not: the server secret comes from `secrets`, as DESIGN §5
@@ -34,20 +41,33 @@ import itertools
 import random
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import tablib
+from django.db import transaction
 
 from allocation.models import Apartment, AreaFit, Demand
 from allocation.resources import HEADERS, apartments_import
 from allocation.services import demands as allocation_demands
 from allocation.services import estates
+from demo import dates
+from demo import households as demo_households
 from demo.households import MAIN_PROJECT_CODE, missing_users, ready_users
-from households.models import Community, Household, HouseholdStatus, Member, Project, Relation
+from demo.publicity import publish_supplement
+from households.models import (
+    Community,
+    Household,
+    HouseholdStatus,
+    Member,
+    Project,
+    Relation,
+    ReviewStatus,
+)
 from lottery.models import LotterySession, SessionMode
 from lottery.services import check_in, draws, sessions, sign_off
 from lottery.verification import verify_bundle
+from resettlement.errors import RuleViolation
 
 ESTATE_CODE = "E1"
 ESTATE_NAME = "南宫河农民多高层公寓"
@@ -82,9 +102,15 @@ class LotterySummary:
     session: LotterySession
     check_ins: int
     proxies: int
+    late: list[str] = field(default_factory=list)
+    refused: str = ""
 
     def lines(self) -> list[str]:
         fits = self.demands
+        late = [
+            f"  approved after the rosters: {', '.join(self.late)}",
+            f"  session {MAIN_PROJECT_CODE}-02 refused: {self.refused}",
+        ]
         return [
             f"{MAIN_PROJECT_CODE} housing and lottery",
             f"  estate {self.estate}: {self.apartments} apartments "
@@ -95,6 +121,7 @@ class LotterySummary:
             f"  session {self.session.code}: signed, {len(self.session.participants)} households "
             f"({self.check_ins} checked in, {self.proxies} by proxy), "
             f"bundle SHA-256 {self.session.bundle_sha256[:16]}…",
+            *(late if self.late else []),
         ]
 
 
@@ -280,6 +307,91 @@ def _verified(session: LotterySession) -> None:
         raise RuntimeError(f"the demo session's bundle does not verify: {problems[:3]}")
 
 
+# -- after the lottery day: households approved late ----------------------------------------
+
+# Said by the leader approving a household after the project's rosters were posted.
+LATE_OPINION = "补充材料已核实,同意按政策安置;须经公示期满后参加下一场摇号。"
+LATE = 3
+
+
+def _late_candidates(project: Project) -> list[Household]:
+    """Households reviewed but not yet approved, those with someone who qualified first
+    (they will choose apartments), in code order: the leader approves `LATE` of them."""
+    reviewed = list(
+        Household.objects.filter(project=project, status=HouseholdStatus.REVIEWED).order_by("code")
+    )
+    passed = set(
+        Member.objects.filter(
+            household__in=reviewed, review_status=ReviewStatus.PASSED
+        ).values_list("household_id", flat=True)
+    )
+    return sorted(reviewed, key=lambda h: h.pk not in passed)[:LATE]
+
+
+def _approve_late(household: Household, users: dict, rng: random.Random) -> Household:
+    """Approved now, after the rosters; the clerk enters the family's choice, the leader
+    locks it (four-eyes)."""
+    household = demo_households.approve(
+        leader=users["leader"], household=household, opinion=LATE_OPINION
+    )
+    if household.entitlement_area > 0:
+        types = {code: Decimal(nominal) for code, _name, nominal, _built in TYPES}
+        cap = allocation_demands.allocation_policy_of(household.project).over_area_cap
+        items = _choice(household.entitlement_area, _combinations(types), cap, rng)
+        clerk = users["clerk2"] if household.registered_by_id == users["clerk2"].pk else None
+        allocation_demands.demand_choose(
+            actor=clerk or users["clerk"], household=household, items=items
+        )
+        allocation_demands.demand_lock(
+            actor=users["leader"], project=household.project, households=[household]
+        )
+    return household
+
+
+def _refused_session(project: Project, estate, users: dict, late: list[Household]) -> str:
+    """The leader tries to open a second session for the late households' communities; the
+    lottery gate refuses (they are not through publicity). Returns the refusal's message."""
+    communities = Community.objects.filter(pk__in={h.community_id for h in late})
+    try:
+        with transaction.atomic():
+            sessions.lottery_session_create(
+                actor=users["leader"],
+                project=project,
+                estate=estate,
+                communities=communities,
+                code=f"{MAIN_PROJECT_CODE}-02",
+                title=f"{ESTATE_NAME}分房摇号 第二场",
+                mode=SessionMode.DIRECT,
+            )
+    except RuleViolation as refusal:
+        if refusal.code != "not_cleared_by_publicity":
+            raise
+        return refusal.message
+    raise RuntimeError("the lottery gate let households through before their publicity ended")
+
+
+def _late_approvals(project: Project, estate, users: dict, rng: random.Random):
+    """Three households approved after the lottery day (the module docstring): returns them
+    and the refusal of the session the leader tried to open for the first two."""
+    candidates = _late_candidates(project)
+    if len(candidates) < 2:
+        return [], ""
+    first = _approve_late(candidates[0], users, rng)
+    publish_supplement(users, first, dates.days_ago(dates.SUPPLEMENT_STARTS))
+    second = _approve_late(candidates[1], users, rng)
+    drawn = [h for h in (first, second) if h.entitlement_area > 0]
+    refused = _refused_session(project, estate, users, drawn) if drawn else ""
+    late = [first, second]
+    if len(candidates) > 2:
+        # The family chooses monetised resettlement (货币化安置): it chooses no apartments.
+        late.append(
+            demo_households.approve(
+                leader=users["leader"], household=candidates[2], opinion=LATE_OPINION
+            )
+        )
+    return late, refused
+
+
 def seed_lottery(
     *, seed: int, users: dict, progress: Callable[[str], None] = lambda message: None
 ) -> LotterySummary:
@@ -327,6 +439,7 @@ def seed_lottery(
     session = sign_off.lottery_session_sign_off(actor=notary, session=session, witnesses=WITNESSES)
     _verified(session)
     progress(f"  {MAIN_PROJECT_CODE}: lottery {session.code} signed off, bundle verified")
+    late, refused = _late_approvals(project, estate, users, rng)
 
     fits = Counter(
         Demand.objects.filter(project=project).values_list("area_fit", flat=True).order_by()
@@ -340,6 +453,8 @@ def seed_lottery(
         session=session,
         check_ins=check_ins,
         proxies=len(session.participants) - check_ins,
+        late=[h.code for h in late],
+        refused=refused,
     )
 
 

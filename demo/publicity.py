@@ -6,8 +6,9 @@ after the registry stage (demo.households), as the demo users would:
 - the leader sets the project's entitlement roster period (30 days, `PublicityPeriod`);
 - `leader2` drafts and the leader publishes (four-eyes) the main project's registration
   results, resettlement population and entitlement rosters (for the whole project), with
-  periods that began `PUBLICITY_DAYS_AGO` days ago, so that they have ended by the lottery
-  day (the lottery gate, lottery.gates, asks it of every household drawn);
+  periods that began four months before the seeding (`demo.dates`), so that they have
+  ended by the lottery day (the lottery gate, lottery.gates, asks it of every household
+  drawn);
 - residents object during the period (services.objection_file, as the public form does):
   one about a family member left off the population roster, one asking why another member
   was rejected, one about how entitlement areas are computed, and two still waiting for an
@@ -17,10 +18,12 @@ after the registry stage (demo.households), as the demo users would:
   approves again, and the population and entitlement rosters are published as version 2
   (version 1 closes) ten days into the first period, so the corrected household's new
   entitlement has been public for its full period before the lottery;
-- a clerk starts the publicity notices (公示通知书) of the first villager group, for
-  door-to-door delivery. Celery renders them after the seeding commits (in the embedded
-  setup, at once); only one group, to keep `make run` quick: the other groups' batches are
-  a click away on the notices page.
+- a clerk prints the rosters on the notice boards (each current version, one PDF per
+  community, `roster_render_start`), so their sheets are there to download, and starts the
+  publicity notices (公示通知书) of the first villager group, for door-to-door delivery.
+  Celery renders them after the seeding commits (in the embedded setup, at once); only one
+  group's notices, to keep `make run` quick: the other groups' batches are a click away on
+  the notices page.
 
 Choices come from a generator seeded by the seed, over rows in code order, so the same seed
 gives the same publications and objections. Runs inside seed_demo's transaction.
@@ -33,6 +36,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from demo import dates
 from demo import households as demo_households
 from demo.households import EARLIER_PROJECT_CODE, MAIN_PROJECT_CODE, ready_users
 from households.models import (
@@ -48,10 +52,9 @@ from households.qualification import HUKOU_AFTER_CUTOFF
 from households.services import review
 from publicity import models
 from publicity.models import Objection, Publication, RenderJob
-from publicity.services import notices, publications
+from publicity.services import notices, publications, rendering
 from publicity.services import objections as publicity_objections
 from publicity.services import periods as period_services
-from resettlement import periods
 
 # The correction the demo plays out: hukou moved in after the cut-off on the register, but
 # the police station had accepted the move before it (a written exception the rules allow).
@@ -63,13 +66,12 @@ _CORRECTION_REASON = (
 
 # When the earlier project's rosters were publicised (its hukou cut-off was 2010-06-30).
 EARLIER_PUBLICITY_STARTS = dt.date(2010, 9, 1)
-# The main project's rosters began this many days before the seeding (the entitlement roster's
-# 30 days have ended by the lottery day); objections came in a few days into the period and the
-# corrections were published `CORRECTED_AFTER` days into it.
-PUBLICITY_DAYS_AGO = 45
+# The main project's rosters began `dates.PUBLICITY_STARTS` days before the seeding (the
+# entitlement roster's 30 days have ended by the lottery day); objections came in a few days
+# into the period and the corrections were published `dates.CORRECTED_AFTER` days into it.
 ENTITLEMENT_DAYS = 30
-OBJECTIONS_AFTER = 3
-CORRECTED_AFTER = 10
+# Who prints the rosters for the notice boards.
+PRINTER = "clerk"
 
 
 @dataclass
@@ -81,6 +83,7 @@ class PublicitySummary:
     upheld: int
     closed: list[Publication] = field(default_factory=list)
     notices: RenderJob | None = None
+    rosters: list[RenderJob] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         lines = [f"{MAIN_PROJECT_CODE} publicity"]
@@ -96,6 +99,12 @@ class PublicitySummary:
             f"  objections {self.objections}: answered {self.answered} "
             f"(upheld {self.upheld}), open {self.objections - self.answered}"
         )
+        if self.rosters:
+            lines.append(
+                f"  roster PDFs: {len(self.rosters)} publications, "
+                f"{sum(job.parts.count() for job in self.rosters)} community sheets, "
+                "rendered by Celery after commit"
+            )
         if self.notices is not None:
             parts = self.notices.parts.count()
             lines.append(
@@ -138,6 +147,38 @@ def _earlier_project_publicity(drafter, leader) -> list[Publication]:
     ]
     publications.publications_close_expired()
     return [Publication.objects.defer("rows").get(pk=p.pk) for p in published]
+
+
+def print_rosters(actor, publications: list[Publication]) -> list[RenderJob]:
+    """Print rosters for the notice boards as a clerk does from the publication page: one
+    PDF per community, through the rendering service (Celery renders the parts after the
+    seeding commits; in the embedded setup, at once)."""
+    return [
+        rendering.roster_render_start(actor=actor, publication=publication)
+        for publication in publications
+        if publication.row_count
+    ]
+
+
+def publish_supplement(
+    users: dict, household: Household, starts_on: dt.date
+) -> tuple[Publication, RenderJob | None]:
+    """A supplementary entitlement roster (补充公示) of the household's community, for a
+    household approved after the project's roster: drafted by `leader2`, published by the
+    leader (four-eyes), printed by the clerk. Its period runs from `starts_on`."""
+    drafter = ready_users({"leader2": "publicity.add_publication"})["leader2"]
+    spec_title = f"{household.project.name} {household.community.name} 安置面积补充公示"
+    draft = publications.publication_create(
+        actor=drafter,
+        project=household.project,
+        kind="entitlement",
+        title=spec_title,
+        community=household.community,
+        starts_on=starts_on,
+    )
+    published = publications.publication_publish(actor=users["leader"], publication=draft)
+    jobs = print_rosters(users[PRINTER], [published])
+    return published, (jobs[0] if jobs else None)
 
 
 def _start_notices(actor, project: Project) -> RenderJob | None:
@@ -194,7 +235,7 @@ def _object(
         contact_phone=phone,
         text=text,
         household_code=code,
-        today=publication.starts_on + dt.timedelta(days=OBJECTIONS_AFTER),
+        today=publication.starts_on + dt.timedelta(days=dates.OBJECTIONS_AFTER),
     )
 
 
@@ -237,7 +278,7 @@ def seed_publicity(
     period_services.publicity_period_set(
         actor=leader, project=project, kind="entitlement", days=ENTITLEMENT_DAYS
     )
-    starts_on = periods.today() - dt.timedelta(days=PUBLICITY_DAYS_AGO)
+    starts_on = dates.days_ago(dates.PUBLICITY_STARTS)
     registration = _publish(drafter, leader, project, "registration", starts_on)
     population = _publish(drafter, leader, project, "population", starts_on)
     entitlement = _publish(drafter, leader, project, "entitlement", starts_on)
@@ -311,9 +352,14 @@ def seed_publicity(
     published = [registration, population, entitlement]
     drafts = []
     if upheld:
-        corrected_on = starts_on + dt.timedelta(days=CORRECTED_AFTER)
+        corrected_on = starts_on + dt.timedelta(days=dates.CORRECTED_AFTER)
         published[1] = _correct(drafter, leader, population, corrected_on)
         published[2] = _correct(drafter, leader, entitlement, corrected_on)
+    # The versions on the notice boards now (a closed first version prints from its page).
+    printed = Publication.objects.filter(
+        project=project, status=models.PublicationStatus.PUBLISHED
+    ).order_by("kind", "version")
+    rosters = print_rosters(users[PRINTER], list(printed))
     job = _start_notices(users["clerk"], project)
     progress(f"  {MAIN_PROJECT_CODE}: publicity published, {len(objections)} objections")
     return PublicitySummary(
@@ -324,4 +370,5 @@ def seed_publicity(
         upheld=upheld,
         closed=closed,
         notices=job,
+        rosters=rosters,
     )

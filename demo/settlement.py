@@ -15,19 +15,24 @@ the relocation subsidy paid in full):
   (reviewer, leader, leader2, finance, finance2, finance3, finance4: one person a step),
   collections recorded before payouts (`finance4`, with idempotency keys; one request is
   repeated, as a double-clicked button would), the group settled, keys handed over with the
-  meter readings, most households moved in; three defect tickets: one reported by a resident
-  through the lookup code and answered by `clerk`, one taken by `clerk2` on the phone,
-  answered and closed, and one a resident reported that waits for an answer;
+  meter readings to all but its last household (settled, keys not yet collected), most of
+  those moved in; three defect tickets: one reported by a resident through the lookup code
+  and answered by `clerk`, one taken by `clerk2` on the phone, answered and closed, and one
+  a resident reported that waits for an answer;
 - after the keys, one household of that group that was paid has its demolished area
   corrected (an annex the survey missed): `leader` opens a correction after settlement with
   the reason, `clerk` corrects the area in the registry, the statement becomes a new version
   that goes through the seven steps again, and the difference is paid;
-- the next such group is partly through the chain: its statements stopped at different steps.
+- the next such group is partly through the chain: its statements stopped at different
+  steps, the first household's agreement already signed;
+- households approved after the lottery day wait for their publicity and the next session
+  (no statement yet), but for one whose family chose monetised resettlement.
 
-The demo compresses time: the lottery ran today, so everything after it (signing, payments,
-handover, moving in) happens today too; only the moving-out dates lie in the past. Inputs are
-deterministic for a given seed; the amounts depend on the apartments drawn (the draw's secret
-is random, see demo/lottery.py). Runs inside seed_demo's transaction.
+Dates (demo.dates): the agreements were signed, the keys handed over and the families moved
+in on days in the past, in that order, after the (notional) lottery day; the acts the
+services stamp (approvals, payments) carry the seeding's time. Inputs are deterministic for a
+given seed; the amounts depend on the apartments drawn (the draw's secret is random, see
+demo/lottery.py). Runs inside seed_demo's transaction.
 """
 
 from __future__ import annotations
@@ -41,12 +46,14 @@ from decimal import Decimal
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from allocation.models import Demand
+from demo import dates
+from demo import households as demo_households
 from demo.households import MAIN_PROJECT_CODE, missing_users, ready_users
-from demo.households import approve as demo_approve
 from households.models import Household, HouseholdStatus, Project, VillagerGroup
 from households.services.registration import household_update
 from households.services.unmask import personal_data_unmask
-from lottery.selectors.sign_off import binding_allocations
+from lottery.selectors.sign_off import binding_allocations, signed_allocations
 from settlement.models import AdjustmentKind, Outcome, Statement, StatementStatus
 from settlement.selectors.groups import group_settlement
 from settlement.selectors.handover import head_name
@@ -91,6 +98,7 @@ UNMASK_REASON = "电话通知该户领取补偿款"
 # The correction after settlement: the survey of one settled household missed an annex.
 CORRECTION_REASON = "复核测量发现漏计附属用房 5.00 ㎡,经领导小组研究同意更正被拆迁面积"
 CORRECTION_AREA = Decimal("5.00")
+REAPPROVAL_OPINION = "被拆迁面积更正已核实,同意按更正后面积重新审批。"
 # Several approved households, all with apartments: the group the demo settles.
 SEVERAL = 3
 DEFECTS = (
@@ -263,25 +271,26 @@ def _settle(statements: list[Statement], users: dict, rng: random.Random) -> tup
 
 
 def _agreements(households: list[Household], users: dict) -> None:
-    today = timezone.localdate()
+    signed_on = dates.days_ago(dates.AGREEMENTS_SIGNED)
     for household in households:
         agreement, _pdf = agreements.agreement_issue(actor=users["clerk"], household=household)
         agreements.agreement_sign(
             actor=users["clerk"],
             agreement=agreement,
-            signed_on=today,
+            signed_on=signed_on,
             signer_name=head_name(household) or household.code,
         )
 
 
 def _handovers(households: list[Household], users: dict, rng: random.Random) -> None:
-    today = timezone.localdate()
+    handed_over_on = dates.days_ago(dates.KEYS_HANDED_OVER)
+    earliest, latest = dates.MOVED_IN
     for index, household in enumerate(households):
         apartments = binding_allocations(household).count()
         handover.handover_record(
             actor=users["clerk"],
             household=household,
-            handed_over_on=today,
+            handed_over_on=handed_over_on,
             keys=3 * apartments,
             water_reading=f"{rng.randint(0, 3)}.{rng.randint(0, 99):02d}",
             electricity_reading=f"{rng.randint(0, 12)}.{rng.randint(0, 99):02d}",
@@ -289,8 +298,11 @@ def _handovers(households: list[Household], users: dict, rng: random.Random) -> 
             received_by=head_name(household) or household.code,
             signature_record=f"交房确认单 {MAIN_PROJECT_CODE}-JF-{household.code}",
         )
-        if index % 3 != 2:  # most have moved in
-            handover.move_in_record(actor=users["clerk"], household=household, moved_in_on=today)
+        if index < len(households) - 1:  # all but the last moved in, after the handover
+            moved_in_on = dates.days_ago(rng.randint(latest, earliest))
+            handover.move_in_record(
+                actor=users["clerk"], household=household, moved_in_on=moved_in_on
+            )
 
 
 def _defects(households: list[Household], users: dict) -> int:
@@ -324,22 +336,24 @@ def _correction(members: list[Household], users: dict) -> str | None:
     corrections.correction_open(
         actor=users["leader"], household=household, reason=CORRECTION_REASON
     )
-    household_update(
+    # Through the registry's change control, with the reason: the household goes back to
+    # the leader, who approves it again; the statement reopens as a new version.
+    household = household_update(
         actor=users["clerk"],
         household=household,
         data={"demolished_area": household.demolished_area + CORRECTION_AREA},
         reason=CORRECTION_REASON,
     )
-    # The change sent the household back to 已审核 (change control): the leader approves it
-    # again, and finance recomputes the statement on the corrected area.
-    demo_approve(
-        leader=users["leader"],
-        household=Household.objects.get(pk=household.pk),
-        opinion="更正后的被拆迁面积经复核无误,同意。",
-    )
-    household.refresh_from_db()
-    settlement_statements.statement_compute(actor=users["finance"], household=household)
+    if household.status != HouseholdStatus.APPROVED:
+        household = demo_households.approve(
+            leader=users["leader"], household=household, opinion=REAPPROVAL_OPINION
+        )
     statement = Statement.objects.get(household=household)
+    if statement.status != StatementStatus.SETTLED:
+        # Finance computes the new version from the corrected area.
+        statement = settlement_statements.statement_compute(
+            actor=users["finance"], household=household
+        )
     if statement.status == StatementStatus.SETTLED:
         # The registry did not reopen the statement (households.signals not sent): the
         # correction stays open, shown on the household's settlement page.
@@ -361,10 +375,15 @@ def _correction(members: list[Household], users: dict) -> str | None:
 
 
 def _monetised(households: list[Household], users: dict) -> list[str]:
-    """Monetised resettlement for every approved household without apartments."""
+    """Monetised resettlement for every approved household without apartments that chose
+    none (nobody qualified, or the family chose money); a household whose choice waits for
+    the next lottery session is left to it."""
     codes = []
+    waiting = set(
+        Demand.objects.filter(household__in=households).values_list("household_id", flat=True)
+    )
     for household in households:
-        if not binding_allocations(household).exists():
+        if household.pk not in waiting and not binding_allocations(household).exists():
             settlement_statements.outcome_choose(
                 actor=users["finance"], household=household, outcome=Outcome.MONETISED
             )
@@ -415,10 +434,15 @@ def seed_settlement(
         )
     monetised = _monetised(households, users)
     statements = {}
+    drawn = set(
+        signed_allocations().filter(household__in=households).values_list("household_id", flat=True)
+    )
     for household in households:
         if household.code in monetised:
             statements[household.pk] = Statement.objects.get(household=household)
             continue
+        if household.pk not in drawn:
+            continue  # waits for the next lottery session
         statements[household.pk] = settlement_statements.statement_compute(
             actor=finance, household=household
         )
@@ -436,21 +460,25 @@ def seed_settlement(
         # Finance sees phone numbers masked; to ring a family about its payment the officer
         # unmasks that one number, and the reason is recorded for the supervising office.
         personal_data_unmask(actor=finance, household=members[0], reason=UNMASK_REASON)
-        _handovers(members, users, rng)
-        defects = _defects(members, users)
-        corrected = _correction(members, users)
+        # Keys for all but the last household (settled; the family has not come for them).
+        keyed = members[:-1] if len(members) >= 3 else members
+        _handovers(keyed, users, rng)
+        defects = _defects(keyed, users)
+        corrected = _correction(keyed, users)
         if not group_settlement(settled_group).settled:  # pragma: no cover - a broken stage
             raise RuntimeError(f"the demo group {settled_group.code} did not settle")
         progress(f"  {MAIN_PROJECT_CODE}: group {settled_group.code} settled and handed over")
 
     partial_steps: dict[str, int] = {}
     if partial_group is not None:
-        for index, household in enumerate(h for h in households if h.group_id == partial_group.pk):
+        partial = [h for h in households if h.group_id == partial_group.pk]
+        for index, household in enumerate(partial):
             chain = approvals.statement_chain(statements[household.pk])
             steps = 1 + index % (len(chain) - 1)  # never the last: mid-chain
             _approve(statements[household.pk], users, steps=steps)
             code = chain[steps - 1].code
             partial_steps[code] = partial_steps.get(code, 0) + 1
+        _agreements(partial[:1], users)  # signed while its statement is being approved
         progress(f"  {MAIN_PROJECT_CODE}: group {partial_group.code} partly approved")
 
     return SettlementSummary(

@@ -32,10 +32,25 @@ def _refresh(project_id: int) -> None:
 
 def ledger_refresh_after_commit(project_id: int | None) -> None:
     """Refresh the project's ledger once the current transaction commits (at once outside
-    one)."""
+    one): once per project however many events the transaction holds (a group's payments,
+    a seeding of hundreds), since the refresh reads the committed state whole. The callbacks
+    of one transaction share a record of the projects refreshed (`ledger_done`); a callback
+    dropped with a rolled-back savepoint never runs, and the others still refresh."""
     if project_id is None:
         return
-    transaction.on_commit(lambda: _refresh(project_id))
+    pending = (entry[1] for entry in transaction.get_connection().run_on_commit)
+    done = next((c.ledger_done for c in pending if hasattr(c, "ledger_done")), None)
+    if done is None:
+        done = set()
+
+    def refresh() -> None:
+        if project_id in done:
+            return
+        done.add(project_id)
+        _refresh(project_id)
+
+    refresh.ledger_done = done
+    transaction.on_commit(refresh)
 
 
 def _payment_saved(sender, instance: Payment, created: bool, **kwargs) -> None:

@@ -116,6 +116,7 @@ def session_create(request: HttpRequest) -> HttpResponse:
             "form": form,
             "project": project,
             "projects": visible_projects(request.user).order_by("code"),
+            "held_back": session_selectors.held_back_by_publicity(project),
         },
     )
 

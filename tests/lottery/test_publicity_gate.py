@@ -171,3 +171,17 @@ def test_the_new_session_page_names_each_household_and_what_it_lacks(
     assert "H9004:从未出现在已发布的安置面积公示中" in text
     assert text.count("H9004:") == 1
     assert not LotterySession.objects.exists()
+
+
+def test_the_new_session_page_lists_the_households_publicity_holds_back_before_anyone_tries(
+    client, lottery_project, clerk, reviewer, leader
+):
+    _import_and_approve(lottery_project, "H9005", clerk=clerk, reviewer=reviewer, leader=leader)
+    client.force_login(leader)
+    page = client.get(f"/staff/lottery/new/?project={lottery_project.project.code}")
+    text = page.content.decode()
+    held_back = text[text.index('id="held-back"') :]
+    assert "待公示期满,暂不能参加正式摇号" in held_back
+    assert "<td>H9005</td>" in held_back and "从未出现在已发布的安置面积公示中" in held_back
+    # the households standing on the ended project roster are not held back
+    assert "<td>H2" not in held_back and "<td>H1" not in held_back

@@ -12,6 +12,7 @@ from django.test import Client
 from oversight.models import LedgerEntry, LedgerRun
 from oversight.services import ledger
 from resettlement.models import AuditEntry
+from settlement.models import Statement
 from settlement.services import payments
 from tests.oversight.test_ledger import TODAY, ledger_project, settled_with_subsidy  # noqa: F401
 from tests.reauth import recently_authenticated
@@ -51,6 +52,22 @@ def test_nothing_is_refreshed_before_the_commit(
         settled_with_subsidy(household, months=20, amount="30000.00")
     assert entry("A").subsidy_paid == 0  # waits for the commit
     assert callbacks
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_many_events_in_one_transaction_refresh_the_ledger_once(
+    ledger_project,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    ledger.ledger_refresh()
+    household = entry("A").household
+    runs = LedgerRun.objects.count()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        settled_with_subsidy(household, months=20, amount="30000.00")
+        Statement.objects.get(household=household).save()  # a second event, same project
+    assert len(callbacks) == 2
+    assert LedgerRun.objects.count() == runs + 1  # one refresh of the project at the commit
+    assert entry("A").subsidy_paid == 30000
 
 
 @time_machine.travel(TODAY, tick=False)

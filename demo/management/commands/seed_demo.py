@@ -13,7 +13,16 @@ class Command(BaseCommand):
         "same services the office uses: registration, documents, review and approval, "
         "publicity, housing stock, demands, a signed lottery session, statements through the "
         "fund-approval chain, payments, agreements, key handover and defects, by the demo users. "
-        "Deterministic for a given --seed (but for the lottery's secret). Local demos only."
+        "Deterministic for a given --seed (but for the lottery's secret). Local demos only. "
+        "How its dates lie: every act a service records (registering, reviewing, approving, "
+        "publishing, drawing, approving statements, payments) carries the time of the seeding; "
+        "the dates a service takes are given in the past, in a real project's order, counted "
+        "back from the day of seeding: rosters posted on day -120 (corrected on day -110; the "
+        "entitlement roster's 30 days end on day -81), agreements signed on day -60, keys "
+        "handed over on day -30, families moved in between days -25 and -5. Every publication "
+        "period a gate asks about has ended, but for one household's supplementary roster "
+        "(posted on day -5), which the lottery gate holds back, as it does a household "
+        "approved after every roster (demo/dates.py)."
     )
 
     def add_arguments(self, parser) -> None:
