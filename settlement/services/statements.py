@@ -337,12 +337,10 @@ def statement_reopen(
     except RuleViolation:
         recomputed = False
         statement.refresh_from_db()
-    if (
-        recomputed
-        and statement.status == before["status"]
-        and statement.version == before["version"]
-    ):
-        return statement  # a draft whose figures did not change
+    if statement.status == before["status"] and statement.version == before["version"]:
+        # A draft whose figures did not change, or that stays as it was because its inputs
+        # give no statement now (a repeated signal for a household already sent back).
+        return statement
     audit_record(
         actor=actor,
         action="statement.restart",

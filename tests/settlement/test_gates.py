@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from households.models import Household
+from households.models import Household, HouseholdStatus
 from households.services.review import household_send_back
 from households.signals import facts_changed, facts_changing
 from resettlement.audit import AuditEntry
@@ -23,6 +23,7 @@ from settlement.models import (
     StatementStatus,
 )
 from settlement.selectors.payments import remaining, signed_paid
+from settlement.services import approvals
 from settlement.services.corrections import correction_close, correction_open
 from settlement.services.payments import payment_record
 from settlement.services.statements import statement_compute
@@ -43,10 +44,23 @@ def computed(settlement_project, household, finance_wu) -> Statement:
 
 
 def _approve_all(statement, approvers) -> Statement:
+    """Every step that applies to the statement (a payment seven, a collection six), one
+    person each, in the order of `approvers`."""
     for person in approvers:
+        if approvals.next_step(Statement.objects.get(pk=statement.pk)) is None:
+            break
         approve_next(actor=person, statement=statement)
     statement.refresh_from_db()
+    assert approvals.next_step(statement) is None
     return statement
+
+
+def _steps_taken(statement) -> list[str]:
+    return list(
+        statement.approvals.filter(round=statement.approval_round)
+        .order_by("position")
+        .values_list("code", flat=True)
+    )
 
 
 def _change_area(household, area: str, *, actor, reason="测绘更正") -> None:
@@ -104,11 +118,16 @@ def test_a_later_step_is_refused_too_once_the_household_is_sent_back(
     computed, household, approvers, leader
 ):
     approve_next(actor=approvers[0], statement=computed)
-    household_send_back(actor=leader, household=household, reason="重新审核")
+    # The household left 已审批 without settlement hearing of it (a send-back through the
+    # registry restarts the chain at step 1: see the signal test below). The gate holds at
+    # every step of the chain, not only the first.
+    Household.objects.filter(pk=household.pk).update(status=HouseholdStatus.REGISTERED)
     with pytest.raises(RuleViolation) as refused:
         approve_next(actor=approvers[1], statement=computed)
     assert refused.value.code == "household_not_approved"
     assert household.code in refused.value.message
+    computed.refresh_from_db()
+    assert computed.approvals.count() == 1
 
 
 def test_a_draft_left_on_the_old_area_is_refused_not_silently_recomputed(
@@ -159,6 +178,8 @@ def test_a_send_back_heard_through_the_signal_stops_the_statement(
     computed, household, approvers, leader
 ):
     approve_next(actor=approvers[0], statement=computed)
+    # The registry's send-back sends facts_changed (fields ["status"]) itself; a repeat of
+    # the signal changes nothing more (one restart, one new round).
     household_send_back(actor=leader, household=household, reason="公示异议成立")
     household.refresh_from_db()
     facts_changed.send(
@@ -188,7 +209,8 @@ def test_no_payment_once_the_household_is_no_longer_approved(
 ):
     statement = _approve_all(computed, approvers)
     assert statement.status == StatementStatus.APPROVED
-    household_send_back(actor=leader, household=household, reason="重新审核")
+    # The household left 已审批 without settlement hearing of it: the payment gate refuses.
+    Household.objects.filter(pk=household.pk).update(status=HouseholdStatus.REGISTERED)
     with pytest.raises(RuleViolation) as refused:
         payment_record(
             actor=approvers[-1], statement=statement, amount="1.00", idempotency_key="k-1"
@@ -197,6 +219,18 @@ def test_no_payment_once_the_household_is_no_longer_approved(
     assert refused.value.message == (
         f"户 {household.code} 当前为“已登记”,不是已审批的安置户,不能登记收付款。"
     )
+    # Sent back through the registry: settlement hears it, the approved statement goes back
+    # to draft in a new round, and no payment is taken on it.
+    Household.objects.filter(pk=household.pk).update(status=HouseholdStatus.APPROVED)
+    household_send_back(actor=leader, household=household, reason="重新审核")
+    statement.refresh_from_db()
+    assert statement.status == StatementStatus.DRAFT and statement.approval_round == 2
+    with pytest.raises(RuleViolation) as refused:
+        payment_record(
+            actor=approvers[-1], statement=statement, amount="1.00", idempotency_key="k-2"
+        )
+    assert refused.value.code == "not_approved" and household.code in refused.value.message
+    assert not statement.payments.exists()
 
 
 # -- key handover ------------------------------------------------------------------------------
@@ -283,6 +317,7 @@ def test_a_correction_that_lowers_the_figures_collects_the_difference_back(
     correction_open(actor=leader, household=household, reason="面积多计")
     _change_area(household, "140.00", actor=clerk)
     statement = _approve_all(Statement.objects.get(household=household), approvers)
+    assert statement.net < 0 and _steps_taken(statement)[-1] == "collection_receipt"
     assert remaining(statement) == Decimal("-15000.00")
     payment, _created = payment_record(
         actor=approvers[-1], statement=statement, amount="15000.00", idempotency_key="corr-2"
@@ -291,6 +326,43 @@ def test_a_correction_that_lowers_the_figures_collects_the_difference_back(
     statement.refresh_from_db()
     assert statement.status == StatementStatus.SETTLED
     assert not StatementCorrection.objects.filter(closed_at__isnull=True).exists()
+
+
+def test_a_corrected_version_goes_through_the_steps_of_what_remains_not_of_its_net(
+    settlement_project, household, clerk, leader, approvers
+):
+    for other in Household.objects.filter(group=household.group).exclude(pk=household.pk):
+        settle(other)  # collect first, pay later: the rest of the group is settled
+    statement = settle(household)
+    collected = -statement.net
+    assert collected > 0  # the household paid in on its settled version
+    correction_open(actor=leader, household=household, reason="漏测附房10㎡")
+    _change_area(household, "160.00", actor=clerk)
+    statement = Statement.objects.get(household=household)
+    # Still a collection by its net, but less than was collected: 15,000 元 goes back to the
+    # household, through the payment steps (a bank payment, a transfer to its account), not
+    # through "确认收款入账".
+    assert statement.net == -collected + Decimal("15000.00") and statement.net < 0
+    assert [s.code for s in approvals.statement_chain(statement)][-2:] == [
+        "bank_payment",
+        "transfer_to_household",
+    ]
+    statement = _approve_all(statement, approvers)
+    assert statement.status == StatementStatus.APPROVED
+    assert _steps_taken(statement)[-2:] == ["bank_payment", "transfer_to_household"]
+    assert "collection_receipt" not in _steps_taken(statement)
+    assert remaining(statement) == Decimal("15000.00")
+    payment, _created = payment_record(
+        actor=approvers[-1], statement=statement, amount="15000.00", idempotency_key="corr-3"
+    )
+    assert payment.direction == PaymentDirection.PAY
+    statement.refresh_from_db()
+    assert statement.status == StatementStatus.SETTLED
+    # The settled statement still shows the steps it went through.
+    assert [s.code for s in approvals.statement_chain(statement)][-2:] == [
+        "bank_payment",
+        "transfer_to_household",
+    ]
 
 
 def test_only_a_leader_opens_a_correction_with_a_reason_on_a_settled_statement(
