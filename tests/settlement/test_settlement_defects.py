@@ -160,7 +160,8 @@ def test_the_statement_page_shows_lines_and_steps_in_words_not_codes(money, chai
     approve_next(actor=chain.reviewer, statement=statement)
     url = f"/staff/settlement/statements/{statement.pk}/"
     html = client_for(chain.leader).get(url).content.decode()
-    assert "area=" not in html and "180.50 ㎡" in html
+    # money.owed nets 30,000.00 元: 130.00 ㎡ of demolished house at 1,000.00 元/㎡.
+    assert "area=" not in html and "130.00 ㎡ × 1,000.00 元/㎡" in html
     english = client_for(chain.leader, language="en").get(url).content.decode()
     assert "Compensation for the demolished house" in english
     assert "被拆迁房屋补偿" not in english
