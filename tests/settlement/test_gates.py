@@ -10,8 +10,9 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from households.models import Household, HouseholdStatus
-from households.services.review import household_send_back
+from households.models import Household, HouseholdStatus, ReviewStatus
+from households.services.registration import household_update
+from households.services.review import household_approve, household_send_back
 from households.signals import facts_changed, facts_changing
 from resettlement.audit import AuditEntry
 from resettlement.errors import NotAllowed, RuleViolation
@@ -308,6 +309,62 @@ def test_a_correction_makes_a_new_version_with_its_own_approval_round_and_paymen
     # Closed: the next change is refused again.
     with pytest.raises(RuleViolation):
         _change_area(household, "210.00", actor=clerk)
+
+
+def test_a_correction_through_the_registry_waits_for_the_household_to_be_approved_again(
+    settlement_project, household, clerk, leader, finance_wu, approvers
+):
+    """The registry's own service, not the signal alone: a reviewed household's area change
+    sends it back to the leader, so the reopened statement waits for that approval and for
+    finance to recompute it before its new approval round."""
+    for other in Household.objects.filter(group=household.group).exclude(pk=household.pk):
+        settle(other)  # collect first, pay later: the rest of the group is settled
+    statement = settle(household)
+    settled_net = statement.net
+    # Its members were reviewed (the fixture approved the household without the review).
+    household.members.update(review_status=ReviewStatus.PASSED, reviewed_by=approvers[0])
+    correction = correction_open(actor=leader, household=household, reason="实测面积更正为200㎡")
+    household_update(
+        actor=clerk,
+        household=household,
+        data={"demolished_area": Decimal("200.00")},
+        reason="实测面积更正为200㎡",
+    )
+    household.refresh_from_db()
+    statement.refresh_from_db()
+    assert household.status != HouseholdStatus.APPROVED  # back to the leader
+    assert statement.status == StatementStatus.DRAFT and statement.approval_round == 2
+    assert statement.version == 1  # kept, stale: the household gives no statement now
+    with pytest.raises(RuleViolation) as refused:
+        approve_next(actor=approvers[0], statement=statement)
+    assert refused.value.code == "household_not_approved"
+    household = household_approve(
+        actor=leader,
+        household=household,
+        opinion="面积更正后重新审批",
+        documents_override_reason="证件已在首次审批时核验",
+    )
+    with pytest.raises(RuleViolation) as refused:
+        approve_next(actor=approvers[0], statement=statement)
+    assert refused.value.code == "statement_stale"
+    statement = statement_compute(actor=finance_wu, household=household)
+    # The new version: the corrected area, and (the approval recomputed the household's
+    # entitlement from its reviewed members) whatever else its inputs give now.
+    assert statement.version == 2 and statement.inputs["demolished_area"] == "200.00"
+    difference = statement.net - settled_net
+    assert difference != 0
+    statement = _approve_all(statement, approvers)
+    assert remaining(statement) == difference
+    pays = difference > 0
+    last_step = "transfer_to_household" if pays else "collection_receipt"
+    assert _steps_taken(statement)[-1] == last_step
+    payment, _created = payment_record(
+        actor=approvers[-1], statement=statement, amount=abs(difference), idempotency_key="corr-r"
+    )
+    assert payment.direction == (PaymentDirection.PAY if pays else PaymentDirection.COLLECT)
+    statement.refresh_from_db()
+    correction.refresh_from_db()
+    assert statement.status == StatementStatus.SETTLED and correction.closed_at is not None
 
 
 def test_a_correction_that_lowers_the_figures_collects_the_difference_back(
