@@ -41,7 +41,7 @@ from decimal import Decimal
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from demo.households import MAIN_PROJECT_CODE, missing_users, ready_users
+from demo.households import MAIN_PROJECT_CODE, approve, missing_users, ready_users
 from households.models import Household, HouseholdStatus, Project, VillagerGroup
 from households.services.registration import household_update
 from households.services.unmask import personal_data_unmask
@@ -327,19 +327,26 @@ def _correction(members: list[Household], users: dict) -> str | None:
         actor=users["clerk"],
         household=household,
         data={"demolished_area": household.demolished_area + CORRECTION_AREA},
+        reason=CORRECTION_REASON,
     )
     statement = Statement.objects.get(household=household)
     if statement.status == StatementStatus.SETTLED:
         # The registry did not reopen the statement (households.signals not sent): the
         # correction stays open, shown on the household's settlement page.
         return household.code
+    # Change control sent the household back to the leader; once it is approved again,
+    # finance recomputes the stale draft (a new version) and the chain starts again.
+    household = approve(
+        leader=users["leader"], household=household, opinion="更正被拆迁面积后,同意按政策安置。"
+    )
+    statement = settlement_statements.statement_compute(actor=users["finance"], household=household)
     _approve(statement, users)
     statement.refresh_from_db()
     key = f"{MAIN_PROJECT_CODE}-{household.code}-correction-pay"
     payments.payment_record(
         actor=users[CASHIER],
         statement=statement,
-        amount=remaining(statement),
+        amount=abs(remaining(statement)),
         idempotency_key=key,
         reference=f"转账凭证 {key}",
     )
