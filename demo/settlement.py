@@ -20,8 +20,9 @@ the relocation subsidy paid in full):
   answered and closed, and one a resident reported that waits for an answer;
 - after the keys, one household of that group that was paid has its demolished area
   corrected (an annex the survey missed): `leader` opens a correction after settlement with
-  the reason, `clerk` corrects the area in the registry, the statement becomes a new version
-  that goes through the seven steps again, and the difference is paid;
+  the reason, `clerk` corrects the area in the registry with that reason (the household goes
+  back to `leader`, who approves it again), `finance` recomputes the statement into a new
+  version that goes through the seven steps again, and the difference is paid;
 - the next such group is partly through the chain: its statements stopped at different steps.
 
 The demo compresses time: the lottery ran today, so everything after it (signing, payments,
