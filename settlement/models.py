@@ -323,7 +323,8 @@ class StatementLine(models.Model):
 
 
 class StepDirection(models.TextChoices):
-    """Which statements a step of the chain applies to, by the direction of their net."""
+    """Which statements a step of the chain applies to, by the direction of what remains
+    (the net less what was paid before the round: `services.approvals.statement_direction`)."""
 
     BOTH = "both", _("所有结算单")
     PAY = "pay", _("仅付款结算单(应付给安置户)")

@@ -246,7 +246,7 @@ class StatementDetailSerializer(StatementSerializer):
         )
 
 
-class ApproveSerializer(serializers.Serializer):
+class StatementApproveSerializer(serializers.Serializer):
     expected_position = serializers.IntegerField(
         min_value=1,
         max_value=MAX_ID,
@@ -324,7 +324,7 @@ class StatementViewSet(
         return StatementDetailSerializer(settlement_statements.statement_detail(statement.pk)).data
 
     @extend_schema(
-        request=ApproveSerializer,
+        request=StatementApproveSerializer,
         responses={
             200: StatementDetailSerializer,
             400: ErrorSerializer,
@@ -344,7 +344,7 @@ class StatementViewSet(
         have been confirmed recently (403 `reauthentication_required`); with HTTP Basic and
         REQUIRE_2FA the `X-OTP` header carries the code (403 `second_factor_required`)."""
         require_recent_authentication(request)
-        data = parsed(ApproveSerializer, request.data)
+        data = parsed(StatementApproveSerializer, request.data)
         statement = self.get_object()
         settlement_approvals.statement_approve(
             actor=request.user,

@@ -2,7 +2,9 @@
 
 The fund-approval chain (资金审批) is a project's ordered list of steps (`ApprovalStep`), each
 taken by a user holding the step's role, and applying to all statements or only to those
-paying (net > 0) or collecting (net < 0) — `ApprovalStep.applies_to`. By default it is the
+paying or collecting — `ApprovalStep.applies_to`, by what remains (`statement_direction`: the
+net less what was paid before the round; a corrected version that gives less than was paid
+collects the difference back). By default it is the
 seven steps of seed 003 for a payment; a collection takes the first five and "确认收款入账"
 (`DEFAULT_CHAIN`). A statement goes through the steps that apply to it, in order; nobody
 takes two steps on the same statement (separation of duties, backed by the
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -44,13 +47,14 @@ from resettlement.roles import ROLE_BY_CODE, require_permission
 from settlement import gates
 from settlement.models import (
     ApprovalStep,
+    PaymentDirection,
     Statement,
     StatementApproval,
     StatementSendBack,
     StatementStatus,
     StepDirection,
 )
-from settlement.selectors.payments import remaining
+from settlement.selectors.payments import APPROVED_STATES, remaining
 from settlement.services.corrections import correction_close_if_settled
 from settlement.services.statements import FROZEN, statement_refresh
 from settlement.wording import step_label
@@ -118,10 +122,27 @@ def approval_chain(project: Project) -> list[ApprovalStep]:
 
 
 def statement_direction(statement: Statement) -> str:
-    """pay (net > 0), collect (net < 0) or "" (nothing owed either way)."""
-    if statement.net > 0:
+    """Which way the money goes that the round of the chain approves: pay (> 0), collect
+    (< 0) or "" (nothing owed either way), by what remains — the net less what was paid
+    (+) or collected (−) before the round, as `payments.payment_record` will see it. A first
+    version has no payments: the net's sign. A corrected version (a new version after
+    settlement) nets off what was paid on the settled one: when it gives less than was
+    paid, the difference is collected back and the round goes through the collection steps,
+    whatever the sign of its net. Payments recorded once the round approved the statement
+    do not move its chain. Prefetched payments are used."""
+    approved_at = statement.approved_at if statement.status in APPROVED_STATES else None
+    paid = sum(
+        (
+            -p.amount if p.direction == PaymentDirection.COLLECT else p.amount
+            for p in statement.payments.all()
+            if approved_at is None or p.recorded_at < approved_at
+        ),
+        Decimal("0.00"),
+    )
+    owed = statement.net - paid
+    if owed > 0:
         return StepDirection.PAY
-    if statement.net < 0:
+    if owed < 0:
         return StepDirection.COLLECT
     return ""
 

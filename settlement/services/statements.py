@@ -8,12 +8,16 @@ this module stores the lines.
 
 A statement is recomputed whenever one of its inputs changes through settlement, while it is
 a draft (`statement_refresh`, called by every service here that changes an input, by the
-price rules, and by the handover and approval services). Inputs that change elsewhere (a
-lottery signed, the registry's areas, a month of subsidy passing) are shown on the statement's
-page as "changed since computed" (`selectors.statements.statement_is_current`, read only) and
-recomputed by finance (`statement_compute`, audited): a page never writes. Once the approval
-chain starts (→ approving) it is frozen: `statement_compute` refuses and `statement_refresh`
-leaves it as it is.
+price rules, and by the handover service and a send-back). The registry's changes of a
+household's facts reach settlement through `households.signals.facts_changed`
+(`settlement.receivers` → `statement_reopen`): the statement, unless settled, goes back to
+draft with its approvals restarted and is recomputed. Inputs that change elsewhere without
+telling (a lottery signed, a month of subsidy passing) are shown on the statement's page as
+"changed since computed" (`selectors.statements.statement_is_current`, read only) and
+recomputed by finance (`statement_compute`, audited): a page never writes, and no approval
+step recomputes — the gate refuses a stale draft. Once the approval chain starts
+(→ approving) it is frozen: `statement_compute` refuses and `statement_refresh` leaves it as
+it is.
 """
 
 from __future__ import annotations
@@ -337,12 +341,10 @@ def statement_reopen(
     except RuleViolation:
         recomputed = False
         statement.refresh_from_db()
-    if (
-        recomputed
-        and statement.status == before["status"]
-        and statement.version == before["version"]
-    ):
-        return statement  # a draft whose figures did not change
+    if statement.status == before["status"] and statement.version == before["version"]:
+        # A draft whose figures did not change, or that stays as it was because its inputs
+        # give no statement now (a repeated signal for a household already sent back).
+        return statement
     audit_record(
         actor=actor,
         action="statement.restart",

@@ -152,6 +152,7 @@ def _waiting_at_steps(group: VillagerGroup, user) -> list[dict]:
             status__in=(StatementStatus.DRAFT, StatementStatus.APPROVING),
         )
         .select_related("household", "project")
+        .prefetch_related("payments")  # the steps that apply follow what remains
         .order_by("household__code")
     )
     held = {s.position for s in chain if approvals.holds_role(user, s.role)}

@@ -128,15 +128,24 @@ def make_household(group: VillagerGroup, *, actor, code: str | None = None) -> H
     return household
 
 
+# make_statement's price per ㎡ of demolished house (the only price of its projects).
+MAKE_STATEMENT_PRICE = Decimal("1000.00")
+
+
 def make_statement(household: Household, net: Decimal | str) -> Statement:
     """A draft statement with one income and one expenditure line giving `net`, computed by
     the statement service from real inputs (so the settlement gates find it current): the
-    project's prices pay 1.00 元 per ㎡ of demolished house and nothing else, the household
-    is monetised (no apartments needed), its demolished area is the income and a deduction
-    ("应安置面积内购房款") the expenditure of 100,000.00 元."""
+    project's prices pay `MAKE_STATEMENT_PRICE` (1,000.00 元) per ㎡ of demolished house and
+    nothing else, the household is monetised (no apartments needed), its demolished area
+    gives the income (100,000.00 元 + net: a net of 30,000.00 元 is 130.00 ㎡, a household's
+    size, not 130,000 ㎡) and a deduction ("应安置面积内购房款") the expenditure of
+    100,000.00 元. `net` is a multiple of 10 元 (the area has two decimals)."""
     net = Decimal(net)
     expenditure = Decimal("100000.00")
     income = expenditure + net
+    area = income / MAKE_STATEMENT_PRICE
+    if area != area.quantize(Decimal("0.01")):
+        raise ValueError(f"make_statement: a net of {net} gives no area of two decimals")
     actor = household.registered_by
     if not PriceRules.objects.filter(project=household.project).exists():
         set_price_rules(
@@ -145,11 +154,11 @@ def make_statement(household: Household, net: Decimal | str) -> Statement:
             bands=[(None, Decimal("0.00"))],
             base_price=Decimal("0.00"),
             unused_area_price=Decimal("0.00"),
-            demolition_price=Decimal("1.00"),
+            demolition_price=MAKE_STATEMENT_PRICE,
             monetised_price=Decimal("0.00"),
             subsidy_rate=Decimal("0.00"),
         )
-    Household.objects.filter(pk=household.pk).update(demolished_area=income)
+    Household.objects.filter(pk=household.pk).update(demolished_area=area.quantize(Decimal("0.01")))
     Adjustment.objects.create(
         household=household,
         kind=AdjustmentKind.DEDUCTION,

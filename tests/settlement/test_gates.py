@@ -10,8 +10,9 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from households.models import Household
-from households.services.review import household_send_back
+from households.models import Household, HouseholdStatus, ReviewStatus
+from households.services.registration import household_update
+from households.services.review import household_approve, household_send_back
 from households.signals import facts_changed, facts_changing
 from resettlement.audit import AuditEntry
 from resettlement.errors import NotAllowed, RuleViolation
@@ -23,6 +24,7 @@ from settlement.models import (
     StatementStatus,
 )
 from settlement.selectors.payments import remaining, signed_paid
+from settlement.services import approvals
 from settlement.services.corrections import correction_close, correction_open
 from settlement.services.payments import payment_record
 from settlement.services.statements import statement_compute
@@ -43,10 +45,23 @@ def computed(settlement_project, household, finance_wu) -> Statement:
 
 
 def _approve_all(statement, approvers) -> Statement:
+    """Every step that applies to the statement (a payment seven, a collection six), one
+    person each, in the order of `approvers`."""
     for person in approvers:
+        if approvals.next_step(Statement.objects.get(pk=statement.pk)) is None:
+            break
         approve_next(actor=person, statement=statement)
     statement.refresh_from_db()
+    assert approvals.next_step(statement) is None
     return statement
+
+
+def _steps_taken(statement) -> list[str]:
+    return list(
+        statement.approvals.filter(round=statement.approval_round)
+        .order_by("position")
+        .values_list("code", flat=True)
+    )
 
 
 def _change_area(household, area: str, *, actor, reason="测绘更正") -> None:
@@ -104,11 +119,16 @@ def test_a_later_step_is_refused_too_once_the_household_is_sent_back(
     computed, household, approvers, leader
 ):
     approve_next(actor=approvers[0], statement=computed)
-    household_send_back(actor=leader, household=household, reason="重新审核")
+    # The household left 已审批 without settlement hearing of it (a send-back through the
+    # registry restarts the chain at step 1: see the signal test below). The gate holds at
+    # every step of the chain, not only the first.
+    Household.objects.filter(pk=household.pk).update(status=HouseholdStatus.REGISTERED)
     with pytest.raises(RuleViolation) as refused:
         approve_next(actor=approvers[1], statement=computed)
     assert refused.value.code == "household_not_approved"
     assert household.code in refused.value.message
+    computed.refresh_from_db()
+    assert computed.approvals.count() == 1
 
 
 def test_a_draft_left_on_the_old_area_is_refused_not_silently_recomputed(
@@ -159,6 +179,8 @@ def test_a_send_back_heard_through_the_signal_stops_the_statement(
     computed, household, approvers, leader
 ):
     approve_next(actor=approvers[0], statement=computed)
+    # The registry's send-back sends facts_changed (fields ["status"]) itself; a repeat of
+    # the signal changes nothing more (one restart, one new round).
     household_send_back(actor=leader, household=household, reason="公示异议成立")
     household.refresh_from_db()
     facts_changed.send(
@@ -188,7 +210,8 @@ def test_no_payment_once_the_household_is_no_longer_approved(
 ):
     statement = _approve_all(computed, approvers)
     assert statement.status == StatementStatus.APPROVED
-    household_send_back(actor=leader, household=household, reason="重新审核")
+    # The household left 已审批 without settlement hearing of it: the payment gate refuses.
+    Household.objects.filter(pk=household.pk).update(status=HouseholdStatus.REGISTERED)
     with pytest.raises(RuleViolation) as refused:
         payment_record(
             actor=approvers[-1], statement=statement, amount="1.00", idempotency_key="k-1"
@@ -197,6 +220,18 @@ def test_no_payment_once_the_household_is_no_longer_approved(
     assert refused.value.message == (
         f"户 {household.code} 当前为“已登记”,不是已审批的安置户,不能登记收付款。"
     )
+    # Sent back through the registry: settlement hears it, the approved statement goes back
+    # to draft in a new round, and no payment is taken on it.
+    Household.objects.filter(pk=household.pk).update(status=HouseholdStatus.APPROVED)
+    household_send_back(actor=leader, household=household, reason="重新审核")
+    statement.refresh_from_db()
+    assert statement.status == StatementStatus.DRAFT and statement.approval_round == 2
+    with pytest.raises(RuleViolation) as refused:
+        payment_record(
+            actor=approvers[-1], statement=statement, amount="1.00", idempotency_key="k-2"
+        )
+    assert refused.value.code == "not_approved" and household.code in refused.value.message
+    assert not statement.payments.exists()
 
 
 # -- key handover ------------------------------------------------------------------------------
@@ -276,6 +311,62 @@ def test_a_correction_makes_a_new_version_with_its_own_approval_round_and_paymen
         _change_area(household, "210.00", actor=clerk)
 
 
+def test_a_correction_through_the_registry_waits_for_the_household_to_be_approved_again(
+    settlement_project, household, clerk, leader, finance_wu, approvers
+):
+    """The registry's own service, not the signal alone: a reviewed household's area change
+    sends it back to the leader, so the reopened statement waits for that approval and for
+    finance to recompute it before its new approval round."""
+    for other in Household.objects.filter(group=household.group).exclude(pk=household.pk):
+        settle(other)  # collect first, pay later: the rest of the group is settled
+    statement = settle(household)
+    settled_net = statement.net
+    # Its members were reviewed (the fixture approved the household without the review).
+    household.members.update(review_status=ReviewStatus.PASSED, reviewed_by=approvers[0])
+    correction = correction_open(actor=leader, household=household, reason="实测面积更正为200㎡")
+    household_update(
+        actor=clerk,
+        household=household,
+        data={"demolished_area": Decimal("200.00")},
+        reason="实测面积更正为200㎡",
+    )
+    household.refresh_from_db()
+    statement.refresh_from_db()
+    assert household.status != HouseholdStatus.APPROVED  # back to the leader
+    assert statement.status == StatementStatus.DRAFT and statement.approval_round == 2
+    assert statement.version == 1  # kept, stale: the household gives no statement now
+    with pytest.raises(RuleViolation) as refused:
+        approve_next(actor=approvers[0], statement=statement)
+    assert refused.value.code == "household_not_approved"
+    household = household_approve(
+        actor=leader,
+        household=household,
+        opinion="面积更正后重新审批",
+        documents_override_reason="证件已在首次审批时核验",
+    )
+    with pytest.raises(RuleViolation) as refused:
+        approve_next(actor=approvers[0], statement=statement)
+    assert refused.value.code == "statement_stale"
+    statement = statement_compute(actor=finance_wu, household=household)
+    # The new version: the corrected area, and (the approval recomputed the household's
+    # entitlement from its reviewed members) whatever else its inputs give now.
+    assert statement.version == 2 and statement.inputs["demolished_area"] == "200.00"
+    difference = statement.net - settled_net
+    assert difference != 0
+    statement = _approve_all(statement, approvers)
+    assert remaining(statement) == difference
+    pays = difference > 0
+    last_step = "transfer_to_household" if pays else "collection_receipt"
+    assert _steps_taken(statement)[-1] == last_step
+    payment, _created = payment_record(
+        actor=approvers[-1], statement=statement, amount=abs(difference), idempotency_key="corr-r"
+    )
+    assert payment.direction == (PaymentDirection.PAY if pays else PaymentDirection.COLLECT)
+    statement.refresh_from_db()
+    correction.refresh_from_db()
+    assert statement.status == StatementStatus.SETTLED and correction.closed_at is not None
+
+
 def test_a_correction_that_lowers_the_figures_collects_the_difference_back(
     settlement_project, household, clerk, leader, approvers
 ):
@@ -283,6 +374,7 @@ def test_a_correction_that_lowers_the_figures_collects_the_difference_back(
     correction_open(actor=leader, household=household, reason="面积多计")
     _change_area(household, "140.00", actor=clerk)
     statement = _approve_all(Statement.objects.get(household=household), approvers)
+    assert statement.net < 0 and _steps_taken(statement)[-1] == "collection_receipt"
     assert remaining(statement) == Decimal("-15000.00")
     payment, _created = payment_record(
         actor=approvers[-1], statement=statement, amount="15000.00", idempotency_key="corr-2"
@@ -291,6 +383,43 @@ def test_a_correction_that_lowers_the_figures_collects_the_difference_back(
     statement.refresh_from_db()
     assert statement.status == StatementStatus.SETTLED
     assert not StatementCorrection.objects.filter(closed_at__isnull=True).exists()
+
+
+def test_a_corrected_version_goes_through_the_steps_of_what_remains_not_of_its_net(
+    settlement_project, household, clerk, leader, approvers
+):
+    for other in Household.objects.filter(group=household.group).exclude(pk=household.pk):
+        settle(other)  # collect first, pay later: the rest of the group is settled
+    statement = settle(household)
+    collected = -statement.net
+    assert collected > 0  # the household paid in on its settled version
+    correction_open(actor=leader, household=household, reason="漏测附房10㎡")
+    _change_area(household, "160.00", actor=clerk)
+    statement = Statement.objects.get(household=household)
+    # Still a collection by its net, but less than was collected: 15,000 元 goes back to the
+    # household, through the payment steps (a bank payment, a transfer to its account), not
+    # through "确认收款入账".
+    assert statement.net == -collected + Decimal("15000.00") and statement.net < 0
+    assert [s.code for s in approvals.statement_chain(statement)][-2:] == [
+        "bank_payment",
+        "transfer_to_household",
+    ]
+    statement = _approve_all(statement, approvers)
+    assert statement.status == StatementStatus.APPROVED
+    assert _steps_taken(statement)[-2:] == ["bank_payment", "transfer_to_household"]
+    assert "collection_receipt" not in _steps_taken(statement)
+    assert remaining(statement) == Decimal("15000.00")
+    payment, _created = payment_record(
+        actor=approvers[-1], statement=statement, amount="15000.00", idempotency_key="corr-3"
+    )
+    assert payment.direction == PaymentDirection.PAY
+    statement.refresh_from_db()
+    assert statement.status == StatementStatus.SETTLED
+    # The settled statement still shows the steps it went through.
+    assert [s.code for s in approvals.statement_chain(statement)][-2:] == [
+        "bank_payment",
+        "transfer_to_household",
+    ]
 
 
 def test_only_a_leader_opens_a_correction_with_a_reason_on_a_settled_statement(

@@ -12,6 +12,7 @@ from decimal import Decimal as D
 import pytest
 import time_machine
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -26,6 +27,7 @@ from settlement.pdf.statement import statement_pdf
 from settlement.services import agreements, approvals, payments, statements
 from settlement.services import defects as settlement_defects
 from settlement.services.approvals import StepSpec
+from settlement.services.corrections import correction_open
 from settlement.wording import line_basis, line_label
 from tests.households.factories import ProjectFactory
 from tests.pdf import pdf_pages, squeezed
@@ -33,6 +35,7 @@ from tests.reauth import recently_authenticated
 from tests.settlement.factories import (
     approve_next,
     approve_through,
+    settle,
     statement_of,
 )
 
@@ -101,6 +104,28 @@ def test_the_settlement_pages_show_every_amount_with_separators_and_the_unit(mon
     assert "已收付 5,000.00 元,尚未收付 15,000.00 元。" in statement
 
 
+def test_a_correction_on_the_household_page_shows_its_amounts_and_who_opened_it(money, chain):
+    settle(money.owed)  # 30,000.00 元 paid
+    User.objects.filter(pk=chain.leader.pk).update(first_name="分管", last_name="陈")
+    chain.leader.refresh_from_db()
+    correction_open(actor=chain.leader, household=money.owed, reason="漏测附房")
+    url = f"/staff/settlement/households/{money.owed.pk}/"
+    text = visible_text(client_for(chain.leader).get(url).content.decode())
+    assert not RAW_AMOUNT.findall(text), RAW_AMOUNT.findall(text)
+    assert "应付(+)/应收(−)30,000.00 元,已收付 30,000.00 元" in text
+    assert f"结算后更正进行中({person_name(chain.leader)}," in text
+    assert text.count(person_name(chain.leader)) >= 2  # the notice and the corrections table
+    assert "m_leader" not in text
+
+
+def test_the_group_approval_pages_show_amounts_with_separators(money, chain):
+    client = client_for(chain.reviewer)
+    url = reverse("settlement:group-approve", args=[money.group.pk])
+    text = visible_text(client.get(url).content.decode())
+    assert not RAW_AMOUNT.findall(text), RAW_AMOUNT.findall(text)
+    assert "30,000.00 元" in text and "15,000.00 元" in text
+
+
 def test_the_statement_and_agreement_pdfs_print_amounts_the_same_way(
     settlement_project, household, finance_wu, clerk, private_media
 ):
@@ -160,7 +185,8 @@ def test_the_statement_page_shows_lines_and_steps_in_words_not_codes(money, chai
     approve_next(actor=chain.reviewer, statement=statement)
     url = f"/staff/settlement/statements/{statement.pk}/"
     html = client_for(chain.leader).get(url).content.decode()
-    assert "area=" not in html and "180.50 ㎡" in html
+    # money.owed nets 30,000.00 元: 130.00 ㎡ of demolished house at 1,000.00 元/㎡.
+    assert "area=" not in html and "130.00 ㎡ × 1,000.00 元/㎡" in html
     english = client_for(chain.leader, language="en").get(url).content.decode()
     assert "Compensation for the demolished house" in english
     assert "被拆迁房屋补偿" not in english
