@@ -31,6 +31,7 @@ from households.models import Household, Member
 from households.stages import Stage, stage_of
 from lottery.models import Allocation, CheckIn, LotterySession
 from publicity.models import Objection, Publication, PublicationStatus
+from publicity.selectors.public_site import roster_lists
 from resettlement import publicity_kinds
 from resettlement.audit import AuditAction
 from resettlement.models import AuditEntry
@@ -103,17 +104,6 @@ class _Chain:
         return [e for entries in self._by_subject.values() for e in entries]
 
 
-def _appears_in(publication: Publication, code: str) -> bool:
-    try:
-        keys = [column.key for column in publicity_kinds.get(publication.kind).columns]
-    except KeyError:
-        return False
-    if "household" not in keys or len(keys) != len(publication.columns):
-        return False
-    index = keys.index("household")
-    return any(row[index] == code for row in publication.rows)
-
-
 def _entry_event(entry: AuditEntry, title: str, detail: str = "", kind: str = "audit") -> Event:
     return Event(
         at=entry.recorded_at,
@@ -149,7 +139,7 @@ def household_timeline(household: Household) -> Timeline:
         .filter(Q(community__isnull=True) | Q(community=h.community_id))
         .select_related("published_by")
         .order_by("published_at", "pk")
-        if _appears_in(p, h.code)
+        if roster_lists(p, h.code)
     ]
     objections = list(
         Objection.objects.filter(publication__project=h.project_id, household_code=h.code)

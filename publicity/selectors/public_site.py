@@ -358,7 +358,7 @@ def resident_record(lookup_code: str) -> ResidentRecord:
         .order_by("kind", "community__code", "-published_at")
     )
     included = [
-        IncludedPublication(p, _includes(p, household_code)) for p in publications if household
+        IncludedPublication(p, roster_lists(p, household_code)) for p in publications if household
     ]
     objections = [
         public_objection(o)
@@ -390,7 +390,7 @@ def _masked(section: JourneySection) -> JourneySection:
     )
 
 
-def _includes(publication: Publication, household_code: str) -> bool:
+def roster_lists(publication: Publication, household_code: str) -> bool:
     """Whether a roster lists the household (in its household-code column)."""
     try:
         keys = [column.key for column in publicity_kinds.get(publication.kind).columns]
