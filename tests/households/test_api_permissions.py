@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 from households.models import Document, Household, Member, Project, ReviewStatus
 from households.services import documents, review
 from households.services import registration as households_registration
-from tests.households.factories import household_data, member_data
+from tests.households.factories import hand_in_documents, household_data, member_data
 from tests.people import make_user
 from tests.reauth import recently_authenticated
 
@@ -68,6 +68,7 @@ def world(other_clerk, group) -> World:
 
     household = register("W-1", [member_data(), member_data("child", name="王小明")])
     reviewed = register("W-2", [member_data()])
+    hand_in_documents(reviewed)  # the approval checklist is complete
     review.member_review(
         actor=second_reviewer, member=reviewed.members.get(), decision=ReviewStatus.PASSED
     )

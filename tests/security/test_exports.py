@@ -12,6 +12,7 @@ export-cell function, so an export added later cannot slip past the walk.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from pathlib import Path
@@ -27,6 +28,7 @@ from allocation.services.estates import Band
 from bench._progress_setup import Spec, build_progress_project
 from households.models import Community, Household, Member, Project, VillagerGroup
 from oversight.models import WorkingTeam
+from tests.households.factories import member_data, pass_all
 from tests.people import make_user
 from tests.xlsx import apartment_row, dataset_of
 
@@ -51,7 +53,7 @@ def _rename_everything(model, field: str) -> None:
 
 
 @pytest.fixture
-def hostile(money, roles):
+def hostile(money, roles, register_in):
     """A project with statements, housing and a dashboard, every name a formula."""
     leader = make_user("leader_x", "leader")
     project = money.project
@@ -69,8 +71,18 @@ def hostile(money, roles):
     rows = [apartment_row(code=f"1-1-{floor}01", floor=floor) for floor in range(1, 8)]
     assert apartments_import(actor=leader, project=project, dataset=dataset_of(rows)).ok
     build_progress_project(
-        "DASH", [Spec("registered", group=g, team=g % 3) for g in range(4)], actor=leader
+        "DASH",
+        [Spec("registered", group=g, team=g % 3) for g in range(4)],
+        actor=leader,
     )
+    # A household waiting for review and one waiting for approval (the queues' exports).
+    dash_group = VillagerGroup.objects.filter(project__code="DASH").first()
+    children = [
+        member_data("child", name=f"王{n}", birth_date=dt.date(2000 + n, 1, 1)) for n in range(6)
+    ]
+    register_in(dash_group, members=[member_data(name="王五"), *children])
+    reviewed = register_in(dash_group, members=[member_data(name="赵六")])
+    pass_all(reviewed, reviewer=make_user("reviewer_x", "reviewer"))
     for model, field in (
         (Project, "name"),
         (Community, "name"),
@@ -81,6 +93,7 @@ def hostile(money, roles):
         (Apartment, "code"),
     ):
         _rename_everything(model, field)
+    Member.objects.filter(household=reviewed).update(name=HOSTILE[0])
     return project
 
 
@@ -141,6 +154,8 @@ def _exports(project) -> list[tuple[str, str, dict | None]]:
         ),
         ("statements xlsx", reverse("settlement:statements-xlsx", args=[project.code]), None),
         ("dashboard xlsx", f"{reverse('oversight:dashboard-export')}?project=DASH", None),
+        ("review queue xlsx", f"{reverse('staff:review-export')}?project=DASH", None),
+        ("approval queue xlsx", f"{reverse('staff:approval-export')}?project=DASH", None),
     ]
 
 
@@ -204,6 +219,7 @@ def test_every_spreadsheet_the_code_writes_goes_through_the_export_cell_function
     # The walk above downloads what each of these writes.
     assert sorted(writers) == [
         "households/import_template.py",
+        "households/views/review.py",
         "oversight/export.py",
         "resettlement/imports/base.py",
         "settlement/export/statements.py",
