@@ -39,7 +39,7 @@ from django.utils.translation import gettext as _
 from publicity.models import Publication, PublicationStatus
 from resettlement import periods, publicity_kinds
 from resettlement.audit import audit_head
-from resettlement.pdf import render_pdf
+from resettlement.pdf import document_language, render_pdf
 
 TEMPLATE = "publicity/pdf/roster.html"
 # The label the registry's kinds give the community column (publicity_kinds' "community").
@@ -81,13 +81,32 @@ def roster_communities(publication: Publication) -> list[str]:
     return list(dict.fromkeys(row[index] for row in publication.rows))
 
 
+def column_labels(publication: Publication) -> list[str]:
+    """The column headings in the active language: as frozen in the system's language, or
+    the kind's labels translated when another language is printed (an English copy) and
+    the kind's columns still match the frozen ones. Only the headings: the cells are
+    printed as published."""
+    columns = [str(label) for label in publication.columns]
+    if translation.get_language() == settings.LANGUAGE_CODE:
+        return columns
+    try:
+        kind_columns = publicity_kinds.get(publication.kind).columns
+    except KeyError:
+        return columns
+    if len(kind_columns) != len(columns):
+        return columns
+    return [str(column.label) for column in kind_columns]
+
+
 def community_rows(publication: Publication, community: str) -> tuple[list[str], list[list]]:
     """The columns and rows printed for `community`: its rows as frozen, without the
-    community column (the page heading names the community)."""
+    community column (the page heading names the community); the headings in the active
+    language (column_labels)."""
     index = community_column(publication)
+    labels = column_labels(publication)
     if index is None:
-        return list(publication.columns), list(publication.rows)
-    columns = [label for i, label in enumerate(publication.columns) if i != index]
+        return labels, list(publication.rows)
+    columns = [label for i, label in enumerate(labels) if i != index]
     rows = [row[:index] + row[index + 1 :] for row in publication.rows if row[index] == community]
     return columns, rows
 
@@ -261,7 +280,13 @@ def objection_notice(publication: Publication, options: dict | None) -> dict:
 def roster_context(publication: Publication, community: str, options: dict | None = None) -> dict:
     columns, rows = community_rows(publication, community)
     table, layout = table_html(columns, rows)
+    language = translation.get_language()
     return {
+        "language": language,
+        # The title is the publication's record (as online); an English copy names its kind.
+        "kind_label": ""
+        if language == settings.LANGUAGE_CODE
+        else publicity_kinds.label_of(publication.kind),
         "objecting": objection_notice(publication, options),
         "publication": publication,
         "project": publication.project,
@@ -280,10 +305,12 @@ def roster_context(publication: Publication, community: str, options: dict | Non
 def roster_pdf(
     publication: Publication, community: str, options: dict | None = None
 ) -> tuple[bytes, int]:
-    """One community's roster of a public publication as PDF bytes and its page count,
-    always in the site's language (it is posted for residents, whoever starts it).
-    `options`: the issuer, office and contact the print job was started with."""
+    """One community's roster of a public publication as PDF bytes and its page count: in
+    Chinese (it is posted for residents, whoever starts it) unless the print job's options
+    ask for another of the site's languages ("language", an English copy; the snapshot's
+    cells are printed as published). `options`: the issuer, office, contact, date and
+    language the print job was started with."""
     if publication.status == PublicationStatus.DRAFT:
         raise ValueError("a draft publication is not printed for the public")
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(document_language((options or {}).get("language"))):
         return render_pdf(TEMPLATE, roster_context(publication, community, options))

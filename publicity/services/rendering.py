@@ -30,7 +30,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, connections, transaction
 from django.db.models import F, Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from households.access import projects_q
@@ -39,6 +39,7 @@ from publicity.models import Publication, PublicationStatus, RenderJob, RenderPa
 from publicity.pdf import rosters as pdf_rosters
 from resettlement import periods
 from resettlement.errors import RuleViolation
+from resettlement.pdf import document_language
 from resettlement.roles import require_permission
 
 logger = logging.getLogger(__name__)
@@ -78,10 +79,11 @@ def longest_run() -> dt.timedelta:
 
 def roster_options(publication: Publication, options: dict | None = None) -> dict:
     """Who issues a printed roster and where to object (issuer, office, contact, issued_on),
-    as the staff give them; by default the project's resettlement leading group, the
-    community resettlement office (as on a publicity notice, services.notices), no phone, on
-    the day the roster was published. Refused (RuleViolation naming the field) when a date
-    is not one."""
+    and the language it is printed in (language: Chinese unless another of the site's
+    languages is asked for), as the staff give them; by default the project's resettlement
+    leading group, the community resettlement office (as on a publicity notice,
+    services.notices), named in the printed language, no phone, on the day the roster was
+    published. Refused (RuleViolation naming the field) when a date is not one."""
     given = {
         key: " ".join(str(value or "").split())[:200] for key, value in (options or {}).items()
     }
@@ -98,12 +100,27 @@ def roster_options(publication: Publication, options: dict | None = None) -> dic
         raise RuleViolation(
             "invalid_options", message, details=[{"field": "issued_on", "message": message}]
         ) from None
+    language = document_language(given.get("language"))
+
+    def defaults(code: str) -> dict[str, str]:
+        with translation.override(code):
+            return {
+                "issuer": _("%(project)s安置工作领导小组") % {"project": publication.project.name},
+                "office": _("社区安置工作办公室"),
+            }
+
+    # The print form is filled with the Chinese defaults: left as they are, an English copy
+    # names the same bodies in English.
+    chinese, printed = defaults(settings.LANGUAGE_CODE), defaults(language)
+    named = {
+        key: printed[key] if given.get(key, "") in ("", chinese[key]) else given[key]
+        for key in ("issuer", "office")
+    }
     return {
-        "issuer": given.get("issuer")
-        or _("%(project)s安置工作领导小组") % {"project": publication.project.name},
-        "office": given.get("office") or _("社区安置工作办公室"),
+        **named,
         "contact": given.get("contact", ""),
         "issued_on": issued_on,
+        "language": language,
     }
 
 
@@ -112,8 +129,9 @@ def roster_render_start(
     *, actor, publication: Publication, options: dict | None = None
 ) -> RenderJob:
     """Start printing a public roster: one part per community, rendered by Celery after
-    commit. `options` (issuer, office, contact, issued_on) say who issues it and where to
-    object; what is not given takes the defaults (pdf.rosters.roster_options)."""
+    commit. `options` (issuer, office, contact, issued_on, language) say who issues it,
+    where to object and the printed language; what is not given takes the defaults
+    (roster_options)."""
     require_permission(actor, PERMISSION)
     publication = Publication.objects.select_related("project", "community").get(pk=publication.pk)
     if publication.status not in PRINTABLE:

@@ -9,11 +9,13 @@ import io
 import zipfile
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -24,8 +26,8 @@ from publicity.selectors import rendering as rendering_selectors
 from publicity.services import rendering
 from resettlement.errors import RuleViolation
 
-# What the staff say when printing a roster: who issues it and where to object.
-ROSTER_OPTIONS = ("issuer", "office", "contact", "issued_on")
+# What the staff say when printing a roster: who issues it, where to object, its language.
+ROSTER_OPTIONS = ("issuer", "office", "contact", "issued_on", "language")
 
 pdf_permission = permission_required(rendering.PERMISSION, raise_exception=True)
 
@@ -62,6 +64,10 @@ def roster_jobs(request: HttpRequest, pk: int) -> HttpResponse:
         "publicity/roster_jobs.html",
         {
             "options": printed,
+            # 印制语言: Chinese (the default, first) or an English copy.
+            "print_languages": [
+                (code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES
+            ],
             "publication": publication,
             "jobs": jobs,
             "printable": publication.status in rendering.PRINTABLE,

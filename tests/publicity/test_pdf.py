@@ -8,10 +8,11 @@ import re
 
 import pytest
 from django.test import override_settings
+from django.urls import reverse
 
 from publicity.models import Publication
 from publicity.pdf import rosters
-from publicity.services import publications
+from publicity.services import publications, rendering
 from tests.pdf import pdf_pages, row_lines, squeezed
 from tests.publicity.factories import drafter, long_roster
 
@@ -189,3 +190,58 @@ def test_rosters_of_every_registered_kind_render(roster, leader):
             assert "".join(columns) in row_lines(page)
             for row in rows:
                 assert "".join(row) in row_lines(page)
+
+
+# --- the printed language ---------------------------------------------------------------------
+
+
+def test_a_roster_printed_in_english_has_english_headings_and_objection_notice(roster):
+    options = rendering.roster_options(roster, {"language": "en", "contact": "0571-86001234"})
+    pdf, _pages = rosters.roster_pdf(roster, "东湖村", options)
+    (page,) = pdf_pages(pdf)
+    text = squeezed(page)
+
+    assert "Resettlementpopulationpublicity" in text  # the kind, under the stored title
+    assert "Village/community:东湖村" in text and "Publicityperiod:2026-3-2to2026-3-8" in text
+    assert "HouseholdcodeVillagergroupName" in text  # the kind's column labels, in English
+    assert "Howtoobject" in text and "by2026-3-8(thatdayincluded)" in text
+    assert "writetoCommunityresettlementoffice" in text and "Telephone:0571-86001234" in text
+    assert f"{roster.project.name}ResettlementLeadingGroup" in text
+    assert "Page1of1" in text
+    assert "异议须知" not in text and "户编号" not in text and "公示期" not in text
+    community = roster.columns.index("村/社区")
+    for row in (r for r in roster.rows if r[community] == "东湖村"):
+        # The published cells as they are, masked, never translated: 王**, 户主, 农业.
+        assert "".join(row[:community] + row[community + 1 :]) in row_lines(page)
+
+
+def test_a_roster_is_printed_in_chinese_unless_english_is_asked_for(roster):
+    options = rendering.roster_options(roster)
+    assert options["language"] == "zh-hans"
+    text = squeezed(pdf_pages(rosters.roster_pdf(roster, "东湖村", options)[0])[-1])
+    assert "异议须知" in text and "第1页/共1页" in text and "户编号村民小组姓名" in text
+    assert "Howtoobject" not in text and "Household" not in text
+    # An unknown language is the official Chinese too.
+    assert rendering.roster_options(roster, {"language": "fr"})["language"] == "zh-hans"
+
+
+def test_the_print_page_offers_english_and_the_job_prints_in_it(
+    client, roster, leader, private_media, django_capture_on_commit_callbacks
+):
+    client.force_login(leader)
+    page = client.get(reverse("publicity_pdf:jobs", args=[roster.pk])).content.decode()
+    assert "印制语言" in page
+    assert '<option value="zh-hans" selected>' in page and '<option value="en">' in page
+
+    defaults = rendering.roster_options(roster)  # what the form is filled with
+    form = {key: defaults[key] for key in ("issuer", "office", "issued_on")}
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("publicity_pdf:start", args=[roster.pk]), {**form, "language": "en"})
+
+    job = roster.render_jobs.get()
+    assert job.options["language"] == "en"
+    text = squeezed(pdf_pages(job.parts.get(label="东湖村").file.read())[-1])
+    assert "Howtoobject" in text and "HouseholdcodeVillagergroupName" in text
+    # The form's Chinese defaults left as they are name the same bodies in English.
+    assert "writetoCommunityresettlementoffice" in text
+    assert f"{roster.project.name}ResettlementLeadingGroup" in text
