@@ -193,8 +193,8 @@ function verifyPublished() {
   );
 }
 
-$("bundle-file").addEventListener("change", (event) => {
-  const file = event.target.files && event.target.files[0];
+function verifyFile(input) {
+  const file = input.files && input.files[0];
   if (!file) return;
   run(
     () => {
@@ -204,7 +204,14 @@ $("bundle-file").addEventListener("change", (event) => {
     fmt(T.source_file, { name: file.name }),
     true,
   );
-});
+}
+
+const fileInput = $("bundle-file");
+fileInput.addEventListener("change", (event) => verifyFile(event.target));
+// A file chosen while the verifier was still loading (a slow phone, the module import above)
+// fired its change event before anyone listened: verify it now.
+const chosenEarly = Boolean(fileInput.files && fileInput.files.length);
+if (chosenEarly) verifyFile(fileInput);
 
 $("household-search").addEventListener("submit", (event) => {
   event.preventDefault();
@@ -213,4 +220,4 @@ $("household-search").addEventListener("submit", (event) => {
 
 const again = $("verify-published");
 if (again) again.addEventListener("click", verifyPublished);
-if (root.dataset.bundleUrl) verifyPublished();
+if (root.dataset.bundleUrl && !chosenEarly) verifyPublished();
