@@ -39,6 +39,7 @@ from resettlement.admin_services import ServiceAdmin
 from resettlement.audit import audit_head
 from resettlement.models import AuditEntry
 from resettlement.roles import ROLES, ensure_roles
+from settlement.models import StatementCorrection
 from tests.demo.seeding import demo_settings
 from tests.households.factories import VillagerGroupFactory, member_data
 from tests.people import grant, make_user
@@ -470,8 +471,11 @@ def test_no_admin_form_of_any_model_changes_anything_for_any_role(demo, db):
                     assert status in (404, 405), (user.username, attempt, status)
         assert snapshot(model, *history_table(model)) == before, model._meta.label
     assert snapshot(*every_table()) == everything
-    # The demo fills every table but one (no statement is sent back in it).
-    assert {m._meta.label for m, _a in registered()} - set(swept) <= {
-        "settlement.StatementSendBack"
-    }
+    # The demo fills every table but one (no statement is sent back in it) — and, at this
+    # size, the correction after settlement only when the lottery (its secret is random) left
+    # the settled group a household that is paid out.
+    unfilled = {"settlement.StatementSendBack"}
+    if not StatementCorrection.objects.exists():
+        unfilled.add("settlement.StatementCorrection")
+    assert {m._meta.label for m, _a in registered()} - set(swept) <= unfilled
     assert tried > 2000, tried
