@@ -30,6 +30,7 @@ the whole path for comparison.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -40,6 +41,7 @@ from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
+import time_machine
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -58,6 +60,7 @@ from allocation.models import (
 )
 from bench._render_setup import approved_project, bench_user
 from households.models import Community, Household
+from publicity.services import publications
 from resettlement.roles import ensure_roles
 
 COMMUNITIES = int(os.environ.get("BENCH_LOTTERY_COMMUNITIES", "10"))
@@ -208,7 +211,18 @@ def _setup():
         )
     wanted = _demands(project, sizes, clerk, leader)
     estate = _estate(project, wanted)
+    _roster_published_and_ended(project, leader)
     return project, estate, leader, notary, operator
+
+
+def _roster_published_and_ended(project, leader) -> None:
+    """The lottery gate (lottery.gates) takes only households shown in an entitlement roster
+    whose period has ended: one drafted by a second leader and published by the first 40 days
+    ago (set-up, not timed)."""
+    drafter = bench_user("bench_leader2", "leader")
+    with time_machine.travel(timezone.now() - dt.timedelta(days=40), tick=False):
+        made = publications.publication_create(actor=drafter, project=project, kind="entitlement")
+        publications.publication_publish(actor=leader, publication=made)
 
 
 def _service_path(project, estate, leader, notary, operator):

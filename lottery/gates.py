@@ -14,6 +14,8 @@ from households.models import Household, Project
 from publicity.selectors.clearance import publication_clearance
 from resettlement.errors import RuleViolation
 
+SHOWN_IN_MESSAGE = 20
+
 
 def require_publicity_cleared(project: Project, household_codes: Iterable[str]) -> None:
     """Before a binding session is created: every participating household appeared in a
@@ -36,9 +38,13 @@ def require_publicity_cleared(project: Project, household_codes: Iterable[str]) 
         for code, what in refused
     ]
     heading = _("以下 %(n)d 户尚未完成公示,不能参加摇号:") % {"n": len(refused)}
+    # The message names the first households; the details (shown line by line) name all.
+    named = ";".join(d["message"] for d in details[:SHOWN_IN_MESSAGE])
+    if len(details) > SHOWN_IN_MESSAGE:
+        named += _("……等共 %(n)d 户") % {"n": len(details)}
     raise RuleViolation(
         "not_cleared_by_publicity",
-        heading + ";".join(d["message"] for d in details),
+        heading + named,
         # The heading, then one line per household (the new-session form shows each).
         details=[{"field": "communities", "message": heading}, *details],
     )

@@ -14,12 +14,13 @@ from django.utils import timezone
 from allocation.models import AreaFit, Demand, DemandItem, DemandStatus
 from households.models import Household
 from households.resources import roster_import
+from lottery.gates import SHOWN_IN_MESSAGE, require_publicity_cleared
 from lottery.models import LotterySession
 from publicity.services import objections
 from resettlement.errors import RuleViolation
 from resettlement.imports.files import read_roster
 from tests.households.factories import approve
-from tests.lottery.factories import create_session
+from tests.lottery.factories import build_lottery_project, create_session
 from tests.publicity.factories import publish_roster_ended
 from tests.xlsx import household_rows, roster_xlsx
 
@@ -185,3 +186,16 @@ def test_the_new_session_page_lists_the_households_publicity_holds_back_before_a
     assert "<td>H9005</td>" in held_back and "从未出现在已发布的安置面积公示中" in held_back
     # the households standing on the ended project roster are not held back
     assert "<td>H2" not in held_back and "<td>H1" not in held_back
+
+
+def test_a_refusal_of_many_households_names_the_first_twenty_and_counts_them_all(clerk):
+    lp = build_lottery_project(clerk, households_per_group=6, published=False)
+    codes = sorted(Household.objects.filter(project=lp.project).values_list("code", flat=True))
+    assert len(codes) == 24 > SHOWN_IN_MESSAGE
+    with pytest.raises(RuleViolation) as refused:
+        require_publicity_cleared(lp.project, codes)
+    message = str(refused.value.message)
+    assert "以下 24 户尚未完成公示" in message and "……等共 24 户" in message
+    assert codes[SHOWN_IN_MESSAGE - 1] in message and codes[-1] not in message
+    # The form shows every household line by line.
+    assert [d.get("household") for d in refused.value.details[1:]] == codes
