@@ -73,7 +73,9 @@ th { background: #eee; }
 
 
 def _published_roster(project: Project, leader) -> Publication:
-    draft = publications.publication_create(actor=leader, project=project, kind="population")
+    """Drafted by a second leader, published by the first (four-eyes on publishing)."""
+    drafter = bench_user("bench_roster_leader2", "leader")
+    draft = publications.publication_create(actor=drafter, project=project, kind="population")
     return publications.publication_publish(actor=leader, publication=draft)
 
 
