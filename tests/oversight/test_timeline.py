@@ -9,23 +9,8 @@ from django.test import Client
 from oversight.selectors.timeline import household_timeline
 from resettlement.models import AuditEntry
 from tests.people import make_user
-from tests.settlement.walk import walk_every_stage
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def walked(clerk, reviewer, leader, leader2, operator, notary, chain, finance_wu):
-    return walk_every_stage(
-        clerk=clerk,
-        reviewer=reviewer,
-        leader=leader,
-        publisher=leader2,
-        operator=operator,
-        notary=notary,
-        chain=chain,
-        finance=finance_wu,
-    )
 
 
 def test_a_household_walked_through_every_stage_shows_its_events_in_order(walked):

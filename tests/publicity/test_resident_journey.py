@@ -9,23 +9,8 @@ import re
 import pytest
 
 from tests.households.factories import ApprovedHouseholdFactory, VillagerGroupFactory
-from tests.settlement.walk import walk_every_stage
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def walked(clerk, reviewer, leader, leader2, operator, notary, chain, finance_wu):
-    return walk_every_stage(
-        clerk=clerk,
-        reviewer=reviewer,
-        leader=leader,
-        publisher=leader2,
-        operator=operator,
-        notary=notary,
-        chain=chain,
-        finance=finance_wu,
-    )
 
 
 def _section(html: str, key: str) -> str:
