@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -93,6 +93,15 @@ class _Group:
     oldest: dt.datetime | None = None
 
 
+@dataclass(frozen=True)
+class _Asking:
+    """Who asks, on which day, seeing which projects: what every line's count reads."""
+
+    user: object
+    today: dt.date
+    project_ids: list[int]
+
+
 def _grouped(queryset: QuerySet, project: str, first: str = "pk") -> list[_Group]:
     rows = queryset.values(project).annotate(n=Count("pk"), first=Min(first)).order_by()
     return [_Group(row[project], row["n"], row["first"]) for row in rows]
@@ -129,14 +138,16 @@ def _handled_by(user, prefix: str = "") -> Q:
     return Q(**{f"{prefix}registered_by": user.pk}) | _edited_by(user, f"{prefix}editor_ids")
 
 
-def members_to_review(user) -> list[_Group]:
+def members_to_review(asking: _Asking) -> list[_Group]:
+    user = asking.user
     members = Member.objects.filter(projects_q(user), review_status=ReviewStatus.PENDING).exclude(
         Q(entered_by=user.pk) | _edited_by(user, "editor_ids") | _handled_by(user, "household__")
     )
     return _grouped(members, "project_id")
 
 
-def households_to_approve(user) -> list[_Group]:
+def households_to_approve(asking: _Asking) -> list[_Group]:
+    user = asking.user
     handled_member = Member.objects.filter(household=OuterRef("pk")).filter(
         Q(entered_by=user.pk) | _edited_by(user, "editor_ids")
     )
@@ -148,27 +159,31 @@ def households_to_approve(user) -> list[_Group]:
     return _grouped(households, "project_id")
 
 
-def publications_to_publish(user) -> list[_Group]:
-    return _grouped(drafts_awaiting_publisher(user), "project_id")
+def publications_to_publish(asking: _Asking) -> list[_Group]:
+    return _grouped(drafts_awaiting_publisher(asking.user), "project_id")
 
 
-def objections_to_answer(user, today: dt.date) -> list[_Group]:
+def objections_to_answer(asking: _Asking) -> list[_Group]:
     objections = Objection.objects.filter(
-        projects_q(user, "publication__project"), status__in=answer_deadlines.OPEN_OBJECTION
+        projects_q(asking.user, "publication__project"),
+        status__in=answer_deadlines.OPEN_OBJECTION,
     )
-    return _grouped_answers(objections, "publication__project_id", today)
+    return _grouped_answers(objections, "publication__project_id", asking.today)
 
 
-def complaints_to_answer(user, today: dt.date) -> list[_Group]:
+def complaints_to_answer(asking: _Asking) -> list[_Group]:
     complaints = Complaint.objects.filter(status__in=answer_deadlines.OPEN_COMPLAINT)
-    if not sees_all_projects(user):
-        complaints = complaints.filter(projects_q(user))
-    return _grouped_answers(complaints, "project_id", today)
+    if not sees_all_projects(asking.user):
+        complaints = complaints.filter(projects_q(asking.user))
+    return _grouped_answers(complaints, "project_id", asking.today)
 
 
-def sessions_to_witness(user, status: str) -> list[_Group]:
-    sessions = LotterySession.objects.filter(projects_q(user), status=status)
-    return _grouped(sessions, "project_id", first="code")
+def _sessions_to_witness(status: str) -> Callable[[_Asking], list[_Group]]:
+    def sessions_to_witness(asking: _Asking) -> list[_Group]:
+        sessions = LotterySession.objects.filter(projects_q(asking.user), status=status)
+        return _grouped(sessions, "project_id", first="code")
+
+    return sessions_to_witness
 
 
 def _role_names(user) -> set[str]:
@@ -184,15 +199,15 @@ _DIRECTIONS = (
 )
 
 
-def statements_at_my_step(user, project_ids: Iterable[int]) -> list[_Group]:
+def statements_at_my_step(asking: _Asking) -> list[_Group]:
     """Statements whose next approval step is one the user's role holds and who has taken no
     other step of this round (the rules of `settlement.services.approvals.statement_approve`,
     as one query): a statement goes through the steps of its project's chain that apply to
     its direction (paid, collected, or nothing owed), in order, so one with k steps taken
     this round waits for the (k+1)-th of them. Projects without a saved chain use the
     default one. Stale statements are left to finance's recompute line."""
+    user, project_ids = asking.user, asking.project_ids
     roles = _role_names(user)
-    project_ids = list(project_ids)
     if not roles or not project_ids:
         return []
     chains: dict[int, list[tuple[str, str]]] = defaultdict(list)
@@ -227,26 +242,27 @@ def statements_at_my_step(user, project_ids: Iterable[int]) -> list[_Group]:
     return _grouped(statements, "project_id")
 
 
-def payments_to_record(user) -> list[_Group]:
+def payments_to_record(asking: _Asking) -> list[_Group]:
     """Approved statements not yet settled, of households still approved (the payment gate
     refuses the others)."""
     statements = Statement.objects.filter(
-        projects_q(user),
+        projects_q(asking.user),
         status=StatementStatus.APPROVED,
         household__status=HouseholdStatus.APPROVED,
     )
     return _grouped(statements, "project_id")
 
 
-def stale_statements(user) -> list[_Group]:
+def stale_statements(asking: _Asking) -> list[_Group]:
     return _grouped(
-        Statement.objects.filter(projects_q(user)).filter(stale_statements_q()), "project_id"
+        Statement.objects.filter(projects_q(asking.user)).filter(stale_statements_q()),
+        "project_id",
     )
 
 
-def defects_to_answer(user) -> list[_Group]:
+def defects_to_answer(asking: _Asking) -> list[_Group]:
     defects = DefectTicket.objects.filter(
-        projects_q(user, "household__project"), status=DefectStatus.OPEN
+        projects_q(asking.user, "household__project"), status=DefectStatus.OPEN
     )
     return _grouped(defects, "household__project_id")
 
@@ -268,7 +284,7 @@ class _Kind:
     kind: str
     permission: str
     label: Callable[[], str]
-    groups: Callable[..., list[_Group]]
+    groups: Callable[[_Asking], list[_Group]]
     url: Callable[[_Group, Project | None], str]
     list_url: Callable[[Project | None], str] = lambda project: ""
     deadline: bool = False
@@ -276,6 +292,22 @@ class _Kind:
 
 def _q(project: Project | None) -> str:
     return f"?project={project.code}" if project is not None else ""
+
+
+def _statement_page(group: _Group, project: Project | None) -> str:
+    return reverse("settlement:statement-detail", args=[group.first])
+
+
+def _project_groups(project: Project | None) -> str:
+    return reverse("settlement:project-groups", args=[project.code]) if project else ""
+
+
+def _session_console(group: _Group, project: Project | None) -> str:
+    return reverse("lottery:console", args=[group.first])
+
+
+def _session_list(project: Project | None) -> str:
+    return reverse("lottery:session-list") + _q(project)
 
 
 _KINDS: tuple[_Kind, ...] = (
@@ -323,41 +355,41 @@ _KINDS: tuple[_Kind, ...] = (
         "sessions_confirm",
         "lottery.witness_session",
         lambda: _("待确认摇号场次(名单与房源)"),
-        lambda user: sessions_to_witness(user, SessionStatus.COMMITTED),
-        lambda g, p: reverse("lottery:console", args=[g.first]),
-        lambda p: reverse("lottery:session-list") + _q(p),
+        _sessions_to_witness(SessionStatus.COMMITTED),
+        _session_console,
+        _session_list,
     ),
     _Kind(
         "sessions_sign",
         "lottery.witness_session",
         lambda: _("待签署摇号场次"),
-        lambda user: sessions_to_witness(user, SessionStatus.DRAWING),
-        lambda g, p: reverse("lottery:console", args=[g.first]),
-        lambda p: reverse("lottery:session-list") + _q(p),
+        _sessions_to_witness(SessionStatus.DRAWING),
+        _session_console,
+        _session_list,
     ),
     _Kind(
         "approvals",
         "settlement.approve_statement",
         lambda: _("待我审批的结算单"),
         statements_at_my_step,
-        lambda g, p: reverse("settlement:statement-detail", args=[g.first]),
-        lambda p: reverse("settlement:project-groups", args=[p.code]) if p else "",
+        _statement_page,
+        _project_groups,
     ),
     _Kind(
         "payments",
         "settlement.record_payment",
         lambda: _("待登记收付款"),
         payments_to_record,
-        lambda g, p: reverse("settlement:statement-detail", args=[g.first]),
-        lambda p: reverse("settlement:project-groups", args=[p.code]) if p else "",
+        _statement_page,
+        _project_groups,
     ),
     _Kind(
         "stale",
         "settlement.compute_statement",
         lambda: _("待重新计算的结算单(依据已变更)"),
         stale_statements,
-        lambda g, p: reverse("settlement:statement-detail", args=[g.first]),
-        lambda p: reverse("settlement:project-groups", args=[p.code]) if p else "",
+        _statement_page,
+        _project_groups,
     ),
     _Kind(
         "defects",
@@ -379,16 +411,11 @@ def inbox(user, *, today: dt.date | None = None) -> list[ProjectInbox]:
     projects = list(Project.objects.filter(projects_q(user, "pk")).order_by("-created_at", "-id"))
     by_id = {project.pk: project for project in projects}
     lines: dict[int | None, list[InboxLine]] = defaultdict(list)
+    asking = _Asking(user, today, list(by_id))
     for kind in _KINDS:
         if not user.has_perm(kind.permission):
             continue
-        if kind.groups is statements_at_my_step:
-            groups = statements_at_my_step(user, by_id)
-        elif kind.deadline:
-            groups = kind.groups(user, today)
-        else:
-            groups = kind.groups(user)
-        for group in groups:
+        for group in kind.groups(asking):
             project = by_id.get(group.project_id)
             if project is None and group.project_id is not None:
                 continue  # complaints naming no project are shown on their own
