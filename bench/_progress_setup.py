@@ -20,10 +20,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+import statistics
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from allocation.models import Apartment, ApartmentType, Building, Estate, Stair
@@ -320,3 +324,19 @@ def signed_session(
         session.void_reason = "作废"
     session.save()
     return session
+
+
+def measure_page(view: Callable, request, runs: int = 5) -> tuple[int, float]:
+    """(queries, median seconds) of rendering `view` for `request`, warmed up once
+    (templates compiled, permissions cached): what the page benchmarks print."""
+    view(request)
+    times = []
+    queries = 0
+    for _ in range(runs):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = view(request)
+            times.append(time.perf_counter() - started)
+        assert response.status_code == 200, response.status_code
+        queries = len(captured)
+    return queries, statistics.median(times)

@@ -13,15 +13,12 @@ rows.
 from __future__ import annotations
 
 import os
-import statistics
 import time
 
 from django.conf import settings
-from django.db import connection
 from django.test import RequestFactory, override_settings
-from django.test.utils import CaptureQueriesContext
 
-from bench._progress_setup import build_progress_project, spread
+from bench._progress_setup import build_progress_project, measure_page, spread
 from bench._render_setup import bench_user
 from oversight.views import dashboard as dashboard_views
 from resettlement.roles import ensure_roles
@@ -35,17 +32,7 @@ def _render(project, user) -> tuple[int, float]:
     """(queries, median seconds) of rendering the dashboard page for `project`."""
     request = RequestFactory().get("/staff/oversight/", {"project": project.code})
     request.user = user
-    dashboard_views.dashboard(request)  # warm: templates compiled, permissions cached
-    times = []
-    queries = None
-    for _ in range(RUNS):
-        with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
-            response = dashboard_views.dashboard(request)
-            times.append(time.perf_counter() - started)
-        assert response.status_code == 200, response.status_code
-        queries = len(captured)
-    return queries, statistics.median(times)
+    return measure_page(dashboard_views.dashboard, request, RUNS)
 
 
 def run() -> None:

@@ -18,18 +18,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import statistics
 import time
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db import connection
 from django.test import RequestFactory, override_settings
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from bench._progress_setup import build_progress_project, spread
+from bench._progress_setup import build_progress_project, measure_page, spread
 from households.models import Household, HouseholdStatus, Member, ProjectAccess
 from lottery.models import LotterySession, SessionMode
 from oversight.selectors.inbox import inbox
@@ -133,18 +130,9 @@ def _render(user) -> tuple[int, float, int]:
     """(queries, median seconds, items waiting) of rendering the inbox page for `user`."""
     request = RequestFactory().get("/staff/")
     request.user = user
-    inbox_views.inbox(request)  # warm: templates compiled, permissions cached
-    times = []
-    queries = None
-    for _ in range(RUNS):
-        with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
-            response = inbox_views.inbox(request)
-            times.append(time.perf_counter() - started)
-        assert response.status_code == 200, response.status_code
-        queries = len(captured)
+    queries, seconds = measure_page(inbox_views.inbox, request, RUNS)
     waiting = sum(box.total for box in inbox(user))
-    return queries, statistics.median(times), waiting
+    return queries, seconds, waiting
 
 
 def run() -> None:
