@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -132,13 +133,18 @@ def household_timeline(household: Household) -> Timeline:
         for kind in publicity_kinds.all_kinds()
         if any(column.key == "household" for column in kind.columns)
     ]
-    publications = [
-        p
-        for p in Publication.objects.filter(project=h.project_id, kind__in=per_household)
+    rosters = (
+        Publication.objects.filter(project=h.project_id, kind__in=per_household)
         .exclude(status=PublicationStatus.DRAFT)
         .filter(Q(community__isnull=True) | Q(community=h.community_id))
-        .select_related("published_by")
-        .order_by("published_at", "pk")
+    )
+    if connection.vendor == "postgresql":
+        # Only rosters with a cell holding the code are read whole (JSON containment), not
+        # every roster of the project; `roster_lists` then checks it is the household column.
+        rosters = rosters.filter(rows__contains=[[h.code]])
+    publications = [
+        p
+        for p in rosters.select_related("published_by").order_by("published_at", "pk")
         if roster_lists(p, h.code)
     ]
     objections = list(

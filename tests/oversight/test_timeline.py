@@ -38,6 +38,9 @@ def test_a_household_walked_through_every_stage_shows_its_events_in_order(walked
     positions = [kinds.index(kind) for kind in order]
     assert positions == sorted(positions), kinds
     assert str(timeline.stage.label) == "已入住"
+    # Both rosters that list it (entitlement and population), each once.
+    published = [e.title for e in timeline.events if e.kind == "publication"]
+    assert len(published) == 2, published
     audited = {e.kind: e.sequence for e in timeline.events if e.sequence}
     for kind in ("review", "approval", "publication", "objection_answer", "sign_off"):
         assert audited[kind] == AuditEntry.objects.get(sequence=audited[kind]).sequence
