@@ -197,6 +197,17 @@ def test_a_committed_session_waits_for_the_notary_to_confirm(open_session, notar
     line = _lines(notary)["sessions_confirm"]
     assert line.count == 1
     assert line.url == reverse("lottery:console", args=[open_session.code])
+    assert "sessions_sign" not in _lines(notary)
+
+
+def test_a_session_being_drawn_waits_for_the_notary_to_sign(drawing_session, notary):
+    line = _lines(notary)["sessions_sign"]
+    assert (line.label, line.count) == ("待签署摇号场次", 1)
+    assert line.url == reverse("lottery:console", args=[drawing_session.code])
+    assert line.list_url == (
+        reverse("lottery:session-list") + f"?project={drawing_session.project.code}"
+    )
+    assert "sessions_confirm" not in _lines(notary)
 
 
 def test_the_inbox_shows_only_the_projects_the_user_may_see(register_in, clerk, roles):
