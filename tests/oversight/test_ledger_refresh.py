@@ -92,12 +92,18 @@ def test_an_official_refreshes_the_ledger_from_its_page_and_it_is_audited(
     assert audit.actor == leader and audit.payload["project"] == ledger_project.code
 
 
-def test_a_get_does_not_refresh_and_a_clerk_may_not(ledger_project, clerk):  # noqa: F811
+def test_a_get_does_not_refresh_and_a_clerk_may_not(ledger_project, clerk, leader):  # noqa: F811
+    runs = LedgerRun.objects.count()
+    client = recently_authenticated(Client())
+    client.force_login(leader)
+    got = client.get("/staff/oversight/ledger/refresh/", {"project": ledger_project.code})
+    assert got.status_code == 405
     client = Client()
     client.force_login(clerk)
     refused = client.post("/staff/oversight/ledger/refresh/", {"project": ledger_project.code})
     assert refused.status_code == 403
     assert not AuditEntry.objects.filter(action="ledger.refresh").exists()
+    assert LedgerRun.objects.count() == runs
 
 
 def test_the_ledger_and_dashboard_explain_their_figures_on_the_page(ledger_project, leader):  # noqa: F811
