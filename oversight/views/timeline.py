@@ -34,7 +34,9 @@ def _timeline(request: HttpRequest, pk: int) -> Timeline:
     require_project(request.user, household.project_id)
     timeline = household_timeline(household)
     if not sees_full_personal_data(request.user):
+        # Titles carry text people typed too (a defect's location, an objection's subject).
         for event in timeline.events:
+            event.title = mask(event.title, Mask.TEXT)
             event.detail = mask(event.detail, Mask.TEXT)
     return timeline
 

@@ -8,6 +8,7 @@ from django.test import Client
 
 from oversight.selectors.timeline import household_timeline
 from resettlement.models import AuditEntry
+from settlement.services.defects import defect_report
 from tests.people import make_user
 
 pytestmark = pytest.mark.django_db
@@ -85,3 +86,13 @@ def test_another_projects_household_has_no_timeline(walked, roles):
     client.force_login(outsider)
     assert client.get(f"/staff/oversight/households/{walked.pk}/timeline/").status_code == 404
     assert client.get(f"/staff/oversight/households/{walked.pk}/timeline.pdf").status_code == 404
+
+
+def test_text_a_resident_typed_into_an_event_title_is_masked_too(walked, roles):
+    defect_report(household=walked, location="厨房(找王师傅13900002222)", description="水龙头漏水")
+    finance = make_user("t_finance2", "finance")
+    client = Client()
+    client.force_login(finance)
+    html = client.get(f"/staff/oversight/households/{walked.pk}/timeline/").content.decode()
+    assert "厨房" in html
+    assert "13900002222" not in html
