@@ -125,13 +125,12 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     missing = queues.households_missing_documents(
         Household.objects.filter(pk__in={m.household_id for m in rows})
     )
-    may_not = pgettext("four-eyes: may not", "审核其成员")
     context["rows"] = [
         {
             "member": m,
             "checks": _checks(m),
             "missing": missing.get(m.household_id, []),
-            "blocked": _blocked(gates.four_eyes, request.user, m.household, [m], may_not),
+            "blocked": _blocked(gates.review_four_eyes, request.user, m.household, m),
         }
         for m in rows
     ]
@@ -236,13 +235,7 @@ def member_review(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "households/member_review.html",
         {
-            "blocked": _blocked(
-                gates.four_eyes,
-                request.user,
-                household,
-                [member],
-                pgettext("four-eyes: may not", "审核其成员"),
-            ),
+            "blocked": _blocked(gates.review_four_eyes, request.user, household, member),
             "member": member,
             "household": household,
             "checks": _checks(member),
