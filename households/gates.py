@@ -36,6 +36,11 @@ def four_eyes(actor, household: Household, members: Sequence[Member], act: str) 
         )
 
 
+def review_four_eyes(actor, household: Household, member: Member) -> None:
+    """The reviewer of a member neither registered its household nor entered or changed it."""
+    four_eyes(actor, household, [member], pgettext("four-eyes: may not", "审核其成员"))
+
+
 def approval_four_eyes(actor, household: Household, members: Sequence[Member]) -> None:
     """The approver is neither the registrar, nor who entered or changed a member, nor one of
     its reviewers."""

@@ -1,5 +1,5 @@
 """What several service subjects share: saving with the history's who and why, catching a
-concurrent registration, sending a household back to review,"""
+concurrent registration, sending a household back to review, and change control."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def _withdraw_review(member: Member) -> None:
 
 def _reopen_review(
     household: Household, reason: str, actor, *, released: Sequence[str] = ()
-) -> None:
+) -> list[str]:
     """A change to a member after review or approval sends the household back to review.
 
     Returns the ID numbers no longer resettled here when the household was approved (its
@@ -119,8 +119,10 @@ def _facts_changed(
 ) -> None:
     """Change control, after the change is saved and the review reopened: the moment kept on
     the household (`facts_changed_at`, set by `_facts_changing`), an audit entry with the
-    reason and what changed, and `facts_changed` for the later stages. Call only when
-    `_facts_changing` returned a reason."""
+    reason and what changed, and `facts_changed` for the later stages. `reason` is what
+    `_facts_changing` returned: "" (not under change control) does nothing."""
+    if not reason:
+        return
     saved = Household.objects.filter(pk=household.pk, facts_changed_at=household.facts_changed_at)
     if not saved.exists():  # no save of the household came after `_facts_changing`
         _save_with_reason(

@@ -24,6 +24,7 @@ from households.services._common import (
     _reopen_review,
     _save_with_reason,
     _with_reason,
+    _withdraw_review,
 )
 from households.services.registration import id_numbers_taken
 from households.services.verdicts import apply_verdict, refresh_resettled_elsewhere
@@ -87,14 +88,13 @@ def member_add(*, actor, household: Household, data: Mapping[str, Any], reason: 
     _check_heads(household)
     released = _reopen_review(household, _("新增成员 %(n)s,重新审核") % {"n": member.name}, actor)
     refresh_resettled_elsewhere(released, actor=actor)
-    if reason:
-        _facts_changed(
-            actor=actor,
-            household=household,
-            fields=["members"],
-            reason=reason,
-            facts={"member_added": member.name},
-        )
+    _facts_changed(
+        actor=actor,
+        household=household,
+        fields=["members"],
+        reason=reason,
+        facts={"member_added": member.name},
+    )
     return member
 
 
@@ -127,11 +127,7 @@ def member_update(*, actor, member: Member, data: Mapping[str, Any], reason: str
     # The person who changed the record may no longer review it (four-eyes).
     if actor.pk not in member.editor_ids:
         member.editor_ids = [*member.editor_ids, actor.pk]
-    member.review_status = ReviewStatus.PENDING
-    member.review_overridden = False
-    member.review_reason = ""
-    member.reviewed_by = None
-    member.reviewed_at = None
+    _withdraw_review(member)
     resettled = resettled_projects_by_id(
         [member.id_number], exclude_project_id=household.project_id
     )
@@ -151,17 +147,16 @@ def member_update(*, actor, member: Member, data: Mapping[str, Any], reason: str
         released=[before["id_number"]],
     )
     refresh_resettled_elsewhere(released, actor=actor)
-    if reason:
-        _facts_changed(
-            actor=actor,
-            household=household,
-            fields=["members"],
-            reason=reason,
-            facts={
-                "member": member.name,
-                "changed": {f: [str(before[f]), str(cleaned[f])] for f in changed_fields},
-            },
-        )
+    _facts_changed(
+        actor=actor,
+        household=household,
+        fields=["members"],
+        reason=reason,
+        facts={
+            "member": member.name,
+            "changed": {f: [str(before[f]), str(cleaned[f])] for f in changed_fields},
+        },
+    )
     return member
 
 
@@ -189,11 +184,10 @@ def member_remove(*, actor, member: Member, reason: str = "") -> None:
         household.status = HouseholdStatus.REVIEWED
     _save_with_reason(household, _("删除成员 %(n)s") % {"n": name}, actor)
     refresh_resettled_elsewhere(released, actor=actor)
-    if reason:
-        _facts_changed(
-            actor=actor,
-            household=household,
-            fields=["members"],
-            reason=reason,
-            facts={"member_removed": name},
-        )
+    _facts_changed(
+        actor=actor,
+        household=household,
+        fields=["members"],
+        reason=reason,
+        facts={"member_removed": name},
+    )

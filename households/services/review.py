@@ -12,7 +12,6 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from households import gates
 from households.models import (
@@ -49,7 +48,7 @@ def member_review(*, actor, member: Member, decision: str, reason: str = "") -> 
     require_permission(actor, "households.review_member")
     household = Household.objects.select_for_update().get(pk=member.household_id)
     member = Member.objects.select_for_update().get(pk=member.pk)
-    gates.four_eyes(actor, household, [member], pgettext("four-eyes: may not", "审核其成员"))
+    gates.review_four_eyes(actor, household, member)
     if household.status == HouseholdStatus.APPROVED:
         raise RuleViolation(
             "already_approved",

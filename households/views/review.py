@@ -13,7 +13,6 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST, require_safe
@@ -26,6 +25,7 @@ from households.qualification import REASON_LABELS, RULE_LABELS
 from households.selectors import review as queues
 from households.selectors.registration import head
 from households.services import review
+from resettlement import periods
 from resettlement.errors import RuleViolation
 from resettlement.paging import page_of
 from resettlement.personal_data import shown
@@ -69,6 +69,20 @@ def _project_or_404(request: HttpRequest):
     return project
 
 
+def _queue(request: HttpRequest, select):
+    """The chosen project, the filters of the query string and the queue `select` reads
+    with them (a queue page and its export show the same rows)."""
+    project = _project_or_404(request)
+    filters = queues.queue_filters(project, request.GET)
+    return project, filters, select(project, filters, user=request.user)
+
+
+def _missing_of_members(members) -> dict[int, list[str]]:
+    """The missing documents of the members' households (loaded with the members)."""
+    households = {m.household_id: m.household for m in members}
+    return queues.households_missing_documents(households.values())
+
+
 def _checks(member: Member) -> list[dict]:
     """The member's verdict, rule by rule, with the evidence behind each line."""
     return [
@@ -96,7 +110,8 @@ def _blocked(gate, *args) -> str:
     return ""
 
 
-def _xlsx(title: str, header: list[str], rows: list[list], filename: str) -> FileResponse:
+def _xlsx(title: str, header: list[str], rows: list[list], name: str) -> FileResponse:
+    """A workbook download named `name`-<today>.xlsx."""
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = title[:31]
@@ -106,7 +121,10 @@ def _xlsx(title: str, header: list[str], rows: list[list], filename: str) -> Fil
     buffer = io.BytesIO()
     book.save(buffer)
     return private_file_response(
-        buffer.getvalue(), filename=filename, content_type=XLSX, as_attachment=True
+        buffer.getvalue(),
+        filename=f"{name}-{periods.today().isoformat()}.xlsx",
+        content_type=XLSX,
+        as_attachment=True,
     )
 
 
@@ -117,21 +135,16 @@ def _xlsx(title: str, header: list[str], rows: list[list], filename: str) -> Fil
 @login_required
 @reviewer_only
 def review_queue(request: HttpRequest) -> HttpResponse:
-    project = _project_or_404(request)
-    filters = queues.queue_filters(project, request.GET)
-    members = queues.review_queue(project, filters, user=request.user)
+    project, filters, members = _queue(request, queues.review_queue)
     context = {**_queue_context(request, project, filters), **page_of(request, members, PER_PAGE)}
     rows = list(context["page"])
-    missing = queues.households_missing_documents(
-        Household.objects.filter(pk__in={m.household_id for m in rows})
-    )
-    may_not = pgettext("four-eyes: may not", "审核其成员")
+    missing = _missing_of_members(rows)
     context["rows"] = [
         {
             "member": m,
             "checks": _checks(m),
             "missing": missing.get(m.household_id, []),
-            "blocked": _blocked(gates.four_eyes, request.user, m.household, [m], may_not),
+            "blocked": _blocked(gates.review_four_eyes, request.user, m.household, m),
         }
         for m in rows
     ]
@@ -142,12 +155,9 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 @login_required
 @reviewer_only
 def review_export(request: HttpRequest) -> FileResponse:
-    project = _project_or_404(request)
-    filters = queues.queue_filters(project, request.GET)
-    members = list(queues.review_queue(project, filters, user=request.user))
-    missing = queues.households_missing_documents(
-        Household.objects.filter(pk__in={m.household_id for m in members})
-    )
+    project, filters, members = _queue(request, queues.review_queue)
+    members = list(members)
+    missing = _missing_of_members(members)
     rows = [
         [
             m.household.code,
@@ -173,8 +183,7 @@ def review_export(request: HttpRequest) -> FileResponse:
         _("未通过规则"),
         _("缺少材料"),
     ]
-    name = f"review-{project.code}-{timezone.localdate().isoformat()}.xlsx"
-    return _xlsx(_("待审核成员"), header, rows, name)
+    return _xlsx(_("待审核成员"), header, rows, f"review-{project.code}")
 
 
 def _visible_member(request: HttpRequest, pk: int) -> Member:
@@ -236,13 +245,7 @@ def member_review(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "households/member_review.html",
         {
-            "blocked": _blocked(
-                gates.four_eyes,
-                request.user,
-                household,
-                [member],
-                pgettext("four-eyes: may not", "审核其成员"),
-            ),
+            "blocked": _blocked(gates.review_four_eyes, request.user, household, member),
             "member": member,
             "household": household,
             "checks": _checks(member),
@@ -262,9 +265,7 @@ def member_review(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @approver_only
 def approval_queue(request: HttpRequest) -> HttpResponse:
-    project = _project_or_404(request)
-    filters = queues.queue_filters(project, request.GET)
-    households = queues.approval_queue(project, filters, user=request.user)
+    project, filters, households = _queue(request, queues.approval_queue)
     context = {
         **_queue_context(request, project, filters),
         **page_of(request, households, PER_PAGE),
@@ -280,9 +281,8 @@ def approval_queue(request: HttpRequest) -> HttpResponse:
 @login_required
 @approver_only
 def approval_export(request: HttpRequest) -> FileResponse:
-    project = _project_or_404(request)
-    filters = queues.queue_filters(project, request.GET)
-    households = list(queues.approval_queue(project, filters, user=request.user))
+    project, filters, households = _queue(request, queues.approval_queue)
+    households = list(households)
     missing = queues.households_missing_documents(households)
     rows = []
     for h in households:
@@ -312,8 +312,7 @@ def approval_export(request: HttpRequest) -> FileResponse:
         _("改变系统判定人数"),
         _("缺少材料"),
     ]
-    name = f"approval-{project.code}-{timezone.localdate().isoformat()}.xlsx"
-    return _xlsx(_("待审批安置户"), header, rows, name)
+    return _xlsx(_("待审批安置户"), header, rows, f"approval-{project.code}")
 
 
 def _visible_household(request: HttpRequest, pk: int) -> Household:

@@ -190,6 +190,7 @@ def test_review_export_is_a_workbook_of_the_filtered_queue(
     rows = list(sheet.values)
     assert rows[0][:2] == ("户编号", "姓名")
     assert [(r[0], r[1], r[4]) for r in rows[1:]] == [("X-001", "导出人", "'=1+1")]
+    assert "身份证" in rows[1][8]  # the documents the household still lacks
 
 
 # -- household approval ---------------------------------------------------------------------
@@ -346,13 +347,21 @@ def test_a_leader_who_reviewed_sees_why_instead_of_an_approval_form(
     assert "四眼原则:您审核过" in page and 'id="approval-form"' not in page
 
 
-def test_approval_export_lists_the_queue(client, leader, register, pass_all):
-    pass_all(register(code="A-001"))
+def test_approval_export_lists_the_queue(client, leader, reviewer, register, pass_all):
+    complete = pass_all(register(code="A-001"))
+    reviewed_without_documents(register(code="A-002"), reviewer)
+    register(code="A-003")  # still under review: not in the approval queue
     client.force_login(leader)
     response = client.get(reverse("staff:approval-export"))
+    assert f"approval-{complete.project.code}-" in response["Content-Disposition"]
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     rows = list(sheet.values)
-    assert rows[1][0] == "A-001"
+    assert rows[0][0] == "户编号" and rows[0][6] == "应安置面积(㎡)"
+    assert [r[0] for r in rows[1:]] == ["A-001", "A-002"]
+    population, area = review.entitlement_for(complete.project, list(complete.members.all()))
+    head = complete.members.get(relation="head").name
+    assert rows[1][1] == head and rows[1][4:7] == (1, population, float(area))
+    assert not rows[1][8] and "身份证" in rows[2][8]
 
 
 def test_the_staff_menu_links_the_review_and_approval_queues(client, all_hats, register):
