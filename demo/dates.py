@@ -3,7 +3,9 @@
 Every act the services record (registering, reviewing, approving, publishing, objecting,
 answering, opening, drawing and signing a lottery session, approving a statement, recording
 a payment) is stamped by the service with the moment it runs: the seeding. The demo does not
-fake those timestamps. Where a service takes a date, the demo gives one in the past, in the
+fake those timestamps, but one: an objection carries the day the resident filed it on the
+public form (`moment_on`; the form stamps the moment it is sent), so the two left unanswered
+are overdue. Where a service takes a date, the demo gives one in the past, in the
 order a real project runs over about four months, counted back from the day of seeding (the
 Asia/Shanghai date, `resettlement.periods.today`):
 
@@ -32,6 +34,11 @@ AGREEMENTS_SIGNED = 60
 KEYS_HANDED_OVER = 30
 MOVED_IN = (25, 5)  # from, to (days before the seeding)
 SUPPLEMENT_STARTS = 5
+
+
+def moment_on(day: dt.date) -> dt.datetime:
+    """Ten in the morning (Asia/Shanghai) of `day`: when the demo's residents file."""
+    return dt.datetime.combine(day, dt.time(10), tzinfo=periods.SHANGHAI)
 
 
 def days_ago(days: int) -> dt.date:

@@ -24,7 +24,9 @@ before the real day):
   verified before the stage ends;
 - after the lottery day, households the leader approves late (reviewed before, approved
   only now): the first is posted in a supplementary entitlement roster of its community
-  (补充公示, period running), the second in none; their choices are entered and locked, and
+  (补充公示, period running), the second in none yet: its supplementary roster, drafted
+  by `leader2`, waits in the leader's inbox to be checked and published; their choices
+  are entered and locked, and
   the leader's attempt to open a second session for them is refused by the lottery gate
   (lottery.gates: "not yet through publicity"), the refusal printed in the summary and
   both households listed on the new-session page as held back, with the reason; the third
@@ -54,7 +56,7 @@ from allocation.services import estates
 from demo import dates
 from demo import households as demo_households
 from demo.households import MAIN_PROJECT_CODE, missing_users, ready_users
-from demo.publicity import publish_supplement
+from demo.publicity import draft_supplement, publish_supplement
 from households.models import (
     Community,
     Household,
@@ -67,6 +69,7 @@ from households.models import (
 from lottery.models import LotterySession, SessionMode
 from lottery.services import check_in, draws, sessions, sign_off
 from lottery.verification import verify_bundle
+from resettlement import periods
 from resettlement.errors import RuleViolation
 
 ESTATE_CODE = "E1"
@@ -379,6 +382,7 @@ def _late_approvals(project: Project, estate, users: dict, rng: random.Random):
     first = _approve_late(candidates[0], users, rng)
     publish_supplement(users, first, dates.days_ago(dates.SUPPLEMENT_STARTS))
     second = _approve_late(candidates[1], users, rng)
+    draft_supplement(second, periods.today())
     drawn = [h for h in (first, second) if h.entitlement_area > 0]
     refused = _refused_session(project, estate, users, drawn) if drawn else ""
     late = [first, second]

@@ -12,7 +12,8 @@ after the registry stage (demo.households), as the demo users would:
 - residents object during the period (services.objection_file, as the public form does):
   one about a family member left off the population roster, one asking why another member
   was rejected, one about how entitlement areas are computed, and two still waiting for an
-  answer (neither names a household: one naming a household would hold it out of the lottery);
+  answer (neither names a household: one naming a household would hold it out of the lottery),
+  both past their answer deadline (filed about four months ago: the overdue objections);
 - the reviewer answers the questions, the leader upholds the first objection: the household
   goes back to review, the reviewer passes the member with a written reason, the leader
   approves again, and the population and entitlement rosters are published as version 2
@@ -160,15 +161,14 @@ def print_rosters(actor, publications: list[Publication]) -> list[RenderJob]:
     ]
 
 
-def publish_supplement(
-    users: dict, household: Household, starts_on: dt.date
-) -> tuple[Publication, RenderJob | None]:
+def draft_supplement(household: Household, starts_on: dt.date) -> Publication:
     """A supplementary entitlement roster (补充公示) of the household's community, for a
-    household approved after the project's roster: drafted by `leader2`, published by the
-    leader (four-eyes), printed by the clerk. Its period runs from `starts_on`."""
+    household approved after the project's roster, drafted by `leader2`: a draft waits in
+    the leader's inbox (工作台) for the second pair of eyes. Its period runs from
+    `starts_on`."""
     drafter = ready_users({"leader2": "publicity.add_publication"})["leader2"]
     spec_title = f"{household.project.name} {household.community.name} 安置面积补充公示"
-    draft = publications.publication_create(
+    return publications.publication_create(
         actor=drafter,
         project=household.project,
         kind="entitlement",
@@ -176,6 +176,14 @@ def publish_supplement(
         community=household.community,
         starts_on=starts_on,
     )
+
+
+def publish_supplement(
+    users: dict, household: Household, starts_on: dt.date
+) -> tuple[Publication, RenderJob | None]:
+    """A supplementary entitlement roster of the household's community (`draft_supplement`),
+    published by the leader (four-eyes), printed by the clerk."""
+    draft = draft_supplement(household, starts_on)
     published = publications.publication_publish(actor=users["leader"], publication=draft)
     jobs = print_rosters(users[PRINTER], [published])
     return published, (jobs[0] if jobs else None)
@@ -229,14 +237,20 @@ def _object(
         code = household.code
     else:
         name, phone, code = name or "陈女士", f"158{rng.randrange(10**8):08d}", ""
-    return publicity_objections.objection_file(
+    filed_on = publication.starts_on + dt.timedelta(days=dates.OBJECTIONS_AFTER)
+    objection = publicity_objections.objection_file(
         publication=publication,
         contact_name=name,
         contact_phone=phone,
         text=text,
         household_code=code,
-        today=publication.starts_on + dt.timedelta(days=dates.OBJECTIONS_AFTER),
+        today=filed_on,
     )
+    # The form stamps the moment it is sent; the demo's resident sent it on `filed_on`
+    # (demo.dates), so those still unanswered are past their answer deadline (逾期).
+    objection.filed_at = dates.moment_on(filed_on)
+    objection.save(update_fields=["filed_at"])
+    return objection
 
 
 def _uphold_and_correct(

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from households.models import Community, Project
 from publicity.models import Publication, PublicationStatus
-from publicity.services.periods import period_days
+from publicity.services.periods import period_days, project_periods
 from resettlement import publicity_kinds
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -24,8 +24,9 @@ MASK_CHOICES = (
 def default_days_by_kind(project: Project | None = None) -> list[tuple[str, int]]:
     """(kind label, days) for the form's hint: each kind's default period, with settings
     and the project's own periods."""
+    own = project_periods(project)
     return [
-        (str(kind.label), period_days(kind.code, project)) for kind in publicity_kinds.all_kinds()
+        (str(kind.label), period_days(kind.code, own=own)) for kind in publicity_kinds.all_kinds()
     ]
 
 

@@ -26,17 +26,25 @@ from resettlement.roles import require_permission
 MIN_DAYS, MAX_DAYS = 5, 366
 
 
-def period_days(kind_code: str, project: Project | None = None) -> int:
-    """How many days a publication of this kind runs in this project."""
-    if project is not None:
-        own = (
-            PublicityPeriod.objects.filter(project=project, kind=kind_code)
-            .values_list("days", flat=True)
-            .first()
-        )
-        if own:
-            return own
-    return settings.PUBLICITY_DAYS.get(kind_code, publicity_kinds.get(kind_code).default_days)
+def project_periods(project: Project | None, kinds: list[str] | None = None) -> dict[str, int]:
+    """The project's own periods (`PublicityPeriod`), by kind code: one query."""
+    if project is None:
+        return {}
+    own = PublicityPeriod.objects.filter(project=project)
+    if kinds is not None:
+        own = own.filter(kind__in=kinds)
+    return dict(own.values_list("kind", "days"))
+
+
+def period_days(
+    kind_code: str, project: Project | None = None, *, own: dict[str, int] | None = None
+) -> int:
+    """How many days a publication of this kind runs in this project (`own`: the project's
+    periods when already read, project_periods)."""
+    own = project_periods(project, [kind_code]) if own is None else own
+    return own.get(kind_code) or settings.PUBLICITY_DAYS.get(
+        kind_code, publicity_kinds.get(kind_code).default_days
+    )
 
 
 def default_period(

@@ -15,6 +15,7 @@ from households.models import Community, Project
 from publicity.models import Publication, PublicationStatus
 from publicity.services import periods
 from publicity.snapshot import content_hash, frozen_rows, hashed_document
+from resettlement import periods as days
 from resettlement import publicity_kinds
 from resettlement.audit import audit_record
 from resettlement.errors import NotAllowed, RuleViolation
@@ -56,7 +57,7 @@ def publication_create(
         raise RuleViolation("unknown_kind", _("未知的公示类型:%(k)s") % {"k": kind}) from None
     if community is not None and community.project_id != project.pk:
         raise RuleViolation("bad_community", _("该村/社区不属于本项目。"))
-    start, default_end = default_period(kind, starts_on or timezone.localdate(), project)
+    start, default_end = default_period(kind, starts_on or days.today(), project)
     end = ends_on or default_end
     if end < start:
         raise RuleViolation("bad_period", _("公示结束日期不能早于开始日期。"))
@@ -76,19 +77,24 @@ def publication_create(
     )
 
 
+def is_drafter(actor, publication: Publication) -> bool:
+    """Whether `actor` drafted this publication (four-eyes: they never publish it)."""
+    return publication.created_by_id == actor.pk
+
+
 def can_publish(actor, publication: Publication) -> bool:
     """Whether `actor` may publish this draft: the permission, and not its drafter."""
     return (
         publication.status == PublicationStatus.DRAFT
         and actor.has_perm("publicity.publish_publication")
-        and publication.created_by_id != actor.pk
+        and not is_drafter(actor, publication)
     )
 
 
 def require_not_drafter(actor, publication: Publication) -> None:
     """Four-eyes on publicity: the person who drafted a publication never publishes it; a
     second person with the right checks the preview and publishes."""
-    if publication.created_by_id == actor.pk:
+    if is_drafter(actor, publication):
         raise NotAllowed(
             "four_eyes",
             _("“%(title)s”第%(v)d版由您起草,须由另一位有发布权限的人员核对后发布(四眼原则)。")
@@ -179,9 +185,7 @@ def publication_new_version(
         raise RuleViolation("still_draft", _("草稿可以直接发布,无需新版本。"))
     if Publication.objects.filter(previous=publication).exists():
         raise RuleViolation("has_next", _("该公示已有新版本。"))
-    start, end = default_period(
-        publication.kind, starts_on or timezone.localdate(), publication.project
-    )
+    start, end = default_period(publication.kind, starts_on or days.today(), publication.project)
     version = (
         Publication.objects.filter(
             project=publication.project, kind=publication.kind, community=publication.community
@@ -204,7 +208,7 @@ def publication_new_version(
 
 def publications_close_expired(*, today: dt.date | None = None) -> int:
     """Close publications whose period has ended (run daily by Celery beat)."""
-    today = today or timezone.localdate()
+    today = today or days.today()
     with transaction.atomic():
         expired = Publication.objects.select_for_update(of=("self",)).select_related(
             "project", "community"

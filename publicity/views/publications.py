@@ -179,7 +179,7 @@ def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "objections_url": f"{OBJECTIONS_PATH}?publication={publication.pk}",
             "next_version": next_version,
             "can_publish": services.can_publish(user, publication),
-            "drafted_by_you": is_draft and publication.created_by_id == user.pk,
+            "drafted_by_you": is_draft and services.is_drafter(user, publication),
             "can_withdraw": publication.status == PublicationStatus.PUBLISHED
             and user.has_perm("publicity.publish_publication"),
             "can_new_version": not is_draft

@@ -21,6 +21,7 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.db.models import Count, Sum
 from django.test import override_settings
+from django.urls import reverse
 
 from allocation.models import Apartment, ApartmentStatus, AreaFit, Demand, DemandStatus
 from demo import dates as demo_dates
@@ -57,6 +58,8 @@ from publicity.models import (
     RenderStatus,
 )
 from publicity.pdf.rosters import roster_communities
+from publicity.selectors.drafts import drafts_awaiting_publisher
+from publicity.selectors.objections import overdue_objections
 from publicity.selectors.overview import project_overview
 from publicity.services import objections as publicity_objections
 from publicity.services.rendering import roster_part_render
@@ -140,8 +143,9 @@ def test_same_seed_gives_the_same_codes_names_publications_and_objections(db, me
     seed()
     assert roster() == first
     assert publicity() == first_publicity
-    # YH2011's two rosters; YH2013's three, two corrected, and one supplementary roster.
-    assert len(first_publicity[0]) == 8 and len(first_publicity[1]) == 5
+    # YH2011's two rosters; YH2013's three, two corrected, one supplementary roster
+    # published and one drafted.
+    assert len(first_publicity[0]) == 9 and len(first_publicity[1]) == 5
 
 
 def test_a_different_seed_gives_different_people():
@@ -545,6 +549,30 @@ class TestWhatItBuilds:
         # approved again after its correction after settlement.
         assert totals.published == totals.approved - 3 > 0
         assert totals.objections_open == 2
+
+    def test_the_open_objections_are_past_their_answer_deadline(self, main, client):
+        """Filed a few days into the period, months ago, and still unanswered: overdue, as
+        the objection list says when the reviewer filters it so."""
+        overdue = overdue_objections(Objection.objects.filter(publication__project=main))
+        assert overdue.count() == 2
+        assert all(periods.local_date(o.filed_at) < periods.today() for o in overdue)
+        client.force_login(get_user_model().objects.get(username="reviewer"))
+        page = client.get(reverse("objections:list"), {"project": "YH2013", "overdue": "1"})
+        text = page.content.decode()
+        assert text.count("已逾期") >= 2
+        assert "公示栏上的名单字太小" in text
+
+    def test_a_supplementary_roster_drafted_by_leader2_waits_for_the_leader(self, main):
+        """The second household approved late: its roster is a draft, waiting in the
+        leader's inbox (four-eyes), never in leader2's own."""
+        leader, leader2 = (
+            get_user_model().objects.filter(username__in=["leader", "leader2"]).order_by("username")
+        )
+        (draft,) = drafts_awaiting_publisher(leader).filter(project=main)
+        assert draft.kind == "entitlement" and draft.community is not None
+        assert "补充公示" in draft.title
+        assert draft.created_by == leader2
+        assert not drafts_awaiting_publisher(leader2).filter(pk=draft.pk).exists()
 
     def test_the_open_objections_can_be_answered(self, main):
         objection = Objection.objects.filter(

@@ -11,6 +11,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from households.publicity import ENTITLEMENT
+from publicity.forms.publications import default_days_by_kind
 from publicity.models import Complaint, Objection, PublicityPeriod
 from publicity.selectors.objections import (
     answer_due,
@@ -68,6 +70,19 @@ def test_a_leader_sets_a_projects_own_period_and_new_publications_follow_it(
     )
     assert draft.ends_on == dt.date(2026, 4, 15)
     assert PublicityPeriod.objects.get(project=project, kind="entitlement").changed_by == leader
+
+
+def test_the_new_publication_form_hints_the_projects_own_periods_read_at_once(
+    approved_household, leader, django_assert_num_queries
+):
+    project = approved_household.project
+    periods.publicity_period_set(actor=leader, project=project, kind="entitlement", days=45)
+    periods.publicity_period_set(actor=leader, project=project, kind="population", days=12)
+    with django_assert_num_queries(1):
+        hint = dict(default_days_by_kind(project))
+    assert hint[str(ENTITLEMENT.label)] == 45
+    assert hint["安置人口公示"] == 12
+    assert hint["登记调查结果公示"] == 7
 
 
 def test_a_period_too_short_or_by_a_clerk_is_refused(approved_household, leader, clerk):
