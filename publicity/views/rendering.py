@@ -142,6 +142,12 @@ def part_download(request: HttpRequest, pk: int) -> FileResponse:
     return response
 
 
+def _flat(name: str) -> str:
+    """A zip entry or download name without folders: a slash in a title or a community's
+    name is written as a full-width slash, never a path."""
+    return name.replace("/", "／").replace("\\", "＼")
+
+
 @login_required
 @pdf_permission
 @require_GET
@@ -160,9 +166,10 @@ def job_zip(request: HttpRequest, pk: int) -> HttpResponse:
                     data = handle.read()
             except FileNotFoundError:
                 raise Http404 from None
-            archive.writestr(f"{publication.title}-v{publication.version}-{part.label}.pdf", data)
+            entry = f"{publication.title}-v{publication.version}-{part.label}.pdf"
+            archive.writestr(_flat(entry), data)
     response = HttpResponse(buffer.getvalue(), content_type="application/zip")
-    name = f"{publication.title}-v{publication.version}.zip"
+    name = _flat(f"{publication.title}-v{publication.version}.zip")
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

@@ -90,3 +90,16 @@ def test_an_unfinished_job_has_no_zip(client, roster, leader, django_capture_on_
     with django_capture_on_commit_callbacks(execute=False):
         job = rendering.roster_render_start(actor=leader, publication=roster)
     assert client.get(reverse("publicity_pdf:job-zip", args=[job.pk])).status_code == 404
+
+
+def test_a_slash_in_a_community_name_makes_no_folder_in_the_zip(
+    client, roster, leader, private_media, django_capture_on_commit_callbacks
+):
+    client.force_login(leader)
+    _start(client, roster, django_capture_on_commit_callbacks, contact="0571-1")
+    job = roster.render_jobs.get()
+    job.parts.filter(label="东湖村").update(label="东湖村/../一组")
+    response = client.get(reverse("publicity_pdf:job-zip", args=[job.pk]))
+    names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
+    assert f"{roster.title}-v1-东湖村／..／一组.pdf" in names
+    assert not any("/" in name for name in names)
