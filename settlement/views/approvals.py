@@ -240,6 +240,6 @@ def group_approve(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(
             request,
             _("已审批 %(n)d 份结算单(“%(step)s”)。")
-            % {"n": approved, "step": step.label if step else position},
+            % {"n": approved, "step": step.display_label if step else position},
         )
     return redirect(here)
