@@ -471,3 +471,15 @@ def test_a_leader_opens_a_correction_on_the_household_page(
     assert 'id="correction-form"' not in page
     assert StatementCorrection.objects.get().opened_by == leader
     assert _client(finance_wu).post(f"{url}correction/", {"reason": "x"}).status_code == 403
+
+
+def test_a_statements_chain_reads_its_payments_once_not_once_a_step(
+    computed, django_assert_num_queries
+):
+    statement = Statement.objects.select_related("project").get(pk=computed.pk)
+    # The project's chain, then the statement's payments (its direction): two queries
+    # whatever the number of pay or collect steps.
+    with django_assert_num_queries(2):
+        chain = approvals.statement_chain(statement)
+    # It collects: the first five steps, then the collection's own.
+    assert [s.code for s in chain][-2:] == ["company_approval", "collection_receipt"]
