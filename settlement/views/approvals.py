@@ -187,6 +187,7 @@ def group_approve(request: HttpRequest, pk: int) -> HttpResponse:
                 "group": group,
                 "project": group.project,
                 "steps": _waiting_at_steps(group, request.user),
+                "comment_max": approvals.APPROVAL_COMMENT_MAX,
             },
         )
     if not is_recently_authenticated(request):

@@ -25,6 +25,8 @@ def test_the_page_lists_the_groups_statements_at_the_users_step(client, money, c
     assert "第 1 步“补偿协议审核”:可审批 3 份" in page
     assert all(code in page for code in ("H001", "H002", "H003"))
     assert "H101" not in page  # another group's statement
+    # The comment may be as long as the service allows (APPROVAL_COMMENT_MAX), not shorter.
+    assert 'maxlength="2000"' in page
     client.force_login(chain.director)  # holds steps 2 and 3: nothing waits there yet
     page = client.get(url(money.group)).content.decode()
     assert "本组没有在您负责的审批步骤等待审批的结算单" in page
