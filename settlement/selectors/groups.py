@@ -75,11 +75,13 @@ class Totals:
         if not row.approved:
             self.pending += 1
             if row.statement is not None:
-                net = row.statement.net
-                if net < 0:
-                    self.awaiting_collect += -net
-                elif net > 0:
-                    self.awaiting_pay += net
+                # What its approval will leave owed: the net less what was paid on it
+                # already (a corrected version nets off its settled payments).
+                owed = row.statement.net - row.paid
+                if owed < 0:
+                    self.awaiting_collect += -owed
+                elif owed > 0:
+                    self.awaiting_pay += owed
             return
         # The two sides of the signed figures: amounts to collect are the negative nets,
         # collected is minus what was "paid" on them.

@@ -147,16 +147,21 @@ def statement_direction(statement: Statement) -> str:
     return ""
 
 
-def step_applies(step: ApprovalStep, statement: Statement) -> bool:
+def step_applies(step: ApprovalStep, statement: Statement, *, way: str | None = None) -> bool:
     """Whether the statement goes through the step: a step for all statements always, a
-    pay or collect step when the statement's net goes that way."""
+    pay or collect step when the statement's money goes that way (`way`, the
+    `statement_direction` when the caller has it)."""
     applies_to = step.applies_to or StepDirection.BOTH
-    return applies_to == StepDirection.BOTH or applies_to == statement_direction(statement)
+    if applies_to == StepDirection.BOTH:
+        return True
+    return applies_to == (statement_direction(statement) if way is None else way)
 
 
 def statement_chain(statement: Statement) -> list[ApprovalStep]:
-    """The steps of its project's chain the statement goes through, in order."""
-    return [s for s in approval_chain(statement.project) if step_applies(s, statement)]
+    """The steps of its project's chain the statement goes through, in order (its direction
+    worked out once, not once a step)."""
+    way = statement_direction(statement)
+    return [s for s in approval_chain(statement.project) if step_applies(s, statement, way=way)]
 
 
 def approval_chain_fix(project: Project) -> None:

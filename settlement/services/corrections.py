@@ -31,6 +31,25 @@ from settlement.selectors.payments import signed_paid
 CORRECTION_REASON_MAX = 2000
 
 
+def correction_open_refusal(
+    household: Household, statement: Statement | None
+) -> RuleViolation | None:
+    """Why no correction may be opened on the household now (its statement not settled, or
+    a correction already open), or None when a leader may open one."""
+    if statement is None or statement.status != StatementStatus.SETTLED:
+        return RuleViolation(
+            "not_settled",
+            _("户 %(h)s 的结算单尚未结清,无需开启更正:其信息按变更流程修改即可。")
+            % {"h": household.code},
+        )
+    if gates.open_correction(household) is not None:
+        return RuleViolation(
+            "correction_already_open",
+            _("户 %(h)s 已有一项进行中的结算后更正。") % {"h": household.code},
+        )
+    return None
+
+
 @transaction.atomic
 def correction_open(*, actor, household: Household, reason: str) -> StatementCorrection:
     """Open a correction of the household's settled statement, with a written reason (a
@@ -52,17 +71,9 @@ def correction_open(*, actor, household: Household, reason: str) -> StatementCor
             ]
         )
     statement = Statement.objects.select_for_update().filter(household=household).first()
-    if statement is None or statement.status != StatementStatus.SETTLED:
-        raise RuleViolation(
-            "not_settled",
-            _("户 %(h)s 的结算单尚未结清,无需开启更正:其信息按变更流程修改即可。")
-            % {"h": household.code},
-        )
-    if gates.open_correction(household) is not None:
-        raise RuleViolation(
-            "correction_already_open",
-            _("户 %(h)s 已有一项进行中的结算后更正。") % {"h": household.code},
-        )
+    refusal = correction_open_refusal(household, statement)
+    if refusal is not None:
+        raise refusal
     correction = StatementCorrection.objects.create(
         household=household,
         statement=statement,

@@ -91,6 +91,7 @@ def payout_blockers(statement: Statement) -> list[Blocker]:
         Household.objects.filter(group_id=household.group_id, status=HouseholdStatus.APPROVED)
         .exclude(pk=household.pk)
         .select_related("statement")
+        .prefetch_related("statement__payments")  # what remains on each: one query, not one each
         .order_by("code")
     )
     blockers = []

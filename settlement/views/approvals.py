@@ -187,6 +187,7 @@ def group_approve(request: HttpRequest, pk: int) -> HttpResponse:
                 "group": group,
                 "project": group.project,
                 "steps": _waiting_at_steps(group, request.user),
+                "comment_max": approvals.APPROVAL_COMMENT_MAX,
             },
         )
     if not is_recently_authenticated(request):
@@ -240,6 +241,6 @@ def group_approve(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(
             request,
             _("已审批 %(n)d 份结算单(“%(step)s”)。")
-            % {"n": approved, "step": step.label if step else position},
+            % {"n": approved, "step": step.display_label if step else position},
         )
     return redirect(here)

@@ -42,7 +42,6 @@ from settlement.models import (
     Outcome,
     PaymentDirection,
     Statement,
-    StatementStatus,
     Transition,
 )
 from settlement.pdf.statement import statement_pdf as render_statement_pdf
@@ -195,10 +194,8 @@ def _page(request: HttpRequest, household: Household, **bound: forms.Form) -> Ht
         "corrections": corrections,
         "open_correction": next((c for c in corrections if c.closed_at is None), None),
         "may_open_correction": (
-            statement is not None
-            and statement.status == StatementStatus.SETTLED
-            and not any(c.closed_at is None for c in corrections)
-            and request.user.has_perm("settlement.open_correction")
+            request.user.has_perm("settlement.open_correction")
+            and correction_services.correction_open_refusal(household, statement) is None
         ),
         "correction_form": CorrectionForm(),
     }

@@ -23,6 +23,7 @@ from settlement.models import (
     StatementCorrection,
     StatementStatus,
 )
+from settlement.selectors.groups import Totals, group_settlement
 from settlement.selectors.payments import remaining, signed_paid
 from settlement.services import approvals
 from settlement.services.corrections import correction_close, correction_open
@@ -471,3 +472,30 @@ def test_a_leader_opens_a_correction_on_the_household_page(
     assert 'id="correction-form"' not in page
     assert StatementCorrection.objects.get().opened_by == leader
     assert _client(finance_wu).post(f"{url}correction/", {"reason": "x"}).status_code == 403
+
+
+def test_a_statements_chain_reads_its_payments_once_not_once_a_step(
+    computed, django_assert_num_queries
+):
+    statement = Statement.objects.select_related("project").get(pk=computed.pk)
+    # The project's chain, then the statement's payments (its direction): two queries
+    # whatever the number of pay or collect steps.
+    with django_assert_num_queries(2):
+        chain = approvals.statement_chain(statement)
+    # It collects: the first five steps, then the collection's own.
+    assert [s.code for s in chain][-2:] == ["company_approval", "collection_receipt"]
+
+
+def test_a_corrected_version_awaiting_approval_counts_only_the_difference_in_the_group_totals(
+    settlement_project, household, clerk, leader
+):
+    settle(household)
+    correction_open(actor=leader, household=household, reason="实测面积更正为200㎡")
+    _change_area(household, "200.00", actor=clerk)
+    group = group_settlement(household.group)
+    row = next(r for r in group.households if r.household.pk == household.pk)
+    assert not row.approved
+    totals = Totals()
+    totals.add(row)
+    # 50 ㎡ more at 1,500 元/㎡: that is what approving it will leave to pay, not its whole net.
+    assert (totals.awaiting_pay, totals.awaiting_collect) == (Decimal("75000.00"), Decimal("0"))

@@ -25,6 +25,8 @@ def test_the_page_lists_the_groups_statements_at_the_users_step(client, money, c
     assert "第 1 步“补偿协议审核”:可审批 3 份" in page
     assert all(code in page for code in ("H001", "H002", "H003"))
     assert "H101" not in page  # another group's statement
+    # The comment may be as long as the service allows (APPROVAL_COMMENT_MAX), not shorter.
+    assert 'maxlength="2000"' in page
     client.force_login(chain.director)  # holds steps 2 and 3: nothing waits there yet
     page = client.get(url(money.group)).content.decode()
     assert "本组没有在您负责的审批步骤等待审批的结算单" in page
@@ -116,3 +118,23 @@ def test_the_group_page_links_to_the_bulk_approval(client, money, chain):
     client.force_login(chain.reviewer)
     page = client.get(reverse("settlement:group-detail", args=[money.group.pk]))
     assert url(money.group) in page.content.decode()
+
+
+def test_an_english_reader_sees_the_default_step_named_in_english(client, money, chain):
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    chosen = [statement_of(money.owes)]
+    client.force_login(chain.reviewer)
+    page = client.get(url(money.group)).content.decode()
+    assert "Step 1 “Agreement review”: 3 you can approve" in page
+    recently_authenticated(client)
+    confirm = client.post(url(money.group), {"expected_position": 1, "statement": [chosen[0].pk]})
+    assert "Approve 1 statement at “Agreement review”?" in confirm.content.decode()
+    response = client.post(
+        url(money.group),
+        {"expected_position": 1, "statements": str(chosen[0].pk), "confirmed": "1"},
+        follow=True,
+    )
+    assert "Agreement review" in response.content.decode()
+    assert "补偿协议审核" not in response.content.decode()

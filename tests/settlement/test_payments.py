@@ -150,3 +150,14 @@ def test_a_household_without_an_approved_statement_holds_payouts(money, chain):
     assert [d["household"] for d in refused.value.details] == ["H003"]
     approve_through(statement_of(money.owed_too), chain)
     assert pay(chain.cashier, money.owed, "30000.00", "k2")[1]
+
+
+def test_the_groups_payout_blockers_are_read_in_two_queries_whatever_its_size(
+    approved, chain, django_assert_num_queries
+):
+    statement = statement_of(approved.owed)
+    statement.household  # noqa: B018 - loaded before counting
+    # The group's other households with their statements, then all their payments.
+    with django_assert_num_queries(2):
+        blockers = payments.payout_blockers(statement)
+    assert [(b.household.code, b.reason) for b in blockers] == [("H001", "应收款尚未收齐")]
