@@ -90,6 +90,15 @@ class AuditAction(models.TextChoices):
     SECOND_FACTOR_RESET = "second_factor.reset", gettext_lazy("解除身份验证器绑定")
     LOGIN_UNLOCK = "login.unlock", gettext_lazy("解除登录锁定")
     LEDGER_REFRESH = "ledger.refresh", gettext_lazy("更新超期回迁台账")
+    # House tickets (房票, issue 14; tickets/services/).
+    TICKET_POLICY_SET = "ticket_policy.set", gettext_lazy("设置房票政策")
+    DEVELOPER_SAVE = "developer.save", gettext_lazy("登记开发企业")
+    LISTING_SAVE = "listing.save", gettext_lazy("登记房源")
+    TICKET_ISSUE = "ticket.issue", gettext_lazy("签发房票")
+    TICKET_PURCHASE = "ticket.purchase", gettext_lazy("房票购房")
+    TICKET_TRANSFER = "ticket.transfer", gettext_lazy("房票转让")
+    TICKET_BUY_BACK = "ticket.buy_back", gettext_lazy("房票回购")
+    TICKET_EXPIRE = "ticket.expire", gettext_lazy("房票到期处理")
 
 
 class AuditHead(NamedTuple):

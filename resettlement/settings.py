@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "allocation",
     "lottery",
     "settlement",
+    # House tickets (房票, issue 14): a monetised household's statement settled by a ticket.
+    "tickets",
     "publicity",
     # Stage 8: reads every app above; none of them imports it.
     "oversight",
