@@ -279,6 +279,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "resettlement.tasks.publish_audit_head",
         "schedule": crontab(hour=0, minute=30),
     },
+    # House tickets past their expiry date: bought back or forfeited by the policy.
+    "expire-house-tickets": {
+        "task": "tickets.tasks.expire_tickets",
+        "schedule": crontab(hour=0, minute=45),
+    },
 }
 
 CACHES = {
@@ -309,6 +314,8 @@ SPECTACULAR_SETTINGS = {
     # The schema maps every operation and field: for logged-in users (session or Basic).
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # House tickets' status is one more "status" enum: named, so no name collides.
+    "ENUM_NAME_OVERRIDES": {"TicketStatusEnum": "tickets.models.TicketStatus"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "resettlement.api.exceptions.document_error_responses",

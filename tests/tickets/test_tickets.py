@@ -454,3 +454,14 @@ def test_an_outsider_records_no_purchase(tp, chain, finance_wu, roles):
             actor=outsider, ticket=ticket, listing=tp.listing, contract_number="A", amount="1"
         )
     assert ticket.number in caught.value.message
+
+
+def test_the_daily_task_expires_tickets(tp, chain, finance_wu):
+    from tickets.tasks import expire_tickets
+
+    ticket = ticketed(
+        tp.group, code="H001", net="30000.00", chain=chain, finance=finance_wu, on=days_ago(800)
+    )
+    assert expire_tickets.delay().get() == 1
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.EXPIRED

@@ -1,0 +1,19 @@
+"""Staff pages of house tickets, mounted at /staff/tickets/."""
+
+from django.urls import path
+
+from tickets.views import tickets
+
+app_name = "tickets"
+
+urlpatterns = [
+    path("", tickets.tickets_home, name="home"),
+    path("projects/<str:code>/", tickets.project_tickets, name="project-tickets"),
+    path("projects/<str:code>/issue/", tickets.ticket_issue, name="ticket-issue"),
+    path("projects/<str:code>/listings/", tickets.project_listings, name="project-listings"),
+    path("<int:pk>/", tickets.ticket_detail, name="ticket-detail"),
+    path("<int:pk>/certificate.pdf", tickets.ticket_certificate, name="ticket-certificate"),
+    path("<int:pk>/purchase/", tickets.ticket_purchase, name="ticket-purchase"),
+    path("<int:pk>/transfer/", tickets.ticket_transfer, name="ticket-transfer"),
+    path("<int:pk>/buy-back/", tickets.ticket_buy_back, name="ticket-buy-back"),
+]
