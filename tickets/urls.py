@@ -11,6 +11,7 @@ urlpatterns = [
     path("projects/<str:code>/", tickets.project_tickets, name="project-tickets"),
     path("projects/<str:code>/issue/", tickets.ticket_issue, name="ticket-issue"),
     path("projects/<str:code>/listings/", tickets.project_listings, name="project-listings"),
+    path("projects/<str:code>/listings/import/", tickets.listings_import, name="listings-import"),
     path("<int:pk>/", tickets.ticket_detail, name="ticket-detail"),
     path("<int:pk>/certificate.pdf", tickets.ticket_certificate, name="ticket-certificate"),
     path("<int:pk>/purchase/", tickets.ticket_purchase, name="ticket-purchase"),

@@ -54,3 +54,7 @@ class VerifyForm(forms.Form):
             attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
         ),
     )
+
+
+class ListingsImportForm(forms.Form):
+    file = forms.FileField(label=_("房源表(.xlsx 或 .csv)"))

@@ -15,11 +15,13 @@ from django.views.decorators.http import require_POST, require_safe
 
 from households.access import projects_q, visible_projects
 from resettlement.errors import NotAllowed, RuleViolation
+from resettlement.imports.base import ImportRejected
 from resettlement.money import money_figure
 from resettlement.reauth import recent_authentication_required
 from settlement.models import Outcome, Statement, StatementStatus
 from tickets.forms.tickets import (
     BuyBackForm,
+    ListingsImportForm,
     PurchaseForm,
     StatusFilterForm,
     TransferForm,
@@ -28,6 +30,7 @@ from tickets.models import HouseTicket, Listing, TicketPolicy
 from tickets.pdf.certificate import render_certificate
 from tickets.selectors import figures
 from tickets.selectors import tickets as selectors
+from tickets.services import imports
 from tickets.services import tickets as services
 
 view_tickets = permission_required("tickets.view_houseticket", raise_exception=True)
@@ -235,11 +238,7 @@ def ticket_buy_back(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("tickets:ticket-detail", pk=pk)
 
 
-@require_safe
-@login_required
-@view_tickets
-def project_listings(request: HttpRequest, code: str) -> HttpResponse:
-    project = get_object_or_404(visible_projects(request.user), code=code)
+def _listings_page(request: HttpRequest, project, *, problems=(), status: int = 200):
     return render(
         request,
         "tickets/listings.html",
@@ -247,5 +246,41 @@ def project_listings(request: HttpRequest, code: str) -> HttpResponse:
             "project": project,
             "rows": selectors.project_listings(project),
             "developers": selectors.developers(),
+            "import_form": ListingsImportForm(),
+            "problems": [str(p) for p in problems],
         },
+        status=status,
     )
+
+
+@require_safe
+@login_required
+@view_tickets
+def project_listings(request: HttpRequest, code: str) -> HttpResponse:
+    project = get_object_or_404(visible_projects(request.user), code=code)
+    return _listings_page(request, project)
+
+
+@require_POST
+@login_required
+@view_tickets
+def listings_import(request: HttpRequest, code: str) -> HttpResponse:
+    """Upload a listings file (all or nothing): the problems by row and column, or the
+    listings page with the rows written."""
+    project = get_object_or_404(visible_projects(request.user), code=code)
+    form = ListingsImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        _form_problems(request, form)
+        return redirect("tickets:project-listings", code=code)
+    upload = form.cleaned_data["file"]
+    try:
+        count = imports.listings_import(
+            actor=request.user, project=project, data=upload.read(), name=upload.name
+        )
+    except ImportRejected as exc:
+        return _listings_page(request, project, problems=exc.details, status=400)
+    except RuleViolation as exc:
+        _refused(request, exc)
+        return redirect("tickets:project-listings", code=code)
+    messages.success(request, _("已导入 %(n)d 个房源。") % {"n": count})
+    return redirect("tickets:project-listings", code=code)
