@@ -99,6 +99,8 @@ class AuditAction(models.TextChoices):
     TICKET_TRANSFER = "ticket.transfer", gettext_lazy("房票转让")
     TICKET_BUY_BACK = "ticket.buy_back", gettext_lazy("房票回购")
     TICKET_EXPIRE = "ticket.expire", gettext_lazy("房票到期处理")
+    DEVELOPER_SETTLEMENT_OPEN = "developer_settlement.open", gettext_lazy("发起开发企业结算")
+    DEVELOPER_SETTLEMENT_APPROVE = "developer_settlement.approve", gettext_lazy("开发企业结算审批")
 
 
 class AuditHead(NamedTuple):

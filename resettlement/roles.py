@@ -83,6 +83,8 @@ _TICKETS_VIEW = (
     "tickets.view_ticketpurchase",
     "tickets.view_tickettransfer",
     "tickets.view_ticketbuyback",
+    "tickets.view_developersettlement",
+    "tickets.view_developersettlementapproval",
 )
 
 _TICKETS_FINANCE = (
@@ -144,7 +146,9 @@ ROLES: tuple[Role, ...] = (
             "settlement.approve_statement",
         )
         + _HOUSING_VIEW
-        + _SETTLEMENT_VIEW,
+        + _SETTLEMENT_VIEW
+        # The chain's first step of a developers' settlement too (house tickets).
+        + _TICKETS_VIEW,
     ),
     Role(
         "leader",

@@ -9,6 +9,8 @@ from households.access import ProjectScopedAdmin
 from resettlement.admin_readonly import ReadOnlyAdmin
 from tickets.models import (
     Developer,
+    DeveloperSettlement,
+    DeveloperSettlementApproval,
     HouseTicket,
     Listing,
     TicketBuyBack,
@@ -65,3 +67,16 @@ class TicketBuyBackAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
     project_path = "ticket__project"
     list_display = ("ticket", "balance", "amount_paid", "forfeited", "reason", "on")
     list_select_related = ("ticket",)
+
+
+@admin.register(DeveloperSettlement)
+class DeveloperSettlementAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
+    list_display = ("number", "project", "developer", "total", "status", "approved_at")
+    list_select_related = ("project", "developer")
+
+
+@admin.register(DeveloperSettlementApproval)
+class DeveloperSettlementApprovalAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
+    project_path = "settlement__project"
+    list_display = ("settlement", "position", "label", "actor", "at")
+    list_select_related = ("settlement", "actor")

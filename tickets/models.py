@@ -247,6 +247,101 @@ class HouseTicket(models.Model):
         return self.number
 
 
+class DeveloperSettlementStatus(models.TextChoices):
+    APPROVING = "approving", _("审批中")
+    APPROVED = "approved", _("已审批,待银行付款")
+
+
+class DeveloperSettlement(models.Model):
+    """A developers' settlement batch (开发企业结算): the redeemed purchases of one developer in
+    one project not yet settled, paid to its bank account once the project's approval chain
+    (the steps that apply to paying) has approved it."""
+
+    number = models.CharField(_("结算单号"), max_length=40, unique=True)
+    project = models.ForeignKey(
+        Project,
+        on_delete=models.PROTECT,
+        related_name="developer_settlements",
+        verbose_name=_("项目"),
+    )
+    developer = models.ForeignKey(
+        Developer, on_delete=models.PROTECT, related_name="settlements", verbose_name=_("开发企业")
+    )
+    total = models.DecimalField(_("结算金额(元)"), **MONEY)
+    purchase_count = models.PositiveIntegerField(_("购房笔数"))
+    status = models.CharField(
+        _("状态"),
+        max_length=12,
+        choices=DeveloperSettlementStatus.choices,
+        default=DeveloperSettlementStatus.APPROVING,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("发起人"),
+    )
+    created_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
+    approved_at = models.DateTimeField(_("审批完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("开发企业结算")
+        verbose_name_plural = pgettext_lazy("plural", "开发企业结算")
+        ordering = ["project", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total__gt=0) & Q(purchase_count__gte=1),
+                name="developer_settlement_total_positive",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="approved") | Q(approved_at__isnull=False),
+                name="developer_settlement_approved_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class DeveloperSettlementApproval(models.Model):
+    """A step of the project's approval chain taken on a developers' settlement."""
+
+    settlement = models.ForeignKey(
+        DeveloperSettlement,
+        on_delete=models.PROTECT,
+        related_name="approvals",
+        verbose_name=_("开发企业结算"),
+    )
+    position = models.PositiveSmallIntegerField(_("顺序"))
+    code = models.CharField(_("步骤编号"), max_length=32)
+    label = models.CharField(_("步骤名称"), max_length=100)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("审批人"),
+    )
+    at = models.DateTimeField(_("审批时间"), auto_now_add=True)
+    comment = models.TextField(_("意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("开发企业结算审批")
+        verbose_name_plural = pgettext_lazy("plural", "开发企业结算审批")
+        ordering = ["settlement", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["settlement", "position"], name="developer_settlement_step_once"
+            ),
+            # Separation of duties: each step by a different person.
+            models.UniqueConstraint(
+                fields=["settlement", "actor"], name="developer_settlement_actor_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.settlement} {self.label}"
+
+
 class TicketPurchase(models.Model):
     """A home bought with the ticket: `amount` paid to the developer = `face_used` of the
     ticket's balance + `reward` credited at use (docs/tickets.md)."""
@@ -274,6 +369,15 @@ class TicketPurchase(models.Model):
         verbose_name=_("登记人"),
     )
     recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    # The developers' settlement that pays this purchase to the developer (None: not yet).
+    settlement = models.ForeignKey(
+        DeveloperSettlement,
+        on_delete=models.PROTECT,
+        related_name="purchases",
+        null=True,
+        blank=True,
+        verbose_name=_("开发企业结算"),
+    )
 
     class Meta:
         verbose_name = _("房票购房")

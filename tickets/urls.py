@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tickets.views import tickets
+from tickets.views import settlements, tickets
 
 app_name = "tickets"
 
@@ -12,6 +12,22 @@ urlpatterns = [
     path("projects/<str:code>/issue/", tickets.ticket_issue, name="ticket-issue"),
     path("projects/<str:code>/listings/", tickets.project_listings, name="project-listings"),
     path("projects/<str:code>/listings/import/", tickets.listings_import, name="listings-import"),
+    path(
+        "projects/<str:code>/settlements/",
+        settlements.project_settlements,
+        name="project-settlements",
+    ),
+    path(
+        "projects/<str:code>/settlements/open/",
+        settlements.settlement_open,
+        name="settlement-open",
+    ),
+    path("settlements/<int:pk>/", settlements.settlement_detail, name="settlement-detail"),
+    path(
+        "settlements/<int:pk>/approve/",
+        settlements.settlement_approve,
+        name="settlement-approve",
+    ),
     path("<int:pk>/", tickets.ticket_detail, name="ticket-detail"),
     path("<int:pk>/certificate.pdf", tickets.ticket_certificate, name="ticket-certificate"),
     path("<int:pk>/purchase/", tickets.ticket_purchase, name="ticket-purchase"),
