@@ -314,8 +314,6 @@ SPECTACULAR_SETTINGS = {
     # The schema maps every operation and field: for logged-in users (session or Basic).
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
-    # House tickets' status is one more "status" enum: named, so no name collides.
-    "ENUM_NAME_OVERRIDES": {"TicketStatusEnum": "tickets.models.TicketStatus"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "resettlement.api.exceptions.document_error_responses",

@@ -75,6 +75,10 @@ class BuyBackSerializer(serializers.Serializer):
 
 class TicketSerializer(serializers.ModelSerializer):
     household_code = serializers.CharField(source="household.code")
+    # Plain text in the schema: the registry's household "status" enum keeps its name.
+    status = serializers.CharField(
+        help_text="valid (有效), used (已用完), expired (已到期) or bought_back (已回购)."
+    )
     holder = serializers.SerializerMethodField(help_text="Masked unless the role sees it all.")
     purchases = PurchaseSerializer(many=True, read_only=True)
     buy_back = serializers.SerializerMethodField()
