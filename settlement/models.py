@@ -712,3 +712,81 @@ class StatementCorrection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household} {self.opened_at:%Y-%m-%d}"
+
+
+class BankAccountStatus(models.TextChoices):
+    PENDING = "pending", _("待复核")
+    CONFIRMED = "confirmed", _("已复核(在用)")
+    SUPERSEDED = "superseded", _("已更换")
+    REJECTED = "rejected", _("复核未通过")
+
+
+class BankAccount(models.Model):
+    """A household's bank account for payments made on its behalf (代发: transition subsidy
+    runs). Recorded with the agreement by one person and confirmed by a second; a change is a
+    new row that replaces the confirmed one only once a second person confirms it. The rows
+    of a household are its account history. The number is masked for every role but finance
+    (`resettlement.personal_data`)."""
+
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="bank_accounts", verbose_name=_("安置户")
+    )
+    holder_name = models.CharField(_("户名"), max_length=50)
+    bank_name = models.CharField(_("开户银行"), max_length=100)
+    account_number = models.CharField(_("银行账号"), max_length=32)
+    status = models.CharField(
+        _("状态"),
+        max_length=12,
+        choices=BankAccountStatus.choices,
+        default=BankAccountStatus.PENDING,
+    )
+    reason = models.CharField(_("录入或变更原因"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("录入人"),
+    )
+    recorded_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("复核人"),
+    )
+    confirmed_at = models.DateTimeField(_("复核时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("安置户银行账户")
+        verbose_name_plural = pgettext_lazy("plural", "安置户银行账户")
+        ordering = ["household", "-recorded_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=Q(status="confirmed"),
+                name="bank_account_one_confirmed",
+            ),
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=Q(status="pending"),
+                name="bank_account_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=Q(confirmed_by__isnull=True) | ~Q(confirmed_by=F("recorded_by")),
+                name="bank_account_second_person_confirms",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending"])
+                | (Q(confirmed_by__isnull=False) & Q(confirmed_at__isnull=False)),
+                name="bank_account_decided_has_reviewer",
+            ),
+            models.CheckConstraint(
+                condition=~Q(holder_name="") & ~Q(bank_name="") & ~Q(account_number=""),
+                name="bank_account_fields_present",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household} {self.bank_name}"
