@@ -9,16 +9,15 @@ import hashlib
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from households.models import Household, Member, Relation
 from oversight.selectors.dashboard import project_progress
 from publicity.models import Publication, PublicationStatus
+from publicity.pdf.rosters import roster_communities, roster_pdf
 from publicity.services import publications
-from publicity.snapshot import content_hash, hashed_document
+from publicity.snapshot import content_hash, frozen_rows, hashed_document
 from resettlement import publicity_kinds
 from resettlement.masking import Mask, mask
 from settlement.models import (
@@ -30,6 +29,7 @@ from settlement.models import (
 from settlement.services import statements as statement_services
 from settlement.services.corrections import correction_open
 from tests.households.factories import ProjectFactory
+from tests.pdf import pdf_pages, squeezed
 from tests.publicity.factories import drafter
 from tests.reauth import recently_authenticated
 from tests.settlement.factories import (
@@ -178,6 +178,21 @@ def test_results_list_approved_and_settled_statements_with_their_totals_not_thos
     assert total["收入合计(元)"] == "238,000.00"
     assert total["支出合计(元)"] == "200,000.00"
     assert total["结算金额(元)"] == "应付 38,000.00"
+
+
+def test_a_community_publication_of_results_ends_with_its_total_on_its_own_sheet(
+    money, chain, leader
+):
+    approve_through(statement_of(money.owed), chain)
+    community = money.group.community
+    publication = _publish(leader, money.project, "compensation_results", community=community)
+    rows = _rows(publication)
+    assert [(r["户编号"], r["村/社区"], r["村民小组"]) for r in rows] == [
+        ("H002", "南宫河村", "第一组"),
+        ("", "南宫河村", "合计"),
+    ]
+    assert rows[-1]["结算金额(元)"] == "应付 30,000.00"
+    assert roster_communities(publication) == ["南宫河村"]
 
 
 def test_a_settled_statement_reopened_by_a_correction_leaves_the_results_until_approved_again(
@@ -352,6 +367,8 @@ def test_a_second_leader_publishes_the_results_frozen_and_hashed_on_the_public_s
     Statement.objects.filter(household=walked).update(outcome="monetised")
     publication.refresh_from_db()
     assert publication.rows == frozen
+    assert frozen_rows(publication)[1] != frozen  # what a new version would publish now
+    assert publication.content_hash == content_hash(hashed_document(publication))
 
 
 def test_each_money_kind_publishes_a_frozen_hashed_version_seen_on_the_project_page(
@@ -364,6 +381,20 @@ def test_each_money_kind_publishes_a_frozen_hashed_version_seen_on_the_project_p
         assert publication.status == PublicationStatus.PUBLISHED
         assert publication.content_hash == content_hash(hashed_document(publication))
         assert publication.title in text
+
+
+def test_the_printed_results_carry_the_masked_row_and_the_hash_on_the_community_sheet(
+    walked, leader
+):
+    publication = _publish(leader, walked.project, "compensation_results")
+    assert roster_communities(publication) == [walked.community.name, "合计"]
+    pdf, pages = roster_pdf(publication, walked.community.name)
+    text = squeezed("".join(pdf_pages(pdf)))
+    row = _by_household(publication)["W001"]
+    assert pages >= 1
+    assert "W001" in text and "李**" in text and "李走完" not in text
+    assert squeezed(row["收入合计(元)"]) in text
+    assert publication.content_hash[:16] in text
 
 
 # --- query counts -----------------------------------------------------------------------
@@ -399,19 +430,18 @@ def _project_with(households: int, actor) -> object:
     return project
 
 
-@pytest.mark.parametrize("kind", MONEY_KINDS)
+@pytest.mark.parametrize(
+    ("kind", "queries"), [("compensation_results", 1), ("rewards", 1), ("progress", 2)]
+)
 def test_building_a_money_roster_costs_the_same_queries_for_2_and_20_households(
-    kind, clerk, django_assert_num_queries
+    kind, queries, clerk, django_assert_num_queries
 ):
     build = publicity_kinds.get(kind).build_rows
-    small = _project_with(2, clerk)
-    with CaptureQueriesContext(connection) as captured:
-        rows = build(small, None)
-    assert len([r for r in rows if r.get("household")]) == 2 or kind == "progress"
-    big = _project_with(20, clerk)
-    with django_assert_num_queries(len(captured.captured_queries)):
-        rows = build(big, None)
-    if kind == "progress":
-        assert rows[-1]["registered"] == "20"
-    else:
-        assert len([r for r in rows if r["household"]]) == 20
+    for households in (2, 20):
+        project = _project_with(households, clerk)
+        with django_assert_num_queries(queries):
+            rows = build(project, None)
+        if kind == "progress":
+            assert rows[-1]["registered"] == str(households)
+        else:
+            assert len([r for r in rows if r["household"]]) == households
