@@ -26,7 +26,7 @@ from django.db.models import OuterRef, Q, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from households.selectors.registration import head
 from resettlement.masking import Mask
@@ -208,7 +208,7 @@ def _total_cells(community) -> dict[str, str]:
 
 
 def _households_text(n: int) -> str:
-    return _("%(n)d 户") % {"n": n}
+    return ngettext("%(n)d 户", "%(n)d 户", n) % {"n": n}
 
 
 def compensation_result_rows(project, community=None) -> list[dict[str, Any]]:
