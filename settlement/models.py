@@ -712,3 +712,158 @@ class StatementCorrection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household} {self.opened_at:%Y-%m-%d}"
+
+
+class BankAccountStatus(models.TextChoices):
+    PENDING = "pending", _("待复核")
+    CONFIRMED = "confirmed", _("已复核(在用)")
+    SUPERSEDED = "superseded", _("已更换")
+    REJECTED = "rejected", _("复核未通过")
+
+
+class BankAccount(models.Model):
+    """A household's bank account for payments made on its behalf (代发: transition subsidy
+    runs). Recorded with the agreement by one person and confirmed by a second; a change is a
+    new row that replaces the confirmed one only once a second person confirms it. The rows
+    of a household are its account history. The number is masked for every role but finance
+    (`resettlement.personal_data`)."""
+
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="bank_accounts", verbose_name=_("安置户")
+    )
+    holder_name = models.CharField(_("户名"), max_length=50)
+    bank_name = models.CharField(_("开户银行"), max_length=100)
+    account_number = models.CharField(_("银行账号"), max_length=32)
+    status = models.CharField(
+        _("状态"),
+        max_length=12,
+        choices=BankAccountStatus.choices,
+        default=BankAccountStatus.PENDING,
+    )
+    reason = models.CharField(_("录入或变更原因"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("录入人"),
+    )
+    recorded_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("复核人"),
+    )
+    confirmed_at = models.DateTimeField(_("复核时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("安置户银行账户")
+        verbose_name_plural = pgettext_lazy("plural", "安置户银行账户")
+        ordering = ["household", "-recorded_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=Q(status="confirmed"),
+                name="bank_account_one_confirmed",
+            ),
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=Q(status="pending"),
+                name="bank_account_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=Q(confirmed_by__isnull=True) | ~Q(confirmed_by=F("recorded_by")),
+                name="bank_account_second_person_confirms",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending"])
+                | (Q(confirmed_by__isnull=False) & Q(confirmed_at__isnull=False)),
+                name="bank_account_decided_has_reviewer",
+            ),
+            models.CheckConstraint(
+                condition=~Q(holder_name="") & ~Q(bank_name="") & ~Q(account_number=""),
+                name="bank_account_fields_present",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household} {self.bank_name}"
+
+
+class SubsidySchedule(models.TextChoices):
+    MONTHLY = "monthly", _("按月发放")
+    QUARTERLY = "quarterly", _("按季度发放")
+    HALF_YEARLY = "half_yearly", _("按半年发放")
+
+
+class CashValuationDay(models.TextChoices):
+    SWITCH_DAY = "switch_day", _("申请改货币补偿之日")
+    PROMISED_DAY = "promised_day", _("承诺回迁之日")
+
+
+class TransitionPolicy(models.Model):
+    """A project's transition policy (过渡安置政策): how the temporary resettlement subsidy is
+    paid while families wait and what an overdue household is owed. The basis and rate are the
+    price rules' (`PriceRules.subsidy_basis`, `subsidy_rate`). The examples are Zhejiang 2020
+    Art. 23–26 and Shandong 2020 Art. 28 (LAW.md); every figure is the project's setting."""
+
+    project = models.OneToOneField(
+        Project, on_delete=models.CASCADE, related_name="transition_policy", verbose_name=_("项目")
+    )
+    schedule = models.CharField(
+        _("发放周期"),
+        max_length=12,
+        choices=SubsidySchedule.choices,
+        default=SubsidySchedule.QUARTERLY,
+    )
+    transition_months = models.PositiveSmallIntegerField(
+        _("过渡期(月)"),
+        default=24,
+        help_text=_("搬迁腾房后至承诺回迁的月数;未单独录入承诺回迁日期的户按此计算。"),
+    )
+    overdue_multiplier = models.DecimalField(
+        _("超期过渡费倍数"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("2.00"),
+        help_text=_("超过承诺回迁日期后,过渡费按标准的此倍数发放;1 表示不增加。"),
+    )
+    months_after_handover = models.PositiveSmallIntegerField(
+        _("交房后继续发放(月)"),
+        default=0,
+        help_text=_("交付安置房后过渡费继续发放的月数(如浙江省条例第二十四条为6个月)。"),
+    )
+    overdue_cash_option = models.BooleanField(
+        _("超期可改货币补偿"),
+        default=False,
+        help_text=_("超过过渡期仍未回迁的户可申请改为货币补偿(如浙江省条例第二十六条)。"),
+    )
+    cash_valuation_day = models.CharField(
+        _("改货币补偿的估价日"),
+        max_length=16,
+        choices=CashValuationDay.choices,
+        default=CashValuationDay.SWITCH_DAY,
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("修改人"),
+    )
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("过渡安置政策")
+        verbose_name_plural = pgettext_lazy("plural", "过渡安置政策")
+        ordering = ["project"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(overdue_multiplier__gte=1) & Q(transition_months__gte=1),
+                name="transition_policy_values_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.project)
