@@ -28,6 +28,11 @@ urlpatterns = [
         settlements.settlement_approve,
         name="settlement-approve",
     ),
+    path(
+        "settlements/<int:pk>/bank.<str:kind>",
+        settlements.settlement_bank_file,
+        name="settlement-bank",
+    ),
     path("<int:pk>/", tickets.ticket_detail, name="ticket-detail"),
     path("<int:pk>/certificate.pdf", tickets.ticket_certificate, name="ticket-certificate"),
     path("<int:pk>/purchase/", tickets.ticket_purchase, name="ticket-purchase"),

@@ -112,3 +112,37 @@ def test_the_settlement_pages_open_and_approve_a_batch(client, redeemed, chain, 
     detail = client.get(reverse("tickets:settlement-detail", args=[settlement.pk]))
     assert settlement.approvals.count() == 1
     assert "HT-2" in detail.content.decode()
+
+
+def test_an_approved_settlement_gives_the_bank_file_paying_the_developer(
+    client, redeemed, chain, finance_wu
+):
+    from django.urls import reverse
+
+    from settlement.bank import BATCH_HEADERS
+
+    settlement = settlements.developer_settlement_open(
+        actor=finance_wu, project=redeemed.project, developer=redeemed.developer
+    )
+    client.force_login(finance_wu)
+    url = reverse("tickets:settlement-bank", args=[settlement.pk, "csv"])
+    assert client.get(url).status_code == 404  # not approved yet
+    approve_all(settlement, chain)
+
+    text = client.get(url).content.decode("utf-8-sig")
+
+    header, row = text.strip().splitlines()
+    assert header.split(",") == list(BATCH_HEADERS)
+    cells = row.split(",")
+    assert cells[1:6] == [
+        settlement.number,
+        redeemed.developer.name,
+        redeemed.developer.bank_name,
+        redeemed.developer.bank_account,
+        "31500.00",
+    ]
+    xlsx = client.get(reverse("tickets:settlement-bank", args=[settlement.pk, "xlsx"]))
+    assert xlsx.content.startswith(b"PK")
+    # The reviewer approves steps but is no finance officer: no account numbers for them.
+    client.force_login(chain.reviewer)
+    assert client.get(url).status_code == 403

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db.models import Count, QuerySet, Sum
 
 from households.models import Project
+from settlement.bank import BatchRow
 from tickets.models import Developer, DeveloperSettlement, TicketPurchase
 
 
@@ -43,3 +44,19 @@ def settlement_with_history(queryset: QuerySet[DeveloperSettlement]) -> QuerySet
     return queryset.select_related("project", "developer").prefetch_related(
         "approvals__actor", "purchases__ticket__household", "purchases__listing"
     )
+
+
+def bank_rows(settlement: DeveloperSettlement) -> list[BatchRow]:
+    """The bank batch of an approved developers' settlement: one payment of its total to the
+    developer's account, referenced by the settlement's number."""
+    developer = settlement.developer
+    return [
+        BatchRow(
+            reference=settlement.number,
+            holder=developer.name,
+            bank=developer.bank_name,
+            account=developer.bank_account,
+            amount=settlement.total,
+            purpose=f"房票购房款结算 {settlement.number}(购房 {settlement.purchase_count} 笔)",
+        )
+    ]

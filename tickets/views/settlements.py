@@ -7,15 +7,17 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from households.access import projects_q, visible_projects
 from resettlement.errors import NotAllowed, RuleViolation
 from resettlement.reauth import recent_authentication_required
-from tickets.models import Developer, DeveloperSettlement
+from settlement import bank
+from tickets.models import Developer, DeveloperSettlement, DeveloperSettlementStatus
 from tickets.selectors import settlements as selectors
 from tickets.services import settlements as services
 
@@ -85,8 +87,38 @@ def settlement_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "next_step": services.settlement_next_step(settlement),
             "approvals": list(settlement.approvals.all()),
             "purchases": list(settlement.purchases.all()),
+            "bank_files": [
+                (_("银行代发文件(Excel)"), reverse("tickets:settlement-bank", args=[pk, "xlsx"])),
+                (_("银行代发文件(CSV)"), reverse("tickets:settlement-bank", args=[pk, "csv"])),
+            ]
+            if request.user.has_perm("tickets.record_ticket_use")
+            else [],
         },
     )
+
+
+@require_safe
+@login_required
+@permission_required("tickets.record_ticket_use", raise_exception=True)
+def settlement_bank_file(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """The bank batch file of an approved settlement (finance only: it carries the
+    developer's full account number). Reading it changes nothing."""
+    if kind not in ("csv", "xlsx"):
+        raise Http404
+    settlement = _settlement(request, pk)
+    if settlement.status != DeveloperSettlementStatus.APPROVED:
+        raise Http404(_("开发企业结算尚未审批完成。"))
+    rows = selectors.bank_rows(settlement)
+    if kind == "csv":
+        data, content_type = bank.batch_csv(rows), bank.CSV_CONTENT_TYPE
+    else:
+        data, content_type = (
+            bank.batch_xlsx(rows, title=settlement.number),
+            bank.XLSX_CONTENT_TYPE,
+        )
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{settlement.number}.{kind}"'
+    return response
 
 
 @require_POST
