@@ -465,3 +465,51 @@ def test_the_daily_task_expires_tickets(tp, chain, finance_wu):
     assert expire_tickets.delay().get() == 1
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.EXPIRED
+
+
+def test_a_finance_officer_of_another_project_cannot_use_the_ticket(tp, chain, finance_wu):
+    from tests.people import grant
+
+    ticket = ticketed(tp.group, code="H001", net="30000.00", chain=chain, finance=finance_wu)
+    elsewhere = make_user("finance_elsewhere", "finance", all_projects=False)
+    other, _group = ticket_project(make_user("leader_x", "leader"))
+    grant(elsewhere, other)
+    with pytest.raises(NotAllowed) as caught:
+        tickets.ticket_purchase(
+            actor=elsewhere, ticket=ticket, listing=tp.listing, contract_number="A", amount="1"
+        )
+    assert caught.value.code == "project_not_granted"
+    assert ticket.number in caught.value.message
+
+
+def test_a_leader_sets_the_ticket_policy_in_the_admin(client, leader):
+    from django.urls import reverse
+
+    from tests.households.factories import ProjectFactory
+    from tickets.models import TicketPolicy
+
+    project = ProjectFactory()
+    client.force_login(leader)
+    response = client.post(
+        reverse("admin:tickets_ticketpolicy_add"),
+        {
+            "project": project.pk,
+            "validity_months": 24,
+            "transferable": "once",
+            "splittable": "on",
+            "small_balance_percent": "5",
+            "small_balance_rate": "100",
+            "buy_back_rate": "90",
+            "on_expiry": "buy_back",
+            "tiers": "12 5\n24 2",
+            "excluded": ["transition_subsidy"],
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    policy = TicketPolicy.objects.get(project=project)
+    assert policy.reward_tiers == [
+        {"up_to_month": 12, "percent": "5"},
+        {"up_to_month": 24, "percent": "2"},
+    ]
+    assert policy.excluded_rules == ["transition_subsidy"]
+    assert AuditEntry.objects.filter(action="ticket_policy.set").exists()

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from stdnum.cn import uscc
 from stdnum.exceptions import ValidationError
 
+from households.access import require_project_access
 from households.models import Project
 from resettlement.audit import audit_record
 from resettlement.errors import RuleViolation, field_error, invalid_input
@@ -132,6 +133,7 @@ def listing_save(
     """Add a developer's listed home for the project's tickets, or update the one of this
     name."""
     require_permission(actor, "tickets.add_listing")
+    require_project_access(actor, project)
     clean, errors = listing_problems(
         name=name, area=area, ticket_price=ticket_price, cash_price=cash_price, available=available
     )

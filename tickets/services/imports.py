@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from households.access import require_project_access
 from households.models import Project
 from resettlement.imports.base import (
     ImportProblem,
@@ -61,6 +62,7 @@ def listings_import(*, actor, project: Project, data: bytes, name: str) -> int:
     written. Raises ImportRejected (with every problem) and writes nothing when any row is
     wrong."""
     require_permission(actor, "tickets.add_listing")
+    require_project_access(actor, project)
     dataset = read_roster(data, format_for_name(name))
     problems = dataset_problems(
         dataset,

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from households.access import require_project_access
 from households.models import Project
 from resettlement.audit import audit_record
 from resettlement.errors import field_error, invalid_input
@@ -47,6 +48,7 @@ def ticket_policy_set(
     """Set (create or replace) the project's ticket policy. Tickets already issued keep
     their expiry date; later purchases, transfers and buy-backs follow the new terms."""
     require_permission(actor, "tickets.change_ticketpolicy")
+    require_project_access(actor, project)
     errors: list = []
     if not isinstance(validity_months, int) or validity_months < 1 or validity_months > 120:
         errors.append(field_error("validity_months", _("有效期应为 1 到 120 个月。")))

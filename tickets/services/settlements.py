@@ -14,6 +14,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from households.access import require_project_access
 from households.models import Project
 from resettlement.audit import audit_record
 from resettlement.errors import NotAllowed, RuleViolation, field_error
@@ -66,6 +67,7 @@ def developer_settlement_open(
     """Gather the developer's purchases in the project not yet settled into a new batch that
     waits for the chain's first paying step."""
     require_permission(actor, "tickets.record_ticket_use")
+    require_project_access(actor, project)
     with transaction.atomic():
         Developer.objects.select_for_update().get(pk=developer.pk)
         purchases = list(unsettled_purchases(project, developer).select_for_update())
@@ -159,6 +161,7 @@ def developer_settlement_approve(
                 _("开发企业结算 %(n)s 现在等待第 %(p)d 步“%(l)s”,审批已有变化,请刷新后再审批。")
                 % {"n": settlement.number, "p": step.position, "l": step_label(step.label)},
             )
+        require_project_access(actor, settlement.project_id)
         refusal = _refusal(actor, settlement, step)
         if refusal is not None:
             raise refusal

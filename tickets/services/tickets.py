@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from households import idnumbers
+from households.access import require_project_access
 from households.models import Member, Relation
 from resettlement.audit import audit_record
 from resettlement.errors import NotAllowed, RuleViolation, field_error
@@ -66,8 +67,14 @@ def _refusal(ticket: HouseTicket, code: str, message: str, **kwargs) -> RuleViol
 
 
 def _not_allowed(actor, perm: str, ticket: HouseTicket | None = None, household=None) -> None:
+    """The permission, and the ticket's or household's project granted to the actor; a
+    refusal names the ticket and household."""
     try:
         require_permission(actor, perm)
+        project = ticket.project_id if ticket is not None else None
+        if household is not None:
+            project = household.project_id
+        require_project_access(actor, project)
     except NotAllowed as exc:
         if ticket is not None:
             exc.message = _("房票 %(n)s(安置户 %(h)s):%(m)s") % {
