@@ -24,7 +24,7 @@ from tickets.models import Developer, HouseTicket, Listing
 from tickets.services import developers, policies, tickets
 
 # Valid credit codes (统一社会信用代码, checked by python-stdnum).
-CREDIT_CODES = ("91110000600037341L", "91330000MA27U8QX4T", "91440300MA5FPFQD0T")
+CREDIT_CODES = ("91110000600037341L", "91330000MA27U8QX43", "91440300MA5FPFQD0B")
 
 # Xiamen's terms (LAW.md): 5 % within 12 months, 2 % in months 13–24.
 XIAMEN_TIERS = [{"up_to_month": 12, "percent": "5"}, {"up_to_month": 24, "percent": "2"}]

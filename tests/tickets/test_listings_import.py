@@ -49,7 +49,7 @@ def test_one_wrong_row_and_nothing_is_written_with_each_problem_named(tp, financ
         [
             row(),
             row(name="润园2-202", area="-1"),
-            row(name="润园2-203", credit_code="91330000MA27U8QX4T"),
+            row(name="润园2-203", credit_code="91330000MA27U8QX43"),
             row(),
         ],
     )

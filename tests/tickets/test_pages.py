@@ -212,3 +212,55 @@ def test_the_api_lists_listings_with_their_price_difference(client, tp, finance_
     client.force_login(finance_wu)
     rows = client.get("/api/tickets/listings/", {"project": tp.project.pk}).json()["results"]
     assert rows[0]["price_difference"] == "600.00"
+
+
+def test_the_api_issues_a_ticket_and_registers_developers_and_listings(
+    client, tp, chain, finance_wu
+):
+    household = make_household(tp.group, actor=finance_wu, code="H008")
+    statement = approved_statement(household, "20000.00", chain)
+    client.force_login(finance_wu)
+
+    issued = client.post(
+        "/api/tickets/tickets/issue/", {"statement": statement.pk}, content_type="application/json"
+    )
+    assert issued.status_code == 201, issued.content
+    assert issued.json()["face_value"] == "20000.00"
+
+    developer = client.post(
+        "/api/tickets/developers/",
+        {
+            "name": "安庆新城置业有限公司",
+            "credit_code": "91330000MA27U8QX43",
+            "bank_name": "建设银行",
+            "bank_account": "6217000012345678",
+        },
+        content_type="application/json",
+    )
+    assert developer.status_code == 201, developer.content
+    assert "bank_account" not in developer.json()
+    listing = client.post(
+        "/api/tickets/listings/",
+        {
+            "project": tp.project.pk,
+            "developer": developer.json()["id"],
+            "name": "新城1-1",
+            "area": "90.00",
+            "ticket_price": "9000.00",
+            "cash_price": "8500.00",
+            "available": 2,
+        },
+        content_type="application/json",
+    )
+    assert listing.status_code == 201, listing.content
+    assert listing.json()["price_difference"] == "500.00"
+
+
+def test_the_api_refuses_a_clerk_issuing_a_ticket(client, tp, chain, finance_wu, clerk):
+    household = make_household(tp.group, actor=finance_wu, code="H008")
+    statement = approved_statement(household, "20000.00", chain)
+    client.force_login(clerk)
+    refused = client.post(
+        "/api/tickets/tickets/issue/", {"statement": statement.pk}, content_type="application/json"
+    )
+    assert refused.status_code == 403
