@@ -13,7 +13,8 @@ is owed under its project's transition policy (`settlement.models.TransitionPoli
   15 March 2024 with 24 months: promised 15 March 2026; months 1–24 at the standard rate,
   month 25 (from 15 March 2026) on at ×2.
 - Switching to cash is open when the policy allows it (`overdue_cash_option`) and the household
-  is overdue; drawn apartments are given up (`settlement.services.overdue`).
+  is overdue and not already monetised; drawn apartments are given up
+  (`settlement.services.overdue`).
 
 `overdue_rights_for` reads any number of households in a fixed number of queries.
 """
@@ -32,7 +33,9 @@ from settlement.calculation import add_months, subsidy_months
 from settlement.models import (
     CashValuationDay,
     Handover,
+    Outcome,
     OverdueCashSwitch,
+    Statement,
     Transition,
     TransitionPolicy,
 )
@@ -55,6 +58,7 @@ class OverdueRights:
     multiplied_from: dt.date | None
     cash_option: bool  # the policy lets an overdue household switch to cash
     has_apartments: bool  # drawn apartments (a signed lottery)
+    monetised: bool  # its statement is monetised already (not waiting for an apartment)
     switch: OverdueCashSwitch | None
 
     @property
@@ -64,7 +68,7 @@ class OverdueRights:
     @property
     def may_switch_to_cash(self) -> bool:
         """Whether a leader may switch the household to cash now (the service decides)."""
-        return self.overdue and self.cash_option
+        return self.overdue and self.cash_option and not self.monetised
 
     def valuation_day(self, switched_on: dt.date) -> dt.date | None:
         """The day a switch made on `switched_on` is valued at, by the policy."""
@@ -92,6 +96,7 @@ def _rights(
     policy: TransitionPolicy | None,
     handed_over_on: dt.date | None,
     has_apartments: bool,
+    monetised: bool,
     switch: OverdueCashSwitch | None,
 ) -> OverdueRights:
     promised = promised_day(transition, policy) if transition is not None else None
@@ -120,6 +125,7 @@ def _rights(
         multiplied_from=first_day,
         cash_option=bool(policy is not None and policy.overdue_cash_option),
         has_apartments=has_apartments,
+        monetised=monetised,
         switch=switch,
     )
 
@@ -128,7 +134,7 @@ def overdue_rights_for(
     households: Iterable[Household], *, today: dt.date | None = None
 ) -> dict[int, OverdueRights]:
     """Each household's overdue rights on `today` (default: today in Shanghai), by id, in
-    five queries whatever their number."""
+    six queries whatever their number."""
     households = list(households)
     today = today or periods.today()
     ids = [h.pk for h in households]
@@ -142,6 +148,11 @@ def overdue_rights_for(
     )
     with_apartments = set(
         signed_allocations().filter(household_id__in=ids).values_list("household_id", flat=True)
+    )
+    monetised = set(
+        Statement.objects.filter(household_id__in=ids, outcome=Outcome.MONETISED).values_list(
+            "household_id", flat=True
+        )
     )
     switches = {
         s.household_id: s
@@ -157,6 +168,7 @@ def overdue_rights_for(
             policy=policies.get(h.project_id),
             handed_over_on=handovers.get(h.pk),
             has_apartments=h.pk in with_apartments,
+            monetised=h.pk in monetised,
             switch=switches.get(h.pk),
         )
         for h in households

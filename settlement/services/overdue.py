@@ -64,6 +64,12 @@ def switch_refusal(rights: OverdueRights, household: Household) -> RuleViolation
             _("项目的过渡安置政策不允许超期户改为货币补偿(户 %(h)s)。") % {"h": code},
             details=[field_error("household", _("政策不允许超期改货币补偿"), "not_allowed")],
         )
+    if rights.monetised:
+        return RuleViolation(
+            "already_monetised",
+            _("户 %(h)s 已是货币化安置,无需改货币补偿。") % {"h": code},
+            details=[field_error("household", _("已是货币化安置"), "already_monetised")],
+        )
     if not rights.overdue:
         return RuleViolation(
             "not_overdue",
@@ -97,12 +103,6 @@ def switch_to_cash(*, actor, household: Household, reason: str) -> Statement:
         raise refusal
     gates.household_approved(household, doing=_("改货币补偿"))
     statement = Statement.objects.select_for_update().filter(household=household).first()
-    if statement is not None and statement.outcome == Outcome.MONETISED:
-        raise RuleViolation(
-            "already_monetised",
-            _("户 %(h)s 已是货币化安置,无需改货币补偿。") % {"h": household.code},
-            details=[field_error("household", _("已是货币化安置"), "already_monetised")],
-        )
     given_up = [a.apartment.code for a in binding_allocations(household)]
     before = (
         {"status": statement.status, "version": statement.version, "outcome": statement.outcome}

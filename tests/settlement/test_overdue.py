@@ -95,7 +95,7 @@ def test_the_rights_of_many_households_take_the_same_queries(
     settlement_project, policy, django_assert_num_queries
 ):
     households = settlement_project.households
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         rights = overdue_rights_for(households)
     assert len(rights) == len(households)
     assert all(r.overdue for r in rights.values())
@@ -257,3 +257,11 @@ def test_the_api_lists_the_rights_and_a_leader_switches_there(waiting, leader, f
     assert switched.status_code == 200
     assert switched.json()["outcome"] == "monetised"
     assert switched.json()["cash_valued_on"] == "2026-09-01"
+
+
+def test_a_household_already_monetised_is_not_switched(waiting, leader, finance_wu):
+    settlement_statements.outcome_choose(actor=finance_wu, household=waiting, outcome="monetised")
+    assert not overdue_rights(waiting).may_switch_to_cash
+    with pytest.raises(RuleViolation) as refused:
+        switch_to_cash(actor=leader, household=waiting, reason=REASON)
+    assert refused.value.code == "already_monetised"
