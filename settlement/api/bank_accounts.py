@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -37,11 +37,22 @@ from settlement.services import bank_accounts as bank_account_services
 # -- bank accounts --------------------------------------------------------------------------
 
 
+@extend_schema_field(
+    {"type": "string", "enum": list(BankAccountStatus.values)},
+    component_name="BankAccountStatus",
+)
+class BankAccountStatusField(serializers.ReadOnlyField):
+    """The status as a named enum component (a plain one would be named "status", which
+    other endpoints use for other sets of values)."""
+
+
 class BankAccountSerializer(HouseholdRowSerializer):
     """A household's bank account row: in use (confirmed), pending, superseded or rejected."""
 
     id = serializers.IntegerField()
-    status = serializers.ChoiceField(BankAccountStatus.choices)
+    status = BankAccountStatusField(
+        help_text="pending, confirmed (in use), superseded (replaced), rejected."
+    )
     holder_name = serializers.CharField()
     holder_differs = serializers.SerializerMethodField(
         help_text="The holder is not the household head (allowed: paid to another member)."
