@@ -11,6 +11,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from oversight.selectors.inbox import inbox
+from oversight.selectors.timeline import household_timeline
 from resettlement.errors import NotAllowed, RuleViolation
 from resettlement.masking import Mask, mask
 from resettlement.models import AuditEntry
@@ -259,3 +260,13 @@ def test_finance_finds_a_change_waiting_in_its_inbox_but_not_its_own(household, 
     BankAccount.objects.update(recorded_by=finance_wu)
     lines = [line for p in inbox(finance_wu) for line in p.lines if line.kind == "bank_accounts"]
     assert lines == []
+
+
+def test_the_timeline_shows_the_account_events_with_the_number_masked(
+    household, clerk, finance_wu
+):
+    account = record(clerk, household)
+    bank_account_confirm(actor=finance_wu, account=account)
+    events = [e for e in household_timeline(household).events if e.kind == "bank_account"]
+    assert [e.title for e in events] == ["录入银行账户", "复核确认银行账户"]
+    assert all("**** **** **** 0010" in e.detail and CARD not in e.detail for e in events)
