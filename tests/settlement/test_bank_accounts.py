@@ -262,9 +262,7 @@ def test_finance_finds_a_change_waiting_in_its_inbox_but_not_its_own(household, 
     assert lines == []
 
 
-def test_the_timeline_shows_the_account_events_with_the_number_masked(
-    household, clerk, finance_wu
-):
+def test_the_timeline_shows_the_account_events_with_the_number_masked(household, clerk, finance_wu):
     account = record(clerk, household)
     bank_account_confirm(actor=finance_wu, account=account)
     events = [e for e in household_timeline(household).events if e.kind == "bank_account"]
