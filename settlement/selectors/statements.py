@@ -19,6 +19,7 @@ from settlement.models import (
     Handover,
     Outcome,
     OverAreaBand,
+    OverdueCashSwitch,
     Payment,
     PriceRules,
     Statement,
@@ -89,6 +90,13 @@ def statement_inputs(
         )
     transition = Transition.objects.filter(household=household).first()
     handover = Handover.objects.filter(household=household).only("handed_over_on").first()
+    subsidy_until = handover.handed_over_on if handover else today
+    # An overdue household switched to cash: valued on the policy's day, its wait (and the
+    # relocation subsidy) ended on the switch day (settlement.services.overdue).
+    switch = OverdueCashSwitch.objects.filter(household=household).first()
+    cash = switch if switch is not None and outcome == Outcome.MONETISED else None
+    if cash is not None and handover is None:
+        subsidy_until = min(today, cash.switched_on)
     return StatementInputs(
         entitlement_area=household.entitlement_area,
         population=household.resettlement_population or 0,
@@ -97,11 +105,13 @@ def statement_inputs(
         prices=prices,
         apartments=apartments,
         moved_out_on=transition.moved_out_on if transition else None,
-        subsidy_until=handover.handed_over_on if handover else today,
+        subsidy_until=subsidy_until,
         adjustments=tuple(
             calculation.AdjustmentInput(a.kind, a.amount, a.reason)
             for a in Adjustment.objects.filter(household=household).order_by("created_at", "pk")
         ),
+        cash_valued_on=cash.valued_on if cash is not None else None,
+        cash_valuation_day=cash.valuation_day if cash is not None else "",
     )
 
 

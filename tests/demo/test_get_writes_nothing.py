@@ -33,7 +33,7 @@ from demo.management.commands.create_demo_users import DEMO_USERS
 from households.models import Document, Household, Member, Project, VillagerGroup
 from lottery.models import LotterySession
 from publicity.models import Complaint, NoticeType, Objection, Publication, RenderJob, RenderPart
-from settlement.models import DefectPhoto, DefectTicket, Statement
+from settlement.models import BankAccount, DefectPhoto, DefectTicket, Statement
 from tests.demo.seeding import demo_settings
 from tickets.models import DeveloperSettlement, HouseTicket
 
@@ -207,8 +207,12 @@ PARAMETERS: dict[str, Callable[[], list[dict]]] = {
             "agreement-download",
             "agreement-sign",
             "defect-report",
+            "bank-account-record",
+            "switch-to-cash",
         )
     },
+    "settlement:bank-account-confirm": with_pk(lambda: one_per_status(BankAccount.objects.all())),
+    "settlement:bank-account-reject": with_pk(lambda: one_per_status(BankAccount.objects.all())),
     "settlement:defect-detail": with_pk(lambda: one_per_status(DefectTicket.objects.all())),
     "settlement:defect-close": with_pk(lambda: one_per_status(DefectTicket.objects.all())),
     "settlement:defect-photo": with_pk(lambda: pks(DefectPhoto.objects.all())),

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from households.access import projects_q, visible_projects
 from resettlement.errors import NotAllowed, RuleViolation
+from resettlement.personal_data import FULL_BANK_ACCOUNT
 from resettlement.reauth import recent_authentication_required
 from settlement import bank
 from tickets.models import Developer, DeveloperSettlement, DeveloperSettlementStatus
@@ -91,7 +92,7 @@ def settlement_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 (_("银行代发文件(Excel)"), reverse("tickets:settlement-bank", args=[pk, "xlsx"])),
                 (_("银行代发文件(CSV)"), reverse("tickets:settlement-bank", args=[pk, "csv"])),
             ]
-            if request.user.has_perm("tickets.record_ticket_use")
+            if request.user.has_perms(("tickets.record_ticket_use", FULL_BANK_ACCOUNT))
             else [],
         },
     )
@@ -99,10 +100,12 @@ def settlement_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_safe
 @login_required
-@permission_required("tickets.record_ticket_use", raise_exception=True)
+@permission_required(
+    ("tickets.record_ticket_use", FULL_BANK_ACCOUNT), raise_exception=True
+)
 def settlement_bank_file(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
-    """The bank batch file of an approved settlement (finance only: it carries the
-    developer's full account number). Reading it changes nothing."""
+    """The bank batch file of an approved settlement (finance, who sees bank account numbers
+    in full: it carries the developer's). Reading it changes nothing."""
     if kind not in ("csv", "xlsx"):
         raise Http404
     settlement = _settlement(request, pk)
