@@ -27,7 +27,9 @@ from settlement.models import (
     StatementSendBack,
     StatementStatus,
     Transition,
+    TransitionPolicy,
 )
+from settlement.selectors.subsidy_runs import paid_months
 
 # -- the statement -----------------------------------------------------------------------------
 
@@ -89,6 +91,12 @@ def statement_inputs(
         )
     transition = Transition.objects.filter(household=household).first()
     handover = Handover.objects.filter(household=household).only("handed_over_on").first()
+    policy = TransitionPolicy.objects.filter(project_id=household.project_id).first()
+    overdue_from = None
+    if transition is not None and policy is not None:
+        overdue_from = calculation.promised_return(
+            transition.moved_out_on, transition.promised_by, policy.transition_months
+        )
     return StatementInputs(
         entitlement_area=household.entitlement_area,
         population=household.resettlement_population or 0,
@@ -98,6 +106,9 @@ def statement_inputs(
         apartments=apartments,
         moved_out_on=transition.moved_out_on if transition else None,
         subsidy_until=handover.handed_over_on if handover else today,
+        paid_months=tuple(paid_months([household.pk]).get(household.pk, ())),
+        overdue_from=overdue_from,
+        overdue_multiplier=policy.overdue_multiplier if policy is not None else calculation.ONE,
         adjustments=tuple(
             calculation.AdjustmentInput(a.kind, a.amount, a.reason)
             for a in Adjustment.objects.filter(household=household).order_by("created_at", "pk")
@@ -144,7 +155,8 @@ def statement_is_current(statement: Statement, *, today: dt.date) -> bool:
 
     Inputs changed through settlement's services recompute the draft at once; this catches
     what changes elsewhere — a lottery signed, the registry's areas or population, a month
-    of relocation subsidy passing — which the statement's page offers to recompute."""
+    of relocation subsidy passing, a subsidy run paying (or failing to pay) a month — which
+    the statement's page offers to recompute."""
     if statement.status != StatementStatus.DRAFT:
         return True
     try:
