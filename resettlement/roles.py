@@ -72,6 +72,10 @@ _SETTLEMENT_VIEW = (
     "settlement.view_handover",
     "settlement.view_defectticket",
     "settlement.view_defectphoto",
+    # Transition-subsidy runs (issue 14).
+    "settlement.view_transitionpolicy",
+    "settlement.view_subsidyrun",
+    "settlement.view_subsidyrunline",
 )
 
 ROLES: tuple[Role, ...] = (

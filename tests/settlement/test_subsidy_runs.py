@@ -104,10 +104,9 @@ def setup(leader, clerk, finance_wu):
 
 
 def approve_all(run, chain):
-    for person in chain.people:
-        step = runs.run_next_step(SubsidyRun.objects.get(pk=run.pk))
-        if step is None:
-            break
+    """The remaining steps of the default chain, each by the person of `chain` for it."""
+    while (step := runs.run_next_step(SubsidyRun.objects.get(pk=run.pk))) is not None:
+        person = chain.people[step.position - 1]
         runs.subsidy_run_approve(actor=person, run=run, expected_position=step.position)
     run.refresh_from_db()
     return run
