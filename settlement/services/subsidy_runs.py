@@ -296,6 +296,7 @@ def subsidy_run_compute(
     except IntegrityError as exc:  # the project lock makes this unreachable; the backstop
         raise RuleViolation("month_paid_twice", _("有月份已被其他批次发放,请重新计算。")) from exc
     payable = [line for line in lines if line.status == SubsidyLineStatus.PENDING]
+    _refresh_drafts(line.household_id for line in payable)
     audit_record(
         actor=actor,
         action="subsidy_run.compute",
@@ -385,6 +386,16 @@ def _lines(
             ]
         lines.append(line)
     return lines, months
+
+
+def _refresh_drafts(household_ids) -> None:
+    """Recompute the draft statements of these households (a run now holds, or a failed row
+    released, some of their months): one query when none has a draft."""
+    drafts = Household.objects.filter(
+        pk__in=list(household_ids), statement__status=StatementStatus.DRAFT
+    )
+    for household in drafts:
+        statement_refresh(household)
 
 
 # -- approval ----------------------------------------------------------------------------------
@@ -610,6 +621,7 @@ def subsidy_run_send(*, actor, run: SubsidyRun) -> SubsidyRun:
         lines, ["status", "blocked_reason", "holder_name", "bank_name", "account_number"]
     )
     SubsidyMonth.objects.filter(line_id__in=blocked).delete()
+    _refresh_drafts(line.household_id for line in lines if line.pk in blocked)
     now = timezone.now()
     run.status = SubsidyRunStatus.SENT
     run.sent_by = actor
@@ -677,6 +689,7 @@ def subsidy_run_import_result(
         changed, ["status", "bank_serial", "paid_on", "failure_reason"]
     )
     SubsidyMonth.objects.filter(line_id__in=failed).delete()
+    _refresh_drafts(waiting[row.reference].household_id for row in rows if not row.paid)
     still = len(waiting) - len(rows)
     if still == 0:
         run.status = SubsidyRunStatus.CLOSED

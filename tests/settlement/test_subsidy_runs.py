@@ -22,6 +22,7 @@ from settlement.models import (
     BankAccountStatus,
     Handover,
     Outcome,
+    Statement,
     StatementLine,
     SubsidyLineStatus,
     SubsidyMonth,
@@ -466,16 +467,19 @@ def test_three_runs_and_the_statement_pay_every_month_exactly_once(setup, chain)
         assert paid + line.amount == RATE * 2 * (9 + 4 * 2)
 
 
-def test_a_run_paying_a_month_makes_the_draft_statement_out_of_date(setup, chain):
+def test_a_run_recomputes_the_draft_statement_and_a_change_of_paid_months_is_noticed(setup):
     household = setup.household("H001", persons=2)
+    day = dt.date(2026, 2, 10)
     with time_machine.travel(dt.datetime(2026, 2, 10, 4, 0, tzinfo=dt.UTC), tick=False):
         with transaction.atomic():
-            statement = settlement_statements._compute(
-                household, actor=None, outcome=Outcome.MONETISED
-            )
-        assert statement_is_current(statement, today=dt.date(2026, 2, 10))
+            settlement_statements._compute(household, actor=None, outcome=Outcome.MONETISED)
         setup.compute(Q1)
-        assert not statement_is_current(statement, today=dt.date(2026, 2, 10))
+        statement = Statement.objects.get(household=household)
+        # The run holds 20 Nov … 20 Feb (4 months so far): the draft's subsidy line is gone.
+        assert not statement.lines.filter(rule="transition_subsidy").exists()
+        assert statement_is_current(statement, today=day)
+        SubsidyMonth.objects.filter(household=household, month=dt.date(2025, 11, 1)).delete()
+        assert not statement_is_current(statement, today=day)
 
 
 def test_a_run_does_not_pay_the_months_a_frozen_statement_counts(setup, chain):
