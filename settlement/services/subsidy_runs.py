@@ -27,8 +27,9 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from households.access import require_project_access
@@ -228,7 +229,6 @@ def _run_refusal(project: Project) -> tuple[TransitionPolicy, PriceRules]:
     return policy, rules
 
 
-@transaction.atomic
 def subsidy_run_compute(
     *, actor, project: Project, period_start: dt.date, period_end: dt.date
 ) -> SubsidyRun:
@@ -240,6 +240,20 @@ def subsidy_run_compute(
     not counted by a frozen statement, up to the period's end (earlier ones are arrears);
     without a confirmed bank account it is listed as blocked. Queries: a fixed number,
     whatever the number of households."""
+    return _compute_run(
+        actor=actor, project=project, period_start=period_start, period_end=period_end
+    )
+
+
+def _stored_text(make) -> str:
+    """A text stored on a row (a run's label, a blocked line's reason): in the system's
+    language whoever acts, as statement lines are."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(make())
+
+
+@transaction.atomic
+def _compute_run(*, actor, project: Project, period_start: dt.date, period_end: dt.date):
     require_permission(actor, "settlement.compute_statement")
     require_project_access(actor, project)
     project = Project.objects.select_for_update().get(pk=project.pk)
@@ -280,7 +294,11 @@ def subsidy_run_compute(
         run = SubsidyRun.objects.create(
             project=project,
             number=number,
-            label=_("%(p)s临时安置补助费") % {"p": period_label(policy.schedule, period_start)},
+            label=_stored_text(
+                lambda: (
+                    _("%(p)s临时安置补助费") % {"p": period_label(policy.schedule, period_start)}
+                )
+            ),
             period_start=period_start,
             period_end=period_end,
             created_by=actor,
@@ -373,7 +391,7 @@ def _lines(
         )
         if account is None:
             line.status = SubsidyLineStatus.BLOCKED
-            line.blocked_reason = _("没有已复核的银行账户")
+            line.blocked_reason = _stored_text(lambda: _("没有已复核的银行账户"))
         else:
             line.holder_name = account.holder_name
             line.bank_name = account.bank_name
@@ -610,7 +628,7 @@ def subsidy_run_send(*, actor, run: SubsidyRun) -> SubsidyRun:
         account = accounts.get(line.household_id)
         if account is None:
             line.status = SubsidyLineStatus.BLOCKED
-            line.blocked_reason = _("没有已复核的银行账户")
+            line.blocked_reason = _stored_text(lambda: _("没有已复核的银行账户"))
             line.holder_name = line.bank_name = line.account_number = ""
             blocked.append(line.pk)
         else:
