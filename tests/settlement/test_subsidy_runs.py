@@ -35,6 +35,7 @@ from settlement.selectors import subsidy_runs as selectors
 from settlement.selectors.statements import statement_is_current
 from settlement.services import statements as settlement_statements
 from settlement.services import subsidy_runs as runs
+from settlement.wording import line_basis
 from tests.households.factories import ProjectFactory
 from tests.people import make_user
 from tests.settlement.factories import make_household, set_price_rules
@@ -458,6 +459,10 @@ def test_three_runs_and_the_statement_pay_every_month_exactly_once(setup, chain)
         assert line.inputs["months"] == 2
         assert (line.inputs["all_months"], line.inputs["paid_months"]) == (13, 11)
         assert (line.inputs["overdue_months"], line.inputs["multiplier"]) == (2, "2.00")
+        assert line_basis(line.rule, line.inputs) == (
+            "2 人 × 500.00 元/人·月 × 2 个月(2025-11-20 腾房,计至 2026-12-10)"
+            ";共 13 个月,其中 11 个月已由过渡费发放批次发放;其中超期 2 个月按 2.00 倍计"
+        )
         paid = sum(
             SubsidyRunLine.objects.filter(household=household, status="paid").values_list(
                 "amount", flat=True
