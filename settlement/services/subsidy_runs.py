@@ -257,6 +257,9 @@ def _compute_run(*, actor, project: Project, period_start: dt.date, period_end: 
     require_permission(actor, "settlement.compute_statement")
     require_project_access(actor, project)
     project = Project.objects.select_for_update().get(pk=project.pk)
+    # The project's statements too: one freezing now (its first approval) either counted its
+    # months before this run reads it, or waits and finds its draft recomputed without them.
+    list(Statement.objects.select_for_update().filter(project=project).values_list("pk"))
     policy, rules = _run_refusal(project)
     if not is_period(policy.schedule, period_start, period_end):
         raise invalid_input(
