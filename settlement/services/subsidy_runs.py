@@ -307,10 +307,13 @@ def _compute_run(*, actor, project: Project, period_start: dt.date, period_end: 
             created_by=actor,
             computed_at=now,
         )
-    lines, months = _lines(run, policy, rules, project)
+    lines, held = _lines(run, policy, rules, project)
     SubsidyRunLine.objects.bulk_create(lines)
-    for month in months:
-        month.line_id = month.line.pk
+    months = [
+        SubsidyMonth(household_id=line.household_id, month=month, line_id=line.pk, overdue=over)
+        for line, line_months in held
+        for month, over in line_months
+    ]
     try:
         with transaction.atomic():
             SubsidyMonth.objects.bulk_create(months)
@@ -336,7 +339,8 @@ def _compute_run(*, actor, project: Project, period_start: dt.date, period_end: 
 
 def _lines(
     run: SubsidyRun, policy: TransitionPolicy, rules: PriceRules, project: Project
-) -> tuple[list[SubsidyRunLine], list[SubsidyMonth]]:
+) -> tuple[list[SubsidyRunLine], list[tuple[SubsidyRunLine, list[tuple[dt.date, bool]]]]]:
+    """The run's lines (unsaved) and, for each payable one, its months (first day, overdue)."""
     transitions = list(
         Transition.objects.filter(
             household__project=project, moved_out_on__lte=run.period_end
@@ -351,7 +355,7 @@ def _lines(
     accounts = confirmed_accounts(ids)
     by_area = rules.subsidy_basis == SubsidyBasis.AREA
     lines: list[SubsidyRunLine] = []
-    months: list[SubsidyMonth] = []
+    months: list[tuple[SubsidyRunLine, list[tuple[dt.date, bool]]]] = []
     for transition in sorted(transitions, key=lambda t: t.household.code):
         household = transition.household
         handover = getattr(household, "handover", None)
@@ -399,12 +403,7 @@ def _lines(
             line.holder_name = account.holder_name
             line.bank_name = account.bank_name
             line.account_number = account.account_number
-            months += [
-                SubsidyMonth(
-                    household=household, month=month_of(s), line=line, overdue=s >= overdue_from
-                )
-                for s in starts
-            ]
+            months.append((line, [(month_of(s), s >= overdue_from) for s in starts]))
         lines.append(line)
     return lines, months
 
