@@ -528,3 +528,46 @@ def test_only_a_leader_sets_the_policy(setup):
             overdue_multiplier="2",
         )
     assert AuditEntry.objects.filter(action="transition_policy.set").count() == 1
+
+
+def test_only_finance_computes_a_run(setup):
+    setup.household("H001")
+    with pytest.raises(NotAllowed):
+        setup.compute(Q1, actor=setup.leader)
+    assert not SubsidyRun.objects.exists()
+
+
+def test_a_household_whose_account_is_withdrawn_before_the_batch_is_blocked_then(setup, chain):
+    household = setup.household("H001")
+    run = approve_all(setup.compute(Q1), chain)
+    BankAccount.objects.filter(household=household).update(status=BankAccountStatus.SUPERSEDED)
+    runs.subsidy_run_send(actor=setup.finance, run=run)
+    line = line_of(run, household)
+    assert (line.status, line.account_number) == (SubsidyLineStatus.BLOCKED, "")
+    assert not SubsidyMonth.objects.filter(household=household).exists()
+    run.refresh_from_db()
+    assert run.status == SubsidyRunStatus.CLOSED  # nothing left to wait for
+
+
+def test_the_ledger_reads_what_the_bank_confirmed_and_the_months_runs_hold(setup, chain):
+    household = setup.household("H001", persons=1)
+    run1 = approve_all(setup.compute(Q1), chain)
+    pay(run1, setup.finance, on=dt.date(2026, 4, 2))
+    setup.compute(Q2)  # a draft: its months are held, not yet paid
+    held = selectors.paid_months([household.pk])[household.pk]
+    assert (held[0], held[-1], len(held)) == (dt.date(2025, 11, 1), dt.date(2026, 6, 1), 8)
+    confirmed = selectors.paid_months([household.pk], confirmed_only=True)[household.pk]
+    assert len(confirmed) == 5
+    assert selectors.subsidy_paid([household.pk]) == {
+        household.pk: (Decimal("2500.00"), 5, dt.date(2026, 4, 2))
+    }
+
+
+def test_a_run_computed_in_english_is_labelled_in_the_system_language(setup):
+    from django.utils import translation
+
+    setup.household("H001", account=False)
+    with translation.override("en"):
+        run = setup.compute(Q1)
+    assert run.label == "2026年第1季度临时安置补助费"
+    assert SubsidyRunLine.objects.get(run=run).blocked_reason == "没有已复核的银行账户"
