@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from demo.households import MAIN_PROJECT_CODE, ready_users
+from demo.publicity import print_rosters
 from households.models import Project
 from publicity.models import Publication
 from publicity.services import publications
@@ -60,7 +61,11 @@ def seed_money_publicity(
     """The main project's money publications (see the module docstring). Deterministic:
     `seed` is not needed. Precondition: demo.settlement has run in this transaction."""
     people = ready_users(
-        {"leader2": "publicity.add_publication", "leader": "publicity.publish_publication"}
+        {
+            "leader2": "publicity.add_publication",
+            "leader": "publicity.publish_publication",
+            "clerk": "publicity.view_publication",
+        }
     )
     project = Project.objects.get(code=MAIN_PROJECT_CODE)
     published = publish_money_publicity(
@@ -69,5 +74,9 @@ def seed_money_publicity(
         project=project,
         starts_on=periods.today(),
     )
-    progress(f"  {MAIN_PROJECT_CODE}: {len(published)} publications of money published")
+    print_rosters(people["clerk"], published)
+    progress(
+        f"  {MAIN_PROJECT_CODE}: {len(published)} publications of money published, "
+        "their sheets rendered by Celery after commit"
+    )
     return MoneyPublicitySummary(published)

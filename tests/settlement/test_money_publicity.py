@@ -314,6 +314,19 @@ def test_progress_counts_each_group_as_the_dashboard_does_without_personal_data(
     assert head not in str(publication.rows) and "W001" not in str(publication.rows)
 
 
+def test_a_resident_sees_the_progress_board_as_a_summary_not_as_leaving_the_household_out(
+    client, walked, leader
+):
+    progress = _publish(leader, walked.project, "progress")
+    results = _publish(leader, walked.project, "compensation_results")
+    page = client.get(reverse("public:resident", args=[walked.lookup_code]))
+    cards = page.content.decode().split('<li class="card">')
+    (progress_card,) = [card for card in cards if progress.title in card]
+    (results_card,) = [card for card in cards if results.title in card]
+    assert "汇总公示,不逐户列出" in progress_card and "本户未列入" not in progress_card
+    assert "本户在列" in results_card
+
+
 def test_a_community_publication_of_progress_holds_only_that_community(money, leader):
     publication = _publish(leader, money.project, "progress", community=money.group.community)
     rows = _rows(publication)

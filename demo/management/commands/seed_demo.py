@@ -61,6 +61,7 @@ class Command(BaseCommand):
         # settlement and handover on the apartments drawn; oversight (working teams, the
         # return plan, the overdue ledger) last.
         from demo.lottery import hall_users, missing_hall_users, seed_lottery
+        from demo.money_publicity import seed_money_publicity
         from demo.oversight import missing_oversight_users, seed_oversight
         from demo.publicity import seed_publicity
         from demo.settlement import missing_settlement_users, seed_settlement, settlement_users
@@ -84,7 +85,13 @@ class Command(BaseCommand):
             seed=options["seed"],
             users=users,
             progress=self.stdout.write,
-            later_stages=[seed_publicity, seed_lottery, seed_settlement, seed_oversight],
+            later_stages=[
+                seed_publicity,
+                seed_lottery,
+                seed_settlement,
+                seed_money_publicity,
+                seed_oversight,
+            ],
         )
         demo_households.grant_project_scoped_demo_users()
         for line in summary.lines():
