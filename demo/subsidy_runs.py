@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from demo.households import MAIN_PROJECT_CODE, ready_users
+from demo.households import MAIN_PROJECT_CODE, missing_users, ready_users
 from demo.settlement import APPROVERS
 from households.models import Project
 from resettlement import periods
@@ -86,6 +86,11 @@ class SubsidyRunsSummary:
         if self.overdue:
             lines.append(f"  {self.overdue}: overdue months paid twice the rate")
         return lines
+
+
+def missing_subsidy_run_users() -> list[str]:
+    """What seed_demo checks before it seeds (create_demo_users makes `finance5`)."""
+    return missing_users(ROLES)
 
 
 def _approvers(run: SubsidyRun, users: dict) -> None:
