@@ -97,6 +97,13 @@ class AuditAction(models.TextChoices):
     SECOND_FACTOR_RESET = "second_factor.reset", gettext_lazy("解除身份验证器绑定")
     LOGIN_UNLOCK = "login.unlock", gettext_lazy("解除登录锁定")
     LEDGER_REFRESH = "ledger.refresh", gettext_lazy("更新超期回迁台账")
+    # Transition-subsidy runs (issue 14).
+    TRANSITION_POLICY_SET = "transition_policy.set", gettext_lazy("设置过渡安置政策")
+    SUBSIDY_RUN_COMPUTE = "subsidy_run.compute", gettext_lazy("计算过渡费发放批次")
+    SUBSIDY_RUN_APPROVE = "subsidy_run.approve", gettext_lazy("过渡费发放批次审批")
+    SUBSIDY_RUN_SEND_BACK = "subsidy_run.send_back", gettext_lazy("过渡费发放批次退回")
+    SUBSIDY_RUN_SEND = "subsidy_run.send", gettext_lazy("生成过渡费代发文件")
+    SUBSIDY_RUN_RESULT = "subsidy_run.result", gettext_lazy("导入过渡费银行回盘")
     # House tickets (房票, issue 14; tickets/services/).
     TICKET_POLICY_SET = "ticket_policy.set", gettext_lazy("设置房票政策")
     DEVELOPER_SAVE = "developer.save", gettext_lazy("登记开发企业")

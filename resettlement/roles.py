@@ -75,6 +75,10 @@ _SETTLEMENT_VIEW = (
     # Households' bank accounts: the number is masked for all but finance
     # (resettlement.personal_data.sees_full_bank_accounts).
     "settlement.view_bankaccount",
+    # Transition-subsidy runs (issue 14).
+    "settlement.view_transitionpolicy",
+    "settlement.view_subsidyrun",
+    "settlement.view_subsidyrunline",
 )
 
 # House tickets (房票, issue 14): who may read them, and finance's work on them.

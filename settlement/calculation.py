@@ -112,6 +112,13 @@ class StatementInputs:
     # is valued at and the policy's rule for it ("switch_day" or "promised_day").
     cash_valued_on: dt.date | None = None
     cash_valuation_day: str = ""
+    # Months a transition-subsidy run has paid (first day of the calendar month each subsidy
+    # month starts in): the statement's subsidy line leaves them out (docs/settlement.md,
+    # "Transition-subsidy runs"). With a transition policy, months starting on or after
+    # `overdue_from` (the promised return day) count `overdue_multiplier` times.
+    paid_months: tuple[dt.date, ...] = ()
+    overdue_from: dt.date | None = None
+    overdue_multiplier: Decimal = ONE
 
     def as_record(self) -> dict:
         """The inputs as written on the statement (strings, JSON-safe)."""
@@ -135,6 +142,19 @@ class StatementInputs:
             ],
             "moved_out_on": _text(self.moved_out_on),
             "subsidy_until": _text(self.subsidy_until),
+            **(
+                {"subsidy_paid_months": [_text(m) for m in sorted(self.paid_months)]}
+                if self.paid_months
+                else {}
+            ),
+            **(
+                {
+                    "overdue_from": _text(self.overdue_from),
+                    "overdue_multiplier": _text(self.overdue_multiplier),
+                }
+                if self.overdue_from is not None
+                else {}
+            ),
             "adjustments": [
                 {"kind": a.kind, "amount": _text(a.amount), "reason": a.reason}
                 for a in self.adjustments
@@ -275,6 +295,33 @@ def subsidy_months(moved_out_on: dt.date, until: dt.date) -> int:
     return months
 
 
+def month_of(day: dt.date) -> dt.date:
+    """The first day of `day`'s calendar month: how a subsidy month is stored."""
+    return day.replace(day=1)
+
+
+def month_starts(moved_out_on: dt.date, count: int) -> list[dt.date]:
+    """The first days of the household's first `count` subsidy months: month k (1-based)
+    starts on the moving-out day + (k − 1) months. Each starts in its own calendar month, so
+    a subsidy month is named by the calendar month it starts in (`month_of`)."""
+    return [add_months(moved_out_on, k) for k in range(count)]
+
+
+def promised_return(
+    moved_out_on: dt.date, promised_by: dt.date | None, transition_months: int
+) -> dt.date:
+    """The promised return day: the recorded one, else moving out + the policy's months."""
+    return promised_by if promised_by is not None else add_months(moved_out_on, transition_months)
+
+
+def subsidy_factor(starts: Sequence[dt.date], overdue_from: dt.date | None, multiplier: Decimal):
+    """(months, overdue months, factor): the months of `starts`, those starting on or after
+    `overdue_from`, and the number the monthly amount is multiplied by (a normal month 1, an
+    overdue one `multiplier`)."""
+    overdue = sum(1 for s in starts if overdue_from is not None and s >= overdue_from)
+    return len(starts), overdue, Decimal(len(starts) - overdue) + Decimal(overdue) * multiplier
+
+
 # -- the lines ---------------------------------------------------------------------------------
 
 
@@ -346,7 +393,19 @@ def _statement_lines(inputs: StatementInputs) -> list[LineSpec]:
         expenditure += expenditure_apt
 
     if inputs.moved_out_on is not None and inputs.subsidy_until is not None:
-        months = subsidy_months(inputs.moved_out_on, inputs.subsidy_until)
+        all_months = subsidy_months(inputs.moved_out_on, inputs.subsidy_until)
+        paid = set(inputs.paid_months)
+        starts = [
+            s for s in month_starts(inputs.moved_out_on, all_months) if month_of(s) not in paid
+        ]
+        months, overdue, factor = subsidy_factor(
+            starts, inputs.overdue_from, inputs.overdue_multiplier
+        )
+        extra: dict = {}
+        if len(starts) != all_months:
+            extra.update(all_months=all_months, paid_months=all_months - len(starts))
+        if overdue:
+            extra.update(overdue_months=overdue, multiplier=inputs.overdue_multiplier)
         if p.subsidy_basis == AREA:
             basis = {"area": demolished}
             quantity = demolished
@@ -360,12 +419,13 @@ def _statement_lines(inputs: StatementInputs) -> list[LineSpec]:
                 INCOME,
                 "transition_subsidy",
                 label,
-                p.subsidy_rate * quantity * months,
+                p.subsidy_rate * quantity * factor,
                 rate=p.subsidy_rate,
                 **basis,
                 months=months,
                 moved_out_on=inputs.moved_out_on,
                 until=inputs.subsidy_until,
+                **extra,
             )
         )
 

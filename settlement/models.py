@@ -922,3 +922,225 @@ class OverdueCashSwitch(models.Model):
 
     def __str__(self) -> str:
         return str(self.household)
+
+
+# -- transition-subsidy runs (临时安置补助费发放) ------------------------------------------------
+
+
+class SubsidyRunStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    APPROVING = "approving", _("审批中")
+    APPROVED = "approved", _("已审批")
+    SENT = "sent", _("已生成代发文件")
+    CLOSED = "closed", _("已回盘")
+
+
+class SubsidyRun(models.Model):
+    """One payment round of the temporary resettlement subsidy (临时安置补助费发放) for a
+    project's period (`period_start`..`period_end`, a month, quarter or half year of the
+    transition policy's schedule): computed by finance (draft), approved through the steps of
+    the project's chain that apply to payments (approving → approved), sent to the bank as a
+    batch file (sent) and closed once the bank's result file has answered every row.
+    The rules: settlement.services.subsidy_runs; docs/settlement.md."""
+
+    project = models.ForeignKey(
+        Project, on_delete=models.PROTECT, related_name="subsidy_runs", verbose_name=_("项目")
+    )
+    number = models.PositiveIntegerField(_("批次号"))
+    label = models.CharField(_("批次名称"), max_length=100)
+    period_start = models.DateField(_("发放期起"))
+    period_end = models.DateField(_("发放期止"))
+    status = models.CharField(
+        _("状态"), max_length=12, choices=SubsidyRunStatus.choices, default=SubsidyRunStatus.DRAFT
+    )
+    approval_round = models.PositiveSmallIntegerField(_("审批轮次"), default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("编制人"),
+    )
+    created_at = models.DateTimeField(_("编制时间"), auto_now_add=True)
+    computed_at = models.DateTimeField(_("计算时间"))
+    approved_at = models.DateTimeField(_("审批通过时间"), null=True, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("代发文件生成人"),
+    )
+    sent_at = models.DateTimeField(_("代发文件生成时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("回盘完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("过渡费发放批次")
+        verbose_name_plural = pgettext_lazy("plural", "过渡费发放批次")
+        ordering = ["project", "-period_start"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "number"], name="subsidy_run_number_unique"),
+            models.UniqueConstraint(
+                fields=["project", "period_start"], name="subsidy_run_one_per_period"
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")), name="subsidy_run_period_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class SubsidyLineStatus(models.TextChoices):
+    BLOCKED = "blocked", _("暂缓(无已复核账户)")
+    PENDING = "pending", _("待回盘")
+    PAID = "paid", _("已发放")
+    FAILED = "failed", _("发放失败")
+
+
+class SubsidyRunLine(models.Model):
+    """A household's line of a run: the months it pays (those of the period no run has paid,
+    and arrears — earlier months never paid), at the rate × persons (or × demolished area),
+    the overdue months times the multiplier; the bank details as they were when the batch
+    file was made; and the bank's answer. A household without a confirmed account is listed
+    as blocked (not in the batch; its months stay unpaid for the next run)."""
+
+    run = models.ForeignKey(
+        SubsidyRun, on_delete=models.CASCADE, related_name="lines", verbose_name=_("批次")
+    )
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="subsidy_lines", verbose_name=_("安置户")
+    )
+    first_month = models.DateField(_("首月"))
+    last_month = models.DateField(_("末月"))
+    months = models.PositiveSmallIntegerField(_("月数"))
+    arrears_months = models.PositiveSmallIntegerField(_("其中补发月数"), default=0)
+    overdue_months = models.PositiveSmallIntegerField(_("其中超期月数"), default=0)
+    basis = models.CharField(_("计发依据"), max_length=8, choices=SubsidyBasis.choices)
+    quantity = models.DecimalField(_("人数或面积"), max_digits=10, decimal_places=2)
+    rate = models.DecimalField(_("标准"), **PRICE)
+    multiplier = models.DecimalField(_("超期倍数"), max_digits=4, decimal_places=2)
+    amount = models.DecimalField(_("金额"), **MONEY)
+    arrears_amount = models.DecimalField(_("其中补发金额"), **MONEY, default=Decimal("0.00"))
+    status = models.CharField(
+        _("状态"),
+        max_length=8,
+        choices=SubsidyLineStatus.choices,
+        default=SubsidyLineStatus.PENDING,
+    )
+    blocked_reason = models.CharField(_("暂缓原因"), max_length=200, blank=True)
+    reference = models.CharField(_("参考号"), max_length=40)
+    holder_name = models.CharField(_("户名"), max_length=50, blank=True)
+    bank_name = models.CharField(_("开户银行"), max_length=100, blank=True)
+    account_number = models.CharField(_("银行账号"), max_length=32, blank=True)
+    failure_reason = models.CharField(_("失败原因"), max_length=200, blank=True)
+    bank_serial = models.CharField(_("银行流水号"), max_length=64, blank=True)
+    paid_on = models.DateField(_("发放日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("过渡费发放明细")
+        verbose_name_plural = pgettext_lazy("plural", "过渡费发放明细")
+        ordering = ["run", "household__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "household"], name="subsidy_line_one_per_household"
+            ),
+            models.UniqueConstraint(fields=["reference"], name="subsidy_line_reference_unique"),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0) & Q(arrears_amount__gte=0) & Q(months__gt=0),
+                name="subsidy_line_amount_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(last_month__gte=F("first_month"))
+                & Q(arrears_months__lte=F("months"))
+                & Q(overdue_months__lte=F("months")),
+                name="subsidy_line_months_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="paid") | (Q(paid_on__isnull=False) & ~Q(bank_serial="")),
+                name="subsidy_line_paid_has_serial",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="failed") | ~Q(failure_reason=""),
+                name="subsidy_line_failed_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run} {self.household}"
+
+
+class SubsidyMonth(models.Model):
+    """A month of a household's transition paid (or being paid) by a run's line: one row per
+    household per month, so a month is paid at most once (`subsidy_month_paid_once`). A
+    failed line's months are deleted (released): the next run pays them as arrears.
+    `month` is the first day of the calendar month in which the household's subsidy month
+    starts (moving out on the 20th: the month from 20 March is stored as 1 March)."""
+
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="subsidy_months", verbose_name=_("安置户")
+    )
+    month = models.DateField(_("月份"))
+    line = models.ForeignKey(
+        SubsidyRunLine, on_delete=models.CASCADE, related_name="paid_months", verbose_name=_("明细")
+    )
+    overdue = models.BooleanField(_("超期月"), default=False)
+
+    class Meta:
+        verbose_name = _("过渡费已发月份")
+        verbose_name_plural = pgettext_lazy("plural", "过渡费已发月份")
+        ordering = ["household", "month"]
+        constraints = [
+            models.UniqueConstraint(fields=["household", "month"], name="subsidy_month_paid_once"),
+            models.CheckConstraint(condition=Q(month__day=1), name="subsidy_month_first_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household} {self.month:%Y-%m}"
+
+
+class SubsidyRunApproval(models.Model):
+    """A step of the chain (the steps applying to payments) taken on a run; a send-back ends a
+    round and the chain starts again from its first step."""
+
+    run = models.ForeignKey(
+        SubsidyRun, on_delete=models.CASCADE, related_name="approvals", verbose_name=_("批次")
+    )
+    round = models.PositiveSmallIntegerField(_("轮次"), default=1)
+    position = models.PositiveSmallIntegerField(_("步骤顺序"))
+    code = models.CharField(_("步骤编号"), max_length=32)
+    label = models.CharField(_("步骤名称"), max_length=100)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("审批人"),
+    )
+    comment = models.TextField(_("审批意见"), blank=True)
+    sent_back = models.BooleanField(_("退回"), default=False)
+    created_at = models.DateTimeField(_("审批时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("过渡费发放审批")
+        verbose_name_plural = pgettext_lazy("plural", "过渡费发放审批")
+        ordering = ["run", "round", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "round", "position"],
+                condition=Q(sent_back=False),
+                name="subsidy_run_approval_step_once",
+            ),
+            models.UniqueConstraint(
+                fields=["run", "round", "actor"],
+                condition=Q(sent_back=False),
+                name="subsidy_run_approval_actor_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run} {self.position}. {self.label}"
+
+    @property
+    def display_label(self) -> str:
+        return step_label(self.label)

@@ -13,6 +13,7 @@ from settlement.views import (
     overdue,
     payments,
     statements,
+    subsidy_runs,
 )
 from settlement.views import groups as settlement_groups
 from settlement.views import statements as settlement_statements
@@ -28,6 +29,31 @@ urlpatterns = [
         groups.statements_xlsx,
         name="statements-xlsx",
     ),
+    path(
+        "projects/<str:code>/transition-policy/",
+        subsidy_runs.transition_policy,
+        name="transition-policy",
+    ),
+    path("projects/<str:code>/subsidy-runs/", subsidy_runs.run_list, name="subsidy-runs"),
+    path(
+        "projects/<str:code>/subsidy-runs/new/",
+        subsidy_runs.run_compute,
+        name="subsidy-run-compute",
+    ),
+    path("subsidy-runs/<int:pk>/", subsidy_runs.run_detail, name="subsidy-run-detail"),
+    path("subsidy-runs/<int:pk>/approve/", subsidy_runs.run_approve, name="subsidy-run-approve"),
+    path(
+        "subsidy-runs/<int:pk>/send-back/",
+        subsidy_runs.run_send_back,
+        name="subsidy-run-send-back",
+    ),
+    path("subsidy-runs/<int:pk>/send/", subsidy_runs.run_send, name="subsidy-run-send"),
+    path(
+        "subsidy-runs/<int:pk>/batch.<str:kind>",
+        subsidy_runs.run_batch,
+        name="subsidy-run-batch",
+    ),
+    path("subsidy-runs/<int:pk>/result/", subsidy_runs.run_result, name="subsidy-run-result"),
     path("groups/<int:pk>/", settlement_groups.group_detail, name="group-detail"),
     path("groups/<int:pk>/approve/", approvals.group_approve, name="group-approve"),
     path("statements/<int:pk>/", settlement_statements.statement_detail, name="statement-detail"),

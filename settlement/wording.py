@@ -103,12 +103,24 @@ def line_basis(rule: str, inputs: dict[str, Any]) -> str:
             "rate": money_figure(inputs.get("rate")),
         }
         if "persons" in inputs:
-            return _(
+            text = _(
                 "%(persons)s 人 × %(rate)s 元/人·月 × %(months)s 个月(%(from)s 腾房,计至 %(until)s)"
             ) % {**period, "persons": inputs["persons"]}
-        return _(
-            "%(area)s ㎡ × %(rate)s 元/㎡·月 × %(months)s 个月(%(from)s 腾房,计至 %(until)s)"
-        ) % {**period, "area": inputs.get("area", "")}
+        else:
+            text = _(
+                "%(area)s ㎡ × %(rate)s 元/㎡·月 × %(months)s 个月(%(from)s 腾房,计至 %(until)s)"
+            ) % {**period, "area": inputs.get("area", "")}
+        if "paid_months" in inputs:
+            text += _(";共 %(all)s 个月,其中 %(paid)s 个月已由过渡费发放批次发放") % {
+                "all": inputs.get("all_months", ""),
+                "paid": inputs["paid_months"],
+            }
+        if "overdue_months" in inputs:
+            text += _(";其中超期 %(n)s 个月按 %(m)s 倍计") % {
+                "n": inputs["overdue_months"],
+                "m": inputs.get("multiplier", ""),
+            }
+        return text
     return generic_basis(inputs)
 
 

@@ -28,7 +28,9 @@ from settlement.models import (
     StatementSendBack,
     StatementStatus,
     Transition,
+    TransitionPolicy,
 )
+from settlement.selectors.subsidy_runs import paid_months
 
 # -- the statement -----------------------------------------------------------------------------
 
@@ -97,6 +99,12 @@ def statement_inputs(
     cash = switch if switch is not None and outcome == Outcome.MONETISED else None
     if cash is not None and handover is None:
         subsidy_until = min(today, cash.switched_on)
+    policy = TransitionPolicy.objects.filter(project_id=household.project_id).first()
+    overdue_from = None
+    if transition is not None and policy is not None:
+        overdue_from = calculation.promised_return(
+            transition.moved_out_on, transition.promised_by, policy.transition_months
+        )
     return StatementInputs(
         entitlement_area=household.entitlement_area,
         population=household.resettlement_population or 0,
@@ -106,6 +114,9 @@ def statement_inputs(
         apartments=apartments,
         moved_out_on=transition.moved_out_on if transition else None,
         subsidy_until=subsidy_until,
+        paid_months=tuple(paid_months([household.pk]).get(household.pk, ())),
+        overdue_from=overdue_from,
+        overdue_multiplier=policy.overdue_multiplier if policy is not None else calculation.ONE,
         adjustments=tuple(
             calculation.AdjustmentInput(a.kind, a.amount, a.reason)
             for a in Adjustment.objects.filter(household=household).order_by("created_at", "pk")
@@ -154,7 +165,8 @@ def statement_is_current(statement: Statement, *, today: dt.date) -> bool:
 
     Inputs changed through settlement's services recompute the draft at once; this catches
     what changes elsewhere — a lottery signed, the registry's areas or population, a month
-    of relocation subsidy passing — which the statement's page offers to recompute."""
+    of relocation subsidy passing, a subsidy run paying (or failing to pay) a month — which
+    the statement's page offers to recompute."""
     if statement.status != StatementStatus.DRAFT:
         return True
     try:

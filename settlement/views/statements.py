@@ -45,7 +45,7 @@ from settlement.models import (
     Transition,
 )
 from settlement.pdf.statement import statement_pdf as render_statement_pdf
-from settlement.selectors import approvals, payments, statements
+from settlement.selectors import approvals, payments, statements, subsidy_runs
 from settlement.selectors import corrections as settlement_corrections
 from settlement.selectors.handover import head_name
 from settlement.services import approvals as settlement_approvals
@@ -199,6 +199,7 @@ def _page(request: HttpRequest, household: Household, **bound: forms.Form) -> Ht
             and correction_services.correction_open_refusal(household, statement) is None
         ),
         "correction_form": CorrectionForm(),
+        "subsidy_lines": list(subsidy_runs.household_lines(household.pk)),
     }
     context.update(bank_account_context(request.user, household, context["head"], **bound))
     context.update(overdue_context(request.user, household, **bound))

@@ -100,9 +100,7 @@ def settlement_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_safe
 @login_required
-@permission_required(
-    ("tickets.record_ticket_use", FULL_BANK_ACCOUNT), raise_exception=True
-)
+@permission_required(("tickets.record_ticket_use", FULL_BANK_ACCOUNT), raise_exception=True)
 def settlement_bank_file(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     """The bank batch file of an approved settlement (finance, who sees bank account numbers
     in full: it carries the developer's). Reading it changes nothing."""
