@@ -180,6 +180,11 @@ class LedgerEntry(models.Model):
     paid_months = models.PositiveSmallIntegerField(_("已发月数"), default=0)
     subsidy_late = models.BooleanField(_("过渡费未按时发放"), default=False)
     late_since = models.DateField(_("首次标记日期"), null=True, blank=True)
+    # What the due months lack (None without price rules); the months' detail: LedgerMonth.
+    subsidy_arrears = models.DecimalField(_("欠发过渡费(元)"), null=True, blank=True, **MONEY)
+    paid_late_months = models.PositiveSmallIntegerField(_("逾期发放月数"), default=0)
+    days_late_max = models.PositiveIntegerField(_("最长逾期天数"), default=0)
+    days_late_total = models.PositiveIntegerField(_("累计逾期天数"), default=0)
     as_of = models.DateField(_("统计日期"))
 
     class Meta:
@@ -190,7 +195,8 @@ class LedgerEntry(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(Q(subsidy_owed__isnull=True) | Q(subsidy_owed__gte=0))
-                & Q(subsidy_paid__gte=0),
+                & Q(subsidy_paid__gte=0)
+                & (Q(subsidy_arrears__isnull=True) | Q(subsidy_arrears__gte=0)),
                 name="ledger_entry_money_non_negative",
             ),
             models.CheckConstraint(
@@ -211,6 +217,71 @@ class LedgerEntry(models.Model):
         if self.subsidy_owed is None:
             return None
         return max(self.subsidy_owed - self.subsidy_paid, Decimal("0.00"))
+
+
+class LedgerMonthStatus(models.TextChoices):
+    PAID = "paid", _("已发放")
+    PENDING = "pending", _("发放中(待银行回盘)")
+    UNPAID = "unpaid", _("未发放")
+
+
+class LedgerMonthSource(models.TextChoices):
+    RUN = "run", _("发放批次")
+    STATEMENT = "statement", _("结算单")
+
+
+class LedgerMonth(models.Model):
+    """One subsidy month of a ledger entry, as of the refresh: every month due (started
+    before the ledger's day) and any month paid ahead — owed, paid, on which day, by which
+    run (or by the settled statement), and days late. Rewritten by each refresh; the rules
+    are docs/oversight.md's."""
+
+    entry = models.ForeignKey(
+        LedgerEntry, on_delete=models.CASCADE, related_name="months", verbose_name=_("台账")
+    )
+    month = models.DateField(_("月份"))
+    period_start = models.DateField(_("发放期起"))
+    starts_on = models.DateField(_("应发日"))
+    deadline = models.DateField(_("最迟发放日"))
+    due = models.BooleanField(_("已到期"), default=True)
+    overdue = models.BooleanField(_("超期月"), default=False)
+    factor = models.DecimalField(_("倍数"), max_digits=4, decimal_places=2)
+    # Unrounded (rate × persons or area × factor); totals are rounded once.
+    owed = models.DecimalField(_("应发(元)"), max_digits=18, decimal_places=6)
+    paid = models.DecimalField(_("已发(元)"), max_digits=18, decimal_places=6, default=0)
+    status = models.CharField(_("状态"), max_length=8, choices=LedgerMonthStatus.choices)
+    paid_on = models.DateField(_("发放日期"), null=True, blank=True)
+    source = models.CharField(
+        _("发放方式"), max_length=10, choices=LedgerMonthSource.choices, blank=True
+    )
+    run = models.ForeignKey(
+        "settlement.SubsidyRun",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("发放批次"),
+    )
+    days_late = models.PositiveIntegerField(_("逾期天数"), default=0)
+
+    class Meta:
+        verbose_name = _("台账月度明细")
+        verbose_name_plural = pgettext_lazy("plural", "台账月度明细")
+        ordering = ["entry", "month"]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "month"], name="ledger_month_once"),
+            models.CheckConstraint(
+                condition=Q(owed__gte=0) & Q(paid__gte=0), name="ledger_month_money_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="paid") | Q(paid_on__isnull=False),
+                name="ledger_month_paid_has_day",
+            ),
+        ]
+        indexes = [models.Index(fields=["period_start"], name="ledger_month_period")]
+
+    def __str__(self) -> str:
+        return f"{self.entry} {self.month:%Y-%m}"
 
 
 class LedgerRun(models.Model):

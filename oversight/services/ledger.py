@@ -13,6 +13,7 @@ person, from the ledger page (audited).
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -22,9 +23,10 @@ from django.utils.translation import gettext as _
 
 from households.access import require_project_access
 from households.models import Household, Project
-from oversight.arrears import ledger_figures
+from oversight.arrears import RUN, STATEMENT, MonthPayment, ledger_figures
 from oversight.models import (
     LedgerEntry,
+    LedgerMonth,
     LedgerRun,
     ReturnPlan,
     ReturnTarget,
@@ -32,19 +34,26 @@ from oversight.models import (
 from resettlement.audit import audit_record
 from resettlement.errors import field_error, invalid_input
 from resettlement.roles import require_permission
+from settlement import calculation
 from settlement.models import (
     Handover,
     PriceRules,
     StatementLine,
     StatementStatus,
     SubsidyBasis,
+    SubsidyLineStatus,
+    SubsidyMonth,
+    SubsidySchedule,
     Transition,
+    TransitionPolicy,
 )
+from settlement.selectors.subsidy_runs import period_of
 
 SUBSIDY_RULE = "transition_subsidy"  # settlement.calculation's rule code for the subsidy line
 
 
 DEFAULT_GRACE_DAYS = 30
+MONTHS_PER_QUERY = 5000
 
 
 # -- the return plan ---------------------------------------------------------------------------
@@ -140,46 +149,125 @@ def return_plan_set(
 
 
 def _monthly_subsidy(rules: PriceRules | None, household: Household) -> Decimal | None:
-    """The household's subsidy for one month, as its statement would compute it."""
+    """The household's subsidy for one month at the current rate, as a run or its statement
+    would compute it."""
     if rules is None:
         return None
     if rules.subsidy_basis == SubsidyBasis.AREA:
-        return rules.subsidy_rate * household.demolished_area
+        return rules.subsidy_rate * calculation.area(household.demolished_area)
     return rules.subsidy_rate * (household.resettlement_population or 0)
 
 
-def _paid_subsidy(household_ids: list[int]) -> dict[int, tuple[Decimal, int]]:
-    """Per household: the subsidy lines of its settled statement (amount, months). A
-    statement is paid or collected as a whole (settlement.services.payments), so its subsidy
-    line counts as paid once the statement is settled, and not before."""
-    paid: dict[int, tuple[Decimal, int]] = {}
+def _run_payments(
+    household_ids: list[int],
+) -> tuple[dict[int, dict[dt.date, MonthPayment]], dict[int, Decimal]]:
+    """Per household: the months runs hold (paid, or in a batch the bank has not answered —
+    a failed row has released its months) with each month's share of its line, the day the
+    bank paid it and the run; and the amounts of the paid lines. One query."""
+    months: dict[int, dict[dt.date, MonthPayment]] = defaultdict(dict)
+    paid_lines: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    rows = SubsidyMonth.objects.filter(household_id__in=household_ids).values_list(
+        "household_id",
+        "month",
+        "overdue",
+        "line_id",
+        "line__status",
+        "line__rate",
+        "line__quantity",
+        "line__multiplier",
+        "line__amount",
+        "line__paid_on",
+        "line__run_id",
+    )
+    for household, month, overdue, line, status, rate, quantity, times, amount, on, run in rows:
+        paid = status == SubsidyLineStatus.PAID
+        months[household][month] = MonthPayment(
+            amount=rate * quantity * (times if overdue else 1),
+            paid_on=on if paid else None,
+            source=RUN,
+            run_id=run,
+        )
+        if paid:
+            paid_lines[household][line] = amount
+    totals = {h: sum(lines.values(), Decimal("0")) for h, lines in paid_lines.items()}
+    return months, totals
+
+
+def _statement_payments(
+    household_ids: list[int],
+) -> tuple[dict[int, dict[dt.date, MonthPayment]], dict[int, Decimal]]:
+    """Per household: the months the subsidy line of its settled statement counts
+    (`settlement.calculation.statement_subsidy_starts`, the months no run held when it was
+    computed), each paid on the day the statement was settled — a statement is paid or
+    collected as a whole (settlement.services.payments) — and the lines' amounts. One
+    query."""
+    months: dict[int, dict[dt.date, MonthPayment]] = defaultdict(dict)
+    totals: dict[int, Decimal] = defaultdict(Decimal)
     lines = StatementLine.objects.filter(
         rule=SUBSIDY_RULE,
         statement__status=StatementStatus.SETTLED,
         statement__household_id__in=household_ids,
-    ).values_list("statement__household_id", "amount", "inputs")
-    for household_id, amount, inputs in lines:
-        before_amount, before_months = paid.get(household_id, (Decimal("0"), 0))
-        months = int((inputs or {}).get("months") or 0)
-        paid[household_id] = (before_amount + amount, before_months + months)
-    return paid
+    ).values_list(
+        "statement__household_id", "amount", "inputs", "statement__inputs", "statement__settled_at"
+    )
+    for household_id, amount, inputs, record, settled_at in lines:
+        inputs, record = inputs or {}, record or {}
+        totals[household_id] += amount
+        quantity = Decimal(str(inputs.get("persons", inputs.get("area", "0"))))
+        rate = Decimal(str(inputs.get("rate", "0")))
+        overdue_from = record.get("overdue_from")
+        multiplier = Decimal(str(record.get("overdue_multiplier", "1")))
+        settled_on = timezone.localtime(settled_at).date() if settled_at else None
+        for start in calculation.statement_subsidy_starts(record):
+            _n, _o, factor = calculation.subsidy_factor(
+                [start],
+                dt.date.fromisoformat(overdue_from) if overdue_from else None,
+                multiplier,
+            )
+            months[household_id][calculation.month_of(start)] = MonthPayment(
+                amount=rate * quantity * factor, paid_on=settled_on, source=STATEMENT
+            )
+    return months, dict(totals)
+
+
+ENTRY_FIELDS = [
+    "project",
+    "moved_out_on",
+    "promised_by",
+    "months_overdue",
+    "months_in_transition",
+    "subsidy_owed",
+    "subsidy_paid",
+    "paid_months",
+    "subsidy_arrears",
+    "subsidy_late",
+    "late_since",
+    "paid_late_months",
+    "days_late_max",
+    "days_late_total",
+    "as_of",
+]
 
 
 @transaction.atomic
 def ledger_refresh(*, today: dt.date | None = None, project: Project | None = None) -> LedgerRun:
     """Recompute the ledger as of `today` (every project, or only `project`): one entry for
     every household in transition whose keys have not been handed over (overdue or not), with
-    months overdue, subsidy owed and paid, and the late-subsidy flag (with the day it was
-    first raised, kept while it stays raised). Entries of households that got their keys are
-    removed. A fixed number of queries, whatever the number of households. The run is
-    recorded (`LedgerRun`, its counts those of the households refreshed)."""
+    months overdue, subsidy owed, paid (by runs the bank confirmed, and by a settled
+    statement) and in arrears, days late, and the late-subsidy flag (with the day it was
+    first raised, kept while it stays raised); and its months (`LedgerMonth`). Entries of
+    households that got their keys are removed. A fixed number of queries whatever the
+    number of households (the months are written 5,000 rows a query). The run is recorded
+    (`LedgerRun`, its counts those of the households refreshed)."""
     started = timezone.now()
     today = today or timezone.localdate()
     transitions = Transition.objects.filter(moved_out_on__lte=today)
     entries_in_scope = LedgerEntry.objects.all()
+    months_in_scope = LedgerMonth.objects.all()
     if project is not None:
         transitions = transitions.filter(household__project=project)
         entries_in_scope = entries_in_scope.filter(project=project)
+        months_in_scope = months_in_scope.filter(entry__project=project)
     transitions = list(
         transitions.exclude(household__in=Handover.objects.values("household")).select_related(
             "household"
@@ -187,21 +275,34 @@ def ledger_refresh(*, today: dt.date | None = None, project: Project | None = No
     )
     households = [t.household_id for t in transitions]
     rules = {r.project_id: r for r in PriceRules.objects.all()}
+    policies = {p.project_id: p for p in TransitionPolicy.objects.all()}
     grace = dict(ReturnPlan.objects.values_list("project_id", "subsidy_grace_days"))
-    paid = _paid_subsidy(households)
+    run_months, run_paid = _run_payments(households)
+    statement_months, statement_paid = _statement_payments(households)
     existing = {e.household_id: e for e in entries_in_scope.select_for_update()}
 
-    creating, updating = [], []
+    creating, updating, months = [], [], []
     for transition in transitions:
         household = transition.household
-        paid_amount, paid_months = paid.get(household.pk, (Decimal("0"), 0))
+        policy = policies.get(household.project_id)
+        # Without a policy no month is multiplied (as the statement computes); with one, the
+        # runs' rule: the recorded promised date, else moving out + the policy's months.
+        promised_by, overdue_from = transition.promised_by, None
+        if policy is not None:
+            promised_by = overdue_from = calculation.promised_return(
+                transition.moved_out_on, transition.promised_by, policy.transition_months
+            )
+        payments = statement_months.get(household.pk, {}) | run_months.get(household.pk, {})
         figures = ledger_figures(
             moved_out_on=transition.moved_out_on,
-            promised_by=transition.promised_by,
+            promised_by=promised_by,
             today=today,
             monthly_subsidy=_monthly_subsidy(rules.get(household.project_id), household),
-            paid=paid_amount,
-            paid_months=paid_months,
+            overdue_from=overdue_from,
+            multiplier=policy.overdue_multiplier if policy is not None else Decimal("1"),
+            payments=payments,
+            paid_total=run_paid.get(household.pk, Decimal("0"))
+            + statement_paid.get(household.pk, Decimal("0")),
             grace_days=grace.get(household.project_id, DEFAULT_GRACE_DAYS),
         )
         entry = existing.pop(household.pk, None)
@@ -211,40 +312,55 @@ def ledger_refresh(*, today: dt.date | None = None, project: Project | None = No
         values = {
             "project_id": household.project_id,
             "moved_out_on": transition.moved_out_on,
-            "promised_by": transition.promised_by,
+            "promised_by": promised_by,
             "months_overdue": figures.months_overdue,
             "months_in_transition": figures.months_in_transition,
             "subsidy_owed": figures.subsidy_owed,
             "subsidy_paid": figures.subsidy_paid,
             "paid_months": figures.paid_months,
+            "subsidy_arrears": figures.subsidy_arrears,
             "subsidy_late": figures.subsidy_late,
             "late_since": late_since,
+            "paid_late_months": figures.paid_late_months,
+            "days_late_max": figures.days_late_max,
+            "days_late_total": figures.days_late_total,
             "as_of": today,
         }
         if entry is None:
-            creating.append(LedgerEntry(household_id=household.pk, **values))
+            entry = LedgerEntry(household_id=household.pk, **values)
+            creating.append(entry)
         else:
             for name, value in values.items():
                 setattr(entry, name, value)
             updating.append(entry)
+        schedule = policy.schedule if policy is not None else SubsidySchedule.QUARTERLY
+        months += [(entry, m, period_of(schedule, m.month)[0]) for m in figures.months]
     LedgerEntry.objects.filter(pk__in=[e.pk for e in existing.values()]).delete()
+    months_in_scope.delete()
     LedgerEntry.objects.bulk_create(creating, batch_size=1000)
-    LedgerEntry.objects.bulk_update(
-        updating,
-        [
-            "project",
-            "moved_out_on",
-            "promised_by",
-            "months_overdue",
-            "months_in_transition",
-            "subsidy_owed",
-            "subsidy_paid",
-            "paid_months",
-            "subsidy_late",
-            "late_since",
-            "as_of",
-        ],
-        batch_size=1000,
+    LedgerEntry.objects.bulk_update(updating, ENTRY_FIELDS, batch_size=1000)
+    LedgerMonth.objects.bulk_create(
+        (
+            LedgerMonth(
+                entry_id=entry.pk,
+                month=m.month,
+                period_start=period_start,
+                starts_on=m.starts_on,
+                deadline=m.deadline,
+                due=m.due,
+                overdue=m.overdue,
+                factor=m.factor,
+                owed=m.owed,
+                paid=m.paid,
+                status=m.status,
+                paid_on=m.paid_on,
+                source=m.source,
+                run_id=m.run_id,
+                days_late=m.days_late,
+            )
+            for entry, m, period_start in months
+        ),
+        batch_size=MONTHS_PER_QUERY,
     )
     entries = creating + updating
     return LedgerRun.objects.create(
