@@ -14,6 +14,7 @@ from households.access import visible_projects
 from oversight.export import dashboard_workbook
 from oversight.selectors import dashboard as dashboard_selectors
 from oversight.selectors.inbox import objections_waiting
+from oversight.selectors.ledger import last_ledger_run, ledger_totals
 from oversight.views._common import _project
 from publicity.selectors.objections import answer_days
 
@@ -43,6 +44,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "next_week": week.shifted(1),
         "stages": dashboard_selectors.STAGES,
         "week_events": dashboard_selectors.WEEK_EVENTS,
+        "last_run": last_ledger_run(),
     }
     if project is not None:
         progress = dashboard_selectors.project_progress(project)
@@ -53,6 +55,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "late_objections": late_objections,
             "answer_days": answer_days(),
             "progress": progress,
+            "subsidy": ledger_totals(project),
             "ranking": ranking,
             "most_points": max((r.points for r in ranking), default=0),
         }
