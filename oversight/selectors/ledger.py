@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from households.models import Household, Project
@@ -134,6 +134,7 @@ class LedgerTotals:
     arrears_all: Decimal | None
     in_arrears: int  # households with arrears
     paid_late: int  # households with a month paid after its deadline
+    as_of: dt.date | None  # the day of the project's last refresh (None: never refreshed)
 
 
 def ledger_totals(project: Project) -> LedgerTotals:
@@ -150,6 +151,7 @@ def ledger_totals(project: Project) -> LedgerTotals:
         arrears_all=Sum("subsidy_arrears"),
         in_arrears=Count("id", filter=Q(subsidy_arrears__gt=0)),
         paid_late=Count("id", filter=Q(paid_late_months__gt=0)),
+        as_of=Max("as_of"),
     )
     return LedgerTotals(**totals)
 

@@ -14,7 +14,7 @@ from households.access import visible_projects
 from oversight.export import dashboard_workbook
 from oversight.selectors import dashboard as dashboard_selectors
 from oversight.selectors.inbox import objections_waiting
-from oversight.selectors.ledger import last_ledger_run, ledger_totals
+from oversight.selectors.ledger import ledger_totals
 from oversight.views._common import _project
 from publicity.selectors.objections import answer_days
 
@@ -44,7 +44,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "next_week": week.shifted(1),
         "stages": dashboard_selectors.STAGES,
         "week_events": dashboard_selectors.WEEK_EVENTS,
-        "last_run": last_ledger_run(),
     }
     if project is not None:
         progress = dashboard_selectors.project_progress(project)
