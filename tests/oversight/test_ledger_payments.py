@@ -300,3 +300,32 @@ def test_without_a_policy_no_month_is_multiplied(setup):
     # 20 Nov, 20 Dec, 20 Jan at 500 each: the statement, without a policy, doubles nothing.
     assert (entry.subsidy_owed, entry.months_overdue) == (Decimal("1500.00"), 2)
     assert not LedgerMonth.objects.filter(entry=entry, overdue=True).exists()
+
+
+def test_the_household_page_reads_in_english_too(paid_across_runs, leader):
+    from django.conf import settings
+    from django.test import Client
+
+    _setup, h1, _h2, _runs = paid_across_runs
+    ledger.ledger_refresh(today=JUNE_30)
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(leader)
+    page = client.get(f"/staff/oversight/ledger/households/{h1.pk}/").content.decode()
+    assert "Month by month" in page and "41 days overdue" in page
+    assert "Not paid" in page and "overdue ×2.00" in page
+
+
+def test_the_bank_result_closing_a_run_refreshes_the_ledger_after_commit(
+    setup, chain, django_capture_on_commit_callbacks
+):
+    household = setup.household("H005", persons=1)
+    run = approve_all(setup.compute(Q1), chain)
+    with time_machine.travel(dt.datetime(2026, 1, 16, 1, 0, tzinfo=dt.UTC), tick=False):
+        ledger.ledger_refresh()
+        assert LedgerEntry.objects.get(household=household).subsidy_paid == 0
+        with django_capture_on_commit_callbacks(execute=True):
+            pay(run, setup.finance, on=D(2026, 1, 15))
+    # Nov–Mar, 5 × 500.00, paid on 15 Jan: the ledger says so without waiting for the night.
+    entry = LedgerEntry.objects.get(household=household)
+    assert (entry.subsidy_paid, entry.paid_months) == (Decimal("2500.00"), 5)
