@@ -220,6 +220,8 @@ class LedgerEntry(models.Model):
 
 
 class LedgerMonthStatus(models.TextChoices):
+    """A subsidy month on a household's ledger page (computed, not stored)."""
+
     PAID = "paid", _("已发放")
     PENDING = "pending", _("发放中(待银行回盘)")
     UNPAID = "unpaid", _("未发放")
@@ -230,58 +232,40 @@ class LedgerMonthSource(models.TextChoices):
     STATEMENT = "statement", _("结算单")
 
 
-class LedgerMonth(models.Model):
-    """One subsidy month of a ledger entry, as of the refresh: every month due (started
-    before the ledger's day) and any month paid ahead — owed, paid, on which day, by which
-    run (or by the settled statement), and days late. Rewritten by each refresh; the rules
-    are docs/oversight.md's."""
+class LedgerPeriod(models.Model):
+    """A run period of a project (a month, quarter or half year of its transition policy's
+    schedule) summed over the households of the ledger, as of the refresh: the months of the
+    period owed (due), paid, in arrears, and how many households are in arrears or were paid
+    late. Rewritten by each refresh; the rules are docs/oversight.md's."""
 
-    entry = models.ForeignKey(
-        LedgerEntry, on_delete=models.CASCADE, related_name="months", verbose_name=_("台账")
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="+", verbose_name=_("项目")
     )
-    month = models.DateField(_("月份"))
     period_start = models.DateField(_("发放期起"))
-    starts_on = models.DateField(_("应发日"))
-    deadline = models.DateField(_("最迟发放日"))
-    due = models.BooleanField(_("已到期"), default=True)
-    overdue = models.BooleanField(_("超期月"), default=False)
-    factor = models.DecimalField(_("倍数"), max_digits=4, decimal_places=2)
-    # Unrounded (rate × persons or area × factor); totals are rounded once.
-    owed = models.DecimalField(_("应发(元)"), max_digits=18, decimal_places=6)
-    paid = models.DecimalField(_("已发(元)"), max_digits=18, decimal_places=6, default=0)
-    status = models.CharField(_("状态"), max_length=8, choices=LedgerMonthStatus.choices)
-    paid_on = models.DateField(_("发放日期"), null=True, blank=True)
-    source = models.CharField(
-        _("发放方式"), max_length=10, choices=LedgerMonthSource.choices, blank=True
-    )
-    run = models.ForeignKey(
-        "settlement.SubsidyRun",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("发放批次"),
-    )
-    days_late = models.PositiveIntegerField(_("逾期天数"), default=0)
+    period_end = models.DateField(_("发放期止"))
+    schedule = models.CharField(_("发放周期"), max_length=12)
+    households = models.PositiveIntegerField(_("户数"), default=0)
+    owed = models.DecimalField(_("应发(元)"), **MONEY)
+    paid = models.DecimalField(_("已发(元)"), **MONEY)
+    arrears = models.DecimalField(_("欠发(元)"), **MONEY)
+    in_arrears = models.PositiveIntegerField(_("欠发户数"), default=0)
+    paid_late = models.PositiveIntegerField(_("逾期发放户数"), default=0)
+    as_of = models.DateField(_("统计日期"))
 
     class Meta:
-        verbose_name = _("台账月度明细")
-        verbose_name_plural = pgettext_lazy("plural", "台账月度明细")
-        ordering = ["entry", "month"]
+        verbose_name = _("台账发放期汇总")
+        verbose_name_plural = pgettext_lazy("plural", "台账发放期汇总")
+        ordering = ["project", "-period_start"]
         constraints = [
-            models.UniqueConstraint(fields=["entry", "month"], name="ledger_month_once"),
+            models.UniqueConstraint(fields=["project", "period_start"], name="ledger_period_once"),
             models.CheckConstraint(
-                condition=Q(owed__gte=0) & Q(paid__gte=0), name="ledger_month_money_non_negative"
-            ),
-            models.CheckConstraint(
-                condition=~Q(status="paid") | Q(paid_on__isnull=False),
-                name="ledger_month_paid_has_day",
+                condition=Q(owed__gte=0) & Q(paid__gte=0) & Q(arrears__gte=0),
+                name="ledger_period_money_non_negative",
             ),
         ]
-        indexes = [models.Index(fields=["period_start"], name="ledger_month_period")]
 
     def __str__(self) -> str:
-        return f"{self.entry} {self.month:%Y-%m}"
+        return f"{self.project} {self.period_start:%Y-%m}"
 
 
 class LedgerRun(models.Model):

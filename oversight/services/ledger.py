@@ -13,7 +13,6 @@ person, from the ledger page (audited).
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -22,39 +21,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from households.access import require_project_access
-from households.models import Household, Project
-from oversight.arrears import RUN, STATEMENT, MonthPayment, ledger_figures
+from households.models import Project
+from oversight.arrears import PAID
 from oversight.models import (
     LedgerEntry,
-    LedgerMonth,
+    LedgerPeriod,
     LedgerRun,
     ReturnPlan,
     ReturnTarget,
 )
+from oversight.selectors.ledger import DEFAULT_GRACE_DAYS, ledger_inputs
 from resettlement.audit import audit_record
 from resettlement.errors import field_error, invalid_input
 from resettlement.roles import require_permission
 from settlement import calculation
-from settlement.models import (
-    Handover,
-    PriceRules,
-    StatementLine,
-    StatementStatus,
-    SubsidyBasis,
-    SubsidyLineStatus,
-    SubsidyMonth,
-    SubsidySchedule,
-    Transition,
-    TransitionPolicy,
-)
+from settlement.models import Handover, Transition
 from settlement.selectors.subsidy_runs import period_of
-
-SUBSIDY_RULE = "transition_subsidy"  # settlement.calculation's rule code for the subsidy line
-
-
-DEFAULT_GRACE_DAYS = 30
-MONTHS_PER_QUERY = 5000
-
 
 # -- the return plan ---------------------------------------------------------------------------
 
@@ -148,88 +130,6 @@ def return_plan_set(
 # -- the overdue-return ledger -----------------------------------------------------------------
 
 
-def _monthly_subsidy(rules: PriceRules | None, household: Household) -> Decimal | None:
-    """The household's subsidy for one month at the current rate, as a run or its statement
-    would compute it."""
-    if rules is None:
-        return None
-    if rules.subsidy_basis == SubsidyBasis.AREA:
-        return rules.subsidy_rate * calculation.area(household.demolished_area)
-    return rules.subsidy_rate * (household.resettlement_population or 0)
-
-
-def _run_payments(
-    household_ids: list[int],
-) -> tuple[dict[int, dict[dt.date, MonthPayment]], dict[int, Decimal]]:
-    """Per household: the months runs hold (paid, or in a batch the bank has not answered —
-    a failed row has released its months) with each month's share of its line, the day the
-    bank paid it and the run; and the amounts of the paid lines. One query."""
-    months: dict[int, dict[dt.date, MonthPayment]] = defaultdict(dict)
-    paid_lines: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    rows = SubsidyMonth.objects.filter(household_id__in=household_ids).values_list(
-        "household_id",
-        "month",
-        "overdue",
-        "line_id",
-        "line__status",
-        "line__rate",
-        "line__quantity",
-        "line__multiplier",
-        "line__amount",
-        "line__paid_on",
-        "line__run_id",
-    )
-    for household, month, overdue, line, status, rate, quantity, times, amount, on, run in rows:
-        paid = status == SubsidyLineStatus.PAID
-        months[household][month] = MonthPayment(
-            amount=rate * quantity * (times if overdue else 1),
-            paid_on=on if paid else None,
-            source=RUN,
-            run_id=run,
-        )
-        if paid:
-            paid_lines[household][line] = amount
-    totals = {h: sum(lines.values(), Decimal("0")) for h, lines in paid_lines.items()}
-    return months, totals
-
-
-def _statement_payments(
-    household_ids: list[int],
-) -> tuple[dict[int, dict[dt.date, MonthPayment]], dict[int, Decimal]]:
-    """Per household: the months the subsidy line of its settled statement counts
-    (`settlement.calculation.statement_subsidy_starts`, the months no run held when it was
-    computed), each paid on the day the statement was settled — a statement is paid or
-    collected as a whole (settlement.services.payments) — and the lines' amounts. One
-    query."""
-    months: dict[int, dict[dt.date, MonthPayment]] = defaultdict(dict)
-    totals: dict[int, Decimal] = defaultdict(Decimal)
-    lines = StatementLine.objects.filter(
-        rule=SUBSIDY_RULE,
-        statement__status=StatementStatus.SETTLED,
-        statement__household_id__in=household_ids,
-    ).values_list(
-        "statement__household_id", "amount", "inputs", "statement__inputs", "statement__settled_at"
-    )
-    for household_id, amount, inputs, record, settled_at in lines:
-        inputs, record = inputs or {}, record or {}
-        totals[household_id] += amount
-        quantity = Decimal(str(inputs.get("persons", inputs.get("area", "0"))))
-        rate = Decimal(str(inputs.get("rate", "0")))
-        overdue_from = record.get("overdue_from")
-        multiplier = Decimal(str(record.get("overdue_multiplier", "1")))
-        settled_on = timezone.localtime(settled_at).date() if settled_at else None
-        for start in calculation.statement_subsidy_starts(record):
-            _n, _o, factor = calculation.subsidy_factor(
-                [start],
-                dt.date.fromisoformat(overdue_from) if overdue_from else None,
-                multiplier,
-            )
-            months[household_id][calculation.month_of(start)] = MonthPayment(
-                amount=rate * quantity * factor, paid_on=settled_on, source=STATEMENT
-            )
-    return months, dict(totals)
-
-
 ENTRY_FIELDS = [
     "project",
     "moved_out_on",
@@ -255,56 +155,33 @@ def ledger_refresh(*, today: dt.date | None = None, project: Project | None = No
     every household in transition whose keys have not been handed over (overdue or not), with
     months overdue, subsidy owed, paid (by runs the bank confirmed, and by a settled
     statement) and in arrears, days late, and the late-subsidy flag (with the day it was
-    first raised, kept while it stays raised); and its months (`LedgerMonth`). Entries of
-    households that got their keys are removed. A fixed number of queries whatever the
-    number of households (the months are written 5,000 rows a query). The run is recorded
-    (`LedgerRun`, its counts those of the households refreshed)."""
+    first raised, kept while it stays raised); and each project's run periods summed
+    (`LedgerPeriod`). Entries of households that got their keys are removed. A fixed number
+    of queries whatever the number of households. The run is recorded (`LedgerRun`, its
+    counts those of the households refreshed)."""
     started = timezone.now()
     today = today or timezone.localdate()
     transitions = Transition.objects.filter(moved_out_on__lte=today)
     entries_in_scope = LedgerEntry.objects.all()
-    months_in_scope = LedgerMonth.objects.all()
+    periods_in_scope = LedgerPeriod.objects.all()
     if project is not None:
         transitions = transitions.filter(household__project=project)
         entries_in_scope = entries_in_scope.filter(project=project)
-        months_in_scope = months_in_scope.filter(entry__project=project)
+        periods_in_scope = periods_in_scope.filter(project=project)
     transitions = list(
         transitions.exclude(household__in=Handover.objects.values("household")).select_related(
             "household"
         )
     )
-    households = [t.household_id for t in transitions]
-    rules = {r.project_id: r for r in PriceRules.objects.all()}
-    policies = {p.project_id: p for p in TransitionPolicy.objects.all()}
-    grace = dict(ReturnPlan.objects.values_list("project_id", "subsidy_grace_days"))
-    run_months, run_paid = _run_payments(households)
-    statement_months, statement_paid = _statement_payments(households)
+    inputs = ledger_inputs(transitions)
     existing = {e.household_id: e for e in entries_in_scope.select_for_update()}
 
-    creating, updating, months = [], [], []
+    creating, updating = [], []
+    periods = PeriodSums()
     for transition in transitions:
         household = transition.household
-        policy = policies.get(household.project_id)
-        # Without a policy no month is multiplied (as the statement computes); with one, the
-        # runs' rule: the recorded promised date, else moving out + the policy's months.
-        promised_by, overdue_from = transition.promised_by, None
-        if policy is not None:
-            promised_by = overdue_from = calculation.promised_return(
-                transition.moved_out_on, transition.promised_by, policy.transition_months
-            )
-        payments = statement_months.get(household.pk, {}) | run_months.get(household.pk, {})
-        figures = ledger_figures(
-            moved_out_on=transition.moved_out_on,
-            promised_by=promised_by,
-            today=today,
-            monthly_subsidy=_monthly_subsidy(rules.get(household.project_id), household),
-            overdue_from=overdue_from,
-            multiplier=policy.overdue_multiplier if policy is not None else Decimal("1"),
-            payments=payments,
-            paid_total=run_paid.get(household.pk, Decimal("0"))
-            + statement_paid.get(household.pk, Decimal("0")),
-            grace_days=grace.get(household.project_id, DEFAULT_GRACE_DAYS),
-        )
+        figures, promised_by, schedule = inputs.figures(transition, today)
+        periods.add(household.project_id, schedule, household.pk, figures.months)
         entry = existing.pop(household.pk, None)
         late_since = None
         if figures.subsidy_late:
@@ -327,41 +204,16 @@ def ledger_refresh(*, today: dt.date | None = None, project: Project | None = No
             "as_of": today,
         }
         if entry is None:
-            entry = LedgerEntry(household_id=household.pk, **values)
-            creating.append(entry)
+            creating.append(LedgerEntry(household_id=household.pk, **values))
         else:
             for name, value in values.items():
                 setattr(entry, name, value)
             updating.append(entry)
-        schedule = policy.schedule if policy is not None else SubsidySchedule.QUARTERLY
-        months += [(entry, m, period_of(schedule, m.month)[0]) for m in figures.months]
     LedgerEntry.objects.filter(pk__in=[e.pk for e in existing.values()]).delete()
-    months_in_scope.delete()
     LedgerEntry.objects.bulk_create(creating, batch_size=1000)
     LedgerEntry.objects.bulk_update(updating, ENTRY_FIELDS, batch_size=1000)
-    LedgerMonth.objects.bulk_create(
-        (
-            LedgerMonth(
-                entry_id=entry.pk,
-                month=m.month,
-                period_start=period_start,
-                starts_on=m.starts_on,
-                deadline=m.deadline,
-                due=m.due,
-                overdue=m.overdue,
-                factor=m.factor,
-                owed=m.owed,
-                paid=m.paid,
-                status=m.status,
-                paid_on=m.paid_on,
-                source=m.source,
-                run_id=m.run_id,
-                days_late=m.days_late,
-            )
-            for entry, m, period_start in months
-        ),
-        batch_size=MONTHS_PER_QUERY,
-    )
+    periods_in_scope.delete()
+    LedgerPeriod.objects.bulk_create(periods.rows(today), batch_size=1000)
     entries = creating + updating
     return LedgerRun.objects.create(
         as_of=today,
@@ -371,6 +223,57 @@ def ledger_refresh(*, today: dt.date | None = None, project: Project | None = No
         overdue=sum(1 for e in entries if e.months_overdue > 0),
         late=sum(1 for e in entries if e.subsidy_late),
     )
+
+
+class PeriodSums:
+    """The months of the ledger's households summed per project and run period."""
+
+    def __init__(self) -> None:
+        self.sums: dict[tuple[int, dt.date], dict] = {}
+
+    def add(self, project_id: int, schedule: str, household_id: int, months) -> None:
+        for month in months:
+            start, end = period_of(schedule, month.month)
+            row = self.sums.setdefault(
+                (project_id, start),
+                {
+                    "end": end,
+                    "schedule": schedule,
+                    "owed": Decimal("0"),
+                    "paid": Decimal("0"),
+                    "arrears": Decimal("0"),
+                    "households": set(),
+                    "in_arrears": set(),
+                    "paid_late": set(),
+                },
+            )
+            row["households"].add(household_id)
+            row["owed"] += month.owed
+            row["paid"] += month.paid
+            if month.due and month.status != PAID:
+                row["arrears"] += month.owed
+                if month.owed > 0:
+                    row["in_arrears"].add(household_id)
+            if month.paid_late:
+                row["paid_late"].add(household_id)
+
+    def rows(self, today: dt.date) -> list[LedgerPeriod]:
+        return [
+            LedgerPeriod(
+                project_id=project_id,
+                period_start=start,
+                period_end=row["end"],
+                schedule=row["schedule"],
+                households=len(row["households"]),
+                owed=calculation.money(row["owed"]),
+                paid=calculation.money(row["paid"]),
+                arrears=calculation.money(row["arrears"]),
+                in_arrears=len(row["in_arrears"]),
+                paid_late=len(row["paid_late"]),
+                as_of=today,
+            )
+            for (project_id, start), row in self.sums.items()
+        ]
 
 
 @transaction.atomic

@@ -6,15 +6,17 @@ per project, worked by hand (docs/oversight.md, "The ledger from the real paymen
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 import time_machine
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from oversight.models import LedgerEntry, LedgerMonth, LedgerRun
-from oversight.selectors.ledger import ledger_periods, ledger_totals
+from oversight.models import LedgerEntry, LedgerRun
+from oversight.selectors.ledger import household_ledger, ledger_periods, ledger_totals
 from oversight.services import ledger
 from settlement.models import Outcome, Statement, StatementStatus, SubsidyRun
 from settlement.services import statements as settlement_statements
@@ -54,10 +56,12 @@ def pay_third_run(setup, chain) -> SubsidyRun:
     return run
 
 
-def months_of(household) -> dict[str, LedgerMonth]:
+def months_of(household, today: dt.date) -> dict[str, SimpleNamespace]:
+    """The household page's months on `today`, oldest first, each with the run that paid it."""
+    rows = household_ledger(household.pk, today).months
     return {
-        f"{m.month:%Y-%m}": m
-        for m in LedgerMonth.objects.filter(entry__household=household).select_related("run")
+        f"{r.month.month:%Y-%m}": SimpleNamespace(**asdict(r.month), run=r.run)
+        for r in reversed(rows)
     }
 
 
@@ -72,7 +76,7 @@ def test_a_failed_bank_row_leaves_its_months_owed_and_overdue(paid_across_runs):
     # April–June: run 2's row failed, so they are unpaid: 3 × 2,000.00 = owed − paid.
     assert entry.subsidy_arrears == Decimal("6000.00")
     assert entry.subsidy_late and entry.late_since == JUNE_30
-    months = months_of(h1)
+    months = months_of(h1, JUNE_30)
     assert list(months) == [
         "2025-11",
         "2025-12",
@@ -119,7 +123,7 @@ def test_the_next_run_pays_the_failed_months_late_and_every_month_is_accounted_f
     assert (entry.subsidy_paid, entry.paid_months) == (Decimal("18000.00"), 11)
     assert entry.subsidy_arrears == Decimal("0.00")
     assert not entry.subsidy_late and entry.late_since is None
-    months = months_of(h1)
+    months = months_of(h1, AUGUST_25)
     late = {m: (x.days_late, x.paid_on, x.run) for m, x in months.items() if x.days_late}
     # November 26 days (run 1); April due 20 Apr, deadline 20 May, paid 10 Jul: 51 days;
     # May (deadline 19 Jun): 21 days; June (deadline 20 Jul) on time.
@@ -201,7 +205,7 @@ def test_a_household_settled_by_its_statement_counts_its_statement_months_as_pai
         3,
     )
     assert entry.subsidy_arrears == Decimal("3000.00")
-    months = months_of(household)
+    months = months_of(household, D(2026, 3, 25))
     assert [(m, x.status, x.source, x.paid_on, x.days_late) for m, x in months.items()] == [
         ("2025-11", "paid", "statement", D(2026, 2, 12), 54),  # deadline 20 Dec
         ("2025-12", "paid", "statement", D(2026, 2, 12), 24),  # deadline 19 Jan
@@ -299,15 +303,16 @@ def test_without_a_policy_no_month_is_multiplied(setup):
     entry = LedgerEntry.objects.get(household=household)
     # 20 Nov, 20 Dec, 20 Jan at 500 each: the statement, without a policy, doubles nothing.
     assert (entry.subsidy_owed, entry.months_overdue) == (Decimal("1500.00"), 2)
-    assert not LedgerMonth.objects.filter(entry=entry, overdue=True).exists()
+    assert not any(m.overdue for m in months_of(household, D(2026, 1, 25)).values())
 
 
+@time_machine.travel(dt.datetime(2026, 6, 30, 1, 0, tzinfo=dt.UTC), tick=False)
 def test_the_household_page_reads_in_english_too(paid_across_runs, leader):
     from django.conf import settings
     from django.test import Client
 
     _setup, h1, _h2, _runs = paid_across_runs
-    ledger.ledger_refresh(today=JUNE_30)
+    ledger.ledger_refresh()
     client = Client()
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     client.force_login(leader)
