@@ -240,7 +240,7 @@ class HouseholdLedger:
 def household_ledger(household_id: int, today: dt.date | None = None) -> HouseholdLedger | None:
     """A household's months computed from the payments recorded, as of `today` (default
     today; nothing is written), with the run that paid each; its lines of every run; and its
-    stored ledger entry. None when the household is not in the ledger. Nine queries."""
+    stored ledger entry. None when the household is not in the ledger. Seven queries."""
     today = today or periods.today()
     entry = (
         LedgerEntry.objects.select_related(

@@ -57,7 +57,7 @@ def household_ledger(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "oversight/ledger_household.html",
-        {"detail": detail, "entry": detail.entry, "last_run": ledger_selectors.last_ledger_run()},
+        {"detail": detail, "entry": detail.entry},
     )
 
 
