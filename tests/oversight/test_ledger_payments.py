@@ -334,3 +334,17 @@ def test_the_bank_result_closing_a_run_refreshes_the_ledger_after_commit(
     # Nov–Mar, 5 × 500.00, paid on 15 Jan: the ledger says so without waiting for the night.
     entry = LedgerEntry.objects.get(household=household)
     assert (entry.subsidy_paid, entry.paid_months) == (Decimal("2500.00"), 5)
+
+
+def test_a_households_months_are_read_in_seven_queries(
+    paid_across_runs, chain, django_assert_num_queries
+):
+    setup, h1, _h2, _runs = paid_across_runs
+    pay_third_run(setup, chain)
+    ledger.ledger_refresh(today=AUGUST_25)
+    # The entry, price rules, policy, grace days, months held by runs, settled subsidy
+    # lines, the household's run lines (with their runs).
+    with django_assert_num_queries(7):
+        detail = household_ledger(h1.pk, AUGUST_25)
+        assert [r.run.number for r in detail.months if r.run] == [3] * 6 + [1] * 5
+        assert len(detail.lines) == 3
