@@ -64,6 +64,13 @@ class AuditAction(models.TextChoices):
     STATEMENT_RESTART = "statement.restart", gettext_lazy("信息变更后结算单重算并重新审批")
     CORRECTION_OPEN = "statement_correction.open", gettext_lazy("开启结算后更正")
     CORRECTION_CLOSE = "statement_correction.close", gettext_lazy("结算后更正关闭")
+    # Households' bank accounts (issue 14): recorded by one, confirmed or rejected by a second
+    # person; the facts hold the number masked (the chain is read by roles that may not see
+    # it). An overdue household's switch to cash (超期改货币补偿).
+    BANK_ACCOUNT_RECORD = "bank_account.record", gettext_lazy("录入银行账户")
+    BANK_ACCOUNT_CONFIRM = "bank_account.confirm", gettext_lazy("复核确认银行账户")
+    BANK_ACCOUNT_REJECT = "bank_account.reject", gettext_lazy("复核退回银行账户")
+    OVERDUE_CASH_SWITCH = "overdue.cash_switch", gettext_lazy("超期改货币补偿")
     ACCESS_GRANT = "access.grant", gettext_lazy("授予项目权限")
     ACCESS_REVOKE = "access.revoke", gettext_lazy("收回项目权限")
     PERSONAL_DATA_UNMASK = "personal_data.unmask", gettext_lazy("查看完整个人信息")

@@ -7,8 +7,9 @@ in full (`resettlement.personal_data`) — nowhere else decides how much of a pe
 - resident ID number: the first 2 and last 3 characters (``33*************12X``);
 - phone number: the first 3 and last 4 digits (``138****5678``);
 - name: the surname, the rest masked (``王**``; compound surnames such as 欧阳 are kept);
-- bank account number: only the last 4 characters (``***************0018``);
 - address: only the community (村/社区) it is in;
+- bank account number: only its last 4 digits, after a fixed ``**** **** **** `` whatever its
+  length (``**** **** **** 0018``), so neither the bank's prefix nor the length shows;
 - free text (an objection, an answer, a report, a defect): every number in it that could be
   an ID number or a phone number, however it is written, masked as one (see `_mask_text`).
 """
@@ -82,7 +83,9 @@ def mask(value: object, kind: Mask | str, *, community: str = "") -> str:
         digits = "".join(ch for ch in text if ch.isdigit())
         return _keep_ends(digits, 3, 4)
     if kind is Mask.BANK_ACCOUNT:
-        return _keep_ends(text.replace(" ", ""), 0, 4)
+        digits = "".join(ch for ch in text if ch.isdigit())
+        tail = digits[-4:] if len(digits) > 4 else ""
+        return f"{MASK * 4} {MASK * 4} {MASK * 4} {tail}".rstrip() if tail else MASK * 4
     if kind is Mask.NAME:
         surname = text[:2] if text[:2] in COMPOUND_SURNAMES and len(text) > 2 else text[:1]
         return surname + MASK * max(len(text) - len(surname), 1)

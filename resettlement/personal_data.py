@@ -25,12 +25,32 @@ from resettlement.masking import Mask, mask
 
 FULL_PERSONAL_DATA = "households.view_full_personal_data"
 
+# Households' bank account numbers (settlement.BankAccount) are finance's alone: finance pays
+# into them and checks them against the bank's files. Every other role — the clerk who typed
+# one in included — sees only the last 4 digits (`Mask.BANK_ACCOUNT`), on pages, in the API
+# and in the audit trail (whose facts hold the masked number only).
+FULL_BANK_ACCOUNT = "settlement.view_full_bank_account"
+
 
 def sees_full_personal_data(user) -> bool:
     """Whether `user` sees resident ID numbers and phone numbers in full."""
     return bool(
         user is not None and getattr(user, "is_active", False) and user.has_perm(FULL_PERSONAL_DATA)
     )
+
+
+def sees_full_bank_accounts(user) -> bool:
+    """Whether `user` sees households' bank account numbers in full (finance)."""
+    return bool(
+        user is not None and getattr(user, "is_active", False) and user.has_perm(FULL_BANK_ACCOUNT)
+    )
+
+
+def bank_account_shown(user, number: object) -> str:
+    """A bank account number as `user` may see it: in full for finance, else the last 4
+    digits only. There is no unmasking of an account number on request."""
+    text = "" if number is None else str(number)
+    return text if sees_full_bank_accounts(user) else mask(text, Mask.BANK_ACCOUNT)
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,13 @@ _SETTLEMENT_VIEW = (
     "settlement.view_handover",
     "settlement.view_defectticket",
     "settlement.view_defectphoto",
+    # Households' bank accounts: the number is masked for all but finance
+    # (resettlement.personal_data.sees_full_bank_accounts).
+    "settlement.view_bankaccount",
+    # Transition-subsidy runs (issue 14).
+    "settlement.view_transitionpolicy",
+    "settlement.view_subsidyrun",
+    "settlement.view_subsidyrunline",
 )
 
 ROLES: tuple[Role, ...] = (
@@ -104,6 +111,8 @@ ROLES: tuple[Role, ...] = (
             "settlement.change_handover",
             "settlement.add_defectticket",
             "settlement.answer_defect",
+            # A household's bank account is recorded with the agreement; finance confirms it.
+            "settlement.add_bankaccount",
         )
         + _PUBLICITY_VIEW
         + _HOUSING_VIEW
@@ -169,6 +178,10 @@ ROLES: tuple[Role, ...] = (
             "settlement.approve_statement",
             # A correction after settlement is opened by a leader, with a reason (issue 13).
             "settlement.open_correction",
+            # An overdue household's switch to cash is an outcome change: a leader's, with a
+            # reason (settlement.services.overdue).
+            "settlement.add_overduecashswitch",
+            "settlement.view_overduecashswitch",
             # Oversight (stage 8): the progress dashboard and the overdue-return ledger, and
             # the working teams, household assignments and return plans behind them.
             "oversight.view_dashboard",
@@ -216,6 +229,11 @@ ROLES: tuple[Role, ...] = (
             "settlement.approve_statement",
             "settlement.record_payment",
             "settlement.add_adjustment",
+            # Bank accounts: finance records them too, sees the number in full and confirms
+            # (or rejects) one recorded by another person (four eyes: never the recorder).
+            "settlement.add_bankaccount",
+            "settlement.confirm_bank_account",
+            "settlement.view_full_bank_account",
         ),
     ),
     # The discipline inspection office (纪检监督, seed 001): reads every stage to check that

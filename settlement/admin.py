@@ -17,14 +17,17 @@ from django.utils.translation import gettext_lazy
 from households.access import ProjectScopedAdmin
 from resettlement.admin_readonly import ReadOnlyAdmin, ReadOnlyMixin
 from resettlement.admin_services import ServiceAdmin, ServiceForm
+from resettlement.masking import Mask, mask
 from settlement.models import (
     Adjustment,
     Agreement,
     ApprovalStep,
+    BankAccount,
     DefectPhoto,
     DefectTicket,
     Handover,
     OverAreaBand,
+    OverdueCashSwitch,
     Payment,
     PriceRules,
     Statement,
@@ -279,6 +282,48 @@ class PaymentAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
     list_filter = ("direction",)
     search_fields = ("statement__household__code", "reference", "idempotency_key")
     list_select_related = ("statement__household", "recorded_by")
+
+
+@admin.register(BankAccount)
+class BankAccountAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
+    """Households' bank accounts, read-only (recorded and confirmed on the household's
+    settlement page or the API, by `settlement.services.bank_accounts`). The number is shown
+    masked here for everyone, finance included: finance reads it in full on its pages; it is
+    not searchable."""
+
+    project_path = "household__project"
+    list_display = ("household", "holder_name", "bank_name", "number", "status", "recorded_by")
+    list_filter = ("status",)
+    search_fields = ("household__code", "holder_name")
+    list_select_related = ("household", "recorded_by")
+    fields = (
+        "household",
+        "holder_name",
+        "bank_name",
+        "number",
+        "status",
+        "reason",
+        "rejection_reason",
+        "recorded_by",
+        "recorded_at",
+        "confirmed_by",
+        "confirmed_at",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("银行账号"))
+    def number(self, account: BankAccount) -> str:
+        return mask(account.account_number, Mask.BANK_ACCOUNT)
+
+
+@admin.register(OverdueCashSwitch)
+class OverdueCashSwitchAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
+    """Overdue households switched to cash, read-only (`settlement.services.overdue`)."""
+
+    project_path = "household__project"
+    list_display = ("household", "promised_on", "switched_on", "valued_on", "switched_by")
+    search_fields = ("household__code",)
+    list_select_related = ("household", "switched_by")
 
 
 @admin.register(Agreement)

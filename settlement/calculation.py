@@ -108,6 +108,10 @@ class StatementInputs:
     moved_out_on: dt.date | None = None
     subsidy_until: dt.date | None = None
     adjustments: tuple[AdjustmentInput, ...] = ()
+    # An overdue household switched to cash (超期改货币补偿): the day the monetised outcome
+    # is valued at and the policy's rule for it ("switch_day" or "promised_day").
+    cash_valued_on: dt.date | None = None
+    cash_valuation_day: str = ""
     # Months a transition-subsidy run has paid (first day of the calendar month each subsidy
     # month starts in): the statement's subsidy line leaves them out (docs/settlement.md,
     # "Transition-subsidy runs"). With a transition policy, months starting on or after
@@ -118,6 +122,14 @@ class StatementInputs:
 
     def as_record(self) -> dict:
         """The inputs as written on the statement (strings, JSON-safe)."""
+        record = self._record()
+        if self.cash_valued_on is not None:
+            # Only for a switch to cash, so the other statements' records stay as they were.
+            record["cash_valued_on"] = _text(self.cash_valued_on)
+            record["cash_valuation_day"] = self.cash_valuation_day
+        return record
+
+    def _record(self) -> dict:
         p = self.prices
         return {
             "entitlement_area": _text(self.entitlement_area),

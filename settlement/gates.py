@@ -13,7 +13,8 @@ go ahead. Reading only (no writes):
 - `payable` — a payment on the same two conditions;
 - `handover_ready` — keys only once the statement is settled (fully paid or collected:
   status 已结清, which `payment_record` sets when nothing remains, docs/settlement.md
-  "Finance totals");
+  "Finance totals"), and never for a household that switched to cash (it gave its
+  apartments up: `services.overdue`);
 - `facts_may_change` — once the statement is settled, the household's facts change only
   while a leader's correction is open (`services.corrections.correction_open`).
 """
@@ -27,7 +28,13 @@ from django.utils.translation import pgettext
 from households.models import Household, HouseholdStatus
 from lottery.selectors.sign_off import binding_allocations
 from resettlement.errors import RuleViolation, field_error
-from settlement.models import Outcome, Statement, StatementCorrection, StatementStatus
+from settlement.models import (
+    Outcome,
+    OverdueCashSwitch,
+    Statement,
+    StatementCorrection,
+    StatementStatus,
+)
 from settlement.selectors.statements import statement_is_current
 
 
@@ -84,7 +91,14 @@ def payable(statement: Statement) -> None:
 
 
 def handover_ready(household: Household) -> None:
-    """Keys only after settlement: the statement fully paid or collected (已结清)."""
+    """Keys only after settlement: the statement fully paid or collected (已结清); none for a
+    household that switched to cash (it gave its apartments up)."""
+    if OverdueCashSwitch.objects.filter(household=household).exists():
+        raise RuleViolation(
+            "switched_to_cash",
+            _("户 %(h)s 已超期改为货币补偿,放弃了安置房,不能交房。") % {"h": household.code},
+            details=[field_error("household", _("已改为货币补偿"), "switched_to_cash")],
+        )
     statement = Statement.objects.filter(household=household).first()
     if statement is None or statement.status != StatementStatus.SETTLED:
         status = statement.get_status_display() if statement is not None else _("尚无结算单")

@@ -748,6 +748,8 @@ class BankAccount(models.Model):
         verbose_name=_("录入人"),
     )
     recorded_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+    # Why the second person refused it (status rejected).
+    rejection_reason = models.CharField(_("退回原因"), max_length=200, blank=True)
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -762,6 +764,10 @@ class BankAccount(models.Model):
         verbose_name = _("安置户银行账户")
         verbose_name_plural = pgettext_lazy("plural", "安置户银行账户")
         ordering = ["household", "-recorded_at"]
+        permissions = [
+            ("confirm_bank_account", _("复核银行账户")),
+            ("view_full_bank_account", _("查看完整银行账号")),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["household"],
@@ -867,6 +873,55 @@ class TransitionPolicy(models.Model):
 
     def __str__(self) -> str:
         return str(self.project)
+
+
+class OverdueCashSwitch(models.Model):
+    """An overdue household's switch to cash (超期改货币补偿): past its promised return date
+    without keys, under a policy that allows it, a leader changed its outcome to monetised
+    with a written reason (`settlement.services.overdue.switch_to_cash`). The statement is
+    computed from then on with the monetised price valued on `valued_on` (the policy's
+    `cash_valuation_day`), and the relocation subsidy stops on `switched_on`. A household that
+    switched gets no keys (`settlement.gates.handover_ready`)."""
+
+    household = models.OneToOneField(
+        Household,
+        on_delete=models.PROTECT,
+        related_name="overdue_cash_switch",
+        verbose_name=_("安置户"),
+    )
+    promised_on = models.DateField(_("承诺回迁日期"))
+    switched_on = models.DateField(_("改货币补偿日期"))
+    valued_on = models.DateField(_("估价日"))
+    valuation_day = models.CharField(
+        _("估价日规则"), max_length=16, choices=CashValuationDay.choices
+    )
+    reason = models.CharField(_("原因"), max_length=2000)
+    # The apartments the household had drawn (a signed lottery) and gives up, by code: they
+    # are no longer on its statement and it gets no keys for them; their release in the
+    # lottery's records is the lottery office's (docs/settlement.md, "Overdue rights").
+    given_up_apartments = models.JSONField(_("放弃的安置房"), default=list, blank=True)
+    switched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("决定人"),
+    )
+    switched_at = models.DateTimeField(_("决定时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("超期改货币补偿")
+        verbose_name_plural = pgettext_lazy("plural", "超期改货币补偿")
+        ordering = ["-switched_at"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="overdue_cash_switch_reason"),
+            models.CheckConstraint(
+                condition=Q(switched_on__gt=F("promised_on")),
+                name="overdue_cash_switch_after_promise",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.household)
 
 
 # -- transition-subsidy runs (临时安置补助费发放) ------------------------------------------------

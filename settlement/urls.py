@@ -6,9 +6,11 @@ from django.urls import path
 from settlement.views import (
     agreements,
     approvals,
+    bank_accounts,
     defects,
     groups,
     handover,
+    overdue,
     payments,
     statements,
     subsidy_runs,
@@ -75,6 +77,26 @@ urlpatterns = [
     path("households/<int:pk>/outcome/", statements.outcome_choose, name="outcome-choose"),
     path("households/<int:pk>/compute/", statements.statement_compute, name="statement-compute"),
     path("households/<int:pk>/correction/", statements.correction_open, name="correction-open"),
+    path(
+        "households/<int:pk>/bank-accounts/",
+        bank_accounts.bank_account_record,
+        name="bank-account-record",
+    ),
+    path(
+        "bank-accounts/<int:pk>/confirm/",
+        bank_accounts.bank_account_confirm,
+        name="bank-account-confirm",
+    ),
+    path(
+        "bank-accounts/<int:pk>/reject/",
+        bank_accounts.bank_account_reject,
+        name="bank-account-reject",
+    ),
+    path(
+        "households/<int:pk>/switch-to-cash/",
+        overdue.switch_to_cash,
+        name="switch-to-cash",
+    ),
     path("handover/", handover.handover_list, name="handover-list"),
     path("handover/<int:pk>/", handover.handover_detail, name="handover-detail"),
     path("handover/<int:pk>/keys/", handover.handover_record, name="handover-record"),

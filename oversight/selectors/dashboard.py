@@ -20,7 +20,8 @@ from households.models import Community, Household, HouseholdStatus, Project, Vi
 from lottery.selectors.sign_off import signed_allocations
 from oversight.models import WorkingTeam
 from publicity.selectors.overview import published_after_approval
-from settlement.models import Outcome, StatementStatus
+from settlement.models import StatementStatus
+from settlement.selectors.progress import stage_filters
 
 # (field, label) in workflow order. Unlike the publicity overview these are not all nested:
 # a monetised household is settled without drawing an apartment or receiving keys.
@@ -48,25 +49,6 @@ def _drawn(*, closed_before: dt.datetime | None = None, closed_from: dt.datetime
     if closed_before is not None:
         allocations = allocations.filter(session__closed_at__lt=closed_before)
     return Exists(allocations)
-
-
-def stage_filters() -> dict[str, Q]:
-    """Each stage (and the monetised count) as a filter on households."""
-    qualified = Q(status=HouseholdStatus.APPROVED)
-    drawn = Q(_drawn())
-    monetised = Q(statement__outcome=Outcome.MONETISED)
-    return {
-        "registered": Q(),
-        "qualified": qualified,
-        "published": qualified & Q(published_after_approval()),
-        "drawn": drawn,
-        "signed": Q(agreement__signed_on__isnull=False),
-        "settled": Q(statement__status=StatementStatus.SETTLED),
-        "handed_over": Q(handover__isnull=False),
-        "moved_in": Q(handover__moved_in_on__isnull=False),
-        "monetised": monetised,
-        "resolved": drawn | monetised,
-    }
 
 
 # -- the dashboard -----------------------------------------------------------------------------

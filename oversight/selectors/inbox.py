@@ -3,7 +3,8 @@
 Each line is one kind of decision the user may take — members to review, households to
 approve, publications to publish, objections and complaints to answer, lottery sessions to
 confirm or sign, statements at the approval step their role holds, payments to record,
-defects to answer, stale statements to recompute — with how many wait, the link that opens
+defects to answer, stale statements to recompute, bank accounts to confirm — with how many
+wait, the link that opens
 the decision page (the oldest item's page, or the queue the decision is taken on) and, for
 answers owed to the public, the days left before the most urgent one is due.
 
@@ -44,6 +45,7 @@ from settlement.models import (
     StatementStatus,
     StepDirection,
 )
+from settlement.selectors.bank_accounts import accounts_waiting
 from settlement.services.approvals import DEFAULT_CHAIN
 
 
@@ -267,6 +269,11 @@ def defects_to_answer(asking: _Asking) -> list[_Group]:
     return _grouped(defects, "household__project_id")
 
 
+def bank_accounts_to_confirm(asking: _Asking) -> list[_Group]:
+    """Bank accounts (or changes) recorded by someone else, waiting for a second person."""
+    return _grouped(accounts_waiting(asking.user), "household__project_id", "household_id")
+
+
 # -- the lines -----------------------------------------------------------------------------
 
 
@@ -390,6 +397,13 @@ _KINDS: tuple[_Kind, ...] = (
         stale_statements,
         _statement_page,
         _project_groups,
+    ),
+    _Kind(
+        "bank_accounts",
+        "settlement.confirm_bank_account",
+        lambda: _("待我复核的银行账户变更"),
+        bank_accounts_to_confirm,
+        lambda g, p: reverse("settlement:household-settlement", args=[g.first]) + "#bank-accounts",
     ),
     _Kind(
         "defects",

@@ -40,9 +40,11 @@ from resettlement.money import money_text
 from resettlement.people import person_name
 from settlement.models import (
     Agreement,
+    BankAccount,
     DefectTicket,
     Handover,
     Outcome,
+    OverdueCashSwitch,
     Payment,
     PaymentDirection,
     Statement,
@@ -178,6 +180,10 @@ def household_timeline(household: Household) -> Timeline:
     payments = list(Payment.objects.filter(statement__household=h).select_related("recorded_by"))
     agreement = Agreement.objects.filter(household=h).select_related("recorded_by").first()
     handover = Handover.objects.filter(household=h).select_related("handed_over_by").first()
+    # Bank accounts and a switch to cash: shown from their audit entries, whose facts hold
+    # the account number masked (settlement.services.bank_accounts).
+    accounts = list(BankAccount.objects.filter(household=h).only("pk", "household_id"))
+    switch = OverdueCashSwitch.objects.filter(household=h).only("pk", "household_id").first()
     defects = list(
         DefectTicket.objects.filter(household=h)
         .select_related("reported_by", "answered_by", "apartment")
@@ -185,7 +191,8 @@ def household_timeline(household: Household) -> Timeline:
     )
 
     subjects: list[Any] = [h, *members.values(), *publications, *objections, *sessions]
-    subjects += [x for x in (demand, statement, agreement, handover) if x is not None]
+    subjects += [x for x in (demand, statement, agreement, handover, switch) if x is not None]
+    subjects += accounts
     subjects += [*payments, *check_ins, *allocations, *defects]
     by_type: dict[str, set[str]] = defaultdict(set)
     for obj in subjects:
@@ -211,12 +218,31 @@ def household_timeline(household: Household) -> Timeline:
     events += _demand_events(demand)
     events += _statement_events(chain, statement, approvals, send_backs, payments)
     events += _handover_events(agreement, handover, defects)
+    events += _bank_account_events(chain, accounts)
     events += [
         _entry_event(entry, _action_label(entry.action), str(entry.payload.get("reason", "")))
         for entry in chain.rest()
     ]
     events.sort(key=lambda e: (e.at, e.sequence or 0))
     return Timeline(household=h, stage=stage_of(h), events=events)
+
+
+def _bank_account_events(chain: _Chain, accounts: list[BankAccount]) -> list[Event]:
+    """Recorded, confirmed, rejected: the bank, the number as the audit holds it (masked)
+    and the reason."""
+    events = []
+    for account in accounts:
+        for action in ("bank_account.record", "bank_account.confirm", "bank_account.reject"):
+            for entry in chain.all_for(account, action):
+                facts = entry.payload
+                detail = _("%(bank)s,账号 %(number)s") % {
+                    "bank": facts.get("bank_name", ""),
+                    "number": facts.get("account_number", ""),
+                }
+                if facts.get("reason"):
+                    detail += _(",理由:%(r)s") % {"r": facts["reason"]}
+                events.append(_entry_event(entry, _action_label(action), detail, "bank_account"))
+    return events
 
 
 def _review_events(chain: _Chain, h: Household, members: dict[int, Member]) -> list[Event]:

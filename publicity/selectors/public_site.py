@@ -305,7 +305,8 @@ def public_objection(objection: Objection) -> PublicObjection:
 @dataclass
 class IncludedPublication:
     publication: Publication
-    includes_household: bool
+    # None: the roster lists no households (a summary board such as work progress).
+    includes_household: bool | None
 
 
 @dataclass
@@ -390,13 +391,16 @@ def _masked(section: JourneySection) -> JourneySection:
     )
 
 
-def roster_lists(publication: Publication, household_code: str) -> bool:
-    """Whether a roster lists the household (in its household-code column)."""
+def roster_lists(publication: Publication, household_code: str) -> bool | None:
+    """Whether a roster lists the household (in its household-code column); None for a
+    roster whose kind has no such column (a summary: it lists no household)."""
     try:
         keys = [column.key for column in publicity_kinds.get(publication.kind).columns]
     except KeyError:
         return False
-    if "household" not in keys or len(keys) != len(publication.columns):
+    if "household" not in keys:
+        return None
+    if len(keys) != len(publication.columns):
         return False
     index = keys.index("household")
     return any(row[index] == household_code for row in publication.rows)

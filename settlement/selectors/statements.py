@@ -19,6 +19,7 @@ from settlement.models import (
     Handover,
     Outcome,
     OverAreaBand,
+    OverdueCashSwitch,
     Payment,
     PriceRules,
     Statement,
@@ -91,6 +92,13 @@ def statement_inputs(
         )
     transition = Transition.objects.filter(household=household).first()
     handover = Handover.objects.filter(household=household).only("handed_over_on").first()
+    subsidy_until = handover.handed_over_on if handover else today
+    # An overdue household switched to cash: valued on the policy's day, its wait (and the
+    # relocation subsidy) ended on the switch day (settlement.services.overdue).
+    switch = OverdueCashSwitch.objects.filter(household=household).first()
+    cash = switch if switch is not None and outcome == Outcome.MONETISED else None
+    if cash is not None and handover is None:
+        subsidy_until = min(today, cash.switched_on)
     policy = TransitionPolicy.objects.filter(project_id=household.project_id).first()
     overdue_from = None
     if transition is not None and policy is not None:
@@ -105,7 +113,7 @@ def statement_inputs(
         prices=prices,
         apartments=apartments,
         moved_out_on=transition.moved_out_on if transition else None,
-        subsidy_until=handover.handed_over_on if handover else today,
+        subsidy_until=subsidy_until,
         paid_months=tuple(paid_months([household.pk]).get(household.pk, ())),
         overdue_from=overdue_from,
         overdue_multiplier=policy.overdue_multiplier if policy is not None else calculation.ONE,
@@ -113,6 +121,8 @@ def statement_inputs(
             calculation.AdjustmentInput(a.kind, a.amount, a.reason)
             for a in Adjustment.objects.filter(household=household).order_by("created_at", "pk")
         ),
+        cash_valued_on=cash.valued_on if cash is not None else None,
+        cash_valuation_day=cash.valuation_day if cash is not None else "",
     )
 
 

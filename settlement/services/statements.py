@@ -40,6 +40,7 @@ from settlement.models import (
     Adjustment,
     AdjustmentKind,
     Outcome,
+    OverdueCashSwitch,
     Statement,
     StatementLine,
     StatementStatus,
@@ -188,6 +189,15 @@ def outcome_choose(*, actor, household: Household, outcome: str) -> Statement:
     if outcome not in Outcome.values:
         raise invalid_input([field_error("outcome", _("安置方式只能是实物安置或货币化安置"))])
     if (
+        outcome == Outcome.APARTMENT
+        and OverdueCashSwitch.objects.filter(household=household).exists()
+    ):
+        raise RuleViolation(
+            "switched_to_cash",
+            _("户 %(h)s 已超期改为货币补偿,不能再改回实物安置。") % {"h": household.code},
+            details=[field_error("outcome", _("已改为货币补偿"), "switched_to_cash")],
+        )
+    if (
         outcome == Outcome.MONETISED
         and Allocation.objects.filter(household=household, binding=True).exists()
     ):
@@ -304,7 +314,13 @@ def statement_refresh(household: Household) -> Statement | None:
 
 @transaction.atomic
 def statement_reopen(
-    *, household: Household, actor, fields=(), reason: str = ""
+    *,
+    household: Household,
+    actor,
+    fields=(),
+    reason: str = "",
+    outcome: str | None = None,
+    chosen_by=None,
 ) -> Statement | None:
     """The household's facts changed (`households.signals.facts_changed`, inside the
     registry's transaction): its statement, unless settled, is taken back to draft — the
@@ -314,7 +330,10 @@ def statement_reopen(
     when the figures differ. When the inputs no longer give a statement (the household sent
     back, its entitlement cleared) the draft keeps its figures and is stale: the gates
     refuse its approval and payment until the household is approved and finance recomputes.
-    One audit entry (`statement.restart`) when anything changed."""
+    One audit entry (`statement.restart`) when anything changed.
+
+    `outcome` (with `chosen_by`, who decided it) changes the outcome as it reopens: an
+    overdue household's switch to cash (`settlement.services.overdue`)."""
     statement = Statement.objects.select_for_update().filter(household=household).first()
     if statement is None:
         return None
@@ -326,7 +345,7 @@ def statement_reopen(
     }
     if statement.status == StatementStatus.SETTLED:
         gates.facts_may_change(household)
-        if _gives_same(statement, household):
+        if _gives_same(statement, household, outcome=outcome or statement.outcome):
             return statement
     if statement.status != StatementStatus.DRAFT:
         statement.status = StatementStatus.DRAFT
@@ -337,7 +356,7 @@ def statement_reopen(
     recomputed = True
     try:
         with transaction.atomic():
-            statement = _compute(household, actor=None)
+            statement = _compute(household, actor=None, outcome=outcome, chosen_by=chosen_by)
     except RuleViolation:
         recomputed = False
         statement.refresh_from_db()
@@ -366,11 +385,11 @@ def statement_reopen(
     return statement
 
 
-def _gives_same(statement: Statement, household: Household) -> bool:
-    """Whether the statement's inputs still give exactly its figures."""
+def _gives_same(statement: Statement, household: Household, *, outcome: str) -> bool:
+    """Whether the statement's inputs (with `outcome`) still give exactly its figures."""
     try:
-        gates.computable(household, outcome=statement.outcome)
-        inputs = statement_inputs(household, today=timezone.localdate(), outcome=statement.outcome)
-        return matches(statement, outcome=statement.outcome, inputs=inputs, lines=_lines(inputs))
+        gates.computable(household, outcome=outcome)
+        inputs = statement_inputs(household, today=timezone.localdate(), outcome=outcome)
+        return matches(statement, outcome=outcome, inputs=inputs, lines=_lines(inputs))
     except RuleViolation:
         return False

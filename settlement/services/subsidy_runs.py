@@ -27,8 +27,9 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from households.access import require_project_access
@@ -221,7 +222,6 @@ def _run_refusal(project: Project) -> tuple[TransitionPolicy, PriceRules]:
     return policy, rules
 
 
-@transaction.atomic
 def subsidy_run_compute(
     *, actor, project: Project, period_start: dt.date, period_end: dt.date
 ) -> SubsidyRun:
@@ -233,9 +233,26 @@ def subsidy_run_compute(
     not counted by a frozen statement, up to the period's end (earlier ones are arrears);
     without a confirmed bank account it is listed as blocked. Queries: a fixed number,
     whatever the number of households."""
+    return _compute_run(
+        actor=actor, project=project, period_start=period_start, period_end=period_end
+    )
+
+
+def _stored_text(make) -> str:
+    """A text stored on a row (a run's label, a blocked line's reason): in the system's
+    language whoever acts, as statement lines are."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(make())
+
+
+@transaction.atomic
+def _compute_run(*, actor, project: Project, period_start: dt.date, period_end: dt.date):
     require_permission(actor, "settlement.compute_statement")
     require_project_access(actor, project)
     project = Project.objects.select_for_update().get(pk=project.pk)
+    # The project's statements too: one freezing now (its first approval) either counted its
+    # months before this run reads it, or waits and finds its draft recomputed without them.
+    list(Statement.objects.select_for_update().filter(project=project).values_list("pk"))
     policy, rules = _run_refusal(project)
     if not is_period(policy.schedule, period_start, period_end):
         raise invalid_input(
@@ -273,22 +290,30 @@ def subsidy_run_compute(
         run = SubsidyRun.objects.create(
             project=project,
             number=number,
-            label=_("%(p)s临时安置补助费") % {"p": period_label(policy.schedule, period_start)},
+            label=_stored_text(
+                lambda: (
+                    _("%(p)s临时安置补助费") % {"p": period_label(policy.schedule, period_start)}
+                )
+            ),
             period_start=period_start,
             period_end=period_end,
             created_by=actor,
             computed_at=now,
         )
-    lines, months = _lines(run, policy, rules, project)
+    lines, held = _lines(run, policy, rules, project)
     SubsidyRunLine.objects.bulk_create(lines)
-    for month in months:
-        month.line_id = month.line.pk
+    months = [
+        SubsidyMonth(household_id=line.household_id, month=month, line_id=line.pk, overdue=over)
+        for line, line_months in held
+        for month, over in line_months
+    ]
     try:
         with transaction.atomic():
             SubsidyMonth.objects.bulk_create(months)
     except IntegrityError as exc:  # the project lock makes this unreachable; the backstop
         raise RuleViolation("month_paid_twice", _("有月份已被其他批次发放,请重新计算。")) from exc
     payable = [line for line in lines if line.status == SubsidyLineStatus.PENDING]
+    _refresh_drafts(line.household_id for line in payable)
     audit_record(
         actor=actor,
         action="subsidy_run.compute",
@@ -307,7 +332,8 @@ def subsidy_run_compute(
 
 def _lines(
     run: SubsidyRun, policy: TransitionPolicy, rules: PriceRules, project: Project
-) -> tuple[list[SubsidyRunLine], list[SubsidyMonth]]:
+) -> tuple[list[SubsidyRunLine], list[tuple[SubsidyRunLine, list[tuple[dt.date, bool]]]]]:
+    """The run's lines (unsaved) and, for each payable one, its months (first day, overdue)."""
     transitions = list(
         Transition.objects.filter(
             household__project=project, moved_out_on__lte=run.period_end
@@ -322,7 +348,7 @@ def _lines(
     accounts = confirmed_accounts(ids)
     by_area = rules.subsidy_basis == SubsidyBasis.AREA
     lines: list[SubsidyRunLine] = []
-    months: list[SubsidyMonth] = []
+    months: list[tuple[SubsidyRunLine, list[tuple[dt.date, bool]]]] = []
     for transition in sorted(transitions, key=lambda t: t.household.code):
         household = transition.household
         handover = getattr(household, "handover", None)
@@ -365,19 +391,24 @@ def _lines(
         )
         if account is None:
             line.status = SubsidyLineStatus.BLOCKED
-            line.blocked_reason = _("没有已复核的银行账户")
+            line.blocked_reason = _stored_text(lambda: _("没有已复核的银行账户"))
         else:
             line.holder_name = account.holder_name
             line.bank_name = account.bank_name
             line.account_number = account.account_number
-            months += [
-                SubsidyMonth(
-                    household=household, month=month_of(s), line=line, overdue=s >= overdue_from
-                )
-                for s in starts
-            ]
+            months.append((line, [(month_of(s), s >= overdue_from) for s in starts]))
         lines.append(line)
     return lines, months
+
+
+def _refresh_drafts(household_ids) -> None:
+    """Recompute the draft statements of these households (a run now holds, or a failed row
+    released, some of their months): one query when none has a draft."""
+    drafts = Household.objects.filter(
+        pk__in=list(household_ids), statement__status=StatementStatus.DRAFT
+    )
+    for household in drafts:
+        statement_refresh(household)
 
 
 # -- approval ----------------------------------------------------------------------------------
@@ -592,7 +623,7 @@ def subsidy_run_send(*, actor, run: SubsidyRun) -> SubsidyRun:
         account = accounts.get(line.household_id)
         if account is None:
             line.status = SubsidyLineStatus.BLOCKED
-            line.blocked_reason = _("没有已复核的银行账户")
+            line.blocked_reason = _stored_text(lambda: _("没有已复核的银行账户"))
             line.holder_name = line.bank_name = line.account_number = ""
             blocked.append(line.pk)
         else:
@@ -603,6 +634,7 @@ def subsidy_run_send(*, actor, run: SubsidyRun) -> SubsidyRun:
         lines, ["status", "blocked_reason", "holder_name", "bank_name", "account_number"]
     )
     SubsidyMonth.objects.filter(line_id__in=blocked).delete()
+    _refresh_drafts(line.household_id for line in lines if line.pk in blocked)
     now = timezone.now()
     run.status = SubsidyRunStatus.SENT
     run.sent_by = actor
@@ -670,6 +702,7 @@ def subsidy_run_import_result(
         changed, ["status", "bank_serial", "paid_on", "failure_reason"]
     )
     SubsidyMonth.objects.filter(line_id__in=failed).delete()
+    _refresh_drafts(waiting[row.reference].household_id for row in rows if not row.paid)
     still = len(waiting) - len(rows)
     if still == 0:
         run.status = SubsidyRunStatus.CLOSED

@@ -53,6 +53,7 @@ from settlement.services import corrections as correction_services
 from settlement.services import payments as settlement_payments
 from settlement.services import statements as settlement_statements
 from settlement.views._common import _household, _role_label, refuse_on_form, view_statements
+from settlement.views._household_cards import bank_account_context, overdue_context
 
 
 def _statement(request: HttpRequest, pk: int) -> Statement:
@@ -200,6 +201,8 @@ def _page(request: HttpRequest, household: Household, **bound: forms.Form) -> Ht
         "correction_form": CorrectionForm(),
         "subsidy_lines": list(subsidy_runs.household_lines(household.pk)),
     }
+    context.update(bank_account_context(request.user, household, context["head"], **bound))
+    context.update(overdue_context(request.user, household, **bound))
     context.update(bound)
     return render(request, "settlement/finance_household.html", context)
 

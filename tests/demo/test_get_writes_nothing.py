@@ -34,7 +34,7 @@ from households.models import Document, Household, Member, Project, VillagerGrou
 from lottery.models import LotterySession
 from oversight.models import LedgerEntry
 from publicity.models import Complaint, NoticeType, Objection, Publication, RenderJob, RenderPart
-from settlement.models import DefectPhoto, DefectTicket, Statement
+from settlement.models import BankAccount, DefectPhoto, DefectTicket, Statement, SubsidyRun
 from tests.demo.seeding import demo_settings
 
 # The smallest demo (seed 7) with a group settled, its keys handed over and defects reported.
@@ -116,6 +116,7 @@ publication_ids = with_pk(lambda: one_per_status(Publication.objects.all()))
 complaint_ids = with_pk(lambda: one_per_status(Complaint.objects.all()))
 render_job_ids = with_pk(lambda: pks(RenderJob.objects.all()))
 render_part_ids = with_pk(lambda: pks(RenderPart.objects.all()))
+subsidy_run_ids = with_pk(lambda: one_per_status(SubsidyRun.objects.all()))
 
 # URL name -> the path parameters to request it with (an empty list: the demo has no such
 # object, and the URL is skipped).
@@ -207,8 +208,31 @@ PARAMETERS: dict[str, Callable[[], list[dict]]] = {
             "agreement-download",
             "agreement-sign",
             "defect-report",
+            "bank-account-record",
+            "switch-to-cash",
         )
     },
+    "settlement:bank-account-confirm": with_pk(lambda: one_per_status(BankAccount.objects.all())),
+    "settlement:bank-account-reject": with_pk(lambda: one_per_status(BankAccount.objects.all())),
+    # Transition-subsidy runs (demo.subsidy_runs makes them once seed_demo calls it).
+    "settlement:transition-policy": project_codes,
+    "settlement:subsidy-runs": project_codes,
+    "settlement:subsidy-run-compute": project_codes,
+    **{
+        f"settlement:{name}": subsidy_run_ids
+        for name in (
+            "subsidy-run-detail",
+            "subsidy-run-approve",
+            "subsidy-run-send-back",
+            "subsidy-run-send",
+            "subsidy-run-result",
+        )
+    },
+    "settlement:subsidy-run-batch": lambda: [
+        {"pk": pk, "kind": kind}
+        for pk in one_per_status(SubsidyRun.objects.all())
+        for kind in ("xlsx", "csv")
+    ],
     "settlement:defect-detail": with_pk(lambda: one_per_status(DefectTicket.objects.all())),
     "settlement:defect-close": with_pk(lambda: one_per_status(DefectTicket.objects.all())),
     "settlement:defect-photo": with_pk(lambda: pks(DefectPhoto.objects.all())),

@@ -22,6 +22,7 @@ from settlement.models import (
     BankAccountStatus,
     Handover,
     Outcome,
+    Statement,
     StatementLine,
     SubsidyLineStatus,
     SubsidyMonth,
@@ -34,6 +35,7 @@ from settlement.selectors import subsidy_runs as selectors
 from settlement.selectors.statements import statement_is_current
 from settlement.services import statements as settlement_statements
 from settlement.services import subsidy_runs as runs
+from settlement.wording import line_basis
 from tests.households.factories import ProjectFactory
 from tests.people import make_user
 from tests.settlement.factories import make_household, set_price_rules
@@ -104,10 +106,9 @@ def setup(leader, clerk, finance_wu):
 
 
 def approve_all(run, chain):
-    for person in chain.people:
-        step = runs.run_next_step(SubsidyRun.objects.get(pk=run.pk))
-        if step is None:
-            break
+    """The remaining steps of the default chain, each by the person of `chain` for it."""
+    while (step := runs.run_next_step(SubsidyRun.objects.get(pk=run.pk))) is not None:
+        person = chain.people[step.position - 1]
         runs.subsidy_run_approve(actor=person, run=run, expected_position=step.position)
     run.refresh_from_db()
     return run
@@ -458,6 +459,10 @@ def test_three_runs_and_the_statement_pay_every_month_exactly_once(setup, chain)
         assert line.inputs["months"] == 2
         assert (line.inputs["all_months"], line.inputs["paid_months"]) == (13, 11)
         assert (line.inputs["overdue_months"], line.inputs["multiplier"]) == (2, "2.00")
+        assert line_basis(line.rule, line.inputs) == (
+            "2 人 × 500.00 元/人·月 × 2 个月(2025-11-20 腾房,计至 2026-12-10)"
+            ";共 13 个月,其中 11 个月已由过渡费发放批次发放;其中超期 2 个月按 2.00 倍计"
+        )
         paid = sum(
             SubsidyRunLine.objects.filter(household=household, status="paid").values_list(
                 "amount", flat=True
@@ -467,16 +472,19 @@ def test_three_runs_and_the_statement_pay_every_month_exactly_once(setup, chain)
         assert paid + line.amount == RATE * 2 * (9 + 4 * 2)
 
 
-def test_a_run_paying_a_month_makes_the_draft_statement_out_of_date(setup, chain):
+def test_a_run_recomputes_the_draft_statement_and_a_change_of_paid_months_is_noticed(setup):
     household = setup.household("H001", persons=2)
+    day = dt.date(2026, 2, 10)
     with time_machine.travel(dt.datetime(2026, 2, 10, 4, 0, tzinfo=dt.UTC), tick=False):
         with transaction.atomic():
-            statement = settlement_statements._compute(
-                household, actor=None, outcome=Outcome.MONETISED
-            )
-        assert statement_is_current(statement, today=dt.date(2026, 2, 10))
+            settlement_statements._compute(household, actor=None, outcome=Outcome.MONETISED)
         setup.compute(Q1)
-        assert not statement_is_current(statement, today=dt.date(2026, 2, 10))
+        statement = Statement.objects.get(household=household)
+        # The run holds 20 Nov … 20 Feb (4 months so far): the draft's subsidy line is gone.
+        assert not statement.lines.filter(rule="transition_subsidy").exists()
+        assert statement_is_current(statement, today=day)
+        SubsidyMonth.objects.filter(household=household, month=dt.date(2025, 11, 1)).delete()
+        assert not statement_is_current(statement, today=day)
 
 
 def test_a_run_does_not_pay_the_months_a_frozen_statement_counts(setup, chain):
@@ -520,3 +528,46 @@ def test_only_a_leader_sets_the_policy(setup):
             overdue_multiplier="2",
         )
     assert AuditEntry.objects.filter(action="transition_policy.set").count() == 1
+
+
+def test_only_finance_computes_a_run(setup):
+    setup.household("H001")
+    with pytest.raises(NotAllowed):
+        setup.compute(Q1, actor=setup.leader)
+    assert not SubsidyRun.objects.exists()
+
+
+def test_a_household_whose_account_is_withdrawn_before_the_batch_is_blocked_then(setup, chain):
+    household = setup.household("H001")
+    run = approve_all(setup.compute(Q1), chain)
+    BankAccount.objects.filter(household=household).update(status=BankAccountStatus.SUPERSEDED)
+    runs.subsidy_run_send(actor=setup.finance, run=run)
+    line = line_of(run, household)
+    assert (line.status, line.account_number) == (SubsidyLineStatus.BLOCKED, "")
+    assert not SubsidyMonth.objects.filter(household=household).exists()
+    run.refresh_from_db()
+    assert run.status == SubsidyRunStatus.CLOSED  # nothing left to wait for
+
+
+def test_the_ledger_reads_what_the_bank_confirmed_and_the_months_runs_hold(setup, chain):
+    household = setup.household("H001", persons=1)
+    run1 = approve_all(setup.compute(Q1), chain)
+    pay(run1, setup.finance, on=dt.date(2026, 4, 2))
+    setup.compute(Q2)  # a draft: its months are held, not yet paid
+    held = selectors.paid_months([household.pk])[household.pk]
+    assert (held[0], held[-1], len(held)) == (dt.date(2025, 11, 1), dt.date(2026, 6, 1), 8)
+    confirmed = selectors.paid_months([household.pk], confirmed_only=True)[household.pk]
+    assert len(confirmed) == 5
+    assert selectors.subsidy_paid([household.pk]) == {
+        household.pk: (Decimal("2500.00"), 5, dt.date(2026, 4, 2))
+    }
+
+
+def test_a_run_computed_in_english_is_labelled_in_the_system_language(setup):
+    from django.utils import translation
+
+    setup.household("H001", account=False)
+    with translation.override("en"):
+        run = setup.compute(Q1)
+    assert run.label == "2026年第1季度临时安置补助费"
+    assert SubsidyRunLine.objects.get(run=run).blocked_reason == "没有已复核的银行账户"

@@ -24,6 +24,9 @@ DEMO_USERS = (
     ("finance2", "郑财务主管", ("finance",)),
     ("finance3", "冯公司审批", ("finance",)),
     ("finance4", "蒋出纳", ("finance",)),
+    # Computes the transition-subsidy runs, which the four above approve (four-eyes: who
+    # computes a run takes none of its steps; demo.subsidy_runs).
+    ("finance5", "沈过渡费专员", ("finance",)),
     ("supervisor", "韩纪检", ("supervisor",)),
     ("clerk2011", "何登记(仅YH2011项目)", ("clerk",)),
 )

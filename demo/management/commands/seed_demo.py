@@ -58,18 +58,24 @@ class Command(BaseCommand):
         # the later stages in, and they run in the registry's transaction, in this order:
         # publicity (whose objections may send a household back to review and approve it
         # again) before the housing and lottery stage, which needs the approvals settled;
-        # settlement and handover on the apartments drawn; oversight (working teams, the
-        # return plan, the overdue ledger) last.
+        # settlement and handover on the apartments drawn; households' bank accounts, then
+        # the transition-subsidy runs paid into them; the money boards (publicity of
+        # statements); oversight (working teams, the return plan, the overdue ledger); and an
+        # overdue household's switch to cash last (issue 14).
         from demo.lottery import hall_users, missing_hall_users, seed_lottery
+        from demo.money_publicity import seed_money_publicity
+        from demo.overdue import seed_bank_accounts, seed_overdue
         from demo.oversight import missing_oversight_users, seed_oversight
         from demo.publicity import seed_publicity
         from demo.settlement import missing_settlement_users, seed_settlement, settlement_users
+        from demo.subsidy_runs import missing_subsidy_run_users, seed_subsidy_runs
 
         if (
             demo_households.missing_demo_users()
             or missing_hall_users()
             or missing_settlement_users()
             or missing_oversight_users()
+            or missing_subsidy_run_users()
         ):
             call_command("create_demo_users", stdout=self.stdout)
         try:
@@ -84,7 +90,16 @@ class Command(BaseCommand):
             seed=options["seed"],
             users=users,
             progress=self.stdout.write,
-            later_stages=[seed_publicity, seed_lottery, seed_settlement, seed_oversight],
+            later_stages=[
+                seed_publicity,
+                seed_lottery,
+                seed_settlement,
+                seed_bank_accounts,
+                seed_subsidy_runs,
+                seed_money_publicity,
+                seed_oversight,
+                seed_overdue,
+            ],
         )
         demo_households.grant_project_scoped_demo_users()
         for line in summary.lines():
