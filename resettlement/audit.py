@@ -104,6 +104,17 @@ class AuditAction(models.TextChoices):
     SUBSIDY_RUN_SEND_BACK = "subsidy_run.send_back", gettext_lazy("过渡费发放批次退回")
     SUBSIDY_RUN_SEND = "subsidy_run.send", gettext_lazy("生成过渡费代发文件")
     SUBSIDY_RUN_RESULT = "subsidy_run.result", gettext_lazy("导入过渡费银行回盘")
+    # House tickets (房票, issue 14; tickets/services/).
+    TICKET_POLICY_SET = "ticket_policy.set", gettext_lazy("设置房票政策")
+    DEVELOPER_SAVE = "developer.save", gettext_lazy("登记开发企业")
+    LISTING_SAVE = "listing.save", gettext_lazy("登记房源")
+    TICKET_ISSUE = "ticket.issue", gettext_lazy("签发房票")
+    TICKET_PURCHASE = "ticket.purchase", gettext_lazy("房票购房")
+    TICKET_TRANSFER = "ticket.transfer", gettext_lazy("房票转让")
+    TICKET_BUY_BACK = "ticket.buy_back", gettext_lazy("房票回购")
+    TICKET_EXPIRE = "ticket.expire", gettext_lazy("房票到期处理")
+    DEVELOPER_SETTLEMENT_OPEN = "developer_settlement.open", gettext_lazy("发起开发企业结算")
+    DEVELOPER_SETTLEMENT_APPROVE = "developer_settlement.approve", gettext_lazy("开发企业结算审批")
 
 
 class AuditHead(NamedTuple):

@@ -81,6 +81,28 @@ _SETTLEMENT_VIEW = (
     "settlement.view_subsidyrunline",
 )
 
+# House tickets (房票, issue 14): who may read them, and finance's work on them.
+_TICKETS_VIEW = (
+    "tickets.view_ticketpolicy",
+    "tickets.view_developer",
+    "tickets.view_listing",
+    "tickets.view_houseticket",
+    "tickets.view_ticketpurchase",
+    "tickets.view_tickettransfer",
+    "tickets.view_ticketbuyback",
+    "tickets.view_developersettlement",
+    "tickets.view_developersettlementapproval",
+)
+
+_TICKETS_FINANCE = (
+    "tickets.issue_ticket",
+    "tickets.record_ticket_use",
+    "tickets.add_developer",
+    "tickets.change_developer",
+    "tickets.add_listing",
+    "tickets.change_listing",
+)
+
 ROLES: tuple[Role, ...] = (
     Role(
         "clerk",
@@ -133,7 +155,9 @@ ROLES: tuple[Role, ...] = (
             "settlement.approve_statement",
         )
         + _HOUSING_VIEW
-        + _SETTLEMENT_VIEW,
+        + _SETTLEMENT_VIEW
+        # The chain's first step of a developers' settlement too (house tickets).
+        + _TICKETS_VIEW,
     ),
     Role(
         "leader",
@@ -198,11 +222,16 @@ ROLES: tuple[Role, ...] = (
             "oversight.change_returnplan",
             "oversight.view_returntarget",
             "oversight.view_ledgerentry",
+            # The project's ticket policy, and the developers' settlement (issue 14).
+            "tickets.add_ticketpolicy",
+            "tickets.change_ticketpolicy",
+            "tickets.approve_developer_settlement",
         )
         + _PUBLICITY_VIEW
         + _HOUSING_VIEW
         + _LOTTERY_VIEW
-        + _SETTLEMENT_VIEW,
+        + _SETTLEMENT_VIEW
+        + _TICKETS_VIEW,
     ),
     Role(
         "operator",
@@ -234,7 +263,9 @@ ROLES: tuple[Role, ...] = (
             "settlement.add_bankaccount",
             "settlement.confirm_bank_account",
             "settlement.view_full_bank_account",
-        ),
+        )
+        + _TICKETS_VIEW
+        + _TICKETS_FINANCE,
     ),
     # The discipline inspection office (纪检监督, seed 001): reads every stage to check that
     # policy and the allocation rules were kept, and alone handles the public's reports.
@@ -246,6 +277,7 @@ ROLES: tuple[Role, ...] = (
         + _HOUSING_VIEW
         + _LOTTERY_VIEW
         + _SETTLEMENT_VIEW
+        + _TICKETS_VIEW
         + (
             "publicity.view_complaint",
             "publicity.handle_complaint",

@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "allocation",
     "lottery",
     "settlement",
+    # House tickets (房票, issue 14): a monetised household's statement settled by a ticket.
+    "tickets",
     "publicity",
     # Stage 8: reads every app above; none of them imports it.
     "oversight",
@@ -276,6 +278,11 @@ CELERY_BEAT_SCHEDULE = {
     "publish-audit-head": {
         "task": "resettlement.tasks.publish_audit_head",
         "schedule": crontab(hour=0, minute=30),
+    },
+    # House tickets past their expiry date: bought back or forfeited by the policy.
+    "expire-house-tickets": {
+        "task": "tickets.tasks.expire_tickets",
+        "schedule": crontab(hour=0, minute=45),
     },
 }
 

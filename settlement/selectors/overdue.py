@@ -29,7 +29,7 @@ from decimal import Decimal
 from households.models import Household
 from lottery.selectors.sign_off import signed_allocations
 from resettlement import periods
-from settlement.calculation import add_months, subsidy_months
+from settlement.calculation import add_months, promised_return, subsidy_months
 from settlement.models import (
     CashValuationDay,
     Handover,
@@ -80,12 +80,12 @@ class OverdueRights:
 
 
 def promised_day(transition: Transition, policy: TransitionPolicy | None) -> dt.date | None:
-    """The promised return day: explicit, else moving out plus the policy's months."""
-    if transition.promised_by is not None:
-        return transition.promised_by
-    if policy is None:
+    """The promised return day (`calculation.promised_return`, the runs' rule too); None
+    without a recorded day or a policy to count it from."""
+    if transition.promised_by is None and policy is None:
         return None
-    return add_months(transition.moved_out_on, policy.transition_months)
+    months = policy.transition_months if policy is not None else 0
+    return promised_return(transition.moved_out_on, transition.promised_by, months)
 
 
 def _rights(

@@ -36,6 +36,7 @@ from oversight.models import LedgerEntry
 from publicity.models import Complaint, NoticeType, Objection, Publication, RenderJob, RenderPart
 from settlement.models import BankAccount, DefectPhoto, DefectTicket, Statement, SubsidyRun
 from tests.demo.seeding import demo_settings
+from tickets.models import DeveloperSettlement, HouseTicket
 
 # The smallest demo (seed 7) with a group settled, its keys handed over and defects reported.
 HOUSEHOLDS, SEED = 20, 7
@@ -257,6 +258,37 @@ PARAMETERS: dict[str, Callable[[], list[dict]]] = {
     "staff:household-approval": household_ids,
     "staff:member-remove": members,
     "staff:document-download": with_pk(lambda: pks(Document.objects.all())),
+    # House tickets (issue 14): the demo's tickets stage is run by seed_demo once wired in.
+    **{
+        f"tickets:{name}": project_codes
+        for name in (
+            "project-tickets",
+            "ticket-issue",
+            "project-listings",
+            "listings-import",
+            "project-settlements",
+            "settlement-open",
+        )
+    },
+    **{
+        f"tickets:{name}": with_pk(lambda: one_per_status(HouseTicket.objects.all()))
+        for name in (
+            "ticket-detail",
+            "ticket-certificate",
+            "ticket-purchase",
+            "ticket-transfer",
+            "ticket-buy-back",
+        )
+    },
+    **{
+        f"tickets:{name}": with_pk(lambda: one_per_status(DeveloperSettlement.objects.all()))
+        for name in ("settlement-detail", "settlement-approve")
+    },
+    "tickets:settlement-bank": lambda: [
+        {"pk": pk, "kind": kind}
+        for pk in one_per_status(DeveloperSettlement.objects.all())
+        for kind in ("csv", "xlsx")
+    ],
 }
 
 

@@ -206,6 +206,7 @@ def test_every_spreadsheet_the_code_writes_goes_through_the_export_cell_function
         "publicity",
         "oversight",
         "resettlement",
+        "tickets",
     )
     writers = []
     for app in apps:
