@@ -17,6 +17,7 @@ from oversight.selectors.inbox import objections_waiting
 from oversight.selectors.ledger import ledger_totals
 from oversight.views._common import _project
 from publicity.selectors.objections import answer_days
+from tickets.selectors.figures import ticket_figures
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -55,6 +56,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "answer_days": answer_days(),
             "progress": progress,
             "subsidy": ledger_totals(project),
+            "tickets": ticket_figures(project),
             "ranking": ranking,
             "most_points": max((r.points for r in ranking), default=0),
         }
