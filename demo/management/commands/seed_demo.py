@@ -58,8 +58,7 @@ class Command(BaseCommand):
         # the later stages in, and they run in the registry's transaction, in this order:
         # publicity (whose objections may send a household back to review and approve it
         # again) before the housing and lottery stage, which needs the approvals settled;
-        # settlement and handover on the apartments drawn; house tickets for monetised
-        # households (issue 14); households' bank accounts, then
+        # settlement and handover on the apartments drawn; households' bank accounts, then
         # the transition-subsidy runs paid into them; the money boards (publicity of
         # statements); oversight (working teams, the return plan, the overdue ledger); and an
         # overdue household's switch to cash last (issue 14).
@@ -70,7 +69,6 @@ class Command(BaseCommand):
         from demo.publicity import seed_publicity
         from demo.settlement import missing_settlement_users, seed_settlement, settlement_users
         from demo.subsidy_runs import missing_subsidy_run_users, seed_subsidy_runs
-        from demo.tickets import seed_tickets
 
         if (
             demo_households.missing_demo_users()
@@ -96,7 +94,6 @@ class Command(BaseCommand):
                 seed_publicity,
                 seed_lottery,
                 seed_settlement,
-                seed_tickets,
                 seed_bank_accounts,
                 seed_subsidy_runs,
                 seed_money_publicity,
