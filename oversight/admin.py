@@ -162,7 +162,9 @@ class LedgerEntryAdmin(ProjectScopedAdmin, ReadOnlyAdmin):
         "months_overdue",
         "subsidy_owed",
         "subsidy_paid",
+        "subsidy_arrears",
         "subsidy_late",
+        "days_late_max",
         "as_of",
     )
     list_filter = (("project", admin.RelatedOnlyFieldListFilter), "subsidy_late")

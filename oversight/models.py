@@ -180,6 +180,11 @@ class LedgerEntry(models.Model):
     paid_months = models.PositiveSmallIntegerField(_("已发月数"), default=0)
     subsidy_late = models.BooleanField(_("过渡费未按时发放"), default=False)
     late_since = models.DateField(_("首次标记日期"), null=True, blank=True)
+    # What the due months lack (None without price rules); the months' detail: LedgerMonth.
+    subsidy_arrears = models.DecimalField(_("欠发过渡费(元)"), null=True, blank=True, **MONEY)
+    paid_late_months = models.PositiveSmallIntegerField(_("逾期发放月数"), default=0)
+    days_late_max = models.PositiveIntegerField(_("最长逾期天数"), default=0)
+    days_late_total = models.PositiveIntegerField(_("累计逾期天数"), default=0)
     as_of = models.DateField(_("统计日期"))
 
     class Meta:
@@ -190,7 +195,8 @@ class LedgerEntry(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(Q(subsidy_owed__isnull=True) | Q(subsidy_owed__gte=0))
-                & Q(subsidy_paid__gte=0),
+                & Q(subsidy_paid__gte=0)
+                & (Q(subsidy_arrears__isnull=True) | Q(subsidy_arrears__gte=0)),
                 name="ledger_entry_money_non_negative",
             ),
             models.CheckConstraint(
@@ -211,6 +217,55 @@ class LedgerEntry(models.Model):
         if self.subsidy_owed is None:
             return None
         return max(self.subsidy_owed - self.subsidy_paid, Decimal("0.00"))
+
+
+class LedgerMonthStatus(models.TextChoices):
+    """A subsidy month on a household's ledger page (computed, not stored)."""
+
+    PAID = "paid", _("已发放")
+    PENDING = "pending", _("发放中(待银行回盘)")
+    UNPAID = "unpaid", _("未发放")
+
+
+class LedgerMonthSource(models.TextChoices):
+    RUN = "run", _("发放批次")
+    STATEMENT = "statement", _("结算单")
+
+
+class LedgerPeriod(models.Model):
+    """A run period of a project (a month, quarter or half year of its transition policy's
+    schedule) summed over the households of the ledger, as of the refresh: the months of the
+    period owed (due), paid, in arrears, and how many households are in arrears or were paid
+    late. Rewritten by each refresh; the rules are docs/oversight.md's."""
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="+", verbose_name=_("项目")
+    )
+    period_start = models.DateField(_("发放期起"))
+    period_end = models.DateField(_("发放期止"))
+    schedule = models.CharField(_("发放周期"), max_length=12)
+    households = models.PositiveIntegerField(_("户数"), default=0)
+    owed = models.DecimalField(_("应发(元)"), **MONEY)
+    paid = models.DecimalField(_("已发(元)"), **MONEY)
+    arrears = models.DecimalField(_("欠发(元)"), **MONEY)
+    in_arrears = models.PositiveIntegerField(_("欠发户数"), default=0)
+    paid_late = models.PositiveIntegerField(_("逾期发放户数"), default=0)
+    as_of = models.DateField(_("统计日期"))
+
+    class Meta:
+        verbose_name = _("台账发放期汇总")
+        verbose_name_plural = pgettext_lazy("plural", "台账发放期汇总")
+        ordering = ["project", "-period_start"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "period_start"], name="ledger_period_once"),
+            models.CheckConstraint(
+                condition=Q(owed__gte=0) & Q(paid__gte=0) & Q(arrears__gte=0),
+                name="ledger_period_money_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} {self.period_start:%Y-%m}"
 
 
 class LedgerRun(models.Model):

@@ -3,7 +3,8 @@ refresh that project's ledger once their transaction has committed.
 
 Oversight sits above settlement, so it listens to settlement's rows (post_save) rather than
 settlement calling it: a payment recorded, a statement saved as settled, a handover recorded
-(its household leaves the ledger), a transition saved (moving-out or promised date). Nothing
+(its household leaves the ledger), a transition saved (moving-out or promised date), a
+subsidy run's batch made or its bank result imported. Nothing
 runs if the transaction rolls back. A refresh is a fixed number of queries for the project;
 one that fails is logged and left to the next event or the daily run — the payment stands.
 Connected in `OversightConfig.ready`.
@@ -18,7 +19,15 @@ from django.db.models.signals import post_save
 
 from households.models import Household, Project
 from oversight.services.ledger import ledger_refresh
-from settlement.models import Handover, Payment, Statement, StatementStatus, Transition
+from settlement.models import (
+    Handover,
+    Payment,
+    Statement,
+    StatementStatus,
+    SubsidyRun,
+    SubsidyRunStatus,
+    Transition,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +88,13 @@ def _household_row_saved(sender, instance, **kwargs) -> None:
     )
 
 
+def _subsidy_run_saved(sender, instance: SubsidyRun, **kwargs) -> None:
+    """A run's batch made (its months held) or the bank's result imported (paid, failed)."""
+    if kwargs.get("raw") or instance.status not in (SubsidyRunStatus.SENT, SubsidyRunStatus.CLOSED):
+        return
+    ledger_refresh_after_commit(instance.project_id)
+
+
 def connect() -> None:
     post_save.connect(_payment_saved, sender=Payment, dispatch_uid="oversight_ledger_payment")
     post_save.connect(_statement_saved, sender=Statement, dispatch_uid="oversight_ledger_statement")
@@ -87,4 +103,7 @@ def connect() -> None:
     )
     post_save.connect(
         _household_row_saved, sender=Transition, dispatch_uid="oversight_ledger_transition"
+    )
+    post_save.connect(
+        _subsidy_run_saved, sender=SubsidyRun, dispatch_uid="oversight_ledger_subsidy_run"
     )

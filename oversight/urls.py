@@ -24,6 +24,7 @@ urlpatterns = [
         name="household-timeline-pdf",
     ),
     path("ledger/refresh/", ledger.ledger_refresh, name="ledger-refresh"),
+    path("ledger/households/<int:pk>/", ledger.household_ledger, name="ledger-household"),
 ]
 
 # /staff/ itself: the inbox. households.urls names this address `staff:home` (which pages

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -312,6 +312,20 @@ def promised_return(
 ) -> dt.date:
     """The promised return day: the recorded one, else moving out + the policy's months."""
     return promised_by if promised_by is not None else add_months(moved_out_on, transition_months)
+
+
+def statement_subsidy_starts(record: Mapping) -> list[dt.date]:
+    """The first days of the subsidy months a statement's subsidy line counts, read from the
+    inputs written on the statement (`StatementInputs.as_record`): the months from moving out
+    to `subsidy_until`, less those runs held when it was computed. Used by the runs (never
+    pay them again) and the overdue ledger (paid once the statement is settled)."""
+    moved, until = record.get("moved_out_on"), record.get("subsidy_until")
+    if not moved or not until:
+        return []
+    moved_out_on, until_day = dt.date.fromisoformat(moved), dt.date.fromisoformat(until)
+    held = {dt.date.fromisoformat(m) for m in record.get("subsidy_paid_months", [])}
+    count = subsidy_months(moved_out_on, until_day)
+    return [s for s in month_starts(moved_out_on, count) if month_of(s) not in held]
 
 
 def subsidy_factor(starts: Sequence[dt.date], overdue_from: dt.date | None, multiplier: Decimal):

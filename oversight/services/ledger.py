@@ -21,31 +21,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from households.access import require_project_access
-from households.models import Household, Project
-from oversight.arrears import ledger_figures
+from households.models import Project
+from oversight.arrears import PAID
 from oversight.models import (
     LedgerEntry,
+    LedgerPeriod,
     LedgerRun,
     ReturnPlan,
     ReturnTarget,
 )
+from oversight.selectors.ledger import DEFAULT_GRACE_DAYS, ledger_inputs
 from resettlement.audit import audit_record
 from resettlement.errors import field_error, invalid_input
 from resettlement.roles import require_permission
-from settlement.models import (
-    Handover,
-    PriceRules,
-    StatementLine,
-    StatementStatus,
-    SubsidyBasis,
-    Transition,
-)
-
-SUBSIDY_RULE = "transition_subsidy"  # settlement.calculation's rule code for the subsidy line
-
-
-DEFAULT_GRACE_DAYS = 30
-
+from settlement import calculation
+from settlement.models import Handover, Transition
+from settlement.selectors.subsidy_runs import period_of
 
 # -- the return plan ---------------------------------------------------------------------------
 
@@ -139,71 +130,58 @@ def return_plan_set(
 # -- the overdue-return ledger -----------------------------------------------------------------
 
 
-def _monthly_subsidy(rules: PriceRules | None, household: Household) -> Decimal | None:
-    """The household's subsidy for one month, as its statement would compute it."""
-    if rules is None:
-        return None
-    if rules.subsidy_basis == SubsidyBasis.AREA:
-        return rules.subsidy_rate * household.demolished_area
-    return rules.subsidy_rate * (household.resettlement_population or 0)
-
-
-def _paid_subsidy(household_ids: list[int]) -> dict[int, tuple[Decimal, int]]:
-    """Per household: the subsidy lines of its settled statement (amount, months). A
-    statement is paid or collected as a whole (settlement.services.payments), so its subsidy
-    line counts as paid once the statement is settled, and not before."""
-    paid: dict[int, tuple[Decimal, int]] = {}
-    lines = StatementLine.objects.filter(
-        rule=SUBSIDY_RULE,
-        statement__status=StatementStatus.SETTLED,
-        statement__household_id__in=household_ids,
-    ).values_list("statement__household_id", "amount", "inputs")
-    for household_id, amount, inputs in lines:
-        before_amount, before_months = paid.get(household_id, (Decimal("0"), 0))
-        months = int((inputs or {}).get("months") or 0)
-        paid[household_id] = (before_amount + amount, before_months + months)
-    return paid
+ENTRY_FIELDS = [
+    "project",
+    "moved_out_on",
+    "promised_by",
+    "months_overdue",
+    "months_in_transition",
+    "subsidy_owed",
+    "subsidy_paid",
+    "paid_months",
+    "subsidy_arrears",
+    "subsidy_late",
+    "late_since",
+    "paid_late_months",
+    "days_late_max",
+    "days_late_total",
+    "as_of",
+]
 
 
 @transaction.atomic
 def ledger_refresh(*, today: dt.date | None = None, project: Project | None = None) -> LedgerRun:
     """Recompute the ledger as of `today` (every project, or only `project`): one entry for
     every household in transition whose keys have not been handed over (overdue or not), with
-    months overdue, subsidy owed and paid, and the late-subsidy flag (with the day it was
-    first raised, kept while it stays raised). Entries of households that got their keys are
-    removed. A fixed number of queries, whatever the number of households. The run is
-    recorded (`LedgerRun`, its counts those of the households refreshed)."""
+    months overdue, subsidy owed, paid (by runs the bank confirmed, and by a settled
+    statement) and in arrears, days late, and the late-subsidy flag (with the day it was
+    first raised, kept while it stays raised); and each project's run periods summed
+    (`LedgerPeriod`). Entries of households that got their keys are removed. A fixed number
+    of queries whatever the number of households. The run is recorded (`LedgerRun`, its
+    counts those of the households refreshed)."""
     started = timezone.now()
     today = today or timezone.localdate()
     transitions = Transition.objects.filter(moved_out_on__lte=today)
     entries_in_scope = LedgerEntry.objects.all()
+    periods_in_scope = LedgerPeriod.objects.all()
     if project is not None:
         transitions = transitions.filter(household__project=project)
         entries_in_scope = entries_in_scope.filter(project=project)
+        periods_in_scope = periods_in_scope.filter(project=project)
     transitions = list(
         transitions.exclude(household__in=Handover.objects.values("household")).select_related(
             "household"
         )
     )
-    households = [t.household_id for t in transitions]
-    rules = {r.project_id: r for r in PriceRules.objects.all()}
-    grace = dict(ReturnPlan.objects.values_list("project_id", "subsidy_grace_days"))
-    paid = _paid_subsidy(households)
+    inputs = ledger_inputs(transitions)
     existing = {e.household_id: e for e in entries_in_scope.select_for_update()}
 
     creating, updating = [], []
+    periods = PeriodSums()
     for transition in transitions:
         household = transition.household
-        paid_amount, paid_months = paid.get(household.pk, (Decimal("0"), 0))
-        figures = ledger_figures(
-            moved_out_on=transition.moved_out_on,
-            promised_by=transition.promised_by,
-            today=today,
-            monthly_subsidy=_monthly_subsidy(rules.get(household.project_id), household),
-            paid=paid_amount,
-            paid_months=paid_months,
-            grace_days=grace.get(household.project_id, DEFAULT_GRACE_DAYS),
-        )
+        figures, promised_by, schedule = inputs.figures(transition, today)
+        periods.add(household.project_id, schedule, household.pk, figures.months)
         entry = existing.pop(household.pk, None)
         late_since = None
         if figures.subsidy_late:
@@ -211,14 +189,18 @@ def ledger_refresh(*, today: dt.date | None = None, project: Project | None = No
         values = {
             "project_id": household.project_id,
             "moved_out_on": transition.moved_out_on,
-            "promised_by": transition.promised_by,
+            "promised_by": promised_by,
             "months_overdue": figures.months_overdue,
             "months_in_transition": figures.months_in_transition,
             "subsidy_owed": figures.subsidy_owed,
             "subsidy_paid": figures.subsidy_paid,
             "paid_months": figures.paid_months,
+            "subsidy_arrears": figures.subsidy_arrears,
             "subsidy_late": figures.subsidy_late,
             "late_since": late_since,
+            "paid_late_months": figures.paid_late_months,
+            "days_late_max": figures.days_late_max,
+            "days_late_total": figures.days_late_total,
             "as_of": today,
         }
         if entry is None:
@@ -229,23 +211,9 @@ def ledger_refresh(*, today: dt.date | None = None, project: Project | None = No
             updating.append(entry)
     LedgerEntry.objects.filter(pk__in=[e.pk for e in existing.values()]).delete()
     LedgerEntry.objects.bulk_create(creating, batch_size=1000)
-    LedgerEntry.objects.bulk_update(
-        updating,
-        [
-            "project",
-            "moved_out_on",
-            "promised_by",
-            "months_overdue",
-            "months_in_transition",
-            "subsidy_owed",
-            "subsidy_paid",
-            "paid_months",
-            "subsidy_late",
-            "late_since",
-            "as_of",
-        ],
-        batch_size=1000,
-    )
+    LedgerEntry.objects.bulk_update(updating, ENTRY_FIELDS, batch_size=1000)
+    periods_in_scope.delete()
+    LedgerPeriod.objects.bulk_create(periods.rows(today), batch_size=1000)
     entries = creating + updating
     return LedgerRun.objects.create(
         as_of=today,
@@ -255,6 +223,57 @@ def ledger_refresh(*, today: dt.date | None = None, project: Project | None = No
         overdue=sum(1 for e in entries if e.months_overdue > 0),
         late=sum(1 for e in entries if e.subsidy_late),
     )
+
+
+class PeriodSums:
+    """The months of the ledger's households summed per project and run period."""
+
+    def __init__(self) -> None:
+        self.sums: dict[tuple[int, dt.date], dict] = {}
+
+    def add(self, project_id: int, schedule: str, household_id: int, months) -> None:
+        for month in months:
+            start, end = period_of(schedule, month.month)
+            row = self.sums.setdefault(
+                (project_id, start),
+                {
+                    "end": end,
+                    "schedule": schedule,
+                    "owed": Decimal("0"),
+                    "paid": Decimal("0"),
+                    "arrears": Decimal("0"),
+                    "households": set(),
+                    "in_arrears": set(),
+                    "paid_late": set(),
+                },
+            )
+            row["households"].add(household_id)
+            row["owed"] += month.owed
+            row["paid"] += month.paid
+            if month.due and month.status != PAID:
+                row["arrears"] += month.owed
+                if month.owed > 0:
+                    row["in_arrears"].add(household_id)
+            if month.paid_late:
+                row["paid_late"].add(household_id)
+
+    def rows(self, today: dt.date) -> list[LedgerPeriod]:
+        return [
+            LedgerPeriod(
+                project_id=project_id,
+                period_start=start,
+                period_end=row["end"],
+                schedule=row["schedule"],
+                households=len(row["households"]),
+                owed=calculation.money(row["owed"]),
+                paid=calculation.money(row["paid"]),
+                arrears=calculation.money(row["arrears"]),
+                in_arrears=len(row["in_arrears"]),
+                paid_late=len(row["paid_late"]),
+                as_of=today,
+            )
+            for (project_id, start), row in self.sums.items()
+        ]
 
 
 @transaction.atomic

@@ -14,8 +14,10 @@ from households.access import visible_projects
 from oversight.export import dashboard_workbook
 from oversight.selectors import dashboard as dashboard_selectors
 from oversight.selectors.inbox import objections_waiting
+from oversight.selectors.ledger import ledger_totals
 from oversight.views._common import _project
 from publicity.selectors.objections import answer_days
+from tickets.selectors.figures import ticket_figures
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -53,6 +55,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "late_objections": late_objections,
             "answer_days": answer_days(),
             "progress": progress,
+            "subsidy": ledger_totals(project),
+            "tickets": ticket_figures(project),
             "ranking": ranking,
             "most_points": max((r.points for r in ranking), default=0),
         }

@@ -10,9 +10,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
-from households.access import chosen_project, visible_projects
+from households.access import chosen_project, require_project, visible_projects
 from oversight.selectors import ledger as ledger_selectors
 from oversight.services import ledger as ledger_services
 from oversight.views._common import _project
@@ -36,9 +36,29 @@ def ledger(request: HttpRequest) -> HttpResponse:
         context |= {
             "entries": ledger_selectors.ledger_entries(project, overdue_only=not show_all),
             "totals": ledger_selectors.ledger_totals(project),
+            "periods": ledger_selectors.ledger_periods(project),
             "returns": ledger_selectors.return_progress(project),
         }
     return render(request, "oversight/ledger.html", context)
+
+
+@require_safe
+@login_required
+@ledger_view
+def household_ledger(request: HttpRequest, pk: int) -> HttpResponse:
+    """A household's ledger: each subsidy month owed, paid (on which day, by which run or
+    by its settled statement), days late; still-unpaid months with their days overdue; and
+    its lines of every run. A household of a project the user may not see, or one not in
+    the ledger, is "not found"."""
+    detail = ledger_selectors.household_ledger(pk)
+    if detail is None:
+        raise Http404(_("该户不在超期回迁台账中。"))
+    require_project(request.user, detail.entry.project_id)
+    return render(
+        request,
+        "oversight/ledger_household.html",
+        {"detail": detail, "entry": detail.entry},
+    )
 
 
 @login_required

@@ -181,14 +181,7 @@ def _statement_months(statement: Statement | None) -> set[dt.date]:
     line, from the inputs written on it: a run never pays them again."""
     if statement is None or statement.status not in FROZEN:
         return set()
-    record = statement.inputs or {}
-    moved, until = record.get("moved_out_on"), record.get("subsidy_until")
-    if not moved or not until:
-        return set()
-    moved_out_on, until_day = dt.date.fromisoformat(moved), dt.date.fromisoformat(until)
-    held = {dt.date.fromisoformat(m) for m in record.get("subsidy_paid_months", [])}
-    count = calculation.subsidy_months(moved_out_on, until_day)
-    return {month_of(s) for s in month_starts(moved_out_on, count)} - held
+    return {month_of(s) for s in calculation.statement_subsidy_starts(statement.inputs or {})}
 
 
 def _eligible_starts(

@@ -32,6 +32,7 @@ from allocation.models import Estate
 from demo.management.commands.create_demo_users import DEMO_USERS
 from households.models import Document, Household, Member, Project, VillagerGroup
 from lottery.models import LotterySession
+from oversight.models import LedgerEntry
 from publicity.models import Complaint, NoticeType, Objection, Publication, RenderJob, RenderPart
 from settlement.models import BankAccount, DefectPhoto, DefectTicket, Statement, SubsidyRun
 from tests.demo.seeding import demo_settings
@@ -249,6 +250,9 @@ PARAMETERS: dict[str, Callable[[], list[dict]]] = {
     # The timeline reads every stage: households at each status and with each statement's.
     "oversight:household-timeline": with_pk(lambda: households() + statement_households()),
     "oversight:household-timeline-pdf": with_pk(lambda: statement_households()[:1]),
+    "oversight:ledger-household": with_pk(
+        lambda: list(LedgerEntry.objects.order_by("pk").values_list("household_id", flat=True)[:2])
+    ),
     "staff:member-edit": members,
     "staff:member-review": lambda: [{"pk": m["member_pk"]} for m in members()],
     "staff:household-approval": household_ids,

@@ -20,6 +20,7 @@ from oversight.selectors.ledger import return_progress
 from oversight.services import ledger
 from oversight.tasks import refresh_overdue_ledger
 from resettlement.celery import app
+from settlement.calculation import add_months
 from settlement.models import (
     Handover,
     PriceRules,
@@ -67,8 +68,11 @@ def hand_over(h: Household, actor, on: dt.date) -> None:
 
 
 def settled_with_subsidy(h: Household, *, months: int, amount: str) -> None:
+    """A settled statement whose subsidy line counts the household's first `months` months
+    (its inputs as the statement writes them: from moving out to `subsidy_until`)."""
     amount = Decimal(amount)
     now = timezone.now()
+    moved = Transition.objects.get(household=h).moved_out_on
     statement = Statement.objects.create(
         household=h,
         project=h.project,
@@ -76,6 +80,10 @@ def settled_with_subsidy(h: Household, *, months: int, amount: str) -> None:
         income_total=amount,
         expenditure_total=Decimal("0.00"),
         net=amount,
+        inputs={
+            "moved_out_on": moved.isoformat(),
+            "subsidy_until": add_months(moved, months).isoformat(),
+        },
         computed_at=now,
         approved_at=now,
         settled_at=now,
@@ -327,9 +335,11 @@ def test_the_refresh_and_the_ledger_page_cost_the_same_for_more_households(
         assert response.content.decode().count('data-household="M') == extra
         costs.append((len(refresh), len(page)))
     assert LedgerEntry.objects.count() == 45
-    # The refresh: savepoint, transitions, price rules, grace days, paid subsidy, the
-    # existing rows (locked), one bulk update, the run, release — for 5 rows as for 45.
-    assert [refresh for refresh, _page in costs] == [9, 9]
+    # The refresh: savepoint, transitions, price rules, transition policies, grace days,
+    # months held by runs, settled subsidy lines, the existing rows (locked), the old months
+    # deleted, one bulk update, the months written, the run, release — for 5 rows as for 45
+    # (and their 100 or 1,000 months).
+    assert [refresh for refresh, _page in costs] == [13, 13]
     assert costs[0][1] == costs[1][1]
 
 
