@@ -5,7 +5,8 @@ Oversight sits above settlement, so it listens to settlement's rows (post_save) 
 settlement calling it: a payment recorded, a statement saved as settled, a handover recorded
 (its household leaves the ledger), a transition saved (moving-out or promised date), a
 subsidy run's batch made or its bank result imported. Nothing
-runs if the transaction rolls back. A refresh is a fixed number of queries for the project;
+runs if the transaction rolls back. The refresh runs as a Celery task (`refresh_project_ledger`),
+a fixed number of queries for the project;
 one that fails is logged and left to the next event or the daily run — the payment stands.
 Connected in `OversightConfig.ready`.
 """
@@ -17,8 +18,7 @@ import logging
 from django.db import transaction
 from django.db.models.signals import post_save
 
-from households.models import Household, Project
-from oversight.services.ledger import ledger_refresh
+from households.models import Household
 from settlement.models import (
     Handover,
     Payment,
@@ -33,8 +33,11 @@ logger = logging.getLogger(__name__)
 
 
 def _refresh(project_id: int) -> None:
+    # On the Celery worker (in-process where no broker is configured, and in tests).
+    from oversight.tasks import refresh_project_ledger
+
     try:
-        ledger_refresh(project=Project.objects.get(pk=project_id))
+        refresh_project_ledger.delay(project_id)
     except Exception:  # the event committed; the daily run catches up
         logger.exception("overdue ledger refresh failed for project %s", project_id)
 
