@@ -1,29 +1,36 @@
-"""The house-ticket stage of the demo data (issue 14; docs/tickets.md), through the tickets
-services only, after the settlement stage (it reads what that stage left):
+"""The house-ticket stage of the demo data (issue 14; docs/tickets.md): the ticket project.
 
-- `leader` sets YH2013's ticket policy: 6 months' validity (short, so the demo shows a ticket
-  expire), 5 % reward within 3 months and 2 % in months 4–6, transferable once, split across
-  purchases, the transition subsidy kept out of the face value (Huiyang 2025) and paid in
-  cash, balances bought back at expiry (up to 5 % of the face value at 100 %, above at 90 %);
+House tickets get a project of their own, the earlier project YH2011 (seed 002, Anqing
+Yingjiang: a project settled 100 % by monetised resettlement), so the main project YH2013 is
+left as the other stages leave it (its households held back at the lottery's publicity gate
+stay waiting, its one settled villager group stays the only one). YH2011's households are
+all approved with their entitlements and settled by no other stage; with every household
+monetised nobody owes anything, so no collection has to come first and the payouts (the
+tickets) may follow. Through the settlement and tickets services only:
+
+- `leader` sets YH2011's prices (the demo's price rules) and its ticket policy: 6 months'
+  validity (short, so the demo shows a ticket expire), 5 % reward within 3 months and 2 % in
+  months 4–6, transferable once, split across purchases, the transition subsidy kept out of
+  the face value (Huiyang 2025; none is due here: YH2011's families are not in transition),
+  balances bought back at expiry (up to 5 % of the face value at 100 %, above at 90 %);
 - `finance` registers two developers and their listed homes, with ticket prices above cash
   prices (seed 002's complaint);
-- up to three households still waiting for an apartment choose a house ticket instead (seed
-  002) when fewer than three are monetised already;
-- every villager group with a monetised household has each approved household's statement
-  taken through the chain, and what those households owe collected first (collect first, pay
-  later: a ticket is a payout); then each monetised household is issued its ticket, the
-  excluded subsidy paid in cash:
+- every household chooses monetised resettlement (`finance` records the choice and computes
+  the statement), each statement goes through the fund-approval chain (one person a step,
+  as demo.settlement does), and each household is issued its house ticket:
   - the first ticket (issued on day −100) is transferred once to a relative, who then uses it
     in two purchases (day −90, in month 1 with 5 %, and day −20, in month 3), leaving a balance;
   - the second (issued on day −200, past its six months) is used once on day −190 and then
     expires: the daily conversion buys its balance back by the rule;
-  - any further ticket is left valid and unused;
+  - the third (issued on day −60) buys one home on day −45; any further ticket (issued on
+    day −30, −40, …) is left valid and unused;
 - the first developer's redeemed purchases are gathered into a developers' settlement that
   waits for the chain's first step.
 
 Dates: the issue, purchase and transfer dates are in the past (demo.dates' practice for dates
-a service takes); the approvals and payments carry the seeding's time. Runs inside
-seed_demo's transaction; the integrator calls `seed_tickets` after `seed_settlement`.
+a service takes); the choices, approvals and payments carry the seeding's time. Everything
+here is deterministic for a given seed but the tickets' verification codes (random, as the
+service makes them). Runs inside seed_demo's transaction, after the settlement stage.
 """
 
 from __future__ import annotations
@@ -33,19 +40,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
-
-from demo.households import MAIN_PROJECT_CODE
-from demo.settlement import CASHIER, _approve, settlement_users
+from demo.households import EARLIER_PROJECT_CODE
+from demo.settlement import BANDS, CASHIER, PRICES, _approve, settlement_users
 from households.models import Household, HouseholdStatus, Project
-from resettlement.errors import RuleViolation
 from resettlement.periods import today
 from settlement.models import Outcome, Statement, StatementStatus
 from settlement.selectors.payments import remaining
-from settlement.services import payments
+from settlement.services import payments, prices
 from settlement.services import statements as settlement_statements
 from tickets.models import HouseTicket
 from tickets.services import developers, policies, settlements, tickets
+
+TICKET_PROJECT_CODE = EARLIER_PROJECT_CODE
 
 POLICY = {
     "validity_months": 6,
@@ -85,8 +91,8 @@ LISTINGS = (
 )
 TRANSFER = ("王建军", "330184198512170632", "持票人将房票转让给其子购房使用")
 FIRST_ISSUED, FIRST_PURCHASES = 100, (90, 20)
-TICKETS = 3  # monetised households the demo makes sure of
 SECOND_ISSUED, SECOND_PURCHASE = 200, 190
+THIRD_ISSUED, THIRD_PURCHASE = 60, 45
 
 
 @dataclass
@@ -100,8 +106,8 @@ class TicketSummary:
 
     def lines(self) -> list[str]:
         lines = [
-            f"YH2013 house tickets: {len(self.issued)} issued ({', '.join(self.issued)}),"
-            f" {self.purchases} purchases"
+            f"{TICKET_PROJECT_CODE} house tickets: {len(self.issued)} issued"
+            f" ({', '.join(self.issued)}), {self.purchases} purchases"
         ]
         if self.transferred:
             lines.append(f"  transferred once: {self.transferred}")
@@ -118,64 +124,43 @@ def _day(days_ago: int) -> dt.date:
     return today() - dt.timedelta(days=days_ago)
 
 
-def _ready_groups(monetised: list[Statement], users: dict) -> None:
-    """Every approved household of the monetised households' groups through the chain, and
-    what they owe collected, so the tickets (payouts) may follow."""
-    groups = {s.household.group_id for s in monetised}
-    others = Statement.objects.filter(
-        household__group_id__in=groups, household__status=HouseholdStatus.APPROVED
-    ).select_related("household", "project")
-    for statement in others.order_by("household__code"):
-        if statement.status in (StatementStatus.DRAFT, StatementStatus.APPROVING):
-            _approve(statement, users)
-            statement.refresh_from_db()
-        owed = remaining(statement)
-        if statement.status == StatementStatus.APPROVED and owed < 0:
-            key = f"{MAIN_PROJECT_CODE}-{statement.household.code}-collect-ticket"
-            payments.payment_record(
-                actor=users[CASHIER],
-                statement=statement,
-                amount=-owed,
-                idempotency_key=key,
-                reference=f"收款凭证 {key}",
-            )
+def _issued_days_ago(index: int) -> int:
+    """Days before today the `index`th ticket (in household code order) is issued."""
+    if index < 3:
+        return (FIRST_ISSUED, SECOND_ISSUED, THIRD_ISSUED)[index]
+    return 30 + 10 * (index - 3)
 
 
-def _more_monetised(project: Project, users: dict) -> None:
-    """Up to `TICKETS` monetised households: families still waiting for an apartment (no
-    binding allocation) who choose a house ticket instead, as many did in seed 002; one the
-    settlement gate holds back (its publicity not over) is left waiting."""
-    have = Statement.objects.filter(project=project, outcome=Outcome.MONETISED).count()
-    waiting = (
-        Household.objects.filter(project=project, status=HouseholdStatus.APPROVED)
-        .filter(statement__isnull=True)
-        .exclude(allocations__binding=True)
-        .order_by("code")
-    )
-    for household in waiting:
-        if have >= TICKETS:
-            return
-        try:
-            with transaction.atomic():
-                settlement_statements.outcome_choose(
-                    actor=users["finance"], household=household, outcome=Outcome.MONETISED
-                )
-        except RuleViolation:
-            continue
-        have += 1
+def _monetised(project: Project, users: dict) -> list[Statement]:
+    """Every approved household chooses monetised resettlement (seed 002), its statement
+    computed and taken through the whole chain."""
+    households = Household.objects.filter(
+        project=project, status=HouseholdStatus.APPROVED
+    ).order_by("code")
+    approved = []
+    for household in households:
+        statement = settlement_statements.outcome_choose(
+            actor=users["finance"], household=household, outcome=Outcome.MONETISED
+        )
+        _approve(statement, users)
+        statement.refresh_from_db()
+        if statement.status == StatementStatus.APPROVED:
+            approved.append(statement)
+    return approved
 
 
 def _cash_part(ticket: HouseTicket, users: dict) -> None:
+    """What the ticket leaves to be paid in cash (the excluded lines), paid."""
     statement = Statement.objects.get(pk=ticket.statement_id)
     owed = remaining(statement)
     if owed > 0:
-        key = f"{MAIN_PROJECT_CODE}-{statement.household.code}-subsidy-cash"
+        key = f"{TICKET_PROJECT_CODE}-{statement.household.code}-excluded-cash"
         payments.payment_record(
             actor=users[CASHIER],
             statement=statement,
             amount=owed,
             idempotency_key=key,
-            reference=f"转账凭证 {key}(房票不含的临时安置补助费)",
+            reference=f"转账凭证 {key}(房票不含的部分)",
         )
 
 
@@ -195,13 +180,15 @@ def _use(ticket: HouseTicket, listing, contract: str, share: Decimal, on: dt.dat
 def seed_tickets(
     *, seed: int, users: dict, progress: Callable[[str], None] = lambda message: None
 ) -> TicketSummary:
-    """The ticket policy, developers and listings, tickets issued, used, transferred,
-    expired, and a developers' settlement (see the module docstring). Precondition: the
-    settlement stage has run in this transaction."""
+    """The ticket project: prices, the ticket policy, developers and listings, every
+    household monetised and issued a ticket, tickets used, transferred, expired, and a
+    developers' settlement (see the module docstring). Precondition: the registry stage has
+    built YH2011 in this transaction."""
     users = settlement_users(users)
     finance = users[CASHIER]
     summary = TicketSummary()
-    project = Project.objects.get(code=MAIN_PROJECT_CODE)
+    project = Project.objects.get(code=TICKET_PROJECT_CODE)
+    prices.price_rules_set(actor=users["leader"], project=project, **PRICES, bands=BANDS)
     policies.ticket_policy_set(actor=users["leader"], project=project, **POLICY)
     companies = [developers.developer_save(actor=finance, **values) for values in DEVELOPERS]
     listings = [
@@ -218,27 +205,12 @@ def seed_tickets(
         )
         for index, name, area, ticket_price, cash_price, available in LISTINGS
     ]
-    progress(f"  {MAIN_PROJECT_CODE}: ticket policy, {len(listings)} listings")
+    progress(f"  {TICKET_PROJECT_CODE}: prices, ticket policy, {len(listings)} listings")
 
-    _more_monetised(project, users)
-    monetised = list(
-        Statement.objects.filter(
-            project=project,
-            outcome=Outcome.MONETISED,
-            household__status=HouseholdStatus.APPROVED,
-        )
-        .select_related("household", "project")
-        .order_by("household__code")
-    )
-    _ready_groups(monetised, users)
     issued: list[HouseTicket] = []
-    for index, statement in enumerate(monetised):
-        statement.refresh_from_db()
-        if statement.status == StatementStatus.DRAFT:
-            _approve(statement, users)
-        days = (FIRST_ISSUED, SECOND_ISSUED)[index] if index < 2 else 10
+    for index, statement in enumerate(_monetised(project, users)):
         ticket = tickets.ticket_issue(
-            actor=finance, statement=Statement.objects.get(pk=statement.pk), on=_day(days)
+            actor=finance, statement=statement, on=_day(_issued_days_ago(index))
         )
         _cash_part(ticket, users)
         issued.append(ticket)
@@ -263,13 +235,17 @@ def seed_tickets(
         _use(second, listings[3], "AJ-2026-0012", Decimal("0.8"), _day(SECOND_PURCHASE), users)
         summary.purchases += 1
         summary.expired = tickets.tickets_expire()
+    if len(issued) > 2:
+        third = issued[2]
+        _use(third, listings[1], "YZ-2026-0058", Decimal("0.9"), _day(THIRD_PURCHASE), users)
+        summary.purchases += 1
     if issued:
         batch = settlements.developer_settlement_open(
             actor=finance, project=project, developer=companies[0]
         )
         summary.settlement = batch.number
-    for household in Household.objects.filter(project=project, statement__outcome="monetised"):
+    for household in Household.objects.filter(project=project, status=HouseholdStatus.APPROVED):
         if not HouseTicket.objects.filter(household=household).exists():
             summary.skipped.append(household.code)
-    progress(f"  {MAIN_PROJECT_CODE}: {len(issued)} house tickets issued")
+    progress(f"  {TICKET_PROJECT_CODE}: {len(issued)} house tickets issued")
     return summary

@@ -12,7 +12,8 @@ class Command(BaseCommand):
         "Build a demo resettlement project (YH2013, with an earlier project YH2011) through the "
         "same services the office uses: registration, documents, review and approval, "
         "publicity, housing stock, demands, a signed lottery session, statements through the "
-        "fund-approval chain, payments, agreements, key handover and defects, by the demo users. "
+        "fund-approval chain, payments, agreements, key handover and defects, and house "
+        "tickets in YH2011 (every household monetised), by the demo users. "
         "Deterministic for a given --seed (but for the lottery's secret). Local demos only. "
         "How its dates lie: every act a service records (registering, reviewing, approving, "
         "publishing, drawing, approving statements, payments) carries the time of the seeding; "
@@ -58,10 +59,11 @@ class Command(BaseCommand):
         # the later stages in, and they run in the registry's transaction, in this order:
         # publicity (whose objections may send a household back to review and approve it
         # again) before the housing and lottery stage, which needs the approvals settled;
-        # settlement and handover on the apartments drawn; households' bank accounts, then
-        # the transition-subsidy runs paid into them; the money boards (publicity of
-        # statements); oversight (working teams, the return plan, the overdue ledger); and an
-        # overdue household's switch to cash last (issue 14).
+        # settlement and handover on the apartments drawn; the house tickets of the earlier
+        # project YH2011, all of whose households are monetised (demo/tickets.py);
+        # households' bank accounts, then the transition-subsidy runs paid into them; the
+        # money boards (publicity of statements); oversight (working teams, the return plan,
+        # the overdue ledger); and an overdue household's switch to cash last (issue 14).
         from demo.lottery import hall_users, missing_hall_users, seed_lottery
         from demo.money_publicity import seed_money_publicity
         from demo.overdue import seed_bank_accounts, seed_overdue
@@ -69,6 +71,7 @@ class Command(BaseCommand):
         from demo.publicity import seed_publicity
         from demo.settlement import missing_settlement_users, seed_settlement, settlement_users
         from demo.subsidy_runs import missing_subsidy_run_users, seed_subsidy_runs
+        from demo.tickets import seed_tickets
 
         if (
             demo_households.missing_demo_users()
@@ -94,6 +97,7 @@ class Command(BaseCommand):
                 seed_publicity,
                 seed_lottery,
                 seed_settlement,
+                seed_tickets,
                 seed_bank_accounts,
                 seed_subsidy_runs,
                 seed_money_publicity,
