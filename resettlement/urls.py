@@ -55,6 +55,7 @@ urlpatterns = [
     path("api/lottery/", include("lottery.api_urls")),
     path("api/settlement/", include("settlement.api_urls")),
     path("api/tickets/", include("tickets.api_urls")),
+    path("api/oversight/", include("oversight.api_urls")),
     path("api/", include("households.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", api_docs, name="api-docs"),

@@ -30,6 +30,9 @@ def client_with_every_role(roles):
         f"/api/allocation/demands/?household={HUGE}",
         f"/api/settlement/statements/?household={HUGE}",
         f"/api/settlement/groups/?project={HUGE}",
+        f"/api/oversight/ledger/?project={HUGE}",
+        f"/api/oversight/ledger/periods/?project={HUGE}",
+        f"/api/oversight/dashboard/?project={HUGE}",
     ],
 )
 def test_filter_by_an_id_out_of_range_is_refused_as_invalid_input(client_with_every_role, url):
@@ -51,6 +54,7 @@ def test_filter_by_an_id_out_of_range_is_refused_as_invalid_input(client_with_ev
         f"/api/members/{HUGE}/",
         f"/api/settlement/statements/{HUGE}/",
         f"/api/settlement/groups/{HUGE}/",
+        f"/api/oversight/ledger/{HUGE}/months/",
     ],
 )
 def test_object_with_an_id_out_of_range_is_not_found(client_with_every_role, url):

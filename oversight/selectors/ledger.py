@@ -119,12 +119,18 @@ def return_progress(project: Project, today: dt.date | None = None) -> ReturnPro
 
 # -- the stored ledger -------------------------------------------------------------------------
 
+# Which ledger rows are overdue, in arrears, paid late (docs/oversight.md): the one definition
+# the page's list and totals and the API's filters use.
+OVERDUE = Q(months_overdue__gt=0)
+IN_ARREARS = Q(subsidy_arrears__gt=0)
+PAID_LATE = Q(paid_late_months__gt=0)
+
 
 def ledger_entries(project: Project, *, overdue_only: bool = True) -> QuerySet[LedgerEntry]:
     """The project's ledger rows with the household, its place, head and team (one query)."""
     entries = LedgerEntry.objects.filter(project=project)
     if overdue_only:
-        entries = entries.filter(months_overdue__gt=0)
+        entries = entries.filter(OVERDUE)
     return (
         entries.select_related(
             "household__community",
@@ -155,7 +161,7 @@ class LedgerTotals:
 
 def ledger_totals(project: Project) -> LedgerTotals:
     """The stored ledger's totals for the project (one query)."""
-    overdue = Q(months_overdue__gt=0)
+    overdue = OVERDUE
     totals = LedgerEntry.objects.filter(project=project).aggregate(
         households=Count("id"),
         overdue=Count("id", filter=overdue),
@@ -165,8 +171,8 @@ def ledger_totals(project: Project) -> LedgerTotals:
         owed_all=Sum("subsidy_owed"),
         paid_all=Sum("subsidy_paid"),
         arrears_all=Sum("subsidy_arrears"),
-        in_arrears=Count("id", filter=Q(subsidy_arrears__gt=0)),
-        paid_late=Count("id", filter=Q(paid_late_months__gt=0)),
+        in_arrears=Count("id", filter=IN_ARREARS),
+        paid_late=Count("id", filter=PAID_LATE),
         as_of=Max("as_of"),
     )
     return LedgerTotals(**totals)
