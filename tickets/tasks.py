@@ -11,7 +11,9 @@ from tickets.services.tickets import tickets_expire
 logger = logging.getLogger(__name__)
 
 
-@shared_task(autoretry_for=(Exception,), retry_backoff=30, retry_backoff_max=600, max_retries=5)
+# The backoff stays below the broker's visibility timeout (settings), or Redis would deliver
+# the waiting retry a second time (tests/publicity/test_render_recovery.py).
+@shared_task(autoretry_for=(Exception,), retry_backoff=30, retry_backoff_max=60, max_retries=5)
 def expire_tickets() -> int:
     """Convert the tickets whose expiry date passed (daily, by Celery beat): their balance
     bought back or forfeited as each project's policy says. A rerun converts only what is

@@ -110,7 +110,7 @@ DRAWN_KINDS = ("compensation_results",)
 def publicity() -> tuple[list, list]:
     publications = list(
         Publication.objects.exclude(kind__in=DRAWN_KINDS)
-        .order_by("project__code", "kind", "version")
+        .order_by("project__code", "kind", "version", "community__code", "status", "content_hash")
         .values_list("kind", "version", "status", "content_hash")
     )
     objections = list(
