@@ -12,6 +12,11 @@ imports it with
 Each run imports into its own, empty project. The baseline is slow, so it imports a prefix
 of the file (BENCH_BASELINE_ROWS, whole households); the comparison is rows per second.
 Target: the project's import at least 3 times as fast.
+
+The floor (issue 15): a bare `bulk_create` of the very households and members the project's
+import saved, with their history rows (simple_history's `bulk_create_with_history`), into
+another empty project — what writing the rows costs with no reading, checking or deciding.
+Target: the project's import of the whole file at most 2.5 times the floor.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import tablib
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from import_export.options import ResourceOptions
+from simple_history.utils import bulk_create_with_history
 
 from households import idnumbers
 from households.models import Community, Household, Member, Project, VillagerGroup
@@ -39,6 +45,7 @@ from resettlement.roles import ensure_roles
 HOUSEHOLDS = int(os.environ.get("BENCH_HOUSEHOLDS", "5000"))
 BASELINE_ROWS = int(os.environ.get("BENCH_BASELINE_ROWS", "3000"))
 TARGET = 3.0
+FLOOR_TARGET = 2.5
 COMMUNITIES = 5
 GROUPS_PER_COMMUNITY = 4
 # Household sizes cycle through this pattern: three people on average.
@@ -167,6 +174,52 @@ def _timed_import(resource_class, project: Project, clerk, dataset: tablib.Datas
     return seconds
 
 
+def _floor(imported: Project, clerk) -> float:
+    """Seconds to bulk_create the households and members `imported` holds, with their history
+    rows, into a new empty project (the same communities and groups by code)."""
+    floor = _project("BENCH-FLOOR")
+    communities = dict(Community.objects.filter(project=floor).values_list("code", "pk"))
+    groups = dict(VillagerGroup.objects.filter(project=floor).values_list("code", "pk"))
+    skip = {"id", "project", "community", "group", "lookup_code"}
+    household_fields = [f.attname for f in Household._meta.concrete_fields if f.name not in skip]
+    member_fields = [
+        f.attname
+        for f in Member._meta.concrete_fields
+        if f.name not in {"id", "project", "household"}
+    ]
+    source_households = list(
+        Household.objects.filter(project=imported)
+        .select_related("community", "group")
+        .order_by("pk")
+    )
+    source_members = list(Member.objects.filter(project=imported).order_by("pk"))
+    households = [
+        Household(
+            project=floor,
+            community_id=communities[h.community.code],
+            group_id=groups[h.group.code],
+            **{name: getattr(h, name) for name in household_fields},
+        )
+        for h in source_households
+    ]
+    started = time.perf_counter()
+    created = bulk_create_with_history(households, Household, batch_size=1000, default_user=clerk)
+    by_source = {old.pk: new.pk for old, new in zip(source_households, created, strict=True)}
+    members = [
+        Member(
+            project=floor,
+            household_id=by_source[m.household_id],
+            **{name: getattr(m, name) for name in member_fields},
+        )
+        for m in source_members
+    ]
+    bulk_create_with_history(members, Member, batch_size=1000, default_user=clerk)
+    seconds = time.perf_counter() - started
+    assert Member.objects.filter(project=floor).count() == len(source_members)
+    assert Member.history.filter(project=floor).count() == len(source_members)
+    return seconds
+
+
 def run() -> None:
     started = time.perf_counter()
     rows = _member_rows(HOUSEHOLDS)
@@ -198,7 +251,8 @@ def run() -> None:
         f" {len(prefix) / same_rows:,.0f} rows/s"
     )
 
-    full = _timed_import(HouseholdMemberResource, _project("BENCH-PROJECT"), clerk, dataset)
+    imported = _project("BENCH-PROJECT")
+    full = _timed_import(HouseholdMemberResource, imported, clerk, dataset)
     rate = len(dataset) / full
     print(f"project import, whole file, {len(dataset)} rows: {full:.2f} s, {rate:,.0f} rows/s")
     print("(every row validated in all runs; every household and member has a history record)")
@@ -207,4 +261,14 @@ def run() -> None:
     print(
         f"import speed-up vs django-import-export defaults: {ratio:.1f}x (target >= {TARGET:g}x;"
         f" rows/s, whole file vs the baseline's first {len(prefix)} rows)"
+    )
+    floor = _floor(imported, clerk)
+    print(
+        f"floor, bare bulk_create of the same {Household.objects.filter(project=imported).count()}"
+        f" households and {len(dataset)} members with their history rows: {floor:.2f} s"
+    )
+    floor_ratio = full / floor
+    print(
+        f"import vs its floor: {floor_ratio:.2f}x (target <= {FLOOR_TARGET:g}x):"
+        f" {'met' if floor_ratio <= FLOOR_TARGET else 'NOT met'}"
     )
