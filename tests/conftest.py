@@ -45,6 +45,20 @@ def celery_eager_unless_real_worker(request, settings):
 
 
 @pytest.fixture(autouse=True)
+def rate_limit_window_stays_put_during_a_test(monkeypatch):
+    """django-ratelimit counts requests in fixed windows (a minute, ending at a per-key
+    offset): a test's requests that straddled a window's end started a new count half way
+    and a "the 11th look-up is refused" check passed or failed by the clock. Each test counts
+    in one window, the one it started in."""
+    import time
+
+    from django_ratelimit import core
+
+    began = int(time.time())
+    monkeypatch.setattr(core, "_get_window", lambda value, period: began + period)
+
+
+@pytest.fixture(autouse=True)
 def site_language_after_each_test():
     """A request with an English cookie leaves English active in the thread; the next test
     (a message checked in Chinese) starts in the site's language again."""
