@@ -3,17 +3,20 @@ statement lookups, how a refusal is shown, role labels."""
 
 from __future__ import annotations
 
+import io
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
 from households.access import projects_q
 from households.models import Household
 from resettlement.errors import NotAllowed, RuleViolation, apply_errors
 from resettlement.roles import ROLE_BY_CODE
+from settlement import bank
 from settlement.models import Statement
 
 view_statements = permission_required("settlement.view_statement", raise_exception=True)
@@ -60,3 +63,23 @@ def form_errors_as_messages(request: HttpRequest, form: forms.Form) -> None:
     for errors in form.errors.values():
         for error in errors:
             messages.error(request, error)
+
+
+def bank_file_download(rows, *, kind: str, title: str, filename: str) -> HttpResponse:
+    """A bank batch file (`settlement.bank`) as a download: "xlsx" or "csv" (else 404). It
+    carries full account numbers, so no cache keeps it and no browser guesses its type."""
+    if kind == "xlsx":
+        data, content_type = bank.batch_xlsx(rows, title=title), bank.XLSX_CONTENT_TYPE
+    elif kind == "csv":
+        data, content_type = bank.batch_csv(rows), bank.CSV_CONTENT_TYPE
+    else:
+        raise Http404
+    response = FileResponse(
+        io.BytesIO(data),
+        as_attachment=True,
+        filename=f"{filename}.{kind}",
+        content_type=content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

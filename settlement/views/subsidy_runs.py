@@ -6,12 +6,11 @@ service of `settlement.services.subsidy_runs`; a GET never writes."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
@@ -22,7 +21,6 @@ from resettlement.imports.base import ImportRejected
 from resettlement.masking import Mask, mask
 from resettlement.periods import today
 from resettlement.reauth import recent_authentication_required
-from settlement import bank
 from settlement.forms.approvals import ApproveForm, SendBackForm
 from settlement.forms.subsidy_runs import NewRunForm, ResultUploadForm, TransitionPolicyForm
 from settlement.models import (
@@ -34,7 +32,13 @@ from settlement.models import (
 )
 from settlement.selectors import subsidy_runs as selectors
 from settlement.services import subsidy_runs as services
-from settlement.views._common import _role_label, refuse_as_message, refuse_on_form, view_statements
+from settlement.views._common import (
+    _role_label,
+    bank_file_download,
+    refuse_as_message,
+    refuse_on_form,
+    view_statements,
+)
 
 
 def _project(request: HttpRequest, code: str):
@@ -257,27 +261,17 @@ def run_send(request: HttpRequest, pk: int) -> HttpResponse:
 @view_statements
 def run_batch(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     """The batch file (full account numbers): finance only, once the run is sent."""
-    if kind not in ("xlsx", "csv"):
-        raise Http404
     run = _run(request, pk)
     if not services.may_handle_bank_files(request.user):
         raise PermissionDenied(_("只有财务可以下载代发文件。"))
     if run.status not in (SubsidyRunStatus.SENT, SubsidyRunStatus.CLOSED):
         raise PermissionDenied(_("批次生成代发文件后才能下载。"))
-    rows = selectors.batch_rows(run)
-    if kind == "xlsx":
-        data, content_type = bank.batch_xlsx(rows, title=run.label), bank.XLSX_CONTENT_TYPE
-    else:
-        data, content_type = bank.batch_csv(rows), bank.CSV_CONTENT_TYPE
-    response = FileResponse(
-        io.BytesIO(data),
-        as_attachment=True,
-        filename=f"subsidy-run-{run.project.code}-{run.number}.{kind}",
-        content_type=content_type,
+    return bank_file_download(
+        selectors.batch_rows(run),
+        kind=kind,
+        title=run.label,
+        filename=f"subsidy-run-{run.project.code}-{run.number}",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @require_POST

@@ -129,7 +129,11 @@ def test_an_approved_settlement_gives_the_bank_file_paying_the_developer(
     assert client.get(url).status_code == 404  # not approved yet
     approve_all(settlement, chain)
 
-    text = client.get(url).content.decode("utf-8-sig")
+    response = client.get(url)
+    # It carries full account numbers: no cache may keep it.
+    assert response["Cache-Control"] == "private, no-store"
+    assert response["Content-Disposition"].startswith("attachment")
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
 
     header, row = text.strip().splitlines()
     assert header.split(",") == list(BATCH_HEADERS)
@@ -142,7 +146,7 @@ def test_an_approved_settlement_gives_the_bank_file_paying_the_developer(
         "31500.00",
     ]
     xlsx = client.get(reverse("tickets:settlement-bank", args=[settlement.pk, "xlsx"]))
-    assert xlsx.content.startswith(b"PK")
+    assert b"".join(xlsx.streaming_content).startswith(b"PK")
     # The reviewer approves steps but is no finance officer: no account numbers for them.
     client.force_login(chain.reviewer)
     assert client.get(url).status_code == 403

@@ -17,7 +17,7 @@ from households.access import projects_q, visible_projects
 from resettlement.errors import NotAllowed, RuleViolation
 from resettlement.personal_data import FULL_BANK_ACCOUNT
 from resettlement.reauth import recent_authentication_required
-from settlement import bank
+from settlement.views._common import bank_file_download
 from tickets.models import Developer, DeveloperSettlement, DeveloperSettlementStatus
 from tickets.selectors import settlements as selectors
 from tickets.services import settlements as services
@@ -104,22 +104,15 @@ def settlement_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def settlement_bank_file(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     """The bank batch file of an approved settlement (finance, who sees bank account numbers
     in full: it carries the developer's). Reading it changes nothing."""
-    if kind not in ("csv", "xlsx"):
-        raise Http404
     settlement = _settlement(request, pk)
     if settlement.status != DeveloperSettlementStatus.APPROVED:
         raise Http404(_("开发企业结算尚未审批完成。"))
-    rows = selectors.bank_rows(settlement)
-    if kind == "csv":
-        data, content_type = bank.batch_csv(rows), bank.CSV_CONTENT_TYPE
-    else:
-        data, content_type = (
-            bank.batch_xlsx(rows, title=settlement.number),
-            bank.XLSX_CONTENT_TYPE,
-        )
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{settlement.number}.{kind}"'
-    return response
+    return bank_file_download(
+        selectors.bank_rows(settlement),
+        kind=kind,
+        title=settlement.number,
+        filename=settlement.number,
+    )
 
 
 @require_POST
