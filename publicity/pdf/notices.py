@@ -37,7 +37,7 @@ from PIL import Image
 from households.models import Household, Member, Project, Relation
 from households.selectors.documents import checklist_missing
 from publicity.models import NoticeType, Publication, PublicationStatus
-from resettlement import publicity_kinds
+from resettlement import household_receipts, publicity_kinds
 from resettlement.pdf import document_language, render_pdf
 
 TEMPLATE = "pdf/notices.html"
@@ -147,6 +147,12 @@ class PublicationLine:
     rows: int  # the household's own rows in it; 0 when the kind has no household column
 
 
+@dataclass(frozen=True)
+class ReceiptLine:
+    receipt: household_receipts.HouseholdReceipt
+    qr: str
+
+
 @dataclass
 class Notice:
     household: Household
@@ -157,6 +163,8 @@ class Notice:
     qr: str
     missing_documents: list[str] = field(default_factory=list)
     publications: list[PublicationLine] = field(default_factory=list)
+    # Allocation notices: the household's lottery receipts (docs/lottery.md §17), with QR codes.
+    receipts: list[ReceiptLine] = field(default_factory=list)
 
 
 def _current_publications(project: Project, community_id: int | None) -> list[Publication]:
@@ -227,6 +235,11 @@ def notices_html_context(
     """The template context for the notices of `households` (one page each)."""
     publications_by_community: dict[int, list[Publication]] = {}
     notices = []
+    receipts = (
+        household_receipts.receipts_for([h.pk for h in households])
+        if notice_type == NoticeType.ALLOCATION
+        else {}
+    )
     for household in households:
         publications: list[Publication] = []
         if notice_type == NoticeType.PUBLICITY:
@@ -235,7 +248,11 @@ def notices_html_context(
                     household.project, household.community_id
                 )
             publications = publications_by_community[household.community_id]
-        notices.append(_notice(household, notice_type, publications))
+        notice = _notice(household, notice_type, publications)
+        notice.receipts = [
+            ReceiptLine(r, qr_png_data_uri(r.url)) for r in receipts.get(household.pk, [])
+        ]
+        notices.append(notice)
     return {
         "notice_type": notice_type,
         "title": NoticeType(notice_type).label,
