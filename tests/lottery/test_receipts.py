@@ -311,3 +311,20 @@ def test_the_allocation_notice_prints_the_receipt_on_its_one_page(signed_session
     assert f"户{code}:{'、'.join(receipt.apartments)}" in text
     assert receipt.root in text
     assert receipt.compact in text  # the whole receipt, also in the QR code
+
+
+def test_the_verify_receipt_command_accepts_a_real_receipt_and_refuses_the_others(
+    signed_session,
+):
+    rows = signed_session.bundle["allocation"]
+    mine = household_receipt(signed_session, rows[0]["household"])
+    out = io.StringIO()
+    call_command("verify_receipt", mine.url, stdout=out)
+    assert out.getvalue().startswith(f"OK:回执有效:安置户 {mine.household} 分得")
+    theirs = household_receipt(signed_session, rows[1]["household"])
+    with pytest.raises(CommandError, match=f"这张回执属于安置户 {theirs.household}"):
+        call_command(
+            "verify_receipt", theirs.compact, session=signed_session.code, household=mine.household
+        )
+    with pytest.raises(CommandError, match="默克尔根不符"):
+        call_command("verify_receipt", V17_H03, root=V17_ROOT, rows=12)
