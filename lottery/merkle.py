@@ -179,6 +179,8 @@ def receipt_parse(text: str) -> Receipt:
         proof = _unb64(proof_text)
         if len(proof) % 32 or not isinstance(row, dict):
             raise ValueError("proof length or row")
+        if not isinstance(row.get("apartments"), list):
+            raise ValueError("apartments")
         row = row_of(row)
         if not isinstance(row["household"], str) or not all(
             isinstance(code, str) for code in row["apartments"]
