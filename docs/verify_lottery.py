@@ -738,7 +738,44 @@ def verify(bundle: dict) -> Report:
                 report.fail(f"households made no pick: {', '.join(waiting)}")
     else:
         report.fail(f"session mode {mode!r} is neither direct nor choose")
+    if "merkle_root" in bundle:  # §17; bundles from before household receipts have none
+        report.check("merkle_root recomputed from the allocation rows", lambda: _check_root(bundle))
     return report
+
+
+# -- §17 household receipts: the Merkle tree of the allocation rows -----------------------------
+
+
+def merkle_leaf(row) -> bytes:
+    """SHA-256(0x00 || canonical JSON of the row's household and apartments)."""
+    hashed = {"household": row["household"], "apartments": list(row["apartments"])}
+    return hashlib.sha256(b"\x00" + canonical_bytes(hashed)).digest()
+
+
+def merkle_root(rows) -> str:
+    """The root over the rows in the order given; an odd last node goes up unchanged."""
+    if not rows:
+        return sha256_hex(b"")
+    level = [merkle_leaf(row) for row in rows]
+    while len(level) > 1:
+        up = [
+            hashlib.sha256(b"\x01" + level[i] + level[i + 1]).digest()
+            for i in range(0, len(level) - 1, 2)
+        ]
+        if len(level) % 2:
+            up.append(level[-1])
+        level = up
+    return level[0].hex()
+
+
+def _check_root(bundle: dict) -> str:
+    rows = bundle["allocation"]
+    root = merkle_root(rows if isinstance(rows, list) else [])
+    if root != bundle["merkle_root"]:
+        raise Problem(
+            f"the allocation rows' Merkle root is {root}, the bundle says {bundle['merkle_root']}"
+        )
+    return root
 
 
 def _expect(condition: bool, problem: str) -> None:

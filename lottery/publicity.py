@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,6 +26,8 @@ from django.utils.translation import gettext_lazy
 from households.models import Community, Member, Relation, VillagerGroup
 from lottery import algorithm
 from lottery.models import Allocation, LotterySession, SessionMode, SessionStatus
+from lottery.selectors.receipts import household_receipt, receipts_of_households
+from resettlement.household_receipts import register_receipts
 from resettlement.publicity_kinds import (
     COMMUNITY,
     HOUSEHOLD_HEAD_FIRST,
@@ -297,13 +300,20 @@ def journey_lottery(lookup_code: str) -> JourneySection | None:
             session__rehearsal=False,
         )
         .select_related(
-            "session", "apartment__estate", "apartment__building", "apartment__apartment_type"
+            "session",
+            "household",
+            "apartment__estate",
+            "apartment__building",
+            "apartment__apartment_type",
         )
         .order_by("apartment__code")
     )
     if not allocations:
         return None
     first = allocations[0]
+    # The household's receipt (docs/lottery.md §17): its row and proof, checked on the phone
+    # page against the session's published Merkle root.
+    receipt = household_receipt(first.session, first.household.code)
     facts = [
         Fact(gettext_lazy("摇号场次"), f"{first.session.code} {first.session.title}"),
         Fact(gettext_lazy("签署日期"), timezone.localdate(first.session.closed_at).isoformat()),
@@ -334,7 +344,22 @@ def journey_lottery(lookup_code: str) -> JourneySection | None:
             )
             for a in allocations
         ],
+        link=receipt.url.removeprefix(settings.PUBLIC_BASE_URL) if receipt else "",
+        link_label=gettext_lazy("核验本户摇号回执") if receipt else "",
+        qr=receipt.url if receipt else "",
+        qr_caption=(
+            _("摇号回执:场次 %(session)s 第 %(number)d 行(共 %(count)d 行),默克尔根 %(root)s")
+            % {
+                "session": receipt.session,
+                "number": receipt.index + 1,
+                "count": receipt.count,
+                "root": receipt.root,
+            }
+            if receipt
+            else ""
+        ),
     )
 
 
 register_section("lottery", journey_lottery, order=30)
+register_receipts("lottery", receipts_of_households)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from lottery.views import public
+from lottery.views import public, receipts
 
 app_name = "lottery-public"
 
@@ -14,4 +14,6 @@ urlpatterns = [
     path("<str:code>/state.json", public.state_json, name="state"),
     path("<str:code>/bundle.json", public.bundle, name="bundle"),
     path("<str:code>/verify/", public.verify_page, name="verify"),
+    path("<str:code>/receipt/", receipts.receipt_page, name="receipt"),
+    path("<str:code>/merkle.json", receipts.merkle_json, name="merkle"),
 ]

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from lottery import algorithm
+from lottery import algorithm, merkle
 from lottery.models import LotterySession, SessionMode
 from lottery.selectors.draws import allocation_rows
 
@@ -81,6 +81,8 @@ def bundle_of(session: LotterySession) -> dict[str, Any]:
         ({"household": row["household"], "apartments": sorted(row["apartments"])} for row in rows),
         key=lambda row: row["household"],
     )
+    # Household receipts (docs/lottery.md §17) are checked against this root.
+    bundle["merkle_root"] = merkle.merkle_root(bundle["allocation"])
     return bundle
 
 
@@ -203,4 +205,22 @@ def verify_bundle(bundle: Any) -> list[str]:
         waiting = sorted({p["code"] for p in participants} - set(expected))
         if waiting:
             problems.append(_("以下安置户没有选房记录:%(h)s") % {"h": "、".join(waiting)})
-    return problems
+    return problems + merkle_root_problems(bundle)
+
+
+def merkle_root_problems(bundle: dict[str, Any]) -> list[str]:
+    """A bundle with a `merkle_root` (docs/lottery.md §17) must carry the root of its own
+    allocation rows; a bundle from before roots were published has none and passes."""
+    if "merkle_root" not in bundle:
+        return []
+    rows = bundle["allocation"]
+    try:
+        root = merkle.merkle_root(rows if isinstance(rows, list) else [])
+    except (KeyError, TypeError, AttributeError):
+        return [_("无法由分房结果计算默克尔根。")]
+    if root != bundle["merkle_root"]:
+        return [
+            _("默克尔根与分房结果重新计算的不符:应为 %(want)s,数据包为 %(got)s。")
+            % {"want": root, "got": bundle["merkle_root"]}
+        ]
+    return []

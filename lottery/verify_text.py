@@ -59,6 +59,12 @@ def verify_page_text() -> dict[str, str]:
         "check_picks_valid": _("选房记录有效(先摇号后选房)"),
         "check_allocation_picks": _("分房结果与选房记录一致"),
         "check_every_pick": _("每户都已选房"),
+        # Household receipts (docs/lottery.md §17).
+        "check_merkle_root": _("默克尔根 = 由分房结果各行重新计算的根"),
+        "problem_merkle_root": _(
+            "由分房结果重新计算的默克尔根为 %(got)s,数据包中的是 %(want)s:"
+            "分房结果或默克尔根被改动过。"
+        ),
         # What a passed check found.
         "ok_participants_ok": _(
             "%(households)s 户,%(groups)s 个村民小组,%(communities)s 个村/社区"

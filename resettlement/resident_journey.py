@@ -36,6 +36,9 @@ class JourneySection:
     rows: list[tuple[str, ...]] = field(default_factory=list)
     link: str = ""  # a page of the household's own with more (its URL, with the code)
     link_label: str = ""
+    # A URL the page also shows as a QR code, with a caption (a household's lottery receipt).
+    qr: str = ""
+    qr_caption: str = ""
 
     @property
     def labelled_rows(self) -> list[list[tuple[str, str]]]:

@@ -80,5 +80,12 @@ def lottery_session_sign_off(*, actor, session: LotterySession, witnesses: str) 
             "paused",
         ]
     )
-    audit_record(actor=actor, action="lottery.sign_off", obj=session, payload=_facts(session))
+    # The audit chain seals the Merkle root of the allocation rows too (household receipts,
+    # docs/lottery.md §17).
+    audit_record(
+        actor=actor,
+        action="lottery.sign_off",
+        obj=session,
+        payload=_facts(session, merkle_root=session.bundle.get("merkle_root")),
+    )
     return session

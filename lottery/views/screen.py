@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from lottery.selectors.receipts import session_merkle_root
 from lottery.selectors.sessions import session_state
 from lottery.views._common import _session, screen_text, session_page
 
@@ -18,7 +19,7 @@ def screen(request: HttpRequest, code: str) -> HttpResponse:
         "lottery/screen.html",
         {
             "session": session,
-            "state": session_state(session, public=True),
+            "state": _screen_state(session),
             "text": screen_text(),
         },
     )
@@ -28,6 +29,10 @@ def screen(request: HttpRequest, code: str) -> HttpResponse:
 def screen_state_json(request: HttpRequest, code: str) -> JsonResponse:
     """The big screen's state: what the public sees (names masked), rehearsals included."""
     session = _session(request, code)
-    return JsonResponse(
-        session_state(session, public=True), json_dumps_params={"ensure_ascii": False}
-    )
+    return JsonResponse(_screen_state(session), json_dumps_params={"ensure_ascii": False})
+
+
+def _screen_state(session) -> dict:
+    """The public state, and once the notary has signed the Merkle root of the allocation
+    (household receipts, docs/lottery.md §17), which the screen shows at the end."""
+    return {**session_state(session, public=True), "merkle_root": session_merkle_root(session)}

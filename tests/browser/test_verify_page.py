@@ -93,7 +93,8 @@ def test_a_resident_verifies_the_signed_bundle_on_a_phone(phone_page, live_serve
     assert "本场次公布的数据包" in page.inner_text("#verdict-source")
 
     checks = page.locator("#checks li")
-    assert checks.count() == 16  # reading the file, the 14 checks of §13, the bundle hash
+    assert checks.count() == 17  # reading the file, the 14 checks of §13, the Merkle root
+    # (docs/lottery.md §17), the bundle hash
     assert page.locator("#checks li.fail").count() == 0
     assert signed.bundle_sha256 in page.inner_text("#checks li[data-check=bundle_hash]")
     assert signed.seed in page.inner_text("#checks li[data-check=seed]")

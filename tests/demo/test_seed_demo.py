@@ -44,7 +44,9 @@ from households.models import (
 )
 from households.services import review
 from households.stages import Stage, stages_of
+from lottery import merkle
 from lottery.models import Allocation, CheckIn, LotterySession, SessionStatus
+from lottery.selectors.receipts import household_receipt, session_merkle_root
 from lottery.selectors.sessions import held_back_by_publicity
 from lottery.verification import bundle_of, verify_bundle
 from oversight.models import HouseholdAssignment, LedgerEntry, LedgerRun, ReturnPlan, WorkingTeam
@@ -625,6 +627,24 @@ class TestWhatItBuilds:
             )
             assert result.returncode == 0, result.stdout + result.stderr
             assert "VERIFIED" in result.stdout
+
+    def test_every_household_of_the_signed_sessions_has_a_receipt_that_verifies(self, main):
+        # Household receipts (docs/lottery.md §17), through the Python verifier.
+        sessions = LotterySession.objects.filter(status=SessionStatus.SIGNED, rehearsal=False)
+        assert sessions.exists()
+        for signed in sessions:
+            root = session_merkle_root(signed)
+            assert root == signed.bundle["merkle_root"]
+            rows = signed.bundle["allocation"]
+            drawn = set(
+                Allocation.objects.filter(session=signed).values_list("household__code", flat=True)
+            )
+            assert {row["household"] for row in rows} == drawn
+            for row in rows:
+                receipt = household_receipt(signed, row["household"])
+                parsed = merkle.receipt_parse(receipt.url)
+                merkle.receipt_verify(parsed, root=root, rows=len(rows), household=row["household"])
+                assert parsed.apartments == row["apartments"]
 
     def test_most_households_checked_in_the_rest_drawn_by_proxy(self, session):
         participants = len(session.participants)

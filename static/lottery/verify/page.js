@@ -134,6 +134,20 @@ async function bundleHashCheck(bundle, fromFile) {
   return { key: "bundle_hash", status: "fail", params: {}, problem: { key: "bundle_hash", params: { got: hash, want: published } } };
 }
 
+/* docs/lottery.md §17: a bundle that carries a merkle_root must carry the root of its own
+   allocation rows (merkle.js); a bundle from before roots were published has none. */
+async function merkleRootCheck(bundle) {
+  if (!bundle || typeof bundle !== "object" || !("merkle_root" in bundle) || !root.dataset.merkleModule) return null;
+  try {
+    const merkle = await import(root.dataset.merkleModule);
+    const got = await merkle.merkleRoot(Array.isArray(bundle.allocation) ? bundle.allocation : []);
+    if (got === bundle.merkle_root) return { key: "merkle_root", status: "ok", params: { hash: got }, problem: null };
+    return { key: "merkle_root", status: "fail", params: {}, problem: { key: "merkle_root", params: { got, want: String(bundle.merkle_root) } } };
+  } catch (error) {
+    return { key: "merkle_root", status: "fail", params: {}, problem: { key: "malformed", params: { error: "allocation rows" } } };
+  }
+}
+
 async function run(readText, sourceText, fromFile) {
   const thisRun = ++running;
   reset(sourceText);
@@ -160,6 +174,8 @@ async function run(readText, sourceText, fromFile) {
     } catch (error) {
       checks.push({ key: "fields", status: "fail", params: {}, problem: { key: "malformed", params: { error: `${error.name}: ${error.message}` } } });
     }
+    const rootCheck = await merkleRootCheck(bundle);
+    if (rootCheck) checks.push(rootCheck);
     const hashCheck = await bundleHashCheck(bundle, fromFile);
     if (hashCheck) checks.push(hashCheck);
   }
