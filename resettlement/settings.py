@@ -255,6 +255,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_throttle": 1,
 }
 CELERY_TIMEZONE = TIME_ZONE
+# Queues by kind of work (docker-compose.yml runs one worker service per queue, beat on its
+# own): PDF rendering — seconds of CPU a part, memory-hungry — on `pdf`, so a printing run
+# never delays the short jobs (ledger refresh, ticket expiry, audit heads) on `default`.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_PDF_QUEUE = "pdf"
+CELERY_TASK_ROUTES = {
+    "publicity.tasks.render_roster_part": {"queue": CELERY_PDF_QUEUE},
+    "publicity.tasks.render_notices_part": {"queue": CELERY_PDF_QUEUE},
+}
 # Workers log through LOGGING below (JSON in production, with each task's id), not Celery's
 # own format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
