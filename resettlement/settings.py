@@ -126,6 +126,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Behind PgBouncer in transaction pooling (docs/scaling.md) a server-side cursor (what
+# QuerySet.iterator() opens on PostgreSQL) would outlive its transaction's server connection:
+# DATABASE_PGBOUNCER=1 makes iterator() fetch client-side instead.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DATABASE_PGBOUNCER", False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

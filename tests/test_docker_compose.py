@@ -154,10 +154,10 @@ def test_db_and_redis_keep_their_data_in_named_volumes(compose, services, name, 
     assert mounted[data_dir] in compose["volumes"]
 
 
-def settings_under_compose(services, name: str, *names: str) -> dict:
+def settings_under_compose(services, name: str, *names: str, **extra: str) -> dict:
     """The values of `names` in the settings module loaded with the environment compose gives
-    service `name` (in a fresh interpreter: settings read the environment once)."""
-    env = {**os.environ, **environment(services[name])}
+    service `name` (and `extra`), in a fresh interpreter: settings read the environment once."""
+    env = {**os.environ, **environment(services[name]), **extra}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     script = (
         "import json, sys; from resettlement import settings as s; "
@@ -218,6 +218,13 @@ def test_sessions_cache_and_rate_limits_are_shared_by_every_replica(services):
     # django-ratelimit counts in that cache; login failures (axes) are counted in PostgreSQL.
     assert shared["RATELIMIT_USE_CACHE"] in (None, "default")
     assert shared["AXES_HANDLER"] == "resettlement.lockout.AccountOrAddressHandler"
+
+
+def test_behind_pgbouncer_querysets_iterate_without_server_side_cursors(services):
+    direct = settings_under_compose(services, "web", "DATABASES")["DATABASES"]["default"]
+    assert direct["DISABLE_SERVER_SIDE_CURSORS"] is False
+    pooled = settings_under_compose(services, "web", "DATABASES", DATABASE_PGBOUNCER="1")
+    assert pooled["DATABASES"]["default"]["DISABLE_SERVER_SIDE_CURSORS"] is True
 
 
 def test_web_runs_three_replicas_behind_the_proxy(services):
