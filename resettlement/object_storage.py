@@ -76,6 +76,9 @@ def _private_object_options(url_seconds: int) -> dict:
         # Like the disk: a second file with the same name gets a new name, never replaces
         # the first (a document, a PDF part, a backup are never overwritten).
         "file_overwrite": False,
+        # An object read for a download is held in memory up to this size, then on the disk
+        # (the default, 0, would hold any size in memory).
+        "max_memory_size": 5 * 1024 * 1024,
     }
 
 
