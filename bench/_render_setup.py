@@ -211,9 +211,13 @@ def celery_worker(redis_url: str, workers: int, name: str) -> Iterator[subproces
     command += ["--loglevel=WARNING"]
     saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
     saved["task_default_queue"] = app.conf.task_default_queue
+    saved["task_routes"] = app.conf.task_routes
     with tempfile.TemporaryFile() as log:
         worker = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-        app.conf.update(broker_url=redis_url, task_always_eager=False, task_default_queue=queue)
+        # Every task, the PDF ones too, on this run's queue (not the shared `pdf` queue).
+        app.conf.update(
+            broker_url=redis_url, task_always_eager=False, task_default_queue=queue, task_routes={}
+        )
         # Forget broker connections pooled by an earlier benchmark (e.g. an eager seed on
         # the in-memory transport): the ping must go through this worker's broker.
         app._after_fork()

@@ -14,7 +14,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -120,6 +120,91 @@ def gunicorn(env: dict[str, str], *, workers: int = 2, timeout: float = 60) -> I
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def nginx_path() -> str | None:
+    """Debian's nginx (`apt-get install nginx`), or None."""
+    return shutil.which("nginx") or next(
+        (path for path in ("/usr/sbin/nginx",) if os.access(path, os.X_OK)), None
+    )
+
+
+NGINX_CONF = """\
+worker_processes 1;
+daemon off;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    client_body_temp_path {dir}/client_body;
+    proxy_temp_path {dir}/proxy;
+    fastcgi_temp_path {dir}/fastcgi;
+    uwsgi_temp_path {dir}/uwsgi;
+    scgi_temp_path {dir}/scgi;
+    upstream web {{
+{servers}
+        keepalive 64;
+    }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://web;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            # Which replica answered: the tests check that every one did.
+            add_header X-Upstream $upstream_addr always;
+        }}
+    }}
+}}
+"""
+
+
+@contextmanager
+def nginx_proxy(bases: list[str], *, timeout: float = 30) -> Iterator[str]:
+    """nginx on a free loopback port sending requests round-robin to `bases` (as
+    deploy/nginx.conf does to the web replicas); yields its base URL. Needs Debian's nginx."""
+    binary = nginx_path()
+    if binary is None:
+        raise RuntimeError("nginx is not installed (Debian: apt-get install nginx)")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    servers = "\n".join(f"        server {urlsplit(b).netloc};" for b in bases)
+    with tempfile.TemporaryDirectory(prefix="resettlement-proxy-") as directory:
+        # nginx started as root runs its workers as nobody: they must reach their temp folders.
+        os.chmod(directory, 0o755)  # noqa: S103
+        for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
+            os.mkdir(os.path.join(directory, sub), 0o777)  # noqa: S103
+            os.chmod(os.path.join(directory, sub), 0o777)  # noqa: S103
+        conf = os.path.join(directory, "nginx.conf")
+        with open(conf, "w", encoding="utf-8") as handle:
+            handle.write(NGINX_CONF.format(dir=directory, servers=servers, port=port))
+        with tempfile.TemporaryFile() as log:
+            process = subprocess.Popen(  # noqa: S603 - our own configuration
+                [binary, "-c", conf, "-p", directory], stdout=log, stderr=subprocess.STDOUT
+            )
+            try:
+                _wait_until_serving(process, base, log, timeout)
+                yield base
+            finally:
+                process.send_signal(signal.SIGQUIT)  # graceful: finish the requests in flight
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+
+
+@contextmanager
+def replicas(env: dict[str, str], *, count: int, workers: int = 2) -> Iterator[str]:
+    """`count` gunicorn servers (`workers` each, separate ports, one environment: the same
+    database and Redis) behind nginx, as docker-compose.yml runs the web replicas; yields the
+    proxy's base URL."""
+    with ExitStack() as stack:
+        bases = [stack.enter_context(gunicorn(env, workers=workers)) for _ in range(count)]
+        yield stack.enter_context(nginx_proxy(bases))
 
 
 def _wait_until_serving(process: subprocess.Popen, base: str, log, timeout: float) -> None:

@@ -14,6 +14,12 @@ short warm-up of each. Pages:
 Prints requests per second, p99 latency and errors (non-2xx responses and socket errors)
 for each, and each public page's throughput as a share of the trivial view's.
 Target: at least 70 %, p99 under 100 ms, zero errors. Needs wrk (Debian package `wrk`).
+
+Past one machine (docs/scaling.md): PUBLIC_LOAD_REPLICAS=3 starts three gunicorn servers
+(2 workers each, separate ports, the same database and Redis) behind nginx, round-robin, as
+docker-compose.yml runs the web replicas, and prints the same table through the proxy. Needs
+Debian's nginx (`apt-get install nginx`); on one 2-core machine the replicas share the cores,
+so the figure shows the proxy's cost and that nothing breaks across replicas, not a gain.
 """
 
 from __future__ import annotations
@@ -28,7 +34,15 @@ from django.core.management import call_command
 from django.db import connections
 from django.test.utils import override_settings
 
-from bench._server import TRIVIAL, WrkResult, gunicorn, server_environment, wrk
+from bench._server import (
+    TRIVIAL,
+    WrkResult,
+    gunicorn,
+    nginx_path,
+    replicas,
+    server_environment,
+    wrk,
+)
 
 HOUSEHOLDS = int(os.environ.get("BENCH_PUBLIC_HOUSEHOLDS", "300"))
 CONNECTIONS = int(os.environ.get("BENCH_PUBLIC_CONNECTIONS", "64"))
@@ -36,6 +50,8 @@ SECONDS = int(os.environ.get("BENCH_PUBLIC_SECONDS", "10"))
 WARM_UP_SECONDS = 2
 TARGET_SHARE = 0.70
 TARGET_P99_MS = 100.0
+# 1: one gunicorn, as before; N > 1: N gunicorns behind nginx (module docstring).
+REPLICAS = int(os.environ.get("PUBLIC_LOAD_REPLICAS", "1"))
 
 
 def _seed(media: str) -> None:
@@ -92,6 +108,9 @@ def run() -> None:
     if shutil.which("wrk") is None:
         print("  skipped: wrk is not installed (Debian: apt-get install wrk)")
         return
+    if REPLICAS > 1 and nginx_path() is None:
+        print("  skipped: PUBLIC_LOAD_REPLICAS needs nginx (Debian: apt-get install nginx)")
+        return
     media = tempfile.mkdtemp(prefix="resettlement-bench-media-")
     try:
         _seed(media)
@@ -106,7 +125,8 @@ def run() -> None:
             os.environ["DATABASE_URL"], PRIVATE_MEDIA_ROOT=media, DJANGO_SECRET_KEY="bench-" * 8
         )
         load_before = os.getloadavg()
-        with gunicorn(env) as base:
+        server = replicas(env, count=REPLICAS) if REPLICAS > 1 else gunicorn(env)
+        with server as base:
             results = []
             for _label, path in pages:
                 wrk(base + path, connections=CONNECTIONS, seconds=WARM_UP_SECONDS)
@@ -115,6 +135,8 @@ def run() -> None:
     finally:
         shutil.rmtree(media, ignore_errors=True)
 
+    if REPLICAS > 1:
+        print(f"  {REPLICAS} replicas behind nginx (round-robin), each:")
     print(
         f"  gunicorn 2 workers; wrk {CONNECTIONS} connections, {SECONDS} s per page;"
         f" {HOUSEHOLDS} demo households; load average {load_before[0]:.1f} before,"

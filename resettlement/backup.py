@@ -3,7 +3,8 @@
 A backup is a directory of three files:
 
 - ``database.dump``: ``pg_dump --format=custom`` of the database;
-- ``media.tar``: the private media root (uploaded documents, photos, generated PDFs);
+- ``media.tar``: every file of the default storage (uploaded documents, photos, generated
+  PDFs), on the disk or in a bucket (resettlement.object_storage);
 - ``manifest.json``: the SHA-256 and size of both, and the row count of every table as the
   dump holds it.
 
@@ -16,8 +17,12 @@ The row counts and the dump come from one snapshot (``pg_export_snapshot`` share
 after the dump: a file the dump refers to was written before it, so it is in the archive.
 
 A restore checks the manifest before touching anything, restores into an empty database (made
-if missing) and an empty media directory, never the ones this site is running on, and then
-compares every table's row count with the manifest.
+if missing) and an empty media directory or bucket, never the database this site is running
+on, and then compares every table's row count with the manifest.
+
+Backups themselves may go to the ``backups`` storage (a bucket past one machine): the backup
+is made in a private temporary directory and its three files are uploaded under a name;
+a restore from the storage downloads them into one and checks them there.
 
 PostgreSQL only: the embedded SQLite database is a single file, copied while the site is
 stopped.
@@ -30,6 +35,7 @@ import json
 import os
 import subprocess
 import tarfile
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,6 +43,7 @@ from pathlib import Path, PurePosixPath
 
 import dj_database_url
 import psycopg2
+from django.core.files.storage import FileSystemStorage, Storage
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg2 import sql
@@ -212,7 +219,43 @@ def _run(command: list[str], *, env: dict[str, str], what: str) -> None:
         ) from None
 
 
-def _archive_media(media_root: Path, target: Path) -> dict:
+def _storage_walk(storage: Storage, folder: str = "") -> Iterator[tuple[str, bool]]:
+    """Every (name, is_file) of the storage, folders before what they hold, sorted."""
+    try:
+        folders, files = storage.listdir(folder)
+    except FileNotFoundError:  # a media root not made yet: nothing uploaded
+        return
+    entries = [(name, False) for name in folders] + [(name, True) for name in files]
+    for name, is_file in sorted(entries):
+        path = f"{folder}/{name}" if folder else name
+        yield path, is_file
+        if not is_file:
+            yield from _storage_walk(storage, path)
+
+
+def _archive_media(media: Storage, target: Path) -> dict:
+    """Archive every file of `media` (a folder on the disk or a bucket) into `target`."""
+    if isinstance(media, FileSystemStorage):
+        return _archive_media_root(Path(media.location), target)
+    files = size = 0
+    with tarfile.open(target, "w") as archive:
+        archive.addfile(_directory_member(MEDIA_ARCNAME))
+        for name, is_file in _storage_walk(media):
+            if not is_file:
+                archive.addfile(_directory_member(f"{MEDIA_ARCNAME}/{name}"))
+                continue
+            member = tarfile.TarInfo(f"{MEDIA_ARCNAME}/{name}")
+            member.size = media.size(name)
+            member.mode = 0o644
+            member.mtime = int(media.get_modified_time(name).timestamp())
+            with media.open(name, "rb") as handle:
+                archive.addfile(member, handle)
+            files += 1
+            size += member.size
+    return {"files": files, "bytes": size}
+
+
+def _archive_media_root(media_root: Path, target: Path) -> dict:
     files = size = 0
     with tarfile.open(target, "w") as archive:
         archive.addfile(_directory_member(MEDIA_ARCNAME))
@@ -247,7 +290,7 @@ def _owner_only() -> Iterator[None]:
         os.umask(previous)
 
 
-def backup(*, database: Database, media_root: Path, to: Path) -> dict:
+def backup(*, database: Database, media: Storage, to: Path) -> dict:
     """Write a backup into `to` (made if missing; it must be empty). Returns the manifest.
 
     The directory ends up 0700 and every file in it 0600, whatever the umask was."""
@@ -256,13 +299,13 @@ def backup(*, database: Database, media_root: Path, to: Path) -> dict:
     with _owner_only():
         to.mkdir(parents=True, exist_ok=True)
         to.chmod(PRIVATE_DIRECTORY_MODE)  # also an empty directory that was there
-        manifest = _backup_into(database=database, media_root=media_root, to=to)
+        manifest = _backup_into(database=database, media=media, to=to)
         for path in to.iterdir():
             path.chmod(PRIVATE_FILE_MODE)
     return manifest
 
 
-def _backup_into(*, database: Database, media_root: Path, to: Path) -> dict:
+def _backup_into(*, database: Database, media: Storage, to: Path) -> dict:
     connection = database.connect()
     try:
         connection.set_session(isolation_level="REPEATABLE READ", readonly=True)
@@ -286,13 +329,65 @@ def _backup_into(*, database: Database, media_root: Path, to: Path) -> dict:
         connection.rollback()
     finally:
         connection.close()
-    media = _archive_media(media_root, to / MEDIA)
+    archived = _archive_media(media, to / MEDIA)
     return write_manifest(
         to,
         created_at=timezone.now().isoformat(),
         database={"name": database.name, "server_version": server_version, "tables": counts},
-        media=media,
+        media=archived,
     )
+
+
+BACKUP_FILES = (DUMP, MEDIA, MANIFEST)
+
+
+def backup_to_storage(*, database: Database, media: Storage, storage: Storage, name: str) -> dict:
+    """Write a backup as `<name>/` in `storage` (the ``backups`` storage: a bucket past one
+    machine). The name must be new. The backup is made in a private temporary directory,
+    uploaded file by file, and the directory removed. Returns the manifest."""
+    _check_backup_name(name)
+    if storage_has(storage, name):
+        raise BackupError(_("备份 %(n)s 已存在;请指定新的名字。") % {"n": name})
+    with tempfile.TemporaryDirectory(prefix="resettlement-backup-") as scratch:
+        local = Path(scratch) / "backup"
+        manifest = backup(database=database, media=media, to=local)
+        # The manifest last: a backup whose upload broke off has none and is never restored.
+        for file_name in BACKUP_FILES:
+            with (local / file_name).open("rb") as handle:
+                saved = storage.save(f"{name}/{file_name}", handle)
+            if saved != f"{name}/{file_name}":
+                raise BackupError(_("备份文件 %(n)s 写入存储失败。") % {"n": saved})
+    return manifest
+
+
+def backup_from_storage(*, storage: Storage, name: str, into: Path) -> None:
+    """Download backup `<name>/` from `storage` into the directory `into` (made owner only)."""
+    _check_backup_name(name)
+    if not storage.exists(f"{name}/{MANIFEST}"):
+        raise BackupError(_("存储中没有完整的备份 %(n)s(缺少 manifest.json)。") % {"n": name})
+    with _owner_only():
+        into.mkdir(parents=True, exist_ok=True)
+        for file_name in BACKUP_FILES:
+            key = f"{name}/{file_name}"
+            if not storage.exists(key):
+                raise BackupError(_("缺少文件 %(n)s。") % {"n": key})
+            with storage.open(key, "rb") as source, (into / file_name).open("wb") as target:
+                while chunk := source.read(CHUNK):
+                    target.write(chunk)
+
+
+def storage_has(storage: Storage, folder: str) -> bool:
+    try:
+        folders, files = storage.listdir(folder)
+    except FileNotFoundError:
+        return False
+    return bool(folders or files)
+
+
+def _check_backup_name(name: str) -> None:
+    parts = PurePosixPath(name).parts
+    if not name or name.startswith("/") or ".." in parts or len(parts) != 1:
+        raise BackupError(_("备份名 %(n)s 不可用:只能是一个不含 / 的名字。") % {"n": name})
 
 
 # --- Restore ------------------------------------------------------------------------------
@@ -336,7 +431,7 @@ def _prepare_database(target: Database) -> bool:
     return not exists
 
 
-def _unpack_media(archive_path: Path, media_root: Path) -> int:
+def _unpack_media(archive_path: Path, media: Storage) -> int:
     files = 0
     with tarfile.open(archive_path) as archive:
         members = []
@@ -349,20 +444,37 @@ def _unpack_media(archive_path: Path, media_root: Path) -> int:
             member.name = PurePosixPath(*parts[1:]).as_posix()
             members.append(member)
             files += member.isfile()
-        # The "data" filter refuses absolute paths, "..", links out of the folder and devices.
-        archive.extractall(media_root, members=members, filter="data")
+        if isinstance(media, FileSystemStorage):
+            media_root = Path(media.location)
+            media_root.mkdir(parents=True, exist_ok=True)
+            # The "data" filter refuses absolute paths, "..", links out of the folder and
+            # devices.
+            archive.extractall(media_root, members=members, filter="data")
+            return files
+        for member in members:
+            if not member.isfile():
+                continue  # a bucket has no folders
+            if member.name.startswith("/") or ".." in PurePosixPath(member.name).parts:
+                raise BackupError(_("媒体归档中有不允许的条目:%(n)s") % {"n": member.name})
+            saved = media.save(member.name, archive.extractfile(member))
+            if saved != member.name:
+                raise BackupError(_("文件 %(n)s 已存在于目标存储中。") % {"n": member.name})
     return files
 
 
 def restore(
-    *, source: Path, target: Database, current: Database | None, media_root: Path
+    *, source: Path, target: Database, current: Database | None, media: Storage
 ) -> RestoreReport:
-    """Restore the backup in `source` into `target` and `media_root` (both empty)."""
+    """Restore the backup in `source` into `target` and `media` (both empty)."""
     manifest = verify(source)
     if current is not None and target.same_as(current):
         raise BackupError(_("不能恢复到本系统正在使用的数据库 %(n)s。") % {"n": target.name})
-    if media_root.exists() and (not media_root.is_dir() or any(media_root.iterdir())):
-        raise BackupError(_("媒体目录 %(d)s 不是空目录;恢复只写入空目录。") % {"d": media_root})
+    if isinstance(media, FileSystemStorage):
+        media_root = Path(media.location)
+        if media_root.exists() and (not media_root.is_dir() or any(media_root.iterdir())):
+            raise BackupError(_("媒体目录 %(d)s 不是空目录;恢复只写入空目录。") % {"d": media_root})
+    elif storage_has(media, ""):
+        raise BackupError(_("目标存储中已有文件;恢复只写入空的存储(新的存储桶或前缀)。"))
     created = _prepare_database(target)
     _run(
         [
@@ -377,8 +489,7 @@ def restore(
         env=target.environ(),
         what=_("恢复数据库(pg_restore)"),
     )
-    media_root.mkdir(parents=True, exist_ok=True)
-    media_files = _unpack_media(source / MEDIA, media_root)
+    media_files = _unpack_media(source / MEDIA, media)
 
     expected = manifest["database"]["tables"]
     connection = target.connect()

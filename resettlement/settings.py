@@ -16,6 +16,7 @@ from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from resettlement.logs import logging_config
+from resettlement.object_storage import storages_from_environment
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -125,6 +126,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Behind PgBouncer in transaction pooling (docs/scaling.md) a server-side cursor (what
+# QuerySet.iterator() opens on PostgreSQL) would outlive its transaction's server connection:
+# DATABASE_PGBOUNCER=1 makes iterator() fetch client-side instead.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DATABASE_PGBOUNCER", False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -176,19 +181,12 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STORAGES = {
-    # Uploaded documents live outside any URL space; they are only ever streamed by a view
-    # that checks the user's permission (see households.views.documents.document_download).
-    "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "private_media")},
-    },
-    "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not DEBUG
-        else "django.contrib.staticfiles.storage.StaticFilesStorage",
-    },
-}
+# Uploads, generated PDFs and backups: folders on this machine by default, an S3-compatible
+# bucket with STORAGE_URL (resettlement.object_storage, docs/scaling.md).
+STORAGES = storages_from_environment(os.environ, base_dir=BASE_DIR, debug=DEBUG)
+# django-import-export keeps an upload between its preview and its confirmation: in the
+# default storage, so the confirmation may reach any web replica.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.MediaStorage"
 # Request bodies, judged by their Content-Length before anything reads them
 # (resettlement.request_limits; deploy/nginx.conf caps them the same way in front): a
 # logged-in user's request may carry the largest upload the system takes (six 10 MB defect
@@ -261,6 +259,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_throttle": 1,
 }
 CELERY_TIMEZONE = TIME_ZONE
+# Queues by kind of work (docker-compose.yml runs one worker service per queue, beat on its
+# own): PDF rendering — seconds of CPU a part, memory-hungry — on `pdf`, so a printing run
+# never delays the short jobs (ledger refresh, ticket expiry, audit heads) on `default`.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_PDF_QUEUE = "pdf"
+CELERY_TASK_ROUTES = {
+    "publicity.tasks.render_roster_part": {"queue": CELERY_PDF_QUEUE},
+    "publicity.tasks.render_notices_part": {"queue": CELERY_PDF_QUEUE},
+}
 # Workers log through LOGGING below (JSON in production, with each task's id), not Celery's
 # own format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -20,6 +20,7 @@ pytest_plugins = [
     "tests.lottery.fixtures",  # the lottery project and its sessions (lottery, settlement)
     "tests.publicity.fixtures",  # a published roster (publicity, browser)
     "tests.settlement.fixtures",  # money to approve and pay (settlement, security, browser, …)
+    "tests.object_storage",  # an S3-protocol server and a bucket (resettlement, allocation)
 ]
 
 

@@ -1,13 +1,18 @@
-"""The real stack (DESIGN §4): docker-compose.yml runs nginx in front of web (gunicorn), a
-Celery worker and beat, PostgreSQL and Redis, wired together by service name. Docker is not
-available where the tests run, so these read the files the way `docker compose` would (and
-deploy/nginx.conf the way nginx would)."""
+"""The real stack (DESIGN §4): docker-compose.yml runs nginx in front of three web (gunicorn)
+replicas, Celery workers by queue and beat, PostgreSQL, Redis and MinIO, wired together by
+service name. Docker is not available where the tests run, so these read the files the way
+`docker compose` would (and deploy/nginx.conf the way nginx would), and load the settings
+with the environment compose gives the application."""
 
 from __future__ import annotations
 
 import ipaddress
+import json
+import os
 import re
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -16,7 +21,7 @@ import yaml
 from django.urls import resolve
 
 ROOT = Path(__file__).resolve().parent.parent
-APP_SERVICES = ("web", "worker", "beat")
+APP_SERVICES = ("web", "worker", "worker-pdf", "beat")
 
 
 def interpolate(value: str) -> str:
@@ -67,8 +72,10 @@ def named_volumes(service: dict) -> list[str]:
     return sources
 
 
-def test_the_stack_has_web_worker_beat_db_and_redis(services):
-    assert {"web", "worker", "beat", "db", "redis"} <= set(services)
+def test_the_stack_has_web_workers_beat_db_redis_and_object_storage(services):
+    assert {"web", "worker", "worker-pdf", "beat", "db", "redis", "minio", "minio-init"} <= set(
+        services
+    )
 
 
 def test_web_serves_the_wsgi_application_with_gunicorn_on_port_8000(services):
@@ -147,13 +154,108 @@ def test_db_and_redis_keep_their_data_in_named_volumes(compose, services, name, 
     assert mounted[data_dir] in compose["volumes"]
 
 
-def test_uploaded_documents_survive_a_rebuild_in_a_named_volume(compose, services):
-    for name in APP_SERVICES:
-        media_root = environment(services[name])["PRIVATE_MEDIA_ROOT"]
-        assert any(
-            v.split(":")[1] == media_root and v.split(":")[0] in compose["volumes"]
-            for v in services[name]["volumes"]
-        )
+def settings_under_compose(services, name: str, *names: str, **extra: str) -> dict:
+    """The values of `names` in the settings module loaded with the environment compose gives
+    service `name` (and `extra`), in a fresh interpreter: settings read the environment once."""
+    env = {**os.environ, **environment(services[name]), **extra}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    script = (
+        "import json, sys; from resettlement import settings as s; "
+        "print(json.dumps({n: getattr(s, n, None) for n in sys.argv[1:]}, default=str))"
+    )
+    output = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-c", script, *names],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_uploads_pdfs_and_backups_go_to_the_private_minio_bucket(services, name):
+    storages = settings_under_compose(services, name, "STORAGES")["STORAGES"]
+    for alias, prefix in (("default", "media"), ("backups", "backups")):
+        assert storages[alias]["BACKEND"] == "storages.backends.s3.S3Storage"
+        options = storages[alias]["OPTIONS"]
+        assert options["endpoint_url"] == "http://minio:9000"
+        assert options["bucket_name"] == "resettlement" and options["location"] == prefix
+        assert options["default_acl"] == "private" and options["querystring_auth"] is True
+    # No replica keeps files of its own: nothing but the bucket holds them.
+    assert not services[name].get("volumes")
+    assert services[name]["depends_on"]["minio-init"] == {
+        "condition": "service_completed_successfully"
+    }
+
+
+def test_the_bucket_is_made_private_and_the_application_reaches_it_alone(compose, services):
+    assert "minio_data" in named_volumes(services["minio"]) and "minio_data" in compose["volumes"]
+    assert healthy_dependencies(services["minio-init"]) == {"minio"}
+    script = "\n".join(command(services["minio-init"]))
+    assert "mc mb --ignore-existing store/resettlement" in script
+    assert "mc anonymous set none store/resettlement" in script
+    assert 'mc admin policy attach store resettlement-app --user "$$S3_ACCESS_KEY"' in script
+    policy = json.loads((ROOT / "deploy" / "minio-policy.json").read_text(encoding="utf-8"))
+    resources = {r for statement in policy["Statement"] for r in statement["Resource"]}
+    assert resources == {"arn:aws:s3:::resettlement", "arn:aws:s3:::resettlement/*"}
+    # The application signs with its own user's keys, never the administrator's.
+    env = services["web"]["environment"]
+    assert "S3_ACCESS_KEY" in env["AWS_ACCESS_KEY_ID"]
+    assert "MINIO_ROOT" not in json.dumps(env)
+
+
+def test_sessions_cache_and_rate_limits_are_shared_by_every_replica(services):
+    shared = settings_under_compose(
+        services, "web", "SESSION_ENGINE", "CACHES", "RATELIMIT_USE_CACHE", "AXES_HANDLER"
+    )
+    # Sessions in PostgreSQL (Django's default engine), never a replica's memory or disk.
+    assert shared["SESSION_ENGINE"] in (None, "django.contrib.sessions.backends.db")
+    cache = shared["CACHES"]["default"]
+    assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert urlsplit(cache["LOCATION"]).hostname == "redis"
+    # django-ratelimit counts in that cache; login failures (axes) are counted in PostgreSQL.
+    assert shared["RATELIMIT_USE_CACHE"] in (None, "default")
+    assert shared["AXES_HANDLER"] == "resettlement.lockout.AccountOrAddressHandler"
+
+
+def test_behind_pgbouncer_querysets_iterate_without_server_side_cursors(services):
+    direct = settings_under_compose(services, "web", "DATABASES")["DATABASES"]["default"]
+    assert direct["DISABLE_SERVER_SIDE_CURSORS"] is False
+    pooled = settings_under_compose(services, "web", "DATABASES", DATABASE_PGBOUNCER="1")
+    assert pooled["DATABASES"]["default"]["DISABLE_SERVER_SIDE_CURSORS"] is True
+
+
+def test_web_runs_three_replicas_behind_the_proxy(services):
+    assert services["web"]["deploy"]["replicas"] == 3
+    assert "ports" not in services["web"] and "container_name" not in services["web"]
+    text = (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
+    # Docker's DNS names every replica; nginx asks it again, so a new replica gets requests.
+    assert re.search(r"^resolver 127\.0\.0\.11\b", text, re.M)
+    assert re.search(r"upstream resettlement_web\s*\{[^}]*zone resettlement_web", text)
+
+
+def test_celery_work_is_split_into_queues_each_with_its_worker_and_one_beat(services):
+    from resettlement.celery import app
+
+    consumed = {}
+    for name, service in services.items():
+        cmd = command(service) if "command" in service else []
+        if cmd[:1] == ["celery"] and "worker" in cmd:
+            assert not {"-B", "--beat"} & set(cmd), name  # beat never inside a worker
+            (queues,) = [arg.split("=", 1)[1] for arg in cmd if arg.startswith("--queues=")]
+            consumed[name] = set(queues.split(","))
+    assert consumed == {"worker": {"default"}, "worker-pdf": {"pdf"}}
+    app.loader.import_default_modules()
+    project_tasks = [name for name in app.tasks if not name.startswith("celery.")]
+    routed = {name: app.amqp.router.route({}, name)["queue"].name for name in project_tasks}
+    assert routed["publicity.tasks.render_roster_part"] == "pdf"
+    assert routed["publicity.tasks.render_notices_part"] == "pdf"
+    assert routed["oversight.tasks.refresh_overdue_ledger"] == "default"
+    # Every task lands on a queue some worker consumes.
+    assert set(routed.values()) <= set().union(*consumed.values())
+    assert services["beat"]["deploy"]["replicas"] == 1
 
 
 def test_the_web_health_check_calls_a_url_the_app_serves(services):
@@ -234,7 +336,7 @@ def test_the_proxy_is_the_official_nginx_image_with_the_committed_configuration(
 
 def test_the_proxy_passes_every_request_to_gunicorn_with_the_scheme_and_client(nginx):
     text = (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
-    assert re.search(r"upstream resettlement_web\s*\{[^}]*server web:8000;", text)
+    assert re.search(r"upstream resettlement_web\s*\{[^}]*server web:8000[ ;]", text)
     for name, block in nginx.items():
         if name.startswith("location"):
             assert directive(block, "proxy_pass") == ["http://resettlement_web"], name

@@ -5,11 +5,12 @@ export, under /staff/allocation/. Views parse input, call one service and render
 from __future__ import annotations
 
 import contextlib
-import os
-import tempfile
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,6 +26,9 @@ from resettlement.errors import RuleViolation
 from resettlement.imports.files import check_size, format_for_name, read_roster
 
 _SESSION_KEY = "allocation_import"
+# Between the preview and the confirmation the file waits in the default storage, which
+# every web replica sees (a confirmation may reach another replica than the upload).
+_PENDING_FOLDER = "imports/pending"
 
 
 @login_required
@@ -37,9 +41,9 @@ def import_template(request: HttpRequest) -> HttpResponse:
 
 def _forget_upload(request: HttpRequest) -> None:
     pending = request.session.pop(_SESSION_KEY, None)
-    if pending:
+    if pending and pending["path"].startswith(f"{_PENDING_FOLDER}/"):
         with contextlib.suppress(OSError):
-            os.remove(pending["path"])
+            default_storage.delete(pending["path"])
 
 
 @login_required
@@ -67,9 +71,9 @@ def apartment_import(request: HttpRequest) -> HttpResponse:
             context["project"] = project
             if report.ok:
                 _forget_upload(request)
-                handle, path = tempfile.mkstemp(prefix="allocation-import-", suffix=f".{kind}")
-                with os.fdopen(handle, "wb") as stream:
-                    stream.write(data)
+                path = default_storage.save(
+                    f"{_PENDING_FOLDER}/allocation-{uuid.uuid4().hex}.{kind}", ContentFile(data)
+                )
                 request.session[_SESSION_KEY] = {
                     "path": path,
                     "kind": kind,
@@ -81,11 +85,16 @@ def apartment_import(request: HttpRequest) -> HttpResponse:
 
 def _import_confirm(request: HttpRequest) -> HttpResponse:
     pending = request.session.get(_SESSION_KEY)
-    if not pending or not os.path.exists(pending["path"]):
+    if (
+        not pending
+        # A session from before the pending files moved to the storage held a local path.
+        or not pending["path"].startswith(f"{_PENDING_FOLDER}/")
+        or not default_storage.exists(pending["path"])
+    ):
         messages.error(request, _("上传的文件已过期,请重新上传。"))
         return redirect("allocation:apartment-import")
     project = get_object_or_404(visible_projects(request.user), pk=pending["project"])
-    with open(pending["path"], "rb") as stream:
+    with default_storage.open(pending["path"], "rb") as stream:
         data = stream.read()
     try:
         report = apartments_import(

@@ -163,6 +163,27 @@ def test_import_preview_then_confirm(client, leader, estate, types, project):
     assert again.status_code == 302 and Apartment.objects.count() == 2
 
 
+def test_an_import_waits_in_the_shared_bucket_between_preview_and_confirmation(
+    object_storage, client, leader, estate, types, project
+):
+    """The confirmation may reach another web replica than the preview: the pending file is
+    in the storage every replica sees (a bucket past one machine), not in one's /tmp."""
+    s3, bucket = object_storage
+
+    def pending() -> list[str]:
+        listing = s3.list_objects_v2(Bucket=bucket).get("Contents", [])
+        return [item["Key"] for item in listing if item["Key"].startswith("media/imports/")]
+
+    client.force_login(leader)
+    url = reverse("allocation:apartment-import")
+    data = apartments_xlsx([apartment_row()])
+    client.post(url, {"project": project.pk, "import_file": SimpleUploadedFile("r.xlsx", data)})
+    assert len(pending()) == 1
+    assert client.post(url, {"confirm": "1"}).status_code == 302
+    assert Apartment.objects.count() == 1
+    assert pending() == []
+
+
 def test_import_preview_lists_every_problem_by_row_and_column(
     client, leader, estate, types, project
 ):

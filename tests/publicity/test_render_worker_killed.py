@@ -138,12 +138,13 @@ def workers(private_media):
     sending = worker_settings.recovery_settings(queue=queue, prefix=prefix)
     saved = {
         key: app.conf[key]
-        for key in ("broker_url", "broker_transport_options", "task_default_queue")
+        for key in ("broker_url", "broker_transport_options", "task_default_queue", "task_routes")
     }
     app.conf.update(
         broker_url=BROKER,
         broker_transport_options=sending["CELERY_BROKER_TRANSPORT_OPTIONS"],
         task_default_queue=queue,
+        task_routes=sending["CELERY_TASK_ROUTES"],
     )
     app._after_fork()  # forget pooled broker connections made with other settings
     started = Workers(private_media, queue, prefix)

@@ -66,6 +66,7 @@ def real_worker():
         broker_url=BROKER,
         result_backend=BROKER,
         task_default_queue=queue,
+        task_routes={},  # the PDF tasks too: no shared `pdf` queue in a test
         task_always_eager=False,
         worker_hijack_root_logger=False,
     )

@@ -26,6 +26,8 @@ def recovery_settings(*, queue: str, prefix: str) -> dict:
             "global_keyprefix": prefix,
         },
         "CELERY_TASK_DEFAULT_QUEUE": queue,
+        # Every task on the test's own queue, the PDF ones too (no shared `pdf` queue).
+        "CELERY_TASK_ROUTES": {},
     }
 
 

@@ -1,6 +1,8 @@
-"""Back up the PostgreSQL database and the uploaded files into a new directory.
+"""Back up the PostgreSQL database and the uploaded files into a new directory, or into the
+``backups`` storage (a bucket past one machine, resettlement.object_storage).
 
     python manage.py backup --to /backups/2026-11-21
+    python manage.py backup --to-storage 2026-11-21
 
 Writes database.dump (pg_dump, custom format), media.tar and manifest.json (SHA-256 of both
 and every table's row count), readable by the owner only (directory 0700, files 0600). See
@@ -14,8 +16,9 @@ import pwd
 from pathlib import Path
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage, default_storage
+from django.core.files.storage import default_storage, storages
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from resettlement.backup import (
@@ -24,6 +27,7 @@ from resettlement.backup import (
     BackupError,
     Database,
     backup,
+    backup_to_storage,
 )
 
 
@@ -35,23 +39,38 @@ def _owner_name() -> str:
         return str(os.geteuid())
 
 
-def media_root() -> Path:
-    """The private media root: where the default (file system) storage keeps uploads."""
-    if not isinstance(default_storage, FileSystemStorage):
-        raise CommandError(_("上传文件不在本机文件系统中,无法打包备份。"))
-    return Path(default_storage.location)
-
-
 class Command(BaseCommand):
-    help = "Back up the database (pg_dump) and the private media files into a new directory."
+    help = (
+        "Back up the database (pg_dump) and the uploaded files into a new directory, "
+        "or into the backups storage."
+    )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--to", required=True, help="A new or empty directory.")
+        where = parser.add_mutually_exclusive_group(required=True)
+        where.add_argument("--to", help="A new or empty directory.")
+        where.add_argument(
+            "--to-storage",
+            nargs="?",
+            const="",
+            metavar="NAME",
+            help="Into the backups storage (BACKUP_STORAGE_URL, or backups/ beside the "
+            "uploads), under a new NAME (default: the date and time).",
+        )
 
-    def handle(self, *args, to: str, **options) -> None:
+    def handle(self, *args, to: str | None, to_storage: str | None, **options) -> None:
         try:
             database = Database.from_settings(settings.DATABASES["default"])
-            manifest = backup(database=database, media_root=media_root(), to=Path(to))
+            if to is not None:
+                manifest = backup(database=database, media=default_storage, to=Path(to))
+            else:
+                to = to_storage or timezone.now().strftime("%Y-%m-%dT%H%M%SZ")
+                manifest = backup_to_storage(
+                    database=database,
+                    media=default_storage,
+                    storage=storages["backups"],
+                    name=to,
+                )
+                to = f"backups:{to}"
         except BackupError as exc:
             raise CommandError(str(exc)) from None
         tables = manifest["database"]["tables"]
