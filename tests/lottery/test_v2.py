@@ -20,6 +20,7 @@ from django.core.management import call_command
 
 from allocation.models import Estate
 from lottery import algorithm
+from lottery.models import LotterySession
 from lottery.services.draws import lottery_draw_next, lottery_draw_remaining
 from lottery.services.sessions import (
     lottery_session_confirm,
@@ -231,3 +232,97 @@ def test_the_command_refuses_a_v2_bundle_with_another_public_value(v2_signed, tm
     path.write_text(json.dumps(_tampered(v2_signed.bundle, "public_value")), encoding="utf-8")
     with pytest.raises(CommandError):
         call_command("verify_lottery", str(path))
+
+
+# -- the pages: the new-session form, the console, the hall's big screen, the record -------
+
+
+def test_the_leader_names_the_public_value_on_the_new_session_form(client, lottery_project, leader):
+    client.force_login(leader)
+    project = lottery_project.project
+    form = {
+        "project": project.code,
+        "code": "F2",
+        "title": "第二场",
+        "estate": lottery_project.estate.pk,
+        "communities": [c.pk for c in lottery_project.communities],
+        "mode": "direct",
+        "public_source_kind": "sports_lottery",
+        "public_game": "排列3",
+        "public_draw": "26330",
+        "public_date": TOMORROW,
+    }
+    response = client.post(f"/staff/lottery/new/?project={project.code}", form)
+    assert response.status_code == 302
+    session = LotterySession.objects.get(code="F2")
+    assert session.commitment_record["public_source"] == {
+        "kind": "sports_lottery",
+        "game": "排列3",
+        "draw": "26330",
+        "date": TOMORROW,
+    }
+    page = client.get(f"/staff/lottery/{session.code}/").content.decode()
+    assert "中国体育彩票 排列3 第 26330 期" in page and session.commitment in page
+
+
+def test_the_notary_enters_the_public_value_at_the_console(
+    client, lottery_project, leader, notary, operator
+):
+    session = create_session(lottery_project, leader, public_source=LOTTERY)
+    _confirm(session, notary)
+    client.force_login(notary)
+    client.post(f"/staff/lottery/{session.code}/entropy/", {"witness_entropy": "6 6 1"})
+    page = client.get(f"/staff/lottery/{session.code}/").content.decode()
+    assert 'id="public-value-form"' in page and 'id="entropy-form"' not in page
+    client.force_login(operator)
+    refused = client.post(
+        f"/staff/lottery/{session.code}/draw/",
+        {"expected_position": 1},
+        HTTP_ACCEPT="application/json",
+    )
+    assert refused.json()["code"] == "public_value_missing"
+    client.force_login(notary)
+    done = client.post(
+        f"/staff/lottery/{session.code}/public-value/",
+        {"value": "0 4 9"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert done.json()["ok"], done.json()
+    session.refresh_from_db()
+    assert session.status == "drawing" and session.public_value == "0 4 9"
+
+
+def test_the_big_screen_shows_the_trust_from_commitment_to_bundle(
+    client, lottery_project, leader, notary, operator
+):
+    session = create_session(lottery_project, leader, public_source=LOTTERY)
+    client.force_login(notary)
+    start = client.get(f"/staff/lottery/{session.code}/screen/").content.decode()
+    assert session.commitment in start and "福彩3D" in start and "待公布后录入" in start
+    assert 'id="screen-end"' in start and "hidden" in start.split('id="screen-end"')[1][:80]
+    _confirm(session, notary)
+    lottery_session_enter_entropy(actor=notary, session=session, witness_entropy="2 2 5")
+    lottery_session_enter_public_value(actor=notary, session=session, value="7 0 3")
+    state = client.get(f"/staff/lottery/{session.code}/screen/state.json").json()
+    assert state["public_value"] == "7 0 3" and state["witness_entropy"] == "2 2 5"
+    assert state["bundle_sha256"] == ""
+    lottery_draw_remaining(actor=operator, session=session)
+    signed = lottery_session_sign_off(actor=notary, session=session, witnesses="王某")
+    end = client.get(f"/staff/lottery/{session.code}/screen/").content.decode()
+    after = end.split('id="screen-end"')[1][:120]
+    assert "hidden" not in after
+    assert signed.bundle_sha256 in end and "7 0 3" in end
+    assert f"/public/lottery/{session.code}/verify/" in end
+    assert 'id="screen-verify-qr" src="data:image/png;base64,' in end
+
+
+def test_the_notarial_record_says_where_the_public_value_came_from(v2_signed):
+    from lottery.pdf.notarial_record import notarial_record_pdf
+    from tests.pdf import pdf_pages, squeezed
+
+    text = "".join(squeezed(page) for page in pdf_pages(notarial_record_pdf(v2_signed)))
+    assert "rs-lottery-v2" in text
+    assert "中国福利彩票福彩3D第2026330期" in text
+    assert "公开随机数381" in text  # the public value "3 8 1" as entered
+    assert "开奖公告" in text  # how to look it up
+    assert v2_signed.commitment[:32] in text
