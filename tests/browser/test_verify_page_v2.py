@@ -97,3 +97,30 @@ def test_a_v1_and_the_documented_v2_example_still_verify_on_the_page(page, live_
     for bundle in (checker.example_bundle(), checker.example_bundle_v2()):
         choose_file(page, bundle, f"{bundle['session']['code']}.json")
         assert verdict(page, "verified").startswith("验证通过"), bundle["algorithm"]
+
+
+def test_the_demo_s_v2_session_verifies_on_a_phone_and_a_changed_public_value_fails(
+    phone_page, live_server, tmp_path
+):
+    """The demo (seed_demo) signs YH2013-01B under rs-lottery-v2 through the real services;
+    its published bundle verifies on the phone page, and the same bundle with another public
+    value is refused with the public value's own message."""
+    from django.test import override_settings
+
+    from lottery.models import LotterySession
+    from tests.demo.seeding import demo_settings, seed
+
+    with override_settings(**demo_settings(tmp_path)):
+        seed()
+    demo = LotterySession.objects.get(code="YH2013-01B")
+    assert demo.algorithm == "rs-lottery-v2"
+    page = phone_page
+    page.goto(f"{live_server.url}/public/lottery/{demo.code}/")
+    assert "福彩3D" in page.inner_text("#commitment-record")
+    page.goto(f"{live_server.url}/public/lottery/{demo.code}/verify/")
+    assert verdict(page, "verified") == "验证通过:全部结果与重新计算一致"
+    assert demo.public_value in page.inner_text("#checks li[data-check=public_value]")
+    changed = copy.deepcopy(demo.bundle)
+    changed["public_value"] = "0 0 0" if demo.public_value != "0 0 0" else "1 1 1"
+    choose_file(page, changed, "changed-public-value.json")
+    assert "公开随机数、见证随机数或种子被改动过" in verdict(page, "failed")
