@@ -21,7 +21,10 @@ before the real day):
   drawn), `notary` confirms and enters the entropy, `operator` checks in most households
   (by the notice's lookup code, some by the head's ID number) and draws; the absent ones
   are drawn by proxy (代摇); `notary` signs off with the witnesses, and the bundle is
-  verified before the stage ends;
+  verified before the stage ends. The smallest community is drawn after it in a second
+  session (YH2013-01B) under rs-lottery-v2: `leader` names that evening's 福彩3D draw when
+  creating it, and `notary` enters its numbers (made up: the demo cannot look them up)
+  besides the dice; that bundle is verified too;
 - after the lottery day, households the leader approves late (reviewed before, approved
   only now): the first is posted in a supplementary entitlement roster of its community
   (补充公示, period running), the second in none yet: its supplementary roster, drafted
@@ -107,6 +110,8 @@ class LotterySummary:
     proxies: int
     late: list[str] = field(default_factory=list)
     refused: str = ""
+    # The second session of the day, rs-lottery-v2 (None when only one community takes part).
+    v2: LotterySession | None = None
 
     def lines(self) -> list[str]:
         fits = self.demands
@@ -124,6 +129,16 @@ class LotterySummary:
             f"  session {self.session.code}: signed, {len(self.session.participants)} households "
             f"({self.check_ins} checked in, {self.proxies} by proxy), "
             f"bundle SHA-256 {self.session.bundle_sha256[:16]}…",
+            *(
+                [
+                    f"  session {self.v2.code}: signed, rs-lottery-v2, "
+                    f"{len(self.v2.participants)} households, public value named in advance "
+                    f"{self.v2.public_source['game']} {self.v2.public_source['draw']} "
+                    f"({self.v2.public_source['date']}): {self.v2.public_value}"
+                ]
+                if self.v2
+                else []
+            ),
             *(late if self.late else []),
         ]
 
@@ -248,10 +263,52 @@ def _dice(rng: random.Random, throws: int = 12) -> str:
     return " ".join(str(rng.randint(1, 6)) for _ in range(throws))
 
 
-def _session(project, estate, users, *, code, title, rehearsal, rng) -> LotterySession:
-    communities = Community.objects.filter(
-        project=project, households__demand__isnull=False
-    ).distinct()
+def _drawing_communities(project) -> list[Community]:
+    return list(
+        Community.objects.filter(project=project, households__demand__isnull=False)
+        .distinct()
+        .order_by("code")
+    )
+
+
+def _v2_community(project) -> Community | None:
+    """The community drawn in the day's second session (rs-lottery-v2): the one with the
+    fewest households that chose apartments (ties by code); none when only one takes part."""
+    communities = _drawing_communities(project)
+    if len(communities) < 2:
+        return None
+    sizes = Counter(
+        Demand.objects.filter(project=project).values_list("household__community_id", flat=True)
+    )
+    return min(communities, key=lambda c: (sizes[c.pk], c.code))
+
+
+def _welfare_draw_today() -> dict[str, str]:
+    """The 福彩3D draw of the lottery day, named when the session is created (it is drawn
+    that evening; its number here is the day of the year, as the demo cannot look it up)."""
+    today = periods.today()
+    return {
+        "kind": "welfare_lottery",
+        "game": "福彩3D",
+        "draw": f"{today.year}{today.timetuple().tm_yday:03d}",
+        "date": today.isoformat(),
+    }
+
+
+def _session(
+    project,
+    estate,
+    users,
+    *,
+    code,
+    title,
+    rehearsal,
+    rng,
+    communities=None,
+    public_source=None,
+) -> LotterySession:
+    if communities is None:
+        communities = _drawing_communities(project)
     session = sessions.lottery_session_create(
         actor=users["leader"],
         project=project,
@@ -261,6 +318,7 @@ def _session(project, estate, users, *, code, title, rehearsal, rng) -> LotteryS
         title=title,
         mode=SessionMode.DIRECT,
         rehearsal=rehearsal,
+        public_source=public_source,
     )
     sessions.lottery_session_confirm(
         actor=users["notary"],
@@ -271,6 +329,34 @@ def _session(project, estate, users, *, code, title, rehearsal, rng) -> LotteryS
     return sessions.lottery_session_enter_entropy(
         actor=users["notary"], session=session, witness_entropy=_dice(rng)
     )
+
+
+def _v2_session(project, estate, users, community, rng: random.Random) -> LotterySession:
+    """The day's second session, for one community, under rs-lottery-v2: `leader` names the
+    evening's 福彩3D draw when creating it; `notary` confirms, enters the hall's dice and,
+    once the draw is out, its numbers (made up here); the draws and sign-off as before."""
+    session = _session(
+        project,
+        estate,
+        users,
+        code=f"{MAIN_PROJECT_CODE}-01B",
+        title=f"{ESTATE_NAME}分房摇号 第一场(续):{community.name}",
+        rehearsal=False,
+        rng=rng,
+        communities=[community],
+        public_source=_welfare_draw_today(),
+    )
+    numbers = " ".join(str(rng.randint(0, 9)) for _ in range(3))
+    session = sessions.lottery_session_enter_public_value(
+        actor=users["notary"], session=session, value=numbers
+    )
+    _check_in(session, users["operator"], rng)
+    draws.lottery_draw_remaining(actor=users["operator"], session=session)
+    session = sign_off.lottery_session_sign_off(
+        actor=users["notary"], session=session, witnesses=WITNESSES
+    )
+    _verified(session)
+    return session
 
 
 def _check_in(session: LotterySession, operator, rng: random.Random) -> int:
@@ -429,6 +515,7 @@ def seed_lottery(
     )
     progress(f"  {MAIN_PROJECT_CODE}: rehearsal {rehearsal.code} drawn and signed")
 
+    second = _v2_community(project)
     session = _session(
         project,
         estate,
@@ -437,12 +524,16 @@ def seed_lottery(
         title=f"{ESTATE_NAME}分房摇号 第一场",
         rehearsal=False,
         rng=rng,
+        communities=[c for c in _drawing_communities(project) if c != second],
     )
     check_ins = _check_in(session, operator, rng)
     draws.lottery_draw_remaining(actor=operator, session=session)
     session = sign_off.lottery_session_sign_off(actor=notary, session=session, witnesses=WITNESSES)
     _verified(session)
     progress(f"  {MAIN_PROJECT_CODE}: lottery {session.code} signed off, bundle verified")
+    v2 = _v2_session(project, estate, users, second, rng) if second else None
+    if v2:
+        progress(f"  {MAIN_PROJECT_CODE}: lottery {v2.code} (rs-lottery-v2) signed off, verified")
     late, refused = _late_approvals(project, estate, users, rng)
 
     fits = Counter(
@@ -459,6 +550,7 @@ def seed_lottery(
         proxies=len(session.participants) - check_ins,
         late=[h.code for h in late],
         refused=refused,
+        v2=v2,
     )
 
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Check a published rs-lottery-v1 lottery bundle from the bundle alone.
+"""Check a published rs-lottery-v1 or rs-lottery-v2 lottery bundle from the bundle alone.
 
     python3 verify_lottery.py bundle.json        check a bundle; exit 0 if VERIFIED, 1 if FAILED
     python3 verify_lottery.py --vectors          print the test vectors (docs/lottery.md §14)
     python3 verify_lottery.py --example-bundle   print the worked example's bundle (§15)
     python3 verify_lottery.py --edge-bundle      print the edge example's bundle (V12)
+    python3 verify_lottery.py --example-bundle-v2  the worked example as rs-lottery-v2 (V13)
 
 Standard library only, Python 3.8 or newer, one file: download it and run it. It is a second,
 independent implementation written from the specification in docs/lottery.md (it does not use
@@ -22,6 +23,8 @@ import sys
 import unicodedata
 
 ALGORITHM = "rs-lottery-v1"
+ALGORITHM_V2 = "rs-lottery-v2"
+PUBLIC_SOURCE_KINDS = ("welfare_lottery", "sports_lottery", "drand")
 TIER_POINTS = {"A": 3, "B": 2, "C": 1}  # §10.4
 TWO_64 = 2**64
 
@@ -53,6 +56,111 @@ def nfc(text: str) -> str:
 def make_seed(server_secret: bytes, witness_entropy: str) -> bytes:
     """seed = SHA-256(server_secret || 0x00 || UTF-8(NFC(witness_entropy)))."""
     return hashlib.sha256(server_secret + b"\x00" + nfc(witness_entropy).encode("utf-8")).digest()
+
+
+# -- §13a rs-lottery-v2: the commitment record, the public value and the seed --------------------
+
+
+def v2_step_prefix(estate: str, estates) -> str:
+    """§13a.2: "" when the record lists one estate, "<estate>/" when it lists several."""
+    return estate + "/" if len(estates) > 1 else ""
+
+
+def public_value_normal(kind: str, value: str) -> str:
+    """§13a.3: NFC, trimmed; a lottery's numbers with each run of white space as one space,
+    a drand randomness in lower case."""
+    value = nfc(value).strip()
+    return value.lower() if kind == "drand" else " ".join(value.split())
+
+
+def make_seed_v2(server_secret: bytes, commitment: str, public_value: str, entropy: str) -> bytes:
+    """§13a.4: SHA-256("rs-lottery-v2" 00 secret commitment len(P) P len(E) E)."""
+    p = public_value.encode("utf-8")
+    e = nfc(entropy).encode("utf-8")
+    return hashlib.sha256(
+        ALGORITHM_V2.encode("ascii")
+        + b"\x00"
+        + server_secret
+        + bytes.fromhex(commitment)
+        + len(p).to_bytes(4, "big")
+        + p
+        + len(e).to_bytes(4, "big")
+        + e
+    ).digest()
+
+
+def check_record(bundle: dict, secret: bytes) -> str:
+    """§13a.5 checks 2a-2c: the commitment is the record's hash, the record names this secret,
+    its step prefix follows from its estates, and it binds what the bundle used."""
+    record = bundle["commitment_record"]
+    if not isinstance(record, dict):
+        raise Problem("commitment_record is not an object")
+    digest = sha256_hex(canonical_bytes(record))
+    if digest != bundle["commitment"]:
+        raise Problem(
+            f"the commitment record hashes to {digest}, the published commitment is "
+            f"{bundle['commitment']}"
+        )
+    if record.get("algorithm") != ALGORITHM_V2:
+        raise Problem(f"the record's algorithm is {record.get('algorithm')!r}")
+    if record.get("secret_sha256") != sha256_hex(secret):
+        raise Problem("the record's secret_sha256 is not SHA-256 of the revealed secret")
+    estates, estate = record.get("estates"), record.get("estate")
+    if not isinstance(estates, list) or estates != sorted(set(estates)) or estate not in estates:
+        raise Problem(f"the record's estates {estates!r} are not a sorted list holding {estate!r}")
+    want = v2_step_prefix(estate, estates)
+    if record.get("step_prefix") != want:
+        raise Problem(
+            f"the record's step_prefix {record.get('step_prefix')!r} does not follow from its "
+            f"estates {estates}: it must be {want!r}"
+        )
+    if bundle.get("step_prefix") != want:
+        raise Problem(
+            f"the bundle's step_prefix {bundle.get('step_prefix')!r} is not the record's {want!r}"
+        )
+    session = bundle.get("session") or {}
+    bound = {
+        "session": session.get("code"),
+        "project": session.get("project"),
+        "estate": session.get("estate"),
+        "mode": session.get("mode"),
+        "fixed_village_order": bundle.get("fixed_village_order"),
+        "participants_sha256": bundle.get("participants_sha256"),
+        "inventory_sha256": bundle.get("inventory_sha256"),
+    }
+    for name, given in bound.items():
+        if record.get(name) != given:
+            raise Problem(f"the bundle's {name} {given!r} is not the record's {record.get(name)!r}")
+    return f"commitment = SHA-256(record), step_prefix {want!r} from estates {' '.join(estates)}"
+
+
+def check_public_value(bundle: dict) -> str:
+    """§13a.3: the public value is in the form its source's kind asks; a drand randomness is
+    SHA-256 of the signature given with it (the signature itself is checked against the drand
+    chain by the reader, §13a.6)."""
+    source = bundle["commitment_record"].get("public_source") or {}
+    kind = source.get("kind")
+    value, signature = bundle["public_value"], bundle.get("public_signature")
+    if kind not in PUBLIC_SOURCE_KINDS:
+        raise Problem(f"the record names no public source of a known kind ({kind!r})")
+    if not isinstance(value, str) or not value:
+        raise Problem("public_value is empty or not a string")
+    if public_value_normal(kind, value) != value:
+        raise Problem(f"public_value {value!r} is not in its normal form (§13a.3)")
+    if kind == "drand":
+        if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
+            raise Problem("a drand randomness is 64 lower-case hexadecimal digits")
+        if not isinstance(signature, str) or not signature:
+            raise Problem("a drand public value needs its signature")
+        digest = sha256_hex(_hex(signature, "public_signature"))
+        if digest != value:
+            raise Problem(
+                f"the drand randomness {value} is not SHA-256 of the signature ({digest})"
+            )
+        return f"drand round {source.get('round')}: randomness = SHA-256(signature)"
+    if signature:
+        raise Problem("only a drand public value carries a signature")
+    return f"{source.get('game')} draw {source.get('draw')} of {source.get('date')}: {value}"
 
 
 # -- §6 the random stream, §7 uniform(n), §8 shuffle -------------------------------------------
@@ -479,6 +587,7 @@ REQUIRED = [
     "steps",
     "allocation",
 ]
+REQUIRED_V2 = ["commitment_record", "public_value", "step_prefix"]
 
 
 class Report:
@@ -628,15 +737,29 @@ def verify(bundle: dict) -> Report:
     if missing:
         report.fail(f"the bundle lacks the fields {', '.join(missing)}")
         return report
+    v2 = bundle["algorithm"] == ALGORITHM_V2
     report.check(
-        "algorithm is rs-lottery-v1",
-        lambda: _expect(bundle["algorithm"] == ALGORITHM, f"algorithm is {bundle['algorithm']!r}"),
+        "algorithm is rs-lottery-v1 or rs-lottery-v2",
+        lambda: _expect(
+            bundle["algorithm"] in (ALGORITHM, ALGORITHM_V2),
+            f"algorithm is {bundle['algorithm']!r}",
+        ),
     )
+    if v2:
+        lacking = [name for name in REQUIRED_V2 if name not in bundle]
+        if lacking:
+            report.fail(f"an rs-lottery-v2 bundle lacks the fields {', '.join(lacking)}")
+            return report
 
     secret = report.check(
         "server_secret is hex", lambda: _hex(bundle["server_secret"], "server_secret")
     )
-    if isinstance(secret, bytes):
+    if isinstance(secret, bytes) and v2:
+        report.check(
+            "the commitment record binds the session (§13a)", lambda: check_record(bundle, secret)
+        )
+        report.check("public value well formed (§13a.3)", lambda: check_public_value(bundle))
+    elif isinstance(secret, bytes):
         report.check(
             "commitment = SHA-256(server_secret)",
             lambda: _expect(
@@ -651,7 +774,13 @@ def verify(bundle: dict) -> Report:
         lambda: _expect(nfc(entropy) == entropy, "witness_entropy is not in NFC form"),
     )
     seed = None
-    if isinstance(secret, bytes):
+    if isinstance(secret, bytes) and v2:
+        seed = report.check(
+            "seed = SHA-256(v2 || 00 || secret || commitment || public value || entropy) (§13a.4)",
+            lambda: _v2_seed(bundle, secret, entropy),
+        )
+        seed = seed if isinstance(seed, bytes) else None
+    elif isinstance(secret, bytes):
         seed = make_seed(secret, entropy)
         report.check(
             "seed = SHA-256(server_secret || 00 || UTF-8(witness_entropy))",
@@ -778,6 +907,17 @@ def _check_root(bundle: dict) -> str:
     return root
 
 
+def _v2_seed(bundle: dict, secret: bytes, entropy: str) -> bytes:
+    seed = make_seed_v2(
+        secret, _hex(bundle["commitment"], "commitment").hex(), bundle["public_value"], entropy
+    )
+    _expect(
+        seed.hex() == bundle["seed"],
+        f"recomputed seed {seed.hex()} differs from the bundle's {bundle['seed']}",
+    )
+    return seed
+
+
 def _expect(condition: bool, problem: str) -> None:
     if not condition:
         raise Problem(problem)
@@ -872,6 +1012,112 @@ def example_bundle(inventory=None, participants=None, code: str = "EXAMPLE-1") -
             for code in sorted(allocation)
         ],
     }
+
+
+# V13 (§13a): the worked example as an rs-lottery-v2 session. Its public value was named in
+# advance: the 福彩3D draw 2024130 of 17 May 2024 (here with made-up numbers "3 8 1"); the
+# drand variant uses a made-up 48-byte signature 0x01 … 0x30 (so its randomness is SHA-256 of
+# those bytes), only to show the arithmetic.
+V13_LOTTERY = {"kind": "welfare_lottery", "game": "福彩3D", "draw": "2024130", "date": "2024-05-17"}
+V13_LOTTERY_VALUE = "3 8 1"
+V13_DRAND = {"kind": "drand", "chain": "ab" * 32, "round": 1000}
+V13_SIGNATURE = bytes(range(1, 49))
+
+
+def v2_record(bundle: dict, public_source: dict, estates=("E1",)) -> dict:
+    """§13a.2: the commitment record of a session like `bundle` (its snapshots and settings)."""
+    session = bundle["session"]
+    estates = sorted(set(estates))
+    return {
+        "algorithm": ALGORITHM_V2,
+        "secret_sha256": sha256_hex(VECTOR_SECRET),
+        "project": session["project"],
+        "session": session["code"],
+        "estate": session["estate"],
+        "estates": estates,
+        "step_prefix": v2_step_prefix(session["estate"], estates),
+        "mode": session["mode"],
+        "fixed_village_order": bundle["fixed_village_order"],
+        "participants_sha256": bundle["participants_sha256"],
+        "inventory_sha256": bundle["inventory_sha256"],
+        "public_source": public_source,
+    }
+
+
+def example_bundle_v2() -> dict:
+    """V13: the worked example of §15 as an rs-lottery-v2 bundle (it verifies)."""
+    bundle = example_bundle(code="EXAMPLE-V2")
+    record = v2_record(bundle, V13_LOTTERY)
+    commitment = sha256_hex(canonical_bytes(record))
+    seed = make_seed_v2(VECTOR_SECRET, commitment, V13_LOTTERY_VALUE, VECTOR_ENTROPY)
+    steps = expected_steps(seed, bundle["participants"])
+    allocation = direct_allocation(bundle["inventory"], bundle["participants"], steps)
+    bundle["session"]["public_value_at"] = "2024-05-18T01:35:00Z"
+    bundle.update(
+        {
+            "algorithm": ALGORITHM_V2,
+            "commitment_record": record,
+            "commitment": commitment,
+            "public_value": V13_LOTTERY_VALUE,
+            "public_signature": None,
+            "seed": seed.hex(),
+            "steps": steps,
+            "allocation": [
+                {"household": code, "apartments": sorted(allocation[code])}
+                for code in sorted(allocation)
+            ],
+        }
+    )
+    return bundle
+
+
+def _v13_lines() -> list:
+    out = []
+    bundle = example_bundle_v2()
+    record = bundle["commitment_record"]
+    out.append("    public_source          " + canonical_bytes(V13_LOTTERY).decode("utf-8"))
+    out.append("    public_value           " + json.dumps(V13_LOTTERY_VALUE))
+    out.append("    commitment record (canonical JSON, one line):")
+    out.append("    " + canonical_bytes(record).decode("utf-8"))
+    out.append("    commitment             " + bundle["commitment"])
+    seed_input = (
+        ALGORITHM_V2.encode("ascii")
+        + b"\x00"
+        + VECTOR_SECRET
+        + bytes.fromhex(bundle["commitment"])
+        + len(V13_LOTTERY_VALUE.encode()).to_bytes(4, "big")
+        + V13_LOTTERY_VALUE.encode()
+        + len(VECTOR_ENTROPY.encode()).to_bytes(4, "big")
+        + VECTOR_ENTROPY.encode()
+    )
+    out.append("    seed input (hex)       " + seed_input.hex())
+    out.append("    seed                   " + bundle["seed"])
+    for step in bundle["steps"]:
+        out.append(
+            f"    step {step['label']:<16} {' '.join(step['participants'])}  ->  "
+            f"{' '.join(step['order'])}"
+        )
+    for row in bundle["allocation"]:
+        out.append(f"    {row['household']}  {' '.join(row['apartments'])}")
+    two = v2_record(bundle, V13_LOTTERY, estates=("E2", "E1"))
+    two_commitment = sha256_hex(canonical_bytes(two))
+    out.append('    the same session in a project with estates E1 E2 (step_prefix "E1/"):')
+    out.append("    commitment             " + two_commitment)
+    two_seed = make_seed_v2(VECTOR_SECRET, two_commitment, V13_LOTTERY_VALUE, VECTOR_ENTROPY)
+    out.append("    seed                   " + two_seed.hex())
+    village = expected_steps(two_seed, bundle["participants"], "E1/")[0]
+    out.append(f"    step {village['label']:<16} {' '.join(village['order'])}")
+    drand = v2_record(bundle, V13_DRAND)
+    randomness = sha256_hex(V13_SIGNATURE)
+    drand_commitment = sha256_hex(canonical_bytes(drand))
+    out.append("    the same session with a drand round named instead:")
+    out.append("    public_source          " + canonical_bytes(V13_DRAND).decode("utf-8"))
+    out.append("    signature              " + V13_SIGNATURE.hex())
+    out.append("    randomness = SHA-256   " + randomness)
+    out.append("    commitment             " + drand_commitment)
+    drand_seed = make_seed_v2(VECTOR_SECRET, drand_commitment, randomness, VECTOR_ENTROPY)
+    out.append("    seed                   " + drand_seed.hex())
+    return out
 
 
 def edge_bundle() -> dict:
@@ -1048,6 +1294,10 @@ def vectors() -> str:
     out.append("    allocation, as the bundle lists it (canonical JSON):")
     for row in bundle["allocation"]:
         out.append("    " + canonical_bytes(row).decode("utf-8"))
+    out.append(
+        "V13 rs-lottery-v2 (docs/lottery.md §13a): the worked example, secret of V1, entropy of V3"
+    )
+    out.extend(_v13_lines())
     return "\n".join(out)
 
 
@@ -1105,7 +1355,7 @@ EXAMPLE_TIERS = {a["code"]: a["tier"] for a in EXAMPLE_INVENTORY}
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description="Verify an rs-lottery-v1 lottery bundle.")
+    parser = argparse.ArgumentParser(description="Verify an rs-lottery-v1 or v2 lottery bundle.")
     parser.add_argument("bundle", nargs="?", help="the bundle JSON file ('-' for standard input)")
     parser.add_argument("--vectors", action="store_true", help="print the test vectors")
     parser.add_argument(
@@ -1114,14 +1364,22 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--edge-bundle", action="store_true", help="print the edge example's bundle (V12)"
     )
+    parser.add_argument(
+        "--example-bundle-v2",
+        action="store_true",
+        help="print the worked example as an rs-lottery-v2 bundle (V13)",
+    )
     args = parser.parse_args(argv)
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(encoding="utf-8")
     if args.vectors:
         print(vectors())
         return 0
-    if args.example_bundle or args.edge_bundle:
-        bundle = edge_bundle() if args.edge_bundle else example_bundle()
+    if args.example_bundle or args.edge_bundle or args.example_bundle_v2:
+        if args.example_bundle_v2:
+            bundle = example_bundle_v2()
+        else:
+            bundle = edge_bundle() if args.edge_bundle else example_bundle()
         print(json.dumps(bundle, ensure_ascii=False, indent=1))
         return 0
     if not args.bundle:
@@ -1139,7 +1397,7 @@ def main(argv=None) -> int:
         print("FAILED: the file does not hold a JSON object")
         return 1
     session = bundle.get("session") if isinstance(bundle.get("session"), dict) else {}
-    print(f"rs-lottery-v1 verification of {args.bundle}")
+    print(f"{bundle.get('algorithm')} verification of {args.bundle}")
     print(
         f"session {session.get('code')} · project {session.get('project')} · estate "
         f"{session.get('estate')} · mode {session.get('mode')} · closed {session.get('closed_at')}"

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ from itertools import combinations
 from typing import Any
 
 ALGORITHM = "rs-lottery-v1"
+ALGORITHM_V2 = "rs-lottery-v2"
+ALGORITHMS = (ALGORITHM, ALGORITHM_V2)
 SECRET_BYTES = 32
 TIER_POINTS = {"A": 3, "B": 2, "C": 1}
 
@@ -64,6 +67,106 @@ def seed_of(server_secret: bytes, witness_entropy: str) -> bytes:
     """seed = SHA-256(server_secret || 0x00 || UTF-8(NFC(witness_entropy)))."""
     entropy = normalise_entropy(witness_entropy).encode("utf-8")
     return hashlib.sha256(server_secret + b"\x00" + entropy).digest()
+
+
+# -- rs-lottery-v2: the commitment record and the public value (docs/lottery.md §13a) --------
+
+# Where the public random value named in advance will be published.
+PUBLIC_SOURCE_KINDS = ("welfare_lottery", "sports_lottery", "drand")
+_WHITESPACE = re.compile(r"\s+")
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+def step_prefix_of(estate_code: str, estates: Sequence[str]) -> str:
+    """v2: the step prefix follows from the estates listed in the commitment record: "" when
+    the project has one estate, "<estate code>/" when it has several."""
+    return f"{estate_code}/" if len(estates) > 1 else ""
+
+
+def commitment_record(
+    *,
+    server_secret: bytes,
+    project: str,
+    session: str,
+    estate: str,
+    estates: Sequence[str],
+    mode: str,
+    fixed_village_order: Sequence[str] | None,
+    participants_sha256: str,
+    inventory_sha256: str,
+    public_source: Mapping[str, Any],
+) -> dict[str, Any]:
+    """What a v2 session binds itself to at creation, before the hall's entropy or the
+    public value exist; its SHA-256 (canonical JSON) is the published commitment."""
+    estates = sorted(set(estates))
+    return {
+        "algorithm": ALGORITHM_V2,
+        "secret_sha256": sha256_hex(server_secret),
+        "project": project,
+        "session": session,
+        "estate": estate,
+        "estates": estates,
+        "step_prefix": step_prefix_of(estate, estates),
+        "mode": mode,
+        "fixed_village_order": list(fixed_village_order)
+        if fixed_village_order is not None
+        else None,
+        "participants_sha256": participants_sha256,
+        "inventory_sha256": inventory_sha256,
+        "public_source": dict(public_source),
+    }
+
+
+def commitment_of_record(record: Mapping[str, Any]) -> str:
+    return snapshot_hash(record)
+
+
+def normalise_public_value(kind: str, value: str) -> str:
+    """A lottery's published numbers: NFC, spaces at the ends removed, every run of white
+    space inside one space. A drand round's randomness: lower-case hex."""
+    value = unicodedata.normalize("NFC", value).strip()
+    if kind == "drand":
+        return value.lower()
+    return _WHITESPACE.sub(" ", value)
+
+
+def public_value_problem(kind: str, value: str, signature: str | None) -> str:
+    """Why (value, signature) is not a well-formed public value of `kind` ("" when it is).
+    English, for the verifiers; the services word their own refusals."""
+    if not value:
+        return "the public value is empty"
+    if normalise_public_value(kind, value) != value:
+        return "the public value is not in its normal form"
+    if kind == "drand":
+        if not _HEX64.fullmatch(value):
+            return "a drand randomness is 64 lower-case hexadecimal digits"
+        if not signature or not re.fullmatch(r"[0-9a-f]+", signature):
+            return "a drand value needs its signature, in lower-case hexadecimal"
+        if sha256_hex(bytes.fromhex(signature)) != value:
+            return "the drand randomness is not SHA-256 of its signature"
+    elif signature:
+        return "only a drand value has a signature"
+    return ""
+
+
+def seed_of_v2(
+    server_secret: bytes, commitment: str, public_value: str, witness_entropy: str
+) -> bytes:
+    """seed = SHA-256("rs-lottery-v2" || 0x00 || server_secret || commitment (32 bytes) ||
+    uint32_be(len P) || P || uint32_be(len E) || E), P = UTF-8(public value),
+    E = UTF-8(NFC(witness entropy))."""
+    p = public_value.encode("utf-8")
+    e = normalise_entropy(witness_entropy).encode("utf-8")
+    return hashlib.sha256(
+        ALGORITHM_V2.encode("ascii")
+        + b"\x00"
+        + server_secret
+        + bytes.fromhex(commitment)
+        + len(p).to_bytes(4, "big")
+        + p
+        + len(e).to_bytes(4, "big")
+        + e
+    ).digest()
 
 
 # -- the random stream ----------------------------------------------------------------------

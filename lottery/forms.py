@@ -47,6 +47,28 @@ class SessionCreateForm(forms.Form):
         help_text=_("村民代表会议已决议房到村的顺序时,按顺序填写村/社区编号;留空则现场摇出。"),
     )
 
+    # rs-lottery-v2 (docs/lottery.md §13a): a public random value that does not exist yet.
+    public_source_kind = forms.ChoiceField(
+        label=_("事先指定的公开随机数"),
+        required=False,
+        choices=[
+            ("", _("不指定(rs-lottery-v1)")),
+            ("welfare_lottery", _("中国福利彩票某一期开奖号码")),
+            ("sports_lottery", _("中国体育彩票某一期开奖号码")),
+            ("drand", _("drand 随机信标某一轮")),
+        ],
+        help_text=_(
+            "指定一个现在尚未产生、摇号前会公布的公开随机数;种子由服务器密钥、现场见证随机数和它共同决定。"
+        ),
+    )
+    public_game = forms.CharField(label=_("彩票玩法"), required=False, max_length=40)
+    public_draw = forms.CharField(label=_("期号"), required=False, max_length=40)
+    public_date = forms.DateField(
+        label=_("开奖日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    public_chain = forms.CharField(label=_("drand 链哈希"), required=False, max_length=64)
+    public_round = forms.IntegerField(label=_("drand 轮次"), required=False, min_value=1)
+
     def __init__(self, *args, project: Project, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.project = project
@@ -60,6 +82,40 @@ class SessionCreateForm(forms.Form):
         if not text:
             return None
         return [code for code in ORDER_SEPARATORS.split(text) if code]
+
+    def public_source(self) -> dict | None:
+        """The named public value as the service takes it (it judges the fields)."""
+        data = self.cleaned_data
+        kind = data.get("public_source_kind")
+        if not kind:
+            return None
+        if kind == "drand":
+            return {
+                "kind": kind,
+                "chain": data.get("public_chain"),
+                "round": data.get("public_round"),
+            }
+        date = data.get("public_date")
+        return {
+            "kind": kind,
+            "game": data.get("public_game"),
+            "draw": data.get("public_draw"),
+            "date": date.isoformat() if date else "",
+        }
+
+
+class PublicValueForm(forms.Form):
+    value = forms.CharField(
+        label=_("公开随机数"),
+        max_length=200,
+        help_text=_("按公布的原文录入:彩票的开奖号码;drand 的 randomness(64 位十六进制)。"),
+    )
+    signature = forms.CharField(
+        label=_("drand 签名"),
+        required=False,
+        max_length=400,
+        help_text=_("仅 drand:该轮公布的 signature(十六进制)。"),
+    )
 
 
 class CheckInForm(forms.Form):

@@ -58,7 +58,11 @@ class LotterySession(models.Model):
     )
     paused = models.BooleanField(_("暂停中"), default=False)
 
-    # rs-lottery-v1 (DESIGN §5). The secret stays on the server until sign-off or voiding.
+    # rs-lottery-v1 (DESIGN §5) or rs-lottery-v2 (docs/lottery.md §13a: the commitment binds a
+    # record naming the estates, the step prefix and a public random value announced in
+    # advance). The secret stays on the server until sign-off or voiding.
+    algorithm = models.CharField(_("算法"), max_length=16, default="rs-lottery-v1", editable=False)
+    commitment_record = models.JSONField(_("承诺记录"), null=True, blank=True, editable=False)
     server_secret = models.CharField(_("服务器密钥"), max_length=64, editable=False)
     commitment = models.CharField(_("承诺值"), max_length=64, editable=False)
     participants = models.JSONField(_("参加户名单"), default=list, editable=False)
@@ -71,6 +75,19 @@ class LotterySession(models.Model):
     # when the session is created, so later estates do not change its step labels.
     step_prefix = models.CharField(_("步骤前缀"), max_length=20, blank=True, editable=False)
     steps = models.JSONField(_("摇号步骤"), default=list, editable=False)
+    # v2: the public random value (named in the commitment record) as the notary entered it
+    # once it was published; for drand also the round's signature.
+    public_value = models.TextField(_("公开随机数"), blank=True)
+    public_signature = models.TextField(_("公开随机数签名"), blank=True)
+    public_value_at = models.DateTimeField(_("公开随机数录入时间"), null=True, blank=True)
+    public_value_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("录入公开随机数的公证员"),
+    )
     witnesses = models.TextField(_("见证人"), blank=True)
     bundle = models.JSONField(_("验证数据包"), null=True, blank=True, editable=False)
     bundle_sha256 = models.CharField(_("数据包哈希"), max_length=64, blank=True)
@@ -168,6 +185,18 @@ class LotterySession(models.Model):
     # What may be shown of the secret and the seed, wherever a session is shown (pages,
     # API, admin, the notarial record): the secret once the session can no longer draw
     # (signed or voided), the seed once it is signed; "" before.
+
+    @property
+    def is_v2(self) -> bool:
+        return self.algorithm == "rs-lottery-v2"
+
+    @property
+    def public_source(self) -> dict | None:
+        return (self.commitment_record or {}).get("public_source")
+
+    @property
+    def waits_for_public_value(self) -> bool:
+        return self.is_v2 and not self.public_value
 
     @property
     def revealed_secret(self) -> str:
@@ -298,6 +327,7 @@ class SessionEventKind(models.TextChoices):
     CREATED = "created", _("创建场次并公布承诺值")
     CONFIRMED = "confirmed", _("公证员确认名单与房源")
     ENTROPY = "entropy", _("录入见证随机数")
+    PUBLIC_VALUE = "public_value", _("录入公开随机数")
     PAUSED = "paused", _("暂停")
     RESUMED = "resumed", _("继续")
     SIGNED = "signed", _("公证员签署")

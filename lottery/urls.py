@@ -16,6 +16,7 @@ urlpatterns = [
     path("<str:code>/screen/state.json", screen.screen_state_json, name="screen-state"),
     path("<str:code>/confirm/", console.confirm, name="confirm"),
     path("<str:code>/entropy/", console.enter_entropy, name="entropy"),
+    path("<str:code>/public-value/", console.enter_public_value, name="public-value"),
     path("<str:code>/check-in/", console.check_in, name="check-in"),
     path("<str:code>/draw/", console.draw_next, name="draw"),
     path("<str:code>/pick/", console.pick, name="pick"),

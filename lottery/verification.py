@@ -73,6 +73,13 @@ def bundle_of(session: LotterySession) -> dict[str, Any]:
         "inventory_sha256": session.inventory_sha256,
         "steps": session.steps,
     }
+    if session.is_v2:
+        bundle["algorithm"] = algorithm.ALGORITHM_V2
+        bundle["session"]["public_value_at"] = _utc(session.public_value_at)
+        bundle["commitment_record"] = session.commitment_record
+        bundle["public_value"] = session.public_value
+        bundle["public_signature"] = session.public_signature or None
+        bundle["public_source_lookup"] = public_source_lookup(session.public_source)
     if session.mode == SessionMode.CHOOSE:
         bundle["picks"] = [
             {"household": row["household"], "apartments": sorted(row["apartments"])} for row in rows
@@ -84,6 +91,27 @@ def bundle_of(session: LotterySession) -> dict[str, Any]:
     # Household receipts (docs/lottery.md §17) are checked against this root.
     bundle["merkle_root"] = merkle.merkle_root(bundle["allocation"])
     return bundle
+
+
+def public_source_lookup(source: dict[str, Any] | None) -> str:
+    """Where a reader looks the public value up (English, as the bundle is; the pages and the
+    notarial record say it in the reader's language)."""
+    if not source:
+        return ""
+    if source["kind"] == "drand":
+        return (
+            f"drand chain {source['chain']}, round {source['round']}: the randomness and "
+            f"signature as published at <relay>/{source['chain']}/public/{source['round']} by "
+            "any drand relay; randomness = SHA-256(signature); the signature is checked "
+            "against the chain's public key with drand's own tools."
+        )
+    lottery = {"welfare_lottery": "China Welfare Lottery (中国福利彩票)"}.get(
+        source["kind"], "China Sports Lottery (中国体育彩票)"
+    )
+    return (
+        f"{lottery}, game {source['game']}, draw {source['draw']} of {source['date']}: the "
+        "winning numbers as announced in the operator's official draw notice (开奖公告)."
+    )
 
 
 def bundle_json(bundle: dict[str, Any]) -> str:
@@ -146,16 +174,78 @@ def _allocation_problems(given: Any, expected: dict[str, list[str]]) -> list[str
     return problems
 
 
+V2_FIELDS = ("commitment_record", "public_value", "public_signature")
+
+
+def _record_problems(bundle: dict[str, Any], secret: bytes) -> list[str]:
+    """v2 (docs/lottery.md §13a.5): the commitment is the hash of the record, the record names
+    this secret, and everything it binds is what the bundle used."""
+    record = bundle["commitment_record"]
+    if not isinstance(record, dict):
+        return [_("commitment_record 应为 JSON 对象。")]
+    problems = []
+    if algorithm.commitment_of_record(record) != bundle["commitment"]:
+        problems.append(_("承诺值不是承诺记录的 SHA-256:承诺记录被改动过。"))
+    if record.get("secret_sha256") != algorithm.commitment_of(secret):
+        problems.append(_("承诺记录中的 secret_sha256 与公开的服务器密钥不符。"))
+    if record.get("algorithm") != algorithm.ALGORITHM_V2:
+        problems.append(_("承诺记录的算法标识不是 rs-lottery-v2。"))
+    estates, estate = record.get("estates"), record.get("estate")
+    if not isinstance(estates, list) or estates != sorted(set(estates)) or estate not in estates:
+        problems.append(_("承诺记录中的安置小区列表无效,或不含本场次的小区。"))
+    elif record.get("step_prefix") != algorithm.step_prefix_of(estate, estates):
+        problems.append(
+            _("承诺记录中的步骤前缀 %(got)s 与小区列表不符,应为 %(want)s。")
+            % {
+                "got": json.dumps(record.get("step_prefix"), ensure_ascii=False),
+                "want": json.dumps(algorithm.step_prefix_of(estate, estates)),
+            }
+        )
+    if bundle.get("step_prefix") != record.get("step_prefix"):
+        problems.append(
+            _("数据包的步骤前缀 %(got)s 不是承诺记录中的 %(want)s。")
+            % {
+                "got": json.dumps(bundle.get("step_prefix"), ensure_ascii=False),
+                "want": json.dumps(record.get("step_prefix"), ensure_ascii=False),
+            }
+        )
+    session = bundle.get("session") or {}
+    for name, given in (
+        ("session", session.get("code")),
+        ("project", session.get("project")),
+        ("estate", session.get("estate")),
+        ("mode", session.get("mode")),
+        ("fixed_village_order", bundle.get("fixed_village_order")),
+        ("participants_sha256", bundle.get("participants_sha256")),
+        ("inventory_sha256", bundle.get("inventory_sha256")),
+    ):
+        if record.get(name) != given:
+            problems.append(_("数据包的 %(f)s 与承诺记录中的不符。") % {"f": name})
+    source = record.get("public_source")
+    kind = source.get("kind") if isinstance(source, dict) else None
+    if kind not in algorithm.PUBLIC_SOURCE_KINDS:
+        problems.append(_("承诺记录没有指定有效的公开随机数来源。"))
+    elif isinstance(bundle["public_value"], str):
+        problem = algorithm.public_value_problem(
+            kind, bundle["public_value"], bundle["public_signature"]
+        )
+        if problem:
+            problems.append(_("公开随机数无效:%(p)s。") % {"p": problem})
+    return problems
+
+
 def verify_bundle(bundle: Any) -> list[str]:
     """Everything in `bundle` that does not recompute; an empty list means it is valid."""
     if not isinstance(bundle, dict):
         return [_("数据包应为 JSON 对象。")]
-    if bundle.get("algorithm") != algorithm.ALGORITHM:
+    if bundle.get("algorithm") not in algorithm.ALGORITHMS:
         return [
             _("算法标识应为 %(want)s,数据包为 %(got)s。")
-            % {"want": algorithm.ALGORITHM, "got": bundle.get("algorithm")}
+            % {"want": " / ".join(algorithm.ALGORITHMS), "got": bundle.get("algorithm")}
         ]
-    missing = [name for name in BUNDLE_FIELDS if name not in bundle]
+    v2 = bundle["algorithm"] == algorithm.ALGORITHM_V2
+    required = BUNDLE_FIELDS + (V2_FIELDS if v2 else ())
+    missing = [name for name in required if name not in bundle]
     if missing:
         return [_("数据包缺少字段:%(f)s") % {"f": "、".join(missing)}]
     problems: list[str] = []
@@ -163,14 +253,26 @@ def verify_bundle(bundle: Any) -> list[str]:
         secret = bytes.fromhex(bundle["server_secret"])
     except (TypeError, ValueError):
         return [_("server_secret 不是十六进制字符串。")]
-    if algorithm.commitment_of(secret) != bundle["commitment"]:
+    if v2:
+        problems += _record_problems(bundle, secret)
+    elif algorithm.commitment_of(secret) != bundle["commitment"]:
         problems.append(_("承诺值与服务器密钥不符:SHA-256(server_secret) 不等于 commitment。"))
     entropy = bundle["witness_entropy"]
     if not isinstance(entropy, str):
         return problems + [_("witness_entropy 应为字符串。")]
     if algorithm.normalise_entropy(entropy) != entropy:
         problems.append(_("见证随机数未按 NFC 规范化。"))
-    seed = algorithm.seed_of(secret, entropy)
+    if v2:
+        if not isinstance(bundle["public_value"], str):
+            return problems + [_("public_value 应为字符串。")]
+        try:
+            seed = algorithm.seed_of_v2(
+                secret, bundle["commitment"], bundle["public_value"], entropy
+            )
+        except (TypeError, ValueError):
+            return problems + [_("commitment 不是 64 位十六进制字符串。")]
+    else:
+        seed = algorithm.seed_of(secret, entropy)
     if seed.hex() != bundle["seed"]:
         problems.append(_("种子与服务器密钥和见证随机数重新计算的不符。"))
     participants, inventory = bundle["participants"], bundle["inventory"]

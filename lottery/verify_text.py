@@ -41,7 +41,10 @@ def verify_page_text() -> dict[str, str]:
         "check_load": _("读取数据包"),
         "check_bundle_hash": _("数据包哈希与公布的一致"),
         "check_fields": _("数据包字段齐全"),
-        "check_algorithm": _("算法为 rs-lottery-v1"),
+        "check_algorithm": _("算法为 rs-lottery-v1 或 rs-lottery-v2"),
+        "check_record": _("承诺值 = SHA-256(承诺记录),记录与本场次一致(v2)"),
+        "check_public_value": _("事先指定的公开随机数格式正确(v2)"),
+        "check_seed_v2": _("种子 = SHA-256(v2 ‖ 密钥 ‖ 承诺值 ‖ 公开随机数 ‖ 见证随机数)"),
         "check_secret_hex": _("服务器密钥为十六进制"),
         "check_commitment": _("承诺值 = SHA-256(服务器密钥)"),
         "check_entropy_nfc": _("见证随机数已按 NFC 规范化"),
@@ -70,6 +73,8 @@ def verify_page_text() -> dict[str, str]:
             "%(households)s 户,%(groups)s 个村民小组,%(communities)s 个村/社区"
         ),
         "ok_inventory_ok": _("%(apartments)s 套房源"),
+        "ok_record": _("步骤前缀 %(prefix)s 由安置小区 %(estates)s 确定"),
+        "ok_public_value": _("%(source)s:%(value)s"),
         "ok_call_order": _("1 个村级步骤、%(communities)s 个组级步骤、%(groups)s 个户级步骤"),
         "ok_steps_identical": _("%(steps)s 步全部一致"),
         "ok_allocation_identical": _("%(households)s 户,%(apartments)s 套房源,全部一致"),
@@ -90,7 +95,33 @@ def verify_page_text() -> dict[str, str]:
         "problem_malformed": _("数据包格式不对(%(error)s)。"),
         "problem_not_an_object": _("数据包应为 JSON 对象。"),
         "problem_fields_missing": _("数据包缺少字段:%(fields)s。"),
-        "problem_algorithm": _("算法标识应为 rs-lottery-v1,数据包为 %(got)s。"),
+        "problem_algorithm": _("算法标识应为 rs-lottery-v1 或 rs-lottery-v2,数据包为 %(got)s。"),
+        "problem_record_hash": _(
+            "承诺记录的 SHA-256 为 %(got)s,与事先公布的承诺值 %(want)s 不符:承诺记录被改动过。"
+        ),
+        "problem_record_algorithm": _("承诺记录的算法标识为 %(got)s,应为 rs-lottery-v2。"),
+        "problem_record_secret": _("承诺记录中的 secret_sha256 与公开的服务器密钥不符。"),
+        "problem_record_estates": _(
+            "承诺记录中的安置小区列表 %(estates)s 无效(应按编号排序、不重复,并含 %(estate)s)。"
+        ),
+        "problem_record_prefix": _(
+            "承诺记录中的步骤前缀 %(got)s 与安置小区 %(estates)s 不符,应为 %(want)s。"
+        ),
+        "problem_bundle_prefix": _("数据包的步骤前缀 %(got)s 不是承诺记录中事先确定的 %(want)s。"),
+        "problem_record_binds": _("数据包的 %(field)s 为 %(got)s,承诺记录中为 %(want)s。"),
+        "problem_public_source_unknown": _("承诺记录没有指定有效的公开随机数来源(%(kind)s)。"),
+        "problem_public_value_empty": _("数据包没有公开随机数。"),
+        "problem_public_value_form": _("公开随机数 %(value)s 不是规范形式。"),
+        "problem_drand_hex": _("drand 随机数 %(value)s 应为 64 位小写十六进制数。"),
+        "problem_drand_signature_missing": _("drand 公开随机数缺少签名。"),
+        "problem_drand_signature": _(
+            "drand 随机数 %(value)s 不是其签名的 SHA-256(签名的 SHA-256 为 %(got)s)。"
+        ),
+        "problem_signature_not_drand": _("只有 drand 公开随机数带签名。"),
+        "problem_seed_v2": _(
+            "由服务器密钥、承诺值、公开随机数和见证随机数重新计算的种子为 %(got)s,"
+            "数据包中的种子为 %(want)s:公开随机数、见证随机数或种子被改动过。"
+        ),
         "problem_not_hex": _("server_secret 不是十六进制字符串。"),
         "problem_commitment": _(
             "服务器密钥的 SHA-256 为 %(got)s,与事先公布的承诺值 %(want)s 不符。"

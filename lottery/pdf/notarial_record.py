@@ -18,6 +18,7 @@ prints it.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from typing import Any
 
@@ -26,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from households.models import Community, Member, Relation, VillagerGroup
 from lottery.models import Allocation, CheckIn, LotterySession, Reveal, SessionEvent
+from lottery.selectors.sessions import public_source_description, public_source_lookup
 from resettlement.audit import audit_head
 from resettlement.pdf import document_language, render_pdf
 
@@ -170,6 +172,7 @@ def record_context(session: LotterySession) -> dict[str, Any]:
         "created_by",
         "confirmed_by",
         "entropy_by",
+        "public_value_by",
         "signed_by",
         "voided_by",
     ).get(pk=session.pk)
@@ -202,11 +205,13 @@ def record_context(session: LotterySession) -> dict[str, Any]:
             (_("见证随机数录入时间"), _when(session.entropy_at)),
             (_("签署时间"), _when(session.closed_at)),
             (_("作废时间"), _when(session.voided_at)),
-        ],
+        ]
+        + ([(_("公开随机数录入时间"), _when(session.public_value_at))] if session.is_v2 else []),
         "people": [
             (_("创建人"), _who(session.created_by)),
             (_("确认名单与房源的公证员"), _who(session.confirmed_by)),
             (_("录入见证随机数的公证员"), _who(session.entropy_by)),
+            (_("录入公开随机数的公证员"), _who(session.public_value_by)),
             (_("签署公证员"), _who(session.signed_by)),
             (_("作废人"), _who(session.voided_by)),
         ],
@@ -223,7 +228,14 @@ def record_context(session: LotterySession) -> dict[str, Any]:
         "call_total": sum(len(step.get("order", [])) for step in session.steps or []),
         "events": events,
         "printed_at": _when(timezone.now()),
-        "audit_head": audit_head(),  # as of printing, after the sign-off was recorded
+        "audit_head": audit_head(),
+        "public_source": public_source_description(session.public_source),
+        "public_source_lookup": public_source_lookup(session.public_source),
+        "commitment_record_json": json.dumps(
+            session.commitment_record, ensure_ascii=False, sort_keys=True, separators=(",", ":")
+        )
+        if session.commitment_record
+        else "",  # as of printing, after the sign-off was recorded
     }
 
 

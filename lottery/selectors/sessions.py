@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext as _
 
 from allocation.models import Demand, DemandItem, DemandStatus, Estate
 from allocation.selectors import estates
@@ -224,6 +225,13 @@ def session_state(session: LotterySession, *, public: bool) -> dict[str, Any]:
         "server_secret": session.revealed_secret,
         "seed": session.revealed_seed,
         "witness_entropy": session.witness_entropy,
+        "algorithm": session.algorithm,
+        "public_source": public_source_description(session.public_source),
+        "public_source_lookup": public_source_lookup(session.public_source),
+        "public_value": session.public_value,
+        "public_signature": session.public_signature,
+        "public_value_at": _iso(session.public_value_at),
+        "waits_for_public_value": session.waits_for_public_value,
         "committed_at": _iso(session.committed_at),
         "confirmed_at": _iso(session.confirmed_at),
         "entropy_at": _iso(session.entropy_at),
@@ -304,6 +312,46 @@ def _choose_state(
         "free_apartments": [dict(a) for a in share if a["code"] not in taken],
     }
     return state
+
+
+def public_source_description(source: dict[str, Any] | None) -> str:
+    """The public random value a v2 session named in advance, in words (docs/lottery.md
+    §13a.1): "中国福利彩票 福彩3D 第2026330期(2026-11-30开奖)" or "drand 链 … 第 N 轮"."""
+    if not source:
+        return ""
+    if source["kind"] == "drand":
+        return _("drand 随机信标 链 %(chain)s 第 %(round)s 轮") % {
+            "chain": source["chain"],
+            "round": source["round"],
+        }
+    operator = _("中国福利彩票") if source["kind"] == "welfare_lottery" else _("中国体育彩票")
+    return _("%(operator)s %(game)s 第 %(draw)s 期(%(date)s 开奖)") % {
+        "operator": operator,
+        "game": source["game"],
+        "draw": source["draw"],
+        "date": source["date"],
+    }
+
+
+def public_source_lookup(source: dict[str, Any] | None) -> str:
+    """How a reader looks the public value up, in words."""
+    if not source:
+        return ""
+    if source["kind"] == "drand":
+        return _(
+            "在任一 drand 中继的 /%(chain)s/public/%(round)s 查看该轮的 randomness 与 "
+            "signature;randomness 应等于 signature 的 SHA-256;签名须用 drand 官方工具按该链的"
+            "公钥核验(本系统的验证程序不核验 BLS 签名)。"
+        ) % {"chain": source["chain"], "round": source["round"]}
+    operator = _("中国福利彩票") if source["kind"] == "welfare_lottery" else _("中国体育彩票")
+    return _(
+        "查阅%(operator)s官方发布的 %(game)s 第 %(draw)s 期开奖公告(%(date)s)中的开奖号码。"
+    ) % {
+        "operator": operator,
+        "game": source["game"],
+        "draw": source["draw"],
+        "date": source["date"],
+    }
 
 
 def session_list(*, project: Project | None = None):

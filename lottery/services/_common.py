@@ -39,6 +39,11 @@ def _require_status(session: LotterySession, *statuses: str, doing: str) -> None
 
 
 def _require_drawing(session: LotterySession, *, doing: str) -> None:
+    if session.waits_for_public_value:
+        raise RuleViolation(
+            "public_value_missing",
+            _("公开随机数尚未录入:须待事先指定的公开随机数公布并由公证员录入后才能摇号。"),
+        )
     _require_status(session, SessionStatus.DRAWING, doing=doing)
     if session.paused:
         raise RuleViolation(
@@ -56,7 +61,9 @@ def _facts(session: LotterySession, **more: Any) -> dict[str, Any]:
         "session": session.code,
         "project": session.project.code,
         "rehearsal": session.rehearsal,
+        "algorithm": session.algorithm,
         "commitment": session.commitment,
+        "public_value": session.public_value,
         "participants_sha256": session.participants_sha256,
         "inventory_sha256": session.inventory_sha256,
         "seed": session.seed,

@@ -21,9 +21,10 @@ position twice.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -108,6 +109,7 @@ def lottery_session_create(
     rehearsal: bool = False,
     fixed_village_order: Sequence[str] | None = None,
     replaces: LotterySession | None = None,
+    public_source: Mapping[str, Any] | None = None,
 ) -> LotterySession:
     """Open a session: draw its secret, publish the commitment, snapshot who takes part
     and which apartments are available (DESIGN §5 item 1).
@@ -117,6 +119,11 @@ def lottery_session_create(
     communities has no locked apartment-type choice, an apartment type is short, another
     binding session is open on the estate, or `fixed_village_order` does not list each
     community once.
+
+    With `public_source` (a public random value that does not exist yet, docs/lottery.md
+    §13a) the session is `rs-lottery-v2`: its commitment is the hash of a record binding the
+    secret's hash, the estates and step prefix, both snapshot hashes and that source.
+    Without it the session is `rs-lottery-v1`.
     """
     require_permission(actor, "lottery.add_lotterysession")
     require_project_access(actor, project)
@@ -173,6 +180,8 @@ def lottery_session_create(
             problem("replaces", _("被替代的场次 %(code)s 不属于本项目。") % {"code": replaces.code})
         elif LotterySession.objects.filter(replaces=replaces).exists():
             problem("replaces", _("场次 %(code)s 已有替代场次。") % {"code": replaces.code})
+    if public_source is not None:
+        public_source = _clean_public_source(public_source, problem)
     if errors:
         raise RuleViolation("invalid_input", errors[0]["message"], details=errors)
 
@@ -232,7 +241,26 @@ def lottery_session_create(
 
     secret = secrets.token_bytes(algorithm.SECRET_BYTES)
     now = timezone.now()
-    several_estates = Estate.objects.filter(project=project).count() > 1
+    estates = sorted(Estate.objects.filter(project=project).values_list("code", flat=True))
+    participants_sha256 = algorithm.snapshot_hash(participants)
+    inventory_sha256 = algorithm.snapshot_hash(inventory)
+    prefix = algorithm.step_prefix(estate.code, len(estates) > 1)
+    record = None
+    commitment = algorithm.commitment_of(secret)
+    if public_source is not None:
+        record = algorithm.commitment_record(
+            server_secret=secret,
+            project=project.code,
+            session=code,
+            estate=estate.code,
+            estates=estates,
+            mode=mode,
+            fixed_village_order=fixed_village_order,
+            participants_sha256=participants_sha256,
+            inventory_sha256=inventory_sha256,
+            public_source=public_source,
+        )
+        commitment = algorithm.commitment_of_record(record)
     session = LotterySession(
         project=project,
         estate=estate,
@@ -241,13 +269,15 @@ def lottery_session_create(
         mode=mode,
         rehearsal=bool(rehearsal),
         fixed_village_order=list(fixed_village_order) if fixed_village_order is not None else None,
+        algorithm=algorithm.ALGORITHM_V2 if record else algorithm.ALGORITHM,
+        commitment_record=record,
         server_secret=secret.hex(),
-        commitment=algorithm.commitment_of(secret),
+        commitment=commitment,
         participants=participants,
-        participants_sha256=algorithm.snapshot_hash(participants),
+        participants_sha256=participants_sha256,
         inventory=inventory,
-        inventory_sha256=algorithm.snapshot_hash(inventory),
-        step_prefix=algorithm.step_prefix(estate.code, several_estates),
+        inventory_sha256=inventory_sha256,
+        step_prefix=prefix,
         created_by=actor,
         committed_at=now,
         replaces=replaces,
@@ -315,17 +345,85 @@ def lottery_session_confirm(
 def lottery_session_enter_entropy(
     *, actor, session: LotterySession, witness_entropy: str
 ) -> LotterySession:
-    """The notary enters the witness entropy (NFC-normalised, surrounding spaces removed):
-    the seed and every step's draw order are fixed now (DESIGN §5 items 2–4)."""
+    """The notary enters the witness entropy (NFC-normalised, surrounding spaces removed).
+    In v1 the seed and every step's draw order are fixed now (DESIGN §5 items 2–4); in v2
+    once the public value is entered too (`lottery_session_enter_public_value`)."""
     require_permission(actor, WITNESS)
     session = _lock(session)
     _require_status(session, SessionStatus.CONFIRMED, doing=_("录入见证随机数"))
     _require_witness(actor, session)
+    if session.witness_entropy:
+        raise RuleViolation("entropy_entered", _("见证随机数已录入,不能修改。"))
     entropy = algorithm.normalise_entropy((witness_entropy or "").strip())
     if not entropy:
         raise RuleViolation("entropy_blank", _("请录入现场产生的见证随机数,不能为空。"))
+    session.witness_entropy = entropy
+    session.entropy_by = actor
+    session.entropy_at = timezone.now()
+    fields = ["witness_entropy", "entropy_by", "entropy_at"]
+    if not session.waits_for_public_value:
+        fields += _fix_seed(session)
+    session.save(update_fields=fields)
+    _event(session, SessionEventKind.ENTROPY, actor, entropy)
+    return session
+
+
+@transaction.atomic
+def lottery_session_enter_public_value(
+    *, actor, session: LotterySession, value: str, signature: str = ""
+) -> LotterySession:
+    """v2: the notary enters the public random value named at creation, as published (for a
+    drand round its randomness and signature). With the witness entropy already in, the seed
+    and every step's order are fixed now; until then nothing can be drawn."""
+    require_permission(actor, WITNESS)
+    session = _lock(session)
+    if not session.is_v2:
+        raise RuleViolation(
+            "not_v2", _("场次 %(code)s 没有事先指定公开随机数。") % {"code": session.code}
+        )
+    _require_status(session, SessionStatus.CONFIRMED, doing=_("录入公开随机数"))
+    _require_witness(actor, session)
+    if session.public_value:
+        raise RuleViolation("public_value_entered", _("公开随机数已录入,不能修改。"))
+    kind = session.public_source["kind"]
+    value = algorithm.normalise_public_value(kind, value or "")
+    signature = (signature or "").strip().lower()
+    if not value:
+        raise RuleViolation("public_value_blank", _("请录入已公布的公开随机数,不能为空。"))
+    if kind != "drand":
+        signature = ""
+    problem = algorithm.public_value_problem(kind, value, signature)
+    if problem:
+        raise RuleViolation(
+            "public_value_invalid",
+            _(
+                "drand 随机数应为 64 位十六进制数,并附上该轮次公布的签名(十六进制);"
+                "随机数必须等于签名的 SHA-256。请按 drand 公布的原文录入。"
+            ),
+            details=[{"field": "value", "message": problem}],
+        )
+    session.public_value = value
+    session.public_signature = signature
+    session.public_value_by = actor
+    session.public_value_at = timezone.now()
+    fields = ["public_value", "public_signature", "public_value_by", "public_value_at"]
+    if session.witness_entropy:
+        fields += _fix_seed(session)
+    session.save(update_fields=fields)
+    _event(session, SessionEventKind.PUBLIC_VALUE, actor, value)
+    return session
+
+
+def _fix_seed(session: LotterySession) -> list[str]:
+    """Every input is in: compute the seed and every step, check the allocation can be
+    made, and move to drawing. Returns the fields it changed (the caller saves)."""
     secret = bytes.fromhex(session.server_secret)
-    seed = algorithm.seed_of(secret, entropy)
+    if session.is_v2:
+        seed = algorithm.seed_of_v2(
+            secret, session.commitment, session.public_value, session.witness_entropy
+        )
+    else:
+        seed = algorithm.seed_of(secret, session.witness_entropy)
     try:
         steps = algorithm.draw_all(
             seed,
@@ -335,21 +433,49 @@ def lottery_session_enter_entropy(
         )
     except algorithm.LotteryError as exc:
         raise RuleViolation("cannot_draw", _("无法生成摇号步骤:%(e)s") % {"e": exc}) from exc
-    session.witness_entropy = entropy
     session.seed = seed.hex()
     session.steps = steps
     session.status = SessionStatus.DRAWING
-    session.entropy_by = actor
-    session.entropy_at = timezone.now()
     try:
         scheme_for(session)  # the allocation must be computable before any draw
     except algorithm.LotteryError as exc:
         raise RuleViolation("cannot_allocate", _("无法按方案分配房源:%(e)s") % {"e": exc}) from exc
-    session.save(
-        update_fields=["witness_entropy", "seed", "steps", "status", "entropy_by", "entropy_at"]
-    )
-    _event(session, SessionEventKind.ENTROPY, actor, entropy)
-    return session
+    return ["seed", "steps", "status"]
+
+
+def _clean_public_source(source: Mapping[str, Any], problem) -> dict[str, Any]:
+    """The public random value named in advance, in the record's form (docs/lottery.md §13a):
+    {"kind": "welfare_lottery" | "sports_lottery", "game", "draw", "date"} or
+    {"kind": "drand", "chain", "round"}. Problems go to `problem(field, message)`."""
+    kind = str(source.get("kind") or "").strip()
+    if kind not in algorithm.PUBLIC_SOURCE_KINDS:
+        problem("public_source_kind", _("请选择公开随机数的来源:福利彩票、体育彩票或 drand。"))
+        return {}
+    if kind == "drand":
+        chain = str(source.get("chain") or "").strip().lower()
+        round_text = str(source.get("round") or "").strip()
+        if not re.fullmatch(r"[0-9a-f]{64}", chain):
+            problem("public_source_kind", _("drand 链的哈希应为 64 位十六进制数。"))
+        if not round_text.isdigit() or int(round_text) < 1:
+            problem("public_source_kind", _("drand 轮次应为正整数。"))
+            return {}
+        return {"kind": kind, "chain": chain, "round": int(round_text)}
+    game = " ".join(str(source.get("game") or "").split())
+    draw = " ".join(str(source.get("draw") or "").split())
+    date_text = str(source.get("date") or "").strip()
+    if not game or not draw:
+        problem("public_source_kind", _("请填写彩票的玩法和期号。"))
+    try:
+        draw_date = dt.date.fromisoformat(date_text)
+    except ValueError:
+        problem("public_source_kind", _("请按 YYYY-MM-DD 填写开奖日期。"))
+        return {}
+    if draw_date < timezone.localdate():
+        problem(
+            "public_source_kind",
+            _("开奖日期 %(d)s 已过:公开随机数必须在创建场次时尚未产生。") % {"d": date_text},
+        )
+    return {"kind": kind, "game": game, "draw": draw, "date": draw_date.isoformat()}
 
 
 # -- voiding -----------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ services have the last word.
 from __future__ import annotations
 
 import functools
+import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict
@@ -38,6 +39,7 @@ from lottery.forms import (
     DrawForm,
     EntropyForm,
     PickForm,
+    PublicValueForm,
     SessionCreateForm,
     SignOffForm,
     VoidForm,
@@ -51,6 +53,7 @@ from lottery.services.sessions import (
     lottery_session_confirm,
     lottery_session_create,
     lottery_session_enter_entropy,
+    lottery_session_enter_public_value,
     lottery_session_void,
 )
 from lottery.services.sign_off import lottery_session_sign_off
@@ -99,6 +102,7 @@ def session_create(request: HttpRequest) -> HttpResponse:
                 mode=data["mode"],
                 rehearsal=data["rehearsal"],
                 fixed_village_order=data["fixed_village_order"],
+                public_source=form.public_source(),
             )
         except RuleViolation as exc:
             apply_errors(form, exc.details, exc.message)
@@ -220,9 +224,14 @@ def console(request: HttpRequest, code: str) -> HttpResponse:
         "text": screen_text(),
         "check_in_form": CheckInForm(),
         "entropy_form": EntropyForm(),
+        "public_value_form": PublicValueForm(),
         "sign_off_form": SignOffForm(),
         "void_form": VoidForm(),
     }
+    if session.is_v2:
+        context["commitment_record_json"] = json.dumps(
+            session.commitment_record, ensure_ascii=False, sort_keys=True, indent=1
+        )
     if abilities.witness:
         context["participants"] = _participant_rows(session)
         context["inventory_summary"] = _inventory_summary(session)
@@ -324,6 +333,14 @@ def enter_entropy(request: HttpRequest, session: LotterySession, data: dict[str,
         actor=request.user, session=session, witness_entropy=data["witness_entropy"]
     )
     return _("见证随机数已录入,摇号顺序已确定,可以开始摇号。")
+
+
+@console_action(PublicValueForm, "#notary", "lottery.witness_session")
+def enter_public_value(request: HttpRequest, session: LotterySession, data: dict[str, Any]) -> str:
+    lottery_session_enter_public_value(
+        actor=request.user, session=session, value=data["value"], signature=data["signature"]
+    )
+    return _("公开随机数已录入。")
 
 
 @console_action(CheckInForm, "#operator", "lottery.operate_session")

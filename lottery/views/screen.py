@@ -5,15 +5,19 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from lottery.selectors.receipts import session_merkle_root
 from lottery.selectors.sessions import session_state
 from lottery.views._common import _session, screen_text, session_page
+from resettlement.second_factor import qr_data_uri
 
 
 @session_page
 def screen(request: HttpRequest, code: str) -> HttpResponse:
     session = _session(request, code)
+    # The end view (shown once signed) points the hall at the phone verify page.
+    verify_url = request.build_absolute_uri(reverse("lottery-public:verify", args=[session.code]))
     return render(
         request,
         "lottery/screen.html",
@@ -21,6 +25,8 @@ def screen(request: HttpRequest, code: str) -> HttpResponse:
             "session": session,
             "state": _screen_state(session),
             "text": screen_text(),
+            "verify_url": verify_url,
+            "verify_qr": qr_data_uri(verify_url),
         },
     )
 

@@ -175,6 +175,8 @@
           return;
         }
         say(result.ok, result.message);
+        // v2: entering the entropy or the public value changes which notary forms are left.
+        if (result.ok && form.dataset.reload) { window.location.reload(); return; }
         if (result.ok && form.dataset.reset !== "no") { form.reset(); }
         delete form.dataset.busy;
         buttons.forEach(function (b) { b.disabled = false; });

@@ -154,6 +154,7 @@ PARAMETERS: dict[str, Callable[[], list[dict]]] = {
             "screen-state",
             "confirm",
             "entropy",
+            "public-value",
             "check-in",
             "draw",
             "pick",

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from allocation.models import Apartment, ApartmentStatus, AreaFit, Demand, DemandStatus
 from demo import dates as demo_dates
@@ -258,9 +259,9 @@ def test_a_household_where_nobody_qualified_is_not_drawn_and_is_paid_instead(db,
     )
     assert nobody.entitlement_area == 0
     assert not Demand.objects.filter(household=nobody).exists()
-    session = LotterySession.objects.get(project__code="YH2013", rehearsal=False)
-    assert session.status == SessionStatus.SIGNED
-    codes = [p["code"] for p in session.participants]
+    binding = LotterySession.objects.filter(project__code="YH2013", rehearsal=False)
+    assert binding and all(s.status == SessionStatus.SIGNED for s in binding)
+    codes = [p["code"] for s in binding for p in s.participants]
     assert codes and nobody.code not in codes
     assert Statement.objects.get(household=nobody).outcome == Outcome.MONETISED
 
@@ -288,7 +289,12 @@ def main(demo_output, db) -> Project:
 
 @pytest.fixture
 def session(demo_output, db) -> LotterySession:
-    return LotterySession.objects.get(project__code="YH2013", rehearsal=False)
+    return LotterySession.objects.get(code="YH2013-01")
+
+
+@pytest.fixture
+def v2_session(demo_output, db) -> LotterySession:
+    return LotterySession.objects.get(code="YH2013-01B")
 
 
 @pytest.fixture
@@ -318,6 +324,7 @@ SUMMARY_LINES = [
     "YH2013 housing and lottery",
     "estate E1:",
     "session YH2013-01: signed",
+    "session YH2013-01B: signed, rs-lottery-v2",
     "session YH2013-02 refused:",
     "roster PDFs:",
     "rehearsal YH2013-R1: signed",
@@ -662,14 +669,33 @@ class TestWhatItBuilds:
         assert len(proxies) + len(checked) == participants
         assert session.signed_by.username == "notary" and session.created_by.username == "leader"
 
-    def test_every_demanded_apartment_is_allocated_and_some_are_spare(self, session):
-        demanded = sum(sum(p["demand"].values()) for p in session.participants)
-        binding = Allocation.objects.filter(session=session, binding=True)
-        assert binding.count() == demanded
+    def test_every_demanded_apartment_is_allocated_and_some_are_spare(self, session, v2_session):
+        demanded = 0
+        for drawn in (session, v2_session):
+            wanted = sum(sum(p["demand"].values()) for p in drawn.participants)
+            assert Allocation.objects.filter(session=drawn, binding=True).count() == wanted
+            demanded += wanted
         assert Apartment.objects.filter(status=ApartmentStatus.ALLOCATED).count() == demanded
         assert Apartment.objects.filter(status=ApartmentStatus.AVAILABLE).exists()
         tiers = set(Apartment.objects.values_list("tier", flat=True))
         assert tiers == {"A", "B", "C"}
+
+    def test_a_second_session_binds_a_public_value_named_in_advance(self, session, v2_session):
+        """rs-lottery-v2 (docs/lottery.md §13a): the smallest community is drawn after the
+        first session, its commitment naming that evening's 福彩3D draw from the start."""
+        assert v2_session.status == SessionStatus.SIGNED and v2_session.algorithm == "rs-lottery-v2"
+        assert v2_session.created_at > session.closed_at
+        record = v2_session.commitment_record
+        assert record["public_source"]["kind"] == "welfare_lottery"
+        assert record["public_source"]["game"] == "福彩3D"
+        # named before it existed: drawn on the lottery day, not before the session
+        created = timezone.localtime(v2_session.created_at).date().isoformat()
+        assert record["public_source"]["date"] >= created
+        assert v2_session.public_value_at > v2_session.entropy_at
+        assert verify_bundle(v2_session.bundle) == []
+        first = {p["community"] for p in session.participants}
+        second = {p["community"] for p in v2_session.participants}
+        assert len(second) == 1 and not first & second
 
     def test_a_rehearsal_ran_first_and_binds_nothing(self, session):
         rehearsal = LotterySession.objects.get(project__code="YH2013", rehearsal=True)

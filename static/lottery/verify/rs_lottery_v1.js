@@ -1,7 +1,8 @@
-/* rs-lottery-v1 in the browser: a third implementation written from docs/lottery.md (§ numbers
-   below point there), independent of the server's lottery/algorithm.py and of
-   docs/verify_lottery.py. It recomputes a published bundle from the bundle alone: the
-   commitment, the seed, the snapshots' hashes, every step's draw order and every apartment.
+/* rs-lottery-v1 and rs-lottery-v2 in the browser: a third implementation written from
+   docs/lottery.md (§ numbers below point there), independent of the server's
+   lottery/algorithm.py and of docs/verify_lottery.py. It recomputes a published bundle from the
+   bundle alone: the commitment (v2: the commitment record, §13a), the seed, the snapshots'
+   hashes, every step's draw order and every apartment.
 
    An ES module with no imports: it runs in any current browser (the phone verify page) and in
    node 20 (`import("./rs_lottery_v1.js")`). SHA-256 and HMAC-SHA256 come from WebCrypto
@@ -13,6 +14,8 @@
    except the keys. */
 
 export const ALGORITHM = "rs-lottery-v1";
+export const ALGORITHM_V2 = "rs-lottery-v2";
+export const PUBLIC_SOURCE_KINDS = Object.freeze(["welfare_lottery", "sports_lottery", "drand"]);
 export const TIER_POINTS = Object.freeze({ A: 3, B: 2, C: 1 });
 const TWO_64 = 1n << 64n;
 
@@ -333,6 +336,94 @@ function concat(...arrays) {
 /* seed = SHA-256(server_secret || 0x00 || UTF-8(NFC(witness_entropy))) */
 export async function makeSeed(secret, witnessEntropy) {
   return sha256(concat(secret, new Uint8Array([0]), utf8Bytes(nfc(witnessEntropy))));
+}
+
+// -- §13a rs-lottery-v2: the commitment record, the public value, the seed -------------------
+
+/* §13a.2: "" when the record lists one estate, "<estate>/" when it lists several. */
+export function v2StepPrefix(estate, estates) {
+  return estates.length > 1 ? estate + "/" : "";
+}
+
+/* White space as Python's str.split() and str.strip() know it (§13a.3). */
+const PY_SPACE = "[\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
+const PY_TRIM = new RegExp(`^${PY_SPACE}+|${PY_SPACE}+$`, "g");
+const PY_RUNS = new RegExp(`${PY_SPACE}+`, "g");
+
+/* §13a.3: NFC, trimmed; a lottery's numbers with each run of white space as one space, a drand
+   randomness in lower case. */
+export function publicValueNormal(kind, value) {
+  const trimmed = nfc(value).replace(PY_TRIM, "");
+  return kind === "drand" ? trimmed.toLowerCase() : trimmed.replace(PY_RUNS, " ");
+}
+
+function uint32(n) {
+  return new Uint8Array([(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
+}
+
+/* §13a.4: seed = SHA-256("rs-lottery-v2" || 0x00 || secret || commitment (32 bytes) ||
+   uint32_be(len P) || P || uint32_be(len E) || E). */
+export async function makeSeedV2(secret, commitmentHex, publicValue, witnessEntropy) {
+  const p = utf8Bytes(publicValue);
+  const e = utf8Bytes(nfc(witnessEntropy));
+  return sha256(concat(utf8Bytes(ALGORITHM_V2), new Uint8Array([0]), secret, fromHex(commitmentHex), uint32(p.length), p, uint32(e.length), e));
+}
+
+function same(a, b) {
+  return canonicalJson(a === undefined ? null : a) === canonicalJson(b === undefined ? null : b);
+}
+
+/* §13a.5 check 2: the commitment is SHA-256 of the record, the record names this secret, its
+   step prefix follows from its estates, and it binds what the bundle used. */
+export async function checkRecord(bundle, secret) {
+  const record = bundle.commitment_record;
+  if (record === null || typeof record !== "object" || Array.isArray(record)) throw new Problem("malformed", { error: "commitment_record is not an object" });
+  const digest = await snapshotHash(record);
+  expect(digest === bundle.commitment, "record_hash", { got: digest, want: String(bundle.commitment) });
+  expect(record.algorithm === ALGORITHM_V2, "record_algorithm", { got: String(record.algorithm) });
+  expect(record.secret_sha256 === (await sha256Hex(secret)), "record_secret");
+  const estates = record.estates;
+  const estatesOk = Array.isArray(estates) && estates.every((e) => typeof e === "string") && sameList(estates, sortedCodes([...new Set(estates)])) && estates.includes(record.estate);
+  expect(estatesOk, "record_estates", { estates: JSON.stringify(estates), estate: JSON.stringify(record.estate) });
+  const want = v2StepPrefix(record.estate, estates);
+  expect(record.step_prefix === want, "record_prefix", { got: JSON.stringify(record.step_prefix), want: JSON.stringify(want), estates: estates.join(" ") });
+  expect(bundle.step_prefix === want, "bundle_prefix", { got: JSON.stringify(bundle.step_prefix), want: JSON.stringify(want) });
+  const session = bundle.session && typeof bundle.session === "object" ? bundle.session : {};
+  const bound = [
+    ["session", session.code],
+    ["project", session.project],
+    ["estate", session.estate],
+    ["mode", session.mode],
+    ["fixed_village_order", bundle.fixed_village_order],
+    ["participants_sha256", bundle.participants_sha256],
+    ["inventory_sha256", bundle.inventory_sha256],
+  ];
+  for (const [field, given] of bound) {
+    expect(same(record[field], given), "record_binds", { field, got: JSON.stringify(given === undefined ? null : given), want: JSON.stringify(record[field] === undefined ? null : record[field]) });
+  }
+  return { detail: { prefix: JSON.stringify(want), estates: estates.join(" "), hash: digest } };
+}
+
+/* §13a.3: the public value is in the form its source's kind asks; a drand randomness is
+   SHA-256 of the signature given with it (the signature itself is the reader's to check
+   against the drand chain, §13a.6). */
+export async function checkPublicValue(bundle) {
+  const source = (bundle.commitment_record && bundle.commitment_record.public_source) || {};
+  const kind = source.kind;
+  const value = bundle.public_value;
+  const signature = bundle.public_signature;
+  expect(PUBLIC_SOURCE_KINDS.includes(kind), "public_source_unknown", { kind: String(kind) });
+  expect(typeof value === "string" && value.length > 0, "public_value_empty");
+  expect(publicValueNormal(kind, value) === value, "public_value_form", { value });
+  if (kind === "drand") {
+    expect(/^[0-9a-f]{64}$/.test(value), "drand_hex", { value });
+    expect(typeof signature === "string" && signature.length > 0, "drand_signature_missing");
+    const digest = await sha256Hex(fromHex(signature));
+    expect(digest === value, "drand_signature", { value, got: digest });
+    return { detail: { source: `drand ${source.round}`, value } };
+  }
+  expect(signature === null || signature === undefined || signature === "", "signature_not_drand");
+  return { detail: { source: `${source.game} ${source.draw} (${source.date})`, value } };
 }
 
 // -- §6 the random stream, §7 uniform(n), §8 shuffle ------------------------------------------
@@ -869,6 +960,7 @@ export function pickedAllocation(inventory, participants, steps, picks) {
 
 // -- §13 checking a bundle ---------------------------------------------------------------
 
+export const REQUIRED_V2 = ["commitment_record", "public_value", "step_prefix"];
 export const REQUIRED = ["algorithm", "session", "commitment", "server_secret", "witness_entropy", "seed", "participants", "inventory", "steps", "allocation"];
 
 /* The outcome of a verification: `checks` in order, each {key, status: "ok" | "fail" |
@@ -1045,10 +1137,22 @@ export async function verify(bundle) {
     report.fail("fields", { key: "fields_missing", params: { fields: missing.join(", ") } });
     return report;
   }
-  await report.check("algorithm", () => expect(bundle.algorithm === ALGORITHM, "algorithm", { got: JSON.stringify(bundle.algorithm) }));
+  const v2 = bundle.algorithm === ALGORITHM_V2;
+  report.algorithm = v2 ? ALGORITHM_V2 : ALGORITHM;
+  await report.check("algorithm", () => expect(bundle.algorithm === ALGORITHM || v2, "algorithm", { got: JSON.stringify(bundle.algorithm) }));
+  if (v2) {
+    const lacking = REQUIRED_V2.filter((name) => !(name in bundle));
+    if (lacking.length) {
+      report.fail("fields", { key: "fields_missing", params: { fields: lacking.join(", ") } });
+      return report;
+    }
+  }
 
   const secret = await report.check("secret_hex", () => ({ detail: {}, bytes: fromHex(bundle.server_secret) }));
-  if (secret) {
+  if (secret && v2) {
+    await report.check("record", () => checkRecord(bundle, secret.bytes));
+    await report.check("public_value", () => checkPublicValue(bundle));
+  } else if (secret) {
     await report.check("commitment", async () => {
       const got = await sha256Hex(secret.bytes);
       expect(got === bundle.commitment, "commitment", { got, want: String(bundle.commitment) });
@@ -1061,7 +1165,19 @@ export async function verify(bundle) {
     expect(nfc(entropy) === entropy, "entropy_not_nfc");
   });
   let seed = null;
-  if (secret && typeof entropy === "string") {
+  if (secret && typeof entropy === "string" && v2) {
+    try {
+      if (typeof bundle.public_value === "string") seed = await makeSeedV2(secret.bytes, bundle.commitment, bundle.public_value, entropy);
+    } catch (error) {
+      seed = null;
+    }
+    await report.check("seed_v2", () => {
+      if (seed === null) throw new Problem("malformed", { error: "commitment or public_value unreadable" });
+      const got = toHex(seed);
+      expect(got === bundle.seed, "seed_v2", { got, want: String(bundle.seed) });
+      return { detail: { hash: got } };
+    });
+  } else if (secret && typeof entropy === "string") {
     seed = await seedFrom(secret.bytes, entropy);
     await report.check("seed", () => {
       const got = toHex(seed);

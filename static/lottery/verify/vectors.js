@@ -15,6 +15,7 @@ import {
   expectedSteps,
   makePackages,
   makeSeed,
+  makeSeedV2,
   nfc,
   reachableSums,
   seedKey,
@@ -26,6 +27,7 @@ import {
   streamBlock,
   toHex,
   utf8Bytes,
+  v2StepPrefix,
 } from "./rs_lottery_v1.js";
 
 const SECRET = Uint8Array.from({ length: 32 }, (_v, i) => i);
@@ -126,6 +128,73 @@ export async function exampleBundle(inventory = EXAMPLE_INVENTORY, participants 
     steps,
     allocation: households.map((h) => ({ household: h, apartments: sortedCodes(allocation.get(h)) })),
   };
+}
+
+// V13 (§13a): the worked example as an rs-lottery-v2 session; the public values are made up.
+const V13_LOTTERY = { kind: "welfare_lottery", game: "福彩3D", draw: "2024130", date: "2024-05-17" };
+const V13_LOTTERY_VALUE = "3 8 1";
+const V13_DRAND = { kind: "drand", chain: "ab".repeat(32), round: 1000 };
+const V13_SIGNATURE = Uint8Array.from({ length: 48 }, (_v, i) => i + 1);
+
+async function v2Record(bundle, publicSource, estates = ["E1"]) {
+  const sorted = sortedCodes([...new Set(estates)]);
+  return {
+    algorithm: "rs-lottery-v2",
+    secret_sha256: await sha256Hex(SECRET),
+    project: bundle.session.project,
+    session: bundle.session.code,
+    estate: bundle.session.estate,
+    estates: sorted,
+    step_prefix: v2StepPrefix(bundle.session.estate, sorted),
+    mode: bundle.session.mode,
+    fixed_village_order: bundle.fixed_village_order,
+    participants_sha256: bundle.participants_sha256,
+    inventory_sha256: bundle.inventory_sha256,
+    public_source: publicSource,
+  };
+}
+
+function uint32Hex(n) {
+  return n.toString(16).padStart(8, "0");
+}
+
+async function v13Lines() {
+  const out = [];
+  const bundle = await exampleBundle(EXAMPLE_INVENTORY, EXAMPLE_PARTICIPANTS, "EXAMPLE-V2");
+  const record = await v2Record(bundle, V13_LOTTERY);
+  const commitment = await snapshotHash(record);
+  const seed = await makeSeedV2(SECRET, commitment, V13_LOTTERY_VALUE, ENTROPY);
+  const steps = await expectedSteps(await seedKey(seed), bundle.participants);
+  const allocation = directAllocation(bundle.inventory, bundle.participants, steps);
+  out.push("    public_source          " + canonicalJson(V13_LOTTERY));
+  out.push("    public_value           " + JSON.stringify(V13_LOTTERY_VALUE));
+  out.push("    commitment record (canonical JSON, one line):");
+  out.push("    " + canonicalJson(record));
+  out.push("    commitment             " + commitment);
+  const p = utf8Bytes(V13_LOTTERY_VALUE);
+  const e = utf8Bytes(ENTROPY);
+  out.push("    seed input (hex)       " + toHex(utf8Bytes("rs-lottery-v2")) + "00" + toHex(SECRET) + commitment + uint32Hex(p.length) + toHex(p) + uint32Hex(e.length) + toHex(e));
+  out.push("    seed                   " + toHex(seed));
+  for (const step of steps) out.push(`    step ${step.label.padEnd(16)} ${step.participants.join(" ")}  ->  ${step.order.join(" ")}`);
+  for (const household of sortedCodes([...allocation.keys()])) out.push(`    ${household}  ${sortedCodes(allocation.get(household)).join(" ")}`);
+  const two = await v2Record(bundle, V13_LOTTERY, ["E2", "E1"]);
+  const twoCommitment = await snapshotHash(two);
+  out.push('    the same session in a project with estates E1 E2 (step_prefix "E1/"):');
+  out.push("    commitment             " + twoCommitment);
+  const twoSeed = await makeSeedV2(SECRET, twoCommitment, V13_LOTTERY_VALUE, ENTROPY);
+  out.push("    seed                   " + toHex(twoSeed));
+  const village = (await expectedSteps(await seedKey(twoSeed), bundle.participants, "E1/"))[0];
+  out.push(`    step ${village.label.padEnd(16)} ${village.order.join(" ")}`);
+  const drand = await v2Record(bundle, V13_DRAND);
+  const randomness = await sha256Hex(V13_SIGNATURE);
+  const drandCommitment = await snapshotHash(drand);
+  out.push("    the same session with a drand round named instead:");
+  out.push("    public_source          " + canonicalJson(V13_DRAND));
+  out.push("    signature              " + toHex(V13_SIGNATURE));
+  out.push("    randomness = SHA-256   " + randomness);
+  out.push("    commitment             " + drandCommitment);
+  out.push("    seed                   " + toHex(await makeSeedV2(SECRET, drandCommitment, randomness, ENTROPY)));
+  return out;
 }
 
 function codes(estate, positions) {
@@ -271,5 +340,7 @@ export async function vectors() {
   out.push(...exampleLines(bundle));
   out.push("    allocation, as the bundle lists it (canonical JSON):");
   for (const row of bundle.allocation) out.push("    " + canonicalJson(row));
+  out.push("V13 rs-lottery-v2 (docs/lottery.md §13a): the worked example, secret of V1, entropy of V3");
+  out.push(...(await v13Lines()));
   return out.join("\n");
 }
