@@ -34,12 +34,10 @@ def row_grams(cells: Iterable[object]) -> list[str]:
     """The row's pieces of 1 to GRAM characters (none with white space: words have none)."""
     pieces: set[str] = set()
     for cell in cells:
-        text = str(cell).casefold()
-        for size in range(1, GRAM + 1):
-            for start in range(len(text) - size + 1):
-                piece = text[start : start + size]
-                if not any(ch.isspace() for ch in piece):
-                    pieces.add(piece)
+        for part in str(cell).casefold().split():
+            length = len(part)
+            for size in range(1, min(GRAM, length) + 1):
+                pieces.update(part[start : start + size] for start in range(length - size + 1))
     return sorted(pieces)
 
 
