@@ -13,8 +13,9 @@ and replica):
   a print run and finishing a PDF part);
 - the **rendered page**, under its ETag: the state, a digest of the page number and the
   search asked for, and the language. A new state is a new ETag, so a kept page is never
-  stale and nothing else needs deleting; each web process also keeps the last
-  `LOCAL_PAGES` pages it served in memory under the same ETag.
+  stale and nothing else needs deleting. Each web process also keeps the last
+  `LOCAL_PAGES` pages it served in memory under the same ETag; a search's page is kept
+  there only (anyone may type any number of searches: they must not fill Redis).
 
 Each web process also remembers a page state it read for `LOCAL_STATE_SECONDS` (one
 second): under load, the round trip to Redis was the largest cost of a kept page. So a
@@ -43,10 +44,9 @@ from django.utils import timezone
 # How long a page state is trusted without a service saying it changed: the bound on a
 # change that raced with a page view (see the module's docstring).
 STATE_SECONDS = 60
-# How long a rendered page is kept in the shared cache (its ETag dies with its state);
-# searches for a shorter time, as anyone may type many.
+# How long a rendered page of the table is kept in the shared cache (its ETag dies with
+# its state). Searches are kept only in each process's memory (`page_set`).
 PAGE_SECONDS = 3600
-SEARCH_SECONDS = 300
 # How long a web process trusts a page state it read without asking the cache again.
 LOCAL_STATE_SECONDS = 1.0
 # Pages each web process keeps in memory (a table page is 20-60 kB).
@@ -103,10 +103,14 @@ def page_get(publication_id: int, tag: str) -> bytes | None:
 
 
 def page_set(publication_id: int, tag: str, body: bytes, *, searched: bool) -> None:
+    """Keep a rendered page. A search's page (or an odd page number's) is kept in this
+    process's memory only, which is bounded: anyone may type any number of searches, and
+    each would otherwise take room in Redis."""
     if len(body) > MAX_PAGE_BYTES:
         return
     key = _page_key(publication_id, tag)
-    cache.set(key, body, SEARCH_SECONDS if searched else PAGE_SECONDS)
+    if not searched:
+        cache.set(key, body, PAGE_SECONDS)
     _keep_locally(key, body)
 
 

@@ -95,6 +95,23 @@ def test_another_process_serves_the_page_kept_in_the_shared_cache_without_a_quer
     assert again.content == first.content
 
 
+def test_searches_are_kept_only_in_the_process_that_served_them(
+    client, published_population, nothing_kept
+):
+    """Anyone may type any number of searches: they never take room in the shared cache."""
+    url = _url(published_population, q="王")
+    first = client.get(url)
+    with CaptureQueriesContext(connection) as same_process:
+        client.get(url)
+    _another_web_process()
+    with CaptureQueriesContext(connection) as other_process:
+        again = client.get(url)
+
+    assert len(same_process) == 0
+    assert len(other_process) > 1  # rendered again
+    assert again.content == first.content
+
+
 def test_a_get_writes_nothing_to_the_database(client, published_population, nothing_kept):
     with CaptureQueriesContext(connection) as queries:
         client.get(_url(published_population))
