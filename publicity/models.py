@@ -120,6 +120,38 @@ class Publication(models.Model):
         return self.status != PublicationStatus.DRAFT
 
 
+class PublicationRow(models.Model):
+    """One row of a published snapshot as the public sees it (masked), written once when the
+    publication is published (`publicity.services.publications.publication_publish`), so the
+    public page reads one page of rows, and a search answers from an index, without loading
+    the whole snapshot. See `publicity.search` for `text` and `grams`."""
+
+    publication = models.ForeignKey(
+        Publication,
+        on_delete=models.CASCADE,
+        related_name="public_rows",
+        verbose_name=_("公示"),
+        db_index=False,  # publication_row_unique's index starts with it
+    )
+    number = models.PositiveIntegerField(_("行号"))  # its place in Publication.rows, from 0
+    cells = models.JSONField(_("公示内容"), default=list)
+    # The cells, case-folded, one a line: what a search word must be contained in.
+    text = models.TextField(blank=True)
+    # Every 1-, 2- and 3-character piece of every case-folded cell (GIN-indexed on PostgreSQL).
+    grams = models.JSONField(default=list)
+
+    class Meta:
+        verbose_name = _("公示行")
+        verbose_name_plural = _("公示行")
+        ordering = ["publication", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["publication", "number"], name="publication_row_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.publication_id}#{self.number}"
+
+
 class ObjectionStatus(models.TextChoices):
     OPEN = "open", _("待答复")
     ANSWERED = "answered", _("已答复")

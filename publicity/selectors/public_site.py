@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from households.models import Household, Member, Project
 from households.stages import Stage, stage_of
+from publicity import search
 from publicity.models import (
     Complaint,
     ComplaintCategory,
@@ -28,6 +29,7 @@ from publicity.models import (
     Objection,
     ObjectionStatus,
     Publication,
+    PublicationRow,
     PublicationStatus,
     RenderJob,
     RenderPart,
@@ -161,18 +163,17 @@ def snapshot_etag(pk: int) -> str | None:
     )
 
 
-def publication_etag(publication_pk: int, *, page: str, query: str) -> str | None:
-    """The ETag of a publication page: its content hash, plus whatever else the page shows
-    that may change after publishing (status, answered objections, PDF parts, the roster's
-    other versions, whether the period is open today) and the page and search asked for.
-    None for drafts and unknowns.
+def publication_state(publication_pk: int) -> str | None:
+    """What a publication page's ETag and its kept copy are keyed by (`publicity.page_cache`):
+    its content hash, plus a digest of whatever else the page shows that may change after
+    publishing (status, answered objections, PDF parts, the roster's other versions, whether
+    the period is open today). None for drafts and unknowns.
 
-    Every view of a public page asks for it, so it is one statement of plain SQL: the same
-    query through the ORM (annotations, subqueries) cost ten times as much to build as the
-    database took to answer it."""
+    One statement of plain SQL: the same query through the ORM (annotations, subqueries)
+    cost ten times as much to build as the database took to answer it."""
     with connection.cursor() as cursor:
         cursor.execute(
-            _ETAG_SQL,
+            _STATE_SQL,
             {
                 "pk": publication_pk,
                 "draft": PublicationStatus.DRAFT,
@@ -188,7 +189,7 @@ def publication_etag(publication_pk: int, *, page: str, query: str) -> str | Non
     content_hash, status, starts_on, ends_on, *counts = state
     today = timezone.localdate()
     open_today = _as_date(starts_on) <= today <= _as_date(ends_on)
-    varying = "|".join(str(value) for value in (status, open_today, *counts, page, query))
+    varying = "|".join(str(value) for value in (status, open_today, *counts))
     return f"{content_hash}-{hashlib.sha256(varying.encode()).hexdigest()[:16]}"
 
 
@@ -196,7 +197,7 @@ def _as_date(value: dt.date | str) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
-_ETAG_SQL = f"""
+_STATE_SQL = f"""
 SELECT p.content_hash, p.status, p.starts_on, p.ends_on,
     (SELECT COUNT(*) FROM {Objection._meta.db_table} o
         WHERE o.publication_id = p.id AND o.status = %(answered)s),
@@ -258,16 +259,11 @@ def _name_columns(kind_code: str, width: int) -> set[int]:
     return {i for i, column in enumerate(columns) if column.mask is Mask.NAME}
 
 
-def search_rows(rows: list[list[str]], query: str) -> list[list[str]]:
-    """Rows with a cell containing every word of the query (case-insensitive)."""
-    words = [word.casefold() for word in query.split() if word]
-    if not words:
-        return rows
-    return [
-        row
-        for row in rows
-        if all(any(word in str(cell).casefold() for cell in row) for word in words)
-    ]
+def public_rows(publication: Publication, query: str) -> QuerySet:
+    """The cells of the publication's public rows, in order, with every word of the query
+    in one of their cells (`publicity.search`: from the index, not the snapshot)."""
+    rows = PublicationRow.objects.filter(publication=publication)
+    return search.matching(rows, query).order_by("number").values_list("cells", flat=True)
 
 
 # --- Free text written by people, shown publicly -------------------------------------------

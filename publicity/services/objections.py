@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from households.models import Household
 from households.services import review
+from publicity import page_cache
 from publicity.models import Objection, ObjectionStatus, Publication, PublicationStatus
 from resettlement.audit import audit_record
 from resettlement.errors import RuleViolation, field_error
@@ -116,6 +117,7 @@ def objection_answer(*, actor, objection: Objection, answer: str, upheld: bool) 
     objection.answered_by = actor
     objection.answered_at = timezone.now()
     objection.save()
+    page_cache.forget([objection.publication_id])  # the answer is published on its page
     audit_record(
         actor=actor,
         action="objection.answer",

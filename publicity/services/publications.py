@@ -12,7 +12,9 @@ from django.utils.translation import gettext as _
 
 from households.access import require_project_access
 from households.models import Community, Project
-from publicity.models import Publication, PublicationStatus
+from publicity import page_cache, search
+from publicity.models import Publication, PublicationRow, PublicationStatus
+from publicity.selectors.public_site import public_table
 from publicity.services import periods
 from publicity.snapshot import content_hash, frozen_rows, hashed_document
 from resettlement import periods as days
@@ -123,14 +125,43 @@ def publication_publish(*, actor, publication: Publication) -> Publication:
     publication.published_by = actor
     publication.published_at = timezone.now()
     publication.save()
+    PublicationRow.objects.bulk_create(public_row_objects(publication), batch_size=1000)
     if publication.previous_id:
         Publication.objects.filter(
             pk=publication.previous_id, status=PublicationStatus.PUBLISHED
         ).update(status=PublicationStatus.CLOSED)
+    # Every version's page lists the versions and says which one corrected it.
+    page_cache.forget(_versions(publication))
     audit_record(
         actor=actor, action="publication.publish", obj=publication, payload=_facts(publication)
     )
     return publication
+
+
+def public_row_objects(publication, *, model=PublicationRow) -> list:
+    """The publication's rows as the public sees them (masked: `public_table`), with their
+    search text and pieces (`publicity.search`), ready to be saved. `model` lets the
+    migration that filled the rows of earlier publications use its own."""
+    return [
+        model(
+            publication_id=publication.pk,
+            number=number,
+            cells=cells,
+            text=search.row_text(cells),
+            grams=search.row_grams(cells),
+        )
+        for number, cells in enumerate(public_table(publication).rows)
+    ]
+
+
+def _versions(publication: Publication) -> list[int]:
+    return list(
+        Publication.objects.filter(
+            project_id=publication.project_id,
+            kind=publication.kind,
+            community_id=publication.community_id,
+        ).values_list("pk", flat=True)
+    )
 
 
 def _facts(publication: Publication, **more) -> dict:
@@ -166,6 +197,7 @@ def publication_withdraw(*, actor, publication: Publication, reason: str) -> Pub
     if updated != 1:
         raise RuleViolation("not_published", _("只有公示中的公示可以撤回。"))
     publication = Publication.objects.select_related("project", "community").get(pk=publication.pk)
+    page_cache.forget(_versions(publication))
     audit_record(
         actor=actor,
         action="publication.withdraw",
@@ -217,6 +249,7 @@ def publications_close_expired(*, today: dt.date | None = None) -> int:
         for publication in expired:
             publication.status = PublicationStatus.CLOSED
             publication.save(update_fields=["status"])
+            page_cache.forget([publication.pk])
             audit_record(
                 actor=None, action="publication.close", obj=publication, payload=_facts(publication)
             )

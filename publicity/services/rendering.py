@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 
 from households.access import projects_q
 from households.models import Community
+from publicity import page_cache
 from publicity.models import Publication, PublicationStatus, RenderJob, RenderPart, RenderStatus
 from publicity.pdf import rosters as pdf_rosters
 from resettlement import periods
@@ -160,6 +161,8 @@ def roster_render_start(
         for name in communities
     )
     parts_queue(RenderJob.Kind.ROSTER, [part.pk for part in parts])
+    # The public page offers the newest print run's parts only: the old run's go now.
+    page_cache.forget([publication.pk])
     return job
 
 
@@ -282,6 +285,8 @@ def part_render(
             ):
                 storage.delete(name)
                 return Outcome.SKIPPED
+            if part.job.publication_id:  # its public page offers the finished part
+                page_cache.forget([part.job.publication_id])
     except Exception as exc:
         if name:
             storage.delete(name)

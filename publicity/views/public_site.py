@@ -9,22 +9,26 @@ function (see publicity.selectors.public_site).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-
 from django.conf import settings
-from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotModified,
+)
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.cache import patch_cache_control
+from django.utils.http import parse_etags, quote_etag
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import condition, require_http_methods, require_safe
 
 from households.models import Project
+from publicity import page_cache
 from publicity.forms.objections import ObjectionForm
 from publicity.models import Publication
 from publicity.selectors import public_site
@@ -47,8 +51,6 @@ PAGE_SIZE = 50
 # How long browsers and proxies may keep a publication page before asking again (the ETag
 # makes asking cheap). Short, because answers to objections appear on the page.
 SNAPSHOT_MAX_AGE = 300
-# How long the server keeps a rendered publication page (see _kept_under_etag).
-PAGE_CACHE_SECONDS = 3600
 
 
 # --- Projects and publications -------------------------------------------------------------
@@ -81,76 +83,64 @@ def project_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-def _publication_etag(request: HttpRequest, pk: int) -> str | None:
-    """Computed once per request: the conditional answer and the page cache both use it."""
-    if not hasattr(request, "publication_etag"):
-        etag = public_site.publication_etag(
-            pk, page=request.GET.get("page", ""), query=request.GET.get("q", "").strip()
-        )
-        # Per language: a page in English is not the page in Chinese (nor its 304).
-        request.publication_etag = etag and f"{etag}-{language_tag()}"
-    return request.publication_etag
+def _asked(request: HttpRequest) -> tuple[str, str]:
+    """The page number and the search as shown: an ID or phone number typed into the search
+    is masked before it is searched or echoed (the rows are masked, so it could not match)."""
+    # No row holds a NUL, and PostgreSQL refuses one in a query.
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
+    return request.GET.get("page", "")[:20], mask(query, Mask.TEXT) if query else ""
 
 
-def _kept_under_etag(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Keep a rendered publication page in the cache under its ETag, which changes with
-    everything the page shows: a kept page is never stale, and nothing needs invalidating.
-    Only the table's pages are kept, never searches (one entry per typed text would let
-    anyone fill the cache)."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, pk: int) -> HttpResponse:
-        etag = _publication_etag(request, pk)
-        page = request.GET.get("page", "")
-        if etag is None or set(request.GET) - {"page"} or not _small_number(page):
-            return view(request, pk)
-        key = f"public-publication-page:{pk}:{etag}"
-        body = cache.get(key)
-        if body is not None:
-            return HttpResponse(body)
-        response = view(request, pk)
-        if response.status_code == 200:
-            cache.set(key, response.content, PAGE_CACHE_SECONDS)
-        return response
-
-    return wrapper
+def _matches(if_none_match: str, etag: str) -> bool:
+    etags = {tag.removeprefix("W/") for tag in parse_etags(if_none_match)}  # weak comparison
+    return "*" in etags or quote_etag(etag) in etags
 
 
 def _small_number(page: str) -> bool:
     return page == "" or (page.isascii() and page.isdigit() and len(page) <= 3)
 
 
-def _snapshot_cache(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Let browsers and proxies keep a published page (and its 304) for a short while."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        if response.status_code in (200, 304):
-            patch_cache_control(response, public=True, max_age=SNAPSHOT_MAX_AGE)
-        return response
-
-    return wrapper
+def _public_snapshot(response: HttpResponse, etag: str) -> HttpResponse:
+    response.headers["ETag"] = quote_etag(etag)
+    # Browsers and proxies may keep it a short while: answers to objections appear on it.
+    patch_cache_control(response, public=True, max_age=SNAPSHOT_MAX_AGE)
+    return response
 
 
 @require_safe
 @public_page
-@_snapshot_cache
-@condition(etag_func=_publication_etag)
-@_kept_under_etag
 def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Served from its kept copy when it was rendered before (publicity.page_cache): no
+    database query, at most one small cache read, and a 304 to a client that has it."""
+    state = page_cache.page_state(pk, public_site.publication_state)
+    if state is None:
+        raise Http404
+    page_number, query = _asked(request)
+    # Per language: a page in English is not the page in Chinese (nor its 304).
+    etag = page_cache.etag(state, page=page_number, query=query, language=language_tag())
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match and _matches(if_none_match, etag):
+        return _public_snapshot(HttpResponseNotModified(), etag)
+    body = page_cache.page_get(pk, etag)
+    if body is None:
+        response = _publication_page(request, pk, page_number, query)
+        # Anyone may type many searches (and odd page numbers): those are kept briefly.
+        searched = bool(query) or not _small_number(page_number)
+        page_cache.page_set(pk, etag, response.content, searched=searched)
+    else:
+        response = HttpResponse(body)
+    return _public_snapshot(response, etag)
+
+
+def _publication_page(request: HttpRequest, pk: int, page_number: str, query: str) -> HttpResponse:
     publication = get_object_or_404(
-        public_site.with_correction(public_site.public_publications()).select_related(
-            "project", "community"
-        ),
+        public_site.with_correction(public_site.public_publications())
+        .select_related("project", "community")
+        .defer("rows"),
         pk=pk,
     )
-    table = public_site.public_table(publication)
-    # The query is echoed on the page (and in its pager links): an ID or phone number typed
-    # into it is masked like everything else. The rows are masked, so it could not match.
-    query = mask(request.GET.get("q", "").strip()[:100], Mask.TEXT)
-    page = Paginator(public_site.search_rows(table.rows, query), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    page = Paginator(public_site.public_rows(publication, query), PAGE_SIZE).get_page(
+        page_number or None
     )
     return render(
         request,
@@ -158,10 +148,10 @@ def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "publication": publication,
             "kind_label": publicity_kinds.label_of(publication.kind),
-            "columns": table.columns,
+            "columns": publication.columns,
             "page": page,
             # Each cell with its column's label: on a phone the table reads as cards.
-            "rows": [list(zip(table.columns, row, strict=False)) for row in page],
+            "rows": [list(zip(publication.columns, row, strict=False)) for row in page],
             "q": query,
             "versions": public_site.publication_versions(publication),
             "open": public_site.is_open_for_objections(publication),

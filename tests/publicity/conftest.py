@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.core.cache import cache
 
+from publicity import page_cache
 from publicity.services import publications
 from tests.households.factories import approve, member_data
 from tests.publicity.factories import drafter
@@ -33,7 +34,8 @@ def published_population(approved_household, leader):
 @pytest.fixture
 def fresh_limits_and_private_media(private_media):
     """Rate-limit counters live in the cache: every test starts with none used. Uploads go
-    to the test's own folder (`private_media`)."""
+    to the test's own folder (`private_media`). No public page is kept from another test."""
     cache.clear()
+    page_cache.clear_local()
     yield
     cache.clear()

@@ -23,7 +23,15 @@ from django.db import connection
 from django.utils import timezone
 
 from households.models import Household
-from publicity.models import Publication, PublicationStatus, RenderJob, RenderPart, RenderStatus
+from publicity import page_cache
+from publicity.models import (
+    Publication,
+    PublicationRow,
+    PublicationStatus,
+    RenderJob,
+    RenderPart,
+    RenderStatus,
+)
 from publicity.services import publications
 from publicity.snapshot import content_hash, hashed_document
 from resettlement.masking import Mask, mask
@@ -118,6 +126,7 @@ def roster_part(publication: Publication, *, actor, label: str = "南宫河村")
     part.file.save("roster.pdf", ContentFile(PDF_BYTES), save=False)
     part.status = RenderStatus.DONE
     part.save()
+    page_cache.forget([publication.pk])  # as the rendering service does
     return part
 
 
@@ -140,9 +149,17 @@ def clear_publications_before_flush() -> None:
             cursor.execute(statement)
 
 
-def long_roster(project, leader, *, rows: int, community: str = "南宫河村", **fields):
-    """A published population roster of `rows` people in one community, made directly (the
-    services would take minutes to register so many)."""
+def long_roster(
+    project,
+    leader,
+    *,
+    rows: int,
+    community: str = "南宫河村",
+    extra_rows: list[list[str]] = (),
+    **fields,
+):
+    """A published population roster of `rows` people in one community, then `extra_rows`
+    as given, made directly (the services would take minutes to register so many)."""
     people = [
         [
             f"H{i // 3:05d}",
@@ -154,7 +171,7 @@ def long_roster(project, leader, *, rows: int, community: str = "南宫河村", 
             "农业",
         ]
         for i in range(rows)
-    ]
+    ] + [list(row) for row in extra_rows]
     publication = Publication(
         project=project,
         kind="population",
@@ -163,7 +180,7 @@ def long_roster(project, leader, *, rows: int, community: str = "南宫河村", 
         ends_on=dt.date(2026, 3, 8),
         columns=POPULATION_COLUMNS,
         rows=people,
-        row_count=rows,
+        row_count=len(people),
         status=fields.pop("status", PublicationStatus.PUBLISHED),
         created_by=leader,
         published_by=leader,
@@ -172,4 +189,6 @@ def long_roster(project, leader, *, rows: int, community: str = "南宫河村", 
     )
     publication.content_hash = content_hash(hashed_document(publication))
     publication.save()
+    if publication.status != PublicationStatus.DRAFT:  # as publishing writes them
+        PublicationRow.objects.bulk_create(publications.public_row_objects(publication))
     return publication

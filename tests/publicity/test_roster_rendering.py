@@ -54,7 +54,8 @@ def test_nothing_is_rendered_before_the_job_is_committed(
 ):
     with django_capture_on_commit_callbacks() as callbacks:
         job = publicity_rendering.roster_render_start(actor=clerk, publication=roster)
-    assert len(callbacks) == 1  # the queueing waits for the commit
+    # The queueing waits for the commit (so does forgetting the public page's state again).
+    assert len(callbacks) == 2
     assert {part.status for part in job.parts.all()} == {RenderStatus.QUEUED}
     assert _files(private_media) == []
 
