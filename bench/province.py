@@ -356,22 +356,43 @@ def _ensure_built(name: str, households: int, *, rebuild: bool) -> None:
 
 
 def measure_import(report: Report) -> None:
-    """bench.import_members at IMPORT_MEMBERS members: the project's import vs its floor."""
+    """bench.import_members at IMPORT_MEMBERS members: the project's import vs its floor. A
+    file holds at most IMPORT_MAX_ROWS rows (settings), so the clerk imports the
+    roster as files of whole households, one after the other, into the same project."""
     from bench import import_members as im
     from households.resources import HouseholdMemberResource
+    from resettlement.imports.base import import_problems
     from resettlement.imports.files import read_roster
 
     households = IMPORT_MEMBERS // 3  # import_members' sizes: three people a household
     rows = im._member_rows(households)
-    dataset = read_roster(im._xlsx(rows), "xlsx")
+    code = im.HEADERS.index("户编号")
+    files, start = [], 0
+    while start < len(rows):
+        end = min(start + settings.IMPORT_MAX_ROWS, len(rows))
+        while end < len(rows) and rows[end][code] == rows[end - 1][code]:
+            end -= 1
+        files.append(read_roster(im._xlsx(rows[start:end]), "xlsx"))
+        start = end
     clerk = im._clerk()
     imported = im._project("PROVINCE-IMPORT")
-    seconds = im._timed_import(HouseholdMemberResource, imported, clerk, dataset)
+    seconds = 0.0
+    for dataset in files:
+        resource = HouseholdMemberResource(project=imported, user=clerk)
+        started = time.perf_counter()
+        result = resource.import_data(dataset, file_name="province.xlsx")
+        seconds += time.perf_counter() - started
+        problems = import_problems(result)
+        assert not problems, problems[:5]
+    assert Member.objects.filter(project=imported).count() == len(rows)
+    assert Member.history.filter(project=imported).count() == len(rows)
     floor = im._floor(imported, clerk)
     ratio = seconds / floor
-    print(f"import of {len(dataset)} members: {seconds:.1f} s; floor {floor:.1f} s")
+    print(
+        f"import of {len(rows)} members in {len(files)} files: {seconds:.1f} s; floor {floor:.1f} s"
+    )
     report.add(
-        f"import {len(dataset):,} members vs floor",
+        f"import {len(rows):,} members ({len(files)} files) vs floor",
         f"{ratio:.2f}x ({seconds:.0f} s / {floor:.0f} s)",
         "<= 2.5x",
         ratio <= im.FLOOR_TARGET,
@@ -532,8 +553,12 @@ def run() -> None:
         )
         use_database(scratch)
         ensure_roles()
-        measure_roster(report)
-        measure_import(report)
+        for stage in (measure_roster, measure_import):
+            try:
+                stage(report)
+            except Exception as exc:  # noqa: BLE001 - the table still prints; said in it
+                print(f"{stage.__name__} failed: {exc!r}")
+                report.add(stage.__name__, "failed", "runs", False)
         with open("/proc/loadavg") as f:
             load = f.read().split()[:3]
         report.print()
