@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_HOUSEHOLDS ?= 300
 
-.PHONY: run test lint format bench setup uv deps translations messages demo clean
+.PHONY: run test lint format bench bench-quick setup uv deps translations messages demo clean
 
 # uv from PyPI when it is missing; Debian's Python refuses plain `pip install --user`
 # (PEP 668), hence the second try.
@@ -48,6 +48,10 @@ test: translations lint
 
 bench: translations
 	$(UV) run --frozen python -m bench
+
+# Every benchmark but the province scale (minutes; README "Benchmarks").
+bench-quick: translations
+	BENCH_SKIP=province $(UV) run --frozen python -m bench
 
 messages:
 	$(MANAGE) makemessages -l en --no-obsolete --ignore=.venv --ignore=staticfiles

@@ -274,6 +274,10 @@ class Statement(models.Model):
                 name="statement_approved_has_time",
             ),
         ]
+        # The inbox's and the finance pages' open statements (draft, in the approval chain,
+        # approved and unpaid) among a province's settled ones: without it PostgreSQL reads
+        # every statement of the projects (bench/province.py, issue 15).
+        indexes = [models.Index(fields=["status", "project"], name="statement_status_project")]
 
     def __str__(self) -> str:
         return str(self.household)

@@ -50,13 +50,17 @@ def household_search(queryset: QuerySet[Household], term: str, *, user=None) -> 
     by_number = (
         Q(id_number__startswith=number) if sees_full_personal_data(user) else Q(id_number=number)
     )
-    matching_members = Member.objects.filter(Q(name__contains=term) | by_number).values(
-        "household_id"
+    matching_members = (
+        Member.objects.filter(Q(name__contains=term) | by_number).order_by().values("household_id")
     )
     by_code = Q(code__icontains=term)
     if lookup := normalise_lookup_code(term):
         by_code |= Q(lookup_code=lookup)
-    return queryset.filter(by_code | Q(pk__in=matching_members))
+    # One set of ids, each half found through its own indexes (the trigram and prefix indexes
+    # of households migration 0010): "code matches OR pk IN (members)" on the list itself
+    # would read every household of the province.
+    matching = Household.objects.filter(by_code).order_by().values("pk").union(matching_members)
+    return queryset.filter(pk__in=matching)
 
 
 def household_detail(pk: int) -> Household:

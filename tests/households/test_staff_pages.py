@@ -103,6 +103,45 @@ def test_search_finds_a_household_by_head_name_and_by_id_number(client, clerk, r
     assert household.code not in nothing.content.decode()
 
 
+def test_search_finds_part_of_a_household_code_in_any_case_and_any_members_name(
+    client, clerk, register
+):
+    """The search reads households by code and members by name or ID number through separate
+    indexes (households migration 0010) and joins the two: what it finds is unchanged."""
+    from tests.households.factories import member_data
+
+    household = register(
+        code="NGH-0731",
+        members=[
+            member_data(name="李建国"),
+            member_data("spouse", name="王秀英", sex="F", birth_date=dt.date(1972, 8, 1)),
+        ],
+    )
+    other = register(code="NGH-0840", members=[member_data(name="赵志强")])
+    client.force_login(clerk)
+
+    def found(**params) -> set[str]:
+        page = client.get(reverse("staff:household-list"), params).content.decode()
+        return {h.code for h in (household, other) if h.code in page}
+
+    assert found(q="ngh-07") == {"NGH-0731"}  # part of the code, lower case
+    assert found(q="NGH") == {"NGH-0731", "NGH-0840"}
+    assert found(q="秀英") == {"NGH-0731"}  # a member who is not the head, part of the name
+    spouse = household.members.get(relation="spouse")
+    assert found(q=spouse.id_number) == {"NGH-0731"}
+    # a household matching both by code and by a member's name is listed once
+    page = client.get(reverse("staff:household-list"), {"q": "NGH-0731"}).content.decode()
+    assert page.count(reverse("staff:household-detail", args=[household.pk])) == found_links(
+        client.get(reverse("staff:household-list")).content.decode(), household
+    )
+    # the search narrows the other filters, it does not widen them
+    assert found(q="NGH", status="approved") == set()
+
+
+def found_links(page: str, household) -> int:
+    return page.count(reverse("staff:household-detail", args=[household.pk]))
+
+
 def test_search_finds_a_household_by_the_lookup_code_as_printed_on_its_notice(
     client, clerk, register
 ):
