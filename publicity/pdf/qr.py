@@ -2,11 +2,13 @@
 
 qrcode picks the mask pattern as the standard asks: it lays out the symbol eight times, once
 per mask, and scores each with util.lost_point, in pure Python over lists of booleans — 3.5
-ms a code, a sixth of a notice's cost (bench/notices.py). Here the data is laid out once;
-each mask is an XOR over the data modules, and the four penalty rules are scored over rows
-and columns as strings and integers. The score is qrcode's own (its test layout leaves the
-format bits light, and so does this), so the chosen mask and the matrix are the same:
-tests/publicity/test_notice_rendering.py checks that on many codes.
+ms a code, a sixth of a notice's cost (bench/notices.py). Here the data is laid out once,
+as integers per row, in the order qrcode's map_data places it (kept per version), and each
+mask is an XOR over the data modules (1.2 ms a code, most of it qrcode's error correction);
+the four penalty rules are scored over rows and columns as strings and integers. The score
+is qrcode's own (its test layout leaves the format bits light, and so does this), so the
+chosen mask and the matrix are the same: tests/publicity/test_notice_rendering.py checks
+that on many codes.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import functools
 import re
 
 import qrcode
+from qrcode import util
 
 _RUNS = re.compile(r"0{5,}|1{5,}")
 _FINDER_LIKE = re.compile(r"(?=10111010000|00001011101)")
@@ -55,9 +58,11 @@ def _penalty(rows: list[str], values: list[int]) -> int:
 
 
 @functools.cache
-def _mask_rows(version: int) -> tuple[tuple[int, ...], ...]:
-    """For each mask pattern, per row, the bits (leftmost module highest) it flips: the
-    data modules, i.e. those no function pattern, format or version information takes."""
+def _layout(version: int) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...], tuple]:
+    """A version's symbol before its data: per row as an integer (leftmost module highest)
+    the dark modules of the function patterns, with the format and version information
+    light as in qrcode's test layout; where the data bits go, in qrcode's map_data order, as
+    (row, bit); and for each mask pattern, per row, the bits it flips (the data modules)."""
     code = qrcode.QRCode(version=version)
     code.makeImpl(True, 0)  # fills qrcode's blank symbol of this version
     size = code.modules_count
@@ -65,15 +70,31 @@ def _mask_rows(version: int) -> tuple[tuple[int, ...], ...]:
     code.setup_type_info(True, 0)
     if version >= 7:
         code.setup_type_number(True)
-    data = [(r, c) for r in range(size) for c in range(size) if code.modules[r][c] is None]
+    modules = code.modules
+    base = tuple(int("".join("1" if m else "0" for m in row), 2) for row in modules)
+    order = []
+    row, step = size - 1, -1
+    for column in range(size - 1, 0, -2):
+        if column <= 6:
+            column -= 1
+        while True:
+            for c in (column, column - 1):
+                if modules[row][c] is None:
+                    order.append((row, 1 << (size - 1 - c)))
+            row += step
+            if row < 0 or size <= row:
+                row -= step
+                step = -step
+                break
     masks = []
     for mask in _MASKS:
         rows = [0] * size
-        for r, c in data:
+        for r, bit in order:
+            c = size - 1 - bit.bit_length() + 1
             if mask(r, c):
-                rows[r] |= 1 << (size - 1 - c)
+                rows[r] |= bit
         masks.append(tuple(rows))
-    return tuple(masks)
+    return base, tuple(order), tuple(masks)
 
 
 def qr_matrix(text: str, border: int = 4) -> list[list[bool]]:
@@ -82,15 +103,16 @@ def qr_matrix(text: str, border: int = 4) -> list[list[bool]]:
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=border)
     code.add_data(text)
     code.best_fit()
-    masks = _mask_rows(code.version)
-    # qrcode's test layout with mask 0 (format bits light), then without the mask.
-    code.makeImpl(True, 0)
-    size = code.modules_count
+    base, order, masks = _layout(code.version)
+    code.data_cache = util.create_data(code.version, code.error_correction, code.data_list)
+    # The data laid out without a mask (what qrcode's map_data does, mask aside).
+    plain = list(base)
+    bits = "".join(format(byte, "08b") for byte in code.data_cache)
+    for (row, bit), value in zip(order, bits, strict=False):
+        if value == "1":
+            plain[row] |= bit
+    size = len(base)
     form = f"0{size}b"
-    plain = [
-        int("".join("1" if module else "0" for module in row), 2) ^ flip
-        for row, flip in zip(code.modules, masks[0], strict=True)
-    ]
     best, best_points = 0, -1
     for pattern, flips in enumerate(masks):
         values = [row ^ flip for row, flip in zip(plain, flips, strict=True)]
@@ -99,6 +121,7 @@ def qr_matrix(text: str, border: int = 4) -> list[list[bool]]:
             best, best_points = pattern, points
     # The chosen mask's layout, with the real format (and version) information: what
     # code.makeImpl(False, best) lays out again from the data.
+    code.modules_count = size
     code.modules = [
         [bit == "1" for bit in format(row ^ flip, form)]
         for row, flip in zip(plain, masks[best], strict=True)
