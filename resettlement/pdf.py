@@ -8,6 +8,8 @@ table layout (WeasyPrint lays such tables out far faster) and a footer with
 
 from __future__ import annotations
 
+import gc
+import re
 from typing import Any
 
 from django.conf import settings
@@ -25,10 +27,16 @@ def render_pdf(template: str, context: dict[str, Any]) -> tuple[bytes, int]:
 
 def warm_up() -> None:
     """Import WeasyPrint and load the CJK font once (a second or more), so that a worker
-    process's first document does not wait for it."""
+    process's first document does not wait for it. Then freeze what the process has loaded
+    (Django, WeasyPrint, fonts: it lives as long as the process) out of the garbage
+    collector's sight: a document makes hundreds of thousands of objects, and each full
+    collection they set off scanned all of it again — a fifth of a notice's CPU time
+    (bench/notices.py, issue 15). What documents leave behind is collected as before."""
     from weasyprint import HTML
 
     HTML(string='<p style="font-family: Noto Sans CJK SC">预热 0-9</p>').write_pdf()
+    gc.collect()
+    gc.freeze()
 
 
 def document_language(language: str | None) -> str:
@@ -37,3 +45,176 @@ def document_language(language: str | None) -> str:
     asked for explicitly (an English copy for whoever works in English)."""
     known = {code for code, _name in settings.LANGUAGES}
     return language if language in known else settings.LANGUAGE_CODE
+
+
+# --- stamps: a block that is the same on every page, laid out and drawn once ------------------
+#
+# A batch of one-page documents (the notices of a villager group) repeats most of each page
+# word for word: the title, the lottery's time and place, the documents to bring, the
+# matters to note, the signature. WeasyPrint lays out and draws that text again on every
+# page, and it is two thirds of a page's cost. A template marks such a block
+#     <div class="stamp" data-stamp="NAME">…</div><!--/stamp-->
+# (the class makes it a block formatting context with no margin of its own below its
+# content: `.stamp { display: flow-root } .stamp > :last-child { margin-bottom: 0 }`, so
+# that its height is all it takes on the page). `render_pdf_stamped` lays the block out once
+# per process, on a page of its own that shows nothing else, and turns that page into a PDF form
+# XObject; on every page whose block is the same text, an empty block of the same height
+# takes its place and the form is drawn where it stands. What the page shows and its text
+# (pdftotext) stay the same: tests/publicity/test_notice_rendering.py compares both with
+# the plain render. A block whose text differs on some page is laid out there as usual.
+
+_STAMP = re.compile(
+    r'<div class="stamp" data-stamp="(?P<name>[\w-]+)">(?P<body>.*?)</div><!--/stamp-->', re.S
+)
+# The stamp's page shows the stamp only. Hidden text still takes its place, which moves the
+# stamp but does not change it; a table's collapsed borders are drawn whatever its cells'
+# visibility, so the tables around it are left out.
+_STAMP_SOURCE_CSS = (
+    "<style>.stamp-source * { visibility: hidden; }"
+    " .stamp-source .stamp-shown, .stamp-source .stamp-shown * { visibility: visible; }"
+    " .stamp-source table { display: none; }"
+    " .stamp-source .stamp-shown table { display: table; }</style>"
+)
+# A worker renders the same batch options again and again: the stamp pages are kept, per
+# process, keyed by their HTML (the WeasyPrint document must stay alive with its fonts).
+_STAMP_SOURCES: dict[tuple, Any] = {}
+_STAMP_SOURCES_KEPT = 8
+
+
+def _stamp_source(html: str, page: re.Pattern, stamps: dict[str, str]):
+    """One page per stamp, laid out as on the first page that has it, with everything but
+    that stamp hidden; with the stamp's position (the anchor `stamp-src-NAME`). Kept per
+    process for the same stylesheet and stamps: a stamp's layout depends on them and on
+    the width it is given, which a template gives it the same on every page (the hidden
+    text around it, another household's, only moves it)."""
+    from weasyprint import HTML
+
+    units = list(page.finditer(html))
+    head, tail = html[: units[0].start()], html[units[-1].end() :]
+    key = (head, tail, *stamps.items())
+    if key in _STAMP_SOURCES:
+        return _STAMP_SOURCES[key]
+    pages = []
+    for name, body in stamps.items():
+        for unit in units:
+            if f'<div class="stamp" data-stamp="{name}">{body}</div>' in unit.group(0):
+                break
+        marked = unit.group(0).replace(
+            f'<div class="stamp" data-stamp="{name}">',
+            f'<div class="stamp stamp-shown" data-stamp="{name}" id="stamp-src-{name}">',
+            1,
+        )
+        pages.append(marked.replace('class="notice"', 'class="notice stamp-source"', 1))
+    source = head.replace("</head>", _STAMP_SOURCE_CSS + "</head>", 1) + "".join(pages) + tail
+    document = HTML(string=source, base_url=str(settings.BASE_DIR)).render()
+    assert len(document.pages) == len(stamps), "a stamp page did not fit on one page"
+    if len(_STAMP_SOURCES) >= _STAMP_SOURCES_KEPT:
+        _STAMP_SOURCES.pop(next(iter(_STAMP_SOURCES)))
+    _STAMP_SOURCES[key] = document
+    return document
+
+
+def render_pdf_stamped(template: str, context: dict[str, Any], page: str) -> tuple[bytes, int]:
+    """Render a template of one-page units (`page`: a regular expression matching one unit,
+    e.g. a notice's <section>) to PDF, with the blocks marked as stamps laid out and drawn
+    once (see above). Returns the bytes and the number of pages, as render_pdf."""
+    html = render_to_string(template, context)
+    return stamped_html_pdf(html, page)
+
+
+def stamped_html_pdf(html: str, page: str) -> tuple[bytes, int]:
+    from weasyprint import HTML
+
+    unit = re.compile(page, re.S)
+    stamps: dict[str, str] = {}
+    for match in _STAMP.finditer(html):
+        stamps.setdefault(match["name"], match["body"])
+    if not stamps:
+        document = HTML(string=html, base_url=str(settings.BASE_DIR)).render()
+        return document.write_pdf(), len(document.pages)
+    source = _stamp_source(html, unit, stamps)
+    boxes = {}  # name -> (x, y, x2, y2) on its stamp page
+    for name, stamp_page in zip(stamps, source.pages, strict=True):
+        boxes[name] = stamp_page.anchors[f"stamp-src-{name}"]
+    serial = 0
+
+    def placeholder(match: re.Match) -> str:
+        nonlocal serial
+        name = match["name"]
+        if match["body"] != stamps[name]:
+            return match.group(0)  # not the same text: laid out here
+        serial += 1
+        return (
+            f'<div class="stamp stamp-slot" data-stamp="{name}" id="stamp-{name}-{serial}"></div>'
+        )
+
+    # The slots' heights in the stylesheet, not in style attributes: WeasyPrint shares a
+    # computed style between elements with the same rules, but not with a style attribute.
+    heights = "".join(
+        f'.stamp-slot[data-stamp="{name}"] {{ height: {bottom - top!r}px; }}'
+        for name, (_x, top, _x2, bottom) in boxes.items()
+    )
+    html = _STAMP.sub(placeholder, html).replace("</head>", f"<style>{heights}</style></head>", 1)
+    document = HTML(string=html, base_url=str(settings.BASE_DIR))
+    document = document.render()
+    names = list(stamps)
+    # Where each page draws which stamp: PDF points from the stamp page's position.
+    draws = []
+    for laid_out in document.pages:
+        page_draws = []
+        for anchor, (x, y, _x2, _y2) in laid_out.anchors.items():
+            if anchor.startswith("stamp-"):
+                name = anchor[len("stamp-") :].rsplit("-", 1)[0]
+                source_x, source_y, _sx2, _sy2 = boxes[name]
+                page_draws.append((names.index(name), (x - source_x) * 0.75, (source_y - y) * 0.75))
+        draws.append(page_draws)
+    combined = document.copy([*document.pages, *source.pages])
+
+    def finisher(_document, pdf) -> None:
+        _stamps_to_forms(pdf, len(names), draws)
+
+    return combined.write_pdf(finisher=finisher), len(document.pages)
+
+
+def _object(pdf, reference) -> Any:
+    """The pydyf object a reference ("12 0 R") points to."""
+    if isinstance(reference, bytes):
+        reference = reference.decode()
+    return pdf.objects[int(str(reference).split()[0])]
+
+
+def _stamps_to_forms(pdf, count: int, draws: list[list[tuple[int, float, float]]]) -> None:
+    """The last `count` pages become form XObjects (WeasyPrint drew their text with the
+    document's fonts, so one font subset serves both), drawn where `draws` says."""
+    kids = pdf.pages["Kids"]
+    numbers = kids[::3]
+    stamp_pages = [pdf.objects[number] for number in numbers[-count:]]
+    del kids[-3 * count :]
+    pdf.pages["Count"] -= count
+    for index, stamp_page in enumerate(stamp_pages):
+        form = _object(pdf, stamp_page["Contents"])
+        form.extra.update(
+            {
+                "Type": "/XObject",
+                "Subtype": "/Form",
+                "BBox": stamp_page["MediaBox"],
+                "Resources": stamp_page["Resources"],
+            }
+        )
+        resources = _object(pdf, stamp_page["Resources"])
+        resources["XObject"][f"stamp{index}"] = form.reference
+    for number, page_draws in zip(numbers[:-count], draws, strict=True):
+        if not page_draws:
+            continue
+        page = pdf.objects[number]
+        stream = _object(pdf, page["Contents"])
+        # The page's own drawing leaves its transformation in place: keep it to itself.
+        stream.stream.insert(0, b"q")
+        stream.stream.append(b"Q")
+        for index, dx, dy in page_draws:
+            stream.stream.append(f"q 1 0 0 1 {dx:f} {dy:f} cm /stamp{index} Do Q".encode())
+    # Every id is an anchor, and WeasyPrint names a destination for each: the stamps' ids
+    # are for finding them here, not for links.
+    names = pdf.catalog.get("Names")
+    if names is not None:
+        names.pop("Dests", None)

@@ -6,14 +6,17 @@ shows only that household's data: it goes to their door, so their own names are 
 nobody else's. Their ID numbers are masked (DESIGN §6): a paper notice can be lost, picked
 up or photographed on the way, and the office checks the numbers against the ID cards.
 
-Rendering speed (bench/notices.py, target 80 notices a second on two cores): one HTML
-document per group with page breaks (a document per notice costs five to seven times as
-much: a CJK font subset and the document set-up each time); a lean template (see its
-comment: every element and inline tag costs); and the QR code as a tiny PNG of one pixel
-per module, scaled without smoothing: as an SVG path (qrcode's SvgPathImage) it doubled
-WeasyPrint's time per page, 34 ms against 17. Making the QR code takes 3.5 ms, most of it
-qrcode choosing the best of the eight mask patterns as the standard asks; it is cached per
-worker process for reprints.
+Rendering speed (bench/notices.py, target 150 notices a second with two worker processes,
+issue 15): one HTML document per group with page breaks (a document per notice costs five
+to seven times as much: a CJK font subset and the document set-up each time); a lean
+template (see its comment: every element and inline tag costs); the text every notice of
+a batch repeats word for word (title, the lottery's time, place, documents and matters, the
+signature) as stamps, laid out once per worker and drawn once per group PDF
+(resettlement.pdf: that text was two thirds of a page's layout and drawing); and the QR code
+as a tiny PNG of one pixel per module, scaled without smoothing (as an SVG path it doubled
+WeasyPrint's time per page, 34 ms against 17), its mask chosen as qrcode chooses it but
+without laying the symbol out eight times (publicity.pdf.qr: 1.2 ms instead of 3.5); it is
+cached per worker process for reprints.
 """
 
 from __future__ import annotations
@@ -26,7 +29,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import qrcode
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -37,10 +39,13 @@ from PIL import Image
 from households.models import Household, Member, Project, Relation
 from households.selectors.documents import checklist_missing
 from publicity.models import NoticeType, Publication, PublicationStatus
+from publicity.pdf.qr import qr_matrix
 from resettlement import household_receipts, publicity_kinds
-from resettlement.pdf import document_language, render_pdf
+from resettlement.pdf import document_language, render_pdf, render_pdf_stamped
 
 TEMPLATE = "pdf/notices.html"
+# One notice, one page: what resettlement.pdf's stamps repeat on.
+PAGE = r'<section class="notice">.*?</section>'
 
 
 # The documents to bring to the lottery (seed 000: "documents to be carried").
@@ -84,30 +89,12 @@ def resident_url(lookup_code: str) -> str:
     return f"{settings.PUBLIC_BASE_URL}/public/my/{lookup_code}/"
 
 
-# A fixed mask pattern for long, random-looking contents (a lottery receipt, ~700
-# characters of base64): choosing the best of the eight masks costs 4 to 5 times the rest of
-# making such a code (90 ms against 20 for QR version 18), and on random data the eight
-# differ little. A reader takes the mask from the code's format information either way.
-RECEIPT_MASK = 0
-
-
-def qr_matrix(text: str, mask_pattern: int | None = None) -> list[list[bool]]:
-    """QR modules for `text` with the standard 4-module quiet zone; error correction M
-    (15 %) survives a creased or smudged paper notice."""
-    code = qrcode.QRCode(
-        error_correction=qrcode.constants.ERROR_CORRECT_M, border=4, mask_pattern=mask_pattern
-    )
-    code.add_data(text)
-    code.make(fit=True)
-    return code.get_matrix()
-
-
 @functools.lru_cache(maxsize=8192)
-def qr_png_data_uri(text: str, mask_pattern: int | None = None) -> str:
+def qr_png_data_uri(text: str) -> str:
     """A QR code as a PNG data URI, one pixel per module: the template scales it up with
     `image-rendering: pixelated` so the edges stay sharp. Cached per worker process: a
     re-run part or a reprinted notice does not compute the code again."""
-    matrix = qr_matrix(text, mask_pattern)
+    matrix = qr_matrix(text)
     size = len(matrix)
     pixels = bytes(0 if dark else 255 for row in matrix for dark in row)
     image = Image.frombytes("L", (size, size), pixels).convert("1")
@@ -259,8 +246,7 @@ def notices_html_context(
             publications = publications_by_community[household.community_id]
         notice = _notice(household, notice_type, publications)
         notice.receipts = [
-            ReceiptLine(r, qr_png_data_uri(r.url, RECEIPT_MASK))
-            for r in receipts.get(household.pk, [])
+            ReceiptLine(r, qr_png_data_uri(r.url)) for r in receipts.get(household.pk, [])
         ]
         notices.append(notice)
     return {
@@ -274,14 +260,24 @@ def notices_html_context(
 
 
 def notices_render(
-    *, households: list[Household], notice_type: str, options: Mapping[str, Any]
+    *,
+    households: list[Household],
+    notice_type: str,
+    options: Mapping[str, Any],
+    stamps: bool | None = None,
 ) -> tuple[bytes, int]:
     """The PDF of these households' notices, one page each: in Chinese (residents read it,
     whatever the staff member's interface language) unless the batch's options ask for
     another of the site's languages ("language", an English copy). Returns bytes and
-    pages."""
+    pages. A batch (`stamps`, by default when there are several households) lays out the
+    text every notice repeats once and stamps it on each page (resettlement.pdf); a single
+    notice is rendered straight through, as it would cost more than it saves."""
+    if stamps is None:
+        stamps = len(households) > 1
     with translation.override(document_language(options.get("language"))):
         context = notices_html_context(
             households=households, notice_type=notice_type, options=options
         )
+        if stamps:
+            return render_pdf_stamped(TEMPLATE, context, PAGE)
         return render_pdf(TEMPLATE, context)

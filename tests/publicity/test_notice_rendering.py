@@ -1,0 +1,132 @@
+"""The fast way a batch of notices is printed (stamps laid out once, the QR code's mask
+chosen without qrcode's eight layouts) prints the same notices as the plain way: the same
+text and the same picture on every page, and the same QR code."""
+
+from __future__ import annotations
+
+import random
+import string
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+import qrcode
+from PIL import Image, ImageChops
+
+from publicity.pdf import notices as publicity_notices
+from publicity.pdf.qr import qr_matrix
+from publicity.services import notices
+from resettlement import pdf as resettlement_pdf
+from tests.households.factories import approve, member_data
+from tests.publicity.test_notices import LOTTERY, page_texts
+
+# A page is the same picture when at most this share of its pixels differ by more than a
+# faint anti-aliasing shade: a line of text moved, or missing, changes thousands.
+DIFFERENT_PIXELS = 0.0005
+SHADE = 48
+
+
+def _reference_qr(text: str) -> list[list[bool]]:
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
+    code.add_data(text)
+    code.make(fit=True)
+    return code.get_matrix()
+
+
+def test_the_qr_code_is_the_one_qrcode_makes():
+    rng = random.Random(15)
+    alphabet = string.ascii_uppercase + string.digits
+    texts = [
+        publicity_notices.resident_url("".join(rng.choices(alphabet, k=10))) for _ in range(150)
+    ]
+    # Other lengths too: every version up to 15 (version information from 7 on).
+    texts += ["".join(rng.choices(string.printable, k=rng.randint(1, 400))) for _ in range(80)]
+    for text in texts:
+        assert qr_matrix(text) == _reference_qr(text), text
+
+
+def page_images(pdf: bytes) -> list[Image.Image]:
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory, "notices.pdf")
+        path.write_bytes(pdf)
+        command = ["pdftoppm", "-r", "100", "-png", str(path), f"{directory}/page"]
+        subprocess.run(command, check=True)  # noqa: S603
+        return [
+            Image.open(page).convert("L") for page in sorted(Path(directory).glob("page-*.png"))
+        ]
+
+
+def different_share(one: Image.Image, other: Image.Image) -> float:
+    assert one.size == other.size
+    histogram = ImageChops.difference(one, other).histogram()
+    return sum(histogram[SHADE:]) / (one.size[0] * one.size[1])
+
+
+@pytest.fixture
+def households_of_all_sizes(register, reviewer, leader):
+    """Households of one, three and five people: the list of their names takes one line or
+    two, so what follows it stands higher or lower on the page."""
+    names = ["钱多多", "孙美丽", "李小龙", "周星星", "吴天明"]
+    relations = ["head", "spouse", "child", "child", "parent"]
+    made = []
+    for size in (3, 1, 5, 3):
+        members = [
+            member_data(relation, name=name + "" * size, sex="F" if relation == "spouse" else "M")
+            for relation, name in zip(relations[:size], names[:size], strict=True)
+        ]
+        made.append(approve(register(members=members), reviewer=reviewer, leader=leader))
+    return made
+
+
+@pytest.mark.parametrize(
+    ("notice_type", "options"),
+    [
+        ("allocation", LOTTERY),
+        ("allocation", {**LOTTERY, "contact": "", "language": "en"}),
+        ("registration", {}),
+        ("publicity", {}),
+    ],
+)
+def test_a_batch_with_stamps_prints_what_the_plain_render_prints(
+    households_of_all_sizes, notice_type, options
+):
+    project = households_of_all_sizes[0].project
+    cleaned = notices.clean_options(project=project, notice_type=notice_type, options=options)
+    households = list(notices._households(project, notice_type).order_by("code"))
+    assert len(households) == 4
+    resettlement_pdf._STAMP_SOURCES.clear()
+    batch, pages = publicity_notices.notices_render(
+        households=households, notice_type=notice_type, options=cleaned
+    )
+    assert resettlement_pdf._STAMP_SOURCES, "the batch did not use stamps"
+    assert pages == 4
+    # The reference: the same batch laid out plainly, every page in full, as before stamps.
+    plain, plain_pages = publicity_notices.notices_render(
+        households=households, notice_type=notice_type, options=cleaned, stamps=False
+    )
+    assert plain_pages == 4
+    plain_texts, plain_images = page_texts(plain), page_images(plain)
+    batch_texts, batch_images = page_texts(batch), page_images(batch)
+    assert len(batch_texts) == len(batch_images) == 4
+    for number, household in enumerate(households):
+        assert household.code in batch_texts[number]
+        assert batch_texts[number] == plain_texts[number], f"page {number + 1}"
+        share = different_share(batch_images[number], plain_images[number])
+        assert share <= DIFFERENT_PIXELS, f"page {number + 1}"
+
+
+def test_the_comparison_sees_a_line_that_moved(households_of_all_sizes):
+    """The picture comparison above is not blind: notices of a one-person and a five-person
+    household, whose text below the names stands a line apart, differ by far more."""
+    project = households_of_all_sizes[0].project
+    cleaned = notices.clean_options(project=project, notice_type="allocation", options=LOTTERY)
+    households = list(notices._households(project, "allocation").order_by("code"))
+    one, five = (
+        publicity_notices.notices_render(
+            households=[household], notice_type="allocation", options=cleaned, stamps=False
+        )[0]
+        for household in (households[1], households[2])
+    )
+    (one_image,), (five_image,) = page_images(one), page_images(five)
+    assert different_share(one_image, five_image) > 20 * DIFFERENT_PIXELS
