@@ -316,6 +316,38 @@ def test_the_allocation_notice_prints_the_receipt_on_its_one_page(signed_session
     assert receipt.compact in text  # the whole receipt, also in the QR code
 
 
+def test_the_receipt_qr_code_on_the_printed_notice_scans_back_to_a_receipt_that_verifies(
+    signed_session, clerk
+):
+    """What a resident's phone reads off the paper: the receipt's QR code, rasterised at
+    150 dpi and decoded, is the receipt page's address with this household's receipt, and that
+    receipt verifies against the published root (and no other household's code is on it)."""
+    from publicity.services.notices import notice_pdf
+    from tests.publicity.test_notices import qr_codes
+
+    root = session_merkle_root(signed_session)
+    row = signed_session.bundle["allocation"][-1]
+    household = signed_session.project.households.get(code=row["household"])
+    options = {
+        "starts_at": "2031-05-17T08:30",
+        "place": "开发区文体中心一楼大厅",
+        "check_in_minutes": 45,
+        "matters": [],
+    }
+    pdf = notice_pdf(actor=clerk, household=household, notice_type="allocation", options=options)
+    scanned = [text for text in qr_codes(pdf) if "/receipt/" in text]
+    assert scanned == [household_receipt(signed_session, row["household"]).url]
+    parsed = merkle.receipt_parse(scanned[0])
+    merkle.receipt_verify(
+        parsed, root=root, rows=len(signed_session.bundle["allocation"]), household=row["household"]
+    )
+    other = signed_session.bundle["allocation"][0]["household"]
+    with pytest.raises(merkle.ReceiptError):
+        merkle.receipt_verify(
+            parsed, root=root, rows=len(signed_session.bundle["allocation"]), household=other
+        )
+
+
 def test_the_verify_receipt_command_accepts_a_real_receipt_and_refuses_the_others(
     signed_session,
 ):
