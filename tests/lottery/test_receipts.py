@@ -249,6 +249,17 @@ def test_the_receipt_page_carries_the_published_root_and_no_bundle(client, signe
     }
 
 
+def test_the_public_session_page_shows_the_root_and_leads_to_the_receipt_check(
+    client, signed_session
+):
+    html = client.get(reverse("lottery-public:detail", args=[signed_session.code])).content
+    html = html.decode()
+    root = signed_session.bundle["merkle_root"]
+    assert f'<code id="merkle-root">{root}</code>' in html
+    receipt_page = reverse("lottery-public:receipt", args=[signed_session.code])
+    assert f'id="receipt-page-link" href="{receipt_page}"' in html
+
+
 def test_before_signing_there_is_no_root_and_rehearsals_have_no_receipt_page(
     client, open_session, lottery_project, leader
 ):
