@@ -152,10 +152,26 @@ def _step_problems(given: list, expected: list[dict]) -> list[str]:
 
 
 def _allocation_problems(given: Any, expected: dict[str, list[str]]) -> list[str]:
+    """The bundle's allocation against the recomputed one, compared as an ordered list
+    (docs/lottery.md §13, check 8): rows in household-code order, each row's apartments in
+    code-point order (§12) — the right apartments listed in another order fail too."""
     problems = []
     recorded: dict[str, list[str]] = {}
+    order: list[str] = []
     for row in given if isinstance(given, list) else []:
-        recorded[str(row.get("household"))] = sorted(row.get("apartments") or [])
+        household = str(row.get("household"))
+        apartments = list(row.get("apartments") or [])
+        if household in recorded:
+            problems.append(_("分房结果中安置户 %(h)s 出现了不止一行。") % {"h": household})
+        if apartments != sorted(apartments):
+            problems.append(
+                _("安置户 %(h)s 的房号未按码点顺序排列(应为 %(want)s)。")
+                % {"h": household, "want": "、".join(sorted(apartments))}
+            )
+        recorded[household] = sorted(apartments)
+        order.append(household)
+    if order != sorted(order):
+        problems.append(_("分房结果各行未按户编号的码点顺序排列。"))
     for household in sorted(set(expected) | set(recorded)):
         want = sorted(expected.get(household, []))
         got = recorded.get(household)

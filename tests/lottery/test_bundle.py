@@ -82,6 +82,24 @@ def test_a_changed_allocation_fails_and_names_the_household(bundle):
     assert problems and first["household"] in problems[0]
 
 
+def test_the_right_apartments_in_another_order_fail_as_in_the_stand_alone_checker(bundle):
+    """§13 check 8: compared as an ordered list, on the server as in verify_lottery.py."""
+    row = next(r for r in bundle["allocation"] if len(r["apartments"]) > 1)
+    row["apartments"] = list(reversed(row["apartments"]))
+    bundle.pop("merkle_root")  # the row itself is what is judged here
+    want = "、".join(sorted(row["apartments"]))
+    assert verify_bundle(bundle) == [
+        f"安置户 {row['household']} 的房号未按码点顺序排列(应为 {want})。"
+    ]
+
+
+def test_rows_out_of_household_code_order_fail(bundle):
+    rows = bundle["allocation"]
+    rows[0], rows[1] = rows[1], rows[0]
+    bundle.pop("merkle_root")
+    assert verify_bundle(bundle) == ["分房结果各行未按户编号的码点顺序排列。"]
+
+
 def test_a_changed_secret_fails(bundle):
     bundle["server_secret"] = "00" * 32
     problems = verify_bundle(bundle)
