@@ -84,15 +84,6 @@ class GroupSettlementSerializer(GroupSummarySerializer):
     households = HouseholdSettlementSerializer(many=True)
 
 
-class GroupPageSerializer(serializers.Serializer):
-    """A page of the project's groups, as every list of the API is paged."""
-
-    count = serializers.IntegerField()
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    results = GroupSummarySerializer(many=True)
-
-
 class GroupFilter(serializers.Serializer):
     project = serializers.IntegerField(min_value=1, max_value=MAX_ID)
 
@@ -108,12 +99,13 @@ class GroupSettlementViewSet(RegistryViewMixin, viewsets.ViewSet):
     approved household of the group is."""
 
     permission_classes = [ViewStatements]
+    pagination_class = PageNumberPagination  # the list's groups, as every list of the API
     lookup_value_regex = r"\d+"
 
     @extend_schema(
         parameters=[GroupFilter],
         responses={
-            200: GroupPageSerializer,
+            200: GroupSummarySerializer(many=True),
             400: ErrorSerializer,
             404: ErrorSerializer,
         },
@@ -125,7 +117,7 @@ class GroupSettlementViewSet(RegistryViewMixin, viewsets.ViewSet):
         groups = settlement_groups.project_settlement(
             get_object_or_404(visible_projects(request.user), pk=project)
         ).groups
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(groups, request, view=self)
         return paginator.get_paginated_response(GroupSummarySerializer(page, many=True).data)
 
