@@ -17,8 +17,11 @@ from oversight.selectors import ledger as ledger_selectors
 from oversight.services import ledger as ledger_services
 from oversight.views._common import _project
 from resettlement.errors import RuleViolation
+from resettlement.paging import page_of
 
 ledger_view = permission_required("oversight.view_ledger", raise_exception=True)
+
+PAGE_SIZE = 50  # the ledger's rows per page, as the other staff lists and the API
 
 
 @login_required
@@ -33,8 +36,11 @@ def ledger(request: HttpRequest) -> HttpResponse:
         "last_run": ledger_selectors.last_ledger_run(),
     }
     if project is not None:
+        # The rows come a page at a time; the totals, periods and targets are of the whole
+        # project (aggregate queries), the same on every page.
+        entries = ledger_selectors.ledger_entries(project, overdue_only=not show_all)
         context |= {
-            "entries": ledger_selectors.ledger_entries(project, overdue_only=not show_all),
+            **page_of(request, entries, PAGE_SIZE),
             "totals": ledger_selectors.ledger_totals(project),
             "periods": ledger_selectors.ledger_periods(project),
             "returns": ledger_selectors.return_progress(project),

@@ -1,5 +1,6 @@
-"""The group settlement API (/api/settlement/groups/): each villager group's households and
-totals, collected first, paid later."""
+"""The group settlement API (/api/settlement/groups/): each villager group's totals (the
+list, paged like every list of the API) and its households (a group's resource), collected
+first, paid later."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 from rest_framework import permissions, serializers, viewsets
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -63,7 +65,10 @@ class TotalsSerializer(serializers.Serializer):
     settled = serializers.BooleanField()
 
 
-class GroupSettlementSerializer(serializers.Serializer):
+class GroupSummarySerializer(serializers.Serializer):
+    """A group of the project's list: its totals, without its households (read them at
+    /api/settlement/groups/{group}/)."""
+
     group = serializers.IntegerField(source="group.pk")
     group_code = serializers.CharField(source="group.code")
     group_name = serializers.CharField(source="group.name")
@@ -73,6 +78,9 @@ class GroupSettlementSerializer(serializers.Serializer):
         help_text="Nothing left to collect or approve: payouts may start."
     )
     totals = TotalsSerializer()
+
+
+class GroupSettlementSerializer(GroupSummarySerializer):
     households = HouseholdSettlementSerializer(many=True)
 
 
@@ -91,22 +99,27 @@ class GroupSettlementViewSet(RegistryViewMixin, viewsets.ViewSet):
     approved household of the group is."""
 
     permission_classes = [ViewStatements]
+    pagination_class = PageNumberPagination  # the list's groups, as every list of the API
     lookup_value_regex = r"\d+"
 
     @extend_schema(
         parameters=[GroupFilter],
         responses={
-            200: GroupSettlementSerializer(many=True),
+            200: GroupSummarySerializer(many=True),
             400: ErrorSerializer,
             404: ErrorSerializer,
         },
     )
     def list(self, request: Request) -> Response:
+        """The project's groups with their totals, a page of them at a time (?page=, as
+        every list of the API); a group's households are on its own resource."""
         project = self.query(GroupFilter)["project"]
         groups = settlement_groups.project_settlement(
             get_object_or_404(visible_projects(request.user), pk=project)
         ).groups
-        return Response(GroupSettlementSerializer(groups, many=True).data)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(groups, request, view=self)
+        return paginator.get_paginated_response(GroupSummarySerializer(page, many=True).data)
 
     @extend_schema(responses={200: GroupSettlementSerializer, 404: ErrorSerializer})
     def retrieve(self, request: Request, pk: str | None = None) -> Response:

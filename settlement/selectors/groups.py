@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from households.models import Household, HouseholdStatus, Project, VillagerGroup
 from households.selectors.registration import head
@@ -24,7 +24,7 @@ from settlement.models import (
     StatementStatus,
 )
 from settlement.selectors.payments import APPROVED_STATES, ZERO, payout_blocker
-from settlement.selectors.totals import money_by_statement
+from settlement.selectors.totals import money_by_statement, settlement_sums_by_group
 
 
 @dataclass(frozen=True)
@@ -68,10 +68,13 @@ class Totals:
     # for approval reads as if there were nothing to collect.
     awaiting_collect: Decimal = ZERO
     awaiting_pay: Decimal = ZERO
+    # Households keeping the group's payouts waiting (`payout_blocker`): collect first.
+    blocked: int = 0
 
     def add(self, row: HouseholdSettlement) -> None:
         self.households += 1
         self.settled_households += row.settled
+        self.blocked += payout_blocker(row.statement, row.outstanding) is not None
         if not row.approved:
             self.pending += 1
             if row.statement is not None:
@@ -94,7 +97,7 @@ class Totals:
             self.paid += row.paid
 
     def merge(self, other: Totals) -> None:
-        for name in ("households", "settled_households", "pending"):
+        for name in ("households", "settled_households", "pending", "blocked"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for name in (
             "to_collect",
@@ -132,17 +135,13 @@ class GroupSettlement:
     @property
     def empty(self) -> bool:
         """No approved household in the group: nothing to collect, pay or settle."""
-        return not self.households
+        return not self.totals.households
 
     @property
     def collections_done(self) -> bool:
         """Collect first: payouts may start once nothing is left to collect or approve. A
         group without households has nothing collected and nothing to pay: not done."""
-        if self.empty:
-            return False
-        return all(
-            payout_blocker(row.statement, row.outstanding) is None for row in self.households
-        )
+        return not self.empty and not self.totals.blocked
 
 
 @dataclass
@@ -192,12 +191,50 @@ def group_settlement(group: VillagerGroup) -> GroupSettlement:
     return _groups([group], households, money)[0]
 
 
+def _summed(households: int, sums: dict | None) -> Totals:
+    """A group's `Totals` from its approved households' count and its statements' sums
+    (`totals.settlement_sums_by_group`): the same figures `Totals.add` gives row by row."""
+    sums = sums or {}
+    statements = sums.get("statements", 0)
+    return Totals(
+        households=households,
+        settled_households=sums.get("settled", 0),
+        pending=households - sums.get("approved", 0),
+        to_collect=sums.get("to_collect", ZERO),
+        collected=sums.get("collected", ZERO),
+        to_pay=sums.get("to_pay", ZERO),
+        paid=sums.get("paid_out", ZERO),
+        awaiting_collect=sums.get("awaiting_collect", ZERO),
+        awaiting_pay=sums.get("awaiting_pay", ZERO),
+        blocked=households - statements + sums.get("blocked", 0),
+    )
+
+
 def project_settlement(project: Project) -> ProjectSettlement:
-    """Every villager group of the project, and the project's totals."""
-    groups = VillagerGroup.objects.filter(project=project).select_related("community")
-    households = settlement_households().filter(project=project)
-    money = money_by_statement(Statement.objects.filter(project=project))
-    rows = _groups(groups.order_by("community__code", "code"), households, money)
+    """Every villager group of the project with its totals, and the project's totals,
+    summed by the database (three queries, whatever the number of households); the
+    groups carry no household rows: a group's page (`group_settlement`) lists them."""
+    groups = (
+        VillagerGroup.objects.filter(project=project)
+        .select_related("community")
+        .order_by("community__code", "code")
+    )
+    counts = dict(
+        Household.objects.filter(project=project, status=HouseholdStatus.APPROVED)
+        .values("group")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("group", "n")
+    )
+    sums = settlement_sums_by_group(
+        Statement.objects.filter(
+            household__project=project, household__status=HouseholdStatus.APPROVED
+        )
+    )
+    rows = [
+        GroupSettlement(group=g, totals=_summed(counts.get(g.pk, 0), sums.get(g.pk)))
+        for g in groups
+    ]
     totals = Totals()
     for row in rows:
         totals.merge(row.totals)

@@ -23,6 +23,7 @@ from django.db.models import (
     DecimalField,
     F,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -33,7 +34,7 @@ from django.db.models.functions import Coalesce
 
 from households.models import Project, VillagerGroup
 from households.selectors.registration import head
-from settlement.models import Payment, PaymentDirection, Statement
+from settlement.models import Payment, PaymentDirection, Statement, StatementStatus
 from settlement.selectors.payments import APPROVED_STATES
 
 ZERO = Decimal("0.00")
@@ -156,3 +157,37 @@ def group_totals(project: Project) -> list[GroupTotals]:
         .select_related("community")
         .order_by("code", "pk")
     ]
+
+
+def settlement_sums_by_group(statements: QuerySet[Statement]) -> dict[int, dict]:
+    """Per villager group (by id), the sums the group pages show, of `statements` (one
+    query, summed by the database with `paid` and `outstanding` above): how many statements,
+    approved, settled and keeping payouts waiting (`payments.payout_blocker`: not approved,
+    or still owing a collection unsettled); to collect / collected and to pay / paid over the
+    approved ones, split by the net's sign; and what the statements awaiting approval will
+    leave to collect / pay (their net less what was paid on them already). Amounts unsigned.
+    `groups.Totals.add` is the same rule row by row, for one group's page."""
+    approved = Q(status__in=APPROVED_STATES)
+    owed = F("net") - F("paid")
+    rows = (
+        _with_money(statements)
+        .annotate(owed=owed)
+        .values("household__group")
+        .annotate(
+            statements=Count("id"),
+            approved=Count("id", filter=approved),
+            settled=Count("id", filter=Q(status=StatementStatus.SETTLED)),
+            blocked=Count(
+                "id",
+                filter=~approved | (Q(outstanding__lt=0) & ~Q(status=StatementStatus.SETTLED)),
+            ),
+            to_collect=_money(Sum(-F("net"), filter=approved & Q(net__lt=0))),
+            collected=_money(Sum(-F("paid"), filter=approved & Q(net__lt=0))),
+            to_pay=_money(Sum("net", filter=approved & Q(net__gt=0))),
+            paid_out=_money(Sum("paid", filter=approved & Q(net__gt=0))),
+            awaiting_collect=_money(Sum(-F("owed"), filter=~approved & Q(owed__lt=0))),
+            awaiting_pay=_money(Sum("owed", filter=~approved & Q(owed__gt=0))),
+        )
+        .order_by()
+    )
+    return {row.pop("household__group"): row for row in rows}

@@ -13,6 +13,7 @@ from households.access import picked_project
 from households.models import Household
 from households.stages import stage_of
 from resettlement.errors import RuleViolation
+from resettlement.paging import page_of
 from settlement.forms.agreements import AgreementSignForm
 from settlement.forms.handover import HandoverForm, MoveInForm
 from settlement.selectors import defects
@@ -26,6 +27,8 @@ from settlement.views._common import (
 )
 
 handover_view = permission_required("settlement.view_handover", raise_exception=True)
+
+PAGE_SIZE = 50  # households per page of the progress table, as the other staff lists
 
 
 def _detail_url(household: Household) -> str:
@@ -44,18 +47,18 @@ def handover_list(request: HttpRequest) -> HttpResponse:
     groups = handover_selectors.group_choices(project) if project else []
     group_id = request.GET.get("group", "")
     group = next((g for g in groups if str(g.pk) == group_id), None)
-    progress = handover_selectors.project_progress(project, group=group) if project else []
-    return render(
-        request,
-        "settlement/handover/list.html",
-        {
-            "projects": projects,
-            "project": project,
-            "groups": groups,
-            "group": group,
-            "progress": progress,
-        },
-    )
+    context = {"projects": projects, "project": project, "groups": groups, "group": group}
+    if project is not None:
+        # A page of households at a time; each group's counts are over all its households.
+        listing = page_of(
+            request, handover_selectors.progress_households(project, group=group), PAGE_SIZE
+        )
+        counts = handover_selectors.group_counts(project, group=group)
+        context |= {
+            **listing,
+            "progress": handover_selectors.project_progress(listing["page"].object_list, counts),
+        }
+    return render(request, "settlement/handover/list.html", context)
 
 
 @login_required

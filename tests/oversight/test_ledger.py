@@ -347,3 +347,43 @@ def test_a_subsidy_paid_ahead_leaves_nothing_unpaid_shown_in_yuan():
     ahead = LedgerEntry(subsidy_owed=Decimal("1500.00"), subsidy_paid=Decimal("3000.00"))
     assert str(ahead.subsidy_unpaid) == "0.00"  # as the page prints it, not "0"
     assert LedgerEntry(subsidy_owed=None).subsidy_unpaid is None  # no price rules: "—"
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_the_ledger_page_is_paged_and_its_totals_are_the_whole_projects(
+    client, ledger_project, leader, clerk, django_assert_num_queries
+):
+    ledger.return_plan_set(
+        actor=leader, project=ledger_project, department="区住建局", person="张主任"
+    )
+    client.force_login(leader)
+    ledger.ledger_refresh()
+    with CaptureQueriesContext(connection) as few:
+        client.get("/staff/oversight/ledger/", {"project": "LED"})
+    more_in_transition(clerk, 60)
+    ledger.ledger_refresh()
+    with django_assert_num_queries(len(few)):  # the same, a page of 50 rows however many
+        first = client.get("/staff/oversight/ledger/", {"project": "LED"}).content.decode()
+    second = client.get("/staff/oversight/ledger/", {"project": "LED", "page": 2})
+    second = second.content.decode()
+    overdue = list(
+        LedgerEntry.objects.filter(project=ledger_project, months_overdue__gt=0)
+        .order_by("-months_overdue", "household__code")
+        .values_list("household__code", flat=True)
+    )
+    assert len(overdue) == 64
+    on_first = [c for c in overdue if f'data-household="{c}"' in first]
+    on_second = [c for c in overdue if f'data-household="{c}"' in second]
+    assert on_first == overdue[:50] and on_second == overdue[50:]
+    assert "第 2 / 2 页" in second
+
+    def totals(body: str) -> list[str]:
+        return [line for line in body.splitlines() if "data-total=" in line]
+
+    assert totals(first) == totals(second)
+    assert '<dd data-total="overdue"><strong class="bad">64</strong>' in first
+    # "show all" stays on while paging: every household in transition, 65 of them.
+    everyone = client.get("/staff/oversight/ledger/", {"project": "LED", "show": "all", "page": 2})
+    body = everyone.content.decode()
+    assert body.count('data-household="') == 15
+    assert "show=all" in body and "page=1" in body

@@ -177,10 +177,14 @@ def test_group_settlements(money, chain):
         format="json",
         HTTP_IDEMPOTENCY_KEY="k1",
     )
-    groups = client.get("/api/settlement/groups/", {"project": money.project.pk}).json()
+    listing = client.get("/api/settlement/groups/", {"project": money.project.pk}).json()
+    assert listing["count"] == 2  # paged like every list of the API
+    groups = listing["results"]
     assert [(g["group_code"], g["settled"]) for g in groups] == [("G1", False), ("G2", True)]
     assert groups[1]["totals"]["paid"] == "8000.00"
     assert groups[0]["totals"]["pending"] == 3
+    assert groups[0]["totals"]["households"] == 3
+    assert "households" not in groups[0]  # a group's households are on its own resource
     one = client.get(f"/api/settlement/groups/{money.group.pk}/").json()
     assert [h["state"] for h in one["households"]] == ["draft"] * 3
     assert client.get("/api/settlement/groups/").status_code == 400

@@ -7,12 +7,20 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from settlement.models import Payment, StatementStatus
 from settlement.services import approvals, payments
 from tests.reauth import recently_authenticated
-from tests.settlement.factories import approve_next, approve_through, statement_of
+from tests.settlement.factories import (
+    approve_next,
+    approve_through,
+    make_household,
+    make_statement,
+    statement_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +50,31 @@ def test_the_project_page_lists_groups_with_their_settlement(money, chain):
     assert "已结清" in html
     assert "8,000.00 元" in html
     assert "补偿款拨付至安置户账户" in html  # the chain is shown
+
+
+def test_the_project_page_and_the_group_api_cost_the_same_for_more_households(money, chain):
+    """The project page lists the groups with their counts and links to each group's
+    households; neither it nor the group API reads a row per household."""
+    client = client_for(chain.cashier)
+    url = f"/staff/settlement/projects/{money.project.code}/"
+    api = f"/api/settlement/groups/?project={money.project.pk}"
+    with CaptureQueriesContext(connection) as page_few:
+        client.get(url)
+    with CaptureQueriesContext(connection) as api_few:
+        client.get(api)
+    for n in range(12):
+        make_statement(make_household(money.group, actor=chain.reviewer, code=f"X{n:02d}"), "10")
+    with CaptureQueriesContext(connection) as page_many:
+        html = client.get(url).content.decode()
+    with CaptureQueriesContext(connection) as api_many:
+        listing = client.get(api).json()
+    assert len(page_many) == len(page_few)
+    assert len(api_many) == len(api_few)
+    row = html[html.index(f'id="group-{money.group.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert f'href="/staff/settlement/groups/{money.group.pk}/"' in row
+    assert '<td data-label="户数">15</td>' in row
+    assert listing["results"][0]["totals"]["households"] == 15
 
 
 def test_the_home_page_goes_to_the_only_project(money, chain):

@@ -13,11 +13,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from households.models import Household
 from resettlement.errors import NotAllowed, RuleViolation
 from settlement.models import Handover
 from settlement.services import handover as settlement_handover
 from settlement.services import statements
-from tests.settlement.factories import HANDED_OVER_ON, hand_over, settle
+from tests.settlement.factories import HANDED_OVER_ON, hand_over, make_household, settle
 
 
 def test_a_handover_records_keys_readings_and_who(settlement_project, household, clerk):
@@ -183,3 +184,46 @@ def test_the_status_list_reads_every_group_in_the_same_few_queries(
     every_group = _queries(client, url, {"project": project})
     assert len(settlement_project.groups) > 1
     assert every_group == one_group
+
+
+def _group_hint(body: str, group) -> str:
+    """The counts line under a group's heading ("共 n 户:已签协议 …")."""
+    section = body[body.index(f'id="group-{group.pk}"') :]
+    return section[section.index('<p class="hint">') : section.index("</p>")]
+
+
+def test_the_status_list_is_paged_with_each_groups_counts_over_all_its_households(
+    client, settlement_project, handed_over, clerk
+):
+    client.force_login(clerk)
+    url = reverse("settlement:handover-list")
+    project = settlement_project.project.code
+    group = handed_over.group
+    few = _queries(client, url, {"project": project})
+    for n in range(60):
+        make_household(group, actor=clerk, code=f"Z{n:03d}")
+    many = _queries(client, url, {"project": project})
+    assert many == few  # a page of 50 rows, whatever the project's size
+    first = client.get(url, {"project": project}).content.decode()
+    second = client.get(url, {"project": project, "page": 2}).content.decode()
+    codes = sorted(
+        Household.objects.filter(project=settlement_project.project, status="approved")
+        .order_by("community__code", "group__code", "code")
+        .values_list("code", flat=True),
+        key=lambda c: c,
+    )
+    shown_first = [c for c in codes if f">{c}</a>" in first]
+    shown_second = [c for c in codes if f">{c}</a>" in second]
+    assert len(shown_first) == 50
+    assert shown_second and not set(shown_first) & set(shown_second)
+    assert len(shown_first) + len(shown_second) == len(codes)
+    assert "第 2 / 2 页" in second and "page=2" in first
+    # The group's counts are over all its households, the same on both pages.
+    counted = Household.objects.filter(group=group, status="approved").count()
+    if f'id="group-{group.pk}"' in second:
+        assert _group_hint(first, group) == _group_hint(second, group)
+    assert f"共 {counted} 户" in _group_hint(first, group)
+    assert "已交房 1 户" in _group_hint(first, group)
+    # The group filter keeps to its group on every page.
+    filtered = client.get(url, {"project": project, "group": group.pk, "page": 2})
+    assert f"group={group.pk}" in filtered.content.decode()
