@@ -26,7 +26,11 @@ from django.utils.translation import gettext_lazy
 from households.models import Community, Member, Relation, VillagerGroup
 from lottery import algorithm
 from lottery.models import Allocation, LotterySession, SessionMode, SessionStatus
-from lottery.selectors.receipts import household_receipt, receipts_of_households
+from lottery.selectors.receipts import (
+    household_receipt,
+    households_with_receipts,
+    receipts_of_households,
+)
 from resettlement.household_receipts import register_receipts
 from resettlement.publicity_kinds import (
     COMMUNITY,
@@ -362,4 +366,4 @@ def journey_lottery(lookup_code: str) -> JourneySection | None:
 
 
 register_section("lottery", journey_lottery, order=30)
-register_receipts("lottery", receipts_of_households)
+register_receipts("lottery", receipts_of_households, households_with_receipts)

@@ -257,6 +257,7 @@ class NoticeType(models.TextChoices):
     REGISTRATION = "registration", _("登记确认通知书")
     PUBLICITY = "publicity", _("公示通知书")
     ALLOCATION = "allocation", _("分房摇号通知书")
+    RESULT = "result", _("分房结果通知书")
 
 
 def render_part_upload_to(instance: RenderPart, filename: str) -> str:

@@ -36,6 +36,7 @@ from households.selectors import documents, registration
 from households.services import members as households_members
 from households.services import registration as households_registration
 from households.stages import stage_of, with_stages
+from resettlement import household_receipts
 from resettlement.errors import RuleViolation, apply_errors
 from resettlement.personal_data import Unmasked, sees_full_personal_data
 
@@ -154,6 +155,9 @@ def _household_page(
             if full
             else unmask_form or UnmaskForm(household=household, members=members),
             "unmasked": unmasked,
+            # The lottery result notice is printed once a signed session gave it apartments
+            # (the gate of publicity.services.notices).
+            "result_notice": bool(household_receipts.households_with_receipts([household.pk])),
         },
         status=status,
     )

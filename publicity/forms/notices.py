@@ -19,6 +19,7 @@ TYPE_FIELDS = {
     NoticeType.ALLOCATION: ("starts_at", "place", "check_in_minutes", "matters"),
     NoticeType.REGISTRATION: ("deadline", "office"),
     NoticeType.PUBLICITY: ("office",),
+    NoticeType.RESULT: ("office",),
 }
 COMMON_FIELDS = ("issuer", "issued_on", "contact", "language")
 

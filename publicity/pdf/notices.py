@@ -147,6 +147,7 @@ class PublicationLine:
 class ReceiptLine:
     receipt: household_receipts.HouseholdReceipt
     qr: str
+    signed_on: str  # the day the session was signed off, in words
 
 
 @dataclass
@@ -159,7 +160,7 @@ class Notice:
     qr: str
     missing_documents: list[str] = field(default_factory=list)
     publications: list[PublicationLine] = field(default_factory=list)
-    # Allocation notices: the household's lottery receipts (docs/lottery.md §17), with QR codes.
+    # Result notices: the household's lottery receipts (docs/lottery.md §17), with QR codes.
     receipts: list[ReceiptLine] = field(default_factory=list)
 
 
@@ -233,7 +234,7 @@ def notices_html_context(
     notices = []
     receipts = (
         household_receipts.receipts_for([h.pk for h in households])
-        if notice_type == NoticeType.ALLOCATION
+        if notice_type == NoticeType.RESULT
         else {}
     )
     for household in households:
@@ -246,7 +247,8 @@ def notices_html_context(
             publications = publications_by_community[household.community_id]
         notice = _notice(household, notice_type, publications)
         notice.receipts = [
-            ReceiptLine(r, qr_png_data_uri(r.url)) for r in receipts.get(household.pk, [])
+            ReceiptLine(r, qr_png_data_uri(r.url), _date_text(r.signed_on) if r.signed_on else "")
+            for r in receipts.get(household.pk, [])
         ]
         notices.append(notice)
     return {

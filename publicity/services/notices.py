@@ -1,10 +1,13 @@
 """Written notices to households (通知书, DESIGN §2 step 4), delivered door to door.
 
-Three types: the registration confirmation (登记确认通知书: the members on record and the
+Four types: the registration confirmation (登记确认通知书: the members on record and the
 documents still missing), the publicity notice (公示通知书: the publications that concern
 the household, where and until when to read them, how to object) and the allocation and
 lottery notice (分房摇号通知书: time, place, documents to bring, matters to note, what
-happens when nobody comes).
+happens when nobody comes), all before the draw; and, after it, the lottery result notice
+(分房结果通知书: the apartments a signed session gave the household, what to do next, and
+the household's receipt of the result, docs/lottery.md §17), printed only for households
+that a session signed off by the notary gave apartments to.
 
 Batches are one PDF per villager group, one page per household, made by Celery through a
 RenderJob with one RenderPart per group (`notices_render_start`, then
@@ -31,6 +34,7 @@ from households.models import Household, HouseholdStatus, Member, Project, Villa
 from publicity.models import NoticeType, RenderJob, RenderPart
 from publicity.pdf import notices as pdf_notices
 from publicity.services.rendering import Outcome, part_render, parts_queue
+from resettlement import household_receipts
 from resettlement.errors import RuleViolation
 from resettlement.pdf import document_language
 from resettlement.people import issuing_body
@@ -156,20 +160,26 @@ def clean_options(
 # --- services -----------------------------------------------------------------------------
 
 
-def _households(project: Project, notice_type: str) -> Any:
-    """Households that receive this type of notice, with what the notice prints."""
+def _households(project: Project, notice_type: str, **filters: Any) -> Any:
+    """Households that receive this type of notice (among those matching `filters`), with
+    what the notice prints."""
     members = Prefetch("members", queryset=Member.objects.order_by("id"))
     queryset = (
-        Household.objects.filter(project=project)
+        Household.objects.filter(project=project, **filters)
         .select_related("project", "community", "group")
         .prefetch_related(members)
         .order_by("code")
     )
     if notice_type == NoticeType.REGISTRATION:
         queryset = queryset.prefetch_related("documents")
-    if notice_type == NoticeType.ALLOCATION:
+    if notice_type in (NoticeType.ALLOCATION, NoticeType.RESULT):
         # Only approved households take part in the lottery.
         queryset = queryset.filter(status=HouseholdStatus.APPROVED)
+    if notice_type == NoticeType.RESULT:
+        # A result is announced once the notary has signed the session off: the households
+        # with a receipt of it (registered by the lottery, resettlement.household_receipts).
+        ids = list(queryset.values_list("pk", flat=True))
+        queryset = queryset.filter(pk__in=household_receipts.households_with_receipts(ids))
     return queryset
 
 
@@ -199,7 +209,12 @@ def notice_pdf(
         options = notice_options_for_reprint(project=household.project, notice_type=notice_type)
     else:
         options = clean_options(project=household.project, notice_type=notice_type, options=options)
-    households = list(_households(household.project, notice_type).filter(pk=household.pk))
+    households = list(_households(household.project, notice_type, pk=household.pk))
+    if not households and notice_type == NoticeType.RESULT:
+        raise RuleViolation(
+            "not_signed",
+            _("该户还没有经公证员签署的摇号结果,不能打印分房结果通知书。"),
+        )
     if not households:
         raise RuleViolation("not_approved", _("该户尚未审批,不能发放分房摇号通知书。"))
     pdf, _pages = pdf_notices.notices_render(
@@ -242,6 +257,11 @@ def notices_render_start(
         _households(project, notice_type).values_list("group_id", flat=True).distinct()
     )
     chosen = [group for group in chosen.order_by("code") if group.pk in with_households]
+    if not chosen and notice_type == NoticeType.RESULT:
+        raise RuleViolation(
+            "not_signed",
+            _("所选范围内没有经公证员签署的摇号结果,不能打印分房结果通知书。"),
+        )
     if not chosen:
         raise RuleViolation("no_households", _("所选范围内没有需要发放该通知书的安置户。"))
     job = RenderJob.objects.create(
@@ -270,7 +290,7 @@ def notices_part_render(*, part_id: int) -> Outcome:
 
     def render(part: RenderPart) -> tuple[bytes, int]:
         job = part.job
-        households = list(_households(job.project, job.notice_type).filter(group=part.group))
+        households = list(_households(job.project, job.notice_type, group=part.group))
         pdf, pages = pdf_notices.notices_render(
             households=households, notice_type=job.notice_type, options=job.options
         )

@@ -19,6 +19,7 @@ import pytest
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from lottery import merkle
 from lottery.selectors.receipts import household_receipt, session_merkle_root
@@ -303,49 +304,67 @@ def test_the_screen_keeps_the_root_hidden_while_drawing(client, drawing_session,
     assert re.search(r'id="screen-merkle-root" data-when="signed" hidden', html)
 
 
-def test_the_allocation_notice_prints_the_receipt_on_its_one_page(signed_session, clerk):
+def test_the_result_notice_prints_the_apartments_and_the_receipt_on_its_one_page(
+    signed_session, clerk
+):
+    from lottery.models import Allocation
     from publicity.services.notices import notice_pdf
     from tests.pdf import pdf_pages, squeezed
 
     code = signed_session.bundle["allocation"][0]["household"]
     household = signed_session.project.households.get(code=code)
-    options = {
-        "starts_at": "2031-05-17T08:30",
-        "place": "开发区文体中心一楼大厅",
-        "check_in_minutes": 45,
-        "matters": ["请勿携带宠物进入会场。"],
-    }
-    pages = pdf_pages(
-        notice_pdf(actor=clerk, household=household, notice_type="allocation", options=options)
-    )
+    pages = pdf_pages(notice_pdf(actor=clerk, household=household, notice_type="result"))
     assert len(pages) == 1
     text = squeezed(pages[0])
+    assert "分房结果通知书" in text
+    signed = timezone.localdate(signed_session.closed_at)
+    assert (
+        f"摇号场次{signed_session.code}已于{signed.year}年{signed.month}月{signed.day}日"
+        "经公证员签署确认" in text
+    )
     receipt = household_receipt(signed_session, code)
+    for allocation in Allocation.objects.filter(household=household).select_related("apartment"):
+        apartment = allocation.apartment
+        assert (
+            f"{apartment.code}:E1安置小区{apartment.building.code}号楼{apartment.stair.code}单元"
+            f"{apartment.floor}层,建筑面积{apartment.area}㎡" in text
+        )
+    assert "下一步" in text and "办理安置房合同签订和结算手续" in text
     assert f"摇号回执:场次{signed_session.code},分房结果第{receipt.index + 1}行" in text
     assert f"户{code}:{'、'.join(receipt.apartments)}" in text
     assert receipt.root in text
     assert receipt.compact in text  # the whole receipt, also in the QR code
 
 
+def test_the_allocation_notice_before_the_draw_carries_no_receipt(signed_session, clerk):
+    from publicity.services.notices import notice_pdf
+    from tests.pdf import pdf_pages, squeezed
+
+    code = signed_session.bundle["allocation"][0]["household"]
+    household = signed_session.project.households.get(code=code)
+    options = {"starts_at": "2031-05-17T08:30", "place": "礼堂", "check_in_minutes": 45}
+    (page,) = pdf_pages(
+        notice_pdf(actor=clerk, household=household, notice_type="allocation", options=options)
+    )
+    text = squeezed(page)
+    assert "分房摇号通知书" in text
+    assert "摇号回执" not in text and household_receipt(signed_session, code).root not in text
+
+
 def test_the_receipt_qr_code_on_the_printed_notice_scans_back_to_a_receipt_that_verifies(
     signed_session, clerk
 ):
-    """What a resident's phone reads off the paper: the receipt's QR code, rasterised at
-    150 dpi and decoded, is the receipt page's address with this household's receipt, and that
-    receipt verifies against the published root (and no other household's code is on it)."""
+    """What a resident's phone reads off the paper: the receipt's QR code on the result
+    notice, rasterised at 150 dpi and decoded, is the receipt page's address with this
+    household's receipt, and that receipt verifies against the published root (and no other
+    household's code is on it)."""
     from publicity.services.notices import notice_pdf
     from tests.publicity.test_notices import qr_codes
 
     root = session_merkle_root(signed_session)
     row = signed_session.bundle["allocation"][-1]
     household = signed_session.project.households.get(code=row["household"])
-    options = {
-        "starts_at": "2031-05-17T08:30",
-        "place": "开发区文体中心一楼大厅",
-        "check_in_minutes": 45,
-        "matters": [],
-    }
-    pdf = notice_pdf(actor=clerk, household=household, notice_type="allocation", options=options)
+    pdf = notice_pdf(actor=clerk, household=household, notice_type="result")
     scanned = [text for text in qr_codes(pdf) if "/receipt/" in text]
     assert scanned == [household_receipt(signed_session, row["household"]).url]
     parsed = merkle.receipt_parse(scanned[0])

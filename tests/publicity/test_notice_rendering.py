@@ -130,3 +130,30 @@ def test_the_comparison_sees_a_line_that_moved(households_of_all_sizes):
     )
     (one_image,), (five_image,) = page_images(one), page_images(five)
     assert different_share(one_image, five_image) > 20 * DIFFERENT_PIXELS
+
+
+def test_a_batch_of_result_notices_with_stamps_prints_what_the_plain_render_prints(
+    signed_session,
+):
+    """The result notice's stamp (what happens next) follows each household's apartments and
+    comes before its receipt, whose QR code and text differ on every page."""
+    project = signed_session.project
+    cleaned = notices.clean_options(project=project, notice_type="result", options={})
+    households = list(notices._households(project, "result").order_by("code")[:4])
+    assert len(households) == 4
+    resettlement_pdf._STAMP_SOURCES.clear()
+    batch, pages = publicity_notices.notices_render(
+        households=households, notice_type="result", options=cleaned
+    )
+    assert resettlement_pdf._STAMP_SOURCES, "the batch did not use stamps"
+    plain, plain_pages = publicity_notices.notices_render(
+        households=households, notice_type="result", options=cleaned, stamps=False
+    )
+    assert pages == plain_pages == 4
+    plain_texts, plain_images = page_texts(plain), page_images(plain)
+    batch_texts, batch_images = page_texts(batch), page_images(batch)
+    for number, household in enumerate(households):
+        assert household.code in batch_texts[number] and "摇号回执" in batch_texts[number]
+        assert batch_texts[number] == plain_texts[number], f"page {number + 1}"
+        share = different_share(batch_images[number], plain_images[number])
+        assert share <= DIFFERENT_PIXELS, f"page {number + 1}"

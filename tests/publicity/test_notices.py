@@ -181,7 +181,8 @@ def test_publicity_notice_leaves_out_publications_that_do_not_list_the_household
 # --- the lookup code and the QR code ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("notice_type", NoticeType.values)
+# The result notice (printed after a signed lottery) is checked in its batch test below.
+@pytest.mark.parametrize("notice_type", [t for t in NoticeType.values if t != NoticeType.RESULT])
 def test_the_qr_code_opens_the_households_own_page(
     approved_household, clerk, settings, notice_type
 ):
@@ -561,3 +562,84 @@ def test_an_english_copy_of_a_notice_is_printed_when_the_batch_asks_for_it(
         project=approved_household.project, notice_type="allocation", options={"language": "xx"}
     )
     assert cleaned["language"] == "zh-hans"
+
+
+# --- the lottery result notice (分房结果通知书) ------------------------------------------------
+
+
+def test_the_result_notice_is_refused_before_the_session_is_signed(drawing_session, clerk, client):
+    household = drawing_session.project.households.order_by("code").first()
+    with pytest.raises(RuleViolation) as refused:
+        notices.notice_pdf(actor=clerk, household=household, notice_type="result")
+    assert refused.value.code == "not_signed"
+    assert "不能打印分房结果通知书" in refused.value.message
+    with pytest.raises(RuleViolation) as refused:
+        notices.notices_render_start(
+            actor=clerk, project=drawing_session.project, notice_type="result"
+        )
+    assert refused.value.code == "not_signed"
+    assert not RenderJob.objects.exists()
+    client.force_login(clerk)
+    page = client.get(reverse("staff:household-detail", args=[household.pk])).content.decode()
+    assert reverse("notices:household", args=[household.pk, "result"]) not in page
+    response = client.get(reverse("notices:household", args=[household.pk, "result"]), follow=True)
+    assert "该户还没有经公证员签署的摇号结果" in response.content.decode()
+
+
+def test_a_result_batch_prints_one_page_per_allocated_household_with_its_receipt(
+    signed_session, clerk, client, django_capture_on_commit_callbacks
+):
+    from lottery.models import Allocation
+
+    project = signed_session.project
+    allocated = {
+        a.household_id: a for a in Allocation.objects.filter(session=signed_session, binding=True)
+    }
+    client.force_login(clerk)
+    page = client.get(reverse("notices:start"), {"project": project.code, "type": "result"})
+    assert "分房结果通知书发给经公证员签署的摇号场次分到安置房的户" in page.content.decode()
+    some = project.households.get(pk=next(iter(allocated)))
+    detail = client.get(reverse("staff:household-detail", args=[some.pk])).content.decode()
+    assert reverse("notices:household", args=[some.pk, "result"]) in detail
+    form = {
+        "project": project.code,
+        "type": "result",
+        "groups": [some.group_id],
+        "office": "南宫河社区安置办",
+        "issuer": "南宫河安置工作领导小组",
+        "issued_on": "2031-05-20",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("notices:start"), form)
+    job = RenderJob.objects.get()
+    assert response.status_code == 302 and job.notice_type == "result"
+    part = job.parts.get()
+    assert part.status == RenderStatus.DONE
+    households = sorted(
+        (h for h in project.households.filter(group=some.group) if h.pk in allocated),
+        key=lambda h: h.code,
+    )
+    assert households and part.pages == len(households)
+    pdf = b"".join(client.get(reverse("notices:part-download", args=[part.pk])).streaming_content)
+    pages = page_texts(pdf)
+    assert len(pages) == len(households)
+    for number, (text, household) in enumerate(zip(pages, households, strict=True), start=1):
+        assert household.code in text and "分房结果通知书" in text
+        assert allocated[household.pk].apartment.code in text
+        assert "南宫河社区安置办办理安置房合同签订和结算手续" in text
+        codes = qr_codes(pdf, number)
+        assert publicity_notices.resident_url(household.lookup_code) in codes
+        assert any(f"/receipt/#h={household.code}&" in code for code in codes), codes
+
+
+def test_an_english_copy_of_the_result_notice(signed_session, clerk):
+    code = signed_session.bundle["allocation"][0]["household"]
+    household = signed_session.project.households.get(code=code)
+    pdf = notices.notice_pdf(
+        actor=clerk, household=household, notice_type="result", options={"language": "en"}
+    )
+    (text,) = page_texts(pdf)
+    assert "Housingallocationresultnotice" in text
+    assert f"Lotterysession{signed_session.code}wassignedoffbythenotary" in text
+    assert "Whathappensnext" in text and "building1" in text.replace(",", "")
+    assert "分房结果通知书" not in text and "下一步" not in text
