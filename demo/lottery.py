@@ -19,7 +19,8 @@ before the real day):
   never binding or published;
 - the real day: `leader` opens the binding session YH2013-01 (direct assignment, the
   village order drawn; an rs-lottery-v1 session, made through the service's `legacy_v1`
-  route as sessions were before v2, to show that those still verify), `notary` confirms and enters the entropy, `operator` checks in most households
+  route as sessions were before v2, to show that those still verify), `notary` confirms
+  and enters the entropy, `operator` checks in most households
   (by the notice's lookup code, some by the head's ID number) and draws; the absent ones
   are drawn by proxy (代摇); `notary` signs off with the witnesses, and the bundle is
   verified before the stage ends. The smallest community is drawn after it in a second
