@@ -17,8 +17,10 @@ before the real day):
 - a drill: `leader` opens a rehearsal session, `notary` confirms the snapshots and enters
   the witnesses' dice, `operator` draws everything and `notary` signs it off — practice,
   never binding or published;
-- the real day: `leader` opens the binding session (direct assignment, the village order
-  drawn), `notary` confirms and enters the entropy, `operator` checks in most households
+- the real day: `leader` opens the binding session YH2013-01 (direct assignment, the
+  village order drawn; an rs-lottery-v1 session, made through the service's `legacy_v1`
+  route as sessions were before v2, to show that those still verify), `notary` confirms
+  and enters the entropy, `operator` checks in most households
   (by the notice's lookup code, some by the head's ID number) and draws; the absent ones
   are drawn by proxy (代摇); `notary` signs off with the witnesses, and the bundle is
   verified before the stage ends. The smallest community is drawn after it in a second
@@ -306,6 +308,7 @@ def _session(
     rng,
     communities=None,
     public_source=None,
+    legacy_v1=False,
 ) -> LotterySession:
     if communities is None:
         communities = _drawing_communities(project)
@@ -319,6 +322,7 @@ def _session(
         mode=SessionMode.DIRECT,
         rehearsal=rehearsal,
         public_source=public_source,
+        legacy_v1=legacy_v1,
     )
     sessions.lottery_session_confirm(
         actor=users["notary"],
@@ -451,6 +455,7 @@ def _refused_session(project: Project, estate, users: dict, late: list[Household
                 code=f"{MAIN_PROJECT_CODE}-02",
                 title=f"{ESTATE_NAME}分房摇号 第二场",
                 mode=SessionMode.DIRECT,
+                public_source=_welfare_draw_today(),
             )
     except RuleViolation as refusal:
         if refusal.code != "not_cleared_by_publicity":
@@ -525,6 +530,10 @@ def seed_lottery(
         rehearsal=False,
         rng=rng,
         communities=[c for c in _drawing_communities(project) if c != second],
+        # Made as binding sessions were before rs-lottery-v2 (the service's documented
+        # legacy route, which the form and the API never take): the demo keeps one v1
+        # session to show that sessions created before v2 still verify.
+        legacy_v1=True,
     )
     check_ins = _check_in(session, operator, rng)
     draws.lottery_draw_remaining(actor=operator, session=session)

@@ -52,13 +52,14 @@ class SessionCreateForm(forms.Form):
         label=_("事先指定的公开随机数"),
         required=False,
         choices=[
-            ("", _("不指定(rs-lottery-v1)")),
+            ("", _("不指定(仅限演练,rs-lottery-v1)")),
             ("welfare_lottery", _("中国福利彩票某一期开奖号码")),
             ("sports_lottery", _("中国体育彩票某一期开奖号码")),
             ("drand", _("drand 随机信标某一轮")),
         ],
         help_text=_(
-            "指定一个现在尚未产生、摇号前会公布的公开随机数;种子由服务器密钥、现场见证随机数和它共同决定。"
+            "正式摇号必须指定一个现在尚未产生、摇号前会公布的公开随机数;"
+            "种子由服务器密钥、现场见证随机数和它共同决定。演练可以不指定。"
         ),
     )
     public_game = forms.CharField(label=_("彩票玩法"), required=False, max_length=40)

@@ -1,5 +1,5 @@
 """Every change to a lottery session goes through the services in `lottery.services`
-(DESIGN §5, rs-lottery-v1); this module holds the session's own life.
+(DESIGN §5; rs-lottery-v2, docs/lottery.md §13a); this module holds the session's own life.
 
 The life of a session: `lottery_session_create` (leader: secret drawn, commitment public at
 once, participant and inventory snapshots taken) → `lottery_session_confirm` (notary: the
@@ -110,6 +110,7 @@ def lottery_session_create(
     fixed_village_order: Sequence[str] | None = None,
     replaces: LotterySession | None = None,
     public_source: Mapping[str, Any] | None = None,
+    legacy_v1: bool = False,
 ) -> LotterySession:
     """Open a session: draw its secret, publish the commitment, snapshot who takes part
     and which apartments are available (DESIGN §5 item 1).
@@ -123,7 +124,11 @@ def lottery_session_create(
     With `public_source` (a public random value that does not exist yet, docs/lottery.md
     §13a) the session is `rs-lottery-v2`: its commitment is the hash of a record binding the
     secret's hash, the estates and step prefix, both snapshot hashes and that source.
-    Without it the session is `rs-lottery-v1`.
+    A binding session must name one (issue 16: no one may opt out of public randomness);
+    a rehearsal may go without, and is then `rs-lottery-v1` (it binds nothing and is never
+    published). `legacy_v1=True` builds a binding v1 session as they were made before v2:
+    only for the tests of v1 verification and the demo's "created before v2" session — the
+    form and the API never pass it.
     """
     require_permission(actor, "lottery.add_lotterysession")
     require_project_access(actor, project)
@@ -182,6 +187,14 @@ def lottery_session_create(
             problem("replaces", _("场次 %(code)s 已有替代场次。") % {"code": replaces.code})
     if public_source is not None:
         public_source = _clean_public_source(public_source, problem)
+    elif not rehearsal and not legacy_v1:
+        problem(
+            "public_source_kind",
+            _(
+                "正式摇号必须事先指定一个公开随机数(福利彩票、体育彩票或 drand),"
+                "请填写“事先指定的公开随机数”。"
+            ),
+        )
     if errors:
         raise RuleViolation("invalid_input", errors[0]["message"], details=errors)
 

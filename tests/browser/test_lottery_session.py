@@ -56,7 +56,14 @@ def test_notary_operator_and_big_screen_run_a_whole_session(
         assert "确认" in witness.inner_text("#console-message")
         witness.fill("#entropy-form textarea", "6 3 1 4 4 2")
         witness.click("#entropy-form button")
+        # rs-lottery-v2: the page reloads and asks for the public value named at creation,
+        # as published; nothing is drawn before it is entered.
+        witness.wait_for_selector("#entropy-form", state="detached")
+        witness.wait_for_selector("#public-value-form input[name=value]", state="visible")
+        witness.fill("#public-value-form input[name=value]", "3 8 1")
+        witness.click("#public-value-form button")
         witness.wait_for_selector("[data-bind=witness_entropy]:has-text('6 3 1 4 4 2')")
+        assert witness.text_content("#public-value") == "3 8 1"
 
         # The big screen, read-only, in the hall.
         log_in(screen, live_server, leader.username)

@@ -52,10 +52,12 @@ def fresh_limits_and_a_flushable_database():
 
 @pytest.fixture
 def signed(clerk, leader, notary, roles):
-    """A direct-mode session made, drawn and signed through the services."""
+    """A direct-mode rs-lottery-v1 session (as made before v2, through the service's
+    `legacy_v1` route) made, drawn and signed through the services: v1 bundles must keep
+    verifying on the phone; the v2 page is tested in test_verify_page_v2.py."""
     operator = make_user("operator_zhou", "operator")
     project = build_lottery_project(clerk)
-    session = start_drawing(create_session(project, leader), notary)
+    session = start_drawing(create_session(project, leader, legacy_v1=True), notary)
     lottery_draw_remaining(actor=operator, session=session)
     return lottery_session_sign_off(actor=notary, session=session, witnesses="王某")
 

@@ -13,6 +13,7 @@ Through the services (a session's snapshots, commitment and draws must be the se
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -43,6 +44,7 @@ from lottery.services.sessions import (
     lottery_session_confirm,
     lottery_session_create,
     lottery_session_enter_entropy,
+    lottery_session_enter_public_value,
 )
 from tests.households.factories import ApprovedHouseholdFactory, HeadFactory, ProjectFactory
 from tests.publicity.factories import publish_roster_ended
@@ -197,10 +199,37 @@ def build_lottery_project(
     return LotteryProject(project, made_communities, groups, households, estate, types, apartments)
 
 
+def public_source_tomorrow() -> dict:
+    """A 福彩3D draw held tomorrow: a public value that does not exist yet (docs/lottery.md
+    §13a), as the leader names it on the new-session form."""
+    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    return {"kind": "welfare_lottery", "game": "福彩3D", "draw": "2026330", "date": tomorrow}
+
+
+def public_source_form_fields() -> dict:
+    """`public_source_tomorrow` as the new-session form posts it."""
+    source = public_source_tomorrow()
+    return {
+        "public_source_kind": source["kind"],
+        "public_game": source["game"],
+        "public_draw": source["draw"],
+        "public_date": source["date"],
+    }
+
+
+# The value `start_drawing` enters for a session that waits for its public value.
+PUBLIC_VALUE = "3 8 1"
+
+
 def create_session(
     lp: LotteryProject, leader, *, code: str = "S1", mode: str = "direct", **kwargs
 ) -> LotterySession:
+    """A session through the service. A binding session is rs-lottery-v2 and names
+    tomorrow's 福彩3D draw unless the test names its own source; `legacy_v1=True` builds a
+    v1 session as they were made before v2 (for the tests of v1 verification)."""
     kwargs.setdefault("communities", lp.communities)
+    if not kwargs.get("rehearsal") and not kwargs.get("legacy_v1"):
+        kwargs.setdefault("public_source", public_source_tomorrow())
     return lottery_session_create(
         actor=leader,
         project=lp.project,
@@ -215,14 +244,20 @@ def create_session(
 def start_drawing(
     session: LotterySession, notary, *, entropy: str = "3 5 1 6 2 4"
 ) -> LotterySession:
-    """Confirm the snapshots as the notary saw them and enter the entropy."""
+    """Confirm the snapshots as the notary saw them and enter the entropy (and, for a v2
+    session, the public value as published: `PUBLIC_VALUE`)."""
     lottery_session_confirm(
         actor=notary,
         session=session,
         participants_sha256=session.participants_sha256,
         inventory_sha256=session.inventory_sha256,
     )
-    return lottery_session_enter_entropy(actor=notary, session=session, witness_entropy=entropy)
+    session = lottery_session_enter_entropy(actor=notary, session=session, witness_entropy=entropy)
+    if session.waits_for_public_value:
+        session = lottery_session_enter_public_value(
+            actor=notary, session=session, value=PUBLIC_VALUE
+        )
+    return session
 
 
 def pick_all(session: LotterySession, operator) -> None:

@@ -31,6 +31,20 @@ def open_session(lottery_project, leader):
 
 
 @pytest.fixture
+def v1_open_session(lottery_project, leader):
+    """An rs-lottery-v1 session, as binding sessions were made before v2 (the service's
+    `legacy_v1` route, which the form and the API never take): for the tests of v1."""
+    return create_session(lottery_project, leader, legacy_v1=True)
+
+
+@pytest.fixture
+def v1_signed_session(v1_open_session, operator, notary):
+    session = start_drawing(v1_open_session, notary)
+    lottery_draw_remaining(actor=operator, session=session)
+    return lottery_session_sign_off(actor=notary, session=session, witnesses="村民代表 王某、李某")
+
+
+@pytest.fixture
 def drawing_session(open_session, notary):
     return start_drawing(open_session, notary)
 

@@ -28,7 +28,7 @@ def test_export_then_verify_round_trip(signed_session, tmp_path):
     bundle = json.loads(text)
     assert bundle == signed_session.bundle
     assert algorithm.sha256_hex(algorithm.canonical_json(bundle)) == signed_session.bundle_sha256
-    assert text.startswith('{\n  "algorithm": "rs-lottery-v1"')  # sorted keys, indent 2
+    assert text.startswith('{\n  "algorithm": "rs-lottery-v2"')  # sorted keys, indent 2
     path = tmp_path / "S1.json"
     path.write_text(text, encoding="utf-8")
     out, err = verify(path)

@@ -10,12 +10,14 @@ from households.models import Household
 from lottery.models import LotterySession, Reveal
 from lottery.services.draws import lottery_draw_remaining
 from lottery.services.four_eyes import SessionAbilities, session_abilities
-from tests.lottery.factories import create_session
+from tests.lottery.factories import create_session, public_source_form_fields
 from tests.reauth import recently_authenticated
 
 pytestmark = pytest.mark.django_db
 
 JSON = {"HTTP_ACCEPT": "application/json"}
+# A binding session names a public value that does not exist yet (docs/lottery.md §13a).
+TOMORROWS_DRAW = public_source_form_fields()
 
 
 def console(client, session):
@@ -215,6 +217,8 @@ def test_a_session_runs_through_the_console(client, notary, operator, open_sessi
     assert post(client, open_session, "confirm", confirm, **JSON).json()["ok"]
     response = post(client, open_session, "entropy", {"witness_entropy": "4 2 6 1"}, **JSON)
     assert response.json()["ok"], response.json()
+    response = post(client, open_session, "public-value", {"value": "5 0 2"}, **JSON)
+    assert response.json()["ok"], response.json()
 
     client.force_login(operator)
     household = Household.objects.get(code="H1101")
@@ -321,6 +325,7 @@ def test_a_leader_creates_a_session_and_lands_on_its_console(client, leader, lot
         "communities": [c.pk for c in lottery_project.communities],
         "mode": "direct",
         "fixed_village_order": "C2,C1",
+        **TOMORROWS_DRAW,
     }
     response = client.post(url, data)
     assert response.status_code == 302 and response["Location"] == "/staff/lottery/2024-01/"
@@ -360,6 +365,7 @@ def test_every_problem_with_a_new_session_is_shown_on_its_field(client, leader, 
         "communities": [c.pk for c in lottery_project.communities],
         "mode": "direct",
         "fixed_village_order": "C1",
+        **TOMORROWS_DRAW,
     }
     errors = client.post(url, data).context["form"].errors
     assert "场次编号只能由字母" in errors["code"][0]

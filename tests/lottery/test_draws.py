@@ -250,6 +250,12 @@ def test_draws_need_the_operator_role_and_not_the_witness(drawing_session, notar
 def test_draws_before_the_entropy_are_refused(open_session, operator):
     with pytest.raises(RuleViolation) as refused:
         draw(open_session, operator, 1)
+    assert refused.value.code == "public_value_missing"
+
+
+def test_draws_of_a_v1_session_before_the_entropy_are_refused(v1_open_session, operator):
+    with pytest.raises(RuleViolation) as refused:
+        draw(v1_open_session, operator, 1)
     assert refused.value.code == "wrong_status"
 
 

@@ -33,8 +33,9 @@ def page(client, url: str) -> str:
 def test_the_commitment_is_public_as_soon_as_the_session_exists(client, open_session):
     html = page(client, f"/public/lottery/{open_session.code}/")
     assert open_session.commitment in html
-    # Nothing else is out yet: no snapshot hashes, no secret, no bundle.
-    assert open_session.participants_sha256 not in html
+    # The record it commits to is public (rs-lottery-v2, docs/lottery.md §13a), with the
+    # public value named in advance; the secret and the bundle are not out yet.
+    assert "2026330" in html
     assert open_session.server_secret not in html
     assert "bundle.json" not in html
     assert open_session.code in page(client, "/public/lottery/")
@@ -64,7 +65,7 @@ def test_once_signed_the_bundle_downloads_and_hashes_to_the_published_hash(clien
     assert response["Content-Type"].startswith("application/json")
     assert response["Content-Disposition"].startswith("attachment;")
     assert hashlib.sha256(response.content).hexdigest() == signed_session.bundle_sha256
-    assert b'"algorithm":"rs-lottery-v1"' in response.content
+    assert b'"algorithm":"rs-lottery-v2"' in response.content
 
     # The results table: every household with its apartments.
     for row in signed_session.bundle["allocation"]:

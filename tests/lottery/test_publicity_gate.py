@@ -20,7 +20,11 @@ from publicity.services import objections
 from resettlement.errors import RuleViolation
 from resettlement.imports.files import read_roster
 from tests.households.factories import approve
-from tests.lottery.factories import build_lottery_project, create_session
+from tests.lottery.factories import (
+    build_lottery_project,
+    create_session,
+    public_source_form_fields,
+)
 from tests.publicity.factories import publish_roster_ended
 from tests.xlsx import household_rows, roster_xlsx
 
@@ -164,6 +168,7 @@ def test_the_new_session_page_names_each_household_and_what_it_lacks(
             "estate": lottery_project.estate.pk,
             "communities": [c.pk for c in lottery_project.communities],
             "mode": "direct",
+            **public_source_form_fields(),
         },
     )
     assert response.status_code == 200

@@ -26,7 +26,8 @@ from tests.lottery.factories import create_session, make_estate, make_participan
 from tests.people import make_user
 
 
-def test_creating_a_session_publishes_the_commitment_of_a_fresh_secret(open_session):
+def test_creating_a_session_publishes_the_commitment_of_a_fresh_secret(v1_open_session):
+    open_session = v1_open_session
     secret = bytes.fromhex(open_session.server_secret)
     assert len(secret) == 32
     assert open_session.commitment == hashlib.sha256(secret).hexdigest()
@@ -203,7 +204,8 @@ def test_an_operator_cannot_witness(open_session, operator):
         )
 
 
-def test_the_entropy_is_nfc_normalised_and_fixes_the_seed_and_steps(open_session, notary):
+def test_the_entropy_is_nfc_normalised_and_fixes_the_seed_and_steps(v1_open_session, notary):
+    open_session = v1_open_session
     lottery_session_confirm(
         actor=notary,
         session=open_session,

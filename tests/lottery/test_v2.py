@@ -214,7 +214,8 @@ def test_a_changed_prefix_estate_list_or_public_value_fails(
     assert _script_verdict(bundle, tmp_path).startswith("FAILED")
 
 
-def test_a_v1_bundle_still_verifies(signed_session, checker, tmp_path, capsys):
+def test_a_v1_bundle_still_verifies(v1_signed_session, checker, tmp_path, capsys):
+    signed_session = v1_signed_session
     bundle = copy.deepcopy(signed_session.bundle)
     assert bundle["algorithm"] == "rs-lottery-v1"
     assert verify_bundle(bundle) == []
@@ -326,3 +327,53 @@ def test_the_notarial_record_says_where_the_public_value_came_from(v2_signed):
     assert "公开随机数381" in text  # the public value "3 8 1" as entered
     assert "开奖公告" in text  # how to look it up
     assert v2_signed.commitment[:32] in text
+
+
+# -- new binding sessions are v2 (issue 16: no one may opt out of public randomness) -------
+
+
+def test_a_binding_session_without_a_public_value_is_refused(lottery_project, leader):
+    from django.utils import translation
+
+    with pytest.raises(RuleViolation) as refused:
+        create_session(lottery_project, leader, public_source=None)
+    assert refused.value.details[0]["field"] == "public_source_kind"
+    assert "必须事先指定一个公开随机数" in refused.value.message
+    with translation.override("en"), pytest.raises(RuleViolation) as refused:
+        create_session(lottery_project, leader, public_source=None)
+    assert "must name a public random value" in str(refused.value.message)
+    assert not LotterySession.objects.exists()
+
+
+def test_a_rehearsal_may_go_without_a_public_value(lottery_project, leader):
+    practice = create_session(lottery_project, leader, code="R1", rehearsal=True)
+    assert practice.algorithm == "rs-lottery-v1" and practice.commitment_record is None
+    named = create_session(
+        lottery_project, leader, code="R2", rehearsal=True, public_source=LOTTERY
+    )
+    assert named.algorithm == "rs-lottery-v2" and named.waits_for_public_value
+
+
+def test_the_form_shows_the_missing_public_value_on_its_field(client, lottery_project, leader):
+    client.force_login(leader)
+    project = lottery_project.project
+    form = {
+        "project": project.code,
+        "code": "F3",
+        "title": "第三场",
+        "estate": lottery_project.estate.pk,
+        "communities": [c.pk for c in lottery_project.communities],
+        "mode": "direct",
+        "public_source_kind": "",
+    }
+    response = client.post(f"/staff/lottery/new/?project={project.code}", form)
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert set(errors) == {"public_source_kind"}
+    assert "事先指定的公开随机数" in errors["public_source_kind"][0]
+    assert not LotterySession.objects.exists()
+    response = client.post(
+        f"/staff/lottery/new/?project={project.code}", {**form, "rehearsal": "on"}
+    )
+    assert response.status_code == 302
+    assert LotterySession.objects.get(code="F3").algorithm == "rs-lottery-v1"
