@@ -108,7 +108,8 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[Any, ...]]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+    # NotImplementedError: a damaged version field ("zip file version 10.0") or method.
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
         raise FileRejected("not_xlsx", _("文件已损坏或不是 Excel(.xlsx)表格,无法读取。")) from None
     names = {info.filename for info in members}
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:

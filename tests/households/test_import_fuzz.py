@@ -84,6 +84,16 @@ def test_a_truncated_workbook_is_refused_as_damaged(keep):
     assert refused_code(data[: int(len(data) * keep)]) in {"not_xlsx", "unreadable"}
 
 
+def test_a_workbook_whose_zip_version_byte_is_damaged_is_refused_as_damaged():
+    """Found by the fuzz below: a central-directory entry claiming "zip file version 10.0"
+    made Python's zipfile raise NotImplementedError, which reached the user as a 500."""
+    data = bytearray(good_xlsx())
+    entry = data.index(b"PK\x01\x02")  # the first central-directory entry
+    data[entry + 6] = 100  # "version needed to extract": 10.0
+
+    assert refused_code(bytes(data)) == "not_xlsx"
+
+
 @FUZZ
 @given(position=st.integers(min_value=0), value=st.integers(min_value=0, max_value=255))
 def test_a_workbook_with_a_damaged_byte_is_imported_whole_or_not_at_all(
