@@ -174,10 +174,10 @@ def _timed_import(resource_class, project: Project, clerk, dataset: tablib.Datas
     return seconds
 
 
-def _floor(imported: Project, clerk) -> float:
+def _floor(imported: Project, clerk, code: str = "BENCH-FLOOR") -> float:
     """Seconds to bulk_create the households and members `imported` holds, with their history
-    rows, into a new empty project (the same communities and groups by code)."""
-    floor = _project("BENCH-FLOOR")
+    rows, into a new empty project `code` (the same communities and groups by code)."""
+    floor = _project(code)
     communities = dict(Community.objects.filter(project=floor).values_list("code", "pk"))
     groups = dict(VillagerGroup.objects.filter(project=floor).values_list("code", "pk"))
     skip = {"id", "project", "community", "group", "lookup_code"}
