@@ -20,7 +20,7 @@ And a profile of one notice, in this process on a few groups: where its CPU time
 (QR code, template, WeasyPrint's layout, WeasyPrint's drawing and writing), for the plain
 render (before issue 15: every page laid out in full, the QR code's mask chosen by
 qrcode, the garbage collector scanning everything) and for the project's path (stamps,
-the faster mask choice: publicity.pdf; the loaded process frozen out of the collector's
+the QR code from zxing-cpp: publicity.pdf; the loaded process frozen out of the collector's
 sight: resettlement.pdf.warm_up).
 
 Target (issue 15): at least 150 notices per second for the batch with 2 worker processes

@@ -14,9 +14,8 @@ a batch repeats word for word (title, the lottery's time, place, documents and m
 signature) as stamps, laid out once per worker and drawn once per group PDF
 (resettlement.pdf: that text was two thirds of a page's layout and drawing); and the QR code
 as a tiny PNG of one pixel per module, scaled without smoothing (as an SVG path it doubled
-WeasyPrint's time per page, 34 ms against 17), its mask chosen as qrcode chooses it but
-without laying the symbol out eight times (publicity.pdf.qr: 1.2 ms instead of 3.5); it is
-cached per worker process for reprints.
+WeasyPrint's time per page, 34 ms against 17), encoded by zxing-cpp (publicity.pdf.qr: 0.2
+ms instead of qrcode's 3.5); it is cached per worker process for reprints.
 """
 
 from __future__ import annotations
