@@ -63,6 +63,8 @@ def appearances(
     if not codes:
         return {}
     index = int(_household_column(kind))
+    if connection.vendor != "postgresql":
+        return _appearances_read_in_python(project, codes, kind=kind, index=index)
     table = Publication._meta.db_table
     sql = (
         f"SELECT r.value ->> {index}, p.id, p.title, p.version, p.starts_on, p.ends_on, "  # noqa: S608
@@ -75,6 +77,28 @@ def appearances(
         cursor.execute(sql, [project.pk, kind, [str(s) for s in COUNTED], codes])
         for code, *fields in cursor.fetchall():
             found[code].append(Appearance(code, *fields))
+    return dict(found)
+
+
+def _appearances_read_in_python(
+    project: Project, codes: list[str], *, kind: str, index: int
+) -> dict[str, list[Appearance]]:
+    """The same answer for the embedded SQLite database (`make run`), which has no JSON array
+    functions: each publication's frozen rows read here — a demo's few thousand rows."""
+    wanted = set(codes)
+    found: dict[str, list[Appearance]] = defaultdict(list)
+    publications = Publication.objects.filter(
+        project=project, kind=kind, status__in=COUNTED
+    ).order_by("published_at", "pk")
+    for p in publications:
+        for row in p.rows or []:
+            code = str(row[index]) if len(row) > index and row[index] is not None else None
+            if code in wanted:
+                found[code].append(
+                    Appearance(
+                        code, p.pk, p.title, p.version, p.starts_on, p.ends_on, p.published_at
+                    )
+                )
     return dict(found)
 
 

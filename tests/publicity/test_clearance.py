@@ -190,3 +190,23 @@ def test_an_objection_about_a_changed_household_says_it_changed_after_publicatio
     text = client.get(reverse("objections:detail", args=[objection.pk])).content.decode()
     assert 'id="changed-after-publication"' in text
     assert "第1版安置面积公示发布后信息已变更" in text
+
+
+def test_the_embedded_databases_reading_finds_what_postgresqls_query_finds(group, leader):
+    """SQLite (`make run`) has no JSON array functions: its reading of the frozen rows gives
+    the same appearances — two versions, and a household in neither left out."""
+    from publicity.selectors import clearance
+
+    households = _households(group, 3)
+    publish_roster_ended(group.project, days_ago=40)
+    publish_roster_ended(group.project, days_ago=0)
+    codes = sorted([h.code for h in households] + ["NOT-PUBLISHED"])
+
+    in_sql = clearance.appearances(group.project, codes)
+    assert sorted(in_sql) == sorted(h.code for h in households)
+    assert [len(found) for found in in_sql.values()] == [2, 2, 2]
+    index = clearance._household_column(clearance.ROSTER_KIND)
+    in_python = clearance._appearances_read_in_python(
+        group.project, codes, kind=clearance.ROSTER_KIND, index=index
+    )
+    assert in_python == in_sql
