@@ -107,7 +107,9 @@ def test_a_roster_pdf_is_written_to_the_bucket_and_downloaded_through_the_site(
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("attachment;")
-    assert "no-store" in response["Cache-Control"]
+    assert response["Cache-Control"] == "private, no-store"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in response["Content-Security-Policy"]
     pdf = b"".join(response.streaming_content)
     assert "欧阳**" in squeezed(pdf_pages(pdf)[0])
 
