@@ -276,6 +276,40 @@ def test_a_damaged_backup_is_refused_before_anything_is_restored(db, tmp_path):
         admin.close()
 
 
+def test_a_media_archive_with_an_entry_outside_the_media_root_is_refused_before_any_write(
+    db, tmp_path
+):
+    import tarfile
+
+    backup_dir = tmp_path / "backup"
+    backup_dir.mkdir()
+    (backup_dir / DUMP).write_bytes(b"PGDMP" + b"\x00" * 100)
+    with tarfile.open(backup_dir / MEDIA, "w") as archive:
+        escape = tarfile.TarInfo("media/../escaped.txt")
+        escape.size = 4
+        archive.addfile(escape, io.BytesIO(b"evil"))
+    write_manifest(backup_dir, database={"tables": {}}, media={"files": 1})
+
+    target = tmp_path / "restored_media"
+    with pytest.raises(CommandError, match="媒体归档中有不允许的条目:media/../escaped.txt"):
+        call_command(
+            "restore",
+            source=str(backup_dir),
+            database_url="postgres://postgres@127.0.0.1:5432/never_created_restore",
+            media_root=str(target),
+        )
+    assert not target.exists()
+    assert not (tmp_path / "escaped.txt").exists()
+    if connection.vendor == "postgresql":
+        live, admin = _admin_connection()
+        with admin.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", ["never_created_restore"]
+            )
+            assert cursor.fetchone() is None
+        admin.close()
+
+
 def test_a_database_url_that_is_not_postgresql_is_refused(db, tmp_path):
     with pytest.raises(CommandError, match="只支持 PostgreSQL"):
         call_command(
