@@ -37,7 +37,7 @@ import subprocess
 import tarfile
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -351,12 +351,21 @@ def backup_to_storage(*, database: Database, media: Storage, storage: Storage, n
     with tempfile.TemporaryDirectory(prefix="resettlement-backup-") as scratch:
         local = Path(scratch) / "backup"
         manifest = backup(database=database, media=media, to=local)
-        # The manifest last: a backup whose upload broke off has none and is never restored.
-        for file_name in BACKUP_FILES:
-            with (local / file_name).open("rb") as handle:
-                saved = storage.save(f"{name}/{file_name}", handle)
-            if saved != f"{name}/{file_name}":
-                raise BackupError(_("备份文件 %(n)s 写入存储失败。") % {"n": saved})
+        # The manifest last: a backup whose upload broke off has none and is never restored;
+        # what was uploaded of it is removed, so the name may be used again.
+        uploaded: list[str] = []
+        try:
+            for file_name in BACKUP_FILES:
+                with (local / file_name).open("rb") as handle:
+                    saved = storage.save(f"{name}/{file_name}", handle)
+                uploaded.append(saved)
+                if saved != f"{name}/{file_name}":
+                    raise BackupError(_("备份文件 %(n)s 写入存储失败。") % {"n": saved})
+        except BaseException:
+            for key in uploaded:
+                with suppress(Exception):
+                    storage.delete(key)
+            raise
     return manifest
 
 

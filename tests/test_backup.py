@@ -234,6 +234,39 @@ def test_a_backup_never_overwrites_an_earlier_one(media, tmp_path):
     assert (tmp_path / "backup" / "database.dump").read_bytes() == b"yesterday"
 
 
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_whose_upload_breaks_off_leaves_nothing_under_its_name(register, tmp_path):
+    from django.core.files.storage import FileSystemStorage
+
+    from resettlement.backup import backup_to_storage
+
+    class StorageThatFailsOnTheManifest(FileSystemStorage):
+        def save(self, name, content, max_length=None):
+            if name.endswith(MANIFEST):
+                raise OSError("the connection to the storage broke off")
+            return super().save(name, content, max_length=max_length)
+
+    register()
+    backups = StorageThatFailsOnTheManifest(location=tmp_path / "backups")
+    live = Database.from_settings(connection.settings_dict)
+    arguments = {
+        "database": live,
+        "media": FileSystemStorage(location=tmp_path / "media"),
+        "name": "nightly",
+    }
+    with pytest.raises(OSError, match="broke off"):
+        backup_to_storage(storage=backups, **arguments)
+    assert backups.listdir("nightly") == ([], [])
+
+    # The name is free again: the next night's run writes the whole backup under it.
+    manifest = backup_to_storage(
+        storage=FileSystemStorage(location=tmp_path / "backups"), **arguments
+    )
+    assert sorted(os.listdir(tmp_path / "backups" / "nightly")) == sorted([DUMP, MANIFEST, MEDIA])
+    assert manifest["database"]["tables"]["households_household"] == 1
+
+
 @on_sqlite
 def test_the_embedded_sqlite_database_is_refused_clearly(db, media, tmp_path):
     with pytest.raises(CommandError, match="只支持 PostgreSQL"):
