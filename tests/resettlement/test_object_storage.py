@@ -230,3 +230,29 @@ def test_a_storage_url_that_is_not_s3_is_refused_clearly(tmp_path):
         storages_from_environment(
             {"STORAGE_URL": "https://files.example/bucket"}, base_dir=tmp_path, debug=False
         )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        # An AWS-style secret with an unencoded "/": the rest would be read as the prefix.
+        "s3://AKIAEXAMPLE:wJalr/XUtnFEMI@files?endpoint=http://minio:9000",
+        # With "?": the rest would be read as parameters, and named in the message.
+        "s3://AKIAEXAMPLE:wJalr?XUtnFEMI@files?endpoint=http://minio:9000",
+        # With "#": the rest would be dropped as a fragment.
+        "s3://AKIAEXAMPLE:wJalr#XUtnFEMI@files?endpoint=http://minio:9000",
+    ],
+)
+def test_a_secret_that_is_not_percent_encoded_is_refused_without_printing_it(tmp_path, url):
+    with pytest.raises(StorageUrlError, match="percent-encode") as refused:
+        storages_from_environment({"STORAGE_URL": url}, base_dir=tmp_path, debug=False)
+    assert "wJalr" not in str(refused.value) and "XUtnFEMI" not in str(refused.value)
+
+
+def test_a_signed_url_lifetime_that_is_not_a_number_is_refused_clearly(tmp_path):
+    with pytest.raises(StorageUrlError, match="OBJECT_URL_SECONDS .* '5m'"):
+        storages_from_environment(
+            {"STORAGE_URL": "s3://files?endpoint=http://minio:9000", "OBJECT_URL_SECONDS": "5m"},
+            base_dir=tmp_path,
+            debug=False,
+        )
