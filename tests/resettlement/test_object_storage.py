@@ -1,6 +1,6 @@
 """Files past one machine (docs/scaling.md): with STORAGE_URL set, uploads, generated PDFs and
 backups go to an S3-compatible bucket — here a real S3-protocol server started by the tests
-(moto's standalone server, tests/resettlement/conftest.py) — and come back only through the
+(moto's standalone server, tests/object_storage.py) — and come back only through the
 site's own views, with the same headers as from the disk; the bucket answers no one without
 the keys."""
 
