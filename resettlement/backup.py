@@ -37,7 +37,7 @@ import subprocess
 import tarfile
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -351,12 +351,21 @@ def backup_to_storage(*, database: Database, media: Storage, storage: Storage, n
     with tempfile.TemporaryDirectory(prefix="resettlement-backup-") as scratch:
         local = Path(scratch) / "backup"
         manifest = backup(database=database, media=media, to=local)
-        # The manifest last: a backup whose upload broke off has none and is never restored.
-        for file_name in BACKUP_FILES:
-            with (local / file_name).open("rb") as handle:
-                saved = storage.save(f"{name}/{file_name}", handle)
-            if saved != f"{name}/{file_name}":
-                raise BackupError(_("备份文件 %(n)s 写入存储失败。") % {"n": saved})
+        # The manifest last: a backup whose upload broke off has none and is never restored;
+        # what was uploaded of it is removed, so the name may be used again.
+        uploaded: list[str] = []
+        try:
+            for file_name in BACKUP_FILES:
+                with (local / file_name).open("rb") as handle:
+                    saved = storage.save(f"{name}/{file_name}", handle)
+                uploaded.append(saved)
+                if saved != f"{name}/{file_name}":
+                    raise BackupError(_("备份文件 %(n)s 写入存储失败。") % {"n": saved})
+        except BaseException:
+            for key in uploaded:
+                with suppress(Exception):
+                    storage.delete(key)
+            raise
     return manifest
 
 
@@ -431,19 +440,37 @@ def _prepare_database(target: Database) -> bool:
     return not exists
 
 
-def _unpack_media(archive_path: Path, media: Storage) -> int:
-    files = 0
+def _media_members(archive: tarfile.TarFile) -> list[tarfile.TarInfo]:
+    """The archive's files and folders, renamed relative to the media root; BackupError for
+    anything else (a link, a device, an absolute path, "..")."""
+    members = []
+    for member in archive.getmembers():
+        if member.name == MEDIA_ARCNAME:
+            continue
+        parts = PurePosixPath(member.name).parts
+        if (
+            parts[0] != MEDIA_ARCNAME
+            or not (member.isfile() or member.isdir())
+            or member.name.startswith("/")
+            or ".." in parts
+        ):
+            raise BackupError(_("媒体归档中有不允许的条目:%(n)s") % {"n": member.name})
+        member.name = PurePosixPath(*parts[1:]).as_posix()
+        members.append(member)
+    return members
+
+
+def _check_media_archive(archive_path: Path) -> None:
+    """Refuse a media archive with an entry that may not be unpacked, before anything is
+    written: a restore either writes everything or leaves the target untouched by it."""
     with tarfile.open(archive_path) as archive:
-        members = []
-        for member in archive.getmembers():
-            if member.name == MEDIA_ARCNAME:
-                continue
-            parts = PurePosixPath(member.name).parts
-            if parts[0] != MEDIA_ARCNAME or not (member.isfile() or member.isdir()):
-                raise BackupError(_("媒体归档中有不允许的条目:%(n)s") % {"n": member.name})
-            member.name = PurePosixPath(*parts[1:]).as_posix()
-            members.append(member)
-            files += member.isfile()
+        _media_members(archive)
+
+
+def _unpack_media(archive_path: Path, media: Storage) -> int:
+    with tarfile.open(archive_path) as archive:
+        members = _media_members(archive)
+        files = sum(member.isfile() for member in members)
         if isinstance(media, FileSystemStorage):
             media_root = Path(media.location)
             media_root.mkdir(parents=True, exist_ok=True)
@@ -454,8 +481,6 @@ def _unpack_media(archive_path: Path, media: Storage) -> int:
         for member in members:
             if not member.isfile():
                 continue  # a bucket has no folders
-            if member.name.startswith("/") or ".." in PurePosixPath(member.name).parts:
-                raise BackupError(_("媒体归档中有不允许的条目:%(n)s") % {"n": member.name})
             saved = media.save(member.name, archive.extractfile(member))
             if saved != member.name:
                 raise BackupError(_("文件 %(n)s 已存在于目标存储中。") % {"n": member.name})
@@ -475,6 +500,7 @@ def restore(
             raise BackupError(_("媒体目录 %(d)s 不是空目录;恢复只写入空目录。") % {"d": media_root})
     elif storage_has(media, ""):
         raise BackupError(_("目标存储中已有文件;恢复只写入空的存储(新的存储桶或前缀)。"))
+    _check_media_archive(source / MEDIA)
     created = _prepare_database(target)
     _run(
         [

@@ -44,6 +44,14 @@ def s3_options_from_url(url: str, *, location: str, url_seconds: int) -> dict:
     parts = urlsplit(url)
     if parts.scheme != "s3":
         raise StorageUrlError(f"storage URL must start with s3:// (got {parts.scheme!r})")
+    # A key or secret with an unencoded / ? # @ or : splits the URL elsewhere (an AWS secret
+    # often holds a /): the bucket and prefix would be read from pieces of the secret, and a
+    # message naming them would print it. Refuse without echoing any of it.
+    if "@" in parts.path + parts.query + parts.fragment or ":" in parts.netloc.rpartition("@")[2]:
+        raise StorageUrlError(
+            "storage URL cannot be split into key, secret and bucket: percent-encode the key "
+            "and secret (/ as %2F, + as %2B, @ as %40, : as %3A, ? as %3F, # as %23)"
+        )
     if not parts.hostname:
         raise StorageUrlError("storage URL names no bucket: s3://bucket?endpoint=…")
     query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
@@ -102,7 +110,13 @@ def storages_from_environment(
     environ: Mapping[str, str], *, base_dir: Path, debug: bool
 ) -> dict[str, dict]:
     """Django's STORAGES: ``default`` (uploads, PDFs), ``backups`` and ``staticfiles``."""
-    url_seconds = int(environ.get("OBJECT_URL_SECONDS", str(DEFAULT_URL_SECONDS)))
+    seconds = environ.get("OBJECT_URL_SECONDS", str(DEFAULT_URL_SECONDS))
+    try:
+        url_seconds = int(seconds)
+    except ValueError:
+        raise StorageUrlError(
+            f"OBJECT_URL_SECONDS must be a whole number of seconds (got {seconds!r})"
+        ) from None
     if environ.get("STORAGE_URL"):
         media = s3_options_from_url(
             environ["STORAGE_URL"], location=MEDIA_PREFIX, url_seconds=url_seconds

@@ -234,6 +234,39 @@ def test_a_backup_never_overwrites_an_earlier_one(media, tmp_path):
     assert (tmp_path / "backup" / "database.dump").read_bytes() == b"yesterday"
 
 
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_whose_upload_breaks_off_leaves_nothing_under_its_name(register, tmp_path):
+    from django.core.files.storage import FileSystemStorage
+
+    from resettlement.backup import backup_to_storage
+
+    class StorageThatFailsOnTheManifest(FileSystemStorage):
+        def save(self, name, content, max_length=None):
+            if name.endswith(MANIFEST):
+                raise OSError("the connection to the storage broke off")
+            return super().save(name, content, max_length=max_length)
+
+    register()
+    backups = StorageThatFailsOnTheManifest(location=tmp_path / "backups")
+    live = Database.from_settings(connection.settings_dict)
+    arguments = {
+        "database": live,
+        "media": FileSystemStorage(location=tmp_path / "media"),
+        "name": "nightly",
+    }
+    with pytest.raises(OSError, match="broke off"):
+        backup_to_storage(storage=backups, **arguments)
+    assert backups.listdir("nightly") == ([], [])
+
+    # The name is free again: the next night's run writes the whole backup under it.
+    manifest = backup_to_storage(
+        storage=FileSystemStorage(location=tmp_path / "backups"), **arguments
+    )
+    assert sorted(os.listdir(tmp_path / "backups" / "nightly")) == sorted([DUMP, MANIFEST, MEDIA])
+    assert manifest["database"]["tables"]["households_household"] == 1
+
+
 @on_sqlite
 def test_the_embedded_sqlite_database_is_refused_clearly(db, media, tmp_path):
     with pytest.raises(CommandError, match="只支持 PostgreSQL"):
@@ -266,6 +299,40 @@ def test_a_damaged_backup_is_refused_before_anything_is_restored(db, tmp_path):
             database_url="postgres://postgres@127.0.0.1:5432/never_created_restore",
             media_root=str(target),
         )
+    if connection.vendor == "postgresql":
+        live, admin = _admin_connection()
+        with admin.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", ["never_created_restore"]
+            )
+            assert cursor.fetchone() is None
+        admin.close()
+
+
+def test_a_media_archive_with_an_entry_outside_the_media_root_is_refused_before_any_write(
+    db, tmp_path
+):
+    import tarfile
+
+    backup_dir = tmp_path / "backup"
+    backup_dir.mkdir()
+    (backup_dir / DUMP).write_bytes(b"PGDMP" + b"\x00" * 100)
+    with tarfile.open(backup_dir / MEDIA, "w") as archive:
+        escape = tarfile.TarInfo("media/../escaped.txt")
+        escape.size = 4
+        archive.addfile(escape, io.BytesIO(b"evil"))
+    write_manifest(backup_dir, database={"tables": {}}, media={"files": 1})
+
+    target = tmp_path / "restored_media"
+    with pytest.raises(CommandError, match="媒体归档中有不允许的条目:media/../escaped.txt"):
+        call_command(
+            "restore",
+            source=str(backup_dir),
+            database_url="postgres://postgres@127.0.0.1:5432/never_created_restore",
+            media_root=str(target),
+        )
+    assert not target.exists()
+    assert not (tmp_path / "escaped.txt").exists()
     if connection.vendor == "postgresql":
         live, admin = _admin_connection()
         with admin.cursor() as cursor:

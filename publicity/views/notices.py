@@ -22,21 +22,17 @@ from publicity.models import NoticeType, RenderJob, RenderPart, RenderStatus
 from publicity.selectors import rendering
 from publicity.services import notices
 from resettlement.errors import RuleViolation, apply_errors
+from resettlement.uploads import private_file_response
 
 notices_permission = permission_required(notices.PERMISSION, raise_exception=True)
 
 
-def _pdf_response(content, filename: str, *, attachment: bool) -> HttpResponse | FileResponse:
-    if isinstance(content, bytes):
-        response: HttpResponse | FileResponse = HttpResponse(
-            content, content_type="application/pdf"
-        )
-        disposition = "attachment" if attachment else "inline"
-        response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(filename)}"
-    else:
-        response = FileResponse(
-            content, as_attachment=attachment, filename=filename, content_type="application/pdf"
-        )
+def _inline_pdf_response(content: bytes, filename: str) -> HttpResponse:
+    """One household's notice, shown in the browser's PDF viewer (stored files go through
+    resettlement.uploads.private_file_response)."""
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
+    response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "no-store, private"
     return response
 
@@ -138,7 +134,16 @@ def notices_part_download(request: HttpRequest, pk: int) -> FileResponse:
         status=RenderStatus.DONE,
     )
     label = NoticeType(part.job.notice_type).label
-    return _pdf_response(part.file.open("rb"), f"{label}-{part.label}.pdf", attachment=True)
+    try:
+        handle = part.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return private_file_response(
+        handle,
+        filename=f"{label}-{part.label}.pdf",
+        content_type="application/pdf",
+        as_attachment=True,
+    )
 
 
 @login_required
@@ -157,4 +162,4 @@ def household_notice(request: HttpRequest, pk: int, notice_type: str) -> HttpRes
         messages.error(request, exc.message)
         return redirect("staff:household-detail", pk=household.pk)
     filename = f"{NoticeType(notice_type).label}-{household.code}.pdf"
-    return _pdf_response(pdf, filename, attachment=False)
+    return _inline_pdf_response(pdf, filename)

@@ -25,6 +25,7 @@ from publicity.models import Publication, RenderJob, RenderPart, RenderStatus
 from publicity.selectors import rendering as rendering_selectors
 from publicity.services import rendering
 from resettlement.errors import RuleViolation
+from resettlement.uploads import private_file_response
 
 # What the staff say when printing a roster: who issues it, where to object, its language.
 ROSTER_OPTIONS = ("issuer", "office", "contact", "issued_on", "language")
@@ -131,15 +132,12 @@ def part_download(request: HttpRequest, pk: int) -> FileResponse:
     except (RuleViolation, FileNotFoundError):
         raise Http404 from None
     publication = part.job.publication
-    response = FileResponse(
+    return private_file_response(
         handle,
         as_attachment=True,
         filename=f"{publication.title}-v{publication.version}-{part.label}.pdf",
         content_type="application/pdf",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _flat(name: str) -> str:

@@ -3,19 +3,18 @@ statement lookups, how a refusal is shown, role labels."""
 
 from __future__ import annotations
 
-import io
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from households.access import projects_q
 from households.models import Household
 from resettlement.errors import NotAllowed, RuleViolation, apply_errors
 from resettlement.roles import ROLE_BY_CODE
+from resettlement.uploads import private_file_response
 from settlement import bank
 from settlement.models import Statement
 
@@ -65,7 +64,7 @@ def form_errors_as_messages(request: HttpRequest, form: forms.Form) -> None:
             messages.error(request, error)
 
 
-def bank_file_download(rows, *, kind: str, title: str, filename: str) -> HttpResponse:
+def bank_file_download(rows, *, kind: str, title: str, filename: str) -> FileResponse:
     """A bank batch file (`settlement.bank`) as a download: "xlsx" or "csv" (else 404). It
     carries full account numbers, so no cache keeps it and no browser guesses its type."""
     if kind == "xlsx":
@@ -74,12 +73,6 @@ def bank_file_download(rows, *, kind: str, title: str, filename: str) -> HttpRes
         data, content_type = bank.batch_csv(rows), bank.CSV_CONTENT_TYPE
     else:
         raise Http404
-    response = FileResponse(
-        io.BytesIO(data),
-        as_attachment=True,
-        filename=f"{filename}.{kind}",
-        content_type=content_type,
+    return private_file_response(
+        data, as_attachment=True, filename=f"{filename}.{kind}", content_type=content_type
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response

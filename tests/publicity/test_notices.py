@@ -507,6 +507,10 @@ def test_a_clerk_starts_a_lottery_batch_from_the_form_and_downloads_the_group_pd
     assert reverse("notices:part-download", args=[part.pk]) in status
     download = client.get(reverse("notices:part-download", args=[part.pk]))
     assert download.status_code == 200 and "no-store" in download["Cache-Control"]
+    # Served like every private file: never sniffed or run, as a download.
+    assert download["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in download["Content-Security-Policy"]
+    assert download["Content-Disposition"].startswith("attachment;")
     pages = page_texts(b"".join(download.streaming_content))
     assert len(pages) == 4
     assert all("2031年6月7日(星期六)9:00" in text and "请带好雨具。" in text for text in pages)

@@ -197,7 +197,9 @@ def test_a_clerk_starts_a_job_sees_progress_and_downloads_a_community_pdf(
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("attachment;")
-    assert "no-store" in response["Cache-Control"]
+    assert response["Cache-Control"] == "private, no-store"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in response["Content-Security-Policy"]
     pdf = b"".join(response.streaming_content)
     assert "欧阳**" in squeezed(pdf_pages(pdf)[0])
 

@@ -1,6 +1,6 @@
 """Files past one machine (docs/scaling.md): with STORAGE_URL set, uploads, generated PDFs and
 backups go to an S3-compatible bucket — here a real S3-protocol server started by the tests
-(moto's standalone server, tests/resettlement/conftest.py) — and come back only through the
+(moto's standalone server, tests/object_storage.py) — and come back only through the
 site's own views, with the same headers as from the disk; the bucket answers no one without
 the keys."""
 
@@ -107,7 +107,9 @@ def test_a_roster_pdf_is_written_to_the_bucket_and_downloaded_through_the_site(
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("attachment;")
-    assert "no-store" in response["Cache-Control"]
+    assert response["Cache-Control"] == "private, no-store"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in response["Content-Security-Policy"]
     pdf = b"".join(response.streaming_content)
     assert "欧阳**" in squeezed(pdf_pages(pdf)[0])
 
@@ -227,4 +229,30 @@ def test_a_storage_url_that_is_not_s3_is_refused_clearly(tmp_path):
     with pytest.raises(StorageUrlError, match="s3://"):
         storages_from_environment(
             {"STORAGE_URL": "https://files.example/bucket"}, base_dir=tmp_path, debug=False
+        )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        # An AWS-style secret with an unencoded "/": the rest would be read as the prefix.
+        "s3://AKIAEXAMPLE:wJalr/XUtnFEMI@files?endpoint=http://minio:9000",
+        # With "?": the rest would be read as parameters, and named in the message.
+        "s3://AKIAEXAMPLE:wJalr?XUtnFEMI@files?endpoint=http://minio:9000",
+        # With "#": the rest would be dropped as a fragment.
+        "s3://AKIAEXAMPLE:wJalr#XUtnFEMI@files?endpoint=http://minio:9000",
+    ],
+)
+def test_a_secret_that_is_not_percent_encoded_is_refused_without_printing_it(tmp_path, url):
+    with pytest.raises(StorageUrlError, match="percent-encode") as refused:
+        storages_from_environment({"STORAGE_URL": url}, base_dir=tmp_path, debug=False)
+    assert "wJalr" not in str(refused.value) and "XUtnFEMI" not in str(refused.value)
+
+
+def test_a_signed_url_lifetime_that_is_not_a_number_is_refused_clearly(tmp_path):
+    with pytest.raises(StorageUrlError, match="OBJECT_URL_SECONDS .* '5m'"):
+        storages_from_environment(
+            {"STORAGE_URL": "s3://files?endpoint=http://minio:9000", "OBJECT_URL_SECONDS": "5m"},
+            base_dir=tmp_path,
+            debug=False,
         )

@@ -132,6 +132,8 @@ def test_an_approved_settlement_gives_the_bank_file_paying_the_developer(
     response = client.get(url)
     # It carries full account numbers: no cache may keep it.
     assert response["Cache-Control"] == "private, no-store"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in response["Content-Security-Policy"]
     assert response["Content-Disposition"].startswith("attachment")
     text = b"".join(response.streaming_content).decode("utf-8-sig")
 
