@@ -438,22 +438,14 @@ def _roster(rows: int, code: str, clerk, reviewer, leader) -> tuple[float, float
 
 def _roster_warm(clerk, reviewer, leader):
     from bench import roster_pdf
-    from bench._render_setup import approved_project, sizes_for_persons
     from publicity.models import Publication
 
     existing = Publication.objects.filter(project__code="PROVINCE-ROSTER-WARM").first()
     if existing is not None:
         return existing
-    project = approved_project(
-        "PROVINCE-ROSTER-WARM",
-        sizes_for_persons(40),
-        communities=4,
-        groups_per_community=4,
-        clerk=clerk,
-        reviewer=reviewer,
-        leader=leader,
+    return roster_pdf._warm_roster(
+        "PROVINCE-ROSTER-WARM", clerk=clerk, reviewer=reviewer, leader=leader
     )
-    return roster_pdf._published_roster(project, leader)
 
 
 def measure_roster(report: Report) -> None:

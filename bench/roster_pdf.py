@@ -94,6 +94,21 @@ def _naive(publication: Publication, rows: list | None = None) -> tuple[float, i
 # --- the project's path: a real Celery worker ---------------------------------------------------
 
 
+def _warm_roster(code: str, *, clerk, reviewer, leader) -> Publication:
+    """A small published roster (40 persons) the workers render first, as running workers
+    have rendered before: `_celery_run`'s `warm`."""
+    project = approved_project(
+        code,
+        sizes_for_persons(40),
+        communities=4,
+        groups_per_community=4,
+        clerk=clerk,
+        reviewer=reviewer,
+        leader=leader,
+    )
+    return _published_roster(project, leader)
+
+
 def _celery_run(publication: Publication, warm: Publication, clerk) -> float:
     with celery_worker(REDIS, WORKERS, "roster"):
         # The workers have rendered before, as running workers have.
@@ -138,16 +153,7 @@ def run() -> None:
         leader=leader,
     )
     publication = _published_roster(project, leader)
-    warm_project = approved_project(
-        "BENCH-ROSTER-WARM",
-        sizes_for_persons(40),
-        communities=4,
-        groups_per_community=4,
-        clerk=clerk,
-        reviewer=reviewer,
-        leader=leader,
-    )
-    warm = _published_roster(warm_project, leader)
+    warm = _warm_roster("BENCH-ROSTER-WARM", clerk=clerk, reviewer=reviewer, leader=leader)
     print(
         f"roster: {publication.row_count} persons in {COMMUNITIES} communities, published"
         f" ({time.perf_counter() - started:.1f} s to build and publish)"

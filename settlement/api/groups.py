@@ -12,9 +12,9 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 from rest_framework import permissions, serializers, viewsets
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from households.access import projects_q, visible_projects
 from households.models import VillagerGroup
@@ -99,7 +99,8 @@ class GroupSettlementViewSet(RegistryViewMixin, viewsets.ViewSet):
     approved household of the group is."""
 
     permission_classes = [ViewStatements]
-    pagination_class = PageNumberPagination  # the list's groups, as every list of the API
+    # A plain ViewSet pages nothing by itself: the API's own paginator, as every list.
+    pagination_class = api_settings.DEFAULT_PAGINATION_CLASS
     lookup_value_regex = r"\d+"
 
     @extend_schema(

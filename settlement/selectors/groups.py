@@ -4,8 +4,10 @@
 household in it has a settled statement. Amounts to collect and to pay count approved (and
 settled) statements only; households without one are counted as pending. Each household's
 paid and outstanding come from the one finance-totals rule (`selectors.totals`, signed like
-the net), so the pages, the group API and the export agree. A fixed number of queries
-whatever the number of households (pinned in tests).
+the net), so the pages, the group API and the export agree. A group's totals are summed by
+the database (`selectors.totals.settlement_sums_by_group`), the one rule for the project page
+and a group's page alike. A fixed number of queries whatever the number of households
+(pinned in tests).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from settlement.models import (
     Statement,
     StatementStatus,
 )
-from settlement.selectors.payments import APPROVED_STATES, ZERO, payout_blocker
+from settlement.selectors.payments import APPROVED_STATES, ZERO
 from settlement.selectors.totals import money_by_statement, settlement_sums_by_group
 
 
@@ -70,31 +72,6 @@ class Totals:
     awaiting_pay: Decimal = ZERO
     # Households keeping the group's payouts waiting (`payout_blocker`): collect first.
     blocked: int = 0
-
-    def add(self, row: HouseholdSettlement) -> None:
-        self.households += 1
-        self.settled_households += row.settled
-        self.blocked += payout_blocker(row.statement, row.outstanding) is not None
-        if not row.approved:
-            self.pending += 1
-            if row.statement is not None:
-                # What its approval will leave owed: the net less what was paid on it
-                # already (a corrected version nets off its settled payments).
-                owed = row.statement.net - row.paid
-                if owed < 0:
-                    self.awaiting_collect += -owed
-                elif owed > 0:
-                    self.awaiting_pay += owed
-            return
-        # The two sides of the signed figures: amounts to collect are the negative nets,
-        # collected is minus what was "paid" on them.
-        net = row.statement.net
-        if net < 0:
-            self.to_collect += -net
-            self.collected += -row.paid
-        elif net > 0:
-            self.to_pay += net
-            self.paid += row.paid
 
     def merge(self, other: Totals) -> None:
         for name in ("households", "settled_households", "pending", "blocked"):
@@ -165,35 +142,30 @@ def settlement_households() -> QuerySet[Household]:
     )
 
 
-def _groups(
-    groups: Iterable[VillagerGroup],
-    households: Iterable[Household],
-    money: dict[int, tuple[Decimal, Decimal]],
-) -> list[GroupSettlement]:
-    by_group = {g.pk: GroupSettlement(group=g) for g in groups}
+def _rows(
+    households: Iterable[Household], money: dict[int, tuple[Decimal, Decimal]]
+) -> list[HouseholdSettlement]:
+    rows = []
     for household in households:
         statement = getattr(household, "statement", None)
         paid, outstanding = money.get(statement.pk, (ZERO, ZERO)) if statement else (ZERO, ZERO)
-        row = HouseholdSettlement(
-            household=household, statement=statement, paid=paid, outstanding=outstanding
+        rows.append(
+            HouseholdSettlement(
+                household=household, statement=statement, paid=paid, outstanding=outstanding
+            )
         )
-        entry = by_group.get(household.group_id)
-        if entry is not None:
-            entry.households.append(row)
-            entry.totals.add(row)
-    return list(by_group.values())
+    return rows
 
 
-def group_settlement(group: VillagerGroup) -> GroupSettlement:
-    """One villager group: each approved household's statement state and the totals."""
-    households = with_stages(settlement_households().filter(group=group))
-    money = money_by_statement(Statement.objects.filter(household__group=group))
-    return _groups([group], households, money)[0]
+def _settled_statements() -> QuerySet[Statement]:
+    """The statements a group settles: those of its approved households."""
+    return Statement.objects.filter(household__status=HouseholdStatus.APPROVED)
 
 
 def _summed(households: int, sums: dict | None) -> Totals:
     """A group's `Totals` from its approved households' count and its statements' sums
-    (`totals.settlement_sums_by_group`): the same figures `Totals.add` gives row by row."""
+    (`totals.settlement_sums_by_group`, the one place they are computed): households
+    without a statement are pending and keep the payouts waiting."""
     sums = sums or {}
     statements = sums.get("statements", 0)
     return Totals(
@@ -207,6 +179,18 @@ def _summed(households: int, sums: dict | None) -> Totals:
         awaiting_collect=sums.get("awaiting_collect", ZERO),
         awaiting_pay=sums.get("awaiting_pay", ZERO),
         blocked=households - statements + sums.get("blocked", 0),
+    )
+
+
+def group_settlement(group: VillagerGroup) -> GroupSettlement:
+    """One villager group: each approved household's statement state and the totals (the
+    same sums as the project page's, `settlement_sums_by_group`)."""
+    households = with_stages(settlement_households().filter(group=group))
+    money = money_by_statement(Statement.objects.filter(household__group=group))
+    rows = _rows(households, money)
+    sums = settlement_sums_by_group(_settled_statements().filter(household__group=group))
+    return GroupSettlement(
+        group=group, households=rows, totals=_summed(len(rows), sums.get(group.pk))
     )
 
 
@@ -226,11 +210,7 @@ def project_settlement(project: Project) -> ProjectSettlement:
         .order_by()
         .values_list("group", "n")
     )
-    sums = settlement_sums_by_group(
-        Statement.objects.filter(
-            household__project=project, household__status=HouseholdStatus.APPROVED
-        )
-    )
+    sums = settlement_sums_by_group(_settled_statements().filter(household__project=project))
     rows = [
         GroupSettlement(group=g, totals=_summed(counts.get(g.pk, 0), sums.get(g.pk)))
         for g in groups

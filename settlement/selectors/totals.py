@@ -166,7 +166,8 @@ def settlement_sums_by_group(statements: QuerySet[Statement]) -> dict[int, dict]
     or still owing a collection unsettled); to collect / collected and to pay / paid over the
     approved ones, split by the net's sign; and what the statements awaiting approval will
     leave to collect / pay (their net less what was paid on them already). Amounts unsigned.
-    `groups.Totals.add` is the same rule row by row, for one group's page."""
+    The project page and a group's page both read their group totals here
+    (`groups.project_settlement`, `groups.group_settlement`)."""
     approved = Q(status__in=APPROVED_STATES)
     owed = F("net") - F("paid")
     rows = (

@@ -136,6 +136,13 @@ def test_search_finds_part_of_a_household_code_in_any_case_and_any_members_name(
     )
     # the search narrows the other filters, it does not widen them
     assert found(q="NGH", status="approved") == set()
+    # a household found both by its code and by a member's name is listed once
+    both = register(code="ANNA-01", members=[member_data(name="Anna")])
+    page = client.get(reverse("staff:household-list"), {"q": "Anna"}).content.decode()
+    assert found_links(page, both) == found_links(
+        client.get(reverse("staff:household-list")).content.decode(), both
+    )
+    assert found_links(page, both) >= 1 and found_links(page, household) == 0
 
 
 def found_links(page: str, household) -> int:

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from settlement.selectors import groups
+from settlement.selectors.payments import payout_blocker
 from settlement.services import payments
 from tests.settlement.factories import approve_through, make_household, make_statement, statement_of
 
@@ -109,15 +110,36 @@ def figures(totals) -> tuple:
     )
 
 
+def row_by_row(rows) -> tuple:
+    """A group's figures added up from the rows its page lists, each household's blocker
+    from `payout_blocker`: an oracle for the database's sums, written apart from them."""
+    zero = Decimal("0.00")
+    approved = [r for r in rows if r.approved]
+    waiting = [r.statement.net - r.paid for r in rows if r.statement and not r.approved]
+    return (
+        len(rows),
+        sum(r.settled for r in rows),
+        len(rows) - len(approved),
+        sum(payout_blocker(r.statement, r.outstanding) is not None for r in rows),
+        sum((-r.net for r in approved if r.net < 0), zero),
+        sum((-r.paid for r in approved if r.net < 0), zero),
+        sum((r.net for r in approved if r.net > 0), zero),
+        sum((r.paid for r in approved if r.net > 0), zero),
+        sum((-owed for owed in waiting if owed < 0), zero),
+        sum((owed for owed in waiting if owed > 0), zero),
+    )
+
+
 def test_the_project_page_sums_each_group_as_its_own_page_adds_its_rows(money, chain):
-    """The project summary (summed by the database) and a group's page (row by row) agree
-    at every step: nothing approved, part collected, collected, settled."""
+    """The project summary and a group's page agree, and their sums are what the group's
+    rows add up to, at every step: nothing approved, part collected, collected, settled."""
 
     def agree():
         summary = {g.group.pk: g for g in groups.project_settlement(money.project).groups}
         for group in (money.group, money.other_group):
             one = groups.group_settlement(group)
             assert figures(summary[group.pk].totals) == figures(one.totals)
+            assert figures(one.totals) == row_by_row(one.households)
             assert summary[group.pk].collections_done == one.collections_done
             assert summary[group.pk].settled == one.settled
         return summary
