@@ -8,10 +8,14 @@ table layout (WeasyPrint lays such tables out far faster) and a footer with
 
 from __future__ import annotations
 
+import base64
+import functools
 import gc
+import io
 import re
 from typing import Any
 
+import PIL.Image
 from django.conf import settings
 from django.template.loader import render_to_string
 
@@ -75,6 +79,20 @@ _STAMP_SOURCE_CSS = (
     " .stamp-source table { display: none; }"
     " .stamp-source .stamp-shown table { display: table; }</style>"
 )
+# Pictures: a small image that differs on every page (a notice's QR code) is marked
+#     <img class="CLASS" data-drawn src="data:image/png;base64,…" alt="…">
+# and, in a stamped batch, WeasyPrint lays out an empty block of the same class in its place
+# (the stylesheet gives the class its size and position) while the finisher draws the image
+# there, pixel-sharp (no smoothing, as `image-rendering: pixelated` asks: the marked images
+# are codes). WeasyPrint's own way with an image — decoding it, laying out and drawing a
+# replaced box, embedding it — cost a tenth of a notice (bench/notices.py, issue 15); the
+# finisher embeds the image's pixels as they are. The picture looks the same
+# (tests/publicity/test_notice_rendering.py compares the pages with the plain render).
+_PICTURE = re.compile(
+    r'<img class="(?P<cls>[\w -]+)" data-drawn src="data:image/png;base64,(?P<data>[\w+/=]+)"'
+    r"[^>]*>"
+)
+
 # A worker renders the same batch options again and again: the stamp pages are kept, per
 # process, keyed by their HTML (the WeasyPrint document must stay alive with its fonts).
 _STAMP_SOURCES: dict[tuple, Any] = {}
@@ -155,23 +173,34 @@ def stamped_html_pdf(html: str, page: str) -> tuple[bytes, int]:
         for name, (_x, top, _x2, bottom) in boxes.items()
     )
     html = _STAMP.sub(placeholder, html).replace("</head>", f"<style>{heights}</style></head>", 1)
+    pictures: list[str] = []  # the PNG data (base64) of each picture, by serial
+
+    def picture_slot(match: re.Match) -> str:
+        pictures.append(match["data"])
+        return f'<div class="{match["cls"]}" id="picture-{len(pictures) - 1}"></div>'
+
+    html = _PICTURE.sub(picture_slot, html)
     document = HTML(string=html, base_url=str(settings.BASE_DIR))
     document = document.render()
     names = list(stamps)
-    # Where each page draws which stamp: PDF points from the stamp page's position.
-    draws = []
+    # Where each page draws which stamp (PDF points from the stamp page's position) and which
+    # picture (its box on the page, in CSS pixels from the top left corner).
+    draws, placed = [], []
     for laid_out in document.pages:
-        page_draws = []
-        for anchor, (x, y, _x2, _y2) in laid_out.anchors.items():
+        page_draws, page_pictures = [], []
+        for anchor, (x, y, x2, y2) in laid_out.anchors.items():
             if anchor.startswith("stamp-"):
                 name = anchor[len("stamp-") :].rsplit("-", 1)[0]
                 source_x, source_y, _sx2, _sy2 = boxes[name]
                 page_draws.append((names.index(name), (x - source_x) * 0.75, (source_y - y) * 0.75))
+            elif anchor.startswith("picture-"):
+                page_pictures.append((pictures[int(anchor[len("picture-") :])], (x, y, x2, y2)))
         draws.append(page_draws)
+        placed.append(page_pictures)
     combined = document.copy([*document.pages, *source.pages])
 
     def finisher(_document, pdf) -> None:
-        _stamps_to_forms(pdf, len(names), draws)
+        _stamps_to_forms(pdf, len(names), draws, placed)
 
     return combined.write_pdf(finisher=finisher), len(document.pages)
 
@@ -183,9 +212,40 @@ def _object(pdf, reference) -> Any:
     return pdf.objects[int(str(reference).split()[0])]
 
 
-def _stamps_to_forms(pdf, count: int, draws: list[list[tuple[int, float, float]]]) -> None:
+@functools.lru_cache(maxsize=256)
+def _picture_pixels(data: str) -> tuple[dict[str, Any], bytes]:
+    """A PNG's pixels as a PDF image wants them: black and white one bit a pixel (a QR
+    code: the PNG of one), otherwise grey or RGB eight bits a channel."""
+    image = PIL.Image.open(io.BytesIO(base64.b64decode(data)))
+    if image.mode == "1":  # rows padded to whole bytes, 0 black: as PDF's DeviceGray 1-bit
+        space, bits = "/DeviceGray", 1
+    elif image.mode == "L":
+        space, bits = "/DeviceGray", 8
+    else:
+        image, space, bits = image.convert("RGB"), "/DeviceRGB", 8
+    extra = {
+        "Type": "/XObject",
+        "Subtype": "/Image",
+        "Width": image.width,
+        "Height": image.height,
+        "ColorSpace": space,
+        "BitsPerComponent": bits,
+        "Interpolate": "false",
+    }
+    return extra, image.tobytes()
+
+
+def _stamps_to_forms(
+    pdf,
+    count: int,
+    draws: list[list[tuple[int, float, float]]],
+    placed: list[list[tuple[str, tuple[float, float, float, float]]]],
+) -> None:
     """The last `count` pages become form XObjects (WeasyPrint drew their text with the
-    document's fonts, so one font subset serves both), drawn where `draws` says."""
+    document's fonts, so one font subset serves both), drawn where `draws` says; the
+    pictures are drawn in the boxes `placed` gives them."""
+    import pydyf
+
     kids = pdf.pages["Kids"]
     numbers = kids[::3]
     stamp_pages = [pdf.objects[number] for number in numbers[-count:]]
@@ -203,8 +263,9 @@ def _stamps_to_forms(pdf, count: int, draws: list[list[tuple[int, float, float]]
         )
         resources = _object(pdf, stamp_page["Resources"])
         resources["XObject"][f"stamp{index}"] = form.reference
-    for number, page_draws in zip(numbers[:-count], draws, strict=True):
-        if not page_draws:
+    images: dict[str, str] = {}  # a picture's PNG data -> its image XObject's name
+    for number, page_draws, page_pictures in zip(numbers[:-count], draws, placed, strict=True):
+        if not page_draws and not page_pictures:
             continue
         page = pdf.objects[number]
         stream = _object(pdf, page["Contents"])
@@ -213,6 +274,20 @@ def _stamps_to_forms(pdf, count: int, draws: list[list[tuple[int, float, float]]
         stream.stream.append(b"Q")
         for index, dx, dy in page_draws:
             stream.stream.append(f"q 1 0 0 1 {dx:f} {dy:f} cm /stamp{index} Do Q".encode())
+        # Default user space now: points, from the bottom left corner of the page.
+        height = float(page["MediaBox"][3])
+        for data, (x, y, x2, y2) in page_pictures:
+            if data not in images:
+                extra, pixels = _picture_pixels(data)
+                image = pydyf.Stream([pixels], dict(extra))
+                pdf.add_object(image)
+                images[data] = f"picture{len(images)}"
+                _object(pdf, page["Resources"])["XObject"][images[data]] = image.reference
+            width, depth = (x2 - x) * 0.75, (y2 - y) * 0.75
+            stream.stream.append(
+                f"q {width:f} 0 0 {depth:f} {x * 0.75:f} {height - y2 * 0.75:f} cm"
+                f" /{images[data]} Do Q".encode()
+            )
     # Every id is an anchor, and WeasyPrint names a destination for each: the stamps' ids
     # are for finding them here, not for links.
     names = pdf.catalog.get("Names")

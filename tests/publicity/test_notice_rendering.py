@@ -20,7 +20,7 @@ from publicity.pdf.qr import qr_matrix
 from publicity.services import notices
 from resettlement import pdf as resettlement_pdf
 from tests.households.factories import approve, member_data
-from tests.publicity.test_notices import LOTTERY, page_texts
+from tests.publicity.test_notices import LOTTERY, embedded_images, page_texts, qr_codes
 
 # A page is the same picture when at most this share of its pixels differ by more than a
 # faint anti-aliasing shade: a line of text moved, or missing, changes thousands.
@@ -130,6 +130,12 @@ def test_a_batch_with_stamps_prints_what_the_plain_render_prints(
         assert batch_texts[number] == plain_texts[number], f"page {number + 1}"
         share = different_share(batch_images[number], plain_images[number])
         assert share <= DIFFERENT_PIXELS, f"page {number + 1}"
+    # The QR codes, drawn into the pages by the finisher (resettlement.pdf, pictures): one
+    # image a household, and each page's reads as that household's own page.
+    assert embedded_images(batch) == embedded_images(plain) == 4
+    for number, household in enumerate(households, start=1):
+        expected = publicity_notices.resident_url(household.lookup_code)
+        assert qr_codes(batch, number) == [expected], f"page {number}"
 
 
 def test_the_comparison_sees_a_line_that_moved(households_of_all_sizes):
