@@ -27,6 +27,7 @@ from households.models import (
 )
 from lottery.models import CheckIn, LotterySession, Reveal, SessionMode, SessionStatus
 from lottery.selectors.draws import CallItem, allocation_rows, call_order, scheme_for
+from lottery.selectors.receipts import session_merkle_root
 from publicity.selectors.clearance import publication_clearance
 from resettlement.masking import Mask, mask
 
@@ -222,6 +223,8 @@ def session_state(session: LotterySession, *, public: bool) -> dict[str, Any]:
         "participants_sha256": session.participants_sha256,
         "inventory_sha256": session.inventory_sha256,
         "bundle_sha256": session.bundle_sha256 if signed else "",
+        # Household receipts are checked against it (docs/lottery.md §17); None until signed.
+        "merkle_root": session_merkle_root(session),
         "server_secret": session.revealed_secret,
         "seed": session.revealed_seed,
         "witness_entropy": session.witness_entropy,
