@@ -329,18 +329,25 @@ def confirm(request: HttpRequest, session: LotterySession, data: dict[str, Any])
 
 @console_action(EntropyForm, "#notary", "lottery.witness_session")
 def enter_entropy(request: HttpRequest, session: LotterySession, data: dict[str, Any]) -> str:
-    lottery_session_enter_entropy(
+    session = lottery_session_enter_entropy(
         actor=request.user, session=session, witness_entropy=data["witness_entropy"]
     )
+    if session.waits_for_public_value:
+        return _(
+            "见证随机数已录入。下一步:待 %(source)s 公布后录入公开随机数,"
+            "录入后摇号顺序确定,才能开始摇号。"
+        ) % {"source": session_selectors.public_source_description(session.public_source)}
     return _("见证随机数已录入,摇号顺序已确定,可以开始摇号。")
 
 
 @console_action(PublicValueForm, "#notary", "lottery.witness_session")
 def enter_public_value(request: HttpRequest, session: LotterySession, data: dict[str, Any]) -> str:
-    lottery_session_enter_public_value(
+    session = lottery_session_enter_public_value(
         actor=request.user, session=session, value=data["value"], signature=data["signature"]
     )
-    return _("公开随机数已录入。")
+    if not session.witness_entropy:
+        return _("公开随机数已录入。下一步:录入现场产生的见证随机数,录入后即可开始摇号。")
+    return _("公开随机数已录入,摇号顺序已确定,可以开始摇号。")
 
 
 @console_action(CheckInForm, "#operator", "lottery.operate_session")
