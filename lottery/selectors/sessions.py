@@ -7,6 +7,7 @@ Every function here reads; the rules that change sessions live in `lottery.servi
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -334,6 +335,14 @@ def public_source_description(source: dict[str, Any] | None) -> str:
         "draw": source["draw"],
         "date": source["date"],
     }
+
+
+def commitment_record_text(session: LotterySession) -> str:
+    """A v2 session's commitment record as the console and the public page show it (keys
+    sorted, one per line); "" for a v1 session."""
+    if not session.commitment_record:
+        return ""
+    return json.dumps(session.commitment_record, ensure_ascii=False, sort_keys=True, indent=1)
 
 
 def public_source_lookup(source: dict[str, Any] | None) -> str:

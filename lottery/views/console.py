@@ -14,7 +14,6 @@ services have the last word.
 from __future__ import annotations
 
 import functools
-import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict
@@ -227,11 +226,8 @@ def console(request: HttpRequest, code: str) -> HttpResponse:
         "public_value_form": PublicValueForm(),
         "sign_off_form": SignOffForm(),
         "void_form": VoidForm(),
+        "commitment_record_json": session_selectors.commitment_record_text(session),
     }
-    if session.is_v2:
-        context["commitment_record_json"] = json.dumps(
-            session.commitment_record, ensure_ascii=False, sort_keys=True, indent=1
-        )
     if abilities.witness:
         context["participants"] = _participant_rows(session)
         context["inventory_summary"] = _inventory_summary(session)

@@ -9,8 +9,10 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import hashlib
+import html
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -321,6 +323,20 @@ def test_the_public_value_first_leaves_the_notary_the_entropy_to_enter(
         HTTP_ACCEPT="application/json",
     ).json()
     assert entered["ok"] and "可以开始摇号" in entered["message"]
+
+
+def test_the_console_and_the_public_page_show_the_record_that_hashes_to_the_commitment(
+    client, lottery_project, leader, notary
+):
+    session = create_session(lottery_project, leader, public_source=LOTTERY)
+    client.force_login(notary)
+    console = client.get(f"/staff/lottery/{session.code}/").content.decode()
+    public = client.get(f"/public/lottery/{session.code}/").content.decode()
+    for page in (console, public):
+        text = re.search(r'id="commitment-record".*?<pre[^>]*>(.*?)</pre>', page, re.S).group(1)
+        record = json.loads(html.unescape(text))
+        assert record == session.commitment_record and record["public_source"]["game"] == "福彩3D"
+        assert algorithm.commitment_of_record(record) == session.commitment
 
 
 def test_the_big_screen_shows_the_trust_from_commitment_to_bundle(
