@@ -165,6 +165,9 @@ def test_a_damaged_receipt_is_refused(text, code):
 def test_the_signed_bundle_carries_the_root_of_its_rows_covered_by_its_hash(signed_session):
     bundle = signed_session.bundle
     assert bundle["merkle_root"] == merkle.merkle_root(bundle["allocation"])
+    # ... and that is the root the independent checker (docs/verify_lottery.py) computes, not
+    # only the one lottery.merkle, which made it, computes again.
+    assert bundle["merkle_root"] == load_checker().merkle_root(bundle["allocation"])
     assert bundle_of(signed_session) == bundle
     assert verify_bundle(bundle) == []
     changed = dict(bundle, merkle_root="0" * 64)
