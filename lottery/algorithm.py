@@ -78,8 +78,9 @@ _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
 def step_prefix_of(estate_code: str, estates: Sequence[str]) -> str:
-    """v2: the step prefix follows from the estates listed in the commitment record: "" when
-    the project has one estate, "<estate code>/" when it has several."""
+    """The step prefix follows from the project's estates (in v2 those listed in the
+    commitment record): "" when the project has one estate, "<estate code>/" when it has
+    several. Fixed when a session is created (v1 and v2 alike)."""
     return f"{estate_code}/" if len(estates) > 1 else ""
 
 
@@ -223,10 +224,6 @@ class StepPlan:
 
 def village_label(prefix: str = "") -> str:
     return f"{prefix}village"
-
-
-def step_prefix(estate_code: str, several_estates: bool) -> str:
-    return f"{estate_code}/" if several_estates else ""
 
 
 def _by_community(households: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, list[str]]]:

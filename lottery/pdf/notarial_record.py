@@ -228,14 +228,14 @@ def record_context(session: LotterySession) -> dict[str, Any]:
         "call_total": sum(len(step.get("order", [])) for step in session.steps or []),
         "events": events,
         "printed_at": _when(timezone.now()),
-        "audit_head": audit_head(),
+        "audit_head": audit_head(),  # as of printing, after the sign-off was recorded
         "public_source": public_source_description(session.public_source),
         "public_source_lookup": public_source_lookup(session.public_source),
         "commitment_record_json": json.dumps(
             session.commitment_record, ensure_ascii=False, sort_keys=True, separators=(",", ":")
         )
         if session.commitment_record
-        else "",  # as of printing, after the sign-off was recorded
+        else "",
     }
 
 

@@ -7,6 +7,7 @@ Every function here reads; the rules that change sessions live in `lottery.servi
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,7 @@ from households.models import (
 )
 from lottery.models import CheckIn, LotterySession, Reveal, SessionMode, SessionStatus
 from lottery.selectors.draws import CallItem, allocation_rows, call_order, scheme_for
+from lottery.selectors.receipts import session_merkle_root
 from publicity.selectors.clearance import publication_clearance
 from resettlement.masking import Mask, mask
 
@@ -222,6 +224,8 @@ def session_state(session: LotterySession, *, public: bool) -> dict[str, Any]:
         "participants_sha256": session.participants_sha256,
         "inventory_sha256": session.inventory_sha256,
         "bundle_sha256": session.bundle_sha256 if signed else "",
+        # Household receipts are checked against it (docs/lottery.md §17); None until signed.
+        "merkle_root": session_merkle_root(session),
         "server_secret": session.revealed_secret,
         "seed": session.revealed_seed,
         "witness_entropy": session.witness_entropy,
@@ -331,6 +335,14 @@ def public_source_description(source: dict[str, Any] | None) -> str:
         "draw": source["draw"],
         "date": source["date"],
     }
+
+
+def commitment_record_text(session: LotterySession) -> str:
+    """A v2 session's commitment record as the console and the public page show it (keys
+    sorted, one per line); "" for a v1 session."""
+    if not session.commitment_record:
+        return ""
+    return json.dumps(session.commitment_record, ensure_ascii=False, sort_keys=True, indent=1)
 
 
 def public_source_lookup(source: dict[str, Any] | None) -> str:

@@ -257,7 +257,7 @@ def lottery_session_create(
     estates = sorted(Estate.objects.filter(project=project).values_list("code", flat=True))
     participants_sha256 = algorithm.snapshot_hash(participants)
     inventory_sha256 = algorithm.snapshot_hash(inventory)
-    prefix = algorithm.step_prefix(estate.code, len(estates) > 1)
+    prefix = algorithm.step_prefix_of(estate.code, estates)
     record = None
     commitment = algorithm.commitment_of(secret)
     if public_source is not None:

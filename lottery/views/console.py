@@ -14,7 +14,6 @@ services have the last word.
 from __future__ import annotations
 
 import functools
-import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict
@@ -227,11 +226,8 @@ def console(request: HttpRequest, code: str) -> HttpResponse:
         "public_value_form": PublicValueForm(),
         "sign_off_form": SignOffForm(),
         "void_form": VoidForm(),
+        "commitment_record_json": session_selectors.commitment_record_text(session),
     }
-    if session.is_v2:
-        context["commitment_record_json"] = json.dumps(
-            session.commitment_record, ensure_ascii=False, sort_keys=True, indent=1
-        )
     if abilities.witness:
         context["participants"] = _participant_rows(session)
         context["inventory_summary"] = _inventory_summary(session)
@@ -329,18 +325,25 @@ def confirm(request: HttpRequest, session: LotterySession, data: dict[str, Any])
 
 @console_action(EntropyForm, "#notary", "lottery.witness_session")
 def enter_entropy(request: HttpRequest, session: LotterySession, data: dict[str, Any]) -> str:
-    lottery_session_enter_entropy(
+    session = lottery_session_enter_entropy(
         actor=request.user, session=session, witness_entropy=data["witness_entropy"]
     )
+    if session.waits_for_public_value:
+        return _(
+            "见证随机数已录入。下一步:待 %(source)s 公布后录入公开随机数,"
+            "录入后摇号顺序确定,才能开始摇号。"
+        ) % {"source": session_selectors.public_source_description(session.public_source)}
     return _("见证随机数已录入,摇号顺序已确定,可以开始摇号。")
 
 
 @console_action(PublicValueForm, "#notary", "lottery.witness_session")
 def enter_public_value(request: HttpRequest, session: LotterySession, data: dict[str, Any]) -> str:
-    lottery_session_enter_public_value(
+    session = lottery_session_enter_public_value(
         actor=request.user, session=session, value=data["value"], signature=data["signature"]
     )
-    return _("公开随机数已录入。")
+    if not session.witness_entropy:
+        return _("公开随机数已录入。下一步:录入现场产生的见证随机数,录入后即可开始摇号。")
+    return _("公开随机数已录入,摇号顺序已确定,可以开始摇号。")
 
 
 @console_action(CheckInForm, "#operator", "lottery.operate_session")

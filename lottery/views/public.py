@@ -10,7 +10,6 @@ rest of the public site, and each client address is rate-limited.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -91,11 +90,7 @@ def session_detail(request: HttpRequest, code: str) -> HttpResponse:
             "results": page,
             "q": query,
             "replaced_by": LotterySession.objects.filter(replaces=session, rehearsal=False).first(),
-            "commitment_record_json": json.dumps(
-                session.commitment_record, ensure_ascii=False, sort_keys=True, indent=1
-            )
-            if session.commitment_record
-            else "",
+            "commitment_record_json": session_selectors.commitment_record_text(session),
         },
     )
 

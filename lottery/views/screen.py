@@ -7,7 +7,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from lottery.selectors.receipts import session_merkle_root
 from lottery.selectors.sessions import session_state
 from lottery.views._common import _session, screen_text, session_page
 from resettlement.second_factor import qr_data_uri
@@ -23,7 +22,7 @@ def screen(request: HttpRequest, code: str) -> HttpResponse:
         "lottery/screen.html",
         {
             "session": session,
-            "state": _screen_state(session),
+            "state": session_state(session, public=True),
             "text": screen_text(),
             "verify_url": verify_url,
             "verify_qr": qr_data_uri(verify_url),
@@ -35,10 +34,6 @@ def screen(request: HttpRequest, code: str) -> HttpResponse:
 def screen_state_json(request: HttpRequest, code: str) -> JsonResponse:
     """The big screen's state: what the public sees (names masked), rehearsals included."""
     session = _session(request, code)
-    return JsonResponse(_screen_state(session), json_dumps_params={"ensure_ascii": False})
-
-
-def _screen_state(session) -> dict:
-    """The public state, and once the notary has signed the Merkle root of the allocation
-    (household receipts, docs/lottery.md §17), which the screen shows at the end."""
-    return {**session_state(session, public=True), "merkle_root": session_merkle_root(session)}
+    return JsonResponse(
+        session_state(session, public=True), json_dumps_params={"ensure_ascii": False}
+    )

@@ -146,6 +146,12 @@
 
   var poller = L.poll(root.dataset.stateUrl, apply, 1500);
 
+  var SAID = "lottery-console-said";
+  try {
+    var said = window.sessionStorage.getItem(SAID);
+    if (said) { window.sessionStorage.removeItem(SAID); say(true, said); }
+  } catch (e) { /* no storage: the message was shown before the reload */ }
+
   root.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form.classList.contains("js-action")) { return; }
@@ -176,7 +182,12 @@
         }
         say(result.ok, result.message);
         // v2: entering the entropy or the public value changes which notary forms are left.
-        if (result.ok && form.dataset.reload) { window.location.reload(); return; }
+        // The message (it names the next step) is shown again once the page is back.
+        if (result.ok && form.dataset.reload) {
+          try { window.sessionStorage.setItem(SAID, result.message); } catch (e) { /* private mode */ }
+          window.location.reload();
+          return;
+        }
         if (result.ok && form.dataset.reset !== "no") { form.reset(); }
         delete form.dataset.busy;
         buttons.forEach(function (b) { b.disabled = false; });

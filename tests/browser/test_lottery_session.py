@@ -60,9 +60,13 @@ def test_notary_operator_and_big_screen_run_a_whole_session(
         # as published; nothing is drawn before it is entered.
         witness.wait_for_selector("#entropy-form", state="detached")
         witness.wait_for_selector("#public-value-form input[name=value]", state="visible")
+        # The message survives the reload and names the next step and the value awaited.
+        witness.wait_for_selector("#console-message:has-text('下一步')")
+        assert "福彩3D" in witness.inner_text("#console-message")
         witness.fill("#public-value-form input[name=value]", "3 8 1")
         witness.click("#public-value-form button")
         witness.wait_for_selector("[data-bind=witness_entropy]:has-text('6 3 1 4 4 2')")
+        witness.wait_for_selector("#console-message:has-text('可以开始摇号')")
         assert witness.text_content("#public-value") == "3 8 1"
 
         # The big screen, read-only, in the hall.

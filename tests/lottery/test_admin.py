@@ -18,6 +18,9 @@ def test_the_admin_shows_an_open_session_without_its_secret(client, drawing_sess
     text = page.content.decode()
     assert drawing_session.commitment in text
     assert drawing_session.server_secret not in text and drawing_session.seed not in text
+    # rs-lottery-v2: the algorithm and the public value the notary entered, read-only.
+    assert drawing_session.algorithm == "rs-lottery-v2" and "rs-lottery-v2" in text
+    assert drawing_session.public_value and drawing_session.public_value in text
 
 
 def test_the_admin_never_adds_changes_or_deletes(client, signed_session):

@@ -43,6 +43,16 @@ def test_the_commitment_is_public_as_soon_as_the_session_exists(client, open_ses
     assert state["commitment"] == open_session.commitment and state["server_secret"] == ""
 
 
+def test_a_v1_session_shows_no_snapshot_hash_before_the_notary_confirmed(client, v1_open_session):
+    """Before v2 put the snapshot hashes in the commitment record, nothing but the
+    commitment was out before the notary confirmed; a v1 session still shows no more."""
+    html = page(client, f"/public/lottery/{v1_open_session.code}/")
+    assert v1_open_session.commitment in html
+    assert v1_open_session.participants_sha256 not in html
+    assert v1_open_session.inventory_sha256 not in html
+    assert v1_open_session.server_secret not in html and "bundle.json" not in html
+
+
 def test_the_hashes_are_public_once_the_notary_confirmed(client, drawing_session):
     html = page(client, f"/public/lottery/{drawing_session.code}/")
     assert drawing_session.participants_sha256 in html

@@ -165,6 +165,9 @@ def test_a_damaged_receipt_is_refused(text, code):
 def test_the_signed_bundle_carries_the_root_of_its_rows_covered_by_its_hash(signed_session):
     bundle = signed_session.bundle
     assert bundle["merkle_root"] == merkle.merkle_root(bundle["allocation"])
+    # ... and that is the root the independent checker (docs/verify_lottery.py) computes, not
+    # only the one lottery.merkle, which made it, computes again.
+    assert bundle["merkle_root"] == load_checker().merkle_root(bundle["allocation"])
     assert bundle_of(signed_session) == bundle
     assert verify_bundle(bundle) == []
     changed = dict(bundle, merkle_root="0" * 64)
@@ -259,6 +262,43 @@ def test_the_public_session_page_shows_the_root_and_leads_to_the_receipt_check(
     assert f'<code id="merkle-root">{root}</code>' in html
     receipt_page = reverse("lottery-public:receipt", args=[signed_session.code])
     assert f'id="receipt-page-link" href="{receipt_page}"' in html
+
+
+def test_every_page_shows_the_one_root_of_a_session_signed_before_roots_were_published(
+    client, drawing_session, operator, notary, monkeypatch
+):
+    """A bundle from before receipts carries no root: the screen, the public page, the live
+    state and the receipt page all show the root of its rows, the one `session_state` gives
+    (one owner of the root, not each page reading the bundle its own way)."""
+    from lottery import verification
+    from lottery.services.draws import lottery_draw_remaining
+    from lottery.services.sign_off import lottery_session_sign_off
+
+    bundle_of = verification.bundle_of
+
+    def bundle_without_root(session):
+        bundle = bundle_of(session)
+        del bundle["merkle_root"]
+        return bundle
+
+    monkeypatch.setattr(verification, "bundle_of", bundle_without_root)
+    lottery_draw_remaining(actor=operator, session=drawing_session)
+    signed = lottery_session_sign_off(actor=notary, session=drawing_session, witnesses="王某")
+    assert "merkle_root" not in signed.bundle
+    root = merkle.merkle_root(signed.bundle["allocation"])
+    code = signed.code
+    detail = client.get(reverse("lottery-public:detail", args=[code])).content.decode()
+    assert f'<code id="merkle-root">{root}</code>' in detail
+    assert f'id="receipt-page-link" href="{reverse("lottery-public:receipt", args=[code])}"' in (
+        detail
+    )
+    assert client.get(reverse("lottery-public:state", args=[code])).json()["merkle_root"] == root
+    receipt_page = client.get(reverse("lottery-public:receipt", args=[code])).content.decode()
+    assert f'data-root="{root}"' in receipt_page
+    client.force_login(operator)
+    assert client.get(reverse("lottery:screen-state", args=[code])).json()["merkle_root"] == root
+    screen = client.get(reverse("lottery:screen", args=[code])).content.decode()
+    assert f'<code data-bind="merkle_root">{root}</code>' in screen
 
 
 def test_before_signing_there_is_no_root_and_rehearsals_have_no_receipt_page(

@@ -9,8 +9,10 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import hashlib
+import html
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -272,7 +274,14 @@ def test_the_notary_enters_the_public_value_at_the_console(
     session = create_session(lottery_project, leader, public_source=LOTTERY)
     _confirm(session, notary)
     client.force_login(notary)
-    client.post(f"/staff/lottery/{session.code}/entropy/", {"witness_entropy": "6 6 1"})
+    entered = client.post(
+        f"/staff/lottery/{session.code}/entropy/",
+        {"witness_entropy": "6 6 1"},
+        HTTP_ACCEPT="application/json",
+    ).json()
+    # The notary is told what comes next, not that the draw can start.
+    assert entered["ok"] and "下一步" in entered["message"] and "福彩3D" in entered["message"]
+    assert "可以开始摇号" not in entered["message"]
     page = client.get(f"/staff/lottery/{session.code}/").content.decode()
     assert 'id="public-value-form"' in page and 'id="entropy-form"' not in page
     client.force_login(operator)
@@ -289,8 +298,45 @@ def test_the_notary_enters_the_public_value_at_the_console(
         HTTP_ACCEPT="application/json",
     )
     assert done.json()["ok"], done.json()
+    assert "可以开始摇号" in done.json()["message"]
     session.refresh_from_db()
     assert session.status == "drawing" and session.public_value == "0 4 9"
+
+
+def test_the_public_value_first_leaves_the_notary_the_entropy_to_enter(
+    client, lottery_project, leader, notary
+):
+    session = create_session(lottery_project, leader, public_source=LOTTERY)
+    _confirm(session, notary)
+    client.force_login(notary)
+    done = client.post(
+        f"/staff/lottery/{session.code}/public-value/",
+        {"value": "0 4 9"},
+        HTTP_ACCEPT="application/json",
+    ).json()
+    assert done["ok"] and "下一步" in done["message"] and "见证随机数" in done["message"]
+    session.refresh_from_db()
+    assert session.status == "confirmed"
+    entered = client.post(
+        f"/staff/lottery/{session.code}/entropy/",
+        {"witness_entropy": "6 6 1"},
+        HTTP_ACCEPT="application/json",
+    ).json()
+    assert entered["ok"] and "可以开始摇号" in entered["message"]
+
+
+def test_the_console_and_the_public_page_show_the_record_that_hashes_to_the_commitment(
+    client, lottery_project, leader, notary
+):
+    session = create_session(lottery_project, leader, public_source=LOTTERY)
+    client.force_login(notary)
+    console = client.get(f"/staff/lottery/{session.code}/").content.decode()
+    public = client.get(f"/public/lottery/{session.code}/").content.decode()
+    for page in (console, public):
+        text = re.search(r'id="commitment-record".*?<pre[^>]*>(.*?)</pre>', page, re.S).group(1)
+        record = json.loads(html.unescape(text))
+        assert record == session.commitment_record and record["public_source"]["game"] == "福彩3D"
+        assert algorithm.commitment_of_record(record) == session.commitment
 
 
 def test_the_big_screen_shows_the_trust_from_commitment_to_bundle(
