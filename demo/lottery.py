@@ -27,6 +27,10 @@ before the real day):
   session (YH2013-01B) under rs-lottery-v2: `leader` names that evening's 福彩3D draw when
   creating it, and `notary` enters its numbers (made up: the demo cannot look them up)
   besides the dice; that bundle is verified too;
+- once each binding session is signed, a clerk starts its result notices (分房结果通知书,
+  with each household's apartments and lottery receipt) for the first villager group it
+  allocated to (`notices_render_start`, rendered by Celery after the seeding commits), so
+  the notices page has a batch of them to download; the other groups' are a click away;
 - after the lottery day, households the leader approves late (reviewed before, approved
   only now): the first is posted in a supplementary entitlement roster of its community
   (补充公示, period running), the second in none yet: its supplementary roster, drafted
@@ -61,7 +65,7 @@ from allocation.services import estates
 from demo import dates
 from demo import households as demo_households
 from demo.households import MAIN_PROJECT_CODE, missing_users, ready_users
-from demo.publicity import draft_supplement, publish_supplement
+from demo.publicity import PRINTER, draft_supplement, publish_supplement
 from households.models import (
     Community,
     Household,
@@ -70,10 +74,13 @@ from households.models import (
     Project,
     Relation,
     ReviewStatus,
+    VillagerGroup,
 )
-from lottery.models import LotterySession, SessionMode
+from lottery.models import Allocation, LotterySession, SessionMode
 from lottery.services import check_in, draws, sessions, sign_off
 from lottery.verification import verify_bundle
+from publicity.models import NoticeType, RenderJob
+from publicity.services import notices
 from resettlement import periods
 from resettlement.errors import RuleViolation
 
@@ -114,6 +121,8 @@ class LotterySummary:
     refused: str = ""
     # The second session of the day, rs-lottery-v2 (None when only one community takes part).
     v2: LotterySession | None = None
+    # Result notices started, one batch (one villager group) per binding session, by its code.
+    result_notices: dict[str, RenderJob] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         fits = self.demands
@@ -139,6 +148,17 @@ class LotterySummary:
                     f"({self.v2.public_source['date']}): {self.v2.public_value}"
                 ]
                 if self.v2
+                else []
+            ),
+            *(
+                [
+                    "  result notices (分房结果通知书) started: "
+                    + ", ".join(
+                        f"{code} {job.parts.get().label}"
+                        for code, job in self.result_notices.items()
+                    )
+                ]
+                if self.result_notices
                 else []
             ),
             *(late if self.late else []),
@@ -543,6 +563,12 @@ def seed_lottery(
     v2 = _v2_session(project, estate, users, second, rng) if second else None
     if v2:
         progress(f"  {MAIN_PROJECT_CODE}: lottery {v2.code} (rs-lottery-v2) signed off, verified")
+    result_notices = {
+        signed.code: _start_result_notices(users[PRINTER], signed)
+        for signed in (session, v2)
+        if signed is not None
+    }
+    progress(f"  {MAIN_PROJECT_CODE}: result notices started for {len(result_notices)} sessions")
     late, refused = _late_approvals(project, estate, users, rng)
 
     fits = Counter(
@@ -560,6 +586,25 @@ def seed_lottery(
         late=[h.code for h in late],
         refused=refused,
         v2=v2,
+        result_notices=result_notices,
+    )
+
+
+def _start_result_notices(actor, session: LotterySession) -> RenderJob:
+    """The signed session's result notices (分房结果通知书) for the first villager group it
+    allocated apartments to, started by a clerk as from the notices page; Celery renders
+    them after the seeding commits (in the embedded setup, at once)."""
+    first = (
+        Allocation.objects.filter(session=session, binding=True)
+        .order_by("household__group__code")
+        .values_list("household__group_id", flat=True)
+        .first()
+    )
+    return notices.notices_render_start(
+        actor=actor,
+        project=session.project,
+        notice_type=NoticeType.RESULT,
+        groups=[VillagerGroup.objects.get(pk=first)],
     )
 
 

@@ -1,6 +1,6 @@
 """`make run` works on a fresh machine: the embedded SQLite database takes every migration
 (SQLite rebuilds a table to add a column, and triggers naming that table must not break it),
-and the signed-session triggers are all there afterwards."""
+and the signed-session and published-snapshot triggers are all there afterwards."""
 
 from __future__ import annotations
 
@@ -35,3 +35,17 @@ def test_a_fresh_sqlite_database_takes_every_migration_with_its_triggers(tmp_pat
     # The session's two and three for each of its five child tables (0003).
     assert len(triggers) == 17
     assert {"lottery_session_frozen", "lottery_reveal_frozen_insert"} <= triggers
+    with sqlite3.connect(database) as connection:
+        publicity = {
+            name
+            for (name,) in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'publicity_%'"
+            )
+        }
+    # A published snapshot (0002) and its rows (0008) are frozen too.
+    assert publicity == {
+        "publicity_publication_frozen",
+        "publicity_publication_no_delete",
+        "publicity_publicationrow_frozen",
+        "publicity_publicationrow_no_delete",
+    }

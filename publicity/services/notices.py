@@ -172,12 +172,14 @@ def _households(project: Project, notice_type: str, **filters: Any) -> Any:
     )
     if notice_type == NoticeType.REGISTRATION:
         queryset = queryset.prefetch_related("documents")
-    if notice_type in (NoticeType.ALLOCATION, NoticeType.RESULT):
+    if notice_type == NoticeType.ALLOCATION:
         # Only approved households take part in the lottery.
         queryset = queryset.filter(status=HouseholdStatus.APPROVED)
     if notice_type == NoticeType.RESULT:
-        # A result is announced once the notary has signed the session off: the households
-        # with a receipt of it (registered by the lottery, resettlement.household_receipts).
+        # One rule: a result is announced once the notary has signed the session off, to the
+        # households with a receipt of it (registered by the lottery,
+        # resettlement.household_receipts). Not their status now: a household sent back to
+        # review after the draw keeps what the signed session gave it.
         ids = list(queryset.values_list("pk", flat=True))
         queryset = queryset.filter(pk__in=household_receipts.households_with_receipts(ids))
     return queryset

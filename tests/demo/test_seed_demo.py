@@ -66,6 +66,7 @@ from publicity.selectors.drafts import drafts_awaiting_publisher
 from publicity.selectors.objections import overdue_objections
 from publicity.selectors.overview import project_overview
 from publicity.services import objections as publicity_objections
+from publicity.services.notices import notices_part_render
 from publicity.services.rendering import roster_part_render
 from publicity.snapshot import content_hash, hashed_document
 from resettlement import periods
@@ -325,6 +326,7 @@ SUMMARY_LINES = [
     "estate E1:",
     "session YH2013-01: signed",
     "session YH2013-01B: signed, rs-lottery-v2",
+    "result notices (分房结果通知书) started: YH2013-01 ",
     "session YH2013-02 refused:",
     "roster PDFs:",
     "rehearsal YH2013-R1: signed",
@@ -553,7 +555,8 @@ class TestWhatItBuilds:
         ]
 
     def test_publicity_notices_were_started_for_a_villager_group(self, main):
-        (job,) = RenderJob.objects.filter(project=main, kind=RenderJob.Kind.NOTICES)
+        jobs = RenderJob.objects.filter(project=main, kind=RenderJob.Kind.NOTICES)
+        (job,) = jobs.exclude(notice_type="result")  # the result notices: the lottery stage
         assert job.notice_type == "publicity"
         assert job.created_by.username == "clerk"
         # Rendered by Celery after commit; this module's transaction never commits.
@@ -652,6 +655,37 @@ class TestWhatItBuilds:
                 parsed = merkle.receipt_parse(receipt.url)
                 merkle.receipt_verify(parsed, root=root, rows=len(rows), household=row["household"])
                 assert parsed.apartments == row["apartments"]
+
+    def test_each_signed_session_s_result_notices_were_started_for_a_villager_group(self, main):
+        """The demo shows result notices (分房结果通知书): a batch for one villager group of
+        each binding session, started by the clerk through the service."""
+        sessions = LotterySession.objects.filter(status=SessionStatus.SIGNED, rehearsal=False)
+        jobs = RenderJob.objects.filter(
+            project=main, kind=RenderJob.Kind.NOTICES, notice_type="result"
+        ).order_by("pk")
+        assert jobs.count() == sessions.count() == 2
+        groups = []
+        for signed, job in zip(sessions.order_by("pk"), jobs, strict=True):
+            assert job.created_by.username == "clerk"
+            (part,) = job.parts.all()
+            allocated = Allocation.objects.filter(session=signed, binding=True)
+            assert allocated.filter(household__group=part.group).exists()
+            groups.append(part.group_id)
+        assert len(set(groups)) == 2
+        # Celery renders the part after commit (this class's transaction never commits): run
+        # here, one page per household of the group that the session gave apartments to.
+        part = jobs.first().parts.get()
+        notices_part_render(part_id=part.pk)
+        part.refresh_from_db()
+        drawn = (
+            Allocation.objects.filter(binding=True, household__group=part.group)
+            .values("household")
+            .distinct()
+            .count()
+        )
+        assert part.status == RenderStatus.DONE and part.pages == drawn >= 1
+        with part.file.open("rb") as pdf:
+            assert pdf.read(4) == b"%PDF"
 
     def test_most_households_checked_in_the_rest_drawn_by_proxy(self, session):
         participants = len(session.participants)

@@ -636,6 +636,39 @@ def test_a_result_batch_prints_one_page_per_allocated_household_with_its_receipt
         assert any(f"/receipt/#h={household.code}&" in code for code in codes), codes
 
 
+def test_a_household_sent_back_to_review_after_the_draw_still_gets_its_result_notice(
+    signed_session, clerk, client
+):
+    """One rule gives a result notice: the household's receipt of a signed session. A member
+    added after the draw sends the household back to review; what the signed session gave it
+    stands, and so does the notice that says so (the household page offers it, it prints)."""
+    from households.services.members import member_add
+
+    code = signed_session.bundle["allocation"][0]["household"]
+    household = signed_session.project.households.get(code=code)
+    member_add(
+        actor=clerk,
+        household=household,
+        data=member_data("child", name="王小新", birth_date=dt.date(2020, 1, 2)),
+        reason="补登新生儿",
+    )
+    household.refresh_from_db()
+    assert household.status != "approved"
+    (text,) = page_texts(notices.notice_pdf(actor=clerk, household=household, notice_type="result"))
+    assert household.code in text and "分房结果通知书" in text
+    assert min(signed_session.bundle["allocation"][0]["apartments"]) in text
+    client.force_login(clerk)
+    detail = client.get(reverse("staff:household-detail", args=[household.pk])).content.decode()
+    assert reverse("notices:household", args=[household.pk, "result"]) in detail
+    job = notices.notices_render_start(
+        actor=clerk,
+        project=household.project,
+        notice_type="result",
+        options={"office": "安置办", "issuer": "领导小组", "issued_on": "2031-05-20"},
+    )
+    assert household.group_id in set(job.parts.values_list("group_id", flat=True))
+
+
 def test_an_english_copy_of_the_result_notice(signed_session, clerk):
     code = signed_session.bundle["allocation"][0]["household"]
     household = signed_session.project.households.get(code=code)

@@ -243,3 +243,61 @@ def test_publishing_writes_the_rows_the_public_sees_masked(published_population)
     stored = list(public_site.public_rows(published_population, ""))
     assert stored == public_site.public_table(published_population).rows
     assert published_population.status == PublicationStatus.PUBLISHED
+
+
+# --- The index answers as reading the table would ---------------------------------------
+
+ODD_ROWS = [
+    ["H80001", "a_b%村", "第3村民小组", mask("欧阳明月", Mask.NAME), "户主", "", "非农业"],
+    ["H80002", "东 西村", "第3村民小组", "Straße", "配偶", "", "农业"],
+    ["H80003", "南宫河村", "第12村民小组", "王**", "子女", "", "Agricultural"],
+]
+
+
+def _read_from_the_table(publication, query: str) -> list[list[str]]:
+    """The search's rule applied to the rows as the public sees them (`public_table`), the
+    way the page searched them before the index: every word, case folded, is contained in
+    one of a row's cells."""
+    words = [word.casefold() for word in query.split()]
+    return [
+        row
+        for row in public_site.public_table(publication).rows
+        if all(any(word in str(cell).casefold() for cell in row) for word in words)
+    ]
+
+
+def test_the_index_finds_the_rows_that_reading_the_table_finds(project, leader):
+    publication = long_roster(project, leader, rows=40, extra_rows=ODD_ROWS)
+    cells = {str(cell) for row in public_site.public_table(publication).rows for cell in row}
+    # Every piece of up to five characters of every cell, one word or two.
+    pieces = sorted(
+        {cell[i : i + n] for cell in cells for n in range(1, 6) for i in range(len(cell))} - {""}
+    )
+    queries = [
+        *pieces,
+        *(f"{a} {b}" for a, b in zip(pieces, reversed(pieces), strict=True)),
+        "H0000",  # a prefix of several codes
+        "h80001 户主",  # lower case, two cells
+        "STRASSE",  # folds as ß does
+        "ß",
+        "东西",  # the space inside the cell stays: no match
+        "a_b%",  # LIKE's wildcards are plain characters to the search
+        "%",
+        "_",
+        "欧阳 第3村民小组",
+        "欧阳 第1村民小组",
+        "第12村民小组",
+        "Agri 农业",
+        "不存在",
+        "   ",
+        "",
+    ]
+    found_somewhere = 0
+    for query in queries:
+        expected = _read_from_the_table(publication, query)
+        assert _found(publication, query) == expected, query
+        found_somewhere += bool(expected)
+    assert found_somewhere > len(queries) // 2  # most queries find something to compare
+    assert _found(publication, "东西") == []
+    assert _found(publication, "a_b%") == [publication.rows[40]]
+    assert _found(publication, "STRASSE") == [ODD_ROWS[1]]

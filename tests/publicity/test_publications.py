@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.db import DatabaseError, transaction
 
-from publicity.models import Publication, PublicationStatus
+from publicity.models import Publication, PublicationRow, PublicationStatus
 from publicity.services import publications
 from publicity.snapshot import content_hash, hashed_document
 from resettlement.errors import NotAllowed, RuleViolation
@@ -78,6 +78,33 @@ def test_the_database_refuses_any_change_to_a_published_snapshot(published_popul
         before.title,
         before.status,
     )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda p: PublicationRow.objects.filter(publication=p).update(cells=[["篡改"]]),
+        lambda p: PublicationRow.objects.filter(publication=p).update(text="篡改", grams=[]),
+        lambda p: PublicationRow.objects.filter(publication=p, number=0).delete(),
+    ],
+    ids=["cells", "search-text", "delete"],
+)
+def test_the_database_refuses_any_change_to_a_published_row(published_population, change):
+    """The public page and its search read these rows, not the snapshot: they are as frozen."""
+    before = list(
+        PublicationRow.objects.filter(publication=published_population).values_list(
+            "number", "cells", "text", "grams"
+        )
+    )
+    assert len(before) == published_population.row_count == 2
+    with pytest.raises(DatabaseError), transaction.atomic():
+        change(published_population)
+    after = list(
+        PublicationRow.objects.filter(publication=published_population).values_list(
+            "number", "cells", "text", "grams"
+        )
+    )
+    assert after == before
 
 
 def test_saving_a_changed_model_instance_is_refused_too(published_population):
