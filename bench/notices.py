@@ -18,10 +18,12 @@ moves with it, so the workers' CPU time per notice is printed too.
 
 And a profile of one notice, in this process on a few groups: where its CPU time goes
 (QR code, template, WeasyPrint's layout, WeasyPrint's drawing and writing), for the plain
-render (before issue 15: every page laid out in full, the QR code's mask chosen by
-qrcode, the garbage collector scanning everything) and for the project's path (stamps,
-the QR code from zxing-cpp: publicity.pdf; the loaded process frozen out of the collector's
-sight: resettlement.pdf.warm_up).
+render (before issue 15: every page laid out in full with WeasyPrint's whole default
+stylesheet, the QR code's mask chosen by qrcode and the code laid out as an image, the
+garbage collector scanning everything) and for the project's path (stamps, the QR code
+from zxing-cpp drawn into the page by the finisher, the default stylesheet less what a
+notice never uses: publicity.pdf, resettlement.pdf; the loaded process frozen out of the
+collector's sight: resettlement.pdf.warm_up).
 
 Target (issue 15): at least 150 notices per second for the batch with 2 worker processes
 (a one-page WeasyPrint document costs about 9.6 ms here: 2 x 104 a second).

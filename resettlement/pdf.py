@@ -35,7 +35,10 @@ def warm_up() -> None:
     (Django, WeasyPrint, fonts: it lives as long as the process) out of the garbage
     collector's sight: a document makes hundreds of thousands of objects, and each full
     collection they set off scanned all of it again — a fifth of a notice's CPU time
-    (bench/notices.py, issue 15). What documents leave behind is collected as before."""
+    (bench/notices.py, issue 15). What documents leave behind is collected as before: the
+    collector's thresholds stay Python's (collecting less often saved half a millisecond
+    a notice, but a worker's memory then grew by 200 MB over thirty villager groups, up to
+    the limit at which Celery replaces it, CELERY_MAX_MEMORY_PER_CHILD)."""
     from weasyprint import HTML
 
     HTML(string='<p style="font-family: Noto Sans CJK SC">预热 0-9</p>').write_pdf()
@@ -93,6 +96,46 @@ _PICTURE = re.compile(
     r"[^>]*>"
 )
 
+# The default stylesheet of a stamped batch. WeasyPrint's styles six pseudo-elements of every
+# element (::marker, and the calls and markers of footnotes and notes), and their styles are
+# computed for every element of every page, though only a list item has a marker and only a
+# footnote a call: some forty styles a notice, 3.5 % of its cost (bench/notices.py, issue
+# 15). A batch of one-page units — blocks and paragraphs, no lists, no footnotes
+# (templates/pdf/notices.html says so) — is laid out with that stylesheet less those six
+# rules. The plain render, which the comparison test holds the batch's pages to, keeps them.
+_UNUSED_PSEUDO_ELEMENTS = (
+    "marker",
+    "footnote-call",
+    "footnote-marker",
+    "note-call",
+    "note-marker",
+    "note-callback",
+)
+
+
+@functools.cache
+def batch_html_class() -> type:
+    """WeasyPrint's HTML with the default stylesheet less the unused pseudo-elements' rules
+    (above); WeasyPrint's own HTML if its stylesheet no longer has them as expected (a new
+    WeasyPrint: tests/publicity/test_notice_rendering.py says so)."""
+    from weasyprint import CSS, HTML
+    from weasyprint.css.counters import CounterStyle
+    from weasyprint.html import UA
+
+    names = "|".join(re.escape(name) for name in _UNUSED_PSEUDO_ELEMENTS)
+    lean, removed = re.subn(rf"^::(?:{names}) {{[^}}]*}}\n", "", UA, flags=re.M)
+    if removed != len(_UNUSED_PSEUDO_ELEMENTS):
+        return HTML
+    # Its @counter-style rules go to a store of their own: WeasyPrint's has them already.
+    sheet = CSS(string=lean, counter_style=CounterStyle())
+
+    class BatchHTML(HTML):
+        def _ua_stylesheets(self, forms=False):
+            return [sheet, *super()._ua_stylesheets(forms)[1:]]
+
+    return BatchHTML
+
+
 # A worker renders the same batch options again and again: the stamp pages are kept, per
 # process, keyed by their HTML (the WeasyPrint document must stay alive with its fonts).
 _STAMP_SOURCES: dict[tuple, Any] = {}
@@ -105,7 +148,6 @@ def _stamp_source(html: str, page: re.Pattern, stamps: dict[str, str]):
     process for the same stylesheet and stamps: a stamp's layout depends on them and on
     the width it is given, which a template gives it the same on every page (the hidden
     text around it, another household's, only moves it)."""
-    from weasyprint import HTML
 
     units = list(page.finditer(html))
     head, tail = html[: units[0].start()], html[units[-1].end() :]
@@ -124,7 +166,7 @@ def _stamp_source(html: str, page: re.Pattern, stamps: dict[str, str]):
         )
         pages.append(marked.replace('class="notice"', 'class="notice stamp-source"', 1))
     source = head.replace("</head>", _STAMP_SOURCE_CSS + "</head>", 1) + "".join(pages) + tail
-    document = HTML(string=source, base_url=str(settings.BASE_DIR)).render()
+    document = batch_html_class()(string=source, base_url=str(settings.BASE_DIR)).render()
     assert len(document.pages) == len(stamps), "a stamp page did not fit on one page"
     if len(_STAMP_SOURCES) >= _STAMP_SOURCES_KEPT:
         _STAMP_SOURCES.pop(next(iter(_STAMP_SOURCES)))
@@ -180,8 +222,7 @@ def stamped_html_pdf(html: str, page: str) -> tuple[bytes, int]:
         return f'<div class="{match["cls"]}" id="picture-{len(pictures) - 1}"></div>'
 
     html = _PICTURE.sub(picture_slot, html)
-    document = HTML(string=html, base_url=str(settings.BASE_DIR))
-    document = document.render()
+    document = batch_html_class()(string=html, base_url=str(settings.BASE_DIR)).render()
     names = list(stamps)
     # Where each page draws which stamp (PDF points from the stamp page's position) and which
     # picture (its box on the page, in CSS pixels from the top left corner).

@@ -138,6 +138,26 @@ def test_a_batch_with_stamps_prints_what_the_plain_render_prints(
         assert qr_codes(batch, number) == [expected], f"page {number}"
 
 
+def test_a_batch_is_laid_out_without_the_default_styles_of_lists_and_footnotes():
+    """The batch's default stylesheet is WeasyPrint's less the rules of six pseudo-elements
+    a notice never has (resettlement.pdf): after a WeasyPrint upgrade that moved them, the
+    batch would quietly fall back to the full stylesheet and lose their cost's saving."""
+    import weasyprint
+
+    batch_html = resettlement_pdf.batch_html_class()
+    assert batch_html is not weasyprint.HTML
+    document = batch_html(string="<p>一</p>")
+    (lean,) = document._ua_stylesheets()
+    (full,) = weasyprint.HTML(string="<p>一</p>")._ua_stylesheets()
+    # The six universal rules (`::marker { … }` and the like) are gone, and nothing else.
+    assert len(full.matcher.other_selectors) - len(lean.matcher.other_selectors) == 6
+    for kind in ("lower_local_name_selectors", "class_selectors", "id_selectors"):
+        full_rules, lean_rules = getattr(full.matcher, kind), getattr(lean.matcher, kind)
+        assert {k: len(v) for k, v in full_rules.items()} == {
+            k: len(v) for k, v in lean_rules.items()
+        }
+
+
 def test_the_comparison_sees_a_line_that_moved(households_of_all_sizes):
     """The picture comparison above is not blind: notices of a one-person and a five-person
     household, whose text below the names stands a line apart, differ by far more."""
