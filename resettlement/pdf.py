@@ -9,6 +9,7 @@ table layout (WeasyPrint lays such tables out far faster) and a footer with
 from __future__ import annotations
 
 import base64
+import contextvars
 import functools
 import gc
 import io
@@ -96,13 +97,22 @@ _PICTURE = re.compile(
     r"[^>]*>"
 )
 
-# The default stylesheet of a stamped batch. WeasyPrint's styles six pseudo-elements of every
-# element (::marker, and the calls and markers of footnotes and notes), and their styles are
-# computed for every element of every page, though only a list item has a marker and only a
-# footnote a call: some forty styles a notice, 3.5 % of its cost (bench/notices.py, issue
-# 15). A batch of one-page units — blocks and paragraphs, no lists, no footnotes
-# (templates/pdf/notices.html says so) — is laid out with that stylesheet less those six
-# rules. The plain render, which the comparison test holds the batch's pages to, keeps them.
+# How a stamped batch is laid out, beyond the stamps: two savings inside WeasyPrint, each
+# for something a batch of one-page units never has, each held to the plain render's pages
+# by tests/publicity/test_notice_rendering.py (the plain render keeps WeasyPrint as it is).
+#
+# - The default stylesheet less six rules. WeasyPrint's styles six pseudo-elements of every
+#   element (::marker, and the calls and markers of footnotes and notes), and their styles
+#   are computed for every element of every page, though only a list item has a marker and
+#   only a footnote a call: some forty styles a notice, 3.5 % of its instructions
+#   (bench/notices.py, issue 15). A notice has no lists and no footnotes
+#   (templates/pdf/notices.html says so).
+# - No margin boxes made for nothing. For every page WeasyPrint makes its sixteen margin
+#   boxes (@top-left … @right-bottom), gives each a style and resolves its sizes, and then
+#   keeps only those with content; a page whose margin boxes have none (a notice's) keeps
+#   none, and that work was a tenth of a notice's instructions. In a batch's layout, such a
+#   page is given no margin boxes straight away, which is what WeasyPrint ends up with; a
+#   page with a footer or page numbers is laid out by WeasyPrint as usual.
 _UNUSED_PSEUDO_ELEMENTS = (
     "marker",
     "footnote-call",
@@ -111,27 +121,76 @@ _UNUSED_PSEUDO_ELEMENTS = (
     "note-marker",
     "note-callback",
 )
+_MARGIN_BOXES = tuple(
+    f"@{side}-{place}"
+    for side, places in (
+        ("top", ("left-corner", "left", "center", "right", "right-corner")),
+        ("bottom", ("left-corner", "left", "center", "right", "right-corner")),
+        ("left", ("top", "middle", "bottom")),
+        ("right", ("top", "middle", "bottom")),
+    )
+    for place in places
+)
+_NO_CONTENT = ("normal", "inhibit", "none")  # WeasyPrint generates no margin box for these
+# A stamp's page has no footer or page number of its own: its whole page is drawn as the
+# stamp, and the page it is drawn on has its own.
+_STAMP_SOURCE_PAGE_CSS = (
+    "<style>@page { "
+    + " ".join(f"{name} {{ content: none }}" for name in _MARGIN_BOXES)
+    + " }</style>"
+)
+_IN_BATCH_LAYOUT = contextvars.ContextVar("in_batch_layout", default=False)
+
+
+def _margin_boxes_for_batches(make_margin_boxes):
+    """WeasyPrint's make_margin_boxes, except in a batch's layout for a page whose margin
+    boxes all lack content: none, at once (above)."""
+
+    @functools.wraps(make_margin_boxes)
+    def margin_boxes(context, page, state):
+        if _IN_BATCH_LAYOUT.get():
+            styles = (context.style_for(page.page_type, name) for name in _MARGIN_BOXES)
+            if all(style is None or style["content"] in _NO_CONTENT for style in styles):
+                return ()
+        return make_margin_boxes(context, page, state)
+
+    margin_boxes.for_batches = True
+    return margin_boxes
 
 
 @functools.cache
 def batch_html_class() -> type:
-    """WeasyPrint's HTML with the default stylesheet less the unused pseudo-elements' rules
-    (above); WeasyPrint's own HTML if its stylesheet no longer has them as expected (a new
-    WeasyPrint: tests/publicity/test_notice_rendering.py says so)."""
+    """WeasyPrint's HTML as a batch lays it out (above); WeasyPrint's own HTML if it no
+    longer has what the savings rely on as expected (a new WeasyPrint:
+    tests/publicity/test_notice_rendering.py says so)."""
+    import weasyprint.layout
     from weasyprint import CSS, HTML
     from weasyprint.css.counters import CounterStyle
     from weasyprint.html import UA
 
     names = "|".join(re.escape(name) for name in _UNUSED_PSEUDO_ELEMENTS)
     lean, removed = re.subn(rf"^::(?:{names}) {{[^}}]*}}\n", "", UA, flags=re.M)
-    if removed != len(_UNUSED_PSEUDO_ELEMENTS):
+    if removed != len(_UNUSED_PSEUDO_ELEMENTS) or not callable(
+        getattr(weasyprint.layout, "make_margin_boxes", None)
+    ):
         return HTML
+    if not getattr(weasyprint.layout.make_margin_boxes, "for_batches", False):
+        weasyprint.layout.make_margin_boxes = _margin_boxes_for_batches(
+            weasyprint.layout.make_margin_boxes
+        )
     # Its @counter-style rules go to a store of their own: WeasyPrint's has them already.
     sheet = CSS(string=lean, counter_style=CounterStyle())
 
     class BatchHTML(HTML):
         def _ua_stylesheets(self, forms=False):
             return [sheet, *super()._ua_stylesheets(forms)[1:]]
+
+        def render(self, *args, **kwargs):
+            batch = _IN_BATCH_LAYOUT.set(True)
+            try:
+                return super().render(*args, **kwargs)
+            finally:
+                _IN_BATCH_LAYOUT.reset(batch)
 
     return BatchHTML
 
@@ -165,7 +224,8 @@ def _stamp_source(html: str, page: re.Pattern, stamps: dict[str, str]):
             1,
         )
         pages.append(marked.replace('class="notice"', 'class="notice stamp-source"', 1))
-    source = head.replace("</head>", _STAMP_SOURCE_CSS + "</head>", 1) + "".join(pages) + tail
+    styles = _STAMP_SOURCE_CSS + _STAMP_SOURCE_PAGE_CSS
+    source = head.replace("</head>", styles + "</head>", 1) + "".join(pages) + tail
     document = batch_html_class()(string=source, base_url=str(settings.BASE_DIR)).render()
     assert len(document.pages) == len(stamps), "a stamp page did not fit on one page"
     if len(_STAMP_SOURCES) >= _STAMP_SOURCES_KEPT:

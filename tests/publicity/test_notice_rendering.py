@@ -158,6 +158,32 @@ def test_a_batch_is_laid_out_without_the_default_styles_of_lists_and_footnotes()
         }
 
 
+def test_a_batch_whose_pages_have_a_footer_still_prints_it():
+    """A batch skips WeasyPrint's margin boxes only on pages whose margin boxes have no
+    content (a notice's); a page with a footer and page numbers keeps them."""
+    import weasyprint.layout
+
+    unit = (
+        '<section class="notice"><div class="stamp" data-stamp="title"><p>通知</p></div>'
+        "<!--/stamp--><p>第{n}户</p></section>"
+    )
+    html = (
+        "<html><head><style>@page { size: A5; @bottom-left { content: '核验码 1234' }"
+        " @bottom-right { content: '第 ' counter(page) ' 页,共 ' counter(pages) ' 页' } }"
+        " .notice { break-before: page } .notice:first-child { break-before: auto }"
+        " .stamp { display: flow-root }</style></head><body>"
+        + "".join(unit.format(n=n) for n in range(1, 4))
+        + "</body></html>"
+    )
+    pdf, pages = resettlement_pdf.stamped_html_pdf(html, r'<section class="notice">.*?</section>')
+    texts = page_texts(pdf)
+    assert pages == len(texts) == 3
+    for number, text in enumerate(texts, start=1):
+        assert f"第{number}户" in text and "通知" in text
+        assert "核验码1234" in text and f"第{number}页,共3页" in text
+    assert getattr(weasyprint.layout.make_margin_boxes, "for_batches", False)
+
+
 def test_the_comparison_sees_a_line_that_moved(households_of_all_sizes):
     """The picture comparison above is not blind: notices of a one-person and a five-person
     household, whose text below the names stands a line apart, differ by far more."""
