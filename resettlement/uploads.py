@@ -16,7 +16,8 @@ from typing import BinaryIO
 
 import filetype
 from django.core.files.uploadedfile import UploadedFile
-from django.http import FileResponse
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404
 
 # Enough of the head of a file for every signature `filetype` knows.
 SNIFF_BYTES = 8192
@@ -79,3 +80,19 @@ def private_file_response(
     response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = PRIVATE_FILE_CSP
     return response
+
+
+def stored_file_response(
+    stored: FieldFile, *, filename: str, content_type: str, as_attachment: bool
+) -> FileResponse:
+    """A file from private storage, served as private_file_response serves it; not found
+    (404) when the record names no file or the storage no longer has it, never a 500."""
+    if not stored:
+        raise Http404
+    try:
+        handle = stored.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return private_file_response(
+        handle, filename=filename, content_type=content_type, as_attachment=as_attachment
+    )

@@ -19,7 +19,7 @@ from households.models import (
 from households.services import documents
 from resettlement.errors import RuleViolation
 from resettlement.personal_data import FULL_PERSONAL_DATA
-from resettlement.uploads import private_file_response
+from resettlement.uploads import stored_file_response
 
 
 @login_required
@@ -58,8 +58,8 @@ def document_download(request: HttpRequest, pk: int) -> FileResponse:
     document = get_object_or_404(
         Document.objects.filter(projects_q(request.user, "household__project")), pk=pk
     )
-    return private_file_response(
-        document.file.open("rb"),
+    return stored_file_response(
+        document.file,
         filename=f"{document.household.code}-{document.kind}{document.extension}",
         content_type=document.content_type,
         as_attachment=True,

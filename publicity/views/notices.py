@@ -22,14 +22,14 @@ from publicity.models import NoticeType, RenderJob, RenderPart, RenderStatus
 from publicity.selectors import rendering
 from publicity.services import notices
 from resettlement.errors import RuleViolation, apply_errors
-from resettlement.uploads import private_file_response
+from resettlement.uploads import stored_file_response
 
 notices_permission = permission_required(notices.PERMISSION, raise_exception=True)
 
 
 def _inline_pdf_response(content: bytes, filename: str) -> HttpResponse:
     """One household's notice, shown in the browser's PDF viewer (stored files go through
-    resettlement.uploads.private_file_response)."""
+    resettlement.uploads.stored_file_response)."""
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
     response["X-Content-Type-Options"] = "nosniff"
@@ -134,12 +134,8 @@ def notices_part_download(request: HttpRequest, pk: int) -> FileResponse:
         status=RenderStatus.DONE,
     )
     label = NoticeType(part.job.notice_type).label
-    try:
-        handle = part.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    return private_file_response(
-        handle,
+    return stored_file_response(
+        part.file,
         filename=f"{label}-{part.label}.pdf",
         content_type="application/pdf",
         as_attachment=True,

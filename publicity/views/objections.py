@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
@@ -24,7 +24,7 @@ from publicity.selectors.clearance import changed_households_by_code
 from publicity.selectors.objections import answer_time_left, overdue_objections
 from publicity.services import objections as services
 from resettlement.errors import RuleViolation, apply_errors
-from resettlement.uploads import private_file_response
+from resettlement.uploads import stored_file_response
 
 
 def query_param(request: HttpRequest, name: str, default: str = "") -> str:
@@ -160,16 +160,10 @@ def objection_attachment(request: HttpRequest, pk: int) -> FileResponse:
 def public_attachment_response(record: Objection | Complaint, stem: str) -> FileResponse:
     """The file someone on the public site attached to `record`, named `stem` plus the
     extension of its checked type; 404 when there is none (or it is gone from storage)."""
-    if not record.attachment:
-        raise Http404
-    try:
-        handle = record.attachment.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
     # Anyone may have uploaded it: served like every private file (never sniffed, cached or
     # run), and as a download.
-    return private_file_response(
-        handle,
+    return stored_file_response(
+        record.attachment,
         content_type=record.attachment_type or "application/octet-stream",
         filename=stem + services.ATTACHMENT_TYPES.get(record.attachment_type, ""),
         as_attachment=True,

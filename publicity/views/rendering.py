@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import zipfile
-from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
@@ -25,7 +24,7 @@ from publicity.models import Publication, RenderJob, RenderPart, RenderStatus
 from publicity.selectors import rendering as rendering_selectors
 from publicity.services import rendering
 from resettlement.errors import RuleViolation
-from resettlement.uploads import private_file_response
+from resettlement.uploads import private_file_response, stored_file_response
 
 # What the staff say when printing a roster: who issues it, where to object, its language.
 ROSTER_OPTIONS = ("issuer", "office", "contact", "issued_on", "language")
@@ -128,12 +127,11 @@ def part_download(request: HttpRequest, pk: int) -> FileResponse:
     """A finished community PDF, as an attachment from private storage."""
     try:
         part = rendering.roster_part_for_download(actor=request.user, part_id=pk)
-        handle = part.file.open("rb")
-    except (RuleViolation, FileNotFoundError):
+    except RuleViolation:
         raise Http404 from None
     publication = part.job.publication
-    return private_file_response(
-        handle,
+    return stored_file_response(
+        part.file,
         as_attachment=True,
         filename=f"{publication.title}-v{publication.version}-{part.label}.pdf",
         content_type="application/pdf",
@@ -166,9 +164,9 @@ def job_zip(request: HttpRequest, pk: int) -> HttpResponse:
                 raise Http404 from None
             entry = f"{publication.title}-v{publication.version}-{part.label}.pdf"
             archive.writestr(_flat(entry), data)
-    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
-    name = _flat(f"{publication.title}-v{publication.version}.zip")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file_response(
+        buffer.getvalue(),
+        filename=_flat(f"{publication.title}-v{publication.version}.zip"),
+        content_type="application/zip",
+        as_attachment=True,
+    )

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from households.access import picked_project, projects_q
 from resettlement.errors import RuleViolation
 from resettlement.paging import page_of
-from resettlement.uploads import private_file_response
+from resettlement.uploads import stored_file_response
 from settlement.forms.defects import DefectAnswerForm, DefectFilterForm, DefectReportForm
 from settlement.models import DefectPhoto, DefectStatus, DefectTicket
 from settlement.selectors import defects
@@ -115,13 +115,9 @@ def defect_photo(request: HttpRequest, pk: int) -> FileResponse:
     )
     if photo.content_type not in settlement_defects.DEFECT_PHOTO_TYPES:
         raise Http404
-    try:
-        handle = photo.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
     extension = ".png" if photo.content_type == "image/png" else ".jpg"
-    return private_file_response(
-        handle,
+    return stored_file_response(
+        photo.file,
         filename=f"{photo.ticket.household.code}-{photo.ticket_id}-{photo.pk}{extension}",
         content_type=photo.content_type,
         as_attachment=False,

@@ -189,6 +189,10 @@ def test_uploaded_document_downloads_as_an_attachment_only_for_staff(
     assert b"".join(download.streaming_content) == _png_bytes()
     client.force_login(outsider)
     assert client.get(reverse("staff:document-download", args=[document.pk])).status_code == 403
+    # A scan gone from storage (a restore without media, say) is not found, not a 500.
+    document.file.storage.delete(document.file.name)
+    client.force_login(clerk)
+    assert client.get(reverse("staff:document-download", args=[document.pk])).status_code == 404
 
 
 def test_a_text_file_renamed_png_is_refused_with_a_message(client, clerk, register):

@@ -75,7 +75,12 @@ def test_a_finished_roster_downloads_as_one_zip_of_its_community_pdfs(
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
-    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    # Served as every private file is: a download, never sniffed, cached or run.
+    assert response["Content-Disposition"].startswith("attachment")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" in response["Cache-Control"]
+    assert "sandbox" in response["Content-Security-Policy"]
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     names = sorted(archive.namelist())
     assert names == [
         f"{roster.title}-v1-东湖村.pdf",
@@ -100,6 +105,6 @@ def test_a_slash_in_a_community_name_makes_no_folder_in_the_zip(
     job = roster.render_jobs.get()
     job.parts.filter(label="东湖村").update(label="东湖村/../一组")
     response = client.get(reverse("publicity_pdf:job-zip", args=[job.pk]))
-    names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
+    names = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))).namelist()
     assert f"{roster.title}-v1-东湖村／..／一组.pdf" in names
     assert not any("/" in name for name in names)
