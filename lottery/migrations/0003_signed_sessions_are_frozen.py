@@ -5,6 +5,8 @@ updated nor deleted."""
 
 from django.db import migrations
 
+from resettlement.migration_triggers import triggers_for_each_database
+
 CHILDREN = (
     "lottery_reveal",
     "lottery_allocation",
@@ -85,38 +87,32 @@ BEGIN SELECT RAISE(ABORT, 'lottery session is signed off: {table} cannot change'
         )
 
 
-def create_triggers(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    # A plain cursor: the PL/pgSQL's "%" placeholders are not Python parameters.
-    with schema_editor.connection.cursor() as cursor:
-        if vendor == "postgresql":
-            for statement in POSTGRES:
-                cursor.execute(statement)
-        elif vendor == "sqlite":
-            for statement in SQLITE:
-                cursor.execute(statement)
-        else:  # only PostgreSQL and SQLite are supported
-            raise RuntimeError(f"No signed-session trigger for {vendor}")
-
-
-def drop_triggers(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(
-            "DROP TRIGGER IF EXISTS lottery_session_frozen ON lottery_lotterysession;"
-            "DROP FUNCTION IF EXISTS lottery_session_frozen();"
-        )
-        for table, _column in CHILD_COLUMNS:
-            schema_editor.execute(
-                f"DROP TRIGGER IF EXISTS {table}_frozen ON {table};"
-                f"DROP FUNCTION IF EXISTS {table}_frozen();"
+create_triggers, drop_triggers = triggers_for_each_database(
+    "signed-session",
+    postgresql=POSTGRES,
+    sqlite=SQLITE,
+    drop_postgresql=[
+        "DROP TRIGGER IF EXISTS lottery_session_frozen ON lottery_lotterysession",
+        "DROP FUNCTION IF EXISTS lottery_session_frozen()",
+        *(
+            statement
+            for table, _column in CHILD_COLUMNS
+            for statement in (
+                f"DROP TRIGGER IF EXISTS {table}_frozen ON {table}",
+                f"DROP FUNCTION IF EXISTS {table}_frozen()",
             )
-    elif vendor == "sqlite":
-        schema_editor.execute("DROP TRIGGER IF EXISTS lottery_session_frozen")
-        schema_editor.execute("DROP TRIGGER IF EXISTS lottery_session_no_delete")
-        for table, _column in CHILD_COLUMNS:
-            for event in ("insert", "update", "delete"):
-                schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_frozen_{event}")
+        ),
+    ],
+    drop_sqlite=[
+        "DROP TRIGGER IF EXISTS lottery_session_frozen",
+        "DROP TRIGGER IF EXISTS lottery_session_no_delete",
+        *(
+            f"DROP TRIGGER IF EXISTS {table}_frozen_{event}"
+            for table, _column in CHILD_COLUMNS
+            for event in ("insert", "update", "delete")
+        ),
+    ],
+)
 
 
 class Migration(migrations.Migration):

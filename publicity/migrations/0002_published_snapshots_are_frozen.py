@@ -3,6 +3,8 @@ database itself (an UPDATE of its content or a DELETE raises), whatever issues i
 
 from django.db import migrations
 
+from resettlement.migration_triggers import triggers_for_each_database
+
 FROZEN = (
     "rows", "columns", "content_hash", "title", "starts_on", "ends_on", "version", "kind",
     "project_id", "community_id", "mask_names", "row_count", "published_at", "published_by_id",
@@ -41,29 +43,19 @@ BEGIN SELECT RAISE(ABORT, 'publication is published and cannot be deleted'); END
 ]
 
 
-def create_triggers(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    # A plain cursor: the PL/pgSQL's "%" placeholders are not Python parameters.
-    with schema_editor.connection.cursor() as cursor:
-        if vendor == "postgresql":
-            cursor.execute(POSTGRES)
-        elif vendor == "sqlite":
-            for statement in SQLITE:
-                cursor.execute(statement)
-        else:  # only PostgreSQL and SQLite are supported
-            raise RuntimeError(f"No snapshot-freezing trigger for {vendor}")
-
-
-def drop_triggers(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(
-            "DROP TRIGGER IF EXISTS publicity_publication_frozen ON publicity_publication;"
-            "DROP FUNCTION IF EXISTS publicity_publication_frozen();"
-        )
-    elif vendor == "sqlite":
-        schema_editor.execute("DROP TRIGGER IF EXISTS publicity_publication_frozen")
-        schema_editor.execute("DROP TRIGGER IF EXISTS publicity_publication_no_delete")
+create_triggers, drop_triggers = triggers_for_each_database(
+    "snapshot-freezing",
+    postgresql=[POSTGRES],
+    sqlite=SQLITE,
+    drop_postgresql=[
+        "DROP TRIGGER IF EXISTS publicity_publication_frozen ON publicity_publication",
+        "DROP FUNCTION IF EXISTS publicity_publication_frozen()",
+    ],
+    drop_sqlite=[
+        "DROP TRIGGER IF EXISTS publicity_publication_frozen",
+        "DROP TRIGGER IF EXISTS publicity_publication_no_delete",
+    ],
+)
 
 
 class Migration(migrations.Migration):

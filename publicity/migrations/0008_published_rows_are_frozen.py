@@ -7,6 +7,8 @@ publication cannot be deleted, and a draft has no rows."""
 
 from django.db import migrations
 
+from resettlement.migration_triggers import triggers_for_each_database
+
 POSTGRES = [
     """
 CREATE OR REPLACE FUNCTION publicity_publicationrow_frozen() RETURNS trigger AS $$
@@ -33,30 +35,19 @@ BEGIN SELECT RAISE(ABORT, 'publication is published; its rows cannot be deleted'
 ]
 
 
-def create_triggers(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    # A plain cursor: the PL/pgSQL's "%" placeholders are not Python parameters.
-    with schema_editor.connection.cursor() as cursor:
-        if vendor == "postgresql":
-            for statement in POSTGRES:
-                cursor.execute(statement)
-        elif vendor == "sqlite":
-            for statement in SQLITE:
-                cursor.execute(statement)
-        else:  # only PostgreSQL and SQLite are supported
-            raise RuntimeError(f"No published-row trigger for {vendor}")
-
-
-def drop_triggers(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(
-            "DROP TRIGGER IF EXISTS publicity_publicationrow_frozen ON publicity_publicationrow;"
-            "DROP FUNCTION IF EXISTS publicity_publicationrow_frozen();"
-        )
-    elif vendor == "sqlite":
-        schema_editor.execute("DROP TRIGGER IF EXISTS publicity_publicationrow_frozen")
-        schema_editor.execute("DROP TRIGGER IF EXISTS publicity_publicationrow_no_delete")
+create_triggers, drop_triggers = triggers_for_each_database(
+    "published-row",
+    postgresql=POSTGRES,
+    sqlite=SQLITE,
+    drop_postgresql=[
+        "DROP TRIGGER IF EXISTS publicity_publicationrow_frozen ON publicity_publicationrow",
+        "DROP FUNCTION IF EXISTS publicity_publicationrow_frozen()",
+    ],
+    drop_sqlite=[
+        "DROP TRIGGER IF EXISTS publicity_publicationrow_frozen",
+        "DROP TRIGGER IF EXISTS publicity_publicationrow_no_delete",
+    ],
+)
 
 
 class Migration(migrations.Migration):

@@ -5,6 +5,8 @@ see.) Someone who can lift a trigger can still change rows; verify_audit then fi
 
 from django.db import migrations
 
+from resettlement.migration_triggers import triggers_for_each_database
+
 POSTGRES = [
     """
 CREATE OR REPLACE FUNCTION audit_entry_append_only() RETURNS trigger AS $$
@@ -27,29 +29,16 @@ BEGIN SELECT RAISE(ABORT, 'audit entries are append-only: UPDATE refused'); END;
 ]
 
 
-def create_triggers(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    # A plain cursor: the PL/pgSQL's "%" placeholders are not Python parameters.
-    with schema_editor.connection.cursor() as cursor:
-        if vendor == "postgresql":
-            for statement in POSTGRES:
-                cursor.execute(statement)
-        elif vendor == "sqlite":
-            for statement in SQLITE:
-                cursor.execute(statement)
-        else:  # only PostgreSQL and SQLite are supported
-            raise RuntimeError(f"No audit trigger for {vendor}")
-
-
-def drop_triggers(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(
-            "DROP TRIGGER IF EXISTS audit_entry_append_only ON resettlement_auditentry;"
-            "DROP FUNCTION IF EXISTS audit_entry_append_only();"
-        )
-    elif vendor == "sqlite":
-        schema_editor.execute("DROP TRIGGER IF EXISTS audit_entry_append_only")
+create_triggers, drop_triggers = triggers_for_each_database(
+    "audit",
+    postgresql=POSTGRES,
+    sqlite=SQLITE,
+    drop_postgresql=[
+        "DROP TRIGGER IF EXISTS audit_entry_append_only ON resettlement_auditentry",
+        "DROP FUNCTION IF EXISTS audit_entry_append_only()",
+    ],
+    drop_sqlite=["DROP TRIGGER IF EXISTS audit_entry_append_only"],
+)
 
 
 class Migration(migrations.Migration):

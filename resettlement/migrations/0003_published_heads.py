@@ -6,6 +6,8 @@ published heads catch then, and what only their copies outside the database catc
 
 from django.db import migrations, models
 
+from resettlement.migration_triggers import triggers_for_each_database
+
 POSTGRES = [
     """
 CREATE OR REPLACE FUNCTION published_head_append_only() RETURNS trigger AS $$
@@ -28,29 +30,16 @@ BEGIN SELECT RAISE(ABORT, 'published audit heads are append-only: UPDATE refused
 ]
 
 
-def create_triggers(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    # A plain cursor: the PL/pgSQL's "%" placeholders are not Python parameters.
-    with schema_editor.connection.cursor() as cursor:
-        if vendor == "postgresql":
-            for statement in POSTGRES:
-                cursor.execute(statement)
-        elif vendor == "sqlite":
-            for statement in SQLITE:
-                cursor.execute(statement)
-        else:  # only PostgreSQL and SQLite are supported
-            raise RuntimeError(f"No published-head trigger for {vendor}")
-
-
-def drop_triggers(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(
-            "DROP TRIGGER IF EXISTS published_head_append_only ON resettlement_publishedhead;"
-            "DROP FUNCTION IF EXISTS published_head_append_only();"
-        )
-    elif vendor == "sqlite":
-        schema_editor.execute("DROP TRIGGER IF EXISTS published_head_append_only")
+create_triggers, drop_triggers = triggers_for_each_database(
+    "published-head",
+    postgresql=POSTGRES,
+    sqlite=SQLITE,
+    drop_postgresql=[
+        "DROP TRIGGER IF EXISTS published_head_append_only ON resettlement_publishedhead",
+        "DROP FUNCTION IF EXISTS published_head_append_only()",
+    ],
+    drop_sqlite=["DROP TRIGGER IF EXISTS published_head_append_only"],
+)
 
 
 class Migration(migrations.Migration):
