@@ -223,7 +223,9 @@ def _stamp_source(html: str, page: re.Pattern, stamps: dict[str, str]):
             f'<div class="stamp stamp-shown" data-stamp="{name}" id="stamp-src-{name}">',
             1,
         )
-        pages.append(marked.replace('class="notice"', 'class="notice stamp-source"', 1))
+        # The unit's own element (the first class attribute: `page` starts with that
+        # element, whatever its class) becomes the stamp page's, all but the stamp hidden.
+        pages.append(marked.replace('class="', 'class="stamp-source ', 1))
     styles = _STAMP_SOURCE_CSS + _STAMP_SOURCE_PAGE_CSS
     source = head.replace("</head>", styles + "</head>", 1) + "".join(pages) + tail
     document = batch_html_class()(string=source, base_url=str(settings.BASE_DIR)).render()
