@@ -274,6 +274,29 @@ def test_the_embedded_sqlite_database_is_refused_clearly(db, media, tmp_path):
     assert not (tmp_path / "backup").exists()
 
 
+NEVER_CREATED = "never_created_restore"
+
+
+def _restore_into_a_database_never_created(backup_dir, target) -> None:
+    call_command(
+        "restore",
+        source=str(backup_dir),
+        database_url=f"postgres://postgres@127.0.0.1:5432/{NEVER_CREATED}",
+        media_root=str(target),
+    )
+
+
+def _assert_the_database_was_never_created() -> None:
+    """A refused restore created no database (on PostgreSQL, where it would create one)."""
+    if connection.vendor != "postgresql":
+        return
+    _live, admin = _admin_connection()
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [NEVER_CREATED])
+        assert cursor.fetchone() is None
+    admin.close()
+
+
 def test_a_damaged_backup_is_refused_before_anything_is_restored(db, tmp_path):
     backup_dir = tmp_path / "backup"
     backup_dir.mkdir()
@@ -284,29 +307,12 @@ def test_a_damaged_backup_is_refused_before_anything_is_restored(db, tmp_path):
 
     target = tmp_path / "restored_media"
     with pytest.raises(CommandError, match="database.dump 的 SHA-256 与清单不符"):
-        call_command(
-            "restore",
-            source=str(backup_dir),
-            database_url="postgres://postgres@127.0.0.1:5432/never_created_restore",
-            media_root=str(target),
-        )
+        _restore_into_a_database_never_created(backup_dir, target)
     assert not target.exists()
     (backup_dir / MEDIA).unlink()
     with pytest.raises(CommandError, match="缺少文件 media.tar"):
-        call_command(
-            "restore",
-            source=str(backup_dir),
-            database_url="postgres://postgres@127.0.0.1:5432/never_created_restore",
-            media_root=str(target),
-        )
-    if connection.vendor == "postgresql":
-        live, admin = _admin_connection()
-        with admin.cursor() as cursor:
-            cursor.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", ["never_created_restore"]
-            )
-            assert cursor.fetchone() is None
-        admin.close()
+        _restore_into_a_database_never_created(backup_dir, target)
+    _assert_the_database_was_never_created()
 
 
 def test_a_media_archive_with_an_entry_outside_the_media_root_is_refused_before_any_write(
@@ -325,22 +331,10 @@ def test_a_media_archive_with_an_entry_outside_the_media_root_is_refused_before_
 
     target = tmp_path / "restored_media"
     with pytest.raises(CommandError, match="媒体归档中有不允许的条目:media/../escaped.txt"):
-        call_command(
-            "restore",
-            source=str(backup_dir),
-            database_url="postgres://postgres@127.0.0.1:5432/never_created_restore",
-            media_root=str(target),
-        )
+        _restore_into_a_database_never_created(backup_dir, target)
     assert not target.exists()
     assert not (tmp_path / "escaped.txt").exists()
-    if connection.vendor == "postgresql":
-        live, admin = _admin_connection()
-        with admin.cursor() as cursor:
-            cursor.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", ["never_created_restore"]
-            )
-            assert cursor.fetchone() is None
-        admin.close()
+    _assert_the_database_was_never_created()
 
 
 def test_a_database_url_that_is_not_postgresql_is_refused(db, tmp_path):
